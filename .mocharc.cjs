@@ -1,0 +1,10 @@
+// One mocha configuration for every suite: TypeScript through tsx, long timeouts because
+// integration tests start real servers (Temporal, anvil, moto, ssv-dkg) on loopback.
+module.exports = {
+  require: ['tsx/cjs'],
+  extension: ['ts'],
+  spec: ['test/**/*.test.ts'],
+  timeout: 120_000,
+  slow: 5_000,
+  exit: true,
+};

@@ -1,0 +1,44 @@
+// anvil: the local EVM chain (native binary from the tools cache).
+import { toolPath } from '../../tools/paths';
+import { assertPortFree, freePort, startService, type ServiceProcess } from './process';
+
+export interface AnvilOptions {
+  port?: number;
+  /** Seconds between blocks; automine (a block per transaction) when absent. */
+  blockTime?: number;
+  chainId?: number;
+  logFile?: string;
+}
+
+export interface Anvil extends ServiceProcess {
+  readonly rpcUrl: string;
+  readonly chainId: number;
+}
+
+/** anvil's well-known dev mnemonic: its accounts are public test keys, never real funds. */
+export const ANVIL_DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+
+export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
+  const port = opts.port ?? (await freePort());
+  if (opts.port !== undefined) await assertPortFree(port, 'anvil RPC');
+  const chainId = opts.chainId ?? 31337;
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--mnemonic', ANVIL_DEV_MNEMONIC];
+  if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime));
+  const service = await startService({
+    name: 'anvil',
+    command: toolPath('anvil'),
+    args,
+    logFile: opts.logFile,
+    ready: async () => {
+      const res = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      });
+      return res.ok;
+    },
+    readyTimeoutMs: 15_000,
+  });
+  return Object.assign(service, { rpcUrl, chainId });
+}

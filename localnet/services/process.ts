@@ -1,0 +1,128 @@
+// Starting and stopping the real servers of the local network (and of the tests): each runs as a
+// child process on 127.0.0.1, is awaited until it answers, and is stopped by its own PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** The last lines the process printed, for error messages. */
+  recentOutput(): string;
+  /** Resolves once the process has exited. */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Where stdout and stderr go (appended); kept in memory only when absent. */
+  logFile?: string;
+  /** Resolves when the service answers; polled until `readyTimeoutMs`. */
+  ready: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+  /** Grace after SIGTERM before SIGKILL (some servers never finish a SIGTERM). */
+  killAfterMs?: number;
+}
+
+const OUTPUT_LINES_KEPT = 40;
+
+export async function startService(opts: StartOptions): Promise<ServiceProcess> {
+  const log: WriteStream | undefined = opts.logFile ? openLog(opts.logFile) : undefined;
+  const child: ChildProcess = spawn(opts.command, opts.args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    log?.write(chunk);
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      lines.push(line);
+      if (lines.length > OUTPUT_LINES_KEPT) lines.shift();
+    }
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let spawnError: Error | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('error', (err) => { spawnError = err; resolve(null); });
+    child.once('exit', (code) => { log?.end(); resolve(code); });
+  });
+  let hasExited = false;
+  void exited.then(() => { hasExited = true; });
+
+  const service: ServiceProcess = {
+    name: opts.name,
+    pid: child.pid ?? -1,
+    exited,
+    recentOutput: () => lines.join('\n'),
+    stop: async () => {
+      if (hasExited || child.pid === undefined) return;
+      child.kill('SIGTERM');
+      const graceful = await Promise.race([exited.then(() => true), sleep(opts.killAfterMs ?? 5_000).then(() => false)]);
+      if (!graceful) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (hasExited) {
+      const why = spawnError ? spawnError.message : `exited with code ${await exited}`;
+      throw new Error(`${opts.name} failed to start: ${why}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
+    }
+    if (await opts.ready().catch(() => false)) return service;
+    if (Date.now() > deadline) {
+      await service.stop();
+      throw new Error(`${opts.name} did not answer within ${(opts.readyTimeoutMs ?? 30_000) / 1000} s\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
+    }
+    await sleep(100);
+  }
+}
+
+function openLog(path: string): WriteStream {
+  mkdirSync(dirname(path), { recursive: true });
+  return createWriteStream(path, { flags: 'a' });
+}
+
+/** A port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Throws a clear error when `port` on 127.0.0.1 is already taken. */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE'
+        ? `port ${port} on 127.0.0.1 (${what}) is already in use by another process`
+        : `cannot bind port ${port} on 127.0.0.1 (${what}): ${err.message}`)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+/** Stops services in reverse start order, never throwing. */
+export async function stopAll(services: ServiceProcess[]): Promise<void> {
+  for (const service of [...services].reverse()) {
+    await service.stop().catch(() => undefined);
+  }
+}

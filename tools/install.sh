@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Installs the external tools nexus-bot needs (Temporal CLI, tctl, the Java time-skipping test
+# server, moto, ssv-dkg, anvil) into a per-user cache outside the clone, pinned and idempotent:
+# a tool whose stamp matches its pinned version is skipped, so a second run takes seconds.
+# Usage: tools/install.sh [tool...]      (no argument: all tools)
+# Prints the cache root's bin folder on the last line.
+set -euo pipefail
+
+ROOT="${NEXUS_BOT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nexus-bot/tools}"
+BIN="$ROOT/bin"
+mkdir -p "$BIN"
+
+# Pinned versions: the only place they are written down.
+TEMPORAL_CLI_VERSION=v1.5.1
+TCTL_VERSION=v1.18.4
+TEST_SERVER_VERSION=1.38.0
+MOTO_VERSION=5.2.5
+SSV_DKG_COMMIT=653210cbfddeaf05ff514e084c5a1ab18469b7d1
+# One version string baked into every ssv-dkg binary: operators reject an initiator that differs.
+SSV_DKG_VERSION=v3.1.0-653210c
+ANVIL_VERSION=1.7.1
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+
+# run TOOL CMD...: runs CMD, logging into the tool's folder; on failure prints one message naming
+# the tool and the command, followed by the tail of its output.
+run() {
+  local tool="$1"; shift
+  local logfile="$ROOT/$tool.install.log"
+  if ! "$@" >"$logfile" 2>&1; then
+    printf 'nexus-bot tools: installing %s failed: command `%s` exited non-zero (log: %s)\n' \
+      "$tool" "$*" "$logfile" >&2
+    tail -n 15 "$logfile" | sed 's/^/    /' >&2
+    exit 1
+  fi
+}
+
+need() { # need COMMAND TOOL: a prerequisite the machine itself must provide
+  command -v "$1" >/dev/null 2>&1 || {
+    printf 'nexus-bot tools: installing %s needs `%s` on PATH, which is missing\n' "$2" "$1" >&2; exit 1; }
+}
+
+# installed NAME VERSION: true when NAME is already installed at VERSION.
+installed() { [ "$(cat "$ROOT/$1.version" 2>/dev/null)" = "$2" ] && [ -x "$BIN/$1" ]; }
+stamp() { printf '%s' "$2" > "$ROOT/$1.version"; }
+
+install_temporal() {
+  installed temporal "$TEMPORAL_CLI_VERSION" && return
+  need go temporal; log "temporal $TEMPORAL_CLI_VERSION (go install, a few minutes the first time)"
+  run temporal env GOBIN="$BIN" CGO_ENABLED=0 go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION"
+  stamp temporal "$TEMPORAL_CLI_VERSION"
+}
+
+install_tctl() {
+  installed tctl "$TCTL_VERSION" && return
+  need go tctl; log "tctl $TCTL_VERSION (go install)"
+  run tctl env GOBIN="$BIN" CGO_ENABLED=0 go install "github.com/temporalio/tctl/cmd/tctl@$TCTL_VERSION"
+  stamp tctl "$TCTL_VERSION"
+}
+
+install_ssv_dkg() {
+  installed ssv-dkg "$SSV_DKG_VERSION" && return
+  need go ssv-dkg; need gcc ssv-dkg; log "ssv-dkg $SSV_DKG_VERSION (go install with cgo)"
+  run ssv-dkg env GOBIN="$BIN" CGO_ENABLED=1 go install -ldflags "-X main.Version=$SSV_DKG_VERSION" \
+    "github.com/ssvlabs/ssv-dkg/cmd/ssv-dkg@$SSV_DKG_COMMIT"
+  stamp ssv-dkg "$SSV_DKG_VERSION"
+}
+
+install_test_server() {
+  local name=temporal-test-server dir="$ROOT/temporal-test-server-$TEST_SERVER_VERSION"
+  installed "$name" "$TEST_SERVER_VERSION" && return
+  need mvn "$name"; need java "$name"; log "$name $TEST_SERVER_VERSION (Maven Central)"
+  mkdir -p "$dir"
+  cat > "$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>network.nexus.bot</groupId><artifactId>test-server-deps</artifactId><version>1</version>
+  <dependencies><dependency>
+    <groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId>
+    <version>$TEST_SERVER_VERSION</version>
+  </dependency></dependencies>
+</project>
+POM
+  rm -rf "$dir/jars"
+  run "$name" mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dir/jars"
+  # exec, so that the SDK's SIGKILL of this PID stops the JVM itself.
+  printf '#!/bin/sh\nexec java -cp %s io.temporal.testserver.TestServer "$@"\n' "'$dir/jars/*'" > "$BIN/$name"
+  chmod +x "$BIN/$name"
+  stamp "$name" "$TEST_SERVER_VERSION"
+}
+
+install_moto() {
+  local dir="$ROOT/moto-$MOTO_VERSION"
+  installed moto_server "$MOTO_VERSION" && return
+  need python3 moto; log "moto[server] $MOTO_VERSION (PyPI, own virtualenv)"
+  rm -rf "$dir"
+  run moto python3 -m venv "$dir"
+  run moto "$dir/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  ln -sf "$dir/bin/moto_server" "$BIN/moto_server"
+  stamp moto_server "$MOTO_VERSION"
+}
+
+install_anvil() {
+  local dir="$ROOT/anvil-$ANVIL_VERSION"
+  installed anvil "$ANVIL_VERSION" && return
+  need npm anvil; log "anvil $ANVIL_VERSION (npm)"
+  mkdir -p "$dir"
+  run anvil npm install --prefix "$dir" --no-save --no-audit --no-fund "@foundry-rs/anvil@$ANVIL_VERSION"
+  # The native binary itself, not the Node wrapper: starts faster and stops by its own PID.
+  ln -sf "$dir/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil" "$BIN/anvil"
+  stamp anvil "$ANVIL_VERSION"
+}
+
+tools=("$@")
+[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl ssv-dkg)
+for t in "${tools[@]}"; do
+  case "$t" in
+    temporal) install_temporal ;;
+    tctl) install_tctl ;;
+    ssv-dkg) install_ssv_dkg ;;
+    test-server) install_test_server ;;
+    moto) install_moto ;;
+    anvil) install_anvil ;;
+    *) printf 'nexus-bot tools: unknown tool "%s" (known: temporal tctl ssv-dkg test-server moto anvil)\n' "$t" >&2; exit 2 ;;
+  esac
+done
+echo "$BIN"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Everything `npm start` and `npm test` need on a fresh machine, idempotently:
+#   1. npm dependencies exactly as locked (npm ci), skipped when node_modules matches the lockfile;
+#   2. the external tools (tools/install.sh), cached per user outside the clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "nexus-bot setup: \`$1\` is missing from PATH ($2)" >&2; exit 1; }; }
+need node "Node 20.19+ is required"
+need npm "npm comes with Node"
+
+stamp=node_modules/.nexus-bot-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "[setup] installing npm dependencies (npm ci)" >&2
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    echo "nexus-bot setup: installing npm dependencies failed: command \`npm ci\` exited non-zero" >&2
+    exit 1
+  fi
+  echo "$want" > "$stamp"
+fi
+
+bash tools/install.sh >/dev/null
