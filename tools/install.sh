@@ -12,7 +12,8 @@ mkdir -p "$BIN"
 
 # Pinned versions: the only place they are written down.
 TEMPORAL_CLI_VERSION=v1.5.1
-TCTL_VERSION=v1.18.4
+# v1.18.4 is refused by the Go module proxy reachable here (403); v1.18.0 is the newest it serves.
+TCTL_VERSION=v1.18.0
 TEST_SERVER_VERSION=1.38.0
 MOTO_VERSION=5.2.5
 SSV_DKG_COMMIT=653210cbfddeaf05ff514e084c5a1ab18469b7d1
@@ -53,8 +54,12 @@ install_temporal() {
 
 install_tctl() {
   installed tctl "$TCTL_VERSION" && return
-  need go tctl; log "tctl $TCTL_VERSION (go install)"
-  run tctl env GOBIN="$BIN" CGO_ENABLED=0 go install "github.com/temporalio/tctl/cmd/tctl@$TCTL_VERSION"
+  need go tctl; log "tctl $TCTL_VERSION (go mod download + go build)"
+  # Not `go install pkg@version`: that also reads the module's version list for deprecations,
+  # which the proxy here refuses (403). Download the one version and build inside it instead.
+  run tctl go mod download "github.com/temporalio/tctl@$TCTL_VERSION"
+  local src; src="$(go env GOMODCACHE)/github.com/temporalio/tctl@$TCTL_VERSION"
+  run tctl env -C "$src" CGO_ENABLED=0 go build -o "$BIN/tctl" ./cmd/tctl
   stamp tctl "$TCTL_VERSION"
 }
 
@@ -113,7 +118,11 @@ install_anvil() {
 }
 
 tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl ssv-dkg)
+# ssv-dkg is not in the default set: the Go module proxy reachable here refuses the module
+# (403 "This module version is not available." for every version of github.com/ssvlabs/ssv-dkg
+# and of its dependencies), so it cannot be built on this machine yet. `tools/install.sh ssv-dkg`
+# still tries, for machines whose proxy serves it.
+[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl)
 for t in "${tools[@]}"; do
   case "$t" in
     temporal) install_temporal ;;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Everything `npm start` and `npm test` need on a fresh machine, idempotently:
-#   1. npm dependencies exactly as locked (npm ci), skipped when node_modules matches the lockfile;
+#   1. npm dependencies as locked, skipped when node_modules matches the lockfile. `npm install`
+#      rather than `npm ci`: the registry here lacks some optional platform packages (e.g.
+#      @swc/core-darwin-arm64), which npm ci counts as a lockfile mismatch;
 #   2. the external tools (tools/install.sh), cached per user outside the clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +14,9 @@ need npm "npm comes with Node"
 stamp=node_modules/.nexus-bot-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "[setup] installing npm dependencies (npm ci)" >&2
-  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
-    echo "nexus-bot setup: installing npm dependencies failed: command \`npm ci\` exited non-zero" >&2
+  echo "[setup] installing npm dependencies (npm install, as locked)" >&2
+  if ! npm install --no-audit --no-fund --loglevel=error >&2; then
+    echo "nexus-bot setup: installing npm dependencies failed: command \`npm install\` exited non-zero" >&2
     exit 1
   fi
   echo "$want" > "$stamp"

@@ -1,0 +1,3 @@
+// Temporal settings shared by the worker, the client and the local network.
+export { DEFAULT_NAMESPACE, TASK_QUEUE } from './names';
+export { BOT_SEARCH_ATTRIBUTES, searchAttributeFlags, registerSearchAttributes } from './search-attributes';

@@ -1,0 +1,93 @@
+// The worker's configuration: one zod schema, read from a JSON file (NEXUS_BOT_CONFIG) and
+// overridden field by field by environment variables. Every error names the field and the
+// expected form; nothing secret belongs here (secrets come from the AWS chain or a prompt).
+import { readFileSync } from 'node:fs';
+import { isAddress } from 'ethers';
+import { z } from 'zod';
+import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL, e.g. http://127.0.0.1:8545');
+const address = z.string().refine((v) => isAddress(v), 'expected a 0x-prefixed 20-byte hex address');
+
+export const workerConfigSchema = z.strictObject({
+  workerName: z.string().min(1).default('nexus-bot-worker'),
+  temporal: z.strictObject({
+    address: hostPort.default('127.0.0.1:7233'),
+    namespace: z.string().min(1, 'expected a namespace name').default(DEFAULT_NAMESPACE),
+    taskQueue: z.string().min(1, 'expected a task queue name').default(TASK_QUEUE),
+  }).prefault({}),
+  chain: z.strictObject({
+    rpcUrls: z.array(httpUrl).min(1, 'expected at least one RPC URL'),
+    chainId: z.number().int().positive('expected a positive chain id'),
+  }).optional(),
+  contracts: z.strictObject({
+    nexus: address,
+    nodeOperator: address,
+    ssvNetwork: address,
+    ssvToken: address,
+    depositContract: address,
+  }).optional(),
+  aws: z.strictObject({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1'),
+    endpoint: httpUrl.optional(),
+  }).optional(),
+});
+
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variables that override single fields of the file. */
+const ENV_FIELDS: Record<string, string[]> = {
+  NEXUS_BOT_WORKER_NAME: ['workerName'],
+  NEXUS_BOT_TEMPORAL_ADDRESS: ['temporal', 'address'],
+  NEXUS_BOT_TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
+  NEXUS_BOT_TASK_QUEUE: ['temporal', 'taskQueue'],
+};
+
+/** Parses and validates a configuration object; throws ConfigError listing every bad field. */
+export function parseWorkerConfig(raw: unknown, source = 'config'): WorkerConfig {
+  const result = workerConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `  ${field}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid ${source}:\n${problems.join('\n')}`);
+}
+
+/** Reads NEXUS_BOT_CONFIG (a JSON file, optional), applies env overrides, validates. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const file = env.NEXUS_BOT_CONFIG;
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file} (NEXUS_BOT_CONFIG): ${(err as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  for (const [name, path] of Object.entries(ENV_FIELDS)) {
+    const value = env[name];
+    if (value !== undefined) setPath(raw, path, value);
+  }
+  return parseWorkerConfig(raw, file ? `config (${file})` : 'config');
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}

@@ -1,0 +1,26 @@
+// Builds the Temporal worker from a validated configuration.
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { WorkerConfig } from './config';
+
+export interface BuiltWorker {
+  worker: Worker;
+  connection: NativeConnection;
+}
+
+export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?: WorkflowBundleOption } = {}): Promise<BuiltWorker> {
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.temporal.address });
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`, { cause: err });
+  }
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ workerName: config.workerName }),
+  });
+  return { worker, connection };
+}
