@@ -85,6 +85,29 @@ export async function createOperatorIdentity(dir: string, operatorId: number): P
 }
 
 /**
+ * The identity already written in `dir` (by createOperatorIdentity), or undefined when its files
+ * are not all there, so that a restarted local network keeps the keys registered on its chain.
+ */
+export async function loadOperatorIdentity(dir: string, operatorId: number): Promise<OperatorIdentity | undefined> {
+  const absDir = resolve(dir);
+  const paths = {
+    keystorePath: join(absDir, OPERATOR_FILES.keystore),
+    passwordPath: join(absDir, OPERATOR_FILES.password),
+    tlsCertPath: join(absDir, OPERATOR_FILES.tlsCert),
+    tlsKeyPath: join(absDir, OPERATOR_FILES.tlsKey),
+  };
+  try {
+    const [keystoreText, tlsCertPem] = await Promise.all([readFile(paths.keystorePath, 'utf8'), readFile(paths.tlsCertPath, 'utf8')]);
+    await Promise.all([readFile(paths.passwordPath), readFile(paths.tlsKeyPath)]);
+    const { pubKey } = JSON.parse(keystoreText) as OperatorKeystoreFile;
+    if (typeof pubKey !== 'string') return undefined;
+    return { operatorId, dir: absDir, publicKeyBase64: pubKey, tlsCertPem, ...paths };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The on-chain operator key form (dkg-spec `EncodeRSAPublicKey`): base64 of the PEM, labelled
  * "RSA PUBLIC KEY", of the PKIX/SubjectPublicKeyInfo DER, with Go's 64-column lines.
  */

@@ -1,4 +1,5 @@
 // Builds the Temporal worker from a validated configuration.
+import { hostname } from 'node:os';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { WorkerConfig } from './config';
@@ -19,6 +20,8 @@ export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?:
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // Shown in the Web UI's pollers list: which worker, on which host, which process.
+    identity: `${config.workerName}@${hostname()}:${process.pid}`,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ workerName: config.workerName }),
   });

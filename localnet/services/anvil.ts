@@ -8,6 +8,8 @@ export interface AnvilOptions {
   blockTime?: number;
   chainId?: number;
   logFile?: string;
+  /** Chain state file: loaded at start, written every few seconds and at a clean exit. */
+  stateFile?: string;
 }
 
 export interface Anvil extends ServiceProcess {
@@ -25,6 +27,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--mnemonic', ANVIL_DEV_MNEMONIC];
   if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime));
+  if (opts.stateFile) args.push('--state', opts.stateFile, '--state-interval', '5');
   const service = await startService({
     name: 'anvil',
     command: toolPath('anvil'),

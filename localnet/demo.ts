@@ -1,0 +1,95 @@
+// The local network's chain content: the Nexus system, four SSV operators forming cluster 1, and
+// a demo rollup whose bridge holds ETH. Recorded in state/deployment.json, and reused on the next
+// start when the chain (anvil's state file) still has it; deployed afresh otherwise.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ethers } from 'ethers';
+import { contractAt } from '../contracts/artifacts';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystemAddresses } from '../contracts/deploy';
+import { ANVIL_DEV_MNEMONIC } from './services/anvil';
+
+/** anvil dev accounts (public test keys) and their roles on the local network. */
+export const ACCOUNT_INDEX = { deployer: 0, bot: 1, demoRollupAdmin: 2 } as const;
+
+export const DEMO_CLUSTER_ID = 1;
+export const DEMO_ROLLUP = { name: 'demo-rollup', stakingLimit: 2_000, funding: ethers.parseEther('320') } as const;
+
+export interface DemoOperator {
+  id: number;
+  publicKeyBase64: string;
+  dkgUrl: string;
+}
+
+export interface Deployment {
+  contracts: NexusSystemAddresses;
+  operators: DemoOperator[];
+  rollups: { name: string; admin: string; bridge: string; operatorCluster: number; stakingLimit: number }[];
+}
+
+export function devWallet(index: number, provider: ethers.Provider): ethers.HDNodeWallet {
+  return ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`).connect(provider);
+}
+
+const deploymentPath = (stateDir: string) => join(stateDir, 'deployment.json');
+
+/**
+ * Returns the deployment on this chain: the recorded one if the chain still holds it (operator
+ * endpoints updated when their ports changed), else a new one.
+ */
+export async function ensureDeployment(
+  provider: ethers.JsonRpcProvider,
+  stateDir: string,
+  operators: DemoOperator[],
+  log: (line: string) => void,
+): Promise<Deployment> {
+  const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
+  const recorded = readRecorded(stateDir);
+  if (recorded && (await provider.getCode(recorded.contracts.nexus)) !== '0x' && sameOperatorKeys(recorded, operators)) {
+    log(`reusing the contracts deployed earlier (Nexus ${recorded.contracts.nexus})`);
+    const nodeOperator = await contractAt('NodeOperator', recorded.contracts.nodeOperator, deployer);
+    for (const op of operators) {
+      const [, currentUrl] = (await nodeOperator.getFunction('ssvOperators')(op.id)) as [string, string, string];
+      if (currentUrl !== op.dkgUrl) {
+        await (await nodeOperator.getFunction('updateSSVOperatorIP')(op.id, op.dkgUrl)).wait();
+      }
+    }
+    const deployment = { ...recorded, operators };
+    writeFileSync(deploymentPath(stateDir), JSON.stringify(deployment, null, 2));
+    return deployment;
+  }
+
+  log('deploying the Nexus contracts, SSV operators and the demo rollup');
+  const bot = devWallet(ACCOUNT_INDEX.bot, provider);
+  const system = await deployNexusSystem(deployer, { bot: bot.address });
+  for (const op of operators) {
+    const id = await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: Number(new URL(op.dkgUrl).port), name: `local-operator-${op.id}` });
+    if (Number(id) !== op.id) throw new Error(`SSVNetwork gave operator id ${id}, expected ${op.id}: was the chain used before?`);
+  }
+  await addCluster(system, DEMO_CLUSTER_ID, operators.map((op) => op.id));
+  const admin = devWallet(ACCOUNT_INDEX.demoRollupAdmin, provider);
+  const rollup = await registerRollup(system, {
+    rollupAdmin: admin, name: DEMO_ROLLUP.name, operatorCluster: DEMO_CLUSTER_ID,
+    stakingLimit: DEMO_ROLLUP.stakingLimit, funding: DEMO_ROLLUP.funding,
+  });
+  const deployment: Deployment = {
+    contracts: system.addresses,
+    operators,
+    rollups: [{ name: DEMO_ROLLUP.name, admin: rollup.rollupAdmin, bridge: rollup.bridgeAddress, operatorCluster: DEMO_CLUSTER_ID, stakingLimit: DEMO_ROLLUP.stakingLimit }],
+  };
+  writeFileSync(deploymentPath(stateDir), JSON.stringify(deployment, null, 2));
+  return deployment;
+}
+
+function readRecorded(stateDir: string): Deployment | undefined {
+  const path = deploymentPath(stateDir);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Deployment;
+  } catch {
+    return undefined; // unreadable: deploy afresh
+  }
+}
+
+function sameOperatorKeys(recorded: Deployment, operators: DemoOperator[]): boolean {
+  return operators.every((op) => recorded.operators.some((r) => r.id === op.id && r.publicKeyBase64 === op.publicKeyBase64));
+}

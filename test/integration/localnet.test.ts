@@ -1,0 +1,217 @@
+// `npm start` for real: the launcher brings up every part on free ports in a temporary folder,
+// each part answers, bad input gets one clear message, and Ctrl-C stops everything it started.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Client, Connection } from '@temporalio/client';
+import { ethers } from 'ethers';
+import { contractAt } from '../../contracts/artifacts';
+import { isProcessAlive, networkFilePath, readNetworkFile, type NetworkFile } from '../../localnet/network-file';
+import { ANVIL_DEV_MNEMONIC } from '../../localnet/services/anvil';
+import { MOTO_CREDENTIALS } from '../../localnet/services/moto';
+import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
+import { selfCheckWorkflow } from '../../workflows/self-check';
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const FREE_PORTS = {
+  NEXUS_LOCALNET_TEMPORAL_PORT: '0', NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0', NEXUS_LOCALNET_RPC_PORT: '0',
+  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0',
+};
+
+interface Launcher {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function launch(dir: string, env: Record<string, string> = {}, args: string[] = []): Launcher {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(REPO_ROOT, 'localnet', 'start.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...FREE_PORTS, NEXUS_LOCALNET_DIR: dir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Waits for the network.json written by this launcher (not one left by an earlier one). */
+async function waitForNetwork(dir: string, launcher: Launcher, timeoutMs = 150_000): Promise<NetworkFile> {
+  const deadline = Date.now() + timeoutMs;
+  let exitedEarly = false;
+  void launcher.exited.then(() => { exitedEarly = true; });
+  for (;;) {
+    if (existsSync(networkFilePath(dir))) {
+      const network = JSON.parse(readFileSync(networkFilePath(dir), 'utf8')) as NetworkFile;
+      if (network.launcherPid === launcher.child.pid) return readNetworkFile(dir);
+    }
+    if (exitedEarly) throw new Error(`launcher exited before network.json:\n${launcher.output()}`);
+    if (Date.now() > deadline) throw new Error(`no network.json after ${timeoutMs / 1000} s:\n${launcher.output()}`);
+    await sleep(200);
+  }
+}
+
+async function stopLauncher(launcher: Launcher): Promise<number | null> {
+  launcher.child.kill('SIGINT');
+  return launcher.exited;
+}
+
+describe('local network launcher (npm start)', function () {
+  this.timeout(240_000);
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-localnet-'));
+  let launcher: Launcher;
+  let network: NetworkFile;
+  let provider: ethers.JsonRpcProvider;
+
+  before(async () => {
+    launcher = launch(dir);
+    network = await waitForNetwork(dir, launcher);
+    provider = new ethers.JsonRpcProvider(network.rpcUrl, network.chainId, { staticNetwork: true, cacheTimeout: -1 });
+  });
+
+  after(async () => {
+    provider?.destroy();
+    if (launcher && launcher.child.exitCode === null) await stopLauncher(launcher);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes network.json with the chain, Temporal, contracts and the demo rollup', () => {
+    assert.match(network.rpcUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(network.temporal.uiUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(network.rollups.length, 1);
+    assert.match(launcher.output(), new RegExp(`Temporal Web UI\\s+${network.temporal.uiUrl}`));
+  });
+
+  it('holds only keys of anvil\'s public dev mnemonic in network.json', () => {
+    const devKeys = new Set(Array.from({ length: 10 }, (_, i) =>
+      ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey));
+    const keys = [network.accounts.deployer.key, network.accounts.bot.key, ...network.rollups.map((r) => r.adminKey)];
+    for (const key of keys) assert.ok(devKeys.has(key), 'network.json holds a key that is not a public dev key');
+  });
+
+  it('has the contracts deployed and the demo rollup registered with a funded bridge', async () => {
+    const [rollup] = network.rollups;
+    const nexus = await contractAt('Nexus', network.contracts.nexus, provider);
+    const [bridge, stakingLimit, cluster] = (await nexus.getFunction('rollups')(rollup.admin)) as [string, bigint, bigint];
+    assert.equal(bridge, rollup.bridge);
+    assert.equal(Number(stakingLimit), rollup.stakingLimit);
+    assert.equal(Number(cluster), rollup.operatorCluster);
+    assert.ok((await provider.getBalance(rollup.bridge)) > 0n, 'bridge holds no ETH');
+    assert.equal(new ethers.Wallet(rollup.adminKey).address, rollup.admin);
+
+    const nodeOperator = await contractAt('NodeOperator', network.contracts.nodeOperator, provider);
+    assert.deepEqual(((await nodeOperator.getFunction('getCluster')(rollup.operatorCluster)) as bigint[]).map(Number), [1, 2, 3, 4]);
+    for (const op of network.dkgOperators) {
+      const [pubKey, ip] = (await nodeOperator.getFunction('ssvOperators')(op.id)) as [string, string, string];
+      assert.equal(ip, op.url);
+      assert.ok(pubKey.length > 100, `operator ${op.id} has no public key`);
+    }
+    const depositContract = await contractAt('DepositContract', network.contracts.depositContract, provider);
+    assert.equal(((await depositContract.getFunction('get_deposit_root')()) as string).length, 66);
+  });
+
+  it('produces a block about every second', async () => {
+    const first = await provider.getBlockNumber();
+    await sleep(3_000);
+    assert.ok((await provider.getBlockNumber()) >= first + 2);
+  });
+
+  it('runs the worker: a workflow started on the dev server completes, and search attributes are registered', async () => {
+    const connection = await Connection.connect({ address: network.temporal.address });
+    try {
+      const client = new Client({ connection, namespace: network.temporal.namespace });
+      const result = await client.workflow.execute(selfCheckWorkflow, {
+        taskQueue: network.temporal.taskQueue, workflowId: `localnet-self-check-${Date.now()}`, args: [{ wait: '1 second' }],
+      });
+      assert.match(result.worker, /^localnet-worker-/);
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: network.temporal.namespace });
+      for (const key of BOT_SEARCH_ATTRIBUTES) assert.ok(customAttributes && key.name in customAttributes, `${key.name} missing`);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('serves the Temporal Web UI', async () => {
+    const res = await fetch(network.temporal.uiUrl);
+    assert.equal(res.status, 200);
+  });
+
+  it('runs the Secrets Manager emulator', async () => {
+    const sm = new SecretsManagerClient({ endpoint: network.aws.endpoint, region: network.aws.region, credentials: MOTO_CREDENTIALS });
+    await sm.send(new CreateSecretCommand({ Name: 'localnet-test', SecretString: 'x' }));
+    assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'localnet-test' }))).SecretString, 'x');
+  });
+
+  it('refuses a second launcher on the same folder, naming the running one', async () => {
+    const second = launch(dir);
+    assert.equal(await second.exited, 1);
+    assert.match(second.output(), new RegExp(`already running from .* \\(launcher pid ${network.launcherPid}\\)`));
+    assert.ok(isProcessAlive(network.launcherPid), 'the first launcher was disturbed');
+  });
+
+  it('names a port that is already in use and the setting that moves it', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'nexus-localnet-port-'));
+    const rpcPort = new URL(network.rpcUrl).port;
+    const clash = launch(other, { NEXUS_LOCALNET_RPC_PORT: rpcPort });
+    assert.equal(await clash.exited, 1);
+    assert.match(clash.output(), new RegExp(`port ${rpcPort} on 127\\.0\\.0\\.1 \\(anvil JSON-RPC\\) is already in use.*NEXUS_LOCALNET_RPC_PORT`));
+    rmSync(other, { recursive: true, force: true });
+  });
+
+  it('on Ctrl-C stops every process it started and removes network.json', async () => {
+    assert.equal(await stopLauncher(launcher), 0);
+    for (const { name, pid } of network.processes) assert.ok(!isProcessAlive(pid), `${name} (pid ${pid}) still runs`);
+    assert.ok(!existsSync(networkFilePath(dir)));
+  });
+
+  it('after a launcher was killed: reports network.json as stale, cleans up on the next start and reuses the chain', async () => {
+    // What a SIGKILLed launcher leaves behind: its lock and network.json, naming a dead PID.
+    const deadPid = 999_999;
+    writeFileSync(join(dir, 'launcher.pid'), String(deadPid));
+    writeFileSync(networkFilePath(dir), JSON.stringify({ ...network, launcherPid: deadPid }));
+    assert.throws(() => readNetworkFile(dir), new RegExp(`is stale: its launcher \\(pid ${deadPid}\\) is no longer running`));
+
+    launcher = launch(dir);
+    const restarted = await waitForNetwork(dir, launcher);
+    assert.match(launcher.output(), new RegExp(`previous launcher \\(pid ${deadPid}\\) did not stop cleanly`));
+    assert.match(launcher.output(), /reusing the contracts deployed earlier/);
+    assert.deepEqual(restarted.contracts, network.contracts);
+    assert.equal(await stopLauncher(launcher), 0);
+  });
+});
+
+describe('local network launcher: bad input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-localnet-bad-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a broken setting names the variable and the expected form', async () => {
+    const run = launch(dir, { NEXUS_LOCALNET_RPC_PORT: 'eighty' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /NEXUS_LOCALNET_RPC_PORT: expected a port number \(got "eighty"\)/);
+  });
+
+  it('an unknown setting is named with the list of known ones', async () => {
+    const run = launch(dir, { NEXUS_LOCALNET_RCP_PORT: '1' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /unknown setting\(s\) NEXUS_LOCALNET_RCP_PORT: known ones are/);
+  });
+
+  it('a missing tool is named with the command that installs it, and nothing keeps running', async () => {
+    const run = launch(dir, { NEXUS_BOT_TOOLS_DIR: join(dir, 'no-tools') });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /tool "temporal" is not installed at .*no-tools.*npm run setup/);
+    assert.ok(!existsSync(join(dir, 'launcher.pid')), 'the lock was not released');
+  });
+
+  it('an unknown argument prints the usage', async () => {
+    const run = launch(dir, {}, ['--frobnicate']);
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /unknown argument\(s\) --frobnicate[\s\S]*Usage: npm start/);
+  });
+});
