@@ -2,12 +2,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { NativeConnection } from '@temporalio/worker';
 import { startTemporalDevServer } from '../../localnet/services/temporal';
 import { TASK_QUEUE } from '../../temporal-config/names';
 import { useService } from '../harness/service';
-import { workflowBundle } from '../harness/workflow-bundle';
+import { createTestWorker } from '../harness/worker';
 
 const BIN = join(resolve(__dirname, '..', '..'), 'client', 'bin', 'nexus-bot.js');
 
@@ -57,10 +56,7 @@ describe('nexus-bot CLI', () => {
 
   it('self-check reports the worker that ran the workflow', async () => {
     const connection = await NativeConnection.connect({ address: server().address });
-    const worker = await Worker.create({
-      connection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(),
-      activities: createActivities({ workerName: 'cli-test-worker' }),
-    });
+    const worker = await createTestWorker(connection, 'cli-test-worker');
     const result = await worker.runUntil(cli(['self-check', '--address', server().address]));
     await connection.close();
     assert.equal(result.code, 0, result.stderr);

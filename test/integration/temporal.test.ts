@@ -2,8 +2,7 @@
 // test server, each running the bot's workflow code on a real worker.
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { NativeConnection } from '@temporalio/worker';
 import { startTemporalDevServer, startTimeSkippingEnvironment } from '../../localnet/services/temporal';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { BOT_SEARCH_ATTRIBUTES, RollupAdminAttribute } from '../../temporal-config/search-attributes';
@@ -13,7 +12,7 @@ import { receivedPingsQuery } from '../../workflows/messages';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { runTool } from '../harness/cli';
 import { useService } from '../harness/service';
-import { workflowBundle } from '../harness/workflow-bundle';
+import { createTestWorker } from '../harness/worker';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,12 +21,7 @@ describe('Temporal dev server (temporal CLI v1.5.1)', () => {
 
   async function withWorker<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     const nativeConnection = await NativeConnection.connect({ address: server().address });
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ workerName: 'dev-server-test' }),
-    });
+    const worker = await createTestWorker(nativeConnection, 'dev-server-test');
     const connection = await Connection.connect({ address: server().address });
     try {
       return await worker.runUntil(fn(new Client({ connection })));
@@ -84,12 +78,7 @@ describe('Temporal time-skipping test server (Java, io.temporal:temporal-test-se
 
   it('skips a 30-day timer without waiting for it', async () => {
     const { testEnv } = env();
-    const worker = await Worker.create({
-      connection: testEnv.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ workerName: 'time-skipping-test' }),
-    });
+    const worker = await createTestWorker(testEnv.nativeConnection, 'time-skipping-test');
     const before = await testEnv.currentTimeMs();
     const startedAt = Date.now();
     const result = await worker.runUntil(testEnv.client.workflow.execute(selfCheckWorkflow, {
@@ -104,12 +93,7 @@ describe('Temporal time-skipping test server (Java, io.temporal:temporal-test-se
   // polls holds time skipping for the whole environment, even after it is terminated.
   it('accepts the bot search attributes (registered through the operator service) and rejects unknown ones', async () => {
     const { testEnv } = env();
-    const worker = await Worker.create({
-      connection: testEnv.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ workerName: 'time-skipping-test' }),
-    });
+    const worker = await createTestWorker(testEnv.nativeConnection, 'time-skipping-test');
     const start = (attribute: typeof RollupAdminAttribute) => testEnv.client.workflow.start(selfCheckWorkflow, {
       taskQueue: TASK_QUEUE, workflowId: `sa-${attribute.name}-${Date.now()}`, args: [{ wait: '1 day' }],
       typedSearchAttributes: [{ key: attribute, value: '0x00000000000000000000000000000000000000aa' }],
