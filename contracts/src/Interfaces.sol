@@ -28,6 +28,9 @@ interface ISSVNetworkCore {
     error ClusterIsLiquidated();
     error EmptyPublicKeysList();
     error PublicKeysSharesLengthMismatch();
+    /// Declared as in v1.x (a registration that leaves the cluster liquidatable); the local network
+    /// has no fee accounting, so it never raises it, but the bot decodes it from production.
+    error InsufficientBalance();
 }
 
 /// The subset of SSVNetwork v1.x that Nexus calls.

@@ -1,0 +1,83 @@
+// The contract interfaces the bot talks to, as human-readable ABI fragments: the production Nexus
+// contracts (DESIGN.md §4.1) and SSVNetwork (§4.3), not our local build. A test checks that the
+// local contracts offer every fragment here, so the local network exercises the same calls.
+import { Interface } from 'ethers';
+
+const CLUSTER = '(uint32 validatorCount, uint64 networkFeeIndex, uint64 index, bool active, uint256 balance)';
+
+export const NEXUS_ABI = [
+  'function rollups(address rollupAdmin) view returns (address bridgeContract, uint16 stakingLimit, uint64 operatorCluster)',
+  'function validators(bytes pubkey) view returns (uint8)',
+  'function depositValidatorRollup(address rollupAdmin, (bytes pubKey, bytes withdrawalAddress, bytes signature, bytes32 depositRoot)[] validators)',
+  `function depositValidatorShares(address rollupAdmin, (bytes pubKey, uint64[] operatorIds, bytes sharesEncrypted, uint256 amount, ${CLUSTER} cluster) share)`,
+  'function validatorExit(address rollupAdmin, bytes[] pubkeys)',
+  `function validatorExitBalanceTransferred(address rollupAdmin, bytes pubkey, uint64[] operatorIds, ${CLUSTER} cluster)`,
+  'function validatorSlashed(address rollupAdmin, uint256 amount)',
+  `function rechargeCluster(uint64 clusterId, uint256 amount, ${CLUSTER} cluster)`,
+  'event RollupRegistered(address rollupAdmin, address bridgeContract, uint16 stakingLimit, uint64 operatorCluster, uint16 nexusFee)',
+  'event StakingLimitChanged(address rollupAdmin, uint16 stakingLimit)',
+  'event RollupOperatorClusterChanged(address rollupAdmin, uint64 operatorCluster)',
+  'event ValidatorSubmitted(bytes pubKey, address rollupAdmin)',
+  'event ValidatorShareSubmitted(bytes pubKey, address rollupAdmin, uint256 amount)',
+  'event ValidatorExitSubmitted(address admin, bytes pubKey)',
+  'event ValidatorExited(address rollupAdmin, bytes pubKey)',
+  'error NotNexusBot()',
+  'error IncorrectValidatorStatus()',
+  'error IncorrectStakingLimit()',
+] as const;
+
+export const NODE_OPERATOR_ABI = [
+  'function getCluster(uint64 clusterId) view returns (uint64[])',
+  'function ssvOperators(uint64 operatorId) view returns (string pubKey, string ipAddress, string name)',
+  'event SSVOperatorRegistered(string name, uint256 indexed operatorId, string pubKey, string ip_address)',
+  'event SSVOperatorUpdated(uint64 operatorId, string ip_address)',
+  'event ClusterAdded(uint64 clusterId, uint64[] operatorIds)',
+  'error ClusterNotPresent()',
+] as const;
+
+export const BRIDGE_ABI = [
+  'function validatorCount() view returns (uint256)',
+  'function VALIDATOR_DEPOSIT() view returns (uint256)',
+  'function BASIS_POINT() view returns (uint256)',
+  'function NEXUS_NETWORK() view returns (address)',
+  'function getRewards() view returns (uint256)',
+  'error StakingLimitExceeding()',
+  'error IncorrectWithdrawalCredentials()',
+  'error ValidatorNotExited()',
+] as const;
+
+/** SSVNetwork v1.x (SSV-token payments), the version the Nexus contract calls. */
+export const SSV_NETWORK_V1_ABI = [
+  `event ValidatorAdded(address indexed owner, uint64[] operatorIds, bytes publicKey, bytes shares, ${CLUSTER} cluster)`,
+  `event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey, ${CLUSTER} cluster)`,
+  'event ValidatorExited(address indexed owner, uint64[] operatorIds, bytes publicKey)',
+  `event ClusterDeposited(address indexed owner, uint64[] operatorIds, uint256 value, ${CLUSTER} cluster)`,
+  'error IncorrectClusterState()',
+  'error InvalidOperatorIdsLength()',
+  'error UnsortedOperatorsList()',
+  'error OperatorDoesNotExist()',
+  'error InvalidPublicKeyLength()',
+  'error ValidatorAlreadyExistsWithData(bytes publicKey)',
+  'error IncorrectValidatorStateWithData(bytes publicKey)',
+  'error ValidatorDoesNotExist()',
+  'error ClusterIsLiquidated()',
+  'error InsufficientBalance()',
+] as const;
+
+export const ERC20_ABI = [
+  'function balanceOf(address) view returns (uint256)',
+  'function allowance(address owner, address spender) view returns (uint256)',
+] as const;
+
+export const nexusInterface = new Interface(NEXUS_ABI);
+export const nodeOperatorInterface = new Interface(NODE_OPERATOR_ABI);
+export const bridgeInterface = new Interface(BRIDGE_ABI);
+export const ssvNetworkInterface = new Interface(SSV_NETWORK_V1_ABI);
+
+/**
+ * Every custom error a bot transaction can revert with, from any contract on its path (Nexus
+ * calls the bridge and SSVNetwork), for decoding reverts into names.
+ */
+export const ALL_ERRORS_INTERFACE = new Interface(
+  [...NEXUS_ABI, ...NODE_OPERATOR_ABI, ...BRIDGE_ABI, ...SSV_NETWORK_V1_ABI].filter((f) => f.startsWith('error ')),
+);
