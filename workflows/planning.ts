@@ -1,0 +1,110 @@
+// Staking-limit arithmetic, pure and deterministic: shared by the workflows, the CLI and tests.
+// It reproduces the bridge contract's integer check exactly (DESIGN.md §4.1), so that a planned
+// deposit never reverts with StakingLimitExceeding (invariant 6).
+
+export const VALIDATOR_DEPOSIT_WEI = 32n * 10n ** 18n;
+export const BASIS_POINTS = 10_000n;
+/** ssv-dkg runs at most 100 validators per ceremony. */
+export const MAX_DKG_BATCH = 100;
+
+export interface BridgeState {
+  /** The bridge's ETH balance in wei, before any of the planned deposits. */
+  bridgeBalanceWei: bigint;
+  /** The bridge's validatorCount(). */
+  validatorCount: bigint;
+  /** The rollup's staking limit in basis points, 0..10000. */
+  stakingLimitBps: number;
+}
+
+export class PlanningInputError extends Error {
+  override name = 'PlanningInputError';
+}
+
+function assertState(state: BridgeState): void {
+  if (!Number.isInteger(state.stakingLimitBps) || state.stakingLimitBps < 0 || state.stakingLimitBps > 10_000) {
+    throw new PlanningInputError(`stakingLimit must be an integer 0..10000 basis points, got ${state.stakingLimitBps}`);
+  }
+  if (state.bridgeBalanceWei < 0n) throw new PlanningInputError(`bridge balance must be ≥ 0, got ${state.bridgeBalanceWei}`);
+  if (state.validatorCount < 0n) throw new PlanningInputError(`validatorCount must be ≥ 0, got ${state.validatorCount}`);
+}
+
+/**
+ * The bridge's own test for depositing `n` more validators (NexusBaseBridge.depositValidatorNexus):
+ * ((validatorCount + n) × 32 ETH × 10000) / (balance + (validatorCount + n) × 32 ETH) ≤ stakingLimit,
+ * integer division, balance taken before the deposits; plus the bridge must hold the 32 ETH each.
+ */
+export function bridgeAllowsDeposits(state: BridgeState, n: bigint): boolean {
+  if (n < 0n) return false;
+  if (n * VALIDATOR_DEPOSIT_WEI > state.bridgeBalanceWei) return false;
+  const staked = (state.validatorCount + n) * VALIDATOR_DEPOSIT_WEI;
+  const denominator = state.bridgeBalanceWei + staked;
+  if (denominator === 0n) return true; // nothing at all: 0 validators of 0 ETH is within any limit
+  return (staked * BASIS_POINTS) / denominator <= BigInt(state.stakingLimitBps);
+}
+
+/** The largest n the bridge accepts now (the check is monotonic in n, so binary search). */
+export function maxDepositsAllowed(state: BridgeState): bigint {
+  assertState(state);
+  if (!bridgeAllowsDeposits(state, 0n)) return 0n;
+  let low = 0n; // allowed
+  let high = state.bridgeBalanceWei / VALIDATOR_DEPOSIT_WEI + 1n; // not allowed (exceeds the balance)
+  while (high - low > 1n) {
+    const mid = (low + high) / 2n;
+    if (bridgeAllowsDeposits(state, mid)) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
+export interface CreationPlanInput extends BridgeState {
+  /**
+   * Validators planned earlier whose deposits are not yet on chain (not in validatorCount, their
+   * ETH still in the balance): counted as if deposited, so that nothing is planned twice.
+   */
+  pendingDeposits: number;
+  /** Upper bound of one batch (configuration; at most MAX_DKG_BATCH for a DKG ceremony). */
+  maxBatch: number;
+}
+
+export interface CreationPlan {
+  /** Validators to create in the next batch. */
+  toCreate: number;
+  /** All the bridge would accept after the pending deposits (may exceed one batch). */
+  allowedTotal: number;
+  /** Why, in words, for logs and status. */
+  reason: string;
+}
+
+export function planCreation(input: CreationPlanInput): CreationPlan {
+  assertState(input);
+  if (!Number.isInteger(input.pendingDeposits) || input.pendingDeposits < 0) {
+    throw new PlanningInputError(`pendingDeposits must be an integer ≥ 0, got ${input.pendingDeposits}`);
+  }
+  if (!Number.isInteger(input.maxBatch) || input.maxBatch < 1) {
+    throw new PlanningInputError(`maxBatch must be an integer ≥ 1, got ${input.maxBatch}`);
+  }
+  const pending = BigInt(input.pendingDeposits);
+  const pendingWei = pending * VALIDATOR_DEPOSIT_WEI;
+  if (pendingWei > input.bridgeBalanceWei) {
+    return { toCreate: 0, allowedTotal: 0, reason: `the ${pending} pending deposit(s) already need more ETH than the bridge holds` };
+  }
+  // The state as it will be once the pending deposits land.
+  const after: BridgeState = {
+    bridgeBalanceWei: input.bridgeBalanceWei - pendingWei,
+    validatorCount: input.validatorCount + pending,
+    stakingLimitBps: input.stakingLimitBps,
+  };
+  const allowed = maxDepositsAllowed(after);
+  const toCreate = allowed < BigInt(input.maxBatch) ? Number(allowed) : input.maxBatch;
+  const reason = allowed === 0n
+    ? `at or above the staking limit of ${input.stakingLimitBps} bps (ratio ${stakingRatioBps(after)} bps)`
+    : `${allowed} more validator(s) fit under ${input.stakingLimitBps} bps; creating ${toCreate} now`;
+  return { toCreate, allowedTotal: Number(allowed), reason };
+}
+
+/** The staked share of the rollup's ETH as the bridge computes it for n = 0, in basis points. */
+export function stakingRatioBps(state: BridgeState): bigint {
+  const staked = state.validatorCount * VALIDATOR_DEPOSIT_WEI;
+  const denominator = state.bridgeBalanceWei + staked;
+  return denominator === 0n ? 0n : (staked * BASIS_POINTS) / denominator;
+}
