@@ -15,6 +15,7 @@ import {
   toNexusValidator,
   useContractFixture,
 } from './helpers';
+import { maxDepositsAllowed } from '../../workflows/planning';
 
 /** The bridge's rule, with BigInt integer division: may `n` more validators be deposited? */
 function allowed(balance: bigint, validatorCount: bigint, n: bigint, limit: bigint): boolean {
@@ -72,6 +73,8 @@ describe('contracts: NexusBaseBridge', function () {
       const max = largestBatch(c.balance, c.validatorCount, c.limit);
       assert.ok(max >= 1n, 'each case allows at least one validator');
       assert.ok(c.balance >= max * VALIDATOR_DEPOSIT, 'each case can pay for its largest batch');
+      // The bot's planner (workflows/planning.ts) must plan exactly this batch.
+      assert.equal(maxDepositsAllowed({ bridgeBalanceWei: c.balance, validatorCount: c.validatorCount, stakingLimitBps: Number(c.limit) }), max);
 
       // One more than allowed reverts, with the balance still untouched.
       const tooMany = await makeValidators(fx().rollup.bridgeAddress, Number(max + 1n));
