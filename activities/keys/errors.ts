@@ -1,0 +1,93 @@
+// The failures of the key activities. Each class has a stable `name`: Temporal turns an activity's
+// error into an ApplicationFailure whose `type` is that name, and retry policies list the
+// non-retryable types by it. No message here ever contains a mnemonic, salt or secret key.
+
+/** Base class: sets `name` to a literal that survives minification and subclassing. */
+abstract class KeyError extends Error {
+  abstract override readonly name: string;
+}
+
+/** The mnemonic is not a valid BIP-39 English mnemonic (the words are never repeated here). */
+export class InvalidMnemonicError extends KeyError {
+  override readonly name = 'InvalidMnemonicError';
+}
+
+/** Deposit data failed verification; `problems` names each thing that is wrong. */
+export class DepositDataInvalidError extends KeyError {
+  override readonly name = 'DepositDataInvalidError';
+  constructor(
+    readonly pubkey: string,
+    readonly problems: readonly DepositDataProblem[],
+  ) {
+    super(`deposit data for ${pubkey || '(no pubkey)'} is invalid: ${problems.map((p) => p.message).join('; ')}`);
+  }
+  /** The problem codes, for callers and tests that branch on them. */
+  get codes(): DepositDataProblemCode[] {
+    return this.problems.map((p) => p.code);
+  }
+}
+
+export type DepositDataProblemCode =
+  | 'malformed'
+  | 'withdrawal_credentials_mismatch'
+  | 'amount_mismatch'
+  | 'fork_version_mismatch'
+  | 'deposit_message_root_mismatch'
+  | 'deposit_data_root_mismatch'
+  | 'pubkey_invalid'
+  | 'signature_invalid';
+
+export interface DepositDataProblem {
+  code: DepositDataProblemCode;
+  message: string;
+}
+
+/** The salt does not open the rollup's mnemonic keystore (EIP-2335 checksum failed). */
+export class WrongSaltError extends KeyError {
+  override readonly name = 'WrongSaltError';
+}
+
+/** No mnemonic secret exists for the rollup (Secrets Manager answered ResourceNotFound). */
+export class MnemonicSecretMissingError extends KeyError {
+  override readonly name = 'MnemonicSecretMissingError';
+}
+
+/** The secret exists but is not an EIP-2335 keystore holding a valid mnemonic. */
+export class MnemonicSecretCorruptError extends KeyError {
+  override readonly name = 'MnemonicSecretCorruptError';
+}
+
+/** createMnemonic found a secret already there: a rollup's mnemonic is never replaced. */
+export class MnemonicAlreadyExistsError extends KeyError {
+  override readonly name = 'MnemonicAlreadyExistsError';
+}
+
+/** The index state file cannot be read or parsed, or breaks its own invariants. Never reset. */
+export class IndexStateCorruptError extends KeyError {
+  override readonly name = 'IndexStateCorruptError';
+}
+
+/** The same requestId was used before with a different count. */
+export class IndexRequestConflictError extends KeyError {
+  override readonly name = 'IndexRequestConflictError';
+}
+
+/** The index state lock stayed held by a live process for too long (retryable). */
+export class IndexStateLockTimeoutError extends KeyError {
+  override readonly name = 'IndexStateLockTimeoutError';
+}
+
+/**
+ * Failure types that retrying cannot fix: list them as `nonRetryableErrorTypes` of the key
+ * activities' retry policy. Anything else (Secrets Manager down, a lock timeout) is retried.
+ */
+export const NON_RETRYABLE_KEY_ERRORS = [
+  'InvalidMnemonicError',
+  'DepositDataInvalidError',
+  'WrongSaltError',
+  'MnemonicSecretMissingError',
+  'MnemonicSecretCorruptError',
+  'MnemonicAlreadyExistsError',
+  'IndexStateCorruptError',
+  'IndexRequestConflictError',
+] as const;

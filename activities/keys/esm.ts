@@ -1,0 +1,38 @@
+// Loaders for the ESM-only crypto packages. This code base is CommonJS, so these must be real
+// dynamic imports (TypeScript keeps `import()` as is under module nodenext). Each loader caches
+// its promise: the first call pays the import, every later call gets the same module.
+const importBls = () => import('@chainsafe/bls');
+const importTypes = () => import('@lodestar/types');
+const importParams = () => import('@lodestar/params');
+const importConfig = () => import('@lodestar/config');
+const importNetworks = () => import('@lodestar/config/networks');
+const importStateTransition = () => import('@lodestar/state-transition');
+
+/** The @chainsafe/bls interface (its native blst backend, see test/unit/bls-backend.test.ts). */
+export type Bls = Awaited<ReturnType<typeof importBls>>['default'];
+export type LodestarTypes = Awaited<ReturnType<typeof importTypes>>;
+export type LodestarParams = Awaited<ReturnType<typeof importParams>>;
+export type LodestarConfig = Awaited<ReturnType<typeof importConfig>>;
+export type LodestarNetworks = Awaited<ReturnType<typeof importNetworks>>;
+export type LodestarStateTransition = Awaited<ReturnType<typeof importStateTransition>>;
+
+/** Caches a loader; a failed import is not cached, so a later call can try again. */
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => {
+    if (!promise) {
+      promise = load();
+      promise.catch(() => { promise = undefined; });
+    }
+    return promise;
+  };
+}
+
+export const loadBls = cached(async (): Promise<Bls> => (await importBls()).default);
+export const loadLodestarTypes = cached(importTypes);
+export const loadLodestarParams = cached(importParams);
+/** createBeaconConfig, chainConfigFromJson, ... (fork schedules for exit domains). */
+export const loadLodestarConfig = cached(importConfig);
+/** The named network chain configs of @lodestar/config (mainnet, sepolia, hoodi, ...). */
+export const loadLodestarNetworks = cached(importNetworks);
+export const loadLodestarStateTransition = cached(importStateTransition);

@@ -1,0 +1,325 @@
+// Durable allocation of mnemonic key indices per rollup (DESIGN.md invariant 2: an index is never
+// used twice, and mnemonic + this state re-derive every key the bot ever deposited).
+//
+// One JSON file per rollup, `<folder>/<rollupAdmin lower-case>.json`:
+//   {rollupAdmin, nextIndex, allocations: [{requestId, start, count, allocatedAt}]}
+// Writes: exclusive lock file (O_EXCL, stale detection by PID) -> temp file -> fsync -> rename ->
+// fsync of the folder, so a crash at any point leaves either the old or the new state, never a
+// torn one, and a committed allocation survives power loss.
+//
+// Scope: the lock and the PID check work between processes of ONE host. Several worker hosts must
+// share the folder (e.g. NFS v3+, where O_EXCL create and rename are atomic) or this store must be
+// replaced by a shared backend (Secrets Manager with version stages, or a database row with a
+// conditional update): separate local folders on two hosts would hand out the same indices.
+// A lock from another host cannot be checked by PID, so it counts as stale only after
+// `foreignLockStaleMs` (the critical section takes milliseconds).
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { getAddress } from 'ethers';
+import { z } from 'zod';
+import { IndexRequestConflictError, IndexStateCorruptError, IndexStateLockTimeoutError } from './errors';
+
+export interface IndexAllocation {
+  requestId: string;
+  /** First index of the range. */
+  start: number;
+  count: number;
+  /** ISO-8601 time of the allocation. */
+  allocatedAt: string;
+}
+
+export interface IndexState {
+  rollupAdmin: string;
+  nextIndex: number;
+  allocations: IndexAllocation[];
+}
+
+export interface IndexStateStoreOptions {
+  /** Folder of the state files. It must exist unless `createFolder` (a missing folder must not look like "no allocations yet"). */
+  folder: string;
+  createFolder?: boolean;
+  /** How long to wait for a lock held by a live process (default 30 s), then a retryable error. */
+  lockTimeoutMs?: number;
+  /** Age after which a lock written by another host counts as stale (default 120 s). */
+  foreignLockStaleMs?: number;
+}
+
+/** EIP-2334 indices are uint32. */
+const MAX_INDEX = 2 ** 32 - 1;
+const MAX_COUNT = 10_000;
+/** A lock file with no content yet is being written; only after this long is it a crash leftover. */
+const EMPTY_LOCK_GRACE_MS = 5_000;
+
+const allocationSchema = z.strictObject({
+  requestId: z.string().min(1),
+  start: z.number().int().min(0),
+  count: z.number().int().min(1),
+  allocatedAt: z.string().min(1),
+});
+const stateSchema = z.strictObject({
+  rollupAdmin: z.string(),
+  nextIndex: z.number().int().min(0).max(MAX_INDEX + 1),
+  allocations: z.array(allocationSchema),
+});
+
+const lockSchema = z.object({ pid: z.number().int(), hostname: z.string(), token: z.string(), createdAt: z.number() });
+type LockInfo = z.infer<typeof lockSchema>;
+
+export class IndexStateStore {
+  private readonly folder: string;
+  private readonly lockTimeoutMs: number;
+  private readonly foreignLockStaleMs: number;
+
+  constructor(private readonly opts: IndexStateStoreOptions) {
+    this.folder = opts.folder;
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 30_000;
+    this.foreignLockStaleMs = opts.foreignLockStaleMs ?? 120_000;
+  }
+
+  /** Path of a rollup's state file. */
+  statePath(rollupAdmin: string): string {
+    return join(this.folder, `${canonicalAdmin(rollupAdmin)}.json`);
+  }
+
+  /**
+   * Allocates `count` new consecutive indices for `requestId`, durably, before any key is used.
+   * Idempotent: the same requestId always gets the range it got first (a retried activity never
+   * allocates twice); the same requestId with another count is IndexRequestConflictError.
+   */
+  async allocateIndices(rollupAdmin: string, requestId: string, count: number): Promise<IndexAllocation> {
+    const admin = canonicalAdmin(rollupAdmin);
+    if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 256) {
+      throw new RangeError('requestId must be a non-empty string of at most 256 characters');
+    }
+    if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
+      throw new RangeError(`count must be an integer in 1..${MAX_COUNT}, got ${count}`);
+    }
+    await this.ensureFolder();
+    const path = this.statePath(admin);
+    return this.withLock(path, async (stillHeld) => {
+      await removeTempFiles(path); // under the lock, any temp file is a crashed writer's leftover
+      const state = (await readState(path, admin)) ?? { rollupAdmin: admin, nextIndex: 0, allocations: [] };
+      const previous = state.allocations.find((a) => a.requestId === requestId);
+      if (previous) {
+        if (previous.count !== count) {
+          throw new IndexRequestConflictError(
+            `request ${requestId} of rollup ${admin} already allocated ${previous.count} indices (from ${previous.start}), not ${count}`,
+          );
+        }
+        return { ...previous };
+      }
+      if (state.nextIndex + count - 1 > MAX_INDEX) throw new RangeError(`rollup ${admin} would exceed the uint32 index space`);
+      const allocation: IndexAllocation = { requestId, start: state.nextIndex, count, allocatedAt: new Date().toISOString() };
+      await writeStateAtomically(path, { ...state, nextIndex: state.nextIndex + count, allocations: [...state.allocations, allocation] }, stillHeld);
+      return { ...allocation };
+    });
+  }
+
+  /** The rollup's state (empty when nothing was ever allocated). Reads need no lock: writes are renames. */
+  async readState(rollupAdmin: string): Promise<IndexState> {
+    const admin = canonicalAdmin(rollupAdmin);
+    await this.ensureFolder();
+    return (await readState(this.statePath(admin), admin)) ?? { rollupAdmin: admin, nextIndex: 0, allocations: [] };
+  }
+
+  /** Every index ever allocated for the rollup, ascending (to re-derive keys, e.g. for exits). */
+  async allocatedIndices(rollupAdmin: string): Promise<number[]> {
+    const state = await this.readState(rollupAdmin);
+    const out: number[] = [];
+    for (const a of [...state.allocations].sort((x, y) => x.start - y.start)) {
+      for (let i = a.start; i < a.start + a.count; i++) out.push(i);
+    }
+    return out;
+  }
+
+  /** Checked on every call, not cached: a folder that disappears later must not read as "no allocations". */
+  private async ensureFolder(): Promise<void> {
+    if (this.opts.createFolder) await fs.mkdir(this.folder, { recursive: true });
+    const st = await fs.stat(this.folder).catch((err: NodeJS.ErrnoException) => {
+      throw new IndexStateCorruptError(
+        `index state folder ${this.folder} is not accessible (${err.code}); refusing to start from index 0, which could reuse keys`,
+      );
+    });
+    if (!st.isDirectory()) throw new IndexStateCorruptError(`index state folder ${this.folder} is not a directory`);
+  }
+
+  /** Runs `fn` holding `<path>.lock`; `fn` gets a check that the lock is still ours. */
+  private async withLock<T>(path: string, fn: (stillHeld: () => Promise<boolean>) => Promise<T>): Promise<T> {
+    const lockPath = `${path}.lock`;
+    const mine: LockInfo = { pid: process.pid, hostname: hostname(), token: randomBytes(16).toString('hex'), createdAt: Date.now() };
+    const content = JSON.stringify(mine);
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      if (await tryCreateLock(lockPath, content)) break;
+      const observed = await readFileOrUndefined(lockPath);
+      if (observed !== undefined && (await this.isStale(lockPath, observed))) {
+        await breakStaleLock(lockPath, observed);
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new IndexStateLockTimeoutError(`index state lock ${lockPath} is held by a live process (${describeLock(observed)}) for over ${this.lockTimeoutMs} ms`);
+      }
+      await sleep(Math.min(5 + attempt * 2, 50) + Math.random() * 10);
+    }
+    try {
+      return await fn(async () => (await readFileOrUndefined(lockPath)) === content);
+    } finally {
+      // Remove the lock only if it is still ours (never another process's lock).
+      if ((await readFileOrUndefined(lockPath)) === content) await fs.unlink(lockPath).catch(() => undefined);
+    }
+  }
+
+  private async isStale(lockPath: string, observed: string): Promise<boolean> {
+    const parsed = lockSchema.safeParse(safeJson(observed));
+    if (!parsed.success) {
+      // Empty or torn: the holder crashed between creating and writing it, unless that is happening now.
+      const st = await fs.stat(lockPath).catch(() => undefined);
+      return st !== undefined && Date.now() - st.mtimeMs > EMPTY_LOCK_GRACE_MS;
+    }
+    const lock = parsed.data;
+    if (lock.hostname !== hostname()) return Date.now() - lock.createdAt > this.foreignLockStaleMs;
+    return !processAlive(lock.pid);
+  }
+}
+
+async function tryCreateLock(lockPath: string, content: string): Promise<boolean> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(lockPath, 'wx'); // O_CREAT | O_EXCL: exactly one creator wins
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+/**
+ * Removes a stale lock whose content was `observed`. It is first renamed aside (atomic) and checked:
+ * if another process replaced the stale lock in between, the fresh lock is put back.
+ */
+async function breakStaleLock(lockPath: string, observed: string): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    await fs.rename(lockPath, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const moved = await readFileOrUndefined(aside);
+  if (moved !== observed) {
+    await fs.link(aside, lockPath).catch(() => undefined); // EEXIST: someone else holds it now
+  }
+  await fs.unlink(aside).catch(() => undefined);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
+  }
+}
+
+async function readState(path: string, admin: string): Promise<IndexState | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new IndexStateCorruptError(`index state file ${path} cannot be read (${code ?? String(err)})`);
+  }
+  const corrupt = (why: string) =>
+    new IndexStateCorruptError(`index state file ${path} is corrupt (${why}); it is never reset automatically, since that would reuse key indices: restore it from a backup or rebuild it from the chain`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw corrupt('not JSON');
+  }
+  const parsed = stateSchema.safeParse(json);
+  if (!parsed.success) throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  const state = parsed.data;
+  if (state.rollupAdmin.toLowerCase() !== admin) throw corrupt(`it belongs to rollup ${state.rollupAdmin}`);
+  const seen = new Set<string>();
+  let end = 0;
+  for (const a of [...state.allocations].sort((x, y) => x.start - y.start)) {
+    if (seen.has(a.requestId)) throw corrupt(`request ${a.requestId} appears twice`);
+    seen.add(a.requestId);
+    if (a.start < end) throw corrupt(`allocation ${a.requestId} overlaps an earlier one`);
+    end = a.start + a.count;
+  }
+  if (end > state.nextIndex) throw corrupt(`nextIndex ${state.nextIndex} is below allocated index ${end - 1}`);
+  return state;
+}
+
+async function writeStateAtomically(path: string, state: IndexState, stillHeld: () => Promise<boolean>): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(`${JSON.stringify(state, null, 2)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    // Commit only while the lock is still ours (a stale-lock break by another process is the only way to lose it).
+    if (!(await stillHeld())) throw new IndexStateLockTimeoutError(`index state lock of ${path} was lost before commit; nothing was written`);
+    await fs.rename(tmp, path);
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  const dir = await fs.open(dirname(path), 'r');
+  try {
+    await dir.sync(); // makes the rename itself durable
+  } finally {
+    await dir.close();
+  }
+}
+
+async function removeTempFiles(path: string): Promise<void> {
+  const prefix = `${basename(path)}.tmp-`;
+  for (const name of await fs.readdir(dirname(path))) {
+    if (name.startsWith(prefix)) await fs.unlink(join(dirname(path), name)).catch(() => undefined);
+  }
+}
+
+async function readFileOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function describeLock(content: string | undefined): string {
+  const parsed = lockSchema.safeParse(safeJson(content ?? ''));
+  return parsed.success ? `pid ${parsed.data.pid} on ${parsed.data.hostname}` : 'unknown holder';
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function canonicalAdmin(rollupAdmin: string): string {
+  return getAddress(rollupAdmin).toLowerCase(); // also keeps the file name free of path characters
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
