@@ -1,0 +1,633 @@
+// Read-only chain queries of the bot: rollup state, a cluster's DKG operators, the SSV owner nonce,
+// SSV cluster snapshots, validator statuses and the Nexus events that should wake a rollup monitor.
+//
+// Rules every function here follows:
+// - it validates what the chain answers and throws a named error (read-errors.ts) that says which
+//   contract, call and value was wrong;
+// - reads that belong together are made at ONE block (a pinned block number passed as blockTag to
+//   every call), and the result says which block;
+// - results are small plain JSON: uint64/uint256 values as decimal strings, small integers
+//   (uint8/uint16/uint32, operator ids, block numbers) as numbers. They cross Temporal activity
+//   boundaries, where bigint does not serialise;
+// - built for 100+ rollups and 10,000+ validators: calls issued together are packed into JSON-RPC
+//   batches by the provider, log scans go by owner topic (never one scan per validator) in adaptive
+//   chunks (logs.ts), and a scan can resume from a checkpoint (startNonce) instead of from genesis.
+import { ethers, type BlockTag, type Interface, type Provider } from 'ethers';
+import { bridgeInterface, nexusInterface, nodeOperatorInterface, ssvNetworkInterface } from './abi';
+import { checkBlockRange, scanLogs, type BlockRangeOptions } from './logs';
+import {
+  ChainReadError,
+  ClusterNotFoundError,
+  ContractCallRevertedError,
+  InvalidChainDataError,
+  InvalidOperatorDataError,
+  InvalidReadArgumentError,
+  RollupNotRegisteredError,
+} from './read-errors';
+
+// ------------------------------------------------------------------------------------------ types
+
+export const BASIS_POINTS = 10_000;
+
+/** Nexus.validators(pubkey), in the contract's enum order. */
+export const VALIDATOR_STATUSES = ['INACTIVE', 'DEPOSITED', 'SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'] as const;
+export type ValidatorStatus = (typeof VALIDATOR_STATUSES)[number];
+
+/** SSV operator committee sizes (3f+1, f = 1..4). */
+export const SSV_CLUSTER_SIZES: readonly number[] = [4, 7, 10, 13];
+
+export interface PinnedBlock {
+  blockNumber: number;
+  blockHash: string;
+}
+
+export interface RollupState extends PinnedBlock {
+  rollupAdmin: string;
+  bridge: string;
+  /** Basis points, 0..10000. */
+  stakingLimit: number;
+  /** NodeOperator cluster id (uint64, decimal). */
+  operatorCluster: string;
+  /** The bridge's ETH balance (wei, decimal). */
+  bridgeBalanceWei: string;
+  /** Bridge.validatorCount() (decimal). */
+  validatorCount: string;
+}
+
+export interface RollupStates extends PinnedBlock {
+  rollups: RollupState[];
+  /** Admins that Nexus does not know at that block (checksummed). */
+  notRegistered: string[];
+}
+
+export interface ClusterOperator {
+  id: number;
+  /** Base64 of the "RSA PUBLIC KEY" PEM, as SSV and ssv-dkg take it. */
+  publicKeyBase64: string;
+  /** `https://host:port` of the operator's ssv-dkg server (no trailing slash). */
+  dkgEndpoint: string;
+  name: string;
+}
+
+/** SSVNetwork's Cluster tuple in JSON form; pass it to a contract call as is (ethers takes decimal strings). */
+export interface ClusterSnapshot {
+  validatorCount: number;
+  /** uint64, decimal. */
+  networkFeeIndex: string;
+  /** uint64, decimal. */
+  index: string;
+  active: boolean;
+  /** uint256 SSV wei, decimal. */
+  balance: string;
+}
+
+/** The snapshot a never-used (owner, operatorIds) cluster must be registered with. */
+export const NEW_CLUSTER_SNAPSHOT: Readonly<ClusterSnapshot> = Object.freeze({
+  validatorCount: 0,
+  networkFeeIndex: '0',
+  index: '0',
+  active: true,
+  balance: '0',
+});
+
+export interface LogPosition {
+  blockNumber: number;
+  transactionHash: string;
+  logIndex: number;
+}
+
+export interface ClusterSnapshotResult {
+  owner: string;
+  operatorIds: number[];
+  cluster: ClusterSnapshot;
+  /** Valid as of this block (the scan's last block). */
+  blockNumber: number;
+  /** The event the snapshot comes from; null for a never-used cluster. */
+  source: (LogPosition & { event: string }) | null;
+}
+
+export interface SsvOwnerNonce {
+  owner: string;
+  /** The next registration of this owner must be signed with this nonce (= ValidatorAdded events so far). */
+  nonce: number;
+  /** Valid as of this block (the scan's last block). */
+  blockNumber: number;
+  /** The latest ValidatorAdded of this owner seen in the scanned range, if any. */
+  lastValidatorAdded: (LogPosition & { publicKey: string }) | null;
+}
+
+export interface ValidatorStatuses extends PinnedBlock {
+  /** In input order. */
+  statuses: { pubkey: string; status: ValidatorStatus }[];
+}
+
+interface RollupEventBase extends LogPosition {
+  rollupAdmin: string;
+}
+export type RollupEvent =
+  | (RollupEventBase & { event: 'RollupRegistered'; bridge: string; stakingLimit: number; operatorCluster: string; nexusFee: number })
+  | (RollupEventBase & { event: 'StakingLimitChanged'; stakingLimit: number })
+  | (RollupEventBase & { event: 'RollupOperatorClusterChanged'; operatorCluster: string });
+
+export interface RollupEvents {
+  fromBlock: number;
+  /** The last block scanned: the next poll starts at toBlock + 1. */
+  toBlock: number;
+  /** Sorted by (block, log index). */
+  events: RollupEvent[];
+}
+
+export interface BlockTagOption {
+  /** Block to read at (number, hash or tag); default 'latest'. It is resolved to one block first. */
+  blockTag?: BlockTag;
+}
+
+/** Log scan options where toBlock defaults to the latest block. */
+export type ScanOptions = Omit<BlockRangeOptions, 'toBlock'> & { toBlock?: number };
+
+// ------------------------------------------------------------------------------------------ helpers
+
+interface ContractRef {
+  name: string;
+  address: string;
+  iface: Interface;
+}
+
+function checkAddress(value: string, what: string): string {
+  if (typeof value !== 'string' || !ethers.isAddress(value)) throw new InvalidReadArgumentError(`${what} must be an address, got ${JSON.stringify(value)}`);
+  return ethers.getAddress(value);
+}
+
+function uint64Arg(value: string | number | bigint, what: string): bigint {
+  let n: bigint;
+  try {
+    n = BigInt(value);
+  } catch {
+    throw new InvalidReadArgumentError(`${what} must be an integer, got ${JSON.stringify(String(value))}`);
+  }
+  if (n < 0n || n >= 1n << 64n) throw new InvalidReadArgumentError(`${what} must be a uint64, got ${n}`);
+  return n;
+}
+
+function formatArgs(args: readonly unknown[]): string {
+  return args.map((a) => (typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a))).join(', ');
+}
+
+/** Revert data of an ethers v6 CALL_EXCEPTION (or of the JSON-RPC error inside it). */
+function revertDataOf(err: unknown): string | undefined {
+  const e = err as { data?: unknown; info?: { error?: { data?: unknown } }; error?: { data?: unknown } } | null;
+  for (const candidate of [e?.data, e?.info?.error?.data, e?.error?.data]) {
+    if (typeof candidate === 'string' && /^0x[0-9a-fA-F]*$/.test(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * eth_call of a view function at a pinned block, decoded with the bot's ABI. A revert becomes
+ * ContractCallRevertedError with the decoded error name; no return data (no contract there) or
+ * undecodable data becomes InvalidChainDataError.
+ */
+async function callView(provider: Provider, c: ContractRef, fn: string, args: readonly unknown[], blockNumber: number): Promise<ethers.Result> {
+  const call = `${c.name}.${fn}(${formatArgs(args)})`;
+  const data = c.iface.encodeFunctionData(fn, args);
+  let raw: string;
+  try {
+    raw = await provider.call({ to: c.address, data, blockTag: blockNumber });
+  } catch (err) {
+    if (err instanceof ChainReadError) throw err;
+    const revert = revertDataOf(err);
+    if (ethers.isError(err, 'CALL_EXCEPTION') || revert !== undefined) {
+      const parsed = revert && revert.length >= 10 ? c.iface.parseError(revert) : null;
+      const what = parsed ? `${parsed.name}(${formatArgs([...parsed.args])})` : revert && revert !== '0x' ? `with data ${revert.slice(0, 74)}` : 'without reason';
+      throw new ContractCallRevertedError(`${call} at ${c.address} reverted ${what} at block ${blockNumber}`, parsed?.name, { cause: err });
+    }
+    // Node trouble (a lagging node without that block, a server error): retryable, with the call named.
+    const reason = (err as { shortMessage?: unknown; message?: unknown })?.shortMessage ?? (err as { message?: unknown })?.message ?? String(err);
+    throw new ChainReadError(`${call} at ${c.address} failed at block ${blockNumber}: ${String(reason).slice(0, 300)}`, { cause: err });
+  }
+  if (raw === '0x') {
+    throw new InvalidChainDataError(`${call} at ${c.address} returned no data at block ${blockNumber}: is ${c.address} a ${c.name} contract on this chain?`);
+  }
+  try {
+    return c.iface.decodeFunctionResult(fn, raw);
+  } catch (err) {
+    throw new InvalidChainDataError(`${call} at ${c.address} returned data that does not decode as its ABI at block ${blockNumber}: ${raw.slice(0, 74)}`, { cause: err });
+  }
+}
+
+/** Resolves a block tag to one block (number + hash) so that several reads agree. */
+export async function pinBlock(provider: Provider, blockTag: BlockTag = 'latest'): Promise<PinnedBlock> {
+  const block = await provider.getBlock(blockTag);
+  if (!block) throw new InvalidChainDataError(`the node has no block ${String(blockTag)}`);
+  if (!Number.isSafeInteger(block.number) || block.number < 0 || typeof block.hash !== 'string' || !ethers.isHexString(block.hash, 32)) {
+    throw new InvalidChainDataError(`eth_getBlockByNumber(${String(blockTag)}) answered a block without a valid number or hash (${block.number}, ${block.hash})`);
+  }
+  return { blockNumber: block.number, blockHash: block.hash };
+}
+
+async function latestBlockNumber(provider: Provider): Promise<number> {
+  const n = await provider.getBlockNumber();
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidChainDataError(`eth_blockNumber answered ${n}`);
+  return n;
+}
+
+function toSafeNumber(value: bigint, what: string): number {
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidChainDataError(`${what} is out of range: ${value}`);
+  return Number(value);
+}
+
+function operatorIdsArg(ids: readonly (number | bigint | string)[], what: string): number[] {
+  if (!Array.isArray(ids)) throw new InvalidReadArgumentError(`${what} must be an array of operator ids`);
+  const out = ids.map((id, i) => {
+    const n = uint64Arg(id, `${what}[${i}]`);
+    if (n === 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidReadArgumentError(`${what}[${i}] is not a usable operator id: ${n}`);
+    return Number(n);
+  });
+  if (!SSV_CLUSTER_SIZES.includes(out.length)) throw new InvalidReadArgumentError(`${what} has ${out.length} operators; SSV clusters have 4, 7, 10 or 13`);
+  for (let i = 1; i < out.length; i++) {
+    if (out[i] <= out[i - 1]) throw new InvalidReadArgumentError(`${what} must be strictly ascending (SSV's order), got ${out.join(',')}`);
+  }
+  return out;
+}
+
+function logPosition(log: ethers.Log): LogPosition {
+  return { blockNumber: log.blockNumber, transactionHash: log.transactionHash, logIndex: log.index };
+}
+
+// ------------------------------------------------------------------------------------------ rollups
+
+async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupAdmin: string, block: PinnedBlock): Promise<RollupState | undefined> {
+  const at = block.blockNumber;
+  const [bridge, stakingLimitRaw, operatorClusterRaw] = (await callView(provider, nexus, 'rollups', [rollupAdmin], at)) as unknown as [string, bigint, bigint];
+  if (bridge === ethers.ZeroAddress) return undefined;
+  if (stakingLimitRaw > BigInt(BASIS_POINTS)) {
+    throw new InvalidChainDataError(`Nexus.rollups(${rollupAdmin}) at ${nexus.address} returned stakingLimit ${stakingLimitRaw} at block ${at}, above ${BASIS_POINTS} basis points`);
+  }
+  const bridgeRef: ContractRef = { name: 'NexusBaseBridge', address: bridge, iface: bridgeInterface };
+  const [[validatorCount], balance, [bridgeNexus]] = await Promise.all([
+    callView(provider, bridgeRef, 'validatorCount', [], at),
+    provider.getBalance(bridge, at),
+    callView(provider, bridgeRef, 'NEXUS_NETWORK', [], at),
+  ]);
+  if ((bridgeNexus as string).toLowerCase() !== nexus.address.toLowerCase()) {
+    throw new InvalidChainDataError(
+      `bridge ${bridge} of rollup ${rollupAdmin} answers NEXUS_NETWORK() = ${String(bridgeNexus)} at block ${at}, not the configured Nexus ${nexus.address}`,
+    );
+  }
+  if (typeof balance !== 'bigint' || balance < 0n) throw new InvalidChainDataError(`eth_getBalance(${bridge}) answered ${String(balance)} at block ${at}`);
+  return {
+    rollupAdmin,
+    bridge: ethers.getAddress(bridge),
+    stakingLimit: Number(stakingLimitRaw),
+    operatorCluster: operatorClusterRaw.toString(),
+    bridgeBalanceWei: balance.toString(),
+    validatorCount: (validatorCount as bigint).toString(),
+    blockNumber: block.blockNumber,
+    blockHash: block.blockHash,
+  };
+}
+
+/**
+ * Nexus.rollups(admin), the bridge's validatorCount and ETH balance, all at one block (latest by
+ * default). Throws RollupNotRegisteredError for an unknown admin, InvalidChainDataError for a
+ * staking limit above 10000 or a bridge that does not belong to this Nexus.
+ */
+export async function readRollupState(provider: Provider, nexus: string, rollupAdmin: string, opts: BlockTagOption = {}): Promise<RollupState> {
+  const ref: ContractRef = { name: 'Nexus', address: checkAddress(nexus, 'Nexus address'), iface: nexusInterface };
+  const admin = checkAddress(rollupAdmin, 'rollup admin');
+  const block = await pinBlock(provider, opts.blockTag);
+  const state = await readRollupStateAt(provider, ref, admin, block);
+  if (!state) throw new RollupNotRegisteredError(ref.address, admin, block.blockNumber);
+  return state;
+}
+
+/** readRollupState for many rollups at one block; the calls go out together (JSON-RPC batches). */
+export async function readRollupStates(provider: Provider, nexus: string, rollupAdmins: readonly string[], opts: BlockTagOption = {}): Promise<RollupStates> {
+  const ref: ContractRef = { name: 'Nexus', address: checkAddress(nexus, 'Nexus address'), iface: nexusInterface };
+  const admins = rollupAdmins.map((a, i) => checkAddress(a, `rollup admin #${i}`));
+  const block = await pinBlock(provider, opts.blockTag);
+  const states = await Promise.all(admins.map((a) => readRollupStateAt(provider, ref, a, block)));
+  return {
+    ...block,
+    rollups: states.filter((s): s is RollupState => s !== undefined),
+    notRegistered: admins.filter((_, i) => states[i] === undefined),
+  };
+}
+
+// ------------------------------------------------------------------------------------------ operators
+
+const DKG_ENDPOINT = /^https:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/?$/;
+const PEM_RSA_PUBLIC_KEY = /^-----BEGIN RSA PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END RSA PUBLIC KEY-----\r?\n?$/;
+
+function checkOperator(nodeOperator: string, clusterId: string, id: number, pubKey: string, ip: string): void {
+  const where = `NodeOperator ${nodeOperator}: operator ${id} (cluster ${clusterId})`;
+  if (pubKey.length === 0) throw new InvalidOperatorDataError(`${where} has no public key`, id);
+  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(pubKey) && pubKey.length % 4 === 0;
+  if (!base64 || !PEM_RSA_PUBLIC_KEY.test(Buffer.from(pubKey, 'base64').toString('utf8'))) {
+    throw new InvalidOperatorDataError(`${where} has a public key that is not base64 of an "RSA PUBLIC KEY" PEM: ${JSON.stringify(pubKey.slice(0, 40))}…`, id);
+  }
+  const match = DKG_ENDPOINT.exec(ip);
+  const port = match ? Number(match[2]) : 0;
+  if (!match || port < 1 || port > 65535) {
+    throw new InvalidOperatorDataError(`${where} has DKG endpoint ${JSON.stringify(ip.slice(0, 100))}, expected https://host:port`, id);
+  }
+}
+
+/**
+ * The DKG operators of NodeOperator cluster `clusterId`, ascending by id, each with its RSA public
+ * key and ssv-dkg endpoint, read at one block. ClusterNotPresent → ClusterNotFoundError; a cluster
+ * whose size is not 4/7/10/13, a duplicate id, a missing key or an endpoint that is not
+ * `https://host:port` → InvalidOperatorDataError naming the operator.
+ */
+export async function readClusterOperators(
+  provider: Provider,
+  nodeOperator: string,
+  clusterId: string | number | bigint,
+  opts: BlockTagOption = {},
+): Promise<ClusterOperator[]> {
+  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
+  const cluster = uint64Arg(clusterId, 'cluster id');
+  const { blockNumber } = await pinBlock(provider, opts.blockTag);
+  let rawIds: bigint[];
+  try {
+    rawIds = [...((await callView(provider, ref, 'getCluster', [cluster], blockNumber))[0] as bigint[])];
+  } catch (err) {
+    if (err instanceof ContractCallRevertedError && err.revertName === 'ClusterNotPresent') throw new ClusterNotFoundError(ref.address, cluster.toString(), blockNumber);
+    throw err;
+  }
+  const ids = rawIds.map((id) => toSafeNumber(id, `NodeOperator.getCluster(${cluster}) operator id`)).sort((a, b) => a - b);
+  if (!SSV_CLUSTER_SIZES.includes(ids.length)) {
+    throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} has ${ids.length} operators (${ids.join(',')}) at block ${blockNumber}; SSV clusters have 4, 7, 10 or 13`);
+  }
+  for (let i = 1; i < ids.length; i++) {
+    if (ids[i] === ids[i - 1]) throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} lists operator ${ids[i]} twice`, ids[i]);
+  }
+  const rows = await Promise.all(ids.map((id) => callView(provider, ref, 'ssvOperators', [id], blockNumber)));
+  return ids.map((id, i) => {
+    const [pubKey, ipAddress, name] = rows[i] as unknown as [string, string, string];
+    checkOperator(ref.address, cluster.toString(), id, pubKey, ipAddress);
+    return { id, publicKeyBase64: pubKey, dkgEndpoint: ipAddress.replace(/\/$/, ''), name };
+  });
+}
+
+// ------------------------------------------------------------------------------------------ SSV
+
+/** Events of the bot's SSVNetwork ABI that carry a cluster's new snapshot: (address indexed owner, uint64[] operatorIds, …, Cluster cluster). */
+const CLUSTER_EVENTS: ethers.EventFragment[] = (() => {
+  const out: ethers.EventFragment[] = [];
+  ssvNetworkInterface.forEachEvent((ev) => {
+    const [owner, ids] = ev.inputs;
+    const last = ev.inputs[ev.inputs.length - 1];
+    if (owner?.type === 'address' && owner.indexed && ids?.type === 'uint64[]' && last?.name === 'cluster' && last.baseType === 'tuple') out.push(ev);
+  });
+  return out;
+})();
+
+function ownerTopic(owner: string): string {
+  return ethers.zeroPadValue(owner, 32).toLowerCase();
+}
+
+async function resolveScan(provider: Provider, opts: ScanOptions, where: string): Promise<BlockRangeOptions> {
+  const toBlock = opts.toBlock ?? (await latestBlockNumber(provider));
+  const range: BlockRangeOptions = { ...opts, toBlock };
+  checkBlockRange(range, where);
+  return range;
+}
+
+/**
+ * The SSV owner nonce of `owner` (facts §1.7): the number of ValidatorAdded events with topic1 =
+ * owner, counted from `fromBlock` (SSVNetwork's deployment block, or a checkpoint whose count is
+ * passed as `startNonce`) to `toBlock` (default: latest), in adaptive chunks of ≤ maxRange blocks.
+ * Only logs are counted, never decoded (except the latest one, reported for cross-checks).
+ */
+export async function readSsvOwnerNonce(
+  provider: Provider,
+  ssvNetwork: string,
+  owner: string,
+  opts: ScanOptions & { startNonce?: number },
+): Promise<SsvOwnerNonce> {
+  const address = checkAddress(ssvNetwork, 'SSVNetwork address');
+  const ownerAddress = checkAddress(owner, 'SSV owner');
+  const startNonce = opts.startNonce ?? 0;
+  if (!Number.isSafeInteger(startNonce) || startNonce < 0) throw new InvalidReadArgumentError(`startNonce must be an integer ≥ 0, got ${startNonce}`);
+  const range = await resolveScan(provider, opts, 'SSV owner nonce scan');
+  const event = ssvNetworkInterface.getEvent('ValidatorAdded');
+  if (!event) throw new Error('the bot ABI has no SSVNetwork ValidatorAdded event');
+  let count = 0;
+  let last: ethers.Log | undefined;
+  await scanLogs(
+    provider,
+    { contract: 'SSVNetwork', what: 'ValidatorAdded', address, topic0: [event.topicHash], topic1: ownerTopic(ownerAddress) },
+    range,
+    'forward',
+    (logs) => {
+      count += logs.length;
+      if (logs.length > 0) last = logs[logs.length - 1];
+    },
+  );
+  let lastValidatorAdded: SsvOwnerNonce['lastValidatorAdded'] = null;
+  if (last) {
+    let publicKey: string;
+    try {
+      publicKey = ssvNetworkInterface.decodeEventLog(event, last.data, last.topics).publicKey as string;
+    } catch (err) {
+      throw new InvalidChainDataError(`SSVNetwork ${address} ValidatorAdded log ${last.transactionHash}#${last.index} does not decode`, { cause: err });
+    }
+    lastValidatorAdded = { ...logPosition(last), publicKey: publicKey.toLowerCase() };
+  }
+  return { owner: ownerAddress, nonce: startNonce + count, blockNumber: range.toBlock, lastValidatorAdded };
+}
+
+function snapshotOf(value: unknown, where: string): ClusterSnapshot {
+  const c = value as { validatorCount?: unknown; networkFeeIndex?: unknown; index?: unknown; active?: unknown; balance?: unknown };
+  if (
+    typeof c?.validatorCount !== 'bigint' || typeof c.networkFeeIndex !== 'bigint' || typeof c.index !== 'bigint' ||
+    typeof c.active !== 'boolean' || typeof c.balance !== 'bigint'
+  ) {
+    throw new InvalidChainDataError(`${where}: the cluster tuple does not decode as (uint32, uint64, uint64, bool, uint256)`);
+  }
+  return {
+    validatorCount: Number(c.validatorCount),
+    networkFeeIndex: c.networkFeeIndex.toString(),
+    index: c.index.toString(),
+    active: c.active,
+    balance: c.balance.toString(),
+  };
+}
+
+/**
+ * The cluster snapshot to pass to SSVNetwork for (owner, operatorIds): the `cluster` of the latest
+ * event for exactly that owner and operator list among the ABI's cluster events (ValidatorAdded,
+ * ValidatorRemoved, ClusterDeposited, and any others added to abi.ts later), or {0,0,0,true,0}
+ * when the cluster was never used. Scans backwards from toBlock (default latest), so the usual
+ * case (a recent event) costs one or two requests.
+ */
+export async function readClusterSnapshot(
+  provider: Provider,
+  ssvNetwork: string,
+  owner: string,
+  operatorIds: readonly (number | bigint | string)[],
+  opts: ScanOptions,
+): Promise<ClusterSnapshotResult> {
+  const address = checkAddress(ssvNetwork, 'SSVNetwork address');
+  const ownerAddress = checkAddress(owner, 'SSV owner');
+  const ids = operatorIdsArg(operatorIds, 'operatorIds');
+  const range = await resolveScan(provider, opts, 'SSV cluster snapshot scan');
+  const idsKey = ids.join(',');
+  let found: ClusterSnapshotResult['source'] = null;
+  let cluster: ClusterSnapshot = { ...NEW_CLUSTER_SNAPSHOT };
+  await scanLogs(
+    provider,
+    {
+      contract: 'SSVNetwork',
+      what: CLUSTER_EVENTS.map((e) => e.name).join('/'),
+      address,
+      topic0: CLUSTER_EVENTS.map((e) => e.topicHash),
+      topic1: ownerTopic(ownerAddress),
+    },
+    range,
+    'backward',
+    (logs) => {
+      for (let i = logs.length - 1; i >= 0; i--) {
+        const log = logs[i];
+        const where = `SSVNetwork ${address} log ${log.transactionHash}#${log.index}`;
+        let parsed: ethers.LogDescription | null;
+        try {
+          parsed = ssvNetworkInterface.parseLog(log);
+        } catch (err) {
+          throw new InvalidChainDataError(`${where} does not decode as a cluster event`, { cause: err });
+        }
+        if (!parsed) throw new InvalidChainDataError(`${where} has an unknown topic ${log.topics[0]}`);
+        const logIds = (parsed.args.operatorIds as bigint[]).map((x) => x.toString()).join(',');
+        if (logIds !== idsKey) continue;
+        cluster = snapshotOf(parsed.args.cluster, `${where} (${parsed.name})`);
+        found = { event: parsed.name, ...logPosition(log) };
+        return true;
+      }
+      return false;
+    },
+  );
+  return { owner: ownerAddress, operatorIds: ids, cluster, blockNumber: range.toBlock, source: found };
+}
+
+/** A snapshot as the bigint tuple ethers returns and accepts (for callers that prefer bigints). */
+export function clusterTuple(c: ClusterSnapshot): { validatorCount: bigint; networkFeeIndex: bigint; index: bigint; active: boolean; balance: bigint } {
+  return { validatorCount: BigInt(c.validatorCount), networkFeeIndex: BigInt(c.networkFeeIndex), index: BigInt(c.index), active: c.active, balance: BigInt(c.balance) };
+}
+
+// ------------------------------------------------------------------------------------------ validators
+
+const DEFAULT_STATUS_CHUNK = 500;
+
+/**
+ * Nexus.validators(pubkey) for every key, at one block. Calls go out `chunkSize` at a time and the
+ * provider packs them into JSON-RPC batches (batchMaxCount each), so 10,000 keys take ~100 HTTP
+ * requests, without a per-key log scan.
+ */
+export async function readValidatorStatuses(
+  provider: Provider,
+  nexus: string,
+  pubkeys: readonly string[],
+  opts: BlockTagOption & { chunkSize?: number } = {},
+): Promise<ValidatorStatuses> {
+  const ref: ContractRef = { name: 'Nexus', address: checkAddress(nexus, 'Nexus address'), iface: nexusInterface };
+  const chunkSize = opts.chunkSize ?? DEFAULT_STATUS_CHUNK;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new InvalidReadArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  const keys = pubkeys.map((k, i) => {
+    if (typeof k !== 'string' || !ethers.isHexString(k, 48)) throw new InvalidReadArgumentError(`pubkeys[${i}] must be a 48-byte 0x-hex BLS public key, got ${JSON.stringify(String(k).slice(0, 100))}`);
+    return k.toLowerCase();
+  });
+  const block = await pinBlock(provider, opts.blockTag);
+  const statuses: ValidatorStatuses['statuses'] = [];
+  for (let start = 0; start < keys.length; start += chunkSize) {
+    const chunk = keys.slice(start, start + chunkSize);
+    const results = await Promise.all(chunk.map((k) => callView(provider, ref, 'validators', [k], block.blockNumber)));
+    results.forEach(([raw], i) => {
+      const value = raw as bigint;
+      const status = VALIDATOR_STATUSES[Number(value)];
+      if (value < 0n || value >= BigInt(VALIDATOR_STATUSES.length) || !status) {
+        throw new InvalidChainDataError(`Nexus.validators(${chunk[i]}) at ${ref.address} returned ${value} at block ${block.blockNumber}, not a ValidatorStatus (0..${VALIDATOR_STATUSES.length - 1})`);
+      }
+      statuses.push({ pubkey: chunk[i], status });
+    });
+  }
+  return { ...block, statuses };
+}
+
+// ------------------------------------------------------------------------------------------ events
+
+const ROLLUP_EVENT_NAMES = ['RollupRegistered', 'StakingLimitChanged', 'RollupOperatorClusterChanged'] as const;
+
+/**
+ * The Nexus events that should wake a rollup's monitor early: RollupRegistered,
+ * StakingLimitChanged and RollupOperatorClusterChanged, for the given rollup admin(s) (null: every
+ * rollup; one scan serves all monitors of a worker). Their `rollupAdmin` is not indexed, so the
+ * filter is applied after decoding; the logs are tiny. Bridge balance changes (user deposits,
+ * withdrawals, validator exits) emit no Nexus event: detect them by comparing
+ * readRollupState().bridgeBalanceWei between polls.
+ */
+export async function readRollupEvents(
+  provider: Provider,
+  nexus: string,
+  rollupAdmins: string | readonly string[] | null,
+  opts: ScanOptions,
+): Promise<RollupEvents> {
+  const address = checkAddress(nexus, 'Nexus address');
+  const wanted =
+    rollupAdmins === null ? null : new Set((typeof rollupAdmins === 'string' ? [rollupAdmins] : rollupAdmins).map((a, i) => checkAddress(a, `rollup admin #${i}`)));
+  const range = await resolveScan(provider, opts, 'Nexus rollup event scan');
+  const fragments = ROLLUP_EVENT_NAMES.map((name) => {
+    const ev = nexusInterface.getEvent(name);
+    if (!ev) throw new Error(`the bot ABI has no Nexus ${name} event`);
+    return ev;
+  });
+  const events: RollupEvent[] = [];
+  await scanLogs(
+    provider,
+    { contract: 'Nexus', what: ROLLUP_EVENT_NAMES.join('/'), address, topic0: fragments.map((f) => f.topicHash) },
+    range,
+    'forward',
+    (logs) => {
+      for (const log of logs) {
+        const where = `Nexus ${address} log ${log.transactionHash}#${log.index}`;
+        let parsed: ethers.LogDescription | null;
+        try {
+          parsed = nexusInterface.parseLog(log);
+        } catch (err) {
+          throw new InvalidChainDataError(`${where} does not decode`, { cause: err });
+        }
+        if (!parsed) throw new InvalidChainDataError(`${where} has an unknown topic ${log.topics[0]}`);
+        const args = parsed.args;
+        const rollupAdmin = ethers.getAddress(args.rollupAdmin as string);
+        if (wanted && !wanted.has(rollupAdmin)) continue;
+        const base = { rollupAdmin, ...logPosition(log) };
+        const limit = (value: unknown): number => {
+          const n = value as bigint;
+          if (n > BigInt(BASIS_POINTS)) throw new InvalidChainDataError(`${where} (${parsed?.name}) has stakingLimit ${n}, above ${BASIS_POINTS}`);
+          return Number(n);
+        };
+        switch (parsed.name) {
+          case 'RollupRegistered':
+            events.push({
+              event: 'RollupRegistered',
+              ...base,
+              bridge: ethers.getAddress(args.bridgeContract as string),
+              stakingLimit: limit(args.stakingLimit),
+              operatorCluster: (args.operatorCluster as bigint).toString(),
+              nexusFee: Number(args.nexusFee as bigint),
+            });
+            break;
+          case 'StakingLimitChanged':
+            events.push({ event: 'StakingLimitChanged', ...base, stakingLimit: limit(args.stakingLimit) });
+            break;
+          case 'RollupOperatorClusterChanged':
+            events.push({ event: 'RollupOperatorClusterChanged', ...base, operatorCluster: (args.operatorCluster as bigint).toString() });
+            break;
+          default:
+            throw new InvalidChainDataError(`${where} is a ${parsed.name} event, which the filter did not ask for`);
+        }
+      }
+    },
+  );
+  return { fromBlock: range.fromBlock, toBlock: range.toBlock, events };
+}
