@@ -1,6 +1,16 @@
 // Staking-limit arithmetic, pure and deterministic: shared by the workflows, the CLI and tests.
-// It reproduces the bridge contract's integer check exactly (DESIGN.md §4.1), so that a planned
-// deposit never reverts with StakingLimitExceeding (invariant 6).
+//
+// Two rules bound a creation (invariant 6):
+//  - the bridge's own check, reproduced exactly (DESIGN.md §4.1), so that a planned deposit never
+//    reverts with StakingLimitExceeding;
+//  - the staked share of the rollup's ETH after the deposits, (validatorCount + n) × 32 ETH over
+//    total = balance + validatorCount × 32 ETH, must not exceed the limit.
+// The second is needed because the bridge's check counts the new validators' ETH twice (it is
+// still in `balance` and also in `(validatorCount + n) × 32`): one batch of 25 on a 3200-ETH
+// bridge at 2000 bps passes it and stakes 25 % of the rollup's ETH, while batches of 4 stop at 20.
+// The share rule is path-independent (total does not change through deposits or exits), so the
+// number created never depends on batch sizes, and it is the same ratio the exit rule uses, so a
+// finished exit never makes creation add a validator back (no oscillation).
 
 export const VALIDATOR_DEPOSIT_WEI = 32n * 10n ** 18n;
 export const BASIS_POINTS = 10_000n;
@@ -94,12 +104,39 @@ export function planCreation(input: CreationPlanInput): CreationPlan {
     validatorCount: input.validatorCount + pending,
     stakingLimitBps: input.stakingLimitBps,
   };
-  const allowed = maxDepositsAllowed(after);
+  const allowed = maxDepositsWithinLimit(after);
   const toCreate = allowed < BigInt(input.maxBatch) ? Number(allowed) : input.maxBatch;
   const reason = allowed === 0n
     ? `at or above the staking limit of ${input.stakingLimitBps} bps (ratio ${stakingRatioBps(after)} bps)`
     : `${allowed} more validator(s) fit under ${input.stakingLimitBps} bps; creating ${toCreate} now`;
   return { toCreate, allowedTotal: Number(allowed), reason };
+}
+
+/** The rollup's ETH, staked or not: unchanged by deposits and by completed exits. */
+export function totalRollupWei(state: BridgeState): bigint {
+  return state.bridgeBalanceWei + state.validatorCount * VALIDATOR_DEPOSIT_WEI;
+}
+
+/**
+ * May the rollup hold `count` validators? Their share of the rollup's ETH must not exceed the
+ * limit, compared exactly (no rounding in favour of staking more).
+ */
+export function shareWithinLimit(state: BridgeState, count: bigint): boolean {
+  return count * VALIDATOR_DEPOSIT_WEI * BASIS_POINTS <= BigInt(state.stakingLimitBps) * totalRollupWei(state);
+}
+
+/** The largest n that both the bridge accepts and keeps the staked share within the limit. */
+export function maxDepositsWithinLimit(state: BridgeState): bigint {
+  if (!shareWithinLimit(state, state.validatorCount)) return 0n;
+  // Both rules are monotonic in n: binary search below the bridge's own bound.
+  let low = 0n; // allowed
+  let high = maxDepositsAllowed(state) + 1n; // not allowed
+  while (high - low > 1n) {
+    const mid = (low + high) / 2n;
+    if (shareWithinLimit(state, state.validatorCount + mid)) low = mid;
+    else high = mid;
+  }
+  return low;
 }
 
 /** The staked share of the rollup's ETH as the bridge computes it for n = 0, in basis points. */

@@ -2,7 +2,7 @@
 // property tests over random states: the plan is always accepted, and one more never is.
 import assert from 'node:assert/strict';
 import {
-  BASIS_POINTS, maxDepositsAllowed, planCreation, PlanningInputError, VALIDATOR_DEPOSIT_WEI,
+  BASIS_POINTS, maxDepositsAllowed, maxDepositsWithinLimit, planCreation, PlanningInputError, VALIDATOR_DEPOSIT_WEI,
   type BridgeState,
 } from '../../workflows/planning';
 
@@ -49,9 +49,50 @@ describe('planning: creation', () => {
     }
   });
 
+  it('never stakes a larger share than the limit, although the bridge would accept more in one batch', () => {
+    const state = { bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 };
+    // The bridge counts the new validators' ETH twice: one batch of 25 passes its check ...
+    assert.equal(maxDepositsAllowed(state), 25n);
+    // ... but 25 × 32 = 800 of 3200 ETH is 25 %: the plan stops at 20 % of the rollup's ETH.
+    assert.equal(maxDepositsWithinLimit(state), 20n);
+    assert.equal(planCreation({ ...state, pendingDeposits: 0, maxBatch: 100 }).toCreate, 20);
+  });
+
+  it('plans within both rules, one more breaks one of them, and batch sizes never change the total (2000 random states)', () => {
+    const random = rng(7);
+    for (let i = 0; i < 2000; i++) {
+      const state: BridgeState = {
+        bridgeBalanceWei: BigInt(Math.floor(random() * 5000)) * ETH + BigInt(Math.floor(random() * 1e9)),
+        validatorCount: BigInt(Math.floor(random() * 50)),
+        stakingLimitBps: Math.floor(random() * 10_001),
+      };
+      const total = state.bridgeBalanceWei + state.validatorCount * 32n * ETH;
+      const share = (count: bigint) => count * 32n * ETH * 10_000n <= BigInt(state.stakingLimitBps) * total;
+      const n = maxDepositsWithinLimit(state);
+      if (n > 0n) {
+        assert.ok(contractCheck(state.bridgeBalanceWei, state.validatorCount, n, BigInt(state.stakingLimitBps)));
+        assert.ok(share(state.validatorCount + n));
+      }
+      const next = n + 1n;
+      assert.ok(!contractCheck(state.bridgeBalanceWei, state.validatorCount, next, BigInt(state.stakingLimitBps)) || !share(state.validatorCount + next));
+      // Creating in random batches, deposit by deposit, ends at the same count.
+      let current = { ...state };
+      let created = 0n;
+      for (let step = 0; step < 1000; step++) {
+        const plan = planCreation({ ...current, pendingDeposits: 0, maxBatch: 1 + Math.floor(random() * 5) });
+        if (plan.toCreate === 0) break;
+        const k = BigInt(plan.toCreate);
+        assert.ok(contractCheck(current.bridgeBalanceWei, current.validatorCount, k, BigInt(current.stakingLimitBps)), 'a planned batch would revert');
+        current = { ...current, bridgeBalanceWei: current.bridgeBalanceWei - k * 32n * ETH, validatorCount: current.validatorCount + k };
+        created += k;
+      }
+      assert.equal(created, n, `batches created ${created}, one plan says ${n}`);
+    }
+  });
+
   it('caps a batch and counts pending deposits as done', () => {
     const state = { bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 5000 };
-    const all = Number(maxDepositsAllowed(state));
+    const all = Number(maxDepositsWithinLimit(state));
     assert.equal(planCreation({ ...state, pendingDeposits: 0, maxBatch: 5 }).toCreate, 5);
     assert.equal(planCreation({ ...state, pendingDeposits: 0, maxBatch: 1000 }).toCreate, all);
     // After planning `all` (not yet deposited), nothing more fits.
