@@ -1,10 +1,8 @@
 // Custom search attributes of the bot, so that an operator finds a rollup's workflows, or the
 // ceremony or exit that holds a validator key, in the Web UI or with `temporal workflow list`.
 // They are stored unencrypted by the server: public values only (addresses, phases, pubkeys).
+// Workflow code imports this file: it must stay free of Node and gRPC imports.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Connection } from '@temporalio/client';
-import { status } from '@grpc/grpc-js';
-import { temporal } from '@temporalio/proto';
 
 export const RollupAdminAttribute = defineSearchAttributeKey('NexusRollupAdmin', SearchAttributeType.KEYWORD);
 export const PhaseAttribute = defineSearchAttributeKey('NexusPhase', SearchAttributeType.KEYWORD);
@@ -13,46 +11,3 @@ export const ValidatorPubkeysAttribute = defineSearchAttributeKey('NexusValidato
 
 export const BOT_SEARCH_ATTRIBUTES = [RollupAdminAttribute, PhaseAttribute, KeyPathAttribute, ValidatorPubkeysAttribute];
 
-const CLI_TYPE_NAMES: Record<string, string> = {
-  [SearchAttributeType.KEYWORD]: 'Keyword',
-  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
-};
-
-/** `--search-attribute Name=Type` arguments for `temporal server start-dev`. */
-export function searchAttributeFlags(): string[] {
-  return BOT_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
-}
-
-const PROTO_TYPES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
-
-/**
- * Registers the bot's search attributes on any Temporal server through the operator service
- * (the Java test server has no flag for it). Attributes that already exist are left alone.
- */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
-  let missing = BOT_SEARCH_ATTRIBUTES;
-  try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    missing = BOT_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));
-  } catch (err) {
-    // The Java test server implements only AddSearchAttributes: add them all there.
-    if (!isGrpcStatus(err, status.UNIMPLEMENTED)) throw err;
-  }
-  if (missing.length === 0) return [];
-  try {
-    await connection.operatorService.addSearchAttributes({
-      namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, PROTO_TYPES[key.type]])),
-    });
-  } catch (err) {
-    if (!isGrpcStatus(err, status.ALREADY_EXISTS)) throw err;
-  }
-  return missing.map((key) => key.name);
-}
-
-function isGrpcStatus(err: unknown, code: number): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
-}

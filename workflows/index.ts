@@ -1,2 +1,5 @@
 // Every workflow the worker registers (this file is the bundle's entry point).
 export { selfCheckWorkflow } from './self-check';
+export { rollupMonitorWorkflow } from './rollup-monitor';
+export { createValidatorsWorkflow } from './create-validators';
+export { ssvRegistrarWorkflow } from './ssv-registrar';

@@ -1,5 +1,6 @@
 // Signals, queries and updates, shared by workflows and the client (one definition, one wire name).
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { RegistrationRequest, RegistrationResult } from './registrar-types';
 
 /** Self-check: a note delivered by any client (`temporal workflow signal --name ping`). */
 export const pingSignal = defineSignal<[PingInput]>('ping');
@@ -7,4 +8,42 @@ export const receivedPingsQuery = defineQuery<string[]>('receivedPings');
 
 export interface PingInput {
   note: string;
+}
+
+// --- SSV registrar ---------------------------------------------------------------------------
+
+/** A creation workflow hands a request to the registrar. */
+export const registrationRequestSignal = defineSignal<[RegistrationRequest]>('registrationRequest');
+/** The registrar answers the requester. */
+export const registrationResultSignal = defineSignal<[RegistrationResult]>('registrationResult');
+export const registrarStatusQuery = defineQuery<RegistrarStatus>('registrarStatus');
+
+export interface RegistrarStatus {
+  /** Requests waiting, oldest first. */
+  queue: { requestId: string; kind: string; rollupAdmin?: string }[];
+  /** The DKG reservation being served, if any. */
+  reservation?: { requestId: string; firstNonce: number; count: number; since: string };
+  processed: number;
+}
+
+// --- rollup monitor --------------------------------------------------------------------------
+export interface PauseInput {
+  reason: string;
+}
+export const pauseSignal = defineSignal<[PauseInput]>('pause');
+export const resumeSignal = defineSignal('resume');
+/** Wake the monitor before its timer: the chain changed (limit, balance, registration). */
+export const wakeSignal = defineSignal<[{ reason: string }]>('wake');
+export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
+
+export interface MonitorStatus {
+  rollupAdmin: string;
+  keyPath: string;
+  phase: 'reading' | 'planning' | 'creating' | 'idle' | 'paused';
+  paused: boolean;
+  pauseReason?: string;
+  lastPlan?: { at: string; toCreate: number; reason: string; blockNumber: number };
+  inFlight?: { workflowId: string; count: number };
+  validatorsCreated: number;
+  lastError?: string;
 }

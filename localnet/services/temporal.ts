@@ -3,7 +3,7 @@
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEFAULT_NAMESPACE } from '../../temporal-config/names';
-import { registerSearchAttributes, searchAttributeFlags } from '../../temporal-config/search-attributes';
+import { registerSearchAttributes, searchAttributeFlags } from '../../temporal-config/register-search-attributes';
 import { toolPath } from '../../tools/paths';
 import { assertPortFree, freePort, startService, type ServiceProcess } from './process';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { startTemporalDevServer, startTimeSkippingEnvironment } from '../../localnet/services/temporal';
+import { startTemporalDevServer } from '../../localnet/services/temporal';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { BOT_SEARCH_ATTRIBUTES, RollupAdminAttribute } from '../../temporal-config/search-attributes';
 import { TASK_QUEUE } from '../../temporal-config/names';
@@ -13,6 +13,8 @@ import { selfCheckWorkflow } from '../../workflows/self-check';
 import { runTool } from '../harness/cli';
 import { useService } from '../harness/service';
 import { createTestWorker } from '../harness/worker';
+import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
+import { createActivities } from '../../activities';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -71,34 +73,29 @@ describe('Temporal dev server (temporal CLI v1.5.1)', () => {
 });
 
 describe('Temporal time-skipping test server (Java, io.temporal:temporal-test-server)', () => {
-  const env = useService('time-skipping server', async () => {
-    const testEnv = await startTimeSkippingEnvironment();
-    return { testEnv, stop: () => testEnv.teardown() };
-  });
+  const testEnv = useTimeSkippingEnv();
+  const activities = createActivities({ workerName: 'time-skipping-test' });
 
   it('skips a 30-day timer without waiting for it', async () => {
-    const { testEnv } = env();
-    const worker = await createTestWorker(testEnv.nativeConnection, 'time-skipping-test');
-    const before = await testEnv.currentTimeMs();
+    const before = await testEnv().currentTimeMs();
     const startedAt = Date.now();
-    const result = await worker.runUntil(testEnv.client.workflow.execute(selfCheckWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: `self-check-skip-${Date.now()}`, args: [{ wait: '30 days' }],
-    }));
+    const result = await withTestWorker(testEnv().address, { taskQueue: TASK_QUEUE, activities }, () =>
+      testEnv().client.workflow.execute(selfCheckWorkflow, {
+        taskQueue: TASK_QUEUE, workflowId: `self-check-skip-${Date.now()}`, args: [{ wait: '30 days' }],
+      }));
     assert.equal(result.timerFired, true);
-    assert.ok((await testEnv.currentTimeMs()) - before >= 30 * DAY_MS, 'server time did not advance 30 days');
+    assert.ok((await testEnv().currentTimeMs()) - before >= 30 * DAY_MS, 'server time did not advance 30 days');
     assert.ok(Date.now() - startedAt < 10 * 60_000, 'the timer was waited for in real time');
   });
 
   // Every workflow here runs on a worker: on the Java test server a workflow whose task nobody
   // polls holds time skipping for the whole environment, even after it is terminated.
   it('accepts the bot search attributes (registered through the operator service) and rejects unknown ones', async () => {
-    const { testEnv } = env();
-    const worker = await createTestWorker(testEnv.nativeConnection, 'time-skipping-test');
-    const start = (attribute: typeof RollupAdminAttribute) => testEnv.client.workflow.start(selfCheckWorkflow, {
+    const start = (attribute: typeof RollupAdminAttribute) => testEnv().client.workflow.start(selfCheckWorkflow, {
       taskQueue: TASK_QUEUE, workflowId: `sa-${attribute.name}-${Date.now()}`, args: [{ wait: '1 day' }],
       typedSearchAttributes: [{ key: attribute, value: '0x00000000000000000000000000000000000000aa' }],
     });
-    const described = await worker.runUntil(async () => {
+    const described = await withTestWorker(testEnv().address, { taskQueue: TASK_QUEUE, activities }, async () => {
       const handle = await start(RollupAdminAttribute);
       await handle.result();
       return handle.describe();

@@ -1,0 +1,46 @@
+// The activities the workflows call, by name and type: the contract between workflow code and
+// createActivities(). Workflows import this file for its types only.
+import type {
+  CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction,
+} from './types';
+import type { RegistrationRequest } from '../workflows/registrar-types';
+
+export interface BotActivities {
+  describeWorker(): Promise<string>;
+
+  /** The rollup's Nexus/bridge state at one block. */
+  readRollup(input: { rollupAdmin: string }): Promise<RollupSnapshot>;
+
+  /** Mnemonic path: durably allocates `count` key indices for `requestId` (idempotent). */
+  allocateKeyIndices(input: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]>;
+  /** Mnemonic path: derives the keys at these indices and returns their public deposit data. */
+  prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; keyIndices: number[] }): Promise<MnemonicValidator[]>;
+
+  /** DKG path: runs and verifies an ssv-dkg ceremony whose keyshares use nonces firstNonce… */
+  runDkgCeremony(input: {
+    rollupAdmin: string; bridge: string; operatorCluster: number; firstNonce: number; count: number; requestId: string;
+  }): Promise<CeremonyOutput>;
+
+  /**
+   * Nexus.depositValidatorRollup for the batch, after checking on chain that no key of it was
+   * submitted before; a retry after a crash finds the earlier transaction instead of sending again.
+   */
+  submitDeposits(input: { rollupAdmin: string; requestId: string; deposits: PublicDepositData[] }): Promise<SubmittedTransaction>;
+
+  /** Hands a request to the SSV registrar workflow (signal-with-start). */
+  requestRegistration(request: RegistrationRequest): Promise<void>;
+
+  /** The Nexus contract's SSV owner nonce (number of ValidatorAdded events of that owner). */
+  readSsvOwnerNonce(): Promise<number>;
+  /** Builds a mnemonic key's keyshares for the current owner nonce and registers them. */
+  registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares>;
+  /** Registers DKG keyshares, after checking that their nonce is the owner's next one. */
+  registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares>;
+}
+
+export interface RegisteredKeyshares {
+  pubkey: string;
+  ownerNonce: number;
+  /** Absent when the key was already registered (a retried activity). */
+  txHash?: string;
+}

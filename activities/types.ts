@@ -1,0 +1,48 @@
+// What crosses the activity boundary: JSON only (bigints as decimal strings), public material only
+// (DESIGN.md invariant 3: no mnemonic, salt, private key or key share ever appears here).
+
+export type KeyPath = 'dkg' | 'mnemonic';
+
+/** A rollup's state read at one block. */
+export interface RollupSnapshot {
+  rollupAdmin: string;
+  bridge: string;
+  stakingLimitBps: number;
+  operatorCluster: number;
+  bridgeBalanceWei: string;
+  validatorCount: string;
+  blockNumber: number;
+}
+
+/** Deposit data of one validator, as Nexus.depositValidatorRollup takes it (0x-hex). */
+export interface PublicDepositData {
+  pubkey: string;
+  withdrawalCredentials: string;
+  signature: string;
+  depositDataRoot: string;
+}
+
+/** Key material of one mnemonic validator: its public deposit data and where its key came from. */
+export interface MnemonicValidator {
+  keyIndex: number;
+  deposit: PublicDepositData;
+}
+
+/** The SSV registration payload of one validator (sharesData holds only encrypted shares). */
+export interface KeysharesPayload {
+  publicKey: string;
+  operatorIds: number[];
+  sharesData: string;
+  ownerNonce: number;
+}
+
+/** A DKG ceremony's verified output: per validator its deposit and keyshares (nonce = firstNonce + i). */
+export interface CeremonyOutput {
+  ceremonyId: string;
+  validators: { deposit: PublicDepositData; keyshares: KeysharesPayload }[];
+}
+
+export interface SubmittedTransaction {
+  txHash: string;
+  blockNumber: number;
+}

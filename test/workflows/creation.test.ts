@@ -1,0 +1,173 @@
+// Time-skipping workflow tests of validator creation: the rollup monitor, the creation child and
+// the SSV registrar on a real worker, with activities replaced by an in-memory chain.
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
+import { monitorStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { maxDepositsWithinLimit } from '../../workflows/planning';
+import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
+import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
+import { StubChain, stubActivities } from './stub-activities';
+
+const ETH = 10n ** 18n;
+
+describe('workflows: validator creation (time-skipping)', function () {
+  this.timeout(180_000);
+  const testEnv = useTimeSkippingEnv();
+  let taskQueue: string;
+  let registrarWorkflowId: string;
+  let chain: StubChain;
+  let ADMIN_A: string;
+  let ADMIN_B: string;
+  let testNumber = 0;
+  const started: string[] = [];
+
+  beforeEach(function () {
+    testNumber++;
+    taskQueue = `creation-${testNumber}-${Date.now()}`;
+    registrarWorkflowId = `${taskQueue}-registrar`;
+    // Fresh rollups per test: creation workflow ids are fixed per rollup admin.
+    ADMIN_A = `0x${testNumber.toString(16).padStart(4, '0')}${'a'.repeat(36)}`;
+    ADMIN_B = `0x${testNumber.toString(16).padStart(4, '0')}${'b'.repeat(36)}`;
+    chain = new StubChain();
+  });
+
+  // Every workflow a test started is ended, or (with no worker left polling its task queue) it
+  // would hold the test server's time skipping for the next tests.
+  afterEach(async () => {
+    const ids = [...started.splice(0), creationWorkflowId(ADMIN_A), creationWorkflowId(ADMIN_B), registrarWorkflowId];
+    await Promise.all(ids.map((id) => testEnv().client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+  });
+
+  function withWorker<T>(fn: (env: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
+    return withTestWorker(testEnv().address, {
+      taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId),
+    }, () => fn(testEnv()));
+  }
+
+  async function startMonitor(env: TestWorkflowEnvironment, input: RollupMonitorInput): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+    const workflowId = `${monitorWorkflowId(input.rollupAdmin)}-${taskQueue}`;
+    started.push(workflowId);
+    return env.client.workflow.start(rollupMonitorWorkflow, { taskQueue, workflowId, args: [{ pollInterval: '1 minute', ...input }] });
+  }
+
+  /** Advances (skipped) time until the monitor's status satisfies `done`. */
+  async function waitForStatus(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
+    for (let i = 0; i < 60; i++) {
+      const status = await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
+      if (done(status)) return status;
+      await env.sleep('20 seconds');
+    }
+    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery))}`);
+  }
+
+  /**
+   * Ends a monitor from a quiet state: paused, its signal processed. (Terminating a workflow with a
+   * workflow task still pending leaks a time-skipping lock in the Java test server, and every later
+   * test would then wait in real time.)
+   */
+  async function stop(handle: WorkflowHandle): Promise<void> {
+    const env = testEnv();
+    await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
+    await waitForStatus(env, handle, (s) => s.phase === 'paused', 'the monitor to pause');
+    await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
+  }
+
+  it('creates exactly the validators the bridge allows and registers them in nonce order (mnemonic)', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 2000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
+    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }));
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', maxBatch: 4 });
+      const status = await waitForStatus(env, handle, (s) => s.validatorsCreated === expected && s.phase === 'idle', `${expected} validators`);
+      assert.equal(status.lastPlan?.toCreate, 0);
+      assert.ok(chain.depositBatches.every((b) => b.length <= 4), 'a batch exceeded maxBatch');
+      await stop(handle);
+    });
+    assert.equal(chain.rollup(ADMIN_A).validatorCount, BigInt(expected));
+    assert.equal(maxDepositsWithinLimit({ bridgeBalanceWei: chain.rollup(ADMIN_A).balanceWei, validatorCount: chain.rollup(ADMIN_A).validatorCount, stakingLimitBps: 2000 }), 0n);
+    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: expected }, (_, i) => i));
+    // Key indices 0..n-1, each used once.
+    assert.deepEqual([...chain.allocations.values()].flat().sort((a, b) => a - b), Array.from({ length: expected }, (_, i) => i));
+  });
+
+  it('serialises SSV registrations of a DKG and a mnemonic rollup: owner nonces contiguous, ceremonies on their reserved nonces', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_B, { bridge: '0xb2', stakingLimitBps: 5000, operatorCluster: 2, balanceWei: 640n * ETH, validatorCount: 0n });
+    const each = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }));
+    await withWorker(async (env) => {
+      const a = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 3 });
+      const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic', maxBatch: 2 });
+      await waitForStatus(env, a, (s) => s.validatorsCreated === each, 'rollup A done');
+      await waitForStatus(env, b, (s) => s.validatorsCreated === each, 'rollup B done');
+      await Promise.all([stop(a), stop(b)]);
+    });
+    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: 2 * each }, (_, i) => i));
+    assert.equal(new Set(chain.registrations.map((r) => r.pubkey)).size, 2 * each, 'a key was registered twice');
+    assert.ok(chain.registrations.some((r) => r.rollupAdmin === ADMIN_A) && chain.registrations.some((r) => r.rollupAdmin === ADMIN_B));
+  });
+
+  it('retries a failed activity and deposits the batch exactly once', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.failSubmitDeposits = (attempt) => (attempt === 1 ? new Error('RPC node down (simulated)') : undefined);
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      await waitForStatus(env, handle, (s) => s.validatorsCreated > 0, 'a deposit');
+      await stop(handle);
+    });
+    assert.equal(chain.submitAttempts, 2);
+    assert.equal(chain.depositBatches.length, 1);
+  });
+
+  it('surfaces a non-retryable revert as a failed creation with a readable reason, and deposits nothing', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.failSubmitDeposits = () => ApplicationFailure.nonRetryable('StakingLimitExceeding()', 'Revert:StakingLimitExceeding');
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
+      assert.match(status.lastError ?? '', /Revert:StakingLimitExceeding: StakingLimitExceeding\(\)/);
+      const child = env.client.workflow.getHandle(creationWorkflowId(ADMIN_A));
+      const described = await child.describe();
+      assert.equal(described.status.name, 'FAILED');
+      await stop(handle);
+    });
+    assert.equal(chain.submitAttempts, 1, 'a non-retryable failure was retried');
+    assert.equal(chain.depositBatches.length, 0);
+  });
+
+  it('a paused monitor starts nothing, even when woken; resume continues', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', carried: { paused: true, pauseReason: 'maintenance', validatorsCreated: 0, unregistered: [] } });
+      await handle.signal(wakeSignal, { reason: 'test' });
+      await env.sleep('10 minutes');
+      const paused = await handle.query(monitorStatusQuery);
+      assert.equal(paused.paused, true);
+      assert.equal(paused.pauseReason, 'maintenance');
+      assert.equal(paused.phase, 'paused');
+      assert.equal(chain.depositBatches.length, 0);
+      await handle.signal(resumeSignal);
+      await waitForStatus(env, handle, (s) => s.validatorsCreated > 0, 'creation after resume');
+      await stop(handle);
+    });
+  });
+
+  it('continues as new with its state kept (paused flag, counters)', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', continueAsNewAfterLoops: 2 });
+      const first = await handle.describe();
+      await waitForStatus(env, handle, (s) => s.validatorsCreated > 0, 'a creation');
+      await handle.signal(pauseSignal, { reason: 'kept across runs' });
+      await env.sleep('10 minutes');
+      const later = await env.client.workflow.getHandle(handle.workflowId).describe();
+      assert.notEqual(later.runId, first.runId, 'the monitor did not continue as new');
+      const status = await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
+      assert.equal(status.paused, true);
+      assert.equal(status.pauseReason, 'kept across runs');
+      assert.equal(status.validatorsCreated, Number(chain.rollup(ADMIN_A).validatorCount));
+      await stop(handle);
+    });
+  });
+});

@@ -1,0 +1,7 @@
+// Readable, deterministic workflow ids: an operator finds a rollup's workflows by its admin address.
+
+/** The monitor of a rollup: one per rollup admin. */
+export const monitorWorkflowId = (rollupAdmin: string) => `rollup-monitor/${rollupAdmin.toLowerCase()}`;
+
+/** The rollup's creation batch: a fixed id, so that two creations for one rollup cannot run at once. */
+export const creationWorkflowId = (rollupAdmin: string) => `create-validators/${rollupAdmin.toLowerCase()}`;

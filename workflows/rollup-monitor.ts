@@ -1,0 +1,144 @@
+// One long-lived monitor per rollup (an entity workflow, id derived from the rollup admin): read
+// the rollup's state, plan, create the validators the bridge allows (one creation at a time),
+// then sleep until the poll interval passes or a `wake` signal says the chain changed. It
+// continues as new, idle and with its handlers drained, long before the history grows large.
+import {
+  ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, allHandlersFinished, condition, continueAsNew,
+  executeChild, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
+import type { BotActivities } from '../activities/interface';
+import type { KeyPath } from '../activities/types';
+import { PhaseAttribute } from '../temporal-config/search-attributes';
+import { READ_OPTIONS } from './activity-options';
+import { createValidatorsWorkflow } from './create-validators';
+import { describeFailure } from './failures';
+import { monitorStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from './messages';
+import { planCreation, MAX_DKG_BATCH } from './planning';
+import { creationWorkflowId } from './ids';
+
+const { readRollup } = proxyActivities<BotActivities>(READ_OPTIONS);
+
+export interface RollupMonitorInput {
+  rollupAdmin: string;
+  keyPath: KeyPath;
+  /** How often to look at the chain without a wake signal. */
+  pollInterval?: Duration;
+  /** Largest batch per creation (capped at 100 for DKG). */
+  maxBatch?: number;
+  /** Carried across continueAsNew. */
+  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan'> & {
+    unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
+  };
+  /** Tests: continue as new after this many loops instead of the server's suggestion. */
+  continueAsNewAfterLoops?: number;
+}
+
+export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<never> {
+  const maxBatch = Math.min(input.maxBatch ?? MAX_DKG_BATCH, input.keyPath === 'dkg' ? MAX_DKG_BATCH : Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw ApplicationFailure.nonRetryable(`maxBatch must be a positive integer, got ${input.maxBatch}`, 'InvalidInput');
+  const status: MonitorStatus = {
+    rollupAdmin: input.rollupAdmin,
+    keyPath: input.keyPath,
+    phase: 'reading',
+    paused: input.carried?.paused ?? false,
+    pauseReason: input.carried?.pauseReason,
+    lastPlan: input.carried?.lastPlan,
+    validatorsCreated: input.carried?.validatorsCreated ?? 0,
+  };
+  const unregistered = [...(input.carried?.unregistered ?? [])];
+  let wakeReason: string | undefined;
+  let loops = 0;
+
+  setHandler(pauseSignal, (pause) => {
+    status.paused = true;
+    status.pauseReason = typeof pause?.reason === 'string' && pause.reason !== '' ? pause.reason : 'no reason given';
+  });
+  setHandler(resumeSignal, () => {
+    status.paused = false;
+    status.pauseReason = undefined;
+  });
+  setHandler(wakeSignal, (wake) => {
+    wakeReason = typeof wake?.reason === 'string' ? wake.reason : 'woken';
+  });
+  setHandler(monitorStatusQuery, () => ({ ...status }));
+
+  const setPhase = (phase: MonitorStatus['phase']) => {
+    status.phase = phase;
+    upsertSearchAttributes([{ key: PhaseAttribute, value: phase }]);
+  };
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterLoops !== undefined && loops >= input.continueAsNewAfterLoops);
+
+  for (;;) {
+    loops++;
+    if (status.paused) {
+      // Invariant 8: a paused rollup starts nothing; it only waits (or continues as new).
+      setPhase('paused');
+      await condition(() => !status.paused || shouldContinueAsNew());
+    }
+    // After a batch, look again at once: the bridge may allow another.
+    const created = !status.paused && (await monitorOnce());
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof rollupMonitorWorkflow>({
+        ...input,
+        carried: { paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered },
+      });
+    }
+    if (!status.paused && !created) {
+      setPhase('idle');
+      wakeReason = undefined;
+      await condition(() => wakeReason !== undefined || status.paused || shouldContinueAsNew(), input.pollInterval ?? '5 minutes');
+      if (wakeReason) log.info('monitor woken', { reason: wakeReason });
+    }
+  }
+
+  /** One look at the chain and, if the bridge allows more validators, one creation batch. True if one was created. */
+  async function monitorOnce(): Promise<boolean> {
+    setPhase('reading');
+    let snapshot;
+    try {
+      snapshot = await readRollup({ rollupAdmin: input.rollupAdmin });
+    } catch (err) {
+      status.lastError = describeFailure(err);
+      return false;
+    }
+    setPhase('planning');
+    const plan = planCreation({
+      bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
+      validatorCount: BigInt(snapshot.validatorCount),
+      stakingLimitBps: snapshot.stakingLimitBps,
+      pendingDeposits: 0, // one creation at a time, awaited below: nothing is pending between loops
+      maxBatch,
+    });
+    status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, reason: plan.reason, blockNumber: snapshot.blockNumber };
+    if (plan.toCreate === 0 || status.paused) return false;
+
+    setPhase('creating');
+    const workflowId = creationWorkflowId(input.rollupAdmin);
+    status.inFlight = { workflowId, count: plan.toCreate };
+    try {
+      const result = await executeChild(createValidatorsWorkflow, {
+        workflowId,
+        args: [{ rollupAdmin: input.rollupAdmin, bridge: snapshot.bridge, operatorCluster: snapshot.operatorCluster, keyPath: input.keyPath, count: plan.toCreate }],
+        // The batch finishes even if the monitor is terminated or reset: a half-done deposit must
+        // not be cut off. Its fixed id means a second creation for this rollup cannot start.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      status.validatorsCreated += result.deposited.length;
+      unregistered.push(...result.unregistered);
+      status.lastError = result.unregistered.length > 0 ? `${result.unregistered.length} deposited key(s) not registered with SSV: ${result.unregistered[0].reason}` : undefined;
+      return result.deposited.length > 0;
+    } catch (err) {
+      status.lastError = err instanceof WorkflowExecutionAlreadyStartedError
+        ? `a creation for this rollup is already running (${workflowId}), started before this monitor run: waiting for it to finish`
+        : describeFailure(err);
+      log.warn('creation did not complete', { workflowId, error: status.lastError });
+      return false;
+    } finally {
+      status.inFlight = undefined;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// The SSV registrar: the one owner of the Nexus contract's SSV owner-nonce sequence (DESIGN.md
+// invariant 4). Creation workflows of every rollup hand it their registrations; it serves them one
+// at a time, oldest first, so that every keyshares signature names exactly the next nonce. A DKG
+// ceremony first reserves its nonce range: until the ceremony's keyshares are registered (or the
+// reservation is given up or times out), nothing else registers.
+import {
+  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { BotActivities, RegisteredKeyshares } from '../activities/interface';
+import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
+import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal } from './messages';
+import type { RegistrationRequest, RegistrationResult } from './registrar-types';
+import { describeFailure } from './failures';
+
+const { readSsvOwnerNonce } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { registerMnemonicKeyshares, registerDkgKeyshares } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+
+interface Reservation {
+  requestId: string;
+  requester: string;
+  rollupAdmin: string;
+  firstNonce: number;
+  count: number;
+  since: string;
+}
+
+export interface RegistrarInput {
+  /** How long a DKG reservation may hold the sequence before it is given up. */
+  reservationTimeout?: Duration;
+  /** Carried across continueAsNew. */
+  queue?: RegistrationRequest[];
+  reservation?: Reservation;
+  processed?: number;
+  /** Tests: continue as new after this many requests instead of the server's suggestion. */
+  continueAsNewAfter?: number;
+}
+
+export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<void> {
+  const queue: RegistrationRequest[] = [...(input.queue ?? [])];
+  let reservation = input.reservation;
+  let processed = input.processed ?? 0;
+  let processedThisRun = 0;
+  const reservationTimeout = input.reservationTimeout ?? '2 hours';
+
+  setHandler(registrationRequestSignal, (request) => {
+    const problem = validateRequest(request);
+    if (problem) {
+      // Not thrown: a bad message must not fail the registrar (it serves every rollup).
+      log.error('registrar: request rejected', { problem, request: summarize(request) });
+      return;
+    }
+    queue.push(request);
+  });
+  setHandler(registrarStatusQuery, () => ({
+    queue: queue.map((r) => ({ requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined })),
+    reservation: reservation && { requestId: reservation.requestId, firstNonce: reservation.firstNonce, count: reservation.count, since: reservation.since },
+    processed,
+  }));
+
+  /** The next request that may run now: while a reservation is held, only its own messages. */
+  const nextIndex = (): number => {
+    if (!reservation) return queue.length > 0 ? 0 : -1;
+    const held = reservation.requestId;
+    return queue.findIndex((r) => r.requestId === held && (r.kind === 'dkg-register' || r.kind === 'dkg-abandon'));
+  };
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && processedThisRun >= input.continueAsNewAfter);
+
+  for (;;) {
+    const ready = await condition(() => nextIndex() >= 0 || shouldContinueAsNew(), reservation ? reservationTimeout : undefined);
+    if (!ready && reservation) {
+      const expired = reservation;
+      reservation = undefined;
+      log.warn('registrar: DKG reservation timed out, given up', { requestId: expired.requestId });
+      await reply(expired.requester, { requestId: expired.requestId, kind: 'failed', reason: `reservation of nonces ${expired.firstNonce}.. timed out after ${String(reservationTimeout)}`, registered: [] });
+      continue;
+    }
+    const index = nextIndex();
+    if (index >= 0) {
+      const [request] = queue.splice(index, 1);
+      await serve(request);
+      processed++;
+      processedThisRun++;
+      continue;
+    }
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed });
+    }
+  }
+
+  async function serve(request: RegistrationRequest): Promise<void> {
+    switch (request.kind) {
+      case 'mnemonic': {
+        const registered: RegisteredKeyshares[] = [];
+        for (const key of request.keys) {
+          try {
+            registered.push(await registerMnemonicKeyshares({
+              rollupAdmin: request.rollupAdmin, operatorCluster: request.operatorCluster, keyIndex: key.keyIndex, pubkey: key.pubkey,
+            }));
+          } catch (err) {
+            await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered });
+            return;
+          }
+        }
+        await reply(request.requester, { requestId: request.requestId, kind: 'registered', registered });
+        return;
+      }
+      case 'dkg-reserve': {
+        let firstNonce: number;
+        try {
+          firstNonce = await readSsvOwnerNonce();
+        } catch (err) {
+          await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered: [] });
+          return;
+        }
+        reservation = {
+          requestId: request.requestId, requester: request.requester, rollupAdmin: request.rollupAdmin,
+          firstNonce, count: request.count, since: new Date().toISOString(),
+        };
+        await reply(request.requester, { requestId: request.requestId, kind: 'granted', firstNonce });
+        return;
+      }
+      case 'dkg-register': {
+        const held = reservation;
+        reservation = undefined; // whatever happens next, this reservation ends here
+        if (!held || held.requestId !== request.requestId) {
+          await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: 'no nonce reservation is held for this request', registered: [] });
+          return;
+        }
+        const registered: RegisteredKeyshares[] = [];
+        for (const [i, keyshares] of request.keyshares.entries()) {
+          const expected = held.firstNonce + i;
+          try {
+            if (keyshares.ownerNonce !== expected) {
+              throw new Error(`keyshares of ${keyshares.publicKey} are signed for nonce ${keyshares.ownerNonce}, the reservation expects ${expected}`);
+            }
+            registered.push(await registerDkgKeyshares({ rollupAdmin: request.rollupAdmin, keyshares }));
+          } catch (err) {
+            // The remaining keyshares of this ceremony are now stale: they must be produced again.
+            await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered });
+            return;
+          }
+        }
+        await reply(request.requester, { requestId: request.requestId, kind: 'registered', registered });
+        return;
+      }
+      case 'dkg-abandon': {
+        if (reservation?.requestId === request.requestId) {
+          log.warn('registrar: DKG reservation given up', { requestId: request.requestId, reason: request.reason });
+          reservation = undefined;
+        }
+        // A reservation still waiting in the queue is dropped too.
+        for (let i = queue.length - 1; i >= 0; i--) {
+          if (queue[i].requestId === request.requestId) queue.splice(i, 1);
+        }
+        return;
+      }
+    }
+  }
+}
+
+async function reply(requester: string, result: RegistrationResult): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(requester).signal(registrationResultSignal, result);
+  } catch (err) {
+    // The requester is gone (terminated, timed out): nothing waits for this answer any more.
+    log.warn('registrar: could not answer the requester', { requester, requestId: result.requestId, error: describeFailure(err) });
+  }
+}
+
+function validateRequest(request: RegistrationRequest): string | undefined {
+  if (typeof request !== 'object' || request === null) return 'not an object';
+  if (typeof request.requestId !== 'string' || request.requestId === '') return 'requestId must be a non-empty string';
+  if (typeof request.requester !== 'string' || request.requester === '') return 'requester must be a workflow id';
+  switch (request.kind) {
+    case 'mnemonic':
+      if (!Array.isArray(request.keys) || request.keys.length === 0) return 'keys must be a non-empty array';
+      if (request.keys.some((k) => typeof k.pubkey !== 'string' || !Number.isInteger(k.keyIndex) || k.keyIndex < 0)) return 'each key needs a pubkey and a key index ≥ 0';
+      return undefined;
+    case 'dkg-reserve':
+      return Number.isInteger(request.count) && request.count > 0 ? undefined : 'count must be a positive integer';
+    case 'dkg-register':
+      return Array.isArray(request.keyshares) && request.keyshares.length > 0 ? undefined : 'keyshares must be a non-empty array';
+    case 'dkg-abandon':
+      return undefined;
+    default:
+      return `unknown kind ${JSON.stringify((request as { kind?: unknown }).kind)}`;
+  }
+}
+
+function summarize(request: RegistrationRequest): Record<string, unknown> {
+  return { requestId: request?.requestId, kind: request?.kind, requester: request?.requester };
+}
