@@ -20,7 +20,35 @@ export const workerConfigSchema = z.strictObject({
   chain: z.strictObject({
     rpcUrls: z.array(httpUrl).min(1, 'expected at least one RPC URL'),
     chainId: z.number().int().positive('expected a positive chain id'),
+    /** First block of SSV log scans (the SSVNetwork deployment block). */
+    ssvFromBlock: z.number().int().min(0, 'expected a block number ≥ 0').default(0),
+    /** Largest eth_getLogs block range the RPC accepts. */
+    logMaxRange: z.number().int().min(1, 'expected a positive number of blocks').default(10_000),
   }).optional(),
+  /** The bot account: a file holding its private key (0x-hex), never the key itself. */
+  botKeyFile: z.string().min(1, 'expected the path of a file holding the bot key').optional(),
+  transactions: z.strictObject({
+    maxFeePerGasGwei: z.number().positive('expected a fee ceiling in gwei > 0').default(200),
+    maxPriorityFeePerGasGwei: z.number().min(0, 'expected a tip in gwei ≥ 0').default(1),
+    confirmations: z.number().int().min(1, 'expected at least 1 confirmation').default(2),
+    stuckAfterSeconds: z.number().positive('expected seconds > 0').default(180),
+    feeBumpPercent: z.number().min(10, 'expected at least 10 (the nodes\' replacement rule)').default(20),
+    maxFeeBumps: z.number().int().min(0, 'expected a whole number ≥ 0').default(5),
+    /** Where sent transactions are journaled (idempotent retries after a crash). */
+    journalFile: z.string().min(1, 'expected a file path'),
+  }).optional(),
+  keys: z.strictObject({
+    /** The network whose GENESIS_FORK_VERSION signs deposits. */
+    depositNetwork: z.enum(['mainnet', 'holesky', 'sepolia', 'hoodi'], 'expected mainnet, holesky, sepolia or hoodi').default('mainnet'),
+    /** Per-rollup mnemonic key-index state files (mnemonic path). */
+    indexStateDir: z.string().min(1, 'expected a folder path').optional(),
+    /** Read the mnemonic salt from standard input at start (mnemonic path); it stays in memory. */
+    saltFromStdin: z.boolean().default(false),
+  }).prefault({}),
+  ssv: z.strictObject({
+    /** SSV tokens (wei, decimal string) that fund each registered validator. */
+    amountPerValidatorWei: z.string().regex(/^\d+$/, 'expected a whole number of wei as a decimal string').default('0'),
+  }).prefault({}),
   contracts: z.strictObject({
     nexus: address,
     nodeOperator: address,

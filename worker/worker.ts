@@ -1,29 +1,42 @@
 // Builds the Temporal worker from a validated configuration.
 import { hostname } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import type { SaltHolder } from '../activities/keys/salt';
 import type { WorkerConfig } from './config';
+import { buildActivityDependencies } from './dependencies';
 
 export interface BuiltWorker {
   worker: Worker;
-  connection: NativeConnection;
+  close(): Promise<void>;
 }
 
-export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?: WorkflowBundleOption } = {}): Promise<BuiltWorker> {
-  let connection: NativeConnection;
+export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?: WorkflowBundleOption; salt?: SaltHolder } = {}): Promise<BuiltWorker> {
+  let nativeConnection: NativeConnection;
+  let connection: Connection;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await Connection.connect({ address: config.temporal.address });
   } catch (err) {
     throw new Error(`cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`, { cause: err });
   }
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const deps = await buildActivityDependencies(config, { client, salt: opts.salt });
   const worker = await Worker.create({
-    connection,
+    connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     // Shown in the Web UI's pollers list: which worker, on which host, which process.
     identity: `${config.workerName}@${hostname()}:${process.pid}`,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ workerName: config.workerName }),
+    activities: createActivities(deps),
   });
-  return { worker, connection };
+  return {
+    worker,
+    close: async () => {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
 }

@@ -1,52 +1,26 @@
 // Timeouts and retry policies per group of activities (one place, so that operators can read how
 // long the bot keeps trying, and which failures stop it at once).
 import type { ActivityOptions } from '@temporalio/workflow';
-
-/** Failures that retrying cannot fix: the chain or the vault said no for a reason that stays. */
-export const NON_RETRYABLE_TYPES = [
-  'Revert:StakingLimitExceeding',
-  'Revert:IncorrectValidatorStatus',
-  'Revert:IncorrectWithdrawalCredentials',
-  'Revert:NotNexusBot',
-  'Revert:IncorrectStakingLimit',
-  'Revert:InvalidOperatorIdsLength',
-  'Revert:UnsortedOperatorsList',
-  'Revert:InvalidPublicKeyLength',
-  'Revert:ValidatorAlreadyExistsWithData',
-  'Revert:OperatorDoesNotExist',
-  'RollupNotRegistered',
-  'ClusterNotFound',
-  'InvalidOperatorData',
-  'MalformedOperatorKey',
-  'WrongSalt',
-  'MnemonicSecretMissing',
-  'MnemonicSecretCorrupt',
-  'IndexStateCorrupt',
-  'DepositDataInvalid',
-  'KeysharesInvalid',
-  'DkgOutputInvalid',
-  'StaleKeyshares',
-  'PlanningInput',
-];
+import { NON_RETRYABLE_TYPES } from './failure-types';
 
 /** Reads: quick, retried for long (a node outage delays, never loses). */
 export const READ_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
 /** Key material (derivation, DKG ceremonies): minutes, heartbeating, retried with backoff. */
 export const KEY_MATERIAL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
 /** Transactions: they wait for confirmations and may replace a stuck transaction. */
 export const TRANSACTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
 /** Handing a message to another workflow. */

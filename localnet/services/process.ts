@@ -29,6 +29,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Grace after SIGTERM before SIGKILL (some servers never finish a SIGTERM). */
   killAfterMs?: number;
+  /** Written to the process's standard input, which is then closed (e.g. a salt: never argv or env). */
+  stdin?: string;
 }
 
 const OUTPUT_LINES_KEPT = 40;
@@ -38,8 +40,9 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
   const child: ChildProcess = spawn(opts.command, opts.args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (opts.stdin !== undefined) child.stdin?.end(opts.stdin);
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     log?.write(chunk);

@@ -14,6 +14,10 @@ export interface WorkerProcessOptions {
   namespace: string;
   taskQueue: string;
   logFile?: string;
+  /** The mnemonic salt, handed over on standard input (the worker config sets keys.saltFromStdin). */
+  salt?: string;
+  /** Extra environment (e.g. AWS credentials for an emulator). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<ServiceProcess> {
@@ -23,8 +27,9 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Se
     command: process.execPath,
     args: ['--require', 'tsx/cjs', join(REPO_ROOT, 'worker', 'main.ts')],
     cwd: REPO_ROOT,
-    env: { ...process.env, NEXUS_BOT_CONFIG: opts.configFile, NEXUS_BOT_WORKER_NAME: opts.workerName },
+    env: { ...process.env, ...opts.env, NEXUS_BOT_CONFIG: opts.configFile, NEXUS_BOT_WORKER_NAME: opts.workerName },
     logFile: opts.logFile,
+    stdin: opts.salt,
     // Ready once this worker (not one of an earlier run, still listed for a while) polls.
     ready: async () => {
       const connection = await Connection.connect({ address: opts.temporalAddress, connectTimeout: 1_000 });

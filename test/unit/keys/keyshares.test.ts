@@ -16,13 +16,11 @@ import {
 } from '../../../activities/keys/keyshares-verify';
 import { MalformedOperatorKeyError } from '../../../activities/keys/operator-keys';
 import {
-  decryptShare,
   generateOperators,
   randomBlsSecretKey,
-  recombineSecret,
-  splitSharesData,
   type TestOperator,
 } from '../../fixtures/keyshares/material';
+import { checkIndependently, ssvKeysItemJson } from '../../fixtures/keyshares/checks';
 
 const OWNER = getAddress('0x5a0b54d5dc17e0aadc383d2db43b0a0d3e029c4c');
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
@@ -37,49 +35,6 @@ function expectInvalid(fn: () => void, reason: KeysharesInvalidReason, message?:
   });
 }
 
-/** Independent check: decrypt, recombine, compare with the secret, recompute the signature. */
-async function checkIndependently(payload: KeysharesPayload, sk: Uint8Array, operators: TestOperator[], owner: string, nonce: number) {
-  const { default: bls } = await import('@chainsafe/bls');
-  const n = operators.length;
-  const sorted = [...operators].sort((a, b) => a.id - b.id);
-  assert.deepEqual(payload.operatorIds, sorted.map((o) => o.id));
-  assert.equal(payload.publicKey, pubkeyOf(sk));
-  const parts = splitSharesData(payload.sharesData, n);
-  assert.equal(Buffer.from(payload.sharesData.slice(2), 'hex').length, 96 + 304 * n);
-
-  const secrets = sorted.map((op, i) => {
-    const plaintext = decryptShare(op.privateKeyPem, parts.encryptedShares[i]);
-    assert.match(plaintext, /^0x[0-9a-f]{64}$/, 'ssv-keys encrypts "0x" + 64 hex');
-    const share = Buffer.from(plaintext.slice(2), 'hex');
-    // the share public key in sharesData belongs to the decrypted share secret
-    assert.equal(hex(bls.SecretKey.fromBytes(share).toPublicKey().toBytes()), hex(parts.sharePubkeys[i]), `share pubkey of operator ${op.id}`);
-    return BigInt(plaintext);
-  });
-  const xs = sorted.map((o) => BigInt(o.id));
-  const t = n - (n - 1) / 3;
-  const want = BigInt(hex(sk));
-  // any t shares give the secret; fewer do not
-  assert.equal(recombineSecret(xs.slice(0, t), secrets.slice(0, t)), want, 'first t shares');
-  assert.equal(recombineSecret(xs.slice(n - t), secrets.slice(n - t)), want, 'last t shares');
-  assert.equal(recombineSecret(xs, secrets), want, 'all shares');
-  assert.notEqual(recombineSecret(xs.slice(0, t - 1), secrets.slice(0, t - 1)), want, 't-1 shares must not suffice');
-
-  const message = Buffer.from(keccak256(toUtf8Bytes(`${getAddress(owner)}:${nonce}`)).slice(2), 'hex');
-  const expectedSig = bls.SecretKey.fromBytes(sk).sign(message).toBytes();
-  assert.equal(hex(parts.signature), hex(expectedSig), 'signature over "<EIP-55 owner>:<nonce>" (deterministic BLS)');
-}
-
-function ssvKeysItemJson(payload: KeysharesPayload, operators: TestOperator[], owner: string, nonce: number) {
-  return {
-    data: {
-      ownerNonce: nonce,
-      ownerAddress: owner,
-      publicKey: payload.publicKey,
-      operators: operators.map((o) => ({ id: o.id, operatorKey: o.publicKeyBase64 })),
-    },
-    payload,
-  };
-}
 
 describe('keyshares (ssv-keys builder + independent verifier)', function () {
   this.timeout(60_000);

@@ -1,0 +1,185 @@
+// Validator creation activities: chain reads, mnemonic key material, deposits and SSV keyshares
+// registration. Each write looks at chain state first and goes through the one transaction
+// manager with a deterministic idempotency key, so a retried or replayed step never repeats an
+// effect (invariant 1). Secrets stay inside the activity that needs them (invariant 3): the
+// mnemonic and the private keys are read, used and wiped here, and only public material returns.
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ethers } from 'ethers';
+import type { RegisteredKeyshares } from './interface';
+import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
+import { nexusInterface } from './chain/abi';
+import {
+  clusterTuple, readClusterOperators, readClusterSnapshot, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
+} from './chain/reads';
+import { toApplicationFailure, type TransactionManager } from './chain/tx-manager';
+import { deriveSigningKeys, wipeKeys } from './keys/derivation';
+import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
+import type { IndexStateStore } from './keys/index-state';
+import { buildKeyshares } from './keys/keyshares';
+import type { MnemonicVault } from './keys/mnemonic-vault';
+
+export interface CreationDependencies {
+  provider: ethers.JsonRpcProvider;
+  txManager: TransactionManager;
+  contracts: { nexus: string; nodeOperator: string; ssvNetwork: string };
+  /** First block to scan for SSV events (the SSVNetwork deployment block). */
+  ssvFromBlock: number;
+  /** Largest eth_getLogs range the RPC accepts. */
+  logMaxRange: number;
+  /** Fork version that signs deposits (the network's GENESIS_FORK_VERSION). */
+  genesisForkVersion: Uint8Array;
+  /** SSV tokens (wei) that fund each registered validator's cluster. */
+  ssvAmountPerValidatorWei: bigint;
+  /** Mnemonic path only (deprecated): absent on a worker without a salt. */
+  vault?: MnemonicVault;
+  indexStore?: IndexStateStore;
+}
+
+/** Runs `fn`, turning the chain modules' errors into Temporal failures with their stable types. */
+async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApplicationFailure(err) ?? err;
+  }
+}
+
+export function createCreationActivities(deps: CreationDependencies) {
+  const { provider, txManager, contracts } = deps;
+  const scan = { fromBlock: deps.ssvFromBlock, maxRange: deps.logMaxRange };
+
+  const mnemonicPath = () => {
+    if (!deps.vault || !deps.indexStore) {
+      throw ApplicationFailure.nonRetryable('this worker has no mnemonic vault: start it with the salt (mnemonic key path)', 'MnemonicPathDisabled');
+    }
+    return { vault: deps.vault, indexStore: deps.indexStore };
+  };
+
+  const statusOf = async (pubkeys: string[]) => (await readValidatorStatuses(provider, contracts.nexus, pubkeys)).statuses;
+
+  return {
+    async readRollup({ rollupAdmin }: { rollupAdmin: string }): Promise<RollupSnapshot> {
+      const state = await readRollupState(provider, contracts.nexus, rollupAdmin);
+      return {
+        rollupAdmin: state.rollupAdmin, bridge: state.bridge, stakingLimitBps: state.stakingLimit,
+        operatorCluster: Number(state.operatorCluster), bridgeBalanceWei: state.bridgeBalanceWei,
+        validatorCount: state.validatorCount, blockNumber: state.blockNumber,
+      };
+    },
+
+    async allocateKeyIndices({ rollupAdmin, requestId, count }: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]> {
+      const allocation = await mnemonicPath().indexStore.allocateIndices(rollupAdmin, requestId, count);
+      return Array.from({ length: allocation.count }, (_, i) => allocation.start + i);
+    },
+
+    async prepareMnemonicValidators({ rollupAdmin, bridge, keyIndices }: { rollupAdmin: string; bridge: string; keyIndices: number[] }): Promise<MnemonicValidator[]> {
+      const { vault } = mnemonicPath();
+      const mnemonic = await vault.readMnemonic(rollupAdmin);
+      const keys = await deriveSigningKeys(mnemonic, keyIndices);
+      try {
+        const withdrawalCredentials = withdrawalCredentialsFor(bridge);
+        const validators: MnemonicValidator[] = [];
+        for (const key of keys) {
+          const data = await signDepositData({
+            secretKey: key.secretKey, withdrawalCredentials, amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: deps.genesisForkVersion,
+          });
+          validators.push({
+            keyIndex: key.index,
+            deposit: { pubkey: data.pubkey, withdrawalCredentials: data.withdrawalCredentials, signature: data.signature, depositDataRoot: data.depositDataRoot },
+          });
+          heartbeat(validators.length);
+        }
+        return validators;
+      } finally {
+        wipeKeys(keys);
+      }
+    },
+
+    async submitDeposits({ rollupAdmin, requestId, deposits }: { rollupAdmin: string; requestId: string; deposits: PublicDepositData[] }): Promise<SubmittedTransaction> {
+      return withFailureTypes(async () => {
+        const idempotencyKey = `deposit:${requestId}`;
+        const statuses = await statusOf(deposits.map((d) => d.pubkey));
+        const submitted = statuses.filter((s) => s.status !== 'INACTIVE');
+        if (submitted.length === deposits.length) {
+          // Every key is already on chain: a retry after this batch's transaction was mined.
+          const record = await txManager.record(idempotencyKey);
+          return { txHash: record?.minedHash ?? 'unknown (not in this worker\'s journal)', blockNumber: record?.blockNumber ?? 0 };
+        }
+        if (submitted.length > 0) {
+          // Part of a batch cannot be on chain (one transaction deposits all): someone else used these keys.
+          throw ApplicationFailure.nonRetryable(
+            `${submitted.length} of ${deposits.length} keys are already ${submitted[0].status} in Nexus (first ${submitted[0].pubkey}); refusing to deposit the batch`,
+            'DepositBatchConflict');
+        }
+        const data = nexusInterface.encodeFunctionData('depositValidatorRollup', [
+          rollupAdmin, deposits.map((d) => [d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]),
+        ]);
+        const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey });
+        return { txHash: mined.hash, blockNumber: mined.blockNumber };
+      });
+    },
+
+    async readSsvOwnerNonce(): Promise<number> {
+      return (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+    },
+
+    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares> {
+      const { vault } = mnemonicPath();
+      const done = await alreadyRegistered(input.pubkey);
+      if (done) return done;
+      const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+      const operators = await readClusterOperators(provider, contracts.nodeOperator, input.operatorCluster);
+      const mnemonic = await vault.readMnemonic(input.rollupAdmin);
+      const [key] = await deriveSigningKeys(mnemonic, [input.keyIndex]);
+      let keyshares: KeysharesPayload;
+      try {
+        if (key.pubkeyHex.toLowerCase() !== input.pubkey.toLowerCase()) {
+          throw ApplicationFailure.nonRetryable(`key index ${input.keyIndex} of rollup ${input.rollupAdmin} derives ${key.pubkeyHex}, not ${input.pubkey}`, 'KeyIndexMismatch');
+        }
+        const payload = await buildKeyshares({ secretKey: key.secretKey, operators, owner: contracts.nexus, ownerNonce });
+        keyshares = { ...payload, ownerNonce };
+      } finally {
+        wipeKeys([key]);
+      }
+      return sendShares(input.rollupAdmin, keyshares);
+    },
+
+    async registerDkgKeyshares({ rollupAdmin, keyshares }: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares> {
+      const done = await alreadyRegistered(keyshares.publicKey);
+      if (done) return done;
+      const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+      if (ownerNonce !== keyshares.ownerNonce) {
+        throw ApplicationFailure.nonRetryable(
+          `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
+          'StaleKeyshares');
+      }
+      return sendShares(rollupAdmin, keyshares);
+    },
+  };
+
+  /** The key's keyshares are on chain already (a retry after the transaction was mined). */
+  async function alreadyRegistered(pubkey: string): Promise<RegisteredKeyshares | undefined> {
+    const [{ status }] = await statusOf([pubkey]);
+    if (status === 'INACTIVE') {
+      throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`, 'KeyNotDeposited');
+    }
+    if (status === 'DEPOSITED') return undefined;
+    const record = await txManager.record(sharesKey(pubkey));
+    return { pubkey, ownerNonce: -1, txHash: record?.minedHash };
+  }
+
+  async function sendShares(rollupAdmin: string, keyshares: KeysharesPayload): Promise<RegisteredKeyshares> {
+    return withFailureTypes(async () => {
+      const snapshot = await readClusterSnapshot(provider, contracts.ssvNetwork, contracts.nexus, keyshares.operatorIds, scan);
+      const c = clusterTuple(snapshot.cluster);
+      const data = nexusInterface.encodeFunctionData('depositValidatorShares', [rollupAdmin, [
+        keyshares.publicKey, keyshares.operatorIds, keyshares.sharesData, deps.ssvAmountPerValidatorWei,
+        [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
+      ]]);
+      const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey: sharesKey(keyshares.publicKey) });
+      return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash };
+    });
+  }
+}
+
+const sharesKey = (pubkey: string) => `shares:${pubkey.toLowerCase()}`;

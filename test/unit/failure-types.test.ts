@@ -1,0 +1,24 @@
+// The workflows' list of non-retryable failure types must cover every type the activity modules
+// declare non-retryable, or a failure that cannot heal would be retried for hours.
+import assert from 'node:assert/strict';
+import { NON_RETRYABLE_CHAIN_READ_ERRORS } from '../../activities/chain/read-errors';
+import { NON_RETRYABLE_REVERT_TYPES } from '../../activities/chain/revert';
+import { IdempotencyConflictError, TransactionDroppedError } from '../../activities/chain/tx-manager';
+import { DkgOutputInvalidError } from '../../activities/keys/dkg-output';
+import { NON_RETRYABLE_KEY_ERRORS } from '../../activities/keys/errors';
+import { KeysharesBuildError } from '../../activities/keys/keyshares';
+import { KeysharesInvalidError } from '../../activities/keys/keyshares-verify';
+import { MalformedOperatorKeyError } from '../../activities/keys/operator-keys';
+import { NON_RETRYABLE_TYPES } from '../../workflows/failure-types';
+
+describe('non-retryable failure types', () => {
+  it('cover the reverts, chain reads, transactions and key material errors the activities raise', () => {
+    const declared = [
+      ...NON_RETRYABLE_REVERT_TYPES, ...NON_RETRYABLE_CHAIN_READ_ERRORS, ...NON_RETRYABLE_KEY_ERRORS,
+      new IdempotencyConflictError('key', 'what').type, new TransactionDroppedError('key', 0, [], 'why').type,
+      ...[MalformedOperatorKeyError, KeysharesInvalidError, KeysharesBuildError, DkgOutputInvalidError].map((cls) => cls.name),
+    ];
+    const missing = declared.filter((type) => !NON_RETRYABLE_TYPES.includes(type));
+    assert.deepEqual(missing, []);
+  });
+});

@@ -1,0 +1,80 @@
+// Builds the activities' dependencies from the validated configuration: the RPC provider with
+// failover, the bot's one transaction manager, the mnemonic vault (when a salt was given) and the
+// key-index store, and a Temporal client for the registrar hand-off.
+import { readFileSync } from 'node:fs';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Client } from '@temporalio/client';
+import { ethers } from 'ethers';
+import type { ActivityDependencies } from '../activities';
+import { createChainProvider } from '../activities/chain/rpc';
+import { FileTxJournal, TransactionManager, type TxEvent } from '../activities/chain/tx-manager';
+import { genesisForkVersionOf } from '../activities/keys/deposit-data';
+import { IndexStateStore } from '../activities/keys/index-state';
+import { MnemonicVault } from '../activities/keys/mnemonic-vault';
+import type { SaltHolder } from '../activities/keys/salt';
+import { ConfigError, type WorkerConfig } from './config';
+
+export interface RuntimeInputs {
+  client: Client;
+  /** The mnemonic salt, read at start (mnemonic path only). */
+  salt?: SaltHolder;
+  log?: (event: TxEvent) => void;
+}
+
+export async function buildActivityDependencies(config: WorkerConfig, inputs: RuntimeInputs): Promise<ActivityDependencies> {
+  const base: ActivityDependencies = {
+    workerName: config.workerName,
+    registrar: { client: inputs.client, taskQueue: config.temporal.taskQueue },
+  };
+  if (!config.chain) return base;
+  const { chain, contracts, transactions } = config;
+  if (!contracts) throw new ConfigError('invalid config:\n  contracts: expected the contract addresses when chain is set');
+  if (!transactions) throw new ConfigError('invalid config:\n  transactions: expected the transaction settings (at least journalFile) when chain is set');
+  if (!config.botKeyFile) throw new ConfigError('invalid config:\n  botKeyFile: expected the path of a file holding the bot key when chain is set');
+
+  const { provider } = await createChainProvider({ urls: chain.rpcUrls, chainId: chain.chainId });
+  const signer = new ethers.Wallet(readBotKey(config.botKeyFile), provider);
+  const txManager = new TransactionManager({
+    provider, signer, chainId: chain.chainId,
+    maxFeePerGasCeiling: ethers.parseUnits(String(transactions.maxFeePerGasGwei), 'gwei'),
+    maxPriorityFeePerGas: ethers.parseUnits(String(transactions.maxPriorityFeePerGasGwei), 'gwei'),
+    confirmations: transactions.confirmations,
+    stuckAfterMs: transactions.stuckAfterSeconds * 1000,
+    feeBumpPercent: transactions.feeBumpPercent,
+    maxFeeBumps: transactions.maxFeeBumps,
+    journal: new FileTxJournal(transactions.journalFile),
+    log: inputs.log,
+  });
+
+  let vault: MnemonicVault | undefined;
+  if (inputs.salt) {
+    if (!config.aws) throw new ConfigError('invalid config:\n  aws: expected region (and endpoint) for the mnemonic vault when a salt is given');
+    vault = new MnemonicVault(new SecretsManagerClient({ region: config.aws.region, endpoint: config.aws.endpoint }), inputs.salt);
+  }
+  const indexStore = config.keys.indexStateDir ? new IndexStateStore({ folder: config.keys.indexStateDir, createFolder: true }) : undefined;
+
+  return {
+    ...base,
+    creation: {
+      provider, txManager,
+      contracts: { nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork },
+      ssvFromBlock: chain.ssvFromBlock,
+      logMaxRange: chain.logMaxRange,
+      genesisForkVersion: await genesisForkVersionOf(config.keys.depositNetwork),
+      ssvAmountPerValidatorWei: BigInt(config.ssv.amountPerValidatorWei),
+      vault, indexStore,
+    },
+  };
+}
+
+/** The key file holds one 0x-hex private key; its content never appears in an error. */
+function readBotKey(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`invalid config:\n  botKeyFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) throw new ConfigError(`invalid config:\n  botKeyFile: ${path} does not hold a 32-byte hex private key`);
+  return text.startsWith('0x') ? text : `0x${text}`;
+}

@@ -1,0 +1,23 @@
+// Failure types that retrying cannot fix, named as the activities raise them (workflow code may
+// not import the activity modules that define them; test/unit/failure-types.test.ts checks that
+// this list covers each module's own list).
+export const NON_RETRYABLE_TYPES: readonly string[] = [
+  // Contract reverts that stay the same on retry (activities/chain/revert.ts)
+  'Revert:NotNexusBot', 'Revert:IncorrectValidatorStatus', 'Revert:IncorrectStakingLimit', 'Revert:RollupNotRegistered',
+  'Revert:InvalidKeySupplied', 'Revert:ClusterNotPresent', 'Revert:StakingLimitExceeding', 'Revert:IncorrectWithdrawalCredentials',
+  'Revert:NotNexus', 'Revert:InvalidOperatorIdsLength', 'Revert:UnsortedOperatorsList', 'Revert:OperatorDoesNotExist',
+  'Revert:InvalidPublicKeyLength', 'Revert:ValidatorAlreadyExistsWithData', 'Revert:IncorrectValidatorStateWithData',
+  'Revert:ValidatorDoesNotExist', 'Revert:ClusterIsLiquidated', 'Revert:InsufficientBalance', 'Revert:Error', 'Revert:Panic',
+  'Revert:EmptyRevert', 'Revert:UnknownCustomError', 'Revert:OutOfGas', 'Revert:UnknownRevert',
+  // Transactions (activities/chain/tx-manager.ts)
+  'TransactionDropped', 'IdempotencyConflict',
+  // Chain reads (activities/chain/read-errors.ts)
+  'ChainIdMismatchError', 'InvalidReadArgumentError', 'InvalidChainDataError', 'RollupNotRegisteredError',
+  'ClusterNotFoundError', 'InvalidOperatorDataError',
+  // Key material (activities/keys/*)
+  'InvalidMnemonicError', 'DepositDataInvalidError', 'WrongSaltError', 'MnemonicSecretMissingError',
+  'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
+  'MalformedOperatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
+  // Creation activities
+  'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
+];
