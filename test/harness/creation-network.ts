@@ -1,0 +1,120 @@
+// A creation network on the real parts, for integration tests and benchmarks: Temporal dev
+// server, anvil with our contracts (4 SSV operators in cluster 1), moto holding each rollup's
+// encrypted mnemonic, and the worker as its own process with the salt on standard input.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Client, Connection } from '@temporalio/client';
+import { ethers } from 'ethers';
+import { MnemonicVault } from '../../activities/keys/mnemonic-vault';
+import { SaltHolder } from '../../activities/keys/salt';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem } from '../../contracts/deploy';
+import { ANVIL_DEV_MNEMONIC, startAnvil, type Anvil } from '../../localnet/services/anvil';
+import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
+import { stopAll, type ServiceProcess } from '../../localnet/services/process';
+import { startTemporalDevServer, type TemporalDevServer } from '../../localnet/services/temporal';
+import { startWorkerProcess } from '../../localnet/services/worker';
+import { generateOperators, type TestOperator } from '../fixtures/keyshares/material';
+
+export const ETH = 10n ** 18n;
+
+export interface RollupSpec {
+  /** anvil dev account index of the rollup admin (2 and up: 0 deploys, 1 is the bot). */
+  account: number;
+  name: string;
+  funding: bigint;
+  limit: number;
+}
+
+export interface CreationNetworkOptions {
+  rollups: RollupSpec[];
+  /** anvil block time in seconds; automine when absent. */
+  blockTime?: number;
+  ssvPerValidatorWei?: bigint;
+  taskQueue?: string;
+}
+
+export interface CreationNetwork {
+  dir: string;
+  temporal: TemporalDevServer;
+  anvil: Anvil;
+  provider: ethers.JsonRpcProvider;
+  system: NexusSystem;
+  client: Client;
+  vault: MnemonicVault;
+  salt: string;
+  botKey: string;
+  operators: TestOperator[];
+  taskQueue: string;
+  rollups: { admin: string; bridge: string; limit: number; funding: bigint }[];
+  workerLog: string;
+  /** Starts (or restarts) the worker process; the previous one must be stopped first. */
+  startWorker(): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export const devWallet = (i: number, provider: ethers.Provider) =>
+  ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+
+export async function startCreationNetwork(opts: CreationNetworkOptions): Promise<CreationNetwork> {
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-creation-'));
+  const services: ServiceProcess[] = [];
+  const taskQueue = opts.taskQueue ?? 'nexus-bot-creation';
+  const salt = randomBytes(24).toString('base64');
+  const [temporal, anvil, moto] = await Promise.all([startTemporalDevServer(), startAnvil({ blockTime: opts.blockTime }), startMoto()]);
+  services.push(temporal, anvil, moto);
+  const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+  const bot = devWallet(1, provider);
+  const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address });
+  const operators = generateOperators([1, 2, 3, 4]);
+  for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
+  await addCluster(system, 1, [1, 2, 3, 4]);
+
+  const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  const vault = new MnemonicVault(sm, new SaltHolder(salt));
+  const rollups: CreationNetwork['rollups'] = [];
+  for (const r of opts.rollups) {
+    const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: 1, stakingLimit: r.limit, funding: r.funding });
+    await vault.createMnemonic(registered.rollupAdmin);
+    rollups.push({ admin: registered.rollupAdmin, bridge: registered.bridgeAddress, limit: r.limit, funding: r.funding });
+  }
+
+  const botKeyFile = join(dir, 'bot.key');
+  writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
+  const configFile = join(dir, 'worker.json');
+  writeFileSync(configFile, JSON.stringify({
+    workerName: 'creation-worker',
+    temporal: { address: temporal.address, namespace: 'default', taskQueue },
+    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 1000 },
+    contracts: system.addresses,
+    botKeyFile,
+    transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
+    keys: { depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true },
+    ssv: { amountPerValidatorWei: (opts.ssvPerValidatorWei ?? 10n * ETH).toString() },
+    aws: { region: MOTO_REGION, endpoint: moto.endpoint },
+  }));
+  const workerLog = join(dir, 'worker.log');
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+
+  return {
+    dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog,
+    async startWorker() {
+      const worker = await startWorkerProcess({
+        configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
+        logFile: workerLog, salt,
+        env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
+      });
+      services.push(worker);
+      return worker;
+    },
+    async stop() {
+      await connection.close();
+      provider.destroy();
+      await stopAll(services);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
