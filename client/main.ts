@@ -4,11 +4,13 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
 import { selfCheckWorkflow } from '../workflows/self-check';
+import { mnemonicCommand } from './commands/mnemonic';
 
 const USAGE = `Usage: nexus-bot <command> [options]
 
 Commands:
   self-check   run a short workflow on the bot's task queue and report which worker ran it
+  mnemonic     create a rollup's mnemonic secret, list its derived pubkeys (create, keys)
 
 Global options (or environment):
   --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
@@ -35,6 +37,8 @@ export async function run(argv: string[], out: (line: string) => void = console.
   switch (command) {
     case 'self-check':
       return selfCheck(rest, out);
+    case 'mnemonic':
+      return mnemonicCommand(rest, out);
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }

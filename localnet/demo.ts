@@ -9,10 +9,21 @@ import { addCluster, deployNexusSystem, registerOperator, registerRollup, type N
 import { ANVIL_DEV_MNEMONIC } from './services/anvil';
 
 /** anvil dev accounts (public test keys) and their roles on the local network. */
-export const ACCOUNT_INDEX = { deployer: 0, bot: 1, demoRollupAdmin: 2 } as const;
+export const ACCOUNT_INDEX = { deployer: 0, bot: 1 } as const;
 
 export const DEMO_CLUSTER_ID = 1;
-export const DEMO_ROLLUP = { name: 'demo-rollup', stakingLimit: 2_000, funding: ethers.parseEther('320') } as const;
+
+/** The demo rollups: one on DKG keys (current), one on mnemonic keys (deprecated, supported). */
+export const DEMO_ROLLUPS = [
+  { name: 'demo-rollup', account: 2, keyPath: 'dkg', stakingLimit: 2_000, funding: ethers.parseEther('320') },
+  { name: 'demo-mnemonic-rollup', account: 3, keyPath: 'mnemonic', stakingLimit: 2_000, funding: ethers.parseEther('640') },
+] as const;
+
+/**
+ * The mnemonic rollup's demo mnemonic: BIP-39's public test vector, like anvil's dev keys never
+ * for real funds. Fixed so that keys stay re-derivable across restarts of the local network.
+ */
+export const DEMO_MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
 export interface DemoOperator {
   id: number;
@@ -23,7 +34,7 @@ export interface DemoOperator {
 export interface Deployment {
   contracts: NexusSystemAddresses;
   operators: DemoOperator[];
-  rollups: { name: string; admin: string; bridge: string; operatorCluster: number; stakingLimit: number }[];
+  rollups: { name: string; admin: string; bridge: string; operatorCluster: number; stakingLimit: number; keyPath: 'dkg' | 'mnemonic'; account: number }[];
 }
 
 export function devWallet(index: number, provider: ethers.Provider): ethers.HDNodeWallet {
@@ -44,7 +55,7 @@ export async function ensureDeployment(
 ): Promise<Deployment> {
   const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
   const recorded = readRecorded(stateDir);
-  if (recorded && (await provider.getCode(recorded.contracts.nexus)) !== '0x' && sameOperatorKeys(recorded, operators)) {
+  if (recorded && recorded.rollups.length === DEMO_ROLLUPS.length && (await provider.getCode(recorded.contracts.nexus)) !== '0x' && sameOperatorKeys(recorded, operators)) {
     log(`reusing the contracts deployed earlier (Nexus ${recorded.contracts.nexus})`);
     const nodeOperator = await contractAt('NodeOperator', recorded.contracts.nodeOperator, deployer);
     for (const op of operators) {
@@ -66,16 +77,18 @@ export async function ensureDeployment(
     if (Number(id) !== op.id) throw new Error(`SSVNetwork gave operator id ${id}, expected ${op.id}: was the chain used before?`);
   }
   await addCluster(system, DEMO_CLUSTER_ID, operators.map((op) => op.id));
-  const admin = devWallet(ACCOUNT_INDEX.demoRollupAdmin, provider);
-  const rollup = await registerRollup(system, {
-    rollupAdmin: admin, name: DEMO_ROLLUP.name, operatorCluster: DEMO_CLUSTER_ID,
-    stakingLimit: DEMO_ROLLUP.stakingLimit, funding: DEMO_ROLLUP.funding,
-  });
-  const deployment: Deployment = {
-    contracts: system.addresses,
-    operators,
-    rollups: [{ name: DEMO_ROLLUP.name, admin: rollup.rollupAdmin, bridge: rollup.bridgeAddress, operatorCluster: DEMO_CLUSTER_ID, stakingLimit: DEMO_ROLLUP.stakingLimit }],
-  };
+  const rollups: Deployment['rollups'] = [];
+  for (const demo of DEMO_ROLLUPS) {
+    const rollup = await registerRollup(system, {
+      rollupAdmin: devWallet(demo.account, provider), name: demo.name, operatorCluster: DEMO_CLUSTER_ID,
+      stakingLimit: demo.stakingLimit, funding: demo.funding,
+    });
+    rollups.push({
+      name: demo.name, admin: rollup.rollupAdmin, bridge: rollup.bridgeAddress, operatorCluster: DEMO_CLUSTER_ID,
+      stakingLimit: demo.stakingLimit, keyPath: demo.keyPath, account: demo.account,
+    });
+  }
+  const deployment: Deployment = { contracts: system.addresses, operators, rollups };
   writeFileSync(deploymentPath(stateDir), JSON.stringify(deployment, null, 2));
   return deployment;
 }

@@ -21,7 +21,8 @@ export const networkFileSchema = z.object({
   }),
   rollups: z.array(z.object({
     name: z.string(), admin: address, adminKey: z.string(), bridge: address,
-    operatorCluster: z.number().int(), stakingLimit: z.number().int(),
+    operatorCluster: z.number().int(), stakingLimit: z.number().int(), keyPath: z.enum(['dkg', 'mnemonic']),
+    monitorWorkflowId: z.string(),
   })),
   dkgOperators: z.array(z.object({ id: z.number().int(), url: z.string(), running: z.boolean() })),
   processes: z.array(z.object({ name: z.string(), pid: z.number().int() })),

@@ -3,18 +3,26 @@
 //   a demo rollup · moto (Secrets Manager) · four SSV DKG operators · the nexus-bot worker.
 // Writes <dir>/network.json while it runs; Ctrl-C stops everything it started, by PID.
 // Options: --reset (forget the chain, Temporal history and operator keys of earlier runs), --help.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ethers } from 'ethers';
+import { MnemonicVault } from '../activities/keys/mnemonic-vault';
+import { SaltHolder } from '../activities/keys/salt';
 import { TASK_QUEUE } from '../temporal-config/names';
+import { KeyPathAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
 import { toolPath } from '../tools/paths';
-import { ACCOUNT_INDEX, devWallet, ensureDeployment, type DemoOperator } from './demo';
+import { monitorWorkflowId } from '../workflows/ids';
+import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
+import { ACCOUNT_INDEX, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
 import { AlreadyRunningError, acquireInstanceLock, type InstanceLock } from './instance-lock';
 import { createOperatorIdentity, loadOperatorIdentity, type OperatorIdentity } from './operator-identity';
 import { removeNetworkFile, writeNetworkFile, networkFilePath, type NetworkFile } from './network-file';
 import { startAnvil } from './services/anvil';
-import { MOTO_REGION, startMoto } from './services/moto';
+import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from './services/moto';
 import { assertPortFree, freePort, stopAll, type ServiceProcess } from './services/process';
 import { startDkgOperator } from './services/ssv-dkg';
 import { startTemporalDevServer } from './services/temporal';
@@ -136,22 +144,39 @@ async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: st
 
   const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
   const bot = devWallet(ACCOUNT_INDEX.bot, provider);
-  const admin = devWallet(ACCOUNT_INDEX.demoRollupAdmin, provider);
+
+  // The mnemonic rollup's secret, encrypted under a salt that exists only in this process and
+  // the worker's memory (moto keeps nothing across restarts, so it is stored again each start).
+  const salt = randomBytes(32).toString('base64');
+  const vault = new MnemonicVault(new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }), new SaltHolder(salt));
+  for (const rollup of deployment.rollups.filter((r) => r.keyPath === 'mnemonic')) {
+    await vault.createMnemonic(rollup.admin, { mnemonic: DEMO_MNEMONIC });
+  }
+
+  const botKeyFile = join(stateDir, 'bot.key');
+  writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
   const workerConfigFile = join(stateDir, 'worker-config.json');
   const workerName = `localnet-worker-${process.pid}-${Date.now()}`;
   writeFileSync(workerConfigFile, JSON.stringify({
     workerName,
     temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE },
-    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId },
+    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 5_000 },
     contracts: deployment.contracts,
+    botKeyFile,
+    transactions: { journalFile: join(stateDir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
+    // holesky's fork version: the only one ssv-dkg also signs with (it knows named networks only).
+    keys: { depositNetwork: 'holesky', indexStateDir: join(stateDir, 'key-indices'), saltFromStdin: true },
+    ssv: { amountPerValidatorWei: (10n * 10n ** 18n).toString() },
     aws: { region: MOTO_REGION, endpoint: moto.endpoint },
   }, null, 2));
   log('nexus-bot worker');
   const worker = await startWorkerProcess({
     configFile: workerConfigFile, workerName, temporalAddress: temporal.address, namespace: temporal.namespace,
-    taskQueue: TASK_QUEUE, logFile: join(logDir, 'worker.log'),
+    taskQueue: TASK_QUEUE, logFile: join(logDir, 'worker.log'), salt,
+    env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
   });
   services.push(worker);
+  await startMonitors(temporal.address, temporal.namespace, deployment.rollups);
 
   void lock; // held until stop
   return {
@@ -166,11 +191,38 @@ async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: st
       deployer: { address: deployer.address, key: deployer.privateKey },
       bot: { address: bot.address, key: bot.privateKey },
     },
-    rollups: deployment.rollups.map((r) => ({ ...r, adminKey: admin.address === r.admin ? admin.privateKey : '' })),
+    rollups: deployment.rollups.map((r) => ({
+      name: r.name, admin: r.admin, adminKey: devWallet(r.account, provider).privateKey, bridge: r.bridge,
+      operatorCluster: r.operatorCluster, stakingLimit: r.stakingLimit, keyPath: r.keyPath, monitorWorkflowId: monitorWorkflowId(r.admin),
+    })),
     dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: dkgAvailable })),
     processes: services.map((s) => ({ name: s.name, pid: s.pid })),
     logs: logDir,
   };
+}
+
+/** One monitor per demo rollup; one that already runs (a restart on a kept history) is left alone. */
+async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups']): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace });
+    for (const rollup of rollups) {
+      try {
+        await client.workflow.start(rollupMonitorWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: monitorWorkflowId(rollup.admin),
+          args: [{ rollupAdmin: rollup.admin, keyPath: rollup.keyPath, pollInterval: '30 seconds', maxBatch: 10 }],
+          typedSearchAttributes: [{ key: RollupAdminAttribute, value: rollup.admin.toLowerCase() }, { key: KeyPathAttribute, value: rollup.keyPath }],
+        });
+        log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        log(`monitor of ${rollup.name} already running: ${monitorWorkflowId(rollup.admin)}`);
+      }
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 /** Every port checked before anything starts, so that a clash is reported by name at once. */
@@ -200,14 +252,16 @@ function isInstalled(tool: 'ssv-dkg'): boolean {
 }
 
 function printSummary(network: NetworkFile, config: LocalnetConfig): void {
-  const rollup = network.rollups[0];
+  const rollups = network.rollups
+    .map((r) => `  Rollup ${r.name.padEnd(21)} ${r.keyPath} keys, admin ${r.admin}, bridge ${r.bridge}, limit ${r.stakingLimit} bps, monitor ${r.monitorWorkflowId}`)
+    .join('\n');
   console.log(`
 nexus-bot local network is up (Ctrl-C stops everything)
   Temporal Web UI   ${network.temporal.uiUrl}
   Temporal          ${network.temporal.address} (namespace ${network.temporal.namespace}, task queue ${network.temporal.taskQueue})
   Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
   Nexus             ${network.contracts.nexus}
-  Demo rollup       admin ${rollup.admin}, bridge ${rollup.bridge}, limit ${rollup.stakingLimit} bps, cluster ${rollup.operatorCluster}
+${rollups}
   Secrets Manager   ${network.aws.endpoint} (${network.aws.region})
   DKG operators     ${network.dkgOperators.map((op) => `${op.id}:${op.url}${op.running ? '' : ' (not running)'}`).join('  ')}
   network.json      ${networkFilePath(config.dir)}

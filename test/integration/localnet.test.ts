@@ -15,6 +15,8 @@ import { ANVIL_DEV_MNEMONIC } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS } from '../../localnet/services/moto';
 import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
 import { selfCheckWorkflow } from '../../workflows/self-check';
+import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { maxDepositsWithinLimit } from '../../workflows/planning';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const FREE_PORTS = {
@@ -84,7 +86,7 @@ describe('local network launcher (npm start)', function () {
   it('writes network.json with the chain, Temporal, contracts and the demo rollup', () => {
     assert.match(network.rpcUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(network.temporal.uiUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.equal(network.rollups.length, 1);
+    assert.deepEqual(network.rollups.map((r) => r.keyPath).sort(), ['dkg', 'mnemonic']);
     assert.match(launcher.output(), new RegExp(`Temporal Web UI\\s+${network.temporal.uiUrl}`));
   });
 
@@ -95,7 +97,7 @@ describe('local network launcher (npm start)', function () {
     for (const key of keys) assert.ok(devKeys.has(key), 'network.json holds a key that is not a public dev key');
   });
 
-  it('has the contracts deployed and the demo rollup registered with a funded bridge', async () => {
+  it('has the contracts deployed and the demo rollups registered with funded bridges', async () => {
     const [rollup] = network.rollups;
     const nexus = await contractAt('Nexus', network.contracts.nexus, provider);
     const [bridge, stakingLimit, cluster] = (await nexus.getFunction('rollups')(rollup.admin)) as [string, bigint, bigint];
@@ -132,6 +134,34 @@ describe('local network launcher (npm start)', function () {
       assert.match(result.worker, /^localnet-worker-/);
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: network.temporal.namespace });
       for (const key of BOT_SEARCH_ATTRIBUTES) assert.ok(customAttributes && key.name in customAttributes, `${key.name} missing`);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('creates the mnemonic demo rollup\'s validators, and says why the DKG demo rollup cannot', async () => {
+    const connection = await Connection.connect({ address: network.temporal.address });
+    try {
+      const client = new Client({ connection, namespace: network.temporal.namespace });
+      const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
+      const dkgRollup = network.rollups.find((r) => r.keyPath === 'dkg');
+      assert.ok(mnemonicRollup && dkgRollup);
+      const bridge = await contractAt('NexusBaseBridge', mnemonicRollup.bridge, provider);
+      const expected = maxDepositsWithinLimit({ bridgeBalanceWei: ethers.parseEther('640'), validatorCount: 0n, stakingLimitBps: mnemonicRollup.stakingLimit });
+      const deadline = Date.now() + 120_000;
+      while ((await bridge.getFunction('validatorCount')()) !== expected) {
+        if (Date.now() > deadline) assert.fail(`mnemonic demo rollup: ${JSON.stringify(await client.workflow.getHandle(mnemonicRollup.monitorWorkflowId).query(monitorStatusQuery))}`);
+        await sleep(500);
+      }
+      for (;;) {
+        const status: MonitorStatus = await client.workflow.getHandle(dkgRollup.monitorWorkflowId).query(monitorStatusQuery);
+        if (status.lastError) {
+          assert.match(status.lastError, /DkgUnavailable: .*ssv-dkg is not installed/);
+          break;
+        }
+        if (Date.now() > deadline) assert.fail(`DKG demo rollup: ${JSON.stringify(status)}`);
+        await sleep(500);
+      }
     } finally {
       await connection.close();
     }

@@ -1,0 +1,276 @@
+// `nexus-bot mnemonic …`: set-up commands of the mnemonic key path (deprecated, still supported).
+//   create  generates a rollup's 24-word mnemonic and stores it in AWS Secrets Manager as an
+//           EIP-2335 keystore under the salt (MnemonicVault); the words are printed only with
+//           --show-mnemonic, once, for an offline copy.
+//   keys    re-derives the signing keys of every index the rollup has allocated (IndexStateStore)
+//           and prints their public keys; the secret keys are wiped as soon as each batch is printed.
+// The salt is read by client/salt-input.ts (file, standard input or hidden prompt), never taken
+// from an argument or the environment, and never printed (DESIGN.md invariant 3).
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getAddress, Mnemonic } from 'ethers';
+import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
+import { MnemonicSecretMissingError, NON_RETRYABLE_KEY_ERRORS } from '../../activities/keys/errors';
+import { IndexStateStore } from '../../activities/keys/index-state';
+import { MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
+import { UsageError } from '../main';
+import { canPromptForSalt, readSalt } from '../salt-input';
+
+const SALT_AND_AWS_OPTIONS = `  --salt-file <path>      read the salt from this file (all of it, one trailing newline removed);
+                          "-" reads it from standard input. Without it the salt is asked for on
+                          the terminal, not echoed. The salt is never an argument or printed.
+  --aws-region <region>   Secrets Manager region (default: $AWS_REGION)
+  --aws-endpoint <url>    Secrets Manager endpoint, e.g. moto or localstack (default: AWS's own)
+                          AWS credentials come from the AWS SDK's default credential chain
+                          (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, roles).
+  -h, --help              this help`;
+
+export const MNEMONIC_USAGE = `Usage: nexus-bot mnemonic <subcommand> [options]
+
+Set-up of the mnemonic key path (deprecated, still supported): each rollup's validator keys are
+derived (EIP-2333/2334) from its own mnemonic, kept in AWS Secrets Manager encrypted under the salt.
+
+Subcommands:
+  create <rollupAdmin>   generate the rollup's mnemonic and store it, encrypted under the salt
+  keys <rollupAdmin>     re-derive and list the public keys of the rollup's allocated indices
+
+\`nexus-bot mnemonic <subcommand> --help\` shows a subcommand's options.`;
+
+export const MNEMONIC_CREATE_USAGE = `Usage: nexus-bot mnemonic create <rollupAdmin> [--show-mnemonic] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
+
+Generates a 24-word BIP-39 mnemonic for the rollup whose admin address is <rollupAdmin> (EIP-55
+or lower-case hex), encrypts it as an EIP-2335 keystore whose password is the salt, and stores it
+in Secrets Manager as nexus-bot/rollups/<rollupAdmin in lower case>/mnemonic. An existing secret is
+never replaced (that would orphan every validator derived from it). The mnemonic is not printed.
+  --show-mnemonic         print the mnemonic once, to be written down and stored offline; the
+                          only way its words ever reach a terminal
+${SALT_AND_AWS_OPTIONS}`;
+
+export const MNEMONIC_KEYS_USAGE = `Usage: nexus-bot mnemonic keys <rollupAdmin> --index-state <folder> [--json] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
+
+Reads the rollup's mnemonic from Secrets Manager (decrypted with the salt) and the key indices the
+rollup has allocated from the bot's index state folder, re-derives the signing keys
+(m/12381/3600/<index>/0/0) and prints "index  path  pubkey" per key. Secret keys are wiped after use.
+  --index-state <folder>  the worker's index state folder (one <rollupAdmin>.json per rollup)
+  --json                  print a JSON array of {index, path, pubkey} instead
+${SALT_AND_AWS_OPTIONS}`;
+
+const SALT_AND_AWS_PARSE_OPTIONS = {
+  'salt-file': { type: 'string' },
+  'aws-region': { type: 'string' },
+  'aws-endpoint': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Keys are derived and wiped in batches: bounded memory and secret lifetime for 10,000+ indices. */
+const DERIVE_BATCH = 256;
+
+type Out = (line: string) => void;
+
+/** `nexus-bot mnemonic <subcommand> …` */
+export async function mnemonicCommand(argv: string[], out: Out): Promise<void> {
+  const [subcommand, ...rest] = argv;
+  if (subcommand === undefined || subcommand === '-h' || subcommand === '--help') {
+    out(MNEMONIC_USAGE);
+    return;
+  }
+  switch (subcommand) {
+    case 'create':
+      return create(rest, out);
+    case 'keys':
+      return keys(rest, out);
+    default:
+      throw new UsageError(`unknown mnemonic subcommand "${subcommand}"\n\n${MNEMONIC_USAGE}`);
+  }
+}
+
+async function create(argv: string[], out: Out): Promise<void> {
+  const { values, positionals } = parseOrExplain(MNEMONIC_CREATE_USAGE, () => parseArgs({
+    args: argv,
+    options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'show-mnemonic': { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  }));
+  if (values.help) {
+    out(MNEMONIC_CREATE_USAGE);
+    return;
+  }
+  const admin = rollupAdminArgument(positionals, MNEMONIC_CREATE_USAGE);
+  const aws = awsOptions(values['aws-region'], values['aws-endpoint']);
+  requireSaltSource(values['salt-file'], MNEMONIC_CREATE_USAGE);
+
+  const salt = await readSalt({ saltFile: values['salt-file'] });
+  const client = secretsManager(aws);
+  try {
+    const vault = new MnemonicVault(client, salt);
+    // Without --show-mnemonic the words are generated inside the vault and never exist here.
+    const shown = values['show-mnemonic'] ? generateMnemonic() : undefined;
+    const { secretArn } = await describeAwsFailure(aws, () => vault.createMnemonic(admin, shown === undefined ? {} : { mnemonic: shown }));
+    out(`created the mnemonic secret of rollup ${admin}`);
+    out(`  name: ${mnemonicSecretName(admin)}`);
+    out(`  arn:  ${secretArn}`);
+    out('  stored as an EIP-2335 keystore encrypted under the salt');
+    if (shown === undefined) {
+      out('The mnemonic was NOT printed. The secret and the salt together are the only way to recover it:');
+      out('keep both safe (re-running create never replaces the secret).');
+    } else {
+      out('');
+      out('WARNING: the mnemonic below is shown this once. Write it down and store it offline (paper or');
+      out('hardware, never a file, chat or ticket), then clear this terminal: anyone who has it controls');
+      out(`every validator key of rollup ${admin}.`);
+      out('');
+      out(`mnemonic: ${shown}`);
+    }
+  } finally {
+    salt.wipe();
+    client.destroy();
+  }
+}
+
+async function keys(argv: string[], out: Out): Promise<void> {
+  const { values, positionals } = parseOrExplain(MNEMONIC_KEYS_USAGE, () => parseArgs({
+    args: argv,
+    options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'index-state': { type: 'string' }, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  }));
+  if (values.help) {
+    out(MNEMONIC_KEYS_USAGE);
+    return;
+  }
+  const admin = rollupAdminArgument(positionals, MNEMONIC_KEYS_USAGE);
+  const folder = values['index-state'];
+  if (folder === undefined || folder === '') throw new UsageError(`--index-state <folder> is required (the worker's index state folder)\n\n${MNEMONIC_KEYS_USAGE}`);
+  const aws = awsOptions(values['aws-region'], values['aws-endpoint']);
+  requireSaltSource(values['salt-file'], MNEMONIC_KEYS_USAGE);
+
+  // The index state first: a wrong folder is reported before anyone is asked for the salt.
+  const st = await fs.stat(folder).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`--index-state: cannot use folder ${folder} (${err.code ?? 'error'})`);
+  });
+  if (!st.isDirectory()) throw new Error(`--index-state: ${folder} is not a folder`);
+  const indices = await new IndexStateStore({ folder }).allocatedIndices(admin);
+
+  const salt = await readSalt({ saltFile: values['salt-file'] });
+  const client = secretsManager(aws);
+  let mnemonic: string;
+  try {
+    mnemonic = await describeAwsFailure(aws, () => new MnemonicVault(client, salt).readMnemonic(admin)).catch((err: unknown) => {
+      if (err instanceof MnemonicSecretMissingError) {
+        throw new MnemonicSecretMissingError(`${err.message} (in ${aws.where}); create it with \`nexus-bot mnemonic create ${admin}\``);
+      }
+      throw err;
+    });
+  } finally {
+    salt.wipe();
+    client.destroy();
+  }
+
+  if (indices.length === 0) {
+    if (values.json) out('[]');
+    else out(`rollup ${admin} has no allocated key indices in ${folder} (its mnemonic secret opens with this salt)`);
+    return;
+  }
+  const rows: { index: number; path: string; pubkey: string }[] = [];
+  const pathWidth = `m/12381/3600/${indices[indices.length - 1]}/0/0`.length;
+  if (!values.json) out(`${'index'.padEnd(7)}${'path'.padEnd(pathWidth + 2)}pubkey`);
+  for (let i = 0; i < indices.length; i += DERIVE_BATCH) {
+    const derived = await deriveSigningKeys(mnemonic, indices.slice(i, i + DERIVE_BATCH));
+    try {
+      for (const key of derived) {
+        if (values.json) rows.push({ index: key.index, path: key.path, pubkey: key.pubkeyHex });
+        else out(`${String(key.index).padEnd(7)}${key.path.padEnd(pathWidth + 2)}${key.pubkeyHex}`);
+      }
+    } finally {
+      wipeKeys(derived);
+    }
+  }
+  if (values.json) out(JSON.stringify(rows, null, 2));
+}
+
+/** The one positional argument, a rollup admin address in EIP-55 or lower-case form; checksummed. */
+function rollupAdminArgument(positionals: string[], usage: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing <rollupAdmin> (the rollup's admin address)\n\n${usage}`);
+  if (positionals.length > 1) throw new UsageError(`expected one argument, <rollupAdmin>, got ${positionals.length}\n\n${usage}`);
+  const arg = positionals[0];
+  // Echo the argument only when it looks like an attempted address (never arbitrary text).
+  const shown = /^0x[0-9a-zA-Z]{0,64}$/.test(arg) ? ` "${arg}"` : '';
+  if (!/^0x[0-9a-fA-F]{40}$/.test(arg)) {
+    throw new UsageError(`<rollupAdmin>${shown}: not an address (expected 0x followed by 40 hex digits, EIP-55 checksummed or lower-case)`);
+  }
+  const checksummed = getAddress(arg.toLowerCase());
+  if (arg !== arg.toLowerCase() && arg !== checksummed) {
+    throw new UsageError(`<rollupAdmin>${shown}: mixed case but not a valid EIP-55 checksum (a typo?); give the checksummed or the all lower-case address`);
+  }
+  return checksummed;
+}
+
+interface AwsOptions {
+  region: string;
+  endpoint?: string;
+  /** For messages: where Secrets Manager was asked. */
+  where: string;
+}
+
+function awsOptions(regionOption: string | undefined, endpoint: string | undefined): AwsOptions {
+  const region = regionOption ?? (process.env.AWS_REGION || undefined);
+  if (region === undefined || region === '') throw new UsageError('no AWS region: pass --aws-region <region> or set AWS_REGION');
+  if (!/^[a-z0-9-]+$/.test(region)) throw new UsageError(`--aws-region: "${region}" is not a region name (e.g. eu-west-1)`);
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new UsageError(`--aws-endpoint: "${endpoint}" is not a URL (e.g. http://127.0.0.1:5000)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--aws-endpoint: expected an http(s) URL, got "${endpoint}"`);
+  }
+  return { region, endpoint, where: endpoint === undefined ? `Secrets Manager, region ${region}` : `Secrets Manager at ${endpoint}, region ${region}` };
+}
+
+function secretsManager(aws: AwsOptions): SecretsManagerClient {
+  return new SecretsManagerClient({ region: aws.region, ...(aws.endpoint === undefined ? {} : { endpoint: aws.endpoint }) });
+}
+
+/** Refuses, before any prompt, when the salt has nowhere to come from. */
+function requireSaltSource(saltFile: string | undefined, usage: string): void {
+  if (saltFile === undefined && !canPromptForSalt()) {
+    throw new UsageError(`no salt: standard input is not a terminal, so pass --salt-file <path> (or --salt-file - to read the salt from standard input)\n\n${usage}`);
+  }
+}
+
+const KEY_ERROR_NAMES: ReadonlySet<string> = new Set(NON_RETRYABLE_KEY_ERRORS);
+
+/** The key errors pass as they are; an AWS SDK failure (credentials, network, access) says where it happened. */
+async function describeAwsFailure<T>(aws: AwsOptions, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!(err instanceof Error) || KEY_ERROR_NAMES.has(err.name)) throw err;
+    const hint = err.name === 'CredentialsProviderError'
+      ? ' (credentials come from the AWS SDK default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO or an instance role)'
+      : '';
+    throw new Error(`${aws.where}: ${err.name}: ${err.message}${hint}`, { cause: err });
+  }
+}
+
+/** A fresh 24-word BIP-39 mnemonic (256 bits of CSPRNG entropy), for --show-mnemonic only. */
+function generateMnemonic(): string {
+  const entropy = randomBytes(32);
+  try {
+    return Mnemonic.fromEntropy(entropy).phrase;
+  } finally {
+    entropy.fill(0);
+  }
+}
+
+/** node:util parseArgs errors, turned into a usage error that shows the subcommand's help. */
+function parseOrExplain<T>(usage: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+}
