@@ -16,6 +16,7 @@ import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
 import type { IndexStateStore } from './keys/index-state';
 import { buildKeyshares } from './keys/keyshares';
+import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 
 export interface CreationDependencies {
@@ -72,8 +73,12 @@ export function createCreationActivities(deps: CreationDependencies) {
       return Array.from({ length: allocation.count }, (_, i) => allocation.start + i);
     },
 
-    async prepareMnemonicValidators({ rollupAdmin, bridge, keyIndices }: { rollupAdmin: string; bridge: string; keyIndices: number[] }): Promise<MnemonicValidator[]> {
+    async prepareMnemonicValidators({ rollupAdmin, bridge, operatorCluster, keyIndices }: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[] }): Promise<MnemonicValidator[]> {
       const { vault } = mnemonicPath();
+      // The keyshares are built later, at registration: check the cluster's operator keys now, so
+      // that a bad one stops the batch before anything is deposited.
+      const operators = await readClusterOperators(provider, contracts.nodeOperator, operatorCluster);
+      for (const op of operators) parseOperatorPublicKey(op.publicKeyBase64, op.id);
       const mnemonic = await vault.readMnemonic(rollupAdmin);
       const keys = await deriveSigningKeys(mnemonic, keyIndices);
       try {

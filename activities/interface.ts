@@ -14,7 +14,7 @@ export interface BotActivities {
   /** Mnemonic path: durably allocates `count` key indices for `requestId` (idempotent). */
   allocateKeyIndices(input: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]>;
   /** Mnemonic path: derives the keys at these indices and returns their public deposit data. */
-  prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; keyIndices: number[] }): Promise<MnemonicValidator[]>;
+  prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[] }): Promise<MnemonicValidator[]>;
 
   /** DKG path: runs and verifies an ssv-dkg ceremony whose keyshares use nonces firstNonce… */
   runDkgCeremony(input: {

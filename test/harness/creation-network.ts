@@ -26,6 +26,10 @@ export interface RollupSpec {
   name: string;
   funding: bigint;
   limit: number;
+  /** NodeOperator cluster; default 1 (operators 1-4). */
+  operatorCluster?: number;
+  /** Store the rollup's mnemonic in Secrets Manager; default true. */
+  createMnemonic?: boolean;
 }
 
 export interface CreationNetworkOptions {
@@ -34,6 +38,8 @@ export interface CreationNetworkOptions {
   blockTime?: number;
   ssvPerValidatorWei?: bigint;
   taskQueue?: string;
+  /** Runs after cluster 1 exists and before the rollups are registered (more operators, clusters). */
+  prepareChain?: (system: NexusSystem) => Promise<void>;
 }
 
 export interface CreationNetwork {
@@ -51,7 +57,7 @@ export interface CreationNetwork {
   rollups: { admin: string; bridge: string; limit: number; funding: bigint }[];
   workerLog: string;
   /** Starts (or restarts) the worker process; the previous one must be stopped first. */
-  startWorker(): Promise<ServiceProcess>;
+  startWorker(opts?: { salt?: string }): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -71,13 +77,14 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   const operators = generateOperators([1, 2, 3, 4]);
   for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
   await addCluster(system, 1, [1, 2, 3, 4]);
+  await opts.prepareChain?.(system);
 
   const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
   const vault = new MnemonicVault(sm, new SaltHolder(salt));
   const rollups: CreationNetwork['rollups'] = [];
   for (const r of opts.rollups) {
-    const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: 1, stakingLimit: r.limit, funding: r.funding });
-    await vault.createMnemonic(registered.rollupAdmin);
+    const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding });
+    if (r.createMnemonic !== false) await vault.createMnemonic(registered.rollupAdmin);
     rollups.push({ admin: registered.rollupAdmin, bridge: registered.bridgeAddress, limit: r.limit, funding: r.funding });
   }
 
@@ -101,10 +108,10 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
 
   return {
     dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog,
-    async startWorker() {
+    async startWorker(startOpts = {}) {
       const worker = await startWorkerProcess({
         configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
-        logFile: workerLog, salt,
+        logFile: workerLog, salt: startOpts.salt ?? salt,
         env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
       });
       services.push(worker);
