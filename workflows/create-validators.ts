@@ -42,10 +42,11 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   if (!Number.isInteger(input.count) || input.count < 1) {
     throw ApplicationFailure.nonRetryable(`count must be a positive integer, got ${input.count}`, 'InvalidInput');
   }
-  const { workflowId, runId } = workflowInfo();
-  // Unique per run: index allocation and transactions are keyed by it, so a retried activity
-  // finds its own earlier work and a later batch never reuses it.
-  const requestId = `${workflowId}/${runId}`;
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  // Unique per batch: index allocation and transactions are keyed by it, so a retried activity
+  // finds its own earlier work and a later batch (same workflow id) never reuses it. The first
+  // execution's run id comes from the history itself, so a replay computes the same id.
+  const requestId = `${workflowId}/${firstExecutionRunId}`;
   const results: RegistrationResult[] = [];
   setHandler(registrationResultSignal, (result) => {
     if (result.requestId === requestId) results.push(result);

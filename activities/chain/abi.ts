@@ -24,6 +24,8 @@ export const NEXUS_ABI = [
   'error NotNexusBot()',
   'error IncorrectValidatorStatus()',
   'error IncorrectStakingLimit()',
+  'error RollupNotRegistered()',
+  'error InvalidKeySupplied()',
 ] as const;
 
 export const NODE_OPERATOR_ABI = [
@@ -44,6 +46,7 @@ export const BRIDGE_ABI = [
   'error StakingLimitExceeding()',
   'error IncorrectWithdrawalCredentials()',
   'error ValidatorNotExited()',
+  'error NotNexus()',
 ] as const;
 
 /** SSVNetwork v1.x (SSV-token payments), the version the Nexus contract calls. */
@@ -52,6 +55,9 @@ export const SSV_NETWORK_V1_ABI = [
   `event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey, ${CLUSTER} cluster)`,
   'event ValidatorExited(address indexed owner, uint64[] operatorIds, bytes publicKey)',
   `event ClusterDeposited(address indexed owner, uint64[] operatorIds, uint256 value, ${CLUSTER} cluster)`,
+  `event ClusterWithdrawn(address indexed owner, uint64[] operatorIds, uint256 value, ${CLUSTER} cluster)`,
+  `event ClusterLiquidated(address indexed owner, uint64[] operatorIds, ${CLUSTER} cluster)`,
+  `event ClusterReactivated(address indexed owner, uint64[] operatorIds, ${CLUSTER} cluster)`,
   'error IncorrectClusterState()',
   'error InvalidOperatorIdsLength()',
   'error UnsortedOperatorsList()',

@@ -20,6 +20,11 @@ contract SSVNetwork is ISSVNetworkCore {
     event ValidatorExited(address indexed owner, uint64[] operatorIds, bytes publicKey);
     event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey, Cluster cluster);
     event ClusterDeposited(address indexed owner, uint64[] operatorIds, uint256 value, Cluster cluster);
+    /// Declared as in v1.x so that the bot's ABI matches; the local network has no withdraw,
+    /// liquidation or reactivation, so they are never emitted here.
+    event ClusterWithdrawn(address indexed owner, uint64[] operatorIds, uint256 value, Cluster cluster);
+    event ClusterLiquidated(address indexed owner, uint64[] operatorIds, Cluster cluster);
+    event ClusterReactivated(address indexed owner, uint64[] operatorIds, Cluster cluster);
 
     error TokenTransferFailed();
 

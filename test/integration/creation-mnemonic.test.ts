@@ -6,6 +6,7 @@
 // contiguous across rollups; no secret appears in any workflow history or in the worker's log.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
 import { ethers } from 'ethers';
 import { KeySharesItem } from 'ssv-keys';
 import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
@@ -16,6 +17,7 @@ import { monitorStatusQuery } from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, ssvKeysItemJson } from '../fixtures/keyshares/checks';
+import { workflowBundle } from '../harness/workflow-bundle';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 
 const TASK_QUEUE = 'nexus-bot-creation-it';
@@ -93,6 +95,21 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
       const item = await KeySharesItem.fromJson(ssvKeysItemJson(payload, net.operators, net.system.addresses.nexus, nonce));
       assert.equal(item.error, undefined, String(item.error));
     }
+  });
+
+  it('every recorded history (monitors, creations, registrar) replays on the current workflow code', async () => {
+    const histories = [];
+    for await (const execution of net.client.workflow.list({ query: `TaskQueue = "${TASK_QUEUE}"` })) {
+      histories.push({ workflowId: execution.workflowId, history: await net.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory() });
+    }
+    const types = new Set<string>();
+    for (const { workflowId, history } of histories) {
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+      if (started) types.add(started);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: workflowId }, history, workflowId)
+        .catch((err: Error) => assert.fail(`${workflowId} (${started}) does not replay: ${err.message}`));
+    }
+    assert.deepEqual([...types].sort(), ['createValidatorsWorkflow', 'rollupMonitorWorkflow', 'ssvRegistrarWorkflow']);
   });
 
   it('no workflow history and no line of the worker log holds the mnemonics, the salt or a private key', async () => {
