@@ -3,6 +3,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { hostname } from 'node:os';
 import { createCreationActivities, type CreationDependencies } from './creation';
+import { createWatchActivities } from './watch';
 import { createRegistrarActivities, type RegistrarClientDependencies } from './registrar-client';
 
 export interface ActivityDependencies {
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDependencies) {
       return `${deps.workerName}@${hostname()} (pid ${process.pid})`;
     },
     ...(deps.creation ? createCreationActivities(deps.creation) : {}),
+    ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange }) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
     async runDkgCeremony(): Promise<never> {
       // ssv-dkg cannot be installed on the machines this was built on (see README, Known gaps):

@@ -4,9 +4,13 @@ import type {
   CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction,
 } from './types';
 import type { RegistrationRequest } from '../workflows/registrar-types';
+import type { WatchInput, WatchResult } from './watch';
 
 export interface BotActivities {
   describeWorker(): Promise<string>;
+
+  /** Chain watcher: what changed since the last poll, for all rollups. */
+  detectRollupChanges(input: WatchInput): Promise<WatchResult>;
 
   /** The rollup's Nexus/bridge state at one block. */
   readRollup(input: { rollupAdmin: string }): Promise<RollupSnapshot>;

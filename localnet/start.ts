@@ -14,7 +14,8 @@ import { SaltHolder } from '../activities/keys/salt';
 import { TASK_QUEUE } from '../temporal-config/names';
 import { KeyPathAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
 import { toolPath } from '../tools/paths';
-import { monitorWorkflowId } from '../workflows/ids';
+import { chainWatcherWorkflow } from '../workflows/chain-watcher';
+import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ACCOUNT_INDEX, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
@@ -201,7 +202,7 @@ async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: st
   };
 }
 
-/** One monitor per demo rollup; one that already runs (a restart on a kept history) is left alone. */
+/** One monitor per demo rollup and the chain watcher; one that already runs (a restart on a kept history) is left alone. */
 async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups']): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
@@ -220,6 +221,9 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
         log(`monitor of ${rollup.name} already running: ${monitorWorkflowId(rollup.admin)}`);
       }
     }
+    // One watcher wakes the monitors when a limit, a registration or a bridge balance changes.
+    await client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '2 seconds' }] })
+      .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
   } finally {
     await connection.close();
   }

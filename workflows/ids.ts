@@ -5,3 +5,6 @@ export const monitorWorkflowId = (rollupAdmin: string) => `rollup-monitor/${roll
 
 /** The rollup's creation batch: a fixed id, so that two creations for one rollup cannot run at once. */
 export const creationWorkflowId = (rollupAdmin: string) => `create-validators/${rollupAdmin.toLowerCase()}`;
+
+/** The one chain watcher of a namespace. */
+export const CHAIN_WATCHER_WORKFLOW_ID = 'nexus-chain-watcher';

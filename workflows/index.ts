@@ -3,3 +3,4 @@ export { selfCheckWorkflow } from './self-check';
 export { rollupMonitorWorkflow } from './rollup-monitor';
 export { createValidatorsWorkflow } from './create-validators';
 export { ssvRegistrarWorkflow } from './ssv-registrar';
+export { chainWatcherWorkflow } from './chain-watcher';

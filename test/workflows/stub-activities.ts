@@ -46,6 +46,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     async describeWorker() {
       return 'stub-worker';
     },
+    async detectRollupChanges() {
+      return { nextFromBlock: 1, wake: [], balances: {} };
+    },
     async readRollup({ rollupAdmin }): Promise<RollupSnapshot> {
       const r = chain.rollup(rollupAdmin);
       return {
