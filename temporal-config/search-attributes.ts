@@ -11,3 +11,13 @@ export const ValidatorPubkeysAttribute = defineSearchAttributeKey('NexusValidato
 
 export const BOT_SEARCH_ATTRIBUTES = [RollupAdminAttribute, PhaseAttribute, KeyPathAttribute, ValidatorPubkeysAttribute];
 
+
+/**
+ * The form of a validator pubkey in NexusValidatorPubkeys: its first 14 hex digits. The server
+ * caps a search attribute value at 2 KB (default), which a batch of 100 full pubkeys exceeds; 56
+ * bits still find one key among millions: `NexusValidatorPubkeys = "0x" + first 14 hex digits`.
+ */
+export function pubkeySearchKey(pubkey: string): string {
+  const hex = pubkey.toLowerCase().replace(/^0x/, '');
+  return `0x${hex.slice(0, 14)}`;
+}

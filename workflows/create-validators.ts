@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
-import { PhaseAttribute, ValidatorPubkeysAttribute } from '../temporal-config/search-attributes';
+import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
 import { registrationResultSignal } from './messages';
@@ -63,7 +63,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     setPhase('key-material');
     const validators = await prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices });
     const pubkeys = validators.map((v) => v.deposit.pubkey);
-    upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys }]);
+    upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
 
     setPhase('depositing');
     await deposit(validators.map((v) => v.deposit));
@@ -101,7 +101,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     });
     pubkeys = ceremony.validators.map((v) => v.deposit.pubkey);
     keyshares = ceremony.validators.map((v) => v.keyshares);
-    upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys }]);
+    upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
     setPhase('depositing');
     await deposit(ceremony.validators.map((v) => v.deposit));
   } catch (err) {

@@ -69,59 +69,72 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   const services: ServiceProcess[] = [];
   const taskQueue = opts.taskQueue ?? 'nexus-bot-creation';
   const salt = randomBytes(24).toString('base64');
-  const [temporal, anvil, moto] = await Promise.all([startTemporalDevServer(), startAnvil({ blockTime: opts.blockTime }), startMoto()]);
-  services.push(temporal, anvil, moto);
-  const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
-  const bot = devWallet(1, provider);
-  const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address });
-  const operators = generateOperators([1, 2, 3, 4]);
-  for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
-  await addCluster(system, 1, [1, 2, 3, 4]);
-  await opts.prepareChain?.(system);
-
-  const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
-  const vault = new MnemonicVault(sm, new SaltHolder(salt));
-  const rollups: CreationNetwork['rollups'] = [];
-  for (const r of opts.rollups) {
-    const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding });
-    if (r.createMnemonic !== false) await vault.createMnemonic(registered.rollupAdmin);
-    rollups.push({ admin: registered.rollupAdmin, bridge: registered.bridgeAddress, limit: r.limit, funding: r.funding });
+  const started = await Promise.allSettled([startTemporalDevServer(), startAnvil({ blockTime: opts.blockTime }), startMoto()]);
+  for (const r of started) if (r.status === 'fulfilled') services.push(r.value);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stopAll(services);
+    throw failed.reason;
   }
+  const [temporal, anvil, moto] = started.map((r) => (r as PromiseFulfilledResult<ServiceProcess>).value) as [TemporalDevServer, Anvil, Awaited<ReturnType<typeof startMoto>>];
+  // Whatever fails from here on, the servers started above are stopped (by PID) before rethrowing.
+  try {
+    const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+    const bot = devWallet(1, provider);
+    const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address });
+    const operators = generateOperators([1, 2, 3, 4]);
+    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
+    await addCluster(system, 1, [1, 2, 3, 4]);
+    await opts.prepareChain?.(system);
 
-  const botKeyFile = join(dir, 'bot.key');
-  writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
-  const configFile = join(dir, 'worker.json');
-  writeFileSync(configFile, JSON.stringify({
-    workerName: 'creation-worker',
-    temporal: { address: temporal.address, namespace: 'default', taskQueue },
-    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 1000 },
-    contracts: system.addresses,
-    botKeyFile,
-    transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
-    keys: { depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true },
-    ssv: { amountPerValidatorWei: (opts.ssvPerValidatorWei ?? 10n * ETH).toString() },
-    aws: { region: MOTO_REGION, endpoint: moto.endpoint },
-  }));
-  const workerLog = join(dir, 'worker.log');
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
+    const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    const vault = new MnemonicVault(sm, new SaltHolder(salt));
+    const rollups: CreationNetwork['rollups'] = [];
+    for (const r of opts.rollups) {
+      const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding });
+      if (r.createMnemonic !== false) await vault.createMnemonic(registered.rollupAdmin);
+      rollups.push({ admin: registered.rollupAdmin, bridge: registered.bridgeAddress, limit: r.limit, funding: r.funding });
+    }
 
-  return {
-    dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog,
-    async startWorker(startOpts = {}) {
-      const worker = await startWorkerProcess({
-        configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
-        logFile: workerLog, salt: startOpts.salt ?? salt,
-        env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
-      });
-      services.push(worker);
-      return worker;
-    },
-    async stop() {
-      await connection.close();
-      provider.destroy();
-      await stopAll(services);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    const botKeyFile = join(dir, 'bot.key');
+    writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
+    const configFile = join(dir, 'worker.json');
+    writeFileSync(configFile, JSON.stringify({
+      workerName: 'creation-worker',
+      temporal: { address: temporal.address, namespace: 'default', taskQueue },
+      chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 1000 },
+      contracts: system.addresses,
+      botKeyFile,
+      transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
+      keys: { depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true },
+      ssv: { amountPerValidatorWei: (opts.ssvPerValidatorWei ?? 10n * ETH).toString() },
+      aws: { region: MOTO_REGION, endpoint: moto.endpoint },
+    }));
+    const workerLog = join(dir, 'worker.log');
+    const connection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection });
+
+    return {
+      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog,
+      async startWorker(startOpts = {}) {
+        const worker = await startWorkerProcess({
+          configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
+          logFile: workerLog, salt: startOpts.salt ?? salt,
+          env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
+        });
+        services.push(worker);
+        return worker;
+      },
+      async stop() {
+        await connection.close();
+        provider.destroy();
+        await stopAll(services);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopAll(services);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
