@@ -101,7 +101,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     },
 
     async submitDeposits({ rollupAdmin, requestId, deposits }: { rollupAdmin: string; requestId: string; deposits: PublicDepositData[] }): Promise<SubmittedTransaction> {
-      return withFailureTypes(async () => {
+      return withHeartbeat(() => withFailureTypes(async () => {
         const idempotencyKey = `deposit:${requestId}`;
         const statuses = await statusOf(deposits.map((d) => d.pubkey));
         const submitted = statuses.filter((s) => s.status !== 'INACTIVE');
@@ -121,7 +121,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         ]);
         const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey });
         return { txHash: mined.hash, blockNumber: mined.blockNumber };
-      });
+      }));
     },
 
     async readSsvOwnerNonce(): Promise<number> {
@@ -129,10 +129,15 @@ export function createCreationActivities(deps: CreationDependencies) {
     },
 
     async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares> {
+      return withHeartbeat(async () => {
       const { vault } = mnemonicPath();
       const done = await alreadyRegistered(input.pubkey);
       if (done) return done;
       const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+      // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
+      // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
+      const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
+      if (earlier) return earlier;
       const operators = await readClusterOperators(provider, contracts.nodeOperator, input.operatorCluster);
       const mnemonic = await vault.readMnemonic(input.rollupAdmin);
       const [key] = await deriveSigningKeys(mnemonic, [input.keyIndex]);
@@ -147,18 +152,23 @@ export function createCreationActivities(deps: CreationDependencies) {
         wipeKeys([key]);
       }
       return sendShares(input.rollupAdmin, keyshares);
+      });
     },
 
     async registerDkgKeyshares({ rollupAdmin, keyshares }: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares> {
+      return withHeartbeat(async () => {
       const done = await alreadyRegistered(keyshares.publicKey);
       if (done) return done;
       const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+      const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
+      if (earlier) return earlier;
       if (ownerNonce !== keyshares.ownerNonce) {
         throw ApplicationFailure.nonRetryable(
           `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
           'StaleKeyshares');
       }
       return sendShares(rollupAdmin, keyshares);
+      });
     },
   };
 
@@ -169,8 +179,30 @@ export function createCreationActivities(deps: CreationDependencies) {
       throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`, 'KeyNotDeposited');
     }
     if (status === 'DEPOSITED') return undefined;
-    const record = await txManager.record(sharesKey(pubkey));
-    return { pubkey, ownerNonce: -1, txHash: record?.minedHash };
+    return { pubkey, ownerNonce: -1 };
+  }
+
+  /**
+   * The journal's transaction for this key at this nonce that may still land (pending or mined):
+   * waited for, never sent again. Reverted or dropped attempts move on to the next key slot.
+   */
+  async function earlierSharesTransaction(pubkey: string, ownerNonce: number): Promise<RegisteredKeyshares | undefined> {
+    const key = await sharesKeyFor(pubkey, ownerNonce);
+    const record = await txManager.record(key);
+    if (!record || (record.status !== 'pending' && record.status !== 'mined')) return undefined;
+    return withFailureTypes(async () => {
+      const mined = await txManager.waitForReceipt(key);
+      return { pubkey, ownerNonce, txHash: mined.hash };
+    });
+  }
+
+  /** `shares:<pubkey>:<nonce>:<n>`, n counting attempts that reverted or were dropped. */
+  async function sharesKeyFor(pubkey: string, ownerNonce: number): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const key = `shares:${pubkey.toLowerCase()}:${ownerNonce}:${attempt}`;
+      const record = await txManager.record(key);
+      if (!record || record.status === 'pending' || record.status === 'mined') return key;
+    }
   }
 
   async function sendShares(rollupAdmin: string, keyshares: KeysharesPayload): Promise<RegisteredKeyshares> {
@@ -181,10 +213,23 @@ export function createCreationActivities(deps: CreationDependencies) {
         keyshares.publicKey, keyshares.operatorIds, keyshares.sharesData, deps.ssvAmountPerValidatorWei,
         [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
       ]]);
-      const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey: sharesKey(keyshares.publicKey) });
+      const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);
+      const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
       return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash };
     });
   }
 }
 
-const sharesKey = (pubkey: string) => `shares:${pubkey.toLowerCase()}`;
+/**
+ * Heartbeats every 20 s while `fn` runs: a transaction may wait minutes for blocks or a fee bump,
+ * and the heartbeat timeout must only fire for a worker that is gone.
+ */
+async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => heartbeat(), 20_000);
+  try {
+    heartbeat();
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}

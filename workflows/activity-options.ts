@@ -19,7 +19,7 @@ export const KEY_MATERIAL_OPTIONS: ActivityOptions = {
 /** Transactions: they wait for confirmations and may replace a stuck transaction. */
 export const TRANSACTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 

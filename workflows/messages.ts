@@ -45,5 +45,7 @@ export interface MonitorStatus {
   lastPlan?: { at: string; toCreate: number; reason: string; blockNumber: number };
   inFlight?: { workflowId: string; count: number };
   validatorsCreated: number;
+  /** Deposited keys whose keyshares are not registered with SSV (need attention). */
+  unregisteredKeys: number;
   lastError?: string;
 }

@@ -45,6 +45,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     pauseReason: input.carried?.pauseReason,
     lastPlan: input.carried?.lastPlan,
     validatorsCreated: input.carried?.validatorsCreated ?? 0,
+    unregisteredKeys: input.carried?.unregistered.length ?? 0,
   };
   const unregistered = [...(input.carried?.unregistered ?? [])];
   let wakeReason: string | undefined;
@@ -129,7 +130,9 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       });
       status.validatorsCreated += result.deposited.length;
       unregistered.push(...result.unregistered);
-      status.lastError = result.unregistered.length > 0 ? `${result.unregistered.length} deposited key(s) not registered with SSV: ${result.unregistered[0].reason}` : undefined;
+      status.unregisteredKeys = unregistered.length;
+      // Keys left unregistered stay visible in the status until they are dealt with.
+      status.lastError = unregistered.length > 0 ? `${unregistered.length} deposited key(s) not registered with SSV: ${unregistered[unregistered.length - 1].reason}` : undefined;
       return result.deposited.length > 0;
     } catch (err) {
       status.lastError = err instanceof WorkflowExecutionAlreadyStartedError

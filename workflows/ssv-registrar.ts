@@ -7,14 +7,17 @@ import {
   allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { BotActivities, RegisteredKeyshares } from '../activities/interface';
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal } from './messages';
 import type { RegistrationRequest, RegistrationResult } from './registrar-types';
 import { describeFailure } from './failures';
 
-const { readSsvOwnerNonce } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { readSsvOwnerNonce, isWorkflowRunning } = proxyActivities<BotActivities>(READ_OPTIONS);
+
+/** While a reservation is held, how often to check that its holder still runs. */
+const HOLDER_CHECK_INTERVAL = '1 minute';
 const { registerMnemonicKeyshares, registerDkgKeyshares } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
 
 interface Reservation {
@@ -69,12 +72,18 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && processedThisRun >= input.continueAsNewAfter);
 
   for (;;) {
-    const ready = await condition(() => nextIndex() >= 0 || shouldContinueAsNew(), reservation ? reservationTimeout : undefined);
+    const ready = await condition(() => nextIndex() >= 0 || shouldContinueAsNew(), reservation ? HOLDER_CHECK_INTERVAL : undefined);
     if (!ready && reservation) {
-      const expired = reservation;
-      reservation = undefined;
-      log.warn('registrar: DKG reservation timed out, given up', { requestId: expired.requestId });
-      await reply(expired.requester, { requestId: expired.requestId, kind: 'failed', reason: `reservation of nonces ${expired.firstNonce}.. timed out after ${String(reservationTimeout)}`, registered: [] });
+      // A holder that was terminated (or timed out) never gives its reservation back: check.
+      const held = reservation;
+      const timedOut = Date.now() - Date.parse(held.since) > msOf(reservationTimeout);
+      const gone = !timedOut && !(await isWorkflowRunning({ workflowId: held.requester }));
+      if (timedOut || gone) {
+        reservation = undefined;
+        const reason = timedOut ? `timed out after ${String(reservationTimeout)}` : 'its creation workflow is no longer running';
+        log.warn('registrar: DKG reservation given up', { requestId: held.requestId, reason });
+        await reply(held.requester, { requestId: held.requestId, kind: 'failed', reason: `reservation of nonces ${held.firstNonce}.. given up: ${reason}`, registered: [] });
+      }
       continue;
     }
     const index = nextIndex();
@@ -160,6 +169,10 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
       }
     }
   }
+}
+
+function msOf(duration: Duration): number {
+  return typeof duration === 'number' ? duration : msToNumber(duration);
 }
 
 async function reply(requester: string, result: RegistrationResult): Promise<void> {

@@ -170,4 +170,26 @@ describe('workflows: validator creation (time-skipping)', function () {
       await stop(handle);
     });
   });
+
+  it('a DKG creation terminated while it holds a nonce reservation does not block other rollups\' registrations', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_B, { bridge: '0xb2', stakingLimitBps: 1000, operatorCluster: 2, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.dkgOperatorsDown = true;
+    await withWorker(async (env) => {
+        await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg' });
+        // Wait until A's creation holds the reservation (its ceremony keeps failing), then kill it.
+        const creation = env.client.workflow.getHandle(creationWorkflowId(ADMIN_A));
+        for (let i = 0; i < 60 && !(await creation.describe().then((d) => d.status.name === 'RUNNING').catch(() => false)); i++) await env.sleep('5 seconds');
+        await env.sleep('5 seconds');
+        await creation.terminate('operator terminated the ceremony');
+        const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic' });
+        await waitForStatus(env, b, (s) => s.validatorsCreated > 0, 'rollup B registered after the reservation was given up');
+        // B went first, although A's monitor started another creation (and reservation) meanwhile.
+        assert.equal(chain.registrations[0]?.rollupAdmin, ADMIN_B);
+        // A stays in its (failing) ceremony; afterEach terminates it. Last test of the file: a
+        // workflow terminated mid-flight can hold the test server's time skipping afterwards.
+        await stop(b);
+    });
+    assert.deepEqual(chain.registrations.map((r) => r.nonce), chain.registrations.map((_, i) => i));
+  });
 });

@@ -26,6 +26,8 @@ export class StubChain {
   ownerNonce = 0;
   /** Test hooks: throw from an activity before it acts. */
   failSubmitDeposits?: (attempt: number) => Error | undefined;
+  /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
+  dkgOperatorsDown = false;
   submitAttempts = 0;
 
   addRollup(admin: string, rollup: StubRollup): void {
@@ -69,6 +71,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       return keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
     },
     async runDkgCeremony({ rollupAdmin, firstNonce, count, operatorCluster }) {
+      if (chain.dkgOperatorsDown) throw new Error('ssv-dkg operator 3 unreachable (simulated)');
       return {
         ceremonyId: `ceremony-${firstNonce}`,
         validators: Array.from({ length: count }, (_, i) => {
