@@ -31,6 +31,8 @@ export interface BotActivities {
    */
   submitDeposits(input: { rollupAdmin: string; requestId: string; deposits: PublicDepositData[] }): Promise<SubmittedTransaction>;
 
+  /** Whether a workflow (e.g. a reservation holder) is still running. */
+  isWorkflowRunning(input: { workflowId: string }): Promise<boolean>;
   /** Hands a request to the SSV registrar workflow (signal-with-start). */
   requestRegistration(request: RegistrationRequest): Promise<void>;
 
