@@ -144,7 +144,7 @@ export class MnemonicVault {
 }
 
 /** A fresh 24-word English BIP-39 mnemonic from 256 bits of CSPRNG entropy. */
-function generateMnemonic(): string {
+export function generateMnemonic(): string {
   const entropy = randomBytes(32);
   try {
     return Mnemonic.fromEntropy(entropy).phrase;

@@ -6,15 +6,14 @@
 //           and prints their public keys; the secret keys are wiped as soon as each batch is printed.
 // The salt is read by client/salt-input.ts (file, standard input or hidden prompt), never taken
 // from an argument or the environment, and never printed (DESIGN.md invariant 3).
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { getAddress, Mnemonic } from 'ethers';
+import { getAddress } from 'ethers';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { MnemonicSecretMissingError, NON_RETRYABLE_KEY_ERRORS } from '../../activities/keys/errors';
 import { IndexStateStore } from '../../activities/keys/index-state';
-import { MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
+import { generateMnemonic, MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
 import { UsageError } from '../main';
 import { canPromptForSalt, readSalt } from '../salt-input';
 
@@ -256,15 +255,6 @@ async function describeAwsFailure<T>(aws: AwsOptions, fn: () => Promise<T>): Pro
   }
 }
 
-/** A fresh 24-word BIP-39 mnemonic (256 bits of CSPRNG entropy), for --show-mnemonic only. */
-function generateMnemonic(): string {
-  const entropy = randomBytes(32);
-  try {
-    return Mnemonic.fromEntropy(entropy).phrase;
-  } finally {
-    entropy.fill(0);
-  }
-}
 
 /** node:util parseArgs errors, turned into a usage error that shows the subcommand's help. */
 function parseOrExplain<T>(usage: string, parse: () => T): T {
