@@ -10,14 +10,16 @@ import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath } from '../activities/types';
 import { PhaseAttribute } from '../temporal-config/search-attributes';
-import { READ_OPTIONS } from './activity-options';
+import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
-import { monitorStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from './messages';
+import { monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, wakeSignal, type MonitorStatus } from './messages';
+import type { RegistrationResult } from './registrar-types';
 import { planCreation, MAX_DKG_BATCH } from './planning';
 import { creationWorkflowId } from './ids';
 
 const { readRollup } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 
 export interface RollupMonitorInput {
   rollupAdmin: string;
@@ -29,6 +31,8 @@ export interface RollupMonitorInput {
   /** Carried across continueAsNew. */
   carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan'> & {
     unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
+    /** Re-registration requests made so far (their ids must not repeat). */
+    reregistrations?: number;
   };
   /** Tests: continue as new after this many loops instead of the server's suggestion. */
   continueAsNewAfterLoops?: number;
@@ -50,6 +54,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   const unregistered = [...(input.carried?.unregistered ?? [])];
   let wakeReason: string | undefined;
   let loops = 0;
+  let reregistrations = input.carried?.reregistrations ?? 0;
+  const registrationResults: RegistrationResult[] = [];
 
   setHandler(pauseSignal, (pause) => {
     status.paused = true;
@@ -63,6 +69,9 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     wakeReason = typeof wake?.reason === 'string' ? wake.reason : 'woken';
   });
   setHandler(monitorStatusQuery, () => ({ ...status }));
+  setHandler(registrationResultSignal, (result) => {
+    registrationResults.push(result);
+  });
 
   const setPhase = (phase: MonitorStatus['phase']) => {
     status.phase = phase;
@@ -84,7 +93,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       await condition(allHandlersFinished);
       await continueAsNew<typeof rollupMonitorWorkflow>({
         ...input,
-        carried: { paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered },
+        carried: { paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations },
       });
     }
     if (!status.paused && !created) {
@@ -95,8 +104,35 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     }
   }
 
+  /**
+   * Deposited mnemonic keys whose keyshares failed to register are registered again: their keys
+   * are re-derived from the recorded index for the nonce current at registration. (DKG keyshares
+   * are signed for a fixed nonce: they stay listed, and need a resign.)
+   */
+  async function reregisterMnemonicKeys(): Promise<void> {
+    const keys = unregistered.filter((u): u is typeof u & { keyIndex: number } => u.keyIndex !== undefined);
+    if (keys.length === 0 || status.paused) return;
+    const snapshot = await readRollup({ rollupAdmin: input.rollupAdmin }).catch(() => undefined);
+    if (!snapshot) return;
+    const requestId = `${workflowInfo().workflowId}/reregister-${++reregistrations}`;
+    setPhase('creating');
+    await requestRegistration({
+      kind: 'mnemonic', requestId, requester: workflowInfo().workflowId, rollupAdmin: input.rollupAdmin,
+      operatorCluster: snapshot.operatorCluster, keys: keys.map((k) => ({ pubkey: k.pubkey, keyIndex: k.keyIndex })),
+    });
+    const answered = await condition(() => registrationResults.some((r) => r.requestId === requestId), '1 hour');
+    const result = registrationResults.find((r) => r.requestId === requestId);
+    registrationResults.length = 0;
+    if (!answered || !result || result.kind === 'granted') return;
+    const done = new Set(result.registered.map((r) => r.pubkey));
+    for (let i = unregistered.length - 1; i >= 0; i--) if (done.has(unregistered[i].pubkey)) unregistered.splice(i, 1);
+    status.unregisteredKeys = unregistered.length;
+    status.lastError = result.kind === 'failed' ? `${unregistered.length} deposited key(s) not registered with SSV: ${result.reason}` : undefined;
+  }
+
   /** One look at the chain and, if the bridge allows more validators, one creation batch. True if one was created. */
   async function monitorOnce(): Promise<boolean> {
+    await reregisterMnemonicKeys();
     setPhase('reading');
     let snapshot;
     try {

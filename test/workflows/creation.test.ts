@@ -108,6 +108,22 @@ describe('workflows: validator creation (time-skipping)', function () {
     assert.ok(chain.registrations.some((r) => r.rollupAdmin === ADMIN_A) && chain.registrations.some((r) => r.rollupAdmin === ADMIN_B));
   });
 
+  it('registers deposited mnemonic keys again when their keyshares failed the first time', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 1280n * ETH, validatorCount: 0n });
+    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 1280n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }));
+    chain.failNextRegistration = true;
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const status = await waitForStatus(env, handle, (s) => s.validatorsCreated === expected && s.unregisteredKeys === 0 && s.phase === 'idle', 'all keys registered');
+      assert.equal(status.lastError, undefined);
+      await stop(handle);
+    });
+    assert.equal(chain.registrationFailures, 1);
+    assert.equal(new Set(chain.registrations.map((r) => r.pubkey)).size, expected);
+    assert.ok([...chain.statuses.values()].every((s) => s === 'SHARE_DEPOSITED'));
+    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: expected }, (_, i) => i));
+  });
+
   it('retries a failed activity and deposits the batch exactly once', async () => {
     chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
     chain.failSubmitDeposits = (attempt) => (attempt === 1 ? new Error('RPC node down (simulated)') : undefined);

@@ -26,6 +26,9 @@ export class StubChain {
   ownerNonce = 0;
   /** Test hooks: throw from an activity before it acts. */
   failSubmitDeposits?: (attempt: number) => Error | undefined;
+  /** Test hook: the next mnemonic keyshares registration fails for good (counted). */
+  failNextRegistration = false;
+  registrationFailures = 0;
   /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
   dkgOperatorsDown = false;
   submitAttempts = 0;
@@ -103,6 +106,11 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       return chain.ownerNonce;
     },
     async registerMnemonicKeyshares({ rollupAdmin, pubkey }) {
+      if (chain.failNextRegistration) {
+        chain.failNextRegistration = false;
+        chain.registrationFailures++;
+        throw ApplicationFailure.nonRetryable('operator 3 key refused by the keyshares builder (simulated)', 'KeysharesBuildError');
+      }
       return register(rollupAdmin, pubkey, chain.ownerNonce);
     },
     async registerDkgKeyshares({ rollupAdmin, keyshares }) {
