@@ -130,44 +130,44 @@ export function createCreationActivities(deps: CreationDependencies) {
 
     async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
-      const { vault } = mnemonicPath();
-      const done = await alreadyRegistered(input.pubkey);
-      if (done) return done;
-      const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
-      // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
-      // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
-      const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
-      if (earlier) return earlier;
-      const operators = await readClusterOperators(provider, contracts.nodeOperator, input.operatorCluster);
-      const mnemonic = await vault.readMnemonic(input.rollupAdmin);
-      const [key] = await deriveSigningKeys(mnemonic, [input.keyIndex]);
-      let keyshares: KeysharesPayload;
-      try {
-        if (key.pubkeyHex.toLowerCase() !== input.pubkey.toLowerCase()) {
-          throw ApplicationFailure.nonRetryable(`key index ${input.keyIndex} of rollup ${input.rollupAdmin} derives ${key.pubkeyHex}, not ${input.pubkey}`, 'KeyIndexMismatch');
+        const { vault } = mnemonicPath();
+        const done = await alreadyRegistered(input.pubkey);
+        if (done) return done;
+        const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+        // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
+        // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
+        const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
+        if (earlier) return earlier;
+        const operators = await readClusterOperators(provider, contracts.nodeOperator, input.operatorCluster);
+        const mnemonic = await vault.readMnemonic(input.rollupAdmin);
+        const [key] = await deriveSigningKeys(mnemonic, [input.keyIndex]);
+        let keyshares: KeysharesPayload;
+        try {
+          if (key.pubkeyHex.toLowerCase() !== input.pubkey.toLowerCase()) {
+            throw ApplicationFailure.nonRetryable(`key index ${input.keyIndex} of rollup ${input.rollupAdmin} derives ${key.pubkeyHex}, not ${input.pubkey}`, 'KeyIndexMismatch');
+          }
+          const payload = await buildKeyshares({ secretKey: key.secretKey, operators, owner: contracts.nexus, ownerNonce });
+          keyshares = { ...payload, ownerNonce };
+        } finally {
+          wipeKeys([key]);
         }
-        const payload = await buildKeyshares({ secretKey: key.secretKey, operators, owner: contracts.nexus, ownerNonce });
-        keyshares = { ...payload, ownerNonce };
-      } finally {
-        wipeKeys([key]);
-      }
-      return sendShares(input.rollupAdmin, keyshares);
+        return sendShares(input.rollupAdmin, keyshares);
       });
     },
 
     async registerDkgKeyshares({ rollupAdmin, keyshares }: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
-      const done = await alreadyRegistered(keyshares.publicKey);
-      if (done) return done;
-      const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
-      const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
-      if (earlier) return earlier;
-      if (ownerNonce !== keyshares.ownerNonce) {
-        throw ApplicationFailure.nonRetryable(
-          `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
-          'StaleKeyshares');
-      }
-      return sendShares(rollupAdmin, keyshares);
+        const done = await alreadyRegistered(keyshares.publicKey);
+        if (done) return done;
+        const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+        const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
+        if (earlier) return earlier;
+        if (ownerNonce !== keyshares.ownerNonce) {
+          throw ApplicationFailure.nonRetryable(
+            `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
+            'StaleKeyshares');
+        }
+        return sendShares(rollupAdmin, keyshares);
       });
     },
   };

@@ -19,7 +19,7 @@ import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ACCOUNT_INDEX, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
-import { AlreadyRunningError, acquireInstanceLock, type InstanceLock } from './instance-lock';
+import { AlreadyRunningError, acquireInstanceLock } from './instance-lock';
 import { createOperatorIdentity, loadOperatorIdentity, type OperatorIdentity } from './operator-identity';
 import { removeNetworkFile, writeNetworkFile, networkFilePath, type NetworkFile } from './network-file';
 import { startAnvil } from './services/anvil';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    const network = await startNetwork(config, stateDir, logDir, services, lock);
+    const network = await startNetwork(config, stateDir, logDir, services);
     writeNetworkFile(config.dir, network);
     printSummary(network, config);
     // A service that dies takes the network down with a message, rather than leaving half of it.
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   }
 }
 
-async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: string, services: ServiceProcess[], lock: InstanceLock): Promise<NetworkFile> {
+async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: string, services: ServiceProcess[]): Promise<NetworkFile> {
   const ports = await resolvePorts(config);
   const dkgAvailable = isInstalled('ssv-dkg');
 
@@ -179,7 +179,6 @@ async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: st
   services.push(worker);
   await startMonitors(temporal.address, temporal.namespace, deployment.rollups);
 
-  void lock; // held until stop
   return {
     launcherPid: process.pid,
     startedAt: new Date().toISOString(),
