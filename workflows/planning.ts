@@ -145,3 +145,78 @@ export function stakingRatioBps(state: BridgeState): bigint {
   const denominator = state.bridgeBalanceWei + staked;
   return denominator === 0n ? 0n : (staked * BASIS_POINTS) / denominator;
 }
+
+// ------------------------------------------------------------------------------------- exits
+//
+// The exit rule (DESIGN.md §4.1): an exited validator's 32 ETH comes back to the bridge, so
+// total = balance + validatorCount × 32 ETH does not change through an exit, and the rollup must
+// exit the smallest e with ((validatorCount − exiting − e) × 32 ETH × 10000) / total ≤ limit
+// (integer division, as the bridge computes its ratio). Validators already exiting (still counted
+// in validatorCount until validatorExitBalanceTransferred) count as gone, so a second look during
+// an exit never exits them twice (invariant 6).
+//
+// No oscillation with the creation rule: creation keeps count × 32 × 10000 ≤ limit × total exactly,
+// which implies the floored ratio is ≤ limit, so a completed creation never triggers an exit; and
+// the e chosen here is the smallest, so count − e + 1 fails the floored test, hence also the exact
+// one, and creation never adds back a validator that an exit just removed (property-tested).
+//
+// Between an exited validator's ETH arriving in the bridge and Nexus accounting for it, `balance`
+// holds that 32 ETH while validatorCount still counts the validator: total reads 32 ETH too high,
+// which can only make this rule exit fewer (never more); the next look after the accounting
+// corrects it.
+
+export interface ExitPlanInput extends BridgeState {
+  /** Validators of the rollup already exiting (in flight here, or exiting on chain or on the beacon chain). */
+  exiting: number;
+  /** Upper bound of one exit batch (configuration). */
+  maxBatch: number;
+}
+
+export interface ExitPlan {
+  /** Validators to exit in the next batch. */
+  toExit: number;
+  /** All the exits the limit requires now, beyond those already exiting (may exceed one batch). */
+  requiredTotal: number;
+  reason: string;
+}
+
+/** The floored ratio the bridge reports for `count` validators of the rollup's total ETH. */
+export function flooredRatioBps(state: BridgeState, count: bigint): bigint {
+  const total = totalRollupWei(state);
+  return total === 0n ? 0n : (count * VALIDATOR_DEPOSIT_WEI * BASIS_POINTS) / total;
+}
+
+export function planExits(input: ExitPlanInput): ExitPlan {
+  assertState(input);
+  if (!Number.isInteger(input.exiting) || input.exiting < 0) {
+    throw new PlanningInputError(`exiting must be an integer ≥ 0, got ${input.exiting}`);
+  }
+  if (!Number.isInteger(input.maxBatch) || input.maxBatch < 1) {
+    throw new PlanningInputError(`maxBatch must be an integer ≥ 1, got ${input.maxBatch}`);
+  }
+  const exiting = BigInt(input.exiting);
+  if (exiting > input.validatorCount) {
+    // More exiting than the bridge counts: the chain and our records disagree; exit nothing more.
+    return { toExit: 0, requiredTotal: 0, reason: `${exiting} validator(s) exiting but the bridge counts ${input.validatorCount}: waiting for the chain to catch up` };
+  }
+  const remaining = input.validatorCount - exiting;
+  const limit = BigInt(input.stakingLimitBps);
+  // The ratio falls as validators exit: binary search for the smallest e that is within the limit.
+  if (flooredRatioBps(input, remaining) <= limit) {
+    return { toExit: 0, requiredTotal: 0, reason: `within the staking limit of ${input.stakingLimitBps} bps once the ${exiting} exiting are gone (ratio ${flooredRatioBps(input, remaining)} bps)` };
+  }
+  let low = 0n; // above the limit
+  let high = remaining; // 0 validators left: ratio 0, within any limit
+  while (high - low > 1n) {
+    const mid = (low + high) / 2n;
+    if (flooredRatioBps(input, remaining - mid) <= limit) high = mid;
+    else low = mid;
+  }
+  const required = high;
+  const toExit = required < BigInt(input.maxBatch) ? Number(required) : input.maxBatch;
+  return {
+    toExit,
+    requiredTotal: Number(required),
+    reason: `ratio ${flooredRatioBps(input, remaining)} bps is above the limit of ${input.stakingLimitBps} bps: ${required} exit(s) needed beyond the ${exiting} exiting; exiting ${toExit} now`,
+  };
+}
