@@ -11,7 +11,8 @@ import { nexusInterface } from './chain/abi';
 import {
   clusterTuple, readClusterOperators, readClusterSnapshot, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
-import { toApplicationFailure, type TransactionManager } from './chain/tx-manager';
+import type { TransactionManager } from './chain/tx-manager';
+import { withFailureTypes, withHeartbeat } from './activity-helpers';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
 import type { IndexStateStore } from './keys/index-state';
@@ -36,14 +37,6 @@ export interface CreationDependencies {
   indexStore?: IndexStateStore;
 }
 
-/** Runs `fn`, turning the chain modules' errors into Temporal failures with their stable types. */
-async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toApplicationFailure(err) ?? err;
-  }
-}
 
 export function createCreationActivities(deps: CreationDependencies) {
   const { provider, txManager, contracts } = deps;
@@ -73,8 +66,8 @@ export function createCreationActivities(deps: CreationDependencies) {
       return Array.from({ length: allocation.count }, (_, i) => allocation.start + i);
     },
 
-    async prepareMnemonicValidators({ rollupAdmin, bridge, operatorCluster, keyIndices }: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[] }): Promise<MnemonicValidator[]> {
-      const { vault } = mnemonicPath();
+    async prepareMnemonicValidators({ rollupAdmin, bridge, operatorCluster, keyIndices, requestId }: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[]; requestId?: string }): Promise<MnemonicValidator[]> {
+      const { vault, indexStore } = mnemonicPath();
       // The keyshares are built later, at registration: check the cluster's operator keys now, so
       // that a bad one stops the batch before anything is deposited.
       const operators = await readClusterOperators(provider, contracts.nodeOperator, operatorCluster);
@@ -94,6 +87,8 @@ export function createCreationActivities(deps: CreationDependencies) {
           });
           heartbeat(validators.length);
         }
+        // A shortcut for exits later (the index state alone would need every key derived again).
+        if (requestId) await indexStore.recordPubkeys(rollupAdmin, requestId, validators.map((v) => v.deposit.pubkey));
         return validators;
       } finally {
         wipeKeys(keys);
@@ -217,19 +212,5 @@ export function createCreationActivities(deps: CreationDependencies) {
       const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
       return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash };
     });
-  }
-}
-
-/**
- * Heartbeats every 20 s while `fn` runs: a transaction may wait minutes for blocks or a fee bump,
- * and the heartbeat timeout must only fire for a worker that is gone.
- */
-async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => heartbeat(), 20_000);
-  try {
-    heartbeat();
-    return await fn();
-  } finally {
-    clearInterval(timer);
   }
 }

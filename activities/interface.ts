@@ -5,6 +5,7 @@ import type {
 } from './types';
 import type { RegistrationRequest } from '../workflows/registrar-types';
 import type { WatchInput, WatchResult } from './watch';
+import type { ExitBroadcastResult, ExitCandidates, ExitNotification, ExitProgress, SubmittedExit } from './exit-types';
 
 export interface BotActivities {
   describeWorker(): Promise<string>;
@@ -18,7 +19,7 @@ export interface BotActivities {
   /** Mnemonic path: durably allocates `count` key indices for `requestId` (idempotent). */
   allocateKeyIndices(input: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]>;
   /** Mnemonic path: derives the keys at these indices and returns their public deposit data. */
-  prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[] }): Promise<MnemonicValidator[]>;
+  prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[]; requestId?: string }): Promise<MnemonicValidator[]>;
 
   /** DKG path: runs and verifies an ssv-dkg ceremony whose keyshares use nonces firstNonce… */
   runDkgCeremony(input: {
@@ -42,6 +43,18 @@ export interface BotActivities {
   registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares>;
   /** Registers DKG keyshares, after checking that their nonce is the owner's next one. */
   registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares>;
+
+  // --- exits (activities/exits.ts) ---
+  /** The rollup's validators that may exit (lowest beacon index first) and those already leaving. */
+  readExitCandidates(input: { rollupAdmin: string; exclude: string[]; maxCandidates: number }): Promise<ExitCandidates>;
+  /** Mnemonic keys: sign and broadcast voluntary exits (keys re-derived from the recorded index). */
+  broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[] }): Promise<ExitBroadcastResult>;
+  /** Nexus.validatorExit for the keys not yet submitted (asks SSV operators to exit DKG keys). */
+  submitValidatorExit(input: { rollupAdmin: string; requestId: string; pubkeys: string[] }): Promise<SubmittedExit>;
+  /** Nexus and beacon status of exiting validators, with the beacon chain's clock. */
+  readExitProgress(input: { pubkeys: string[] }): Promise<ExitProgress>;
+  /** Nexus.validatorExitBalanceTransferred for one key whose ETH is back ('waiting' if not yet). */
+  notifyExitBalanceTransferred(input: { rollupAdmin: string; pubkey: string }): Promise<ExitNotification>;
 }
 
 export interface RegisteredKeyshares {

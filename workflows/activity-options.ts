@@ -28,3 +28,13 @@ export const SIGNAL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 };
+
+/**
+ * Broadcasting exits: key derivation plus the beacon node. Retried without an attempt limit: a
+ * beacon node that is down delays the exits, it must not fail the batch (nothing was sent yet).
+ */
+export const EXIT_BROADCAST_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+};

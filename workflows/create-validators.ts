@@ -61,7 +61,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     setPhase('allocating');
     const keyIndices = await allocateKeyIndices({ rollupAdmin: input.rollupAdmin, requestId, count: input.count });
     setPhase('key-material');
-    const validators = await prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices });
+    const validators = await prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices, requestId });
     const pubkeys = validators.map((v) => v.deposit.pubkey);
     upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
 

@@ -13,11 +13,11 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'TransactionDropped', 'IdempotencyConflict',
   // Chain reads (activities/chain/read-errors.ts)
   'ChainIdMismatchError', 'InvalidReadArgumentError', 'InvalidChainDataError', 'RollupNotRegisteredError',
-  'ClusterNotFoundError', 'InvalidOperatorDataError',
+  'ClusterNotFoundError', 'InvalidOperatorDataError', 'ValidatorNotInSsvError',
   // Key material (activities/keys/*)
   'InvalidMnemonicError', 'DepositDataInvalidError', 'WrongSaltError', 'MnemonicSecretMissingError',
   'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
-  'MalformedOperatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
+  'MalformedOperatorKeyError', 'UnknownValidatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
   // Creation activities
   'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
 ];

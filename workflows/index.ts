@@ -4,3 +4,4 @@ export { rollupMonitorWorkflow } from './rollup-monitor';
 export { createValidatorsWorkflow } from './create-validators';
 export { ssvRegistrarWorkflow } from './ssv-registrar';
 export { chainWatcherWorkflow } from './chain-watcher';
+export { exitValidatorsWorkflow } from './exit-validators';

@@ -1,10 +1,13 @@
 // One long-lived monitor per rollup (an entity workflow, id derived from the rollup admin): read
-// the rollup's state, plan, create the validators the bridge allows (one creation at a time),
-// then sleep until the poll interval passes or a `wake` signal says the chain changed. It
-// continues as new, idle and with its handlers drained, long before the history grows large.
+// the rollup's state, plan, create the validators the bridge allows (one creation at a time) or
+// start an exit batch when the rollup is above its limit, then sleep until the poll interval
+// passes or a `wake` signal says the chain changed. Creations and exits never run at once for one
+// rollup: no creation starts while an exit batch is in flight, and exits are only planned between
+// creations. It continues as new, idle and with its handlers drained, long before the history
+// grows large; exit batches outlive that (they report back by signal).
 import {
   ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, allHandlersFinished, condition, continueAsNew,
-  executeChild, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  executeChild, log, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
@@ -13,13 +16,22 @@ import { PhaseAttribute } from '../temporal-config/search-attributes';
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
-import { monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, wakeSignal, type MonitorStatus } from './messages';
+import {
+  exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, wakeSignal, type ExitReport, type MonitorStatus,
+} from './messages';
+import { exitValidatorsWorkflow } from './exit-validators';
 import type { RegistrationResult } from './registrar-types';
-import { planCreation, MAX_DKG_BATCH } from './planning';
-import { creationWorkflowId } from './ids';
+import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
+import { creationWorkflowId, exitWorkflowId } from './ids';
 
-const { readRollup } = proxyActivities<BotActivities>(READ_OPTIONS);
-const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
+const { readRollup, readExitCandidates } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
+
+/** An exit batch started by this monitor and not yet reported finished. */
+export interface ExitInFlight {
+  workflowId: string;
+  pubkeys: string[];
+}
 
 export interface RollupMonitorInput {
   rollupAdmin: string;
@@ -28,11 +40,18 @@ export interface RollupMonitorInput {
   pollInterval?: Duration;
   /** Largest batch per creation (capped at 100 for DKG). */
   maxBatch?: number;
+  /** Largest exit batch (default 50). */
+  maxExitBatch?: number;
+  /** How often exit batches look at the beacon chain at least and at most (defaults 1 minute and 6 hours). */
+  exitPollInterval?: { min?: Duration; max?: Duration };
   /** Carried across continueAsNew. */
   carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan'> & {
     unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
     /** Re-registration requests made so far (their ids must not repeat). */
     reregistrations?: number;
+    exitsInFlight?: ExitInFlight[];
+    exitBatches?: number;
+    validatorsExited?: number;
   };
   /** Tests: continue as new after this many loops instead of the server's suggestion. */
   continueAsNewAfterLoops?: number;
@@ -49,8 +68,19 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     pauseReason: input.carried?.pauseReason,
     lastPlan: input.carried?.lastPlan,
     validatorsCreated: input.carried?.validatorsCreated ?? 0,
+    validatorsExited: input.carried?.validatorsExited ?? 0,
     unregisteredKeys: input.carried?.unregistered.length ?? 0,
+    exitsInFlight: [],
   };
+  const maxExitBatch = input.maxExitBatch ?? 50;
+  if (!Number.isInteger(maxExitBatch) || maxExitBatch < 1) throw ApplicationFailure.nonRetryable(`maxExitBatch must be a positive integer, got ${input.maxExitBatch}`, 'InvalidInput');
+  const exitsInFlight: ExitInFlight[] = [...(input.carried?.exitsInFlight ?? [])];
+  let exitBatches = input.carried?.exitBatches ?? 0;
+  const exitReports: ExitReport[] = [];
+  const showExits = () => {
+    status.exitsInFlight = exitsInFlight.map((e) => ({ workflowId: e.workflowId, count: e.pubkeys.length }));
+  };
+  showExits();
   const unregistered = [...(input.carried?.unregistered ?? [])];
   let wakeReason: string | undefined;
   let loops = 0;
@@ -71,6 +101,10 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   setHandler(monitorStatusQuery, () => ({ ...status }));
   setHandler(registrationResultSignal, (result) => {
     registrationResults.push(result);
+  });
+  setHandler(exitReportSignal, (report) => {
+    exitReports.push(report);
+    wakeReason = `exit batch ${report.workflowId} ended`;
   });
 
   const setPhase = (phase: MonitorStatus['phase']) => {
@@ -93,7 +127,10 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       await condition(allHandlersFinished);
       await continueAsNew<typeof rollupMonitorWorkflow>({
         ...input,
-        carried: { paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations },
+        carried: {
+          paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations,
+          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited,
+        },
       });
     }
     if (!status.paused && !created) {
@@ -130,9 +167,81 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     status.lastError = result.kind === 'failed' ? `${unregistered.length} deposited key(s) not registered with SSV: ${result.reason}` : undefined;
   }
 
+  /** Exit batches that reported, or that ended without a report (terminated), leave the in-flight list. */
+  async function settleExits(): Promise<void> {
+    for (const report of exitReports.splice(0)) {
+      const i = exitsInFlight.findIndex((e) => e.workflowId === report.workflowId);
+      if (i >= 0) exitsInFlight.splice(i, 1);
+      status.validatorsExited += report.exited.length;
+      if (report.error || report.rejected.length > 0) {
+        status.lastError = `exit batch ${report.workflowId}: ${report.error ?? ''}${report.rejected.length > 0 ? ` ${report.rejected.length} exit(s) rejected, first: ${report.rejected[0].reason}` : ''}`.trim();
+      }
+    }
+    for (const exit of [...exitsInFlight]) {
+      if (await isWorkflowRunning({ workflowId: exit.workflowId })) continue;
+      // Give a report sent just before the batch closed the chance to arrive first.
+      if (exitReports.some((r) => r.workflowId === exit.workflowId)) continue;
+      exitsInFlight.splice(exitsInFlight.indexOf(exit), 1);
+      status.lastError = `exit batch ${exit.workflowId} ended without a report (terminated?): its validators are counted from chain state again`;
+    }
+    showExits();
+  }
+
+  /**
+   * Above the limit: the smallest number of exits that brings the ratio back, counting every
+   * validator already leaving (this monitor's batches, and what Nexus and the beacon node show),
+   * then one exit batch of the longest-active validators.
+   */
+  async function planAndStartExits(snapshot: Awaited<ReturnType<typeof readRollup>>): Promise<void> {
+    const inFlight = exitsInFlight.flatMap((e) => e.pubkeys);
+    const state = { bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei), validatorCount: BigInt(snapshot.validatorCount), stakingLimitBps: snapshot.stakingLimitBps };
+    const upper = planExits({ ...state, exiting: inFlight.length, maxBatch: maxExitBatch });
+    if (upper.toExit === 0) {
+      if (exitsInFlight.length > 0) status.lastPlan = { at: new Date().toISOString(), toCreate: 0, toExit: 0, reason: `${upper.reason}; ${exitsInFlight.length} exit batch(es) in flight`, blockNumber: snapshot.blockNumber };
+      return;
+    }
+    const found = await readExitCandidates({ rollupAdmin: input.rollupAdmin, exclude: inFlight, maxCandidates: upper.toExit });
+    const plan = planExits({ ...state, exiting: inFlight.length + found.exitingElsewhere.length, maxBatch: maxExitBatch });
+    status.lastPlan = { at: new Date().toISOString(), toCreate: 0, toExit: plan.toExit, reason: plan.reason, blockNumber: snapshot.blockNumber };
+    if (status.paused) return;
+    const chosen = found.candidates.slice(0, plan.toExit);
+    if (chosen.length < plan.toExit) {
+      status.lastError = `${plan.toExit} exit(s) needed but only ${chosen.length} validator(s) can exit now (${found.notActive} not active on the beacon chain yet)`;
+    }
+    // Validators leaving on the beacon chain that Nexus was never told about join the batch (no
+    // second broadcast: the batch skips those the beacon node shows leaving), so they get accounted.
+    const batch = [...found.untracked, ...chosen].slice(0, Math.max(maxExitBatch, found.untracked.length));
+    if (batch.length === 0) return;
+    setPhase('exiting');
+    for (;;) {
+      const workflowId = exitWorkflowId(input.rollupAdmin, ++exitBatches);
+      try {
+        await startChild(exitValidatorsWorkflow, {
+          workflowId,
+          args: [{
+            rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, validators: batch, reportTo: workflowInfo().workflowId,
+            minPollInterval: input.exitPollInterval?.min, maxPollInterval: input.exitPollInterval?.max,
+          }],
+          // An exit batch follows its validators for days and must outlive this run (continueAsNew,
+          // a reset, a termination): it reports back by signal to the monitor's workflow id.
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+        exitsInFlight.push({ workflowId, pubkeys: batch.map((c) => c.pubkey) });
+        showExits();
+        log.info('exit batch started', { workflowId, toExit: chosen.length, adopted: found.untracked.length, reason: plan.reason });
+        return;
+      } catch (err) {
+        // A monitor started afresh counts its batches from 1 again: skip the numbers already used.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+  }
+
   /** One look at the chain and, if the bridge allows more validators, one creation batch. True if one was created. */
   async function monitorOnce(): Promise<boolean> {
     await reregisterMnemonicKeys();
+    await settleExits();
     setPhase('reading');
     let snapshot;
     try {
@@ -142,6 +251,11 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       return false;
     }
     setPhase('planning');
+    if (exitsInFlight.length > 0) {
+      // Never create while validators of this rollup are leaving; only more exits may be needed.
+      await planAndStartExits(snapshot);
+      return false;
+    }
     const plan = planCreation({
       bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
       validatorCount: BigInt(snapshot.validatorCount),
@@ -149,8 +263,12 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       pendingDeposits: 0, // one creation at a time, awaited below: nothing is pending between loops
       maxBatch,
     });
-    status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, reason: plan.reason, blockNumber: snapshot.blockNumber };
-    if (plan.toCreate === 0 || status.paused) return false;
+    status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, toExit: 0, reason: plan.reason, blockNumber: snapshot.blockNumber };
+    if (plan.toCreate === 0) {
+      if (!status.paused) await planAndStartExits(snapshot);
+      return false;
+    }
+    if (status.paused) return false;
 
     setPhase('creating');
     const workflowId = creationWorkflowId(input.rollupAdmin);

@@ -93,6 +93,14 @@ export class ContractCallRevertedError extends ChainReadError {
   }
 }
 
+/** A key the bot must act on in SSV was never registered there by the owner (no ValidatorAdded). */
+export class ValidatorNotInSsvError extends ChainReadError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ValidatorNotInSsvError';
+  }
+}
+
 /**
  * Error types (names) that retrying the same activity cannot fix: list them in the activity retry
  * policy's nonRetryableErrorTypes. RpcUnavailableError, ContractCallRevertedError and
@@ -105,4 +113,5 @@ export const NON_RETRYABLE_CHAIN_READ_ERRORS = [
   'RollupNotRegisteredError',
   'ClusterNotFoundError',
   'InvalidOperatorDataError',
+  'ValidatorNotInSsvError',
 ] as const;

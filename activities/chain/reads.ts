@@ -23,6 +23,7 @@ import {
   InvalidOperatorDataError,
   InvalidReadArgumentError,
   RollupNotRegisteredError,
+  ValidatorNotInSsvError,
 } from './read-errors';
 
 // ------------------------------------------------------------------------------------------ types
@@ -630,4 +631,88 @@ export async function readRollupEvents(
     },
   );
   return { fromBlock: range.fromBlock, toBlock: range.toBlock, events };
+}
+
+// ------------------------------------------------------------------------------------------ exits
+
+/**
+ * Every key Nexus accepted a deposit for on behalf of `rollupAdmin` (ValidatorSubmitted events;
+ * their rollupAdmin is not indexed, so the filter runs after decoding), oldest first. Exits pick
+ * their candidates from these.
+ */
+export async function readRollupValidatorKeys(
+  provider: Provider,
+  nexus: string,
+  rollupAdmin: string,
+  opts: ScanOptions,
+): Promise<{ blockNumber: number; pubkeys: string[] }> {
+  const address = checkAddress(nexus, 'Nexus address');
+  const admin = checkAddress(rollupAdmin, 'rollup admin');
+  const event = nexusInterface.getEvent('ValidatorSubmitted');
+  if (!event) throw new Error('the bot ABI has no Nexus ValidatorSubmitted event');
+  const range = await resolveScan(provider, opts, 'Nexus ValidatorSubmitted scan');
+  const pubkeys: string[] = [];
+  await scanLogs(provider, { contract: 'Nexus', what: 'ValidatorSubmitted', address, topic0: [event.topicHash] }, range, 'forward', (logs) => {
+    for (const log of logs) {
+      let args: ethers.Result;
+      try {
+        args = nexusInterface.decodeEventLog(event, log.data, log.topics);
+      } catch (err) {
+        throw new InvalidChainDataError(`Nexus ${address} ValidatorSubmitted log ${log.transactionHash}#${log.index} does not decode`, { cause: err });
+      }
+      if (ethers.getAddress(args.rollupAdmin as string) === admin) pubkeys.push((args.pubKey as string).toLowerCase());
+    }
+  });
+  return { blockNumber: range.toBlock, pubkeys };
+}
+
+/**
+ * The operator ids a key was registered with in SSV by `owner` (its latest ValidatorAdded event):
+ * removing it later must name exactly those, whatever cluster its rollup uses today.
+ */
+export async function readValidatorOperatorIds(
+  provider: Provider,
+  ssvNetwork: string,
+  owner: string,
+  pubkey: string,
+  opts: ScanOptions,
+): Promise<number[]> {
+  const address = checkAddress(ssvNetwork, 'SSVNetwork address');
+  const ownerAddress = checkAddress(owner, 'SSV owner');
+  if (typeof pubkey !== 'string' || !ethers.isHexString(pubkey, 48)) throw new InvalidReadArgumentError(`pubkey must be a 48-byte 0x-hex BLS public key, got ${JSON.stringify(String(pubkey).slice(0, 100))}`);
+  const wanted = pubkey.toLowerCase();
+  const event = ssvNetworkInterface.getEvent('ValidatorAdded');
+  if (!event) throw new Error('the bot ABI has no SSVNetwork ValidatorAdded event');
+  const range = await resolveScan(provider, opts, 'SSV ValidatorAdded scan');
+  let operatorIds: number[] | undefined;
+  await scanLogs(
+    provider,
+    { contract: 'SSVNetwork', what: 'ValidatorAdded', address, topic0: [event.topicHash], topic1: ownerTopic(ownerAddress) },
+    range,
+    'backward',
+    (logs) => {
+      for (let i = logs.length - 1; i >= 0; i--) {
+        let args: ethers.Result;
+        try {
+          args = ssvNetworkInterface.decodeEventLog(event, logs[i].data, logs[i].topics);
+        } catch (err) {
+          throw new InvalidChainDataError(`SSVNetwork ${address} ValidatorAdded log ${logs[i].transactionHash}#${logs[i].index} does not decode`, { cause: err });
+        }
+        if ((args.publicKey as string).toLowerCase() !== wanted) continue;
+        operatorIds = (args.operatorIds as bigint[]).map(Number);
+        return true;
+      }
+      return false;
+    },
+  );
+  if (!operatorIds) throw new ValidatorNotInSsvError(`${wanted} has no ValidatorAdded event of owner ${ownerAddress} at SSVNetwork ${address} up to block ${range.toBlock}: its keyshares were never registered`);
+  return operatorIds;
+}
+
+/** Bridge.getRewards(): ETH in the bridge not recorded as users' (returned stake and rewards), wei. */
+export async function readBridgeRewards(provider: Provider, bridge: string, opts: BlockTagOption = {}): Promise<{ blockNumber: number; rewardsWei: string }> {
+  const ref: ContractRef = { name: 'NexusBaseBridge', address: checkAddress(bridge, 'bridge address'), iface: bridgeInterface };
+  const block = await pinBlock(provider, opts.blockTag);
+  const [rewards] = await callView(provider, ref, 'getRewards', [], block.blockNumber);
+  return { blockNumber: block.blockNumber, rewardsWei: (rewards as bigint).toString() };
 }

@@ -78,6 +78,14 @@ export class IndexStateLockTimeoutError extends KeyError {
 }
 
 /**
+ * A pubkey the rollup's index state does not derive to: not one of this rollup's mnemonic keys
+ * (another rollup's, a DKG key, or an index state that lost an allocation).
+ */
+export class UnknownValidatorKeyError extends KeyError {
+  override readonly name = 'UnknownValidatorKeyError';
+}
+
+/**
  * Failure types that retrying cannot fix: list them as `nonRetryableErrorTypes` of the key
  * activities' retry policy. Anything else (Secrets Manager down, a lock timeout) is retried.
  */
@@ -90,4 +98,5 @@ export const NON_RETRYABLE_KEY_ERRORS = [
   'MnemonicAlreadyExistsError',
   'IndexStateCorruptError',
   'IndexRequestConflictError',
+  'UnknownValidatorKeyError',
 ] as const;

@@ -28,6 +28,11 @@ export interface IndexAllocation {
   count: number;
   /** ISO-8601 time of the allocation. */
   allocatedAt: string;
+  /**
+   * The pubkeys the range derived to, in index order, once known: public, and only a shortcut for
+   * exits (without it the keys are derived again from the mnemonic to find an index).
+   */
+  pubkeys?: string[];
 }
 
 export interface IndexState {
@@ -57,6 +62,7 @@ const allocationSchema = z.strictObject({
   start: z.number().int().min(0),
   count: z.number().int().min(1),
   allocatedAt: z.string().min(1),
+  pubkeys: z.array(z.string().regex(/^0x[0-9a-f]{96}$/)).optional(),
 });
 const stateSchema = z.strictObject({
   rollupAdmin: z.string(),
@@ -114,6 +120,32 @@ export class IndexStateStore {
       const allocation: IndexAllocation = { requestId, start: state.nextIndex, count, allocatedAt: new Date().toISOString() };
       await writeStateAtomically(path, { ...state, nextIndex: state.nextIndex + count, allocations: [...state.allocations, allocation] }, stillHeld);
       return { ...allocation };
+    });
+  }
+
+  /**
+   * Records the pubkeys a request's indices derived to (idempotent; a different list for the same
+   * request is IndexRequestConflictError, since an index derives one key only).
+   */
+  async recordPubkeys(rollupAdmin: string, requestId: string, pubkeys: readonly string[]): Promise<void> {
+    const admin = canonicalAdmin(rollupAdmin);
+    const keys = pubkeys.map((k) => k.toLowerCase());
+    await this.ensureFolder();
+    const path = this.statePath(admin);
+    await this.withLock(path, async (stillHeld) => {
+      await removeTempFiles(path);
+      const state = await readState(path, admin);
+      const allocation = state?.allocations.find((a) => a.requestId === requestId);
+      if (!state || !allocation) throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} has no allocation to record pubkeys for`);
+      if (keys.length !== allocation.count) {
+        throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} allocated ${allocation.count} indices, got ${keys.length} pubkeys`);
+      }
+      if (allocation.pubkeys) {
+        if (allocation.pubkeys.join() !== keys.join()) throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} already recorded other pubkeys`);
+        return;
+      }
+      const allocations = state.allocations.map((a) => (a === allocation ? { ...a, pubkeys: keys } : a));
+      await writeStateAtomically(path, { ...state, allocations }, stillHeld);
     });
   }
 

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { BotActivities } from '../../activities/interface';
 import { createRegistrarActivities } from '../../activities/registrar-client';
 import type { PublicDepositData, RollupSnapshot } from '../../activities/types';
+import type { ExitProgress } from '../../activities/exit-types';
 import { bridgeAllowsDeposits, VALIDATOR_DEPOSIT_WEI } from '../../workflows/planning';
 
 export interface StubRollup {
@@ -16,9 +17,21 @@ export interface StubRollup {
   validatorCount: bigint;
 }
 
+type NexusStatus = 'DEPOSITED' | 'SHARE_DEPOSITED' | 'VALIDATOR_EXIT_SUBMITTED' | 'VALIDATOR_EXITED';
+
+/** A validator on the stub beacon chain (mainnet timing by default: 12-s slots, 32-slot epochs). */
+export interface StubBeaconValidator {
+  index: number;
+  /** Epoch of its voluntary exit's inclusion (undefined: active). */
+  exitEpoch?: number;
+  withdrawableEpoch?: number;
+  /** Not yet active on the beacon chain (a pending deposit). */
+  pending?: boolean;
+}
+
 export class StubChain {
   readonly rollups = new Map<string, StubRollup>();
-  readonly statuses = new Map<string, 'DEPOSITED' | 'SHARE_DEPOSITED'>();
+  readonly statuses = new Map<string, NexusStatus>();
   readonly registrations: { pubkey: string; nonce: number; rollupAdmin: string }[] = [];
   readonly depositBatches: string[][] = [];
   readonly allocations = new Map<string, number[]>();
@@ -32,6 +45,87 @@ export class StubChain {
   /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
   dkgOperatorsDown = false;
   submitAttempts = 0;
+
+  // --- exits: a beacon chain whose clock is the test server's (skipped) time ---
+  readonly beacon = new Map<string, StubBeaconValidator>();
+  /** Which rollup each key belongs to. */
+  readonly owner = new Map<string, string>();
+  /** ETH returned to each bridge and not yet accounted by Nexus (the bridge's getRewards). */
+  readonly rewardsWei = new Map<string, bigint>();
+  readonly exitBroadcasts: string[] = [];
+  readonly nexusExitCalls: string[][] = [];
+  readonly transferredCalls: string[] = [];
+  readonly progressReads: number[] = [];
+  secondsPerSlot = 12;
+  slotsPerEpoch = 32;
+  /** Epochs from exit to withdrawable (mainnet MIN_VALIDATOR_WITHDRAWABILITY_DELAY) and until the sweep pays. */
+  withdrawabilityDelay = 256;
+  sweepDelayEpochs = 100;
+  /** Test hooks. */
+  beaconDown = false;
+  beaconDownCalls = 0;
+  rejectExitsOf = new Set<string>();
+  /** The test server's clock (ms). */
+  now: () => Promise<number> = async () => Date.now();
+  private nextBeaconIndex = 0;
+
+  async currentEpoch(): Promise<number> {
+    return Math.floor((await this.now()) / 1000 / (this.secondsPerSlot * this.slotsPerEpoch));
+  }
+
+  /** n validators of the rollup, deposited, registered and active on the beacon chain (as if created long ago). */
+  addActiveValidators(admin: string, n: number, tag = 'v'): string[] {
+    const r = this.rollup(admin);
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const pubkey = pubkeyFor(`${admin}:${tag}${i}`);
+      this.statuses.set(pubkey, 'SHARE_DEPOSITED');
+      this.owner.set(pubkey, admin);
+      this.beacon.set(pubkey, { index: this.nextBeaconIndex++ });
+      keys.push(pubkey);
+    }
+    r.balanceWei -= BigInt(n) * VALIDATOR_DEPOSIT_WEI;
+    r.validatorCount += BigInt(n);
+    return keys;
+  }
+
+  /** Someone else (another tool, an operator by hand) exits a validator: the bot must count it. */
+  async exitOutsideTheBot(pubkey: string): Promise<void> {
+    const v = this.beacon.get(pubkey);
+    if (!v) throw new Error(`no validator ${pubkey}`);
+    v.exitEpoch = (await this.currentEpoch()) + 5;
+    v.withdrawableEpoch = v.exitEpoch + this.withdrawabilityDelay;
+  }
+
+  beaconStatus(v: StubBeaconValidator, epoch: number): string {
+    if (v.pending) return 'pending_queued';
+    if (v.exitEpoch === undefined) return 'active_ongoing';
+    if (epoch < v.exitEpoch) return 'active_exiting';
+    if (epoch < (v.withdrawableEpoch as number)) return 'exited_unslashed';
+    if (epoch < (v.withdrawableEpoch as number) + this.sweepDelayEpochs) return 'withdrawal_possible';
+    return 'withdrawal_done';
+  }
+
+  /** The sweep: a withdrawal_done validator's 32 ETH is in its bridge (credited once). */
+  private readonly swept = new Set<string>();
+  async sweep(): Promise<void> {
+    const epoch = await this.currentEpoch();
+    for (const [pubkey, v] of this.beacon) {
+      if (this.swept.has(pubkey) || this.beaconStatus(v, epoch) !== 'withdrawal_done') continue;
+      this.swept.add(pubkey);
+      const admin = this.owner.get(pubkey) as string;
+      const r = this.rollup(admin);
+      r.balanceWei += VALIDATOR_DEPOSIT_WEI;
+      this.rewardsWei.set(admin, (this.rewardsWei.get(admin) ?? 0n) + VALIDATOR_DEPOSIT_WEI);
+    }
+  }
+
+  beaconCall(): void {
+    if (this.beaconDown) {
+      this.beaconDownCalls++;
+      throw new Error('connect ECONNREFUSED 127.0.0.1:5052 (beacon node down, simulated)');
+    }
+  }
 
   addRollup(admin: string, rollup: StubRollup): void {
     this.rollups.set(admin, rollup);
@@ -102,6 +196,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       return { txHash: `0xdeposit${chain.depositBatches.length}`, blockNumber: 1 };
     },
     ...createRegistrarActivities({ client, taskQueue, registrarWorkflowId }),
+    ...stubExitActivities(chain),
     async readSsvOwnerNonce() {
       return chain.ownerNonce;
     },
@@ -128,6 +223,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     }
     if (status !== 'DEPOSITED') throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited`, 'Revert:IncorrectValidatorStatus');
     chain.statuses.set(pubkey, 'SHARE_DEPOSITED');
+    chain.owner.set(pubkey, rollupAdmin);
     chain.registrations.push({ pubkey, nonce, rollupAdmin });
     chain.ownerNonce++;
     return { pubkey, ownerNonce: nonce, txHash: `0xshares${nonce}` };
@@ -136,4 +232,98 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
 
 function depositFor(tag: string): PublicDepositData {
   return { pubkey: pubkeyFor(tag), withdrawalCredentials: `0x01${'0'.repeat(62)}`, signature: `0x${'0'.repeat(192)}`, depositDataRoot: `0x${'0'.repeat(64)}` };
+}
+
+/** The exit activities over the stub chain and beacon chain, with the real ones' checks. */
+function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCandidates' | 'broadcastMnemonicExits' | 'submitValidatorExit' | 'readExitProgress' | 'notifyExitBalanceTransferred'> {
+  const leaving = (status: string) => status !== 'active_ongoing' && status !== 'pending_queued';
+  const exitNow = async (pubkey: string) => {
+    const v = chain.beacon.get(pubkey) as StubBeaconValidator;
+    if (v.exitEpoch !== undefined) return;
+    v.exitEpoch = (await chain.currentEpoch()) + 5; // compute_activation_exit_epoch, an empty exit queue
+    v.withdrawableEpoch = v.exitEpoch + chain.withdrawabilityDelay;
+  };
+  return {
+    async readExitCandidates({ rollupAdmin, exclude, maxCandidates }) {
+      chain.beaconCall();
+      const epoch = await chain.currentEpoch();
+      const excluded = new Set(exclude);
+      const exitingElsewhere: string[] = [];
+      const untracked: { pubkey: string; validatorIndex: number }[] = [];
+      const candidates: { pubkey: string; validatorIndex: number }[] = [];
+      let notActive = 0;
+      for (const [pubkey, status] of chain.statuses) {
+        if (chain.owner.get(pubkey) !== rollupAdmin || excluded.has(pubkey)) continue;
+        if (status !== 'SHARE_DEPOSITED' && status !== 'VALIDATOR_EXIT_SUBMITTED') continue;
+        const v = chain.beacon.get(pubkey);
+        const beaconStatus = v ? chain.beaconStatus(v, epoch) : 'unknown';
+        if (status === 'VALIDATOR_EXIT_SUBMITTED' || leaving(beaconStatus)) {
+          exitingElsewhere.push(pubkey);
+          if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
+        } else if (v && beaconStatus === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index });
+        else notActive++;
+      }
+      candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
+      const shareDeposited = [...chain.statuses].filter(([k, s]) => chain.owner.get(k) === rollupAdmin && s === 'SHARE_DEPOSITED').length;
+      return { exitingElsewhere, untracked, candidates: candidates.slice(0, maxCandidates), activeCandidates: candidates.length, notActive, shareDeposited };
+    },
+    async broadcastMnemonicExits({ validators }) {
+      chain.beaconCall();
+      const epoch = await chain.currentEpoch();
+      const results: Awaited<ReturnType<BotActivities['broadcastMnemonicExits']>>['results'] = [];
+      for (const { pubkey, validatorIndex } of validators) {
+        const v = chain.beacon.get(pubkey);
+        if (!v) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'the beacon node does not know this validator' });
+        else if (leaving(chain.beaconStatus(v, epoch))) results.push({ pubkey, validatorIndex, outcome: 'already-exiting' });
+        else if (chain.rejectExitsOf.has(pubkey)) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'HTTP 500: VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE (simulated)' });
+        else {
+          chain.exitBroadcasts.push(pubkey);
+          await exitNow(pubkey);
+          results.push({ pubkey, validatorIndex, outcome: 'broadcast' });
+        }
+      }
+      return { epoch, results };
+    },
+    async submitValidatorExit({ pubkeys }) {
+      const toSubmit = pubkeys.filter((k) => chain.statuses.get(k) === 'SHARE_DEPOSITED');
+      const wrong = pubkeys.find((k) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(chain.statuses.get(k) ?? ''));
+      if (wrong) throw ApplicationFailure.nonRetryable(`${wrong} cannot exit`, 'ValidatorNotExitable');
+      if (toSubmit.length === 0) return { submitted: [], alreadySubmitted: pubkeys };
+      chain.nexusExitCalls.push(toSubmit);
+      for (const k of toSubmit) {
+        chain.statuses.set(k, 'VALIDATOR_EXIT_SUBMITTED');
+        await exitNow(k); // DKG keys: the SSV operators broadcast (mnemonic keys already exiting)
+      }
+      return { txHash: `0xexit${chain.nexusExitCalls.length}`, submitted: toSubmit, alreadySubmitted: pubkeys.filter((k) => !toSubmit.includes(k)) };
+    },
+    async readExitProgress({ pubkeys }): Promise<ExitProgress> {
+      chain.beaconCall();
+      await chain.sweep();
+      const epoch = await chain.currentEpoch();
+      chain.progressReads.push(epoch);
+      return {
+        currentEpoch: epoch, genesisTime: 0, secondsPerSlot: chain.secondsPerSlot, slotsPerEpoch: chain.slotsPerEpoch,
+        validators: pubkeys.map((pubkey) => {
+          const v = chain.beacon.get(pubkey);
+          const beaconStatus = v ? chain.beaconStatus(v, epoch) : 'unknown';
+          return {
+            pubkey, nexusStatus: chain.statuses.get(pubkey) ?? 'INACTIVE', beaconStatus,
+            exitEpoch: v?.exitEpoch ?? null, withdrawableEpoch: v?.withdrawableEpoch ?? null, balanceReturned: beaconStatus === 'withdrawal_done',
+          };
+        }),
+      };
+    },
+    async notifyExitBalanceTransferred({ rollupAdmin, pubkey }) {
+      const status = chain.statuses.get(pubkey);
+      if (status === 'VALIDATOR_EXITED') return { outcome: 'already' as const };
+      if (status !== 'VALIDATOR_EXIT_SUBMITTED') throw ApplicationFailure.nonRetryable(`${pubkey} is ${status}`, 'ValidatorNotExitable');
+      const rewards = chain.rewardsWei.get(rollupAdmin) ?? 0n;
+      if (rewards < VALIDATOR_DEPOSIT_WEI) return { outcome: 'waiting' as const, reason: `bridge holds ${rewards} wei of returned ETH` };
+      chain.rewardsWei.set(rollupAdmin, rewards - VALIDATOR_DEPOSIT_WEI);
+      chain.rollup(rollupAdmin).validatorCount -= 1n;
+      chain.statuses.set(pubkey, 'VALIDATOR_EXITED');
+      chain.transferredCalls.push(pubkey);
+      return { outcome: 'notified' as const, txHash: `0xtransferred${chain.transferredCalls.length}` };
+    },
+  };
 }

@@ -1,0 +1,80 @@
+// What crosses the activity boundary for exits: JSON only, public material only (invariant 3: no
+// key and no signed-but-unbroadcast exit ever appears here).
+import type { ValidatorStatus } from './chain/reads';
+
+/** The beacon node's view of the chain, as the exit activities use it. */
+export interface BeaconChainInfo {
+  genesisTime: number;
+  genesisValidatorsRoot: string;
+  genesisForkVersion: string;
+  secondsPerSlot: number;
+  slotsPerEpoch: number;
+  headSlot: number;
+  currentEpoch: number;
+  /** Each scheduled fork's version and epoch (absent: not scheduled). */
+  forkSchedule: Partial<Record<string, { version: string; epoch: number }>>;
+}
+
+export interface BeaconValidatorInfo {
+  index: number;
+  status: string;
+  balanceGwei: string;
+  exitEpoch: number | null;
+  withdrawableEpoch: number | null;
+  withdrawalCredentials: string;
+}
+
+export interface ExitCandidates {
+  /** The rollup's validators already leaving (Nexus VALIDATOR_EXIT_SUBMITTED, or leaving on the beacon chain), not in `exclude`. */
+  exitingElsewhere: string[];
+  /**
+   * Of those, the ones leaving on the beacon chain that Nexus was never told about (exited by
+   * someone else, or by a batch that stopped before telling Nexus): an exit batch adopts them, so
+   * that Nexus accounts them once their ETH is back.
+   */
+  untracked: { pubkey: string; validatorIndex: number }[];
+  /** Active validators that may exit, lowest beacon index first, at most maxCandidates. */
+  candidates: { pubkey: string; validatorIndex: number }[];
+  /** All active candidates (may exceed the list). */
+  activeCandidates: number;
+  /** SHARE_DEPOSITED keys not active on the beacon chain (pending deposits): they cannot exit yet. */
+  notActive: number;
+  shareDeposited: number;
+}
+
+export type ExitOutcome = 'broadcast' | 'already-exiting' | 'rejected';
+
+export interface ExitBroadcastResult {
+  /** The epoch the exits were signed for. */
+  epoch: number;
+  results: { pubkey: string; validatorIndex: number; outcome: ExitOutcome; message?: string }[];
+}
+
+export interface SubmittedExit {
+  /** Absent when nothing had to be sent (every key already submitted). */
+  txHash?: string;
+  submitted: string[];
+  alreadySubmitted: string[];
+}
+
+export interface ExitProgress {
+  currentEpoch: number;
+  genesisTime: number;
+  secondsPerSlot: number;
+  slotsPerEpoch: number;
+  validators: {
+    pubkey: string;
+    nexusStatus: ValidatorStatus;
+    /** The beacon node's status, or 'unknown' when it does not know the key. */
+    beaconStatus: string;
+    exitEpoch: number | null;
+    withdrawableEpoch: number | null;
+    /** The validator's ETH has left the beacon chain (or, without withdrawals, could). */
+    balanceReturned: boolean;
+  }[];
+}
+
+export type ExitNotification =
+  | { outcome: 'notified'; txHash: string }
+  | { outcome: 'already' }
+  | { outcome: 'waiting'; reason: string };

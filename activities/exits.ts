@@ -1,0 +1,277 @@
+// Validator exit activities: choose the validators to exit, sign and broadcast voluntary exits
+// (mnemonic keys), tell Nexus (which also asks SSV operators to exit DKG keys), follow the
+// validators on the beacon chain, and account each one in Nexus once its ETH is back.
+//
+// Every step looks at chain and beacon state before acting, so a retried or replayed step never
+// exits, broadcasts or notifies twice (invariant 6), and every transaction goes through the one
+// transaction manager with a deterministic idempotency key (invariant 5). Keys are derived, used
+// and wiped inside broadcastMnemonicExits; a signed exit is a bearer instrument (anyone holding it
+// can exit the validator), so it is signed right before its broadcast and never returned.
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import type { ethers } from 'ethers';
+import { nexusInterface } from './chain/abi';
+import {
+  clusterTuple, readBridgeRewards, readClusterSnapshot, readRollupState, readRollupValidatorKeys, readValidatorOperatorIds,
+  readValidatorStatuses, type ValidatorStatus,
+} from './chain/reads';
+import type { TransactionManager } from './chain/tx-manager';
+import { withFailureTypes, withHeartbeat } from './activity-helpers';
+import { deriveSigningKeys, wipeKeys } from './keys/derivation';
+import { findKeyIndices } from './keys/key-lookup';
+import type { IndexStateStore } from './keys/index-state';
+import type { MnemonicVault } from './keys/mnemonic-vault';
+import type {
+  BeaconChainInfo, BeaconValidatorInfo, ExitBroadcastResult, ExitCandidates, ExitProgress, ExitNotification, SubmittedExit,
+} from './exit-types';
+import { VALIDATOR_DEPOSIT_WEI } from '../workflows/planning';
+
+/** What the exit activities need from a Beacon API client (activities/beacon/client.ts). */
+export interface ExitBeaconClient {
+  getChainInfo(): Promise<BeaconChainInfo>;
+  /** Validators the node knows, by lower-case pubkey. */
+  getValidators(pubkeys: readonly string[]): Promise<Map<string, BeaconValidatorInfo>>;
+  /** Resolves when the node accepted the exit (or already has it); throws VoluntaryExitRejectedError otherwise. */
+  submitVoluntaryExit(exit: SignedVoluntaryExitJson): Promise<unknown>;
+}
+
+export interface SignedVoluntaryExitJson {
+  message: { epoch: string; validator_index: string };
+  signature: string;
+}
+
+export interface ExitSigner {
+  (input: { secretKey: Uint8Array; validatorIndex: number; epoch: number; forkSchedule: BeaconChainInfo['forkSchedule']; genesisValidatorsRoot: string }): Promise<SignedVoluntaryExitJson>;
+}
+
+export interface ExitDependencies {
+  provider: ethers.JsonRpcProvider;
+  txManager: TransactionManager;
+  contracts: { nexus: string; ssvNetwork: string };
+  ssvFromBlock: number;
+  logMaxRange: number;
+  beacon: ExitBeaconClient;
+  signExit: ExitSigner;
+  /** Mnemonic path only (deprecated): absent on a worker without a salt. */
+  vault?: MnemonicVault;
+  indexStore?: IndexStateStore;
+}
+
+/** Beacon statuses of a validator that has already begun to leave (or has left). */
+const LEAVING_STATUSES = new Set(['active_exiting', 'active_slashed', 'exited_unslashed', 'exited_slashed', 'withdrawal_possible', 'withdrawal_done']);
+
+/** Upper bound of candidates returned at once (a batch is smaller). */
+const MAX_CANDIDATES = 1_000;
+
+export function createExitActivities(deps: ExitDependencies) {
+  const { provider, txManager, contracts, beacon } = deps;
+  const scan = { fromBlock: deps.ssvFromBlock, maxRange: deps.logMaxRange };
+
+  return {
+    /**
+     * The rollup's validators that may exit, in the documented order (lowest beacon validator index
+     * first: the longest-active go first), and those already leaving that planning must count.
+     * Checks the beacon node's network first.
+     */
+    async readExitCandidates(input: { rollupAdmin: string; exclude: string[]; maxCandidates: number }): Promise<ExitCandidates> {
+      return withFailureTypes(async () => {
+        const max = Math.min(Math.max(0, Math.floor(input.maxCandidates)), MAX_CANDIDATES);
+        await beacon.getChainInfo(); // a node of another network fails here, before anything is chosen
+        const { pubkeys } = await readRollupValidatorKeys(provider, contracts.nexus, input.rollupAdmin, scan);
+        const { statuses } = await readValidatorStatuses(provider, contracts.nexus, pubkeys);
+        const relevant = statuses.filter((s) => s.status === 'SHARE_DEPOSITED' || s.status === 'VALIDATOR_EXIT_SUBMITTED');
+        const onBeacon = await beacon.getValidators(relevant.map((s) => s.pubkey));
+        const excluded = new Set(input.exclude.map((k) => k.toLowerCase()));
+        const exitingElsewhere: string[] = [];
+        const untracked: ExitCandidates['untracked'] = [];
+        const candidates: ExitCandidates['candidates'] = [];
+        let notActive = 0;
+        for (const { pubkey, status } of relevant) {
+          if (excluded.has(pubkey)) continue;
+          const v = onBeacon.get(pubkey);
+          if (status === 'VALIDATOR_EXIT_SUBMITTED' || (v && LEAVING_STATUSES.has(v.status))) {
+            exitingElsewhere.push(pubkey);
+            if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
+          } else if (v?.status === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index });
+          else notActive++; // not on the beacon chain yet (pending deposit), cannot exit
+        }
+        candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
+        return {
+          exitingElsewhere,
+          untracked,
+          candidates: candidates.slice(0, max),
+          activeCandidates: candidates.length,
+          notActive,
+          shareDeposited: statuses.filter((s) => s.status === 'SHARE_DEPOSITED').length,
+        };
+      });
+    },
+
+    /**
+     * Mnemonic keys: re-derives each key from the rollup's mnemonic and its recorded index, signs
+     * its VoluntaryExit with the domain of the beacon node's fork schedule and broadcasts it. A
+     * validator the node already shows leaving is skipped; a rejection is reported per validator
+     * (with the node's message) and the others go on. Unknown keys fail the whole call before any
+     * broadcast.
+     */
+    async broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[] }): Promise<ExitBroadcastResult> {
+      return withHeartbeat(() => withFailureTypes(async () => {
+        if (!deps.vault || !deps.indexStore) {
+          throw ApplicationFailure.nonRetryable('this worker has no mnemonic vault: start it with the salt (mnemonic key path)', 'MnemonicPathDisabled');
+        }
+        const { vault, indexStore } = deps;
+        const chain = await beacon.getChainInfo();
+        const onBeacon = await beacon.getValidators(input.validators.map((v) => v.pubkey));
+        const results: ExitBroadcastResult['results'] = [];
+        const toSign: { pubkey: string; validatorIndex: number }[] = [];
+        for (const { pubkey: raw, validatorIndex } of input.validators) {
+          const pubkey = raw.toLowerCase();
+          const v = onBeacon.get(pubkey);
+          if (!v) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'the beacon node does not know this validator' });
+          else if (v.index !== validatorIndex) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: `the beacon node has this key at index ${v.index}, not ${validatorIndex}` });
+          else if (LEAVING_STATUSES.has(v.status)) results.push({ pubkey, validatorIndex, outcome: 'already-exiting', message: `beacon status ${v.status}` });
+          else toSign.push({ pubkey, validatorIndex });
+        }
+        if (toSign.length === 0) return { epoch: chain.currentEpoch, results };
+        const indices = await findKeyIndices({
+          indexStore, rollupAdmin: input.rollupAdmin, pubkeys: toSign.map((v) => v.pubkey),
+          readMnemonic: () => vault.readMnemonic(input.rollupAdmin), onProgress: (n) => heartbeat(n),
+        });
+        const mnemonic = await vault.readMnemonic(input.rollupAdmin);
+        const keys = await deriveSigningKeys(mnemonic, toSign.map((v) => indices.get(v.pubkey) as number));
+        try {
+          for (const [i, { pubkey, validatorIndex }] of toSign.entries()) {
+            if (keys[i].pubkeyHex !== pubkey) throw ApplicationFailure.nonRetryable(`key index ${keys[i].index} derives ${keys[i].pubkeyHex}, not ${pubkey}`, 'KeyIndexMismatch');
+            const signed = await deps.signExit({
+              secretKey: keys[i].secretKey, validatorIndex, epoch: chain.currentEpoch,
+              forkSchedule: chain.forkSchedule, genesisValidatorsRoot: chain.genesisValidatorsRoot,
+            });
+            try {
+              await beacon.submitVoluntaryExit(signed);
+              results.push({ pubkey, validatorIndex, outcome: 'broadcast' });
+            } catch (err) {
+              if ((err as Error)?.name !== 'VoluntaryExitRejectedError') throw err; // unavailability: retried
+              results.push({ pubkey, validatorIndex, outcome: 'rejected', message: (err as Error).message });
+            }
+            heartbeat(i + 1);
+          }
+        } finally {
+          wipeKeys(keys);
+        }
+        return { epoch: chain.currentEpoch, results };
+      }));
+    },
+
+    /**
+     * Nexus.validatorExit for the keys still SHARE_DEPOSITED (once: a repeat reverts
+     * IncorrectValidatorStatus). Keys already VALIDATOR_EXIT_SUBMITTED or VALIDATOR_EXITED are
+     * skipped; a key in any other state is an error (it never had keyshares). For DKG keys this
+     * same call asks the cluster's SSV operators to sign and broadcast the exit.
+     */
+    async submitValidatorExit(input: { rollupAdmin: string; requestId: string; pubkeys: string[] }): Promise<SubmittedExit> {
+      return withHeartbeat(() => withFailureTypes(async () => {
+        const { statuses } = await readValidatorStatuses(provider, contracts.nexus, input.pubkeys);
+        const wrong = statuses.filter((s) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(s.status));
+        if (wrong.length > 0) {
+          throw ApplicationFailure.nonRetryable(
+            `${wrong.length} key(s) cannot exit through Nexus: ${wrong[0].pubkey} is ${wrong[0].status} (an exit needs SHARE_DEPOSITED)`, 'ValidatorNotExitable');
+        }
+        const toSubmit = statuses.filter((s) => s.status === 'SHARE_DEPOSITED').map((s) => s.pubkey);
+        const alreadySubmitted = statuses.filter((s) => s.status !== 'SHARE_DEPOSITED').map((s) => s.pubkey);
+        const prefix = `validator-exit:${input.requestId}`;
+        const earlier = await liveTransaction(prefix);
+        if (earlier) {
+          // A retry after a crash: the earlier transaction may still land; never send a second one.
+          const mined = await txManager.waitForReceipt(earlier);
+          return { txHash: mined.hash, submitted: input.pubkeys.map((k) => k.toLowerCase()), alreadySubmitted: [] };
+        }
+        if (toSubmit.length === 0) return { submitted: [], alreadySubmitted };
+        const data = nexusInterface.encodeFunctionData('validatorExit', [input.rollupAdmin, toSubmit]);
+        const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await nextKey(prefix) });
+        return { txHash: mined.hash, submitted: toSubmit, alreadySubmitted };
+      }));
+    },
+
+    /** Where each exiting validator stands: Nexus status and beacon status, with the chain's clock. */
+    async readExitProgress(input: { pubkeys: string[] }): Promise<ExitProgress> {
+      return withFailureTypes(async () => {
+        const chain = await beacon.getChainInfo();
+        const { statuses } = await readValidatorStatuses(provider, contracts.nexus, input.pubkeys);
+        const onBeacon = await beacon.getValidators(input.pubkeys);
+        const withdrawalsEnabled = chain.forkSchedule.CAPELLA !== undefined && chain.currentEpoch >= chain.forkSchedule.CAPELLA.epoch;
+        return {
+          currentEpoch: chain.currentEpoch,
+          genesisTime: chain.genesisTime,
+          secondsPerSlot: chain.secondsPerSlot,
+          slotsPerEpoch: chain.slotsPerEpoch,
+          validators: statuses.map(({ pubkey, status }) => {
+            const v = onBeacon.get(pubkey);
+            return {
+              pubkey,
+              nexusStatus: status,
+              beaconStatus: v?.status ?? 'unknown',
+              exitEpoch: v?.exitEpoch ?? null,
+              withdrawableEpoch: v?.withdrawableEpoch ?? null,
+              // With withdrawals (Capella on), the balance is back once swept (withdrawal_done). On a
+              // chain without them (the local phase0 node) it can only be withdrawable; there the
+              // local network's stand-in pays the bridge, as the sweep would.
+              balanceReturned: v?.status === 'withdrawal_done' || (v?.status === 'withdrawal_possible' && !withdrawalsEnabled),
+            };
+          }),
+        };
+      });
+    },
+
+    /**
+     * Nexus.validatorExitBalanceTransferred for one key whose ETH is back in the bridge, with the
+     * operator ids it was registered with and the current SSV cluster snapshot (re-read on every
+     * attempt). 'waiting' when the bridge does not hold 32 ETH of returned stake yet.
+     */
+    async notifyExitBalanceTransferred(input: { rollupAdmin: string; pubkey: string }): Promise<ExitNotification> {
+      return withHeartbeat(() => withFailureTypes(async () => {
+        const pubkey = input.pubkey.toLowerCase();
+        const prefix = `exit-transferred:${pubkey}`;
+        const earlier = await liveTransaction(prefix);
+        if (earlier) return { outcome: 'notified', txHash: (await txManager.waitForReceipt(earlier)).hash };
+        const [{ status }] = (await readValidatorStatuses(provider, contracts.nexus, [pubkey])).statuses;
+        if (status === 'VALIDATOR_EXITED') return { outcome: 'already' };
+        if (status !== 'VALIDATOR_EXIT_SUBMITTED') {
+          throw ApplicationFailure.nonRetryable(`${pubkey} is ${status} in Nexus, not VALIDATOR_EXIT_SUBMITTED: its exit was never submitted`, 'ValidatorNotExitable');
+        }
+        const rollup = await readRollupState(provider, contracts.nexus, input.rollupAdmin);
+        const { rewardsWei } = await readBridgeRewards(provider, rollup.bridge);
+        if (BigInt(rewardsWei) < VALIDATOR_DEPOSIT_WEI) {
+          return { outcome: 'waiting', reason: `bridge ${rollup.bridge} holds ${rewardsWei} wei of returned ETH, less than 32 ETH` };
+        }
+        const operatorIds = await readValidatorOperatorIds(provider, contracts.ssvNetwork, contracts.nexus, pubkey, scan);
+        const snapshot = await readClusterSnapshot(provider, contracts.ssvNetwork, contracts.nexus, operatorIds, scan);
+        const c = clusterTuple(snapshot.cluster);
+        const data = nexusInterface.encodeFunctionData('validatorExitBalanceTransferred', [
+          input.rollupAdmin, pubkey, operatorIds, [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
+        ]);
+        const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExitBalanceTransferred', idempotencyKey: await nextKey(prefix) });
+        return { outcome: 'notified', txHash: mined.hash };
+      }));
+    },
+  };
+
+  /** The journal key of a transaction under `prefix` that may still land (pending or mined), if any. */
+  async function liveTransaction(prefix: string): Promise<string | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const record = await txManager.record(`${prefix}:${attempt}`);
+      if (!record) return undefined;
+      if (record.status === 'pending' || record.status === 'mined') return `${prefix}:${attempt}`;
+    }
+  }
+
+  /** `<prefix>:<n>`, n counting earlier attempts that reverted, were dropped or failed. */
+  async function nextKey(prefix: string): Promise<string> {
+    for (let attempt = 0; ; attempt++) {
+      const record = await txManager.record(`${prefix}:${attempt}`);
+      if (!record || record.status === 'pending' || record.status === 'mined') return `${prefix}:${attempt}`;
+    }
+  }
+}
+
+
+
+export type { ValidatorStatus };

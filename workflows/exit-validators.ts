@@ -1,0 +1,174 @@
+// Exit of one batch of a rollup's validators (a child of the rollup monitor):
+//   mnemonic keys: sign and broadcast each voluntary exit (keys re-derived from their index);
+//   → Nexus.validatorExit for the batch, once (for DKG keys this asks the SSV operators to exit);
+//   → follow each validator on the beacon chain with durable timers sized to its exit and
+//     withdrawable epochs (no busy polling), and call Nexus.validatorExitBalanceTransferred once
+//     its ETH is back in the bridge.
+// Every step checks chain and beacon state first, so a retried, replayed or restarted batch never
+// broadcasts, submits or accounts a validator twice (invariant 6).
+import {
+  ApplicationFailure, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { BotActivities } from '../activities/interface';
+import type { ExitProgress } from '../activities/exit-types';
+import type { KeyPath } from '../activities/types';
+import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
+import { EXIT_BROADCAST_OPTIONS, READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
+import { describeFailure } from './failures';
+import { exitReportSignal, exitStatusQuery, type ExitReport, type ExitStatus } from './messages';
+import { msToNumber as durationMs } from '@temporalio/common/lib/time';
+
+const { readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { broadcastMnemonicExits } = proxyActivities<BotActivities>(EXIT_BROADCAST_OPTIONS);
+const { submitValidatorExit, notifyExitBalanceTransferred } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+
+export interface ExitValidatorsInput {
+  rollupAdmin: string;
+  keyPath: KeyPath;
+  /** Chosen by the monitor (lowest beacon index first); the beacon index signs the exit. */
+  validators: { pubkey: string; validatorIndex: number }[];
+  /** The monitor to report to when the batch ends (its workflow id). */
+  reportTo?: string;
+  /** Shortest wait between looks at the beacon chain (default 1 minute). */
+  minPollInterval?: Duration;
+  /** Longest wait (default 6 hours): epochs are estimates, the chain is looked at again at least this often. */
+  maxPollInterval?: Duration;
+  /** Carried across continueAsNew: the batch is past Nexus.validatorExit. */
+  carried?: { following: string[]; exited: string[]; rejected: ExitReport['rejected'] };
+}
+
+export interface ExitValidatorsResult {
+  exited: string[];
+  rejected: ExitReport['rejected'];
+}
+
+export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promise<ExitValidatorsResult> {
+  if (!Array.isArray(input.validators) || input.validators.length === 0) {
+    throw ApplicationFailure.nonRetryable('validators must list at least one validator', 'InvalidInput');
+  }
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  // Unique per batch and stable across continueAsNew and replays: the Nexus transaction is keyed by it.
+  const requestId = `${workflowId}/${firstExecutionRunId}`;
+  const minPollMs = durationMs(input.minPollInterval ?? '1 minute');
+  const maxPollMs = Math.max(minPollMs, durationMs(input.maxPollInterval ?? '6 hours'));
+  const status: ExitStatus = {
+    rollupAdmin: input.rollupAdmin,
+    keyPath: input.keyPath,
+    phase: input.carried ? 'following' : 'broadcasting',
+    pending: (input.carried?.following ?? input.validators.map((v) => v.pubkey)).map((pubkey) => ({ pubkey })),
+    exited: [...(input.carried?.exited ?? [])],
+    rejected: [...(input.carried?.rejected ?? [])],
+  };
+  setHandler(exitStatusQuery, () => ({ ...status, pending: status.pending.map((p) => ({ ...p })) }));
+  const setPhase = (phase: ExitStatus['phase']) => {
+    status.phase = phase;
+    upsertSearchAttributes([{ key: PhaseAttribute, value: `exit:${phase}` }]);
+  };
+
+  try {
+    if (!input.carried) {
+      upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: input.validators.map((v) => pubkeySearchKey(v.pubkey)) }]);
+      setPhase('broadcasting');
+      let proceeding = input.validators.map((v) => v.pubkey.toLowerCase());
+      if (input.keyPath === 'mnemonic') {
+        const broadcast = await broadcastMnemonicExits({ rollupAdmin: input.rollupAdmin, validators: input.validators });
+        for (const r of broadcast.results) if (r.outcome === 'rejected') status.rejected.push({ pubkey: r.pubkey, reason: r.message ?? 'rejected' });
+        const rejected = new Set(status.rejected.map((r) => r.pubkey));
+        proceeding = proceeding.filter((p) => !rejected.has(p));
+        if (proceeding.length === 0) {
+          // Nothing left the validator set: Nexus is not told about any of them.
+          throw ApplicationFailure.nonRetryable(
+            `every exit was rejected by the beacon node: ${status.rejected.map((r) => `${r.pubkey.slice(0, 18)}…: ${r.reason}`).join('; ')}`, 'ExitRejected');
+        }
+      }
+      setPhase('notifying-nexus');
+      await submitValidatorExit({ rollupAdmin: input.rollupAdmin, requestId, pubkeys: proceeding });
+      status.pending = proceeding.map((pubkey) => ({ pubkey }));
+    }
+
+    setPhase('following');
+    // Looks in a row at which no validator moved on: waits without an epoch to aim at (SSV operators
+    // to broadcast, the withdrawal sweep, the bridge) double each time, from min up to max.
+    let idleLooks = 0;
+    let lastSeen = '';
+    while (status.pending.length > 0) {
+      const progress = await readExitProgress({ pubkeys: status.pending.map((p) => p.pubkey) });
+      let waitingForBalance: string | undefined;
+      for (const v of progress.validators) {
+        const entry = status.pending.find((p) => p.pubkey === v.pubkey);
+        if (entry) Object.assign(entry, { beaconStatus: v.beaconStatus, nexusStatus: v.nexusStatus, exitEpoch: v.exitEpoch, withdrawableEpoch: v.withdrawableEpoch });
+        let done = v.nexusStatus === 'VALIDATOR_EXITED';
+        if (!done && v.balanceReturned) {
+          const notified = await notifyExitBalanceTransferred({ rollupAdmin: input.rollupAdmin, pubkey: v.pubkey });
+          if (notified.outcome === 'waiting') waitingForBalance = notified.reason;
+          else done = true;
+        }
+        if (done) {
+          status.pending = status.pending.filter((p) => p.pubkey !== v.pubkey);
+          status.exited.push(v.pubkey);
+        }
+      }
+      if (status.pending.length === 0) break;
+      const seen = progress.validators.map((v) => `${v.pubkey}:${v.beaconStatus}:${v.nexusStatus}`).join();
+      idleLooks = seen === lastSeen ? idleLooks + 1 : 0;
+      lastSeen = seen;
+      const backoffMs = Math.min(maxPollMs, minPollMs * 2 ** Math.min(idleLooks, 30));
+      const waitMs = nextLookIn(progress, status.pending.map((p) => p.pubkey), Date.now(), backoffMs, maxPollMs);
+      status.waiting = {
+        reason: waitingForBalance ?? describeWait(progress, status.pending.map((p) => p.pubkey)),
+        until: new Date(Date.now() + waitMs).toISOString(),
+      };
+      await sleep(waitMs);
+      status.waiting = undefined;
+      if (workflowInfo().continueAsNewSuggested) {
+        await continueAsNew<typeof exitValidatorsWorkflow>({
+          ...input, carried: { following: status.pending.map((p) => p.pubkey), exited: status.exited, rejected: status.rejected },
+        });
+      }
+    }
+    setPhase('done');
+    await report({ exited: status.exited, rejected: status.rejected });
+    return { exited: status.exited, rejected: status.rejected };
+  } catch (err) {
+    setPhase('failed');
+    await report({ exited: status.exited, rejected: status.rejected, error: describeFailure(err) });
+    throw err;
+  }
+
+  async function report(outcome: Omit<ExitReport, 'workflowId'>): Promise<void> {
+    if (!input.reportTo) return;
+    try {
+      await getExternalWorkflowHandle(input.reportTo).signal(exitReportSignal, { workflowId, ...outcome });
+    } catch (err) {
+      // The monitor may be gone (terminated): its next run finds the chain state anyway.
+      log.warn('could not report the exit batch to its monitor', { monitor: input.reportTo, error: describeFailure(err) });
+    }
+  }
+}
+
+/**
+ * When to look again: at the soonest exit or withdrawable epoch among the pending validators (the
+ * moment their status can change), within [min, max]. A validator waiting for something without an
+ * epoch (SSV operators to broadcast, the withdrawal sweep, the bridge) is looked at after `min`
+ * (which the caller grows while nothing changes).
+ */
+export function nextLookIn(progress: ExitProgress, pending: readonly string[], nowMs: number, minMs: number, maxMs: number): number {
+  const epochStartMs = (epoch: number) => (progress.genesisTime + epoch * progress.slotsPerEpoch * progress.secondsPerSlot) * 1000;
+  let soonest = maxMs;
+  for (const v of progress.validators) {
+    if (!pending.includes(v.pubkey)) continue;
+    let target: number | null = null;
+    if (v.beaconStatus === 'active_exiting' || v.beaconStatus === 'active_slashed') target = v.exitEpoch;
+    else if (v.beaconStatus === 'exited_unslashed' || v.beaconStatus === 'exited_slashed') target = v.withdrawableEpoch;
+    const wait = target === null ? minMs : epochStartMs(target) - nowMs;
+    soonest = Math.min(soonest, wait);
+  }
+  return Math.min(maxMs, Math.max(minMs, Math.ceil(soonest)));
+}
+
+function describeWait(progress: ExitProgress, pending: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of progress.validators) if (pending.includes(v.pubkey)) counts.set(v.beaconStatus, (counts.get(v.beaconStatus) ?? 0) + 1);
+  return `epoch ${progress.currentEpoch}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+}
