@@ -18,6 +18,7 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'InvalidMnemonicError', 'DepositDataInvalidError', 'WrongSaltError', 'MnemonicSecretMissingError',
   'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
   'MalformedOperatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
+  'VoluntaryExitSigningError',
   // Creation activities
   'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
 ];
