@@ -19,6 +19,8 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
   'MalformedOperatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
   'VoluntaryExitSigningError',
+  // Beacon API (activities/beacon/errors.ts); BeaconUnavailableError stays retryable
+  'BeaconNetworkMismatchError', 'VoluntaryExitRejectedError', 'InvalidBeaconArgumentError',
   // Creation activities
   'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
 ];
