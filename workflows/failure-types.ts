@@ -18,6 +18,9 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'InvalidMnemonicError', 'DepositDataInvalidError', 'WrongSaltError', 'MnemonicSecretMissingError',
   'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
   'MalformedOperatorKeyError', 'UnknownValidatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
+  'VoluntaryExitSigningError',
+  // Beacon API (activities/beacon/errors.ts); BeaconUnavailableError stays retryable
+  'BeaconNetworkMismatchError', 'VoluntaryExitRejectedError', 'InvalidBeaconArgumentError',
   // Creation activities
   'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
 ];

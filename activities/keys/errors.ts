@@ -86,6 +86,14 @@ export class UnknownValidatorKeyError extends KeyError {
 }
 
 /**
+ * A voluntary exit cannot be signed as asked: a bad validator index, epoch or genesis validators
+ * root, a fork schedule that lacks the fork the domain needs, or a secret key that is not one.
+ */
+export class VoluntaryExitSigningError extends KeyError {
+  override readonly name = 'VoluntaryExitSigningError';
+}
+
+/**
  * Failure types that retrying cannot fix: list them as `nonRetryableErrorTypes` of the key
  * activities' retry policy. Anything else (Secrets Manager down, a lock timeout) is retried.
  */
@@ -99,4 +107,5 @@ export const NON_RETRYABLE_KEY_ERRORS = [
   'IndexStateCorruptError',
   'IndexRequestConflictError',
   'UnknownValidatorKeyError',
+  'VoluntaryExitSigningError',
 ] as const;

@@ -7,6 +7,8 @@ const importParams = () => import('@lodestar/params');
 const importConfig = () => import('@lodestar/config');
 const importNetworks = () => import('@lodestar/config/networks');
 const importStateTransition = () => import('@lodestar/state-transition');
+const importApi = () => import('@lodestar/api');
+const importUtils = () => import('@lodestar/utils');
 
 /** The @chainsafe/bls interface (its native blst backend, see test/unit/bls-backend.test.ts). */
 export type Bls = Awaited<ReturnType<typeof importBls>>['default'];
@@ -15,6 +17,8 @@ export type LodestarParams = Awaited<ReturnType<typeof importParams>>;
 export type LodestarConfig = Awaited<ReturnType<typeof importConfig>>;
 export type LodestarNetworks = Awaited<ReturnType<typeof importNetworks>>;
 export type LodestarStateTransition = Awaited<ReturnType<typeof importStateTransition>>;
+export type LodestarApi = Awaited<ReturnType<typeof importApi>>;
+export type LodestarUtils = Awaited<ReturnType<typeof importUtils>>;
 
 /** Caches a loader; a failed import is not cached, so a later call can try again. */
 function cached<T>(load: () => Promise<T>): () => Promise<T> {
@@ -36,3 +40,7 @@ export const loadLodestarConfig = cached(importConfig);
 /** The named network chain configs of @lodestar/config (mainnet, sepolia, hoodi, ...). */
 export const loadLodestarNetworks = cached(importNetworks);
 export const loadLodestarStateTransition = cached(importStateTransition);
+/** The Beacon API REST client (route definitions, request and response codecs). */
+export const loadLodestarApi = cached(importApi);
+/** FetchError / TimeoutError, to tell a node that cannot be reached from one that answered. */
+export const loadLodestarUtils = cached(importUtils);
