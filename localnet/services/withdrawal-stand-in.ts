@@ -37,7 +37,10 @@ export interface WithdrawalStandInOptions {
   intervalMs?: number;
   /** How long one round waits for a payment's receipt before leaving it to the next round. */
   receiptTimeoutMs?: number;
+  /** Every line (payments and errors); console by default. */
   log?: (line: string) => void;
+  /** Called once per payment, after it is recorded. */
+  onPaid?: (payment: PaidWithdrawal) => void;
 }
 
 const paidSchema = z.object({
@@ -83,6 +86,7 @@ export async function startWithdrawalStandIn(opts: WithdrawalStandInOptions): Pr
     delete state.pending[pending.pubkey];
     save();
     log(`paid 32 ETH for validator ${pending.validatorIndex} (${pending.pubkey}) to bridge ${pending.bridge} with receiveWithdrawal(): tx ${receipt.hash}`);
+    opts.onPaid?.(state.paid[pending.pubkey]);
   };
 
   /** Settles an in-flight payment: paid, still in flight (left for the next round), or dropped. */
