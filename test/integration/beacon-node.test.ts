@@ -213,3 +213,18 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
     assert.ok(Date.now() - started < 8_000);
   });
 });
+
+describe('local beacon node: bad input', () => {
+  it('names a bad mnemonic without showing its words, and starts nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-beacon-bad-'));
+    try {
+      const words = Array(12).fill('abandon').join(' '); // a wrong checksum
+      await assert.rejects(
+        startBeaconNode({ dataDir: join(dir, 'beacon'), keyGroups: [{ mnemonic: words, indices: [0], withdrawalAddress: `0x${'22'.repeat(20)}` }] }),
+        (err: Error) => /keyGroups\[0\]\.mnemonic is not a valid BIP-39 mnemonic \(words not shown\)/.test(err.message) && !err.message.includes('abandon'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
