@@ -20,6 +20,15 @@ export default tseslint.config(
     },
   },
   {
+    // Plain ES modules run by Node inside a tool folder (not part of the TypeScript project).
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false },
+      globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly' },
+    },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', ...nodeBuiltins] },
   },

@@ -8,8 +8,11 @@ import { contractAt } from '../contracts/artifacts';
 import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystemAddresses } from '../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC } from './services/anvil';
 
-/** anvil dev accounts (public test keys) and their roles on the local network. */
-export const ACCOUNT_INDEX = { deployer: 0, bot: 1 } as const;
+/**
+ * anvil dev accounts (public test keys) and their roles on the local network. The withdrawal
+ * stand-in owns its account's nonces, so it takes the last funded one, far from the rollup admins.
+ */
+export const ACCOUNT_INDEX = { deployer: 0, bot: 1, withdrawalStandIn: 9 } as const;
 
 export const DEMO_CLUSTER_ID = 1;
 
@@ -24,6 +27,13 @@ export const DEMO_ROLLUPS = [
  * for real funds. Fixed so that keys stay re-derivable across restarts of the local network.
  */
 export const DEMO_MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+/**
+ * Key indices of DEMO_MNEMONIC that are validators from the local beacon chain's genesis, with
+ * 0x01 credentials to the mnemonic rollup's bridge: more than the demo rollup stakes at its limit,
+ * so keys the bot allocates later are on the beacon chain too and can be exited there.
+ */
+export const DEMO_BEACON_KEY_INDICES: readonly number[] = Array.from({ length: 16 }, (_, i) => i);
 
 export interface DemoOperator {
   id: number;

@@ -15,9 +15,19 @@ export const networkFileSchema = z.object({
   temporal: z.object({ address: z.string(), namespace: z.string(), uiUrl: z.string(), taskQueue: z.string() }),
   aws: z.object({ endpoint: z.string(), region: z.string() }),
   contracts: z.object({ nexus: address, nodeOperator: address, ssvNetwork: address, ssvToken: address, depositContract: address }),
+  /** The local beacon chain's REST API (also beacon.url). */
+  beaconUrl: z.string(),
+  beacon: z.object({
+    url: z.string(),
+    genesisValidatorsRoot: z.string(),
+    genesisForkVersion: z.string(),
+    genesisTime: z.number().int(),
+    secondsPerSlot: z.number().int(),
+  }),
   accounts: z.object({
     deployer: z.object({ address, key: z.string() }),
     bot: z.object({ address, key: z.string() }),
+    withdrawalStandIn: z.object({ address, key: z.string() }),
   }),
   rollups: z.array(z.object({
     name: z.string(), admin: address, adminKey: z.string(), bridge: address,

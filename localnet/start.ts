@@ -1,10 +1,11 @@
 // `npm start`: the whole local network on 127.0.0.1, from the project's own files.
 //   Temporal dev server (Web UI, SQLite file) · anvil (1 s blocks, state file) · the contracts with
-//   a demo rollup · moto (Secrets Manager) · four SSV DKG operators · the nexus-bot worker.
+//   a demo rollup · a Lodestar beacon node (new genesis each start) with the withdrawal stand-in ·
+//   moto (Secrets Manager) · four SSV DKG operators · the nexus-bot worker.
 // Writes <dir>/network.json while it runs; Ctrl-C stops everything it started, by PID.
 // Options: --reset (forget the chain, Temporal history and operator keys of earlier runs), --help.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -17,16 +18,18 @@ import { toolPath } from '../tools/paths';
 import { chainWatcherWorkflow } from '../workflows/chain-watcher';
 import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
-import { ACCOUNT_INDEX, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
+import { ACCOUNT_INDEX, DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock';
 import { createOperatorIdentity, loadOperatorIdentity, type OperatorIdentity } from './operator-identity';
 import { removeNetworkFile, writeNetworkFile, networkFilePath, type NetworkFile } from './network-file';
 import { startAnvil } from './services/anvil';
+import { beaconNetworkInfo, startBeaconNode } from './services/beacon-node';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from './services/moto';
 import { assertPortFree, freePort, stopAll, type ServiceProcess } from './services/process';
 import { startDkgOperator } from './services/ssv-dkg';
 import { startTemporalDevServer } from './services/temporal';
+import { startWithdrawalStandIn } from './services/withdrawal-stand-in';
 import { startWorkerProcess } from './services/worker';
 
 const OPERATOR_COUNT = 4;
@@ -41,6 +44,7 @@ Settings (environment, port 0 = any free port):
   NEXUS_LOCALNET_RPC_PORT         anvil JSON-RPC (default 8545)
   NEXUS_LOCALNET_MOTO_PORT        Secrets Manager emulator (default 5055)
   NEXUS_LOCALNET_DKG_BASE_PORT    first of four ssv-dkg operator ports (default 3030)
+  NEXUS_LOCALNET_BEACON_PORT      beacon node REST API (default 9596)
   NEXUS_LOCALNET_BLOCK_TIME       seconds between blocks (default 1)`;
 
 const log = (line: string) => console.log(`[localnet] ${line}`);
@@ -68,12 +72,15 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
 
   const services: ServiceProcess[] = [];
+  /** In-process loops (the withdrawal stand-in), stopped before the servers they talk to. */
+  const loops: { stop(): Promise<void> }[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
       log('stopping…');
       removeNetworkFile(config.dir);
+      for (const loop of loops) await loop.stop().catch(() => undefined);
       await stopAll(services);
       lock.release();
       log('stopped');
@@ -84,7 +91,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    const network = await startNetwork(config, stateDir, logDir, services);
+    const network = await startNetwork(config, stateDir, logDir, services, loops);
     writeNetworkFile(config.dir, network);
     printSummary(network, config);
     // A service that dies takes the network down with a message, rather than leaving half of it.
@@ -103,7 +110,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: string, services: ServiceProcess[]): Promise<NetworkFile> {
+async function startNetwork(
+  config: LocalnetConfig, stateDir: string, logDir: string, services: ServiceProcess[], loops: { stop(): Promise<void> }[],
+): Promise<NetworkFile> {
   const ports = await resolvePorts(config);
   const dkgAvailable = isInstalled('ssv-dkg');
 
@@ -146,6 +155,25 @@ async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: st
   const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
   const bot = devWallet(ACCOUNT_INDEX.bot, provider);
 
+  // The consensus layer: a new beacon chain each start (its genesis holds the demo mnemonic keys),
+  // and the stand-in that returns withdrawable validators' 32 ETH to their bridges on anvil.
+  const mnemonicRollup = deployment.rollups.find((r) => r.keyPath === 'mnemonic');
+  if (!mnemonicRollup) throw new Error('the deployment has no mnemonic demo rollup');
+  log(`beacon node (Lodestar, new genesis with ${DEMO_BEACON_KEY_INDICES.length} keys of the demo mnemonic) on 127.0.0.1:${ports.beacon}`);
+  const beacon = await startBeaconNode({
+    dataDir: join(config.dir, 'beacon'), restPort: ports.beacon, logFile: join(logDir, 'beacon-node.log'),
+    keyGroups: [{ mnemonic: DEMO_MNEMONIC, indices: DEMO_BEACON_KEY_INDICES, withdrawalAddress: mnemonicRollup.bridge }],
+  });
+  services.push(beacon);
+  const standInAccount = devWallet(ACCOUNT_INDEX.withdrawalStandIn, provider);
+  const standInLog = join(logDir, 'withdrawal-stand-in.log');
+  loops.push(await startWithdrawalStandIn({
+    beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, funderKey: standInAccount.privateKey,
+    bridges: deployment.rollups.map((r) => r.bridge), stateFile: join(stateDir, 'withdrawal-stand-in.json'),
+    log: (line) => appendFileSync(standInLog, `${new Date().toISOString()} ${line}\n`),
+    onPaid: (p) => log(`withdrawal stand-in: validator ${p.validatorIndex} is withdrawable, sent 32 ETH to bridge ${p.bridge} (tx ${p.txHash})`),
+  }));
+
   // The mnemonic rollup's secret, encrypted under a salt that exists only in this process and
   // the worker's memory (moto keeps nothing across restarts, so it is stored again each start).
   const salt = randomBytes(32).toString('base64');
@@ -184,12 +212,15 @@ async function startNetwork(config: LocalnetConfig, stateDir: string, logDir: st
     startedAt: new Date().toISOString(),
     rpcUrl: anvil.rpcUrl,
     chainId: anvil.chainId,
+    beaconUrl: beacon.url,
+    beacon: beaconNetworkInfo(beacon),
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl ?? '', taskQueue: TASK_QUEUE },
     aws: { endpoint: moto.endpoint, region: MOTO_REGION },
     contracts: deployment.contracts,
     accounts: {
       deployer: { address: deployer.address, key: deployer.privateKey },
       bot: { address: bot.address, key: bot.privateKey },
+      withdrawalStandIn: { address: standInAccount.address, key: standInAccount.privateKey },
     },
     rollups: deployment.rollups.map((r) => ({
       name: r.name, admin: r.admin, adminKey: devWallet(r.account, provider).privateKey, bridge: r.bridge,
@@ -243,7 +274,8 @@ async function resolvePorts(config: LocalnetConfig) {
   for (let i = 0; i < OPERATOR_COUNT; i++) {
     dkgBase.push(await pick(config.ports.dkgBase === 0 ? 0 : config.ports.dkgBase + i, `ssv-dkg operator ${i + 1}`, 'NEXUS_LOCALNET_DKG_BASE_PORT'));
   }
-  return { temporal, temporalUi, rpc, moto, dkgBase };
+  const beacon = await pick(config.ports.beacon, 'beacon node REST API', 'NEXUS_LOCALNET_BEACON_PORT');
+  return { temporal, temporalUi, rpc, moto, dkgBase, beacon };
 }
 
 function isInstalled(tool: 'ssv-dkg'): boolean {
@@ -263,6 +295,7 @@ nexus-bot local network is up (Ctrl-C stops everything)
   Temporal Web UI   ${network.temporal.uiUrl}
   Temporal          ${network.temporal.address} (namespace ${network.temporal.namespace}, task queue ${network.temporal.taskQueue})
   Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
+  Beacon node       ${network.beaconUrl} (Lodestar, phase0, ${network.beacon.secondsPerSlot} s slots; new genesis at every start)
   Nexus             ${network.contracts.nexus}
 ${rollups}
   Secrets Manager   ${network.aws.endpoint} (${network.aws.region})

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the external tools nexus-bot needs (Temporal CLI, tctl, the Java time-skipping test
-# server, moto, ssv-dkg, anvil) into a per-user cache outside the clone, pinned and idempotent:
+# server, moto, ssv-dkg, anvil, the Lodestar beacon node) into a per-user cache outside the clone, pinned and idempotent:
 # a tool whose stamp matches its pinned version is skipped, so a second run takes seconds.
 # Usage: tools/install.sh [tool...]      (no argument: all tools)
 # Prints the cache root's bin folder on the last line.
@@ -20,6 +20,9 @@ SSV_DKG_COMMIT=653210cbfddeaf05ff514e084c5a1ab18469b7d1
 # One version string baked into every ssv-dkg binary: operators reject an initiator that differs.
 SSV_DKG_VERSION=v3.1.0-653210c
 ANVIL_VERSION=1.7.1
+# The newest Lodestar whose whole dependency tree the registry here serves (1.44 lacks
+# @chainsafe/snappy-wasm and several @lodestar/* packages); its dev chain is phase0.
+LODESTAR_VERSION=1.5.1
 
 log() { printf '[tools] %s\n' "$*" >&2; }
 
@@ -117,12 +120,69 @@ install_anvil() {
   stamp anvil "$ANVIL_VERSION"
 }
 
+# Lodestar as its own npm project (not a dependency of the bot: it needs old @lodestar/* 1.5.1
+# packages next to the bot's 1.46.0 ones, plus native builds). The exact pin and the overrides
+# stop caret ranges from drifting to versions that cannot be installed here (1.44.0) or that die
+# at start ("no valid addresses were provided for transports" with newer @libp2p/tcp and mafmt).
+install_lodestar() {
+  local dir="$ROOT/lodestar-$LODESTAR_VERSION"
+  local v="$LODESTAR_VERSION"
+  local package_json polyfill
+  package_json=$(cat <<JSON
+{
+  "name": "nexus-bot-lodestar",
+  "private": true,
+  "description": "Lodestar $v beacon node for the nexus-bot local network (written by tools/install.sh)",
+  "dependencies": { "@chainsafe/lodestar": "$v" },
+  "overrides": {
+    "@lodestar/api": "$v", "@lodestar/beacon-node": "$v", "@lodestar/config": "$v", "@lodestar/db": "$v",
+    "@lodestar/fork-choice": "$v", "@lodestar/light-client": "$v", "@lodestar/params": "$v",
+    "@lodestar/state-transition": "$v", "@lodestar/types": "$v", "@lodestar/utils": "$v",
+    "@lodestar/validator": "$v", "@lodestar/reqresp": "$v",
+    "@libp2p/tcp": "6.1.0", "@multiformats/mafmt": "11.0.3"
+  }
+}
+JSON
+)
+  # Node 20 has no Promise.withResolvers, which the newer it-queue/mortice under libp2p call.
+  polyfill=$(cat <<'JS'
+// Loaded with --require before Lodestar: Node 20 lacks Promise.withResolvers (added in Node 22).
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers() {
+    let resolve, reject;
+    const promise = new this((res, rej) => { resolve = res; reject = rej; });
+    return { promise, resolve, reject };
+  };
+}
+JS
+)
+  # The stamp carries a hash of what is written here, so changing a pin or the polyfill reinstalls.
+  local want; want="$v $(printf '%s\n%s' "$package_json" "$polyfill" | sha256sum | cut -c1-16)"
+  installed lodestar "$want" && [ -d "$ROOT/lodestar/node_modules" ] && return
+  need npm lodestar; log "lodestar $v (npm, with native builds: about 2 minutes the first time)"
+  mkdir -p "$dir"
+  # npm keeps earlier versions when overrides change, so every install starts from nothing.
+  rm -rf "$dir/node_modules" "$dir/package-lock.json"
+  printf '%s\n' "$package_json" > "$dir/package.json"
+  printf '%s\n' "$polyfill" > "$dir/polyfill.cjs"
+  run lodestar npm install --prefix "$dir" --no-audit --no-fund
+  local main="$dir/node_modules/@chainsafe/lodestar/lib/index.js"
+  [ -f "$main" ] || { printf 'nexus-bot tools: installing lodestar failed: %s is missing after npm install\n' "$main" >&2; exit 1; }
+  # exec, so that the PID the launcher stops is node itself; NODE_OPTIONS also reaches workers.
+  printf '#!/bin/sh\nNODE_OPTIONS="--require \\"%s\\" ${NODE_OPTIONS:-}" exec node "%s" "$@"\n' "$dir/polyfill.cjs" "$main" > "$BIN/lodestar"
+  chmod +x "$BIN/lodestar"
+  # A version-free name for the folder: scripts that must run with Lodestar's own packages (the
+  # local network's genesis builder) are placed under it (tools/paths.ts lodestarHome()).
+  ln -sfn "$dir" "$ROOT/lodestar"
+  stamp lodestar "$want"
+}
+
 tools=("$@")
 # ssv-dkg is not in the default set: the Go module proxy reachable here refuses the module
 # (403 "This module version is not available." for every version of github.com/ssvlabs/ssv-dkg
 # and of its dependencies), so it cannot be built on this machine yet. `tools/install.sh ssv-dkg`
 # still tries, for machines whose proxy serves it.
-[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl)
+[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl lodestar)
 for t in "${tools[@]}"; do
   case "$t" in
     temporal) install_temporal ;;
@@ -131,7 +191,8 @@ for t in "${tools[@]}"; do
     test-server) install_test_server ;;
     moto) install_moto ;;
     anvil) install_anvil ;;
-    *) printf 'nexus-bot tools: unknown tool "%s" (known: temporal tctl ssv-dkg test-server moto anvil)\n' "$t" >&2; exit 2 ;;
+    lodestar) install_lodestar ;;
+    *) printf 'nexus-bot tools: unknown tool "%s" (known: temporal tctl ssv-dkg test-server moto anvil lodestar)\n' "$t" >&2; exit 2 ;;
   esac
 done
 echo "$BIN"

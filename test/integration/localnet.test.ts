@@ -9,7 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, Connection } from '@temporalio/client';
 import { ethers } from 'ethers';
+import { withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
+import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { contractAt } from '../../contracts/artifacts';
+import { getGenesis, getHeadSlot, getValidators } from '../../localnet/beacon/rest';
+import { DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC } from '../../localnet/demo';
 import { isProcessAlive, networkFilePath, readNetworkFile, type NetworkFile } from '../../localnet/network-file';
 import { ANVIL_DEV_MNEMONIC } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS } from '../../localnet/services/moto';
@@ -21,7 +25,7 @@ import { maxDepositsWithinLimit } from '../../workflows/planning';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const FREE_PORTS = {
   NEXUS_LOCALNET_TEMPORAL_PORT: '0', NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0', NEXUS_LOCALNET_RPC_PORT: '0',
-  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0',
+  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0',
 };
 
 interface Launcher {
@@ -93,7 +97,7 @@ describe('local network launcher (npm start)', function () {
   it('holds only keys of anvil\'s public dev mnemonic in network.json', () => {
     const devKeys = new Set(Array.from({ length: 10 }, (_, i) =>
       ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey));
-    const keys = [network.accounts.deployer.key, network.accounts.bot.key, ...network.rollups.map((r) => r.adminKey)];
+    const keys = [network.accounts.deployer.key, network.accounts.bot.key, network.accounts.withdrawalStandIn.key, ...network.rollups.map((r) => r.adminKey)];
     for (const key of keys) assert.ok(devKeys.has(key), 'network.json holds a key that is not a public dev key');
   });
 
@@ -164,6 +168,28 @@ describe('local network launcher (npm start)', function () {
       }
     } finally {
       await connection.close();
+    }
+  });
+
+  it('runs the beacon node: beaconUrl answers, with the demo mnemonic keys active and withdrawing to their bridge', async () => {
+    assert.equal(network.beacon.url, network.beaconUrl);
+    assert.match(network.beaconUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const genesis = await getGenesis(network.beaconUrl);
+    assert.equal(genesis.genesisValidatorsRoot, network.beacon.genesisValidatorsRoot);
+    assert.equal(genesis.genesisForkVersion, network.beacon.genesisForkVersion);
+    assert.equal(genesis.genesisTime, network.beacon.genesisTime);
+    assert.ok((await getHeadSlot(network.beaconUrl)) >= 1);
+    assert.ok(network.processes.some((p) => p.name === 'beacon node'));
+
+    const bridge = network.rollups.find((r) => r.keyPath === 'mnemonic')?.bridge;
+    assert.ok(bridge);
+    const keys = await deriveSigningKeys(DEMO_MNEMONIC, DEMO_BEACON_KEY_INDICES);
+    wipeKeys(keys);
+    const validators = await getValidators(network.beaconUrl, keys.map((k) => k.pubkeyHex));
+    assert.deepEqual(validators.map((v) => v.pubkey).sort(), keys.map((k) => k.pubkeyHex).sort());
+    for (const v of validators) {
+      assert.equal(v.status, 'active_ongoing');
+      assert.equal(v.withdrawalCredentials, withdrawalCredentialsFor(bridge));
     }
   });
 
