@@ -2,28 +2,6 @@
 // key and no signed-but-unbroadcast exit ever appears here).
 import type { ValidatorStatus } from './chain/reads';
 
-/** The beacon node's view of the chain, as the exit activities use it. */
-export interface BeaconChainInfo {
-  genesisTime: number;
-  genesisValidatorsRoot: string;
-  genesisForkVersion: string;
-  secondsPerSlot: number;
-  slotsPerEpoch: number;
-  headSlot: number;
-  currentEpoch: number;
-  /** Each scheduled fork's version and epoch (absent: not scheduled). */
-  forkSchedule: Partial<Record<string, { version: string; epoch: number }>>;
-}
-
-export interface BeaconValidatorInfo {
-  index: number;
-  status: string;
-  balanceGwei: string;
-  exitEpoch: number | null;
-  withdrawableEpoch: number | null;
-  withdrawalCredentials: string;
-}
-
 export interface ExitCandidates {
   /** The rollup's validators already leaving (Nexus VALIDATOR_EXIT_SUBMITTED, or leaving on the beacon chain), not in `exclude`. */
   exitingElsewhere: string[];

@@ -20,28 +20,14 @@ import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { findKeyIndices } from './keys/key-lookup';
 import type { IndexStateStore } from './keys/index-state';
 import type { MnemonicVault } from './keys/mnemonic-vault';
-import type {
-  BeaconChainInfo, BeaconValidatorInfo, ExitBroadcastResult, ExitCandidates, ExitProgress, ExitNotification, SubmittedExit,
-} from './exit-types';
+import type { ExitBroadcastResult, ExitCandidates, ExitProgress, ExitNotification, SubmittedExit } from './exit-types';
+import type { BeaconClient } from './beacon/client';
+import { isExitingOrExited } from './beacon/validators';
+import type { signVoluntaryExit } from './keys/voluntary-exit';
 import { VALIDATOR_DEPOSIT_WEI } from '../workflows/planning';
 
-/** What the exit activities need from a Beacon API client (activities/beacon/client.ts). */
-export interface ExitBeaconClient {
-  getChainInfo(): Promise<BeaconChainInfo>;
-  /** Validators the node knows, by lower-case pubkey. */
-  getValidators(pubkeys: readonly string[]): Promise<Map<string, BeaconValidatorInfo>>;
-  /** Resolves when the node accepted the exit (or already has it); throws VoluntaryExitRejectedError otherwise. */
-  submitVoluntaryExit(exit: SignedVoluntaryExitJson): Promise<unknown>;
-}
-
-export interface SignedVoluntaryExitJson {
-  message: { epoch: string; validator_index: string };
-  signature: string;
-}
-
-export interface ExitSigner {
-  (input: { secretKey: Uint8Array; validatorIndex: number; epoch: number; forkSchedule: BeaconChainInfo['forkSchedule']; genesisValidatorsRoot: string }): Promise<SignedVoluntaryExitJson>;
-}
+/** The Beacon API calls the exit activities make (activities/beacon/client.ts). */
+export type ExitBeaconClient = Pick<BeaconClient, 'getChainInfo' | 'getValidators' | 'submitVoluntaryExit'>;
 
 export interface ExitDependencies {
   provider: ethers.JsonRpcProvider;
@@ -50,14 +36,12 @@ export interface ExitDependencies {
   ssvFromBlock: number;
   logMaxRange: number;
   beacon: ExitBeaconClient;
-  signExit: ExitSigner;
+  /** signVoluntaryExit (activities/keys/voluntary-exit.ts); injected so tests can count signatures. */
+  signExit: typeof signVoluntaryExit;
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
   indexStore?: IndexStateStore;
 }
-
-/** Beacon statuses of a validator that has already begun to leave (or has left). */
-const LEAVING_STATUSES = new Set(['active_exiting', 'active_slashed', 'exited_unslashed', 'exited_slashed', 'withdrawal_possible', 'withdrawal_done']);
 
 /** Upper bound of candidates returned at once (a batch is smaller). */
 const MAX_CANDIDATES = 1_000;
@@ -88,7 +72,7 @@ export function createExitActivities(deps: ExitDependencies) {
         for (const { pubkey, status } of relevant) {
           if (excluded.has(pubkey)) continue;
           const v = onBeacon.get(pubkey);
-          if (status === 'VALIDATOR_EXIT_SUBMITTED' || (v && LEAVING_STATUSES.has(v.status))) {
+          if (status === 'VALIDATOR_EXIT_SUBMITTED' || (v && isExitingOrExited(v.status))) {
             exitingElsewhere.push(pubkey);
             if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
           } else if (v?.status === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index });
@@ -128,7 +112,7 @@ export function createExitActivities(deps: ExitDependencies) {
           const v = onBeacon.get(pubkey);
           if (!v) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'the beacon node does not know this validator' });
           else if (v.index !== validatorIndex) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: `the beacon node has this key at index ${v.index}, not ${validatorIndex}` });
-          else if (LEAVING_STATUSES.has(v.status)) results.push({ pubkey, validatorIndex, outcome: 'already-exiting', message: `beacon status ${v.status}` });
+          else if (isExitingOrExited(v.status)) results.push({ pubkey, validatorIndex, outcome: 'already-exiting', message: `beacon status ${v.status}` });
           else toSign.push({ pubkey, validatorIndex });
         }
         if (toSign.length === 0) return { epoch: chain.currentEpoch, results };
@@ -197,7 +181,8 @@ export function createExitActivities(deps: ExitDependencies) {
         const chain = await beacon.getChainInfo();
         const { statuses } = await readValidatorStatuses(provider, contracts.nexus, input.pubkeys);
         const onBeacon = await beacon.getValidators(input.pubkeys);
-        const withdrawalsEnabled = chain.forkSchedule.CAPELLA !== undefined && chain.currentEpoch >= chain.forkSchedule.CAPELLA.epoch;
+        const capella = chain.forkSchedule.CAPELLA?.epoch;
+        const withdrawalsEnabled = capella !== undefined && capella !== null && chain.currentEpoch >= capella;
         return {
           currentEpoch: chain.currentEpoch,
           genesisTime: chain.genesisTime,

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { createCreationActivities, type CreationDependencies } from './creation';
 import { createWatchActivities } from './watch';
 import { createRegistrarActivities, type RegistrarClientDependencies } from './registrar-client';
+import { createExitActivities, type ExitDependencies } from './exits';
 
 export interface ActivityDependencies {
   /** A name for this worker process, shown by the self-check. */
@@ -12,6 +13,13 @@ export interface ActivityDependencies {
   /** Chain, keys and transactions: absent on a worker configured without a chain. */
   creation?: CreationDependencies;
   registrar?: RegistrarClientDependencies;
+  /** Exits: absent on a worker configured without a beacon node. */
+  exits?: ExitDependencies;
+}
+
+/** Stands in for the exit activities on a worker without a beacon node: a clear, final error. */
+function exitsDisabled(): never {
+  throw ApplicationFailure.nonRetryable('exits are disabled on this worker: no beacon node is configured (beacon.urls)', 'BeaconNotConfigured');
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -22,6 +30,10 @@ export function createActivities(deps: ActivityDependencies) {
     ...(deps.creation ? createCreationActivities(deps.creation) : {}),
     ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange }) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
+    ...(deps.exits ? createExitActivities(deps.exits) : {
+      readExitCandidates: exitsDisabled, broadcastMnemonicExits: exitsDisabled, submitValidatorExit: exitsDisabled,
+      readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled,
+    }),
     async runDkgCeremony(): Promise<never> {
       // ssv-dkg cannot be installed on the machines this was built on (see README, Known gaps):
       // a DKG rollup fails here, clearly, before anything is deposited or registered.

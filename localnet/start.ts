@@ -197,6 +197,8 @@ async function startNetwork(
     keys: { depositNetwork: 'holesky', indexStateDir: join(stateDir, 'key-indices'), saltFromStdin: true },
     ssv: { amountPerValidatorWei: (10n * 10n ** 18n).toString() },
     aws: { region: MOTO_REGION, endpoint: moto.endpoint },
+    // This start's beacon chain only: its genesis validators root changes with every start.
+    beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
   }, null, 2));
   log('nexus-bot worker');
   const worker = await startWorkerProcess({
@@ -242,7 +244,8 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
         await client.workflow.start(rollupMonitorWorkflow, {
           taskQueue: TASK_QUEUE,
           workflowId: monitorWorkflowId(rollup.admin),
-          args: [{ rollupAdmin: rollup.admin, keyPath: rollup.keyPath, pollInterval: '30 seconds', maxBatch: 10 }],
+          // Exit batches look at the local beacon chain (16-s epochs) every few seconds at least.
+          args: [{ rollupAdmin: rollup.admin, keyPath: rollup.keyPath, pollInterval: '30 seconds', maxBatch: 10, exitPollInterval: { min: '4 seconds', max: '1 minute' } }],
           typedSearchAttributes: [{ key: RollupAdminAttribute, value: rollup.admin.toLowerCase() }, { key: KeyPathAttribute, value: rollup.keyPath }],
         });
         log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);

@@ -56,6 +56,13 @@ export const workerConfigSchema = z.strictObject({
     ssvToken: address,
     depositContract: address,
   }).optional(),
+  /** Beacon API endpoints (several: failover in order), needed for exits. */
+  beacon: z.strictObject({
+    urls: z.array(httpUrl).min(1, 'expected at least one beacon API URL'),
+    /** The network's genesis validators root: a node of another network is refused (recommended). */
+    genesisValidatorsRoot: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected the 32-byte 0x-hex genesis validators root').optional(),
+    timeoutSeconds: z.number().positive('expected seconds > 0').default(30),
+  }).optional(),
   aws: z.strictObject({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1'),
     endpoint: httpUrl.optional(),

@@ -8,7 +8,9 @@ import { ethers } from 'ethers';
 import type { ActivityDependencies } from '../activities';
 import { createChainProvider } from '../activities/chain/rpc';
 import { FileTxJournal, TransactionManager, type TxEvent } from '../activities/chain/tx-manager';
+import { BeaconClient } from '../activities/beacon/client';
 import { genesisForkVersionOf } from '../activities/keys/deposit-data';
+import { signVoluntaryExit } from '../activities/keys/voluntary-exit';
 import { IndexStateStore } from '../activities/keys/index-state';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import type { SaltHolder } from '../activities/keys/salt';
@@ -53,14 +55,28 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
   }
   const indexStore = config.keys.indexStateDir ? new IndexStateStore({ folder: config.keys.indexStateDir, createFolder: true }) : undefined;
 
+  const genesisForkVersion = await genesisForkVersionOf(config.keys.depositNetwork);
+  // The beacon node must be on the network the deposits were signed for (and, when configured,
+  // have exactly its genesis validators root): the bot never signs an exit for another network.
+  const beacon = config.beacon && new BeaconClient({
+    urls: config.beacon.urls,
+    timeoutMs: config.beacon.timeoutSeconds * 1000,
+    expected: { genesisForkVersion: `0x${Buffer.from(genesisForkVersion).toString('hex')}`, genesisValidatorsRoot: config.beacon.genesisValidatorsRoot?.toLowerCase() },
+  });
+
   return {
     ...base,
+    exits: beacon && {
+      provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,
+      contracts: { nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork },
+      ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange,
+    },
     creation: {
       provider, txManager,
       contracts: { nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork },
       ssvFromBlock: chain.ssvFromBlock,
       logMaxRange: chain.logMaxRange,
-      genesisForkVersion: await genesisForkVersionOf(config.keys.depositNetwork),
+      genesisForkVersion,
       ssvAmountPerValidatorWei: BigInt(config.ssv.amountPerValidatorWei),
       vault, indexStore,
     },

@@ -23,4 +23,6 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'BeaconNetworkMismatchError', 'VoluntaryExitRejectedError', 'InvalidBeaconArgumentError',
   // Creation activities
   'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
+  // Exit activities
+  'ValidatorNotExitable', 'ExitRejected', 'BeaconNotConfigured', 'KeyIndexMismatch', 'MnemonicPathDisabled',
 ];

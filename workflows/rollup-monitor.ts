@@ -104,7 +104,9 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   });
   setHandler(exitReportSignal, (report) => {
     exitReports.push(report);
-    wakeReason = `exit batch ${report.workflowId} ended`;
+    // A clean end wakes the monitor (creation may go on); a rejection or an error waits for the
+    // next poll, so that a validator the beacon node keeps refusing is not retried in a tight loop.
+    if (!report.error && report.rejected.length === 0) wakeReason = `exit batch ${report.workflowId} ended`;
   });
 
   const setPhase = (phase: MonitorStatus['phase']) => {
@@ -238,6 +240,15 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     }
   }
 
+  async function exitsIfNeeded(snapshot: Awaited<ReturnType<typeof readRollup>>): Promise<void> {
+    try {
+      await planAndStartExits(snapshot);
+    } catch (err) {
+      status.lastError = describeFailure(err);
+      log.warn('exit planning did not complete', { error: status.lastError });
+    }
+  }
+
   /** One look at the chain and, if the bridge allows more validators, one creation batch. True if one was created. */
   async function monitorOnce(): Promise<boolean> {
     await reregisterMnemonicKeys();
@@ -253,7 +264,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     setPhase('planning');
     if (exitsInFlight.length > 0) {
       // Never create while validators of this rollup are leaving; only more exits may be needed.
-      await planAndStartExits(snapshot);
+      await exitsIfNeeded(snapshot);
       return false;
     }
     const plan = planCreation({
@@ -265,7 +276,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     });
     status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, toExit: 0, reason: plan.reason, blockNumber: snapshot.blockNumber };
     if (plan.toCreate === 0) {
-      if (!status.paused) await planAndStartExits(snapshot);
+      if (!status.paused) await exitsIfNeeded(snapshot);
       return false;
     }
     if (status.paused) return false;

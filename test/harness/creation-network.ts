@@ -2,13 +2,13 @@
 // server, anvil with our contracts (4 SSV operators in cluster 1), moto holding each rollup's
 // encrypted mnemonic, and the worker as its own process with the salt on standard input.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, Connection } from '@temporalio/client';
 import { ethers } from 'ethers';
-import { MnemonicVault } from '../../activities/keys/mnemonic-vault';
+import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem } from '../../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC, startAnvil, type Anvil } from '../../localnet/services/anvil';
@@ -16,6 +16,8 @@ import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/service
 import { stopAll, type ServiceProcess } from '../../localnet/services/process';
 import { startTemporalDevServer, type TemporalDevServer } from '../../localnet/services/temporal';
 import { startWorkerProcess } from '../../localnet/services/worker';
+import { startBeaconNode, type BeaconNode } from '../../localnet/services/beacon-node';
+import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 import { generateOperators, type TestOperator } from '../fixtures/keyshares/material';
 
 export const ETH = 10n ** 18n;
@@ -40,6 +42,12 @@ export interface CreationNetworkOptions {
   taskQueue?: string;
   /** Runs after cluster 1 exists and before the rollups are registered (more operators, clusters). */
   prepareChain?: (system: NexusSystem) => Promise<void>;
+  /**
+   * A Lodestar beacon chain whose genesis holds the first `keysPerRollup` mnemonic keys of every
+   * rollup (withdrawing to its bridge), the worker configured for it, and the withdrawal stand-in
+   * paying each withdrawable validator's 32 ETH back to its bridge.
+   */
+  beacon?: { keysPerRollup: number; secondsPerSlot?: number; minValidatorWithdrawabilityDelay?: number };
 }
 
 export interface CreationNetwork {
@@ -56,6 +64,8 @@ export interface CreationNetwork {
   taskQueue: string;
   rollups: { admin: string; bridge: string; limit: number; funding: bigint }[];
   workerLog: string;
+  beacon?: BeaconNode;
+  standIn?: WithdrawalStandIn;
   /** Starts (or restarts) the worker process; the previous one must be stopped first. */
   startWorker(opts?: { salt?: string }): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -78,6 +88,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   }
   const [temporal, anvil, moto] = started.map((r) => (r as PromiseFulfilledResult<ServiceProcess>).value) as [TemporalDevServer, Anvil, Awaited<ReturnType<typeof startMoto>>];
   // Whatever fails from here on, the servers started above are stopped (by PID) before rethrowing.
+  let standInStop: (() => Promise<void>) | undefined;
   try {
     const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
     const bot = devWallet(1, provider);
@@ -90,10 +101,31 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
     const vault = new MnemonicVault(sm, new SaltHolder(salt));
     const rollups: CreationNetwork['rollups'] = [];
+    const keyGroups: { mnemonic: string; indices: number[]; withdrawalAddress: string }[] = [];
     for (const r of opts.rollups) {
       const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding });
-      if (r.createMnemonic !== false) await vault.createMnemonic(registered.rollupAdmin);
+      if (r.createMnemonic !== false) {
+        const mnemonic = generateMnemonic();
+        await vault.createMnemonic(registered.rollupAdmin, { mnemonic });
+        if (opts.beacon) keyGroups.push({ mnemonic, indices: Array.from({ length: opts.beacon.keysPerRollup }, (_, i) => i), withdrawalAddress: registered.bridgeAddress });
+      }
       rollups.push({ admin: registered.rollupAdmin, bridge: registered.bridgeAddress, limit: r.limit, funding: r.funding });
+    }
+
+    let beacon: BeaconNode | undefined;
+    let standIn: WithdrawalStandIn | undefined;
+    if (opts.beacon) {
+      beacon = await startBeaconNode({
+        dataDir: join(dir, 'beacon'), keyGroups, logFile: join(dir, 'beacon.log'),
+        secondsPerSlot: opts.beacon.secondsPerSlot ?? 1, minValidatorWithdrawabilityDelay: opts.beacon.minValidatorWithdrawabilityDelay ?? 1,
+      });
+      services.push(beacon);
+      standIn = await startWithdrawalStandIn({
+        beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, funderKey: devWallet(9, provider).privateKey,
+        bridges: rollups.map((r) => r.bridge), stateFile: join(dir, 'stand-in.json'), intervalMs: 1000,
+        log: (line) => appendFileSync(join(dir, 'stand-in.log'), `${line}\n`),
+      });
+      standInStop = () => (standIn as WithdrawalStandIn).stop();
     }
 
     const botKeyFile = join(dir, 'bot.key');
@@ -109,13 +141,14 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       keys: { depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true },
       ssv: { amountPerValidatorWei: (opts.ssvPerValidatorWei ?? 10n * ETH).toString() },
       aws: { region: MOTO_REGION, endpoint: moto.endpoint },
+      ...(beacon ? { beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
     }));
     const workerLog = join(dir, 'worker.log');
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
 
     return {
-      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog,
+      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog, beacon, standIn,
       async startWorker(startOpts = {}) {
         const worker = await startWorkerProcess({
           configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
@@ -126,6 +159,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
         return worker;
       },
       async stop() {
+        await standIn?.stop();
         await connection.close();
         provider.destroy();
         await stopAll(services);
@@ -133,6 +167,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       },
     };
   } catch (err) {
+    await standInStop?.();
     await stopAll(services);
     rmSync(dir, { recursive: true, force: true });
     throw err;
