@@ -19,6 +19,10 @@ import { loadLodestarParams } from '../../activities/keys/esm';
 import { signVoluntaryExit, type SignedVoluntaryExitJson } from '../../activities/keys/voluntary-exit';
 import { FAR_FUTURE_EPOCH, lodestarError, startBeaconFixture, type BeaconFixture, type BeaconFixtureOptions, type ValidatorJson } from '../harness/beacon-api-fixture';
 import { useService } from '../harness/service';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SLOTS_PER_EPOCH, startBeaconNode } from '../../localnet/services/beacon-node';
 
 /** A beacon node for the contract tests, with what the test may expect of it. */
 export interface BeaconTarget {
@@ -147,9 +151,26 @@ function describeBeaconContract(label: string, start: () => Promise<BeaconTarget
 }
 
 describeBeaconContract('fixture server (fixed Lodestar 1.5.1-shaped answers)', startFixtureTarget);
-// When localnet/services/beacon-node.ts lands: describeBeaconContract('Lodestar 1.5.1 dev node', ...),
-// plus exits signed with signVoluntaryExit for the node's genesis validators (accepted, then
-// already_known, and rejected with a wrong key).
+describeBeaconContract('Lodestar 1.5.1 dev node', startLodestarTarget);
+
+/** A real Lodestar dev node whose genesis holds two keys of the public test mnemonic. */
+async function startLodestarTarget(): Promise<BeaconTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'beacon-client-'));
+  const node = await startBeaconNode({
+    dataDir, secondsPerSlot: 1, logFile: join(dataDir, 'beacon.log'),
+    keyGroups: [{ mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about', indices: [0, 1], withdrawalAddress: `0x${'22'.repeat(20)}` }],
+  });
+  return {
+    url: node.url,
+    expected: { genesisForkVersion: node.genesisForkVersion, genesisValidatorsRoot: node.genesisValidatorsRoot },
+    slotsPerEpoch: SLOTS_PER_EPOCH,
+    knownPubkeys: node.validators.map((v) => v.pubkey.toLowerCase()),
+    async stop() {
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 // ---- transport behaviour against the fixture server -------------------------------------------
 
