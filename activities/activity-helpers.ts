@@ -1,6 +1,6 @@
 // Wrappers every chain-writing activity uses.
 import { heartbeat } from '@temporalio/activity';
-import { toApplicationFailure } from './chain/tx-manager';
+import { toApplicationFailure, type TransactionManager } from './chain/tx-manager';
 
 /** Runs `fn`, turning the chain modules' errors into Temporal failures with their stable types. */
 export async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
@@ -22,5 +22,17 @@ export async function withHeartbeat<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     clearInterval(timer);
+  }
+}
+
+/**
+ * The journal key for a send under `prefix`: `<prefix>:<n>`, n counting earlier attempts that
+ * reverted, were dropped or failed. A pending or mined attempt is returned as is (it may still
+ * land, or has: never send a second one beside it).
+ */
+export async function journalKeyFor(txManager: Pick<TransactionManager, 'record'>, prefix: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const record = await txManager.record(`${prefix}:${attempt}`);
+    if (!record || record.status === 'pending' || record.status === 'mined') return `${prefix}:${attempt}`;
   }
 }

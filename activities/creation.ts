@@ -12,7 +12,7 @@ import {
   clusterTuple, readClusterOperators, readClusterSnapshot, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
 import type { TransactionManager } from './chain/tx-manager';
-import { withFailureTypes, withHeartbeat } from './activity-helpers';
+import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
 import type { IndexStateStore } from './keys/index-state';
@@ -192,12 +192,8 @@ export function createCreationActivities(deps: CreationDependencies) {
   }
 
   /** `shares:<pubkey>:<nonce>:<n>`, n counting attempts that reverted or were dropped. */
-  async function sharesKeyFor(pubkey: string, ownerNonce: number): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const key = `shares:${pubkey.toLowerCase()}:${ownerNonce}:${attempt}`;
-      const record = await txManager.record(key);
-      if (!record || record.status === 'pending' || record.status === 'mined') return key;
-    }
+  function sharesKeyFor(pubkey: string, ownerNonce: number): Promise<string> {
+    return journalKeyFor(txManager, `shares:${pubkey.toLowerCase()}:${ownerNonce}`);
   }
 
   async function sendShares(rollupAdmin: string, keyshares: KeysharesPayload): Promise<RegisteredKeyshares> {

@@ -15,7 +15,7 @@ import {
   readValidatorStatuses, type ValidatorStatus,
 } from './chain/reads';
 import type { TransactionManager } from './chain/tx-manager';
-import { withFailureTypes, withHeartbeat } from './activity-helpers';
+import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { findKeyIndices } from './keys/key-lookup';
 import type { IndexStateStore } from './keys/index-state';
@@ -116,11 +116,12 @@ export function createExitActivities(deps: ExitDependencies) {
           else toSign.push({ pubkey, validatorIndex });
         }
         if (toSign.length === 0) return { epoch: chain.currentEpoch, results };
+        // Read and decrypted once (Secrets Manager and the keystore KDF are the slow part).
+        const mnemonic = await vault.readMnemonic(input.rollupAdmin);
         const indices = await findKeyIndices({
           indexStore, rollupAdmin: input.rollupAdmin, pubkeys: toSign.map((v) => v.pubkey),
-          readMnemonic: () => vault.readMnemonic(input.rollupAdmin), onProgress: (n) => heartbeat(n),
+          readMnemonic: async () => mnemonic, onProgress: (n) => heartbeat(n),
         });
-        const mnemonic = await vault.readMnemonic(input.rollupAdmin);
         const keys = await deriveSigningKeys(mnemonic, toSign.map((v) => indices.get(v.pubkey) as number));
         try {
           for (const [i, { pubkey, validatorIndex }] of toSign.entries()) {
@@ -241,19 +242,13 @@ export function createExitActivities(deps: ExitDependencies) {
 
   /** The journal key of a transaction under `prefix` that may still land (pending or mined), if any. */
   async function liveTransaction(prefix: string): Promise<string | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      const record = await txManager.record(`${prefix}:${attempt}`);
-      if (!record) return undefined;
-      if (record.status === 'pending' || record.status === 'mined') return `${prefix}:${attempt}`;
-    }
+    const key = await journalKeyFor(txManager, prefix);
+    const record = await txManager.record(key);
+    return record ? key : undefined;
   }
 
-  /** `<prefix>:<n>`, n counting earlier attempts that reverted, were dropped or failed. */
-  async function nextKey(prefix: string): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const record = await txManager.record(`${prefix}:${attempt}`);
-      if (!record || record.status === 'pending' || record.status === 'mined') return `${prefix}:${attempt}`;
-    }
+  function nextKey(prefix: string): Promise<string> {
+    return journalKeyFor(txManager, prefix);
   }
 }
 
