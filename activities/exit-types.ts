@@ -13,11 +13,8 @@ export interface ExitCandidates {
   untracked: { pubkey: string; validatorIndex: number }[];
   /** Active validators that may exit, lowest beacon index first, at most maxCandidates. */
   candidates: { pubkey: string; validatorIndex: number }[];
-  /** All active candidates (may exceed the list). */
-  activeCandidates: number;
   /** SHARE_DEPOSITED keys not active on the beacon chain (pending deposits): they cannot exit yet. */
   notActive: number;
-  shareDeposited: number;
 }
 
 export type ExitOutcome = 'broadcast' | 'already-exiting' | 'rejected';

@@ -12,7 +12,7 @@ import type { ethers } from 'ethers';
 import { nexusInterface } from './chain/abi';
 import {
   clusterTuple, readBridgeRewards, readClusterSnapshot, readRollupState, readRollupValidatorKeys, readValidatorOperatorIds,
-  readValidatorStatuses, type ValidatorStatus,
+  readValidatorStatuses,
 } from './chain/reads';
 import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
@@ -83,9 +83,7 @@ export function createExitActivities(deps: ExitDependencies) {
           exitingElsewhere,
           untracked,
           candidates: candidates.slice(0, max),
-          activeCandidates: candidates.length,
           notActive,
-          shareDeposited: statuses.filter((s) => s.status === 'SHARE_DEPOSITED').length,
         };
       });
     },
@@ -253,5 +251,3 @@ export function createExitActivities(deps: ExitDependencies) {
 }
 
 
-
-export type { ValidatorStatus };

@@ -264,8 +264,7 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
         else notActive++;
       }
       candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
-      const shareDeposited = [...chain.statuses].filter(([k, s]) => chain.owner.get(k) === rollupAdmin && s === 'SHARE_DEPOSITED').length;
-      return { exitingElsewhere, untracked, candidates: candidates.slice(0, maxCandidates), activeCandidates: candidates.length, notActive, shareDeposited };
+      return { exitingElsewhere, untracked, candidates: candidates.slice(0, maxCandidates), notActive };
     },
     async broadcastMnemonicExits({ validators }) {
       chain.beaconCall();

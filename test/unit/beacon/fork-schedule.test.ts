@@ -4,18 +4,11 @@
 import assert from 'node:assert/strict';
 import { forkAtEpoch, forkScheduleFromSpec, forkScheduleProblems, type ForkSchedule } from '../../../activities/beacon/fork-schedule';
 import { loadLodestarConfig, loadLodestarNetworks } from '../../../activities/keys/esm';
+import { MAINNET_FORK_SCHEDULE } from '../../fixtures/fork-schedules';
 
 const FAR = '18446744073709551615';
 
-const MAINNET_SCHEDULE: ForkSchedule = {
-  GENESIS: { version: '0x00000000', epoch: 0 },
-  ALTAIR: { version: '0x01000000', epoch: 74240 },
-  BELLATRIX: { version: '0x02000000', epoch: 144896 },
-  CAPELLA: { version: '0x03000000', epoch: 194048 },
-  DENEB: { version: '0x04000000', epoch: 269568 },
-  ELECTRA: { version: '0x05000000', epoch: 364032 },
-  FULU: { version: '0x06000000', epoch: 411392 },
-};
+const MAINNET_SCHEDULE: ForkSchedule = MAINNET_FORK_SCHEDULE;
 
 describe('beacon: fork schedule from a spec', () => {
   it('mainnet, from @lodestar/config in the spec endpoint form', async () => {

@@ -7,16 +7,9 @@ import type { ForkSchedule } from '../../../activities/beacon/fork-schedule';
 import { loadBls, loadLodestarConfig, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../../activities/keys/esm';
 import { VoluntaryExitSigningError } from '../../../activities/keys/errors';
 import { exitSigningForkVersion, signVoluntaryExit } from '../../../activities/keys/voluntary-exit';
+import { MAINNET_FORK_SCHEDULE } from '../../fixtures/fork-schedules';
 
-const MAINNET: ForkSchedule = {
-  GENESIS: { version: '0x00000000', epoch: 0 },
-  ALTAIR: { version: '0x01000000', epoch: 74240 },
-  BELLATRIX: { version: '0x02000000', epoch: 144896 },
-  CAPELLA: { version: '0x03000000', epoch: 194048 },
-  DENEB: { version: '0x04000000', epoch: 269568 },
-  ELECTRA: { version: '0x05000000', epoch: 364032 },
-  FULU: { version: '0x06000000', epoch: 411392 },
-};
+const MAINNET: ForkSchedule = MAINNET_FORK_SCHEDULE;
 /** Mainnet's genesis validators root. */
 const MAINNET_GVR = '0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95';
 /** computeDomain(DOMAIN_VOLUNTARY_EXIT, CAPELLA_FORK_VERSION, mainnet GVR) (facts/local-infra.md §5). */
