@@ -19,6 +19,7 @@ import { startWorkerProcess } from '../../localnet/services/worker';
 import { startBeaconNode, type BeaconNode } from '../../localnet/services/beacon-node';
 import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 import { generateOperators, type TestOperator } from '../fixtures/keyshares/material';
+import { startBeaconRecorder, type BeaconRecorder } from './beacon-recorder';
 
 export const ETH = 10n ** 18n;
 
@@ -47,7 +48,11 @@ export interface CreationNetworkOptions {
    * rollup (withdrawing to its bridge), the worker configured for it, and the withdrawal stand-in
    * paying each withdrawable validator's 32 ETH back to its bridge.
    */
-  beacon?: { keysPerRollup: number; secondsPerSlot?: number; minValidatorWithdrawabilityDelay?: number };
+  beacon?: {
+    keysPerRollup: number; secondsPerSlot?: number; minValidatorWithdrawabilityDelay?: number;
+    /** Put a recording proxy between the worker and the node (`beaconRecorder`): counts the exits the bot broadcast. */
+    recordExits?: boolean;
+  };
 }
 
 export interface CreationNetwork {
@@ -66,8 +71,12 @@ export interface CreationNetwork {
   workerLog: string;
   beacon?: BeaconNode;
   standIn?: WithdrawalStandIn;
-  /** Starts (or restarts) the worker process; the previous one must be stopped first. */
-  startWorker(opts?: { salt?: string }): Promise<ServiceProcess>;
+  beaconRecorder?: BeaconRecorder;
+  /**
+   * Starts (or restarts) the worker process; the previous one must be stopped first. `config`
+   * replaces top-level sections of the worker configuration for this start (e.g. a wrong beacon).
+   */
+  startWorker(opts?: { salt?: string; config?: Record<string, unknown> }): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +98,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   const [temporal, anvil, moto] = started.map((r) => (r as PromiseFulfilledResult<ServiceProcess>).value) as [TemporalDevServer, Anvil, Awaited<ReturnType<typeof startMoto>>];
   // Whatever fails from here on, the servers started above are stopped (by PID) before rethrowing.
   let standInStop: (() => Promise<void>) | undefined;
+  let beaconRecorder: BeaconRecorder | undefined;
   try {
     const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
     const bot = devWallet(1, provider);
@@ -126,12 +136,12 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
         log: (line) => appendFileSync(join(dir, 'stand-in.log'), `${line}\n`),
       });
       standInStop = () => (standIn as WithdrawalStandIn).stop();
+      if (opts.beacon.recordExits) beaconRecorder = await startBeaconRecorder(beacon.url);
     }
 
     const botKeyFile = join(dir, 'bot.key');
     writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
-    const configFile = join(dir, 'worker.json');
-    writeFileSync(configFile, JSON.stringify({
+    const baseConfig: Record<string, unknown> = {
       workerName: 'creation-worker',
       temporal: { address: temporal.address, namespace: 'default', taskQueue },
       chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 1000 },
@@ -141,15 +151,18 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       keys: { depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true },
       ssv: { amountPerValidatorWei: (opts.ssvPerValidatorWei ?? 10n * ETH).toString() },
       aws: { region: MOTO_REGION, endpoint: moto.endpoint },
-      ...(beacon ? { beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
-    }));
+      ...(beacon ? { beacon: { urls: [beaconRecorder?.url ?? beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
+    };
+    let starts = 0;
     const workerLog = join(dir, 'worker.log');
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
 
     return {
-      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog, beacon, standIn,
+      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog, beacon, standIn, beaconRecorder,
       async startWorker(startOpts = {}) {
+        const configFile = join(dir, `worker-${++starts}.json`);
+        writeFileSync(configFile, JSON.stringify({ ...baseConfig, ...startOpts.config }));
         const worker = await startWorkerProcess({
           configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
           logFile: workerLog, salt: startOpts.salt ?? salt,
@@ -160,6 +173,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       },
       async stop() {
         await standIn?.stop();
+        await beaconRecorder?.stop();
         await connection.close();
         provider.destroy();
         await stopAll(services);
@@ -168,6 +182,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     };
   } catch (err) {
     await standInStop?.();
+    await beaconRecorder?.stop();
     await stopAll(services);
     rmSync(dir, { recursive: true, force: true });
     throw err;
