@@ -4,14 +4,16 @@
 //   → keyshares registered by the SSV registrar, in owner-nonce order (invariant 4).
 // Secrets never enter this workflow: activities return public material only (invariant 3).
 import {
-  ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
-import { registrationResultSignal } from './messages';
+import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus } from './messages';
+import { installPauseGate } from './pause-gate';
+import { createReportTracker } from './step-reports';
 import type { RegistrationResult } from './registrar-types';
 
 const { allocateKeyIndices } = proxyActivities<BotActivities>(READ_OPTIONS);
@@ -36,7 +38,7 @@ export interface CreateValidatorsResult {
   unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
 }
 
-export type CreationPhase = 'allocating' | 'key-material' | 'reserving-nonces' | 'depositing' | 'registering' | 'done';
+export type CreationPhase = CreationStatus['phase'];
 
 export async function createValidatorsWorkflow(input: CreateValidatorsInput): Promise<CreateValidatorsResult> {
   if (!Number.isInteger(input.count) || input.count < 1) {
@@ -51,21 +53,49 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   setHandler(registrationResultSignal, (result) => {
     if (result.requestId === requestId) results.push(result);
   });
-  const setPhase = (phase: CreationPhase) => upsertSearchAttributes([{ key: PhaseAttribute, value: phase }]);
+  const status: CreationStatus = { rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, count: input.count, phase: 'allocating', pubkeys: [], paused: false };
+  const reports = createReportTracker();
+  const track = (report: Promise<void>) => reports.track(report);
+  const gate = installPauseGate(() => `phase ${status.phase}`, () => reportState());
+  setHandler(creationStatusQuery, () => ({ ...status, pubkeys: [...status.pubkeys], paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
+  const setPhase = (phase: CreationPhase) => {
+    status.phase = phase;
+    upsertSearchAttributes([{ key: PhaseAttribute, value: phase }]);
+    reportState();
+  };
+  /** The monitor shows where its creation stands (phase, pause) without querying it. */
+  function reportState(): void {
+    const parent = workflowInfo().parent?.workflowId;
+    if (!parent) return;
+    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold }).catch((err: unknown) => {
+      log.warn('could not tell the monitor where the creation stands', { monitor: parent, error: describeFailure(err) });
+    }));
+  }
   const awaitResult = async () => {
     await condition(() => results.length > 0);
     return results.shift() as RegistrationResult;
   };
 
-  if (input.keyPath === 'mnemonic') {
+  try {
+    return input.keyPath === 'mnemonic' ? await createMnemonicBatch() : await createDkgBatch();
+  } finally {
+    await reports.flush();
+  }
+
+  async function createMnemonicBatch(): Promise<CreateValidatorsResult> {
     setPhase('allocating');
+    await gate.holdAt('before key-index allocation (nothing done yet)');
     const keyIndices = await allocateKeyIndices({ rollupAdmin: input.rollupAdmin, requestId, count: input.count });
     setPhase('key-material');
     const validators = await prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices, requestId });
     const pubkeys = validators.map((v) => v.deposit.pubkey);
+    status.pubkeys = pubkeys;
     upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
 
+    // Safe: the keys are allocated and recorded, nothing is on chain. A resumed batch deposits them.
+    await gate.holdAt('before the deposit (keys made, nothing on chain)');
     setPhase('depositing');
+    gate.finishing('deposit and keyshare registration: deposited keys must get their keyshares');
     await deposit(validators.map((v) => v.deposit));
 
     setPhase('registering');
@@ -86,42 +116,49 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   }
 
   // DKG: the ceremony's keyshares are signed for the owner nonces the registrar reserves now.
-  setPhase('reserving-nonces');
-  await requestRegistration({ kind: 'dkg-reserve', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, count: input.count });
-  const grant = await awaitResult();
-  if (grant.kind !== 'granted') throw ApplicationFailure.nonRetryable(`no SSV nonce reservation: ${grant.kind === 'failed' ? grant.reason : grant.kind}`, 'NonceReservationFailed');
+  async function createDkgBatch(): Promise<CreateValidatorsResult> {
+    setPhase('reserving-nonces');
+    await gate.holdAt('before the ceremony (nothing done yet)');
+    // Not stoppable from here on: the reserved SSV owner nonces hold every rollup's registrations,
+    // so a begun reservation is run through ceremony, deposit and registration (or given back on failure).
+    gate.finishing('nonce reservation, ceremony, deposit and registration (reserved SSV nonces block every rollup)');
+    await requestRegistration({ kind: 'dkg-reserve', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, count: input.count });
+    const grant = await awaitResult();
+    if (grant.kind !== 'granted') throw ApplicationFailure.nonRetryable(`no SSV nonce reservation: ${grant.kind === 'failed' ? grant.reason : grant.kind}`, 'NonceReservationFailed');
 
-  let pubkeys: string[];
-  let keyshares: KeysharesPayload[];
-  try {
-    setPhase('key-material');
-    const ceremony = await runDkgCeremony({
-      rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster,
-      firstNonce: grant.firstNonce, count: input.count, requestId,
-    });
-    pubkeys = ceremony.validators.map((v) => v.deposit.pubkey);
-    keyshares = ceremony.validators.map((v) => v.keyshares);
-    upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
-    setPhase('depositing');
-    await deposit(ceremony.validators.map((v) => v.deposit));
-  } catch (err) {
-    // Nothing was registered: give the nonce range back so that the sequence moves on.
-    await requestRegistration({ kind: 'dkg-abandon', requestId, requester: workflowId, reason: describeFailure(err) });
-    throw err;
+    let pubkeys: string[];
+    let keyshares: KeysharesPayload[];
+    try {
+      setPhase('key-material');
+      const ceremony = await runDkgCeremony({
+        rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster,
+        firstNonce: grant.firstNonce, count: input.count, requestId,
+      });
+      pubkeys = ceremony.validators.map((v) => v.deposit.pubkey);
+      status.pubkeys = pubkeys;
+      keyshares = ceremony.validators.map((v) => v.keyshares);
+      upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
+      setPhase('depositing');
+      await deposit(ceremony.validators.map((v) => v.deposit));
+    } catch (err) {
+      // Nothing was registered: give the nonce range back so that the sequence moves on.
+      await requestRegistration({ kind: 'dkg-abandon', requestId, requester: workflowId, reason: describeFailure(err) });
+      throw err;
+    }
+
+    setPhase('registering');
+    await requestRegistration({ kind: 'dkg-register', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, keyshares });
+    const result = await awaitResult();
+    setPhase('done');
+    const registered = result.kind === 'granted' ? [] : result.registered.map((r) => r.pubkey);
+    return {
+      deposited: pubkeys,
+      registered,
+      unregistered: pubkeys
+        .filter((p) => !registered.includes(p))
+        .map((pubkey) => ({ pubkey, reason: result.kind === 'failed' ? `${result.reason} (keyshares stale: resign needed)` : 'no answer' })),
+    };
   }
-
-  setPhase('registering');
-  await requestRegistration({ kind: 'dkg-register', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, keyshares });
-  const result = await awaitResult();
-  setPhase('done');
-  const registered = result.kind === 'granted' ? [] : result.registered.map((r) => r.pubkey);
-  return {
-    deposited: pubkeys,
-    registered,
-    unregistered: pubkeys
-      .filter((p) => !registered.includes(p))
-      .map((pubkey) => ({ pubkey, reason: result.kind === 'failed' ? `${result.reason} (keyshares stale: resign needed)` : 'no answer' })),
-  };
 
   async function deposit(deposits: PublicDepositData[]): Promise<void> {
     await submitDeposits({ rollupAdmin: input.rollupAdmin, requestId, deposits });

@@ -16,7 +16,9 @@ import type { KeyPath } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { EXIT_BROADCAST_OPTIONS, READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
-import { exitReportSignal, exitStatusQuery, type ExitReport, type ExitStatus } from './messages';
+import { exitReportSignal, exitStatusQuery, stepStateSignal, type ExitReport, type ExitStatus } from './messages';
+import { installPauseGate } from './pause-gate';
+import { createReportTracker } from './step-reports';
 import { msToNumber as durationMs } from '@temporalio/common/lib/time';
 
 const { readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
@@ -35,7 +37,7 @@ export interface ExitValidatorsInput {
   /** Longest wait (default 6 hours): epochs are estimates, the chain is looked at again at least this often. */
   maxPollInterval?: Duration;
   /** Carried across continueAsNew: the batch is past Nexus.validatorExit. */
-  carried?: { following: string[]; exited: string[]; rejected: ExitReport['rejected'] };
+  carried?: { following: string[]; exited: string[]; rejected: ExitReport['rejected']; paused?: boolean; pauseReason?: string };
 }
 
 export interface ExitValidatorsResult {
@@ -56,20 +58,35 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
     rollupAdmin: input.rollupAdmin,
     keyPath: input.keyPath,
     phase: input.carried ? 'following' : 'broadcasting',
+    paused: false,
     pending: (input.carried?.following ?? input.validators.map((v) => v.pubkey)).map((pubkey) => ({ pubkey })),
     exited: [...(input.carried?.exited ?? [])],
     rejected: [...(input.carried?.rejected ?? [])],
   };
-  setHandler(exitStatusQuery, () => ({ ...status, pending: status.pending.map((p) => ({ ...p })) }));
+  const reports = createReportTracker();
+  const track = (report: Promise<void>) => reports.track(report);
+  const gate = installPauseGate(() => `phase ${status.phase}`, () => reportState(), { paused: input.carried?.paused ?? false, pauseReason: input.carried?.pauseReason });
+  setHandler(exitStatusQuery, () => ({ ...status, pending: status.pending.map((p) => ({ ...p })), paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
   const setPhase = (phase: ExitStatus['phase']) => {
     status.phase = phase;
     upsertSearchAttributes([{ key: PhaseAttribute, value: `exit:${phase}` }]);
+    reportState();
   };
+  /** The monitor shows where its exit batches stand (phase, pause) without querying them. */
+  function reportState(): void {
+    if (!input.reportTo) return;
+    track(getExternalWorkflowHandle(input.reportTo).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold }).catch((err: unknown) => {
+      log.warn('could not tell the monitor where the exit batch stands', { monitor: input.reportTo, error: describeFailure(err) });
+    }));
+  }
 
   try {
     if (!input.carried) {
       upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: input.validators.map((v) => pubkeySearchKey(v.pubkey)) }]);
       setPhase('broadcasting');
+      await gate.holdAt('before the exit (nothing broadcast, Nexus not told)');
+      // From the first broadcast on, Nexus must be told: a pause lets the batch finish that.
+      gate.finishing('exit broadcast and Nexus.validatorExit (a broadcast exit cannot be taken back)');
       let proceeding = input.validators.map((v) => v.pubkey.toLowerCase());
       if (input.keyPath === 'mnemonic') {
         const broadcast = await broadcastMnemonicExits({ rollupAdmin: input.rollupAdmin, validators: input.validators });
@@ -86,6 +103,7 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       await submitValidatorExit({ rollupAdmin: input.rollupAdmin, requestId, pubkeys: proceeding });
       status.pending = proceeding.map((pubkey) => ({ pubkey }));
     }
+    await gate.holdAt('before following the validators (exits broadcast and recorded by Nexus)');
 
     setPhase('following');
     // Looks in a row at which no validator moved on: waits without an epoch to aim at (SSV operators
@@ -100,6 +118,8 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
         if (entry) Object.assign(entry, { beaconStatus: v.beaconStatus, nexusStatus: v.nexusStatus, exitEpoch: v.exitEpoch, withdrawableEpoch: v.withdrawableEpoch });
         let done = v.nexusStatus === 'VALIDATOR_EXITED';
         if (!done && v.balanceReturned) {
+          // A safe point: the ETH stays in the bridge until the accounting is resumed.
+          await gate.holdAt('before accounting a validator whose ETH is back (Nexus.validatorExitBalanceTransferred)');
           const notified = await notifyExitBalanceTransferred({ rollupAdmin: input.rollupAdmin, pubkey: v.pubkey });
           if (notified.outcome === 'waiting') waitingForBalance = notified.reason;
           else done = true;
@@ -122,8 +142,10 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       await sleep(waitMs);
       status.waiting = undefined;
       if (workflowInfo().continueAsNewSuggested) {
+        await reports.flush();
         await continueAsNew<typeof exitValidatorsWorkflow>({
-          ...input, carried: { following: status.pending.map((p) => p.pubkey), exited: status.exited, rejected: status.rejected },
+          ...input,
+          carried: { following: status.pending.map((p) => p.pubkey), exited: status.exited, rejected: status.rejected, paused: gate.paused, pauseReason: gate.pauseReason },
         });
       }
     }
@@ -137,6 +159,7 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   }
 
   async function report(outcome: Omit<ExitReport, 'workflowId'>): Promise<void> {
+    await reports.flush();
     if (!input.reportTo) return;
     try {
       await getExternalWorkflowHandle(input.reportTo).signal(exitReportSignal, { workflowId, ...outcome });

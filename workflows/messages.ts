@@ -1,5 +1,5 @@
 // Signals, queries and updates, shared by workflows and the client (one definition, one wire name).
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RegistrationRequest, RegistrationResult } from './registrar-types';
 
 /** Self-check: a note delivered by any client (`temporal workflow signal --name ping`). */
@@ -36,6 +36,49 @@ export const resumeSignal = defineSignal('resume');
 export const wakeSignal = defineSignal<[{ reason: string }]>('wake');
 export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
 
+/** Sets the monitor's poll interval (a duration such as "30 seconds", 1 second to 1 day); answers with the old and new value. */
+export const setPollIntervalUpdate = defineUpdate<{ previous: string; current: string }, [{ interval: string }]>('setPollInterval');
+/** Makes the monitor look at the chain now; answers with the plan of that look. Refused while paused. */
+export const syncNowUpdate = defineUpdate<SyncResult, []>('syncNow');
+
+export interface SyncResult {
+  /** Whether the look completed within the wait (false: the monitor is busy with a batch and looks after it). */
+  looked: boolean;
+  lastPlan?: MonitorStatus['lastPlan'];
+  lastError?: string;
+  phase: MonitorStatus['phase'];
+}
+
+/** Where a batch stands with respect to a pause (invariant 8). */
+export interface StepHold {
+  /**
+   * held: stopped at a safe point until resumed; finishing: inside a step that must finish once
+   * begun (it goes on to its end); stopping: running the current step to its end, then holds.
+   */
+  state: 'held' | 'finishing' | 'stopping';
+  /** The step held before, or being finished. */
+  step: string;
+  since: string;
+}
+
+/** A creation or exit batch tells its monitor where it stands (phase, pause). */
+export const stepStateSignal = defineSignal<[StepState]>('stepState');
+
+export interface StepState {
+  workflowId: string;
+  phase: string;
+  hold?: StepHold;
+}
+
+/** An in-flight batch as the monitor's status shows it. */
+export interface InFlightStep {
+  workflowId: string;
+  count: number;
+  /** The batch's phase, as it last reported it. */
+  phase?: string;
+  hold?: StepHold;
+}
+
 export interface MonitorStatus {
   rollupAdmin: string;
   keyPath: string;
@@ -43,16 +86,36 @@ export interface MonitorStatus {
   paused: boolean;
   pauseReason?: string;
   lastPlan?: { at: string; toCreate: number; toExit?: number; reason: string; blockNumber: number };
+  /** The poll interval in force. */
+  pollInterval: string;
+  /** The rollup's validators by state: staked per the bridge at the last look, and the bot's batches. */
+  validators: { staked?: number; creating: number; exiting: number; unregistered: number };
   /** The creation batch in flight. */
-  inFlight?: { workflowId: string; count: number };
+  inFlight?: InFlightStep;
   /** Exit batches in flight (each follows its validators until their ETH is back). */
-  exitsInFlight: { workflowId: string; count: number }[];
+  exitsInFlight: InFlightStep[];
   validatorsCreated: number;
   /** Validators whose exit completed (accounted in Nexus). */
   validatorsExited: number;
   /** Deposited keys whose keyshares are not registered with SSV (need attention). */
   unregisteredKeys: number;
   lastError?: string;
+}
+
+// --- creation ------------------------------------------------------------------------------
+
+export const creationStatusQuery = defineQuery<CreationStatus>('creationStatus');
+
+export interface CreationStatus {
+  rollupAdmin: string;
+  keyPath: string;
+  count: number;
+  phase: 'allocating' | 'key-material' | 'reserving-nonces' | 'depositing' | 'registering' | 'done';
+  /** The batch's validator keys, once made. */
+  pubkeys: string[];
+  paused: boolean;
+  pauseReason?: string;
+  hold?: StepHold;
 }
 
 // --- exits -----------------------------------------------------------------------------------
@@ -76,6 +139,9 @@ export interface ExitStatus {
   rollupAdmin: string;
   keyPath: string;
   phase: 'broadcasting' | 'notifying-nexus' | 'following' | 'done' | 'failed';
+  paused: boolean;
+  pauseReason?: string;
+  hold?: StepHold;
   /** Validators still on their way out. */
   pending: { pubkey: string; beaconStatus?: string; nexusStatus?: string; exitEpoch?: number | null; withdrawableEpoch?: number | null }[];
   exited: string[];

@@ -7,8 +7,9 @@
 // grows large; exit batches outlive that (they report back by signal).
 import {
   ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, allHandlersFinished, condition, continueAsNew,
-  executeChild, log, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  getExternalWorkflowHandle, log, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath } from '../activities/types';
@@ -17,7 +18,8 @@ import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
 import {
-  exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, wakeSignal, type ExitReport, type MonitorStatus,
+  exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, setPollIntervalUpdate, stepStateSignal, syncNowUpdate,
+  wakeSignal, type ExitReport, type InFlightStep, type MonitorStatus, type StepState,
 } from './messages';
 import { exitValidatorsWorkflow } from './exit-validators';
 import type { RegistrationResult } from './registrar-types';
@@ -31,7 +33,14 @@ const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities
 export interface ExitInFlight {
   workflowId: string;
   pubkeys: string[];
+  /** Where it stands, as it last reported. */
+  phase?: string;
+  hold?: StepState['hold'];
 }
+
+/** Bounds of the poll interval an operator may set (updates are refused outside). */
+export const POLL_INTERVAL_BOUNDS_MS = { min: 1_000, max: 24 * 3600_000 };
+const DEFAULT_POLL_INTERVAL = '5 minutes';
 
 export interface RollupMonitorInput {
   rollupAdmin: string;
@@ -60,9 +69,12 @@ export interface RollupMonitorInput {
 export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<never> {
   const maxBatch = Math.min(input.maxBatch ?? MAX_DKG_BATCH, input.keyPath === 'dkg' ? MAX_DKG_BATCH : Number.MAX_SAFE_INTEGER);
   if (!Number.isInteger(maxBatch) || maxBatch < 1) throw ApplicationFailure.nonRetryable(`maxBatch must be a positive integer, got ${input.maxBatch}`, 'InvalidInput');
+  let pollInterval = String(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
   const status: MonitorStatus = {
     rollupAdmin: input.rollupAdmin,
     keyPath: input.keyPath,
+    pollInterval,
+    validators: { creating: 0, exiting: 0, unregistered: input.carried?.unregistered.length ?? 0 },
     phase: 'reading',
     paused: input.carried?.paused ?? false,
     pauseReason: input.carried?.pauseReason,
@@ -78,27 +90,75 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   let exitBatches = input.carried?.exitBatches ?? 0;
   const exitReports: ExitReport[] = [];
   const showExits = () => {
-    status.exitsInFlight = exitsInFlight.map((e) => ({ workflowId: e.workflowId, count: e.pubkeys.length }));
+    status.exitsInFlight = exitsInFlight.map((e): InFlightStep => ({ workflowId: e.workflowId, count: e.pubkeys.length, phase: e.phase, hold: e.hold }));
+    status.validators.exiting = exitsInFlight.reduce((n, e) => n + e.pubkeys.length, 0);
   };
   showExits();
   const unregistered = [...(input.carried?.unregistered ?? [])];
   let wakeReason: string | undefined;
   let loops = 0;
+  /** Completed looks at the chain (a plan made, or the read failed): syncNow waits for the next one. */
+  let looks = 0;
   let reregistrations = input.carried?.reregistrations ?? 0;
   const registrationResults: RegistrationResult[] = [];
 
-  setHandler(pauseSignal, (pause) => {
+  setHandler(pauseSignal, async (pause) => {
     status.paused = true;
     status.pauseReason = typeof pause?.reason === 'string' && pause.reason !== '' ? pause.reason : 'no reason given';
+    // Invariant 8: the batches in flight stop at their next safe point too.
+    await forwardToBatches('pause');
   });
-  setHandler(resumeSignal, () => {
+  setHandler(resumeSignal, async () => {
     status.paused = false;
     status.pauseReason = undefined;
+    await forwardToBatches('resume');
+  });
+  setHandler(stepStateSignal, (step) => {
+    if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold };
+    const exit = exitsInFlight.find((e) => e.workflowId === step.workflowId);
+    if (exit) {
+      exit.phase = step.phase;
+      exit.hold = step.hold;
+      showExits();
+    }
+  });
+  setHandler(setPollIntervalUpdate, ({ interval }) => {
+    const previous = pollInterval;
+    pollInterval = interval;
+    status.pollInterval = interval;
+    wakeReason = `poll interval set to ${interval}`;
+    return { previous, current: interval };
+  }, {
+    // Refused before any state changes: the caller gets the reason, the monitor keeps its interval.
+    validator: (arg) => {
+      const interval = (arg as { interval?: unknown } | undefined)?.interval;
+      if (typeof interval !== 'string' || interval.trim() === '') throw new Error('interval: expected a duration such as "30 seconds" or "5m"');
+      let ms: number;
+      try {
+        ms = msToNumber(interval as Duration);
+      } catch {
+        throw new Error(`interval "${interval}": not a duration (expected e.g. "30 seconds", "5m", "1 hour")`);
+      }
+      if (!Number.isFinite(ms) || ms < POLL_INTERVAL_BOUNDS_MS.min || ms > POLL_INTERVAL_BOUNDS_MS.max) {
+        throw new Error(`interval "${interval}": expected between 1 second and 1 day`);
+      }
+    },
+  });
+  setHandler(syncNowUpdate, async () => {
+    const before = looks;
+    wakeReason = 'sync requested';
+    // A monitor busy with a creation looks once that is done; the caller is not kept for long.
+    const looked = await condition(() => looks > before, '2 minutes');
+    return { looked, lastPlan: status.lastPlan, lastError: status.lastError, phase: status.phase };
+  }, {
+    validator: () => {
+      if (status.paused) throw new Error(`the rollup is paused (${status.pauseReason}): resume it first`);
+    },
   });
   setHandler(wakeSignal, (wake) => {
     wakeReason = typeof wake?.reason === 'string' ? wake.reason : 'woken';
   });
-  setHandler(monitorStatusQuery, () => ({ ...status }));
+  setHandler(monitorStatusQuery, () => ({ ...status, validators: { ...status.validators, unregistered: status.unregisteredKeys } }));
   setHandler(registrationResultSignal, (result) => {
     registrationResults.push(result);
   });
@@ -129,6 +189,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       await condition(allHandlersFinished);
       await continueAsNew<typeof rollupMonitorWorkflow>({
         ...input,
+        pollInterval,
         carried: {
           paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations,
           exitsInFlight, exitBatches, validatorsExited: status.validatorsExited,
@@ -138,7 +199,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     if (!status.paused && !created) {
       setPhase('idle');
       wakeReason = undefined;
-      await condition(() => wakeReason !== undefined || status.paused || shouldContinueAsNew(), input.pollInterval ?? '5 minutes');
+      await condition(() => wakeReason !== undefined || status.paused || shouldContinueAsNew(), pollInterval as Duration);
       if (wakeReason) log.info('monitor woken', { reason: wakeReason });
     }
   }
@@ -231,6 +292,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         });
         exitsInFlight.push({ workflowId, pubkeys: batch.map((c) => c.pubkey) });
         showExits();
+        // A pause that came while the batch was being started reaches it too.
+        if (status.paused) await signalBatch(workflowId, 'pause');
         log.info('exit batch started', { workflowId, toExit: chosen.length, adopted: found.untracked.length, reason: plan.reason });
         return;
       } catch (err) {
@@ -259,12 +322,15 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       snapshot = await readRollup({ rollupAdmin: input.rollupAdmin });
     } catch (err) {
       status.lastError = describeFailure(err);
+      looks++;
       return false;
     }
+    status.validators.staked = Number(snapshot.validatorCount);
     setPhase('planning');
     if (exitsInFlight.length > 0) {
       // Never create while validators of this rollup are leaving; only more exits may be needed.
       await exitsIfNeeded(snapshot);
+      looks++;
       return false;
     }
     const plan = planCreation({
@@ -277,15 +343,18 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, toExit: 0, reason: plan.reason, blockNumber: snapshot.blockNumber };
     if (plan.toCreate === 0) {
       if (!status.paused) await exitsIfNeeded(snapshot);
+      looks++;
       return false;
     }
+    looks++;
     if (status.paused) return false;
 
     setPhase('creating');
     const workflowId = creationWorkflowId(input.rollupAdmin);
     status.inFlight = { workflowId, count: plan.toCreate };
+    status.validators.creating = plan.toCreate;
     try {
-      const result = await executeChild(createValidatorsWorkflow, {
+      const child = await startChild(createValidatorsWorkflow, {
         workflowId,
         args: [{ rollupAdmin: input.rollupAdmin, bridge: snapshot.bridge, operatorCluster: snapshot.operatorCluster, keyPath: input.keyPath, count: plan.toCreate }],
         // The batch finishes even if the monitor is terminated or reset: a half-done deposit must
@@ -293,6 +362,9 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
+      // A pause that came while the batch was being started reaches it too.
+      if (status.paused) await signalBatch(workflowId, 'pause');
+      const result = await child.result();
       status.validatorsCreated += result.deposited.length;
       unregistered.push(...result.unregistered);
       status.unregisteredKeys = unregistered.length;
@@ -307,6 +379,24 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       return false;
     } finally {
       status.inFlight = undefined;
+      status.validators.creating = 0;
+    }
+  }
+
+  /** Pause or resume every batch in flight (invariant 8: they stop at their next safe point). */
+  async function forwardToBatches(kind: 'pause' | 'resume'): Promise<void> {
+    const ids = [...(status.inFlight ? [status.inFlight.workflowId] : []), ...exitsInFlight.map((e) => e.workflowId)];
+    await Promise.all(ids.map((id) => signalBatch(id, kind)));
+  }
+
+  async function signalBatch(workflowId: string, kind: 'pause' | 'resume'): Promise<void> {
+    try {
+      const batch = getExternalWorkflowHandle(workflowId);
+      if (kind === 'pause') await batch.signal(pauseSignal, { reason: `rollup paused: ${status.pauseReason}` });
+      else await batch.signal(resumeSignal);
+    } catch (err) {
+      // The batch ended meanwhile: nothing left to pause.
+      log.warn(`could not ${kind} a batch in flight`, { workflowId, error: describeFailure(err) });
     }
   }
 }

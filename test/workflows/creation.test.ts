@@ -5,7 +5,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  creationStatusQuery, monitorStatusQuery, pauseSignal, resumeSignal, setPollIntervalUpdate, syncNowUpdate, wakeSignal, type MonitorStatus,
+} from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
@@ -184,6 +187,117 @@ describe('workflows: validator creation (time-skipping)', function () {
       assert.equal(status.pauseReason, 'kept across runs');
       assert.equal(status.validatorsCreated, Number(chain.rollup(ADMIN_A).validatorCount));
       await stop(handle);
+    });
+  });
+
+  /** Polls (real time: no time is skipped) until the monitor's status satisfies `done`. */
+  async function untilStatus(handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
+    for (let i = 0; i < 200; i++) {
+      const s = await testEnv().client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
+      if (done(s)) return s;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await testEnv().client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery))}`);
+  }
+
+  it('pause during a mnemonic creation: the batch runs its key material to the end, holds before the deposit, deposits nothing until resumed', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    const keyMaterial = chain.latch('prepareMnemonicValidators');
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      await keyMaterial.reached;
+      await handle.signal(pauseSignal, { reason: 'key ceremony audit' });
+      const stopping = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'stopping', 'the batch to say it runs on to a safe point');
+      assert.match(stopping.inFlight?.hold?.step ?? '', /key-material/);
+      keyMaterial.release();
+      const held = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'held', 'the batch to hold');
+      assert.match(held.inFlight?.hold?.step ?? '', /before the deposit/);
+      assert.equal(held.paused, true);
+      const creation = await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).query(creationStatusQuery);
+      assert.equal(creation.paused, true);
+      assert.equal(creation.pauseReason, 'rollup paused: key ceremony audit');
+      assert.equal(creation.pubkeys.length, held.inFlight?.count);
+      await env.sleep('2 hours');
+      assert.equal(chain.depositBatches.length, 0, 'a paused batch deposited');
+      await handle.signal(resumeSignal);
+      const done = await waitForStatus(env, handle, (s) => s.validatorsCreated > 0 && s.phase === 'idle', 'the deposit after resume');
+      assert.equal(done.inFlight, undefined);
+      assert.equal(chain.depositBatches.length, 1);
+      await stop(handle);
+    });
+  });
+
+  it('pause during a DKG ceremony: the ceremony is deposited and registered (its nonces block every rollup), status says "finishing", no next batch until resumed', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    const total = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }));
+    const ceremony = chain.latch('runDkgCeremony');
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 2 });
+      await ceremony.reached;
+      await handle.signal(pauseSignal, { reason: 'operator change' });
+      const finishing = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'finishing', 'the batch to say it finishes');
+      assert.match(finishing.inFlight?.hold?.step ?? '', /nonces/);
+      ceremony.release();
+      const first = await waitForStatus(env, handle, (s) => s.validatorsCreated === 2 && s.inFlight === undefined, 'the begun batch to finish');
+      assert.equal(first.paused, true);
+      assert.equal(first.phase, 'paused');
+      await env.sleep('2 hours');
+      assert.equal(chain.depositBatches.length, 1, 'a next batch started while paused');
+      assert.deepEqual(chain.registrations.map((r) => r.nonce), [0, 1], 'the begun batch was not registered');
+      await handle.signal(resumeSignal);
+      await waitForStatus(env, handle, (s) => s.validatorsCreated === total && s.phase === 'idle', 'the rest after resume');
+      await stop(handle);
+    });
+  });
+
+  it('setPollInterval: bad input is refused before any state changes; a good one answers old and new and is in force', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 0, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', pollInterval: '1 hour' });
+      await waitForStatus(env, handle, (s) => s.phase === 'idle', 'idle');
+      for (const [bad, why] of [
+        [{ interval: 'soon' }, /interval "soon": not a duration/],
+        [{ interval: '10ms' }, /interval "10ms": expected between 1 second and 1 day/],
+        [{ interval: '2 days' }, /expected between 1 second and 1 day/],
+        [{}, /interval: expected a duration/],
+      ] as const) {
+        const before = await handle.query(monitorStatusQuery);
+        await assert.rejects(handle.executeUpdate(setPollIntervalUpdate, { args: [bad as { interval: string }] }), (err: Error) => {
+          assert.ok(err instanceof WorkflowUpdateFailedError, `${err.name}: ${err.message}`);
+          assert.match(String((err.cause as Error)?.message), why);
+          return true;
+        });
+        // Refused by the validator: the interval is unchanged and the monitor was not woken (no new look).
+        await env.sleep('5 seconds');
+        const after = await handle.query(monitorStatusQuery);
+        assert.equal(after.pollInterval, '1 hour');
+        assert.equal(after.lastPlan?.at, before.lastPlan?.at, 'a refused update woke the monitor');
+      }
+      assert.deepEqual(await handle.executeUpdate(setPollIntervalUpdate, { args: [{ interval: '10 minutes' }] }), { previous: '1 hour', current: '10 minutes' });
+      assert.equal((await handle.query(monitorStatusQuery)).pollInterval, '10 minutes');
+      await stop(handle);
+    });
+  });
+
+  it('syncNow answers with the plan of a fresh look; refused while paused', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 0, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', pollInterval: '6 hours' });
+      await waitForStatus(env, handle, (s) => s.phase === 'idle', 'idle');
+      const first = await handle.query(monitorStatusQuery);
+      chain.rollup(ADMIN_A).stakingLimitBps = 500; // the monitor would only see this in 6 hours
+      const synced = await handle.executeUpdate(syncNowUpdate);
+      assert.equal(synced.looked, true);
+      assert.notEqual(synced.lastPlan?.at, undefined);
+      assert.ok((synced.lastPlan?.toCreate ?? 0) > 0, `the fresh look did not see the new limit: ${JSON.stringify(synced)} (before: ${JSON.stringify(first.lastPlan)})`);
+      await waitForStatus(env, handle, (s) => s.validatorsCreated > 0 && s.phase === 'idle', 'the creation');
+      await handle.signal(pauseSignal, { reason: 'maintenance' });
+      await waitForStatus(env, handle, (s) => s.phase === 'paused', 'paused');
+      await assert.rejects(handle.executeUpdate(syncNowUpdate), (err: Error) => {
+        assert.match(String((err.cause as Error)?.message), /the rollup is paused \(maintenance\): resume it first/);
+        return true;
+      });
+      await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
     });
   });
 

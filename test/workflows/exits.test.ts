@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, pauseSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { exitStatusQuery, monitorStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
 import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
@@ -88,6 +88,47 @@ describe('workflows: validator exits (time-skipping)', function () {
       await stop(env, handle);
     });
   });
+
+  it('pause during an exit: the begun broadcast is finished and Nexus told ("finishing"), then the batch holds; nothing is accounted until resumed', async () => {
+    const keys = chain.addActiveValidators(ADMIN, 20);
+    chain.rollup(ADMIN).stakingLimitBps = 1000;
+    const broadcast = chain.latch('broadcastMnemonicExits');
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env);
+      await broadcast.reached;
+      await handle.signal(pauseSignal, { reason: 'incident review' });
+      const finishing = await untilStatus(env, handle, (s) => s.exitsInFlight[0]?.hold?.state === 'finishing', 'the batch to say it finishes');
+      assert.match(finishing.exitsInFlight[0]?.hold?.step ?? '', /cannot be taken back/);
+      broadcast.release();
+      const held = await untilStatus(env, handle, (s) => s.exitsInFlight[0]?.hold?.state === 'held', 'the batch to hold');
+      assert.match(held.exitsInFlight[0]?.hold?.step ?? '', /before following/);
+      assert.equal(chain.exitBroadcasts.length, 10);
+      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 10).sort(), 'Nexus was not told of the broadcast exits');
+      const batch = await env.client.workflow.getHandle(held.exitsInFlight[0].workflowId).query(exitStatusQuery);
+      assert.equal(batch.paused, true);
+      assert.equal(batch.hold?.state, 'held');
+      // Days pass: the validators exit and their ETH comes back, but a paused batch accounts nothing.
+      await env.sleep('3 days');
+      assert.deepEqual(chain.transferredCalls, []);
+      assert.equal((await status(env, handle)).phase, 'paused');
+      await handle.signal(resumeSignal);
+      const done = await waitFor(env, handle, allDone(10), 'the exits to complete after resume');
+      assert.equal(done.validatorsExited, 10);
+      assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, 10).sort());
+      assert.equal(chain.exitBroadcasts.length, 10, 'a broadcast was repeated');
+      await stop(env, handle);
+    });
+  });
+
+  /** Polls in real time (no time skipped) until the monitor's status satisfies `done`. */
+  async function untilStatus(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
+    for (let i = 0; i < 200; i++) {
+      const s = await status(env, handle);
+      if (done(s)) return s;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await status(env, handle))}`);
+  }
 
   it('never over-exits: a validator already exiting on the beacon chain counts (and is adopted), a second limit change exits no more', async () => {
     const keys = chain.addActiveValidators(ADMIN, 20);

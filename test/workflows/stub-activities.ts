@@ -67,6 +67,28 @@ export class StubChain {
   rejectExitsOf = new Set<string>();
   /** The test server's clock (ms). */
   now: () => Promise<number> = async () => Date.now();
+  private readonly latches = new Map<string, { reached: () => void; released: Promise<void> }>();
+
+  /**
+   * Test hook: the next call of activity `name` stops at its start until `release()` (for a pause
+   * that must arrive while the activity runs). Resolves `reached` when the activity got there.
+   */
+  latch(name: string): { reached: Promise<void>; release: () => void } {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    let reached = () => {};
+    const reachedP = new Promise<void>((resolve) => { reached = resolve; });
+    this.latches.set(name, { reached, released });
+    return { reached: reachedP, release };
+  }
+
+  async latchPoint(name: string): Promise<void> {
+    const latch = this.latches.get(name);
+    if (!latch) return;
+    this.latches.delete(name);
+    latch.reached();
+    await latch.released;
+  }
   private nextBeaconIndex = 0;
 
   async currentEpoch(): Promise<number> {
@@ -165,9 +187,11 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       return indices;
     },
     async prepareMnemonicValidators({ rollupAdmin, keyIndices }) {
+      await chain.latchPoint('prepareMnemonicValidators');
       return keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
     },
     async runDkgCeremony({ rollupAdmin, firstNonce, count, operatorCluster }) {
+      await chain.latchPoint('runDkgCeremony');
       if (chain.dkgOperatorsDown) throw new Error('ssv-dkg operator 3 unreachable (simulated)');
       return {
         ceremonyId: `ceremony-${firstNonce}`,
@@ -267,6 +291,7 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
       return { exitingElsewhere, untracked, candidates: candidates.slice(0, maxCandidates), notActive };
     },
     async broadcastMnemonicExits({ validators }) {
+      await chain.latchPoint('broadcastMnemonicExits');
       chain.beaconCall();
       const epoch = await chain.currentEpoch();
       const results: Awaited<ReturnType<BotActivities['broadcastMnemonicExits']>>['results'] = [];
