@@ -116,6 +116,31 @@ describe('payload codec on the Temporal dev server', function () {
     assert.match(raw.stdout, /binary\/encrypted/);
   });
 
+  it('a signal from `temporal --codec-endpoint` arrives encrypted; one from `tctl --codec_endpoint` in clear, and still works', async () => {
+    // The codec server holds keysV2 (k2 active): the worker needs k2 too, or it cannot read them.
+    const client = new Client({ connection, dataConverter: codecDataConverter(keysV2) });
+    const workflowId = `codec-cli-signals-${Date.now()}`;
+    const result = await withCodecWorker(keysV2, async () => {
+      const handle = await client.workflow.start(selfCheckWorkflow, { taskQueue: TASK_QUEUE, workflowId, args: [{ wait: '1 hour', finishAfterPings: 2 }] });
+      await runTool(toolPath('temporal'), [
+        'workflow', 'signal', '--address', server().address, '--namespace', 'default', '--codec-endpoint', codecServer.url,
+        '--workflow-id', workflowId, '--name', 'ping', '--input', `{"note":"${marker}-temporal"}`,
+      ]);
+      // tctl v1.18.0 decodes through a codec endpoint but does not encode what it sends.
+      await runTool(toolPath('tctl'), [
+        '--address', server().address, '--namespace', 'default', '--codec_endpoint', codecServer.url,
+        'workflow', 'signal', '--workflow_id', workflowId, '--name', 'ping', '--input', `{"note":"${marker}-tctl"}`,
+      ]);
+      return handle.result();
+    });
+    assert.deepEqual(result.pings, [`${marker}-temporal`, `${marker}-tctl`]);
+    const signals = (await storedPayloads(workflowId)).filter((p) => p.path.includes('workflowExecutionSignaled')).map(({ payload }) => payload);
+    assert.equal(signals.length, 2);
+    assert.equal(text(signals[0].metadata?.encoding), ENCRYPTED_ENCODING);
+    assert.ok(!Buffer.from(signals[0].data ?? []).includes(marker));
+    assert.equal(text(signals[1].metadata?.encoding), 'json/plain');
+  });
+
   it('the nexus-bot CLI runs self-check with --codec-keys', async () => {
     const result = await withCodecWorker(keysV1, () => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
       execFile(process.execPath, [BIN, 'self-check', '--address', server().address, '--codec-keys', keysV1], { timeout: 60_000 }, (err, stdout, stderr) => {
