@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CodecKeyFileError, loadCodecKeys, parseCodecKeys, writeNewCodecKeyFile } from '../../temporal-config/codec-keys';
 import { ConfigError, loadWorkerConfig, parseWorkerConfig } from '../../worker/config';
+import { buildWorker } from '../../worker/worker';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -90,6 +91,21 @@ describe('worker config: codec', () => {
     ] as const) {
       assert.throws(() => parseWorkerConfig(raw), (err: unknown) =>
         err instanceof ConfigError && new RegExp(`^  ${field.replace('.', '\\.')}: `, 'm').test(err.message) && expected.test(err.message));
+    }
+  });
+
+  it('a bad key file stops the worker before it connects, naming codec.keysFile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-codec-worker-'));
+    try {
+      const file = join(dir, 'keys.json');
+      writeNewCodecKeyFile(file);
+      chmodSync(file, 0o640);
+      // Port 1: nothing listens, so only an error before connecting can name the key file.
+      const config = parseWorkerConfig({ temporal: { address: '127.0.0.1:1' }, codec: { keysFile: file } });
+      await assert.rejects(buildWorker(config), (err: unknown) =>
+        err instanceof ConfigError && /^ {2}codec\.keysFile: codec key file .*keys\.json has permissions 0640, too open/m.test(err.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
