@@ -3,7 +3,9 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
+import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
 import { selfCheckWorkflow } from '../workflows/self-check';
+import { codecServerCommand } from './commands/codec-server';
 import { mnemonicCommand } from './commands/mnemonic';
 
 const USAGE = `Usage: nexus-bot <command> [options]
@@ -11,13 +13,16 @@ const USAGE = `Usage: nexus-bot <command> [options]
 Commands:
   self-check   run a short workflow on the bot's task queue and report which worker ran it
   mnemonic     create a rollup's mnemonic secret, list its derived pubkeys (create, keys)
+  codec-server serve the payload codec to the Temporal Web UI and \`temporal --codec-endpoint\`
 
 Global options (or environment):
   --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
   --namespace <name>      Temporal namespace (NEXUS_BOT_TEMPORAL_NAMESPACE, default ${DEFAULT_NAMESPACE})
+  --codec-keys <file>     payload codec key file, as the worker's (${CODEC_KEYS_FILE_ENV}); without
+                          it payloads are sent in clear and encrypted ones cannot be read
   -h, --help              this help; \`nexus-bot <command> --help\` for a command`;
 
-const SELF_CHECK_USAGE = `Usage: nexus-bot self-check [--wait <duration>] [--address <host:port>] [--namespace <name>]
+const SELF_CHECK_USAGE = `Usage: nexus-bot self-check [--wait <duration>] [--address <host:port>] [--namespace <name>] [--codec-keys <file>]
 
 Starts the self-check workflow on task queue "${TASK_QUEUE}", waits for it and prints the worker
 that ran it. Fails when no worker picks it up within --timeout.
@@ -39,6 +44,8 @@ export async function run(argv: string[], out: (line: string) => void = console.
       return selfCheck(rest, out);
     case 'mnemonic':
       return mnemonicCommand(rest, out);
+    case 'codec-server':
+      return codecServerCommand(rest, out);
     default:
       throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
   }
@@ -62,9 +69,10 @@ async function selfCheck(argv: string[], out: (line: string) => void): Promise<v
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout: expected a positive number of seconds, got "${values.timeout}"`);
   const address = values.address ?? process.env.NEXUS_BOT_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const namespace = values.namespace ?? process.env.NEXUS_BOT_TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
+  const dataConverter = codecDataConverter(values['codec-keys'] ?? process.env[CODEC_KEYS_FILE_ENV]);
   const connection = await connect(address);
   try {
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter });
     const workflowId = `self-check-${Date.now()}`;
     const handle = await client.workflow.start(selfCheckWorkflow, { taskQueue: TASK_QUEUE, workflowId, args: [{ wait: values.wait }] });
     const result = await Promise.race([
@@ -84,6 +92,7 @@ async function selfCheck(argv: string[], out: (line: string) => void): Promise<v
 const GLOBAL_OPTIONS = {
   address: { type: 'string' },
   namespace: { type: 'string' },
+  'codec-keys': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

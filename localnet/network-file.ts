@@ -13,6 +13,9 @@ export const networkFileSchema = z.object({
   rpcUrl: z.string(),
   chainId: z.number().int(),
   temporal: z.object({ address: z.string(), namespace: z.string(), uiUrl: z.string(), taskQueue: z.string() }),
+  /** The codec server (Web UI, `temporal --codec-endpoint`) and the key file its worker uses. */
+  codecEndpoint: z.string(),
+  codecKeysFile: z.string(),
   aws: z.object({ endpoint: z.string(), region: z.string() }),
   contracts: z.object({ nexus: address, nodeOperator: address, ssvNetwork: address, ssvToken: address, depositContract: address }),
   /** The local beacon chain's REST API (also beacon.url). */

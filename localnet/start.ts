@@ -1,7 +1,8 @@
 // `npm start`: the whole local network on 127.0.0.1, from the project's own files.
 //   Temporal dev server (Web UI, SQLite file) · anvil (1 s blocks, state file) · the contracts with
 //   a demo rollup · a Lodestar beacon node (new genesis each start) with the withdrawal stand-in ·
-//   moto (Secrets Manager) · four SSV DKG operators · the nexus-bot worker.
+//   moto (Secrets Manager) · four SSV DKG operators · the nexus-bot worker, its payloads encrypted
+//   (a codec key file kept in the state folder, and a codec server for the Web UI and `temporal`).
 // Writes <dir>/network.json while it runs; Ctrl-C stops everything it started, by PID.
 // Options: --reset (forget the chain, Temporal history and operator keys of earlier runs), --help.
 import { randomBytes } from 'node:crypto';
@@ -12,6 +13,9 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { ethers } from 'ethers';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../activities/keys/salt';
+import { writeNewCodecKeyFile } from '../temporal-config/codec-keys';
+import { startCodecServer } from '../temporal-config/codec-server';
+import { codecDataConverter, loadPayloadCodec } from '../temporal-config/data-converter';
 import { TASK_QUEUE } from '../temporal-config/names';
 import { KeyPathAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
 import { toolPath } from '../tools/paths';
@@ -45,6 +49,7 @@ Settings (environment, port 0 = any free port):
   NEXUS_LOCALNET_MOTO_PORT        Secrets Manager emulator (default 5055)
   NEXUS_LOCALNET_DKG_BASE_PORT    first of four ssv-dkg operator ports (default 3030)
   NEXUS_LOCALNET_BEACON_PORT      beacon node REST API (default 9596)
+  NEXUS_LOCALNET_CODEC_PORT       payload codec server for the Web UI and \`temporal\` (default 8089)
   NEXUS_LOCALNET_BLOCK_TIME       seconds between blocks (default 1)`;
 
 const log = (line: string) => console.log(`[localnet] ${line}`);
@@ -116,9 +121,22 @@ async function startNetwork(
   const ports = await resolvePorts(config);
   const dkgAvailable = isInstalled('ssv-dkg');
 
+  // Payloads are encrypted: one key file per state folder, kept across restarts with the history
+  // it encrypts (both go with --reset). The codec server lets the Web UI show them in clear.
+  const codecKeysFile = join(stateDir, 'codec-keys.json');
+  if (!existsSync(codecKeysFile)) writeNewCodecKeyFile(codecKeysFile);
+  const uiUrl = `http://127.0.0.1:${ports.temporalUi}`;
+  const codecServer = await startCodecServer({
+    codec: loadPayloadCodec(codecKeysFile), port: ports.codec, corsOrigins: [uiUrl, `http://localhost:${ports.temporalUi}`],
+    log: (line) => appendFileSync(join(logDir, 'codec-server.log'), `${new Date().toISOString()} ${line}\n`),
+  });
+  loops.push({ stop: () => codecServer.close() });
+  log(`codec server on ${codecServer.url}`);
+
   log(`Temporal dev server on 127.0.0.1:${ports.temporal} (Web UI ${ports.temporalUi})`);
   const temporal = await startTemporalDevServer({
     port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(stateDir, 'temporal.db'), logFile: join(logDir, 'temporal.log'),
+    uiCodecEndpoint: codecServer.url,
   });
   services.push(temporal);
 
@@ -199,6 +217,7 @@ async function startNetwork(
     aws: { region: MOTO_REGION, endpoint: moto.endpoint },
     // This start's beacon chain only: its genesis validators root changes with every start.
     beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
+    codec: { keysFile: codecKeysFile },
   }, null, 2));
   log('nexus-bot worker');
   const worker = await startWorkerProcess({
@@ -207,7 +226,7 @@ async function startNetwork(
     env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
   });
   services.push(worker);
-  await startMonitors(temporal.address, temporal.namespace, deployment.rollups);
+  await startMonitors(temporal.address, temporal.namespace, deployment.rollups, codecKeysFile);
 
   return {
     launcherPid: process.pid,
@@ -217,6 +236,8 @@ async function startNetwork(
     beaconUrl: beacon.url,
     beacon: beaconNetworkInfo(beacon),
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl ?? '', taskQueue: TASK_QUEUE },
+    codecEndpoint: codecServer.url,
+    codecKeysFile,
     aws: { endpoint: moto.endpoint, region: MOTO_REGION },
     contracts: deployment.contracts,
     accounts: {
@@ -235,10 +256,10 @@ async function startNetwork(
 }
 
 /** One monitor per demo rollup and the chain watcher; one that already runs (a restart on a kept history) is left alone. */
-async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups']): Promise<void> {
+async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups'], codecKeysFile: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
-    const client = new Client({ connection, namespace });
+    const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeysFile) });
     for (const rollup of rollups) {
       try {
         await client.workflow.start(rollupMonitorWorkflow, {
@@ -278,7 +299,8 @@ async function resolvePorts(config: LocalnetConfig) {
     dkgBase.push(await pick(config.ports.dkgBase === 0 ? 0 : config.ports.dkgBase + i, `ssv-dkg operator ${i + 1}`, 'NEXUS_LOCALNET_DKG_BASE_PORT'));
   }
   const beacon = await pick(config.ports.beacon, 'beacon node REST API', 'NEXUS_LOCALNET_BEACON_PORT');
-  return { temporal, temporalUi, rpc, moto, dkgBase, beacon };
+  const codec = await pick(config.ports.codec, 'payload codec server', 'NEXUS_LOCALNET_CODEC_PORT');
+  return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec };
 }
 
 function isInstalled(tool: 'ssv-dkg'): boolean {
@@ -297,6 +319,8 @@ function printSummary(network: NetworkFile, config: LocalnetConfig): void {
 nexus-bot local network is up (Ctrl-C stops everything)
   Temporal Web UI   ${network.temporal.uiUrl}
   Temporal          ${network.temporal.address} (namespace ${network.temporal.namespace}, task queue ${network.temporal.taskQueue})
+  Codec server      ${network.codecEndpoint} (payloads are encrypted; keys ${network.codecKeysFile})
+                    temporal workflow show --codec-endpoint ${network.codecEndpoint} …, nexus-bot … --codec-keys ${network.codecKeysFile}
   Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
   Beacon node       ${network.beaconUrl} (Lodestar, phase0, ${network.beacon.secondsPerSlot} s slots; new genesis at every start)
   Nexus             ${network.contracts.nexus}

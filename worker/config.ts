@@ -63,6 +63,10 @@ export const workerConfigSchema = z.strictObject({
     genesisValidatorsRoot: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected the 32-byte 0x-hex genesis validators root').optional(),
     timeoutSeconds: z.number().positive('expected seconds > 0').default(30),
   }).optional(),
+  /** Payload encryption (codec): a key file, never the keys themselves (see temporal-config/codec-keys.ts). */
+  codec: z.strictObject({
+    keysFile: z.string().min(1, 'expected the path of the codec key file ({"activeKeyId", "keys": [{"id", "key"}]})'),
+  }).optional(),
   aws: z.strictObject({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1'),
     endpoint: httpUrl.optional(),
@@ -81,6 +85,7 @@ const ENV_FIELDS: Record<string, string[]> = {
   NEXUS_BOT_TEMPORAL_ADDRESS: ['temporal', 'address'],
   NEXUS_BOT_TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
   NEXUS_BOT_TASK_QUEUE: ['temporal', 'taskQueue'],
+  NEXUS_BOT_CODEC_KEYS_FILE: ['codec', 'keysFile'],
 };
 
 /** Parses and validates a configuration object; throws ConfigError listing every bad field. */

@@ -4,7 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { SaltHolder } from '../activities/keys/salt';
-import type { WorkerConfig } from './config';
+import { CodecKeyFileError } from '../temporal-config/codec-keys';
+import { codecDataConverter } from '../temporal-config/data-converter';
+import { ConfigError, type WorkerConfig } from './config';
 import { buildActivityDependencies } from './dependencies';
 
 export interface BuiltWorker {
@@ -13,6 +15,7 @@ export interface BuiltWorker {
 }
 
 export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?: WorkflowBundleOption; salt?: SaltHolder } = {}): Promise<BuiltWorker> {
+  const dataConverter = loadDataConverter(config);
   let nativeConnection: NativeConnection;
   let connection: Connection;
   try {
@@ -21,7 +24,7 @@ export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?:
   } catch (err) {
     throw new Error(`cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`, { cause: err });
   }
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const deps = await buildActivityDependencies(config, { client, salt: opts.salt });
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -31,6 +34,7 @@ export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?:
     identity: `${config.workerName}@${hostname()}:${process.pid}`,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
+    dataConverter,
   });
   return {
     worker,
@@ -39,4 +43,14 @@ export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?:
       await nativeConnection.close();
     },
   };
+}
+
+/** The payload codec, loaded before anything connects: a bad key file stops the start, naming the field. */
+function loadDataConverter(config: WorkerConfig) {
+  try {
+    return codecDataConverter(config.codec?.keysFile);
+  } catch (err) {
+    if (err instanceof CodecKeyFileError) throw new ConfigError(`invalid config:\n  codec.keysFile: ${err.message}`);
+    throw err;
+  }
 }

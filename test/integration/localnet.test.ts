@@ -17,6 +17,8 @@ import { DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC } from '../../localnet/demo';
 import { isProcessAlive, networkFilePath, readNetworkFile, type NetworkFile } from '../../localnet/network-file';
 import { ANVIL_DEV_MNEMONIC } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS } from '../../localnet/services/moto';
+import { codecDataConverter } from '../../temporal-config/data-converter';
+import { ENCRYPTED_ENCODING } from '../../temporal-config/payload-codec';
 import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
@@ -25,7 +27,7 @@ import { maxDepositsWithinLimit } from '../../workflows/planning';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const FREE_PORTS = {
   NEXUS_LOCALNET_TEMPORAL_PORT: '0', NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0', NEXUS_LOCALNET_RPC_PORT: '0',
-  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0',
+  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0', NEXUS_LOCALNET_CODEC_PORT: '0',
 };
 
 interface Launcher {
@@ -131,7 +133,7 @@ describe('local network launcher (npm start)', function () {
   it('runs the worker: a workflow started on the dev server completes, and search attributes are registered', async () => {
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
-      const client = new Client({ connection, namespace: network.temporal.namespace });
+      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
       const result = await client.workflow.execute(selfCheckWorkflow, {
         taskQueue: network.temporal.taskQueue, workflowId: `localnet-self-check-${Date.now()}`, args: [{ wait: '1 second' }],
       });
@@ -146,7 +148,7 @@ describe('local network launcher (npm start)', function () {
   it('creates the mnemonic demo rollup\'s validators, and says why the DKG demo rollup cannot', async () => {
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
-      const client = new Client({ connection, namespace: network.temporal.namespace });
+      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
       const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
       const dkgRollup = network.rollups.find((r) => r.keyPath === 'dkg');
       assert.ok(mnemonicRollup && dkgRollup);
@@ -190,6 +192,28 @@ describe('local network launcher (npm start)', function () {
     for (const v of validators) {
       assert.equal(v.status, 'active_ongoing');
       assert.equal(v.withdrawalCredentials, withdrawalCredentialsFor(bridge));
+    }
+  });
+
+  it('encrypts payloads: the monitor\'s stored input is ciphertext, and the codec server decodes it for the Web UI', async () => {
+    const connection = await Connection.connect({ address: network.temporal.address });
+    try {
+      const rollup = network.rollups[0];
+      const history = await new Client({ connection, namespace: network.temporal.namespace }).workflow.getHandle(rollup.monitorWorkflowId).fetchHistory();
+      const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      assert.ok(input, 'no input payload in the monitor\'s first event');
+      assert.equal(Buffer.from(input.metadata?.encoding ?? []).toString(), ENCRYPTED_ENCODING);
+      assert.ok(!Buffer.from(input.data ?? []).includes(rollup.admin), 'the rollup admin shows in the stored input');
+      const res = await fetch(`${network.codecEndpoint}/${network.temporal.namespace}/decode`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Origin: network.temporal.uiUrl },
+        body: JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data ?? []).toString('base64') }] }),
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), network.temporal.uiUrl);
+      const [decoded] = ((await res.json()) as { payloads: { data: string }[] }).payloads;
+      assert.match(Buffer.from(decoded.data, 'base64').toString(), new RegExp(rollup.admin));
+    } finally {
+      await connection.close();
     }
   });
 
