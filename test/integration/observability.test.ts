@@ -41,6 +41,17 @@ function readJsonLines(file: string): LogLine[] {
   });
 }
 
+/**
+ * The worker's lines once `done` holds for them: the SDK buffers forwarded log lines for 100 ms
+ * and the test harness appends the child's output to the file asynchronously.
+ */
+async function jsonLinesWhen(file: string, done: (lines: LogLine[]) => boolean): Promise<LogLine[]> {
+  for (let deadline = Date.now() + 10_000; ; await sleep(200)) {
+    const lines = readJsonLines(file);
+    if (done(lines) || Date.now() > deadline) return lines;
+  }
+}
+
 async function scrape(url: string): Promise<string> {
   const res = await fetch(url);
   assert.equal(res.status, 200);
@@ -124,7 +135,7 @@ describe('metrics and logs (Temporal dev server, workers in their own processes)
       assert.match(text, /^temporal_workflow_completed\{.*workflow_type="selfCheckWorkflow".*\} 1$/m);
       assertNoDuplicateFamilies(text);
 
-      const lines = readJsonLines(logFile);
+      const lines = await jsonLinesWhen(logFile, (ls) => ls.some((l) => l.workflowId === workflowId && l.activityType === 'describeWorker'));
       assert.ok(lines.some((l) => l.msg === 'nexus-bot worker polling' && l.taskQueue === taskQueue && l.metrics === `http://127.0.0.1:${port}/metrics`), 'start line');
       const activityLines = lines.filter((l) => l.workflowId === workflowId && l.activityType === 'describeWorker');
       assert.ok(activityLines.length > 0, 'the SDK\'s activity lines carry the workflow id');
@@ -132,7 +143,8 @@ describe('metrics and logs (Temporal dev server, workers in their own processes)
     } finally {
       await worker.stop();
     }
-    assert.ok(readJsonLines(logFile).some((l) => l.msg === 'nexus-bot worker stopped'), 'graceful stop logged');
+    const afterStop = await jsonLinesWhen(logFile, (ls) => ls.some((l) => l.msg === 'nexus-bot worker stopped'));
+    assert.ok(afterStop.some((l) => l.msg === 'nexus-bot worker stopped'), 'graceful stop logged');
   });
 
   describe('a probe worker with the same set-up', () => {
@@ -190,7 +202,7 @@ describe('metrics and logs (Temporal dev server, workers in their own processes)
       await creation.signal('finish');
       await creation.result();
 
-      const lines = readJsonLines(logFile);
+      const lines = await jsonLinesWhen(logFile, (ls) => ls.filter((l) => l.activityType === 'failingStep' && l.level === 'WARN').length >= 2);
       const stuck = lines.filter((l) => l.msg === 'step stuck');
       assert.equal(stuck.length, 1, 'logged once');
       assert.equal(stuck[0].level, 'WARN');
