@@ -16,7 +16,10 @@ export interface ProbeActivities {
 }
 
 const activities: ProbeActivities = {
-  async readRollup() { return 'ok'; },
+  async readRollup() {
+    process.emitWarning('the probe warns on purpose', { code: 'PROBE_WARNING' });
+    return 'ok';
+  },
   async slowStep({ ms }) {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return 'slow done';

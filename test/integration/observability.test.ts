@@ -210,6 +210,8 @@ describe('metrics and logs (Temporal dev server, workers in their own processes)
       assert.equal(stuck[0].workflowId, workflowId);
       assert.equal(stuck[0].rollup, rollup);
       assert.ok((stuck[0].runningSeconds as number) >= 1);
+      // A Node process warning is a JSON line too.
+      assert.ok(lines.some((l) => l.level === 'WARN' && l.msg === 'the probe warns on purpose' && l.code === 'PROBE_WARNING'), 'process warning as a log line');
       // A workflow's own log line carries its ids and the rollup (workflow interceptor).
       const wfLine = lines.find((l) => l.msg === 'probe started');
       assert.ok(wfLine, 'workflow log line');

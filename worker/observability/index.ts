@@ -53,6 +53,11 @@ export async function startObservability(config: WorkerConfig): Promise<Observab
     },
   });
 
+  // Node's process warnings (e.g. a library's deprecation notice) as log lines too, instead of
+  // Node's own plain line on standard error: every line of the worker's output has one form.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn(warning.message, { warning: warning.name, code: (warning as { code?: string }).code }));
+
   let inflightWarned = false;
   const metrics = new BotMetrics({
     onInflightError: (err) => {
