@@ -19,6 +19,7 @@ import type { IndexStateStore } from './keys/index-state';
 import { buildKeyshares } from './keys/keyshares';
 import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
+import type { DomainMetricsSink } from './metrics-sink';
 
 export interface CreationDependencies {
   provider: ethers.JsonRpcProvider;
@@ -35,6 +36,8 @@ export interface CreationDependencies {
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
   indexStore?: IndexStateStore;
+  /** Counts created validators (worker metrics); absent in tests. */
+  metrics?: DomainMetricsSink;
 }
 
 
@@ -103,6 +106,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         if (submitted.length === deposits.length) {
           // Every key is already on chain: a retry after this batch's transaction was mined.
           const record = await txManager.record(idempotencyKey);
+          if (record?.minedHash) deps.metrics?.validatorsCreated(rollupAdmin, deposits.length, record.minedHash);
           return { txHash: record?.minedHash ?? 'unknown (not in this worker\'s journal)', blockNumber: record?.blockNumber ?? 0 };
         }
         if (submitted.length > 0) {
@@ -115,6 +119,7 @@ export function createCreationActivities(deps: CreationDependencies) {
           rollupAdmin, deposits.map((d) => [d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]),
         ]);
         const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey });
+        deps.metrics?.validatorsCreated(rollupAdmin, deposits.length, mined.hash);
         return { txHash: mined.hash, blockNumber: mined.blockNumber };
       }));
     },

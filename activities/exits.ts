@@ -20,6 +20,7 @@ import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { findKeyIndices } from './keys/key-lookup';
 import type { IndexStateStore } from './keys/index-state';
 import type { MnemonicVault } from './keys/mnemonic-vault';
+import type { DomainMetricsSink } from './metrics-sink';
 import type { ExitBroadcastResult, ExitCandidates, ExitProgress, ExitNotification, SubmittedExit } from './exit-types';
 import type { BeaconClient } from './beacon/client';
 import { isExitingOrExited } from './beacon/validators';
@@ -41,6 +42,8 @@ export interface ExitDependencies {
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
   indexStore?: IndexStateStore;
+  /** Counts exits (worker metrics); absent in tests. */
+  metrics?: DomainMetricsSink;
 }
 
 /** Upper bound of candidates returned at once (a batch is smaller). */
@@ -165,11 +168,13 @@ export function createExitActivities(deps: ExitDependencies) {
         if (earlier) {
           // A retry after a crash: the earlier transaction may still land; never send a second one.
           const mined = await txManager.waitForReceipt(earlier);
+          deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, input.pubkeys.length, mined.hash);
           return { txHash: mined.hash, submitted: input.pubkeys.map((k) => k.toLowerCase()), alreadySubmitted: [] };
         }
         if (toSubmit.length === 0) return { submitted: [], alreadySubmitted };
         const data = nexusInterface.encodeFunctionData('validatorExit', [input.rollupAdmin, toSubmit]);
         const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await nextKey(prefix) });
+        deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, toSubmit.length, mined.hash);
         return { txHash: mined.hash, submitted: toSubmit, alreadySubmitted };
       }));
     },
@@ -215,7 +220,11 @@ export function createExitActivities(deps: ExitDependencies) {
         const pubkey = input.pubkey.toLowerCase();
         const prefix = `exit-transferred:${pubkey}`;
         const earlier = await liveTransaction(prefix);
-        if (earlier) return { outcome: 'notified', txHash: (await txManager.waitForReceipt(earlier)).hash };
+        if (earlier) {
+          const mined = await txManager.waitForReceipt(earlier);
+          deps.metrics?.validatorsExited(input.rollupAdmin, 1, mined.hash);
+          return { outcome: 'notified', txHash: mined.hash };
+        }
         const [{ status }] = (await readValidatorStatuses(provider, contracts.nexus, [pubkey])).statuses;
         if (status === 'VALIDATOR_EXITED') return { outcome: 'already' };
         if (status !== 'VALIDATOR_EXIT_SUBMITTED') {
@@ -233,6 +242,7 @@ export function createExitActivities(deps: ExitDependencies) {
           input.rollupAdmin, pubkey, operatorIds, [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
         ]);
         const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExitBalanceTransferred', idempotencyKey: await nextKey(prefix) });
+        deps.metrics?.validatorsExited(input.rollupAdmin, 1, mined.hash);
         return { outcome: 'notified', txHash: mined.hash };
       }));
     },

@@ -45,6 +45,20 @@ export const workerConfigSchema = z.strictObject({
     /** Read the mnemonic salt from standard input at start (mnemonic path); it stays in memory. */
     saltFromStdin: z.boolean().default(false),
   }).prefault({}),
+  /** Metrics endpoint, logs and the stuck-work signal (worker/observability/). */
+  observability: z.strictObject({
+    /** Absent: no metrics endpoint. `{}`: on 127.0.0.1:9464. Port 0: any free port (logged). */
+    metrics: z.strictObject({
+      listen: z.string()
+        .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:9464')
+        .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535, 'expected a port of at most 65535')
+        .default('127.0.0.1:9464'),
+    }).optional(),
+    /** An activity attempt running longer than this is reported stuck (metric and log line). */
+    stuckAfterSeconds: z.number().positive('expected seconds > 0').default(900),
+    logFormat: z.enum(['json', 'text'], 'expected json or text').default('json'),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], 'expected DEBUG, INFO, WARN or ERROR').default('INFO'),
+  }).prefault({}),
   ssv: z.strictObject({
     /** SSV tokens (wei, decimal string) that fund each registered validator. */
     amountPerValidatorWei: z.string().regex(/^\d+$/, 'expected a whole number of wei as a decimal string').default('0'),
@@ -86,6 +100,8 @@ const ENV_FIELDS: Record<string, string[]> = {
   NEXUS_BOT_TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
   NEXUS_BOT_TASK_QUEUE: ['temporal', 'taskQueue'],
   NEXUS_BOT_CODEC_KEYS_FILE: ['codec', 'keysFile'],
+  NEXUS_BOT_METRICS_LISTEN: ['observability', 'metrics', 'listen'],
+  NEXUS_BOT_LOG_FORMAT: ['observability', 'logFormat'],
 };
 
 /** Parses and validates a configuration object; throws ConfigError listing every bad field. */

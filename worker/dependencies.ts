@@ -14,6 +14,7 @@ import { signVoluntaryExit } from '../activities/keys/voluntary-exit';
 import { IndexStateStore } from '../activities/keys/index-state';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import type { SaltHolder } from '../activities/keys/salt';
+import type { DomainMetricsSink } from '../activities/metrics-sink';
 import { ConfigError, type WorkerConfig } from './config';
 
 export interface RuntimeInputs {
@@ -21,6 +22,8 @@ export interface RuntimeInputs {
   /** The mnemonic salt, read at start (mnemonic path only). */
   salt?: SaltHolder;
   log?: (event: TxEvent) => void;
+  /** Validators created and exited (worker metrics). */
+  metrics?: DomainMetricsSink;
 }
 
 export async function buildActivityDependencies(config: WorkerConfig, inputs: RuntimeInputs): Promise<ActivityDependencies> {
@@ -69,7 +72,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     exits: beacon && {
       provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,
       contracts: { nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork },
-      ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange,
+      ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange, metrics: inputs.metrics,
     },
     creation: {
       provider, txManager,
@@ -78,7 +81,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
       logMaxRange: chain.logMaxRange,
       genesisForkVersion,
       ssvAmountPerValidatorWei: BigInt(config.ssv.amountPerValidatorWei),
-      vault, indexStore,
+      vault, indexStore, metrics: inputs.metrics,
     },
   };
 }

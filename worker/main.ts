@@ -1,9 +1,14 @@
 // Worker entry point: `npm run worker` (or started by the local network).
 // With keys.saltFromStdin, the mnemonic salt is read from standard input at start and kept in
 // memory only. Stops gracefully on SIGINT/SIGTERM: in-flight activities finish, then it exits.
+// Logs are one JSON object per line on standard output (observability.logFormat); a configuration
+// error, found before the logger exists, is one plain line on standard error.
 import { SaltHolder } from '../activities/keys/salt';
 import { ConfigError, loadWorkerConfig } from './config';
+import { startObservability, type Observability } from './observability';
 import { buildWorker } from './worker';
+
+let observability: Observability | undefined;
 
 async function readSaltFromStdin(): Promise<SaltHolder> {
   const chunks: Buffer[] = [];
@@ -17,15 +22,25 @@ async function readSaltFromStdin(): Promise<SaltHolder> {
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const salt = config.keys.saltFromStdin ? await readSaltFromStdin() : undefined;
-  const { worker, close } = await buildWorker(config, { salt });
+  observability = await startObservability(config);
+  const { logger } = observability;
+  const { worker, close } = await buildWorker(config, { salt, observability });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
-  console.log(`nexus-bot worker "${config.workerName}" polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (namespace ${config.temporal.namespace})${config.chain ? `, chain ${config.chain.chainId}` : ''}${salt ? ', mnemonic path on' : ''}`);
+  logger.info('nexus-bot worker polling', {
+    workerName: config.workerName, taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address,
+    namespace: config.temporal.namespace, chainId: config.chain?.chainId, mnemonicPath: salt !== undefined,
+    metrics: observability.metricsServer?.url,
+  });
   await worker.run();
   salt?.wipe();
   await close();
+  await observability.close();
+  logger.info('nexus-bot worker stopped', { workerName: config.workerName });
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? `nexus-bot worker: ${err.message}` : err);
+  if (err instanceof ConfigError) console.error(`nexus-bot worker: ${err.message}`);
+  else if (observability) observability.logger.error('nexus-bot worker failed', { error: err });
+  else console.error(err);
   process.exit(1);
 });

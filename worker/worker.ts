@@ -8,13 +8,18 @@ import { CodecKeyFileError } from '../temporal-config/codec-keys';
 import { codecDataConverter } from '../temporal-config/data-converter';
 import { ConfigError, type WorkerConfig } from './config';
 import { buildActivityDependencies } from './dependencies';
+import type { Observability } from './observability';
 
 export interface BuiltWorker {
   worker: Worker;
   close(): Promise<void>;
 }
 
-export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?: WorkflowBundleOption; salt?: SaltHolder } = {}): Promise<BuiltWorker> {
+export async function buildWorker(
+  config: WorkerConfig,
+  opts: { workflowBundle?: WorkflowBundleOption; salt?: SaltHolder; observability?: Observability } = {},
+): Promise<BuiltWorker> {
+  const obs = opts.observability;
   const dataConverter = loadDataConverter(config);
   let nativeConnection: NativeConnection;
   let connection: Connection;
@@ -25,7 +30,8 @@ export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?:
     throw new Error(`cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`, { cause: err });
   }
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
-  const deps = await buildActivityDependencies(config, { client, salt: opts.salt });
+  obs?.attachClient(client);
+  const deps = await buildActivityDependencies(config, { client, salt: opts.salt, log: obs?.txEvent, metrics: obs?.metrics });
   const worker = await Worker.create({
     connection: nativeConnection,
     namespace: config.temporal.namespace,
@@ -35,6 +41,9 @@ export async function buildWorker(config: WorkerConfig, opts: { workflowBundle?:
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(deps),
     dataConverter,
+    // Metrics and logs (worker/observability): errors by type, stuck steps, `rollup` in log lines.
+    // Workflow interceptor modules only apply when the workflows are bundled here.
+    ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle ? [] : obs.workflowInterceptorModules } } : {}),
   });
   return {
     worker,

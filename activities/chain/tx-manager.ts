@@ -827,7 +827,10 @@ export class TransactionManager {
           record.status = 'reverted';
           record.revert = { kind: decoded.kind, name: decoded.name, selector: decoded.selector, reason: decoded.reason, args: decoded.args.map(String) };
           await this.journal.put(key, record);
-          this.emit({ event: 'reverted', key, label: record.label, hash: final.hash, nonce: record.nonce, blockNumber: final.blockNumber, revert: decoded.name });
+          this.emit({
+            event: 'reverted', key, label: record.label, hash: final.hash, nonce: record.nonce, blockNumber: final.blockNumber, revert: decoded.name,
+            gasUsed: wei(final.gasUsed), effectiveGasPrice: wei(final.gasPrice), // a reverted transaction pays its gas too
+          });
           throw new ContractRevertError(decoded, { phase: 'mined', label: record.label, txHash: final.hash, blockNumber: final.blockNumber });
         }
         const wasMined = record.status === 'mined';

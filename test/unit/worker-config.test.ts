@@ -58,4 +58,22 @@ describe('worker config', () => {
     writeFileSync(bad, '{ not json');
     assert.throws(() => loadWorkerConfig({ NEXUS_BOT_CONFIG: bad }), /bad\.json is not valid JSON/);
   });
+
+  it('observability: no metrics endpoint unless asked, JSON logs and a 15-minute stuck threshold by default', () => {
+    const config = parseWorkerConfig({});
+    assert.deepEqual(config.observability, { stuckAfterSeconds: 900, logFormat: 'json', logLevel: 'INFO' });
+    assert.equal(parseWorkerConfig({ observability: { metrics: {} } }).observability.metrics?.listen, '127.0.0.1:9464');
+    const env = loadWorkerConfig({ NEXUS_BOT_METRICS_LISTEN: '127.0.0.1:0', NEXUS_BOT_LOG_FORMAT: 'text' });
+    assert.equal(env.observability.metrics?.listen, '127.0.0.1:0');
+    assert.equal(env.observability.logFormat, 'text');
+  });
+
+  it('observability: names each bad field and the expected form', () => {
+    expectConfigError({ observability: { metrics: { listen: '9464' } } }, 'observability.metrics.listen', /expected host:port, e\.g\. 127\.0\.0\.1:9464/);
+    expectConfigError({ observability: { metrics: { listen: '127.0.0.1:70000' } } }, 'observability.metrics.listen', /port of at most 65535/);
+    expectConfigError({ observability: { metrics: { port: 1 } } }, 'observability.metrics', /port/);
+    expectConfigError({ observability: { stuckAfterSeconds: 0 } }, 'observability.stuckAfterSeconds', /expected seconds > 0/);
+    expectConfigError({ observability: { logFormat: 'xml' } }, 'observability.logFormat', /expected json or text/);
+    expectConfigError({ observability: { logLevel: 'LOUD' } }, 'observability.logLevel', /expected DEBUG, INFO, WARN or ERROR/);
+  });
 });

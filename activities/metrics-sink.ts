@@ -1,0 +1,15 @@
+// Domain counters the activities report (worker/observability/metrics.ts implements them as
+// Prometheus metrics). Optional everywhere: activities built without one (tests) report nothing.
+//
+// Counts are reported by the activity that finds its transaction mined, with the transaction's
+// hash: a retried activity that finds the same transaction again reports the same hash, and the
+// sink counts each hash once per process. (Across processes a count can be lost or, if a worker
+// dies between counting and completing the activity, made twice: counters are per process.)
+export interface DomainMetricsSink {
+  /** Validators deposited through Nexus (depositValidatorRollup mined). */
+  validatorsCreated(rollupAdmin: string, count: number, txHash: string): void;
+  /** Exits submitted to Nexus (validatorExit mined). */
+  validatorsExitSubmitted(rollupAdmin: string, count: number, txHash: string): void;
+  /** Validators accounted as exited in Nexus (validatorExitBalanceTransferred mined). */
+  validatorsExited(rollupAdmin: string, count: number, txHash: string): void;
+}
