@@ -36,6 +36,8 @@ export interface CreationDependencies {
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
   indexStore?: IndexStateStore;
+  /** Dry run: snapshots say so, and the monitor plans and logs without starting any batch. */
+  dryRun?: boolean;
   /** Counts created validators (worker metrics); absent in tests. */
   metrics?: DomainMetricsSink;
 }
@@ -61,6 +63,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         rollupAdmin: state.rollupAdmin, bridge: state.bridge, stakingLimitBps: state.stakingLimit,
         operatorCluster: Number(state.operatorCluster), bridgeBalanceWei: state.bridgeBalanceWei,
         validatorCount: state.validatorCount, blockNumber: state.blockNumber,
+        ...(deps.dryRun ? { dryRun: true } : {}),
       };
     },
 

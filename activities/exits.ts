@@ -44,6 +44,8 @@ export interface ExitDependencies {
   indexStore?: IndexStateStore;
   /** Counts exits (worker metrics); absent in tests. */
   metrics?: DomainMetricsSink;
+  /** Dry run: no exit is signed or broadcast (transactions are refused by the transaction manager). */
+  dryRun?: boolean;
 }
 
 /** Upper bound of candidates returned at once (a batch is smaller). */
@@ -104,6 +106,7 @@ export function createExitActivities(deps: ExitDependencies) {
           throw ApplicationFailure.nonRetryable('this worker has no mnemonic vault: start it with the salt (mnemonic key path)', 'MnemonicPathDisabled');
         }
         const { vault, indexStore } = deps;
+        if (deps.dryRun) throw ApplicationFailure.nonRetryable(`dry run: ${input.validators.length} exit(s) not signed or broadcast (the worker runs with dryRun)`, 'DryRunRefusal');
         const chain = await beacon.getChainInfo();
         const onBeacon = await beacon.getValidators(input.validators.map((v) => v.pubkey));
         const results: ExitBroadcastResult['results'] = [];

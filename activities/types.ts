@@ -12,6 +12,8 @@ export interface RollupSnapshot {
   bridgeBalanceWei: string;
   validatorCount: string;
   blockNumber: number;
+  /** The worker runs in dry-run mode: plan and log only. */
+  dryRun?: boolean;
 }
 
 /** Deposit data of one validator, as Nexus.depositValidatorRollup takes it (0x-hex). */

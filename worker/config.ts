@@ -11,12 +11,25 @@ const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an ht
 const address = z.string().refine((v) => isAddress(v), 'expected a 0x-prefixed 20-byte hex address');
 
 export const workerConfigSchema = z.strictObject({
-  workerName: z.string().min(1).default('nexus-bot-worker'),
+  workerName: z.string().min(1, 'expected a non-empty worker name').default('nexus-bot-worker'),
   temporal: z.strictObject({
     address: hostPort.default('127.0.0.1:7233'),
     namespace: z.string().min(1, 'expected a namespace name').default(DEFAULT_NAMESPACE),
     taskQueue: z.string().min(1, 'expected a task queue name').default(TASK_QUEUE),
+    /** mTLS or server TLS (a Temporal cluster, Temporal Cloud with certificates): files, never inline keys. */
+    tls: z.strictObject({
+      serverRootCaFile: z.string().min(1, 'expected the path of a PEM file').optional(),
+      clientCertFile: z.string().min(1, 'expected the path of a PEM file').optional(),
+      clientKeyFile: z.string().min(1, 'expected the path of a PEM file').optional(),
+      /** Overrides the name the server certificate is checked against. */
+      serverName: z.string().min(1, 'expected a host name').optional(),
+    }).refine((t) => (t.clientCertFile === undefined) === (t.clientKeyFile === undefined), 'expected clientCertFile and clientKeyFile together')
+      .optional(),
+    /** Temporal Cloud API key: a file holding it (implies TLS). */
+    apiKeyFile: z.string().min(1, 'expected the path of a file holding the API key').optional(),
   }).prefault({}),
+  /** Plan and log, send nothing: no transaction, no broadcast, no batch started. */
+  dryRun: z.boolean('expected true or false').default(false),
   chain: z.strictObject({
     rpcUrls: z.array(httpUrl).min(1, 'expected at least one RPC URL'),
     chainId: z.number().int().positive('expected a positive chain id'),
@@ -62,6 +75,8 @@ export const workerConfigSchema = z.strictObject({
   ssv: z.strictObject({
     /** SSV tokens (wei, decimal string) that fund each registered validator. */
     amountPerValidatorWei: z.string().regex(/^\d+$/, 'expected a whole number of wei as a decimal string').default('0'),
+    /** The SSVNetwork ABI the bot speaks (contracts/src/SSVNetwork.sol is its v1.x surface). */
+    abiVersion: z.enum(['v1'], 'expected v1 (the SSVNetwork v1.x ABI, the only one supported)').default('v1'),
   }).prefault({}),
   contracts: z.strictObject({
     nexus: address,
@@ -102,7 +117,12 @@ const ENV_FIELDS: Record<string, string[]> = {
   NEXUS_BOT_CODEC_KEYS_FILE: ['codec', 'keysFile'],
   NEXUS_BOT_METRICS_LISTEN: ['observability', 'metrics', 'listen'],
   NEXUS_BOT_LOG_FORMAT: ['observability', 'logFormat'],
+  NEXUS_BOT_DRY_RUN: ['dryRun'],
+  NEXUS_BOT_TEMPORAL_API_KEY_FILE: ['temporal', 'apiKeyFile'],
 };
+
+/** Environment variables holding a boolean: only these spellings, anything else is an error naming the variable. */
+const BOOLEAN_ENV: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 
 /** Parses and validates a configuration object; throws ConfigError listing every bad field. */
 export function parseWorkerConfig(raw: unknown, source = 'config'): WorkerConfig {
@@ -134,7 +154,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   }
   for (const [name, path] of Object.entries(ENV_FIELDS)) {
     const value = env[name];
-    if (value !== undefined) setPath(raw, path, value);
+    if (value === undefined) continue;
+    if (name === 'NEXUS_BOT_DRY_RUN') {
+      if (!(value in BOOLEAN_ENV)) throw new ConfigError(`invalid environment:\n  NEXUS_BOT_DRY_RUN (dryRun): expected true, false, 1 or 0, got "${value}"`);
+      setPath(raw, path, BOOLEAN_ENV[value]);
+    } else setPath(raw, path, value);
   }
   return parseWorkerConfig(raw, file ? `config (${file})` : 'config');
 }

@@ -49,6 +49,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     maxFeeBumps: transactions.maxFeeBumps,
     journal: new FileTxJournal(transactions.journalFile),
     log: inputs.log,
+    dryRun: config.dryRun,
   });
 
   let vault: MnemonicVault | undefined;
@@ -72,7 +73,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     exits: beacon && {
       provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,
       contracts: { nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork },
-      ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange, metrics: inputs.metrics,
+      ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange, metrics: inputs.metrics, dryRun: config.dryRun,
     },
     creation: {
       provider, txManager,
@@ -81,7 +82,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
       logMaxRange: chain.logMaxRange,
       genesisForkVersion,
       ssvAmountPerValidatorWei: BigInt(config.ssv.amountPerValidatorWei),
-      vault, indexStore, metrics: inputs.metrics,
+      vault, indexStore, metrics: inputs.metrics, dryRun: config.dryRun,
     },
   };
 }

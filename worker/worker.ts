@@ -8,6 +8,7 @@ import { CodecKeyFileError } from '../temporal-config/codec-keys';
 import { codecDataConverter } from '../temporal-config/data-converter';
 import { ConfigError, type WorkerConfig } from './config';
 import { buildActivityDependencies } from './dependencies';
+import { temporalConnectionOptions } from './temporal-connection';
 import type { Observability } from './observability';
 
 export interface BuiltWorker {
@@ -21,11 +22,12 @@ export async function buildWorker(
 ): Promise<BuiltWorker> {
   const obs = opts.observability;
   const dataConverter = loadDataConverter(config);
+  const connectionOptions = temporalConnectionOptions(config.temporal);
   let nativeConnection: NativeConnection;
   let connection: Connection;
   try {
-    nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-    connection = await Connection.connect({ address: config.temporal.address });
+    nativeConnection = await NativeConnection.connect(connectionOptions);
+    connection = await Connection.connect(connectionOptions);
   } catch (err) {
     throw new Error(`cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`, { cause: err });
   }

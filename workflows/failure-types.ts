@@ -10,7 +10,7 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'Revert:ValidatorDoesNotExist', 'Revert:ClusterIsLiquidated', 'Revert:InsufficientBalance', 'Revert:Error', 'Revert:Panic',
   'Revert:EmptyRevert', 'Revert:UnknownCustomError', 'Revert:OutOfGas', 'Revert:UnknownRevert',
   // Transactions (activities/chain/tx-manager.ts)
-  'TransactionDropped', 'IdempotencyConflict',
+  'TransactionDropped', 'IdempotencyConflict', 'DryRunRefusal',
   // Chain reads (activities/chain/read-errors.ts)
   'ChainIdMismatchError', 'InvalidReadArgumentError', 'InvalidChainDataError', 'RollupNotRegisteredError',
   'ClusterNotFoundError', 'InvalidOperatorDataError', 'ValidatorNotInSsvError',

@@ -88,6 +88,8 @@ export interface MonitorStatus {
   lastPlan?: { at: string; toCreate: number; toExit?: number; reason: string; blockNumber: number };
   /** The poll interval in force. */
   pollInterval: string;
+  /** The worker runs in dry-run mode: plans are made and logged, no batch is started. */
+  dryRun?: boolean;
   /** The rollup's validators by state: staked per the bridge at the last look, and the bot's batches. */
   validators: { staked?: number; creating: number; exiting: number; unregistered: number };
   /** The creation batch in flight. */

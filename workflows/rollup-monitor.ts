@@ -213,7 +213,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     const keys = unregistered.filter((u): u is typeof u & { keyIndex: number } => u.keyIndex !== undefined);
     if (keys.length === 0 || status.paused) return;
     const snapshot = await readRollup({ rollupAdmin: input.rollupAdmin }).catch(() => undefined);
-    if (!snapshot) return;
+    if (!snapshot || snapshot.dryRun) return;
     const requestId = `${workflowInfo().workflowId}/reregister-${++reregistrations}`;
     setPhase('creating');
     await requestRegistration({
@@ -267,6 +267,11 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     const plan = planExits({ ...state, exiting: inFlight.length + found.exitingElsewhere.length, maxBatch: maxExitBatch });
     status.lastPlan = { at: new Date().toISOString(), toCreate: 0, toExit: plan.toExit, reason: plan.reason, blockNumber: snapshot.blockNumber };
     if (status.paused) return;
+    if (snapshot.dryRun) {
+      status.lastPlan.reason = `dry run, nothing sent: would exit ${found.candidates.slice(0, plan.toExit).length} (${plan.reason})`;
+      log.info('dry run: exits planned, none started', { toExit: plan.toExit, validators: found.candidates.slice(0, plan.toExit).map((c) => c.pubkey) });
+      return;
+    }
     const chosen = found.candidates.slice(0, plan.toExit);
     if (chosen.length < plan.toExit) {
       status.lastError = `${plan.toExit} exit(s) needed but only ${chosen.length} validator(s) can exit now (${found.notActive} not active on the beacon chain yet)`;
@@ -326,6 +331,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       return false;
     }
     status.validators.staked = Number(snapshot.validatorCount);
+    status.dryRun = snapshot.dryRun === true ? true : undefined;
     setPhase('planning');
     if (exitsInFlight.length > 0) {
       // Never create while validators of this rollup are leaving; only more exits may be needed.
@@ -348,6 +354,11 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     }
     looks++;
     if (status.paused) return false;
+    if (snapshot.dryRun) {
+      status.lastPlan.reason = `dry run, nothing sent: would create ${plan.toCreate} (${plan.reason})`;
+      log.info('dry run: creation planned, none started', { toCreate: plan.toCreate });
+      return false;
+    }
 
     setPhase('creating');
     const workflowId = creationWorkflowId(input.rollupAdmin);

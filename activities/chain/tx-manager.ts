@@ -246,6 +246,16 @@ export class IdempotencyConflictError extends TxManagerError {
   }
 }
 
+/** The worker runs in dry-run mode: the transaction is described, never signed, journaled or sent. */
+export class DryRunRefusalError extends TxManagerError {
+  override readonly name = 'DryRunRefusal';
+  readonly type = 'DryRunRefusal';
+  readonly retryable = false;
+  constructor(label: string, to: string) {
+    super(`dry run: ${label} to ${to} not sent (the worker runs with dryRun)`);
+  }
+}
+
 /** The node refused the transaction (not a nonce problem the manager can fix). */
 export class TransactionRejectedError extends TxManagerError {
   override readonly name: string = 'TransactionRejected';
@@ -348,6 +358,8 @@ export interface TransactionManagerOptions {
   unknownDroppedAfterMs?: number;
   /** Nonce re-syncs per send before giving up; default 3. */
   maxNonceResyncs?: number;
+  /** Dry run: every send is refused (DryRunRefusal) before it is signed or journaled. */
+  dryRun?: boolean;
 }
 
 export interface SendRequest {
@@ -490,6 +502,7 @@ export class TransactionManager {
   send(request: SendRequest): Promise<SentTransaction> {
     const key = request.idempotencyKey;
     if (!key) return Promise.reject(new Error('send: idempotencyKey is required'));
+    if (this.opts.dryRun) return Promise.reject(new DryRunRefusalError(request.label, request.to));
     const inFlight = this.sending.get(key);
     if (inFlight) return inFlight;
     const p = this.sendOnce(request).finally(() => this.sending.delete(key));

@@ -126,6 +126,22 @@ describe('integration: transaction manager (real anvil)', function () {
       console.log(`      (20 sends mined in ${elapsed} ms)`);
     });
 
+    it('dry run: a send is refused (DryRunRefusal, non-retryable) before it is signed, journaled or given a nonce', async () => {
+      const journal = new MemoryTxJournal();
+      const m = manager({ dryRun: true, journal });
+      const start = await pendingNonce();
+      await assert.rejects(m.sendAndWait(transfer('dry-run')), (err: Error) => {
+        assert.equal(err.name, 'DryRunRefusal');
+        assert.match(err.message, /^dry run: transfer to 0x[0-9a-fA-F]{40} not sent/);
+        const failure = toApplicationFailure(err);
+        assert.equal(failure?.type, 'DryRunRefusal');
+        assert.equal(failure?.nonRetryable, true);
+        return true;
+      });
+      assert.equal(await journal.get('dry-run'), undefined, 'a dry run journaled a transaction');
+      assert.equal(await pendingNonce(), start, 'a dry run used a nonce');
+    });
+
     it('a second send with the same key while the first is in flight shares it (one transaction)', async () => {
       const m = manager();
       const start = await pendingNonce();

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadWorkerConfig, parseWorkerConfig } from '../../worker/config';
+import { ConfigError, loadWorkerConfig, parseWorkerConfig, workerConfigSchema } from '../../worker/config';
+import { temporalConnectionOptions } from '../../worker/temporal-connection';
 
 const ADDRESS = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const contracts = { nexus: ADDRESS, nodeOperator: ADDRESS, ssvNetwork: ADDRESS, ssvToken: ADDRESS, depositContract: ADDRESS };
@@ -75,5 +76,105 @@ describe('worker config', () => {
     expectConfigError({ observability: { stuckAfterSeconds: 0 } }, 'observability.stuckAfterSeconds', /expected seconds > 0/);
     expectConfigError({ observability: { logFormat: 'xml' } }, 'observability.logFormat', /expected json or text/);
     expectConfigError({ observability: { logLevel: 'LOUD' } }, 'observability.logLevel', /expected DEBUG, INFO, WARN or ERROR/);
+  });
+});
+
+describe('worker config: every field has an error naming it and the expected form', () => {
+  const chain = { rpcUrls: ['http://127.0.0.1:8545'], chainId: 1 };
+  const transactions = { journalFile: '/tmp/j.json' };
+  const beacon = { urls: ['http://127.0.0.1:5052'] };
+  const CASES: [string, unknown, RegExp][] = [
+    ['workerName', { workerName: '' }, /non-empty worker name/],
+    ['temporal.address', { temporal: { address: 'no-port' } }, /host:port/],
+    ['temporal.namespace', { temporal: { namespace: '' } }, /namespace name/],
+    ['temporal.taskQueue', { temporal: { taskQueue: '' } }, /task queue name/],
+    ['temporal.tls.serverRootCaFile', { temporal: { tls: { serverRootCaFile: '' } } }, /path of a PEM file/],
+    ['temporal.tls.clientCertFile', { temporal: { tls: { clientCertFile: '' } } }, /path of a PEM file/],
+    ['temporal.tls.clientKeyFile', { temporal: { tls: { clientKeyFile: '' } } }, /path of a PEM file/],
+    ['temporal.tls', { temporal: { tls: { clientCertFile: '/c.pem' } } }, /clientCertFile and clientKeyFile together/],
+    ['temporal.tls.serverName', { temporal: { tls: { serverName: '' } } }, /host name/],
+    ['temporal.apiKeyFile', { temporal: { apiKeyFile: '' } }, /file holding the API key/],
+    ['dryRun', { dryRun: 'yes' }, /true or false/],
+    ['chain.rpcUrls', { chain: { ...chain, rpcUrls: [] } }, /at least one RPC URL/],
+    ['chain.chainId', { chain: { ...chain, chainId: 0 } }, /positive chain id/],
+    ['chain.ssvFromBlock', { chain: { ...chain, ssvFromBlock: -1 } }, /block number ≥ 0/],
+    ['chain.logMaxRange', { chain: { ...chain, logMaxRange: 0 } }, /positive number of blocks/],
+    ['botKeyFile', { botKeyFile: '' }, /file holding the bot key/],
+    ['transactions.maxFeePerGasGwei', { transactions: { ...transactions, maxFeePerGasGwei: 0 } }, /fee ceiling in gwei > 0/],
+    ['transactions.maxPriorityFeePerGasGwei', { transactions: { ...transactions, maxPriorityFeePerGasGwei: -1 } }, /tip in gwei ≥ 0/],
+    ['transactions.confirmations', { transactions: { ...transactions, confirmations: 0 } }, /at least 1 confirmation/],
+    ['transactions.stuckAfterSeconds', { transactions: { ...transactions, stuckAfterSeconds: 0 } }, /seconds > 0/],
+    ['transactions.feeBumpPercent', { transactions: { ...transactions, feeBumpPercent: 5 } }, /at least 10/],
+    ['transactions.maxFeeBumps', { transactions: { ...transactions, maxFeeBumps: -1 } }, /whole number ≥ 0/],
+    ['transactions.journalFile', { transactions: { journalFile: '' } }, /file path/],
+    ['keys.depositNetwork', { keys: { depositNetwork: 'goerli' } }, /mainnet, holesky, sepolia or hoodi/],
+    ['keys.indexStateDir', { keys: { indexStateDir: '' } }, /folder path/],
+    ['keys.saltFromStdin', { keys: { saltFromStdin: 'yes' } }, /boolean/],
+    ['observability.metrics.listen', { observability: { metrics: { listen: 'nowhere' } } }, /host:port/],
+    ['observability.stuckAfterSeconds', { observability: { stuckAfterSeconds: 0 } }, /seconds > 0/],
+    ['observability.logFormat', { observability: { logFormat: 'xml' } }, /json or text/],
+    ['observability.logLevel', { observability: { logLevel: 'TRACE' } }, /DEBUG, INFO, WARN or ERROR/],
+    ['ssv.amountPerValidatorWei', { ssv: { amountPerValidatorWei: '1.5' } }, /whole number of wei/],
+    ['ssv.abiVersion', { ssv: { abiVersion: 'v2' } }, /expected v1/],
+    ...(['nexus', 'nodeOperator', 'ssvNetwork', 'ssvToken', 'depositContract'] as const).map((name): [string, unknown, RegExp] =>
+      [`contracts.${name}`, { contracts: { ...contracts, [name]: '0xabc' } }, /20-byte hex address/]),
+    ['beacon.urls', { beacon: { urls: [] } }, /at least one beacon API URL/],
+    ['beacon.urls.0', { beacon: { urls: ['beacon:5052'] } }, /http\(s\) URL/],
+    ['beacon.genesisValidatorsRoot', { beacon: { ...beacon, genesisValidatorsRoot: '0x12' } }, /32-byte 0x-hex genesis validators root/],
+    ['beacon.timeoutSeconds', { beacon: { ...beacon, timeoutSeconds: 0 } }, /seconds > 0/],
+    ['codec.keysFile', { codec: { keysFile: '' } }, /codec key file/],
+    ['aws.region', { aws: { region: 'Europe' } }, /AWS region/],
+    ['aws.endpoint', { aws: { region: 'eu-west-1', endpoint: 'localhost:5000' } }, /http\(s\) URL/],
+  ];
+  for (const [field, raw, expected] of CASES) {
+    it(`${field}`, () => expectConfigError(raw, field, expected));
+  }
+
+  it('covers every leaf field of the schema', () => {
+    const leaves: string[] = [];
+    const walk = (schema: unknown, path: string[]) => {
+      let s = schema as { def?: { type?: string; innerType?: unknown; shape?: Record<string, unknown>; in?: unknown } };
+      while (s.def && ['optional', 'default', 'prefault', 'pipe'].includes(s.def.type ?? '')) s = (s.def.innerType ?? s.def.in) as typeof s;
+      if (s.def?.type === 'object' && s.def.shape) for (const [k, v] of Object.entries(s.def.shape)) walk(v, [...path, k]);
+      else leaves.push(path.join('.'));
+    };
+    walk(workerConfigSchema, []);
+    const tested = new Set(CASES.map(([field]) => field.replace(/\.0$/, '')));
+    const untested = leaves.filter((leaf) => !tested.has(leaf));
+    assert.deepEqual(untested, [], 'a config field without an error test');
+  });
+
+  it('NEXUS_BOT_DRY_RUN takes true/false/1/0 only, naming the variable otherwise', () => {
+    assert.equal(loadWorkerConfig({ NEXUS_BOT_DRY_RUN: '1' }).dryRun, true);
+    assert.equal(loadWorkerConfig({ NEXUS_BOT_DRY_RUN: 'false' }).dryRun, false);
+    assert.equal(loadWorkerConfig({}).dryRun, false, 'dry run must be off unless asked');
+    assert.throws(() => loadWorkerConfig({ NEXUS_BOT_DRY_RUN: 'yes' }), /NEXUS_BOT_DRY_RUN \(dryRun\): expected true, false, 1 or 0, got "yes"/);
+  });
+});
+
+describe('worker config: Temporal connection (TLS, API key)', () => {
+  it('reads the TLS files and the API key from the named files; an API key implies TLS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-tls-'));
+    for (const name of ['ca.pem', 'client.pem', 'client.key']) writeFileSync(join(dir, name), `-----${name}-----`);
+    writeFileSync(join(dir, 'api.key'), 'secret-api-key\n', { mode: 0o600 });
+    const plain = temporalConnectionOptions(parseWorkerConfig({}).temporal);
+    assert.deepEqual(plain, { address: '127.0.0.1:7233' });
+    const mtls = temporalConnectionOptions(parseWorkerConfig({
+      temporal: { address: 'ns.tmprl.cloud:7233', tls: { serverRootCaFile: join(dir, 'ca.pem'), clientCertFile: join(dir, 'client.pem'), clientKeyFile: join(dir, 'client.key'), serverName: 'ns.tmprl.cloud' } },
+    }).temporal);
+    assert.equal(Buffer.from(mtls.tls?.serverRootCACertificate ?? []).toString(), '-----ca.pem-----');
+    assert.equal(Buffer.from(mtls.tls?.clientCertPair?.key ?? []).toString(), '-----client.key-----');
+    assert.equal(mtls.tls?.serverNameOverride, 'ns.tmprl.cloud');
+    const cloud = temporalConnectionOptions(parseWorkerConfig({ temporal: { address: 'ns.tmprl.cloud:7233', apiKeyFile: join(dir, 'api.key') } }).temporal);
+    assert.equal(cloud.apiKey, 'secret-api-key');
+    assert.deepEqual(cloud.tls, {});
+  });
+
+  it('an unreadable or empty file names the field, never the content', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-tls-'));
+    assert.throws(() => temporalConnectionOptions(parseWorkerConfig({ temporal: { tls: { serverRootCaFile: join(dir, 'missing.pem') } } }).temporal),
+      /temporal\.tls\.serverRootCaFile: cannot read .*missing\.pem \(ENOENT\)/);
+    writeFileSync(join(dir, 'empty.key'), '  \n');
+    assert.throws(() => temporalConnectionOptions(parseWorkerConfig({ temporal: { apiKeyFile: join(dir, 'empty.key') } }).temporal), /temporal\.apiKeyFile: .*empty\.key is empty/);
   });
 });

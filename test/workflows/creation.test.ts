@@ -301,6 +301,24 @@ describe('workflows: validator creation (time-skipping)', function () {
     });
   });
 
+  it('dry run: the monitor plans and shows what it would create, and starts no batch', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.dryRun = true;
+    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }));
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const planned = await waitForStatus(env, handle, (s) => s.lastPlan !== undefined && s.phase === 'idle', 'a plan');
+      assert.equal(planned.dryRun, true);
+      assert.equal(planned.lastPlan?.toCreate, expected);
+      assert.match(planned.lastPlan?.reason ?? '', new RegExp(`^dry run, nothing sent: would create ${expected} `));
+      await env.sleep('1 hour');
+      assert.equal(chain.depositBatches.length, 0, 'a dry run deposited');
+      assert.equal(chain.allocations.size, 0, 'a dry run allocated key indices');
+      assert.equal(planned.inFlight, undefined);
+      await stop(handle);
+    });
+  });
+
   it('a DKG creation terminated while it holds a nonce reservation does not block other rollups\' registrations', async () => {
     chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
     chain.addRollup(ADMIN_B, { bridge: '0xb2', stakingLimitBps: 1000, operatorCluster: 2, balanceWei: 640n * ETH, validatorCount: 0n });

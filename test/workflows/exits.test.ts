@@ -130,6 +130,22 @@ describe('workflows: validator exits (time-skipping)', function () {
     throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await status(env, handle))}`);
   }
 
+  it('dry run: the monitor shows the exits it would start and starts none', async () => {
+    chain.addActiveValidators(ADMIN, 20);
+    chain.rollup(ADMIN).stakingLimitBps = 1000;
+    chain.dryRun = true;
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env);
+      const planned = await waitFor(env, handle, (s) => s.lastPlan?.toExit !== undefined && s.lastPlan.toExit > 0, 'an exit plan', '1 minute', 10);
+      assert.match(planned.lastPlan?.reason ?? '', /^dry run, nothing sent: would exit 10 /);
+      await env.sleep('1 day');
+      assert.deepEqual(chain.exitBroadcasts, []);
+      assert.deepEqual(chain.nexusExitCalls, []);
+      assert.deepEqual((await status(env, handle)).exitsInFlight, []);
+      await stop(env, handle);
+    });
+  });
+
   it('never over-exits: a validator already exiting on the beacon chain counts (and is adopted), a second limit change exits no more', async () => {
     const keys = chain.addActiveValidators(ADMIN, 20);
     await chain.exitOutsideTheBot(keys[0]);

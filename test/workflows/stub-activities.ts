@@ -42,6 +42,8 @@ export class StubChain {
   /** Test hook: the next mnemonic keyshares registration fails for good (counted). */
   failNextRegistration = false;
   registrationFailures = 0;
+  /** The worker's dry-run mode (readRollup says so). */
+  dryRun = false;
   /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
   dkgOperatorsDown = false;
   submitAttempts = 0;
@@ -175,6 +177,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       return {
         rollupAdmin, bridge: r.bridge, stakingLimitBps: r.stakingLimitBps, operatorCluster: r.operatorCluster,
         bridgeBalanceWei: r.balanceWei.toString(), validatorCount: r.validatorCount.toString(), blockNumber: 1,
+        ...(chain.dryRun ? { dryRun: true } : {}),
       };
     },
     async allocateKeyIndices({ rollupAdmin, requestId, count }) {
