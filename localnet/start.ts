@@ -285,8 +285,19 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
 
 /** Every port checked before anything starts, so that a clash is reported by name at once. */
 async function resolvePorts(config: LocalnetConfig) {
+  const taken = new Set<number>();
   const pick = async (port: number, what: string, variable: string) => {
-    if (port === 0) return freePort();
+    if (port === 0) {
+      // The kernel may hand the same free port out twice in a row: never give two services one port.
+      for (;;) {
+        const free = await freePort();
+        if (!taken.has(free)) {
+          taken.add(free);
+          return free;
+        }
+      }
+    }
+    taken.add(port);
     await assertPortFree(port, what).catch((err: Error) => { throw new LocalnetConfigError(`${err.message}; set ${variable} to another port (0 = any free port)`); });
     return port;
   };
