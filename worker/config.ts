@@ -28,6 +28,10 @@ export const workerConfigSchema = z.strictObject({
     /** Temporal Cloud API key: a file holding it (implies TLS). */
     apiKeyFile: z.string().min(1, 'expected the path of a file holding the API key').optional(),
   }).prefault({}),
+  /** A pre-built workflow bundle (`npm run bundle`): loaded instead of bundling the workflow code at start. */
+  workflowBundleFile: z.string().min(1, 'expected the path of a bundle built by npm run bundle').optional(),
+  /** On SIGTERM/SIGINT: how long running activities get to finish before they are cancelled. */
+  shutdownGraceSeconds: z.number().min(0, 'expected seconds ≥ 0').default(60),
   /** Plan and log, send nothing: no transaction, no broadcast, no batch started. */
   dryRun: z.boolean('expected true or false').default(false),
   chain: z.strictObject({
@@ -118,6 +122,7 @@ const ENV_FIELDS: Record<string, string[]> = {
   NEXUS_BOT_METRICS_LISTEN: ['observability', 'metrics', 'listen'],
   NEXUS_BOT_LOG_FORMAT: ['observability', 'logFormat'],
   NEXUS_BOT_DRY_RUN: ['dryRun'],
+  NEXUS_BOT_WORKFLOW_BUNDLE: ['workflowBundleFile'],
   NEXUS_BOT_TEMPORAL_API_KEY_FILE: ['temporal', 'apiKeyFile'],
 };
 

@@ -1,4 +1,5 @@
 // Builds the Temporal worker from a validated configuration.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
@@ -40,12 +41,15 @@ export async function buildWorker(
     taskQueue: config.temporal.taskQueue,
     // Shown in the Web UI's pollers list: which worker, on which host, which process.
     identity: `${config.workerName}@${hostname()}:${process.pid}`,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...workflowSource(config, opts.workflowBundle),
+    // Running activities get this long to finish on shutdown (SIGTERM/SIGINT), then are cancelled.
+    shutdownGraceTime: `${config.shutdownGraceSeconds} seconds`,
     activities: createActivities(deps),
     dataConverter,
     // Metrics and logs (worker/observability): errors by type, stuck steps, `rollup` in log lines.
     // Workflow interceptor modules only apply when the workflows are bundled here.
-    ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle ? [] : obs.workflowInterceptorModules } } : {}),
+    // A pre-built bundle carries its interceptor modules (worker/bundle.ts).
+    ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle || config.workflowBundleFile ? [] : obs.workflowInterceptorModules } } : {}),
   });
   return {
     worker,
@@ -54,6 +58,18 @@ export async function buildWorker(
       await nativeConnection.close();
     },
   };
+}
+
+/** The workflow code: a bundle given by the caller, the pre-built file of the configuration, or the sources (bundled now). */
+function workflowSource(config: WorkerConfig, bundle: WorkflowBundleOption | undefined): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  if (bundle) return { workflowBundle: bundle };
+  if (config.workflowBundleFile) {
+    if (!existsSync(config.workflowBundleFile)) {
+      throw new ConfigError(`invalid config:\n  workflowBundleFile: ${config.workflowBundleFile} does not exist (build it with npm run bundle)`);
+    }
+    return { workflowBundle: { codePath: config.workflowBundleFile } };
+  }
+  return { workflowsPath: require.resolve('../workflows') };
 }
 
 /** The payload codec, loaded before anything connects: a bad key file stops the start, naming the field. */

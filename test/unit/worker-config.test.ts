@@ -95,6 +95,8 @@ describe('worker config: every field has an error naming it and the expected for
     ['temporal.tls.serverName', { temporal: { tls: { serverName: '' } } }, /host name/],
     ['temporal.apiKeyFile', { temporal: { apiKeyFile: '' } }, /file holding the API key/],
     ['dryRun', { dryRun: 'yes' }, /true or false/],
+    ['workflowBundleFile', { workflowBundleFile: '' }, /bundle built by npm run bundle/],
+    ['shutdownGraceSeconds', { shutdownGraceSeconds: -1 }, /seconds ≥ 0/],
     ['chain.rpcUrls', { chain: { ...chain, rpcUrls: [] } }, /at least one RPC URL/],
     ['chain.chainId', { chain: { ...chain, chainId: 0 } }, /positive chain id/],
     ['chain.ssvFromBlock', { chain: { ...chain, ssvFromBlock: -1 } }, /block number ≥ 0/],

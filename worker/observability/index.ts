@@ -17,6 +17,7 @@ import { activityObservabilityInterceptors } from './activity-interceptor';
 import { LineLogger } from './logger';
 import { BotMetrics } from './metrics';
 import { freeLoopbackPort, startMetricsServer, type MetricsServer } from './server';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../bundle';
 
 export { LineLogger, formatLogLine } from './logger';
 export { BotMetrics } from './metrics';
@@ -76,7 +77,7 @@ export async function startObservability(config: WorkerConfig): Promise<Observab
     metrics,
     metricsServer,
     activityInterceptors: [activityObservabilityInterceptors({ metrics, stuckAfterMs: observability.stuckAfterSeconds * 1000 })],
-    workflowInterceptorModules: [require.resolve('../../workflows/log-attributes')],
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     txEvent(event) {
       metrics.txEvent(event);
       const { event: name, ...fields } = event;
