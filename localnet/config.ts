@@ -15,13 +15,14 @@ const schema = z.strictObject({
   NEXUS_LOCALNET_DKG_BASE_PORT: port.default(3030),
   NEXUS_LOCALNET_BEACON_PORT: port.default(9596),
   NEXUS_LOCALNET_CODEC_PORT: port.default(8089),
+  NEXUS_LOCALNET_METRICS_PORT: port.default(9464),
   NEXUS_LOCALNET_BLOCK_TIME: z.coerce.number({ error: 'expected seconds between blocks' }).int('expected whole seconds').min(1, 'expected at least 1 second').default(1),
 });
 
 export interface LocalnetConfig {
   /** Everything the network writes: state (survives restarts), logs and network.json. */
   dir: string;
-  ports: { temporal: number; temporalUi: number; rpc: number; moto: number; dkgBase: number; beacon: number; codec: number };
+  ports: { temporal: number; temporalUi: number; rpc: number; moto: number; dkgBase: number; beacon: number; codec: number; metrics: number };
   blockTime: number;
 }
 
@@ -55,6 +56,7 @@ export function loadLocalnetConfig(env: NodeJS.ProcessEnv = process.env): Localn
       dkgBase: c.NEXUS_LOCALNET_DKG_BASE_PORT,
       beacon: c.NEXUS_LOCALNET_BEACON_PORT,
       codec: c.NEXUS_LOCALNET_CODEC_PORT,
+      metrics: c.NEXUS_LOCALNET_METRICS_PORT,
     },
     blockTime: c.NEXUS_LOCALNET_BLOCK_TIME,
   };

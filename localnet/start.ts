@@ -50,6 +50,7 @@ Settings (environment, port 0 = any free port):
   NEXUS_LOCALNET_DKG_BASE_PORT    first of four ssv-dkg operator ports (default 3030)
   NEXUS_LOCALNET_BEACON_PORT      beacon node REST API (default 9596)
   NEXUS_LOCALNET_CODEC_PORT       payload codec server for the Web UI and \`temporal\` (default 8089)
+  NEXUS_LOCALNET_METRICS_PORT     the worker's Prometheus metrics, /metrics (default 9464)
   NEXUS_LOCALNET_BLOCK_TIME       seconds between blocks (default 1)`;
 
 const log = (line: string) => console.log(`[localnet] ${line}`);
@@ -218,6 +219,7 @@ async function startNetwork(
     // This start's beacon chain only: its genesis validators root changes with every start.
     beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
     codec: { keysFile: codecKeysFile },
+    observability: { metrics: { listen: `127.0.0.1:${ports.metrics}` } },
   }, null, 2));
   log('nexus-bot worker');
   const worker = await startWorkerProcess({
@@ -238,6 +240,7 @@ async function startNetwork(
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl ?? '', taskQueue: TASK_QUEUE },
     codecEndpoint: codecServer.url,
     codecKeysFile,
+    metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     aws: { endpoint: moto.endpoint, region: MOTO_REGION },
     contracts: deployment.contracts,
     accounts: {
@@ -311,7 +314,8 @@ async function resolvePorts(config: LocalnetConfig) {
   }
   const beacon = await pick(config.ports.beacon, 'beacon node REST API', 'NEXUS_LOCALNET_BEACON_PORT');
   const codec = await pick(config.ports.codec, 'payload codec server', 'NEXUS_LOCALNET_CODEC_PORT');
-  return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec };
+  const metrics = await pick(config.ports.metrics, 'worker metrics endpoint', 'NEXUS_LOCALNET_METRICS_PORT');
+  return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec, metrics };
 }
 
 function isInstalled(tool: 'ssv-dkg'): boolean {
@@ -332,6 +336,7 @@ nexus-bot local network is up (Ctrl-C stops everything)
   Temporal          ${network.temporal.address} (namespace ${network.temporal.namespace}, task queue ${network.temporal.taskQueue})
   Codec server      ${network.codecEndpoint} (payloads are encrypted; keys ${network.codecKeysFile})
                     temporal workflow show --codec-endpoint ${network.codecEndpoint} …, nexus-bot … --codec-keys ${network.codecKeysFile}
+  Worker metrics    ${network.metricsUrl} (Prometheus)
   Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
   Beacon node       ${network.beaconUrl} (Lodestar, phase0, ${network.beacon.secondsPerSlot} s slots; new genesis at every start)
   Nexus             ${network.contracts.nexus}

@@ -27,7 +27,7 @@ import { maxDepositsWithinLimit } from '../../workflows/planning';
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const FREE_PORTS = {
   NEXUS_LOCALNET_TEMPORAL_PORT: '0', NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0', NEXUS_LOCALNET_RPC_PORT: '0',
-  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0', NEXUS_LOCALNET_CODEC_PORT: '0',
+  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0', NEXUS_LOCALNET_CODEC_PORT: '0', NEXUS_LOCALNET_METRICS_PORT: '0',
 };
 
 interface Launcher {
@@ -220,6 +220,14 @@ describe('local network launcher (npm start)', function () {
   it('serves the Temporal Web UI', async () => {
     const res = await fetch(network.temporal.uiUrl);
     assert.equal(res.status, 200);
+  });
+
+  it('serves the worker\'s Prometheus metrics (ours and the SDK\'s), with the demo rollups\' last poll', async () => {
+    const text = await (await fetch(network.metricsUrl)).text();
+    for (const name of ['nexus_last_successful_poll_timestamp_seconds', 'nexus_inflight_ceremonies', 'nexus_inflight_exits', 'temporal_worker_task_slots_available']) {
+      assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} missing`);
+    }
+    for (const r of network.rollups) assert.match(text, new RegExp(`nexus_last_successful_poll_timestamp_seconds\\{[^}]*rollup="${r.admin.toLowerCase()}"`, 'i'), `no poll time for ${r.name}`);
   });
 
   it('runs the Secrets Manager emulator', async () => {
