@@ -19,7 +19,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "nexus-bot setup: installing npm dependencies failed: command \`npm install\` exited non-zero" >&2
     exit 1
   fi
-  echo "$want" > "$stamp"
+  # npm may normalise the lockfile while installing (optional platform packages): stamp what it left.
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
 bash tools/install.sh >/dev/null
