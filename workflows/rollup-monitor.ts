@@ -13,7 +13,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath } from '../activities/types';
-import { PhaseAttribute } from '../temporal-config/search-attributes';
+import { KeyPathAttribute, PhaseAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
@@ -280,6 +280,10 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     // second broadcast: the batch skips those the beacon node shows leaving), so they get accounted.
     const batch = [...found.untracked, ...chosen].slice(0, Math.max(maxExitBatch, found.untracked.length));
     if (batch.length === 0) return;
+    await startExitBatch(batch, `toExit ${chosen.length}, adopted ${found.untracked.length}: ${plan.reason}`);
+  }
+
+  async function startExitBatch(batch: { pubkey: string; validatorIndex: number }[], reason: string): Promise<void> {
     setPhase('exiting');
     for (;;) {
       const workflowId = exitWorkflowId(input.rollupAdmin, ++exitBatches);
@@ -294,12 +298,13 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
           // a reset, a termination): it reports back by signal to the monitor's workflow id.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          ...batchVisibility(`exit of ${batch.length} validator(s): ${reason}`),
         });
         exitsInFlight.push({ workflowId, pubkeys: batch.map((c) => c.pubkey) });
         showExits();
         // A pause that came while the batch was being started reaches it too.
         if (status.paused) await signalBatch(workflowId, 'pause');
-        log.info('exit batch started', { workflowId, toExit: chosen.length, adopted: found.untracked.length, reason: plan.reason });
+        log.info('exit batch started', { workflowId, validators: batch.length, reason });
         return;
       } catch (err) {
         // A monitor started afresh counts its batches from 1 again: skip the numbers already used.
@@ -372,6 +377,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         // not be cut off. Its fixed id means a second creation for this rollup cannot start.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        ...batchVisibility(`creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`),
       });
       // A pause that came while the batch was being started reaches it too.
       if (status.paused) await signalBatch(workflowId, 'pause');
@@ -392,6 +398,17 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       status.inFlight = undefined;
       status.validators.creating = 0;
     }
+  }
+
+  /**
+   * What the Web UI shows of a batch: the rollup and key path as search attributes (an operator
+   * finds a rollup's ceremonies and exits with NexusRollupAdmin), and why it was started as memo.
+   */
+  function batchVisibility(description: string) {
+    return {
+      typedSearchAttributes: [{ key: RollupAdminAttribute, value: input.rollupAdmin.toLowerCase() }, { key: KeyPathAttribute, value: input.keyPath }],
+      memo: { rollupAdmin: input.rollupAdmin.toLowerCase(), keyPath: input.keyPath, startedBy: workflowInfo().workflowId, description },
+    };
   }
 
   /** Pause or resume every batch in flight (invariant 8: they stop at their next safe point). */

@@ -212,6 +212,24 @@ describe('workflows: validator exits (time-skipping)', function () {
     });
   });
 
+  it('DKG keys: the exit goes through Nexus (SSV operators broadcast), the bot broadcasts nothing itself', async () => {
+    const keys = chain.addActiveValidators(ADMIN, 20);
+    chain.rollup(ADMIN).stakingLimitBps = 1500;
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { keyPath: 'dkg' });
+      await waitFor(env, handle, allDone(5), 'the exits to complete');
+      assert.equal(chain.exitBroadcasts.length, 0);
+      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 5).sort());
+      assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, 5).sort());
+      await stop(env, handle);
+    });
+  });
+  // The monitor continuing as new while a batch is in flight is tested on the dev server
+  // (test/integration/exits-mnemonic.test.ts): the Java test server leaks its time-skipping lock
+  // when a child outlives its parent's run.
+
+  // Last in the file: its exit batches fail (every exit rejected) while the monitor retries, which
+  // at times leaves the Java test server's time-skipping lock held for the tests that follow.
   it('a rejected exit: that validator is not submitted to Nexus, the monitor shows the node\'s message, nothing else is exited instead', async () => {
     const keys = chain.addActiveValidators(ADMIN, 20);
     chain.rollup(ADMIN).stakingLimitBps = 1800; // 2 must go
@@ -228,20 +246,4 @@ describe('workflows: validator exits (time-skipping)', function () {
       await stop(env, handle);
     });
   });
-
-  it('DKG keys: the exit goes through Nexus (SSV operators broadcast), the bot broadcasts nothing itself', async () => {
-    const keys = chain.addActiveValidators(ADMIN, 20);
-    chain.rollup(ADMIN).stakingLimitBps = 1500;
-    await withWorker(async (env) => {
-      const handle = await startMonitor(env, { keyPath: 'dkg' });
-      await waitFor(env, handle, allDone(5), 'the exits to complete');
-      assert.equal(chain.exitBroadcasts.length, 0);
-      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 5).sort());
-      assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, 5).sort());
-      await stop(env, handle);
-    });
-  });
-  // The monitor continuing as new while a batch is in flight is tested on the dev server
-  // (test/integration/exits-mnemonic.test.ts): the Java test server leaks its time-skipping lock
-  // when a child outlives its parent's run.
 });
