@@ -1,116 +1,68 @@
-// The `nexus-bot` CLI. Commands are added by the issues that build them (start, pause, resume,
-// status, list, show …); every command answers --help, and bad arguments get a clear error.
-import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
-import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
-import { selfCheckWorkflow } from '../workflows/self-check';
+// The `nexus-bot` CLI: one file per group of commands under commands/; every command answers
+// --help, bad arguments get a clear error (exit code 2), operational errors exit with 1.
+import { CODEC_KEYS_FILE_ENV } from '../temporal-config/data-converter';
+import { DEFAULT_NAMESPACE } from '../temporal-config/names';
+import { UsageError, type Out } from './cli-support';
 import { codecServerCommand } from './commands/codec-server';
+import { listCommand, showCommand, statusCommand } from './commands/inspect';
 import { mnemonicCommand } from './commands/mnemonic';
+import { pauseCommand, pollIntervalCommand, resumeCommand, startCommand, stopCommand, syncCommand } from './commands/rollups';
+import { searchAttributesCommand } from './commands/search-attributes';
+import { selfCheckCommand } from './commands/self-check';
+
+export { UsageError };
+
+const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<void>> = {
+  start: startCommand,
+  stop: stopCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  status: statusCommand,
+  list: listCommand,
+  show: showCommand,
+  'poll-interval': pollIntervalCommand,
+  sync: syncCommand,
+  'search-attributes': searchAttributesCommand,
+  'self-check': selfCheckCommand,
+  mnemonic: mnemonicCommand,
+  'codec-server': codecServerCommand,
+};
 
 const USAGE = `Usage: nexus-bot <command> [options]
 
-Commands:
+Rollups (named by their admin address):
+  start <rollup> --key-path <mnemonic|dkg>   start the rollup's monitor
+  stop <rollup>            stop its monitor (batches in flight finish on their own)
+  pause <rollup> --reason  stop new work at the next safe point, and say why
+  resume <rollup>          go on after a pause
+  status <rollup> [--json] what its monitor is doing: phase, pause, last plan, batches in flight
+  list [--json]            every monitored rollup with its state
+  show <workflowId|pubkey> a creation (ceremony) or exit batch, found by id or validator key
+  poll-interval <rollup> <duration>   how often its monitor looks at the chain
+  sync <rollup>            make its monitor look at the chain now
+
+Set-up and tools:
+  search-attributes register   register the bot's search attributes in a namespace
   self-check   run a short workflow on the bot's task queue and report which worker ran it
   mnemonic     create a rollup's mnemonic secret, list its derived pubkeys (create, keys)
   codec-server serve the payload codec to the Temporal Web UI and \`temporal --codec-endpoint\`
 
-Global options (or environment):
+Options of the commands that talk to Temporal (or environment):
   --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
   --namespace <name>      Temporal namespace (NEXUS_BOT_TEMPORAL_NAMESPACE, default ${DEFAULT_NAMESPACE})
   --codec-keys <file>     payload codec key file, as the worker's (${CODEC_KEYS_FILE_ENV}); without
                           it payloads are sent in clear and encrypted ones cannot be read
   -h, --help              this help; \`nexus-bot <command> --help\` for a command`;
 
-const SELF_CHECK_USAGE = `Usage: nexus-bot self-check [--wait <duration>] [--address <host:port>] [--namespace <name>] [--codec-keys <file>]
-
-Starts the self-check workflow on task queue "${TASK_QUEUE}", waits for it and prints the worker
-that ran it. Fails when no worker picks it up within --timeout.
-  --wait <duration>     durable timer inside the workflow (default "1 second")
-  --timeout <seconds>   how long to wait for the result (default 30)`;
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-export async function run(argv: string[], out: (line: string) => void = console.log): Promise<void> {
+export async function run(argv: string[], out: Out = console.log): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help') {
     out(USAGE);
     return;
   }
-  switch (command) {
-    case 'self-check':
-      return selfCheck(rest, out);
-    case 'mnemonic':
-      return mnemonicCommand(rest, out);
-    case 'codec-server':
-      return codecServerCommand(rest, out);
-    default:
-      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
-  }
-}
-
-async function selfCheck(argv: string[], out: (line: string) => void): Promise<void> {
-  const { values } = parseOrExplain(SELF_CHECK_USAGE, () => parseArgs({
-    args: argv,
-    options: {
-      ...GLOBAL_OPTIONS,
-      wait: { type: 'string', default: '1 second' },
-      timeout: { type: 'string', default: '30' },
-    },
-    strict: true,
-  }));
-  if (values.help) {
-    out(SELF_CHECK_USAGE);
-    return;
-  }
-  const timeoutSeconds = Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout: expected a positive number of seconds, got "${values.timeout}"`);
-  const address = values.address ?? process.env.NEXUS_BOT_TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const namespace = values.namespace ?? process.env.NEXUS_BOT_TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE;
-  const dataConverter = codecDataConverter(values['codec-keys'] ?? process.env[CODEC_KEYS_FILE_ENV]);
-  const connection = await connect(address);
-  try {
-    const client = new Client({ connection, namespace, dataConverter });
-    const workflowId = `self-check-${Date.now()}`;
-    const handle = await client.workflow.start(selfCheckWorkflow, { taskQueue: TASK_QUEUE, workflowId, args: [{ wait: values.wait }] });
-    const result = await Promise.race([
-      handle.result(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(
-        `no worker finished ${workflowId} within ${timeoutSeconds} s: is a nexus-bot worker polling task queue "${TASK_QUEUE}" in namespace ${namespace}?`)), timeoutSeconds * 1000).unref()),
-    ]).catch(async (err: unknown) => {
-      await handle.terminate('self-check timed out').catch(() => undefined);
-      throw err;
-    });
-    out(`ok: ${workflowId} ran on ${result.worker}; timer fired: ${result.timerFired}`);
-  } finally {
-    await connection.close();
-  }
-}
-
-const GLOBAL_OPTIONS = {
-  address: { type: 'string' },
-  namespace: { type: 'string' },
-  'codec-keys': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** node:util parseArgs errors, turned into a usage error that shows the command's help. */
-function parseOrExplain<T>(usage: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-  }
-}
-
-async function connect(address: string): Promise<Connection> {
-  try {
-    return await Connection.connect({ address, connectTimeout: 5_000 });
-  } catch (err) {
-    throw new Error(`cannot reach Temporal at ${address}: ${(err as Error).message}`, { cause: err });
-  }
+  const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!handler) throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  return handler(rest, out);
 }
 
 if (require.main === module || process.argv[1]?.endsWith('nexus-bot.js')) {

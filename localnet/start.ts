@@ -17,11 +17,10 @@ import { writeNewCodecKeyFile } from '../temporal-config/codec-keys';
 import { startCodecServer } from '../temporal-config/codec-server';
 import { codecDataConverter, loadPayloadCodec } from '../temporal-config/data-converter';
 import { TASK_QUEUE } from '../temporal-config/names';
-import { KeyPathAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
 import { toolPath } from '../tools/paths';
 import { chainWatcherWorkflow } from '../workflows/chain-watcher';
 import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
-import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
+import { startMonitor } from '../client/monitors';
 import { ACCOUNT_INDEX, DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock';
@@ -265,12 +264,10 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
     const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeysFile) });
     for (const rollup of rollups) {
       try {
-        await client.workflow.start(rollupMonitorWorkflow, {
-          taskQueue: TASK_QUEUE,
-          workflowId: monitorWorkflowId(rollup.admin),
+        await startMonitor(client, {
+          rollupAdmin: rollup.admin, keyPath: rollup.keyPath, pollInterval: '30 seconds', maxBatch: 10, startedBy: 'local network launcher',
           // Exit batches look at the local beacon chain (16-s epochs) every few seconds at least.
-          args: [{ rollupAdmin: rollup.admin, keyPath: rollup.keyPath, pollInterval: '30 seconds', maxBatch: 10, exitPollInterval: { min: '4 seconds', max: '1 minute' } }],
-          typedSearchAttributes: [{ key: RollupAdminAttribute, value: rollup.admin.toLowerCase() }, { key: KeyPathAttribute, value: rollup.keyPath }],
+          exitPollInterval: { min: '4 seconds', max: '1 minute' },
         });
         log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);
       } catch (err) {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCodecServer } from '../../temporal-config/codec-server';
 import { CODEC_KEYS_FILE_ENV, loadPayloadCodec } from '../../temporal-config/data-converter';
-import { UsageError } from '../main';
+import { UsageError } from '../cli-support';
 
 export const DEFAULT_CODEC_SERVER_PORT = 8089;
 

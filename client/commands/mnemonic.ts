@@ -14,7 +14,7 @@ import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { MnemonicSecretMissingError, NON_RETRYABLE_KEY_ERRORS } from '../../activities/keys/errors';
 import { IndexStateStore } from '../../activities/keys/index-state';
 import { generateMnemonic, MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
-import { UsageError } from '../main';
+import { UsageError } from '../cli-support';
 import { canPromptForSalt, readSalt } from '../salt-input';
 
 const SALT_AND_AWS_OPTIONS = `  --salt-file <path>      read the salt from this file (all of it, one trailing newline removed);

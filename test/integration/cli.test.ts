@@ -1,22 +1,11 @@
 // The nexus-bot CLI, run as its installed `bin` against a real Temporal dev server.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { startTemporalDevServer } from '../../localnet/services/temporal';
 import { TASK_QUEUE } from '../../temporal-config/names';
+import { runNexusBot as cli } from '../harness/cli';
 import { useService } from '../harness/service';
 import { createTestWorker } from '../harness/worker';
-
-const BIN = join(resolve(__dirname, '..', '..'), 'client', 'bin', 'nexus-bot.js');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('nexus-bot CLI', () => {
   const server = useService('temporal dev server', () => startTemporalDevServer());

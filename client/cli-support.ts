@@ -1,0 +1,122 @@
+// What every `nexus-bot` command shares: usage errors, the Temporal connection options and the
+// connection itself, and the checks of arguments that name a rollup or a duration.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { Duration } from '@temporalio/common';
+import { getAddress } from 'ethers';
+import { DEFAULT_NAMESPACE } from '../temporal-config/names';
+import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
+
+/** Bad arguments: the CLI prints the message (with the command's usage) and exits with 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type Out = (line: string) => void;
+
+export const TEMPORAL_OPTIONS_HELP = `  --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
+  --namespace <name>      Temporal namespace (NEXUS_BOT_TEMPORAL_NAMESPACE, default ${DEFAULT_NAMESPACE})
+  --codec-keys <file>     the worker's payload codec key file (${CODEC_KEYS_FILE_ENV}); needed
+                          to read and send payloads when the worker encrypts them
+  -h, --help              this help`;
+
+export const TEMPORAL_OPTIONS = {
+  address: { type: 'string' },
+  namespace: { type: 'string' },
+  'codec-keys': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * Parses a command's arguments (strict: unknown options are errors); node:util's errors become
+ * usage errors that show the command's help. Returns undefined after printing the help.
+ */
+export function parseCommand<O extends Options>(usage: string, argv: string[], options: O, out: Out, allowPositionals = false) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    out(usage);
+    return undefined;
+  }
+  return parsed;
+}
+
+/** Exactly the named positional arguments; a missing or extra one is named in the error. */
+export function positionalArguments(usage: string, given: string[], names: string[]): string[] {
+  if (given.length < names.length) throw new UsageError(`missing argument <${names[given.length]}>\n\n${usage}`);
+  if (given.length > names.length) throw new UsageError(`unexpected argument "${given[names.length]}"\n\n${usage}`);
+  return given;
+}
+
+/** A rollup is named by its admin address (EIP-55 or lower case); workflow ids use lower case. */
+export function rollupAdminArgument(value: string): string {
+  try {
+    return getAddress(value).toLowerCase();
+  } catch {
+    // Mixed case is checked as an EIP-55 checksum, so a mistyped digit is caught too.
+    throw new UsageError(`<rollupAdmin>: expected the rollup admin's address (0x and 40 hex digits, EIP-55 checksum if mixed case), got "${value}"`);
+  }
+}
+
+/** A duration as Temporal writes them ("30 seconds", "5m", "1 hour"), checked against bounds. */
+export function durationArgument(flag: string, value: string, bounds: { min: number; max: number }): string {
+  let ms: number;
+  try {
+    ms = msToNumber(value as Duration);
+  } catch {
+    throw new UsageError(`${flag}: expected a duration such as "30 seconds", "5m" or "1 hour", got "${value}"`);
+  }
+  if (!Number.isFinite(ms) || ms < bounds.min || ms > bounds.max) {
+    throw new UsageError(`${flag}: expected between ${bounds.min / 1000} s and ${bounds.max / 1000} s, got "${value}"`);
+  }
+  return value;
+}
+
+/** A positive integer option, or its default. */
+export function positiveIntegerArgument(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  codecKeysFile?: string;
+}
+
+export function temporalTarget(values: { address?: string; namespace?: string; 'codec-keys'?: string }): TemporalTarget {
+  return {
+    address: values.address ?? process.env.NEXUS_BOT_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    namespace: values.namespace ?? process.env.NEXUS_BOT_TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
+    codecKeysFile: values['codec-keys'] ?? process.env[CODEC_KEYS_FILE_ENV],
+  };
+}
+
+export async function connect(address: string): Promise<Connection> {
+  try {
+    return await Connection.connect({ address, connectTimeout: 5_000 });
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${address}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Runs `use` with a client of the target, and closes the connection after. */
+export async function withClient<T>(target: TemporalTarget, use: (client: Client, connection: Connection) => Promise<T>): Promise<T> {
+  // The key file is read before connecting: a bad one is named at once.
+  const dataConverter = codecDataConverter(target.codecKeysFile);
+  const connection = await connect(target.address);
+  try {
+    return await use(new Client({ connection, namespace: target.namespace, dataConverter }), connection);
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,55 @@
+// Human-readable forms of the statuses the workflows answer (the CLI's default output; --json
+// prints the objects themselves).
+import type { CreationStatus, ExitStatus, InFlightStep, MonitorStatus, StepHold } from '../workflows/messages';
+
+export function formatMonitorStatus(status: MonitorStatus, workflowId: string): string[] {
+  const v = status.validators;
+  const lines = [
+    `rollup      ${status.rollupAdmin} (${status.keyPath} keys), monitor ${workflowId}`,
+    `phase       ${status.phase}${status.dryRun ? ' (dry run: plans only, sends nothing)' : ''}`,
+    `paused      ${status.paused ? `yes: ${status.pauseReason ?? 'no reason given'}` : 'no'}`,
+    `poll every  ${status.pollInterval}`,
+    `last plan   ${status.lastPlan ? `${status.lastPlan.at} at block ${status.lastPlan.blockNumber}: create ${status.lastPlan.toCreate}, exit ${status.lastPlan.toExit ?? 0} (${status.lastPlan.reason})` : 'none yet'}`,
+    `validators  staked ${v.staked ?? '?'}, creating ${v.creating}, exiting ${v.exiting}, unregistered ${v.unregistered}; created ${status.validatorsCreated} and exited ${status.validatorsExited} by this monitor`,
+  ];
+  const steps = [...(status.inFlight ? [status.inFlight] : []), ...status.exitsInFlight];
+  if (steps.length === 0) lines.push('in flight   nothing');
+  steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}`));
+  if (status.lastError) lines.push(`last error  ${status.lastError}`);
+  return lines;
+}
+
+export function formatStep(step: InFlightStep): string {
+  return `${step.workflowId} (${step.count} validator${step.count === 1 ? '' : 's'}) phase ${step.phase ?? 'starting'}${step.hold ? `, ${formatHold(step.hold)}` : ''}`;
+}
+
+/** Where a batch stands with respect to a pause (invariant 8). */
+export function formatHold(hold: StepHold): string {
+  switch (hold.state) {
+    case 'held': return `held at a safe point ${hold.step} since ${hold.since}`;
+    case 'finishing': return `paused, finishing a step that cannot stop half-way: ${hold.step} (since ${hold.since})`;
+    case 'stopping': return `paused, stopping after the current step: ${hold.step} (since ${hold.since})`;
+  }
+}
+
+export function formatCreationStatus(status: CreationStatus, workflowId: string, runStatus: string): string[] {
+  return [
+    `creation    ${workflowId} (${runStatus.toLowerCase()})`,
+    `rollup      ${status.rollupAdmin} (${status.keyPath} keys), ${status.count} validator${status.count === 1 ? '' : 's'}`,
+    `phase       ${status.phase}`,
+    `paused      ${status.paused ? `yes: ${status.pauseReason ?? 'no reason given'}` : 'no'}${status.hold ? `; ${formatHold(status.hold)}` : ''}`,
+    ...(status.pubkeys.length > 0 ? status.pubkeys.map((p, i) => `${i === 0 ? 'pubkeys    ' : '           '} ${p}`) : ['pubkeys     not made yet']),
+  ];
+}
+
+export function formatExitStatus(status: ExitStatus, workflowId: string, runStatus: string): string[] {
+  return [
+    `exit batch  ${workflowId} (${runStatus.toLowerCase()})`,
+    `rollup      ${status.rollupAdmin} (${status.keyPath} keys)`,
+    `phase       ${status.phase}${status.waiting ? `, waiting until ${status.waiting.until}: ${status.waiting.reason}` : ''}`,
+    `paused      ${status.paused ? `yes: ${status.pauseReason ?? 'no reason given'}` : 'no'}${status.hold ? `; ${formatHold(status.hold)}` : ''}`,
+    ...status.pending.map((p, i) => `${i === 0 ? 'pending    ' : '           '} ${p.pubkey} beacon ${p.beaconStatus ?? '?'}, nexus ${p.nexusStatus ?? '?'}${p.exitEpoch != null ? `, exit epoch ${p.exitEpoch}` : ''}${p.withdrawableEpoch != null ? `, withdrawable epoch ${p.withdrawableEpoch}` : ''}`),
+    `exited      ${status.exited.length}${status.exited.length > 0 ? `: ${status.exited.join(', ')}` : ''}`,
+    ...status.rejected.map((r, i) => `${i === 0 ? 'rejected   ' : '           '} ${r.pubkey}: ${r.reason}`),
+  ];
+}

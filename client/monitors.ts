@@ -1,0 +1,82 @@
+// The rollup monitors as seen from a client: start one (with the search attributes and memo the
+// Web UI shows), find one by rollup, list them all. Used by the CLI and the local network launcher.
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { KeyPath } from '../activities/types';
+import { TASK_QUEUE } from '../temporal-config/names';
+import { KeyPathAttribute, PhaseAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
+import { monitorWorkflowId } from '../workflows/ids';
+import type { rollupMonitorWorkflow, RollupMonitorInput } from '../workflows/rollup-monitor';
+
+export const MONITOR_WORKFLOW_TYPE = 'rollupMonitorWorkflow';
+
+/** An operator-facing error (unknown rollup, monitor not running …): printed as is, exit code 1. */
+export class MonitorError extends Error {
+  override name = 'MonitorError';
+}
+
+export interface StartMonitorOptions extends Omit<RollupMonitorInput, 'carried' | 'continueAsNewAfterLoops'> {
+  /** Who started it, kept in the memo (e.g. "nexus-bot CLI", "local network launcher"). */
+  startedBy: string;
+  taskQueue?: string;
+}
+
+/** Starts a rollup's monitor; the id is derived from the rollup, so a second one cannot start. */
+export async function startMonitor(client: Client, opts: StartMonitorOptions): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+  const { startedBy, taskQueue, ...input } = opts;
+  const rollupAdmin = input.rollupAdmin.toLowerCase();
+  return client.workflow.start<typeof rollupMonitorWorkflow>(MONITOR_WORKFLOW_TYPE, {
+    taskQueue: taskQueue ?? TASK_QUEUE,
+    workflowId: monitorWorkflowId(rollupAdmin),
+    args: [{ ...input, rollupAdmin }],
+    typedSearchAttributes: [{ key: RollupAdminAttribute, value: rollupAdmin }, { key: KeyPathAttribute, value: input.keyPath }],
+    // Shown in the Web UI next to the workflow (decoded by the codec server when payloads are encrypted).
+    memo: { rollupAdmin, keyPath: input.keyPath, startedBy, description: describeMonitor(rollupAdmin, input.keyPath) },
+  });
+}
+
+export function describeMonitor(rollupAdmin: string, keyPath: KeyPath): string {
+  return `keeps rollup ${rollupAdmin} at its staking limit (${keyPath} keys)`;
+}
+
+/** The running monitor of a rollup, or a MonitorError that says what is wrong and what to do. */
+export async function runningMonitor(client: Client, rollupAdmin: string): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+  const workflowId = monitorWorkflowId(rollupAdmin);
+  const handle = client.workflow.getHandle<typeof rollupMonitorWorkflow>(workflowId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new MonitorError(`no monitor for rollup ${rollupAdmin} (workflow ${workflowId} not found): start one with \`nexus-bot start ${rollupAdmin} --key-path <mnemonic|dkg>\``);
+    }
+    throw err;
+  }
+  if (description.status.name !== 'RUNNING') {
+    throw new MonitorError(`the monitor of rollup ${rollupAdmin} is not running (${workflowId} is ${description.status.name.toLowerCase()} since ${description.closeTime?.toISOString() ?? '?'}): start it again with \`nexus-bot start\``);
+  }
+  return handle;
+}
+
+export interface MonitorListing {
+  rollupAdmin: string;
+  workflowId: string;
+  keyPath?: string;
+  phase?: string;
+  startTime: string;
+}
+
+/** Every running monitor of the namespace, from Temporal's visibility (search attributes). */
+export async function listMonitors(client: Client): Promise<MonitorListing[]> {
+  const found: MonitorListing[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowType = '${MONITOR_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'` })) {
+    const attrs = w.typedSearchAttributes;
+    found.push({
+      rollupAdmin: attrs.get(RollupAdminAttribute) ?? w.workflowId.replace(/^rollup-monitor\//, ''),
+      workflowId: w.workflowId,
+      keyPath: attrs.get(KeyPathAttribute),
+      phase: attrs.get(PhaseAttribute),
+      startTime: w.startTime.toISOString(),
+    });
+  }
+  return found.sort((a, b) => a.rollupAdmin.localeCompare(b.rollupAdmin));
+}
