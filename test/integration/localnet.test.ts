@@ -2,7 +2,7 @@
 // each part answers, bad input gets one clear message, and Ctrl-C stops everything it started.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,11 +20,15 @@ import { MOTO_CREDENTIALS } from '../../localnet/services/moto';
 import { codecDataConverter } from '../../temporal-config/data-converter';
 import { ENCRYPTED_ENCODING } from '../../temporal-config/payload-codec';
 import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
+import { creationWorkflowId } from '../../workflows/ids';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
+import { startChromium, type RunningChromium } from '../harness/chromium';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
+/** Screenshots of the Web UI, kept after the test (outside the clone). */
+const ARTIFACTS_DIR = process.env.NEXUS_BOT_ARTIFACTS_DIR ?? join(tmpdir(), 'nexus-bot-artifacts');
 const FREE_PORTS = {
   NEXUS_LOCALNET_TEMPORAL_PORT: '0', NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0', NEXUS_LOCALNET_RPC_PORT: '0',
   NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0', NEXUS_LOCALNET_CODEC_PORT: '0', NEXUS_LOCALNET_METRICS_PORT: '0',
@@ -203,7 +207,9 @@ describe('local network launcher (npm start)', function () {
       const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
       assert.ok(input, 'no input payload in the monitor\'s first event');
       assert.equal(Buffer.from(input.metadata?.encoding ?? []).toString(), ENCRYPTED_ENCODING);
-      assert.ok(!Buffer.from(input.data ?? []).includes(rollup.admin), 'the rollup admin shows in the stored input');
+      // The launcher starts monitors with the admin lowercased (client/monitors.ts); either form must not show.
+      const plain = Buffer.from(input.data ?? []).toString('latin1').toLowerCase();
+      assert.ok(!plain.includes(rollup.admin.toLowerCase()), 'the rollup admin shows in the stored input');
       const res = await fetch(`${network.codecEndpoint}/${network.temporal.namespace}/decode`, {
         method: 'POST', headers: { 'Content-Type': 'application/json', Origin: network.temporal.uiUrl },
         body: JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data ?? []).toString('base64') }] }),
@@ -211,7 +217,7 @@ describe('local network launcher (npm start)', function () {
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('access-control-allow-origin'), network.temporal.uiUrl);
       const [decoded] = ((await res.json()) as { payloads: { data: string }[] }).payloads;
-      assert.match(Buffer.from(decoded.data, 'base64').toString(), new RegExp(rollup.admin));
+      assert.match(Buffer.from(decoded.data, 'base64').toString(), new RegExp(rollup.admin, 'i'));
     } finally {
       await connection.close();
     }
@@ -234,6 +240,87 @@ describe('local network launcher (npm start)', function () {
     const sm = new SecretsManagerClient({ endpoint: network.aws.endpoint, region: network.aws.region, credentials: MOTO_CREDENTIALS });
     await sm.send(new CreateSecretCommand({ Name: 'localnet-test', SecretString: 'x' }));
     assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'localnet-test' }))).SecretString, 'x');
+  });
+
+  // The last of the tests that read the network's state: it raises the mnemonic demo rollup's
+  // limit and adds ETH to its bridge, so creation batches keep running after it.
+  it('shows the mnemonic demo rollup\'s in-flight ceremony in the Web UI, found by its search attributes (screenshot kept)', async () => {
+    const rollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
+    assert.ok(rollup);
+    const admin = rollup.admin.toLowerCase();
+    const workflowId = creationWorkflowId(rollup.admin);
+    // A plain transfer counts as a user deposit. 1280 ETH more at a 100 % limit: several batches
+    // of 10 (the launcher's maxBatch) in a row, about 15 s each, so one is in flight for a good while.
+    const adminWallet = new ethers.NonceManager(new ethers.Wallet(rollup.adminKey, provider));
+    await (await adminWallet.sendTransaction({ to: rollup.bridge, value: ethers.parseEther('1280') })).wait();
+    await (await (await contractAt('Nexus', network.contracts.nexus, adminWallet)).getFunction('changeStakingLimit')(10_000)).wait();
+    const bridge = await contractAt('NexusBaseBridge', rollup.bridge, provider);
+    const toCreate = maxDepositsWithinLimit({
+      bridgeBalanceWei: await provider.getBalance(rollup.bridge), validatorCount: (await bridge.getFunction('validatorCount')()) as bigint, stakingLimitBps: 10_000,
+    });
+    assert.ok(toCreate > 30n, `only ${toCreate} validators to create: not enough batches to keep one in flight`);
+
+    const connection = await Connection.connect({ address: network.temporal.address });
+    let browser: RunningChromium | undefined;
+    try {
+      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
+      const monitor = client.workflow.getHandle(rollup.monitorWorkflowId);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const status: MonitorStatus = await monitor.query(monitorStatusQuery);
+        if (status.inFlight?.workflowId === workflowId) break;
+        if (Date.now() > deadline) assert.fail(`no creation batch in flight 60 s after the limit and the balance rose: ${JSON.stringify(status)}`);
+        await sleep(500);
+      }
+
+      browser = await startChromium();
+      const page = await (await browser.browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
+      const query = `NexusRollupAdmin="${admin}" AND WorkflowType="createValidatorsWorkflow" AND ExecutionStatus="Running"`;
+      const listUrl = `${network.temporal.uiUrl}/namespaces/${encodeURIComponent(network.temporal.namespace)}/workflows?query=${encodeURIComponent(query)}`;
+      const rows = page.locator('tr[data-testid="workflows-summary-configurable-table-row"]');
+      const row = rows.filter({ hasText: workflowId }).first();
+      mkdirSync(ARTIFACTS_DIR, { recursive: true });
+      const screenshot = join(ARTIFACTS_DIR, 'web-ui-inflight-ceremony.png');
+      rmSync(screenshot, { force: true });
+      // Visibility lags the history a little, and between two batches none is running: reload
+      // until the row is there.
+      await page.goto(listUrl);
+      const uiDeadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await row.waitFor({ timeout: 5_000 });
+          break;
+        } catch {
+          if (Date.now() > uiDeadline) {
+            await page.screenshot({ path: screenshot, fullPage: true });
+            assert.fail(`the Web UI lists no running ${workflowId} after 60 s at ${listUrl} (screenshot ${screenshot}):\n${(await page.locator('body').innerText()).slice(0, 3000)}`);
+          }
+          await page.reload();
+        }
+      }
+      await page.screenshot({ path: screenshot, fullPage: true });
+      console.log(`      Web UI screenshot: ${screenshot}`);
+      assert.ok(statSync(screenshot).size > 20_000, `${screenshot} is only ${statSync(screenshot).size} bytes`);
+      assert.match(await row.innerText(), /Running/);
+      const link = row.locator('a', { hasText: workflowId }).first();
+      assert.equal((await link.innerText()).trim(), workflowId);
+      // The query found that batch and nothing else (not the DKG demo rollup's, not a finished one).
+      for (const text of await rows.allInnerTexts()) assert.ok(text.includes(workflowId) && /Running/.test(text), `unexpected row: ${text}`);
+
+      // Its page shows the search attributes it was found by, and its phase.
+      const href = await link.getAttribute('href');
+      assert.ok(href && href.endsWith('/history'), `unexpected link ${href}`);
+      await page.goto(`${network.temporal.uiUrl}${href.replace(/\/history$/, '/search-attributes')}`);
+      await page.getByText(`"NexusRollupAdmin": "${admin}"`).first().waitFor({ timeout: 30_000 });
+      const details = await page.locator('body').innerText();
+      assert.ok(details.includes(workflowId), 'the workflow page does not name the workflow');
+      assert.match(details, /"NexusKeyPath": "mnemonic"/);
+      assert.match(details, /"NexusPhase": "(allocating|key-material|depositing|registering|done)"/);
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'web-ui-inflight-ceremony-workflow.png'), fullPage: true });
+    } finally {
+      await browser?.stop();
+      await connection.close();
+    }
   });
 
   it('refuses a second launcher on the same folder, naming the running one', async () => {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { KeyPathAttribute, RollupAdminAttribute } from '../../temporal-config/search-attributes';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
@@ -86,6 +87,10 @@ describe('workflows: validator creation (time-skipping)', function () {
       const status = await waitForStatus(env, handle, (s) => s.validatorsCreated === expected && s.phase === 'idle', `${expected} validators`);
       assert.equal(status.lastPlan?.toCreate, 0);
       assert.ok(chain.depositBatches.every((b) => b.length <= 4), 'a batch exceeded maxBatch');
+      // A batch is found by its rollup like the monitor (a child does not inherit search attributes).
+      const batch = await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).describe();
+      assert.equal(batch.typedSearchAttributes.get(RollupAdminAttribute), ADMIN_A.toLowerCase());
+      assert.equal(batch.typedSearchAttributes.get(KeyPathAttribute), 'mnemonic');
       await stop(handle);
     });
     assert.equal(chain.rollup(ADMIN_A).validatorCount, BigInt(expected));
