@@ -40,6 +40,8 @@ export interface ExitProgress {
   validators: {
     pubkey: string;
     nexusStatus: ValidatorStatus;
+    /** The validator's beacon index, or null when the node does not know the key. */
+    validatorIndex: number | null;
     /** The beacon node's status, or 'unknown' when it does not know the key. */
     beaconStatus: string;
     exitEpoch: number | null;

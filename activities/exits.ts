@@ -200,6 +200,7 @@ export function createExitActivities(deps: ExitDependencies) {
             return {
               pubkey,
               nexusStatus: status,
+              validatorIndex: v?.index ?? null,
               beaconStatus: v?.status ?? 'unknown',
               exitEpoch: v?.exitEpoch ?? null,
               withdrawableEpoch: v?.withdrawableEpoch ?? null,

@@ -26,7 +26,7 @@ import type { RegistrationResult } from './registrar-types';
 import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
 import { creationWorkflowId, exitWorkflowId } from './ids';
 
-const { readRollup, readExitCandidates } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { readRollup, readExitCandidates, readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 
 /** An exit batch started by this monitor and not yet reported finished. */
@@ -61,6 +61,8 @@ export interface RollupMonitorInput {
     exitsInFlight?: ExitInFlight[];
     exitBatches?: number;
     validatorsExited?: number;
+    /** Validators of exit batches that ended without a report (terminated), to be looked at again. */
+    orphanedExits?: string[];
   };
   /** Tests: continue as new after this many loops instead of the server's suggestion. */
   continueAsNewAfterLoops?: number;
@@ -89,6 +91,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   const exitsInFlight: ExitInFlight[] = [...(input.carried?.exitsInFlight ?? [])];
   let exitBatches = input.carried?.exitBatches ?? 0;
   const exitReports: ExitReport[] = [];
+  const orphanedExits: string[] = [...(input.carried?.orphanedExits ?? [])];
   const showExits = () => {
     status.exitsInFlight = exitsInFlight.map((e): InFlightStep => ({ workflowId: e.workflowId, count: e.pubkeys.length, phase: e.phase, hold: e.hold }));
     status.validators.exiting = exitsInFlight.reduce((n, e) => n + e.pubkeys.length, 0);
@@ -192,7 +195,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         pollInterval,
         carried: {
           paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations,
-          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited,
+          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited, orphanedExits,
         },
       });
     }
@@ -245,7 +248,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       // Give a report sent just before the batch closed the chance to arrive first.
       if (exitReports.some((r) => r.workflowId === exit.workflowId)) continue;
       exitsInFlight.splice(exitsInFlight.indexOf(exit), 1);
-      status.lastError = `exit batch ${exit.workflowId} ended without a report (terminated?): its validators are counted from chain state again`;
+      orphanedExits.push(...exit.pubkeys);
+      status.lastError = `exit batch ${exit.workflowId} ended without a report (terminated?): its ${exit.pubkeys.length} validator(s) are looked at again, and those already leaving are followed by a new batch`;
     }
     showExits();
   }
@@ -281,6 +285,29 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     const batch = [...found.untracked, ...chosen].slice(0, Math.max(maxExitBatch, found.untracked.length));
     if (batch.length === 0) return;
     await startExitBatch(batch, `toExit ${chosen.length}, adopted ${found.untracked.length}: ${plan.reason}`);
+  }
+
+  /**
+   * Validators of a batch that ended without a report (an operator terminated it): those past the
+   * point of no return (Nexus told, or leaving on the beacon chain) get a new batch that follows
+   * and accounts them; it never broadcasts twice (a batch skips validators already leaving) nor
+   * tells Nexus twice (it skips those already VALIDATOR_EXIT_SUBMITTED). The others never left:
+   * they are ordinary exit candidates again.
+   */
+  async function followOrphanedExits(): Promise<void> {
+    if (orphanedExits.length === 0 || status.paused) return;
+    try {
+      const progress = await readExitProgress({ pubkeys: [...orphanedExits] });
+      const leaving = progress.validators.filter((v) =>
+        v.nexusStatus === 'VALIDATOR_EXIT_SUBMITTED' || (v.nexusStatus === 'SHARE_DEPOSITED' && isLeavingOnBeacon(v.beaconStatus)));
+      orphanedExits.length = 0;
+      if (leaving.length > 0) {
+        await startExitBatch(leaving.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex ?? -1 })), `following ${leaving.length} validator(s) of a batch that ended without a report`);
+      }
+    } catch (err) {
+      // Kept for the next look: the beacon node or the chain may be back by then.
+      status.lastError = describeFailure(err);
+    }
   }
 
   async function startExitBatch(batch: { pubkey: string; validatorIndex: number }[], reason: string): Promise<void> {
@@ -326,6 +353,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   async function monitorOnce(): Promise<boolean> {
     await reregisterMnemonicKeys();
     await settleExits();
+    await followOrphanedExits();
     setPhase('reading');
     let snapshot;
     try {
@@ -427,4 +455,9 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       log.warn(`could not ${kind} a batch in flight`, { workflowId, error: describeFailure(err) });
     }
   }
+}
+
+/** A beacon status of a validator whose exit was broadcast (or that left otherwise). */
+function isLeavingOnBeacon(status: string): boolean {
+  return /^(active_exiting|active_slashed|exited_|withdrawal_)/.test(status);
 }

@@ -228,6 +228,26 @@ describe('workflows: validator exits (time-skipping)', function () {
   // (test/integration/exits-mnemonic.test.ts): the Java test server leaks its time-skipping lock
   // when a child outlives its parent's run.
 
+  it('an exit batch terminated by an operator mid-way: the monitor follows its validators with a new batch, no broadcast or Nexus call repeated, each accounted once', async () => {
+    const keys = chain.addActiveValidators(ADMIN, 20);
+    chain.rollup(ADMIN).stakingLimitBps = 1000;
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env);
+      const inFlight = await waitFor(env, handle, (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.length === 1, 'Nexus told of the first batch', '10 minutes', 30);
+      const first = inFlight.exitsInFlight[0].workflowId;
+      await env.sleep('2 hours'); // the batch sleeps on its timer
+      await env.client.workflow.getHandle(first).terminate('operator: terminated by mistake');
+      await handle.signal(wakeSignal, { reason: 'test' });
+      const done = await waitFor(env, handle, allDone(10), 'the exits to complete through a new batch');
+      assert.equal(done.validatorsExited, 10);
+      assert.equal(chain.exitBroadcasts.length, 10, 'a broadcast was repeated');
+      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 10).sort(), 'Nexus.validatorExit repeated or missing');
+      assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, 10).sort(), 'not accounted exactly once each');
+      assert.equal(chain.rollup(ADMIN).validatorCount, 10n);
+      await stop(env, handle);
+    });
+  });
+
   // Last in the file: its exit batches fail (every exit rejected) while the monitor retries, which
   // at times leaves the Java test server's time-skipping lock held for the tests that follow.
   it('a rejected exit: that validator is not submitted to Nexus, the monitor shows the node\'s message, nothing else is exited instead', async () => {

@@ -334,7 +334,7 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
           const v = chain.beacon.get(pubkey);
           const beaconStatus = v ? chain.beaconStatus(v, epoch) : 'unknown';
           return {
-            pubkey, nexusStatus: chain.statuses.get(pubkey) ?? 'INACTIVE', beaconStatus,
+            pubkey, nexusStatus: chain.statuses.get(pubkey) ?? 'INACTIVE', beaconStatus, validatorIndex: v?.index ?? null,
             exitEpoch: v?.exitEpoch ?? null, withdrawableEpoch: v?.withdrawableEpoch ?? null, balanceReturned: beaconStatus === 'withdrawal_done',
           };
         }),
