@@ -32,6 +32,9 @@ export async function startChromium(): Promise<RunningChromium> {
   const profile = mkdtempSync(join(tmpdir(), 'nexus-chromium-'));
   const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Its own process group: Chromium's helper processes (renderers, network service, crashpad)
+    // are stopped with it, by the group of the PID we started.
+    detached: true,
   });
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   let stderr = '';
@@ -39,14 +42,27 @@ export async function startChromium(): Promise<RunningChromium> {
   const stop = async () => {
     // Over CDP, close() only disconnects; the process is ended by its PID.
     await Promise.race([browser?.close().catch(() => undefined), sleep(5_000)]);
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone already.
+      }
+    };
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
+      signalGroup('SIGTERM');
       if (!(await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]))) {
-        child.kill('SIGKILL');
+        signalGroup('SIGKILL');
         await exited;
       }
     }
-    rmSync(profile, { recursive: true, force: true });
+    // Helpers that outlived the main process would keep writing to the profile.
+    signalGroup('SIGKILL');
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
+    } catch (err) {
+      console.warn(`      could not remove Chromium's profile ${profile}: ${(err as Error).message}`);
+    }
   };
   try {
     // Chromium prints its DevTools endpoint on standard error once it listens.
