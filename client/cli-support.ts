@@ -7,6 +7,8 @@ import type { Duration } from '@temporalio/common';
 import { getAddress } from 'ethers';
 import { DEFAULT_NAMESPACE } from '../temporal-config/names';
 import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
+import { loadWorkerConfig, type WorkerConfig } from '../worker/config';
+import { temporalConnectionOptions } from '../worker/temporal-connection';
 
 /** Bad arguments: the CLI prints the message (with the command's usage) and exits with 2. */
 export class UsageError extends Error {
@@ -15,13 +17,16 @@ export class UsageError extends Error {
 
 export type Out = (line: string) => void;
 
-export const TEMPORAL_OPTIONS_HELP = `  --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
+export const TEMPORAL_OPTIONS_HELP = `  --config <file>         the worker's configuration file (NEXUS_BOT_CONFIG): Temporal address,
+                          namespace, TLS and API key files, codec key file, as the worker uses them
+  --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
   --namespace <name>      Temporal namespace (NEXUS_BOT_TEMPORAL_NAMESPACE, default ${DEFAULT_NAMESPACE})
   --codec-keys <file>     the worker's payload codec key file (${CODEC_KEYS_FILE_ENV}); needed
                           to read and send payloads when the worker encrypts them
   -h, --help              this help`;
 
 export const TEMPORAL_OPTIONS = {
+  config: { type: 'string' },
   address: { type: 'string' },
   namespace: { type: 'string' },
   'codec-keys': { type: 'string' },
@@ -88,24 +93,37 @@ export function positiveIntegerArgument(flag: string, value: string | undefined)
 }
 
 export interface TemporalTarget {
-  address: string;
-  namespace: string;
+  /** Address, namespace, TLS and API key, as the worker's configuration has them. */
+  temporal: WorkerConfig['temporal'];
   codecKeysFile?: string;
+  /** Settings of the monitors `start` starts, unless its flags say otherwise. */
+  monitors: WorkerConfig['monitors'];
 }
 
-export function temporalTarget(values: { address?: string; namespace?: string; 'codec-keys'?: string }): TemporalTarget {
+/**
+ * Where the command connects: the worker's configuration (--config or NEXUS_BOT_CONFIG, with the
+ * same environment overrides as the worker, so TLS and API key for a Temporal cluster or Temporal
+ * Cloud come from there), then the command's own flags.
+ */
+export function temporalTarget(values: { address?: string; namespace?: string; 'codec-keys'?: string; config?: string }): TemporalTarget {
+  if (values.address !== undefined && !HOST_PORT.test(values.address)) throw new UsageError(`--address: expected host:port, e.g. 127.0.0.1:7233, got "${values.address}"`);
+  const env = { ...process.env, ...(values.config !== undefined ? { NEXUS_BOT_CONFIG: values.config } : {}) };
+  const config = loadWorkerConfig(env);
   return {
-    address: values.address ?? process.env.NEXUS_BOT_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    namespace: values.namespace ?? process.env.NEXUS_BOT_TEMPORAL_NAMESPACE ?? DEFAULT_NAMESPACE,
-    codecKeysFile: values['codec-keys'] ?? process.env[CODEC_KEYS_FILE_ENV],
+    temporal: { ...config.temporal, ...(values.address ? { address: values.address } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) },
+    codecKeysFile: values['codec-keys'] ?? config.codec?.keysFile,
+    monitors: config.monitors,
   };
 }
 
-export async function connect(address: string): Promise<Connection> {
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+export async function connect(temporal: WorkerConfig['temporal']): Promise<Connection> {
+  const options = temporalConnectionOptions(temporal);
   try {
-    return await Connection.connect({ address, connectTimeout: 5_000 });
+    return await Connection.connect({ ...options, connectTimeout: 5_000 });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${address}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot reach Temporal at ${temporal.address}${options.tls ? ' (TLS)' : ''}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -113,9 +131,9 @@ export async function connect(address: string): Promise<Connection> {
 export async function withClient<T>(target: TemporalTarget, use: (client: Client, connection: Connection) => Promise<T>): Promise<T> {
   // The key file is read before connecting: a bad one is named at once.
   const dataConverter = codecDataConverter(target.codecKeysFile);
-  const connection = await connect(target.address);
+  const connection = await connect(target.temporal);
   try {
-    return await use(new Client({ connection, namespace: target.namespace, dataConverter }), connection);
+    return await use(new Client({ connection, namespace: target.temporal.namespace, dataConverter }), connection);
   } finally {
     await connection.close();
   }

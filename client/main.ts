@@ -48,6 +48,8 @@ Set-up and tools:
   codec-server serve the payload codec to the Temporal Web UI and \`temporal --codec-endpoint\`
 
 Options of the commands that talk to Temporal (or environment):
+  --config <file>         the worker's configuration (NEXUS_BOT_CONFIG): address, namespace, TLS
+                          and API key files for a Temporal cluster or Temporal Cloud, codec keys
   --address <host:port>   Temporal frontend (NEXUS_BOT_TEMPORAL_ADDRESS, default 127.0.0.1:7233)
   --namespace <name>      Temporal namespace (NEXUS_BOT_TEMPORAL_NAMESPACE, default ${DEFAULT_NAMESPACE})
   --codec-keys <file>     payload codec key file, as the worker's (${CODEC_KEYS_FILE_ENV}); without

@@ -16,6 +16,8 @@ export const networkFileSchema = z.object({
   /** The codec server (Web UI, `temporal --codec-endpoint`) and the key file its worker uses. */
   codecEndpoint: z.string(),
   codecKeysFile: z.string(),
+  /** The worker's configuration: also what `nexus-bot … --config` reads to reach this network. */
+  workerConfigFile: z.string(),
   /** The worker's Prometheus endpoint. */
   metricsUrl: z.string(),
   aws: z.object({ endpoint: z.string(), region: z.string() }),

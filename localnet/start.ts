@@ -219,6 +219,7 @@ async function startNetwork(
     beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
     codec: { keysFile: codecKeysFile },
     observability: { metrics: { listen: `127.0.0.1:${ports.metrics}` } },
+    monitors: LOCAL_MONITORS,
   }, null, 2));
   log('nexus-bot worker');
   const worker = await startWorkerProcess({
@@ -239,6 +240,7 @@ async function startNetwork(
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl ?? '', taskQueue: TASK_QUEUE },
     codecEndpoint: codecServer.url,
     codecKeysFile,
+    workerConfigFile,
     metricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
     aws: { endpoint: moto.endpoint, region: MOTO_REGION },
     contracts: deployment.contracts,
@@ -257,6 +259,18 @@ async function startNetwork(
   };
 }
 
+/**
+ * The demo rollups' monitor settings, also written to the worker's configuration, so that
+ * `nexus-bot start --config state/worker-config.json` starts a monitor like them.
+ */
+const LOCAL_MONITORS = {
+  pollInterval: '30 seconds',
+  maxBatch: 10,
+  maxExitBatch: 50,
+  // Exit batches look at the local beacon chain (16-s epochs) every few seconds at least.
+  exitPollInterval: { min: '4 seconds', max: '1 minute' },
+};
+
 /** One monitor per demo rollup and the chain watcher; one that already runs (a restart on a kept history) is left alone. */
 async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups'], codecKeysFile: string): Promise<void> {
   const connection = await Connection.connect({ address });
@@ -264,11 +278,7 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
     const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeysFile) });
     for (const rollup of rollups) {
       try {
-        await startMonitor(client, {
-          rollupAdmin: rollup.admin, keyPath: rollup.keyPath, pollInterval: '30 seconds', maxBatch: 10, startedBy: 'local network launcher',
-          // Exit batches look at the local beacon chain (16-s epochs) every few seconds at least.
-          exitPollInterval: { min: '4 seconds', max: '1 minute' },
-        });
+        await startMonitor(client, { rollupAdmin: rollup.admin, keyPath: rollup.keyPath, ...LOCAL_MONITORS, startedBy: 'local network launcher' });
         log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -332,7 +342,8 @@ nexus-bot local network is up (Ctrl-C stops everything)
   Temporal Web UI   ${network.temporal.uiUrl}
   Temporal          ${network.temporal.address} (namespace ${network.temporal.namespace}, task queue ${network.temporal.taskQueue})
   Codec server      ${network.codecEndpoint} (payloads are encrypted; keys ${network.codecKeysFile})
-                    temporal workflow show --codec-endpoint ${network.codecEndpoint} …, nexus-bot … --codec-keys ${network.codecKeysFile}
+                    temporal workflow show --codec-endpoint ${network.codecEndpoint} …
+  nexus-bot CLI     node client/bin/nexus-bot.js list --config ${network.workerConfigFile}
   Worker metrics    ${network.metricsUrl} (Prometheus)
   Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
   Beacon node       ${network.beaconUrl} (Lodestar, phase0, ${network.beacon.secondsPerSlot} s slots; new genesis at every start)

@@ -4,11 +4,28 @@
 import { readFileSync } from 'node:fs';
 import { isAddress } from 'ethers';
 import { z } from 'zod';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL, e.g. http://127.0.0.1:8545');
 const address = z.string().refine((v) => isAddress(v), 'expected a 0x-prefixed 20-byte hex address');
+/** A duration as Temporal writes them ("30 seconds", "5m"), within bounds. */
+const duration = (minMs: number, maxMs: number, bounds: string) => z.string().refine((v) => {
+  const ms = durationMs(v);
+  return ms >= minMs && ms <= maxMs;
+}, `expected a duration such as "30 seconds" or "5m", ${bounds}`);
+/** Milliseconds of a duration, or NaN (a comparison with NaN is false: the field's own check reports it). */
+function durationMs(value: string): number {
+  try {
+    return msToNumber(value as Duration);
+  } catch {
+    return Number.NaN;
+  }
+}
+const SECOND = 1_000;
+const DAY = 24 * 3_600 * SECOND;
 
 export const workerConfigSchema = z.strictObject({
   workerName: z.string().min(1, 'expected a non-empty worker name').default('nexus-bot-worker'),
@@ -89,6 +106,24 @@ export const workerConfigSchema = z.strictObject({
     ssvToken: address,
     depositContract: address,
   }).optional(),
+  /**
+   * Settings of the rollup monitors that `nexus-bot start --config <this file>` starts (its flags
+   * override them). A running monitor keeps the settings it was started with; `nexus-bot
+   * poll-interval` changes its poll interval.
+   */
+  monitors: z.strictObject({
+    /** How often a monitor looks at the chain without a wake-up. */
+    pollInterval: duration(SECOND, DAY, 'from 1 second to 1 day').default('5 minutes'),
+    /** Most validators per creation batch (a DKG ceremony makes at most 100). */
+    maxBatch: z.number().int('expected a whole number').min(1, 'expected at least 1').default(100),
+    /** Most validators per exit batch. */
+    maxExitBatch: z.number().int('expected a whole number').min(1, 'expected at least 1').default(50),
+    /** How often exit batches look at the beacon chain, at least and at most. */
+    exitPollInterval: z.strictObject({
+      min: duration(SECOND, DAY, 'from 1 second to 1 day').default('1 minute'),
+      max: duration(SECOND, 7 * DAY, 'from 1 second to 7 days').default('6 hours'),
+    }).refine((e) => durationMs(e.min) <= durationMs(e.max), 'expected min no longer than max').prefault({}),
+  }).prefault({}),
   /** Beacon API endpoints (several: failover in order), needed for exits. */
   beacon: z.strictObject({
     urls: z.array(httpUrl).min(1, 'expected at least one beacon API URL'),

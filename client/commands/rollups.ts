@@ -22,9 +22,11 @@ rollup at its staking limit, creating validators below it and exiting them above
 the monitor already runs (stop it first to change its settings).
   --key-path <path>         how its validator keys are made: dkg (SSV DKG ceremony with the rollup's
                             operator cluster) or mnemonic (deprecated: keys from its mnemonic)
-  --poll-interval <dur>     how often it looks at the chain without a wake-up (default "5 minutes")
-  --max-batch <n>           most validators per creation batch (default and DKG maximum 100)
-  --max-exit-batch <n>      most validators per exit batch (default 50)
+  --poll-interval <dur>     how often it looks at the chain without a wake-up
+  --max-batch <n>           most validators per creation batch (a DKG ceremony: at most 100)
+  --max-exit-batch <n>      most validators per exit batch
+                            (defaults: the configuration's monitors section, see --config:
+                            "5 minutes", 100 and 50 unless it says otherwise)
 ${TEMPORAL_OPTIONS_HELP}`;
 
 export const STOP_USAGE = `Usage: nexus-bot stop <rollupAdmin> [--reason <text>]
@@ -76,14 +78,18 @@ export async function startCommand(argv: string[], out: Out): Promise<void> {
   const keyPath = values['key-path'];
   if (keyPath === undefined) throw new UsageError(`--key-path is required: one of ${KEY_PATHS.join(', ')}\n\n${START_USAGE}`);
   if (!KEY_PATHS.includes(keyPath as KeyPath)) throw new UsageError(`--key-path: expected one of ${KEY_PATHS.join(', ')}, got "${keyPath}"`);
-  const pollInterval = values['poll-interval'] === undefined ? undefined : durationArgument('--poll-interval', values['poll-interval'], POLL_INTERVAL_BOUNDS_MS);
-  const maxBatch = positiveIntegerArgument('--max-batch', values['max-batch']);
-  if (keyPath === 'dkg' && maxBatch !== undefined && maxBatch > 100) throw new UsageError(`--max-batch: a DKG ceremony makes at most 100 validators, got ${maxBatch}`);
-  const maxExitBatch = positiveIntegerArgument('--max-exit-batch', values['max-exit-batch']);
+  const target = temporalTarget(values);
+  const defaults = target.monitors;
+  const pollInterval = values['poll-interval'] === undefined ? defaults.pollInterval : durationArgument('--poll-interval', values['poll-interval'], POLL_INTERVAL_BOUNDS_MS);
+  const maxBatch = positiveIntegerArgument('--max-batch', values['max-batch']) ?? defaults.maxBatch;
+  if (keyPath === 'dkg' && maxBatch > 100) throw new UsageError(`--max-batch (or monitors.maxBatch): a DKG ceremony makes at most 100 validators, got ${maxBatch}`);
+  const maxExitBatch = positiveIntegerArgument('--max-exit-batch', values['max-exit-batch']) ?? defaults.maxExitBatch;
 
-  await withClient(temporalTarget(values), async (client) => {
+  await withClient(target, async (client) => {
     try {
-      const handle = await startMonitor(client, { rollupAdmin, keyPath: keyPath as KeyPath, pollInterval, maxBatch, maxExitBatch, startedBy: 'nexus-bot CLI' });
+      const handle = await startMonitor(client, {
+        rollupAdmin, keyPath: keyPath as KeyPath, pollInterval, maxBatch, maxExitBatch, exitPollInterval: defaults.exitPollInterval, startedBy: 'nexus-bot CLI',
+      });
       out(`started the monitor of rollup ${rollupAdmin} (${keyPath} keys): ${handle.workflowId}`);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -116,24 +122,24 @@ export async function pauseCommand(argv: string[], out: Out): Promise<void> {
   const rollupAdmin = rollupAdminArgument(positionalArguments(PAUSE_USAGE, parsed.positionals, ['rollupAdmin'])[0]);
   const reason = parsed.values.reason?.trim();
   if (!reason) throw new UsageError(`--reason is required: say why the rollup is paused\n\n${PAUSE_USAGE}`);
-  await withClient(temporalTarget(parsed.values), async (client, connection) => {
-    const handle = await runningMonitor(client, rollupAdmin);
-    await handle.signal(pauseSignal, { reason });
-    out(`pause sent to ${handle.workflowId}: ${reason}`);
-    const status = await waitForStatus(connection, () => handle.query(monitorStatusQuery), (s) => s.paused);
-    for (const line of formatMonitorStatus(status, handle.workflowId)) out(line);
-  });
+  await signalAndShow(temporalTarget(parsed.values), rollupAdmin, out, { reason });
 }
 
 export async function resumeCommand(argv: string[], out: Out): Promise<void> {
   const parsed = parseCommand(RESUME_USAGE, argv, TEMPORAL_OPTIONS, out, true);
   if (!parsed) return;
   const rollupAdmin = rollupAdminArgument(positionalArguments(RESUME_USAGE, parsed.positionals, ['rollupAdmin'])[0]);
-  await withClient(temporalTarget(parsed.values), async (client, connection) => {
+  await signalAndShow(temporalTarget(parsed.values), rollupAdmin, out, undefined);
+}
+
+/** Sends pause (with its reason) or resume, then prints the status once the monitor has taken it in. */
+async function signalAndShow(target: ReturnType<typeof temporalTarget>, rollupAdmin: string, out: Out, pause: { reason: string } | undefined): Promise<void> {
+  await withClient(target, async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
-    await handle.signal(resumeSignal);
-    out(`resume sent to ${handle.workflowId}`);
-    const status = await waitForStatus(connection, () => handle.query(monitorStatusQuery), (s) => !s.paused);
+    if (pause) await handle.signal(pauseSignal, pause);
+    else await handle.signal(resumeSignal);
+    out(pause ? `pause sent to ${handle.workflowId}: ${pause.reason}` : `resume sent to ${handle.workflowId}`);
+    const status = await waitForStatus(connection, () => handle.query(monitorStatusQuery), (s) => s.paused === (pause !== undefined));
     for (const line of formatMonitorStatus(status, handle.workflowId)) out(line);
   });
 }

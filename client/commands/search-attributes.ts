@@ -25,9 +25,9 @@ export async function searchAttributesCommand(argv: string[], out: Out): Promise
   if (!parsed) return;
   const target = temporalTarget(parsed.values);
   await withClient(target, async (_client, connection) => {
-    const added = await registerSearchAttributes(connection, target.namespace);
+    const added = await registerSearchAttributes(connection, target.temporal.namespace);
     out(added.length > 0
-      ? `registered in namespace ${target.namespace}: ${added.join(', ')}`
-      : `all ${BOT_SEARCH_ATTRIBUTES.length} search attributes were already registered in namespace ${target.namespace}`);
+      ? `registered in namespace ${target.temporal.namespace}: ${added.join(', ')}`
+      : `all ${BOT_SEARCH_ATTRIBUTES.length} search attributes were already registered in namespace ${target.temporal.namespace}`);
   });
 }

@@ -28,7 +28,7 @@ export async function selfCheckCommand(argv: string[], out: Out): Promise<void> 
     const result = await Promise.race([
       handle.result(),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error(
-        `no worker finished ${workflowId} within ${timeoutSeconds} s: is a nexus-bot worker polling task queue "${TASK_QUEUE}" in namespace ${target.namespace}?`)), timeoutSeconds * 1000).unref()),
+        `no worker finished ${workflowId} within ${timeoutSeconds} s: is a nexus-bot worker polling task queue "${TASK_QUEUE}" in namespace ${target.temporal.namespace}?`)), timeoutSeconds * 1000).unref()),
     ]).catch(async (err: unknown) => {
       await handle.terminate('self-check timed out').catch(() => undefined);
       throw err;

@@ -3,6 +3,9 @@
 // the bot's workflow bundle. Activities are the in-memory chain of the workflow tests, so the test
 // can hold a creation at a chosen point and count every deposit.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -271,6 +274,56 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
     assert.match(after.stderr, /the monitor of rollup 0x0+b2 is not running \(rollup-monitor\/0x0+b2 is terminated since /);
     assert.deepEqual((JSON.parse(await ok('list', '--json')) as { rollupAdmin: string }[]).map((r) => r.rollupAdmin), [ROLLUP_A]);
     await client.workflow.getHandle(exitId).terminate('test over');
+  });
+
+  it('--config takes Temporal settings from the worker\'s configuration file; a bad one is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-cli-config-'));
+    try {
+      const good = join(dir, 'worker.json');
+      writeFileSync(good, JSON.stringify({ temporal: { address: server().address, namespace: 'default' } }));
+      const status = await runNexusBot(['status', ROLLUP_A, '--config', good]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, new RegExp(`rollup {6}${ROLLUP_A}`));
+
+      // The monitors section gives `start` its defaults; a flag still wins.
+      const rollupC = '0x00000000000000000000000000000000000000c3';
+      chain.addRollup(rollupC, { bridge: '0xb3', stakingLimitBps: 0, operatorCluster: 1, balanceWei: 0n, validatorCount: 0n });
+      const withMonitors = join(dir, 'monitors.json');
+      writeFileSync(withMonitors, JSON.stringify({ temporal: { address: server().address }, monitors: { pollInterval: '3 hours', maxBatch: 7 } }));
+      const started = await runNexusBot(['start', rollupC, '--key-path', 'mnemonic', '--config', withMonitors, '--max-exit-batch', '9']);
+      assert.equal(started.code, 0, started.stderr);
+      const input = (await client.workflow.getHandle(monitorWorkflowId(rollupC)).fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      assert.deepEqual(
+        (({ pollInterval, maxBatch, maxExitBatch, exitPollInterval }) => ({ pollInterval, maxBatch, maxExitBatch, exitPollInterval }))(JSON.parse(Buffer.from(input?.data ?? []).toString()) as Record<string, unknown>),
+        { pollInterval: '3 hours', maxBatch: 7, maxExitBatch: 9, exitPollInterval: { min: '1 minute', max: '6 hours' } },
+      );
+      assert.equal((await statusJson(rollupC)).pollInterval, '3 hours');
+      await ok('stop', rollupC);
+
+      const tls = join(dir, 'tls.json');
+      writeFileSync(tls, JSON.stringify({ temporal: { address: server().address, tls: { serverRootCaFile: join(dir, 'missing-ca.pem') } } }));
+      const noCa = await runNexusBot(['status', ROLLUP_A, '--config', tls]);
+      assert.equal(noCa.code, 1);
+      assert.match(noCa.stderr, /temporal\.tls\.serverRootCaFile: cannot read .*missing-ca\.pem \(ENOENT\)/);
+
+      const broken = join(dir, 'broken.json');
+      writeFileSync(broken, '{ "temporal": ');
+      const notJson = await runNexusBot(['list', '--config', broken]);
+      assert.equal(notJson.code, 1);
+      assert.match(notJson.stderr, /config file .*broken\.json is not valid JSON/);
+
+      const badField = join(dir, 'bad-field.json');
+      writeFileSync(badField, JSON.stringify({ temporal: { address: 'temporal.example' } }));
+      const badAddress = await runNexusBot(['list', '--config', badField]);
+      assert.equal(badAddress.code, 1);
+      assert.match(badAddress.stderr, /temporal\.address: expected host:port/);
+
+      const flag = await runNexusBot(['list', '--address', 'localhost']);
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /--address: expected host:port, e\.g\. 127\.0\.0\.1:7233, got "localhost"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('search-attributes register adds the bot\'s attributes to a namespace once', async () => {

@@ -24,6 +24,7 @@ import { creationWorkflowId } from '../../workflows/ids';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
+import { runNexusBot } from '../harness/cli';
 import { startChromium, type RunningChromium } from '../harness/chromium';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -175,6 +176,18 @@ describe('local network launcher (npm start)', function () {
     } finally {
       await connection.close();
     }
+  });
+
+  it('the nexus-bot CLI reaches the network with the worker\'s configuration: list and status of the demo rollups', async () => {
+    const list = await runNexusBot(['list', '--json', '--config', network.workerConfigFile]);
+    assert.equal(list.code, 0, list.stderr);
+    const rows = JSON.parse(list.stdout) as { rollupAdmin: string; keyPath: string; paused: boolean }[];
+    assert.deepEqual(rows.map((r) => [r.rollupAdmin, r.keyPath, r.paused]).sort(), network.rollups.map((r) => [r.admin.toLowerCase(), r.keyPath, false]).sort());
+    const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
+    assert.ok(mnemonicRollup);
+    const status = await runNexusBot(['status', mnemonicRollup.admin, '--config', network.workerConfigFile]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /poll every {2}30 seconds/);
   });
 
   it('runs the beacon node: beaconUrl answers, with the demo mnemonic keys active and withdrawing to their bridge', async () => {

@@ -60,6 +60,11 @@ describe('worker config', () => {
     assert.throws(() => loadWorkerConfig({ NEXUS_BOT_CONFIG: bad }), /bad\.json is not valid JSON/);
   });
 
+  it('monitors: the defaults `nexus-bot start --config` applies', () => {
+    assert.deepEqual(parseWorkerConfig({}).monitors, { pollInterval: '5 minutes', maxBatch: 100, maxExitBatch: 50, exitPollInterval: { min: '1 minute', max: '6 hours' } });
+    assert.equal(parseWorkerConfig({ monitors: { pollInterval: '30 seconds' } }).monitors.pollInterval, '30 seconds');
+  });
+
   it('observability: no metrics endpoint unless asked, JSON logs and a 15-minute stuck threshold by default', () => {
     const config = parseWorkerConfig({});
     assert.deepEqual(config.observability, { stuckAfterSeconds: 900, logFormat: 'json', logLevel: 'INFO' });
@@ -125,6 +130,12 @@ describe('worker config: every field has an error naming it and the expected for
     ['beacon.genesisValidatorsRoot', { beacon: { ...beacon, genesisValidatorsRoot: '0x12' } }, /32-byte 0x-hex genesis validators root/],
     ['beacon.timeoutSeconds', { beacon: { ...beacon, timeoutSeconds: 0 } }, /seconds > 0/],
     ['codec.keysFile', { codec: { keysFile: '' } }, /codec key file/],
+    ['monitors.pollInterval', { monitors: { pollInterval: '500ms' } }, /duration such as "30 seconds" or "5m", from 1 second to 1 day/],
+    ['monitors.maxBatch', { monitors: { maxBatch: 0 } }, /at least 1/],
+    ['monitors.maxExitBatch', { monitors: { maxExitBatch: 2.5 } }, /whole number/],
+    ['monitors.exitPollInterval.min', { monitors: { exitPollInterval: { min: 'often' } } }, /duration such as/],
+    ['monitors.exitPollInterval.max', { monitors: { exitPollInterval: { max: '30 days' } } }, /from 1 second to 7 days/],
+    ['monitors.exitPollInterval', { monitors: { exitPollInterval: { min: '2 hours', max: '1 hour' } } }, /min no longer than max/],
     ['aws.region', { aws: { region: 'Europe' } }, /AWS region/],
     ['aws.endpoint', { aws: { region: 'eu-west-1', endpoint: 'localhost:5000' } }, /http\(s\) URL/],
   ];
