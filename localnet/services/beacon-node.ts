@@ -21,6 +21,8 @@ export const LOCAL_GENESIS_FORK_VERSION = '0x01017000';
 /** The minimal preset of `lodestar dev`. */
 export const SLOTS_PER_EPOCH = 8;
 
+const DEFAULT_GENESIS_DELAY_SECONDS = 15;
+
 export interface BeaconNodeOptions {
   /** Emptied at every start: the chain begins from a new genesis each time. */
   dataDir: string;
@@ -37,7 +39,12 @@ export interface BeaconNodeOptions {
   /** REST API port; a free one when absent. */
   restPort?: number;
   logFile?: string;
-  /** Seconds between building the genesis and genesis time (the node needs ~5 s to come up). */
+  /**
+   * Seconds from now to genesis time (default 15). The genesis build and the node's start (6.5–9.4 s
+   * measured, more on a loaded machine) must end before the clock is an epoch past the head:
+   * Lodestar then counts itself stalled, its validators stop producing, and a single node never
+   * recovers (seen at 1-s slots with 6 s here).
+   */
   genesisDelaySeconds?: number;
   /** Until REST answers and the head is at slot 1 or later. */
   readyTimeoutMs?: number;
@@ -111,7 +118,7 @@ export async function startBeaconNode(opts: BeaconNodeOptions): Promise<BeaconNo
   const genesisFile = join(opts.dataDir, 'genesis.ssz');
   const genesis = await buildGenesis({
     outFile: genesisFile,
-    genesisTime: Math.floor(Date.now() / 1000) + (opts.genesisDelaySeconds ?? 6),
+    genesisTime: Math.floor(Date.now() / 1000) + (opts.genesisDelaySeconds ?? DEFAULT_GENESIS_DELAY_SECONDS),
     interopValidators,
     params,
     keyGroups: opts.keyGroups,
