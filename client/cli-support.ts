@@ -2,12 +2,10 @@
 // connection itself, and the checks of arguments that name a rollup or a duration.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
-import type { Duration } from '@temporalio/common';
 import { getAddress } from 'ethers';
 import { DEFAULT_NAMESPACE } from '../temporal-config/names';
 import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
-import { loadWorkerConfig, type WorkerConfig } from '../worker/config';
+import { HOST_PORT_PATTERN, durationMs, loadWorkerConfig, type WorkerConfig } from '../worker/config';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 
 /** Bad arguments: the CLI prints the message (with the command's usage) and exits with 2. */
@@ -72,19 +70,15 @@ export function rollupAdminArgument(value: string): string {
 
 /** A duration as Temporal writes them ("30 seconds", "5m", "1 hour"), checked against bounds. */
 export function durationArgument(flag: string, value: string, bounds: { min: number; max: number }): string {
-  let ms: number;
-  try {
-    ms = msToNumber(value as Duration);
-  } catch {
-    throw new UsageError(`${flag}: expected a duration such as "30 seconds", "5m" or "1 hour", got "${value}"`);
-  }
-  if (!Number.isFinite(ms) || ms < bounds.min || ms > bounds.max) {
+  const ms = durationMs(value);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag}: expected a duration such as "30 seconds", "5m" or "1 hour", got "${value}"`);
+  if (ms < bounds.min || ms > bounds.max) {
     throw new UsageError(`${flag}: expected between ${bounds.min / 1000} s and ${bounds.max / 1000} s, got "${value}"`);
   }
   return value;
 }
 
-/** A positive integer option, or its default. */
+/** A positive integer option, or undefined when it is not given. */
 export function positiveIntegerArgument(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -106,7 +100,7 @@ export interface TemporalTarget {
  * Cloud come from there), then the command's own flags.
  */
 export function temporalTarget(values: { address?: string; namespace?: string; 'codec-keys'?: string; config?: string }): TemporalTarget {
-  if (values.address !== undefined && !HOST_PORT.test(values.address)) throw new UsageError(`--address: expected host:port, e.g. 127.0.0.1:7233, got "${values.address}"`);
+  if (values.address !== undefined && !HOST_PORT_PATTERN.test(values.address)) throw new UsageError(`--address: expected host:port, e.g. 127.0.0.1:7233, got "${values.address}"`);
   const env = { ...process.env, ...(values.config !== undefined ? { NEXUS_BOT_CONFIG: values.config } : {}) };
   const config = loadWorkerConfig(env);
   return {
@@ -115,8 +109,6 @@ export function temporalTarget(values: { address?: string; namespace?: string; '
     monitors: config.monitors,
   };
 }
-
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 export async function connect(temporal: WorkerConfig['temporal']): Promise<Connection> {
   const options = temporalConnectionOptions(temporal);

@@ -2,6 +2,11 @@
 // prints the objects themselves).
 import type { CreationStatus, ExitStatus, InFlightStep, MonitorStatus, StepHold } from '../workflows/messages';
 
+/** The monitor's batches in flight: its creation, if any, then its exit batches. */
+export function batchesInFlight(status: MonitorStatus): InFlightStep[] {
+  return [...(status.inFlight ? [status.inFlight] : []), ...status.exitsInFlight];
+}
+
 export function formatMonitorStatus(status: MonitorStatus, workflowId: string): string[] {
   const v = status.validators;
   const lines = [
@@ -12,7 +17,7 @@ export function formatMonitorStatus(status: MonitorStatus, workflowId: string): 
     `last plan   ${status.lastPlan ? `${status.lastPlan.at} at block ${status.lastPlan.blockNumber}: create ${status.lastPlan.toCreate}, exit ${status.lastPlan.toExit ?? 0} (${status.lastPlan.reason})` : 'none yet'}`,
     `validators  staked ${v.staked ?? '?'}, creating ${v.creating}, exiting ${v.exiting}, unregistered ${v.unregistered}; created ${status.validatorsCreated} and exited ${status.validatorsExited} by this monitor`,
   ];
-  const steps = [...(status.inFlight ? [status.inFlight] : []), ...status.exitsInFlight];
+  const steps = batchesInFlight(status);
   if (steps.length === 0) lines.push('in flight   nothing');
   steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}`));
   if (status.lastError) lines.push(`last error  ${status.lastError}`);

@@ -1,9 +1,8 @@
 // The rollup monitors as seen from a client: start one (with the search attributes and memo the
 // Web UI shows), find one by rollup, list them all. Used by the CLI and the local network launcher.
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { KeyPath } from '../activities/types';
 import { TASK_QUEUE } from '../temporal-config/names';
-import { KeyPathAttribute, PhaseAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
+import { KeyPathAttribute, PhaseAttribute, RollupAdminAttribute, rollupSearchAttributes } from '../temporal-config/search-attributes';
 import { monitorWorkflowId } from '../workflows/ids';
 import type { rollupMonitorWorkflow, RollupMonitorInput } from '../workflows/rollup-monitor';
 
@@ -28,14 +27,10 @@ export async function startMonitor(client: Client, opts: StartMonitorOptions): P
     taskQueue: taskQueue ?? TASK_QUEUE,
     workflowId: monitorWorkflowId(rollupAdmin),
     args: [{ ...input, rollupAdmin }],
-    typedSearchAttributes: [{ key: RollupAdminAttribute, value: rollupAdmin }, { key: KeyPathAttribute, value: input.keyPath }],
+    typedSearchAttributes: rollupSearchAttributes(rollupAdmin, input.keyPath),
     // Shown in the Web UI next to the workflow (decoded by the codec server when payloads are encrypted).
-    memo: { rollupAdmin, keyPath: input.keyPath, startedBy, description: describeMonitor(rollupAdmin, input.keyPath) },
+    memo: { rollupAdmin, keyPath: input.keyPath, startedBy, description: `keeps rollup ${rollupAdmin} at its staking limit (${input.keyPath} keys)` },
   });
-}
-
-export function describeMonitor(rollupAdmin: string, keyPath: KeyPath): string {
-  return `keeps rollup ${rollupAdmin} at its staking limit (${keyPath} keys)`;
 }
 
 /** The running monitor of a rollup, or a MonitorError that says what is wrong and what to do. */

@@ -11,6 +11,14 @@ export const ValidatorPubkeysAttribute = defineSearchAttributeKey('NexusValidato
 
 export const BOT_SEARCH_ATTRIBUTES = [RollupAdminAttribute, PhaseAttribute, KeyPathAttribute, ValidatorPubkeysAttribute];
 
+/** The attributes every workflow of a rollup starts with (monitor and batches: children do not inherit them). */
+export function rollupSearchAttributes(rollupAdmin: string, keyPath: string) {
+  return [
+    { key: RollupAdminAttribute, value: rollupAdmin.toLowerCase() },
+    { key: KeyPathAttribute, value: keyPath },
+  ];
+}
+
 
 /**
  * The form of a validator pubkey in NexusValidatorPubkeys: its first 14 hex digits. The server

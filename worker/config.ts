@@ -8,7 +8,9 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+/** host:port, as the Temporal address is written (the CLI's --address is checked with it too). */
+export const HOST_PORT_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const hostPort = z.string().regex(HOST_PORT_PATTERN, 'expected host:port, e.g. 127.0.0.1:7233');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL, e.g. http://127.0.0.1:8545');
 const address = z.string().refine((v) => isAddress(v), 'expected a 0x-prefixed 20-byte hex address');
 /** A duration as Temporal writes them ("30 seconds", "5m"), within bounds. */
@@ -17,7 +19,7 @@ const duration = (minMs: number, maxMs: number, bounds: string) => z.string().re
   return ms >= minMs && ms <= maxMs;
 }, `expected a duration such as "30 seconds" or "5m", ${bounds}`);
 /** Milliseconds of a duration, or NaN (a comparison with NaN is false: the field's own check reports it). */
-function durationMs(value: string): number {
+export function durationMs(value: string): number {
   try {
     return msToNumber(value as Duration);
   } catch {

@@ -13,7 +13,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath } from '../activities/types';
-import { KeyPathAttribute, PhaseAttribute, RollupAdminAttribute } from '../temporal-config/search-attributes';
+import { PhaseAttribute, rollupSearchAttributes } from '../temporal-config/search-attributes';
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
@@ -434,7 +434,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
    */
   function batchVisibility(description: string) {
     return {
-      typedSearchAttributes: [{ key: RollupAdminAttribute, value: input.rollupAdmin.toLowerCase() }, { key: KeyPathAttribute, value: input.keyPath }],
+      typedSearchAttributes: rollupSearchAttributes(input.rollupAdmin, input.keyPath),
       memo: { rollupAdmin: input.rollupAdmin.toLowerCase(), keyPath: input.keyPath, startedBy: workflowInfo().workflowId, description },
     };
   }

@@ -5,7 +5,7 @@ import { creationStatusQuery, exitStatusQuery, monitorStatusQuery, type MonitorS
 import {
   TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, parseCommand, positionalArguments, rollupAdminArgument, temporalTarget, withClient, type Out,
 } from '../cli-support';
-import { formatCreationStatus, formatExitStatus, formatMonitorStatus } from '../format-status';
+import { batchesInFlight, formatCreationStatus, formatExitStatus, formatMonitorStatus } from '../format-status';
 import { withAnswerDeadline } from '../monitor-queries';
 import { MonitorError, listMonitors, runningMonitor } from '../monitors';
 
@@ -81,7 +81,7 @@ export async function listCommand(argv: string[], out: Out): Promise<void> {
 function summary(status: MonitorStatus) {
   return {
     keyPath: status.keyPath, phase: status.phase, paused: status.paused, pauseReason: status.pauseReason, staked: status.validators.staked,
-    creating: status.validators.creating, exiting: status.validators.exiting, batchesInFlight: (status.inFlight ? 1 : 0) + status.exitsInFlight.length,
+    creating: status.validators.creating, exiting: status.validators.exiting, batchesInFlight: batchesInFlight(status).length,
     lastPlanAt: status.lastPlan?.at, lastError: status.lastError,
   };
 }

@@ -1,5 +1,5 @@
 // Commands that change what a rollup's monitor does: start, stop, pause, resume, poll-interval, sync.
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Connection } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyPath } from '../../activities/types';
 import { monitorWorkflowId } from '../../workflows/ids';
@@ -9,7 +9,7 @@ import {
   TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, durationArgument, parseCommand, positionalArguments, positiveIntegerArgument,
   rollupAdminArgument, temporalTarget, withClient, type Out,
 } from '../cli-support';
-import { formatMonitorStatus, formatStep } from '../format-status';
+import { batchesInFlight, formatMonitorStatus, formatStep } from '../format-status';
 import { withAnswerDeadline } from '../monitor-queries';
 import { MonitorError, runningMonitor, startMonitor } from '../monitors';
 
@@ -110,7 +110,7 @@ export async function stopCommand(argv: string[], out: Out): Promise<void> {
     const status = await withAnswerDeadline(connection, 'the status query', () => handle.query(monitorStatusQuery)).catch(() => undefined);
     await handle.terminate(parsed.values.reason ?? 'stopped with nexus-bot stop');
     out(`stopped the monitor of rollup ${rollupAdmin} (${handle.workflowId})`);
-    const steps = status ? [...(status.inFlight ? [status.inFlight] : []), ...status.exitsInFlight] : [];
+    const steps = status ? batchesInFlight(status) : [];
     for (const step of steps) out(`  still running on its own: ${formatStep(step)}`);
     if (!status) out('  (its status could not be read: look for batches in flight with `nexus-bot list` or the Web UI)');
   });
@@ -180,12 +180,12 @@ function refusal(what: string, err: unknown): Error {
 }
 
 /** Queries until the status satisfies `done` (the signal has been handled), at most a few seconds. */
-async function waitForStatus(connection: Parameters<typeof withAnswerDeadline>[0], query: () => Promise<MonitorStatus>, done: (s: MonitorStatus) => boolean): Promise<MonitorStatus> {
+async function waitForStatus(connection: Connection, query: () => Promise<MonitorStatus>, done: (s: MonitorStatus) => boolean): Promise<MonitorStatus> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const status = await withAnswerDeadline(connection, 'the status query', query);
     // The batches in flight report where they stopped a moment after the monitor paused.
-    const settled = done(status) && [...(status.inFlight ? [status.inFlight] : []), ...status.exitsInFlight].every((s) => (s.hold !== undefined) === status.paused);
+    const settled = done(status) && batchesInFlight(status).every((s) => (s.hold !== undefined) === status.paused);
     if (settled || Date.now() > deadline) return status;
     await sleep(300);
   }
