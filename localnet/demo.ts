@@ -8,11 +8,8 @@ import { contractAt } from '../contracts/artifacts';
 import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystemAddresses } from '../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC } from './services/anvil';
 
-/**
- * anvil dev accounts (public test keys) and their roles on the local network. The withdrawal
- * stand-in owns its account's nonces, so it takes the last funded one, far from the rollup admins.
- */
-export const ACCOUNT_INDEX = { deployer: 0, bot: 1, withdrawalStandIn: 9 } as const;
+/** anvil dev accounts (public test keys) and their roles on the local network. */
+export const ACCOUNT_INDEX = { deployer: 0, bot: 1 } as const;
 
 export const DEMO_CLUSTER_ID = 1;
 

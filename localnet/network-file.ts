@@ -34,7 +34,6 @@ export const networkFileSchema = z.object({
   accounts: z.object({
     deployer: z.object({ address, key: z.string() }),
     bot: z.object({ address, key: z.string() }),
-    withdrawalStandIn: z.object({ address, key: z.string() }),
   }),
   rollups: z.array(z.object({
     name: z.string(), admin: address, adminKey: z.string(), bridge: address,

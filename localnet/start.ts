@@ -183,13 +183,12 @@ async function startNetwork(
     keyGroups: [{ mnemonic: DEMO_MNEMONIC, indices: DEMO_BEACON_KEY_INDICES, withdrawalAddress: mnemonicRollup.bridge }],
   });
   services.push(beacon);
-  const standInAccount = devWallet(ACCOUNT_INDEX.withdrawalStandIn, provider);
   const standInLog = join(logDir, 'withdrawal-stand-in.log');
   loops.push(await startWithdrawalStandIn({
-    beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, funderKey: standInAccount.privateKey,
+    beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId,
     bridges: deployment.rollups.map((r) => r.bridge), stateFile: join(stateDir, 'withdrawal-stand-in.json'),
     log: (line) => appendFileSync(standInLog, `${new Date().toISOString()} ${line}\n`),
-    onPaid: (p) => log(`withdrawal stand-in: validator ${p.validatorIndex} is withdrawable, sent 32 ETH to bridge ${p.bridge} (tx ${p.txHash})`),
+    onPaid: (p) => log(`withdrawal stand-in: validator ${p.validatorIndex} is withdrawable, credited 32 ETH to bridge ${p.bridge} (balance ${p.balanceBeforeWei} → ${p.balanceAfterWei} wei)`),
   }));
 
   // The mnemonic rollup's secret, encrypted under a salt that exists only in this process and
@@ -247,7 +246,6 @@ async function startNetwork(
     accounts: {
       deployer: { address: deployer.address, key: deployer.privateKey },
       bot: { address: bot.address, key: bot.privateKey },
-      withdrawalStandIn: { address: standInAccount.address, key: standInAccount.privateKey },
     },
     rollups: deployment.rollups.map((r) => ({
       name: r.name, admin: r.admin, adminKey: devWallet(r.account, provider).privateKey, bridge: r.bridge,

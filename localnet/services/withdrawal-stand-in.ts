@@ -1,23 +1,24 @@
 // Stands in for consensus-layer withdrawals on the local network. On Ethereum, a validator that has
 // exited and become withdrawable has its balance credited to its 0x01 withdrawal address by the
-// consensus layer itself. The local EVM chain (anvil) has no consensus layer, and the local beacon
-// chain is phase0 (no withdrawals at all), so this loop does it instead: every round it asks the
-// beacon node for validators withdrawing to one of the given bridges whose status is
-// `withdrawal_possible` (or `withdrawal_done`), and sends exactly 32 ETH per validator to that
-// bridge with `NexusBaseBridge.receiveWithdrawal()` (a plain transfer would count as a user deposit).
+// consensus layer itself: no transaction, no call, no code of the bridge runs, the balance simply
+// grows. The local EVM chain (anvil) has no consensus layer, and the local beacon chain is phase0
+// (no withdrawals at all), so this loop does it instead: every round it asks the beacon node for
+// validators withdrawing to one of the given bridges whose status is `withdrawal_possible` (or
+// `withdrawal_done`), and credits exactly 32 ETH per validator to that bridge with
+// `anvil_addBalance` — the same effect as the consensus layer, and nothing the public bridge lacks
+// (a transfer would run its `receive()`, a function call would need one it does not have).
 //
-// Exactly once per pubkey, across restarts: the signed transaction is written to the state file
-// BEFORE it is broadcast, and the pubkey is marked paid once its receipt is in. A restart finds a
-// payment either paid, or pending with the very same signed transaction (same nonce), which it
-// re-broadcasts or finds mined; it never signs a second payment while one may still land.
-// The funding account must be used by nothing else (the stand-in owns its nonces).
+// Exactly once per pubkey, across restarts: the bridge's balance just before the credit is written
+// to the state file BEFORE crediting, and the pubkey is marked paid once the new balance is seen.
+// A restart that finds a credit pending compares the bridge's balance with the recorded one: still
+// the same → not credited yet, credit now; exactly 32 ETH more → credited, mark paid; anything else
+// (the bridge moved ETH meanwhile) → it cannot tell, so it credits nothing and says so every round.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import { z } from 'zod';
 import { withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
-import { contractInterface, freshNonce } from '../../contracts/artifacts';
 import { getValidators, type BeaconValidator } from '../beacon/rest';
 
 export const WITHDRAWAL_AMOUNT_WEI = 32n * 10n ** 18n;
@@ -25,18 +26,15 @@ const WITHDRAWABLE = new Set(['withdrawal_possible', 'withdrawal_done']);
 
 export interface WithdrawalStandInOptions {
   beaconUrl: string;
+  /** anvil's RPC (anvil_addBalance is an anvil method). */
   rpcUrl: string;
   chainId: number;
-  /** Private key of a funded account used by nothing else. Kept in memory only. */
-  funderKey: string;
-  /** Bridges (NexusBaseBridge) whose validators are paid; others are ignored. */
+  /** Bridges whose validators are paid; others are ignored. */
   bridges: readonly string[];
-  /** JSON record of paid and in-flight payments (written atomically). */
+  /** JSON record of paid and in-flight credits (written atomically). */
   stateFile: string;
   /** Pause between rounds; default 2 s. */
   intervalMs?: number;
-  /** How long one round waits for a payment's receipt before leaving it to the next round. */
-  receiptTimeoutMs?: number;
   /** Every line (payments and errors); console by default. */
   log?: (line: string) => void;
   /** Called once per payment, after it is recorded. */
@@ -45,22 +43,22 @@ export interface WithdrawalStandInOptions {
 
 const paidSchema = z.object({
   pubkey: z.string(), validatorIndex: z.number().int(), bridge: z.string(), amountWei: z.string(),
-  txHash: z.string(), blockNumber: z.number().int(), paidAt: z.string(),
+  balanceBeforeWei: z.string(), balanceAfterWei: z.string(), paidAt: z.string(),
 });
 const pendingSchema = z.object({
-  pubkey: z.string(), validatorIndex: z.number().int(), bridge: z.string(), txHash: z.string(), rawTx: z.string(),
+  pubkey: z.string(), validatorIndex: z.number().int(), bridge: z.string(), balanceBeforeWei: z.string(),
 });
 const stateSchema = z.object({ paid: z.record(z.string(), paidSchema), pending: z.record(z.string(), pendingSchema) });
 
 export type PaidWithdrawal = z.infer<typeof paidSchema>;
-type Pending = z.infer<typeof pendingSchema>;
+export type PendingWithdrawal = z.infer<typeof pendingSchema>;
 type State = z.infer<typeof stateSchema>;
 
 export interface WithdrawalStandIn {
-  /** The paying account's address. */
-  readonly funder: string;
   /** Payments made (this run and earlier ones with the same state file). */
   paid(): PaidWithdrawal[];
+  /** Credits that a crash left undecided and that the balance cannot settle (never paid twice). */
+  unresolved(): PendingWithdrawal[];
   /** Rounds finished since start (with or without errors). */
   roundsCompleted(): number;
   /** Ends the loop after the current round. */
@@ -73,57 +71,43 @@ export async function startWithdrawalStandIn(opts: WithdrawalStandInOptions): Pr
   // Withdrawal credentials (0x01 ‖ 11 zero bytes ‖ address, lower-case hex) → bridge.
   const bridges = new Map(opts.bridges.map((b) => [withdrawalCredentialsFor(b), ethers.getAddress(b)]));
   const state = readState(opts.stateFile);
-  const bridgeInterface = await contractInterface('NexusBaseBridge');
   const provider = new ethers.JsonRpcProvider(opts.rpcUrl, opts.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
-  const wallet = new ethers.Wallet(opts.funderKey, provider);
   const save = () => writeState(opts.stateFile, state);
+  const unresolved = new Set<string>();
 
-  const markPaid = (pending: Pending, receipt: ethers.TransactionReceipt) => {
+  const markPaid = (pending: PendingWithdrawal, balanceAfter: bigint) => {
     state.paid[pending.pubkey] = {
       pubkey: pending.pubkey, validatorIndex: pending.validatorIndex, bridge: pending.bridge, amountWei: WITHDRAWAL_AMOUNT_WEI.toString(),
-      txHash: receipt.hash, blockNumber: receipt.blockNumber, paidAt: new Date().toISOString(),
+      balanceBeforeWei: pending.balanceBeforeWei, balanceAfterWei: balanceAfter.toString(), paidAt: new Date().toISOString(),
     };
     delete state.pending[pending.pubkey];
     save();
-    log(`paid 32 ETH for validator ${pending.validatorIndex} (${pending.pubkey}) to bridge ${pending.bridge} with receiveWithdrawal(): tx ${receipt.hash}`);
+    log(`credited 32 ETH for validator ${pending.validatorIndex} (${pending.pubkey}) to bridge ${pending.bridge} (balance ${pending.balanceBeforeWei} → ${balanceAfter} wei)`);
     opts.onPaid?.(state.paid[pending.pubkey]);
   };
 
-  /** Settles an in-flight payment: paid, still in flight (left for the next round), or dropped. */
-  const settle = async (pending: Pending): Promise<void> => {
-    let receipt = await provider.getTransactionReceipt(pending.txHash);
-    if (!receipt) {
-      try {
-        await provider.broadcastTransaction(pending.rawTx);
-      } catch (err) {
-        if (ethers.isError(err, 'NONCE_EXPIRED')) {
-          // Its nonce was used by another transaction and it was never mined: it can never pay.
-          delete state.pending[pending.pubkey];
-          save();
-          throw new Error(`payment for validator ${pending.validatorIndex} (tx ${pending.txHash}) can no longer be mined; signing a new one next round`, { cause: err });
-        }
-        // "already known" and the like: it is in the mempool; wait for it below.
-      }
-      receipt = await provider.waitForTransaction(pending.txHash, 1, opts.receiptTimeoutMs ?? 30_000);
-    }
-    if (!receipt) return;
-    if (receipt.status !== 1) {
-      delete state.pending[pending.pubkey];
-      save();
-      throw new Error(`payment for validator ${pending.validatorIndex} to ${pending.bridge} reverted (tx ${receipt.hash}); trying again next round`);
-    }
-    markPaid(pending, receipt);
+  const credit = async (pending: PendingWithdrawal): Promise<void> => {
+    await provider.send('anvil_addBalance', [pending.bridge, ethers.toQuantity(WITHDRAWAL_AMOUNT_WEI)]);
+    markPaid(pending, await provider.getBalance(pending.bridge));
+  };
+
+  /** A credit recorded as pending: decided from the bridge's balance, never credited twice. */
+  const settle = async (pending: PendingWithdrawal): Promise<void> => {
+    const balance = await provider.getBalance(pending.bridge);
+    const before = BigInt(pending.balanceBeforeWei);
+    if (balance === before) return credit(pending);
+    if (balance === before + WITHDRAWAL_AMOUNT_WEI) return markPaid(pending, balance);
+    if (!unresolved.has(pending.pubkey)) unresolved.add(pending.pubkey);
+    log(`cannot tell whether validator ${pending.validatorIndex} (${pending.pubkey}) was credited before a crash: bridge ${pending.bridge} held ${before} wei then and ${balance} wei now; crediting nothing (remove it from ${opts.stateFile} "pending" once checked by hand)`);
   };
 
   const pay = async (validator: BeaconValidator, bridge: string): Promise<void> => {
-    const tx = await wallet.populateTransaction({
-      to: bridge, value: WITHDRAWAL_AMOUNT_WEI, data: bridgeInterface.encodeFunctionData('receiveWithdrawal'), nonce: await freshNonce(wallet),
-    });
-    const rawTx = await wallet.signTransaction(tx);
-    const pending: Pending = { pubkey: validator.pubkey, validatorIndex: validator.index, bridge, txHash: ethers.keccak256(rawTx), rawTx };
+    const pending: PendingWithdrawal = {
+      pubkey: validator.pubkey, validatorIndex: validator.index, bridge, balanceBeforeWei: (await provider.getBalance(bridge)).toString(),
+    };
     state.pending[validator.pubkey] = pending;
-    save(); // before broadcasting: a crash from here on leaves this exact transaction to settle
-    await settle(pending);
+    save(); // before crediting: a crash from here on leaves a pending record that settle() decides
+    await credit(pending);
   };
 
   const round = async (): Promise<void> => {
@@ -153,8 +137,8 @@ export async function startWithdrawalStandIn(opts: WithdrawalStandInOptions): Pr
   })();
 
   return {
-    funder: wallet.address,
     paid: () => Object.values(state.paid),
+    unresolved: () => Object.values(state.pending).filter((p) => unresolved.has(p.pubkey)),
     roundsCompleted: () => rounds,
     stop: async () => {
       stopped = true;
@@ -174,7 +158,7 @@ function readState(path: string): State {
     throw new Error(`withdrawal stand-in state ${path} is not valid JSON (${(err as Error).message}); refusing to start, since it could pay twice`, { cause: err });
   }
   const parsed = stateSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`withdrawal stand-in state ${path} does not have the expected shape (${parsed.error.message}); refusing to start, since it could pay twice`);
+  if (!parsed.success) throw new Error(`withdrawal stand-in state ${path} does not have the expected shape (${parsed.error.message}); refusing to start, since it could pay twice (an earlier version's file: remove it with --reset)`);
   return parsed.data;
 }
 

@@ -131,7 +131,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       });
       services.push(beacon);
       standIn = await startWithdrawalStandIn({
-        beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, funderKey: devWallet(9, provider).privateKey,
+        beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId,
         bridges: rollups.map((r) => r.bridge), stateFile: join(dir, 'stand-in.json'), intervalMs: 1000,
         log: (line) => appendFileSync(join(dir, 'stand-in.log'), `${line}\n`),
       });

@@ -104,7 +104,7 @@ describe('local network launcher (npm start)', function () {
   it('holds only keys of anvil\'s public dev mnemonic in network.json', () => {
     const devKeys = new Set(Array.from({ length: 10 }, (_, i) =>
       ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey));
-    const keys = [network.accounts.deployer.key, network.accounts.bot.key, network.accounts.withdrawalStandIn.key, ...network.rollups.map((r) => r.adminKey)];
+    const keys = [network.accounts.deployer.key, network.accounts.bot.key, ...network.rollups.map((r) => r.adminKey)];
     for (const key of keys) assert.ok(devKeys.has(key), 'network.json holds a key that is not a public dev key');
   });
 
