@@ -92,8 +92,18 @@ function signerOf(contract: ethers.Contract): ethers.Signer {
 
 /** Sends a contract call and waits for its receipt; a reverted transaction throws. */
 async function send(contract: ethers.Contract, method: string, ...args: unknown[]): Promise<ethers.TransactionReceipt> {
+  return sendWith(contract, method, {}, ...args);
+}
+
+/** send() with overrides such as { value }. */
+async function sendWith(
+  contract: ethers.Contract,
+  method: string,
+  overrides: ethers.Overrides & { value?: bigint },
+  ...args: unknown[]
+): Promise<ethers.TransactionReceipt> {
   const nonce = await freshNonce(signerOf(contract));
-  const tx = (await contract.getFunction(method).send(...args, { nonce })) as ethers.ContractTransactionResponse;
+  const tx = (await contract.getFunction(method).send(...args, { ...overrides, nonce })) as ethers.ContractTransactionResponse;
   const receipt = await tx.wait();
   if (!receipt) throw new Error(`${method}: no receipt for ${tx.hash}`);
   return receipt;
@@ -169,7 +179,7 @@ export async function registerRollup(system: NexusSystem, opts: RegisterRollupOp
   await send(system.contracts.nexus, 'whitelistRollup', opts.name, rollupAdmin);
   const nexusAsAdmin = system.contracts.nexus.connect(opts.rollupAdmin) as ethers.Contract;
   await send(nexusAsAdmin, 'registerRollup', bridgeAddress, opts.operatorCluster, opts.nexusFee ?? DEFAULT_NEXUS_FEE, opts.stakingLimit);
-  if (opts.funding && opts.funding > 0n) await send(bridge, 'depositFunds', { value: opts.funding });
+  if (opts.funding && opts.funding > 0n) await sendWith(bridge, 'depositFunds', { value: opts.funding });
   return { rollupAdmin, bridgeAddress, bridge, bridgeKind };
 }
 
