@@ -104,6 +104,6 @@ describe('contracts: public interface conformance', function () {
     const nodeOperator = await contractInterface('NodeOperator');
     const registered = nodeOperator.getEvent('SSVOperatorRegistered');
     assert.ok(registered?.topicHash.startsWith('0xa7ed53e2'));
-    assert.deepEqual(registered.inputs.map((i) => i.indexed), [false, true, false, false]);
+    assert.deepEqual(registered!.inputs.map((i) => i.indexed), [false, true, false, false]);
   });
 });
