@@ -9,8 +9,10 @@ import type { RegisteredKeyshares } from './interface';
 import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
 import { nexusInterface } from './chain/abi';
 import {
-  clusterTuple, readClusterOperators, readClusterSnapshot, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
+  clusterTuple, readClusterOperators, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
+import type { FundingPolicy } from './funding/arithmetic';
+import { createPreflightActivities, nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
@@ -24,15 +26,17 @@ import type { DomainMetricsSink } from './metrics-sink';
 export interface CreationDependencies {
   provider: ethers.JsonRpcProvider;
   txManager: TransactionManager;
-  contracts: { nexus: string; nodeOperator: string; ssvNetwork: string };
+  contracts: { nexus: string; nodeOperator: string; ssvNetwork: string; ssvToken: string; ssvNetworkViews?: string };
   /** First block to scan for SSV events (the SSVNetwork deployment block). */
   ssvFromBlock: number;
   /** Largest eth_getLogs range the RPC accepts. */
   logMaxRange: number;
   /** Fork version that signs deposits (the network's GENESIS_FORK_VERSION). */
   genesisForkVersion: Uint8Array;
-  /** SSV tokens (wei) that fund each registered validator's cluster. */
-  ssvAmountPerValidatorWei: bigint;
+  /** How much SSV runway each registration brings (the amount is computed per registration). */
+  funding: FundingPolicy;
+  /** What the deposit fork version is checked against before each batch. */
+  network: PreflightDependencies['network'];
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
   indexStore?: IndexStateStore;
@@ -54,9 +58,15 @@ export function createCreationActivities(deps: CreationDependencies) {
     return { vault: deps.vault, indexStore: deps.indexStore };
   };
 
+  const preflight: PreflightDependencies = {
+    provider, contracts, scan, funding: deps.funding, network: deps.network, metrics: deps.metrics,
+  };
+
   const statusOf = async (pubkeys: string[]) => (await readValidatorStatuses(provider, contracts.nexus, pubkeys)).statuses;
 
   return {
+    ...createPreflightActivities(preflight),
+
     async readRollup({ rollupAdmin }: { rollupAdmin: string }): Promise<RollupSnapshot> {
       const state = await readRollupState(provider, contracts.nexus, rollupAdmin);
       return {
@@ -206,10 +216,20 @@ export function createCreationActivities(deps: CreationDependencies) {
 
   async function sendShares(rollupAdmin: string, keyshares: KeysharesPayload): Promise<RegisteredKeyshares> {
     return withFailureTypes(async () => {
-      const snapshot = await readClusterSnapshot(provider, contracts.ssvNetwork, contracts.nexus, keyshares.operatorIds, scan);
-      const c = clusterTuple(snapshot.cluster);
+      // The amount from the cluster as it is now: never a bare 0, never a fixed sum (invariant 9).
+      const { state, amountWei } = await nextRegistrationFunding(preflight, keyshares.operatorIds);
+      const cluster = `cluster [${state.operatorIds.join(',')}] of ${state.snapshot.owner}`;
+      if (state.liquidated) {
+        throw ApplicationFailure.nonRetryable(`${cluster} is liquidated: reactivate it before registering ${keyshares.publicKey}`, 'ClusterLiquidated');
+      }
+      if (state.nexusTokensWei < amountWei) {
+        // Retried: the key is deposited and must get its keyshares once Nexus is topped up.
+        throw ApplicationFailure.retryable(
+          `Nexus holds ${state.nexusTokensWei} wei SSV, registering ${keyshares.publicKey} into ${cluster} needs ${amountWei}`, 'RegistrationUnfunded');
+      }
+      const c = clusterTuple(state.snapshot.cluster);
       const data = nexusInterface.encodeFunctionData('depositValidatorShares', [rollupAdmin, [
-        keyshares.publicKey, keyshares.operatorIds, keyshares.sharesData, deps.ssvAmountPerValidatorWei,
+        keyshares.publicKey, keyshares.operatorIds, keyshares.sharesData, amountWei,
         [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
       ]]);
       const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);

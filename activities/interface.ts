@@ -1,8 +1,9 @@
 // The activities the workflows call, by name and type: the contract between workflow code and
 // createActivities(). Workflows import this file for its types only.
 import type {
-  CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction,
+  CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RegistrationFunding, RollupSnapshot, SubmittedTransaction,
 } from './types';
+import type { SigningNetworkReport } from './funding/activities';
 import type { RegistrationRequest } from '../workflows/registrar-types';
 import type { WatchInput, WatchResult } from './watch';
 import type { ExitBroadcastResult, ExitCandidates, ExitNotification, ExitProgress, SubmittedExit } from './exit-types';
@@ -31,6 +32,14 @@ export interface BotActivities {
    * submitted before; a retry after a crash finds the earlier transaction instead of sending again.
    */
   submitDeposits(input: { rollupAdmin: string; requestId: string; deposits: PublicDepositData[] }): Promise<SubmittedTransaction>;
+
+  /**
+   * Before a deposit: whether `count` SSV registrations into the rollup's cluster will go through
+   * (cluster not liquidated nor liquidatable, Nexus holds the SSV tokens), with each one's amount.
+   */
+  checkRegistrationFunding(input: { rollupAdmin: string; operatorCluster: number; count: number }): Promise<RegistrationFunding>;
+  /** Before a deposit: the deposit fork version is the connected chain's and the beacon node's (else SigningNetworkMismatchError, final). */
+  checkSigningNetwork(): Promise<SigningNetworkReport>;
 
   /** Whether a workflow (e.g. a reservation holder) is still running. */
   isWorkflowRunning(input: { workflowId: string }): Promise<boolean>;

@@ -5,6 +5,8 @@
 // hash: a retried activity that finds the same transaction again reports the same hash, and the
 // sink counts each hash once per process. (Across processes a count can be lost or, if a worker
 // dies between counting and completing the activity, made twice: counters are per process.)
+import type { FundingProblem } from './types';
+
 export interface DomainMetricsSink {
   /** Validators deposited through Nexus (depositValidatorRollup mined). */
   validatorsCreated(rollupAdmin: string, count: number, txHash: string): void;
@@ -12,4 +14,6 @@ export interface DomainMetricsSink {
   validatorsExitSubmitted(rollupAdmin: string, count: number, txHash: string): void;
   /** Validators accounted as exited in Nexus (validatorExitBalanceTransferred mined). */
   validatorsExited(rollupAdmin: string, count: number, txHash: string): void;
+  /** A batch's pre-deposit funding check: the problem found, or undefined when fundable. */
+  registrationFunding?(rollupAdmin: string, problem: FundingProblem | undefined): void;
 }

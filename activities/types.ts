@@ -48,3 +48,24 @@ export interface SubmittedTransaction {
   txHash: string;
   blockNumber: number;
 }
+
+/** Why a batch's SSV registrations could not go through now. */
+export type FundingProblem = 'nexus-ssv-short' | 'cluster-liquidatable' | 'cluster-liquidated';
+
+/** The pre-deposit funding check of a batch (amounts in SSV-token wei, decimal strings). */
+export interface RegistrationFunding {
+  ok: boolean;
+  reason?: FundingProblem;
+  /** One line naming the cluster and the numbers, for status and logs. */
+  message?: string;
+  /** Per registration, in order: what each will send with depositValidatorShares. */
+  amountsWei: string[];
+  totalWei: string;
+  nexusTokensWei: string;
+  clusterBalanceWei: string;
+  burnPerValidatorWei: string;
+  operatorIds: number[];
+  /** Validators in the cluster now. */
+  validatorCount: number;
+  blockNumber: number;
+}

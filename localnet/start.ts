@@ -13,6 +13,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { ethers } from 'ethers';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../activities/keys/salt';
+import { KNOWN_CHAIN_FORK_VERSIONS } from '../activities/chain/signing-network';
 import { writeNewCodecKeyFile } from '../temporal-config/codec-keys';
 import { startCodecServer } from '../temporal-config/codec-server';
 import { codecDataConverter, loadPayloadCodec } from '../temporal-config/data-converter';
@@ -211,8 +212,11 @@ async function startNetwork(
     botKeyFile,
     transactions: { journalFile: join(stateDir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
     // holesky's fork version: the only one ssv-dkg also signs with (it knows named networks only).
-    keys: { depositNetwork: 'holesky', indexStateDir: join(stateDir, 'key-indices'), saltFromStdin: true },
-    ssv: { amountPerValidatorWei: (10n * 10n ** 18n).toString() },
+    // The local chain id is no public network: the Lodestar genesis (localnet/beacon) uses holesky's fork version.
+    keys: {
+      depositNetwork: 'holesky', indexStateDir: join(stateDir, 'key-indices'), saltFromStdin: true,
+      chainForkVersions: { [String(anvil.chainId)]: KNOWN_CHAIN_FORK_VERSIONS[17000].forkVersion },
+    },
     aws: { region: MOTO_REGION, endpoint: moto.endpoint },
     // This start's beacon chain only: its genesis validators root changes with every start.
     beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },

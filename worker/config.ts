@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
+import { KNOWN_CHAIN_FORK_VERSIONS } from '../activities/chain/signing-network';
 
 /** host:port, as the Temporal address is written (the CLI's --address is checked with it too). */
 export const HOST_PORT_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
@@ -60,6 +61,8 @@ export const workerConfigSchema = z.strictObject({
     ssvFromBlock: z.number().int().min(0, 'expected a block number ≥ 0').default(0),
     /** Largest eth_getLogs block range the RPC accepts. */
     logMaxRange: z.number().int().min(1, 'expected a positive number of blocks').default(10_000),
+    /** Seconds per block, to turn ssv.runwayDays into blocks. */
+    blockTimeSeconds: z.number().positive('expected seconds > 0').default(12),
   }).optional(),
   /** The bot account: a file holding its private key (0x-hex), never the key itself. */
   botKeyFile: z.string().min(1, 'expected the path of a file holding the bot key').optional(),
@@ -78,6 +81,15 @@ export const workerConfigSchema = z.strictObject({
     depositNetwork: z.enum(['mainnet', 'holesky', 'sepolia', 'hoodi'], 'expected mainnet, holesky, sepolia or hoodi').default('mainnet'),
     /** Per-rollup mnemonic key-index state files (mnemonic path). */
     indexStateDir: z.string().min(1, 'expected a folder path').optional(),
+    /**
+     * Genesis fork versions of chain ids that are not public networks (a local chain), e.g.
+     * {"31337": "0x01017000"}: deposits are signed only for the chain the bot is connected to.
+     */
+    chainForkVersions: z.record(
+      z.string().regex(/^\d+$/, 'expected a chain id in decimal as the key'),
+      z.string().regex(/^0x[0-9a-fA-F]{8}$/, 'expected a 4-byte 0x-hex fork version, e.g. 0x01017000'),
+    ).refine((m) => Object.keys(m).every((id) => !(id in KNOWN_CHAIN_FORK_VERSIONS)), 'expected only chain ids of networks that are not public (1, 17000, 11155111 and 560048 have fixed fork versions)')
+      .default({}),
     /** Read the mnemonic salt from standard input at start (mnemonic path); it stays in memory. */
     saltFromStdin: z.boolean().default(false),
   }).prefault({}),
@@ -96,8 +108,12 @@ export const workerConfigSchema = z.strictObject({
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], 'expected DEBUG, INFO, WARN or ERROR').default('INFO'),
   }).prefault({}),
   ssv: z.strictObject({
-    /** SSV tokens (wei, decimal string) that fund each registered validator. */
-    amountPerValidatorWei: z.string().regex(/^\d+$/, 'expected a whole number of wei as a decimal string').default('0'),
+    /** Removed: each registration's SSV amount is computed from the cluster's burn rate, balance and runwayDays. */
+    amountPerValidatorWei: z.undefined('removed: the SSV amount is now computed per registration (ssv.runwayDays); delete this field').optional(),
+    /** Days of operator and network fees each registration leaves the cluster funded for. */
+    runwayDays: z.number().positive('expected days > 0').max(3_650, 'expected at most 3650 days').default(30),
+    /** Blocks of burn added to each amount for the blocks before the registration is mined. */
+    safetyMarginBlocks: z.number().int('expected a whole number of blocks').min(0, 'expected blocks ≥ 0').default(300),
     /** The SSVNetwork ABI the bot speaks (contracts/src/SSVNetwork.sol is its v1.x surface). */
     abiVersion: z.enum(['v1'], 'expected v1 (the SSVNetwork v1.x ABI, the only one supported)').default('v1'),
   }).prefault({}),
@@ -105,6 +121,8 @@ export const workerConfigSchema = z.strictObject({
     nexus: address,
     nodeOperator: address,
     ssvNetwork: address,
+    /** SSVNetworkViews: fees, cluster balances, liquidation (needed to fund registrations). */
+    ssvNetworkViews: address.optional(),
     ssvToken: address,
     depositContract: address,
   }).optional(),

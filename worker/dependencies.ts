@@ -15,6 +15,8 @@ import { IndexStateStore } from '../activities/keys/index-state';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import type { SaltHolder } from '../activities/keys/salt';
 import type { DomainMetricsSink } from '../activities/metrics-sink';
+import { runwayBlocksFor } from '../activities/funding/arithmetic';
+import { verifySigningNetwork } from '../activities/funding/activities';
 import { ConfigError, type WorkerConfig } from './config';
 
 export interface RuntimeInputs {
@@ -68,6 +70,16 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     expected: { genesisForkVersion: `0x${Buffer.from(genesisForkVersion).toString('hex')}`, genesisValidatorsRoot: config.beacon.genesisValidatorsRoot?.toLowerCase() },
   });
 
+  // Refuse to start when the deposits would be signed for another network than the connected chain
+  // and beacon node (SigningNetworkMismatchError: the worker exits with that one line).
+  const signingForkVersion = `0x${Buffer.from(genesisForkVersion).toString('hex')}`;
+  const network = {
+    depositNetwork: config.keys.depositNetwork, signingForkVersion, chainForkVersions: config.keys.chainForkVersions,
+    // No expectations of its own: the check compares and names both values itself.
+    beacon: config.beacon && new BeaconClient({ urls: config.beacon.urls, timeoutMs: config.beacon.timeoutSeconds * 1000 }),
+  };
+  await verifySigningNetwork({ network }, chain.chainId);
+
   return {
     ...base,
     exits: beacon && {
@@ -77,11 +89,18 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     },
     creation: {
       provider, txManager,
-      contracts: { nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork },
+      contracts: {
+        nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork,
+        ssvToken: contracts.ssvToken, ssvNetworkViews: contracts.ssvNetworkViews,
+      },
       ssvFromBlock: chain.ssvFromBlock,
       logMaxRange: chain.logMaxRange,
       genesisForkVersion,
-      ssvAmountPerValidatorWei: BigInt(config.ssv.amountPerValidatorWei),
+      funding: {
+        runwayBlocks: runwayBlocksFor(config.ssv.runwayDays, chain.blockTimeSeconds),
+        safetyMarginBlocks: BigInt(config.ssv.safetyMarginBlocks),
+      },
+      network,
       vault, indexStore, metrics: inputs.metrics, dryRun: config.dryRun,
     },
   };

@@ -4,6 +4,7 @@
 // Logs are one JSON object per line on standard output (observability.logFormat); a configuration
 // error, found before the logger exists, is one plain line on standard error.
 import { SaltHolder } from '../activities/keys/salt';
+import { SigningNetworkMismatchError } from '../activities/chain/signing-network';
 import { ConfigError, loadWorkerConfig } from './config';
 import { startObservability, type Observability } from './observability';
 import { buildWorker } from './worker';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(`nexus-bot worker: ${err.message}`);
+  if (err instanceof ConfigError || err instanceof SigningNetworkMismatchError) console.error(`nexus-bot worker: ${err.message}`);
   else if (observability) observability.logger.error('nexus-bot worker failed', { error: err });
   else console.error(err);
   process.exit(1);

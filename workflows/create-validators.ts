@@ -6,17 +6,18 @@
 import {
   ApplicationFailure, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
-import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus } from './messages';
+import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
 import type { RegistrationResult } from './registrar-types';
 
-const { allocateKeyIndices } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { allocateKeyIndices, checkRegistrationFunding, checkSigningNetwork } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { prepareMnemonicValidators, runDkgCeremony } = proxyActivities<BotActivities>(KEY_MATERIAL_OPTIONS);
 const { submitDeposits } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
@@ -27,7 +28,11 @@ export interface CreateValidatorsInput {
   operatorCluster: number;
   keyPath: KeyPath;
   count: number;
+  /** While the registrations are not fundable, how often to check again (default 10 minutes; a resume signal checks at once). */
+  fundingRecheckInterval?: Duration;
 }
+
+const DEFAULT_FUNDING_RECHECK = '10 minutes';
 
 export interface CreateValidatorsResult {
   /** Validators deposited by this batch. */
@@ -58,6 +63,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   const track = (report: Promise<void>) => reports.track(report);
   const gate = installPauseGate(() => `phase ${status.phase}`, () => reportState());
   setHandler(creationStatusQuery, () => ({ ...status, pubkeys: [...status.pubkeys], paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
+  const now = () => new Date().toISOString();
   const setPhase = (phase: CreationPhase) => {
     status.phase = phase;
     upsertSearchAttributes([{ key: PhaseAttribute, value: phase }]);
@@ -67,7 +73,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   function reportState(): void {
     const parent = workflowInfo().parent?.workflowId;
     if (!parent) return;
-    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold }).catch((err: unknown) => {
+    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold, funding: status.funding }).catch((err: unknown) => {
       log.warn('could not tell the monitor where the creation stands', { monitor: parent, error: describeFailure(err) });
     }));
   }
@@ -94,6 +100,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
 
     // Safe: the keys are allocated and recorded, nothing is on chain. A resumed batch deposits them.
     await gate.holdAt('before the deposit (keys made, nothing on chain)');
+    await awaitFundableRegistrations('before the deposit (keys made, nothing on chain)');
     setPhase('depositing');
     gate.finishing('deposit and keyshare registration: deposited keys must get their keyshares');
     await deposit(validators.map((v) => v.deposit));
@@ -119,6 +126,9 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   async function createDkgBatch(): Promise<CreateValidatorsResult> {
     setPhase('reserving-nonces');
     await gate.holdAt('before the ceremony (nothing done yet)');
+    // Held here, before any nonce is reserved: a reservation blocks every rollup's registrations.
+    await awaitFundableRegistrations('before the ceremony (nothing done yet)');
+    setPhase('reserving-nonces');
     // Not stoppable from here on: the reserved SSV owner nonces hold every rollup's registrations,
     // so a begun reservation is run through ceremony, deposit and registration (or given back on failure).
     gate.finishing('nonce reservation, ceremony, deposit and registration (reserved SSV nonces block every rollup)');
@@ -139,6 +149,10 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       keyshares = ceremony.validators.map((v) => v.keyshares);
       upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
       setPhase('depositing');
+      // Checked again (the ceremony took minutes); now failing the batch, which gives the nonces back.
+      await checkSigningNetwork();
+      const funding = await checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
+      if (!funding.ok) throw ApplicationFailure.nonRetryable(`not deposited: ${funding.message ?? funding.reason}`, 'RegistrationUnfundable');
       await deposit(ceremony.validators.map((v) => v.deposit));
     } catch (err) {
       // Nothing was registered: give the nonce range back so that the sequence moves on.
@@ -158,6 +172,37 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
         .filter((p) => !registered.includes(p))
         .map((pubkey) => ({ pubkey, reason: result.kind === 'failed' ? `${result.reason} (keyshares stale: resign needed)` : 'no answer' })),
     };
+  }
+
+  /**
+   * Invariant 9: the deposit fork version is the connected network's (a mismatch fails the batch
+   * for good), and the batch's SSV registrations will go through. Until they will, the batch holds
+   * here, deposits nothing, says why (status, monitor, WARN log, metric) and checks again on a
+   * durable timer or at once on a resume signal; a pause holds it at `safePoint`.
+   */
+  async function awaitFundableRegistrations(safePoint: string): Promise<void> {
+    for (;;) {
+      await checkSigningNetwork();
+      const funding = await checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
+      if (funding.ok) {
+        if (status.funding) log.info('creation batch: SSV registrations fundable again, going on', { rollupAdmin: input.rollupAdmin, heldSince: status.funding.since });
+        status.funding = undefined;
+        return;
+      }
+      const at = now();
+      const hold: FundingHold = {
+        reason: funding.reason ?? 'nexus-ssv-short', message: funding.message ?? 'registrations not fundable',
+        since: status.funding?.since ?? at, lastCheck: at, checks: (status.funding?.checks ?? 0) + 1,
+      };
+      status.funding = hold;
+      setPhase('awaiting-funding');
+      log.warn('creation batch held before its deposit: its SSV registrations would not go through; nothing deposited', {
+        rollupAdmin: input.rollupAdmin, reason: hold.reason, problem: hold.message, totalWei: funding.totalWei, nexusTokensWei: funding.nexusTokensWei,
+      });
+      const resumes = gate.resumes;
+      await condition(() => gate.resumes > resumes || gate.paused, input.fundingRecheckInterval ?? DEFAULT_FUNDING_RECHECK);
+      await gate.holdAt(safePoint);
+    }
   }
 
   async function deposit(deposits: PublicDepositData[]): Promise<void> {

@@ -23,6 +23,8 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'BeaconNetworkMismatchError', 'VoluntaryExitRejectedError', 'InvalidBeaconArgumentError',
   // Creation activities
   'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
+  // Pre-deposit checks (activities/funding/); RegistrationUnfunded stays retryable
+  'SigningNetworkMismatchError', 'SsvViewsNotConfigured', 'ClusterLiquidated', 'RegistrationUnfundable',
   // Exit activities
   'ValidatorNotExitable', 'ExitRejected', 'BeaconNotConfigured', 'KeyIndexMismatch', 'MnemonicPathDisabled',
 ];

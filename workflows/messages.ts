@@ -68,6 +68,17 @@ export interface StepState {
   workflowId: string;
   phase: string;
   hold?: StepHold;
+  /** A creation batch held before its deposit: its SSV registrations could not go through. */
+  funding?: FundingHold;
+}
+
+/** Why a creation batch waits before its deposit (nothing deposited), as of its last check. */
+export interface FundingHold {
+  reason: 'nexus-ssv-short' | 'cluster-liquidatable' | 'cluster-liquidated';
+  message: string;
+  since: string;
+  lastCheck: string;
+  checks: number;
 }
 
 /** An in-flight batch as the monitor's status shows it. */
@@ -77,6 +88,7 @@ export interface InFlightStep {
   /** The batch's phase, as it last reported it. */
   phase?: string;
   hold?: StepHold;
+  funding?: FundingHold;
 }
 
 export interface MonitorStatus {
@@ -112,12 +124,14 @@ export interface CreationStatus {
   rollupAdmin: string;
   keyPath: string;
   count: number;
-  phase: 'allocating' | 'key-material' | 'reserving-nonces' | 'depositing' | 'registering' | 'done';
+  phase: 'allocating' | 'key-material' | 'awaiting-funding' | 'reserving-nonces' | 'depositing' | 'registering' | 'done';
   /** The batch's validator keys, once made. */
   pubkeys: string[];
   paused: boolean;
   pauseReason?: string;
   hold?: StepHold;
+  /** Set while the batch waits for its registrations to become fundable (phase awaiting-funding). */
+  funding?: FundingHold;
 }
 
 // --- exits -----------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ export interface PauseGate {
   readonly pauseReason: string | undefined;
   /** Where a paused batch stands; undefined when not paused. */
   readonly hold: StepHold | undefined;
+  /** Resume signals received so far (a batch waiting for something rechecks at once on one). */
+  readonly resumes: number;
   /** A safe point: when paused, wait here until resumed. */
   holdAt(step: string): Promise<void>;
   /** Entering a step that must finish once begun (a pause lets it finish, and says so). */
@@ -27,6 +29,7 @@ export function installPauseGate(currentStep: () => string, onChange: () => void
   let pauseReason = initial?.pauseReason;
   let hold: StepHold | undefined;
   let mustFinish: string | undefined;
+  let resumes = 0;
   const now = () => new Date().toISOString();
   setHandler(pauseSignal, (pause) => {
     paused = true;
@@ -39,6 +42,7 @@ export function installPauseGate(currentStep: () => string, onChange: () => void
     onChange();
   });
   setHandler(resumeSignal, () => {
+    resumes++;
     paused = false;
     pauseReason = undefined;
     hold = undefined;
@@ -53,6 +57,9 @@ export function installPauseGate(currentStep: () => string, onChange: () => void
     },
     get hold() {
       return hold;
+    },
+    get resumes() {
+      return resumes;
     },
     async holdAt(step) {
       mustFinish = undefined;

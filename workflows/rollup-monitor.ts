@@ -117,7 +117,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     await forwardToBatches('resume');
   });
   setHandler(stepStateSignal, (step) => {
-    if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold };
+    if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold, funding: step.funding };
     const exit = exitsInFlight.find((e) => e.workflowId === step.workflowId);
     if (exit) {
       exit.phase = step.phase;

@@ -152,6 +152,11 @@ export class BeaconClient {
     };
   }
 
+  /** The genesis of the first endpoint that answers (asked afresh), with that endpoint's redacted name. */
+  async getGenesis(): Promise<{ genesisTime: number; genesisValidatorsRoot: string; genesisForkVersion: string; endpoint: string }> {
+    return this.#run('read the genesis', { freshGenesis: true }, async (_api, endpoint, genesis) => ({ ...genesis, endpoint: endpoint.label }));
+  }
+
   /** Genesis, slot timing and fork schedule from the node's own spec, and the head slot, all from one endpoint. */
   async getChainInfo(): Promise<ChainInfo> {
     // Fresh genesis every time: a URL behind a load balancer may reach another node than before.

@@ -10,6 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ethers } from 'ethers';
 import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
+import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
 import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem } from '../../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC, startAnvil, type Anvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
@@ -39,7 +40,6 @@ export interface CreationNetworkOptions {
   rollups: RollupSpec[];
   /** anvil block time in seconds; automine when absent. */
   blockTime?: number;
-  ssvPerValidatorWei?: bigint;
   taskQueue?: string;
   /** Runs after cluster 1 exists and before the rollups are registered (more operators, clusters). */
   prepareChain?: (system: NexusSystem) => Promise<void>;
@@ -148,8 +148,10 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       contracts: system.addresses,
       botKeyFile,
       transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
-      keys: { depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true },
-      ssv: { amountPerValidatorWei: (opts.ssvPerValidatorWei ?? 10n * ETH).toString() },
+      keys: {
+        depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true,
+        chainForkVersions: { [String(anvil.chainId)]: KNOWN_CHAIN_FORK_VERSIONS[17000].forkVersion },
+      },
       aws: { region: MOTO_REGION, endpoint: moto.endpoint },
       ...(beacon ? { beacon: { urls: [beaconRecorder?.url ?? beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
     };

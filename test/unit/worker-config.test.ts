@@ -121,9 +121,14 @@ describe('worker config: every field has an error naming it and the expected for
     ['observability.stuckAfterSeconds', { observability: { stuckAfterSeconds: 0 } }, /seconds > 0/],
     ['observability.logFormat', { observability: { logFormat: 'xml' } }, /json or text/],
     ['observability.logLevel', { observability: { logLevel: 'TRACE' } }, /DEBUG, INFO, WARN or ERROR/],
-    ['ssv.amountPerValidatorWei', { ssv: { amountPerValidatorWei: '1.5' } }, /whole number of wei/],
+    ['chain.blockTimeSeconds', { chain: { ...chain, blockTimeSeconds: 0 } }, /seconds > 0/],
+    ['keys.chainForkVersions.31337', { keys: { chainForkVersions: { 31337: '0x0101700' } } }, /4-byte 0x-hex fork version/],
+    ['keys.chainForkVersions', { keys: { chainForkVersions: { 17000: '0x01017000' } } }, /not public \(1, 17000, 11155111 and 560048 have fixed fork versions\)/],
+    ['ssv.amountPerValidatorWei', { ssv: { amountPerValidatorWei: '1000' } }, /removed: the SSV amount is now computed per registration \(ssv\.runwayDays\)/],
+    ['ssv.runwayDays', { ssv: { runwayDays: 0 } }, /days > 0/],
+    ['ssv.safetyMarginBlocks', { ssv: { safetyMarginBlocks: 1.5 } }, /whole number of blocks/],
     ['ssv.abiVersion', { ssv: { abiVersion: 'v2' } }, /expected v1/],
-    ...(['nexus', 'nodeOperator', 'ssvNetwork', 'ssvToken', 'depositContract'] as const).map((name): [string, unknown, RegExp] =>
+    ...(['nexus', 'nodeOperator', 'ssvNetwork', 'ssvNetworkViews', 'ssvToken', 'depositContract'] as const).map((name): [string, unknown, RegExp] =>
       [`contracts.${name}`, { contracts: { ...contracts, [name]: '0xabc' } }, /20-byte hex address/]),
     ['beacon.urls', { beacon: { urls: [] } }, /at least one beacon API URL/],
     ['beacon.urls.0', { beacon: { urls: ['beacon:5052'] } }, /http\(s\) URL/],

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { BotActivities } from '../../activities/interface';
 import { createRegistrarActivities } from '../../activities/registrar-client';
-import type { PublicDepositData, RollupSnapshot } from '../../activities/types';
+import type { PublicDepositData, RegistrationFunding, RollupSnapshot } from '../../activities/types';
 import type { ExitProgress } from '../../activities/exit-types';
 import { bridgeAllowsDeposits, VALIDATOR_DEPOSIT_WEI } from '../../workflows/planning';
 
@@ -47,6 +47,15 @@ export class StubChain {
   /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
   dkgOperatorsDown = false;
   submitAttempts = 0;
+  // --- pre-deposit checks ---
+  /** Nexus's SSV tokens, and what each registration costs (the stub's fixed price). */
+  nexusSsvWei = 10n ** 24n;
+  ssvPerRegistrationWei = 10n ** 19n;
+  clusterLiquidatable = false;
+  clusterLiquidated = false;
+  readonly fundingChecks: { rollupAdmin: string; count: number; ok: boolean }[] = [];
+  /** Test hook: the connected network is not the one the deposits are signed for (the activity's message). */
+  signingNetworkMismatch?: string;
 
   // --- exits: a beacon chain whose clock is the test server's (skipped) time ---
   readonly beacon = new Map<string, StubBeaconValidator>();
@@ -221,6 +230,24 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       for (const p of pubkeys) chain.statuses.set(p, 'DEPOSITED');
       chain.depositBatches.push(pubkeys);
       return { txHash: `0xdeposit${chain.depositBatches.length}`, blockNumber: 1 };
+    },
+    async checkSigningNetwork() {
+      if (chain.signingNetworkMismatch) throw ApplicationFailure.nonRetryable(chain.signingNetworkMismatch, 'SigningNetworkMismatchError');
+      return { chainId: 17000, forkVersion: '0x01017000' };
+    },
+    async checkRegistrationFunding({ rollupAdmin, operatorCluster, count }) {
+      const amounts = Array.from({ length: count }, () => chain.ssvPerRegistrationWei);
+      const total = chain.ssvPerRegistrationWei * BigInt(count);
+      const cluster = `SSV cluster of owner 0xNexus with operators [${[1, 2, 3, 4].map((id) => id + operatorCluster * 10).join(',')}]`;
+      const problem: Pick<RegistrationFunding, 'reason' | 'message'> | undefined = chain.clusterLiquidated ? { reason: 'cluster-liquidated', message: `${cluster} is liquidated` }
+        : chain.clusterLiquidatable ? { reason: 'cluster-liquidatable', message: `${cluster} is liquidatable now` }
+          : chain.nexusSsvWei < total ? { reason: 'nexus-ssv-short', message: `Nexus holds ${chain.nexusSsvWei} wei SSV tokens, the ${count} registrations of this batch need ${total} wei` }
+            : undefined;
+      chain.fundingChecks.push({ rollupAdmin, count, ok: !problem });
+      return {
+        ok: !problem, ...problem, amountsWei: amounts.map(String), totalWei: total.toString(), nexusTokensWei: chain.nexusSsvWei.toString(),
+        clusterBalanceWei: '0', burnPerValidatorWei: '1', operatorIds: [1, 2, 3, 4], validatorCount: 0, blockNumber: 1,
+      };
     },
     ...createRegistrarActivities({ client, taskQueue, registrarWorkflowId }),
     ...stubExitActivities(chain),

@@ -3,6 +3,9 @@
 // registry's text by the metrics server (server.ts), so that one endpoint serves both.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DomainMetricsSink } from '../../activities/metrics-sink';
+import type { FundingProblem } from '../../activities/types';
+
+const FUNDING_PROBLEMS: readonly FundingProblem[] = ['nexus-ssv-short', 'cluster-liquidatable', 'cluster-liquidated'];
 import type { TxEvent } from '../../activities/chain/tx-manager';
 
 /** Counts of running creation and exit workflows, read from Temporal visibility. */
@@ -37,6 +40,7 @@ export class BotMetrics implements DomainMetricsSink {
   readonly activityErrorsTotal: Counter<'activity' | 'type'>;
   readonly stuckSteps: Gauge;
   readonly stuckStepsTotal: Counter<'activity'>;
+  readonly registrationUnfundable: Gauge<'rollup' | 'reason'>;
 
   private inflightSource?: InflightSource;
   private inflightCache?: { at: number; value: Promise<void> };
@@ -100,6 +104,10 @@ export class BotMetrics implements DomainMetricsSink {
       name: 'nexus_stuck_steps_total', help: 'Activity attempts that ran longer than observability.stuckAfterSeconds, by activity.',
       labelNames: ['activity'], registers,
     });
+    this.registrationUnfundable = new Gauge({
+      name: 'nexus_registration_unfundable', help: 'Whether the rollup\'s creation batch is held before its deposit because its SSV registrations could not go through (1), by reason (nexus-ssv-short, cluster-liquidatable, cluster-liquidated), as of the last check on this worker.',
+      labelNames: ['rollup', 'reason'], registers,
+    });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -119,6 +127,11 @@ export class BotMetrics implements DomainMetricsSink {
 
   validatorsExited(rollupAdmin: string, count: number, txHash: string): void {
     if (this.firstTime(`exited:${txHash}`)) this.validatorsExitedTotal.inc({ rollup: rollupAdmin.toLowerCase() }, count);
+  }
+
+  registrationFunding(rollupAdmin: string, problem: FundingProblem | undefined): void {
+    const rollup = rollupAdmin.toLowerCase();
+    for (const reason of FUNDING_PROBLEMS) this.registrationUnfundable.set({ rollup, reason }, reason === problem ? 1 : 0);
   }
 
   /** The transaction manager's events (its `log` option): fees of mined and reverted transactions, event counts. */
