@@ -71,6 +71,11 @@ function solcVersion(): string {
   return pkg.version;
 }
 
+/** The hash the build stamp records for the current sources, compiler and settings. */
+export function contractsSourceHash(dirs: BuildDirs = {}): string {
+  return sourcesHash(readSources(resolveDirs(dirs).srcDir));
+}
+
 function sourcesHash(sources: Record<string, string>): string {
   const h = createHash('sha256');
   h.update(`solc ${solcVersion()}\n${JSON.stringify(SETTINGS)}\n`);

@@ -2,6 +2,7 @@
 // means "any free port". Each error names the variable and the expected form.
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { NexusVersion } from '../contracts/deploy';
 
 const port = z.coerce.number({ error: 'expected a port number' }).int('expected a whole port number')
   .min(0, 'expected a port between 0 and 65535').max(65535, 'expected a port between 0 and 65535');
@@ -17,6 +18,8 @@ const schema = z.strictObject({
   NEXUS_LOCALNET_CODEC_PORT: port.default(8089),
   NEXUS_LOCALNET_METRICS_PORT: port.default(9464),
   NEXUS_LOCALNET_BLOCK_TIME: z.coerce.number({ error: 'expected seconds between blocks' }).int('expected whole seconds').min(1, 'expected at least 1 second').default(1),
+  /** Which public Nexus version the local contracts follow (contracts/src/NexusV2024_*.sol). */
+  NEXUS_LOCALNET_NEXUS_VERSION: z.enum(['v2024-03', 'v2024-06'] satisfies NexusVersion[], 'expected v2024-03 or v2024-06').default('v2024-06'),
 });
 
 export interface LocalnetConfig {
@@ -24,6 +27,7 @@ export interface LocalnetConfig {
   dir: string;
   ports: { temporal: number; temporalUi: number; rpc: number; moto: number; dkgBase: number; beacon: number; codec: number; metrics: number };
   blockTime: number;
+  nexusVersion: NexusVersion;
 }
 
 export class LocalnetConfigError extends Error {
@@ -59,5 +63,6 @@ export function loadLocalnetConfig(env: NodeJS.ProcessEnv = process.env): Localn
       metrics: c.NEXUS_LOCALNET_METRICS_PORT,
     },
     blockTime: c.NEXUS_LOCALNET_BLOCK_TIME,
+    nexusVersion: c.NEXUS_LOCALNET_NEXUS_VERSION,
   };
 }

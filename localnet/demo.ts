@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ethers } from 'ethers';
 import { contractAt } from '../contracts/artifacts';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystemAddresses } from '../contracts/deploy';
+import { contractsSourceHash } from '../contracts/build';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type BridgeKind, type NexusSystemAddresses, type NexusVersion } from '../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC } from './services/anvil';
 
 /** anvil dev accounts (public test keys) and their roles on the local network. */
@@ -39,9 +40,12 @@ export interface DemoOperator {
 }
 
 export interface Deployment {
+  /** The public Nexus version the contracts follow, and the hash of the sources they were built from. */
+  nexusVersion: NexusVersion;
+  sourceHash: string;
   contracts: NexusSystemAddresses;
   operators: DemoOperator[];
-  rollups: { name: string; admin: string; bridge: string; operatorCluster: number; stakingLimit: number; keyPath: 'dkg' | 'mnemonic'; account: number }[];
+  rollups: { name: string; admin: string; bridge: string; operatorCluster: number; stakingLimit: number; keyPath: 'dkg' | 'mnemonic'; account: number; bridgeKind: BridgeKind }[];
 }
 
 export function devWallet(index: number, provider: ethers.Provider): ethers.HDNodeWallet {
@@ -58,15 +62,26 @@ export async function ensureDeployment(
   provider: ethers.JsonRpcProvider,
   stateDir: string,
   operators: DemoOperator[],
+  nexusVersion: NexusVersion,
   log: (line: string) => void,
 ): Promise<Deployment> {
   const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
   const recorded = readRecorded(stateDir);
-  if (recorded && recorded.rollups.length === DEMO_ROLLUPS.length && (await provider.getCode(recorded.contracts.nexus)) !== '0x' && sameOperatorKeys(recorded, operators)) {
-    log(`reusing the contracts deployed earlier (Nexus ${recorded.contracts.nexus})`);
+  const sourceHash = contractsSourceHash();
+  // Contracts of another version or older sources are not reused: deployed anew beside them.
+  const onChain = recorded !== undefined && (await provider.getCode(recorded.contracts.nexus)) !== '0x';
+  if (onChain && (recorded.nexusVersion !== nexusVersion || recorded.sourceHash !== sourceHash)) {
+    // Operator ids and bridge addresses come from the chain's history: a second system beside the
+    // first would get other ones, so the chain must start anew.
+    throw new Error(recorded.nexusVersion !== nexusVersion
+      ? `the local chain holds Nexus ${recorded.nexusVersion ?? '(an earlier build)'} contracts, not ${nexusVersion}: run \`npm start -- --reset\` to deploy ${nexusVersion} on a new chain, or set NEXUS_LOCALNET_NEXUS_VERSION=${recorded.nexusVersion ?? 'v2024-06'}`
+      : 'the local chain holds contracts built from other sources (contracts/src changed): run `npm start -- --reset` to deploy them on a new chain');
+  }
+  if (onChain && recorded.rollups.length === DEMO_ROLLUPS.length && sameOperatorKeys(recorded, operators)) {
+    log(`reusing the contracts deployed earlier (Nexus ${nexusVersion} ${recorded.contracts.nexus})`);
     const nodeOperator = await contractAt('NodeOperator', recorded.contracts.nodeOperator, deployer);
     for (const op of operators) {
-      const [, currentUrl] = (await nodeOperator.getFunction('ssvOperators')(op.id)) as [string, string, string];
+      const currentUrl = (await nodeOperator.getFunction('ssvDKGIP')(op.id)) as string;
       if (currentUrl !== op.dkgUrl) {
         await (await nodeOperator.getFunction('updateSSVOperatorIP')(op.id, op.dkgUrl)).wait();
       }
@@ -76,9 +91,9 @@ export async function ensureDeployment(
     return deployment;
   }
 
-  log('deploying the Nexus contracts, SSV operators and the demo rollup');
+  log(`deploying the Nexus contracts (public version ${nexusVersion}), SSV operators and the demo rollups`);
   const bot = devWallet(ACCOUNT_INDEX.bot, provider);
-  const system = await deployNexusSystem(deployer, { bot: bot.address });
+  const system = await deployNexusSystem(deployer, { bot: bot.address, nexusVersion });
   for (const op of operators) {
     const id = await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: Number(new URL(op.dkgUrl).port), name: `local-operator-${op.id}` });
     if (Number(id) !== op.id) throw new Error(`SSVNetwork gave operator id ${id}, expected ${op.id}: was the chain used before?`);
@@ -88,14 +103,14 @@ export async function ensureDeployment(
   for (const demo of DEMO_ROLLUPS) {
     const rollup = await registerRollup(system, {
       rollupAdmin: devWallet(demo.account, provider), name: demo.name, operatorCluster: DEMO_CLUSTER_ID,
-      stakingLimit: demo.stakingLimit, funding: demo.funding,
+      stakingLimit: demo.stakingLimit, funding: demo.funding, bridgeKind: 'DAO',
     });
     rollups.push({
       name: demo.name, admin: rollup.rollupAdmin, bridge: rollup.bridgeAddress, operatorCluster: DEMO_CLUSTER_ID,
-      stakingLimit: demo.stakingLimit, keyPath: demo.keyPath, account: demo.account,
+      stakingLimit: demo.stakingLimit, keyPath: demo.keyPath, account: demo.account, bridgeKind: rollup.bridgeKind,
     });
   }
-  const deployment: Deployment = { contracts: system.addresses, operators, rollups };
+  const deployment: Deployment = { nexusVersion, sourceHash, contracts: system.addresses, operators, rollups };
   writeFileSync(deploymentPath(stateDir), JSON.stringify(deployment, null, 2));
   return deployment;
 }
@@ -104,7 +119,7 @@ function readRecorded(stateDir: string): Deployment | undefined {
   const path = deploymentPath(stateDir);
   if (!existsSync(path)) return undefined;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Deployment;
+    return JSON.parse(readFileSync(path, 'utf8')) as Deployment; // fields of older launchers may be missing
   } catch {
     return undefined; // unreadable: deploy afresh
   }

@@ -12,6 +12,8 @@ export const networkFileSchema = z.object({
   startedAt: z.string(),
   rpcUrl: z.string(),
   chainId: z.number().int(),
+  /** The public Nexus version the local contracts follow (NEXUS_LOCALNET_NEXUS_VERSION). */
+  nexusVersion: z.enum(['v2024-03', 'v2024-06']),
   temporal: z.object({ address: z.string(), namespace: z.string(), uiUrl: z.string(), taskQueue: z.string() }),
   /** The codec server (Web UI, `temporal --codec-endpoint`) and the key file its worker uses. */
   codecEndpoint: z.string(),
@@ -37,7 +39,7 @@ export const networkFileSchema = z.object({
   }),
   rollups: z.array(z.object({
     name: z.string(), admin: address, adminKey: z.string(), bridge: address,
-    operatorCluster: z.number().int(), stakingLimit: z.number().int(), keyPath: z.enum(['dkg', 'mnemonic']),
+    operatorCluster: z.number().int(), stakingLimit: z.number().int(), keyPath: z.enum(['dkg', 'mnemonic']), bridgeKind: z.enum(['DAO', 'CValue', 'Rebase']),
     monitorWorkflowId: z.string(),
   })),
   dkgOperators: z.array(z.object({ id: z.number().int(), url: z.string(), running: z.boolean() })),

@@ -51,7 +51,8 @@ Settings (environment, port 0 = any free port):
   NEXUS_LOCALNET_BEACON_PORT      beacon node REST API (default 9596)
   NEXUS_LOCALNET_CODEC_PORT       payload codec server for the Web UI and \`temporal\` (default 8089)
   NEXUS_LOCALNET_METRICS_PORT     the worker's Prometheus metrics, /metrics (default 9464)
-  NEXUS_LOCALNET_BLOCK_TIME       seconds between blocks (default 1)`;
+  NEXUS_LOCALNET_BLOCK_TIME       seconds between blocks (default 1)
+  NEXUS_LOCALNET_NEXUS_VERSION    public Nexus version the contracts follow: v2024-06 (default) or v2024-03`;
 
 const log = (line: string) => console.log(`[localnet] ${line}`);
 
@@ -159,7 +160,7 @@ async function startNetwork(
   }));
 
   const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
-  const deployment = await ensureDeployment(provider, stateDir, operators, log);
+  const deployment = await ensureDeployment(provider, stateDir, operators, config.nexusVersion, log);
 
   if (dkgAvailable) {
     for (const [i, identity] of identities.entries()) {
@@ -207,7 +208,8 @@ async function startNetwork(
   writeFileSync(workerConfigFile, JSON.stringify({
     workerName,
     temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE },
-    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 5_000 },
+    // The Nexus version is configured, not detected: the launcher deployed it (auto would agree).
+    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 5_000, blockTimeSeconds: config.blockTime },
     contracts: deployment.contracts,
     botKeyFile,
     transactions: { journalFile: join(stateDir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
@@ -238,6 +240,7 @@ async function startNetwork(
     startedAt: new Date().toISOString(),
     rpcUrl: anvil.rpcUrl,
     chainId: anvil.chainId,
+    nexusVersion: deployment.nexusVersion,
     beaconUrl: beacon.url,
     beacon: beaconNetworkInfo(beacon),
     temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl ?? '', taskQueue: TASK_QUEUE },
@@ -253,7 +256,7 @@ async function startNetwork(
     },
     rollups: deployment.rollups.map((r) => ({
       name: r.name, admin: r.admin, adminKey: devWallet(r.account, provider).privateKey, bridge: r.bridge,
-      operatorCluster: r.operatorCluster, stakingLimit: r.stakingLimit, keyPath: r.keyPath, monitorWorkflowId: monitorWorkflowId(r.admin),
+      operatorCluster: r.operatorCluster, stakingLimit: r.stakingLimit, keyPath: r.keyPath, bridgeKind: r.bridgeKind, monitorWorkflowId: monitorWorkflowId(r.admin),
     })),
     dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: dkgAvailable })),
     processes: services.map((s) => ({ name: s.name, pid: s.pid })),

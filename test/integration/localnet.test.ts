@@ -12,6 +12,7 @@ import { ethers } from 'ethers';
 import { withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { contractAt } from '../../contracts/artifacts';
+import { nexusContractName } from '../../contracts/deploy';
 import { getGenesis, getHeadSlot, getValidators } from '../../localnet/beacon/rest';
 import { DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC } from '../../localnet/demo';
 import { isProcessAlive, networkFilePath, readNetworkFile, type NetworkFile } from '../../localnet/network-file';
@@ -110,7 +111,7 @@ describe('local network launcher (npm start)', function () {
 
   it('has the contracts deployed and the demo rollups registered with funded bridges', async () => {
     const [rollup] = network.rollups;
-    const nexus = await contractAt('Nexus', network.contracts.nexus, provider);
+    const nexus = await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, provider);
     const [bridge, stakingLimit, cluster] = (await nexus.getFunction('rollups')(rollup.admin)) as [string, bigint, bigint];
     assert.equal(bridge, rollup.bridge);
     assert.equal(Number(stakingLimit), rollup.stakingLimit);
@@ -121,10 +122,15 @@ describe('local network launcher (npm start)', function () {
     const nodeOperator = await contractAt('NodeOperator', network.contracts.nodeOperator, provider);
     assert.deepEqual(((await nodeOperator.getFunction('getCluster')(rollup.operatorCluster)) as bigint[]).map(Number), [1, 2, 3, 4]);
     for (const op of network.dkgOperators) {
-      const [pubKey, ip] = (await nodeOperator.getFunction('ssvOperators')(op.id)) as [string, string, string];
-      assert.equal(ip, op.url);
-      assert.ok(pubKey.length > 100, `operator ${op.id} has no public key`);
+      assert.equal(await nodeOperator.getFunction('ssvDKGIP')(op.id), op.url);
     }
+    // Public keys are only in the registration events (the public NodeOperator has no getter).
+    const registered = await nodeOperator.queryFilter(nodeOperator.filters.SSVOperatorRegistered(), 0);
+    for (const op of network.dkgOperators) {
+      const event = registered.find((e) => 'args' in e && Number(e.args.operatorId) === op.id);
+      assert.ok(event && 'args' in event && String(event.args.pubKey).length > 100, `operator ${op.id} has no public key`);
+    }
+    assert.equal(network.nexusVersion, 'v2024-06', 'npm start runs v2024-06 by default');
     const depositContract = await contractAt('DepositContract', network.contracts.depositContract, provider);
     assert.equal(((await depositContract.getFunction('get_deposit_root')()) as string).length, 66);
   });
@@ -262,11 +268,11 @@ describe('local network launcher (npm start)', function () {
     assert.ok(rollup);
     const admin = rollup.admin.toLowerCase();
     const workflowId = creationWorkflowId(rollup.admin);
-    // A plain transfer counts as a user deposit. 1280 ETH more at a 100 % limit: several batches
+    // A user deposit (depositFunds; a plain transfer would count as rewards). 1280 ETH more at a 100 % limit: several batches
     // of 10 (the launcher's maxBatch) in a row, about 15 s each, so one is in flight for a good while.
     const adminWallet = new ethers.NonceManager(new ethers.Wallet(rollup.adminKey, provider));
-    await (await adminWallet.sendTransaction({ to: rollup.bridge, value: ethers.parseEther('1280') })).wait();
-    await (await (await contractAt('Nexus', network.contracts.nexus, adminWallet)).getFunction('changeStakingLimit')(10_000)).wait();
+    await (await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, adminWallet)).getFunction('depositFunds')({ value: ethers.parseEther('1280') })).wait();
+    await (await (await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, adminWallet)).getFunction('changeStakingLimit')(10_000)).wait();
     const bridge = await contractAt('NexusBaseBridge', rollup.bridge, provider);
     const toCreate = maxDepositsWithinLimit({
       bridgeBalanceWei: await provider.getBalance(rollup.bridge), validatorCount: (await bridge.getFunction('validatorCount')()) as bigint, stakingLimitBps: 10_000,
