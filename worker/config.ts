@@ -60,6 +60,11 @@ export const workerConfigSchema = z.strictObject({
     ssvFromBlock: z.number().int().min(0, 'expected a block number ≥ 0').default(0),
     /** Largest eth_getLogs block range the RPC accepts. */
     logMaxRange: z.number().int().min(1, 'expected a positive number of blocks').default(10_000),
+    /**
+     * The public Nexus version (facts/nexus-contracts.md): v2024-03 cannot exit DKG validators,
+     * v2024-06 exits one key at a time through SSV. `auto`: v2024-06 if Nexus answers SSV_NETWORK().
+     */
+    nexusVersion: z.enum(['auto', 'v2024-03', 'v2024-06'], 'expected auto, v2024-03 or v2024-06').default('auto'),
   }).optional(),
   /** The bot account: a file holding its private key (0x-hex), never the key itself. */
   botKeyFile: z.string().min(1, 'expected the path of a file holding the bot key').optional(),
