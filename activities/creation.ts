@@ -9,12 +9,14 @@ import type { RegisteredKeyshares } from './interface';
 import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
 import { nexusInterface } from './chain/abi';
 import {
-  clusterTuple, readClusterOperators, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
+  clusterTuple, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
+import { readClusterOperators } from './chain/operators';
 import type { FundingPolicy } from './funding/arithmetic';
 import { createPreflightActivities, nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
+import { explainUnknownRollup } from './rollup-check';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
 import type { IndexStateStore } from './keys/index-state';
@@ -72,7 +74,7 @@ export function createCreationActivities(deps: CreationDependencies) {
       return {
         rollupAdmin: state.rollupAdmin, bridge: state.bridge, stakingLimitBps: state.stakingLimit,
         operatorCluster: Number(state.operatorCluster), bridgeBalanceWei: state.bridgeBalanceWei,
-        validatorCount: state.validatorCount, blockNumber: state.blockNumber,
+        validatorCount: state.validatorCount, bridgeKind: state.bridgeKind, blockNumber: state.blockNumber,
         ...(deps.dryRun ? { dryRun: true } : {}),
       };
     },
@@ -86,7 +88,7 @@ export function createCreationActivities(deps: CreationDependencies) {
       const { vault, indexStore } = mnemonicPath();
       // The keyshares are built later, at registration: check the cluster's operator keys now, so
       // that a bad one stops the batch before anything is deposited.
-      const operators = await readClusterOperators(provider, contracts.nodeOperator, operatorCluster);
+      const operators = await readClusterOperators(provider, contracts, operatorCluster, scan);
       for (const op of operators) parseOperatorPublicKey(op.publicKeyBase64, op.id);
       const mnemonic = await vault.readMnemonic(rollupAdmin);
       const keys = await deriveSigningKeys(mnemonic, keyIndices);
@@ -131,7 +133,8 @@ export function createCreationActivities(deps: CreationDependencies) {
         const data = nexusInterface.encodeFunctionData('depositValidatorRollup', [
           rollupAdmin, deposits.map((d) => [d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]),
         ]);
-        const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey });
+        const mined = await explainUnknownRollup(provider, contracts.nexus, rollupAdmin, 'depositValidatorRollup',
+          () => txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey }));
         deps.metrics?.validatorsCreated(rollupAdmin, deposits.length, mined.hash);
         return { txHash: mined.hash, blockNumber: mined.blockNumber };
       }));
@@ -151,7 +154,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
         const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
         if (earlier) return earlier;
-        const operators = await readClusterOperators(provider, contracts.nodeOperator, input.operatorCluster);
+        const operators = await readClusterOperators(provider, contracts, input.operatorCluster, scan);
         const mnemonic = await vault.readMnemonic(input.rollupAdmin);
         const [key] = await deriveSigningKeys(mnemonic, [input.keyIndex]);
         let keyshares: KeysharesPayload;

@@ -175,7 +175,7 @@ export function createExitActivities(deps: ExitDependencies) {
           return { txHash: mined.hash, submitted: input.pubkeys.map((k) => k.toLowerCase()), alreadySubmitted: [] };
         }
         if (toSubmit.length === 0) return { submitted: [], alreadySubmitted };
-        const data = nexusInterface.encodeFunctionData('validatorExit', [input.rollupAdmin, toSubmit]);
+        const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [input.rollupAdmin, toSubmit]);
         const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await nextKey(prefix) });
         deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, toSubmit.length, mined.hash);
         return { txHash: mined.hash, submitted: toSubmit, alreadySubmitted };

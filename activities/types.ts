@@ -11,6 +11,8 @@ export interface RollupSnapshot {
   operatorCluster: number;
   bridgeBalanceWei: string;
   validatorCount: string;
+  /** DAO or User (CValue/Rebase) bridge: which exit-accounting rule applies (chain/bridge-kind.ts). */
+  bridgeKind: 'DAO' | 'User';
   blockNumber: number;
   /** The worker runs in dry-run mode: plan and log only. */
   dryRun?: boolean;

@@ -63,6 +63,11 @@ export const workerConfigSchema = z.strictObject({
     logMaxRange: z.number().int().min(1, 'expected a positive number of blocks').default(10_000),
     /** Seconds per block, to turn ssv.runwayDays into blocks. */
     blockTimeSeconds: z.number().positive('expected seconds > 0').default(12),
+    /**
+     * The public Nexus version (facts/nexus-contracts.md): v2024-03 cannot exit DKG validators,
+     * v2024-06 exits one key at a time through SSV. `auto`: v2024-06 if Nexus answers SSV_NETWORK().
+     */
+    nexusVersion: z.enum(['auto', 'v2024-03', 'v2024-06'], 'expected auto, v2024-03 or v2024-06').default('auto'),
   }).optional(),
   /** The bot account: a file holding its private key (0x-hex), never the key itself. */
   botKeyFile: z.string().min(1, 'expected the path of a file holding the bot key').optional(),

@@ -3,7 +3,7 @@
 // this list covers each module's own list).
 export const NON_RETRYABLE_TYPES: readonly string[] = [
   // Contract reverts that stay the same on retry (activities/chain/revert.ts)
-  'Revert:NotNexusBot', 'Revert:IncorrectValidatorStatus', 'Revert:IncorrectStakingLimit', 'Revert:RollupNotRegistered',
+  'Revert:NotNexusBot', 'Revert:IncorrectValidatorStatus', 'Revert:IncorrectStakingLimit',
   'Revert:InvalidKeySupplied', 'Revert:ClusterNotPresent', 'Revert:StakingLimitExceeding', 'Revert:IncorrectWithdrawalCredentials',
   'Revert:NotNexus', 'Revert:InvalidOperatorIdsLength', 'Revert:UnsortedOperatorsList', 'Revert:OperatorDoesNotExist',
   'Revert:InvalidPublicKeyLength', 'Revert:ValidatorAlreadyExistsWithData', 'Revert:IncorrectValidatorStateWithData',
@@ -13,7 +13,8 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'TransactionDropped', 'IdempotencyConflict', 'DryRunRefusal',
   // Chain reads (activities/chain/read-errors.ts)
   'ChainIdMismatchError', 'InvalidReadArgumentError', 'InvalidChainDataError', 'RollupNotRegisteredError',
-  'ClusterNotFoundError', 'InvalidOperatorDataError', 'ValidatorNotInSsvError',
+  'ClusterNotFoundError', 'InvalidOperatorDataError', 'ValidatorNotInSsvError', 'EmptyRevertCallError', 'UnsupportedBridgeError',
+  'OperatorKeyMismatchError', 'NexusVersionMismatchError',
   // Key material (activities/keys/*)
   'InvalidMnemonicError', 'DepositDataInvalidError', 'WrongSaltError', 'MnemonicSecretMissingError',
   'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
@@ -26,5 +27,5 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   // Pre-deposit checks (activities/funding/); RegistrationUnfunded stays retryable
   'SigningNetworkMismatchError', 'SsvViewsNotConfigured', 'ClusterLiquidated', 'RegistrationUnfundable',
   // Exit activities
-  'ValidatorNotExitable', 'ExitRejected', 'BeaconNotConfigured', 'KeyIndexMismatch', 'MnemonicPathDisabled',
+  'ValidatorNotExitable', 'ExitRejected', 'BeaconNotConfigured', 'KeyIndexMismatch', 'MnemonicPathDisabled', 'DkgExitUnsupported',
 ];

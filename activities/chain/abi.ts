@@ -1,6 +1,8 @@
-// The contract interfaces the bot talks to, as human-readable ABI fragments: the production Nexus
-// contracts (DESIGN.md §4.1) and SSVNetwork (§4.3), not our local build. A test checks that the
-// local contracts offer every fragment here, so the local network exercises the same calls.
+// The contract interfaces the bot talks to, as human-readable ABI fragments: the PUBLIC Nexus
+// contracts (facts/nexus-contracts.md, versions v2024-03 and v2024-06) and SSVNetwork (§4.3), not
+// our local build. test/unit/abi-conformance.test.ts checks every selector, topic and error here
+// against the public interface (test/fixtures/nexus-public-interface.json): the bot may lean on
+// nothing the public contracts lack (invariant 10).
 import { Interface } from 'ethers';
 
 const CLUSTER = '(uint32 validatorCount, uint64 networkFeeIndex, uint64 index, bool active, uint256 balance)';
@@ -10,11 +12,15 @@ export const NEXUS_ABI = [
   'function validators(bytes pubkey) view returns (uint8)',
   'function depositValidatorRollup(address rollupAdmin, (bytes pubKey, bytes withdrawalAddress, bytes signature, bytes32 depositRoot)[] validators)',
   `function depositValidatorShares(address rollupAdmin, (bytes pubKey, uint64[] operatorIds, bytes sharesEncrypted, uint256 amount, ${CLUSTER} cluster) share)`,
+  // v2024-03: status only, SSV is not told. v2024-06: one key, calls SSVNetwork.exitValidator.
   'function validatorExit(address rollupAdmin, bytes[] pubkeys)',
+  'function validatorExit(address rollupAdmin, bytes pubkey, uint64[] operatorIds)',
   `function validatorExitBalanceTransferred(address rollupAdmin, bytes pubkey, uint64[] operatorIds, ${CLUSTER} cluster)`,
   'function validatorSlashed(address rollupAdmin, uint256 amount)',
   `function rechargeCluster(uint64 clusterId, uint256 amount, ${CLUSTER} cluster)`,
-  'event RollupRegistered(address rollupAdmin, address bridgeContract, uint16 stakingLimit, uint64 operatorCluster, uint16 nexusFee)',
+  /** v2024-06 only (an empty revert on v2024-03): tells the versions apart (nexus-version.ts). */
+  'function SSV_NETWORK() view returns (address)',
+  'event RollupRegistered(address rollupAdmin, address bridgeContract, uint16 stakingLimit, uint64 operatorCluster, uint256 nexusFee)',
   'event StakingLimitChanged(address rollupAdmin, uint16 stakingLimit)',
   'event RollupOperatorClusterChanged(address rollupAdmin, uint64 operatorCluster)',
   'event ValidatorSubmitted(bytes pubKey, address rollupAdmin)',
@@ -24,13 +30,13 @@ export const NEXUS_ABI = [
   'error NotNexusBot()',
   'error IncorrectValidatorStatus()',
   'error IncorrectStakingLimit()',
-  'error RollupNotRegistered()',
   'error InvalidKeySupplied()',
 ] as const;
 
 export const NODE_OPERATOR_ABI = [
   'function getCluster(uint64 clusterId) view returns (uint64[])',
-  'function ssvOperators(uint64 operatorId) view returns (string pubKey, string ipAddress, string name)',
+  // No getter for an operator's key: it is only in SSVOperatorRegistered (operators.ts).
+  'function ssvDKGIP(uint64 operatorId) view returns (string)',
   'event SSVOperatorRegistered(string name, uint256 indexed operatorId, string pubKey, string ip_address)',
   'event SSVOperatorUpdated(uint64 operatorId, string ip_address)',
   'event ClusterAdded(uint64 clusterId, uint64[] operatorIds)',
@@ -43,6 +49,10 @@ export const BRIDGE_ABI = [
   'function BASIS_POINT() view returns (uint256)',
   'function NEXUS_NETWORK() view returns (address)',
   'function getRewards() view returns (uint256)',
+  /** CValue and Rebase ("user") bridges only: tells the kinds apart (bridge-kind.ts). */
+  'function amountDistributed() view returns (uint256)',
+  /** DAO bridges only. */
+  'function DAO() view returns (address)',
   'error StakingLimitExceeding()',
   'error IncorrectWithdrawalCredentials()',
   'error ValidatorNotExited()',
@@ -51,6 +61,8 @@ export const BRIDGE_ABI = [
 
 /** SSVNetwork v1.x (SSV-token payments), the version the Nexus contract calls. */
 export const SSV_NETWORK_V1_ABI = [
+  // publicKey is the ABI encoding of the operator's base64 key string (operators.ts decodes it).
+  'event OperatorAdded(uint64 indexed operatorId, address indexed owner, bytes publicKey, uint256 fee)',
   `event ValidatorAdded(address indexed owner, uint64[] operatorIds, bytes publicKey, bytes shares, ${CLUSTER} cluster)`,
   `event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey, ${CLUSTER} cluster)`,
   'event ValidatorExited(address indexed owner, uint64[] operatorIds, bytes publicKey)',

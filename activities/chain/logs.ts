@@ -26,8 +26,8 @@ export interface LogQuery {
   address: string;
   /** topics[0] alternatives (event selectors). */
   topic0: readonly string[];
-  /** Optional exact topic1 (an indexed owner, for example). */
-  topic1?: string;
+  /** Optional topic1: exact (an indexed owner, for example) or alternatives (a set of operator ids). */
+  topic1?: string | readonly string[];
 }
 
 export interface ScanStats {
@@ -92,7 +92,10 @@ function checkLog(log: Log, query: LogQuery, from: number, to: number): void {
     new InvalidChainDataError(`eth_getLogs for ${query.contract} ${query.what} in blocks ${from}..${to} returned a log that does not match the filter: ${why}`);
   if (log.address.toLowerCase() !== query.address.toLowerCase()) throw bad(`address ${log.address}`);
   if (!query.topic0.some((t) => t.toLowerCase() === log.topics[0]?.toLowerCase())) throw bad(`topic0 ${log.topics[0]}`);
-  if (query.topic1 !== undefined && log.topics[1]?.toLowerCase() !== query.topic1.toLowerCase()) throw bad(`topic1 ${log.topics[1]}`);
+  if (query.topic1 !== undefined) {
+    const wanted = (typeof query.topic1 === 'string' ? [query.topic1] : query.topic1).map((t) => t.toLowerCase());
+    if (!wanted.includes(log.topics[1]?.toLowerCase() ?? '')) throw bad(`topic1 ${log.topics[1]}`);
+  }
   if (!Number.isSafeInteger(log.blockNumber) || log.blockNumber < from || log.blockNumber > to) throw bad(`block ${log.blockNumber}`);
   if (log.removed) throw bad('a removed (reorged) log');
 }
@@ -115,7 +118,7 @@ export async function scanLogs(
   if (toBlock < fromBlock) return stats;
   const totalBlocks = toBlock - fromBlock + 1;
   const topics: (string | string[] | null)[] = [query.topic0.length === 1 ? query.topic0[0] : [...query.topic0]];
-  if (query.topic1 !== undefined) topics.push(query.topic1);
+  if (query.topic1 !== undefined) topics.push(typeof query.topic1 === 'string' ? query.topic1 : [...query.topic1]);
 
   let range = maxRange;
   let scanned = 0;

@@ -52,8 +52,10 @@ export class RollupNotRegisteredError extends ChainReadError {
     readonly nexus: string,
     readonly rollupAdmin: string,
     readonly blockNumber: number,
+    /** What failed because of it, e.g. 'depositValidatorRollup reverted without data'. */
+    context?: string,
   ) {
-    super(`rollup admin ${rollupAdmin} is not registered in Nexus ${nexus} at block ${blockNumber} (Nexus.rollups returned the zero bridge address)`);
+    super(`the rollup ${rollupAdmin} is not registered with Nexus ${nexus} at block ${blockNumber} (Nexus.rollups returned the zero bridge address)${context ? `: ${context}` : ''}`);
     this.name = 'RollupNotRegisteredError';
   }
 }
@@ -67,6 +69,14 @@ export class ClusterNotFoundError extends ChainReadError {
   ) {
     super(`NodeOperator ${nodeOperator}.getCluster(${clusterId}) reverted ClusterNotPresent() at block ${blockNumber}: no such operator cluster`);
     this.name = 'ClusterNotFoundError';
+  }
+}
+
+/** Nexus answers SSV_NETWORK() with another address than the configured contracts.ssvNetwork: a configuration error. */
+export class NexusVersionMismatchError extends ChainReadError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NexusVersionMismatchError';
   }
 }
 
@@ -93,6 +103,51 @@ export class ContractCallRevertedError extends ChainReadError {
   }
 }
 
+/**
+ * A view call reverted without data: the contract lacks the function (a public contract where the
+ * bot expected another version or kind) or called address(0). Not retried: the same call at the
+ * same contract reverts the same way. Callers that probe (bridge kind, Nexus version) catch it.
+ */
+export class EmptyRevertCallError extends ContractCallRevertedError {
+  constructor(
+    readonly contract: string,
+    readonly address: string,
+    readonly call: string,
+    readonly blockNumber: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${call} at ${address} reverted without data at block ${blockNumber}: this ${contract} has no such function (another version or kind of the contract?)`, 'EmptyRevert', options);
+    this.name = 'EmptyRevertCallError';
+  }
+}
+
+/** The rollup's bridge lacks validatorCount() (the nexusLibrary.sol variant): the bot cannot plan for it. */
+export class UnsupportedBridgeError extends ChainReadError {
+  constructor(
+    readonly bridge: string,
+    readonly rollupAdmin: string,
+    readonly blockNumber: number,
+  ) {
+    super(`bridge ${bridge} of rollup ${rollupAdmin} has no validatorCount() (an empty revert at block ${blockNumber}): it is the nexusLibrary.sol bridge variant, which the bot does not support`);
+    this.name = 'UnsupportedBridgeError';
+  }
+}
+
+/**
+ * NodeOperator's key for an operator (SSVOperatorRegistered) is not the one SSVNetwork knows
+ * (OperatorAdded), or one of the two events is missing: key shares encrypted to it could not be
+ * decrypted by the operator, so nothing may be deposited for this cluster.
+ */
+export class OperatorKeyMismatchError extends ChainReadError {
+  constructor(
+    message: string,
+    readonly operatorId: number,
+  ) {
+    super(message);
+    this.name = 'OperatorKeyMismatchError';
+  }
+}
+
 /** A key the bot must act on in SSV was never registered there by the owner (no ValidatorAdded). */
 export class ValidatorNotInSsvError extends ChainReadError {
   constructor(message: string) {
@@ -114,4 +169,8 @@ export const NON_RETRYABLE_CHAIN_READ_ERRORS = [
   'ClusterNotFoundError',
   'InvalidOperatorDataError',
   'ValidatorNotInSsvError',
+  'EmptyRevertCallError',
+  'UnsupportedBridgeError',
+  'OperatorKeyMismatchError',
+  'NexusVersionMismatchError',
 ] as const;

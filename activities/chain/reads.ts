@@ -12,17 +12,17 @@
 // - built for 100+ rollups and 10,000+ validators: calls issued together are packed into JSON-RPC
 //   batches by the provider, log scans go by owner topic (never one scan per validator) in adaptive
 //   chunks (logs.ts), and a scan can resume from a checkpoint (startNonce) instead of from genesis.
-import { ethers, type BlockTag, type Interface, type Provider } from 'ethers';
-import { bridgeInterface, nexusInterface, nodeOperatorInterface, ssvNetworkInterface } from './abi';
+import { ethers, type BlockTag, type Provider } from 'ethers';
+import { bridgeInterface, nexusInterface, ssvNetworkInterface } from './abi';
 import { checkBlockRange, scanLogs, type BlockRangeOptions } from './logs';
+import { detectBridgeKind, type BridgeKind } from './bridge-kind';
+import { callView, checkAddress, pinBlock, uint64Arg, type ContractRef } from './call';
 import {
-  ChainReadError,
-  ClusterNotFoundError,
-  ContractCallRevertedError,
+  EmptyRevertCallError,
   InvalidChainDataError,
-  InvalidOperatorDataError,
   InvalidReadArgumentError,
   RollupNotRegisteredError,
+  UnsupportedBridgeError,
   ValidatorNotInSsvError,
 } from './read-errors';
 
@@ -53,6 +53,8 @@ export interface RollupState extends PinnedBlock {
   bridgeBalanceWei: string;
   /** Bridge.validatorCount() (decimal). */
   validatorCount: string;
+  /** Which exit-accounting rule the bridge applies (bridge-kind.ts). */
+  bridgeKind: BridgeKind;
 }
 
 export interface RollupStates extends PinnedBlock {
@@ -126,7 +128,7 @@ interface RollupEventBase extends LogPosition {
   rollupAdmin: string;
 }
 export type RollupEvent =
-  | (RollupEventBase & { event: 'RollupRegistered'; bridge: string; stakingLimit: number; operatorCluster: string; nexusFee: number })
+  | (RollupEventBase & { event: 'RollupRegistered'; bridge: string; stakingLimit: number; operatorCluster: string; nexusFee: string })
   | (RollupEventBase & { event: 'StakingLimitChanged'; stakingLimit: number })
   | (RollupEventBase & { event: 'RollupOperatorClusterChanged'; operatorCluster: string });
 
@@ -148,93 +150,12 @@ export type ScanOptions = Omit<BlockRangeOptions, 'toBlock'> & { toBlock?: numbe
 
 // ------------------------------------------------------------------------------------------ helpers
 
-interface ContractRef {
-  name: string;
-  address: string;
-  iface: Interface;
-}
-
-function checkAddress(value: string, what: string): string {
-  if (typeof value !== 'string' || !ethers.isAddress(value)) throw new InvalidReadArgumentError(`${what} must be an address, got ${JSON.stringify(value)}`);
-  return ethers.getAddress(value);
-}
-
-function uint64Arg(value: string | number | bigint, what: string): bigint {
-  let n: bigint;
-  try {
-    n = BigInt(value);
-  } catch {
-    throw new InvalidReadArgumentError(`${what} must be an integer, got ${JSON.stringify(String(value))}`);
-  }
-  if (n < 0n || n >= 1n << 64n) throw new InvalidReadArgumentError(`${what} must be a uint64, got ${n}`);
-  return n;
-}
-
-function formatArgs(args: readonly unknown[]): string {
-  return args.map((a) => (typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a))).join(', ');
-}
-
-/** Revert data of an ethers v6 CALL_EXCEPTION (or of the JSON-RPC error inside it). */
-function revertDataOf(err: unknown): string | undefined {
-  const e = err as { data?: unknown; info?: { error?: { data?: unknown } }; error?: { data?: unknown } } | null;
-  for (const candidate of [e?.data, e?.info?.error?.data, e?.error?.data]) {
-    if (typeof candidate === 'string' && /^0x[0-9a-fA-F]*$/.test(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/**
- * eth_call of a view function at a pinned block, decoded with the bot's ABI. A revert becomes
- * ContractCallRevertedError with the decoded error name; no return data (no contract there) or
- * undecodable data becomes InvalidChainDataError.
- */
-async function callView(provider: Provider, c: ContractRef, fn: string, args: readonly unknown[], blockNumber: number): Promise<ethers.Result> {
-  const call = `${c.name}.${fn}(${formatArgs(args)})`;
-  const data = c.iface.encodeFunctionData(fn, args);
-  let raw: string;
-  try {
-    raw = await provider.call({ to: c.address, data, blockTag: blockNumber });
-  } catch (err) {
-    if (err instanceof ChainReadError) throw err;
-    const revert = revertDataOf(err);
-    if (ethers.isError(err, 'CALL_EXCEPTION') || revert !== undefined) {
-      const parsed = revert && revert.length >= 10 ? c.iface.parseError(revert) : null;
-      const what = parsed ? `${parsed.name}(${formatArgs([...parsed.args])})` : revert && revert !== '0x' ? `with data ${revert.slice(0, 74)}` : 'without reason';
-      throw new ContractCallRevertedError(`${call} at ${c.address} reverted ${what} at block ${blockNumber}`, parsed?.name, { cause: err });
-    }
-    // Node trouble (a lagging node without that block, a server error): retryable, with the call named.
-    const reason = (err as { shortMessage?: unknown; message?: unknown })?.shortMessage ?? (err as { message?: unknown })?.message ?? String(err);
-    throw new ChainReadError(`${call} at ${c.address} failed at block ${blockNumber}: ${String(reason).slice(0, 300)}`, { cause: err });
-  }
-  if (raw === '0x') {
-    throw new InvalidChainDataError(`${call} at ${c.address} returned no data at block ${blockNumber}: is ${c.address} a ${c.name} contract on this chain?`);
-  }
-  try {
-    return c.iface.decodeFunctionResult(fn, raw);
-  } catch (err) {
-    throw new InvalidChainDataError(`${call} at ${c.address} returned data that does not decode as its ABI at block ${blockNumber}: ${raw.slice(0, 74)}`, { cause: err });
-  }
-}
-
-/** Resolves a block tag to one block (number + hash) so that several reads agree. */
-export async function pinBlock(provider: Provider, blockTag: BlockTag = 'latest'): Promise<PinnedBlock> {
-  const block = await provider.getBlock(blockTag);
-  if (!block) throw new InvalidChainDataError(`the node has no block ${String(blockTag)}`);
-  if (!Number.isSafeInteger(block.number) || block.number < 0 || typeof block.hash !== 'string' || !ethers.isHexString(block.hash, 32)) {
-    throw new InvalidChainDataError(`eth_getBlockByNumber(${String(blockTag)}) answered a block without a valid number or hash (${block.number}, ${block.hash})`);
-  }
-  return { blockNumber: block.number, blockHash: block.hash };
-}
+export { pinBlock } from './call';
 
 async function latestBlockNumber(provider: Provider): Promise<number> {
   const n = await provider.getBlockNumber();
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidChainDataError(`eth_blockNumber answered ${n}`);
   return n;
-}
-
-function toSafeNumber(value: bigint, what: string): number {
-  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidChainDataError(`${what} is out of range: ${value}`);
-  return Number(value);
 }
 
 function operatorIdsArg(ids: readonly (number | bigint | string)[], what: string): number[] {
@@ -251,7 +172,7 @@ function operatorIdsArg(ids: readonly (number | bigint | string)[], what: string
   return out;
 }
 
-function logPosition(log: ethers.Log): LogPosition {
+export function logPosition(log: ethers.Log): LogPosition {
   return { blockNumber: log.blockNumber, transactionHash: log.transactionHash, logIndex: log.index };
 }
 
@@ -265,10 +186,14 @@ async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupA
     throw new InvalidChainDataError(`Nexus.rollups(${rollupAdmin}) at ${nexus.address} returned stakingLimit ${stakingLimitRaw} at block ${at}, above ${BASIS_POINTS} basis points`);
   }
   const bridgeRef: ContractRef = { name: 'NexusBaseBridge', address: bridge, iface: bridgeInterface };
-  const [[validatorCount], balance, [bridgeNexus]] = await Promise.all([
-    callView(provider, bridgeRef, 'validatorCount', [], at),
+  const [[validatorCount], balance, [bridgeNexus], bridgeKind] = await Promise.all([
+    callView(provider, bridgeRef, 'validatorCount', [], at).catch((err: unknown) => {
+      // The nexusLibrary.sol bridge has no validatorCount(): the bot cannot plan for it.
+      throw err instanceof EmptyRevertCallError ? new UnsupportedBridgeError(ethers.getAddress(bridge), rollupAdmin, at) : err;
+    }),
     provider.getBalance(bridge, at),
     callView(provider, bridgeRef, 'NEXUS_NETWORK', [], at),
+    detectBridgeKind(provider, bridge, at),
   ]);
   if ((bridgeNexus as string).toLowerCase() !== nexus.address.toLowerCase()) {
     throw new InvalidChainDataError(
@@ -283,6 +208,7 @@ async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupA
     operatorCluster: operatorClusterRaw.toString(),
     bridgeBalanceWei: balance.toString(),
     validatorCount: (validatorCount as bigint).toString(),
+    bridgeKind,
     blockNumber: block.blockNumber,
     blockHash: block.blockHash,
   };
@@ -317,59 +243,7 @@ export async function readRollupStates(provider: Provider, nexus: string, rollup
 
 // ------------------------------------------------------------------------------------------ operators
 
-const DKG_ENDPOINT = /^https:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/?$/;
-const PEM_RSA_PUBLIC_KEY = /^-----BEGIN RSA PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END RSA PUBLIC KEY-----\r?\n?$/;
-
-function checkOperator(nodeOperator: string, clusterId: string, id: number, pubKey: string, ip: string): void {
-  const where = `NodeOperator ${nodeOperator}: operator ${id} (cluster ${clusterId})`;
-  if (pubKey.length === 0) throw new InvalidOperatorDataError(`${where} has no public key`, id);
-  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(pubKey) && pubKey.length % 4 === 0;
-  if (!base64 || !PEM_RSA_PUBLIC_KEY.test(Buffer.from(pubKey, 'base64').toString('utf8'))) {
-    throw new InvalidOperatorDataError(`${where} has a public key that is not base64 of an "RSA PUBLIC KEY" PEM: ${JSON.stringify(pubKey.slice(0, 40))}…`, id);
-  }
-  const match = DKG_ENDPOINT.exec(ip);
-  const port = match ? Number(match[2]) : 0;
-  if (!match || port < 1 || port > 65535) {
-    throw new InvalidOperatorDataError(`${where} has DKG endpoint ${JSON.stringify(ip.slice(0, 100))}, expected https://host:port`, id);
-  }
-}
-
-/**
- * The DKG operators of NodeOperator cluster `clusterId`, ascending by id, each with its RSA public
- * key and ssv-dkg endpoint, read at one block. ClusterNotPresent → ClusterNotFoundError; a cluster
- * whose size is not 4/7/10/13, a duplicate id, a missing key or an endpoint that is not
- * `https://host:port` → InvalidOperatorDataError naming the operator.
- */
-export async function readClusterOperators(
-  provider: Provider,
-  nodeOperator: string,
-  clusterId: string | number | bigint,
-  opts: BlockTagOption = {},
-): Promise<ClusterOperator[]> {
-  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
-  const cluster = uint64Arg(clusterId, 'cluster id');
-  const { blockNumber } = await pinBlock(provider, opts.blockTag);
-  let rawIds: bigint[];
-  try {
-    rawIds = [...((await callView(provider, ref, 'getCluster', [cluster], blockNumber))[0] as bigint[])];
-  } catch (err) {
-    if (err instanceof ContractCallRevertedError && err.revertName === 'ClusterNotPresent') throw new ClusterNotFoundError(ref.address, cluster.toString(), blockNumber);
-    throw err;
-  }
-  const ids = rawIds.map((id) => toSafeNumber(id, `NodeOperator.getCluster(${cluster}) operator id`)).sort((a, b) => a - b);
-  if (!SSV_CLUSTER_SIZES.includes(ids.length)) {
-    throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} has ${ids.length} operators (${ids.join(',')}) at block ${blockNumber}; SSV clusters have 4, 7, 10 or 13`);
-  }
-  for (let i = 1; i < ids.length; i++) {
-    if (ids[i] === ids[i - 1]) throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} lists operator ${ids[i]} twice`, ids[i]);
-  }
-  const rows = await Promise.all(ids.map((id) => callView(provider, ref, 'ssvOperators', [id], blockNumber)));
-  return ids.map((id, i) => {
-    const [pubKey, ipAddress, name] = rows[i] as unknown as [string, string, string];
-    checkOperator(ref.address, cluster.toString(), id, pubKey, ipAddress);
-    return { id, publicKeyBase64: pubKey, dkgEndpoint: ipAddress.replace(/\/$/, ''), name };
-  });
-}
+// readClusterOperators: operators.ts (keys from events, cross-checked with SSVNetwork).
 
 // ------------------------------------------------------------------------------------------ SSV
 
@@ -384,11 +258,11 @@ const CLUSTER_EVENTS: ethers.EventFragment[] = (() => {
   return out;
 })();
 
-function ownerTopic(owner: string): string {
+export function ownerTopic(owner: string): string {
   return ethers.zeroPadValue(owner, 32).toLowerCase();
 }
 
-async function resolveScan(provider: Provider, opts: ScanOptions, where: string): Promise<BlockRangeOptions> {
+export async function resolveScan(provider: Provider, opts: ScanOptions, where: string): Promise<BlockRangeOptions> {
   const toBlock = opts.toBlock ?? (await latestBlockNumber(provider));
   const range: BlockRangeOptions = { ...opts, toBlock };
   checkBlockRange(range, where);
@@ -615,7 +489,8 @@ export async function readRollupEvents(
               bridge: ethers.getAddress(args.bridgeContract as string),
               stakingLimit: limit(args.stakingLimit),
               operatorCluster: (args.operatorCluster as bigint).toString(),
-              nexusFee: Number(args.nexusFee as bigint),
+              // uint256 in the public contracts (basis points; 625 < fee ≤ 1000 in practice)
+              nexusFee: (args.nexusFee as bigint).toString(),
             });
             break;
           case 'StakingLimitChanged':

@@ -213,7 +213,6 @@ export const REVERT_CLASSIFICATION: Readonly<Record<string, RevertClassification
     meaning: 'the key is not in the state the call expects (e.g. already deposited): read Nexus.validators(pubkey); the step may already be done',
   },
   IncorrectStakingLimit: { retry: 'never', meaning: 'staking limit above 10000 basis points' },
-  RollupNotRegistered: { retry: 'never', meaning: 'the rollup admin has no registered rollup' },
   InvalidKeySupplied: { retry: 'never', meaning: 'the key belongs to another rollup' },
   // NodeOperator
   ClusterNotPresent: { retry: 'never', meaning: "the rollup's NodeOperator cluster id does not exist" },
@@ -248,7 +247,10 @@ export const REVERT_CLASSIFICATION: Readonly<Record<string, RevertClassification
   // Built-ins and the undecodable
   Error: { retry: 'never', meaning: 'a require/revert with a message (see the reason)' },
   Panic: { retry: 'never', meaning: 'a failed assert, overflow or similar contract bug' },
-  EmptyRevert: { retry: 'never', meaning: 'a revert without data' },
+  EmptyRevert: {
+    retry: 'never',
+    meaning: 'a revert without data: the public Nexus reverts so for an unknown rollup admin (it calls address(0)); a contract lacking the function does too',
+  },
   UnknownCustomError: { retry: 'never', meaning: 'a custom error missing from abi.ts: add it' },
   OutOfGas: { retry: 'never', meaning: 'the mined transaction used all its gas; a new estimate is needed' },
   UnknownRevert: { retry: 'never', meaning: 'the mined transaction reverted and replaying it gave no reason' },

@@ -11,7 +11,7 @@ import { ethers } from 'ethers';
 import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem } from '../../contracts/deploy';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type BridgeKind, type NexusSystem, type NexusVersion } from '../../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC, startAnvil, type Anvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { stopAll, type ServiceProcess } from '../../localnet/services/process';
@@ -38,6 +38,10 @@ export interface RollupSpec {
 
 export interface CreationNetworkOptions {
   rollups: RollupSpec[];
+  /** The public Nexus version the contracts follow; default v2024-06. */
+  nexusVersion?: NexusVersion;
+  /** Every rollup's bridge kind; default DAO. */
+  bridgeKind?: BridgeKind;
   /** anvil block time in seconds; automine when absent. */
   blockTime?: number;
   taskQueue?: string;
@@ -102,7 +106,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   try {
     const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
     const bot = devWallet(1, provider);
-    const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address });
+    const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address, nexusVersion: opts.nexusVersion });
     const operators = generateOperators([1, 2, 3, 4]);
     for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
     await addCluster(system, 1, [1, 2, 3, 4]);
@@ -113,7 +117,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     const rollups: CreationNetwork['rollups'] = [];
     const keyGroups: { mnemonic: string; indices: number[]; withdrawalAddress: string }[] = [];
     for (const r of opts.rollups) {
-      const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding });
+      const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding, bridgeKind: opts.bridgeKind });
       if (r.createMnemonic !== false) {
         const mnemonic = generateMnemonic();
         await vault.createMnemonic(registered.rollupAdmin, { mnemonic });

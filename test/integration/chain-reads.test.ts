@@ -18,7 +18,6 @@ import { isLogRangeLimitError } from '../../activities/chain/logs';
 import {
   NEW_CLUSTER_SNAPSHOT,
   clusterTuple,
-  readClusterOperators,
   readClusterSnapshot,
   readRollupEvents,
   readRollupState,
@@ -27,6 +26,7 @@ import {
   readValidatorStatuses,
   type ClusterSnapshot,
 } from '../../activities/chain/reads';
+import { readClusterOperators } from '../../activities/chain/operators';
 import {
   ChainIdMismatchError,
   ChainReadError,
@@ -229,7 +229,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
 
   describe('readClusterOperators', () => {
     it('returns the operators ascending with their keys and DKG endpoints', async () => {
-      const four = await readClusterOperators(reader, addr().nodeOperator, 1);
+      const four = await readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 1, { fromBlock: 0, maxRange: 10_000 });
       assert.deepEqual(four.map((o) => o.id), IDS4);
       for (const o of four) {
         assert.equal(o.publicKeyBase64, operatorKeys.get(o.id));
@@ -238,12 +238,12 @@ describe('chain reads (anvil + local Nexus system)', function () {
         decodeOperatorPublicKey(o.publicKeyBase64); // a real RSA key
       }
       assertJsonSafe(four);
-      const seven = await readClusterOperators(reader, addr().nodeOperator, '2');
+      const seven = await readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, '2', { fromBlock: 0, maxRange: 10_000 });
       assert.deepEqual(seven.map((o) => o.id), IDS7);
     });
 
     it('throws ClusterNotFoundError for a cluster NodeOperator does not have', async () => {
-      await assert.rejects(readClusterOperators(reader, addr().nodeOperator, 99n), (err: unknown) => {
+      await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 99n, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
         assert.ok(err instanceof ClusterNotFoundError);
         assert.match(err.message, /getCluster\(99\) reverted ClusterNotPresent/);
         return true;
@@ -252,7 +252,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
 
     it('rejects a 5-operator cluster, a bad DKG endpoint and a missing key, naming the operator', async () => {
       await addCluster(system, 3, [1, 2, 3, 4, 5]);
-      await assert.rejects(readClusterOperators(reader, addr().nodeOperator, 3), (err: unknown) => {
+      await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 3, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
         assert.ok(err instanceof InvalidOperatorDataError);
         assert.match(err.message, /cluster 3 has 5 operators \(1,2,3,4,5\).*4, 7, 10 or 13/);
         return true;
@@ -269,7 +269,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
       for (const [i, [id, key, endpoint, message]] of cases.entries()) {
         await send(nodeOperator, 'registerSSVOperator', id, key, endpoint, `bad-${id}`);
         await addCluster(system, 10 + i, [1, 2, 3, id]);
-        await assert.rejects(readClusterOperators(reader, addr().nodeOperator, 10 + i), (err: unknown) => {
+        await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 10 + i, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
           assert.ok(err instanceof InvalidOperatorDataError, String(err));
           assert.equal(err.operatorId, id);
           assert.match(err.message, message);
@@ -278,7 +278,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
       }
       // The same operator with a fixed endpoint is accepted.
       await send(nodeOperator, 'updateSSVOperatorIP', 100, 'https://dkg-100.example.org:3030/');
-      const fixed = await readClusterOperators(reader, addr().nodeOperator, 10);
+      const fixed = await readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 10, { fromBlock: 0, maxRange: 10_000 });
       assert.equal(fixed[3].dkgEndpoint, 'https://dkg-100.example.org:3030');
     });
   });

@@ -48,7 +48,7 @@ describe('chain watcher (real parts)', function () {
     await waitForValidators(bridge, first, 'the limit change');
 
     // More ETH in the bridge (a user deposit): no Nexus event, only the balance moves.
-    await (await admin.sendTransaction({ to: rollup.bridge, value: 320n * ETH })).wait();
+    await (await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, admin)).getFunction('depositFunds')({ value: 320n * ETH })).wait();
     const balance = await net.provider.getBalance(rollup.bridge);
     const second = first + maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: first, stakingLimitBps: 2000 });
     assert.ok(second > first);

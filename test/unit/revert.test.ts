@@ -18,6 +18,7 @@ import {
 } from '../../activities/chain/revert';
 import { toApplicationFailure } from '../../activities/chain/tx-manager';
 import { contractInterface } from '../../contracts/artifacts';
+import { nexusContractName } from '../../contracts/deploy';
 import { ETH, NEW_CLUSTER, clusterOf, eventsOf, makeValidators, send, useContractFixture } from '../contracts/helpers';
 
 async function caught(action: () => Promise<unknown>): Promise<unknown> {
@@ -47,7 +48,7 @@ describe('unit: revert decoding (revert.ts)', function () {
 
   describe('ethers v6 errors from real calls', () => {
     it('provider.estimateGas: CALL_EXCEPTION with data and info.error (NotNexusBot from a stranger)', async () => {
-      const data = nexusInterface.encodeFunctionData('validatorExit', [admin(), [unknownKey]]);
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [admin(), unknownKey, fx().operatorIds]);
       const err = await caught(() => fx().provider.estimateGas({ from: fx().stranger.address, to: nexusAddress(), data }));
       assert.equal((err as { code?: string }).code, 'CALL_EXCEPTION');
       const d = expectDecoded(err, 'NotNexusBot');
@@ -57,7 +58,7 @@ describe('unit: revert decoding (revert.ts)', function () {
     });
 
     it('provider.call: IncorrectValidatorStatus for an unknown key', async () => {
-      const data = nexusInterface.encodeFunctionData('validatorExit', [admin(), [unknownKey]]);
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [admin(), unknownKey, fx().operatorIds]);
       const err = await caught(() => fx().provider.call({ from: fx().bot.address, to: nexusAddress(), data }));
       expectDecoded(err, 'IncorrectValidatorStatus');
     });
@@ -128,14 +129,14 @@ describe('unit: revert decoding (revert.ts)', function () {
       const nexus = fx().system.contracts.nexus.connect(fx().stranger) as ethers.Contract;
       const err = await caught(() => nexus.setOffChainBot.estimateGas(fx().stranger.address));
       const d = expectDecoded(err, 'UnknownCustomError', 'unknown');
-      const full = await contractInterface('Nexus');
+      const full = await contractInterface(nexusContractName(fx().system.nexusVersion));
       assert.equal(d.selector, full.getError('NotOwner')!.selector);
       assert.equal(decodeRevert(err, full)?.name, 'NotOwner');
     });
 
     it('not a revert: a receipt with status 0 (no data), a nonce error, a transport error', async () => {
       const nexus = new ethers.Contract(nexusAddress(), nexusInterface, fx().bot);
-      const tx = (await nexus.validatorExit(admin(), [unknownKey], { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
+      const tx = (await nexus.getFunction('validatorExit(address,bytes[])')(admin(), [unknownKey], { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
       const waitErr = await caught(() => tx.wait());
       assert.equal((waitErr as { code?: string }).code, 'CALL_EXCEPTION');
       assert.equal(decodeRevert(waitErr), undefined, 'a mined revert has no data: it must be replayed');
@@ -177,7 +178,7 @@ describe('unit: revert decoding (revert.ts)', function () {
     });
 
     it('never mistakes calldata (transaction.data, payload params) for revert data', () => {
-      const calldata = nexusInterface.encodeFunctionData('validatorExit', [ethers.ZeroAddress, [unknownKey]]);
+      const calldata = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [ethers.ZeroAddress, [unknownKey]]);
       const err = { code: 'UNKNOWN_ERROR', transaction: { data: calldata }, info: { payload: { params: [{ data: calldata }] } } };
       assert.equal(decodeRevert(err), undefined);
     });

@@ -106,6 +106,7 @@ describe('worker config: every field has an error naming it and the expected for
     ['chain.chainId', { chain: { ...chain, chainId: 0 } }, /positive chain id/],
     ['chain.ssvFromBlock', { chain: { ...chain, ssvFromBlock: -1 } }, /block number ≥ 0/],
     ['chain.logMaxRange', { chain: { ...chain, logMaxRange: 0 } }, /positive number of blocks/],
+    ['chain.nexusVersion', { chain: { ...chain, nexusVersion: 'v2025' } }, /expected auto, v2024-03 or v2024-06/],
     ['botKeyFile', { botKeyFile: '' }, /file holding the bot key/],
     ['transactions.maxFeePerGasGwei', { transactions: { ...transactions, maxFeePerGasGwei: 0 } }, /fee ceiling in gwei > 0/],
     ['transactions.maxPriorityFeePerGasGwei', { transactions: { ...transactions, maxPriorityFeePerGasGwei: -1 } }, /tip in gwei ≥ 0/],

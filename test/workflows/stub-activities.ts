@@ -185,7 +185,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       const r = chain.rollup(rollupAdmin);
       return {
         rollupAdmin, bridge: r.bridge, stakingLimitBps: r.stakingLimitBps, operatorCluster: r.operatorCluster,
-        bridgeBalanceWei: r.balanceWei.toString(), validatorCount: r.validatorCount.toString(), blockNumber: 1,
+        bridgeBalanceWei: r.balanceWei.toString(), validatorCount: r.validatorCount.toString(), bridgeKind: 'DAO', blockNumber: 1,
         ...(chain.dryRun ? { dryRun: true } : {}),
       };
     },
