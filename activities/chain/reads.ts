@@ -186,15 +186,22 @@ async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupA
     throw new InvalidChainDataError(`Nexus.rollups(${rollupAdmin}) at ${nexus.address} returned stakingLimit ${stakingLimitRaw} at block ${at}, above ${BASIS_POINTS} basis points`);
   }
   const bridgeRef: ContractRef = { name: 'NexusBaseBridge', address: bridge, iface: bridgeInterface };
-  const [[validatorCount], balance, [bridgeNexus], bridgeKind] = await Promise.all([
-    callView(provider, bridgeRef, 'validatorCount', [], at).catch((err: unknown) => {
-      // The nexusLibrary.sol bridge has no validatorCount(): the bot cannot plan for it.
-      throw err instanceof EmptyRevertCallError ? new UnsupportedBridgeError(ethers.getAddress(bridge), rollupAdmin, at) : err;
-    }),
+  // All at once; the bridge's lack of validatorCount() is reported first, whatever else fails with it.
+  const settled = await Promise.allSettled([
+    callView(provider, bridgeRef, 'validatorCount', [], at),
     provider.getBalance(bridge, at),
     callView(provider, bridgeRef, 'NEXUS_NETWORK', [], at),
     detectBridgeKind(provider, bridge, at),
-  ]);
+  ] as const);
+  const [countResult] = settled;
+  if (countResult.status === 'rejected' && countResult.reason instanceof EmptyRevertCallError) {
+    // The nexusLibrary.sol bridge has no validatorCount(): the bot cannot plan for it.
+    throw new UnsupportedBridgeError(ethers.getAddress(bridge), rollupAdmin, at);
+  }
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [[validatorCount], balance, [bridgeNexus], bridgeKind] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as
+    [ethers.Result, bigint, ethers.Result, Awaited<ReturnType<typeof detectBridgeKind>>];
   if ((bridgeNexus as string).toLowerCase() !== nexus.address.toLowerCase()) {
     throw new InvalidChainDataError(
       `bridge ${bridge} of rollup ${rollupAdmin} answers NEXUS_NETWORK() = ${String(bridgeNexus)} at block ${at}, not the configured Nexus ${nexus.address}`,

@@ -34,9 +34,11 @@ import {
   InvalidChainDataError,
   InvalidOperatorDataError,
   InvalidReadArgumentError,
+  OperatorKeyMismatchError,
   RollupNotRegisteredError,
   RpcUnavailableError,
 } from '../../activities/chain/read-errors';
+import { NON_RETRYABLE_TYPES } from '../../workflows/failure-types';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
@@ -116,14 +118,15 @@ describe('chain reads (anvil + local Nexus system)', function () {
     reader = new FailoverJsonRpcProvider({ urls: [anvil().rpcUrl], chainId: CHAIN_ID });
     [owner, bot, adminA, stranger, adminB] = [0, 1, 2, 3, 4].map((i) => wallet(provider, i));
     deployBlock = (await provider.getBlockNumber()) + 1;
-    system = await deployNexusSystem(owner, { bot: bot.address });
+    // No SSV fees here: these tests register with an amount of 0 (funding has its own tests).
+    system = await deployNexusSystem(owner, { bot: bot.address, ssv: { networkFeeWei: 0n, minimumLiquidationCollateralWei: 0n } });
     for (let i = 0; i < 8; i++) {
       const key = operatorKey();
-      const id = await registerOperator(system, { publicKey: key, dkgPort: 3030 + i, name: `operator-${i + 1}` });
+      const id = await registerOperator(system, { publicKey: key, fee: 0n, dkgPort: 3030 + i, name: `operator-${i + 1}` });
       operatorKeys.set(Number(id), key);
     }
     await addCluster(system, 1, IDS4);
-    await addCluster(system, 2, [7, 3, 5, 1, 6, 2, 4]); // the helper sorts, NodeOperator requires ascending
+    await addCluster(system, 2, [7, 3, 5, 1, 6, 2, 4], { keepOrder: true }); // stored as given: the bot sorts
     rollup = await registerRollup(system, { rollupAdmin: adminA, name: 'rollup-a', operatorCluster: 1, stakingLimit: 5000, funding: 100n * ETH });
   });
 
@@ -170,6 +173,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
           operatorCluster: '1',
           bridgeBalanceWei: (100n * ETH).toString(),
           validatorCount: '0',
+          bridgeKind: 'DAO',
           blockNumber: 0,
           blockHash: '',
         },
@@ -180,7 +184,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
 
       // Later changes show up at the new head, while the old block still reads the old values.
       await send(system.contracts.nexus.connect(adminA) as ethers.Contract, 'changeStakingLimit', 7000);
-      await (await adminA.sendTransaction({ to: rollup.bridgeAddress, value: 5n * ETH })).wait();
+      await send(rollup.bridge, 'depositFunds', { value: 5n * ETH });
       const later = await readRollupState(reader, addr().nexus, adminA.address);
       assert.equal(later.stakingLimit, 7000);
       assert.equal(later.bridgeBalanceWei, (105n * ETH).toString());
@@ -258,28 +262,58 @@ describe('chain reads (anvil + local Nexus system)', function () {
         return true;
       });
 
+      // Each bad operator is registered as the public contracts allow: in SSVNetwork (which gives
+      // the id) and with the same key in NodeOperator, so only the named defect remains.
       const nodeOperator = system.contracts.nodeOperator;
-      const cases: [number, string, string, RegExp][] = [
-        [100, operatorKey(), 'http://10.0.0.1:3030', /operator 100 .*DKG endpoint "http:\/\/10\.0\.0\.1:3030", expected https:\/\/host:port/],
-        [101, operatorKey(), 'https://dkg.example.org', /operator 101 .*DKG endpoint "https:\/\/dkg\.example\.org"/],
-        [102, operatorKey(), 'https://dkg.example.org:3030/path', /operator 102 .*DKG endpoint/],
-        [103, '', 'https://10.0.0.3:3030', /operator 103 .*has no public key/],
-        [104, 'bm90IGEga2V5', 'https://10.0.0.4:3030', /operator 104 .*not base64 of an "RSA PUBLIC KEY" PEM/],
+      const cases: [string, string, (id: number) => RegExp][] = [
+        [operatorKey(), 'http://10.0.0.1:3030', (id) => new RegExp(`operator ${id} .*DKG endpoint "http://10\\.0\\.0\\.1:3030", expected https://host:port`)],
+        [operatorKey(), 'https://dkg.example.org', (id) => new RegExp(`operator ${id} .*DKG endpoint "https://dkg\\.example\\.org"`)],
+        [operatorKey(), 'https://dkg.example.org:3030/path', (id) => new RegExp(`operator ${id} .*DKG endpoint`)],
+        ['', 'https://10.0.0.3:3030', (id) => new RegExp(`operator ${id} .*has no public key`)],
+        ['bm90IGEga2V5', 'https://10.0.0.4:3030', (id) => new RegExp(`operator ${id} .*not base64 of an "RSA PUBLIC KEY" PEM`)],
       ];
-      for (const [i, [id, key, endpoint, message]] of cases.entries()) {
-        await send(nodeOperator, 'registerSSVOperator', id, key, endpoint, `bad-${id}`);
+      const ids: number[] = [];
+      for (const [i, [key, endpoint, message]] of cases.entries()) {
+        const id = Number(await registerOperator(system, { publicKey: key, fee: 0n, dkgPort: 1, name: `bad-${i}` }));
+        await send(nodeOperator, 'updateSSVOperatorIP', id, endpoint);
+        ids.push(id);
         await addCluster(system, 10 + i, [1, 2, 3, id]);
         await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 10 + i, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
           assert.ok(err instanceof InvalidOperatorDataError, String(err));
           assert.equal(err.operatorId, id);
-          assert.match(err.message, message);
+          assert.match(err.message, message(id));
           return true;
         });
       }
-      // The same operator with a fixed endpoint is accepted.
-      await send(nodeOperator, 'updateSSVOperatorIP', 100, 'https://dkg-100.example.org:3030/');
+      // The same operator with a fixed endpoint (SSVOperatorUpdated, read back through ssvDKGIP) is accepted.
+      await send(nodeOperator, 'updateSSVOperatorIP', ids[0], 'https://dkg-100.example.org:3030/');
       const fixed = await readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 10, { fromBlock: 0, maxRange: 10_000 });
       assert.equal(fixed[3].dkgEndpoint, 'https://dkg-100.example.org:3030');
+    });
+
+    it('refuses, before anything else, an operator whose NodeOperator key disagrees with SSVNetwork, or that SSV does not know', async () => {
+      const nodeOperator = system.contracts.nodeOperator;
+      // SSV knows one key (OperatorAdded), NodeOperator announces another (SSVOperatorRegistered).
+      const ssvKey = operatorKey();
+      const receipt = await send(system.contracts.ssvNetwork, 'registerOperator', ethers.AbiCoder.defaultAbiCoder().encode(['string'], [ssvKey]), 0n);
+      const id = Number(eventsOf(receipt, system.contracts.ssvNetwork, 'OperatorAdded')[0].args.operatorId);
+      await send(nodeOperator, 'registerSSVOperator', id, operatorKey(), 'https://10.0.0.9:3030', 'two-keys');
+      await addCluster(system, 20, [1, 2, 3, id]);
+      await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 20, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
+        assert.ok(err instanceof OperatorKeyMismatchError, String(err));
+        assert.match(err.message, new RegExp(`operator ${id}\\b`));
+        return true;
+      });
+      assert.ok(NON_RETRYABLE_TYPES.includes('OperatorKeyMismatchError'), 'a key mismatch must not be retried');
+
+      // An id NodeOperator lists that SSVNetwork never registered.
+      await send(nodeOperator, 'registerSSVOperator', 500, operatorKey(), 'https://10.0.0.5:3030', 'unknown-to-ssv');
+      await addCluster(system, 21, [1, 2, 3, 500]);
+      await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 21, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
+        assert.ok(err instanceof OperatorKeyMismatchError, String(err));
+        assert.match(err.message, /operator 500 .*no OperatorAdded event/);
+        return true;
+      });
     });
   });
 
@@ -484,7 +518,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
       ]);
       assertJsonSafe(afterShares);
 
-      await send(nexusAsBot, 'validatorExit', adminA.address, [v0]);
+      await send(nexusAsBot, 'validatorExit(address,bytes,uint64[])', adminA.address, v0, IDS4);
       const many = [...Array.from({ length: 300 }, randomPubkey), v1, v0.toUpperCase().replace('0X', '0x')];
       const t0 = Date.now();
       const afterExit = await readValidatorStatuses(reader, addr().nexus, many, { chunkSize: 128 });
@@ -532,7 +566,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
             bridge: ethers.getAddress(rollup.bridgeAddress),
             stakingLimit: 5000,
             operatorCluster: '1',
-            nexusFee: 0,
+            nexusFee: '700',
             blockNumber: mineOnly.events[0].blockNumber,
             transactionHash: mineOnly.events[0].transactionHash,
             logIndex: 0,
