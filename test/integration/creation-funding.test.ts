@@ -1,7 +1,8 @@
 // Invariant 9 on the real parts (Temporal dev server, anvil with our contracts, moto, the worker
 // as its own process): a creation batch deposits nothing while its SSV registrations would not go
-// through (Nexus short of SSV tokens, a liquidatable or liquidated cluster) and goes on once they
-// would, with amounts recomputed here from SSVNetworkViews; and the bot refuses to sign deposits
+// through (Nexus short of SSV tokens, a liquidatable or liquidated cluster), says why (monitor
+// status, WARN log, nexus_registration_unfundable) and goes on once they would, with amounts
+// recomputed here from SSVNetworkViews; and the bot refuses to sign deposits
 // for another network, at worker start and per batch. One network for all cases, in order.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -36,6 +37,7 @@ describe('creation: funding and signing-network checks before the deposit (real 
   let short: string;
   let liquidating: string;
   let lateChain: string;
+  let metricsUrl: string;
 
   before(async () => {
     net = await startCreationNetwork({
@@ -54,7 +56,9 @@ describe('creation: funding and signing-network checks before the deposit (real 
     });
     [short, liquidating, lateChain] = net.rollups.map((r) => r.admin);
     nexus = net.system.addresses.nexus;
-    await net.startWorker({ config: workerOverrides() });
+    await net.startWorker({ config: { ...workerOverrides(), observability: { metrics: { listen: '127.0.0.1:0' } } } });
+    metricsUrl = /"metrics":"(http[^"]+)"/.exec(readFileSync(net.workerLog, 'utf8'))?.[1] as string;
+    assert.ok(metricsUrl, 'the worker logged no metrics endpoint');
   });
 
   after(async () => {
@@ -108,6 +112,13 @@ describe('creation: funding and signing-network checks before the deposit (real 
     }
   }
 
+  /** The worker's nexus_registration_unfundable gauge of a rollup and reason. */
+  async function unfundable(admin: string, reason: FundingHold['reason']): Promise<number | undefined> {
+    const text = await (await fetch(metricsUrl)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`nexus_registration_unfundable{rollup="${admin.toLowerCase()}",reason="${reason}"}`));
+    return line === undefined ? undefined : Number(line.split(' ').pop());
+  }
+
   /** ValidatorAdded events of Nexus's cluster `ids`, in chain order. */
   async function clusterEvents(ids: number[]): Promise<ethers.EventLog[]> {
     const ssv = net.system.contracts.ssvNetwork;
@@ -132,11 +143,13 @@ describe('creation: funding and signing-network checks before the deposit (real 
     await nothingDepositedFor(short, 0n);
     assert.equal((await net.system.contracts.depositContract.queryFilter('DepositEvent', 0)).length, 0);
     assert.match(readFileSync(net.workerLog, 'utf8'), /held before its deposit.*nexus-ssv-short/);
+    assert.equal(await unfundable(short, 'nexus-ssv-short'), 1);
 
     await send(net.system.contracts.ssvToken, 'mint', nexus, 1000n * ETH);
     await handle.signal(resumeSignal);
     await waitFor(handle, 'two validators created', (s) => s.validatorsCreated === 2 && s.phase === 'idle' && !s.inFlight);
     assert.equal(await validatorCount(short), 2n);
+    assert.equal(await unfundable(short, 'nexus-ssv-short'), 0);
 
     // Each registration's amount, recomputed from the views at the block before it was mined.
     const views = net.system.contracts.ssvNetworkViews;
@@ -174,6 +187,7 @@ describe('creation: funding and signing-network checks before the deposit (real 
     await handle.signal(wakeSignal, { reason: 'limit raised' });
     const hold = await heldFor(handle, 'cluster-liquidatable');
     assert.match(hold.message, new RegExp(`${nexus}.*\\[${CLUSTER_2.join(',')}\\].*liquidatable`, 'i'));
+    assert.equal(await unfundable(liquidating, 'cluster-liquidatable'), 1);
     await nothingDepositedFor(liquidating, 1n);
   });
 
@@ -186,6 +200,7 @@ describe('creation: funding and signing-network checks before the deposit (real 
     await handle.signal(resumeSignal);
     const hold = await heldFor(handle, 'cluster-liquidated', before);
     assert.match(hold.message, new RegExp(`owner ${nexus} with operators \\[${CLUSTER_2.join(',')}\\] is liquidated`, 'i'));
+    assert.deepEqual([await unfundable(liquidating, 'cluster-liquidated'), await unfundable(liquidating, 'cluster-liquidatable')], [1, 0]);
     await nothingDepositedFor(liquidating, 1n);
   });
 
