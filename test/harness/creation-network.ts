@@ -11,7 +11,7 @@ import { ethers } from 'ethers';
 import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type BridgeKind, type NexusSystem, type NexusVersion } from '../../contracts/deploy';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type BridgeKind, type NexusSystem, type NexusVersion, type SsvParameters } from '../../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC, startAnvil, type Anvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { stopAll, type ServiceProcess } from '../../localnet/services/process';
@@ -42,6 +42,10 @@ export interface CreationNetworkOptions {
   nexusVersion?: NexusVersion;
   /** Every rollup's bridge kind; default DAO. */
   bridgeKind?: BridgeKind;
+  /** SSV tokens minted to Nexus at deployment; default deployNexusSystem's (1,000,000 SSV). */
+  nexusSsvBalance?: bigint;
+  /** SSVNetwork fee and liquidation parameters; default deployNexusSystem's. */
+  ssv?: SsvParameters;
   /** anvil block time in seconds; automine when absent. */
   blockTime?: number;
   taskQueue?: string;
@@ -81,6 +85,12 @@ export interface CreationNetwork {
    * replaces top-level sections of the worker configuration for this start (e.g. a wrong beacon).
    */
   startWorker(opts?: { salt?: string; config?: Record<string, unknown> }): Promise<ServiceProcess>;
+  /** Writes a worker configuration file (the same as startWorker's, `config` replacing sections) for a worker started by hand. */
+  writeWorkerConfig(config?: Record<string, unknown>): string;
+  /** The worker configuration every start begins from (sections to copy into a `config` override). */
+  workerConfig: Readonly<Record<string, unknown>>;
+  /** The environment a worker started by hand needs (moto credentials). */
+  workerEnv: NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -106,7 +116,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   try {
     const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
     const bot = devWallet(1, provider);
-    const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address, nexusVersion: opts.nexusVersion });
+    const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address, nexusVersion: opts.nexusVersion, nexusSsvBalance: opts.nexusSsvBalance, ssv: opts.ssv });
     const operators = generateOperators([1, 2, 3, 4]);
     for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
     await addCluster(system, 1, [1, 2, 3, 4]);
@@ -163,16 +173,22 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     const workerLog = join(dir, 'worker.log');
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
+    const workerEnv = { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey };
+    const writeWorkerConfig = (config: Record<string, unknown> = {}) => {
+      const configFile = join(dir, `worker-${++starts}.json`);
+      writeFileSync(configFile, JSON.stringify({ ...baseConfig, ...config }));
+      return configFile;
+    };
 
     return {
       dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog, beacon, standIn, beaconRecorder,
+      writeWorkerConfig, workerEnv, workerConfig: baseConfig,
       async startWorker(startOpts = {}) {
-        const configFile = join(dir, `worker-${++starts}.json`);
-        writeFileSync(configFile, JSON.stringify({ ...baseConfig, ...startOpts.config }));
+        const configFile = writeWorkerConfig(startOpts.config);
         const worker = await startWorkerProcess({
           configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
           logFile: workerLog, salt: startOpts.salt ?? salt,
-          env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
+          env: workerEnv,
         });
         services.push(worker);
         return worker;
