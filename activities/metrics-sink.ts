@@ -12,4 +12,6 @@ export interface DomainMetricsSink {
   validatorsExitSubmitted(rollupAdmin: string, count: number, txHash: string): void;
   /** Validators accounted as exited in Nexus (validatorExitBalanceTransferred mined). */
   validatorsExited(rollupAdmin: string, count: number, txHash: string): void;
+  /** Exits the limit requires but the bot refuses to start (a gauge: the latest count, 0 when none). */
+  exitsBlocked(rollupAdmin: string, reason: string, count: number): void;
 }

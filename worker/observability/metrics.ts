@@ -28,6 +28,7 @@ export class BotMetrics implements DomainMetricsSink {
   readonly validatorsCreatedTotal: Counter<'rollup'>;
   readonly validatorsExitSubmittedTotal: Counter<'rollup'>;
   readonly validatorsExitedTotal: Counter<'rollup'>;
+  readonly exitsBlockedGauge: Gauge<'rollup' | 'reason'>;
   readonly inflightCeremonies: Gauge;
   readonly inflightExits: Gauge;
   readonly lastSuccessfulPoll: Gauge<'rollup'>;
@@ -57,6 +58,10 @@ export class BotMetrics implements DomainMetricsSink {
     this.validatorsExitedTotal = new Counter({
       name: 'nexus_validators_exited_total', help: 'Validators accounted exited in Nexus after their ETH came back (validatorExitBalanceTransferred mined), by rollup admin.',
       labelNames: ['rollup'], registers,
+    });
+    this.exitsBlockedGauge = new Gauge({
+      name: 'nexus_exits_blocked', help: 'Exits the staking limit requires that the bot refuses to start (e.g. DKG validators on Nexus v2024-03), by rollup admin and reason; alert on > 0.',
+      labelNames: ['rollup', 'reason'], registers,
     });
     // The in-flight gauges count workflows, not what this process happens to run: a ceremony or an
     // exit batch sleeps on durable timers for minutes or days with no activity running anywhere,
@@ -119,6 +124,10 @@ export class BotMetrics implements DomainMetricsSink {
 
   validatorsExited(rollupAdmin: string, count: number, txHash: string): void {
     if (this.firstTime(`exited:${txHash}`)) this.validatorsExitedTotal.inc({ rollup: rollupAdmin.toLowerCase() }, count);
+  }
+
+  exitsBlocked(rollupAdmin: string, reason: string, count: number): void {
+    this.exitsBlockedGauge.set({ rollup: rollupAdmin.toLowerCase(), reason }, count);
   }
 
   /** The transaction manager's events (its `log` option): fees of mined and reverted transactions, event counts. */
