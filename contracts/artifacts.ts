@@ -4,9 +4,35 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ethers } from 'ethers';
 import { buildContracts, contractsUpToDate, CONTRACTS_OUT_DIR, type Artifact } from './build';
+import { linkAddresses } from './link';
 
 /** The deployable contracts of contracts/src. */
-export type ContractName = 'Nexus' | 'NexusBaseBridge' | 'NodeOperator' | 'SSVNetwork' | 'SSVToken' | 'DepositContract';
+export type ContractName =
+  | 'NexusV2024_03'
+  | 'NexusV2024_06'
+  | 'NexusProxy'
+  | 'NodeOperator'
+  | 'BridgeContractDAOV2024_03'
+  | 'BridgeContractDAOV2024_06'
+  | 'BridgeContractCValueV2024_03'
+  | 'BridgeContractCValueV2024_06'
+  | 'BridgeContractRebaseV2024_03'
+  | 'BridgeContractRebaseV2024_06'
+  | 'SSVNetwork'
+  | 'SSVNetworkViews'
+  | 'SSVToken'
+  | 'DepositContract';
+
+/** Abstract contracts whose ABI is useful at a deployed address (every bridge kind has NexusBaseBridge's). */
+export type AbiOnlyName = 'NexusBase' | 'NexusBaseBridge' | 'NexusBridgeDAO' | 'NexusBridgeUserCValue' | 'NexusBridgeUserRebase';
+
+/** Every deployable contract (for decoding errors and events that bubble up). */
+export const CONTRACT_NAMES: readonly ContractName[] = [
+  'NexusV2024_03', 'NexusV2024_06', 'NexusProxy', 'NodeOperator',
+  'BridgeContractDAOV2024_03', 'BridgeContractDAOV2024_06', 'BridgeContractCValueV2024_03',
+  'BridgeContractCValueV2024_06', 'BridgeContractRebaseV2024_03', 'BridgeContractRebaseV2024_06',
+  'SSVNetwork', 'SSVNetworkViews', 'SSVToken', 'DepositContract',
+];
 
 let ready: Promise<void> | undefined;
 
@@ -50,7 +76,7 @@ export async function contractFactory(name: ContractName, signer?: ethers.Signer
 
 /** An ethers Contract for an already deployed contract. */
 export async function contractAt(
-  name: ContractName,
+  name: ContractName | AbiOnlyName,
   address: string,
   runner?: ethers.ContractRunner | null,
 ): Promise<ethers.Contract> {
@@ -72,7 +98,22 @@ export async function freshNonce(signer: ethers.Signer): Promise<number> {
 
 /** Deploys `name` with constructor `args`, waits for the receipt, and returns it connected to `signer`. */
 export async function deployContract(name: ContractName, signer: ethers.Signer, ...args: unknown[]): Promise<ethers.Contract> {
-  const factory = await contractFactory(name, signer);
+  return deployLinked(name, signer, {}, ...args);
+}
+
+/**
+ * Like deployContract, with address constants linked first: each key of `links` is a sentinel
+ * address compiled into the contract, replaced by its value in the creation bytecode (linkAddresses).
+ */
+export async function deployLinked(
+  name: ContractName,
+  signer: ethers.Signer,
+  links: Readonly<Record<string, string>>,
+  ...args: unknown[]
+): Promise<ethers.Contract> {
+  const { abi, bytecode } = await loadArtifact(name);
+  if (bytecode === '0x') throw new Error(`${name} is not deployable (no bytecode)`);
+  const factory = new ethers.ContractFactory(abi as ethers.InterfaceAbi, linkAddresses(name, bytecode, links), signer);
   const deployed = await factory.deploy(...args, { nonce: await freshNonce(signer) });
   const receipt = await deployed.deploymentTransaction()?.wait();
   if (!receipt || receipt.status !== 1) throw new Error(`deploying ${name} failed`);
@@ -81,7 +122,7 @@ export async function deployContract(name: ContractName, signer: ethers.Signer, 
 
 /** One Interface with the errors and events of every deployable contract, for decoding reverts that bubble up. */
 export async function allContractsInterface(): Promise<ethers.Interface> {
-  const names: ContractName[] = ['Nexus', 'NexusBaseBridge', 'NodeOperator', 'SSVNetwork', 'SSVToken', 'DepositContract'];
+  const names = CONTRACT_NAMES;
   const seen = new Set<string>();
   const fragments: ethers.Fragment[] = [];
   for (const name of names) {

@@ -2,10 +2,10 @@
 pragma solidity ^0.8.20;
 
 // Interfaces shared by the local-network contracts. They mirror the ABIs of the public contracts
-// the bot talks to (SSVNetwork v1.x, the Ethereum deposit contract, ERC-20), so that the bot's
-// code is the same against this local system and a public testnet.
+// (SSVNetwork v1.2.0, the Ethereum deposit contract, ERC-20, the Nexus bridge) so that the bot's
+// code is the same against this local system and a public network.
 
-/// Types and errors of SSVNetwork v1.x (`ISSVNetworkCore`): the Cluster tuple must keep this exact
+/// Types and errors of SSVNetwork v1.2.0 (`ISSVNetworkCore`): the Cluster tuple keeps this exact
 /// field order, because the bot passes it back from events and its ABI encoding is the tuple.
 interface ISSVNetworkCore {
     struct Cluster {
@@ -26,14 +26,16 @@ interface ISSVNetworkCore {
     error IncorrectClusterState();
     error ClusterDoesNotExists();
     error ClusterIsLiquidated();
+    error ClusterNotLiquidatable();
+    error ClusterAlreadyEnabled();
     error EmptyPublicKeysList();
     error PublicKeysSharesLengthMismatch();
-    /// Declared as in v1.x (a registration that leaves the cluster liquidatable); the local network
-    /// has no fee accounting, so it never raises it, but the bot decodes it from production.
     error InsufficientBalance();
+    error MaxPrecisionExceeded();
+    error OperatorsListNotUnique();
 }
 
-/// The subset of SSVNetwork v1.x that Nexus calls.
+/// The part of SSVNetwork v1.2.0 that Nexus calls.
 interface ISSVNetwork is ISSVNetworkCore {
     function registerValidator(
         bytes calldata publicKey,
@@ -43,11 +45,13 @@ interface ISSVNetwork is ISSVNetworkCore {
         Cluster memory cluster
     ) external;
 
-    function bulkExitValidator(bytes[] calldata publicKeys, uint64[] calldata operatorIds) external;
+    function exitValidator(bytes calldata publicKey, uint64[] calldata operatorIds) external;
 
     function removeValidator(bytes calldata publicKey, uint64[] calldata operatorIds, Cluster memory cluster) external;
 
     function deposit(address clusterOwner, uint64[] calldata operatorIds, uint256 amount, Cluster memory cluster) external;
+
+    function setFeeRecipientAddress(address recipientAddress) external;
 }
 
 interface IERC20 {
@@ -78,28 +82,39 @@ interface IDepositContract {
     function get_deposit_count() external view returns (bytes memory);
 }
 
-/// What Nexus passes to a rollup bridge (the same struct as in Nexus' ABI).
+/// The structs of Nexus' ABI (the public INexusInterface's, same field order).
 interface INexusTypes {
     struct Validator {
         bytes pubKey;
-        bytes withdrawalAddress; // the 32-byte withdrawal credentials: 0x01 ‖ 11 zero bytes ‖ bridge
+        bytes withdrawalAddress; // the 32-byte withdrawal credentials; only the last 20 bytes are checked
         bytes signature;
         bytes32 depositRoot;
     }
+
+    struct ValidatorShares {
+        bytes pubKey;
+        uint64[] operatorIds;
+        bytes sharesEncrypted;
+        uint256 amount;
+        ISSVNetworkCore.Cluster cluster;
+    }
 }
 
+/// What Nexus calls on a rollup's bridge.
 interface INexusBridge {
     function NEXUS_NETWORK() external view returns (address);
-    function validatorCount() external view returns (uint256);
-    function depositValidatorNexus(INexusTypes.Validator[] calldata validators, uint16 stakingLimit) external;
+    function setNexusFee(uint256 nexusFee) external;
+    function depositValidatorNexus(INexusTypes.Validator[] calldata validators, uint256 stakingLimit) external;
     function updateExitedValidators() external;
+    function validatorsSlashed(uint256 amount) external;
 }
 
 interface INodeOperator {
     function getCluster(uint64 clusterId) external view returns (uint64[] memory);
 }
 
-/// Minimal single-owner access control (no OpenZeppelin package is installed here).
+/// Minimal single-owner access control for the local stand-ins (SSV token, SSVNetwork); the Nexus
+/// contracts use NexusOwnable instead, whose ABI is the public one.
 abstract contract Owned {
     error NotOwner();
     error ZeroAddress();

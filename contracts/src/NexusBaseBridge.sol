@@ -3,105 +3,106 @@ pragma solidity ^0.8.20;
 
 import {IDepositContract, INexusBridge, INexusTypes} from "./Interfaces.sol";
 
-/// A rollup's bridge as Nexus sees it (one per rollup): it holds the rollup's ETH, and Nexus asks
-/// it to stake part of that ETH as 32-ETH validators, up to the rollup's staking limit.
-///
-/// ETH accounting (the local network's definition of getRewards):
-/// - `lockedBalance` is the users' ETH the bridge holds and has not staked. It rises with every
-///   plain transfer to the bridge (`receive`, a user deposit), falls by 32 ETH per validator
-///   deposit, and rises by 32 ETH when Nexus accounts for an exited validator.
-/// - `getRewards()` is the balance above `lockedBalance`: ETH that arrived without being recorded
-///   as a user deposit. On Ethereum, consensus-layer withdrawals (an exited validator's 32 ETH,
-///   skimmed rewards) are credited without running any code, exactly like `anvil_setBalance` on
-///   the local chain; `receiveWithdrawal()` is an explicit way to send such ETH in a transaction.
-/// So a user deposit never passes for a returned validator, and `updateExitedValidators` only
-/// succeeds once at least 32 ETH of unrecorded ETH is there. Accumulated rewards can also reach
-/// 32 ETH; that is acceptable here because Nexus only calls it for a key whose exit it submitted.
-contract NexusBaseBridge is INexusBridge {
-    error NotNexus();
-    error IncorrectWithdrawalCredentials();
-    error StakingLimitExceeding();
-    error InsufficientBalance();
-    error ValidatorNotExited();
-
-    event UserDeposit(address indexed from, uint256 amount);
-    event WithdrawalReceived(address indexed from, uint256 amount);
-    event ValidatorsDeposited(uint256 count, uint256 validatorCount);
-    event ValidatorExitAccounted(uint256 validatorCount);
+/// The public NexusBaseBridge (v2024-03 interface), written from the facts: each rollup deploys
+/// its own bridge on top of it (see the Bridge*.sol examples). It holds the rollup's ETH and
+/// stakes it in 32-ETH validators when Nexus asks, up to the staking limit.
+/// - NEXUS_NETWORK and NEXUS_FEE_ADDRESS are storage variables (the deployable sets the first).
+/// - DEPOSIT_CONTRACT is a constant: a sentinel that contracts/deploy.ts replaces in the creation
+///   bytecode with the local deposit contract's address (read only through DEPOSIT_CONTRACT(), not
+///   inlined, so the sentinel occurs exactly once).
+/// - getRewards() may underflow (Panic 0x11) when the balance is short, as public.
+/// The kind (DAO, CValue, Rebase) decides when updateExitedValidators passes.
+abstract contract NexusBaseBridge is INexusBridge {
+    address public override NEXUS_NETWORK;
+    /// The public default (Nexus' fee account); no setter exists.
+    address public NEXUS_FEE_ADDRESS = 0x735bf02E4435dFADfE47a5FE5FBD42Ef375864A9;
+    uint256 public amountDeposited;
+    uint256 public amountWithdrawn;
+    uint256 public slashedAmount;
+    uint256 public validatorCount;
+    uint256 public NexusFeePercentage;
 
     uint256 public constant VALIDATOR_DEPOSIT = 32 ether;
     uint256 public constant BASIS_POINT = 10000;
 
-    address public immutable override NEXUS_NETWORK;
-    address public immutable DEPOSIT_CONTRACT;
+    error NotNexus();
+    error IncorrectWithdrawalCredentials();
+    error StakingLimitExceeding();
+    error IncorrectNexusFee();
+    error ValidatorNotExited();
+    error WaitingForValidatorExits();
 
-    uint256 public override validatorCount;
-    uint256 public lockedBalance;
-
-    constructor(address nexus, address depositContract) {
-        NEXUS_NETWORK = nexus;
-        DEPOSIT_CONTRACT = depositContract;
-    }
+    event SlashingUpdated(uint256 amount);
+    event NexusFeeChanged(uint256 _nexus_fee);
+    event NexusRewardsRedeemed(uint256 amount);
 
     modifier onlyNexus() {
         if (msg.sender != NEXUS_NETWORK) revert NotNexus();
         _;
     }
 
-    /// A user's (bridged) ETH: principal, never counted as rewards.
-    receive() external payable {
-        lockedBalance += msg.value;
-        emit UserDeposit(msg.sender, msg.value);
+    /// Sentinel replaced at deployment by the local deposit contract's address.
+    function DEPOSIT_CONTRACT() public pure returns (address) {
+        return 0x5e4715E4715E4715e4715E4715E4715e47150003;
     }
 
-    /// ETH that is returned stake or rewards (stands in for a consensus-layer withdrawal).
-    function receiveWithdrawal() external payable {
-        emit WithdrawalReceived(msg.sender, msg.value);
+    /// Basis points; 625 < fee <= 1000 (BASIS_POINT/16 < fee <= BASIS_POINT/10).
+    function setNexusFee(uint256 _nexus_fee) external override onlyNexus {
+        if (_nexus_fee > BASIS_POINT / 10 || _nexus_fee <= BASIS_POINT / 16) revert IncorrectNexusFee();
+        NexusFeePercentage = _nexus_fee;
+        emit NexusFeeChanged(_nexus_fee);
     }
 
-    function getRewards() public view returns (uint256) {
-        uint256 balance = address(this).balance;
-        return balance > lockedBalance ? balance - lockedBalance : 0;
-    }
-
-    /// Stakes 32 ETH per validator. The staking-limit check is the public contract's formula, with
-    /// the balance taken before any deposit (integer division); the bot plans with the same one.
-    function depositValidatorNexus(INexusTypes.Validator[] calldata validators, uint16 stakingLimit)
+    /// The staking-limit check uses the balance before any deposit; only the last 20 bytes of the
+    /// withdrawal credentials are compared with this bridge's address.
+    function depositValidatorNexus(INexusTypes.Validator[] calldata _validators, uint256 stakingLimit)
         external
         override
         onlyNexus
     {
-        uint256 n = validators.length;
-        // The keys must withdraw to this bridge: 0x01 ‖ 11 zero bytes ‖ address(this).
-        bytes32 expected = bytes32(abi.encodePacked(bytes1(0x01), bytes11(0), address(this)));
-        for (uint256 i = 0; i < n; i++) {
-            bytes calldata credentials = validators[i].withdrawalAddress;
-            if (credentials.length != 32 || bytes32(credentials) != expected) revert IncorrectWithdrawalCredentials();
-        }
-
-        uint256 staked = (validatorCount + n) * VALIDATOR_DEPOSIT;
+        uint256 staked = (validatorCount + _validators.length) * VALIDATOR_DEPOSIT;
         if ((staked * BASIS_POINT) / (address(this).balance + staked) > stakingLimit) revert StakingLimitExceeding();
-        // Only reachable with a limit high enough to stake more than the bridge holds.
-        if (address(this).balance < n * VALIDATOR_DEPOSIT) revert InsufficientBalance();
-
-        for (uint256 i = 0; i < n; i++) {
-            IDepositContract(DEPOSIT_CONTRACT).deposit{value: VALIDATOR_DEPOSIT}(
-                validators[i].pubKey, validators[i].withdrawalAddress, validators[i].signature, validators[i].depositRoot
+        for (uint256 i = 0; i < _validators.length; i++) {
+            bytes calldata credentials = _validators[i].withdrawalAddress;
+            if (keccak256(credentials[12:]) != keccak256(abi.encodePacked(address(this)))) {
+                revert IncorrectWithdrawalCredentials();
+            }
+            IDepositContract(DEPOSIT_CONTRACT()).deposit{value: VALIDATOR_DEPOSIT}(
+                _validators[i].pubKey, credentials, _validators[i].signature, _validators[i].depositRoot
             );
         }
-        validatorCount += n;
-        // Principal is staked first; if rewards had to be staked too, nothing locked remains.
-        uint256 spent = n * VALIDATOR_DEPOSIT;
-        lockedBalance = lockedBalance > spent ? lockedBalance - spent : 0;
-        emit ValidatorsDeposited(n, validatorCount);
+        validatorCount += _validators.length;
     }
 
-    /// Called by Nexus once per exited validator whose balance is back: the 32 ETH becomes users'
-    /// unstaked ETH again and the validator no longer counts as staked.
-    function updateExitedValidators() external override onlyNexus {
-        if (getRewards() < VALIDATOR_DEPOSIT || validatorCount == 0) revert ValidatorNotExited();
-        validatorCount -= 1;
-        lockedBalance += VALIDATOR_DEPOSIT;
-        emit ValidatorExitAccounted(validatorCount);
+    /// Sets the slashed amount (not added to it), as public.
+    function validatorsSlashed(uint256 amount) external override onlyNexus {
+        slashedAmount = amount;
+        emit SlashingUpdated(amount);
+    }
+
+    function getRewards() public view returns (uint256) {
+        return (address(this).balance + validatorCount * VALIDATOR_DEPOSIT) - (amountDeposited - amountWithdrawn)
+            - slashedAmount;
+    }
+
+    /// Sends the Nexus share of `rewards` to NEXUS_FEE_ADDRESS (5000 gas, failure ignored, as public).
+    function _payNexusFee(uint256 rewards) internal returns (uint256 nexusRewards) {
+        nexusRewards = (NexusFeePercentage * rewards) / BASIS_POINT;
+        (bool ok,) = NEXUS_FEE_ADDRESS.call{value: nexusRewards, gas: 5000}("");
+        if (ok) emit NexusRewardsRedeemed(nexusRewards);
+    }
+}
+
+/// What the v2024-06 bridges add: balance() is the accounted principal, not the ETH held, and a
+/// payable entry for execution-layer rewards that only checks the amount.
+abstract contract NexusBridgeExecutionRewards is NexusBaseBridge {
+    error IncorrectAmountSent();
+
+    function balance() external view returns (uint256) {
+        return amountDeposited - amountWithdrawn;
+    }
+
+    function recieveExecutionRewards(uint256 amount) external payable {
+        if (amount != msg.value) revert IncorrectAmountSent();
     }
 }

@@ -1,77 +1,66 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-import {Owned} from "./Interfaces.sol";
+import {NexusOwnable, NexusProxiable} from "./NexusUpgradeable.sol";
 
-/// Nexus' registry of SSV operators that run DKG: the bot reads each operator's RSA public key and
-/// DKG endpoint from here, and the operator ids of a cluster (a rollup's `operatorCluster`).
-/// Managed by the owner only, as the public contract.
-contract NodeOperator is Owned {
+/// Nexus' registry of DKG-capable SSV operators, with the public ABI only. On chain there is the
+/// DKG endpoint per operator id (ssvDKGIP) and the operator ids per cluster (ssvClusters,
+/// getCluster); the operator's RSA key and name are only in the SSVOperatorRegistered event.
+/// addCluster stores the ids as given (no sorting, no count check), as public: the caller sorts.
+/// Deployed behind NexusProxy, like the public one.
+contract NodeOperator is NexusOwnable, NexusProxiable {
     error OperatorAlreadyRegistered();
     error OperatorNotRegistered();
-    error ClusterAlreadyExists();
+    error ClusterAlreadyExited(); // public name for "cluster id already used"
     error ClusterNotPresent();
-    error EmptyCluster();
-    error UnsortedOperatorIds();
+    error IncorrectAddress();
 
     event SSVOperatorRegistered(string name, uint256 indexed operatorId, string pubKey, string ip_address);
-    event SSVOperatorUpdated(uint64 operatorId, string ip_address);
+    event SSVOperatorUpdated(uint64 _operator_id, string _ip_address);
     event ClusterAdded(uint64 clusterId, uint64[] operatorIds);
 
-    struct SSVOperator {
-        string pubKey; // base64 of the operator's RSA public key PEM, as registered in SSVNetwork
-        string ipAddress; // DKG endpoint, e.g. https://127.0.0.1:3030
-        string name;
+    mapping(uint64 => string) public ssvDKGIP;
+    mapping(uint64 => uint64[]) public ssvClusters;
+
+    function initialize() public initializeOnce {
+        _ownableInit(msg.sender);
     }
 
-    /// ssvOperators(id) -> (pubKey, ipAddress, name); an empty ipAddress means "not registered".
-    mapping(uint64 => SSVOperator) public ssvOperators;
-    uint64[] private operatorIdList;
-    mapping(uint64 => uint64[]) private clusters;
+    function updateProxy(address newImplemetation) public onlyOwner {
+        if (newImplemetation == address(0)) revert IncorrectAddress();
+        _updateCodeAddress(newImplemetation);
+    }
 
+    /// The endpoint doubles as the "registered" marker, as public.
     function registerSSVOperator(
-        uint64 operatorId,
-        string calldata pubKey,
-        string calldata ipAddress,
+        uint64 _operator_id,
+        string calldata _pub_key,
+        string calldata _ip_address,
         string calldata name
     ) external onlyOwner {
-        if (bytes(ssvOperators[operatorId].ipAddress).length != 0) revert OperatorAlreadyRegistered();
-        // The endpoint doubles as the "registered" marker, so it may not be empty.
-        if (bytes(ipAddress).length == 0) revert OperatorNotRegistered();
-        ssvOperators[operatorId] = SSVOperator(pubKey, ipAddress, name);
-        operatorIdList.push(operatorId);
-        emit SSVOperatorRegistered(name, operatorId, pubKey, ipAddress);
+        if (bytes(ssvDKGIP[_operator_id]).length != 0) revert OperatorAlreadyRegistered();
+        ssvDKGIP[_operator_id] = _ip_address;
+        emit SSVOperatorRegistered(name, _operator_id, _pub_key, _ip_address);
     }
 
-    function updateSSVOperatorIP(uint64 operatorId, string calldata ipAddress) external onlyOwner {
-        if (bytes(ssvOperators[operatorId].ipAddress).length == 0 || bytes(ipAddress).length == 0) {
-            revert OperatorNotRegistered();
-        }
-        ssvOperators[operatorId].ipAddress = ipAddress;
-        emit SSVOperatorUpdated(operatorId, ipAddress);
+    function updateSSVOperatorIP(uint64 _operator_id, string calldata _ip_address) external onlyOwner {
+        if (bytes(ssvDKGIP[_operator_id]).length == 0) revert OperatorNotRegistered();
+        ssvDKGIP[_operator_id] = _ip_address;
+        emit SSVOperatorUpdated(_operator_id, _ip_address);
     }
 
-    /// Operator ids must be registered here and strictly ascending: Nexus passes them unchanged to
-    /// SSVNetwork (bulkExitValidator, deposit), which requires that order.
-    function addCluster(uint64 clusterId, uint64[] calldata operatorIds) external onlyOwner {
-        if (clusters[clusterId].length != 0) revert ClusterAlreadyExists();
-        if (operatorIds.length == 0) revert EmptyCluster();
+    function addCluster(uint64[] calldata operatorIds, uint64 clusterId) external onlyOwner {
+        if (ssvClusters[clusterId].length != 0) revert ClusterAlreadyExited();
         for (uint256 i = 0; i < operatorIds.length; i++) {
-            if (i > 0 && operatorIds[i] <= operatorIds[i - 1]) revert UnsortedOperatorIds();
-            if (bytes(ssvOperators[operatorIds[i]].ipAddress).length == 0) revert OperatorNotRegistered();
+            if (bytes(ssvDKGIP[operatorIds[i]]).length == 0) revert OperatorNotRegistered();
         }
-        clusters[clusterId] = operatorIds;
+        ssvClusters[clusterId] = operatorIds;
         emit ClusterAdded(clusterId, operatorIds);
     }
 
     function getCluster(uint64 clusterId) external view returns (uint64[] memory) {
-        uint64[] memory ids = clusters[clusterId];
+        uint64[] memory ids = ssvClusters[clusterId];
         if (ids.length == 0) revert ClusterNotPresent();
         return ids;
-    }
-
-    /// Every registered operator id, in registration order (events hold the same, this saves a log scan).
-    function getOperatorIds() external view returns (uint64[] memory) {
-        return operatorIdList;
     }
 }

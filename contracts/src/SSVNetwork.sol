@@ -1,60 +1,81 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-import {IERC20, ISSVNetworkCore} from "./Interfaces.sol";
+import {IERC20, ISSVNetworkCore, Owned} from "./Interfaces.sol";
+import {SSVFeeLib} from "./SSVFeeLib.sol";
 
-/// A local SSVNetwork with the v1.x ABI subset Nexus and the bot use. What it keeps real:
-/// - the cluster snapshot rule: only keccak256(validatorCount, networkFeeIndex, index, balance,
-///   active) is stored per keccak256(owner, operatorIds); callers must pass the exact latest
-///   snapshot (a new cluster: {0,0,0,true,0}) or get IncorrectClusterState, and every event
-///   carries the new snapshot;
-/// - the registration checks (operator count 4/7/10/13, strictly ascending ids, known operators,
-///   48-byte pubkey, uniqueness per (pubkey, owner)) and their error names;
-/// - SSV token amounts pulled with transferFrom and added to the cluster balance.
-/// What it simplifies: no fee accounting (networkFeeIndex and index stay 0, balances never burn,
-/// nothing is liquidatable), no operator whitelists or validator caps, no DAO or withdraw/liquidate.
-/// sharesData is not checked on-chain, as in the real contract: SSV nodes check it off-chain.
-contract SSVNetwork is ISSVNetworkCore {
+/// A local SSVNetwork with the v1.2.0 ABI and the rules that decide whether a call succeeds:
+/// - the cluster snapshot rule (only keccak256(validatorCount, networkFeeIndex, index, balance,
+///   active) is stored per keccak256(owner, operatorIds); a new cluster is {0,0,0,true,0});
+/// - registration checks (4/7/10/13 strictly ascending known operators, 48-byte key, one key per
+///   (pubkey, owner));
+/// - fees: operator fees and the network fee accrue per block and validator through the operator
+///   indexes and the network fee index (SSVFeeLib); registration reverts InsufficientBalance when
+///   the cluster would be liquidatable; anyone may liquidate a liquidatable cluster or deposit
+///   into any cluster; the owner withdraws and reactivates.
+/// Left out: operator whitelists, validator caps per operator, fee declarations, DAO earnings.
+/// The views live in SSVNetworkViews, as in the real deployment.
+contract SSVNetwork is ISSVNetworkCore, Owned {
+    using SSVFeeLib for SSVFeeLib.Operator;
+    using SSVFeeLib for SSVFeeLib.Protocol;
+    using SSVFeeLib for ISSVNetworkCore.Cluster;
+
     event OperatorAdded(uint64 indexed operatorId, address indexed owner, bytes publicKey, uint256 fee);
+    event NetworkFeeUpdated(uint256 oldFee, uint256 newFee);
     event ValidatorAdded(address indexed owner, uint64[] operatorIds, bytes publicKey, bytes shares, Cluster cluster);
-    event ValidatorExited(address indexed owner, uint64[] operatorIds, bytes publicKey);
     event ValidatorRemoved(address indexed owner, uint64[] operatorIds, bytes publicKey, Cluster cluster);
+    event ValidatorExited(address indexed owner, uint64[] operatorIds, bytes publicKey);
     event ClusterDeposited(address indexed owner, uint64[] operatorIds, uint256 value, Cluster cluster);
-    /// Declared as in v1.x so that the bot's ABI matches; the local network has no withdraw,
-    /// liquidation or reactivation, so they are never emitted here.
     event ClusterWithdrawn(address indexed owner, uint64[] operatorIds, uint256 value, Cluster cluster);
     event ClusterLiquidated(address indexed owner, uint64[] operatorIds, Cluster cluster);
     event ClusterReactivated(address indexed owner, uint64[] operatorIds, Cluster cluster);
+    event FeeRecipientAddressUpdated(address indexed owner, address recipientAddress);
 
     error TokenTransferFailed();
 
-    struct Operator {
-        address owner;
-        uint256 fee;
-        bytes publicKey;
-    }
-
     IERC20 public immutable token;
-
     uint64 public lastOperatorId;
-    /// operators(id) -> (owner, fee, publicKey); owner == 0 means no such operator.
-    mapping(uint64 => Operator) public operators;
+    mapping(uint64 => SSVFeeLib.Operator) public operators;
+    SSVFeeLib.Protocol public protocol;
     /// keccak256(owner, operatorIds) -> hash of the latest Cluster snapshot.
     mapping(bytes32 => bytes32) public clusters;
-    /// keccak256(publicKey, owner) -> keccak256(operatorIds) with the lowest bit set (as v1.x).
+    /// keccak256(publicKey, owner) -> keccak256(operatorIds) with the lowest bit set (as v1.2.0).
     mapping(bytes32 => bytes32) public validatorPKs;
 
-    constructor(address ssvToken) {
+    /// Amounts in SSV wei (network fee per validator per block), each divisible by 1e7.
+    constructor(address ssvToken, uint256 networkFee, uint256 minimumLiquidationCollateral, uint64 liquidationThresholdPeriod) {
         token = IERC20(ssvToken);
+        protocol = SSVFeeLib.Protocol({
+            networkFee: SSVFeeLib.shrink(networkFee),
+            networkFeeIndex: 0,
+            networkFeeIndexBlockNumber: uint32(block.number),
+            minimumLiquidationCollateral: SSVFeeLib.shrink(minimumLiquidationCollateral),
+            minimumBlocksBeforeLiquidation: liquidationThresholdPeriod
+        });
     }
 
-    // ---------------------------------------------------------------- operators
+    // ---------------------------------------------------------------- operators and DAO
 
-    /// Ids start at 1 and grow by one, as in SSVNetwork.
+    /// Ids start at 1; `fee` is SSV wei per validator per block.
     function registerOperator(bytes calldata publicKey, uint256 fee) external returns (uint64 id) {
         id = ++lastOperatorId;
-        operators[id] = Operator(msg.sender, fee, publicKey);
+        operators[id] = SSVFeeLib.Operator(msg.sender, SSVFeeLib.shrink(fee), 0, uint32(block.number), 0, 0);
         emit OperatorAdded(id, msg.sender, publicKey, fee);
+    }
+
+    /// The index accrued at the old fee is kept; the new fee applies from this block.
+    function updateNetworkFee(uint256 fee) external onlyOwner {
+        SSVFeeLib.Protocol memory p = protocol;
+        uint256 old = SSVFeeLib.expand(p.networkFee);
+        p.networkFeeIndex = p.currentNetworkFeeIndex();
+        p.networkFeeIndexBlockNumber = uint32(block.number);
+        p.networkFee = SSVFeeLib.shrink(fee);
+        protocol = p;
+        emit NetworkFeeUpdated(old, fee);
+    }
+
+    function setFeeRecipientAddress(address recipientAddress) external {
+        emit FeeRecipientAddressUpdated(msg.sender, recipientAddress);
     }
 
     // ---------------------------------------------------------------- validators
@@ -66,15 +87,14 @@ contract SSVNetwork is ISSVNetworkCore {
         uint256 amount,
         Cluster memory cluster
     ) external {
-        bytes32 clusterKey = _validateOperatorsAndCluster(operatorIds, cluster);
-        _addValidator(publicKey, operatorIds);
-        cluster.validatorCount += 1;
-        _depositInto(cluster, amount);
-        clusters[clusterKey] = _hashCluster(cluster);
-        emit ValidatorAdded(msg.sender, operatorIds, publicKey, sharesData, cluster);
+        bytes[] memory keys = new bytes[](1);
+        keys[0] = publicKey;
+        bytes[] memory shares = new bytes[](1);
+        shares[0] = sharesData;
+        _register(keys, operatorIds, shares, amount, cluster);
     }
 
-    /// One ValidatorAdded event per key, in array order, each carrying the final snapshot (as v1.x).
+    /// One ValidatorAdded per key, in order, each carrying the final snapshot (as v1.2.0).
     function bulkRegisterValidator(
         bytes[] calldata publicKeys,
         uint64[] calldata operatorIds,
@@ -84,21 +104,25 @@ contract SSVNetwork is ISSVNetworkCore {
     ) external {
         if (publicKeys.length == 0) revert EmptyPublicKeysList();
         if (publicKeys.length != sharesData.length) revert PublicKeysSharesLengthMismatch();
-        bytes32 clusterKey = _validateOperatorsAndCluster(operatorIds, cluster);
-        for (uint256 i = 0; i < publicKeys.length; i++) {
-            _addValidator(publicKeys[i], operatorIds);
-        }
-        cluster.validatorCount += uint32(publicKeys.length);
-        _depositInto(cluster, amount);
-        clusters[clusterKey] = _hashCluster(cluster);
-        for (uint256 i = 0; i < publicKeys.length; i++) {
-            emit ValidatorAdded(msg.sender, operatorIds, publicKeys[i], sharesData[i], cluster);
-        }
+        _register(publicKeys, operatorIds, sharesData, amount, cluster);
     }
 
-    /// Changes no state: the event tells the cluster's operators to sign and broadcast a voluntary exit.
+    function removeValidator(bytes calldata publicKey, uint64[] calldata operatorIds, Cluster memory cluster) external {
+        bytes[] memory keys = new bytes[](1);
+        keys[0] = publicKey;
+        _remove(keys, operatorIds, cluster);
+    }
+
+    function bulkRemoveValidator(bytes[] calldata publicKeys, uint64[] calldata operatorIds, Cluster memory cluster)
+        external
+    {
+        if (publicKeys.length == 0) revert ValidatorDoesNotExist();
+        _remove(publicKeys, operatorIds, cluster);
+    }
+
+    /// Changes no state: the event tells the cluster's operators to sign and broadcast an exit.
     function exitValidator(bytes calldata publicKey, uint64[] calldata operatorIds) external {
-        _checkValidatorForExit(publicKey, keccak256(abi.encodePacked(operatorIds)));
+        _checkRegistered(publicKey, keccak256(abi.encodePacked(operatorIds)));
         emit ValidatorExited(msg.sender, operatorIds, publicKey);
     }
 
@@ -106,101 +130,217 @@ contract SSVNetwork is ISSVNetworkCore {
         if (publicKeys.length == 0) revert ValidatorDoesNotExist();
         bytes32 idsHash = keccak256(abi.encodePacked(operatorIds));
         for (uint256 i = 0; i < publicKeys.length; i++) {
-            _checkValidatorForExit(publicKeys[i], idsHash);
+            _checkRegistered(publicKeys[i], idsHash);
             emit ValidatorExited(msg.sender, operatorIds, publicKeys[i]);
         }
     }
 
-    function removeValidator(bytes calldata publicKey, uint64[] calldata operatorIds, Cluster memory cluster) external {
-        bytes32 clusterKey = _validateExistingCluster(msg.sender, operatorIds, cluster);
-        bytes32 validatorKey = keccak256(abi.encodePacked(publicKey, msg.sender));
-        bytes32 stored = validatorPKs[validatorKey];
-        if (stored == bytes32(0)) revert ValidatorDoesNotExist();
-        if (stored != _activeValidatorData(keccak256(abi.encodePacked(operatorIds)))) {
-            revert IncorrectValidatorStateWithData(publicKey);
-        }
-        delete validatorPKs[validatorKey];
-        cluster.validatorCount -= 1;
-        clusters[clusterKey] = _hashCluster(cluster);
-        emit ValidatorRemoved(msg.sender, operatorIds, publicKey, cluster);
-    }
-
     // ---------------------------------------------------------------- cluster balance
 
-    /// Anyone may top up any existing cluster (no owner check, as v1.x).
+    /// Anyone may top up any existing cluster (no owner check; no fee settlement, as v1.2.0).
     function deposit(address clusterOwner, uint64[] calldata operatorIds, uint256 amount, Cluster memory cluster) external {
-        bytes32 clusterKey = _validateExistingCluster(clusterOwner, operatorIds, cluster);
-        _depositInto(cluster, amount);
-        clusters[clusterKey] = _hashCluster(cluster);
+        bytes32 key = _validateHashed(clusterOwner, operatorIds, cluster);
+        cluster.balance += amount;
+        clusters[key] = cluster.hashCluster();
+        _pull(amount);
         emit ClusterDeposited(clusterOwner, operatorIds, amount, cluster);
+    }
+
+    function withdraw(uint64[] calldata operatorIds, uint256 amount, Cluster memory cluster) external {
+        bytes32 key = _validateHashed(msg.sender, operatorIds, cluster);
+        if (!cluster.active) revert ClusterIsLiquidated();
+        (uint64 clusterIndex, uint64 burnRate) = _currentIndexes(operatorIds);
+        SSVFeeLib.Protocol memory p = protocol;
+        uint64 nfi = p.currentNetworkFeeIndex();
+        cluster.updateBalance(clusterIndex, nfi);
+        if (cluster.balance < amount) revert InsufficientBalance();
+        cluster.balance -= amount;
+        if (cluster.isLiquidatable(burnRate, p)) revert InsufficientBalance();
+        cluster.index = clusterIndex;
+        cluster.networkFeeIndex = nfi;
+        clusters[key] = cluster.hashCluster();
+        if (!token.transfer(msg.sender, amount)) revert TokenTransferFailed();
+        emit ClusterWithdrawn(msg.sender, operatorIds, amount, cluster);
+    }
+
+    /// Anyone may liquidate a liquidatable cluster (its owner any cluster) and gets its balance.
+    function liquidate(address clusterOwner, uint64[] calldata operatorIds, Cluster memory cluster) external {
+        bytes32 key = _validateHashed(clusterOwner, operatorIds, cluster);
+        if (!cluster.active) revert ClusterIsLiquidated();
+        (uint64 clusterIndex, uint64 burnRate) = _updateOperators(operatorIds, cluster.validatorCount, false);
+        SSVFeeLib.Protocol memory p = protocol;
+        cluster.updateBalance(clusterIndex, p.currentNetworkFeeIndex());
+        if (clusterOwner != msg.sender && !cluster.isLiquidatable(burnRate, p)) revert ClusterNotLiquidatable();
+        uint256 seized = cluster.balance;
+        cluster.active = false;
+        cluster.balance = 0;
+        cluster.index = 0;
+        cluster.networkFeeIndex = 0;
+        clusters[key] = cluster.hashCluster();
+        if (seized > 0 && !token.transfer(msg.sender, seized)) revert TokenTransferFailed();
+        emit ClusterLiquidated(clusterOwner, operatorIds, cluster);
+    }
+
+    function reactivate(uint64[] calldata operatorIds, uint256 amount, Cluster memory cluster) external {
+        bytes32 key = _validateHashed(msg.sender, operatorIds, cluster);
+        if (cluster.active) revert ClusterAlreadyEnabled();
+        (uint64 clusterIndex, uint64 burnRate) = _updateOperators(operatorIds, cluster.validatorCount, true);
+        SSVFeeLib.Protocol memory p = protocol;
+        cluster.balance += amount;
+        cluster.active = true;
+        cluster.index = clusterIndex;
+        cluster.networkFeeIndex = p.currentNetworkFeeIndex();
+        if (cluster.isLiquidatable(burnRate, p)) revert InsufficientBalance();
+        clusters[key] = cluster.hashCluster();
+        _pull(amount);
+        emit ClusterReactivated(msg.sender, operatorIds, cluster);
     }
 
     // ---------------------------------------------------------------- internals
 
-    function _validateOperatorsAndCluster(uint64[] calldata operatorIds, Cluster memory cluster)
+    function _register(
+        bytes[] memory publicKeys,
+        uint64[] calldata operatorIds,
+        bytes[] memory sharesData,
+        uint256 amount,
+        Cluster memory cluster
+    ) private {
+        _addKeys(publicKeys, operatorIds);
+        bytes32 key = _validateOnRegistration(operatorIds, cluster);
+        _settleRegistration(operatorIds, uint32(publicKeys.length), amount, cluster);
+        clusters[key] = cluster.hashCluster();
+        _pull(amount);
+        for (uint256 i = 0; i < publicKeys.length; i++) {
+            emit ValidatorAdded(msg.sender, operatorIds, publicKeys[i], sharesData[i], cluster);
+        }
+    }
+
+    function _addKeys(bytes[] memory publicKeys, uint64[] calldata operatorIds) private {
+        uint256 n = operatorIds.length;
+        if (n < 4 || n > 13 || n % 3 != 1) revert InvalidOperatorIdsLength();
+        for (uint256 i = 1; i < n; i++) {
+            if (operatorIds[i] == operatorIds[i - 1]) revert OperatorsListNotUnique();
+            if (operatorIds[i] < operatorIds[i - 1]) revert UnsortedOperatorsList();
+        }
+        bytes32 idsData = _activeValidatorData(keccak256(abi.encodePacked(operatorIds)));
+        for (uint256 i = 0; i < publicKeys.length; i++) {
+            if (publicKeys[i].length != 48) revert InvalidPublicKeyLength();
+            bytes32 validatorKey = keccak256(abi.encodePacked(publicKeys[i], msg.sender));
+            if (validatorPKs[validatorKey] != bytes32(0)) revert ValidatorAlreadyExistsWithData(publicKeys[i]);
+            validatorPKs[validatorKey] = idsData;
+        }
+    }
+
+    /// A new cluster must be {0,0,0,true,0}; an existing one must match its stored snapshot.
+    function _validateOnRegistration(uint64[] calldata operatorIds, Cluster memory cluster)
         private
         view
-        returns (bytes32 clusterKey)
+        returns (bytes32 key)
     {
-        uint256 n = operatorIds.length;
-        // Committees of 3f+1 operators, f = 1..4.
-        if (n < 4 || n > 13 || n % 3 != 1) revert InvalidOperatorIdsLength();
-        for (uint256 i = 0; i < n; i++) {
-            if (i > 0 && operatorIds[i] <= operatorIds[i - 1]) revert UnsortedOperatorsList();
-            if (operators[operatorIds[i]].owner == address(0)) revert OperatorDoesNotExist();
-        }
-        clusterKey = keccak256(abi.encodePacked(msg.sender, operatorIds));
-        bytes32 stored = clusters[clusterKey];
+        key = SSVFeeLib.clusterKey(msg.sender, operatorIds);
+        bytes32 stored = clusters[key];
         if (stored == bytes32(0)) {
-            // A new cluster: only the empty active snapshot is accepted.
             if (
                 cluster.validatorCount != 0 || cluster.networkFeeIndex != 0 || cluster.index != 0
                     || cluster.balance != 0 || !cluster.active
             ) revert IncorrectClusterState();
-        } else {
-            if (stored != _hashCluster(cluster)) revert IncorrectClusterState();
-            if (!cluster.active) revert ClusterIsLiquidated();
+        } else if (stored != cluster.hashCluster()) {
+            revert IncorrectClusterState();
+        }
+        if (!cluster.active) revert ClusterIsLiquidated();
+    }
+
+    /// Charges the fees accrued so far, adds the validators and the deposit, and refuses a
+    /// cluster that would be liquidatable right after (InsufficientBalance).
+    function _settleRegistration(uint64[] calldata operatorIds, uint32 added, uint256 amount, Cluster memory cluster)
+        private
+    {
+        (uint64 clusterIndex, uint64 burnRate) = _updateOperators(operatorIds, added, true);
+        SSVFeeLib.Protocol memory p = protocol;
+        uint64 nfi = p.currentNetworkFeeIndex();
+        cluster.balance += amount;
+        cluster.updateBalance(clusterIndex, nfi);
+        cluster.index = clusterIndex;
+        cluster.networkFeeIndex = nfi;
+        cluster.validatorCount += added;
+        if (cluster.isLiquidatable(burnRate, p)) revert InsufficientBalance();
+    }
+
+    function _remove(bytes[] memory publicKeys, uint64[] calldata operatorIds, Cluster memory cluster) private {
+        bytes32 idsData = _activeValidatorData(keccak256(abi.encodePacked(operatorIds)));
+        for (uint256 i = 0; i < publicKeys.length; i++) {
+            bytes32 validatorKey = keccak256(abi.encodePacked(publicKeys[i], msg.sender));
+            bytes32 data = validatorPKs[validatorKey];
+            if (data == bytes32(0)) revert ValidatorDoesNotExist();
+            if (data != idsData) revert IncorrectValidatorStateWithData(publicKeys[i]);
+            delete validatorPKs[validatorKey];
+        }
+        bytes32 key = _validateHashed(msg.sender, operatorIds, cluster);
+        uint32 removed = uint32(publicKeys.length);
+        if (cluster.active) {
+            // A liquidated cluster's validators no longer count at its operators.
+            (uint64 clusterIndex,) = _updateOperators(operatorIds, removed, false);
+            SSVFeeLib.Protocol memory p = protocol;
+            uint64 nfi = p.currentNetworkFeeIndex();
+            cluster.updateBalance(clusterIndex, nfi);
+            cluster.index = clusterIndex;
+            cluster.networkFeeIndex = nfi;
+        }
+        cluster.validatorCount -= removed;
+        clusters[key] = cluster.hashCluster();
+        for (uint256 i = 0; i < publicKeys.length; i++) {
+            emit ValidatorRemoved(msg.sender, operatorIds, publicKeys[i], cluster);
         }
     }
 
-    function _validateExistingCluster(address clusterOwner, uint64[] calldata operatorIds, Cluster memory cluster)
+    /// Snapshots each operator, changes its validator count, and returns the cluster's index (sum
+    /// of the operators' indexes) and burn rate (sum of their fees).
+    function _updateOperators(uint64[] calldata operatorIds, uint32 count, bool increase)
+        private
+        returns (uint64 clusterIndex, uint64 burnRate)
+    {
+        for (uint256 i = 0; i < operatorIds.length; i++) {
+            SSVFeeLib.Operator memory op = operators[operatorIds[i]];
+            if (op.owner == address(0)) revert OperatorDoesNotExist();
+            op.updateSnapshot();
+            op.validatorCount = increase ? op.validatorCount + count : op.validatorCount - count;
+            operators[operatorIds[i]] = op;
+            clusterIndex += op.snapshotIndex;
+            burnRate += op.fee;
+        }
+    }
+
+    function _currentIndexes(uint64[] calldata operatorIds) private view returns (uint64 clusterIndex, uint64 burnRate) {
+        for (uint256 i = 0; i < operatorIds.length; i++) {
+            SSVFeeLib.Operator memory op = operators[operatorIds[i]];
+            if (op.owner == address(0)) continue;
+            clusterIndex += op.currentIndex();
+            burnRate += op.fee;
+        }
+    }
+
+    function _validateHashed(address owner, uint64[] calldata operatorIds, Cluster memory cluster)
         private
         view
-        returns (bytes32 clusterKey)
+        returns (bytes32 key)
     {
-        clusterKey = keccak256(abi.encodePacked(clusterOwner, operatorIds));
-        bytes32 stored = clusters[clusterKey];
+        key = SSVFeeLib.clusterKey(owner, operatorIds);
+        bytes32 stored = clusters[key];
         if (stored == bytes32(0)) revert ClusterDoesNotExists();
-        if (stored != _hashCluster(cluster)) revert IncorrectClusterState();
+        if (stored != cluster.hashCluster()) revert IncorrectClusterState();
     }
 
-    function _addValidator(bytes calldata publicKey, uint64[] calldata operatorIds) private {
-        if (publicKey.length != 48) revert InvalidPublicKeyLength();
-        bytes32 validatorKey = keccak256(abi.encodePacked(publicKey, msg.sender));
-        if (validatorPKs[validatorKey] != bytes32(0)) revert ValidatorAlreadyExistsWithData(publicKey);
-        validatorPKs[validatorKey] = _activeValidatorData(keccak256(abi.encodePacked(operatorIds)));
-    }
-
-    function _checkValidatorForExit(bytes calldata publicKey, bytes32 idsHash) private view {
+    function _checkRegistered(bytes calldata publicKey, bytes32 idsHash) private view {
         bytes32 stored = validatorPKs[keccak256(abi.encodePacked(publicKey, msg.sender))];
-        // Unknown key, other owner or other operator ids all fail the same way (as v1.x).
+        // Unknown key, other owner or other operator ids all fail the same way (as v1.2.0).
         if (stored != _activeValidatorData(idsHash)) revert IncorrectValidatorStateWithData(publicKey);
     }
 
-    function _depositInto(Cluster memory cluster, uint256 amount) private {
-        if (amount > 0) {
-            if (!token.transferFrom(msg.sender, address(this), amount)) revert TokenTransferFailed();
-            cluster.balance += amount;
-        }
+    function _pull(uint256 amount) private {
+        if (amount > 0 && !token.transferFrom(msg.sender, address(this), amount)) revert TokenTransferFailed();
     }
 
     function _activeValidatorData(bytes32 idsHash) private pure returns (bytes32) {
         return idsHash | bytes32(uint256(1));
-    }
-
-    function _hashCluster(Cluster memory cluster) private pure returns (bytes32) {
-        return keccak256(
-            abi.encodePacked(cluster.validatorCount, cluster.networkFeeIndex, cluster.index, cluster.balance, cluster.active)
-        );
     }
 }

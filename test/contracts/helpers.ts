@@ -11,8 +11,11 @@ import {
   deployNexusSystem,
   registerOperator,
   registerRollup,
+  type BridgeKind,
   type NexusSystem,
+  type NexusVersion,
   type RegisteredRollup,
+  type SsvParameters,
 } from '../../contracts/deploy';
 import { executionWithdrawalCredentials, makeDepositData, type DepositData } from './deposit-data';
 
@@ -55,7 +58,18 @@ export interface ContractFixture {
  * Starts anvil for the enclosing describe, deploys the system once, and reverts the chain to the
  * deployed state after every test. The returned accessor throws before the fixture is ready.
  */
-export function useContractFixture(): () => ContractFixture {
+export interface FixtureOptions {
+  nexusVersion?: NexusVersion;
+  bridgeKind?: BridgeKind;
+  ssv?: SsvParameters;
+  /** SSV wei per validator per block for each of the 4 operators; default deploy.ts' default. */
+  operatorFee?: bigint;
+}
+
+/** No fees at all: cluster snapshots stay exact (balance = sum of amounts) whatever the block. */
+export const NO_FEES: FixtureOptions = { ssv: { networkFeeWei: 0n }, operatorFee: 0n };
+
+export function useContractFixture(opts: FixtureOptions = {}): () => ContractFixture {
   const anvil = useService('anvil', () => startAnvil());
   let fixture: ContractFixture | undefined;
   let snapshotId: string | undefined;
@@ -70,11 +84,11 @@ export function useContractFixture(): () => ContractFixture {
       cacheTimeout: -1,
     });
     const [owner, bot, rollupAdmin, stranger] = [0, 1, 2, 3].map((i) => wallet(provider, i));
-    const system = await deployNexusSystem(owner, { bot: bot.address });
+    const system = await deployNexusSystem(owner, { bot: bot.address, nexusVersion: opts.nexusVersion, ssv: opts.ssv });
     const operatorIds: bigint[] = [];
     for (let i = 0; i < 4; i++) {
       operatorIds.push(
-        await registerOperator(system, { publicKey: fakeOperatorKey(i), dkgPort: 3030 + i, name: `operator-${i + 1}` }),
+        await registerOperator(system, { publicKey: fakeOperatorKey(i), fee: opts.operatorFee, dkgPort: 3030 + i, name: `operator-${i + 1}` }),
       );
     }
     await addCluster(system, CLUSTER_ID, operatorIds);
@@ -84,6 +98,7 @@ export function useContractFixture(): () => ContractFixture {
       operatorCluster: CLUSTER_ID,
       stakingLimit: INITIAL_STAKING_LIMIT,
       funding: INITIAL_BRIDGE_FUNDING,
+      bridgeKind: opts.bridgeKind,
     });
     const nexusAsBot = system.contracts.nexus.connect(bot) as ethers.Contract;
     fixture = { provider, owner, bot, rollupAdmin, stranger, system, rollup, operatorIds, nexusAsBot };
@@ -181,6 +196,9 @@ function revertData(err: unknown): string | undefined {
   return undefined;
 }
 
+/** expectRevert's marker for a revert with no data (e.g. a call to an address without code). */
+export const EMPTY_REVERT = Symbol('empty revert');
+
 /**
  * Asserts that `action` reverts with the custom error `errorName` (of any local contract, so errors
  * that bubble up from SSVNetwork or the bridge through Nexus are recognised), or with
@@ -189,7 +207,7 @@ function revertData(err: unknown): string | undefined {
  */
 export async function expectRevert(
   action: Promise<unknown> | (() => Promise<unknown>),
-  expected: string | { reason: string },
+  expected: string | { reason: string } | { panic: bigint } | typeof EMPTY_REVERT,
 ): Promise<ethers.Result> {
   let error: unknown;
   try {
@@ -200,7 +218,17 @@ export async function expectRevert(
   if (error === undefined) assert.fail(`expected a revert with ${JSON.stringify(expected)}, but the call succeeded`);
   const data = revertData(error);
   if (data === undefined) throw error;
+  if (expected === EMPTY_REVERT) {
+    assert.equal(data, '0x', `expected a revert with empty data, got ${data}`);
+    return ethers.Result.fromItems([]);
+  }
+  if (typeof expected === 'object' && 'panic' in expected) {
+    const decoded = ethers.Interface.from(['error Panic(uint256)']).decodeErrorResult('Panic', data);
+    assert.equal(decoded[0], expected.panic);
+    return decoded;
+  }
   if (typeof expected !== 'string') {
+    if (!('reason' in expected)) throw new Error('unreachable');
     const reason = ethers.Interface.from(['error Error(string)']);
     let message: string | undefined;
     try {

@@ -1,260 +1,204 @@
-// Nexus (with NodeOperator, the bridge and SSVNetwork behind it): access control, the validator
-// status machine, rollup settings, exit accounting, and the whole life of two validators.
+// Nexus of both public versions, on the local system: access control, the validator status
+// machine, rollup registration, the bridge calls, and each version's validatorExit. Fees are off
+// (NO_FEES) so cluster snapshots are exact.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ethers } from 'ethers';
-import { registerRollup } from '../../contracts/deploy';
+import { creditWithdrawal, deployBridge, NEXUS_VERSIONS, type NexusVersion } from '../../contracts/deploy';
 import {
-  CLUSTER_ID,
-  ETH,
-  INITIAL_BRIDGE_FUNDING,
-  INITIAL_STAKING_LIMIT,
-  NEW_CLUSTER,
-  VALIDATOR_DEPOSIT,
-  clusterOf,
-  eventsOf,
-  expectRevert,
-  makeValidators,
-  send,
-  useContractFixture,
-  wallet,
-  type Cluster,
-  type NexusValidator,
+  CLUSTER_ID, EMPTY_REVERT, ETH, INITIAL_BRIDGE_FUNDING, INITIAL_STAKING_LIMIT, NEW_CLUSTER, NO_FEES, VALIDATOR_DEPOSIT,
+  clusterOf, eventsOf, expectRevert, makeValidators, send, useContractFixture, wallet, type Cluster, type NexusValidator,
 } from './helpers';
 
-/** Nexus.ValidatorStatus */
+/** Nexus.ValidatorStatus, in the public enum order. */
 const Status = { INACTIVE: 0n, DEPOSITED: 1n, SHARE_DEPOSITED: 2n, VALIDATOR_EXIT_SUBMITTED: 3n, VALIDATOR_EXITED: 4n } as const;
 const SHARE_AMOUNT = 10n * ETH;
 
-describe('contracts: Nexus', function () {
-  const fx = useContractFixture();
+for (const version of NEXUS_VERSIONS) {
+  describe(`contracts: Nexus ${version}`, function () {
+    this.timeout(60_000);
+    const fx = useContractFixture({ ...NO_FEES, nexusVersion: version });
+    const admin = () => fx().rollupAdmin.address;
+    const nexusAs = (signer: ethers.Signer) => fx().system.contracts.nexus.connect(signer) as ethers.Contract;
+    const share = (pubKey: string, cluster: Cluster, amount = SHARE_AMOUNT) =>
+      ({ pubKey, operatorIds: fx().operatorIds, sharesEncrypted: ethers.hexlify(randomBytes(1312)), amount, cluster });
 
-  const admin = () => fx().rollupAdmin.address;
-  const nexusAs = (signer: ethers.Signer) => fx().system.contracts.nexus.connect(signer) as ethers.Contract;
-
-  function shareFor(pubKey: string, cluster: Cluster, operatorIds: bigint[] = fx().operatorIds) {
-    return { pubKey, operatorIds, sharesEncrypted: ethers.hexlify(randomBytes(1312)), amount: SHARE_AMOUNT, cluster };
-  }
-
-  async function deposit(n: number): Promise<NexusValidator[]> {
-    const validators = await makeValidators(fx().rollup.bridgeAddress, n);
-    await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), validators);
-    return validators;
-  }
-
-  /** Registers the keyshares of `keys` one at a time; returns the latest cluster snapshot. */
-  async function registerShares(keys: string[], cluster: Cluster = NEW_CLUSTER): Promise<Cluster> {
-    const ssv = fx().system.contracts.ssvNetwork;
-    for (const pk of keys) {
-      const receipt = await send(fx().nexusAsBot, 'depositValidatorShares', admin(), shareFor(pk, cluster));
-      const [added] = eventsOf(receipt, ssv, 'ValidatorAdded');
-      cluster = clusterOf(added.args.cluster);
+    async function deposit(n: number): Promise<NexusValidator[]> {
+      const validators = await makeValidators(fx().rollup.bridgeAddress, n);
+      await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), validators);
+      return validators;
     }
-    return cluster;
-  }
-
-  async function returnBalance(wei: bigint): Promise<void> {
-    const address = fx().rollup.bridgeAddress;
-    const balance = await fx().provider.getBalance(address);
-    await fx().provider.send('anvil_setBalance', [address, ethers.toQuantity(balance + wei)]);
-  }
-
-  it('reverts NotNexusBot for every bot-only call from another sender', async () => {
-    const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
-    for (const sender of [fx().stranger, fx().owner, fx().rollupAdmin]) {
-      const nexus = nexusAs(sender);
-      await expectRevert(nexus.depositValidatorRollup(admin(), [v]), 'NotNexusBot');
-      await expectRevert(nexus.depositValidatorShares(admin(), shareFor(v.pubKey, NEW_CLUSTER)), 'NotNexusBot');
-      await expectRevert(nexus.validatorExit(admin(), [v.pubKey]), 'NotNexusBot');
-      await expectRevert(nexus.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, NEW_CLUSTER), 'NotNexusBot');
-      await expectRevert(nexus.validatorSlashed(admin(), ETH), 'NotNexusBot');
-      await expectRevert(nexus.rechargeCluster(CLUSTER_ID, ETH, NEW_CLUSTER), 'NotNexusBot');
+    async function registerShares(keys: string[], cluster: Cluster = NEW_CLUSTER): Promise<Cluster> {
+      for (const pk of keys) {
+        const receipt = await send(fx().nexusAsBot, 'depositValidatorShares', admin(), share(pk, cluster));
+        cluster = clusterOf(eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorAdded')[0].args.cluster);
+      }
+      return cluster;
     }
-  });
-
-  it('lets only the owner set the bot, whitelist rollups and manage NodeOperator', async () => {
-    const strangerNexus = nexusAs(fx().stranger);
-    await expectRevert(strangerNexus.setOffChainBot(fx().stranger.address), 'NotOwner');
-    await expectRevert(strangerNexus.whitelistRollup('x', fx().stranger.address), 'NotOwner');
-    const strangerNodeOperator = fx().system.contracts.nodeOperator.connect(fx().stranger) as ethers.Contract;
-    await expectRevert(strangerNodeOperator.registerSSVOperator(9n, 'k', 'https://127.0.0.1:1', 'n'), 'NotOwner');
-    await expectRevert(strangerNodeOperator.addCluster(9n, [1n, 2n, 3n, 4n]), 'NotOwner');
-    assert.equal(await fx().system.contracts.nexus.offChainBot(), fx().bot.address);
-  });
-
-  it('registers rollups: rollups(admin), whitelist and cluster checks', async () => {
-    assert.deepEqual([...(await fx().system.contracts.nexus.rollups(admin()))], [
-      fx().rollup.bridgeAddress,
-      BigInt(INITIAL_STAKING_LIMIT),
-      CLUSTER_ID,
-    ]);
-    const other = wallet(fx().provider, 4);
-    await expectRevert(nexusAs(other).registerRollup(fx().rollup.bridgeAddress, CLUSTER_ID, 0, 100), 'AddressNotWhitelisted');
-    await send(fx().system.contracts.nexus, 'whitelistRollup', 'other', other.address);
-    await expectRevert(nexusAs(other).registerRollup(fx().rollup.bridgeAddress, 99n, 0, 100), 'ClusterNotPresent');
-    await expectRevert(nexusAs(other).registerRollup(fx().rollup.bridgeAddress, CLUSTER_ID, 0, 10_001), 'IncorrectStakingLimit');
-    const receipt = await send(nexusAs(other), 'registerRollup', fx().rollup.bridgeAddress, CLUSTER_ID, 50, 100);
-    const [event] = eventsOf(receipt, fx().system.contracts.nexus, 'RollupRegistered');
-    assert.deepEqual([...event.args], [other.address, fx().rollup.bridgeAddress, 100n, CLUSTER_ID, 50n]);
-    await expectRevert(nexusAs(other).registerRollup(fx().rollup.bridgeAddress, CLUSTER_ID, 0, 100), 'RollupAlreadyRegistered');
-  });
-
-  it('rejects changeStakingLimit above 10000, accepts 10000, and changes clusters that exist', async () => {
-    const nexus = nexusAs(fx().rollupAdmin);
-    await expectRevert(nexus.changeStakingLimit(10_001), 'IncorrectStakingLimit');
-    const receipt = await send(nexus, 'changeStakingLimit', 10_000);
-    const [changed] = eventsOf(receipt, nexus, 'StakingLimitChanged');
-    assert.deepEqual([...changed.args], [admin(), 10_000n]);
-    assert.equal((await nexus.rollups(admin())).stakingLimit, 10_000n);
-    await expectRevert(nexusAs(fx().stranger).changeStakingLimit(100), 'RollupNotRegistered');
-
-    await expectRevert(nexus.changeCluster(99n), 'ClusterNotPresent');
-    await send(fx().system.contracts.nodeOperator, 'addCluster', 2n, fx().operatorIds);
-    const [clusterChanged] = eventsOf(await send(nexus, 'changeCluster', 2n), nexus, 'RollupOperatorClusterChanged');
-    assert.deepEqual([...clusterChanged.args], [admin(), 2n]);
-  });
-
-  it('NodeOperator: getCluster of an unknown id reverts ClusterNotPresent; operators and clusters are readable', async () => {
-    const nodeOperator = fx().system.contracts.nodeOperator;
-    await expectRevert(nodeOperator.getCluster(99n), 'ClusterNotPresent');
-    assert.deepEqual([...(await nodeOperator.getCluster(CLUSTER_ID))], fx().operatorIds);
-    const op = await nodeOperator.ssvOperators(1n);
-    assert.equal(op.ipAddress, 'https://127.0.0.1:3030');
-    assert.equal(op.name, 'operator-1');
-    assert.deepEqual([...(await nodeOperator.getOperatorIds())], fx().operatorIds);
-    await expectRevert(nodeOperator.addCluster(CLUSTER_ID, fx().operatorIds), 'ClusterAlreadyExists');
-    await expectRevert(nodeOperator.addCluster(5n, [2n, 1n, 3n, 4n]), 'UnsortedOperatorIds');
-    await expectRevert(nodeOperator.addCluster(5n, [1n, 2n, 3n, 9n]), 'OperatorNotRegistered');
-    const [updated] = eventsOf(await send(nodeOperator, 'updateSSVOperatorIP', 1n, 'https://127.0.0.1:4000'), nodeOperator, 'SSVOperatorUpdated');
-    assert.deepEqual([...updated.args], [1n, 'https://127.0.0.1:4000']);
-  });
-
-  it('reverts IncorrectValidatorStatus for shares before the deposit and for a second deposit of the same key', async () => {
-    const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
-    await expectRevert(fx().nexusAsBot.depositValidatorShares(admin(), shareFor(v.pubKey, NEW_CLUSTER)), 'IncorrectValidatorStatus');
-    await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), [v]);
-    assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.DEPOSITED);
-    await expectRevert(fx().nexusAsBot.depositValidatorRollup(admin(), [v]), 'IncorrectValidatorStatus');
-    // The same key twice in one batch, too.
-    const [w] = await makeValidators(fx().rollup.bridgeAddress, 1);
-    await expectRevert(fx().nexusAsBot.depositValidatorRollup(admin(), [w, w]), 'IncorrectValidatorStatus');
-    // Exits need SHARE_DEPOSITED, exit accounting needs VALIDATOR_EXIT_SUBMITTED.
-    await expectRevert(fx().nexusAsBot.validatorExit(admin(), [v.pubKey]), 'IncorrectValidatorStatus');
-    await expectRevert(
-      fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, NEW_CLUSTER),
-      'IncorrectValidatorStatus',
-    );
-  });
-
-  it('rejects a key of another rollup (InvalidKeySupplied)', async () => {
-    const otherAdmin = wallet(fx().provider, 4);
-    await registerRollup(fx().system, { rollupAdmin: otherAdmin, name: 'other', operatorCluster: CLUSTER_ID, stakingLimit: 5000 });
-    const [v] = await deposit(1);
-    await expectRevert(
-      fx().nexusAsBot.depositValidatorShares(otherAdmin.address, shareFor(v.pubKey, NEW_CLUSTER)),
-      'InvalidKeySupplied',
-    );
-  });
-
-  it('reverts ValidatorNotExited until 32 ETH is back in the bridge, then accounts the exit', async () => {
-    const [v] = await deposit(1);
-    let cluster = await registerShares([v.pubKey]);
-    await send(fx().nexusAsBot, 'validatorExit', admin(), [v.pubKey]);
-    const bridge = fx().rollup.bridge;
-
-    await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, cluster), 'ValidatorNotExited');
-    // A user deposit is principal, not a returned validator.
-    await (await fx().stranger.sendTransaction({ to: fx().rollup.bridgeAddress, value: 40n * ETH })).wait();
-    await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, cluster), 'ValidatorNotExited');
-    await returnBalance(VALIDATOR_DEPOSIT - 1n);
-    await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, cluster), 'ValidatorNotExited');
-    await returnBalance(1n);
-    // A stale cluster snapshot is still refused by SSV.
-    await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, NEW_CLUSTER), 'IncorrectClusterState');
-
-    const receipt = await send(fx().nexusAsBot, 'validatorExitBalanceTransferred', admin(), v.pubKey, fx().operatorIds, cluster);
-    assert.equal(eventsOf(receipt, fx().system.contracts.nexus, 'ValidatorExited').length, 1);
-    cluster = clusterOf(eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorRemoved')[0].args.cluster);
-    assert.equal(cluster.validatorCount, 0n);
-    assert.equal(await bridge.validatorCount(), 0n);
-    assert.equal(await bridge.getRewards(), 0n);
-    assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.VALIDATOR_EXITED);
-  });
-
-  it('recharges the cluster of a NodeOperator cluster id and records slashing reports', async () => {
-    const [v] = await deposit(1);
-    const cluster = await registerShares([v.pubKey]);
-    const ssv = fx().system.contracts.ssvNetwork;
-    const receipt = await send(fx().nexusAsBot, 'rechargeCluster', CLUSTER_ID, 5n * ETH, cluster);
-    const [deposited] = eventsOf(receipt, ssv, 'ClusterDeposited');
-    assert.equal(deposited.args.owner, fx().system.addresses.nexus);
-    assert.deepEqual(clusterOf(deposited.args.cluster), { ...cluster, balance: SHARE_AMOUNT + 5n * ETH });
-    const [slashed] = eventsOf(await send(fx().nexusAsBot, 'validatorSlashed', admin(), ETH), fx().system.contracts.nexus, 'ValidatorSlashed');
-    assert.deepEqual([...slashed.args], [admin(), ETH]);
-  });
-
-  it('happy path: deposit 2 validators, register shares, exit them, return the balance, account the exits', async () => {
-    const { nexus, ssvNetwork, depositContract, ssvToken } = fx().system.contracts;
-    const bridge = fx().rollup.bridge;
-    const nexusAddress = fx().system.addresses.nexus;
-
-    // 1. Deposit: 64 ETH of 100 is within the 50% limit (64*10000/164 = 3902).
-    const validators = await makeValidators(fx().rollup.bridgeAddress, 2);
-    const keys = validators.map((v) => v.pubKey);
-    const depositReceipt = await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), validators);
-    assert.deepEqual(eventsOf(depositReceipt, nexus, 'ValidatorSubmitted').map((e) => [...e.args]), keys.map((k) => [k, admin()]));
-    assert.deepEqual(eventsOf(depositReceipt, depositContract, 'DepositEvent').map((e) => e.args.pubkey as string), keys);
-    assert.equal(await bridge.validatorCount(), 2n);
-    assert.equal(await fx().provider.getBalance(fx().rollup.bridgeAddress), INITIAL_BRIDGE_FUNDING - 2n * VALIDATOR_DEPOSIT);
-    for (const k of keys) assert.equal(await nexus.validators(k), Status.DEPOSITED);
-    for (const k of keys) assert.equal(await nexus.validatorRollup(k), admin());
-
-    // 2. Shares, one at a time: Nexus is the SSV owner and its ValidatorAdded events count the nonce.
-    let cluster: Cluster = NEW_CLUSTER;
-    for (const [nonce, k] of keys.entries()) {
-      const receipt = await send(fx().nexusAsBot, 'depositValidatorShares', admin(), shareFor(k, cluster));
-      const [added] = eventsOf(receipt, ssvNetwork, 'ValidatorAdded');
-      assert.equal(added.args.owner, nexusAddress);
-      assert.equal(added.args.publicKey, k);
-      const [submitted] = eventsOf(receipt, nexus, 'ValidatorShareSubmitted');
-      assert.deepEqual([...submitted.args], [k, admin(), SHARE_AMOUNT]);
-      cluster = clusterOf(added.args.cluster);
-      assert.deepEqual(cluster, { ...NEW_CLUSTER, validatorCount: BigInt(nonce + 1), balance: SHARE_AMOUNT * BigInt(nonce + 1) });
-      const ownerEvents = await ssvNetwork.queryFilter(ssvNetwork.filters.ValidatorAdded(nexusAddress));
-      assert.equal(ownerEvents.length, nonce + 1, 'owner nonce = number of ValidatorAdded events of Nexus');
-      assert.equal(await nexus.validators(k), Status.SHARE_DEPOSITED);
+    /** Submits the exit the way this version can. */
+    async function exit(key: string): Promise<ethers.TransactionReceipt> {
+      return version === 'v2024-03'
+        ? send(fx().nexusAsBot, 'validatorExit(address,bytes[])', admin(), [key])
+        : send(fx().nexusAsBot, 'validatorExit(address,bytes,uint64[])', admin(), key, fx().operatorIds);
     }
-    assert.equal(await ssvToken.balanceOf(fx().system.addresses.ssvNetwork), 2n * SHARE_AMOUNT);
 
-    // 3. Exit: Nexus emits ValidatorExitSubmitted and SSV emits ValidatorExited per key.
-    const exitReceipt = await send(fx().nexusAsBot, 'validatorExit', admin(), keys);
-    assert.deepEqual(eventsOf(exitReceipt, nexus, 'ValidatorExitSubmitted').map((e) => [...e.args]), keys.map((k) => [admin(), k]));
-    const ssvExited = eventsOf(exitReceipt, ssvNetwork, 'ValidatorExited');
-    assert.deepEqual(ssvExited.map((e) => e.args.publicKey as string), keys);
-    for (const e of ssvExited) {
-      assert.equal(e.args.owner, nexusAddress);
-      assert.deepEqual([...(e.args.operatorIds as bigint[])], fx().operatorIds);
-    }
-    for (const k of keys) assert.equal(await nexus.validators(k), Status.VALIDATOR_EXIT_SUBMITTED);
-    await expectRevert(fx().nexusAsBot.validatorExit(admin(), [keys[0]]), 'IncorrectValidatorStatus');
+    it('is a proxy owned by the deployer; initialize() runs once; NodeOperator is set', async () => {
+      const { nexus, nodeOperator } = fx().system.contracts;
+      assert.equal(await nexus.getOwner(), fx().owner.address);
+      assert.equal(await nexus.proxiableUUID(), ethers.id('PROXIABLE'));
+      await expectRevert(nexus.initialize(), 'ContractAlreadyInitialized');
+      await expectRevert(nodeOperator.initialize(), 'ContractAlreadyInitialized');
+      assert.equal(await nexus.NodeOperatorContract(), fx().system.addresses.nodeOperator);
+      assert.equal(await nexus.offChainBot(), fx().bot.address);
+      await expectRevert(nexusAs(fx().stranger).updateProxy(fx().stranger.address), 'NotOwner');
+      await expectRevert(nexus.updateProxy(ethers.ZeroAddress), 'IncorrectAddress');
+      if (version === 'v2024-06') {
+        assert.equal(await nexus.SSV_NETWORK(), fx().system.addresses.ssvNetwork);
+        assert.equal(await nexus.SSV_TOKEN(), fx().system.addresses.ssvToken);
+      } else {
+        assert.equal(nexus.interface.getFunction('SSV_NETWORK'), null);
+      }
+    });
 
-    // 4. Both balances come back (a consensus-layer withdrawal credits the bridge without a call).
-    await returnBalance(2n * VALIDATOR_DEPOSIT);
+    it('reverts NotNexusBot / NotOwner for calls from others', async () => {
+      const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
+      const stranger = nexusAs(fx().stranger);
+      await expectRevert(stranger.depositValidatorRollup(admin(), [v]), 'NotNexusBot');
+      await expectRevert(stranger.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER)), 'NotNexusBot');
+      await expectRevert(stranger.validatorSlashed(admin(), ETH), 'NotNexusBot');
+      await expectRevert(stranger.rechargeCluster(CLUSTER_ID, ETH, NEW_CLUSTER), 'NotNexusBot');
+      await expectRevert(stranger.setOffChainBot(fx().stranger.address), 'NotOwner');
+      await expectRevert(stranger.whitelistRollup('x', fx().stranger.address), 'NotOwner');
+    });
 
-    // 5. Exit accounting, one key at a time, with the snapshot of the latest SSV event.
-    for (const [i, k] of keys.entries()) {
-      const receipt = await send(fx().nexusAsBot, 'validatorExitBalanceTransferred', admin(), k, fx().operatorIds, cluster);
-      assert.deepEqual(eventsOf(receipt, nexus, 'ValidatorExited').map((e) => [...e.args]), [[admin(), k]]);
-      const [removed] = eventsOf(receipt, ssvNetwork, 'ValidatorRemoved');
-      cluster = clusterOf(removed.args.cluster);
-      assert.equal(cluster.validatorCount, BigInt(keys.length - i - 1));
-      assert.equal(await nexus.validators(k), Status.VALIDATOR_EXITED);
-      assert.equal(await bridge.validatorCount(), BigInt(keys.length - i - 1));
-    }
-    // All ETH is principal again; total (balance + validatorCount × 32) did not change through the exits.
-    assert.equal(await fx().provider.getBalance(fx().rollup.bridgeAddress), INITIAL_BRIDGE_FUNDING);
-    assert.equal(await bridge.lockedBalance(), INITIAL_BRIDGE_FUNDING);
-    assert.equal(await bridge.getRewards(), 0n);
-    await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), keys[0], fx().operatorIds, cluster), 'IncorrectValidatorStatus');
+    it('registerRollup: whitelist, NEXUS_NETWORK, staking limit, nexus fee 625 < fee <= 1000, cluster; uint256 fee in the event', async () => {
+      const other = wallet(fx().provider, 4);
+      const bridge = await deployBridge(fx().system, other, 'DAO');
+      const bridgeAddress = await bridge.getAddress();
+      const as = nexusAs(other);
+      await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, 700, 100), 'AddressNotWhitelisted');
+      await send(fx().system.contracts.nexus, 'whitelistRollup', 'other', other.address);
+      assert.equal(await fx().system.contracts.nexus.isRollupWhitelisted(other.address), true);
+      // A bridge whose NEXUS_NETWORK is another address.
+      const foreign = await deployBridge({ ...fx().system, addresses: { ...fx().system.addresses, nexus: other.address } }, other, 'DAO');
+      await expectRevert(as.registerRollup(await foreign.getAddress(), CLUSTER_ID, 700, 100), 'NexusAddressNotFound');
+      await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, 700, 10_001), 'IncorrectStakingLimit');
+      for (const fee of [0, 625, 1001]) await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, fee, 100), 'IncorrectNexusFee');
+      await expectRevert(as.registerRollup(bridgeAddress, 99n, 700, 100), 'ClusterNotPresent');
+      const receipt = await send(as, 'registerRollup', bridgeAddress, CLUSTER_ID, 1000, 100);
+      const [event] = eventsOf(receipt, fx().system.contracts.nexus, 'RollupRegistered');
+      assert.deepEqual([...event.args], [other.address, bridgeAddress, 100n, CLUSTER_ID, 1000n]);
+      assert.equal(await bridge.NexusFeePercentage(), 1000n);
+      await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, 700, 100), 'RollupAlreadyRegistered');
+      assert.deepEqual([...(await fx().system.contracts.nexus.rollups(other.address))], [bridgeAddress, 100n, CLUSTER_ID]);
+    });
+
+    it('changeStakingLimit / changeCluster / changeNexusFee for whitelisted admins', async () => {
+      const nexus = nexusAs(fx().rollupAdmin);
+      await expectRevert(nexus.changeStakingLimit(10_001), 'IncorrectStakingLimit');
+      const [changed] = eventsOf(await send(nexus, 'changeStakingLimit', 10_000), nexus, 'StakingLimitChanged');
+      assert.deepEqual([...changed.args], [admin(), 10_000n]);
+      await expectRevert(nexusAs(fx().stranger).changeStakingLimit(100), 'AddressNotWhitelisted');
+      await expectRevert(nexus.changeCluster(99n), 'ClusterNotPresent');
+      await send(fx().system.contracts.nodeOperator, 'addCluster', fx().operatorIds, 2n);
+      const [cc] = eventsOf(await send(nexus, 'changeCluster', 2n), nexus, 'RollupOperatorClusterChanged');
+      assert.deepEqual([...cc.args], [admin(), 2n]);
+      await expectRevert(nexus.changeNexusFee(2000), 'IncorrectNexusFee');
+      await send(nexus, 'changeNexusFee', 800);
+      assert.equal(await fx().rollup.bridge.NexusFeePercentage(), 800n);
+    });
+
+    it('depositValidatorRollup for an unknown admin calls address(0): empty revert data', async () => {
+      const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
+      await expectRevert(fx().nexusAsBot.depositValidatorRollup(fx().stranger.address, [v]), EMPTY_REVERT);
+    });
+
+    it('statuses follow the public enum; wrong status reverts IncorrectValidatorStatus', async () => {
+      const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
+      assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.INACTIVE);
+      await expectRevert(fx().nexusAsBot.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER)), 'IncorrectValidatorStatus');
+      await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), [v]);
+      assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.DEPOSITED);
+      await expectRevert(fx().nexusAsBot.depositValidatorRollup(admin(), [v]), 'IncorrectValidatorStatus');
+      await expectRevert(exit(v.pubKey), 'IncorrectValidatorStatus');
+      await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, NEW_CLUSTER), 'IncorrectValidatorStatus');
+    });
+
+    it('depositValidatorShares: Nexus is the SSV owner; amount 0 on a new cluster is InsufficientBalance', async () => {
+      const [v] = await deposit(1);
+      await expectRevert(fx().nexusAsBot.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER, 0n)), 'InsufficientBalance');
+      const receipt = await send(fx().nexusAsBot, 'depositValidatorShares', admin(), share(v.pubKey, NEW_CLUSTER));
+      const [added] = eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorAdded');
+      assert.equal(added.args.owner, fx().system.addresses.nexus);
+      assert.deepEqual(clusterOf(added.args.cluster), { ...NEW_CLUSTER, validatorCount: 1n, balance: SHARE_AMOUNT });
+      const [submitted] = eventsOf(receipt, fx().system.contracts.nexus, 'ValidatorShareSubmitted');
+      assert.deepEqual([...submitted.args], [v.pubKey, admin(), SHARE_AMOUNT]);
+      assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.SHARE_DEPOSITED);
+    });
+
+    it(`validatorExit (${version === 'v2024-03' ? 'status only, no event, SSV not told' : 'one key, SSV exitValidator, ValidatorExitSubmitted'})`, async () => {
+      const [v] = await deposit(1);
+      await registerShares([v.pubKey]);
+      const receipt = await exit(v.pubKey);
+      assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.VALIDATOR_EXIT_SUBMITTED);
+      const nexusEvents = eventsOf(receipt, fx().system.contracts.nexus, 'ValidatorExitSubmitted');
+      const ssvExits = eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorExited');
+      if (version === 'v2024-03') {
+        assert.equal(receipt.logs.length, 0);
+      } else {
+        assert.deepEqual([...nexusEvents[0].args], [admin(), v.pubKey]);
+        assert.equal(ssvExits[0].args.owner, fx().system.addresses.nexus);
+        assert.deepEqual([...ssvExits[0].args.operatorIds], fx().operatorIds);
+      }
+      await expectRevert(exit(v.pubKey), 'IncorrectValidatorStatus');
+    });
+
+    it('validatorExitBalanceTransferred: ValidatorNotExited until getRewards() >= 32 ETH; depositFunds is principal', async () => {
+      const [v] = await deposit(1);
+      let cluster = await registerShares([v.pubKey]);
+      await exit(v.pubKey);
+      const call = (c: Cluster) => fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, c);
+      await expectRevert(call(cluster), 'ValidatorNotExited');
+      await send(fx().rollup.bridge, 'depositFunds', { value: 40n * ETH });
+      await expectRevert(call(cluster), 'ValidatorNotExited');
+      await creditWithdrawal(fx().provider, fx().rollup.bridgeAddress, VALIDATOR_DEPOSIT - 1n);
+      await expectRevert(call(cluster), 'ValidatorNotExited');
+      await creditWithdrawal(fx().provider, fx().rollup.bridgeAddress, 1n);
+      await expectRevert(call(NEW_CLUSTER), 'IncorrectClusterState');
+      const receipt = await send(fx().nexusAsBot, 'validatorExitBalanceTransferred', admin(), v.pubKey, fx().operatorIds, cluster);
+      assert.deepEqual([...eventsOf(receipt, fx().system.contracts.nexus, 'ValidatorExited')[0].args], [admin(), v.pubKey]);
+      cluster = clusterOf(eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorRemoved')[0].args.cluster);
+      assert.equal(cluster.validatorCount, 0n);
+      assert.equal(await fx().rollup.bridge.validatorCount(), 0n);
+      assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.VALIDATOR_EXITED);
+    });
+
+    it('a plain transfer to the bridge counts as rewards and lets an exit be accounted early (as public)', async () => {
+      const [v] = await deposit(1);
+      const cluster = await registerShares([v.pubKey]);
+      await exit(v.pubKey);
+      await (await fx().stranger.sendTransaction({ to: fx().rollup.bridgeAddress, value: VALIDATOR_DEPOSIT })).wait();
+      await send(fx().nexusAsBot, 'validatorExitBalanceTransferred', admin(), v.pubKey, fx().operatorIds, cluster);
+    });
+
+    it('rechargeCluster does not approve, so it fails; validatorSlashed sets slashedAmount', async () => {
+      const [v] = await deposit(1);
+      const cluster = await registerShares([v.pubKey]);
+      await expectRevert(fx().nexusAsBot.rechargeCluster(CLUSTER_ID, 5n * ETH, cluster), 'InsufficientAllowance');
+      await send(fx().nexusAsBot, 'validatorSlashed', admin(), 2n * ETH);
+      await send(fx().nexusAsBot, 'validatorSlashed', admin(), ETH);
+      assert.equal(await fx().rollup.bridge.slashedAmount(), ETH);
+    });
+
+    it('deposits follow the staking limit on the balance before deposits', async () => {
+      // 100 ETH funded, limit 50 %: 2 validators give 64*10000/164 = 3902; 4 give 128*10000/228 = 5614 > 5000.
+      await expectRevert(fx().nexusAsBot.depositValidatorRollup(admin(), await makeValidators(fx().rollup.bridgeAddress, 4)), 'StakingLimitExceeding');
+      await deposit(2);
+      assert.equal(await fx().rollup.bridge.validatorCount(), 2n);
+      assert.equal(await fx().provider.getBalance(fx().rollup.bridgeAddress), INITIAL_BRIDGE_FUNDING - 2n * VALIDATOR_DEPOSIT);
+      assert.equal(INITIAL_STAKING_LIMIT, 5000);
+    });
   });
-});
+}
+
+export type { NexusVersion };

@@ -20,7 +20,9 @@ const pubkey = () => ethers.hexlify(randomBytes(48));
 const shares = () => ethers.hexlify(randomBytes(1312));
 
 describe('contracts: SSVNetwork', function () {
-  const fx = useContractFixture();
+  // No fees and no minimum collateral: these tests are about the registration checks and snapshots
+  // (ssv-fees.test.ts covers fees and liquidation).
+  const fx = useContractFixture({ ssv: { networkFeeWei: 0n, minimumLiquidationCollateralWei: 0n }, operatorFee: 0n });
 
   /** SSVNetwork connected to a plain account (the cluster owner in these tests), with SSV to spend. */
   async function asOwner(): Promise<ethers.Contract> {
@@ -41,11 +43,13 @@ describe('contracts: SSVNetwork', function () {
   it('assigns operator ids from 1 and emits OperatorAdded', async () => {
     const ssv = fx().system.contracts.ssvNetwork;
     assert.deepEqual(fx().operatorIds, [1n, 2n, 3n, 4n]);
-    const receipt = await send(ssv, 'registerOperator', ethers.toUtf8Bytes(fakeOperatorKey(9)), 7n);
+    const receipt = await send(ssv, 'registerOperator', ethers.toUtf8Bytes(fakeOperatorKey(9)), 70_000_000n);
+    // Fees are stored shrunk (wei / 1e7): others revert MaxPrecisionExceeded, as v1.2.0.
+    await expectRevert(ssv.registerOperator(ethers.toUtf8Bytes(fakeOperatorKey(8)), 7n), 'MaxPrecisionExceeded');
     const [added] = eventsOf(receipt, ssv, 'OperatorAdded');
     assert.equal(added.args.operatorId, 5n);
     assert.equal(added.args.owner, fx().owner.address);
-    assert.equal(added.args.fee, 7n);
+    assert.equal(added.args.fee, 70_000_000n);
   });
 
   it('rejects unsorted, duplicate, wrongly sized or unknown operator ids and bad pubkeys with the v1.x errors', async () => {
@@ -54,7 +58,7 @@ describe('contracts: SSVNetwork', function () {
     for (let i = 0; i < 3; i++) await send(fx().system.contracts.ssvNetwork, 'registerOperator', ethers.toUtf8Bytes(fakeOperatorKey(10 + i)), 0n);
     const call = (ids: bigint[], pk = pubkey()) => ssv.registerValidator(pk, ids, shares(), 0n, NEW_CLUSTER);
     await expectRevert(call([2n, 1n, 3n, 4n]), 'UnsortedOperatorsList');
-    await expectRevert(call([1n, 1n, 2n, 3n]), 'UnsortedOperatorsList');
+    await expectRevert(call([1n, 1n, 2n, 3n]), 'OperatorsListNotUnique');
     await expectRevert(call([1n, 2n, 3n, 4n, 5n]), 'InvalidOperatorIdsLength');
     await expectRevert(call([1n, 2n, 3n]), 'InvalidOperatorIdsLength');
     await expectRevert(call([1n, 2n, 3n, 99n]), 'OperatorDoesNotExist');
