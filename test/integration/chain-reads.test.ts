@@ -116,10 +116,11 @@ describe('chain reads (anvil + local Nexus system)', function () {
     reader = new FailoverJsonRpcProvider({ urls: [anvil().rpcUrl], chainId: CHAIN_ID });
     [owner, bot, adminA, stranger, adminB] = [0, 1, 2, 3, 4].map((i) => wallet(provider, i));
     deployBlock = (await provider.getBlockNumber()) + 1;
-    system = await deployNexusSystem(owner, { bot: bot.address });
+    // Fee-free SSV: these tests are about reads (register with amount 0); fees are tested in test/contracts/ssv-fees.test.ts.
+    system = await deployNexusSystem(owner, { bot: bot.address, ssv: { networkFeeWei: 0n, minimumLiquidationCollateralWei: 0n } });
     for (let i = 0; i < 8; i++) {
       const key = operatorKey();
-      const id = await registerOperator(system, { publicKey: key, dkgPort: 3030 + i, name: `operator-${i + 1}` });
+      const id = await registerOperator(system, { publicKey: key, fee: 0n, dkgPort: 3030 + i, name: `operator-${i + 1}` });
       operatorKeys.set(Number(id), key);
     }
     await addCluster(system, 1, IDS4);
@@ -170,6 +171,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
           operatorCluster: '1',
           bridgeBalanceWei: (100n * ETH).toString(),
           validatorCount: '0',
+          bridgeKind: 'DAO',
           blockNumber: 0,
           blockHash: '',
         },
@@ -259,27 +261,46 @@ describe('chain reads (anvil + local Nexus system)', function () {
       });
 
       const nodeOperator = system.contracts.nodeOperator;
-      const cases: [number, string, string, RegExp][] = [
-        [100, operatorKey(), 'http://10.0.0.1:3030', /operator 100 .*DKG endpoint "http:\/\/10\.0\.0\.1:3030", expected https:\/\/host:port/],
-        [101, operatorKey(), 'https://dkg.example.org', /operator 101 .*DKG endpoint "https:\/\/dkg\.example\.org"/],
-        [102, operatorKey(), 'https://dkg.example.org:3030/path', /operator 102 .*DKG endpoint/],
-        [103, '', 'https://10.0.0.3:3030', /operator 103 .*has no public key/],
-        [104, 'bm90IGEga2V5', 'https://10.0.0.4:3030', /operator 104 .*not base64 of an "RSA PUBLIC KEY" PEM/],
-      ];
-      for (const [i, [id, key, endpoint, message]] of cases.entries()) {
+      /** An operator registered in SSVNetwork with `ssvKey` (id assigned there) and in NodeOperator with `key`. */
+      const addOperator = async (key: string, endpoint: string, ssvKey = key): Promise<number> => {
+        const receipt = await send(system.contracts.ssvNetwork, 'registerOperator', ethers.AbiCoder.defaultAbiCoder().encode(['string'], [ssvKey]), 0n);
+        const id = Number(eventsOf(receipt, system.contracts.ssvNetwork, 'OperatorAdded')[0].args.operatorId as bigint);
         await send(nodeOperator, 'registerSSVOperator', id, key, endpoint, `bad-${id}`);
+        return id;
+      };
+      const cases: [string, string, RegExp][] = [
+        [operatorKey(), 'http://10.0.0.1:3030', /DKG endpoint "http:\/\/10\.0\.0\.1:3030", expected https:\/\/host:port/],
+        [operatorKey(), 'https://dkg.example.org', /DKG endpoint "https:\/\/dkg\.example\.org"/],
+        [operatorKey(), 'https://dkg.example.org:3030/path', /DKG endpoint/],
+        ['', 'https://10.0.0.3:3030', /has no public key/],
+        ['bm90IGEga2V5', 'https://10.0.0.4:3030', /not base64 of an "RSA PUBLIC KEY" PEM/],
+      ];
+      const ids: number[] = [];
+      for (const [i, [key, endpoint, message]] of cases.entries()) {
+        const id = await addOperator(key, endpoint);
+        ids.push(id);
         await addCluster(system, 10 + i, [1, 2, 3, id]);
         await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 10 + i, { fromBlock: 0, maxRange: 10_000 }), (err: unknown) => {
           assert.ok(err instanceof InvalidOperatorDataError, String(err));
           assert.equal(err.operatorId, id);
-          assert.match(err.message, message);
+          assert.match(err.message, new RegExp(`operator ${id} .*${message.source}`));
           return true;
         });
       }
-      // The same operator with a fixed endpoint is accepted.
-      await send(nodeOperator, 'updateSSVOperatorIP', 100, 'https://dkg-100.example.org:3030/');
+      // The same operator with a fixed endpoint is accepted (ssvDKGIP: the current endpoint).
+      await send(nodeOperator, 'updateSSVOperatorIP', ids[0], 'https://dkg-100.example.org:3030/');
       const fixed = await readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 10, { fromBlock: 0, maxRange: 10_000 });
       assert.equal(fixed[3].dkgEndpoint, 'https://dkg-100.example.org:3030');
+
+      // NodeOperator and SSVNetwork disagree on a key, or SSV does not know the operator: refused.
+      const mismatched = await addOperator(operatorKey(), 'https://10.0.0.5:3030', operatorKey());
+      await addCluster(system, 20, [1, 2, 3, mismatched]);
+      await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 20, { fromBlock: 0, maxRange: 10_000 }),
+        { name: 'OperatorKeyMismatchError', message: new RegExp(`operator ${mismatched} .*sha256:[0-9a-f]{16}.*sha256:[0-9a-f]{16}`) });
+      await send(nodeOperator, 'registerSSVOperator', 500, operatorKey(), 'https://10.0.0.6:3030', 'not-in-ssv');
+      await addCluster(system, 21, [1, 2, 3, 500]);
+      await assert.rejects(readClusterOperators(reader, { nodeOperator: addr().nodeOperator, ssvNetwork: addr().ssvNetwork }, 21, { fromBlock: 0, maxRange: 10_000 }),
+        { name: 'OperatorKeyMismatchError', message: /operator 500 .*no OperatorAdded/ });
     });
   });
 
@@ -484,7 +505,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
       ]);
       assertJsonSafe(afterShares);
 
-      await send(nexusAsBot, 'validatorExit', adminA.address, [v0]);
+      await send(nexusAsBot, 'validatorExit(address,bytes,uint64[])', adminA.address, v0, IDS4); // v2024-06 (deployNexusSystem's default): one key, SSV told
       const many = [...Array.from({ length: 300 }, randomPubkey), v1, v0.toUpperCase().replace('0X', '0x')];
       const t0 = Date.now();
       const afterExit = await readValidatorStatuses(reader, addr().nexus, many, { chunkSize: 128 });
@@ -532,7 +553,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
             bridge: ethers.getAddress(rollup.bridgeAddress),
             stakingLimit: 5000,
             operatorCluster: '1',
-            nexusFee: 0,
+            nexusFee: '700', // uint256 in the public event, a decimal string in the bot's result
             blockNumber: mineOnly.events[0].blockNumber,
             transactionHash: mineOnly.events[0].transactionHash,
             logIndex: 0,
