@@ -112,6 +112,8 @@ export const workerConfigSchema = z.strictObject({
     ssvNetwork: address,
     ssvToken: address,
     depositContract: address,
+    /** SSV's read-only views contract (optional; the local network deploys one and lists it with the others). */
+    ssvNetworkViews: address.optional(),
   }).optional(),
   /**
    * Settings of the rollup monitors that `nexus-bot start --config <this file>` starts (its flags
