@@ -1,18 +1,20 @@
 // Validator exit activities: choose the validators to exit, sign and broadcast voluntary exits
-// (mnemonic keys), tell Nexus (which also asks SSV operators to exit DKG keys), follow the
-// validators on the beacon chain, and account each one in Nexus once its ETH is back.
+// (mnemonic keys), tell Nexus (on v2024-06 this also asks SSV operators to exit; see
+// exit-submit.ts), follow the validators on the beacon chain, and account each one in Nexus once
+// its ETH is back (by the bridge kind's own rule, chain/bridge-kind.ts).
 //
 // Every step looks at chain and beacon state before acting, so a retried or replayed step never
 // exits, broadcasts or notifies twice (invariant 6), and every transaction goes through the one
 // transaction manager with a deterministic idempotency key (invariant 5). Keys are derived, used
 // and wiped inside broadcastMnemonicExits; a signed exit is a bearer instrument (anyone holding it
 // can exit the validator), so it is signed right before its broadcast and never returned.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import type { ethers } from 'ethers';
 import { nexusInterface } from './chain/abi';
+import { readExitAccounting } from './chain/bridge-kind';
+import type { NexusVersion } from './chain/nexus-version';
 import {
-  clusterTuple, readBridgeRewards, readClusterSnapshot, readRollupState, readRollupValidatorKeys, readValidatorOperatorIds,
-  readValidatorStatuses,
+  clusterTuple, readClusterSnapshot, readRollupState, readRollupValidatorKeys, readValidatorOperatorIds, readValidatorStatuses,
 } from './chain/reads';
 import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
@@ -25,7 +27,7 @@ import type { ExitBroadcastResult, ExitCandidates, ExitProgress, ExitNotificatio
 import type { BeaconClient } from './beacon/client';
 import { isExitingOrExited } from './beacon/validators';
 import type { signVoluntaryExit } from './keys/voluntary-exit';
-import { VALIDATOR_DEPOSIT_WEI } from '../workflows/planning';
+import { liveTransaction, submitValidatorExits, type ExitSubmitInput } from './exit-submit';
 
 /** The Beacon API calls the exit activities make (activities/beacon/client.ts). */
 export type ExitBeaconClient = Pick<BeaconClient, 'getChainInfo' | 'getValidators' | 'submitVoluntaryExit'>;
@@ -46,6 +48,8 @@ export interface ExitDependencies {
   metrics?: DomainMetricsSink;
   /** Dry run: no exit is signed or broadcast (transactions are refused by the transaction manager). */
   dryRun?: boolean;
+  /** The Nexus version, resolved once per process (chain/nexus-version.ts). */
+  nexusVersion: () => Promise<NexusVersion>;
 }
 
 /** Upper bound of candidates returned at once (a batch is smaller). */
@@ -70,6 +74,9 @@ export function createExitActivities(deps: ExitDependencies) {
         const relevant = statuses.filter((s) => s.status === 'SHARE_DEPOSITED' || s.status === 'VALIDATOR_EXIT_SUBMITTED');
         const onBeacon = await beacon.getValidators(relevant.map((s) => s.pubkey));
         const excluded = new Set(input.exclude.map((k) => k.toLowerCase()));
+        // Keys with a recorded mnemonic index: the bot can sign their exit on any Nexus version.
+        const withIndex = deps.indexStore ? await recordedPubkeys(deps.indexStore, input.rollupAdmin) : new Set<string>();
+        const nexusVersion = await deps.nexusVersion();
         const exitingElsewhere: string[] = [];
         const untracked: ExitCandidates['untracked'] = [];
         const candidates: ExitCandidates['candidates'] = [];
@@ -80,15 +87,18 @@ export function createExitActivities(deps: ExitDependencies) {
           if (status === 'VALIDATOR_EXIT_SUBMITTED' || (v && isExitingOrExited(v.status))) {
             exitingElsewhere.push(pubkey);
             if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
-          } else if (v?.status === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index });
+          } else if (v?.status === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index, hasKeyIndex: withIndex.has(pubkey) });
           else notActive++; // not on the beacon chain yet (pending deposit), cannot exit
         }
         candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
+        // Up to `max` of each kind: the planner prefers mnemonic keys (workflows/exit-choice.ts).
+        const ofKind = (hasKeyIndex: boolean) => candidates.filter((c) => c.hasKeyIndex === hasKeyIndex).slice(0, max);
         return {
           exitingElsewhere,
           untracked,
-          candidates: candidates.slice(0, max),
+          candidates: [...ofKind(true), ...ofKind(false)].sort((a, b) => a.validatorIndex - b.validatorIndex),
           notActive,
+          nexusVersion,
         };
       });
     },
@@ -151,35 +161,24 @@ export function createExitActivities(deps: ExitDependencies) {
     },
 
     /**
-     * Nexus.validatorExit for the keys still SHARE_DEPOSITED (once: a repeat reverts
-     * IncorrectValidatorStatus). Keys already VALIDATOR_EXIT_SUBMITTED or VALIDATOR_EXITED are
-     * skipped; a key in any other state is an error (it never had keyshares). For DKG keys this
-     * same call asks the cluster's SSV operators to sign and broadcast the exit.
+     * Nexus.validatorExit for the keys still SHARE_DEPOSITED, in the form of the Nexus version
+     * (exit-submit.ts): the batch at once on v2024-03 (DKG keys refused), one key at a time with
+     * its SSV operator ids on v2024-06. Keys already submitted or exited are skipped.
      */
-    async submitValidatorExit(input: { rollupAdmin: string; requestId: string; pubkeys: string[] }): Promise<SubmittedExit> {
+    async submitValidatorExit(input: ExitSubmitInput): Promise<SubmittedExit> {
       return withHeartbeat(() => withFailureTypes(async () => {
-        const { statuses } = await readValidatorStatuses(provider, contracts.nexus, input.pubkeys);
-        const wrong = statuses.filter((s) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(s.status));
-        if (wrong.length > 0) {
-          throw ApplicationFailure.nonRetryable(
-            `${wrong.length} key(s) cannot exit through Nexus: ${wrong[0].pubkey} is ${wrong[0].status} (an exit needs SHARE_DEPOSITED)`, 'ValidatorNotExitable');
-        }
-        const toSubmit = statuses.filter((s) => s.status === 'SHARE_DEPOSITED').map((s) => s.pubkey);
-        const alreadySubmitted = statuses.filter((s) => s.status !== 'SHARE_DEPOSITED').map((s) => s.pubkey);
-        const prefix = `validator-exit:${input.requestId}`;
-        const earlier = await liveTransaction(prefix);
-        if (earlier) {
-          // A retry after a crash: the earlier transaction may still land; never send a second one.
-          const mined = await txManager.waitForReceipt(earlier);
-          deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, input.pubkeys.length, mined.hash);
-          return { txHash: mined.hash, submitted: input.pubkeys.map((k) => k.toLowerCase()), alreadySubmitted: [] };
-        }
-        if (toSubmit.length === 0) return { submitted: [], alreadySubmitted };
-        const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [input.rollupAdmin, toSubmit]);
-        const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await nextKey(prefix) });
-        deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, toSubmit.length, mined.hash);
-        return { txHash: mined.hash, submitted: toSubmit, alreadySubmitted };
+        const version = await deps.nexusVersion();
+        return submitValidatorExits({ provider, txManager, contracts, scan, metrics: deps.metrics, onProgress: (n) => heartbeat(n) }, version, input);
       }));
+    },
+
+    /**
+     * Exits the limit requires that the monitor refuses to start: a gauge (nexus_exits_blocked) and
+     * a WARN line to alert on. Count 0 clears it.
+     */
+    async reportExitsBlocked(input: { rollupAdmin: string; reason: string; code: string; count: number }): Promise<void> {
+      deps.metrics?.exitsBlocked(input.rollupAdmin, input.code, input.count);
+      if (input.count > 0) Context.current().log.warn(`exits blocked: ${input.count} exit(s) of rollup ${input.rollupAdmin} refused: ${input.reason}`, { rollupAdmin: input.rollupAdmin, code: input.code, count: input.count });
     },
 
     /** Where each exiting validator stands: Nexus status and beacon status, with the chain's clock. */
@@ -223,7 +222,7 @@ export function createExitActivities(deps: ExitDependencies) {
       return withHeartbeat(() => withFailureTypes(async () => {
         const pubkey = input.pubkey.toLowerCase();
         const prefix = `exit-transferred:${pubkey}`;
-        const earlier = await liveTransaction(prefix);
+        const earlier = await liveTransaction(txManager, prefix);
         if (earlier) {
           const mined = await txManager.waitForReceipt(earlier);
           deps.metrics?.validatorsExited(input.rollupAdmin, 1, mined.hash);
@@ -235,10 +234,9 @@ export function createExitActivities(deps: ExitDependencies) {
           throw ApplicationFailure.nonRetryable(`${pubkey} is ${status} in Nexus, not VALIDATOR_EXIT_SUBMITTED: its exit was never submitted`, 'ValidatorNotExitable');
         }
         const rollup = await readRollupState(provider, contracts.nexus, input.rollupAdmin);
-        const { rewardsWei } = await readBridgeRewards(provider, rollup.bridge);
-        if (BigInt(rewardsWei) < VALIDATOR_DEPOSIT_WEI) {
-          return { outcome: 'waiting', reason: `bridge ${rollup.bridge} holds ${rewardsWei} wei of returned ETH, less than 32 ETH` };
-        }
+        // The bridge's own condition for updateExitedValidators, by its kind (DAO / CValue-Rebase).
+        const accounting = await readExitAccounting(provider, rollup.bridge, rollup.bridgeKind);
+        if (!accounting.ready) return { outcome: 'waiting', reason: accounting.reason };
         const operatorIds = await readValidatorOperatorIds(provider, contracts.ssvNetwork, contracts.nexus, pubkey, scan);
         const snapshot = await readClusterSnapshot(provider, contracts.ssvNetwork, contracts.nexus, operatorIds, scan);
         const c = clusterTuple(snapshot.cluster);
@@ -252,16 +250,14 @@ export function createExitActivities(deps: ExitDependencies) {
     },
   };
 
-  /** The journal key of a transaction under `prefix` that may still land (pending or mined), if any. */
-  async function liveTransaction(prefix: string): Promise<string | undefined> {
-    const key = await journalKeyFor(txManager, prefix);
-    const record = await txManager.record(key);
-    return record ? key : undefined;
-  }
 
   function nextKey(prefix: string): Promise<string> {
     return journalKeyFor(txManager, prefix);
   }
 }
 
-
+/** Pubkeys recorded with their key index in the rollup's index state (lower case). */
+async function recordedPubkeys(store: IndexStateStore, rollupAdmin: string): Promise<Set<string>> {
+  const state = await store.readState(rollupAdmin);
+  return new Set(state.allocations.flatMap((a) => (a.pubkeys ?? []).map((k) => k.toLowerCase())));
+}

@@ -32,7 +32,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
     ...(deps.exits ? createExitActivities(deps.exits) : {
       readExitCandidates: exitsDisabled, broadcastMnemonicExits: exitsDisabled, submitValidatorExit: exitsDisabled,
-      readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled,
+      readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled, reportExitsBlocked: exitsDisabled,
     }),
     async runDkgCeremony(): Promise<never> {
       // ssv-dkg cannot be installed on the machines this was built on (see README, Known gaps):

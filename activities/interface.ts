@@ -58,8 +58,14 @@ export interface BotActivities {
   readExitCandidates(input: { rollupAdmin: string; exclude: string[]; maxCandidates: number }): Promise<ExitCandidates>;
   /** Mnemonic keys: sign and broadcast voluntary exits (keys re-derived from the recorded index). */
   broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[] }): Promise<ExitBroadcastResult>;
-  /** Nexus.validatorExit for the keys not yet submitted (asks SSV operators to exit DKG keys). */
-  submitValidatorExit(input: { rollupAdmin: string; requestId: string; pubkeys: string[] }): Promise<SubmittedExit>;
+  /**
+   * Nexus.validatorExit for the keys not yet submitted, in the Nexus version's form: the batch at
+   * once on v2024-03 (DKG keys refused: DkgExitUnsupported), one key with its SSV operator ids per
+   * transaction on v2024-06 (SSV operators then exit it).
+   */
+  submitValidatorExit(input: { rollupAdmin: string; requestId: string; pubkeys: string[]; dkgPubkeys?: string[] }): Promise<SubmittedExit>;
+  /** Exits the limit requires that the monitor refuses to start: gauge nexus_exits_blocked and a WARN line (count 0 clears). */
+  reportExitsBlocked(input: { rollupAdmin: string; reason: string; code: string; count: number }): Promise<void>;
   /** Nexus and beacon status of exiting validators, with the beacon chain's clock. */
   readExitProgress(input: { pubkeys: string[] }): Promise<ExitProgress>;
   /** Nexus.validatorExitBalanceTransferred for one key whose ETH is back ('waiting' if not yet). */

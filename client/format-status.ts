@@ -20,6 +20,7 @@ export function formatMonitorStatus(status: MonitorStatus, workflowId: string): 
   const steps = batchesInFlight(status);
   if (steps.length === 0) lines.push('in flight   nothing');
   steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}`));
+  if (status.exitBlocked) lines.push(`exits blocked ${status.exitBlocked.count}: ${status.exitBlocked.reason}`);
   if (status.lastError) lines.push(`last error  ${status.lastError}`);
   return lines;
 }

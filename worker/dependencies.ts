@@ -8,6 +8,8 @@ import { ethers } from 'ethers';
 import type { ActivityDependencies } from '../activities';
 import { createChainProvider } from '../activities/chain/rpc';
 import { FileTxJournal, TransactionManager, type TxEvent } from '../activities/chain/tx-manager';
+import { nexusVersionResolver } from '../activities/chain/nexus-version';
+import { NexusVersionMismatchError } from '../activities/chain/read-errors';
 import { BeaconClient } from '../activities/beacon/client';
 import { genesisForkVersionOf } from '../activities/keys/deposit-data';
 import { signVoluntaryExit } from '../activities/keys/voluntary-exit';
@@ -79,10 +81,19 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     beacon: config.beacon && new BeaconClient({ urls: config.beacon.urls, timeoutMs: config.beacon.timeoutSeconds * 1000 }),
   };
   await verifySigningNetwork({ network }, chain.chainId);
+  // Resolved once per process. A configured version the contract contradicts, or an SSVNetwork
+  // that is not the one Nexus calls, stops the start; an RPC outage only defers the detection.
+  const nexusVersion = nexusVersionResolver({ provider, nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork, setting: chain.nexusVersion });
+  try {
+    await nexusVersion();
+  } catch (err) {
+    if (err instanceof NexusVersionMismatchError) throw new ConfigError(`invalid config:\n  chain.nexusVersion / contracts.ssvNetwork: ${err.message}`);
+  }
 
   return {
     ...base,
     exits: beacon && {
+      nexusVersion,
       provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,
       contracts: { nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork },
       ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange, metrics: inputs.metrics, dryRun: config.dryRun,

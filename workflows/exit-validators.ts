@@ -1,6 +1,7 @@
 // Exit of one batch of a rollup's validators (a child of the rollup monitor):
 //   mnemonic keys: sign and broadcast each voluntary exit (keys re-derived from their index);
-//   → Nexus.validatorExit for the batch, once (for DKG keys this asks the SSV operators to exit);
+//   → Nexus.validatorExit (v2024-03: the batch at once, status only, never for DKG keys, which the
+//     monitor does not plan there; v2024-06: per key, which asks the SSV operators to exit it);
 //   → follow each validator on the beacon chain with durable timers sized to its exit and
 //     withdrawable epochs (no busy polling), and call Nexus.validatorExitBalanceTransferred once
 //     its ETH is back in the bridge.
@@ -11,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
-import type { ExitProgress } from '../activities/exit-types';
+import type { ExitProgress, ExitValidator } from '../activities/exit-types';
 import type { KeyPath } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { EXIT_BROADCAST_OPTIONS, READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
@@ -28,8 +29,11 @@ const { submitValidatorExit, notifyExitBalanceTransferred } = proxyActivities<Bo
 export interface ExitValidatorsInput {
   rollupAdmin: string;
   keyPath: KeyPath;
-  /** Chosen by the monitor (lowest beacon index first); the beacon index signs the exit. */
-  validators: { pubkey: string; validatorIndex: number }[];
+  /**
+   * Chosen by the monitor (mnemonic keys first, lowest beacon index first); the beacon index signs
+   * the exit. A validator's keyPath overrides the batch's (a DKG rollup may hold mnemonic keys).
+   */
+  validators: ExitValidator[];
   /** The monitor to report to when the batch ends (its workflow id). */
   reportTo?: string;
   /** Shortest wait between looks at the beacon chain (default 1 minute). */
@@ -88,8 +92,9 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       // From the first broadcast on, Nexus must be told: a pause lets the batch finish that.
       gate.finishing('exit broadcast and Nexus.validatorExit (a broadcast exit cannot be taken back)');
       let proceeding = input.validators.map((v) => v.pubkey.toLowerCase());
-      if (input.keyPath === 'mnemonic') {
-        const broadcast = await broadcastMnemonicExits({ rollupAdmin: input.rollupAdmin, validators: input.validators });
+      const mnemonic = input.validators.filter((v) => (v.keyPath ?? input.keyPath) === 'mnemonic');
+      if (mnemonic.length > 0) {
+        const broadcast = await broadcastMnemonicExits({ rollupAdmin: input.rollupAdmin, validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex })) });
         for (const r of broadcast.results) if (r.outcome === 'rejected') status.rejected.push({ pubkey: r.pubkey, reason: r.message ?? 'rejected' });
         const rejected = new Set(status.rejected.map((r) => r.pubkey));
         proceeding = proceeding.filter((p) => !rejected.has(p));
@@ -100,7 +105,9 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
         }
       }
       setPhase('notifying-nexus');
-      await submitValidatorExit({ rollupAdmin: input.rollupAdmin, requestId, pubkeys: proceeding });
+      // Only keys the monitor chose as DKG (adopted ones, already leaving, need no SSV exit).
+      const dkgPubkeys = input.validators.filter((v) => v.keyPath === 'dkg').map((v) => v.pubkey.toLowerCase());
+      await submitValidatorExit({ rollupAdmin: input.rollupAdmin, requestId, pubkeys: proceeding, ...(dkgPubkeys.length > 0 ? { dkgPubkeys } : {}) });
       status.pending = proceeding.map((pubkey) => ({ pubkey }));
     }
     await gate.holdAt('before following the validators (exits broadcast and recorded by Nexus)');

@@ -113,6 +113,11 @@ export interface MonitorStatus {
   validatorsExited: number;
   /** Deposited keys whose keyshares are not registered with SSV (need attention). */
   unregisteredKeys: number;
+  /**
+   * Exits the limit requires that the bot refuses to start (e.g. DKG keys on Nexus v2024-03, whose
+   * validatorExit does not tell SSV): nothing waits for them; an operator must act.
+   */
+  exitBlocked?: { reason: string; /** Stable label (metric nexus_exits_blocked). */ code: string; count: number };
   lastError?: string;
 }
 

@@ -13,6 +13,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath } from '../activities/types';
+import type { ExitValidator } from '../activities/exit-types';
 import { PhaseAttribute, rollupSearchAttributes } from '../temporal-config/search-attributes';
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
@@ -24,10 +25,13 @@ import {
 import { exitValidatorsWorkflow } from './exit-validators';
 import type { RegistrationResult } from './registrar-types';
 import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
+import { chooseExitValidators, type ExitChoice } from './exit-choice';
 import { creationWorkflowId, exitWorkflowId } from './ids';
 
 const { readRollup, readExitCandidates, readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
+/** Reporting only (metric and log line): a few quick attempts, never a reason to stop the monitor. */
+const { reportExitsBlocked } = proxyActivities<BotActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
 
 /** An exit batch started by this monitor and not yet reported finished. */
 export interface ExitInFlight {
@@ -54,7 +58,7 @@ export interface RollupMonitorInput {
   /** How often exit batches look at the beacon chain at least and at most (defaults 1 minute and 6 hours). */
   exitPollInterval?: { min?: Duration; max?: Duration };
   /** Carried across continueAsNew. */
-  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan'> & {
+  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan' | 'exitBlocked'> & {
     unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
     /** Re-registration requests made so far (their ids must not repeat). */
     reregistrations?: number;
@@ -85,6 +89,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     validatorsExited: input.carried?.validatorsExited ?? 0,
     unregisteredKeys: input.carried?.unregistered.length ?? 0,
     exitsInFlight: [],
+    exitBlocked: input.carried?.exitBlocked,
   };
   const maxExitBatch = input.maxExitBatch ?? 50;
   if (!Number.isInteger(maxExitBatch) || maxExitBatch < 1) throw ApplicationFailure.nonRetryable(`maxExitBatch must be a positive integer, got ${input.maxExitBatch}`, 'InvalidInput');
@@ -195,7 +200,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         pollInterval,
         carried: {
           paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations,
-          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited, orphanedExits,
+          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited, orphanedExits, exitBlocked: status.exitBlocked,
         },
       });
     }
@@ -264,21 +269,26 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     const state = { bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei), validatorCount: BigInt(snapshot.validatorCount), stakingLimitBps: snapshot.stakingLimitBps };
     const upper = planExits({ ...state, exiting: inFlight.length, maxBatch: maxExitBatch });
     if (upper.toExit === 0) {
+      await showExitBlocked(undefined);
       if (exitsInFlight.length > 0) status.lastPlan = { at: new Date().toISOString(), toCreate: 0, toExit: 0, reason: `${upper.reason}; ${exitsInFlight.length} exit batch(es) in flight`, blockNumber: snapshot.blockNumber };
       return;
     }
     const found = await readExitCandidates({ rollupAdmin: input.rollupAdmin, exclude: inFlight, maxCandidates: upper.toExit });
     const plan = planExits({ ...state, exiting: inFlight.length + found.exitingElsewhere.length, maxBatch: maxExitBatch });
     status.lastPlan = { at: new Date().toISOString(), toCreate: 0, toExit: plan.toExit, reason: plan.reason, blockNumber: snapshot.blockNumber };
+    // Mnemonic keys first; on Nexus v2024-03 no DKG key (refused, reported: nothing waits for it).
+    const choice = chooseExitValidators(found, plan.toExit, input.keyPath);
+    await showExitBlocked(choice.blocked);
     if (status.paused) return;
+    const chosen = choice.chosen;
     if (snapshot.dryRun) {
-      status.lastPlan.reason = `dry run, nothing sent: would exit ${found.candidates.slice(0, plan.toExit).length} (${plan.reason})`;
-      log.info('dry run: exits planned, none started', { toExit: plan.toExit, validators: found.candidates.slice(0, plan.toExit).map((c) => c.pubkey) });
+      status.lastPlan.reason = `dry run, nothing sent: would exit ${chosen.length} (${plan.reason})`;
+      log.info('dry run: exits planned, none started', { toExit: plan.toExit, validators: chosen.map((c) => c.pubkey) });
       return;
     }
-    const chosen = found.candidates.slice(0, plan.toExit);
     if (chosen.length < plan.toExit) {
-      status.lastError = `${plan.toExit} exit(s) needed but only ${chosen.length} validator(s) can exit now (${found.notActive} not active on the beacon chain yet)`;
+      status.lastError = `${plan.toExit} exit(s) needed but only ${chosen.length} validator(s) can exit now (${found.notActive} not active on the beacon chain yet`
+        + `${choice.blocked ? `; ${choice.blocked.count} refused: ${choice.blocked.reason}` : ''})`;
     }
     // Validators leaving on the beacon chain that Nexus was never told about join the batch (no
     // second broadcast: the batch skips those the beacon node shows leaving), so they get accounted.
@@ -310,7 +320,21 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     }
   }
 
-  async function startExitBatch(batch: { pubkey: string; validatorIndex: number }[], reason: string): Promise<void> {
+  /** The status, metric and WARN line of exits refused at planning; reported when it changes. */
+  async function showExitBlocked(blocked: ExitChoice['blocked']): Promise<void> {
+    const before = status.exitBlocked;
+    if (before?.count === blocked?.count && before?.reason === blocked?.reason) return;
+    status.exitBlocked = blocked && { ...blocked };
+    if (blocked) log.warn('exits blocked: the staking limit requires exits the bot refuses to start', { rollupAdmin: input.rollupAdmin, reason: blocked.reason, count: blocked.count });
+    const code = blocked?.code ?? before?.code;
+    if (!code) return;
+    // Count 0 clears the gauge of the reason that was blocked before.
+    await reportExitsBlocked({ rollupAdmin: input.rollupAdmin, reason: blocked?.reason ?? 'no exit blocked', code, count: blocked?.count ?? 0 }).catch((err: unknown) => {
+      log.warn('could not report blocked exits to the metrics', { error: describeFailure(err) });
+    });
+  }
+
+  async function startExitBatch(batch: ExitValidator[], reason: string): Promise<void> {
     setPhase('exiting');
     for (;;) {
       const workflowId = exitWorkflowId(input.rollupAdmin, ++exitBatches);

@@ -19,15 +19,29 @@ export function bridgeRef(address: string): ContractRef {
   return { name: 'NexusBaseBridge', address: checkAddress(address, 'bridge address'), iface: bridgeInterface };
 }
 
+/**
+ * Kinds already detected, per provider and bridge: a bridge's code never changes (bridges are not
+ * proxies), and the watcher reads every rollup every few seconds.
+ */
+const known = new WeakMap<Provider, Map<string, BridgeKind>>();
+
 /** The bridge's kind, at a block. */
 export async function detectBridgeKind(provider: Provider, bridge: string, blockNumber: number): Promise<BridgeKind> {
+  const cache = known.get(provider) ?? new Map<string, BridgeKind>();
+  known.set(provider, cache);
+  const address = bridge.toLowerCase();
+  const cached = cache.get(address);
+  if (cached) return cached;
+  let kind: BridgeKind;
   try {
     await callView(provider, bridgeRef(bridge), 'amountDistributed', [], blockNumber);
-    return 'User';
+    kind = 'User';
   } catch (err) {
-    if (err instanceof EmptyRevertCallError) return 'DAO';
-    throw err;
+    if (!(err instanceof EmptyRevertCallError)) throw err;
+    kind = 'DAO';
   }
+  cache.set(address, kind);
+  return kind;
 }
 
 export interface ExitAccounting {

@@ -591,10 +591,4 @@ export async function readValidatorOperatorIds(
   return operatorIds;
 }
 
-/** Bridge.getRewards(): ETH in the bridge not recorded as users' (returned stake and rewards), wei. */
-export async function readBridgeRewards(provider: Provider, bridge: string, opts: BlockTagOption = {}): Promise<{ blockNumber: number; rewardsWei: string }> {
-  const ref: ContractRef = { name: 'NexusBaseBridge', address: checkAddress(bridge, 'bridge address'), iface: bridgeInterface };
-  const block = await pinBlock(provider, opts.blockTag);
-  const [rewards] = await callView(provider, ref, 'getRewards', [], block.blockNumber);
-  return { blockNumber: block.blockNumber, rewardsWei: (rewards as bigint).toString() };
-}
+// Bridge.getRewards() and the exit-accounting rule of each bridge kind: bridge-kind.ts.

@@ -142,6 +142,7 @@ describe('worker config: every field has an error naming it and the expected for
     ['monitors.exitPollInterval.min', { monitors: { exitPollInterval: { min: 'often' } } }, /duration such as/],
     ['monitors.exitPollInterval.max', { monitors: { exitPollInterval: { max: '30 days' } } }, /from 1 second to 7 days/],
     ['monitors.exitPollInterval', { monitors: { exitPollInterval: { min: '2 hours', max: '1 hour' } } }, /min no longer than max/],
+    ['contracts.ssvNetworkViews', { contracts: { ...contracts, ssvNetworkViews: 'views' } }, /20-byte hex address/],
     ['aws.region', { aws: { region: 'Europe' } }, /AWS region/],
     ['aws.endpoint', { aws: { region: 'eu-west-1', endpoint: 'localhost:5000' } }, /http\(s\) URL/],
   ];

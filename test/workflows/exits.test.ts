@@ -233,7 +233,7 @@ describe('workflows: validator exits (time-skipping)', function () {
     chain.rollup(ADMIN).stakingLimitBps = 1000;
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const inFlight = await waitFor(env, handle, (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.length === 1, 'Nexus told of the first batch', '10 minutes', 30);
+      const inFlight = await waitFor(env, handle, (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.length > 0, 'Nexus told of the first batch', '10 minutes', 30);
       const first = inFlight.exitsInFlight[0].workflowId;
       await env.sleep('2 hours'); // the batch sleeps on its timer
       await env.client.workflow.getHandle(first).terminate('operator: terminated by mistake');

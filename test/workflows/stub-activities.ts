@@ -56,6 +56,11 @@ export class StubChain {
   readonly fundingChecks: { rollupAdmin: string; count: number; ok: boolean }[] = [];
   /** Test hook: the connected network is not the one the deposits are signed for (the activity's message). */
   signingNetworkMismatch?: string;
+  /** The Nexus version the stub chain behaves as (v2024-03: validatorExit tells SSV nothing). */
+  nexusVersion: 'v2024-03' | 'v2024-06' = 'v2024-06';
+  /** Keys with a recorded mnemonic key index (exit candidates report hasKeyIndex). */
+  readonly keyIndexed = new Set<string>();
+  readonly exitsBlockedReports: { code: string; count: number }[] = [];
 
   // --- exits: a beacon chain whose clock is the test server's (skipped) time ---
   readonly beacon = new Map<string, StubBeaconValidator>();
@@ -289,7 +294,7 @@ function depositFor(tag: string): PublicDepositData {
 }
 
 /** The exit activities over the stub chain and beacon chain, with the real ones' checks. */
-function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCandidates' | 'broadcastMnemonicExits' | 'submitValidatorExit' | 'readExitProgress' | 'notifyExitBalanceTransferred'> {
+function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCandidates' | 'broadcastMnemonicExits' | 'submitValidatorExit' | 'readExitProgress' | 'notifyExitBalanceTransferred' | 'reportExitsBlocked'> {
   const leaving = (status: string) => status !== 'active_ongoing' && status !== 'pending_queued';
   const exitNow = async (pubkey: string) => {
     const v = chain.beacon.get(pubkey) as StubBeaconValidator;
@@ -304,7 +309,7 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
       const excluded = new Set(exclude);
       const exitingElsewhere: string[] = [];
       const untracked: { pubkey: string; validatorIndex: number }[] = [];
-      const candidates: { pubkey: string; validatorIndex: number }[] = [];
+      const candidates: { pubkey: string; validatorIndex: number; hasKeyIndex: boolean }[] = [];
       let notActive = 0;
       for (const [pubkey, status] of chain.statuses) {
         if (chain.owner.get(pubkey) !== rollupAdmin || excluded.has(pubkey)) continue;
@@ -314,11 +319,15 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
         if (status === 'VALIDATOR_EXIT_SUBMITTED' || leaving(beaconStatus)) {
           exitingElsewhere.push(pubkey);
           if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
-        } else if (v && beaconStatus === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index });
+        } else if (v && beaconStatus === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index, hasKeyIndex: chain.keyIndexed.has(pubkey) });
         else notActive++;
       }
       candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
-      return { exitingElsewhere, untracked, candidates: candidates.slice(0, maxCandidates), notActive };
+      const ofKind = (k: boolean) => candidates.filter((c) => c.hasKeyIndex === k).slice(0, maxCandidates);
+      return {
+        exitingElsewhere, untracked, notActive, nexusVersion: chain.nexusVersion,
+        candidates: [...ofKind(true), ...ofKind(false)].sort((a, b) => a.validatorIndex - b.validatorIndex),
+      };
     },
     async broadcastMnemonicExits({ validators }) {
       await chain.latchPoint('broadcastMnemonicExits');
@@ -338,17 +347,30 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
       }
       return { epoch, results };
     },
-    async submitValidatorExit({ pubkeys }) {
+    async submitValidatorExit({ pubkeys, dkgPubkeys }) {
       const toSubmit = pubkeys.filter((k) => chain.statuses.get(k) === 'SHARE_DEPOSITED');
       const wrong = pubkeys.find((k) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(chain.statuses.get(k) ?? ''));
       if (wrong) throw ApplicationFailure.nonRetryable(`${wrong} cannot exit`, 'ValidatorNotExitable');
       if (toSubmit.length === 0) return { submitted: [], alreadySubmitted: pubkeys };
-      chain.nexusExitCalls.push(toSubmit);
-      for (const k of toSubmit) {
-        chain.statuses.set(k, 'VALIDATOR_EXIT_SUBMITTED');
-        await exitNow(k); // DKG keys: the SSV operators broadcast (mnemonic keys already exiting)
+      const alreadySubmitted = pubkeys.filter((k) => !toSubmit.includes(k));
+      if (chain.nexusVersion === 'v2024-03') {
+        if (toSubmit.some((k) => dkgPubkeys?.includes(k))) throw ApplicationFailure.nonRetryable('Nexus v2024-03 cannot exit DKG validators', 'DkgExitUnsupported');
+        // Status only: SSV is not told, nobody exits a key the bot did not broadcast an exit for.
+        chain.nexusExitCalls.push(toSubmit);
+        for (const k of toSubmit) chain.statuses.set(k, 'VALIDATOR_EXIT_SUBMITTED');
+        return { txHash: `0xexit${chain.nexusExitCalls.length}`, submitted: toSubmit, alreadySubmitted };
       }
-      return { txHash: `0xexit${chain.nexusExitCalls.length}`, submitted: toSubmit, alreadySubmitted: pubkeys.filter((k) => !toSubmit.includes(k)) };
+      // v2024-06: one call per key; SSV operators broadcast its exit (mnemonic keys already exiting).
+      for (const k of toSubmit) {
+        chain.nexusExitCalls.push([k]);
+        chain.statuses.set(k, 'VALIDATOR_EXIT_SUBMITTED');
+        await exitNow(k);
+      }
+      const txHashes = toSubmit.map((_, i) => `0xexit${chain.nexusExitCalls.length - toSubmit.length + i + 1}`);
+      return { txHash: txHashes[txHashes.length - 1], txHashes, submitted: toSubmit, alreadySubmitted };
+    },
+    async reportExitsBlocked({ code, count }) {
+      chain.exitsBlockedReports.push({ code, count });
     },
     async readExitProgress({ pubkeys }): Promise<ExitProgress> {
       chain.beaconCall();

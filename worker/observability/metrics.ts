@@ -31,6 +31,7 @@ export class BotMetrics implements DomainMetricsSink {
   readonly validatorsCreatedTotal: Counter<'rollup'>;
   readonly validatorsExitSubmittedTotal: Counter<'rollup'>;
   readonly validatorsExitedTotal: Counter<'rollup'>;
+  readonly exitsBlockedGauge: Gauge<'rollup' | 'reason'>;
   readonly inflightCeremonies: Gauge;
   readonly inflightExits: Gauge;
   readonly lastSuccessfulPoll: Gauge<'rollup'>;
@@ -61,6 +62,10 @@ export class BotMetrics implements DomainMetricsSink {
     this.validatorsExitedTotal = new Counter({
       name: 'nexus_validators_exited_total', help: 'Validators accounted exited in Nexus after their ETH came back (validatorExitBalanceTransferred mined), by rollup admin.',
       labelNames: ['rollup'], registers,
+    });
+    this.exitsBlockedGauge = new Gauge({
+      name: 'nexus_exits_blocked', help: 'Exits the staking limit requires that the bot refuses to start (e.g. DKG validators on Nexus v2024-03), by rollup admin and reason; alert on > 0.',
+      labelNames: ['rollup', 'reason'], registers,
     });
     // The in-flight gauges count workflows, not what this process happens to run: a ceremony or an
     // exit batch sleeps on durable timers for minutes or days with no activity running anywhere,
@@ -132,6 +137,10 @@ export class BotMetrics implements DomainMetricsSink {
   registrationFunding(rollupAdmin: string, problem: FundingProblem | undefined): void {
     const rollup = rollupAdmin.toLowerCase();
     for (const reason of FUNDING_PROBLEMS) this.registrationUnfundable.set({ rollup, reason }, reason === problem ? 1 : 0);
+  }
+
+  exitsBlocked(rollupAdmin: string, reason: string, count: number): void {
+    this.exitsBlockedGauge.set({ rollup: rollupAdmin.toLowerCase(), reason }, count);
   }
 
   /** The transaction manager's events (its `log` option): fees of mined and reverted transactions, event counts. */
