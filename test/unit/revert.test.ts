@@ -47,7 +47,7 @@ describe('unit: revert decoding (revert.ts)', function () {
 
   describe('ethers v6 errors from real calls', () => {
     it('provider.estimateGas: CALL_EXCEPTION with data and info.error (NotNexusBot from a stranger)', async () => {
-      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [admin(), [unknownKey]]);
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [admin(), unknownKey, fx().operatorIds]);
       const err = await caught(() => fx().provider.estimateGas({ from: fx().stranger.address, to: nexusAddress(), data }));
       assert.equal((err as { code?: string }).code, 'CALL_EXCEPTION');
       const d = expectDecoded(err, 'NotNexusBot');
@@ -57,7 +57,7 @@ describe('unit: revert decoding (revert.ts)', function () {
     });
 
     it('provider.call: IncorrectValidatorStatus for an unknown key', async () => {
-      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [admin(), [unknownKey]]);
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [admin(), unknownKey, fx().operatorIds]);
       const err = await caught(() => fx().provider.call({ from: fx().bot.address, to: nexusAddress(), data }));
       expectDecoded(err, 'IncorrectValidatorStatus');
     });
@@ -133,9 +133,16 @@ describe('unit: revert decoding (revert.ts)', function () {
       assert.equal(decodeRevert(err, full)?.name, 'NotOwner');
     });
 
+    it('depositValidatorRollup for an admin Nexus does not know reverts WITHOUT data (the public contract calls address(0)): EmptyRevert, never retried', async () => {
+      const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
+      const err = await caught(() => fx().nexusAsBot.depositValidatorRollup.estimateGas(fx().stranger.address, [v]));
+      expectDecoded(err, 'EmptyRevert', 'empty');
+      assert.equal(isRetryableRevert('EmptyRevert'), false);
+    });
+
     it('not a revert: a receipt with status 0 (no data), a nonce error, a transport error', async () => {
       const nexus = new ethers.Contract(nexusAddress(), nexusInterface, fx().bot);
-      const tx = (await nexus.getFunction('validatorExit(address,bytes[])')(admin(), [unknownKey], { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
+      const tx = (await nexus.getFunction('validatorExit(address,bytes,uint64[])')(admin(), unknownKey, fx().operatorIds, { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
       const waitErr = await caught(() => tx.wait());
       assert.equal((waitErr as { code?: string }).code, 'CALL_EXCEPTION');
       assert.equal(decodeRevert(waitErr), undefined, 'a mined revert has no data: it must be replayed');
