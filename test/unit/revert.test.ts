@@ -134,9 +134,16 @@ describe('unit: revert decoding (revert.ts)', function () {
       assert.equal(decodeRevert(err, full)?.name, 'NotOwner');
     });
 
+    it('depositValidatorRollup for an admin Nexus does not know reverts WITHOUT data (the public contract calls address(0)): EmptyRevert, never retried', async () => {
+      const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
+      const err = await caught(() => fx().nexusAsBot.depositValidatorRollup.estimateGas(fx().stranger.address, [v]));
+      expectDecoded(err, 'EmptyRevert', 'empty');
+      assert.equal(isRetryableRevert('EmptyRevert'), false);
+    });
+
     it('not a revert: a receipt with status 0 (no data), a nonce error, a transport error', async () => {
       const nexus = new ethers.Contract(nexusAddress(), nexusInterface, fx().bot);
-      const tx = (await nexus.getFunction('validatorExit(address,bytes[])')(admin(), [unknownKey], { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
+      const tx = (await nexus.getFunction('validatorExit(address,bytes,uint64[])')(admin(), unknownKey, fx().operatorIds, { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
       const waitErr = await caught(() => tx.wait());
       assert.equal((waitErr as { code?: string }).code, 'CALL_EXCEPTION');
       assert.equal(decodeRevert(waitErr), undefined, 'a mined revert has no data: it must be replayed');
