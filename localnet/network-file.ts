@@ -23,7 +23,7 @@ export const networkFileSchema = z.object({
   /** The worker's Prometheus endpoint. */
   metricsUrl: z.string(),
   aws: z.object({ endpoint: z.string(), region: z.string() }),
-  contracts: z.object({ nexus: address, nodeOperator: address, ssvNetwork: address, ssvToken: address, depositContract: address }),
+  contracts: z.object({ nexus: address, nodeOperator: address, ssvNetwork: address, ssvNetworkViews: address, ssvToken: address, depositContract: address }),
   /** The local beacon chain's REST API (also beacon.url). */
   beaconUrl: z.string(),
   beacon: z.object({
