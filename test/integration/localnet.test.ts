@@ -378,6 +378,13 @@ describe('local network launcher (npm start)', function () {
     assert.deepEqual(restarted.contracts, network.contracts);
     assert.equal(await stopLauncher(launcher), 0);
   });
+
+  it('refuses to put another Nexus version on the chain kept from earlier runs, saying how to reset, and leaves nothing running', async () => {
+    const run = launch(dir, { NEXUS_LOCALNET_NEXUS_VERSION: 'v2024-03' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /the local chain holds Nexus v2024-06 contracts, not v2024-03: run `npm start -- --reset`/);
+    assert.ok(!existsSync(networkFilePath(dir)));
+  });
 });
 
 describe('local network launcher: bad input', () => {
@@ -388,6 +395,12 @@ describe('local network launcher: bad input', () => {
     const run = launch(dir, { NEXUS_LOCALNET_RPC_PORT: 'eighty' });
     assert.equal(await run.exited, 1);
     assert.match(run.output(), /NEXUS_LOCALNET_RPC_PORT: expected a port number \(got "eighty"\)/);
+  });
+
+  it('a bad Nexus version is named with the two it knows', async () => {
+    const run = launch(dir, { NEXUS_LOCALNET_NEXUS_VERSION: 'v2025-01' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /NEXUS_LOCALNET_NEXUS_VERSION: expected v2024-03 or v2024-06/);
   });
 
   it('an unknown setting is named with the list of known ones', async () => {
