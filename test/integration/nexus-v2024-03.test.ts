@@ -8,7 +8,7 @@
 //   3. a DKG exit: refused at planning (status, WARN line), nothing started, nothing waits for it.
 // The DKG keys are made on the mnemonic path, as in exits-dkg.test.ts (ssv-dkg cannot run here).
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
@@ -17,9 +17,10 @@ import { readValidatorStatuses } from '../../activities/chain/reads';
 import { creditWithdrawal } from '../../contracts/deploy';
 import { DKG_EXIT_BLOCKED_CODE } from '../../workflows/exit-choice';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { exitStatusQuery, monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
 import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
+import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 
 const FUNDING = 640n * ETH;
@@ -36,6 +37,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
   let net: CreationNetwork;
   let admin: string;
   let created: string[] = [];
+  let standIn: WithdrawalStandIn | undefined;
   const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
   const status = () => monitor().query(monitorStatusQuery);
   const bridge = () => new ethers.Contract(net.rollups[0].bridge, [...BRIDGE_ABI, 'function updateCValue()'], net.provider);
@@ -87,6 +89,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
   });
 
   after(async () => {
+    await standIn?.stop();
     await net?.client.workflow.getHandle(monitorWorkflowId(admin)).terminate('test over').catch(() => undefined);
     await net?.stop();
   });
@@ -111,6 +114,9 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
 
   it('a mnemonic exit: broadcast by the bot, status only in Nexus (no event, nothing to SSV), accounted once by the CValue rule after a distribution', async () => {
     assert.ok(created.length > 0, 'no creation');
+    // The harness's stand-in is held back: the ETH comes back only once the bot was seen waiting
+    // for it, so that a bot applying the DAO rule would try the accounting too early (and revert).
+    await net.standIn?.stop();
     const count = await bridge().validatorCount() as bigint;
     const expected = await exitsNeeded(1000);
     assert.equal(expected, 2);
@@ -125,13 +131,25 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     console.log(`      limit change → ${expected} exits submitted to Nexus v2024-03: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`);
     // Rewards distributed before any ETH is back: from here getRewards() ≥ 32 ETH holds already, and
     // only getRewards() − amountDistributed() tells whether an exited validator's stake returned.
-    assert.deepEqual(net.standIn?.paid(), [], 'the ETH came back before the distribution: the case tests nothing');
     for (let i = 0; i < 2; i++) {
       await creditWithdrawal(net.provider, net.rollups[0].bridge, REWARDS_PER_DISTRIBUTION);
       await (await (bridge().connect(devWallet(3, net.provider)) as ethers.Contract).updateCValue()).wait();
     }
     assert.ok(await bridge().amountDistributed() >= 32n * ETH, 'the distribution is too small to tell the rules apart');
     assert.ok(await bridge().getRewards() >= 32n * ETH);
+
+    const batch = net.client.workflow.getHandle((await status()).exitsInFlight[0]?.workflowId ?? 'no exit batch');
+    const waiting = await until('the exit batch to wait for the stake by the CValue rule', 180_000, async () => {
+      const st = await batch.query(exitStatusQuery);
+      const withdrawable = st.pending.length === expected && st.pending.every((p) => p.beaconStatus === 'withdrawal_possible');
+      return withdrawable && /getRewards\(\) − amountDistributed\(\).*less than 32 ETH/.test(st.waiting?.reason ?? '') ? st : undefined;
+    });
+    assert.deepEqual(waiting.exited, []);
+    standIn = await startWithdrawalStandIn({
+      beaconUrl: (net.beacon as NonNullable<CreationNetwork['beacon']>).url, rpcUrl: net.anvil.rpcUrl, chainId: net.anvil.chainId,
+      bridges: [net.rollups[0].bridge], stateFile: join(net.dir, 'stand-in.json'), intervalMs: 1000,
+      log: (line) => appendFileSync(join(net.dir, 'stand-in.log'), `${line}\n`),
+    });
 
     const accounted = await until('each exit accounted', 240_000, async () => {
       const k = (await nexusEvents('ValidatorExited')).map((a) => (a.pubKey as string).toLowerCase());
@@ -142,7 +160,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     const exited = (await nexusEvents('ValidatorExited')).map((a) => (a.pubKey as string).toLowerCase());
     assert.deepEqual([...exited].sort(), [...accounted].sort());
     assert.deepEqual([...exited].sort(), [...submitted].sort(), 'validatorExitBalanceTransferred not exactly once per exited validator');
-    assert.equal(net.standIn?.paid().length, expected);
+    assert.equal(standIn.paid().length, expected);
 
     // v2024-03 tells no one: no Nexus event and no SSV exit; the bot's own exits reached the node.
     assert.deepEqual(await nexusEvents('ValidatorExitSubmitted'), [], 'v2024-03 emitted ValidatorExitSubmitted');
