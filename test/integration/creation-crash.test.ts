@@ -6,7 +6,8 @@
 //   3. after the deposit was mined, before any of its keyshares (keys DEPOSITED, no ValidatorAdded)
 //   4. between keyshares    (some but not all of a batch's keys have a ValidatorAdded event)
 // Every run must complete with no double deposit (invariant 1), no reused key index (invariant 2),
-// no missing and no double keyshares registration (invariant 4).
+// no missing and no double keyshares registration (invariant 4). Crash point 3 runs a second time on
+// Nexus v2024-03 with a CValue bridge (the networks default to v2024-06 and DAO).
 //
 // The crash point is watched from outside the worker (journal file, chain, workflow history),
 // polled every 50 ms. To make "the creation stands exactly there" hold at the instant of the kill,
@@ -14,7 +15,7 @@
 // and only then lets blocks come again; nothing in the bot is hooked. A batch whose window was
 // missed (its block came first) is skipped and the next batch is watched.
 //
-// Each crash point gets its own network; the four run concurrently (most of a run is the server's
+// Each case gets its own network; the five run concurrently (most of a run is the server's
 // wait for the killed worker's activity to time out), each `it` awaits and checks its own.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { monitorStatusQuery } from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
-import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+import { ETH, startCreationNetwork, type CreationNetwork, type CreationNetworkOptions, type RollupSpec } from '../harness/creation-network';
 
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-crash', funding: 640n * ETH, limit: 5000 };
 const MAX_BATCH = 5;
@@ -42,11 +43,14 @@ const COMPLETION_DEADLINE_MS = 300_000;
 
 type CrashPoint = 'after-key-material' | 'after-deposit-sent' | 'after-deposit-mined' | 'between-keyshares';
 
-const CASES: { point: CrashPoint; title: string }[] = [
+type NetworkVariant = Pick<CreationNetworkOptions, 'nexusVersion' | 'bridgeKind'>;
+
+const CASES: { point: CrashPoint; title: string; network?: NetworkVariant }[] = [
   { point: 'after-key-material', title: 'crash point 1, after key material (prepareMnemonicValidators completed, no deposit on chain)' },
   { point: 'after-deposit-sent', title: 'crash point 2, after the deposit was sent and before it was mined (journal record pending)' },
   { point: 'after-deposit-mined', title: 'crash point 3, after the deposit was mined and before any of its keyshares' },
   { point: 'between-keyshares', title: 'crash point 4, between keyshares (some but not all of a batch registered with SSV)' },
+  { point: 'after-deposit-mined', title: 'crash point 3 on Nexus v2024-03 with a CValue bridge', network: { nexusVersion: 'v2024-03', bridgeKind: 'CValue' } },
 ];
 
 /** A deposit transaction of the journal with the chain state of its keys. */
@@ -257,8 +261,9 @@ function workerLogTail(net: CreationNetwork): string {
 }
 
 /** One crash run in its own network: crash at `point`, restart, wait for completion, check the invariants. */
-async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<CrashEvidence> {
-  const net = await startCreationNetwork({ rollups: [ROLLUP], blockTime: BLOCK_TIME, taskQueue: `nexus-bot-crash-${point}` });
+async function crashRun(point: CrashPoint, aborted: () => boolean, variant: NetworkVariant = {}): Promise<CrashEvidence> {
+  const taskQueue = ['nexus-bot-crash', point, variant.nexusVersion, variant.bridgeKind].filter(Boolean).join('-');
+  const net = await startCreationNetwork({ rollups: [ROLLUP], blockTime: BLOCK_TIME, taskQueue, ...variant });
   try {
     const watcher = new CrashWatcher(net, aborted);
     const admin = net.rollups[0].admin;
@@ -341,13 +346,13 @@ async function checkInvariants(net: CreationNetwork, total: number): Promise<voi
 describe('creation survives a worker SIGKILL at each step boundary (Temporal + anvil + moto + worker process)', function () {
   this.timeout(480_000);
   let aborted = false;
-  const runs = new Map<CrashPoint, Promise<{ evidence?: CrashEvidence; error?: unknown }>>();
+  const runs = new Map<string, Promise<{ evidence?: CrashEvidence; error?: unknown }>>();
 
   before(function () {
-    // Concurrent runs, started a little apart so that the four networks do not all boot at once.
+    // Concurrent runs, started a little apart so that the networks do not all boot at once.
     for (const [i, c] of CASES.entries()) {
-      runs.set(c.point, sleep(i * 4_000)
-        .then(() => crashRun(c.point, () => aborted))
+      runs.set(c.title, sleep(i * 4_000)
+        .then(() => crashRun(c.point, () => aborted, c.network))
         .then((evidence) => ({ evidence }), (error: unknown) => ({ error })));
     }
   });
@@ -360,7 +365,7 @@ describe('creation survives a worker SIGKILL at each step boundary (Temporal + a
 
   for (const c of CASES) {
     it(`${c.title}: completes after a restart, no double deposit, no missing keyshares, no reused index`, async () => {
-      const outcome = await runs.get(c.point);
+      const outcome = await runs.get(c.title);
       if (!outcome || outcome.error !== undefined) throw outcome?.error ?? new Error('not run');
       assert.equal(outcome.evidence?.point, c.point);
       assert.equal(outcome.evidence?.killedExitCode, null, 'the first worker was not killed by the signal');
