@@ -256,7 +256,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
     chain.addRollup(ROLLUP_B, { bridge: '0xb2', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
     const keys = chain.addActiveValidators(ROLLUP_B, 20);
     await ok('start', ROLLUP_B, '--key-path', 'mnemonic', '--max-exit-batch', '5');
-    const exiting = await until('an exit batch', () => statusJson(ROLLUP_B), (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.length === 1);
+    const exiting = await until('an exit batch', () => statusJson(ROLLUP_B), (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.flat().length === 5);
     const exitId = exiting.exitsInFlight[0].workflowId;
     assert.equal(exitId, `exit-validators/${ROLLUP_B}/1`);
     const shown = await ok('show', exitId);

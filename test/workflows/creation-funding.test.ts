@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { creationStatusQuery, monitorStatusQuery, pauseSignal, resumeSignal, type MonitorStatus } from '../../workflows/messages';
+import { creationStatusQuery, pauseSignal, resumeSignal, type MonitorStatus } from '../../workflows/messages';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
+import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
 
@@ -45,21 +46,10 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
     return env.client.workflow.start(rollupMonitorWorkflow, { taskQueue, workflowId, args: [{ pollInterval: '1 minute', rollupAdmin: ADMIN, keyPath: 'mnemonic', ...input }] });
   }
 
-  async function waitForStatus(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
-    for (let i = 0; i < 60; i++) {
-      const status = await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
-      if (done(status)) return status;
-      await env.sleep('20 seconds');
-    }
-    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery))}`);
-  }
+  const waitForStatus = (env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string) =>
+    waitForMonitor(env, handle, done, what, '20 seconds', 60);
 
-  async function stop(handle: WorkflowHandle): Promise<void> {
-    const env = testEnv();
-    await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
-    await waitForStatus(env, handle, (s) => s.phase === 'paused', 'the monitor to pause');
-    await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
-  }
+  const stop = (handle: WorkflowHandle) => stopMonitor(testEnv(), handle, '20 seconds', 60);
 
   it('Nexus short of SSV tokens: the batch holds before the deposit (status, monitor), deposits nothing, and goes on once funded', async () => {
     chain.nexusSsvWei = chain.ssvPerRegistrationWei - 1n;

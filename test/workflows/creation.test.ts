@@ -12,6 +12,7 @@ import {
 } from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
+import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
 
@@ -57,27 +58,10 @@ describe('workflows: validator creation (time-skipping)', function () {
     return env.client.workflow.start(rollupMonitorWorkflow, { taskQueue, workflowId, args: [{ pollInterval: '1 minute', ...input }] });
   }
 
-  /** Advances (skipped) time until the monitor's status satisfies `done`. */
-  async function waitForStatus(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
-    for (let i = 0; i < 60; i++) {
-      const status = await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
-      if (done(status)) return status;
-      await env.sleep('20 seconds');
-    }
-    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery))}`);
-  }
+  const waitForStatus = (env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string) =>
+    waitForMonitor(env, handle, done, what, '20 seconds', 60);
 
-  /**
-   * Ends a monitor from a quiet state: paused, its signal processed. (Terminating a workflow with a
-   * workflow task still pending leaks a time-skipping lock in the Java test server, and every later
-   * test would then wait in real time.)
-   */
-  async function stop(handle: WorkflowHandle): Promise<void> {
-    const env = testEnv();
-    await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
-    await waitForStatus(env, handle, (s) => s.phase === 'paused', 'the monitor to pause');
-    await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
-  }
+  const stop = (handle: WorkflowHandle) => stopMonitor(testEnv(), handle, '20 seconds', 60);
 
   it('creates exactly the validators the bridge allows and registers them in nonce order (mnemonic)', async () => {
     chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 2000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });

@@ -6,8 +6,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DKG_EXIT_BLOCKED_CODE, DKG_EXIT_BLOCKED_REASON } from '../../workflows/exit-choice';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, pauseSignal, type MonitorStatus } from '../../workflows/messages';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
+import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
 
@@ -39,22 +39,11 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
   const startMonitor = (env: TestWorkflowEnvironment, input: Partial<RollupMonitorInput> = {}) => env.client.workflow.start(rollupMonitorWorkflow, {
     taskQueue, workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`, args: [{ rollupAdmin: ADMIN, keyPath: 'dkg', pollInterval: '6 hours', ...input }],
   });
-  const status = (env: TestWorkflowEnvironment, handle: WorkflowHandle) => env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
+  const status = monitorStatus;
 
-  async function waitFor(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string, step = '3 hours', steps = 40): Promise<MonitorStatus> {
-    for (let i = 0; i < steps; i++) {
-      const s = await status(env, handle);
-      if (done(s)) return s;
-      await env.sleep(step);
-    }
-    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await status(env, handle))}`);
-  }
+  const waitFor = waitForMonitor;
 
-  async function stop(env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<void> {
-    await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
-    await waitFor(env, handle, (s) => s.phase === 'paused', 'the monitor to pause', '10 seconds', 30);
-    await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
-  }
+  const stop = (env: TestWorkflowEnvironment, handle: WorkflowHandle) => stopMonitor(env, handle);
 
   it('v2024-03: a DKG exit is refused at planning: status exitBlocked with the reason and count, a metric report, no batch, no Nexus call', async () => {
     chain.nexusVersion = 'v2024-03';

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { exitStatusQuery, monitorStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { exitStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
 import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
+import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
 
@@ -44,24 +45,11 @@ describe('workflows: validator exits (time-skipping)', function () {
     });
   }
 
-  const status = (env: TestWorkflowEnvironment, handle: WorkflowHandle) => env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
+  const status = monitorStatus;
 
-  /** Advances skipped time in steps until `done`. */
-  async function waitFor(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string, step = '3 hours', steps = 40): Promise<MonitorStatus> {
-    for (let i = 0; i < steps; i++) {
-      const s = await status(env, handle);
-      if (done(s)) return s;
-      await env.sleep(step);
-    }
-    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await status(env, handle))}`);
-  }
+  const waitFor = waitForMonitor;
 
-  /** Ends a monitor from a quiet state (see creation.test.ts: terminating mid-task leaks the server's time-skipping lock). */
-  async function stop(env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<void> {
-    await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
-    await waitFor(env, handle, (s) => s.phase === 'paused', 'the monitor to pause', '10 seconds', 30);
-    await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
-  }
+  const stop = (env: TestWorkflowEnvironment, handle: WorkflowHandle) => stopMonitor(env, handle);
 
   const allDone = (n: number) => (s: MonitorStatus) => s.validatorsExited >= n && s.exitsInFlight.length === 0;
 
