@@ -55,23 +55,30 @@ export async function submitValidatorExits(deps: ExitSubmitDependencies, version
   }
   const txHashes: string[] = [];
   const submitted: string[] = [];
-  for (const pubkey of toSubmit) {
+  const stillToSubmit = new Set(toSubmit);
+  for (const { pubkey } of statuses) {
     const prefix = `validator-exit:${input.requestId}:${pubkey}`;
+    // A retry after a crash finds its own earlier transaction, also for a key the chain already
+    // shows submitted (mined while the worker was down): it is waited for, so its journal record is
+    // settled, and never sent a second time.
     const earlier = await liveTransaction(txManager, prefix);
     let hash: string;
     if (earlier) {
-      hash = (await txManager.waitForReceipt(earlier)).hash; // a retry after a crash: never a second send
-    } else {
+      hash = (await txManager.waitForReceipt(earlier)).hash;
+    } else if (stillToSubmit.has(pubkey)) {
       const operatorIds = [...(await readValidatorOperatorIds(provider, contracts.ssvNetwork, contracts.nexus, pubkey, deps.scan))].sort((a, b) => a - b);
       const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [input.rollupAdmin, pubkey, operatorIds]);
       hash = (await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await journalKeyFor(txManager, prefix) })).hash;
+    } else {
+      continue; // submitted by someone else (another batch, an operator): alreadySubmitted
     }
     deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, 1, hash);
     txHashes.push(hash);
     submitted.push(pubkey);
     deps.onProgress?.(submitted.length);
   }
-  return { ...(txHashes.length > 0 ? { txHash: txHashes[txHashes.length - 1], txHashes } : {}), submitted, alreadySubmitted };
+  const ours = new Set(submitted);
+  return { ...(txHashes.length > 0 ? { txHash: txHashes[txHashes.length - 1], txHashes } : {}), submitted, alreadySubmitted: alreadySubmitted.filter((k) => !ours.has(k)) };
 }
 
 /** v2024-03: one validatorExit(admin, bytes[]) for the batch (a repeat would revert IncorrectValidatorStatus). */
