@@ -79,16 +79,13 @@ async function latestEvents(
  * InvalidOperatorDataError; a key missing from either contract's events, or different →
  * OperatorKeyMismatchError. All non-retryable.
  */
-export async function readClusterOperators(
-  provider: Provider,
-  contracts: OperatorContracts,
-  clusterId: string | number | bigint,
-  scan: ScanOptions,
-): Promise<ClusterOperator[]> {
-  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(contracts.nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
-  const ssvNetwork = checkAddress(contracts.ssvNetwork, 'SSVNetwork address');
+/**
+ * A NodeOperator cluster's operator ids at a block: sorted ascending (addCluster stores them as
+ * given; SSV wants them ascending), each usable, no repeats, 4, 7, 10 or 13 of them.
+ */
+export async function readClusterOperatorIds(provider: Provider, nodeOperator: string, clusterId: string | number | bigint, blockNumber: number): Promise<number[]> {
+  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
   const cluster = uint64Arg(clusterId, 'cluster id');
-  const { blockNumber } = await pinBlock(provider, scan.toBlock ?? 'latest');
   let rawIds: bigint[];
   try {
     rawIds = [...((await callView(provider, ref, 'getCluster', [cluster], blockNumber))[0] as bigint[])];
@@ -99,13 +96,27 @@ export async function readClusterOperators(
   const ids = rawIds.map((id) => {
     if (id === 0n || id > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} lists operator id ${id}, not usable`);
     return Number(id);
-  }).sort((a, b) => a - b); // addCluster stores the ids as given; SSV wants them ascending
+  }).sort((a, b) => a - b);
   if (!SSV_CLUSTER_SIZES.includes(ids.length)) {
     throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} has ${ids.length} operators (${ids.join(',')}) at block ${blockNumber}; SSV clusters have 4, 7, 10 or 13`);
   }
   for (let i = 1; i < ids.length; i++) {
     if (ids[i] === ids[i - 1]) throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} lists operator ${ids[i]} twice`, ids[i]);
   }
+  return ids;
+}
+
+export async function readClusterOperators(
+  provider: Provider,
+  contracts: OperatorContracts,
+  clusterId: string | number | bigint,
+  scan: ScanOptions,
+): Promise<ClusterOperator[]> {
+  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(contracts.nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
+  const ssvNetwork = checkAddress(contracts.ssvNetwork, 'SSVNetwork address');
+  const cluster = uint64Arg(clusterId, 'cluster id');
+  const { blockNumber } = await pinBlock(provider, scan.toBlock ?? 'latest');
+  const ids = await readClusterOperatorIds(provider, ref.address, cluster, blockNumber);
   const range = { ...scan, toBlock: blockNumber };
   const registered = nodeOperatorInterface.getEvent('SSVOperatorRegistered');
   const added = ssvNetworkInterface.getEvent('OperatorAdded');

@@ -1,7 +1,8 @@
 // Chain reads for funding a registration: the cluster's snapshot (from SSVNetwork's events), its
 // fees and balance (SSVNetworkViews), and Nexus's SSV tokens, all at the snapshot's block.
 import { ethers } from 'ethers';
-import { ERC20_ABI, NODE_OPERATOR_ABI } from '../chain/abi';
+import { readClusterOperatorIds } from '../chain/operators';
+import { ERC20_ABI } from '../chain/abi';
 import { readClusterSnapshot, type ClusterSnapshotResult, type ScanOptions } from '../chain/reads';
 import { SSV_NETWORK_VIEWS_ABI } from '../chain/ssv-views-abi';
 import type { ClusterFunds, FeeParameters } from './arithmetic';
@@ -29,10 +30,9 @@ export interface ClusterFundingState {
 }
 
 /** The operator ids of NodeOperator cluster `clusterId`, ascending (as SSV requires). */
+/** The cluster's operator ids, sorted and checked as every other read of them (chain/operators.ts). */
 export async function readOperatorIds(provider: ethers.Provider, nodeOperator: string, clusterId: number): Promise<number[]> {
-  const contract = new ethers.Contract(nodeOperator, NODE_OPERATOR_ABI, provider);
-  const ids = (await contract.getCluster(clusterId)) as bigint[];
-  return ids.map(Number).sort((a, b) => a - b);
+  return readClusterOperatorIds(provider, nodeOperator, clusterId, await provider.getBlockNumber());
 }
 
 export async function readClusterFunding(
