@@ -23,7 +23,9 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   // Beacon API (activities/beacon/errors.ts); BeaconUnavailableError stays retryable
   'BeaconNetworkMismatchError', 'VoluntaryExitRejectedError', 'InvalidBeaconArgumentError',
   // Creation activities
-  'StaleKeyshares', 'DkgUnavailable', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
+  'StaleKeyshares', 'KeyNotDeposited', 'DepositBatchConflict', 'PlanningInputError',
+  // DKG ceremonies (activities/dkg/errors.ts); operator down, timeout and unknown failures stay retryable
+  'DkgUnavailable', 'DkgOperatorKeyMismatch', 'DkgVersionMismatch', 'DkgInvocationError',
   // Pre-deposit checks (activities/funding/); RegistrationUnfunded stays retryable
   'SigningNetworkMismatchError', 'SsvViewsNotConfigured', 'ClusterLiquidated', 'RegistrationUnfundable',
   // Exit activities

@@ -7,6 +7,7 @@ import {
 import { NON_RETRYABLE_CHAIN_READ_ERRORS } from '../../activities/chain/read-errors';
 import { NON_RETRYABLE_REVERT_TYPES } from '../../activities/chain/revert';
 import { IdempotencyConflictError, TransactionDroppedError } from '../../activities/chain/tx-manager';
+import { NON_RETRYABLE_DKG_ERRORS } from '../../activities/dkg/errors';
 import { DkgOutputInvalidError } from '../../activities/keys/dkg-output';
 import { NON_RETRYABLE_KEY_ERRORS, VoluntaryExitSigningError } from '../../activities/keys/errors';
 import { KeysharesBuildError } from '../../activities/keys/keyshares';
@@ -17,7 +18,7 @@ import { NON_RETRYABLE_TYPES } from '../../workflows/failure-types';
 describe('non-retryable failure types', () => {
   it('cover the reverts, chain reads, transactions, key material and beacon errors the activities raise', () => {
     const declared = [
-      ...NON_RETRYABLE_REVERT_TYPES, ...NON_RETRYABLE_CHAIN_READ_ERRORS, ...NON_RETRYABLE_KEY_ERRORS, ...NON_RETRYABLE_BEACON_ERRORS,
+      ...NON_RETRYABLE_REVERT_TYPES, ...NON_RETRYABLE_CHAIN_READ_ERRORS, ...NON_RETRYABLE_KEY_ERRORS, ...NON_RETRYABLE_BEACON_ERRORS, ...NON_RETRYABLE_DKG_ERRORS,
       new IdempotencyConflictError('key', 'what').type, new TransactionDroppedError('key', 0, [], 'why').type,
       ...[MalformedOperatorKeyError, KeysharesInvalidError, KeysharesBuildError, DkgOutputInvalidError].map((cls) => cls.name),
     ];
