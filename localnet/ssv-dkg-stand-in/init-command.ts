@@ -36,7 +36,8 @@ export async function runInit(f: FlagReader): Promise<void> {
   logger.info('initiator/initiator.go:289', '🚀 Starting init dkg ceremony', [['operator IDs', operators.map((o) => o.id)]]);
   const startedAt = new Date();
   const identifier = randomBytes(24).toString('hex');
-  const withdrawalCredentials = withdrawalCredentialsFor(s.withdrawAddress);
+  const credentials01 = withdrawalCredentialsFor(s.withdrawAddress);
+  const withdrawalCredentials = s.compounding ? `0x02${credentials01.slice(4)}` : credentials01;
   logger.info('initiator/initiator.go:303', 'Outgoing init request fields', [
     ['network', s.forkVersion], ['withdrawal', withdrawalCredentials.slice(2)], ['owner', s.owner.slice(2).toLowerCase()], ['nonce', s.nonce], ['operator IDs', operators.map((o) => o.id)],
   ]);

@@ -21,6 +21,8 @@ export interface InitSettings {
   outputPath: string;
   caPaths: string[];
   tlsInsecure: boolean;
+  /** --compounding: 0x02 withdrawal credentials instead of 0x01 */
+  compounding: boolean;
 }
 
 const MIN_AMOUNT = 32_000_000_000n;
@@ -83,6 +85,7 @@ export function initSettings(f: FlagReader): InitSettings {
   });
   return {
     operatorIds, operatorsInfoPath, operatorsInfo, owner, withdrawAddress, network, forkVersion, tlsInsecure, caPaths,
+    compounding: f.bool('compounding'),
     nonce: Number(f.uint('nonce')),
     amount,
     validators: Number(validators),
