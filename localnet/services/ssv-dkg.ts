@@ -17,6 +17,10 @@ export interface DkgOperatorOptions {
   /** Where the operator's stdout and stderr go (appended). */
   logFile?: string;
   readyTimeoutMs?: number;
+  /** The ssv-dkg executable; the installed tool when absent (tests pass the stand-in's path). */
+  command?: string;
+  /** Environment of the operator process (e.g. SSV_DKG_STAND_IN_VERSION); the parent's when absent. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface DkgOperator extends ServiceProcess {
@@ -46,7 +50,7 @@ const OPERATOR_LOG = 'operator.log';
 
 /** Starts `ssv-dkg start-operator` for `identity` and waits until it answers its TLS health check. */
 export async function startDkgOperator(identity: OperatorIdentity, opts: DkgOperatorOptions): Promise<DkgOperator> {
-  const command = toolPath('ssv-dkg');
+  const command = opts.command ?? toolPath('ssv-dkg');
   assertEndpointUrl(opts.ethEndpointURL);
   const port = opts.port ?? (await freePort());
   if (opts.port !== undefined) await assertPortFree(port, `ssv-dkg operator ${identity.operatorId}`);
@@ -68,6 +72,7 @@ export async function startDkgOperator(identity: OperatorIdentity, opts: DkgOper
     command,
     args,
     cwd: identity.dir,
+    env: opts.env,
     logFile: opts.logFile,
     ready: async () => {
       await getHealthCheck(url, identity.tlsCertPem, 2_000);
@@ -110,6 +115,8 @@ export interface DkgOperatorsOptions {
   /** Each operator's stdout/stderr goes to `<logDir>/ssv-dkg-operator-<id>.log` when given. */
   logDir?: string;
   readyTimeoutMs?: number;
+  /** The ssv-dkg executable; the installed tool when absent. */
+  command?: string;
 }
 
 export interface DkgOperatorSet {
@@ -126,7 +133,7 @@ export async function startDkgOperators(baseDir: string, count: number, opts: Dk
   const ids = opts.operatorIds ?? Array.from({ length: count }, (_, i) => i + 1);
   if (ids.length !== count) throw new Error(`startDkgOperators: ${count} operators asked for but ${ids.length} ids given`);
   if (new Set(ids).size !== ids.length) throw new Error(`startDkgOperators: operator ids are not unique: ${ids.join(',')}`);
-  toolPath('ssv-dkg'); // fail before generating keys when the binary is missing
+  if (opts.command === undefined) toolPath('ssv-dkg'); // fail before generating keys when the binary is missing
   assertEndpointUrl(opts.ethEndpointURL);
 
   const ports = opts.basePort !== undefined ? ids.map((_, i) => opts.basePort! + i) : await distinctFreePorts(ids.length);
@@ -137,6 +144,7 @@ export async function startDkgOperators(baseDir: string, count: number, opts: Dk
       ethEndpointURL: opts.ethEndpointURL,
       logFile: opts.logDir ? join(opts.logDir, `ssv-dkg-operator-${identity.operatorId}.log`) : undefined,
       readyTimeoutMs: opts.readyTimeoutMs,
+      command: opts.command,
     })));
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
