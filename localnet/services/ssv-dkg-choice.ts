@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toolsRoot } from '../../tools/paths';
+import { SSV_DKG_STAND_IN } from '../ssv-dkg-stand-in/path';
 
 export type SsvDkgKind = 'real' | 'stand-in';
 
@@ -16,7 +17,7 @@ export interface SsvDkgChoice {
   reason: string;
 }
 
-export const SSV_DKG_STAND_IN = resolve(__dirname, '..', 'ssv-dkg-stand-in', 'ssv-dkg');
+export { SSV_DKG_STAND_IN };
 
 export function chooseSsvDkg(env: NodeJS.ProcessEnv = process.env): SsvDkgChoice {
   const configured = env.NEXUS_BOT_SSV_DKG;
