@@ -21,6 +21,7 @@ import { startBeaconNode, type BeaconNode } from '../../localnet/services/beacon
 import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 import { generateOperators, type TestOperator } from '../fixtures/keyshares/material';
 import { startBeaconRecorder, type BeaconRecorder } from './beacon-recorder';
+import { startTestDkgOperators, type TestDkgOperators } from './dkg-operators';
 
 export const ETH = 10n ** 18n;
 
@@ -48,6 +49,12 @@ export interface CreationNetworkOptions {
   ssv?: SsvParameters;
   /** anvil block time in seconds; automine when absent. */
   blockTime?: number;
+  /**
+   * Run the cluster's four ssv-dkg operators (real binary or stand-in: test/harness/dkg-operators.ts),
+   * register them with their endpoints, and configure the worker for DKG ceremonies. `workerDkg`
+   * is merged into the worker's `dkg` section (e.g. a ceremony timeout).
+   */
+  dkg?: { workerDkg?: Record<string, unknown> };
   taskQueue?: string;
   /** Runs after cluster 1 exists and before the rollups are registered (more operators, clusters). */
   prepareChain?: (system: NexusSystem) => Promise<void>;
@@ -74,6 +81,8 @@ export interface CreationNetwork {
   salt: string;
   botKey: string;
   operators: TestOperator[];
+  /** The running ssv-dkg operators (with `dkg`). */
+  dkgOperators?: TestDkgOperators;
   taskQueue: string;
   rollups: { admin: string; bridge: string; limit: number; funding: bigint }[];
   workerLog: string;
@@ -113,12 +122,21 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   // Whatever fails from here on, the servers started above are stopped (by PID) before rethrowing.
   let standInStop: (() => Promise<void>) | undefined;
   let beaconRecorder: BeaconRecorder | undefined;
+  let dkgOperators: TestDkgOperators | undefined;
   try {
     const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
     const bot = devWallet(1, provider);
     const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address, nexusVersion: opts.nexusVersion, nexusSsvBalance: opts.nexusSsvBalance, ssv: opts.ssv });
-    const operators = generateOperators([1, 2, 3, 4]);
-    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: 3030 + op.id, name: `op-${op.id}` });
+    let operators: TestOperator[];
+    let dkgPorts = new Map<number, number>();
+    if (opts.dkg) {
+      dkgOperators = await startTestDkgOperators(join(dir, 'dkg-operators'), { ethEndpointURL: anvil.rpcUrl, logDir: dir });
+      operators = dkgOperators.keys;
+      dkgPorts = new Map(dkgOperators.running.map((op) => [op.operatorId, op.port]));
+    } else {
+      operators = generateOperators([1, 2, 3, 4]);
+    }
+    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: dkgPorts.get(op.id) ?? 3030 + op.id, name: `op-${op.id}` });
     await addCluster(system, 1, [1, 2, 3, 4]);
     await opts.prepareChain?.(system);
 
@@ -168,6 +186,13 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       },
       aws: { region: MOTO_REGION, endpoint: moto.endpoint },
       ...(beacon ? { beacon: { urls: [beaconRecorder?.url ?? beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
+      ...(dkgOperators ? {
+        dkg: {
+          binary: dkgOperators.binary.path, network: 'holesky', workDir: join(dir, 'dkg-work'), archiveDir: join(dir, 'dkg-archive'),
+          operatorCaFiles: Object.fromEntries(dkgOperators.running.map((op) => [String(op.operatorId), op.tlsCertPath])),
+          ...opts.dkg?.workerDkg,
+        },
+      } : {}),
     };
     let starts = 0;
     const workerLog = join(dir, 'worker.log');
@@ -181,7 +206,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     };
 
     return {
-      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, taskQueue, rollups, workerLog, beacon, standIn, beaconRecorder,
+      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, dkgOperators, taskQueue, rollups, workerLog, beacon, standIn, beaconRecorder,
       writeWorkerConfig, workerEnv, workerConfig: baseConfig,
       async startWorker(startOpts = {}) {
         const configFile = writeWorkerConfig(startOpts.config);
@@ -199,6 +224,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
         await connection.close();
         provider.destroy();
         await stopAll(services);
+        await dkgOperators?.stop();
         rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -206,6 +232,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     await standInStop?.();
     await beaconRecorder?.stop();
     await stopAll(services);
+    await dkgOperators?.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
