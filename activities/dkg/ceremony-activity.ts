@@ -167,15 +167,25 @@ export function createDkgActivities(deps: DkgDependencies) {
       });
     },
 
-    async markDkgCeremony(input: MarkDkgCeremonyInput): Promise<{ archives: string[] }> {
-      const marked = deps.archive.markRequest(input.rollupAdmin, input.requestId, input.state, input.reason);
-      const archives = marked.map((m) => m.dir);
-      if (archives.length === 0) {
-        logger()?.warn(`no archived DKG ceremony of this request on this worker to mark ${input.state}`, { rollupAdmin: input.rollupAdmin, requestId: input.requestId, archiveDir: deps.archive.root });
-      } else if (input.state === 'unused') {
-        logger()?.warn('ceremony output never used: not deposited', { rollupAdmin: input.rollupAdmin, requestId: input.requestId, reason: input.reason, archives });
-      }
-      return { archives };
-    },
+    markDkgCeremony: createMarkDkgCeremony(deps.archive, deps.log),
+  };
+}
+
+/**
+ * markDkgCeremony alone: what became of a request's archived ceremonies ('deposited' after the
+ * deposit, 'unused' when the batch gave its nonces back). Needs only the archive, so a worker
+ * without ssv-dkg can still record it. 'unused' logs a WARN naming the archive folders.
+ */
+export function createMarkDkgCeremony(archive: CeremonyArchive, log?: DkgLogger) {
+  return async function markDkgCeremony(input: MarkDkgCeremonyInput): Promise<{ archives: string[] }> {
+    const logger = log ?? activityContext().log;
+    const marked = archive.markRequest(input.rollupAdmin, input.requestId, input.state, input.reason);
+    const archives = marked.map((m) => m.dir);
+    if (archives.length === 0) {
+      logger?.warn(`no archived DKG ceremony of this request on this worker to mark ${input.state}`, { rollupAdmin: input.rollupAdmin, requestId: input.requestId, archiveDir: archive.root });
+    } else if (input.state === 'unused') {
+      logger?.warn('ceremony output never used: not deposited', { rollupAdmin: input.rollupAdmin, requestId: input.requestId, reason: input.reason, archives });
+    }
+    return { archives };
   };
 }
