@@ -6,6 +6,8 @@ import { createCreationActivities, type CreationDependencies } from './creation'
 import { createWatchActivities } from './watch';
 import { createRegistrarActivities, type RegistrarClientDependencies } from './registrar-client';
 import { createExitActivities, type ExitDependencies } from './exits';
+import type { CeremonyArchive } from './dkg/archive';
+import { createDkgActivities, createMarkDkgCeremony, type DkgDependencies } from './dkg/ceremony-activity';
 
 export interface ActivityDependencies {
   /** A name for this worker process, shown by the self-check. */
@@ -15,6 +17,29 @@ export interface ActivityDependencies {
   registrar?: RegistrarClientDependencies;
   /** Exits: absent on a worker configured without a beacon node. */
   exits?: ExitDependencies;
+  /** DKG ceremonies: present when an ssv-dkg binary resolved (activities/dkg/binary.ts). */
+  dkg?: DkgDependencies;
+  /** Without `dkg`: why (the one message DkgUnavailable carries). */
+  dkgUnavailable?: string;
+  /** Without `dkg`: the ceremony archive, so that markDkgCeremony still works. */
+  dkgArchive?: CeremonyArchive;
+}
+
+const DKG_UNAVAILABLE = 'DKG ceremonies are not available on this worker: ssv-dkg is not installed (tools/install.sh ssv-dkg, NEXUS_BOT_SSV_DKG or dkg.binary); DKG rollups are refused';
+
+/** The DKG activities, or stand-ins that fail clearly and for good on a worker without ssv-dkg. */
+function dkgActivities(deps: ActivityDependencies) {
+  if (deps.dkg) return createDkgActivities(deps.dkg);
+  const unavailable = (): never => {
+    // Fails before anything is deposited or registered: the workflow gives its nonces back.
+    throw ApplicationFailure.nonRetryable(deps.dkgUnavailable ?? DKG_UNAVAILABLE, 'DkgUnavailable');
+  };
+  return {
+    async runDkgCeremony(): Promise<never> {
+      return unavailable();
+    },
+    markDkgCeremony: deps.dkgArchive ? createMarkDkgCeremony(deps.dkgArchive) : async (): Promise<never> => unavailable(),
+  };
 }
 
 /** Stands in for the exit activities on a worker without a beacon node: a clear, final error. */
@@ -34,11 +59,7 @@ export function createActivities(deps: ActivityDependencies) {
       readExitCandidates: exitsDisabled, broadcastMnemonicExits: exitsDisabled, submitValidatorExit: exitsDisabled,
       readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled, reportExitsBlocked: exitsDisabled,
     }),
-    async runDkgCeremony(): Promise<never> {
-      // ssv-dkg cannot be installed on the machines this was built on (see README, Known gaps):
-      // a DKG rollup fails here, clearly, before anything is deposited or registered.
-      throw ApplicationFailure.nonRetryable('DKG ceremonies are not available on this worker: ssv-dkg is not installed (see README, Known gaps)', 'DkgUnavailable');
-    },
+    ...dkgActivities(deps),
   };
 }
 

@@ -28,6 +28,12 @@ export interface BotActivities {
   }): Promise<CeremonyOutput>;
 
   /**
+   * DKG path: records what became of a request's archived ceremonies: 'deposited' once the deposit
+   * is mined, 'unused' when the batch gave its nonces back (a WARN names the archive folders).
+   */
+  markDkgCeremony(input: { rollupAdmin: string; requestId: string; state: 'deposited' | 'unused'; reason?: string }): Promise<{ archives: string[] }>;
+
+  /**
    * Nexus.depositValidatorRollup for the batch, after checking on chain that no key of it was
    * submitted before; a retry after a crash finds the earlier transaction instead of sending again.
    */

@@ -44,6 +44,8 @@ export interface KeysharesPayload {
 export interface CeremonyOutput {
   ceremonyId: string;
   validators: { deposit: PublicDepositData; keyshares: KeysharesPayload }[];
+  /** DKG: the archive folders of its ceremonies (deposit data, keyshares, proofs), in nonce order. */
+  archive?: string[];
 }
 
 export interface SubmittedTransaction {

@@ -8,6 +8,8 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../activities/chain/signing-network';
+import { DKG_NETWORKS } from '../activities/dkg/workspace';
+import { DEFAULT_CEREMONY_TIMEOUT } from '../activities/dkg/run-init';
 
 /** host:port, as the Temporal address is written (the CLI's --address is checked with it too). */
 export const HOST_PORT_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
@@ -156,6 +158,26 @@ export const workerConfigSchema = z.strictObject({
     genesisValidatorsRoot: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected the 32-byte 0x-hex genesis validators root').optional(),
     timeoutSeconds: z.number().positive('expected seconds > 0').default(30),
   }).optional(),
+  /** DKG ceremonies (ssv-dkg initiator, activities/dkg/). */
+  dkg: z.strictObject({
+    /** The ssv-dkg binary; absent: NEXUS_BOT_SSV_DKG, else the tool cache (tools/install.sh ssv-dkg). */
+    binary: z.string().min(1, 'expected the path of the ssv-dkg binary').optional(),
+    /** ssv-dkg --network; absent: keys.depositNetwork, which it must equal (same fork version). */
+    network: z.enum(DKG_NETWORKS, 'expected mainnet, holesky, sepolia or hoodi (an ssv-dkg network)').optional(),
+    /** PEM file of each operator's CA (or self-signed certificate), by operator id; absent: the system CAs. */
+    operatorCaFiles: z.record(z.string(), z.string().min(1, 'expected the path of a PEM file'))
+      .refine((m) => Object.keys(m).every((id) => /^[1-9]\d*$/.test(id)), 'expected operator ids in decimal as the keys, e.g. {"1": "operator-1.crt"}')
+      .optional(),
+    /** Where each init attempt gets its own folder; absent: <state dir>/dkg/work. */
+    workDir: z.string().min(1, 'expected a folder path').optional(),
+    /** The durable ceremony archive (never deleted by the bot); absent: <state dir>/dkg/archive. */
+    archiveDir: z.string().min(1, 'expected a folder path').optional(),
+    /** Deadline of one `ssv-dkg init`: fixedSeconds + perValidatorSeconds × validators. */
+    ceremonyTimeout: z.strictObject({
+      fixedSeconds: z.number().positive('expected seconds > 0').default(DEFAULT_CEREMONY_TIMEOUT.fixedSeconds),
+      perValidatorSeconds: z.number().min(0, 'expected seconds ≥ 0').default(DEFAULT_CEREMONY_TIMEOUT.perValidatorSeconds),
+    }).prefault({}),
+  }).prefault({}),
   /** Payload encryption (codec): a key file, never the keys themselves (see temporal-config/codec-keys.ts). */
   codec: z.strictObject({
     keysFile: z.string().min(1, 'expected the path of the codec key file ({"activeKeyId", "keys": [{"id", "key"}]})'),
@@ -164,6 +186,15 @@ export const workerConfigSchema = z.strictObject({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1'),
     endpoint: httpUrl.optional(),
   }).optional(),
+}).superRefine((config, ctx) => {
+  // ssv-dkg signs the deposits with its network's fork version: it must be the one the bot signs
+  // and checks deposits for (keys.depositNetwork, checked against the chain before each batch).
+  if (config.dkg.network !== undefined && config.dkg.network !== config.keys.depositNetwork) {
+    ctx.addIssue({
+      code: 'custom', path: ['dkg', 'network'],
+      message: `expected the deposit network keys.depositNetwork (${config.keys.depositNetwork}): ssv-dkg signs the deposits with ${config.dkg.network}'s fork version`,
+    });
+  }
 });
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

@@ -2,6 +2,8 @@
 // failover, the bot's one transaction manager, the mnemonic vault (when a salt was given) and the
 // key-index store, and a Temporal client for the registrar hand-off.
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { ethers } from 'ethers';
@@ -19,6 +21,10 @@ import type { SaltHolder } from '../activities/keys/salt';
 import type { DomainMetricsSink } from '../activities/metrics-sink';
 import { runwayBlocksFor } from '../activities/funding/arithmetic';
 import { verifySigningNetwork } from '../activities/funding/activities';
+import { CeremonyArchive } from '../activities/dkg/archive';
+import { resolveSsvDkg } from '../activities/dkg/binary';
+import type { DkgDependencies } from '../activities/dkg/ceremony-activity';
+import { DkgUnavailableError } from '../activities/dkg/errors';
 import { ConfigError, type WorkerConfig } from './config';
 
 export interface RuntimeInputs {
@@ -90,8 +96,14 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     if (err instanceof NexusVersionMismatchError) throw new ConfigError(`invalid config:\n  chain.nexusVersion / contracts.ssvNetwork: ${err.message}`);
   }
 
+  const dkgSetup = buildDkgDependencies(config, {
+    provider, contracts: { nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork },
+    scan: { fromBlock: chain.ssvFromBlock, maxRange: chain.logMaxRange }, genesisForkVersion,
+  });
+
   return {
     ...base,
+    ...dkgSetup,
     exits: beacon && {
       nexusVersion,
       provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,
@@ -127,4 +139,54 @@ function readBotKey(path: string): string {
   }
   if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) throw new ConfigError(`invalid config:\n  botKeyFile: ${path} does not hold a 32-byte hex private key`);
   return text.startsWith('0x') ? text : `0x${text}`;
+}
+
+/** The worker's own state folder (archive and work dirs default under it). */
+export function defaultStateDir(workerName: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'nexus-bot', workerName);
+}
+
+/**
+ * DKG: the real ceremony activities when an ssv-dkg binary resolves (dkg.binary,
+ * NEXUS_BOT_SSV_DKG, the tool cache), else the reason, once, for the DkgUnavailable stand-in. The
+ * archive is there either way (markDkgCeremony). Unreadable CA files stop the start.
+ */
+export function buildDkgDependencies(
+  config: WorkerConfig,
+  chain: Pick<DkgDependencies, 'provider' | 'contracts' | 'scan' | 'genesisForkVersion'>,
+  env: NodeJS.ProcessEnv = process.env,
+): { dkg?: DkgDependencies; dkgUnavailable?: string; dkgArchive: CeremonyArchive } {
+  const stateDir = defaultStateDir(config.workerName, env);
+  const archive = new CeremonyArchive(config.dkg.archiveDir ?? join(stateDir, 'dkg', 'archive'));
+  let binary;
+  try {
+    binary = resolveSsvDkg({ configured: config.dkg.binary, env });
+  } catch (err) {
+    if (err instanceof DkgUnavailableError && config.dkg.binary === undefined) return { dkgUnavailable: err.message, dkgArchive: archive };
+    if (err instanceof DkgUnavailableError) throw new ConfigError(`invalid config:\n  dkg.binary: ${err.message}`);
+    throw err;
+  }
+  const operatorCaPems: Record<number, string> = {};
+  for (const [id, file] of Object.entries(config.dkg.operatorCaFiles ?? {})) {
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`invalid config:\n  dkg.operatorCaFiles.${id}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`invalid config:\n  dkg.operatorCaFiles.${id}: ${file} holds no PEM certificate`);
+    operatorCaPems[Number(id)] = pem;
+  }
+  return {
+    dkgArchive: archive,
+    dkg: {
+      ...chain,
+      network: config.dkg.network ?? config.keys.depositNetwork,
+      binary,
+      operatorCaPems,
+      workDir: config.dkg.workDir ?? join(stateDir, 'dkg', 'work'),
+      archive,
+      timeout: config.dkg.ceremonyTimeout,
+    },
+  };
 }

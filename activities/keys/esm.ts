@@ -9,6 +9,7 @@ const importNetworks = () => import('@lodestar/config/networks');
 const importStateTransition = () => import('@lodestar/state-transition');
 const importApi = () => import('@lodestar/api');
 const importUtils = () => import('@lodestar/utils');
+const importSsz = () => import('@chainsafe/ssz');
 
 /** The @chainsafe/bls interface (its native blst backend, see test/unit/bls-backend.test.ts). */
 export type Bls = Awaited<ReturnType<typeof importBls>>['default'];
@@ -19,6 +20,7 @@ export type LodestarNetworks = Awaited<ReturnType<typeof importNetworks>>;
 export type LodestarStateTransition = Awaited<ReturnType<typeof importStateTransition>>;
 export type LodestarApi = Awaited<ReturnType<typeof importApi>>;
 export type LodestarUtils = Awaited<ReturnType<typeof importUtils>>;
+export type Ssz = Awaited<ReturnType<typeof importSsz>>;
 
 /** Caches a loader; a failed import is not cached, so a later call can try again. */
 function cached<T>(load: () => Promise<T>): () => Promise<T> {
@@ -44,3 +46,5 @@ export const loadLodestarStateTransition = cached(importStateTransition);
 export const loadLodestarApi = cached(importApi);
 /** FetchError / TimeoutError, to tell a node that cannot be reached from one that answered. */
 export const loadLodestarUtils = cached(importUtils);
+/** SSZ types and hash tree roots (ssv-dkg's ceremony proofs, activities/dkg/proofs.ts). */
+export const loadSsz = cached(importSsz);

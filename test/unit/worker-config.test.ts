@@ -143,12 +143,27 @@ describe('worker config: every field has an error naming it and the expected for
     ['monitors.exitPollInterval.max', { monitors: { exitPollInterval: { max: '30 days' } } }, /from 1 second to 7 days/],
     ['monitors.exitPollInterval', { monitors: { exitPollInterval: { min: '2 hours', max: '1 hour' } } }, /min no longer than max/],
     ['contracts.ssvNetworkViews', { contracts: { ...contracts, ssvNetworkViews: 'views' } }, /20-byte hex address/],
+    ['dkg.binary', { dkg: { binary: '' } }, /path of the ssv-dkg binary/],
+    ['dkg.network', { dkg: { network: 'prater' } }, /an ssv-dkg network/],
+    ['dkg.operatorCaFiles', { dkg: { operatorCaFiles: { one: 'ca.pem' } } }, /operator ids in decimal as the keys/],
+    ['dkg.operatorCaFiles.1', { dkg: { operatorCaFiles: { 1: '' } } }, /path of a PEM file/],
+    ['dkg.workDir', { dkg: { workDir: '' } }, /folder path/],
+    ['dkg.archiveDir', { dkg: { archiveDir: '' } }, /folder path/],
+    ['dkg.ceremonyTimeout.fixedSeconds', { dkg: { ceremonyTimeout: { fixedSeconds: 0 } } }, /seconds > 0/],
+    ['dkg.ceremonyTimeout.perValidatorSeconds', { dkg: { ceremonyTimeout: { perValidatorSeconds: -1 } } }, /seconds ≥ 0/],
     ['aws.region', { aws: { region: 'Europe' } }, /AWS region/],
     ['aws.endpoint', { aws: { region: 'eu-west-1', endpoint: 'localhost:5000' } }, /http\(s\) URL/],
   ];
   for (const [field, raw, expected] of CASES) {
     it(`${field}`, () => expectConfigError(raw, field, expected));
   }
+
+  it('dkg: defaults, and a network other than the deposit network is refused', () => {
+    const config = parseWorkerConfig({ keys: { depositNetwork: 'holesky' } });
+    assert.deepEqual(config.dkg, { ceremonyTimeout: { fixedSeconds: 120, perValidatorSeconds: 3 } });
+    assert.equal(parseWorkerConfig({ keys: { depositNetwork: 'holesky' }, dkg: { network: 'holesky' } }).dkg.network, 'holesky');
+    expectConfigError({ keys: { depositNetwork: 'mainnet' }, dkg: { network: 'holesky' } }, 'dkg.network', /expected the deposit network keys\.depositNetwork \(mainnet\)/);
+  });
 
   it('covers every leaf field of the schema', () => {
     const leaves: string[] = [];

@@ -207,6 +207,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       await chain.latchPoint('prepareMnemonicValidators');
       return keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
     },
+    async markDkgCeremony() {
+      return { archives: [] };
+    },
     async runDkgCeremony({ rollupAdmin, firstNonce, count, operatorCluster }) {
       await chain.latchPoint('runDkgCeremony');
       if (chain.dkgOperatorsDown) throw new Error('ssv-dkg operator 3 unreachable (simulated)');
