@@ -17,7 +17,7 @@ import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
 import type { RegistrationResult } from './registrar-types';
 
-const { allocateKeyIndices, checkRegistrationFunding, checkSigningNetwork } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { allocateKeyIndices, checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { prepareMnemonicValidators, runDkgCeremony } = proxyActivities<BotActivities>(KEY_MATERIAL_OPTIONS);
 const { submitDeposits } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
@@ -138,12 +138,15 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
 
     let pubkeys: string[];
     let keyshares: KeysharesPayload[];
+    let ceremonyRan = false;
+    let depositSent = false;
     try {
       setPhase('key-material');
       const ceremony = await runDkgCeremony({
         rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster,
         firstNonce: grant.firstNonce, count: input.count, requestId,
       });
+      ceremonyRan = true;
       pubkeys = ceremony.validators.map((v) => v.deposit.pubkey);
       status.pubkeys = pubkeys;
       keyshares = ceremony.validators.map((v) => v.keyshares);
@@ -153,12 +156,22 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       await checkSigningNetwork();
       const funding = await checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
       if (!funding.ok) throw ApplicationFailure.nonRetryable(`not deposited: ${funding.message ?? funding.reason}`, 'RegistrationUnfundable');
+      depositSent = true;
       await deposit(ceremony.validators.map((v) => v.deposit));
     } catch (err) {
+      // A ceremony whose output will never be deposited is reported as such (its archive stays:
+      // the operators hold shares of those keys); one whose deposit was attempted keeps its state.
+      if (ceremonyRan && !depositSent) {
+        await markDkgCeremony({ rollupAdmin: input.rollupAdmin, requestId, state: 'unused', reason: describeFailure(err) })
+          .catch((markErr: unknown) => log.warn('could not mark the ceremony unused', { requestId, error: describeFailure(markErr) }));
+      }
       // Nothing was registered: give the nonce range back so that the sequence moves on.
       await requestRegistration({ kind: 'dkg-abandon', requestId, requester: workflowId, reason: describeFailure(err) });
       throw err;
     }
+    // Bookkeeping only: whatever it answers, deposited keys go on to their registration.
+    await markDkgCeremony({ rollupAdmin: input.rollupAdmin, requestId, state: 'deposited' })
+      .catch((err: unknown) => log.warn('could not mark the ceremony deposited in its archive', { requestId, error: describeFailure(err) }));
 
     setPhase('registering');
     await requestRegistration({ kind: 'dkg-register', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, keyshares });

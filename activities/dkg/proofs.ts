@@ -7,12 +7,12 @@
 //   signature = RSASSA-PSS(SHA-256, salt length auto) over the digest SHA-256(root), 256 bytes.
 // With Node's crypto.verify('sha256', root, PSS) that is exactly the check (it hashes root once).
 // A proof that does not verify fails the ceremony before anything is deposited.
-import { constants, verify, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { getAddress } from 'ethers';
-import { loadSsz } from '../keys/esm';
 import { DkgOutputInvalidError } from '../keys/dkg-output';
 import { parseOperatorPublicKey } from '../keys/operator-keys';
+import { proofHashTreeRoot, verifyRsa, type Proof } from './wire';
 
 export interface ProofOperator {
   id: number;
@@ -25,24 +25,6 @@ export interface CeremonyProofs {
   proofsPath: string;
 }
 
-interface ProofValue {
-  validatorPubKey: Uint8Array;
-  encryptedShare: Uint8Array;
-  sharePubKey: Uint8Array;
-  owner: Uint8Array;
-}
-
-let proofType: Promise<{ hashTreeRoot(value: ProofValue): Uint8Array }> | undefined;
-function loadProofType() {
-  proofType ??= loadSsz().then(({ ContainerType, ByteVectorType, ByteListType }) => new ContainerType({
-    validatorPubKey: new ByteVectorType(48),
-    encryptedShare: new ByteListType(512),
-    sharePubKey: new ByteVectorType(48),
-    owner: new ByteVectorType(20),
-  }));
-  return proofType;
-}
-
 const hex = (value: unknown, bytes: number | undefined, what: string, fail: (reason: string) => never): Uint8Array => {
   if (typeof value !== 'string' || !/^(0x)?([0-9a-fA-F]{2})*$/.test(value)) fail(`${what} is not hex`);
   const buf = Buffer.from((value as string).replace(/^0x/, ''), 'hex');
@@ -50,14 +32,9 @@ const hex = (value: unknown, bytes: number | undefined, what: string, fail: (rea
   return buf;
 };
 
-/** The SSZ hash tree root the operator signed. */
-export async function proofRoot(proof: ProofValue): Promise<Uint8Array> {
-  return (await loadProofType()).hashTreeRoot(proof);
-}
-
-/** Whether `signature` is `key`'s RSA-PSS/SHA-256 signature on the proof root. */
-export function verifyProofSignature(key: KeyObject, root: Uint8Array, signature: Uint8Array): boolean {
-  return verify('sha256', root, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
+/** Whether `signature` is `key`'s RSA-PSS/SHA-256 signature on the proof (dkg-spec VerifyRSA over its root). */
+export async function verifyProofSignature(key: KeyObject, proof: Proof, signature: Uint8Array): Promise<boolean> {
+  return verifyRsa(key, await proofHashTreeRoot(proof), signature);
 }
 
 /**
@@ -82,7 +59,7 @@ export async function verifyProofsFile(file: string, pubkey: string, owner: stri
     const where = `proof ${i} (operator ${op.id})`;
     const p = entry?.proof;
     if (!p) fail(`${where} has no "proof"`);
-    const value: ProofValue = {
+    const value: Proof = {
       validatorPubKey: hex(p!.validator, 48, `${where} validator`, fail),
       encryptedShare: hex(p!.encrypted_share, undefined, `${where} encrypted_share`, fail),
       sharePubKey: hex(p!.share_pub, 48, `${where} share_pub`, fail),
@@ -93,7 +70,7 @@ export async function verifyProofsFile(file: string, pubkey: string, owner: stri
     if (Buffer.from(value.owner).toString('hex') !== wantOwner) fail(`${where} names owner ${String(p!.owner)}, not ${getAddress(owner)}`);
     const signature = hex(entry.signature, 256, `${where} signature`, fail);
     const key = parseOperatorPublicKey(op.publicKeyBase64, op.id);
-    if (!verifyProofSignature(key, await proofRoot(value), signature)) {
+    if (!(await verifyProofSignature(key, value, signature))) {
       fail(`${where}: the signature is not operator ${op.id}'s (RSA-PSS over the proof's SSZ root, checked with its on-chain key)`);
     }
   }

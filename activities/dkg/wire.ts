@@ -15,8 +15,9 @@
 //     SignRSA(sk, msg) = RSASSA-PSS(SHA-256, salt length auto = max) over sha256(msg); VerifyRSA the same.
 //     A pong is signed over SSZ(Transport); a proof over HashTreeRoot(Proof) (proof.go VerifyCeremonyProof).
 //
-// @chainsafe/ssz is ESM-only: the types are built once, on first use, through a dynamic import.
+// @chainsafe/ssz is ESM-only: the types are built once, on first use, through the shared loader (keys/esm.ts).
 import { constants, sign, verify, type KeyObject } from 'node:crypto';
+import { loadSsz } from '../keys/esm';
 
 export const PONG_MESSAGE_TYPE = 10;
 
@@ -49,7 +50,7 @@ export interface Proof {
 }
 
 async function buildTypes() {
-  const { BooleanType, ByteListType, ByteVectorType, ContainerType, UintNumberType } = await import('@chainsafe/ssz');
+  const { BooleanType, ByteListType, ByteVectorType, ContainerType, UintNumberType } = await loadSsz();
   const uint64 = new UintNumberType(8);
   const transport = new ContainerType({
     type: uint64,
