@@ -43,6 +43,8 @@ export const networkFileSchema = z.object({
     monitorWorkflowId: z.string(),
   })),
   dkgOperators: z.array(z.object({ id: z.number().int(), url: z.string(), running: z.boolean() })),
+  /** Which ssv-dkg the operators and the worker run: the real binary or the stand-in (localnet/services/ssv-dkg-choice.ts). */
+  ssvDkg: z.object({ path: z.string(), kind: z.enum(['real', 'stand-in']) }),
   processes: z.array(z.object({ name: z.string(), pid: z.number().int() })),
   logs: z.string(),
 });

@@ -18,7 +18,6 @@ import { writeNewCodecKeyFile } from '../temporal-config/codec-keys';
 import { startCodecServer } from '../temporal-config/codec-server';
 import { codecDataConverter, loadPayloadCodec } from '../temporal-config/data-converter';
 import { TASK_QUEUE } from '../temporal-config/names';
-import { toolPath } from '../tools/paths';
 import { chainWatcherWorkflow } from '../workflows/chain-watcher';
 import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
 import { startMonitor } from '../client/monitors';
@@ -32,6 +31,7 @@ import { beaconNetworkInfo, startBeaconNode } from './services/beacon-node';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from './services/moto';
 import { assertPortFree, freePort, stopAll, type ServiceProcess } from './services/process';
 import { startDkgOperator } from './services/ssv-dkg';
+import { chooseSsvDkg } from './services/ssv-dkg-choice';
 import { startTemporalDevServer } from './services/temporal';
 import { startWithdrawalStandIn } from './services/withdrawal-stand-in';
 import { startWorkerProcess } from './services/worker';
@@ -121,7 +121,8 @@ async function startNetwork(
   config: LocalnetConfig, stateDir: string, logDir: string, services: ServiceProcess[], loops: { stop(): Promise<void> }[],
 ): Promise<NetworkFile> {
   const ports = await resolvePorts(config);
-  const dkgAvailable = isInstalled('ssv-dkg');
+  // The real ssv-dkg when the tool cache has it (or NEXUS_BOT_SSV_DKG names one), else the stand-in.
+  const ssvDkg = chooseSsvDkg();
 
   // Payloads are encrypted: one key file per state folder, kept across restarts with the history
   // it encrypts (both go with --reset). The codec server lets the Web UI show them in clear.
@@ -162,14 +163,12 @@ async function startNetwork(
   const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
   const deployment = await ensureDeployment(provider, stateDir, operators, config.nexusVersion, log);
 
-  if (dkgAvailable) {
-    for (const [i, identity] of identities.entries()) {
-      log(`ssv-dkg operator ${identity.operatorId} on https://127.0.0.1:${ports.dkgBase[i]}`);
-      services.push(await startDkgOperator(identity, { port: ports.dkgBase[i], ethEndpointURL: anvil.rpcUrl, logFile: join(logDir, `dkg-operator-${identity.operatorId}.log`) }));
-    }
-  } else {
-    log('WARNING: ssv-dkg is not installed (the Go module proxy here refuses github.com/ssvlabs/ssv-dkg), so the four DKG operators');
-    log('         are registered on chain with their keys and endpoints but not running; see README "Known gaps".');
+  log(`ssv-dkg: ${ssvDkg.reason}`);
+  for (const [i, identity] of identities.entries()) {
+    log(`ssv-dkg operator ${identity.operatorId} on https://127.0.0.1:${ports.dkgBase[i]}`);
+    services.push(await startDkgOperator(identity, {
+      port: ports.dkgBase[i], ethEndpointURL: anvil.rpcUrl, logFile: join(logDir, `dkg-operator-${identity.operatorId}.log`), command: ssvDkg.path,
+    }));
   }
 
   const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
@@ -222,6 +221,11 @@ async function startNetwork(
     aws: { region: MOTO_REGION, endpoint: moto.endpoint },
     // This start's beacon chain only: its genesis validators root changes with every start.
     beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
+    // Ceremonies with the four operators above, trusting exactly each one's self-signed certificate.
+    dkg: {
+      binary: ssvDkg.path, network: 'holesky', workDir: join(stateDir, 'dkg', 'work'), archiveDir: join(stateDir, 'dkg', 'archive'),
+      operatorCaFiles: Object.fromEntries(identities.map((identity) => [String(identity.operatorId), identity.tlsCertPath])),
+    },
     codec: { keysFile: codecKeysFile },
     observability: { metrics: { listen: `127.0.0.1:${ports.metrics}` } },
     monitors: LOCAL_MONITORS,
@@ -258,7 +262,8 @@ async function startNetwork(
       name: r.name, admin: r.admin, adminKey: devWallet(r.account, provider).privateKey, bridge: r.bridge,
       operatorCluster: r.operatorCluster, stakingLimit: r.stakingLimit, keyPath: r.keyPath, bridgeKind: r.bridgeKind, monitorWorkflowId: monitorWorkflowId(r.admin),
     })),
-    dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: dkgAvailable })),
+    dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: true })),
+    ssvDkg: { path: ssvDkg.path, kind: ssvDkg.kind },
     processes: services.map((s) => ({ name: s.name, pid: s.pid })),
     logs: logDir,
   };
@@ -330,14 +335,6 @@ async function resolvePorts(config: LocalnetConfig) {
   return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec, metrics };
 }
 
-function isInstalled(tool: 'ssv-dkg'): boolean {
-  try {
-    return existsSync(toolPath(tool));
-  } catch {
-    return false;
-  }
-}
-
 function printSummary(network: NetworkFile, config: LocalnetConfig): void {
   const rollups = network.rollups
     .map((r) => `  Rollup ${r.name.padEnd(21)} ${r.keyPath} keys, admin ${r.admin}, bridge ${r.bridge}, limit ${r.stakingLimit} bps, monitor ${r.monitorWorkflowId}`)
@@ -355,7 +352,7 @@ nexus-bot local network is up (Ctrl-C stops everything)
   Nexus             ${network.contracts.nexus}
 ${rollups}
   Secrets Manager   ${network.aws.endpoint} (${network.aws.region})
-  DKG operators     ${network.dkgOperators.map((op) => `${op.id}:${op.url}${op.running ? '' : ' (not running)'}`).join('  ')}
+  DKG operators     ${network.dkgOperators.map((op) => `${op.id}:${op.url}`).join('  ')} (ssv-dkg: ${network.ssvDkg.kind === 'real' ? 'the real binary' : 'the stand-in'}, ${network.ssvDkg.path})
   network.json      ${networkFilePath(config.dir)}
   logs              ${network.logs}
 `);

@@ -1,0 +1,135 @@
+// Validator creation on the DKG key path, end to end on the real parts: Temporal dev server, anvil
+// with our contracts, moto, the worker as its own process, and the cluster's four ssv-dkg
+// operators (the real binary when the tool cache has it, else the stand-in: README "ssv-dkg").
+// Three DKG rollups with different (balance, limit) pairs and a mnemonic rollup create at the same
+// time. Each gets exactly the validators its limit allows; every deposit is accepted by the
+// deposit contract; every registered keyshares payload is decrypted with the operators' keys,
+// recombined, signature-checked for its nonce and accepted by ssv-keys; owner nonces are
+// contiguous, and no registration lands between a ceremony's reserved nonces.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ethers } from 'ethers';
+import { KeySharesItem } from 'ssv-keys';
+import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
+import { contractAt } from '../../contracts/artifacts';
+import { monitorWorkflowId } from '../../workflows/ids';
+import { monitorStatusQuery } from '../../workflows/messages';
+import { maxDepositsWithinLimit } from '../../workflows/planning';
+import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
+import { checkIndependently, recoverDkgSecret, ssvKeysItemJson } from '../fixtures/keyshares/checks';
+import { loadOperatorShares } from '../harness/threshold-signing';
+import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+
+const TASK_QUEUE = 'nexus-bot-creation-dkg';
+const ROLLUPS: (RollupSpec & { keyPath: 'dkg' | 'mnemonic' })[] = [
+  { account: 2, name: 'dkg-a', funding: 320n * ETH, limit: 2000, keyPath: 'dkg', createMnemonic: false },
+  { account: 3, name: 'dkg-b', funding: 640n * ETH, limit: 5000, keyPath: 'dkg', createMnemonic: false },
+  { account: 4, name: 'dkg-c', funding: 100n * ETH, limit: 10000, keyPath: 'dkg', createMnemonic: false },
+  { account: 5, name: 'mnemonic-d', funding: 400n * ETH, limit: 4000, keyPath: 'mnemonic' },
+];
+
+interface ArchivedCeremony { dir: string; manifest: { requestId: string; rollupAdmin: string; firstNonce: number; count: number; pubkeys: string[]; state: string } }
+
+function archivedCeremonies(archiveDir: string): ArchivedCeremony[] {
+  const found: ArchivedCeremony[] = [];
+  for (const rollup of readdirSync(archiveDir)) {
+    for (const entry of readdirSync(join(archiveDir, rollup))) {
+      const dir = join(archiveDir, rollup, entry);
+      found.push({ dir, manifest: JSON.parse(readFileSync(join(dir, 'ceremony.json'), 'utf8')) as ArchivedCeremony['manifest'] });
+    }
+  }
+  return found.sort((a, b) => a.manifest.firstNonce - b.manifest.firstNonce);
+}
+
+describe('creation end to end, DKG keys (Temporal + anvil + moto + worker process + ssv-dkg operators)', function () {
+  this.timeout(600_000);
+  let net: CreationNetwork;
+  let rollups: (CreationNetwork['rollups'][number] & { expected: number; keyPath: 'dkg' | 'mnemonic' })[];
+  const archiveDir = () => String((net.workerConfig.dkg as { archiveDir: string }).archiveDir);
+
+  before(async () => {
+    net = await startCreationNetwork({ rollups: ROLLUPS, taskQueue: TASK_QUEUE, dkg: {} });
+    console.log(`      ssv-dkg: ${net.dkgOperators?.binary.reason}`);
+    rollups = net.rollups.map((r, i) => ({
+      ...r, keyPath: ROLLUPS[i].keyPath, expected: Number(maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit })),
+    }));
+    await net.startWorker();
+  });
+
+  after(async () => {
+    await net?.stop();
+  });
+
+  it('creates exactly the validators each limit allows, on both key paths at once, and then idles', async () => {
+    const handles = await Promise.all(rollups.map((r) => net.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(r.admin), args: [{ rollupAdmin: r.admin, keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
+    })));
+    const deadline = Date.now() + 420_000;
+    for (const [i, handle] of handles.entries()) {
+      for (;;) {
+        const status = await handle.query(monitorStatusQuery);
+        if (status.validatorsCreated === rollups[i].expected && status.phase === 'idle') break;
+        if (Date.now() > deadline) assert.fail(`rollup ${rollups[i].admin}: ${JSON.stringify(status)}\n${readFileSync(net.workerLog, 'utf8').slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    for (const r of rollups) {
+      const bridge = await contractAt('NexusBaseBridge', r.bridge, net.provider);
+      const count = (await bridge.getFunction('validatorCount')()) as bigint;
+      assert.equal(count, BigInt(r.expected), r.admin);
+      const balance = await net.provider.getBalance(r.bridge);
+      assert.equal(maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: r.limit }), 0n, 'the limit allows more');
+    }
+  });
+
+  it('every deposit was accepted by the deposit contract, and every key is SHARE_DEPOSITED in Nexus', async () => {
+    const total = rollups.reduce((n, r) => n + r.expected, 0);
+    const deposit = await contractAt('DepositContract', net.system.addresses.depositContract, net.provider);
+    const events = await deposit.queryFilter(deposit.filters.DepositEvent(), 0);
+    assert.equal(events.length, total);
+    for (const e of events) {
+      const pubkey = (e as ethers.EventLog).args[0] as string;
+      assert.equal(await net.system.contracts.nexus.getFunction('validators')(pubkey), 2n, `${pubkey} is not SHARE_DEPOSITED`);
+    }
+  });
+
+  it('every DKG keyshares payload decrypts with the operators\' keys, recombines to its validator, is signed for its nonce and accepted by ssv-keys', async () => {
+    const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
+    const added = (await ssv.queryFilter(ssv.filters.ValidatorAdded(net.system.addresses.nexus), 0)) as ethers.EventLog[];
+    assert.equal(added.length, rollups.reduce((n, r) => n + r.expected, 0));
+    const dkgPubkeys = new Set(archivedCeremonies(archiveDir()).flatMap((c) => c.manifest.pubkeys.map((p) => p.toLowerCase())));
+    assert.equal(dkgPubkeys.size, rollups.filter((r) => r.keyPath === 'dkg').reduce((n, r) => n + r.expected, 0));
+    let checked = 0;
+    for (const [nonce, event] of added.entries()) {
+      const [, operatorIds, publicKey, shares] = event.args as unknown as [string, bigint[], string, string];
+      if (!dkgPubkeys.has(publicKey.toLowerCase())) continue;
+      const payload = { publicKey, operatorIds: operatorIds.map(Number), sharesData: shares };
+      const sk = recoverDkgSecret(payload, net.operators);
+      await checkIndependently(payload, sk, net.operators, net.system.addresses.nexus, nonce, 'ssv-dkg');
+      const item = await KeySharesItem.fromJson(ssvKeysItemJson(payload, net.operators, net.system.addresses.nexus, nonce));
+      assert.equal(item.error, undefined, String(item.error));
+      checked++;
+    }
+    assert.equal(checked, dkgPubkeys.size);
+  });
+
+  it('each ceremony\'s reserved nonces hold exactly its keys, in order, and its archive says deposited', async () => {
+    const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
+    const added = (await ssv.queryFilter(ssv.filters.ValidatorAdded(net.system.addresses.nexus), 0)) as ethers.EventLog[];
+    const byNonce = added.map((e) => (e.args[2] as string).toLowerCase());
+    const ceremonies = archivedCeremonies(archiveDir());
+    assert.ok(ceremonies.length >= 2, `${ceremonies.length} ceremonies`);
+    for (const { dir, manifest } of ceremonies) {
+      assert.equal(manifest.state, 'deposited', dir);
+      assert.deepEqual(byNonce.slice(manifest.firstNonce, manifest.firstNonce + manifest.count), manifest.pubkeys.map((p) => p.toLowerCase()), `nonces ${manifest.firstNonce}..${manifest.firstNonce + manifest.count - 1} (${dir})`);
+    }
+  });
+
+  it('the operators keep shares of every DKG validator, and any three of them make its key (the whole key is kept nowhere)', () => {
+    const shares = loadOperatorShares(net.dkgOperators?.outputDirs ?? []);
+    for (const { manifest } of archivedCeremonies(archiveDir())) {
+      for (const pubkey of manifest.pubkeys) assert.equal(shares.get(pubkey.toLowerCase())?.length, 4, `shares of ${pubkey}`);
+    }
+  });
+});
