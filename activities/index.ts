@@ -35,6 +35,9 @@ function dkgActivities(deps: ActivityDependencies) {
     throw ApplicationFailure.nonRetryable(deps.dkgUnavailable ?? DKG_UNAVAILABLE, 'DkgUnavailable');
   };
   return {
+    async checkDkgOperators(): Promise<never> {
+      return unavailable();
+    },
     async runDkgCeremony(): Promise<never> {
       return unavailable();
     },

@@ -5,6 +5,7 @@ import type {
 } from './types';
 import type { SigningNetworkReport } from './funding/activities';
 import type { RegistrationRequest } from '../workflows/registrar-types';
+import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { WatchInput, WatchResult } from './watch';
 import type { ExitBroadcastResult, ExitCandidates, ExitNotification, ExitProgress, SubmittedExit } from './exit-types';
 
@@ -22,6 +23,11 @@ export interface BotActivities {
   /** Mnemonic path: derives the keys at these indices and returns their public deposit data. */
   prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[]; requestId?: string }): Promise<MnemonicValidator[]>;
 
+  /**
+   * DKG path, before any nonce is reserved: the cluster's operators (from the chain) answer their
+   * TLS health check on the binary's version with their chain keys (else a named error).
+   */
+  checkDkgOperators(input: { rollupAdmin: string; operatorCluster: number }): Promise<DkgClusterHealth>;
   /** DKG path: runs and verifies an ssv-dkg ceremony whose keyshares use nonces firstNonce… */
   runDkgCeremony(input: {
     rollupAdmin: string; bridge: string; operatorCluster: number; firstNonce: number; count: number; requestId: string;

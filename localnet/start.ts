@@ -234,7 +234,11 @@ async function startNetwork(
   const worker = await startWorkerProcess({
     configFile: workerConfigFile, workerName, temporalAddress: temporal.address, namespace: temporal.namespace,
     taskQueue: TASK_QUEUE, logFile: join(logDir, 'worker.log'), salt,
-    env: { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey },
+    env: {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      // The stand-in's ceremonies last as long as the real binary's measured ones (~20 s + 0.9 s per validator).
+      ...(ssvDkg.kind === 'stand-in' ? { SSV_DKG_STAND_IN_PACE: process.env.SSV_DKG_STAND_IN_PACE ?? 'measured' } : {}),
+    },
   });
   services.push(worker);
   await startMonitors(temporal.address, temporal.namespace, deployment.rollups, codecKeysFile);

@@ -16,6 +16,26 @@ export const KEY_MATERIAL_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
+/**
+ * DKG operators' health, before any nonce is reserved: an operator that is down only delays the
+ * batch (retried with backoff, without limit, holding nothing); a wrong version or key stops it.
+ */
+export const DKG_HEALTH_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+};
+
+/**
+ * A DKG ceremony on reserved nonces: a few attempts only (an archived ceremony is reused by a
+ * retry), then the batch fails and gives its nonces back, because the reservation holds every
+ * rollup's registrations. The deadline of one `ssv-dkg init` is the activity's own (dkg.ceremonyTimeout).
+ */
+export const DKG_CEREMONY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+};
+
 /** Transactions: they wait for confirmations and may replace a stuck transaction. */
 export const TRANSACTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',

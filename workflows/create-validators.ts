@@ -10,7 +10,7 @@ import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
-import { KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
+import { DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
 import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
 import { installPauseGate } from './pause-gate';
@@ -18,7 +18,9 @@ import { createReportTracker } from './step-reports';
 import type { RegistrationResult } from './registrar-types';
 
 const { allocateKeyIndices, checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
-const { prepareMnemonicValidators, runDkgCeremony } = proxyActivities<BotActivities>(KEY_MATERIAL_OPTIONS);
+const { prepareMnemonicValidators } = proxyActivities<BotActivities>(KEY_MATERIAL_OPTIONS);
+const { checkDkgOperators } = proxyActivities<BotActivities>(DKG_HEALTH_OPTIONS);
+const { runDkgCeremony } = proxyActivities<BotActivities>(DKG_CEREMONY_OPTIONS);
 const { submitDeposits } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 
@@ -128,6 +130,9 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     await gate.holdAt('before the ceremony (nothing done yet)');
     // Held here, before any nonce is reserved: a reservation blocks every rollup's registrations.
     await awaitFundableRegistrations('before the ceremony (nothing done yet)');
+    // Every operator answers on the right version with its chain key before anything is reserved:
+    // one that is down delays the batch here (retried with backoff), holding no nonces.
+    await checkDkgOperators({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster });
     setPhase('reserving-nonces');
     // Not stoppable from here on: the reserved SSV owner nonces hold every rollup's registrations,
     // so a begun reservation is run through ceremony, deposit and registration (or given back on failure).

@@ -61,6 +61,12 @@ export interface RunDkgCeremonyInput {
   requestId: string;
 }
 
+/** Before a reservation: the cluster's operators answer, on the binary's version, with their chain keys. */
+export interface DkgClusterHealth {
+  version: string;
+  operators: { id: number; endpoint: string }[];
+}
+
 export interface MarkDkgCeremonyInput {
   rollupAdmin: string;
   requestId: string;
@@ -136,16 +142,30 @@ export function createDkgActivities(deps: DkgDependencies) {
     return { archived, output, reused: false };
   }
 
+  /** The cluster from the chain, every operator healthy on this binary's version with the chain's key. */
+  async function healthyCluster(operatorCluster: number): Promise<{ operators: ClusterOperator[]; binaryVersionString: string }> {
+    const binaryVersionString = await binaryVersion();
+    const operators = await readOperators(operatorCluster);
+    const caPems = deps.operatorCaPems ?? {};
+    for (const op of operators) {
+      await healthCheck(op, { expectedVersion: binaryVersionString, caPem: caPems[op.id], timeoutMs: deps.healthTimeoutMs });
+    }
+    return { operators, binaryVersionString };
+  }
+
   return {
+    async checkDkgOperators(input: { rollupAdmin: string; operatorCluster: number }): Promise<DkgClusterHealth> {
+      return withFailureTypes(async () => {
+        const { operators, binaryVersionString } = await healthyCluster(input.operatorCluster);
+        return { version: binaryVersionString, operators: operators.map((op) => ({ id: op.id, endpoint: op.dkgEndpoint })) };
+      });
+    },
+
     async runDkgCeremony(input: RunDkgCeremonyInput): Promise<CeremonyOutput> {
       return withFailureTypes(async () => {
         const chunks = planCeremonies(input.firstNonce, input.count);
-        const binaryVersionString = await binaryVersion();
-        const operators = await readOperators(input.operatorCluster);
-        const caPems = deps.operatorCaPems ?? {};
-        for (const op of operators) {
-          await healthCheck(op, { expectedVersion: binaryVersionString, caPem: caPems[op.id], timeoutMs: deps.healthTimeoutMs });
-        }
+        // Again here: the cluster or an endpoint may have changed since the check before the reservation.
+        const { operators, binaryVersionString } = await healthyCluster(input.operatorCluster);
         const validators: CeremonyOutput['validators'] = [];
         const archives: string[] = [];
         for (const chunk of chunks) {

@@ -13,12 +13,14 @@ import type { FlagReader } from './flags';
 import { httpsRequest, type HttpsOptions } from './https-client';
 import { initSettings, readOperatorsInfo, validatedOperators, type InitSettings, type OperatorInfo } from './init-flags';
 import { Logger } from './logger';
+import { keepPace, paceFromEnv } from './pace';
 
 const FATAL_CALLER = 'initiator/initiator.go:105';
 const OPERATOR_TIMEOUT_MS = 30_000;
 
 export async function runInit(f: FlagReader): Promise<void> {
   const s = initSettings(f);
+  const pace = paceFromEnv();
   const logger = new Logger({ name: 'dkg-initiator', level: f.str('logLevel'), format: f.str('logFormat'), levelFormat: f.str('logLevelFormat'), filePath: f.str('logFilePath') });
   const version = standInVersion();
   logger.info('cli/initiator/initiator.go:49', '🪛 Initiator`s', [['Version', version]]);
@@ -91,6 +93,7 @@ export async function runInit(f: FlagReader): Promise<void> {
   } catch (err) {
     return fail(err);
   }
+  await keepPace(pace, startedAt, s.validators);
   logger.info('initiator/initiator.go:218', '🏁 DKG ceremony completed, validating results...');
   const dir = writeCeremonyOutput({
     outputPath: s.outputPath,

@@ -54,7 +54,7 @@ export interface CreationNetworkOptions {
    * register them with their endpoints, and configure the worker for DKG ceremonies. `workerDkg`
    * is merged into the worker's `dkg` section (e.g. a ceremony timeout).
    */
-  dkg?: { workerDkg?: Record<string, unknown> };
+  dkg?: { workerDkg?: Record<string, unknown>; pace?: 'fast' | 'measured' };
   taskQueue?: string;
   /** Runs after cluster 1 exists and before the rollups are registered (more operators, clusters). */
   prepareChain?: (system: NexusSystem) => Promise<void>;
@@ -198,7 +198,11 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     const workerLog = join(dir, 'worker.log');
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
-    const workerEnv = { AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey };
+    const workerEnv: NodeJS.ProcessEnv = {
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      // The stand-in's ceremony duration (localnet/ssv-dkg-stand-in/pace.ts); the real binary ignores it.
+      SSV_DKG_STAND_IN_PACE: opts.dkg?.pace ?? 'fast',
+    };
     const writeWorkerConfig = (config: Record<string, unknown> = {}) => {
       const configFile = join(dir, `worker-${++starts}.json`);
       writeFileSync(configFile, JSON.stringify({ ...baseConfig, ...config }));

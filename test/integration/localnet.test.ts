@@ -2,7 +2,7 @@
 // each part answers, bad input gets one clear message, and Ctrl-C stops everything it started.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -156,29 +156,45 @@ describe('local network launcher (npm start)', function () {
     }
   });
 
-  it('creates the mnemonic demo rollup\'s validators, and says why the DKG demo rollup cannot', async () => {
+  it('creates both demo rollups\' validators, the DKG one through ceremonies with the four operators, and `show` finds a DKG validator', async () => {
+    assert.equal(network.ssvDkg.kind, 'stand-in', 'this machine has no real ssv-dkg: the launcher must say it uses the stand-in');
+    assert.match(launcher.output(), /ssv-dkg: the stand-in .*not in the tool cache/);
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
       const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
-      const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
-      const dkgRollup = network.rollups.find((r) => r.keyPath === 'dkg');
-      assert.ok(mnemonicRollup && dkgRollup);
-      const bridge = await contractAt('NexusBaseBridge', mnemonicRollup.bridge, provider);
-      const expected = maxDepositsWithinLimit({ bridgeBalanceWei: ethers.parseEther('640'), validatorCount: 0n, stakingLimitBps: mnemonicRollup.stakingLimit });
-      const deadline = Date.now() + 120_000;
-      while ((await bridge.getFunction('validatorCount')()) !== expected) {
-        if (Date.now() > deadline) assert.fail(`mnemonic demo rollup: ${JSON.stringify(await client.workflow.getHandle(mnemonicRollup.monitorWorkflowId).query(monitorStatusQuery))}`);
-        await sleep(500);
-      }
-      for (;;) {
-        const status: MonitorStatus = await client.workflow.getHandle(dkgRollup.monitorWorkflowId).query(monitorStatusQuery);
-        if (status.lastError) {
-          assert.match(status.lastError, /DkgUnavailable: .*ssv-dkg is not installed/);
-          break;
+      const funding = { mnemonic: ethers.parseEther('640'), dkg: ethers.parseEther('320') };
+      const deadline = Date.now() + 180_000;
+      for (const rollup of network.rollups) {
+        const bridge = await contractAt('NexusBaseBridge', rollup.bridge, provider);
+        const expected = maxDepositsWithinLimit({ bridgeBalanceWei: funding[rollup.keyPath], validatorCount: 0n, stakingLimitBps: rollup.stakingLimit });
+        assert.ok(expected > 0n, `${rollup.name} is set to create nothing`);
+        while ((await bridge.getFunction('validatorCount')()) !== expected) {
+          if (Date.now() > deadline) assert.fail(`${rollup.name}: ${JSON.stringify(await client.workflow.getHandle(rollup.monitorWorkflowId).query(monitorStatusQuery))}`);
+          await sleep(500);
         }
-        if (Date.now() > deadline) assert.fail(`DKG demo rollup: ${JSON.stringify(status)}`);
-        await sleep(500);
       }
+      // The DKG validator's batch, found by its key: a ceremony batch on the dkg key path.
+      const dkgRollup = network.rollups.find((r) => r.keyPath === 'dkg');
+      assert.ok(dkgRollup);
+      const workerConfig = JSON.parse(readFileSync(network.workerConfigFile, 'utf8')) as { dkg: { archiveDir: string } };
+      const archive = join(workerConfig.dkg.archiveDir, dkgRollup.admin.toLowerCase());
+      const ceremonies = readdirSync(archive);
+      assert.ok(ceremonies.length >= 1, `no ceremony archived under ${archive}`);
+      // Marked right after its deposit is mined (the validator count moves with the deposit itself).
+      const readManifest = () => JSON.parse(readFileSync(join(archive, ceremonies[0], 'ceremony.json'), 'utf8')) as { pubkeys: string[]; state: string };
+      while (readManifest().state !== 'deposited') {
+        if (Date.now() > deadline) assert.fail(`the archived ceremony ${ceremonies[0]} is still ${readManifest().state}`);
+        await sleep(250);
+      }
+      const manifest = readManifest();
+      const dkgPubkey = manifest.pubkeys[0];
+      assert.equal(await (await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, provider)).getFunction('validators')(dkgPubkey), 2n, 'the DKG key is SHARE_DEPOSITED');
+      const shown = await runNexusBot(['show', dkgPubkey, '--json', '--config', network.workerConfigFile]);
+      assert.equal(shown.code, 0, shown.stderr);
+      const batch = JSON.parse(shown.stdout) as { workflowId: string; keyPath: string; pubkeys: string[]; phase: string };
+      assert.equal(batch.keyPath, 'dkg');
+      assert.equal(batch.phase, 'done');
+      assert.ok(batch.pubkeys.map((p) => p.toLowerCase()).includes(dkgPubkey.toLowerCase()), JSON.stringify(batch));
     } finally {
       await connection.close();
     }
@@ -261,15 +277,15 @@ describe('local network launcher (npm start)', function () {
     assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'localnet-test' }))).SecretString, 'x');
   });
 
-  // The last of the tests that read the network's state: it raises the mnemonic demo rollup's
-  // limit and adds ETH to its bridge, so creation batches keep running after it.
-  it('shows the mnemonic demo rollup\'s in-flight ceremony in the Web UI, found by its search attributes (screenshot kept)', async () => {
-    const rollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
+  // The last of the tests that read the network's state: it raises the DKG demo rollup's limit
+  // and adds ETH to its bridge, so ceremonies keep running after it.
+  it('shows the DKG demo rollup\'s in-flight ceremony in the Web UI, found by its search attributes (rollup, key path dkg, phase key-material; screenshot kept)', async () => {
+    const rollup = network.rollups.find((r) => r.keyPath === 'dkg');
     assert.ok(rollup);
     const admin = rollup.admin.toLowerCase();
     const workflowId = creationWorkflowId(rollup.admin);
-    // A user deposit (depositFunds; a plain transfer would count as rewards). 1280 ETH more at a 100 % limit: several batches
-    // of 10 (the launcher's maxBatch) in a row, about 15 s each, so one is in flight for a good while.
+    // A user deposit (depositFunds; a plain transfer would count as rewards). 1280 ETH more at a 100 % limit: ceremonies
+    // of 10 (the launcher's maxBatch) in a row, each ~29 s at the real binary's measured pace, so one is in flight a good while.
     const adminWallet = new ethers.NonceManager(new ethers.Wallet(rollup.adminKey, provider));
     await (await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, adminWallet)).getFunction('depositFunds')({ value: ethers.parseEther('1280') })).wait();
     await (await (await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, adminWallet)).getFunction('changeStakingLimit')(10_000)).wait();
@@ -277,7 +293,7 @@ describe('local network launcher (npm start)', function () {
     const toCreate = maxDepositsWithinLimit({
       bridgeBalanceWei: await provider.getBalance(rollup.bridge), validatorCount: (await bridge.getFunction('validatorCount')()) as bigint, stakingLimitBps: 10_000,
     });
-    assert.ok(toCreate > 30n, `only ${toCreate} validators to create: not enough batches to keep one in flight`);
+    assert.ok(toCreate > 30n, `only ${toCreate} validators to create: not enough ceremonies to keep one in flight`);
 
     const connection = await Connection.connect({ address: network.temporal.address });
     let browser: RunningChromium | undefined;
@@ -287,14 +303,14 @@ describe('local network launcher (npm start)', function () {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const status: MonitorStatus = await monitor.query(monitorStatusQuery);
-        if (status.inFlight?.workflowId === workflowId) break;
-        if (Date.now() > deadline) assert.fail(`no creation batch in flight 60 s after the limit and the balance rose: ${JSON.stringify(status)}`);
+        if (status.inFlight?.workflowId === workflowId && status.inFlight.phase === 'key-material') break;
+        if (Date.now() > deadline) assert.fail(`no ceremony in flight 60 s after the limit and the balance rose: ${JSON.stringify(status)}`);
         await sleep(500);
       }
 
       browser = await startChromium();
       const page = await (await browser.browser.newContext({ viewport: { width: 1600, height: 1000 } })).newPage();
-      const query = `NexusRollupAdmin="${admin}" AND WorkflowType="createValidatorsWorkflow" AND ExecutionStatus="Running"`;
+      const query = `NexusRollupAdmin="${admin}" AND NexusKeyPath="dkg" AND NexusPhase="key-material" AND WorkflowType="createValidatorsWorkflow" AND ExecutionStatus="Running"`;
       const listUrl = `${network.temporal.uiUrl}/namespaces/${encodeURIComponent(network.temporal.namespace)}/workflows?query=${encodeURIComponent(query)}`;
       const rows = page.locator('tr[data-testid="workflows-summary-configurable-table-row"]');
       const row = rows.filter({ hasText: workflowId }).first();
@@ -323,7 +339,7 @@ describe('local network launcher (npm start)', function () {
       assert.match(await row.innerText(), /Running/);
       const link = row.locator('a', { hasText: workflowId }).first();
       assert.equal((await link.innerText()).trim(), workflowId);
-      // The query found that batch and nothing else (not the DKG demo rollup's, not a finished one).
+      // The query found that ceremony and nothing else (not the mnemonic demo rollup's batch, not a finished one).
       for (const text of await rows.allInnerTexts()) assert.ok(text.includes(workflowId) && /Running/.test(text), `unexpected row: ${text}`);
 
       // Its page shows the search attributes it was found by, and its phase.
@@ -333,8 +349,8 @@ describe('local network launcher (npm start)', function () {
       await page.getByText(`"NexusRollupAdmin": "${admin}"`).first().waitFor({ timeout: 30_000 });
       const details = await page.locator('body').innerText();
       assert.ok(details.includes(workflowId), 'the workflow page does not name the workflow');
-      assert.match(details, /"NexusKeyPath": "mnemonic"/);
-      assert.match(details, /"NexusPhase": "(allocating|key-material|depositing|registering|done)"/);
+      assert.match(details, /"NexusKeyPath": "dkg"/);
+      assert.match(details, /"NexusPhase": "(key-material|depositing|registering|done)"/);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'web-ui-inflight-ceremony-workflow.png'), fullPage: true });
     } finally {
       await browser?.stop();

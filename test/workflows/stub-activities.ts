@@ -210,6 +210,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     async markDkgCeremony() {
       return { archives: [] };
     },
+    async checkDkgOperators() {
+      return { version: 'v3.1.0-653210c', operators: [] };
+    },
     async runDkgCeremony({ rollupAdmin, firstNonce, count, operatorCluster }) {
       await chain.latchPoint('runDkgCeremony');
       if (chain.dkgOperatorsDown) throw new Error('ssv-dkg operator 3 unreachable (simulated)');
