@@ -169,9 +169,11 @@ export function createDkgActivities(deps: DkgDependencies) {
         const validators: CeremonyOutput['validators'] = [];
         const archives: string[] = [];
         for (const chunk of chunks) {
+          const startedAt = Date.now();
           const { archived, output, reused } = await oneCeremony(input, chunk, operators, binaryVersionString);
+          // elapsedMs: ssv-dkg init plus the output's verification and archiving (bench/dkg-creation.ts reads it).
           logger()?.info(`DKG ceremony ${reused ? 'reused from the archive' : 'done'}: nonces ${chunk.firstNonce}…${chunk.firstNonce + chunk.count - 1}`, {
-            rollupAdmin: input.rollupAdmin, requestId: input.requestId, archive: archived.dir, validators: chunk.count,
+            rollupAdmin: input.rollupAdmin, requestId: input.requestId, archive: archived.dir, validators: chunk.count, elapsedMs: Date.now() - startedAt,
           });
           archives.push(archived.dir);
           for (const v of output.validators) {
