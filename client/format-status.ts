@@ -19,10 +19,15 @@ export function formatMonitorStatus(status: MonitorStatus, workflowId: string): 
   ];
   const steps = batchesInFlight(status);
   if (steps.length === 0) lines.push('in flight   nothing');
-  steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}`));
+  steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}${ceremonyNote(status, step)}`));
   if (status.exitBlocked) lines.push(`exits blocked ${status.exitBlocked.count}: ${status.exitBlocked.reason}`);
   if (status.lastError) lines.push(`last error  ${status.lastError}`);
   return lines;
+}
+
+/** A DKG rollup's creation in phase key-material is an ssv-dkg ceremony with its operators. */
+function ceremonyNote(status: MonitorStatus, step: InFlightStep): string {
+  return status.keyPath === 'dkg' && step === status.inFlight && step.phase === 'key-material' ? ' (ssv-dkg ceremony in flight)' : '';
 }
 
 export function formatStep(step: InFlightStep): string {

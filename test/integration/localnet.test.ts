@@ -303,7 +303,11 @@ describe('local network launcher (npm start)', function () {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const status: MonitorStatus = await monitor.query(monitorStatusQuery);
-        if (status.inFlight?.workflowId === workflowId && status.inFlight.phase === 'key-material') break;
+        if (status.inFlight?.workflowId === workflowId && status.inFlight.phase === 'key-material') {
+          // The monitor's status says so too, as `nexus-bot status` prints it.
+          const shown = await runNexusBot(['status', rollup.admin, '--config', network.workerConfigFile]);
+          if (/phase key-material \(ssv-dkg ceremony in flight\)/.test(shown.stdout)) break;
+        }
         if (Date.now() > deadline) assert.fail(`no ceremony in flight 60 s after the limit and the balance rose: ${JSON.stringify(status)}`);
         await sleep(500);
       }
