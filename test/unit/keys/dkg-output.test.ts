@@ -2,12 +2,13 @@
 // (facts/ssv-and-dkg.md §3.3): ceremony-<time>/<nonce padded to 6>-0x<pubkey>/{deposit_data.json,
 // keyshares.json, proofs.json} plus the aggregated files for more than one validator.
 //
-// The real ssv-dkg binary cannot be built on this machine (no Go module proxy, no GitHub), so the
-// folder is produced here from material the test generates: BLS keys, deposit data from
-// signDepositData (holesky fork version, the hex-without-0x CLI form), keyshares from buildKeyshares
-// (wrapped in a "v1.2.0" keyshares.json as ssv-dkg writes it), and proofs carrying each operator's
-// share pubkey and ciphertext (their RSA-PSS signatures are random bytes: not checked by the reader).
-// These layout tests are what we have until an integration test runs real operators.
+// The folder is produced here from material the test generates, so that each rule can be broken
+// on purpose: BLS keys, deposit data from signDepositData (holesky fork version, the hex-without-0x
+// CLI form), keyshares from buildKeyshares (wrapped in a "v1.2.0" keyshares.json as ssv-dkg writes
+// it), and proofs carrying each operator's share pubkey and ciphertext (their RSA-PSS signatures are
+// random bytes: the reader does not check them; activities/dkg/proofs.ts does). The real binary's
+// own ceremonies go through the same reader in test/unit/dkg/fixture-tampering.test.ts and
+// test/integration/ssv-dkg-stand-in.test.ts.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
