@@ -25,13 +25,14 @@ async function main(): Promise<void> {
   const salt = config.keys.saltFromStdin ? await readSaltFromStdin() : undefined;
   observability = await startObservability(config);
   const { logger } = observability;
-  const { worker, close } = await buildWorker(config, { salt, observability });
+  const { worker, close, dkg } = await buildWorker(config, { salt, observability });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info('nexus-bot worker polling', {
     workerName: config.workerName, taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace, chainId: config.chain?.chainId, mnemonicPath: salt !== undefined,
-    metrics: observability.metricsServer?.url,
+    metrics: observability.metricsServer?.url, dkg,
   });
+  if (dkg.unavailable) logger.warn(`DKG ceremonies disabled on this worker: ${dkg.unavailable}`);
   await worker.run();
   salt?.wipe();
   await close();

@@ -14,6 +14,8 @@ import type { Observability } from './observability';
 
 export interface BuiltWorker {
   worker: Worker;
+  /** The ssv-dkg binary DKG ceremonies run with (and where it came from), or why there is none. */
+  dkg: { binary?: string; source?: string; unavailable?: string };
   close(): Promise<void>;
 }
 
@@ -53,6 +55,8 @@ export async function buildWorker(
   });
   return {
     worker,
+    // Which ssv-dkg this worker runs ceremonies with, or why it runs none (logged at start).
+    dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source } : { unavailable: deps.dkgUnavailable },
     close: async () => {
       await connection.close();
       await nativeConnection.close();
