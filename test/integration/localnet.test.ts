@@ -188,12 +188,28 @@ describe('local network launcher (npm start)', function () {
       }
       const manifest = readManifest();
       const dkgPubkey = manifest.pubkeys[0];
-      assert.equal(await (await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, provider)).getFunction('validators')(dkgPubkey), 2n, 'the DKG key is SHARE_DEPOSITED');
-      const shown = await runNexusBot(['show', dkgPubkey, '--json', '--config', network.workerConfigFile]);
-      assert.equal(shown.code, 0, shown.stderr);
-      const batch = JSON.parse(shown.stdout) as { workflowId: string; keyPath: string; pubkeys: string[]; phase: string };
+      // The keyshares registration follows the deposit through the registrar: wait for it, do not race it.
+      const nexus = await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, provider);
+      let nexusStatus = (await nexus.getFunction('validators')(dkgPubkey)) as bigint;
+      while (nexusStatus !== 2n) {
+        assert.ok(nexusStatus === 1n, `the deposited DKG key has Nexus status ${nexusStatus}, neither DEPOSITED nor SHARE_DEPOSITED`);
+        if (Date.now() > deadline) assert.fail(`the DKG key ${dkgPubkey} is still DEPOSITED: its keyshares were never registered`);
+        await sleep(250);
+        nexusStatus = (await nexus.getFunction('validators')(dkgPubkey)) as bigint;
+      }
+      // The batch learns of its registration by the registrar's signal, a moment after the chain.
+      type ShownBatch = { workflowId: string; keyPath: string; pubkeys: string[]; phase: string };
+      let batch: ShownBatch;
+      for (;;) {
+        const shown = await runNexusBot(['show', dkgPubkey, '--json', '--config', network.workerConfigFile]);
+        assert.equal(shown.code, 0, shown.stderr);
+        batch = JSON.parse(shown.stdout) as ShownBatch;
+        if (batch.phase === 'done') break;
+        assert.equal(batch.phase, 'registering', `the batch of a SHARE_DEPOSITED key: ${JSON.stringify(batch)}`);
+        if (Date.now() > deadline) assert.fail(`the DKG batch never reached done: ${JSON.stringify(batch)}`);
+        await sleep(500);
+      }
       assert.equal(batch.keyPath, 'dkg');
-      assert.equal(batch.phase, 'done');
       assert.ok(batch.pubkeys.map((p) => p.toLowerCase()).includes(dkgPubkey.toLowerCase()), JSON.stringify(batch));
     } finally {
       await connection.close();
