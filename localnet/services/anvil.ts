@@ -1,6 +1,6 @@
 // anvil: the local EVM chain (native binary from the tools cache).
 import { toolPath } from '../../tools/paths';
-import { assertPortFree, freePort, startService, type ServiceProcess } from './process';
+import { assertPortFree, freePort, startOnFreePorts, startService, type ServiceProcess } from './process';
 
 export interface AnvilOptions {
   port?: number;
@@ -21,8 +21,12 @@ export interface Anvil extends ServiceProcess {
 export const ANVIL_DEV_MNEMONIC = 'test test test test test test test test test test test junk';
 
 export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
-  const port = opts.port ?? (await freePort());
-  if (opts.port !== undefined) await assertPortFree(port, 'anvil RPC');
+  if (opts.port === undefined) return startOnFreePorts('anvil', async () => startAnvilOn(await freePort(), opts));
+  await assertPortFree(opts.port, 'anvil RPC');
+  return startAnvilOn(opts.port, opts);
+}
+
+async function startAnvilOn(port: number, opts: AnvilOptions): Promise<Anvil> {
   const chainId = opts.chainId ?? 31337;
   const rpcUrl = `http://127.0.0.1:${port}`;
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--mnemonic', ANVIL_DEV_MNEMONIC];

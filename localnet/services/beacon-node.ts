@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { toolPath } from '../../tools/paths';
 import { buildGenesis, lodestarEnv, type KeyGroup } from '../beacon/genesis';
 import { getGenesis, getHeadSlot } from '../beacon/rest';
-import { assertPortFree, freePort, startService, type ServiceProcess } from './process';
+import { assertPortFree, freePort, startOnFreePorts, startService, type ServiceProcess } from './process';
 
 export type { KeyGroup } from '../beacon/genesis';
 
@@ -97,7 +97,7 @@ export function chainParams(secondsPerSlot: number, minValidatorWithdrawabilityD
   };
 }
 
-export async function startBeaconNode(opts: BeaconNodeOptions): Promise<BeaconNode> {
+function chainSettings(opts: BeaconNodeOptions): { secondsPerSlot: number; withdrawabilityDelay: number; interopValidators: number } {
   const secondsPerSlot = opts.secondsPerSlot ?? 2;
   const withdrawabilityDelay = opts.minValidatorWithdrawabilityDelay ?? 2;
   const ourKeys = opts.keyGroups.reduce((n, g) => n + g.indices.length, 0);
@@ -105,10 +105,20 @@ export async function startBeaconNode(opts: BeaconNodeOptions): Promise<BeaconNo
   if (!Number.isInteger(secondsPerSlot) || secondsPerSlot < 1) throw new Error(`secondsPerSlot must be a whole number ≥ 1, got ${secondsPerSlot}`);
   if (!Number.isInteger(withdrawabilityDelay) || withdrawabilityDelay < 0) throw new Error(`minValidatorWithdrawabilityDelay must be a whole number of epochs ≥ 0, got ${withdrawabilityDelay}`);
   if (!Number.isInteger(interopValidators) || interopValidators < 1) throw new Error(`interopValidators must be at least 1 (they produce the blocks), got ${interopValidators}`);
+  return { secondsPerSlot, withdrawabilityDelay, interopValidators };
+}
 
+export async function startBeaconNode(opts: BeaconNodeOptions): Promise<BeaconNode> {
+  chainSettings(opts); // bad settings are named before any port is picked
+  if (opts.restPort === undefined) return startOnFreePorts('beacon node', async () => startBeaconNodeOn(await freePort(), opts));
+  await assertPortFree(opts.restPort, 'beacon node REST API');
+  return startBeaconNodeOn(opts.restPort, opts);
+}
+
+/** A fresh genesis and data folder on every start, so that a start again on other ports begins clean. */
+async function startBeaconNodeOn(restPort: number, opts: BeaconNodeOptions): Promise<BeaconNode> {
+  const { secondsPerSlot, withdrawabilityDelay, interopValidators } = chainSettings(opts);
   const command = toolPath('lodestar');
-  const restPort = opts.restPort ?? (await freePort());
-  if (opts.restPort !== undefined) await assertPortFree(restPort, 'beacon node REST API');
   const p2pPort = await freePort();
   const url = `http://127.0.0.1:${restPort}`;
 

@@ -1,7 +1,7 @@
 // Starting and stopping the real servers of the local network (and of the tests): each runs as a
 // child process on 127.0.0.1, is awaited until it answers, and is stopped by its own PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -98,8 +98,46 @@ function openLog(path: string): WriteStream {
   return createWriteStream(path, { flags: 'a' });
 }
 
-/** A port that was free on 127.0.0.1 a moment ago. */
+/**
+ * A port that was free on 127.0.0.1 a moment ago, picked at random below the kernel's ephemeral
+ * range: the kernel hands ports of that range to every outgoing connection, so a port picked there
+ * (listen on 0) is often taken again before our server binds it. Ports handed out by this process
+ * are not handed out again.
+ */
 export async function freePort(): Promise<number> {
+  const [low, high] = [FREE_PORT_LOW, Math.min(ephemeralRangeStart(), 65_536)];
+  for (let tries = 0; tries < 50; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  return kernelFreePort();
+}
+
+const FREE_PORT_LOW = 15_000;
+const handedOut = new Set<number>();
+
+function ephemeralRangeStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > FREE_PORT_LOW + 1_000 ? start : 32_768;
+  } catch {
+    return 32_768; // not Linux: the IANA range starts at 49152, Linux's default at 32768
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function kernelFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -109,6 +147,30 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** What a server prints when the port it was given was taken in the meantime. */
+const PORT_TAKEN = /EADDRINUSE|address already in use|is in use by another program|already in use|bind.*(failed|error)/i;
+
+/** Whether a failed start failed because its port was taken (the server's own message says so). */
+export function isPortTakenFailure(err: unknown): boolean {
+  return PORT_TAKEN.test(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Starts a service on ports picked by `freePort` (inside `start`), and when another process took
+ * one of them before the server bound it, starts it again on fresh ports (up to `attempts` starts).
+ * A start that fails for any other reason fails at once.
+ */
+export async function startOnFreePorts<T>(what: string, start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !isPortTakenFailure(err)) throw err;
+      process.stderr.write(`[localnet] ${what}: its port was taken before it bound it; starting it again on another port (attempt ${attempt + 1} of ${attempts})\n`);
+    }
+  }
 }
 
 /** Throws a clear error when `port` on 127.0.0.1 is already taken. */

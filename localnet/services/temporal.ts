@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEFAULT_NAMESPACE } from '../../temporal-config/names';
 import { registerSearchAttributes, searchAttributeFlags } from '../../temporal-config/register-search-attributes';
 import { toolPath } from '../../tools/paths';
-import { assertPortFree, freePort, startService, type ServiceProcess } from './process';
+import { assertPortFree, freePort, startOnFreePorts, startService, type ServiceProcess } from './process';
 
 export interface TemporalDevServerOptions {
   port?: number;
@@ -27,9 +27,14 @@ export interface TemporalDevServer extends ServiceProcess {
 }
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
-  const port = opts.port ?? (await freePort());
-  if (opts.port !== undefined) await assertPortFree(port, 'Temporal frontend');
   if (opts.uiPort !== undefined) await assertPortFree(opts.uiPort, 'Temporal Web UI');
+  if (opts.port === undefined) return startOnFreePorts('temporal dev server', async () => startDevServerOn(await freePort(), opts));
+  await assertPortFree(opts.port, 'Temporal frontend');
+  return startDevServerOn(opts.port, opts);
+}
+
+/** On `port`, with a metrics port of its own (picked free on every start). */
+async function startDevServerOn(port: number, opts: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const address = `127.0.0.1:${port}`;
   const args = [
