@@ -12,6 +12,7 @@ import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
+import { registrationResultProblem, rejected } from './message-checks';
 import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
@@ -58,6 +59,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   const requestId = `${workflowId}/${firstExecutionRunId}`;
   const results: RegistrationResult[] = [];
   setHandler(registrationResultSignal, (result) => {
+    if (rejected('registrationResult', registrationResultProblem(result), result)) return;
     if (result.requestId === requestId) results.push(result);
   });
   const status: CreationStatus = { rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, count: input.count, phase: 'allocating', pubkeys: [], paused: false };

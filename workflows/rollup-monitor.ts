@@ -18,6 +18,7 @@ import { PhaseAttribute, rollupSearchAttributes } from '../temporal-config/searc
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
+import { exitReportProblem, registrationResultProblem, rejected, stepStateProblem } from './message-checks';
 import {
   exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, setPollIntervalUpdate, stepStateSignal, syncNowUpdate,
   wakeSignal, type ExitReport, type InFlightStep, type MonitorStatus, type StepState,
@@ -122,6 +123,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     await forwardToBatches('resume');
   });
   setHandler(stepStateSignal, (step) => {
+    if (rejected('stepState', stepStateProblem(step), step)) return;
     if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold, funding: step.funding };
     const exit = exitsInFlight.find((e) => e.workflowId === step.workflowId);
     if (exit) {
@@ -168,9 +170,11 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   });
   setHandler(monitorStatusQuery, () => ({ ...status, validators: { ...status.validators, unregistered: status.unregisteredKeys } }));
   setHandler(registrationResultSignal, (result) => {
+    if (rejected('registrationResult', registrationResultProblem(result), result)) return;
     registrationResults.push(result);
   });
   setHandler(exitReportSignal, (report) => {
+    if (rejected('exitReport', exitReportProblem(report), report)) return;
     exitReports.push(report);
     // A clean end wakes the monitor (creation may go on); a rejection or an error waits for the
     // next poll, so that a validator the beacon node keeps refusing is not retried in a tight loop.

@@ -10,6 +10,7 @@ import {
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { BotActivities, RegisteredKeyshares } from '../activities/interface';
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
+import { registrationRequestProblem, rejected } from './message-checks';
 import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal } from './messages';
 import type { RegistrationRequest, RegistrationResult } from './registrar-types';
 import { describeFailure } from './failures';
@@ -48,12 +49,8 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   const reservationTimeout = input.reservationTimeout ?? '2 hours';
 
   setHandler(registrationRequestSignal, (request) => {
-    const problem = validateRequest(request);
-    if (problem) {
-      // Not thrown: a bad message must not fail the registrar (it serves every rollup).
-      log.error('registrar: request rejected', { problem, request: summarize(request) });
-      return;
-    }
+    // Not thrown: a bad message must not fail the registrar (it serves every rollup).
+    if (rejected('registrationRequest', registrationRequestProblem(request), request)) return;
     queue.push(request);
   });
   setHandler(registrarStatusQuery, () => ({
@@ -184,26 +181,3 @@ async function reply(requester: string, result: RegistrationResult): Promise<voi
   }
 }
 
-function validateRequest(request: RegistrationRequest): string | undefined {
-  if (typeof request !== 'object' || request === null) return 'not an object';
-  if (typeof request.requestId !== 'string' || request.requestId === '') return 'requestId must be a non-empty string';
-  if (typeof request.requester !== 'string' || request.requester === '') return 'requester must be a workflow id';
-  switch (request.kind) {
-    case 'mnemonic':
-      if (!Array.isArray(request.keys) || request.keys.length === 0) return 'keys must be a non-empty array';
-      if (request.keys.some((k) => typeof k.pubkey !== 'string' || !Number.isInteger(k.keyIndex) || k.keyIndex < 0)) return 'each key needs a pubkey and a key index ≥ 0';
-      return undefined;
-    case 'dkg-reserve':
-      return Number.isInteger(request.count) && request.count > 0 ? undefined : 'count must be a positive integer';
-    case 'dkg-register':
-      return Array.isArray(request.keyshares) && request.keyshares.length > 0 ? undefined : 'keyshares must be a non-empty array';
-    case 'dkg-abandon':
-      return undefined;
-    default:
-      return `unknown kind ${JSON.stringify((request as { kind?: unknown }).kind)}`;
-  }
-}
-
-function summarize(request: RegistrationRequest): Record<string, unknown> {
-  return { requestId: request?.requestId, kind: request?.kind, requester: request?.requester };
-}
