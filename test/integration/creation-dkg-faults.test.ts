@@ -260,6 +260,14 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     const added = await addedFor('moved');
     assert.equal(added.length, 2);
     for (const v of added) assert.deepEqual(v.operatorIds, [1, 2, 3, 4]);
+    // The ceremony on those nonces was given the new endpoint (its workspace keeps the ops.json it ran with).
+    const workDir = String((net.workerConfig.dkg as { workDir: string }).workDir);
+    const workspaces = readdirSync(workDir).filter((d) => d.startsWith(`init-${added[0].nonce}-2-`));
+    assert.ok(workspaces.length > 0, `no workspace for nonce ${added[0].nonce} in ${workDir}`);
+    for (const w of workspaces) {
+      const ops = JSON.parse(readFileSync(join(workDir, w, 'ops.json'), 'utf8')) as { id: number; ip: string }[];
+      assert.equal(ops.find((o) => o.id === 2)?.ip, moved.url, w);
+    }
   });
 
   it('3. a cluster changed with changeCluster: the next validators are registered with operators [1,2,3,5], and their shares decrypt with those operators\' keys', async () => {
