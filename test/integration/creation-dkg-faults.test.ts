@@ -22,7 +22,7 @@ import { createOperatorIdentity, decryptOperatorKeystore, loadOperatorIdentity, 
 import { freePort, stopAll, type ServiceProcess } from '../../localnet/services/process';
 import { startDkgOperator, type DkgOperator } from '../../localnet/services/ssv-dkg';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, registrarStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, registrarStatusQuery, wakeSignal, type MonitorStatus } from '../../workflows/messages';
 import { REGISTRAR_WORKFLOW_ID } from '../../workflows/registrar-types';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, recoverDkgSecret } from '../fixtures/keyshares/checks';
@@ -331,7 +331,7 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
 
   it('5 (then). with the right binary back, the tampered rollup gets its validators on the very next owner nonces: no nonce skipped by any registration', async () => {
     await restartWorker();
-    await net.client.workflow.getHandle(monitorWorkflowId(admins.tampered)).signal('wake', { reason: 'test: binary fixed' });
+    await net.client.workflow.getHandle(monitorWorkflowId(admins.tampered)).signal(wakeSignal, { reason: 'test: binary fixed' });
     await waitForValidators('tampered', 2);
     const added = await validatorsAdded();
     // 2 + 4 + 4 + 2: every rollup's validators, and nothing else.
