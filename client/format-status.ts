@@ -31,7 +31,12 @@ function ceremonyNote(status: MonitorStatus, step: InFlightStep): string {
 }
 
 export function formatStep(step: InFlightStep): string {
-  return `${step.workflowId} (${step.count} validator${step.count === 1 ? '' : 's'}) phase ${step.phase ?? 'starting'}${step.hold ? `, ${formatHold(step.hold)}` : ''}`;
+  const waits = [
+    step.hold && formatHold(step.hold),
+    step.funding && `held before its deposit, nothing deposited: ${step.funding.message} (since ${step.funding.since}, ${step.funding.checks} check${step.funding.checks === 1 ? '' : 's'})`,
+    step.operators && `waiting for its DKG operators, nothing reserved: ${step.operators.problem} (since ${step.operators.since}, ${step.operators.checks} check${step.operators.checks === 1 ? '' : 's'}, next ${step.operators.nextCheck})`,
+  ].filter(Boolean);
+  return `${step.workflowId} (${step.count} validator${step.count === 1 ? '' : 's'}) phase ${step.phase ?? 'starting'}${waits.map((w) => `, ${w}`).join('')}`;
 }
 
 /** Where a batch stands with respect to a pause (invariant 8). */
@@ -49,6 +54,8 @@ export function formatCreationStatus(status: CreationStatus, workflowId: string,
     `rollup      ${status.rollupAdmin} (${status.keyPath} keys), ${status.count} validator${status.count === 1 ? '' : 's'}`,
     `phase       ${status.phase}`,
     `paused      ${status.paused ? `yes: ${status.pauseReason ?? 'no reason given'}` : 'no'}${status.hold ? `; ${formatHold(status.hold)}` : ''}`,
+    ...(status.operators ? [`waiting     for its DKG operators, nothing reserved: ${status.operators.problem} (since ${status.operators.since}, next check ${status.operators.nextCheck})`] : []),
+    ...(status.funding ? [`held        before its deposit, nothing deposited: ${status.funding.message} (since ${status.funding.since})`] : []),
     ...(status.pubkeys.length > 0 ? status.pubkeys.map((p, i) => `${i === 0 ? 'pubkeys    ' : '           '} ${p}`) : ['pubkeys     not made yet']),
   ];
 }

@@ -17,13 +17,17 @@ export const KEY_MATERIAL_OPTIONS: ActivityOptions = {
 };
 
 /**
- * DKG operators' health, before any nonce is reserved: an operator that is down only delays the
- * batch (retried with backoff, without limit, holding nothing); a wrong version or key stops it.
+ * DKG operators' health, before any nonce is reserved: one attempt per check. The creation batch
+ * checks again itself (durable timer, backoff up to 5 minutes, without limit, holding nothing) and
+ * shows why it waits: an operator that is down only delays the batch; a wrong version or key stops it.
  */
 export const DKG_HEALTH_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: { maximumAttempts: 1, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
+
+/** The creation batch's waits between two checks of its DKG operators. */
+export const DKG_HEALTH_RECHECK = { initialMs: 10_000, maximumMs: 5 * 60_000 } as const;
 
 /**
  * A DKG ceremony on reserved nonces: a few attempts only (an archived ceremony is reused by a

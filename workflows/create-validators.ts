@@ -4,13 +4,13 @@
 //   → keyshares registered by the SSV registrar, in owner-nonce order (invariant 4).
 // Secrets never enter this workflow: activities return public material only (invariant 3).
 import {
-  ApplicationFailure, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
-import { DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
+import { DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, DKG_HEALTH_RECHECK, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
 import { registrationResultProblem, rejected } from './message-checks';
 import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
@@ -77,7 +77,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   function reportState(): void {
     const parent = workflowInfo().parent?.workflowId;
     if (!parent) return;
-    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold, funding: status.funding }).catch((err: unknown) => {
+    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold, funding: status.funding, operators: status.operators }).catch((err: unknown) => {
       log.warn('could not tell the monitor where the creation stands', { monitor: parent, error: describeFailure(err) });
     }));
   }
@@ -133,8 +133,8 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     // Held here, before any nonce is reserved: a reservation blocks every rollup's registrations.
     await awaitFundableRegistrations('before the ceremony (nothing done yet)');
     // Every operator answers on the right version with its chain key before anything is reserved:
-    // one that is down delays the batch here (retried with backoff), holding no nonces.
-    await checkDkgOperators({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster });
+    // one that is down delays the batch here (checked again with backoff), holding no nonces.
+    await awaitHealthyOperators();
     setPhase('reserving-nonces');
     // Not stoppable from here on: the reserved SSV owner nonces hold every rollup's registrations,
     // so a begun reservation is run through ceremony, deposit and registration (or given back on failure).
@@ -222,6 +222,39 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       const resumes = gate.resumes;
       await condition(() => gate.resumes > resumes || gate.paused, input.fundingRecheckInterval ?? DEFAULT_FUNDING_RECHECK);
       await gate.holdAt(safePoint);
+    }
+  }
+
+  /**
+   * Checks the rollup's DKG operators until every one is healthy. A check that fails for a reason
+   * that may pass (an operator down, an RPC error) holds the batch here, with nothing reserved,
+   * and says why (status, monitor, WARN log) until the next check: a durable timer with backoff, or
+   * at once on a resume signal. A wrong key or version fails the batch (not retryable).
+   */
+  async function awaitHealthyOperators(): Promise<void> {
+    for (let checks = 1; ; checks++) {
+      try {
+        await checkDkgOperators({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster });
+      } catch (err) {
+        if (err instanceof ActivityFailure && err.retryState === 'NON_RETRYABLE_FAILURE') throw err;
+        const waitMs = Math.min(DKG_HEALTH_RECHECK.initialMs * 2 ** Math.min(checks - 1, 16), DKG_HEALTH_RECHECK.maximumMs);
+        const at = now();
+        status.operators = {
+          problem: describeFailure(err), since: status.operators?.since ?? at, lastCheck: at, checks, nextCheck: new Date(Date.now() + waitMs).toISOString(),
+        };
+        log.warn('DKG creation batch waits for its operators; nothing reserved', { rollupAdmin: input.rollupAdmin, problem: status.operators.problem, checks });
+        reportState();
+        const resumes = gate.resumes;
+        await condition(() => gate.resumes > resumes || gate.paused, waitMs);
+        await gate.holdAt('before the ceremony (nothing done yet)');
+        continue;
+      }
+      if (status.operators) {
+        log.info('DKG operators healthy again, going on', { rollupAdmin: input.rollupAdmin, waitingSince: status.operators.since, checks });
+        status.operators = undefined;
+        reportState();
+      }
+      return;
     }
   }
 

@@ -73,6 +73,7 @@ export function stepStateProblem(step: unknown): Problem {
     [hold === undefined || (isObject(hold) && ['held', 'finishing', 'stopping'].includes(hold.state as string) && typeof hold.step === 'string'),
       'hold must be {state: held|finishing|stopping, step, since}'],
     [step.funding === undefined || (isObject(step.funding) && typeof step.funding.message === 'string'), 'funding must be {reason, message, since, lastCheck, checks}'],
+    [step.operators === undefined || (isObject(step.operators) && typeof step.operators.problem === 'string'), 'operators must be {problem, since, lastCheck, checks, nextCheck}'],
   ]);
 }
 

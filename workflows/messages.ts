@@ -70,6 +70,19 @@ export interface StepState {
   hold?: StepHold;
   /** A creation batch held before its deposit: its SSV registrations could not go through. */
   funding?: FundingHold;
+  /** A DKG creation batch waiting for its operators before reserving any nonce. */
+  operators?: OperatorsHold;
+}
+
+/** Why a DKG batch waits before its ceremony (nothing reserved), as of its last check of the operators. */
+export interface OperatorsHold {
+  /** The last check's failure, naming the operator (e.g. "operator 4 at https://… is down"). */
+  problem: string;
+  since: string;
+  lastCheck: string;
+  checks: number;
+  /** When it checks again (a resume signal checks at once). */
+  nextCheck: string;
 }
 
 /** Why a creation batch waits before its deposit (nothing deposited), as of its last check. */
@@ -89,6 +102,7 @@ export interface InFlightStep {
   phase?: string;
   hold?: StepHold;
   funding?: FundingHold;
+  operators?: OperatorsHold;
 }
 
 export interface MonitorStatus {
@@ -137,6 +151,8 @@ export interface CreationStatus {
   hold?: StepHold;
   /** Set while the batch waits for its registrations to become fundable (phase awaiting-funding). */
   funding?: FundingHold;
+  /** Set while a DKG batch waits for its operators (phase reserving-nonces, nothing reserved yet). */
+  operators?: OperatorsHold;
 }
 
 // --- exits -----------------------------------------------------------------------------------

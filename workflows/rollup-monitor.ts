@@ -124,7 +124,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   });
   setHandler(stepStateSignal, (step) => {
     if (rejected('stepState', stepStateProblem(step), step)) return;
-    if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold, funding: step.funding };
+    if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold, funding: step.funding, operators: step.operators };
     const exit = exitsInFlight.find((e) => e.workflowId === step.workflowId);
     if (exit) {
       exit.phase = step.phase;

@@ -22,11 +22,12 @@ import { createOperatorIdentity, decryptOperatorKeystore, loadOperatorIdentity, 
 import { freePort, stopAll, type ServiceProcess } from '../../localnet/services/process';
 import { startDkgOperator, type DkgOperator } from '../../localnet/services/ssv-dkg';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, registrarStatusQuery, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { creationStatusQuery, monitorStatusQuery, registrarStatusQuery, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
 import { REGISTRAR_WORKFLOW_ID } from '../../workflows/registrar-types';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, recoverDkgSecret } from '../fixtures/keyshares/checks';
 import { generateOperators, type TestOperator } from '../fixtures/keyshares/material';
+import { runNexusBot } from '../harness/cli';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { writeFaultySsvDkg } from '../harness/faulty-ssv-dkg';
 
@@ -184,15 +185,13 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     return Math.max(...started.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
   }
 
-  async function pendingActivity(name: RollupName, activity: string) {
-    try {
-      const { raw } = await net.client.workflow.getHandle(creationWorkflowId(admins[name])).describe();
-      return raw.pendingActivities?.find((a) => a.activityType?.name === activity);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
+  /** How many times the rollup's creation batch checked its operators (each check is one attempt). */
+  async function checksOf(name: RollupName): Promise<number> {
+    const events = (await net.client.workflow.getHandle(creationWorkflowId(admins[name])).fetchHistory()).events ?? [];
+    return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkDkgOperators').length;
   }
+
+  const creationStatus = (name: RollupName) => net.client.workflow.getHandle(creationWorkflowId(admins[name])).query(creationStatusQuery);
 
   /** The registrar's reservation (none before its first request starts it). */
   async function registrarReservation() {
@@ -219,25 +218,36 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     await operator4.stop();
     await startMonitor('operatorDown');
     await startMonitor('mnemonic');
-    // Retried with backoff: a third attempt means two failures, each naming operator 4 and its endpoint.
-    const check = await waitFor('a retried health check naming operator 4', async () => {
-      const pending = await pendingActivity('operatorDown', 'checkDkgOperators');
-      return (pending?.attempt ?? 0) >= 3 && pending;
+    // Checked again with backoff, and the batch says why it waits: operator 4, its endpoint, nothing reserved.
+    const down = new RegExp(`operator 4 at ${operator4.url} is down`);
+    const held = await waitFor('the batch to wait for operator 4, checked twice', async () => {
+      const step = (await monitorStatus('operatorDown')).inFlight;
+      return (step?.operators?.checks ?? 0) >= 2 && step;
     });
-    assert.match(check.lastFailure?.message ?? '', new RegExp(`operator 4 at ${operator4.url} is down`));
-    assert.equal((await monitorStatus('operatorDown')).inFlight?.phase, 'reserving-nonces');
+    assert.match(held.operators?.problem ?? '', down);
+    assert.equal(held.phase, 'reserving-nonces');
+    assert.match((await creationStatus('operatorDown')).operators?.problem ?? '', down);
+    const cli = await runNexusBot(['status', admins.operatorDown, '--config', net.writeWorkerConfig()]);
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, new RegExp(`waiting for its DKG operators, nothing reserved: .*${down.source}`));
     assert.deepEqual(await registrationRequests('operatorDown'), []);
     assert.equal(await registrarReservation(), undefined);
     // No reservation blocks the owner nonce: the mnemonic rollup beside it registers meanwhile.
     await waitForValidators('mnemonic', 2);
     assert.equal((await addedFor('mnemonic')).length, 2);
-    assert.ok(await pendingActivity('operatorDown', 'checkDkgOperators'), 'still held at the health check');
+    assert.ok((await creationStatus('operatorDown')).operators, 'still held at the health check');
     assert.deepEqual(await registrationRequests('operatorDown'), []);
     assert.equal(await depositsTo('operatorDown'), 0);
 
     const identity = await loadOperatorIdentity(operator4.dir, 4);
     assert.ok(identity);
     ownOperators.push(await restartOperator(identity, operator4.port));
+    // A resume checks at once, whatever the backoff has reached.
+    await net.client.workflow.getHandle(monitorWorkflowId(admins.operatorDown)).signal(resumeSignal);
+    await waitFor('the batch to stop waiting for its operators', async () => {
+      const step = (await monitorStatus('operatorDown')).inFlight;
+      return step === undefined || step.operators === undefined;
+    }, 60_000);
     await waitForValidators('operatorDown', 2);
     assert.equal(await depositsTo('operatorDown'), 2);
     assert.equal((await addedFor('operatorDown')).length, 2);
@@ -290,7 +300,7 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     const status = await waitForError('keyMismatch', /OperatorKeyMismatchError/);
     assert.match(status.lastError ?? '', /operator 6 of cluster 3/);
     assert.match(status.lastError ?? '', /not the key SSVNetwork/);
-    assert.equal(await finalAttempt('keyMismatch', 'checkDkgOperators'), 1);
+    assert.equal(await checksOf('keyMismatch'), 1, 'a wrong key was checked again');
     assert.deepEqual(await registrationRequests('keyMismatch'), []);
     assert.equal(await depositsTo('keyMismatch'), 0);
     assert.equal(await bridgeValidatorCount('keyMismatch'), 0);
@@ -319,7 +329,7 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     await startMonitor('otherVersion', '1 hour');
     const status = await waitForError('otherVersion', /DkgVersionMismatch/);
     assert.ok(status.lastError?.includes(`"${OTHER_VERSION}", expected "${SSV_DKG_VERSION}"`), status.lastError);
-    assert.equal(await finalAttempt('otherVersion', 'checkDkgOperators'), 1);
+    assert.equal(await checksOf('otherVersion'), 1, 'a wrong version was checked again');
     assert.deepEqual(await registrationRequests('otherVersion'), []);
     assert.equal(await depositsTo('otherVersion'), 0);
 
