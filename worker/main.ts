@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     metrics: observability.metricsServer?.url, dkg,
   });
   if (dkg.unavailable) logger.warn(`DKG ceremonies disabled on this worker: ${dkg.unavailable}`);
+  if (dkg.problem) logger.warn(`DKG ceremonies will fail on this worker: ${dkg.problem}`);
   await worker.run();
   salt?.wipe();
   await close();

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { checkBinaryVersion } from '../activities/dkg/binary';
 import type { SaltHolder } from '../activities/keys/salt';
 import { CodecKeyFileError } from '../temporal-config/codec-keys';
 import { codecDataConverter } from '../temporal-config/data-converter';
@@ -14,8 +15,11 @@ import type { Observability } from './observability';
 
 export interface BuiltWorker {
   worker: Worker;
-  /** The ssv-dkg binary DKG ceremonies run with (and where it came from), or why there is none. */
-  dkg: { binary?: string; source?: string; unavailable?: string };
+  /**
+   * The ssv-dkg binary DKG ceremonies run with (where it came from, its version), or why there is
+   * none; `problem`: a binary that is there but will fail every ceremony (e.g. another version).
+   */
+  dkg: { binary?: string; source?: string; version?: string; unavailable?: string; problem?: string };
   close(): Promise<void>;
 }
 
@@ -56,12 +60,24 @@ export async function buildWorker(
   return {
     worker,
     // Which ssv-dkg this worker runs ceremonies with, or why it runs none (logged at start).
-    dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source } : { unavailable: deps.dkgUnavailable },
+    dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source, ...(await versionCheck(deps.dkg.binary.path)) } : { unavailable: deps.dkgUnavailable },
     close: async () => {
       await connection.close();
       await nativeConnection.close();
     },
   };
+}
+
+/**
+ * The binary's version, checked at start so that the start line says at once what every DKG batch
+ * would otherwise find at its first check. Not fatal: mnemonic rollups and exits need no ssv-dkg.
+ */
+async function versionCheck(binary: string): Promise<{ version?: string; problem?: string }> {
+  try {
+    return { version: await checkBinaryVersion(binary) };
+  } catch (err) {
+    return { problem: `${err instanceof Error ? err.message : String(err)}: every DKG batch will fail its operator check until the binary is replaced` };
+  }
 }
 
 /** The workflow code: a bundle given by the caller, the pre-built file of the configuration, or the sources (bundled now). */

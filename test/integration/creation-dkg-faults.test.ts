@@ -325,7 +325,11 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   });
 
   it('6. a binary of another version: DKG ceremonies refused with one message naming the version, nothing reserved or deposited; a mnemonic rollup is unaffected', async () => {
+    const logStart = readFileSync(net.workerLog, 'utf8').length;
     await restartWorker(writeFaultySsvDkg(faultsDir, net.dkgOperators?.binary.path as string, { kind: 'version', version: OTHER_VERSION }));
+    // The worker says so at start, before any batch finds it (its output reaches the log file a moment later).
+    const atStart = new RegExp(`DKG ceremonies will fail on this worker: .*runs ssv-dkg \\\\?"${OTHER_VERSION}\\\\?", expected \\\\?"${SSV_DKG_VERSION}\\\\?"`);
+    await waitFor('the worker\'s start warning', async () => atStart.test(readFileSync(net.workerLog, 'utf8').slice(logStart)), 30_000);
     await startMonitor('otherVersion', '1 hour');
     const status = await waitForError('otherVersion', /DkgVersionMismatch/);
     assert.ok(status.lastError?.includes(`"${OTHER_VERSION}", expected "${SSV_DKG_VERSION}"`), status.lastError);
