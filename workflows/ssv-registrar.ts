@@ -83,17 +83,18 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
       }
       continue;
     }
+    // Between two requests, whatever waits: with several rollups creating, the queue may never
+    // run dry, and the history must not grow until Temporal terminates the registrar.
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed });
+    }
     const index = nextIndex();
     if (index >= 0) {
       const [request] = queue.splice(index, 1);
       await serve(request);
       processed++;
       processedThisRun++;
-      continue;
-    }
-    if (shouldContinueAsNew()) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed });
     }
   }
 

@@ -1,0 +1,57 @@
+// The SSV registrar's history stays bounded under load (time-skipping, activities replaced by the
+// in-memory chain): it continues as new when due even while requests keep waiting, carrying them
+// over, instead of only once its queue runs dry (with several rollups creating, it never would,
+// and Temporal would terminate it at its event limit with the queued requests in it).
+import assert from 'node:assert/strict';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { registrationRequestSignal } from '../../workflows/messages';
+import type { MnemonicRegistrationRequest } from '../../workflows/registrar-types';
+import { ssvRegistrarWorkflow, type RegistrarInput } from '../../workflows/ssv-registrar';
+import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
+import { StubChain, stubActivities } from './stub-activities';
+
+const REQUESTS = 40;
+const CONTINUE_AFTER = 3;
+const ADMIN = `0x7e91${'d'.repeat(36)}`;
+const pubkey = (i: number) => `0x${i.toString(16).padStart(4, '0')}${'ab'.repeat(46)}`;
+
+describe('workflows: the SSV registrar under load (time-skipping)', function () {
+  this.timeout(180_000);
+  const testEnv = useTimeSkippingEnv();
+
+  it(`continues as new every ${CONTINUE_AFTER} registrations with ${REQUESTS} waiting, carrying the queue: each key registered once, in request order`, async () => {
+    const env = testEnv();
+    const taskQueue = `registrar-load-${Date.now()}`;
+    const registrarWorkflowId = `${taskQueue}-registrar`;
+    const chain = new StubChain();
+    for (let i = 0; i < REQUESTS; i++) chain.statuses.set(pubkey(i), 'DEPOSITED');
+    const request = (i: number): MnemonicRegistrationRequest => ({
+      kind: 'mnemonic', requestId: `req-${i}`, requester: `${taskQueue}-gone-${i}`, rollupAdmin: ADMIN, operatorCluster: 1, keys: [{ pubkey: pubkey(i), keyIndex: i }],
+    });
+    // Every request is waiting before a worker polls: the first run sees all of them queued.
+    const first = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
+      taskQueue, workflowId: registrarWorkflowId, args: [{ continueAsNewAfter: CONTINUE_AFTER }],
+      signal: registrationRequestSignal, signalArgs: [request(0)],
+    });
+    for (let i = 1; i < REQUESTS; i++) await first.signal(registrationRequestSignal, request(i));
+
+    await withTestWorker(env.address, { taskQueue, activities: stubActivities(chain, env.client, taskQueue, registrarWorkflowId) }, async () => {
+      const deadline = Date.now() + 120_000;
+      while (chain.registrations.length < REQUESTS) {
+        if (Date.now() > deadline) assert.fail(`${chain.registrations.length} of ${REQUESTS} registered`);
+        await env.sleep('1 second');
+      }
+    });
+    await env.client.workflow.getHandle(registrarWorkflowId).terminate('test over').catch(() => undefined);
+
+    assert.deepEqual(chain.registrations.map((r) => r.pubkey), Array.from({ length: REQUESTS }, (_, i) => pubkey(i)), 'not each key once, in request order');
+    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: REQUESTS }, (_, i) => i));
+    // The first run continued as new after its third registration, with the other requests carried.
+    const history = await env.client.workflow.getHandle(registrarWorkflowId, first.signaledRunId).fetchHistory();
+    const continued = history.events?.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes;
+    assert.ok(continued, 'the first run never continued as new');
+    const carried = defaultPayloadConverter.fromPayload<RegistrarInput>(continued.input?.payloads?.[0] ?? {});
+    assert.equal(carried.processed, CONTINUE_AFTER);
+    assert.equal(carried.queue?.length, REQUESTS - CONTINUE_AFTER, 'the queue was not carried (or the run waited for it to run dry)');
+  });
+});
