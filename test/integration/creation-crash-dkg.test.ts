@@ -11,10 +11,11 @@
 // The rollup needs three batches of two keys. Every run must complete with no double deposit
 // (invariant 1), every deposited key registered exactly once, no nonce gap (the i-th registration
 // of the Nexus owner is signed for nonce i: invariant 4), and every archived ceremony either
-// deposited on exactly its reserved nonces or reported unused with none of its keys deposited.
+// deposited on exactly its reserved nonces or reported unused with none of its keys deposited; keys
+// the operators hold from a ceremony cut off by the kill are never deposited, and the worker says so.
 // The five run concurrently, each in its own network.
 import assert from 'node:assert/strict';
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { archiveDirOf, archivedCeremonies } from '../harness/ceremony-archive';
@@ -28,6 +29,8 @@ const ROLLUP: RollupSpec = { account: 2, name: 'rollup-crash-dkg', funding: 384n
 const MAX_BATCH = 2;
 /** How long an orphaned `ssv-dkg init` (its worker killed) may take to end by itself. */
 const ORPHAN_DEADLINE_MS = 60_000;
+/** The worker's WARN when it runs a ceremony again with no archive of an earlier attempt (activities/dkg/ceremony-activity.ts). */
+const INTERRUPTED_REPORT = 'DKG ceremony run again: no archived ceremony of an earlier attempt';
 
 const CASES: { point: CrashPoint; title: string; pace?: 'measured' }[] = [
   { point: 'during-ceremony', title: 'crash point 1, during a ceremony (runDkgCeremony started, ssv-dkg init running)', pace: 'measured' },
@@ -97,9 +100,11 @@ async function checkDkgInvariants(net: CreationNetwork, { deposited, added }: Co
   const held = [...loadOperatorShares(net.dkgOperators?.outputDirs ?? []).keys()];
   const unnamed = held.filter((p) => !archived.has(p));
   for (const p of unnamed) assert.ok(!depositedKeys.has(p), `${p}, of no archived ceremony, was deposited`);
+  // The bot never saw those keys: it reports the interrupted attempt when it runs the ceremony again.
+  if (unnamed.length > 0) assert.ok(readFileSync(net.workerLog, 'utf8').includes(INTERRUPTED_REPORT), 'the interrupted ceremony was not reported');
   const unused = ceremonies.filter((c) => c.manifest.state === 'unused').length;
   return `${ceremonies.length} ceremonies archived (${unused} unused); ${await orphans}; ` +
-    `operators hold shares of ${held.length} keys, ${unnamed.length} of no archived ceremony (never deposited)`;
+    `operators hold shares of ${held.length} keys, ${unnamed.length} of no archived ceremony (never deposited${unnamed.length > 0 ? ', reported' : ''})`;
 }
 
 describe('DKG creation survives a worker SIGKILL at each step boundary (Temporal + anvil + moto + worker process + ssv-dkg operators)', function () {
