@@ -82,11 +82,11 @@ export function planCeremonies(firstNonce: number, count: number, max = MAX_VALI
   return chunks;
 }
 
-/** The activity context's heartbeat, cancellation and logger, or none outside an activity (tests). */
-function activityContext(): { heartbeat?: (d: unknown) => void; signal?: AbortSignal; log?: DkgLogger } {
+/** The activity context's heartbeat, cancellation, logger and attempt, or none outside an activity (tests). */
+function activityContext(): { heartbeat?: (d: unknown) => void; signal?: AbortSignal; log?: DkgLogger; attempt?: number } {
   try {
     const ctx = Context.current();
-    return { heartbeat: (d) => ctx.heartbeat(d), signal: ctx.cancellationSignal, log: ctx.log };
+    return { heartbeat: (d) => ctx.heartbeat(d), signal: ctx.cancellationSignal, log: ctx.log, attempt: ctx.info.attempt };
   } catch {
     return {};
   }
@@ -126,6 +126,13 @@ export function createDkgActivities(deps: DkgDependencies) {
       return { archived: earlier, output: await verify(earlier.ceremonyDir, input, chunk, operators), reused: true };
     }
     const ctx = activityContext();
+    if ((ctx.attempt ?? 1) > 1) {
+      // An earlier attempt may have been cut off mid-ceremony (its worker lost): whatever keys its
+      // operators made were never verified nor archived, so they are never deposited. Said here, once per retry.
+      logger()?.warn(`DKG ceremony run again: no archived ceremony of an earlier attempt for nonces ${chunk.firstNonce}…${chunk.firstNonce + chunk.count - 1}; keys an interrupted attempt's operators may hold are never deposited`, {
+        rollupAdmin: input.rollupAdmin, requestId: input.requestId, attempt: ctx.attempt,
+      });
+    }
     const workspace = prepareWorkspace({
       workDir: deps.workDir, operators, caPems: deps.operatorCaPems, owner: deps.contracts.nexus, firstNonce: chunk.firstNonce,
       validators: chunk.count, withdrawAddress: input.bridge, network: deps.network,

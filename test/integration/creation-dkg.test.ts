@@ -7,8 +7,7 @@
 // recombined, signature-checked for its nonce and accepted by ssv-keys; owner nonces are
 // contiguous, and no registration lands between a ceremony's reserved nonces.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ethers } from 'ethers';
 import { KeySharesItem } from 'ssv-keys';
 import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
@@ -18,6 +17,7 @@ import { monitorStatusQuery } from '../../workflows/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, recoverDkgSecret, ssvKeysItemJson } from '../fixtures/keyshares/checks';
+import { archiveDirOf, archivedCeremonies } from '../harness/ceremony-archive';
 import { loadOperatorShares } from '../harness/threshold-signing';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 
@@ -29,24 +29,11 @@ const ROLLUPS: (RollupSpec & { keyPath: 'dkg' | 'mnemonic' })[] = [
   { account: 5, name: 'mnemonic-d', funding: 400n * ETH, limit: 4000, keyPath: 'mnemonic' },
 ];
 
-interface ArchivedCeremony { dir: string; manifest: { requestId: string; rollupAdmin: string; firstNonce: number; count: number; pubkeys: string[]; state: string } }
-
-function archivedCeremonies(archiveDir: string): ArchivedCeremony[] {
-  const found: ArchivedCeremony[] = [];
-  for (const rollup of readdirSync(archiveDir)) {
-    for (const entry of readdirSync(join(archiveDir, rollup))) {
-      const dir = join(archiveDir, rollup, entry);
-      found.push({ dir, manifest: JSON.parse(readFileSync(join(dir, 'ceremony.json'), 'utf8')) as ArchivedCeremony['manifest'] });
-    }
-  }
-  return found.sort((a, b) => a.manifest.firstNonce - b.manifest.firstNonce);
-}
-
 describe('creation end to end, DKG keys (Temporal + anvil + moto + worker process + ssv-dkg operators)', function () {
   this.timeout(600_000);
   let net: CreationNetwork;
   let rollups: (CreationNetwork['rollups'][number] & { expected: number; keyPath: 'dkg' | 'mnemonic' })[];
-  const archiveDir = () => String((net.workerConfig.dkg as { archiveDir: string }).archiveDir);
+  const archiveDir = () => archiveDirOf(net);
 
   before(async () => {
     net = await startCreationNetwork({ rollups: ROLLUPS, taskQueue: TASK_QUEUE, dkg: {} });
