@@ -11,6 +11,7 @@ import { contractAt } from '../../contracts/artifacts';
 import { monitorWorkflowId } from '../../workflows/ids';
 import { monitorStatusQuery } from '../../workflows/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
+import { signedForNonce } from '../fixtures/keyshares/checks';
 import { startCreationNetwork, type CreationNetwork, type CreationNetworkOptions, type RollupSpec } from './creation-network';
 import { BLOCK_TIME, CrashWatcher, describeSnapshot, lower, workerLogTail, type CrashPoint } from './crash-watcher';
 
@@ -116,6 +117,14 @@ async function checkCommonInvariants(net: CreationNetwork, total: number): Promi
   const registered = added.map((e) => lower(e.args[2] as string));
   assert.equal(new Set(registered).size, total, 'a key was registered with SSV twice');
   assert.deepEqual([...registered].sort(), [...deposited].sort(), 'the registered keys are not the deposited keys');
+
+  // No nonce gap: an SSV node accepts the i-th registration of the owner only if it is signed for
+  // nonce i (the chain accepts any), so each payload's signature is checked against its position.
+  for (const [nonce, event] of added.entries()) {
+    const [, operatorIds, publicKey, sharesData] = event.args as unknown as [string, bigint[], string, string];
+    assert.ok(signedForNonce({ publicKey, sharesData, operatorIds: operatorIds.map(Number) }, net.system.addresses.nexus, nonce),
+      `ValidatorAdded #${nonce} (${publicKey}) is not signed for owner nonce ${nonce}: a nonce gap`);
+  }
   return { deposited, added };
 }
 
