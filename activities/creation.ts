@@ -12,6 +12,7 @@ import {
   clusterTuple, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
 import { readClusterOperators } from './chain/operators';
+import { nonceAtLeast } from './chain/owner-nonce-floor';
 import type { FundingPolicy } from './funding/arithmetic';
 import { createPreflightActivities, nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { TransactionManager } from './chain/tx-manager';
@@ -140,16 +141,16 @@ export function createCreationActivities(deps: CreationDependencies) {
       }));
     },
 
-    async readSsvOwnerNonce(): Promise<number> {
-      return (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+    async readSsvOwnerNonce(input: { atLeast?: number } = {}): Promise<number> {
+      return withFailureTypes(async () => currentOwnerNonce(input.atLeast));
     },
 
-    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares> {
+    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
         const { vault } = mnemonicPath();
         const done = await alreadyRegistered(input.pubkey);
         if (done) return done;
-        const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+        const ownerNonce = await withFailureTypes(() => currentOwnerNonce(input.minOwnerNonce));
         // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
         // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
         const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
@@ -171,11 +172,12 @@ export function createCreationActivities(deps: CreationDependencies) {
       });
     },
 
-    async registerDkgKeyshares({ rollupAdmin, keyshares }: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares> {
+    async registerDkgKeyshares({ rollupAdmin, keyshares, minOwnerNonce }: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
         const done = await alreadyRegistered(keyshares.publicKey);
         if (done) return done;
-        const ownerNonce = (await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan)).nonce;
+        // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
+        const ownerNonce = await withFailureTypes(() => currentOwnerNonce(minOwnerNonce));
         const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
         if (earlier) return earlier;
         if (ownerNonce !== keyshares.ownerNonce) {
@@ -187,6 +189,11 @@ export function createCreationActivities(deps: CreationDependencies) {
       });
     },
   };
+
+  /** The owner nonce now, never below `floor` (owner-nonce-floor.ts). */
+  async function currentOwnerNonce(floor: number | undefined): Promise<number> {
+    return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan), floor);
+  }
 
   /** The key's keyshares are on chain already (a retry after the transaction was mined). */
   async function alreadyRegistered(pubkey: string): Promise<RegisteredKeyshares | undefined> {

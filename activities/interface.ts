@@ -58,12 +58,15 @@ export interface BotActivities {
   /** Hands a request to the SSV registrar workflow (signal-with-start). */
   requestRegistration(request: RegistrationRequest): Promise<void>;
 
-  /** The Nexus contract's SSV owner nonce (number of ValidatorAdded events of that owner). */
-  readSsvOwnerNonce(): Promise<number>;
-  /** Builds a mnemonic key's keyshares for the current owner nonce and registers them. */
-  registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string }): Promise<RegisteredKeyshares>;
-  /** Registers DKG keyshares, after checking that their nonce is the owner's next one. */
-  registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload }): Promise<RegisteredKeyshares>;
+  /**
+   * The Nexus contract's SSV owner nonce (number of ValidatorAdded events of that owner). `atLeast`:
+   * the registrar's floor; a read below it is a lagging backend (OwnerNonceBehindError, retried).
+   */
+  readSsvOwnerNonce(input?: { atLeast?: number }): Promise<number>;
+  /** Builds a mnemonic key's keyshares for the current owner nonce (never below `minOwnerNonce`) and registers them. */
+  registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number }): Promise<RegisteredKeyshares>;
+  /** Registers DKG keyshares, after checking that their nonce is the owner's next one (read never below `minOwnerNonce`). */
+  registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number }): Promise<RegisteredKeyshares>;
 
   // --- exits (activities/exits.ts) ---
   /** The rollup's validators that may exit (lowest beacon index first) and those already leaving. */

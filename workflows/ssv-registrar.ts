@@ -37,6 +37,11 @@ export interface RegistrarInput {
   queue?: RegistrationRequest[];
   reservation?: Reservation;
   processed?: number;
+  /**
+   * The next owner nonce not yet used, as far as the registrar knows (carried): a read of the
+   * chain below it is a lagging backend, never used to sign keyshares (owner-nonce-floor.ts).
+   */
+  nonceFloor?: number;
   /** Tests: continue as new after this many requests instead of the server's suggestion. */
   continueAsNewAfter?: number;
 }
@@ -46,6 +51,12 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   let reservation = input.reservation;
   let processed = input.processed ?? 0;
   let processedThisRun = 0;
+  let nonceFloor = input.nonceFloor;
+  /** Registered keys raise the floor (ownerNonce -1: found registered already, nonce unknown). */
+  const used = (registered: RegisteredKeyshares) => {
+    if (registered.ownerNonce >= 0) nonceFloor = Math.max(nonceFloor ?? 0, registered.ownerNonce + 1);
+    return registered;
+  };
   const reservationTimeout = input.reservationTimeout ?? '2 hours';
 
   setHandler(registrationRequestSignal, (request) => {
@@ -87,7 +98,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     // run dry, and the history must not grow until Temporal terminates the registrar.
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed });
+      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed, nonceFloor });
     }
     const index = nextIndex();
     if (index >= 0) {
@@ -104,9 +115,9 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
         const registered: RegisteredKeyshares[] = [];
         for (const key of request.keys) {
           try {
-            registered.push(await registerMnemonicKeyshares({
-              rollupAdmin: request.rollupAdmin, operatorCluster: request.operatorCluster, keyIndex: key.keyIndex, pubkey: key.pubkey,
-            }));
+            registered.push(used(await registerMnemonicKeyshares({
+              rollupAdmin: request.rollupAdmin, operatorCluster: request.operatorCluster, keyIndex: key.keyIndex, pubkey: key.pubkey, minOwnerNonce: nonceFloor,
+            })));
           } catch (err) {
             await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered });
             return;
@@ -118,7 +129,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
       case 'dkg-reserve': {
         let firstNonce: number;
         try {
-          firstNonce = await readSsvOwnerNonce();
+          firstNonce = await readSsvOwnerNonce({ atLeast: nonceFloor });
         } catch (err) {
           await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered: [] });
           return;
@@ -144,7 +155,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
             if (keyshares.ownerNonce !== expected) {
               throw new Error(`keyshares of ${keyshares.publicKey} are signed for nonce ${keyshares.ownerNonce}, the reservation expects ${expected}`);
             }
-            registered.push(await registerDkgKeyshares({ rollupAdmin: request.rollupAdmin, keyshares }));
+            registered.push(used(await registerDkgKeyshares({ rollupAdmin: request.rollupAdmin, keyshares, minOwnerNonce: nonceFloor })));
           } catch (err) {
             // The remaining keyshares of this ceremony are now stale: they must be produced again.
             await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ethers } from 'ethers';
 import { startAnvil } from '../../localnet/services/anvil';
 import { freePort } from '../../localnet/services/process';
+import { OwnerNonceBehindError, nonceAtLeast } from '../../activities/chain/owner-nonce-floor';
 import { decodeOperatorPublicKey, encodeOperatorPublicKey } from '../../localnet/operator-identity';
 import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem, type RegisteredRollup } from '../../contracts/deploy';
 import { useService } from '../harness/service';
@@ -366,6 +367,12 @@ describe('chain reads (anvil + local Nexus system)', function () {
       assert.equal(first.blockNumber, middle);
       const resumed = await readSsvOwnerNonce(reader, addr().ssvNetwork, addr().nexus, { fromBlock: middle + 1, maxRange: 10, startNonce: first.nonce });
       assert.equal(resumed.nonce, 5);
+
+      // A backend whose head lags at `middle` answers 3 where 5 nonces are used: below the floor, refused.
+      assert.throws(() => nonceAtLeast(first, resumed.nonce), (err: unknown) =>
+        err instanceof OwnerNonceBehindError && err.read === 3 && err.floor === 5 && err.blockNumber === middle && /lags behind/.test(err.message));
+      assert.equal(nonceAtLeast(resumed, 5), 5);
+      assert.equal(nonceAtLeast(first, undefined), 3, 'without a floor (a fresh registrar) the read stands');
     });
 
     it('halves the range when the node rejects a big eth_getLogs and still counts exactly', async () => {

@@ -1,7 +1,8 @@
 // The SSV registrar's history stays bounded under load (time-skipping, activities replaced by the
 // in-memory chain): it continues as new when due even while requests keep waiting, carrying them
 // over, instead of only once its queue runs dry (with several rollups creating, it never would,
-// and Temporal would terminate it at its event limit with the queued requests in it).
+// and Temporal would terminate it at its event limit with the queued requests in it). It hands each
+// registration the next owner nonce it knows unused, so that a lagging read is never signed for.
 import assert from 'node:assert/strict';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { registrationRequestSignal } from '../../workflows/messages';
@@ -19,7 +20,7 @@ describe('workflows: the SSV registrar under load (time-skipping)', function () 
   this.timeout(180_000);
   const testEnv = useTimeSkippingEnv();
 
-  it(`continues as new every ${CONTINUE_AFTER} registrations with ${REQUESTS} waiting, carrying the queue: each key registered once, in request order`, async () => {
+  it(`continues as new every ${CONTINUE_AFTER} registrations with ${REQUESTS} waiting, carrying the queue and the owner-nonce floor: each key registered once, in request order`, async () => {
     const env = testEnv();
     const taskQueue = `registrar-load-${Date.now()}`;
     const registrarWorkflowId = `${taskQueue}-registrar`;
@@ -35,7 +36,15 @@ describe('workflows: the SSV registrar under load (time-skipping)', function () 
     });
     for (let i = 1; i < REQUESTS; i++) await first.signal(registrationRequestSignal, request(i));
 
-    await withTestWorker(env.address, { taskQueue, activities: stubActivities(chain, env.client, taskQueue, registrarWorkflowId) }, async () => {
+    // What floor each registration was given: the registrar's next unused nonce, carried over continue-as-new.
+    const activities = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
+    const floors: (number | undefined)[] = [];
+    const register = activities.registerMnemonicKeyshares;
+    activities.registerMnemonicKeyshares = (input) => {
+      floors.push(input.minOwnerNonce);
+      return register(input);
+    };
+    await withTestWorker(env.address, { taskQueue, activities }, async () => {
       const deadline = Date.now() + 120_000;
       while (chain.registrations.length < REQUESTS) {
         if (Date.now() > deadline) assert.fail(`${chain.registrations.length} of ${REQUESTS} registered`);
@@ -46,6 +55,7 @@ describe('workflows: the SSV registrar under load (time-skipping)', function () 
 
     assert.deepEqual(chain.registrations.map((r) => r.pubkey), Array.from({ length: REQUESTS }, (_, i) => pubkey(i)), 'not each key once, in request order');
     assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: REQUESTS }, (_, i) => i));
+    assert.deepEqual(floors, [undefined, ...Array.from({ length: REQUESTS - 1 }, (_, i) => i + 1)], 'the owner-nonce floor was not kept (or not carried)');
     // The first run continued as new after its third registration, with the other requests carried.
     const history = await env.client.workflow.getHandle(registrarWorkflowId, first.signaledRunId).fetchHistory();
     const continued = history.events?.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes;
@@ -53,5 +63,6 @@ describe('workflows: the SSV registrar under load (time-skipping)', function () 
     const carried = defaultPayloadConverter.fromPayload<RegistrarInput>(continued.input?.payloads?.[0] ?? {});
     assert.equal(carried.processed, CONTINUE_AFTER);
     assert.equal(carried.queue?.length, REQUESTS - CONTINUE_AFTER, 'the queue was not carried (or the run waited for it to run dry)');
+    assert.equal(carried.nonceFloor, CONTINUE_AFTER);
   });
 });
