@@ -20,7 +20,7 @@ export const registrarStatusQuery = defineQuery<RegistrarStatus>('registrarStatu
 
 export interface RegistrarStatus {
   /** Requests waiting, oldest first. */
-  queue: { requestId: string; kind: string; rollupAdmin?: string }[];
+  queue: { requestId: string; kind: string; rollupAdmin?: string; /** When it arrived (ISO). */ queuedAt?: string }[];
   /** The DKG reservation being served, if any. */
   reservation?: { requestId: string; firstNonce: number; count: number; since: string };
   processed: number;

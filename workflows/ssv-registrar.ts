@@ -17,8 +17,9 @@ import { describeFailure } from './failures';
 
 const { readSsvOwnerNonce, isWorkflowRunning } = proxyActivities<BotActivities>(READ_OPTIONS);
 
-/** While a reservation is held, how often to check that its holder still runs. */
+/** While a reservation is held or requests wait, how often to check its holder and the waits. */
 const HOLDER_CHECK_INTERVAL = '1 minute';
+const DEFAULT_REQUEST_WAIT_WARNING = '30 minutes';
 const { registerMnemonicKeyshares, registerDkgKeyshares } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
 
 interface Reservation {
@@ -33,8 +34,12 @@ interface Reservation {
 export interface RegistrarInput {
   /** How long a DKG reservation may hold the sequence before it is given up. */
   reservationTimeout?: Duration;
+  /** How long a request may wait in the queue before the registrar reports it (WARN, status); default 30 minutes. */
+  requestWaitWarning?: Duration;
   /** Carried across continueAsNew. */
   queue?: RegistrationRequest[];
+  /** When each queued request arrived (ISO time, by request id; carried). */
+  queuedAt?: Record<string, string>;
   reservation?: Reservation;
   processed?: number;
   /**
@@ -52,6 +57,9 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   let processed = input.processed ?? 0;
   let processedThisRun = 0;
   let nonceFloor = input.nonceFloor;
+  const queuedAt: Record<string, string> = { ...input.queuedAt };
+  const waitWarning = msOf(input.requestWaitWarning ?? DEFAULT_REQUEST_WAIT_WARNING);
+  const warned = new Set<string>();
   /** Registered keys raise the floor (ownerNonce -1: found registered already, nonce unknown). */
   const used = (registered: RegisteredKeyshares) => {
     if (registered.ownerNonce >= 0) nonceFloor = Math.max(nonceFloor ?? 0, registered.ownerNonce + 1);
@@ -63,9 +71,10 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     // Not thrown: a bad message must not fail the registrar (it serves every rollup).
     if (rejected('registrationRequest', registrationRequestProblem(request), request)) return;
     queue.push(request);
+    queuedAt[request.requestId] ??= new Date().toISOString();
   });
   setHandler(registrarStatusQuery, () => ({
-    queue: queue.map((r) => ({ requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined })),
+    queue: queue.map((r) => ({ requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: queuedAt[r.requestId] })),
     reservation: reservation && { requestId: reservation.requestId, firstNonce: reservation.firstNonce, count: reservation.count, since: reservation.since },
     processed,
   }));
@@ -80,7 +89,8 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && processedThisRun >= input.continueAsNewAfter);
 
   for (;;) {
-    const ready = await condition(() => nextIndex() >= 0 || shouldContinueAsNew(), reservation ? HOLDER_CHECK_INTERVAL : undefined);
+    const ready = await condition(() => nextIndex() >= 0 || shouldContinueAsNew(), reservation || queue.length > 0 ? HOLDER_CHECK_INTERVAL : undefined);
+    reportLongWaits();
     if (!ready && reservation) {
       // A holder that was terminated (or timed out) never gives its reservation back: check.
       const held = reservation;
@@ -98,14 +108,31 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     // run dry, and the history must not grow until Temporal terminates the registrar.
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed, nonceFloor });
+      const carriedTimes = Object.fromEntries(queue.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined));
+      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed, nonceFloor, queuedAt: carriedTimes });
     }
     const index = nextIndex();
     if (index >= 0) {
       const [request] = queue.splice(index, 1);
+      // A request's messages share its id (a reservation, then its keyshares): forget it only when none waits.
+      if (!queue.some((r) => r.requestId === request.requestId)) delete queuedAt[request.requestId];
       await serve(request);
       processed++;
       processedThisRun++;
+    }
+  }
+
+  /** A WARN line, once per request, for each request that has waited longer than the warning time. */
+  function reportLongWaits(): void {
+    const now = Date.now();
+    for (const r of queue) {
+      const since = queuedAt[r.requestId];
+      if (!since || warned.has(r.requestId) || now - Date.parse(since) < waitWarning) continue;
+      warned.add(r.requestId);
+      log.warn('registrar: a registration request has waited too long', {
+        requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: since,
+        waitingMinutes: Math.floor((now - Date.parse(since)) / 60_000), blockedBy: reservation ? `the DKG reservation of ${reservation.requestId} (nonces ${reservation.firstNonce}..)` : 'the requests before it',
+      });
     }
   }
 

@@ -5,8 +5,10 @@
 // registration the next owner nonce it knows unused, so that a lagging read is never signed for.
 import assert from 'node:assert/strict';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { registrationRequestSignal } from '../../workflows/messages';
-import type { MnemonicRegistrationRequest } from '../../workflows/registrar-types';
+import { registrarStatusQuery, registrationRequestSignal } from '../../workflows/messages';
+import type { DkgReservationRequest, MnemonicRegistrationRequest } from '../../workflows/registrar-types';
+import { selfCheckWorkflow } from '../../workflows/self-check';
+import { logListeners, type LoggedLine } from '../harness/quiet-runtime';
 import { ssvRegistrarWorkflow, type RegistrarInput } from '../../workflows/ssv-registrar';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
@@ -64,5 +66,43 @@ describe('workflows: the SSV registrar under load (time-skipping)', function () 
     assert.equal(carried.processed, CONTINUE_AFTER);
     assert.equal(carried.queue?.length, REQUESTS - CONTINUE_AFTER, 'the queue was not carried (or the run waited for it to run dry)');
     assert.equal(carried.nonceFloor, CONTINUE_AFTER);
+  });
+
+  it('reports a request that waits too long behind a reservation: one WARN naming it and what blocks it, and its arrival in the status', async () => {
+    const env = testEnv();
+    const taskQueue = `registrar-wait-${Date.now()}`;
+    const registrarWorkflowId = `${taskQueue}-registrar`;
+    const chain = new StubChain();
+    chain.statuses.set(pubkey(0), 'DEPOSITED');
+    const warnings: LoggedLine[] = [];
+    const listen = (line: LoggedLine) => { if (line.meta?.workflowId === registrarWorkflowId && /waited too long/.test(line.message)) warnings.push(line); };
+    logListeners.add(listen);
+    try {
+      await withTestWorker(env.address, { taskQueue, activities: stubActivities(chain, env.client, taskQueue, registrarWorkflowId) }, async () => {
+        // A ceremony that holds its reservation: its creation (here a workflow that just waits) keeps running.
+        const holder = await env.client.workflow.start(selfCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-holder`, args: [{ wait: '3 hours' }] });
+        const reserve: DkgReservationRequest = { kind: 'dkg-reserve', requestId: 'ceremony-1', requester: holder.workflowId, rollupAdmin: ADMIN, count: 2 };
+        const registrar = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
+          taskQueue, workflowId: registrarWorkflowId, args: [{ requestWaitWarning: '30 minutes' }], signal: registrationRequestSignal, signalArgs: [reserve],
+        });
+        await registrar.signal(registrationRequestSignal, { kind: 'mnemonic', requestId: 'waiting-1', requester: `${taskQueue}-gone`, rollupAdmin: ADMIN, operatorCluster: 1, keys: [{ pubkey: pubkey(0), keyIndex: 0 }] });
+        await env.sleep('10 minutes');
+        assert.equal(warnings.length, 0, 'warned before the warning time');
+        const status = await registrar.query(registrarStatusQuery);
+        assert.equal(status.reservation?.requestId, 'ceremony-1');
+        assert.deepEqual(status.queue.map((q) => q.requestId), ['waiting-1']);
+        assert.ok(status.queue[0].queuedAt && Date.parse(status.queue[0].queuedAt) > 0, 'no arrival time in the status');
+        await env.sleep('40 minutes');
+        await env.sleep('20 minutes');
+        assert.equal(warnings.length, 1, `expected one warning, got ${warnings.length}`);
+        assert.equal(warnings[0].meta?.requestId, 'waiting-1');
+        assert.match(String(warnings[0].meta?.blockedBy), /DKG reservation of ceremony-1/);
+        assert.equal(chain.registrations.length, 0, 'registered behind a held reservation');
+        await registrar.terminate('test over');
+        await holder.terminate('test over');
+      });
+    } finally {
+      logListeners.delete(listen);
+    }
   });
 });
