@@ -16,10 +16,13 @@ function firstProblem(checks: [boolean, string][]): Problem {
   return checks.find(([ok]) => !ok)?.[1];
 }
 
+/** A registered key's owner nonce: -1 when the key was found registered already (a retry after the transaction was mined). */
+const isRegisteredNonce = (value: unknown): boolean => value === -1 || isNonce(value);
+
 function registeredKeysProblem(registered: unknown): Problem {
   if (!Array.isArray(registered)) return 'registered must be an array';
-  const bad = registered.findIndex((r) => !isObject(r) || !isText(r.pubkey) || !isNonce(r.ownerNonce));
-  return bad === -1 ? undefined : `registered[${bad}] needs a pubkey and an owner nonce ≥ 0`;
+  const bad = registered.findIndex((r) => !isObject(r) || !isText(r.pubkey) || !isRegisteredNonce(r.ownerNonce));
+  return bad === -1 ? undefined : `registered[${bad}] needs a pubkey and an owner nonce (≥ 0, or -1: found registered already)`;
 }
 
 /** The registrar's answer to a creation (also relayed to the monitor). */

@@ -39,6 +39,9 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
     for (const p of BAD.registrationRequest) assert.ok(registrationRequestProblem(p), `registrationRequest ${JSON.stringify(p)} passed`);
     assert.equal(stepStateProblem({ workflowId: 'w', phase: 'depositing', hold: { state: 'held', step: 'before the deposit', since: 'now' } }), undefined);
     assert.equal(registrationResultProblem({ requestId: 'r', kind: 'registered', registered: [{ pubkey: '0xab', ownerNonce: 3 }] }), undefined);
+    // A retry that finds its key registered already answers -1 (the crash tests' restarts do).
+    assert.equal(registrationResultProblem({ requestId: 'r', kind: 'registered', registered: [{ pubkey: '0xab', ownerNonce: -1 }, { pubkey: '0xcd', ownerNonce: 4 }] }), undefined);
+    assert.ok(registrationResultProblem({ requestId: 'r', kind: 'registered', registered: [{ pubkey: '0xab', ownerNonce: -2 }] }));
     assert.equal(registrationResultProblem({ requestId: 'r', kind: 'failed', reason: 'reverted', registered: [] }), undefined);
     assert.equal(exitReportProblem({ workflowId: 'w', exited: ['0xab'], rejected: [{ pubkey: '0xcd', reason: 'no' }] }), undefined);
     assert.match(exitReportProblem({ workflowId: 'w', exited: 'none', rejected: [] }) ?? '', /exited/);
