@@ -142,7 +142,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     },
 
     async readSsvOwnerNonce(input: { atLeast?: number } = {}): Promise<number> {
-      return withFailureTypes(async () => currentOwnerNonce(input.atLeast));
+      return currentOwnerNonce(input.atLeast);
     },
 
     async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
@@ -150,7 +150,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         const { vault } = mnemonicPath();
         const done = await alreadyRegistered(input.pubkey);
         if (done) return done;
-        const ownerNonce = await withFailureTypes(() => currentOwnerNonce(input.minOwnerNonce));
+        const ownerNonce = await currentOwnerNonce(input.minOwnerNonce);
         // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
         // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
         const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
@@ -177,7 +177,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         const done = await alreadyRegistered(keyshares.publicKey);
         if (done) return done;
         // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
-        const ownerNonce = await withFailureTypes(() => currentOwnerNonce(minOwnerNonce));
+        const ownerNonce = await currentOwnerNonce(minOwnerNonce);
         const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
         if (earlier) return earlier;
         if (ownerNonce !== keyshares.ownerNonce) {
@@ -190,7 +190,10 @@ export function createCreationActivities(deps: CreationDependencies) {
     },
   };
 
-  /** The owner nonce now, never below `floor` (owner-nonce-floor.ts). */
+  /**
+   * The owner nonce now, never below `floor` (owner-nonce-floor.ts). Its errors are named read
+   * errors (retryable ones stay retryable): no failure-type conversion needed.
+   */
   async function currentOwnerNonce(floor: number | undefined): Promise<number> {
     return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan), floor);
   }
