@@ -110,7 +110,7 @@ export function createExitActivities(deps: ExitDependencies) {
      * (with the node's message) and the others go on. Unknown keys fail the whole call before any
      * broadcast.
      */
-    async broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[] }): Promise<ExitBroadcastResult> {
+    async broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[]; epoch?: number }): Promise<ExitBroadcastResult> {
       return withHeartbeat(() => withFailureTypes(async () => {
         if (!deps.vault || !deps.indexStore) {
           throw ApplicationFailure.nonRetryable('this worker has no mnemonic vault: start it with the salt (mnemonic key path)', 'MnemonicPathDisabled');
@@ -118,6 +118,11 @@ export function createExitActivities(deps: ExitDependencies) {
         const { vault, indexStore } = deps;
         if (deps.dryRun) throw ApplicationFailure.nonRetryable(`dry run: ${input.validators.length} exit(s) not signed or broadcast (the worker runs with dryRun)`, 'DryRunRefusal');
         const chain = await beacon.getChainInfo();
+        // A re-broadcast signs for the first broadcast's epoch: BLS signing is deterministic, so the same message.
+        const epoch = input.epoch ?? chain.currentEpoch;
+        if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > chain.currentEpoch) {
+          throw ApplicationFailure.nonRetryable(`epoch must be an integer from 0 to the current epoch ${chain.currentEpoch}, got ${input.epoch}`, 'InvalidInput');
+        }
         const onBeacon = await beacon.getValidators(input.validators.map((v) => v.pubkey));
         const results: ExitBroadcastResult['results'] = [];
         const toSign: { pubkey: string; validatorIndex: number }[] = [];
@@ -129,7 +134,7 @@ export function createExitActivities(deps: ExitDependencies) {
           else if (isExitingOrExited(v.status)) results.push({ pubkey, validatorIndex, outcome: 'already-exiting', message: `beacon status ${v.status}` });
           else toSign.push({ pubkey, validatorIndex });
         }
-        if (toSign.length === 0) return { epoch: chain.currentEpoch, results };
+        if (toSign.length === 0) return { epoch, results };
         // Read and decrypted once (Secrets Manager and the keystore KDF are the slow part).
         const mnemonic = await vault.readMnemonic(input.rollupAdmin);
         const indices = await findKeyIndices({
@@ -141,7 +146,7 @@ export function createExitActivities(deps: ExitDependencies) {
           for (const [i, { pubkey, validatorIndex }] of toSign.entries()) {
             if (keys[i].pubkeyHex !== pubkey) throw ApplicationFailure.nonRetryable(`key index ${keys[i].index} derives ${keys[i].pubkeyHex}, not ${pubkey}`, 'KeyIndexMismatch');
             const signed = await deps.signExit({
-              secretKey: keys[i].secretKey, validatorIndex, epoch: chain.currentEpoch,
+              secretKey: keys[i].secretKey, validatorIndex, epoch,
               forkSchedule: chain.forkSchedule, genesisValidatorsRoot: chain.genesisValidatorsRoot,
             });
             try {
@@ -156,7 +161,7 @@ export function createExitActivities(deps: ExitDependencies) {
         } finally {
           wipeKeys(keys);
         }
-        return { epoch: chain.currentEpoch, results };
+        return { epoch, results };
       }));
     },
 

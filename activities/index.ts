@@ -8,6 +8,8 @@ import { createRegistrarActivities, type RegistrarClientDependencies } from './r
 import { createExitActivities, type ExitDependencies } from './exits';
 import type { CeremonyArchive } from './dkg/archive';
 import { createDkgActivities, createMarkDkgCeremony, type DkgDependencies } from './dkg/ceremony-activity';
+import { createReconcileActivities } from './reconcile';
+import { createBatchLookupActivities } from './batch-lookup';
 
 export interface ActivityDependencies {
   /** A name for this worker process, shown by the self-check. */
@@ -58,10 +60,13 @@ export function createActivities(deps: ActivityDependencies) {
     ...(deps.creation ? createCreationActivities(deps.creation) : {}),
     ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange }) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
+    ...(deps.registrar ? createBatchLookupActivities(deps.registrar) : {}),
     ...(deps.exits ? createExitActivities(deps.exits) : {
       readExitCandidates: exitsDisabled, broadcastMnemonicExits: exitsDisabled, submitValidatorExit: exitsDisabled,
       readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled, reportExitsBlocked: exitsDisabled,
     }),
+    // Reconciliation reads the chain, and the beacon node when the worker has one.
+    ...(deps.creation ? createReconcileActivities({ ...deps.creation, beacon: deps.exits?.beacon, archive: deps.dkg?.archive ?? deps.dkgArchive }) : {}),
     ...dkgActivities(deps),
   };
 }

@@ -7,6 +7,8 @@ import type { SigningNetworkReport } from './funding/activities';
 import type { RegistrationRequest } from '../workflows/registrar-types';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { WatchInput, WatchResult } from './watch';
+import type { RollupReconciliation } from './reconcile';
+import type { RunningExitBatch } from './batch-lookup';
 import type { ExitBroadcastResult, ExitCandidates, ExitNotification, ExitProgress, SubmittedExit } from './exit-types';
 
 export interface BotActivities {
@@ -68,11 +70,16 @@ export interface BotActivities {
   /** Registers DKG keyshares, after checking that their nonce is the owner's next one (read never below `minOwnerNonce`). */
   registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number }): Promise<RegisteredKeyshares>;
 
+  /** Every key submitted for the rollup, by Nexus status, with the deposited-unregistered and exit-submitted ones named (activities/reconcile.ts). */
+  reconcileRollup(input: { rollupAdmin: string }): Promise<RollupReconciliation>;
+  /** The rollup's exit batches still running (Temporal visibility), with the keys each follows. */
+  listRunningExitBatches(input: { rollupAdmin: string }): Promise<RunningExitBatch[]>;
+
   // --- exits (activities/exits.ts) ---
   /** The rollup's validators that may exit (lowest beacon index first) and those already leaving. */
   readExitCandidates(input: { rollupAdmin: string; exclude: string[]; maxCandidates: number }): Promise<ExitCandidates>;
   /** Mnemonic keys: sign and broadcast voluntary exits (keys re-derived from the recorded index). */
-  broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[] }): Promise<ExitBroadcastResult>;
+  broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[]; epoch?: number }): Promise<ExitBroadcastResult>;
   /**
    * Nexus.validatorExit for the keys not yet submitted, in the Nexus version's form: the batch at
    * once on v2024-03 (DKG keys refused: DkgExitUnsupported), one key with its SSV operator ids per

@@ -21,7 +21,23 @@ export function formatMonitorStatus(status: MonitorStatus, workflowId: string): 
   if (steps.length === 0) lines.push('in flight   nothing');
   steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}${ceremonyNote(status, step)}`));
   if (status.exitBlocked) lines.push(`exits blocked ${status.exitBlocked.count}: ${status.exitBlocked.reason}`);
+  lines.push(...formatReconciliation(status.reconciliation));
   if (status.lastError) lines.push(`last error  ${status.lastError}`);
+  return lines;
+}
+
+/** The last comparison with the chain: what differed, what the monitor did, what needs an operator. */
+export function formatReconciliation(r: MonitorStatus['reconciliation']): string[] {
+  if (!r) return ['reconciled  not yet'];
+  const lines: string[] = [];
+  if (r.at) {
+    const counts = Object.entries(r.counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'none';
+    lines.push(`reconciled  ${r.at} at block ${r.blockNumber}: ${r.submitted} key(s) submitted (${counts}); ${r.differences.length === 0 ? 'memory matched the chain' : `${r.differences.length} difference(s)`}`);
+  }
+  r.differences.forEach((d) => lines.push(`  differed  ${d}`));
+  r.actions.forEach((a) => lines.push(`  did       ${a}`));
+  r.attention.forEach((a) => lines.push(`  ATTENTION ${a.pubkey}: ${a.reason}`));
+  if (r.error) lines.push(`  failed    ${r.errorAt}: ${r.error} (memory kept; tried again at the next turn)`);
   return lines;
 }
 
@@ -69,5 +85,6 @@ export function formatExitStatus(status: ExitStatus, workflowId: string, runStat
     ...status.pending.map((p, i) => `${i === 0 ? 'pending    ' : '           '} ${p.pubkey} beacon ${p.beaconStatus ?? '?'}, nexus ${p.nexusStatus ?? '?'}${p.exitEpoch != null ? `, exit epoch ${p.exitEpoch}` : ''}${p.withdrawableEpoch != null ? `, withdrawable epoch ${p.withdrawableEpoch}` : ''}`),
     `exited      ${status.exited.length}${status.exited.length > 0 ? `: ${status.exited.join(', ')}` : ''}`,
     ...status.rejected.map((r, i) => `${i === 0 ? 'rejected   ' : '           '} ${r.pubkey}: ${r.reason}`),
+    ...(status.attention ?? []).map((a, i) => `${i === 0 ? 'ATTENTION  ' : '           '} ${a.pubkey}: ${a.reason}`),
   ];
 }

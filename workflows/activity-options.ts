@@ -62,3 +62,13 @@ export const EXIT_BROADCAST_OPTIONS: ActivityOptions = {
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
+
+/**
+ * Reconciliation reads every key of a rollup (minutes for tens of thousands): a few attempts, then
+ * the monitor goes on with its cache and reconciles again at its next turn (a node down must not
+ * stop planning).
+ */
+export const RECONCILE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+};

@@ -40,8 +40,26 @@ export interface ExitValidatorsInput {
   minPollInterval?: Duration;
   /** Longest wait (default 6 hours): epochs are estimates, the chain is looked at again at least this often. */
   maxPollInterval?: Duration;
+  /**
+   * Follow only: the validators' exits were submitted before (an earlier batch that ended, found
+   * by reconciliation): nothing is broadcast nor submitted at the start; they are followed and
+   * accounted, and an exit the beacon chain never shows is broadcast again (below).
+   */
+  followOnly?: boolean;
+  /**
+   * Epochs a followed validator may stay without an initiated exit on the beacon chain before its
+   * exit is broadcast again (mnemonic keys: the message signed for the same epoch, so the same
+   * message) or alerted (DKG keys: only their operators can sign). Default 8 (about 51 minutes on mainnet).
+   */
+  rebroadcastAfterEpochs?: number;
   /** Carried across continueAsNew: the batch is past Nexus.validatorExit. */
-  carried?: { following: string[]; exited: string[]; rejected: ExitReport['rejected']; paused?: boolean; pauseReason?: string };
+  carried?: {
+    following: string[]; exited: string[]; rejected: ExitReport['rejected']; paused?: boolean; pauseReason?: string;
+    /** The epoch the batch's exits were signed for (a re-broadcast signs the same message). */
+    signedEpoch?: number;
+    /** Per followed key still without an initiated exit: the epoch it was first seen so, or last re-broadcast. */
+    notInitiatedSince?: Record<string, number>;
+  };
 }
 
 export interface ExitValidatorsResult {
@@ -56,16 +74,20 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   const { workflowId, firstExecutionRunId } = workflowInfo();
   // Unique per batch and stable across continueAsNew and replays: the Nexus transaction is keyed by it.
   const requestId = `${workflowId}/${firstExecutionRunId}`;
+  const carried = input.carried ?? (input.followOnly ? { following: input.validators.map((v) => v.pubkey.toLowerCase()), exited: [], rejected: [] } : undefined);
+  const rebroadcastAfterEpochs = input.rebroadcastAfterEpochs ?? 8;
+  let signedEpoch = carried?.signedEpoch;
+  const notInitiatedSince: Record<string, number> = { ...carried?.notInitiatedSince };
   const minPollMs = durationMs(input.minPollInterval ?? '1 minute');
   const maxPollMs = Math.max(minPollMs, durationMs(input.maxPollInterval ?? '6 hours'));
   const status: ExitStatus = {
     rollupAdmin: input.rollupAdmin,
     keyPath: input.keyPath,
-    phase: input.carried ? 'following' : 'broadcasting',
+    phase: carried ? 'following' : 'broadcasting',
     paused: false,
-    pending: (input.carried?.following ?? input.validators.map((v) => v.pubkey)).map((pubkey) => ({ pubkey })),
-    exited: [...(input.carried?.exited ?? [])],
-    rejected: [...(input.carried?.rejected ?? [])],
+    pending: (carried?.following ?? input.validators.map((v) => v.pubkey)).map((pubkey) => ({ pubkey })),
+    exited: [...(carried?.exited ?? [])],
+    rejected: [...(carried?.rejected ?? [])],
   };
   const reports = createReportTracker();
   const track = (report: Promise<void>) => reports.track(report);
@@ -85,8 +107,8 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   }
 
   try {
-    if (!input.carried) {
-      upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: input.validators.map((v) => pubkeySearchKey(v.pubkey)) }]);
+    if (!input.carried) upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: input.validators.map((v) => pubkeySearchKey(v.pubkey)) }]);
+    if (!carried) {
       setPhase('broadcasting');
       await gate.holdAt('before the exit (nothing broadcast, Nexus not told)');
       // From the first broadcast on, Nexus must be told: a pause lets the batch finish that.
@@ -95,6 +117,7 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       const mnemonic = input.validators.filter((v) => (v.keyPath ?? input.keyPath) === 'mnemonic');
       if (mnemonic.length > 0) {
         const broadcast = await broadcastMnemonicExits({ rollupAdmin: input.rollupAdmin, validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex })) });
+        signedEpoch = broadcast.epoch;
         for (const r of broadcast.results) if (r.outcome === 'rejected') status.rejected.push({ pubkey: r.pubkey, reason: r.message ?? 'rejected' });
         const rejected = new Set(status.rejected.map((r) => r.pubkey));
         proceeding = proceeding.filter((p) => !rejected.has(p));
@@ -137,6 +160,7 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
         }
       }
       if (status.pending.length === 0) break;
+      await rebroadcastStalledExits(progress);
       const seen = progress.validators.map((v) => `${v.pubkey}:${v.beaconStatus}:${v.nexusStatus}`).join();
       idleLooks = seen === lastSeen ? idleLooks + 1 : 0;
       lastSeen = seen;
@@ -152,7 +176,10 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
         await reports.flush();
         await continueAsNew<typeof exitValidatorsWorkflow>({
           ...input,
-          carried: { following: status.pending.map((p) => p.pubkey), exited: status.exited, rejected: status.rejected, paused: gate.paused, pauseReason: gate.pauseReason },
+          carried: {
+            following: status.pending.map((p) => p.pubkey), exited: status.exited, rejected: status.rejected, paused: gate.paused, pauseReason: gate.pauseReason,
+            signedEpoch, notInitiatedSince,
+          },
         });
       }
     }
@@ -163,6 +190,52 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
     setPhase('failed');
     await report({ exited: status.exited, rejected: status.rejected, error: describeFailure(err) });
     throw err;
+  }
+
+  /**
+   * Exits can drop out of a node's pool, and a beacon chain can start anew (the local network's
+   * does at every start). A followed validator that Nexus shows exit-submitted but the beacon chain
+   * shows without an initiated exit for `rebroadcastAfterEpochs` is broadcast again (mnemonic keys,
+   * signed for the batch's epoch: the same message), or alerted (DKG keys: only their operators
+   * sign). Then it waits as long again before the next try.
+   */
+  async function rebroadcastStalledExits(progress: ExitProgress): Promise<void> {
+    const stalled: ExitProgress['validators'] = [];
+    for (const v of progress.validators) {
+      const initiated = v.exitEpoch !== null || /^(active_exiting|active_slashed|exited_|withdrawal_)/.test(v.beaconStatus);
+      if (initiated || v.nexusStatus !== 'VALIDATOR_EXIT_SUBMITTED') {
+        delete notInitiatedSince[v.pubkey];
+        continue;
+      }
+      notInitiatedSince[v.pubkey] ??= progress.currentEpoch;
+      if (progress.currentEpoch - notInitiatedSince[v.pubkey] >= rebroadcastAfterEpochs) stalled.push(v);
+    }
+    if (stalled.length === 0) return;
+    const keyPathOf = (pubkey: string) => input.validators.find((v) => v.pubkey.toLowerCase() === pubkey)?.keyPath ?? input.keyPath;
+    const mnemonic = stalled.filter((v) => keyPathOf(v.pubkey) === 'mnemonic' && v.validatorIndex !== null);
+    const others = stalled.filter((v) => !mnemonic.includes(v));
+    for (const v of stalled) notInitiatedSince[v.pubkey] = progress.currentEpoch;
+    for (const v of others) {
+      const why = v.validatorIndex === null ? 'the beacon node does not know this validator' : 'a DKG key: only its SSV operators can sign its exit';
+      log.warn('exit not initiated on the beacon chain: an operator must look', {
+        rollupAdmin: input.rollupAdmin, pubkey: v.pubkey, beaconStatus: v.beaconStatus, epochs: rebroadcastAfterEpochs, why,
+      });
+      status.attention = [...(status.attention ?? []).filter((a) => a.pubkey !== v.pubkey), { pubkey: v.pubkey, reason: `exit submitted but not initiated on the beacon chain after ${rebroadcastAfterEpochs} epochs (${why})` }];
+    }
+    if (mnemonic.length === 0) return;
+    log.warn('exit not initiated on the beacon chain: broadcast again', { rollupAdmin: input.rollupAdmin, validators: mnemonic.length, epochs: rebroadcastAfterEpochs, signedEpoch });
+    try {
+      const again = await broadcastMnemonicExits({
+        rollupAdmin: input.rollupAdmin, validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex as number })), ...(signedEpoch !== undefined ? { epoch: signedEpoch } : {}),
+      });
+      signedEpoch ??= again.epoch;
+      for (const r of again.results) {
+        if (r.outcome === 'rejected') log.warn('exit broadcast again was rejected', { pubkey: r.pubkey, reason: r.message });
+      }
+    } catch (err) {
+      // Followed on: the next stall check tries again.
+      log.warn('could not broadcast a stalled exit again', { rollupAdmin: input.rollupAdmin, error: describeFailure(err) });
+    }
   }
 
   async function report(outcome: Omit<ExitReport, 'workflowId'>): Promise<void> {

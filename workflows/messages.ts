@@ -132,6 +132,8 @@ export interface MonitorStatus {
    * validatorExit does not tell SSV): nothing waits for them; an operator must act.
    */
   exitBlocked?: { reason: string; /** Stable label (metric nexus_exits_blocked). */ code: string; count: number };
+  /** The last comparison of the monitor's memory with the chain, and what it did about the differences. */
+  reconciliation?: import('./reconciliation').ReconciliationSummary;
   lastError?: string;
 }
 
@@ -185,4 +187,6 @@ export interface ExitStatus {
   rejected: { pubkey: string; reason: string }[];
   /** Why the batch waits, and until when (ISO time). */
   waiting?: { reason: string; until: string };
+  /** Validators an operator must look at (e.g. a DKG key's exit never initiated on the beacon chain). */
+  attention?: { pubkey: string; reason: string }[];
 }

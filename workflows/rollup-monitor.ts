@@ -28,6 +28,7 @@ import type { RegistrationResult } from './registrar-types';
 import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
 import { chooseExitValidators, type ExitChoice } from './exit-choice';
 import { creationWorkflowId, exitWorkflowId } from './ids';
+import { reconcileWithChain } from './monitor-reconcile';
 
 const { readRollup, readExitCandidates, readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
@@ -69,6 +70,10 @@ export interface RollupMonitorInput {
     /** Validators of exit batches that ended without a report (terminated), to be looked at again. */
     orphanedExits?: string[];
   };
+  /** Reconcile with the chain on start, after continue-as-new and every this many looks (default 12). */
+  reconcileEveryPolls?: number;
+  /** Exit batches: epochs without an initiated exit before it is broadcast again or alerted (default 8). */
+  rebroadcastAfterEpochs?: number;
   /** Tests: continue as new after this many loops instead of the server's suggestion. */
   continueAsNewAfterLoops?: number;
 }
@@ -93,6 +98,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     exitBlocked: input.carried?.exitBlocked,
   };
   const maxExitBatch = input.maxExitBatch ?? 50;
+  const reconcileEvery = input.reconcileEveryPolls ?? 12;
+  if (!Number.isInteger(reconcileEvery) || reconcileEvery < 1) throw ApplicationFailure.nonRetryable(`reconcileEveryPolls must be a positive integer, got ${input.reconcileEveryPolls}`, 'InvalidInput');
   if (!Number.isInteger(maxExitBatch) || maxExitBatch < 1) throw ApplicationFailure.nonRetryable(`maxExitBatch must be a positive integer, got ${input.maxExitBatch}`, 'InvalidInput');
   const exitsInFlight: ExitInFlight[] = [...(input.carried?.exitsInFlight ?? [])];
   let exitBatches = input.carried?.exitBatches ?? 0;
@@ -338,7 +345,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     });
   }
 
-  async function startExitBatch(batch: ExitValidator[], reason: string): Promise<void> {
+  async function startExitBatch(batch: ExitValidator[], reason: string, opts: { followOnly?: boolean } = {}): Promise<void> {
     setPhase('exiting');
     for (;;) {
       const workflowId = exitWorkflowId(input.rollupAdmin, ++exitBatches);
@@ -348,6 +355,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
           args: [{
             rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, validators: batch, reportTo: workflowInfo().workflowId,
             minPollInterval: input.exitPollInterval?.min, maxPollInterval: input.exitPollInterval?.max,
+            rebroadcastAfterEpochs: input.rebroadcastAfterEpochs, ...(opts.followOnly ? { followOnly: true } : {}),
           }],
           // An exit batch follows its validators for days and must outlive this run (continueAsNew,
           // a reset, a termination): it reports back by signal to the monitor's workflow id.
@@ -379,6 +387,13 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
 
   /** One look at the chain and, if the bridge allows more validators, one creation batch. True if one was created. */
   async function monitorOnce(): Promise<boolean> {
+    if (loops === 1 || loops % reconcileEvery === 0) {
+      await reconcileWithChain({
+        rollupAdmin: input.rollupAdmin, unregistered, exitsInFlight, orphanedExits, status,
+        followExits: (validators, reason) => startExitBatch(validators, reason, { followOnly: true }),
+      });
+      showExits();
+    }
     await reregisterMnemonicKeys();
     await settleExits();
     await followOrphanedExits();

@@ -101,6 +101,16 @@ export class CeremonyArchive {
     return archived;
   }
 
+  /** Every archived ceremony of a rollup, in nonce order (reconciliation finds a key's ceremony here). */
+  listRollup(rollupAdmin: string): ArchivedCeremony[] {
+    const rollupDir = this.rollupDir(rollupAdmin);
+    if (!existsSync(rollupDir)) return [];
+    return readdirSync(rollupDir)
+      .filter((name) => !name.includes('.partial-') && existsSync(path.join(rollupDir, name, MANIFEST)))
+      .sort()
+      .map((name) => this.read(path.join(rollupDir, name)));
+  }
+
   /** Every archived ceremony of a request (all its chunks), in nonce order. */
   listRequest(rollupAdmin: string, requestId: string): ArchivedCeremony[] {
     const rollupDir = this.rollupDir(rollupAdmin);

@@ -76,9 +76,23 @@ async function startDevServerOn(port: number, opts: TemporalDevServerOptions): P
  * attributes registered through the operator service since the Java server takes no flags.
  */
 export async function startTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
-  });
+  const env = await createTimeSkippingWithRetry();
   await registerSearchAttributes(env.connection, env.namespace ?? DEFAULT_NAMESPACE);
   return env;
+}
+
+/**
+ * The SDK gives the Java server 5 s to answer, which a loaded 2-core machine's JVM start can
+ * exceed ("ephemeral server at … did not start within 5s"): such a start is tried again, twice.
+ */
+async function createTimeSkippingWithRetry(): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+      });
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test((err as Error)?.message ?? '')) throw err;
+    }
+  }
 }

@@ -7,6 +7,8 @@ import type { BotActivities } from '../../activities/interface';
 import { createRegistrarActivities } from '../../activities/registrar-client';
 import type { PublicDepositData, RegistrationFunding, RollupSnapshot } from '../../activities/types';
 import type { ExitProgress } from '../../activities/exit-types';
+import type { KeyOrigin, RollupReconciliation } from '../../activities/reconcile';
+import type { RunningExitBatch } from '../../activities/batch-lookup';
 import { bridgeAllowsDeposits, VALIDATOR_DEPOSIT_WEI } from '../../workflows/planning';
 
 export interface StubRollup {
@@ -58,6 +60,11 @@ export class StubChain {
   signingNetworkMismatch?: string;
   /** The Nexus version the stub chain behaves as (v2024-03: validatorExit tells SSV nothing). */
   nexusVersion: 'v2024-03' | 'v2024-06' = 'v2024-06';
+  /** Where each key came from (reconciliation reports it): set when its key material is made. */
+  readonly keyOrigin = new Map<string, KeyOrigin>();
+  readonly reconciliations: RollupReconciliation[] = [];
+  /** Test hook: the exit batches Temporal's visibility lists as running (listRunningExitBatches). */
+  runningExitBatches: RunningExitBatch[] = [];
   /** Keys with a recorded mnemonic key index (exit candidates report hasKeyIndex). */
   readonly keyIndexed = new Set<string>();
   readonly exitsBlockedReports: { code: string; count: number }[] = [];
@@ -69,6 +76,8 @@ export class StubChain {
   /** ETH returned to each bridge and not yet accounted by Nexus (the bridge's getRewards). */
   readonly rewardsWei = new Map<string, bigint>();
   readonly exitBroadcasts: string[] = [];
+  /** The epoch each broadcastMnemonicExits call signed for (a re-broadcast repeats the first). */
+  readonly signedEpochs: number[] = [];
   readonly nexusExitCalls: string[][] = [];
   readonly transferredCalls: string[] = [];
   readonly progressReads: number[] = [];
@@ -81,6 +90,8 @@ export class StubChain {
   beaconDown = false;
   beaconDownCalls = 0;
   rejectExitsOf = new Set<string>();
+  /** Test hook: the next exit broadcast of these keys is accepted, then dropped from the pool (never included). */
+  dropNextExitOf = new Set<string>();
   /** The test server's clock (ms). */
   now: () => Promise<number> = async () => Date.now();
   private readonly latches = new Map<string, { reached: () => void; released: Promise<void> }>();
@@ -205,7 +216,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     },
     async prepareMnemonicValidators({ rollupAdmin, keyIndices }) {
       await chain.latchPoint('prepareMnemonicValidators');
-      return keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
+      const made = keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
+      for (const m of made) chain.keyOrigin.set(m.deposit.pubkey, { kind: 'mnemonic', keyIndex: m.keyIndex });
+      return made;
     },
     async markDkgCeremony() {
       return { archives: [] };
@@ -213,13 +226,14 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     async checkDkgOperators() {
       return { version: 'v3.1.0-653210c', operators: [] };
     },
-    async runDkgCeremony({ rollupAdmin, firstNonce, count, operatorCluster }) {
+    async runDkgCeremony({ rollupAdmin, firstNonce, count, operatorCluster, requestId }) {
       await chain.latchPoint('runDkgCeremony');
       if (chain.dkgOperatorsDown) throw new Error('ssv-dkg operator 3 unreachable (simulated)');
       return {
         ceremonyId: `ceremony-${firstNonce}`,
         validators: Array.from({ length: count }, (_, i) => {
           const deposit = depositFor(`${rollupAdmin}:d${firstNonce + i}`);
+          chain.keyOrigin.set(deposit.pubkey, { kind: 'dkg', requestId, ownerNonce: firstNonce + i, ceremonyState: 'verified' });
           return { deposit, keyshares: { publicKey: deposit.pubkey, operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10), sharesData: '0x', ownerNonce: firstNonce + i } };
         }),
       };
@@ -238,7 +252,10 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       }
       r.balanceWei -= BigInt(deposits.length) * VALIDATOR_DEPOSIT_WEI;
       r.validatorCount += BigInt(deposits.length);
-      for (const p of pubkeys) chain.statuses.set(p, 'DEPOSITED');
+      for (const p of pubkeys) {
+        chain.statuses.set(p, 'DEPOSITED');
+        chain.owner.set(p, rollupAdmin);
+      }
       chain.depositBatches.push(pubkeys);
       return { txHash: `0xdeposit${chain.depositBatches.length}`, blockNumber: 1 };
     },
@@ -262,6 +279,28 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     },
     ...createRegistrarActivities({ client, taskQueue, registrarWorkflowId }),
     ...stubExitActivities(chain),
+    async reconcileRollup({ rollupAdmin }) {
+      chain.beaconCall();
+      const epoch = await chain.currentEpoch();
+      const mine = [...chain.statuses].filter(([pubkey]) => chain.owner.get(pubkey) === rollupAdmin);
+      const counts: RollupReconciliation['counts'] = {};
+      for (const [, status] of mine) counts[status] = (counts[status] ?? 0) + 1;
+      const origin = (pubkey: string): KeyOrigin => chain.keyOrigin.get(pubkey) ?? { kind: 'unknown' };
+      const view: RollupReconciliation = {
+        blockNumber: 1, submitted: mine.length, counts, currentEpoch: epoch,
+        depositedUnregistered: mine.filter(([, s]) => s === 'DEPOSITED').map(([pubkey]) => ({ pubkey, origin: origin(pubkey) })),
+        exitSubmitted: mine.filter(([, s]) => s === 'VALIDATOR_EXIT_SUBMITTED').map(([pubkey]) => {
+          const v = chain.beacon.get(pubkey);
+          const kind = origin(pubkey).kind;
+          return { pubkey, validatorIndex: v?.index ?? null, beaconStatus: v ? chain.beaconStatus(v, epoch) : 'unknown', keyPath: kind };
+        }),
+      };
+      chain.reconciliations.push(view);
+      return view;
+    },
+    async listRunningExitBatches() {
+      return chain.runningExitBatches;
+    },
     async readSsvOwnerNonce() {
       return chain.ownerNonce;
     },
@@ -335,16 +374,19 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
         candidates: [...ofKind(true), ...ofKind(false)].sort((a, b) => a.validatorIndex - b.validatorIndex),
       };
     },
-    async broadcastMnemonicExits({ validators }) {
+    async broadcastMnemonicExits({ validators, epoch: signFor }) {
       await chain.latchPoint('broadcastMnemonicExits');
       chain.beaconCall();
-      const epoch = await chain.currentEpoch();
+      const now = await chain.currentEpoch();
+      const epoch = signFor ?? now;
+      chain.signedEpochs.push(epoch);
       const results: Awaited<ReturnType<BotActivities['broadcastMnemonicExits']>>['results'] = [];
       for (const { pubkey, validatorIndex } of validators) {
         const v = chain.beacon.get(pubkey);
         if (!v) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'the beacon node does not know this validator' });
-        else if (leaving(chain.beaconStatus(v, epoch))) results.push({ pubkey, validatorIndex, outcome: 'already-exiting' });
+        else if (leaving(chain.beaconStatus(v, now))) results.push({ pubkey, validatorIndex, outcome: 'already-exiting' });
         else if (chain.rejectExitsOf.has(pubkey)) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'HTTP 500: VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE (simulated)' });
+        else if (chain.dropNextExitOf.delete(pubkey)) chain.exitBroadcasts.push(pubkey); // accepted, then lost from the pool
         else {
           chain.exitBroadcasts.push(pubkey);
           await exitNow(pubkey);
