@@ -8,6 +8,7 @@ import { createRegistrarActivities, type RegistrarClientDependencies } from './r
 import { createExitActivities, type ExitDependencies } from './exits';
 import type { CeremonyArchive } from './dkg/archive';
 import { createDkgActivities, createMarkDkgCeremony, type DkgDependencies } from './dkg/ceremony-activity';
+import { createRunwayActivities, type RunwayDependencies } from './funding/runway-activities';
 
 export interface ActivityDependencies {
   /** A name for this worker process, shown by the self-check. */
@@ -23,6 +24,8 @@ export interface ActivityDependencies {
   dkgUnavailable?: string;
   /** Without `dkg`: the ceremony archive, so that markDkgCeremony still works. */
   dkgArchive?: CeremonyArchive;
+  /** The cluster runway watcher's reads and top-ups: absent on a worker configured without a chain. */
+  runway?: RunwayDependencies;
 }
 
 const DKG_UNAVAILABLE = 'DKG ceremonies are not available on this worker: ssv-dkg is not installed (tools/install.sh ssv-dkg, NEXUS_BOT_SSV_DKG or dkg.binary); DKG rollups are refused';
@@ -63,6 +66,7 @@ export function createActivities(deps: ActivityDependencies) {
       readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled, reportExitsBlocked: exitsDisabled,
     }),
     ...dkgActivities(deps),
+    ...(deps.runway ? createRunwayActivities(deps.runway) : {}),
   };
 }
 
