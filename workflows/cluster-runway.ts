@@ -75,7 +75,7 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
     Object.assign(status, {
       updatedAt: new Date(now).toISOString(), blockNumber: readings.blockNumber, clusters, spends, topUps, botTokensWei: readings.botTokensWei,
       topUpBelowBlocks: policy.topUpBelowBlocks, alertBelowBlocks: policy.alertBelowBlocks, topUpToBlocks: policy.topUpToBlocks,
-      budgetWei: policy.budgetWei, budgetLeftWei: budgetLeftWei(policy, spends, now).toString(), budgetPeriodMs: policy.budgetPeriodMs,
+      budgetWei: policy.budgetWei, budgetLeftWei: budgetLeftWei(policy, spends, now).toString(), budgetPeriodMs: policy.budgetPeriodMs, blockTimeSeconds: policy.blockTimeSeconds,
     });
     if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)) {
       await continueAsNew<typeof clusterRunwayWorkflow>({ ...input, fromBlock, knownClusters, spends, topUps, policy, alerts });

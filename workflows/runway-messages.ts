@@ -17,6 +17,7 @@ export interface RunwayStatus {
   budgetWei?: string;
   budgetLeftWei?: string;
   budgetPeriodMs?: number;
+  blockTimeSeconds?: number;
   /** The top-ups the budget still counts (inside the rolling period). */
   spends: TopUpSpend[];
   botTokensWei?: string;
