@@ -18,7 +18,9 @@ import type { ClusterRunwayReading, RunwayPolicy, TopUpSpend } from '../activiti
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { runwayStatusQuery, type ClusterRunwayState, type RunwayStatus } from './runway-messages';
 
-const { readClusterRunways } = proxyActivities<BotActivities>(READ_OPTIONS);
+// The first read scans SSVNetwork's logs from its deployment block (chain.ssvFromBlock) in chunks
+// of chain.logMaxRange: on mainnet hundreds of requests, more than a quick read's minute.
+const { readClusterRunways } = proxyActivities<BotActivities>({ ...READ_OPTIONS, startToCloseTimeout: '15 minutes' });
 const { topUpCluster } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
 
 /** An unchanged alert is repeated this often (a new state is logged at once). */
