@@ -10,6 +10,7 @@ import type { CeremonyArchive } from './dkg/archive';
 import { createDkgActivities, createMarkDkgCeremony, type DkgDependencies } from './dkg/ceremony-activity';
 import { createReconcileActivities } from './reconcile';
 import { createBatchLookupActivities } from './batch-lookup';
+import { createRunwayActivities, type RunwayDependencies } from './funding/runway-activities';
 
 export interface ActivityDependencies {
   /** A name for this worker process, shown by the self-check. */
@@ -25,6 +26,8 @@ export interface ActivityDependencies {
   dkgUnavailable?: string;
   /** Without `dkg`: the ceremony archive, so that markDkgCeremony still works. */
   dkgArchive?: CeremonyArchive;
+  /** The cluster runway watcher's reads and top-ups: absent on a worker configured without a chain. */
+  runway?: RunwayDependencies;
 }
 
 const DKG_UNAVAILABLE = 'DKG ceremonies are not available on this worker: ssv-dkg is not installed (tools/install.sh ssv-dkg, NEXUS_BOT_SSV_DKG or dkg.binary); DKG rollups are refused';
@@ -68,6 +71,7 @@ export function createActivities(deps: ActivityDependencies) {
     // Reconciliation reads the chain, and the beacon node when the worker has one.
     ...(deps.creation ? createReconcileActivities({ ...deps.creation, beacon: deps.exits?.beacon, archive: deps.dkg?.archive ?? deps.dkgArchive }) : {}),
     ...dkgActivities(deps),
+    ...(deps.runway ? createRunwayActivities(deps.runway) : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { WatchInput, WatchResult } from './watch';
 import type { RollupReconciliation } from './reconcile';
 import type { RunningExitBatch } from './batch-lookup';
+import type { ClusterRunwayReadings, ClusterTopUpResult } from './funding/runway-types';
 import type { ExitBroadcastResult, ExitCandidates, ExitNotification, ExitProgress, SubmittedExit } from './exit-types';
 
 export interface BotActivities {
@@ -54,6 +55,11 @@ export interface BotActivities {
   checkRegistrationFunding(input: { rollupAdmin: string; operatorCluster: number; count: number }): Promise<RegistrationFunding>;
   /** Before a deposit: the deposit fork version is the connected chain's and the beacon node's (else SigningNetworkMismatchError, final). */
   checkSigningNetwork(): Promise<SigningNetworkReport>;
+
+  /** Runway watcher: every Nexus cluster's runway (metrics exported), new clusters found since `fromBlock`. */
+  readClusterRunways(input: { fromBlock?: number; knownClusters?: string[]; budgetLeftWei?: string }): Promise<ClusterRunwayReadings>;
+  /** Runway watcher: approve + SSVNetwork.deposit from the bot account, once per requestId, if still needed. */
+  topUpCluster(input: { operatorIds: number[]; amountWei: string; requestId: string; budgetLeftWei?: string }): Promise<ClusterTopUpResult>;
 
   /** Whether a workflow (e.g. a reservation holder) is still running. */
   isWorkflowRunning(input: { workflowId: string }): Promise<boolean>;

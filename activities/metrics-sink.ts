@@ -18,4 +18,10 @@ export interface DomainMetricsSink {
   registrationFunding?(rollupAdmin: string, problem: FundingProblem | undefined): void;
   /** Exits the limit requires but the bot refuses to start (a gauge: the latest count, 0 when none). */
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void;
+  /** A Nexus cluster's runway (operator ids "1,2,3,4"); null when nothing burns (no validators). */
+  clusterRunway?(cluster: string, runwayBlocks: number | null, runwayDays: number | null): void;
+  /** A top-up of the cluster (SSVNetwork.deposit mined), amount in SSV wei; counted once per hash. */
+  clusterTopUp?(cluster: string, amountWei: string, txHash: string): void;
+  /** SSV wei the runway watcher may still spend on top-ups in the current budget period. */
+  topUpBudgetLeft?(wei: string): void;
 }

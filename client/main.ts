@@ -7,6 +7,7 @@ import { codecServerCommand } from './commands/codec-server';
 import { listCommand, showCommand, statusCommand } from './commands/inspect';
 import { mnemonicCommand } from './commands/mnemonic';
 import { pauseCommand, pollIntervalCommand, resumeCommand, startCommand, stopCommand, syncCommand } from './commands/rollups';
+import { runwayCommand } from './commands/runway';
 import { searchAttributesCommand } from './commands/search-attributes';
 import { selfCheckCommand } from './commands/self-check';
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<void>> = {
   'self-check': selfCheckCommand,
   mnemonic: mnemonicCommand,
   'codec-server': codecServerCommand,
+  runway: runwayCommand,
 };
 
 const USAGE = `Usage: nexus-bot <command> [options]
@@ -40,6 +42,10 @@ Rollups (named by their admin address):
   show <workflowId|pubkey> a creation (ceremony) or exit batch, found by id or validator key
   poll-interval <rollup> <duration>   how often its monitor looks at the chain
   sync <rollup>            make its monitor look at the chain now
+
+SSV clusters:
+  runway [--json]          each Nexus cluster's runway, state and the top-up budget left
+  runway start             start the cluster runway watcher (one per namespace)
 
 Set-up and tools:
   search-attributes register   register the bot's search attributes in a namespace

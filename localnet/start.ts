@@ -19,7 +19,8 @@ import { startCodecServer } from '../temporal-config/codec-server';
 import { codecDataConverter, loadPayloadCodec } from '../temporal-config/data-converter';
 import { TASK_QUEUE } from '../temporal-config/names';
 import { chainWatcherWorkflow } from '../workflows/chain-watcher';
-import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
+import { clusterRunwayWorkflow } from '../workflows/cluster-runway';
+import { CHAIN_WATCHER_WORKFLOW_ID, CLUSTER_RUNWAY_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
 import { startMonitor } from '../client/monitors';
 import { ACCOUNT_INDEX, DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
@@ -285,7 +286,7 @@ const LOCAL_MONITORS = {
   exitPollInterval: { min: '4 seconds', max: '1 minute' },
 };
 
-/** One monitor per demo rollup and the chain watcher; one that already runs (a restart on a kept history) is left alone. */
+/** One monitor per demo rollup, the chain watcher and the cluster runway watcher; one that already runs (a restart on a kept history) is left alone. */
 async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups'], codecKeysFile: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
@@ -301,6 +302,9 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
     }
     // One watcher wakes the monitors when a limit, a registration or a bridge balance changes.
     await client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '2 seconds' }] })
+      .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
+    // The cluster runway watcher: runways as metrics and `nexus-bot runway` (watch only: no budget set).
+    await client.workflow.start(clusterRunwayWorkflow, { taskQueue: TASK_QUEUE, workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, args: [{ pollInterval: '1 minute' }] })
       .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
   } finally {
     await connection.close();

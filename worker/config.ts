@@ -124,6 +124,21 @@ export const workerConfigSchema = z.strictObject({
     /** The SSVNetwork ABI the bot speaks (contracts/src/SSVNetwork.sol is its v1.x surface). */
     abiVersion: z.enum(['v1'], 'expected v1 (the SSVNetwork v1.x ABI, the only one supported)').default('v1'),
   }).prefault({}),
+  /** The cluster runway watcher (workflows/cluster-runway.ts): top-ups from the bot's own SSV tokens and alerts. */
+  runway: z.strictObject({
+    /** Below this many days of runway a cluster is topped up (SSVNetwork.deposit from the bot account). */
+    topUpBelowDays: z.number().positive('expected days > 0').default(20),
+    /** A top-up brings the runway to this many days. */
+    topUpToDays: z.number().positive('expected days > 0').max(3_650, 'expected at most 3650 days').default(45),
+    /** Below this many days (lower than topUpBelowDays) the watcher logs an ERROR alert. */
+    alertBelowDays: z.number().positive('expected days > 0').default(7),
+    /** SSV tokens the bot may spend on top-ups per period; "0": no top-ups, metrics and alerts only. */
+    budgetSsv: z.string('expected SSV tokens as a decimal string, e.g. "250" or "12.5"').regex(/^\d{1,12}(\.\d{1,18})?$/, 'expected SSV tokens as a decimal string, e.g. "250" or "12.5"').default('0'),
+    /** The rolling period the budget covers. */
+    budgetPeriodDays: z.number().positive('expected days > 0').max(366, 'expected at most 366 days').default(30),
+  }).refine((r) => r.alertBelowDays < r.topUpBelowDays, 'expected alertBelowDays below topUpBelowDays (alert only when top-ups did not help)')
+    .refine((r) => r.topUpToDays > r.topUpBelowDays, 'expected topUpToDays above topUpBelowDays')
+    .prefault({}),
   contracts: z.strictObject({
     nexus: address,
     nodeOperator: address,

@@ -21,6 +21,7 @@ import type { SaltHolder } from '../activities/keys/salt';
 import type { DomainMetricsSink } from '../activities/metrics-sink';
 import { runwayBlocksFor } from '../activities/funding/arithmetic';
 import { verifySigningNetwork } from '../activities/funding/activities';
+import type { RunwayPolicy } from '../activities/funding/runway-types';
 import { CeremonyArchive } from '../activities/dkg/archive';
 import { resolveSsvDkg } from '../activities/dkg/binary';
 import type { DkgDependencies } from '../activities/dkg/ceremony-activity';
@@ -110,6 +111,16 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
       contracts: { nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork },
       ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange, metrics: inputs.metrics, dryRun: config.dryRun,
     },
+    runway: {
+      provider, txManager,
+      contracts: {
+        nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork,
+        ssvToken: contracts.ssvToken, ssvNetworkViews: contracts.ssvNetworkViews,
+      },
+      scan: { fromBlock: chain.ssvFromBlock, maxRange: chain.logMaxRange },
+      policy: runwayPolicy(config),
+      metrics: inputs.metrics, dryRun: config.dryRun,
+    },
     creation: {
       provider, txManager,
       contracts: {
@@ -126,6 +137,20 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
       network,
       vault, indexStore, metrics: inputs.metrics, dryRun: config.dryRun,
     },
+  };
+}
+
+/** The runway section in blocks and wei (days at chain.blockTimeSeconds). */
+export function runwayPolicy(config: WorkerConfig): RunwayPolicy {
+  const blockTimeSeconds = config.chain?.blockTimeSeconds ?? 12;
+  const blocks = (days: number) => runwayBlocksFor(days, blockTimeSeconds).toString();
+  return {
+    topUpBelowBlocks: blocks(config.runway.topUpBelowDays),
+    topUpToBlocks: blocks(config.runway.topUpToDays),
+    alertBelowBlocks: blocks(config.runway.alertBelowDays),
+    budgetWei: ethers.parseEther(config.runway.budgetSsv).toString(),
+    budgetPeriodMs: config.runway.budgetPeriodDays * 86_400_000,
+    blockTimeSeconds,
   };
 }
 

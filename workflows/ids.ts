@@ -9,5 +9,8 @@ export const creationWorkflowId = (rollupAdmin: string) => `create-validators/${
 /** The one chain watcher of a namespace. */
 export const CHAIN_WATCHER_WORKFLOW_ID = 'nexus-chain-watcher';
 
+/** The one cluster runway watcher of a namespace. */
+export const CLUSTER_RUNWAY_WORKFLOW_ID = 'nexus-cluster-runway';
+
 /** An exit batch of a rollup: numbered per rollup, so that batches can overlap (one at the beacon node, one following). */
 export const exitWorkflowId = (rollupAdmin: string, batch: number) => `exit-validators/${rollupAdmin.toLowerCase()}/${batch}`;

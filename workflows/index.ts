@@ -5,3 +5,4 @@ export { createValidatorsWorkflow } from './create-validators';
 export { ssvRegistrarWorkflow } from './ssv-registrar';
 export { chainWatcherWorkflow } from './chain-watcher';
 export { exitValidatorsWorkflow } from './exit-validators';
+export { clusterRunwayWorkflow } from './cluster-runway';

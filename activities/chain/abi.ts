@@ -70,6 +70,8 @@ export const SSV_NETWORK_V1_ABI = [
   `event ClusterWithdrawn(address indexed owner, uint64[] operatorIds, uint256 value, ${CLUSTER} cluster)`,
   `event ClusterLiquidated(address indexed owner, uint64[] operatorIds, ${CLUSTER} cluster)`,
   `event ClusterReactivated(address indexed owner, uint64[] operatorIds, ${CLUSTER} cluster)`,
+  // No owner check: the bot's account tops up Nexus's clusters with its own tokens (Nexus.rechargeCluster never approves).
+  `function deposit(address clusterOwner, uint64[] operatorIds, uint256 amount, ${CLUSTER} cluster)`,
   'error IncorrectClusterState()',
   'error InvalidOperatorIdsLength()',
   'error UnsortedOperatorsList()',
@@ -85,12 +87,14 @@ export const SSV_NETWORK_V1_ABI = [
 export const ERC20_ABI = [
   'function balanceOf(address) view returns (uint256)',
   'function allowance(address owner, address spender) view returns (uint256)',
+  'function approve(address spender, uint256 amount) returns (bool)',
 ] as const;
 
 export const nexusInterface = new Interface(NEXUS_ABI);
 export const nodeOperatorInterface = new Interface(NODE_OPERATOR_ABI);
 export const bridgeInterface = new Interface(BRIDGE_ABI);
 export const ssvNetworkInterface = new Interface(SSV_NETWORK_V1_ABI);
+export const erc20Interface = new Interface(ERC20_ABI);
 
 /**
  * Every custom error a bot transaction can revert with, from any contract on its path (Nexus

@@ -56,7 +56,24 @@ describe('observability: metrics registry', () => {
       'nexus_inflight_ceremonies', 'nexus_inflight_exits', 'nexus_last_successful_poll_timestamp_seconds',
       'nexus_last_successful_watch_timestamp_seconds', 'nexus_transaction_fee_wei_total', 'nexus_transactions_total',
       'nexus_activity_errors_total', 'nexus_stuck_steps', 'nexus_stuck_steps_total',
+      'nexus_cluster_runway_blocks', 'nexus_cluster_runway_days', 'nexus_cluster_topups_total', 'nexus_cluster_topup_ssv_total',
+      'nexus_cluster_topup_budget_left_ssv',
     ]) assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), name);
+  });
+
+  it('cluster runway: +Inf without validators, a top-up counted once per transaction, the budget left in SSV', async () => {
+    const metrics = new BotMetrics({ defaultMetrics: false });
+    metrics.clusterRunway('1,2,3,4', 1234, 12.34);
+    metrics.clusterRunway('5,6,7,8', null, null);
+    metrics.clusterTopUp('1,2,3,4', '2500000000000000000', '0xaa');
+    metrics.clusterTopUp('1,2,3,4', '2500000000000000000', '0xaa');
+    metrics.topUpBudgetLeft('7500000000000000000');
+    const text = await metrics.registry.metrics();
+    assert.match(text, /^nexus_cluster_runway_blocks\{cluster="1,2,3,4"\} 1234$/m);
+    assert.match(text, /^nexus_cluster_runway_days\{cluster="5,6,7,8"\} \+Inf$/m);
+    assert.match(text, /^nexus_cluster_topups_total\{cluster="1,2,3,4"\} 1$/m);
+    assert.match(text, /^nexus_cluster_topup_ssv_total\{cluster="1,2,3,4"\} 2\.5$/m);
+    assert.match(text, /^nexus_cluster_topup_budget_left_ssv 7\.5$/m);
   });
 
   it('counts created and exited validators per rollup, each transaction once', async () => {

@@ -151,6 +151,12 @@ describe('worker config: every field has an error naming it and the expected for
     ['dkg.archiveDir', { dkg: { archiveDir: '' } }, /folder path/],
     ['dkg.ceremonyTimeout.fixedSeconds', { dkg: { ceremonyTimeout: { fixedSeconds: 0 } } }, /seconds > 0/],
     ['dkg.ceremonyTimeout.perValidatorSeconds', { dkg: { ceremonyTimeout: { perValidatorSeconds: -1 } } }, /seconds ≥ 0/],
+    ['runway.topUpBelowDays', { runway: { topUpBelowDays: 0 } }, /days > 0/],
+    ['runway.topUpToDays', { runway: { topUpToDays: 4000 } }, /at most 3650 days/],
+    ['runway.alertBelowDays', { runway: { alertBelowDays: -1 } }, /days > 0/],
+    ['runway.budgetSsv', { runway: { budgetSsv: 250 } }, /SSV tokens as a decimal string, e\.g\. "250"/],
+    ['runway.budgetPeriodDays', { runway: { budgetPeriodDays: 0 } }, /days > 0/],
+    ['runway', { runway: { alertBelowDays: 30, topUpBelowDays: 20 } }, /alertBelowDays below topUpBelowDays/],
     ['aws.region', { aws: { region: 'Europe' } }, /AWS region/],
     ['aws.endpoint', { aws: { region: 'eu-west-1', endpoint: 'localhost:5000' } }, /http\(s\) URL/],
   ];
@@ -163,6 +169,12 @@ describe('worker config: every field has an error naming it and the expected for
     assert.deepEqual(config.dkg, { ceremonyTimeout: { fixedSeconds: 120, perValidatorSeconds: 3 } });
     assert.equal(parseWorkerConfig({ keys: { depositNetwork: 'holesky' }, dkg: { network: 'holesky' } }).dkg.network, 'holesky');
     expectConfigError({ keys: { depositNetwork: 'mainnet' }, dkg: { network: 'holesky' } }, 'dkg.network', /expected the deposit network keys\.depositNetwork \(mainnet\)/);
+  });
+
+  it('runway: watch only by default (budget 0), top-up below 20 days to 45, alert below 7, a 30-day budget period', () => {
+    assert.deepEqual(parseWorkerConfig({}).runway, { topUpBelowDays: 20, topUpToDays: 45, alertBelowDays: 7, budgetSsv: '0', budgetPeriodDays: 30 });
+    expectConfigError({ runway: { topUpBelowDays: 50 } }, 'runway', /topUpToDays above topUpBelowDays/);
+    expectConfigError({ runway: { budgetSsv: '1e3' } }, 'runway.budgetSsv', /decimal string/);
   });
 
   it('covers every leaf field of the schema', () => {

@@ -1,6 +1,7 @@
 // The bot's Prometheus metrics (prom-client), in one registry per worker process. The SDK's own
 // metrics (temporal_*) come from the Temporal Runtime's exporter and are appended to this
 // registry's text by the metrics server (server.ts), so that one endpoint serves both.
+import { formatEther } from 'ethers';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DomainMetricsSink } from '../../activities/metrics-sink';
 import type { FundingProblem } from '../../activities/types';
@@ -42,6 +43,11 @@ export class BotMetrics implements DomainMetricsSink {
   readonly stuckSteps: Gauge;
   readonly stuckStepsTotal: Counter<'activity'>;
   readonly registrationUnfundable: Gauge<'rollup' | 'reason'>;
+  readonly clusterRunwayBlocks: Gauge<'cluster'>;
+  readonly clusterRunwayDays: Gauge<'cluster'>;
+  readonly clusterTopUpsTotal: Counter<'cluster'>;
+  readonly clusterTopUpSsvTotal: Counter<'cluster'>;
+  readonly topUpBudgetLeftSsv: Gauge;
 
   private inflightSource?: InflightSource;
   private inflightCache?: { at: number; value: Promise<void> };
@@ -113,6 +119,27 @@ export class BotMetrics implements DomainMetricsSink {
       name: 'nexus_registration_unfundable', help: 'Whether the rollup\'s creation batch is held before its deposit because its SSV registrations could not go through (1), by reason (nexus-ssv-short, cluster-liquidatable, cluster-liquidated), as of the last check on this worker.',
       labelNames: ['rollup', 'reason'], registers,
     });
+    // Cluster runway (workflows/cluster-runway.ts). +Inf: the cluster has no validators, nothing burns.
+    this.clusterRunwayBlocks = new Gauge({
+      name: 'nexus_cluster_runway_blocks', help: 'Blocks before the Nexus SSV cluster becomes liquidatable at its current burn rate, by operator ids (0: liquidatable or liquidated).',
+      labelNames: ['cluster'], registers,
+    });
+    this.clusterRunwayDays = new Gauge({
+      name: 'nexus_cluster_runway_days', help: 'nexus_cluster_runway_blocks in days at chain.blockTimeSeconds, by operator ids; alert below runway.alertBelowDays.',
+      labelNames: ['cluster'], registers,
+    });
+    this.clusterTopUpsTotal = new Counter({
+      name: 'nexus_cluster_topups_total', help: 'Top-ups of a Nexus SSV cluster from the bot account (SSVNetwork.deposit mined), by operator ids.',
+      labelNames: ['cluster'], registers,
+    });
+    this.clusterTopUpSsvTotal = new Counter({
+      name: 'nexus_cluster_topup_ssv_total', help: 'SSV tokens the bot account deposited into Nexus SSV clusters, by operator ids.',
+      labelNames: ['cluster'], registers,
+    });
+    this.topUpBudgetLeftSsv = new Gauge({
+      name: 'nexus_cluster_topup_budget_left_ssv', help: 'SSV tokens the runway watcher may still spend on top-ups in the current rolling budget period (runway.budgetSsv per runway.budgetPeriodDays).',
+      registers,
+    });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -141,6 +168,21 @@ export class BotMetrics implements DomainMetricsSink {
 
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void {
     this.exitsBlockedGauge.set({ rollup: rollupAdmin.toLowerCase(), reason }, count);
+  }
+
+  clusterRunway(cluster: string, runwayBlocks: number | null, runwayDays: number | null): void {
+    this.clusterRunwayBlocks.set({ cluster }, runwayBlocks ?? Number.POSITIVE_INFINITY);
+    this.clusterRunwayDays.set({ cluster }, runwayDays ?? Number.POSITIVE_INFINITY);
+  }
+
+  clusterTopUp(cluster: string, amountWei: string, txHash: string): void {
+    if (!this.firstTime(`topup:${txHash}`)) return;
+    this.clusterTopUpsTotal.inc({ cluster });
+    this.clusterTopUpSsvTotal.inc({ cluster }, Number(formatEther(amountWei)));
+  }
+
+  topUpBudgetLeft(wei: string): void {
+    this.topUpBudgetLeftSsv.set(Number(formatEther(wei)));
   }
 
   /** The transaction manager's events (its `log` option): fees of mined and reverted transactions, event counts. */
