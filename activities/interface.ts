@@ -4,6 +4,7 @@ import type {
   CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RegistrationFunding, RollupSnapshot, SubmittedTransaction,
 } from './types';
 import type { SigningNetworkReport } from './funding/activities';
+import type { DepositGuardResult } from './guard/types';
 import type { RegistrationRequest } from '../workflows/registrar-types';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { WatchInput, WatchResult } from './watch';
@@ -52,6 +53,13 @@ export interface BotActivities {
   checkRegistrationFunding(input: { rollupAdmin: string; operatorCluster: number; count: number }): Promise<RegistrationFunding>;
   /** Before a deposit: the deposit fork version is the connected chain's and the beacon node's (else SigningNetworkMismatchError, final). */
   checkSigningNetwork(): Promise<SigningNetworkReport>;
+
+  /**
+   * Just before a deposit (issue 13 item 8): which keys pass the four checks (unknown to the beacon
+   * node, not in DepositEvent logs, not in SSVNetwork under any owner, deposit data verifies for
+   * the configured network) and which are held, with why; held keys are alerted (ERROR, metric).
+   */
+  guardDeposits(input: { rollupAdmin: string; bridge: string; deposits: PublicDepositData[] }): Promise<DepositGuardResult>;
 
   /** Whether a workflow (e.g. a reservation holder) is still running. */
   isWorkflowRunning(input: { workflowId: string }): Promise<boolean>;

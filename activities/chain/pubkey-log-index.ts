@@ -1,0 +1,220 @@
+// An incremental index of the validator pubkeys that appear in one contract event (the deposit
+// contract's DepositEvent, SSVNetwork's ValidatorAdded of every owner): the pre-deposit guard asks
+// it whether a key was ever deposited or registered, and scanning the whole history per batch does
+// not scale on mainnet. The index is a locator: it keeps, per pubkey, an 8-byte prefix and the
+// first block it appeared in; a hit is confirmed by fetching that block's logs and matching the
+// whole pubkey (so the answer is exact and carries the log itself).
+//
+// Only blocks at least `reorgBlocks` deep are indexed and persisted; the blocks above them (the
+// unconfirmed tail) are scanned afresh at every lookup, so a reorg can neither leave a stale entry
+// nor hide a new one. Persisted in `folder` as an append-only entry file plus a cursor written
+// after each chunk (temp file + rename): a worker killed mid-scan resumes where it stopped, and
+// entries past the cursor (appended before the cursor moved) are ignored on load.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Log, Provider } from 'ethers';
+import { scanLogs } from './logs';
+
+export interface PubkeyLogSource {
+  /** File name stem and message name, e.g. `deposit-contract`. */
+  name: string;
+  contract: string;
+  what: string;
+  address: string;
+  topic0: string;
+  /** First block to index: no key the bot makes can appear before it (see the README). */
+  fromBlock: number;
+  /** The pubkey a log carries, lower-case 0x-hex (48 bytes). */
+  pubkeyOf(log: Log): string;
+}
+
+export interface PubkeyLogIndexOptions {
+  provider: Provider;
+  source: PubkeyLogSource;
+  maxRange: number;
+  /** Blocks below the head that are not yet trusted (scanned per lookup, never persisted). */
+  reorgBlocks: number;
+  /** Folder of the persisted index; absent: in memory only (rebuilt after each start). */
+  folder?: string;
+}
+
+export interface PubkeyLogLookup {
+  /** Logs carrying each found pubkey (first occurrence in the indexed part, all in the tail). */
+  found: Map<string, Log[]>;
+  /** The head the lookup covered. */
+  headBlock: number;
+  /** Indexed blocks scanned by this lookup's refresh (0 once caught up). */
+  refreshedBlocks: number;
+}
+
+const PREFIX_HEX = 16; // 8 bytes: an accidental collision among millions of keys has p ≈ 2^-40
+
+interface Cursor { version: 1; address: string; topic0: string; fromBlock: number; scannedTo: number; anchor?: Anchor }
+/** A block the index read and its hash: a chain that no longer has it is another chain (a reset local chain, a deep reorg). */
+interface Anchor { block: number; hash: string }
+
+export class PubkeyLogIndex {
+  readonly #o: PubkeyLogIndexOptions;
+  /** pubkey prefix (16 hex chars) → first block it was seen in. */
+  readonly #firstBlock = new Map<string, number>();
+  #scannedTo: number;
+  #anchor: Anchor | undefined;
+  #loaded = false;
+  #verified = false;
+  #refreshing: Promise<number> | undefined;
+
+  constructor(options: PubkeyLogIndexOptions) {
+    this.#o = options;
+    this.#scannedTo = options.source.fromBlock - 1;
+  }
+
+  /** Entries held (distinct pubkey prefixes) and the last indexed block. */
+  get size(): { entries: number; scannedTo: number } {
+    return { entries: this.#firstBlock.size, scannedTo: this.#scannedTo };
+  }
+
+  /** Which of `pubkeys` appear in the source's logs up to the head, with those logs. */
+  async lookup(pubkeys: readonly string[], onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<PubkeyLogLookup> {
+    const { provider, source, maxRange } = this.#o;
+    const headBlock = await provider.getBlockNumber();
+    const refreshedBlocks = await this.#refresh(headBlock - this.#o.reorgBlocks, onProgress);
+    const wanted = new Set(pubkeys.map((p) => p.toLowerCase()));
+    const found = new Map<string, Log[]>();
+    const add = (log: Log) => {
+      const key = source.pubkeyOf(log);
+      if (!wanted.has(key)) return;
+      found.set(key, [...(found.get(key) ?? []), log]);
+    };
+    // Indexed part: confirm each prefix hit on its block.
+    const blocks = new Set<number>();
+    for (const key of wanted) {
+      const block = this.#firstBlock.get(prefixOf(key));
+      if (block !== undefined && block <= this.#scannedTo) blocks.add(block);
+    }
+    const query = { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] };
+    for (const block of blocks) {
+      await scanLogs(provider, query, { fromBlock: block, toBlock: block, maxRange: 1 }, 'forward', (logs) => { logs.forEach(add); });
+    }
+    // Unconfirmed tail: read afresh every time.
+    const tailFrom = Math.max(this.#scannedTo + 1, source.fromBlock);
+    if (tailFrom <= headBlock) await scanLogs(provider, query, { fromBlock: tailFrom, toBlock: headBlock, maxRange }, 'forward', (logs) => { logs.forEach(add); });
+    return { found, headBlock, refreshedBlocks };
+  }
+
+  /** Indexes up to `safeBlock` (one refresh at a time: concurrent lookups wait for it). */
+  async #refresh(safeBlock: number, onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<number> {
+    while (this.#refreshing) await this.#refreshing.catch(() => undefined);
+    if (!this.#loaded) this.#load();
+    if (!this.#verified) await this.#verifyChain();
+    if (safeBlock <= this.#scannedTo) return 0;
+    this.#refreshing = this.#scan(safeBlock, onProgress);
+    try {
+      return await this.#refreshing;
+    } finally {
+      this.#refreshing = undefined;
+    }
+  }
+
+  /** A stored index whose last block is not on this chain (same addresses, new chain) is dropped and rebuilt. */
+  async #verifyChain(): Promise<void> {
+    if (this.#scannedTo >= this.#o.source.fromBlock) {
+      const anchor = this.#anchor;
+      const block = anchor && await this.#o.provider.getBlock(anchor.block);
+      if (!anchor || !block || block.hash !== anchor.hash) {
+        this.#firstBlock.clear();
+        this.#scannedTo = this.#o.source.fromBlock - 1;
+        this.#anchor = undefined;
+        const paths = this.#paths();
+        if (paths) {
+          rmSync(paths.entries, { force: true });
+          rmSync(paths.cursor, { force: true });
+        }
+      }
+    }
+    this.#verified = true;
+  }
+
+  async #scan(toBlock: number, onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<number> {
+    const { provider, source, maxRange } = this.#o;
+    const fromBlock = this.#scannedTo + 1;
+    await scanLogs(provider, { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] },
+      { fromBlock, toBlock, maxRange, onProgress }, 'forward', (logs, range) => {
+        const lines: string[] = [];
+        for (const log of logs) {
+          const prefix = prefixOf(source.pubkeyOf(log));
+          if (this.#firstBlock.has(prefix)) continue;
+          this.#firstBlock.set(prefix, log.blockNumber);
+          lines.push(`${prefix} ${log.blockNumber}\n`);
+        }
+        this.#scannedTo = range.to;
+        // Mid-scan, the last log read anchors the index (a crash resumes from here after a restart).
+        const last = logs[logs.length - 1];
+        if (last) this.#anchor = { block: last.blockNumber, hash: last.blockHash };
+        this.#persist(lines);
+      });
+    const head = await provider.getBlock(this.#scannedTo);
+    if (head?.hash) this.#anchor = { block: this.#scannedTo, hash: head.hash };
+    this.#persist([]);
+    return toBlock - fromBlock + 1;
+  }
+
+  #paths(): { entries: string; cursor: string } | undefined {
+    const { folder, source } = this.#o;
+    if (!folder) return undefined;
+    const stem = join(folder, `${source.name}-${source.address.toLowerCase()}`);
+    return { entries: `${stem}.entries`, cursor: `${stem}.cursor.json` };
+  }
+
+  #cursor(): Cursor {
+    const { source } = this.#o;
+    return {
+      version: 1, address: source.address.toLowerCase(), topic0: source.topic0.toLowerCase(), fromBlock: source.fromBlock, scannedTo: this.#scannedTo,
+      ...(this.#anchor ? { anchor: this.#anchor } : {}),
+    };
+  }
+
+  #load(): void {
+    this.#loaded = true;
+    const paths = this.#paths();
+    if (!paths) return;
+    mkdirSync(this.#o.folder as string, { recursive: true, mode: 0o700 });
+    const want = this.#cursor();
+    let cursor: Cursor | undefined;
+    try {
+      cursor = JSON.parse(readFileSync(paths.cursor, 'utf8')) as Cursor;
+    } catch {
+      cursor = undefined;
+    }
+    // Another contract, event or start block: the stored index answers another question.
+    if (!cursor || cursor.version !== 1 || cursor.address !== want.address || cursor.topic0 !== want.topic0 || cursor.fromBlock !== want.fromBlock
+      || !Number.isSafeInteger(cursor.scannedTo)) {
+      rmSync(paths.entries, { force: true });
+      rmSync(paths.cursor, { force: true });
+      return;
+    }
+    if (existsSync(paths.entries)) {
+      for (const line of readFileSync(paths.entries, 'utf8').split('\n')) {
+        const m = /^([0-9a-f]{16}) (\d+)$/.exec(line);
+        if (!m) continue; // a line cut short by a crash
+        const block = Number(m[2]);
+        if (block > cursor.scannedTo || this.#firstBlock.has(m[1])) continue;
+        this.#firstBlock.set(m[1], block);
+      }
+    }
+    this.#scannedTo = cursor.scannedTo;
+    this.#anchor = cursor.anchor;
+  }
+
+  #persist(lines: string[]): void {
+    const paths = this.#paths();
+    if (!paths) return;
+    if (lines.length > 0) appendFileSync(paths.entries, lines.join(''));
+    const tmp = `${paths.cursor}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.#cursor()));
+    renameSync(tmp, paths.cursor);
+  }
+}
+
+function prefixOf(pubkey: string): string {
+  return pubkey.toLowerCase().replace(/^0x/, '').slice(0, PREFIX_HEX);
+}
