@@ -180,7 +180,7 @@ export class StubChain {
   }
 }
 
-const pubkeyFor = (tag: string) => `0x${Buffer.from(tag).toString('hex').padEnd(96, '0').slice(0, 96)}`;
+export const pubkeyFor = (tag: string) => `0x${Buffer.from(tag).toString('hex').padEnd(96, '0').slice(0, 96)}`;
 
 export function stubActivities(chain: StubChain, client: Client, taskQueue: string, registrarWorkflowId: string): BotActivities {
   return {
