@@ -1,19 +1,21 @@
 // An incremental index of the validator pubkeys that appear in one contract event (the deposit
 // contract's DepositEvent, SSVNetwork's ValidatorAdded of every owner): the pre-deposit guard asks
 // it whether a key was ever deposited or registered, and scanning the whole history per batch does
-// not scale on mainnet. The index is a locator: it keeps, per pubkey, an 8-byte prefix and the
-// first block it appeared in; a hit is confirmed by fetching that block's logs and matching the
-// whole pubkey (so the answer is exact and carries the log itself).
+// not scale on mainnet. The index is a locator: it keeps (pubkey prefix, block) pairs, 8 bytes
+// each (prefix-block-set.ts); a hit is confirmed by fetching those blocks' logs and matching the
+// whole pubkey (so the answer is exact and carries the logs themselves).
 //
 // Only blocks at least `reorgBlocks` deep are indexed and persisted; the blocks above them (the
 // unconfirmed tail) are scanned afresh at every lookup, so a reorg can neither leave a stale entry
 // nor hide a new one. Persisted in `folder` as an append-only entry file plus a cursor written
 // after each chunk (temp file + rename): a worker killed mid-scan resumes where it stopped, and
 // entries past the cursor (appended before the cursor moved) are ignored on load.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log, Provider } from 'ethers';
 import { scanLogs } from './logs';
+import { InvalidChainDataError } from './read-errors';
+import { blockOfPair, MAX_INDEXED_BLOCK, packPair, PrefixBlockSet } from './prefix-block-set';
 
 export interface PubkeyLogSource {
   /** File name stem and message name, e.g. `deposit-contract`. */
@@ -39,7 +41,7 @@ export interface PubkeyLogIndexOptions {
 }
 
 export interface PubkeyLogLookup {
-  /** Logs carrying each found pubkey (first occurrence in the indexed part, all in the tail). */
+  /** Logs carrying each found pubkey, oldest first. */
   found: Map<string, Log[]>;
   /** The head the lookup covered. */
   headBlock: number;
@@ -47,16 +49,13 @@ export interface PubkeyLogLookup {
   refreshedBlocks: number;
 }
 
-const PREFIX_HEX = 16; // 8 bytes: an accidental collision among millions of keys has p ≈ 2^-40
-
 interface Cursor { version: 1; address: string; topic0: string; fromBlock: number; scannedTo: number; anchor?: Anchor }
 /** A block the index read and its hash: a chain that no longer has it is another chain (a reset local chain, a deep reorg). */
 interface Anchor { block: number; hash: string }
 
 export class PubkeyLogIndex {
   readonly #o: PubkeyLogIndexOptions;
-  /** pubkey prefix (16 hex chars) → first block it was seen in. */
-  readonly #firstBlock = new Map<string, number>();
+  readonly #pairs = new PrefixBlockSet();
   #scannedTo: number;
   #anchor: Anchor | undefined;
   #loaded = false;
@@ -68,9 +67,9 @@ export class PubkeyLogIndex {
     this.#scannedTo = options.source.fromBlock - 1;
   }
 
-  /** Entries held (distinct pubkey prefixes) and the last indexed block. */
+  /** Entries held ((pubkey prefix, block) pairs) and the last indexed block. */
   get size(): { entries: number; scannedTo: number } {
-    return { entries: this.#firstBlock.size, scannedTo: this.#scannedTo };
+    return { entries: this.#pairs.size, scannedTo: this.#scannedTo };
   }
 
   /** Which of `pubkeys` appear in the source's logs up to the head, with those logs. */
@@ -87,12 +86,9 @@ export class PubkeyLogIndex {
     };
     // Indexed part: confirm each prefix hit on its block.
     const blocks = new Set<number>();
-    for (const key of wanted) {
-      const block = this.#firstBlock.get(prefixOf(key));
-      if (block !== undefined && block <= this.#scannedTo) blocks.add(block);
-    }
+    for (const key of wanted) for (const block of this.#pairs.blocksOf(key)) if (block <= this.#scannedTo) blocks.add(block);
     const query = { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] };
-    for (const block of blocks) {
+    for (const block of [...blocks].sort((a, b) => a - b)) {
       await scanLogs(provider, query, { fromBlock: block, toBlock: block, maxRange: 1 }, 'forward', (logs) => { logs.forEach(add); });
     }
     // Unconfirmed tail: read afresh every time.
@@ -121,7 +117,7 @@ export class PubkeyLogIndex {
       const anchor = this.#anchor;
       const block = anchor && await this.#o.provider.getBlock(anchor.block);
       if (!anchor || !block || block.hash !== anchor.hash) {
-        this.#firstBlock.clear();
+        this.#pairs.clear();
         this.#scannedTo = this.#o.source.fromBlock - 1;
         this.#anchor = undefined;
         const paths = this.#paths();
@@ -141,10 +137,9 @@ export class PubkeyLogIndex {
       { fromBlock, toBlock, maxRange, onProgress }, 'forward', (logs, range) => {
         const lines: string[] = [];
         for (const log of logs) {
-          const prefix = prefixOf(source.pubkeyOf(log));
-          if (this.#firstBlock.has(prefix)) continue;
-          this.#firstBlock.set(prefix, log.blockNumber);
-          lines.push(`${prefix} ${log.blockNumber}\n`);
+          if (log.blockNumber > MAX_INDEXED_BLOCK) throw new InvalidChainDataError(`${source.contract} ${source.what} log in block ${log.blockNumber}: beyond the index's range`);
+          const pair = packPair(source.pubkeyOf(log), log.blockNumber);
+          if (this.#pairs.add(pair)) lines.push(`${pair.toString(16).padStart(16, '0')}\n`);
         }
         this.#scannedTo = range.to;
         // Mid-scan, the last log read anchors the index (a crash resumes from here after a restart).
@@ -193,13 +188,23 @@ export class PubkeyLogIndex {
       return;
     }
     if (existsSync(paths.entries)) {
-      for (const line of readFileSync(paths.entries, 'utf8').split('\n')) {
-        const m = /^([0-9a-f]{16}) (\d+)$/.exec(line);
-        if (!m) continue; // a line cut short by a crash
-        const block = Number(m[2]);
-        if (block > cursor.scannedTo || this.#firstBlock.has(m[1])) continue;
-        this.#firstBlock.set(m[1], block);
+      // One line per pair, 16 hex digits; a line cut short by a crash, or a pair past the cursor
+      // (appended before the cursor moved), is left out: those blocks are scanned again.
+      const text = readFileSync(paths.entries, 'latin1');
+      const complete = text.lastIndexOf('\n') + 1;
+      // Cut a torn last line now, or the next append would glue a good line to it.
+      if (complete < text.length) truncateSync(paths.entries, complete);
+      const pairs = new BigUint64Array(Math.ceil(complete / 17));
+      let n = 0;
+      for (let at = 0; at < complete;) {
+        const end = text.indexOf('\n', at);
+        const hex = text.slice(at, end);
+        at = end + 1;
+        if (!/^[0-9a-f]{16}$/.test(hex)) continue;
+        const pair = BigInt(`0x${hex}`);
+        if (blockOfPair(pair) <= cursor.scannedTo) pairs[n++] = pair;
       }
+      this.#pairs.load(pairs.subarray(0, n));
     }
     this.#scannedTo = cursor.scannedTo;
     this.#anchor = cursor.anchor;
@@ -213,8 +218,4 @@ export class PubkeyLogIndex {
     writeFileSync(tmp, JSON.stringify(this.#cursor()));
     renameSync(tmp, paths.cursor);
   }
-}
-
-function prefixOf(pubkey: string): string {
-  return pubkey.toLowerCase().replace(/^0x/, '').slice(0, PREFIX_HEX);
 }
