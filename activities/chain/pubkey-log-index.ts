@@ -77,6 +77,9 @@ export class PubkeyLogIndex {
     const { provider, source, maxRange } = this.#o;
     const headBlock = await provider.getBlockNumber();
     const refreshedBlocks = await this.#refresh(headBlock - this.#o.reorgBlocks, onProgress);
+    // Taken once: a concurrent refresh may move the cursor, and the indexed part and the tail
+    // must meet exactly at the block this lookup's pairs are complete up to.
+    const indexedTo = this.#scannedTo;
     const wanted = new Set(pubkeys.map((p) => p.toLowerCase()));
     const found = new Map<string, Log[]>();
     const add = (log: Log) => {
@@ -86,13 +89,13 @@ export class PubkeyLogIndex {
     };
     // Indexed part: confirm each prefix hit on its block.
     const blocks = new Set<number>();
-    for (const key of wanted) for (const block of this.#pairs.blocksOf(key)) if (block <= this.#scannedTo) blocks.add(block);
+    for (const key of wanted) for (const block of this.#pairs.blocksOf(key)) if (block <= indexedTo) blocks.add(block);
     const query = { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] };
     for (const block of [...blocks].sort((a, b) => a - b)) {
       await scanLogs(provider, query, { fromBlock: block, toBlock: block, maxRange: 1 }, 'forward', (logs) => { logs.forEach(add); });
     }
     // Unconfirmed tail: read afresh every time.
-    const tailFrom = Math.max(this.#scannedTo + 1, source.fromBlock);
+    const tailFrom = Math.max(indexedTo + 1, source.fromBlock);
     if (tailFrom <= headBlock) await scanLogs(provider, query, { fromBlock: tailFrom, toBlock: headBlock, maxRange }, 'forward', (logs) => { logs.forEach(add); });
     return { found, headBlock, refreshedBlocks };
   }
@@ -100,14 +103,17 @@ export class PubkeyLogIndex {
   /** Indexes up to `safeBlock` (one refresh at a time: concurrent lookups wait for it). */
   async #refresh(safeBlock: number, onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<number> {
     while (this.#refreshing) await this.#refreshing.catch(() => undefined);
-    if (!this.#loaded) this.#load();
-    if (!this.#verified) await this.#verifyChain();
-    if (safeBlock <= this.#scannedTo) return 0;
-    this.#refreshing = this.#scan(safeBlock, onProgress);
+    // Set synchronously after the wait: load, chain check and scan all run under the one lock.
+    const run = (async () => {
+      if (!this.#loaded) this.#load();
+      if (!this.#verified) await this.#verifyChain();
+      return safeBlock <= this.#scannedTo ? 0 : this.#scan(safeBlock, onProgress);
+    })();
+    this.#refreshing = run;
     try {
-      return await this.#refreshing;
+      return await run;
     } finally {
-      this.#refreshing = undefined;
+      if (this.#refreshing === run) this.#refreshing = undefined;
     }
   }
 

@@ -66,6 +66,17 @@ describe('PubkeyLogIndex (persisted, incremental)', () => {
     assert.deepEqual([...second.found.keys()].sort(), [old, tail].sort());
   });
 
+  it('concurrent lookups (several batches on one worker) share one refresh and both find their keys', async () => {
+    const a = chain.addKey(12);
+    const b = chain.addKey(90);
+    chain.head = 200;
+    const index = open();
+    const [ra, rb] = await Promise.all([index.lookup([a]), index.lookup([b])]);
+    assert.ok(ra.found.has(a) && rb.found.has(b));
+    assert.equal(chain.getLogsCalls.filter((c) => c.from === 1).length, 1, 'the first chunk was scanned twice');
+    assert.equal(readFileSync(join(dir, `keys-${ADDRESS.toLowerCase()}.entries`), 'utf8').split('\n').filter(Boolean).length, 2);
+  });
+
   it('a torn last line (a crash mid-append) is cut, and the blocks after the cursor are scanned again: nothing lost', async () => {
     const a = chain.addKey(20);
     chain.head = 60;
