@@ -6,6 +6,7 @@ import { createCreationActivities, type CreationDependencies } from './creation'
 import { createWatchActivities } from './watch';
 import { createRegistrarActivities, type RegistrarClientDependencies } from './registrar-client';
 import { createExitActivities, type ExitDependencies } from './exits';
+import { createDepositGuardActivities, type DepositGuardDependencies } from './guard/activity';
 import type { CeremonyArchive } from './dkg/archive';
 import { createDkgActivities, createMarkDkgCeremony, type DkgDependencies } from './dkg/ceremony-activity';
 import { createReconcileActivities } from './reconcile';
@@ -18,6 +19,8 @@ export interface ActivityDependencies {
   /** Chain, keys and transactions: absent on a worker configured without a chain. */
   creation?: CreationDependencies;
   registrar?: RegistrarClientDependencies;
+  /** The pre-deposit guard (its log indexes): present whenever `creation` is. */
+  depositGuard?: DepositGuardDependencies;
   /** Exits: absent on a worker configured without a beacon node. */
   exits?: ExitDependencies;
   /** DKG ceremonies: present when an ssv-dkg binary resolved (activities/dkg/binary.ts). */
@@ -62,6 +65,7 @@ export function createActivities(deps: ActivityDependencies) {
     },
     ...(deps.creation ? createCreationActivities(deps.creation) : {}),
     ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange }) : {}),
+    ...(deps.depositGuard ? createDepositGuardActivities(deps.depositGuard) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
     ...(deps.registrar ? createBatchLookupActivities(deps.registrar) : {}),
     ...(deps.exits ? createExitActivities(deps.exits) : {

@@ -4,6 +4,7 @@ import type {
   CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RegistrationFunding, RollupSnapshot, SubmittedTransaction,
 } from './types';
 import type { SigningNetworkReport } from './funding/activities';
+import type { DepositGuardResult } from './guard/types';
 import type { RegistrationRequest } from '../workflows/registrar-types';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { WatchInput, WatchResult } from './watch';
@@ -60,6 +61,12 @@ export interface BotActivities {
   readClusterRunways(input: { fromBlock?: number; knownClusters?: string[]; budgetLeftWei?: string }): Promise<ClusterRunwayReadings>;
   /** Runway watcher: approve + SSVNetwork.deposit from the bot account, once per requestId, if still needed. */
   topUpCluster(input: { operatorIds: number[]; amountWei: string; requestId: string; budgetLeftWei?: string }): Promise<ClusterTopUpResult>;
+  /**
+   * Just before a deposit (issue 13 item 8): which keys pass the four checks (unknown to the beacon
+   * node, not in DepositEvent logs, not in SSVNetwork under any owner, deposit data verifies for
+   * the configured network) and which are held, with why; held keys are alerted (ERROR, metric).
+   */
+  guardDeposits(input: { rollupAdmin: string; bridge: string; deposits: PublicDepositData[] }): Promise<DepositGuardResult>;
 
   /** Whether a workflow (e.g. a reservation holder) is still running. */
   isWorkflowRunning(input: { workflowId: string }): Promise<boolean>;

@@ -222,6 +222,9 @@ async function startNetwork(
     aws: { region: MOTO_REGION, endpoint: moto.endpoint },
     // This start's beacon chain only: its genesis validators root changes with every start.
     beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
+    // The pre-deposit guard's indexes live with the chain state; the genesis holds the demo keys the
+    // bot deposits later (a stand-in for deposit processing), so those pass its beacon check.
+    depositGuard: { indexDir: join(stateDir, 'deposit-guard'), acceptOwnGenesisValidators: true },
     // Ceremonies with the four operators above, trusting exactly each one's self-signed certificate.
     dkg: {
       binary: ssvDkg.path, network: 'holesky', workDir: join(stateDir, 'dkg', 'work'), archiveDir: join(stateDir, 'dkg', 'archive'),

@@ -173,6 +173,17 @@ export const workerConfigSchema = z.strictObject({
     genesisValidatorsRoot: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected the 32-byte 0x-hex genesis validators root').optional(),
     timeoutSeconds: z.number().positive('expected seconds > 0').default(30),
   }).optional(),
+  /** The pre-deposit guard's log indexes (activities/guard/, README "Pre-deposit guard"). */
+  depositGuard: z.strictObject({
+    /** First block of the DepositEvent index: the deposit contract's deployment, or any block before the bot's first key existed. */
+    depositContractFromBlock: z.number().int().min(0, 'expected a block number ≥ 0').default(0),
+    /** Blocks below the head that are re-read at every check instead of indexed (reorg depth). */
+    reorgBlocks: z.number().int().min(0, 'expected blocks ≥ 0').default(64),
+    /** Folder of the persisted indexes; absent: <state folder>/deposit-guard. */
+    indexDir: z.string().min(1, 'expected a folder path').optional(),
+    /** Local network only: beacon genesis validators with the batch's own withdrawal credentials pass the beacon check. */
+    acceptOwnGenesisValidators: z.boolean('expected true or false').default(false),
+  }).prefault({}),
   /** DKG ceremonies (ssv-dkg initiator, activities/dkg/). */
   dkg: z.strictObject({
     /** The ssv-dkg binary; absent: NEXUS_BOT_SSV_DKG, else the tool cache (tools/install.sh ssv-dkg). */

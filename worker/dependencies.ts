@@ -23,6 +23,7 @@ import { runwayBlocksFor } from '../activities/funding/arithmetic';
 import { verifySigningNetwork } from '../activities/funding/activities';
 import type { RunwayPolicy } from '../activities/funding/runway-types';
 import { CeremonyArchive } from '../activities/dkg/archive';
+import { createDepositGuardIndexes } from '../activities/guard/activity';
 import { resolveSsvDkg } from '../activities/dkg/binary';
 import type { DkgDependencies } from '../activities/dkg/ceremony-activity';
 import { DkgUnavailableError } from '../activities/dkg/errors';
@@ -102,9 +103,21 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     scan: { fromBlock: chain.ssvFromBlock, maxRange: chain.logMaxRange }, genesisForkVersion,
   });
 
+  // One pair of log indexes per worker process, persisted in its state folder (README: what they cost).
+  const guardIndexes = createDepositGuardIndexes({
+    provider, contracts: { depositContract: contracts.depositContract, ssvNetwork: contracts.ssvNetwork },
+    depositContractFromBlock: config.depositGuard.depositContractFromBlock, ssvFromBlock: chain.ssvFromBlock,
+    maxRange: chain.logMaxRange, reorgBlocks: config.depositGuard.reorgBlocks,
+    folder: config.depositGuard.indexDir ?? join(defaultStateDir(config.workerName), 'deposit-guard', String(chain.chainId)),
+  });
+
   return {
     ...base,
     ...dkgSetup,
+    depositGuard: {
+      provider, contracts: { nexus: contracts.nexus }, depositNetwork: config.keys.depositNetwork, genesisForkVersion, beacon,
+      ...guardIndexes, acceptOwnGenesisValidators: config.depositGuard.acceptOwnGenesisValidators, metrics: inputs.metrics,
+    },
     exits: beacon && {
       nexusVersion,
       provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,

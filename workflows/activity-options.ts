@@ -40,6 +40,17 @@ export const DKG_CEREMONY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
+/**
+ * The pre-deposit guard: its log indexes may have a long way to catch up (a first build on mainnet
+ * scans the deposit contract's history), so it heartbeats per chunk and a retry resumes from the
+ * persisted cursor. Retried without limit: an RPC or beacon outage delays the deposit, never skips the checks.
+ */
+export const GUARD_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+};
+
 /** Transactions: they wait for confirmations and may replace a stuck transaction. */
 export const TRANSACTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',

@@ -4,13 +4,16 @@
 //   → keyshares registered by the SSV registrar, in owner-nonce order (invariant 4).
 // Secrets never enter this workflow: activities return public material only (invariant 3).
 import {
-  ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
+import type { HeldKey } from '../activities/guard/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
-import { DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, DKG_HEALTH_RECHECK, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
+import {
+  DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, DKG_HEALTH_RECHECK, GUARD_OPTIONS, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS,
+} from './activity-options';
 import { describeFailure } from './failures';
 import { registrationResultProblem, rejected } from './message-checks';
 import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
@@ -23,6 +26,7 @@ const { prepareMnemonicValidators } = proxyActivities<BotActivities>(KEY_MATERIA
 const { checkDkgOperators } = proxyActivities<BotActivities>(DKG_HEALTH_OPTIONS);
 const { runDkgCeremony } = proxyActivities<BotActivities>(DKG_CEREMONY_OPTIONS);
 const { submitDeposits } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+const { guardDeposits } = proxyActivities<BotActivities>(GUARD_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 
 export interface CreateValidatorsInput {
@@ -44,6 +48,8 @@ export interface CreateValidatorsResult {
   registered: string[];
   /** Deposited keys whose keyshares still need registering (with the reason), so the monitor tracks them. */
   unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
+  /** Keys the pre-deposit guard held: none of their ETH was sent (mnemonic batches; a DKG batch fails instead). */
+  held?: HeldKey[];
 }
 
 export type CreationPhase = CreationStatus['phase'];
@@ -107,22 +113,32 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     await awaitFundableRegistrations('before the deposit (keys made, nothing on chain)');
     setPhase('depositing');
     gate.finishing('deposit and keyshare registration: deposited keys must get their keyshares');
-    await deposit(validators.map((v) => v.deposit));
+    // Mnemonic keys are independent (keyshares are built per key at registration, for the nonce of
+    // that moment): a held key is left out and the others go on. Its index stays spent (invariant 2).
+    const passed = await guard(validators.map((v) => v.deposit));
+    const depositing = validators.filter((v) => passed.has(v.deposit.pubkey));
+    const held = status.guard?.held.length ? { held: status.guard.held } : {};
+    if (depositing.length === 0) {
+      setPhase('done');
+      return { deposited: [], registered: [], unregistered: [], ...held };
+    }
+    await deposit(depositing.map((v) => v.deposit));
 
     setPhase('registering');
     await requestRegistration({
       kind: 'mnemonic', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster,
-      keys: validators.map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex })),
+      keys: depositing.map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex })),
     });
     const result = await awaitResult();
     setPhase('done');
     const registered = result.kind === 'registered' || result.kind === 'failed' ? result.registered.map((r) => r.pubkey) : [];
     return {
-      deposited: pubkeys,
+      deposited: depositing.map((v) => v.deposit.pubkey),
       registered,
-      unregistered: validators
+      unregistered: depositing
         .filter((v) => !registered.includes(v.deposit.pubkey))
         .map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex, reason: result.kind === 'failed' ? result.reason : 'no answer' })),
+      ...held,
     };
   }
 
@@ -163,6 +179,17 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       await checkSigningNetwork();
       const funding = await checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
       if (!funding.ok) throw ApplicationFailure.nonRetryable(`not deposited: ${funding.message ?? funding.reason}`, 'RegistrationUnfundable');
+      // The keyshares are signed for consecutive nonces: leaving one key out would put every later
+      // key of the batch one nonce off (ignored by every SSV node), and a held key cannot burn its
+      // nonce (Nexus registers only deposited keys). So one held key holds the whole ceremony:
+      // nothing deposited, the nonces given back (below), the next batch runs a new ceremony.
+      const passed = await guard(ceremony.validators.map((v) => v.deposit));
+      if (passed.size < pubkeys.length) {
+        const held = status.guard?.held ?? [];
+        throw ApplicationFailure.nonRetryable(
+          `pre-deposit guard held ${held.length} of ${pubkeys.length} key(s) of this DKG ceremony; nothing deposited, its SSV nonces given back: ${describeHeld(held)}`,
+          'DepositGuardHeld');
+      }
       depositSent = true;
       await deposit(ceremony.validators.map((v) => v.deposit));
     } catch (err) {
@@ -258,7 +285,30 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     }
   }
 
+  /**
+   * Issue 13 item 8: the four pre-deposit checks, just before the deposit. Returns the keys that
+   * passed; held ones are in the status (with every failed check) and an ERROR line (the activity
+   * also logs one and counts nexus_deposit_guard_held_total). Histories from before the guard
+   * existed replay without it (patched).
+   */
+  async function guard(deposits: PublicDepositData[]): Promise<Set<string>> {
+    if (!patched('predeposit-guard')) return new Set(deposits.map((d) => d.pubkey));
+    const verdict = await guardDeposits({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, deposits });
+    status.guard = { held: verdict.held, skipped: verdict.skipped.map((s) => s.check), blockNumber: verdict.blockNumber };
+    if (verdict.held.length > 0) {
+      log.error('creation batch: pre-deposit guard held key(s), none of their ETH sent', {
+        rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, held: describeHeld(verdict.held), passed: verdict.passed.length,
+      });
+    }
+    return new Set(verdict.passed);
+  }
+
   async function deposit(deposits: PublicDepositData[]): Promise<void> {
     await submitDeposits({ rollupAdmin: input.rollupAdmin, requestId, deposits });
   }
+}
+
+/** One line per held key and failed check (workflow-side twin of activities/guard/checks.ts). */
+function describeHeld(held: readonly HeldKey[]): string {
+  return held.map((h) => `${h.pubkey}: ${h.failures.map((f) => `[${f.check}] ${f.reason}`).join(' | ')}`).join('; ');
 }

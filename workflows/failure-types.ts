@@ -27,7 +27,7 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   // DKG ceremonies (activities/dkg/errors.ts); operator down, timeout and unknown failures stay retryable
   'DkgUnavailable', 'DkgOperatorKeyMismatch', 'DkgVersionMismatch', 'DkgInvocationError',
   // Pre-deposit checks (activities/funding/); RegistrationUnfunded stays retryable
-  'SigningNetworkMismatchError', 'SsvViewsNotConfigured', 'ClusterLiquidated', 'RegistrationUnfundable',
+  'SigningNetworkMismatchError', 'SsvViewsNotConfigured', 'ClusterLiquidated', 'RegistrationUnfundable', 'DepositGuardHeld',
   // Exit activities
   'ValidatorNotExitable', 'ExitRejected', 'BeaconNotConfigured', 'KeyIndexMismatch', 'MnemonicPathDisabled', 'DkgExitUnsupported',
 ];

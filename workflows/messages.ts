@@ -1,6 +1,7 @@
 // Signals, queries and updates, shared by workflows and the client (one definition, one wire name).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RegistrationRequest, RegistrationResult } from './registrar-types';
+import type { HeldKey } from '../activities/guard/types';
 
 /** Self-check: a note delivered by any client (`temporal workflow signal --name ping`). */
 export const pingSignal = defineSignal<[PingInput]>('ping');
@@ -155,6 +156,8 @@ export interface CreationStatus {
   funding?: FundingHold;
   /** Set while a DKG batch waits for its operators (phase reserving-nonces, nothing reserved yet). */
   operators?: OperatorsHold;
+  /** The pre-deposit guard's verdict, once it ran: keys held (none of their ETH sent), each with the checks it failed. */
+  guard?: { held: HeldKey[]; skipped: string[]; blockNumber: number };
 }
 
 // --- exits -----------------------------------------------------------------------------------

@@ -342,7 +342,7 @@ type ValidatorRecord = {
   index: number;
   balance: number;
   status: string;
-  validator: { pubkey: Uint8Array; withdrawalCredentials: Uint8Array; effectiveBalance: number; exitEpoch: number; withdrawableEpoch: number };
+  validator: { pubkey: Uint8Array; withdrawalCredentials: Uint8Array; effectiveBalance: number; activationEpoch: number; exitEpoch: number; withdrawableEpoch: number };
 };
 
 function toBeaconValidator(r: ValidatorRecord): [string, BeaconValidator] {
@@ -354,6 +354,7 @@ function toBeaconValidator(r: ValidatorRecord): [string, BeaconValidator] {
       status: r.status,
       balanceGwei: String(r.balance),
       effectiveBalanceGwei: String(r.validator.effectiveBalance),
+      activationEpoch: finiteOrNull(r.validator.activationEpoch),
       exitEpoch: finiteOrNull(r.validator.exitEpoch),
       withdrawableEpoch: finiteOrNull(r.validator.withdrawableEpoch),
       withdrawalCredentials: toHex(r.validator.withdrawalCredentials),

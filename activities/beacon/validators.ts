@@ -16,6 +16,8 @@ export interface BeaconValidator {
   balanceGwei: string;
   /** Effective balance in gwei (decimal string). */
   effectiveBalanceGwei: string;
+  /** null while not activated (FAR_FUTURE_EPOCH); 0 for a genesis validator. Optional: older records lack it. */
+  activationEpoch?: number | null;
   /** null while no exit is initiated (FAR_FUTURE_EPOCH). */
   exitEpoch: number | null;
   /** null while no exit is initiated (FAR_FUTURE_EPOCH). */

@@ -186,6 +186,9 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       },
       aws: { region: MOTO_REGION, endpoint: moto.endpoint },
       ...(beacon ? { beacon: { urls: [beaconRecorder?.url ?? beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
+      // The guard's indexes per network; a Lodestar genesis holds the rollups' first mnemonic keys,
+      // which the bot deposits later (a stand-in for deposit processing): they pass its beacon check.
+      depositGuard: { indexDir: join(dir, 'deposit-guard'), ...(beacon ? { acceptOwnGenesisValidators: true } : {}) },
       ...(dkgOperators ? {
         dkg: {
           binary: dkgOperators.binary.path, network: 'holesky', workDir: join(dir, 'dkg-work'), archiveDir: join(dir, 'dkg-archive'),

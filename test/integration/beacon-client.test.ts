@@ -221,11 +221,11 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
     }
     assert.deepEqual(found.get(pubkeyOf(0)), {
       index: 0, status: 'active_ongoing', balanceGwei: '32000000000', effectiveBalanceGwei: '32000000000',
-      exitEpoch: null, withdrawableEpoch: null, withdrawalCredentials: credentials,
+      activationEpoch: 0, exitEpoch: null, withdrawableEpoch: null, withdrawalCredentials: credentials,
     });
     assert.deepEqual(found.get(pubkeyOf(5)), {
       index: 5, status: 'active_exiting', balanceGwei: '32000000005', effectiveBalanceGwei: '32000000000',
-      exitEpoch: 12, withdrawableEpoch: 268, withdrawalCredentials: credentials,
+      activationEpoch: 0, exitEpoch: 12, withdrawableEpoch: 268, withdrawalCredentials: credentials,
     });
     // An empty list asks nothing (no id at all would return every validator of the state).
     const before = node.requests.length;

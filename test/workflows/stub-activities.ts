@@ -9,6 +9,7 @@ import type { PublicDepositData, RegistrationFunding, RollupSnapshot } from '../
 import type { ExitProgress } from '../../activities/exit-types';
 import type { KeyOrigin, RollupReconciliation } from '../../activities/reconcile';
 import type { RunningExitBatch } from '../../activities/batch-lookup';
+import type { GuardCheck } from '../../activities/guard/types';
 import { bridgeAllowsDeposits, VALIDATOR_DEPOSIT_WEI } from '../../workflows/planning';
 
 export interface StubRollup {
@@ -49,6 +50,9 @@ export class StubChain {
   /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
   dkgOperatorsDown = false;
   submitAttempts = 0;
+  /** Test hook: keys the pre-deposit guard holds, with the check they fail (by a predicate on the pubkey). */
+  guardHolds?: (pubkey: string) => GuardCheck | undefined;
+  readonly guardCalls: string[][] = [];
   // --- pre-deposit checks ---
   /** Nexus's SSV tokens, and what each registration costs (the stub's fixed price). */
   nexusSsvWei = 10n ** 24n;
@@ -187,7 +191,7 @@ export class StubChain {
   }
 }
 
-const pubkeyFor = (tag: string) => `0x${Buffer.from(tag).toString('hex').padEnd(96, '0').slice(0, 96)}`;
+export const pubkeyFor = (tag: string) => `0x${Buffer.from(tag).toString('hex').padEnd(96, '0').slice(0, 96)}`;
 
 export function stubActivities(chain: StubChain, client: Client, taskQueue: string, registrarWorkflowId: string): BotActivities {
   return {
@@ -265,6 +269,14 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       }
       chain.depositBatches.push(pubkeys);
       return { txHash: `0xdeposit${chain.depositBatches.length}`, blockNumber: 1 };
+    },
+    async guardDeposits({ deposits }) {
+      chain.guardCalls.push(deposits.map((d) => d.pubkey));
+      const held = deposits.flatMap((d) => {
+        const check = chain.guardHolds?.(d.pubkey);
+        return check ? [{ pubkey: d.pubkey, failures: [{ check, reason: `stub: fails ${check}` }] }] : [];
+      });
+      return { passed: deposits.map((d) => d.pubkey).filter((p) => !held.some((h) => h.pubkey === p)), held, skipped: [], blockNumber: 1 };
     },
     async checkSigningNetwork() {
       if (chain.signingNetworkMismatch) throw ApplicationFailure.nonRetryable(chain.signingNetworkMismatch, 'SigningNetworkMismatchError');

@@ -48,6 +48,7 @@ export class BotMetrics implements DomainMetricsSink {
   readonly clusterTopUpsTotal: Counter<'cluster'>;
   readonly clusterTopUpSsvTotal: Counter<'cluster'>;
   readonly topUpBudgetLeftSsv: Gauge;
+  readonly depositGuardHeldTotal: Counter<'rollup' | 'check'>;
 
   private inflightSource?: InflightSource;
   private inflightCache?: { at: number; value: Promise<void> };
@@ -68,6 +69,10 @@ export class BotMetrics implements DomainMetricsSink {
     this.validatorsExitedTotal = new Counter({
       name: 'nexus_validators_exited_total', help: 'Validators accounted exited in Nexus after their ETH came back (validatorExitBalanceTransferred mined), by rollup admin.',
       labelNames: ['rollup'], registers,
+    });
+    this.depositGuardHeldTotal = new Counter({
+      name: 'nexus_deposit_guard_held_total', help: 'Keys the pre-deposit guard held (none of their ETH sent), by rollup admin and failed check (beacon, deposit-contract, ssv-network, deposit-signature); alert on any increase.',
+      labelNames: ['rollup', 'check'], registers,
     });
     this.exitsBlockedGauge = new Gauge({
       name: 'nexus_exits_blocked', help: 'Exits the staking limit requires that the bot refuses to start (e.g. DKG validators on Nexus v2024-03), by rollup admin and reason; alert on > 0.',
@@ -164,6 +169,10 @@ export class BotMetrics implements DomainMetricsSink {
   registrationFunding(rollupAdmin: string, problem: FundingProblem | undefined): void {
     const rollup = rollupAdmin.toLowerCase();
     for (const reason of FUNDING_PROBLEMS) this.registrationUnfundable.set({ rollup, reason }, reason === problem ? 1 : 0);
+  }
+
+  depositGuardHeld(rollupAdmin: string, check: string, count: number): void {
+    this.depositGuardHeldTotal.inc({ rollup: rollupAdmin.toLowerCase(), check }, count);
   }
 
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void {
