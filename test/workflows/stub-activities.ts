@@ -47,6 +47,10 @@ export class StubChain {
   /** Test hook: DKG ceremonies fail (retryably), as with an operator that stays down. */
   dkgOperatorsDown = false;
   submitAttempts = 0;
+  /** Test hook: key index allocation fails (e.g. a lost index state file); attempts and key material counted. */
+  failAllocation?: () => Error | undefined;
+  allocationAttempts = 0;
+  preparedBatches = 0;
   // --- pre-deposit checks ---
   /** Nexus's SSV tokens, and what each registration costs (the stub's fixed price). */
   nexusSsvWei = 10n ** 24n;
@@ -195,6 +199,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       };
     },
     async allocateKeyIndices({ rollupAdmin, requestId, count }) {
+      chain.allocationAttempts++;
+      const failure = chain.failAllocation?.();
+      if (failure) throw failure;
       const earlier = chain.allocations.get(requestId);
       if (earlier) return earlier;
       const start = chain.nextIndex.get(rollupAdmin) ?? 0;
@@ -205,6 +212,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     },
     async prepareMnemonicValidators({ rollupAdmin, keyIndices }) {
       await chain.latchPoint('prepareMnemonicValidators');
+      chain.preparedBatches++;
       return keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
     },
     async markDkgCeremony() {
