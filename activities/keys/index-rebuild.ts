@@ -132,9 +132,12 @@ export function planRebuild(opts: {
   const nextIndex = Math.max(current?.nextIndex ?? 0, highest + 1);
   if (current && added.length === 0 && nextIndex === current.nextIndex) return { state: undefined, added };
   if (current && !opts.force) {
+    const changes = [
+      ...(nextIndex !== current.nextIndex ? [`next index ${current.nextIndex} → ${nextIndex}`] : []),
+      ...(added.length > 0 ? [`${added.length} allocation(s) added for found indices ${describeRanges(added)}`] : []),
+    ];
     throw new IndexStateExistsError(
-      `index state file ${opts.statePath} exists and the rebuild would change it (next index ${current.nextIndex} → ${nextIndex}, ` +
-      `${added.length} allocation(s) added for found indices ${added.map((a) => a.count === 1 ? a.start : `${a.start}-${a.start + a.count - 1}`).join(', ')}); ` +
+      `index state file ${opts.statePath} exists and the rebuild would change it (${changes.join(', ')}); ` +
       'pass --force to merge them in (its allocations are kept and its next index never goes back); nothing was written');
   }
   return {
@@ -145,4 +148,9 @@ export function planRebuild(opts: {
     },
     added,
   };
+}
+
+/** "0, 2-3, 5": the index ranges of allocations. */
+export function describeRanges(allocations: readonly IndexAllocation[]): string {
+  return allocations.map((a) => (a.count === 1 ? `${a.start}` : `${a.start}-${a.start + a.count - 1}`)).join(', ');
 }

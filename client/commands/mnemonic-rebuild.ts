@@ -15,7 +15,7 @@ import { ethers } from 'ethers';
 import { readRollupState, readRollupValidatorKeys } from '../../activities/chain/reads';
 import { FailoverJsonRpcProvider, describeRpcUrl } from '../../activities/chain/rpc';
 import { IndexStateStore } from '../../activities/keys/index-state';
-import { DEFAULT_GAP_LIMIT, planRebuild, scanMnemonicKeys, type RebuildPlan } from '../../activities/keys/index-rebuild';
+import { DEFAULT_GAP_LIMIT, describeRanges, planRebuild, scanMnemonicKeys, type RebuildPlan } from '../../activities/keys/index-rebuild';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config';
 import { UsageError, positiveIntegerArgument } from '../cli-support';
 import {
@@ -132,7 +132,7 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
     return plan.state;
   });
   const added = plan?.added ?? [];
-  const ranges = added.map((a) => (a.count === 1 ? `${a.start}` : `${a.start}-${a.start + a.count - 1}`)).join(', ');
+  const ranges = describeRanges(added);
   if (!result.written) {
     out(`${statePath} already holds every found index (next index ${result.before?.nextIndex}): nothing written`);
     return;
