@@ -23,9 +23,9 @@ export async function findKeyIndices(opts: {
 }): Promise<Map<string, number>> {
   const wanted = new Set(opts.pubkeys.map((k) => k.toLowerCase()));
   const found = new Map<string, number>();
-  const present = wanted.size === 0 ? undefined : await opts.indexStore.readStateIfPresent(opts.rollupAdmin);
+  const present = await opts.indexStore.readStateIfPresent(opts.rollupAdmin);
   if (!present && wanted.size > 0 && opts.whenMissing) throw await opts.whenMissing(opts.indexStore.statePath(opts.rollupAdmin));
-  const state = present ?? await opts.indexStore.readState(opts.rollupAdmin);
+  const state = present ?? { rollupAdmin: opts.rollupAdmin.toLowerCase(), nextIndex: 0, allocations: [] };
   const unrecorded: number[] = [];
   for (const allocation of state.allocations) {
     for (let i = 0; i < allocation.count; i++) {
