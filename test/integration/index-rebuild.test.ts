@@ -1,9 +1,9 @@
 // Issue 13 item 4, on the real parts (anvil with our Nexus, moto as Secrets Manager, the CLI bin):
 // a rollup with deposits and no key index state file is refused at allocation, before any key is
 // made (IndexStateMissingError, which names the deposits and the rebuild command), while a rollup
-// without deposits starts at 0; `nexus-bot mnemonic rebuild` finds the rollup's mnemonic keys at
-// non-contiguous indices beside a foreign (DKG-like) key, writes a state whose next index is past
-// the highest, and the next allocation continues there. Re-running changes nothing; a shorter gap
+// without deposits starts at 0; `nexus-bot mnemonic rebuild` refuses a rollup Nexus does not
+// know, finds the rollup's mnemonic keys at non-contiguous indices beside a foreign (DKG-like)
+// key, writes a state whose next index is past the highest, and the next allocation continues there. Re-running changes nothing; a shorter gap
 // limit stops early; an existing file is changed only with --force, never moving its index back.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -53,9 +53,9 @@ describe('index state: a lost file with deposits is refused; `nexus-bot mnemonic
   let activities: ReturnType<typeof createCreationActivities>;
 
   /** The bin with the worker's configuration file and the salt on standard input; moto's credentials only. */
-  const rebuild = (args: string[]): Promise<Result> => new Promise((res) => {
+  const rebuild = (args: string[], admin = rollup.rollupAdmin): Promise<Result> => new Promise((res) => {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && k !== 'NEXUS_BOT_CONFIG'));
-    const child = execFile(process.execPath, [BIN, 'mnemonic', 'rebuild', rollup.rollupAdmin, '--config', configFile, '--salt-file', '-', ...args], {
+    const child = execFile(process.execPath, [BIN, 'mnemonic', 'rebuild', admin, '--config', configFile, '--salt-file', '-', ...args], {
       timeout: 300_000,
       env: { ...env, AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' },
     }, (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
@@ -151,6 +151,13 @@ describe('index state: a lost file with deposits is refused; `nexus-bot mnemonic
 
     const fresh = ethers.Wallet.createRandom().address;
     assert.deepEqual(await activities.allocateKeyIndices({ rollupAdmin: fresh, requestId: 'creation-1', count: 2 }), [0, 1]);
+
+    // A rollup Nexus does not know (a typo, another Nexus) is refused, not given an empty state at 0.
+    const stranger = ethers.Wallet.createRandom().address;
+    const refused = await rebuild([], stranger);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is not registered with Nexus/);
+    assert.equal(existsSync(join(stateDir, `${stranger.toLowerCase()}.json`)), false);
   });
 
   it('rebuild finds the mnemonic keys at 0, 2 and 5 beside a DKG key, and the next allocation continues at 6; a second run changes nothing', async () => {
