@@ -18,6 +18,7 @@ import { createPreflightActivities, nextRegistrationFunding, type PreflightDepen
 import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
 import { explainUnknownRollup } from './rollup-check';
+import { refuseMissingStateWithDeposits } from './index-state-guard';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
 import type { IndexStateStore } from './keys/index-state';
@@ -81,7 +82,9 @@ export function createCreationActivities(deps: CreationDependencies) {
     },
 
     async allocateKeyIndices({ rollupAdmin, requestId, count }: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]> {
-      const allocation = await mnemonicPath().indexStore.allocateIndices(rollupAdmin, requestId, count);
+      // A rollup without a state file starts at 0 only when Nexus holds no deposit for it (index-state-guard.ts).
+      const whenMissing = refuseMissingStateWithDeposits({ provider, nexus: contracts.nexus, scan }, rollupAdmin);
+      const allocation = await mnemonicPath().indexStore.allocateIndices(rollupAdmin, requestId, count, { whenMissing });
       return Array.from({ length: allocation.count }, (_, i) => allocation.start + i);
     },
 

@@ -20,6 +20,7 @@ import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { findKeyIndices } from './keys/key-lookup';
+import { depositedKeys, indexStateMissing } from './index-state-guard';
 import type { IndexStateStore } from './keys/index-state';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
@@ -140,6 +141,8 @@ export function createExitActivities(deps: ExitDependencies) {
         const indices = await findKeyIndices({
           indexStore, rollupAdmin: input.rollupAdmin, pubkeys: toSign.map((v) => v.pubkey),
           readMnemonic: async () => mnemonic, onProgress: (n) => heartbeat(n),
+          whenMissing: async (statePath) => indexStateMissing(input.rollupAdmin,
+            (await depositedKeys({ provider, nexus: contracts.nexus, scan }, input.rollupAdmin)).length, statePath, 'the exiting keys\' indices are not known without it'),
         });
         const keys = await deriveSigningKeys(mnemonic, toSign.map((v) => indices.get(v.pubkey) as number));
         try {

@@ -50,7 +50,8 @@ SSV clusters:
 Set-up and tools:
   search-attributes register   register the bot's search attributes in a namespace
   self-check   run a short workflow on the bot's task queue and report which worker ran it
-  mnemonic     create a rollup's mnemonic secret, list its derived pubkeys (create, keys)
+  mnemonic     create a rollup's mnemonic secret, list its derived pubkeys, rebuild a lost
+               index state from the chain (create, keys, rebuild)
   codec-server serve the payload codec to the Temporal Web UI and \`temporal --codec-endpoint\`
 
 Options of the commands that talk to Temporal (or environment):

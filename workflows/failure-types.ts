@@ -17,7 +17,7 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   'OperatorKeyMismatchError', 'NexusVersionMismatchError',
   // Key material (activities/keys/*)
   'InvalidMnemonicError', 'DepositDataInvalidError', 'WrongSaltError', 'MnemonicSecretMissingError',
-  'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexRequestConflictError',
+  'MnemonicSecretCorruptError', 'MnemonicAlreadyExistsError', 'IndexStateCorruptError', 'IndexStateMissingError', 'IndexRequestConflictError',
   'MalformedOperatorKeyError', 'UnknownValidatorKeyError', 'KeysharesInvalidError', 'KeysharesBuildError', 'DkgOutputInvalidError',
   'VoluntaryExitSigningError',
   // Beacon API (activities/beacon/errors.ts); BeaconUnavailableError stays retryable

@@ -67,6 +67,20 @@ export class IndexStateCorruptError extends KeyError {
   override readonly name = 'IndexStateCorruptError';
 }
 
+/**
+ * A rollup has keys deposited at Nexus but no index state file: starting again at index 0 could
+ * hand out an index whose key is already deposited. Fixed by `nexus-bot mnemonic rebuild` (or a
+ * restored backup), never by retrying.
+ */
+export class IndexStateMissingError extends KeyError {
+  override readonly name = 'IndexStateMissingError';
+}
+
+/** `nexus-bot mnemonic rebuild` would change an existing state file and --force was not given. */
+export class IndexStateExistsError extends KeyError {
+  override readonly name = 'IndexStateExistsError';
+}
+
 /** The same requestId was used before with a different count. */
 export class IndexRequestConflictError extends KeyError {
   override readonly name = 'IndexRequestConflictError';
@@ -105,6 +119,7 @@ export const NON_RETRYABLE_KEY_ERRORS = [
   'MnemonicSecretCorruptError',
   'MnemonicAlreadyExistsError',
   'IndexStateCorruptError',
+  'IndexStateMissingError',
   'IndexRequestConflictError',
   'UnknownValidatorKeyError',
   'VoluntaryExitSigningError',

@@ -7,6 +7,10 @@
 // fsync of the folder, so a crash at any point leaves either the old or the new state, never a
 // torn one, and a committed allocation survives power loss.
 //
+// A missing file is ambiguous (a new rollup, or a lost file): allocation asks its caller
+// (AllocateOptions.whenMissing) before it hands out index 0, and `nexus-bot mnemonic rebuild`
+// writes the file again from the chain and the mnemonic (index-rebuild.ts, updateState).
+//
 // Scope: the lock and the PID check work between processes of ONE host. Several worker hosts must
 // share the folder (e.g. NFS v3+, where O_EXCL create and rename are atomic) or this store must be
 // replaced by a shared backend (Secrets Manager with version stages, or a database row with a
@@ -39,6 +43,14 @@ export interface IndexState {
   rollupAdmin: string;
   nextIndex: number;
   allocations: IndexAllocation[];
+}
+
+export interface AllocateOptions {
+  /**
+   * Called under the lock when the rollup has no state file, before index 0 is handed out: throws
+   * when that would be wrong (a rollup with deposits, activities/index-state-guard.ts).
+   */
+  whenMissing?: (statePath: string) => Promise<void>;
 }
 
 export interface IndexStateStoreOptions {
@@ -94,7 +106,7 @@ export class IndexStateStore {
    * Idempotent: the same requestId always gets the range it got first (a retried activity never
    * allocates twice); the same requestId with another count is IndexRequestConflictError.
    */
-  async allocateIndices(rollupAdmin: string, requestId: string, count: number): Promise<IndexAllocation> {
+  async allocateIndices(rollupAdmin: string, requestId: string, count: number, opts: AllocateOptions = {}): Promise<IndexAllocation> {
     const admin = canonicalAdmin(rollupAdmin);
     if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 256) {
       throw new RangeError('requestId must be a non-empty string of at most 256 characters');
@@ -106,7 +118,12 @@ export class IndexStateStore {
     const path = this.statePath(admin);
     return this.withLock(path, async (stillHeld) => {
       await removeTempFiles(path); // under the lock, any temp file is a crashed writer's leftover
-      const state = (await readState(path, admin)) ?? { rollupAdmin: admin, nextIndex: 0, allocations: [] };
+      let state = await readState(path, admin);
+      if (!state) {
+        // Under the lock: no other allocation can create the file while the caller decides.
+        await opts.whenMissing?.(path);
+        state = { rollupAdmin: admin, nextIndex: 0, allocations: [] };
+      }
       const previous = state.allocations.find((a) => a.requestId === requestId);
       if (previous) {
         if (previous.count !== count) {
@@ -149,11 +166,43 @@ export class IndexStateStore {
     });
   }
 
-  /** The rollup's state (empty when nothing was ever allocated). Reads need no lock: writes are renames. */
+  /**
+   * The rollup's state, empty when there is no file. Reads need no lock: writes are renames. Only
+   * for reads where a missing file is harmless (see readStateIfPresent).
+   */
   async readState(rollupAdmin: string): Promise<IndexState> {
     const admin = canonicalAdmin(rollupAdmin);
+    return (await this.readStateIfPresent(admin)) ?? { rollupAdmin: admin, nextIndex: 0, allocations: [] };
+  }
+
+  /** The rollup's state, or undefined when it has no file (lost, or never allocated: the caller must tell which). */
+  async readStateIfPresent(rollupAdmin: string): Promise<IndexState | undefined> {
+    const admin = canonicalAdmin(rollupAdmin);
     await this.ensureFolder();
-    return (await readState(this.statePath(admin), admin)) ?? { rollupAdmin: admin, nextIndex: 0, allocations: [] };
+    return readState(this.statePath(admin), admin);
+  }
+
+  /**
+   * Replaces the rollup's state under its lock: `update` gets the current state (undefined without
+   * a file) and returns the new one, or undefined to leave the file as it is. The new state must
+   * pass the checks every read makes. Used by `nexus-bot mnemonic rebuild` (index-rebuild.ts).
+   */
+  async updateState(
+    rollupAdmin: string,
+    update: (current: IndexState | undefined) => IndexState | undefined,
+  ): Promise<{ before: IndexState | undefined; after: IndexState | undefined; written: boolean }> {
+    const admin = canonicalAdmin(rollupAdmin);
+    await this.ensureFolder();
+    const path = this.statePath(admin);
+    return this.withLock(path, async (stillHeld) => {
+      await removeTempFiles(path);
+      const before = await readState(path, admin);
+      const next = update(before === undefined ? undefined : structuredClone(before));
+      if (next === undefined) return { before, after: before, written: false };
+      checkState(next, path, admin);
+      await writeStateAtomically(path, next, stillHeld);
+      return { before, after: next, written: true };
+    });
   }
 
   /** Every index ever allocated for the rollup, ascending (to re-derive keys, e.g. for exits). */
@@ -270,14 +319,25 @@ async function readState(path: string, admin: string): Promise<IndexState | unde
     if (code === 'ENOENT') return undefined;
     throw new IndexStateCorruptError(`index state file ${path} cannot be read (${code ?? String(err)})`);
   }
-  const corrupt = (why: string) =>
-    new IndexStateCorruptError(`index state file ${path} is corrupt (${why}); it is never reset automatically, since that would reuse key indices: restore it from a backup or rebuild it from the chain`);
+  const corrupt = corruptionOf(path, admin);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw corrupt('not JSON');
   }
+  return checkState(json, path, admin);
+}
+
+function corruptionOf(path: string, admin: string): (why: string) => IndexStateCorruptError {
+  return (why) => new IndexStateCorruptError(
+    `index state file ${path} is corrupt (${why}); it is never reset automatically, since that would reuse key indices: ` +
+    `restore it from a backup, or move it aside and run \`nexus-bot mnemonic rebuild ${getAddress(admin)}\``);
+}
+
+/** A state read from `path` (or about to be written there), checked against its own invariants. */
+function checkState(json: unknown, path: string, admin: string): IndexState {
+  const corrupt = corruptionOf(path, admin);
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success) throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const state = parsed.data;

@@ -15,10 +15,17 @@ export async function findKeyIndices(opts: {
   /** Read only when some pubkey is not recorded (the mnemonic stays inside the calling activity). */
   readMnemonic: () => Promise<string>;
   onProgress?: (derived: number) => void;
+  /**
+   * Without a state file: the error to throw (the pubkeys asked for are deposited keys, so a missing
+   * file is a lost one). Absent: UnknownValidatorKeyError, as for any key the state does not know.
+   */
+  whenMissing?: (statePath: string) => Promise<Error>;
 }): Promise<Map<string, number>> {
   const wanted = new Set(opts.pubkeys.map((k) => k.toLowerCase()));
   const found = new Map<string, number>();
-  const state = await opts.indexStore.readState(opts.rollupAdmin);
+  const present = await opts.indexStore.readStateIfPresent(opts.rollupAdmin);
+  if (!present && wanted.size > 0 && opts.whenMissing) throw await opts.whenMissing(opts.indexStore.statePath(opts.rollupAdmin));
+  const state = present ?? { rollupAdmin: opts.rollupAdmin.toLowerCase(), nextIndex: 0, allocations: [] };
   const unrecorded: number[] = [];
   for (const allocation of state.allocations) {
     for (let i = 0; i < allocation.count; i++) {

@@ -4,27 +4,21 @@
 //           --show-mnemonic, once, for an offline copy.
 //   keys    re-derives the signing keys of every index the rollup has allocated (IndexStateStore)
 //           and prints their public keys; the secret keys are wiped as soon as each batch is printed.
+//   rebuild rebuilds a rollup's lost index state from the chain and the mnemonic (mnemonic-rebuild.ts).
 // The salt is read by client/salt-input.ts (file, standard input or hidden prompt), never taken
 // from an argument or the environment, and never printed (DESIGN.md invariant 3).
 import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { getAddress } from 'ethers';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
-import { MnemonicSecretMissingError, NON_RETRYABLE_KEY_ERRORS } from '../../activities/keys/errors';
 import { IndexStateStore } from '../../activities/keys/index-state';
 import { generateMnemonic, MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
 import { UsageError } from '../cli-support';
-import { canPromptForSalt, readSalt } from '../salt-input';
-
-const SALT_AND_AWS_OPTIONS = `  --salt-file <path>      read the salt from this file (all of it, one trailing newline removed);
-                          "-" reads it from standard input. Without it the salt is asked for on
-                          the terminal, not echoed. The salt is never an argument or printed.
-  --aws-region <region>   Secrets Manager region (default: $AWS_REGION)
-  --aws-endpoint <url>    Secrets Manager endpoint, e.g. moto or localstack (default: AWS's own)
-                          AWS credentials come from the AWS SDK's default credential chain
-                          (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, roles).
-  -h, --help              this help`;
+import { readSalt } from '../salt-input';
+import { mnemonicRebuildCommand } from './mnemonic-rebuild';
+import {
+  SALT_AND_AWS_OPTIONS, SALT_AND_AWS_PARSE_OPTIONS, awsOptions, describeAwsFailure, parseOrExplain, readRollupMnemonic,
+  requireSaltSource, rollupAdminArgument, secretsManager,
+} from './mnemonic-support';
 
 export const MNEMONIC_USAGE = `Usage: nexus-bot mnemonic <subcommand> [options]
 
@@ -34,6 +28,7 @@ derived (EIP-2333/2334) from its own mnemonic, kept in AWS Secrets Manager encry
 Subcommands:
   create <rollupAdmin>   generate the rollup's mnemonic and store it, encrypted under the salt
   keys <rollupAdmin>     re-derive and list the public keys of the rollup's allocated indices
+  rebuild <rollupAdmin>  rebuild a lost index state from the chain's deposits and the mnemonic
 
 \`nexus-bot mnemonic <subcommand> --help\` shows a subcommand's options.`;
 
@@ -56,13 +51,6 @@ rollup has allocated from the bot's index state folder, re-derives the signing k
   --json                  print a JSON array of {index, path, pubkey} instead
 ${SALT_AND_AWS_OPTIONS}`;
 
-const SALT_AND_AWS_PARSE_OPTIONS = {
-  'salt-file': { type: 'string' },
-  'aws-region': { type: 'string' },
-  'aws-endpoint': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 /** Keys are derived and wiped in batches: bounded memory and secret lifetime for 10,000+ indices. */
 const DERIVE_BATCH = 256;
 
@@ -80,6 +68,8 @@ export async function mnemonicCommand(argv: string[], out: Out): Promise<void> {
       return create(rest, out);
     case 'keys':
       return keys(rest, out);
+    case 'rebuild':
+      return mnemonicRebuildCommand(rest, out);
     default:
       throw new UsageError(`unknown mnemonic subcommand "${subcommand}"\n\n${MNEMONIC_USAGE}`);
   }
@@ -150,26 +140,18 @@ async function keys(argv: string[], out: Out): Promise<void> {
     throw new Error(`--index-state: cannot use folder ${folder} (${err.code ?? 'error'})`);
   });
   if (!st.isDirectory()) throw new Error(`--index-state: ${folder} is not a folder`);
-  const indices = await new IndexStateStore({ folder }).allocatedIndices(admin);
-
-  const salt = await readSalt({ saltFile: values['salt-file'] });
-  const client = secretsManager(aws);
-  let mnemonic: string;
-  try {
-    mnemonic = await describeAwsFailure(aws, () => new MnemonicVault(client, salt).readMnemonic(admin)).catch((err: unknown) => {
-      if (err instanceof MnemonicSecretMissingError) {
-        throw new MnemonicSecretMissingError(`${err.message} (in ${aws.where}); create it with \`nexus-bot mnemonic create ${admin}\``);
-      }
-      throw err;
-    });
-  } finally {
-    salt.wipe();
-    client.destroy();
-  }
+  const store = new IndexStateStore({ folder });
+  const present = (await store.readStateIfPresent(admin)) !== undefined;
+  const indices = await store.allocatedIndices(admin);
+  const mnemonic = await readRollupMnemonic(admin, aws, values['salt-file']);
 
   if (indices.length === 0) {
     if (values.json) out('[]');
-    else out(`rollup ${admin} has no allocated key indices in ${folder} (its mnemonic secret opens with this salt)`);
+    else if (present) out(`rollup ${admin} has no allocated key indices in ${folder} (its mnemonic secret opens with this salt)`);
+    else {
+      out(`rollup ${admin} has no index state file in ${folder} (its mnemonic secret opens with this salt); if Nexus holds`);
+      out(`deposits for it, the file is lost: \`nexus-bot mnemonic rebuild ${admin}\` rebuilds it from the chain`);
+    }
     return;
   }
   const rows: { index: number; path: string; pubkey: string }[] = [];
@@ -189,78 +171,3 @@ async function keys(argv: string[], out: Out): Promise<void> {
   if (values.json) out(JSON.stringify(rows, null, 2));
 }
 
-/** The one positional argument, a rollup admin address in EIP-55 or lower-case form; checksummed. */
-function rollupAdminArgument(positionals: string[], usage: string): string {
-  if (positionals.length === 0) throw new UsageError(`missing <rollupAdmin> (the rollup's admin address)\n\n${usage}`);
-  if (positionals.length > 1) throw new UsageError(`expected one argument, <rollupAdmin>, got ${positionals.length}\n\n${usage}`);
-  const arg = positionals[0];
-  // Echo the argument only when it looks like an attempted address (never arbitrary text).
-  const shown = /^0x[0-9a-zA-Z]{0,64}$/.test(arg) ? ` "${arg}"` : '';
-  if (!/^0x[0-9a-fA-F]{40}$/.test(arg)) {
-    throw new UsageError(`<rollupAdmin>${shown}: not an address (expected 0x followed by 40 hex digits, EIP-55 checksummed or lower-case)`);
-  }
-  const checksummed = getAddress(arg.toLowerCase());
-  if (arg !== arg.toLowerCase() && arg !== checksummed) {
-    throw new UsageError(`<rollupAdmin>${shown}: mixed case but not a valid EIP-55 checksum (a typo?); give the checksummed or the all lower-case address`);
-  }
-  return checksummed;
-}
-
-interface AwsOptions {
-  region: string;
-  endpoint?: string;
-  /** For messages: where Secrets Manager was asked. */
-  where: string;
-}
-
-function awsOptions(regionOption: string | undefined, endpoint: string | undefined): AwsOptions {
-  const region = regionOption ?? (process.env.AWS_REGION || undefined);
-  if (region === undefined || region === '') throw new UsageError('no AWS region: pass --aws-region <region> or set AWS_REGION');
-  if (!/^[a-z0-9-]+$/.test(region)) throw new UsageError(`--aws-region: "${region}" is not a region name (e.g. eu-west-1)`);
-  if (endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      throw new UsageError(`--aws-endpoint: "${endpoint}" is not a URL (e.g. http://127.0.0.1:5000)`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--aws-endpoint: expected an http(s) URL, got "${endpoint}"`);
-  }
-  return { region, endpoint, where: endpoint === undefined ? `Secrets Manager, region ${region}` : `Secrets Manager at ${endpoint}, region ${region}` };
-}
-
-function secretsManager(aws: AwsOptions): SecretsManagerClient {
-  return new SecretsManagerClient({ region: aws.region, ...(aws.endpoint === undefined ? {} : { endpoint: aws.endpoint }) });
-}
-
-/** Refuses, before any prompt, when the salt has nowhere to come from. */
-function requireSaltSource(saltFile: string | undefined, usage: string): void {
-  if (saltFile === undefined && !canPromptForSalt()) {
-    throw new UsageError(`no salt: standard input is not a terminal, so pass --salt-file <path> (or --salt-file - to read the salt from standard input)\n\n${usage}`);
-  }
-}
-
-const KEY_ERROR_NAMES: ReadonlySet<string> = new Set(NON_RETRYABLE_KEY_ERRORS);
-
-/** The key errors pass as they are; an AWS SDK failure (credentials, network, access) says where it happened. */
-async function describeAwsFailure<T>(aws: AwsOptions, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (!(err instanceof Error) || KEY_ERROR_NAMES.has(err.name)) throw err;
-    const hint = err.name === 'CredentialsProviderError'
-      ? ' (credentials come from the AWS SDK default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO or an instance role)'
-      : '';
-    throw new Error(`${aws.where}: ${err.name}: ${err.message}${hint}`, { cause: err });
-  }
-}
-
-
-/** node:util parseArgs errors, turned into a usage error that shows the subcommand's help. */
-function parseOrExplain<T>(usage: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${usage}`);
-  }
-}

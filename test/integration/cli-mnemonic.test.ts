@@ -187,7 +187,7 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     assertNoSalt(wrong);
   });
 
-  it('keys: a missing secret, no allocations and a missing index state folder are said clearly', async () => {
+  it('keys: a missing secret, no state file and a missing index state folder are said clearly', async () => {
     const noSecret = await cli(['mnemonic', 'keys', newAdmin(), '--index-state', stateDir, '--salt-file', saltFile, ...aws()]);
     assert.equal(noSecret.code, 1);
     assert.match(noSecret.stderr, /has no mnemonic secret nexus-bot\/rollups\/0x[0-9a-f]{40}\/mnemonic .*; create it with `nexus-bot mnemonic create 0x/);
@@ -196,7 +196,8 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     assert.equal((await cli(['mnemonic', 'create', admin, '--salt-file', saltFile, ...aws()])).code, 0);
     const none = await cli(['mnemonic', 'keys', admin, '--index-state', stateDir, '--salt-file', saltFile, ...aws()]);
     assert.equal(none.code, 0, none.stderr);
-    assert.match(none.stdout, new RegExp(`rollup ${admin} has no allocated key indices in `));
+    // No state file at all: said so, with the way to rebuild a lost one.
+    assert.match(none.stdout, new RegExp(`rollup ${admin} has no index state file in [\\s\\S]*\`nexus-bot mnemonic rebuild ${admin}\``));
     const noneJson = await cli(['mnemonic', 'keys', admin, '--index-state', stateDir, '--json', '--salt-file', saltFile, ...aws()]);
     assert.equal(noneJson.code, 0, noneJson.stderr);
     assert.deepEqual(JSON.parse(noneJson.stdout), []);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { IndexStateMissingError } from '../../activities/keys/errors';
 import { KeyPathAttribute, RollupAdminAttribute } from '../../temporal-config/search-attributes';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -141,6 +142,22 @@ describe('workflows: validator creation (time-skipping)', function () {
       await stop(handle);
     });
     assert.equal(chain.submitAttempts, 1, 'a non-retryable failure was retried');
+    assert.equal(chain.depositBatches.length, 0);
+  });
+
+  it('a lost index state (IndexStateMissingError) fails the creation at allocation, unretried, before any key is made; status names the rebuild', async () => {
+    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    // The activity's own error class: Temporal turns its name into the failure type.
+    chain.failAllocation = () => new IndexStateMissingError(`the key index state of rollup ${ADMIN_A} is missing ... run \`nexus-bot mnemonic rebuild ${ADMIN_A}\``);
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
+      assert.match(status.lastError ?? '', /IndexStateMissingError: .*nexus-bot mnemonic rebuild/);
+      assert.equal((await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).describe()).status.name, 'FAILED');
+      await stop(handle);
+    });
+    assert.equal(chain.allocationAttempts, 1, 'a non-retryable failure was retried');
+    assert.equal(chain.preparedBatches, 0, 'key material was made');
     assert.equal(chain.depositBatches.length, 0);
   });
 

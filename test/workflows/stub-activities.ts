@@ -53,6 +53,10 @@ export class StubChain {
   /** Test hook: keys the pre-deposit guard holds, with the check they fail (by a predicate on the pubkey). */
   guardHolds?: (pubkey: string) => GuardCheck | undefined;
   readonly guardCalls: string[][] = [];
+  /** Test hook: key index allocation fails (e.g. a lost index state file); attempts and key material counted. */
+  failAllocation?: () => Error | undefined;
+  allocationAttempts = 0;
+  preparedBatches = 0;
   // --- pre-deposit checks ---
   /** Nexus's SSV tokens, and what each registration costs (the stub's fixed price). */
   nexusSsvWei = 10n ** 24n;
@@ -217,6 +221,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       };
     },
     async allocateKeyIndices({ rollupAdmin, requestId, count }) {
+      chain.allocationAttempts++;
+      const failure = chain.failAllocation?.();
+      if (failure) throw failure;
       const earlier = chain.allocations.get(requestId);
       if (earlier) return earlier;
       const start = chain.nextIndex.get(rollupAdmin) ?? 0;
@@ -227,6 +234,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     },
     async prepareMnemonicValidators({ rollupAdmin, keyIndices }) {
       await chain.latchPoint('prepareMnemonicValidators');
+      chain.preparedBatches++;
       const made = keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
       for (const m of made) chain.keyOrigin.set(m.deposit.pubkey, { kind: 'mnemonic', keyIndex: m.keyIndex });
       return made;
