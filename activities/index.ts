@@ -49,6 +49,9 @@ function dkgActivities(deps: ActivityDependencies) {
     async runDkgCeremony(): Promise<never> {
       return unavailable();
     },
+    async loadArchivedKeyshares(): Promise<never> {
+      return unavailable();
+    },
     markDkgCeremony: deps.dkgArchive ? createMarkDkgCeremony(deps.dkgArchive) : async (): Promise<never> => unavailable(),
   };
 }

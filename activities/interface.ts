@@ -37,6 +37,8 @@ export interface BotActivities {
     rollupAdmin: string; bridge: string; operatorCluster: number; firstNonce: number; count: number; requestId: string;
   }): Promise<CeremonyOutput>;
 
+  /** Reconciliation, DKG path: the archived (re-verified) keyshares of deposited keys never registered, in nonce order. */
+  loadArchivedKeyshares(input: { rollupAdmin: string; bridge: string; operatorCluster: number; requestId: string; pubkeys: string[] }): Promise<KeysharesPayload[]>;
   /**
    * DKG path: records what became of a request's archived ceremonies: 'deposited' once the deposit
    * is mined, 'unused' when the batch gave its nonces back (a WARN names the archive folders).

@@ -1,6 +1,6 @@
 // How long a monitor's reconciliation read takes (activities/reconcile.ts: ValidatorSubmitted logs
-// in 10,000-block chunks, then Nexus.validators per key) for a rollup with 100, 500 and 1,000
-// submitted keys on a fresh anvil, the deposits spread over 100,000 blocks. No beacon node (the
+// in 1,000-block chunks, then Nexus.validators per key) for a rollup with 100, 500 and 1,000
+// submitted keys on a fresh anvil, the deposits spread over 20,000 blocks (21 chunks). No beacon node (the
 // exit-submitted keys, none here, would add one beacon request per 64 keys). Prints figures; asserts nothing.
 // Run: npx tsx bench/reconcile.ts
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ import { fakeOperatorKey, makeValidators } from '../test/contracts/helpers';
 
 const STEPS = [100, 500, 1_000];
 const BATCH = 50;
-const BLOCKS_BETWEEN_BATCHES = 5_000;
+const BLOCKS_BETWEEN_BATCHES = 1_000;
 const RUNS = 5;
 
 const wallet = (provider: ethers.JsonRpcProvider, i: number) =>
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     const rollup = await registerRollup(system, { rollupAdmin: admin, name: 'bench', operatorCluster: 1n, stakingLimit: 10_000, funding });
     const nexus = system.contracts.nexus.connect(bot) as ethers.Contract;
     const { reconcileRollup } = createReconcileActivities({
-      provider, contracts: { nexus: await system.contracts.nexus.getAddress() }, ssvFromBlock: 0, logMaxRange: 10_000,
+      provider, contracts: { nexus: await system.contracts.nexus.getAddress() }, ssvFromBlock: 0, logMaxRange: 1_000,
     });
 
     console.log('submitted keys  blocks scanned  reconcile (median of 5)  min      max');

@@ -391,6 +391,12 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       await reconcileWithChain({
         rollupAdmin: input.rollupAdmin, unregistered, exitsInFlight, orphanedExits, status,
         followExits: (validators, reason) => startExitBatch(validators, reason, { followOnly: true }),
+        nextRequestNumber: () => ++reregistrations,
+        awaitRegistration: async (requestId) => {
+          await condition(() => registrationResults.some((r) => r.requestId === requestId), '1 hour');
+          const i = registrationResults.findIndex((r) => r.requestId === requestId);
+          return i >= 0 ? registrationResults.splice(i, 1)[0] : undefined;
+        },
       });
       showExits();
     }

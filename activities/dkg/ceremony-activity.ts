@@ -196,6 +196,29 @@ export function createDkgActivities(deps: DkgDependencies) {
       });
     },
 
+    /**
+     * Reconciliation: the archived keyshares of deposited DKG keys that were never registered,
+     * verified again against the chain's operator keys (a cluster changed since fails here: the
+     * keys need a resign). In nonce order; a key not in the request's archive is a named error.
+     */
+    async loadArchivedKeyshares(input: { rollupAdmin: string; bridge: string; operatorCluster: number; requestId: string; pubkeys: string[] }): Promise<KeysharesPayload[]> {
+      return withFailureTypes(async () => {
+        const wanted = new Set(input.pubkeys.map((k) => k.toLowerCase()));
+        const operators = await readOperators(input.operatorCluster);
+        const found: KeysharesPayload[] = [];
+        for (const archived of deps.archive.listRequest(input.rollupAdmin, input.requestId)) {
+          const m = archived.manifest;
+          if (!m.pubkeys.some((k) => wanted.has(k.toLowerCase()))) continue;
+          const run: RunDkgCeremonyInput = { rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, firstNonce: m.firstNonce, count: m.count, requestId: input.requestId };
+          const output = await verify(archived.ceremonyDir, run, { firstNonce: m.firstNonce, count: m.count }, operators);
+          for (const v of output.validators) if (wanted.has(v.depositData.pubkey.toLowerCase())) found.push({ ...v.keyshares, ownerNonce: v.nonce });
+        }
+        const missing = [...wanted].filter((k) => !found.some((f) => f.publicKey.toLowerCase() === k));
+        if (missing.length > 0) throw new DkgInvocationError(`no archived keyshares of request ${input.requestId} for ${missing.join(', ')} in ${deps.archive.root}`);
+        return found.sort((a, b) => a.ownerNonce - b.ownerNonce);
+      });
+    },
+
     markDkgCeremony: createMarkDkgCeremony(deps.archive, deps.log),
   };
 }

@@ -12,6 +12,7 @@ import { monitorWorkflowId } from '../../workflows/ids';
 import { monitorStatusQuery } from '../../workflows/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { signedForNonce } from '../fixtures/keyshares/checks';
+import { checkTransactionJournal } from './journal-check';
 import { startCreationNetwork, type CreationNetwork, type CreationNetworkOptions, type RollupSpec } from './creation-network';
 import { BLOCK_TIME, CrashWatcher, describeSnapshot, lower, workerLogTail, type CrashPoint } from './crash-watcher';
 
@@ -125,6 +126,8 @@ export async function checkCommonInvariants(net: CreationNetwork, total: number)
     assert.ok(signedForNonce({ publicKey, sharesData, operatorIds: operatorIds.map(Number) }, net.system.addresses.nexus, nonce),
       `ValidatorAdded #${nonce} (${publicKey}) is not signed for owner nonce ${nonce}: a nonce gap`);
   }
+  // The journal agrees with the chain: every bot transaction journaled, none lost, no nonce twice.
+  await checkTransactionJournal(net.provider, net.dir, new ethers.Wallet(net.botKey).address);
   return { deposited, added };
 }
 

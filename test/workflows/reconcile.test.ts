@@ -93,6 +93,38 @@ describe('workflows: reconciliation from the chain (time-skipping)', function ()
     });
   });
 
+  it('a deposited DKG key whose archived keyshares are signed for the next owner nonce is registered from the archive', async () => {
+    const [dkg] = addValidators(1, 'dkg');
+    chain.statuses.set(dkg, 'DEPOSITED');
+    chain.keyOrigin.set(dkg, { kind: 'dkg', requestId: 'ceremony-r1', ownerNonce: 0, ceremonyState: 'deposited' });
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env);
+      const s = await waitForMonitor(env, handle, (st) => chain.registrations.length > 0 && st.reconciliation !== undefined, 'the key to be registered', '1 minute');
+      assert.deepEqual(chain.registrations.map((r) => [r.pubkey, r.nonce]), [[dkg, 0]]);
+      assert.match(s.reconciliation?.actions.join('\n') ?? '', /1 DKG key\(s\) registered from their archived keyshares \(owner nonces 0\.\.\)/);
+      assert.deepEqual(s.reconciliation?.attention, []);
+      await stopMonitor(env, handle);
+    });
+  });
+
+  it('a deposited DKG key whose archived keyshares are for a passed owner nonce is reported for a resign, and the reserved nonces are given back', async () => {
+    const [dkg] = addValidators(1, 'dkg-stale');
+    chain.statuses.set(dkg, 'DEPOSITED');
+    chain.keyOrigin.set(dkg, { kind: 'dkg', requestId: 'ceremony-r2', ownerNonce: 0, ceremonyState: 'deposited' });
+    chain.ownerNonce = 3; // three registrations landed since its ceremony
+    const lost = depositedUnregistered('after-stale', 5);
+    await withWorker(async (env) => {
+      const handle = await startMonitor(env);
+      const s = await waitForMonitor(env, handle, (st) => (st.reconciliation?.attention.length ?? 0) > 0 && chain.registrations.length > 0, 'the report and the mnemonic key registered', '1 minute');
+      assert.equal(s.reconciliation?.attention[0].pubkey, dkg);
+      assert.match(s.reconciliation?.attention[0].reason ?? '', /the next owner nonce is 3: they can never be registered, the key needs a resign/);
+      // The reservation was given back: the mnemonic key registers right after, at nonce 3.
+      assert.deepEqual(chain.registrations.map((r) => [r.pubkey, r.nonce]), [[lost, 3]]);
+      assert.equal(chain.statuses.get(dkg), 'DEPOSITED');
+      await stopMonitor(env, handle);
+    });
+  });
+
   it('an exit-submitted validator no batch follows is followed and accounted; its exit, never seen on the beacon chain, is broadcast after the configured epochs and never resubmitted to Nexus', async () => {
     const [left] = addValidators(2, 'exit');
     chain.statuses.set(left, 'VALIDATOR_EXIT_SUBMITTED'); // Nexus was told; the beacon chain never saw the exit

@@ -328,6 +328,13 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     async listRunningExitBatches() {
       return chain.runningExitBatches;
     },
+    async loadArchivedKeyshares({ pubkeys, operatorCluster }) {
+      return pubkeys.map((pubkey) => {
+        const origin = chain.keyOrigin.get(pubkey);
+        if (origin?.kind !== 'dkg') throw ApplicationFailure.nonRetryable(`no archived keyshares for ${pubkey}`, 'DkgInvocationError');
+        return { publicKey: pubkey, operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10), sharesData: '0x', ownerNonce: origin.ownerNonce };
+      }).sort((a, b) => a.ownerNonce - b.ownerNonce);
+    },
     async readSsvOwnerNonce() {
       return chain.ownerNonce;
     },
