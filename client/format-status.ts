@@ -21,6 +21,7 @@ export function formatMonitorStatus(status: MonitorStatus, workflowId: string): 
   if (steps.length === 0) lines.push('in flight   nothing');
   steps.forEach((step, i) => lines.push(`${i === 0 ? 'in flight  ' : '           '} ${formatStep(step)}${ceremonyNote(status, step)}`));
   if (status.exitBlocked) lines.push(`exits blocked ${status.exitBlocked.count}: ${status.exitBlocked.reason}`);
+  if (status.guardHeld) lines.push(`guard held  ${status.guardHeld.count} key(s), none of their ETH sent; last at ${status.guardHeld.at}: ${status.guardHeld.last}`);
   lines.push(...formatReconciliation(status.reconciliation));
   if (status.lastError) lines.push(`last error  ${status.lastError}`);
   return lines;

@@ -133,6 +133,8 @@ export interface MonitorStatus {
    * validatorExit does not tell SSV): nothing waits for them; an operator must act.
    */
   exitBlocked?: { reason: string; /** Stable label (metric nexus_exits_blocked). */ code: string; count: number };
+  /** Keys the pre-deposit guard held in this monitor's batches (none of their ETH sent): how many, the last one and its failed checks. */
+  guardHeld?: { count: number; last: string; at: string };
   /** The last comparison of the monitor's memory with the chain, and what it did about the differences. */
   reconciliation?: import('./reconciliation').ReconciliationSummary;
   lastError?: string;

@@ -60,7 +60,7 @@ export interface RollupMonitorInput {
   /** How often exit batches look at the beacon chain at least and at most (defaults 1 minute and 6 hours). */
   exitPollInterval?: { min?: Duration; max?: Duration };
   /** Carried across continueAsNew. */
-  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan' | 'exitBlocked'> & {
+  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan' | 'exitBlocked' | 'guardHeld'> & {
     unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
     /** Re-registration requests made so far (their ids must not repeat). */
     reregistrations?: number;
@@ -96,6 +96,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     unregisteredKeys: input.carried?.unregistered.length ?? 0,
     exitsInFlight: [],
     exitBlocked: input.carried?.exitBlocked,
+    guardHeld: input.carried?.guardHeld,
   };
   const maxExitBatch = input.maxExitBatch ?? 50;
   const reconcileEvery = input.reconcileEveryPolls ?? 12;
@@ -211,7 +212,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         pollInterval,
         carried: {
           paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan, unregistered, reregistrations,
-          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited, orphanedExits, exitBlocked: status.exitBlocked,
+          exitsInFlight, exitBatches, validatorsExited: status.validatorsExited, orphanedExits, exitBlocked: status.exitBlocked, guardHeld: status.guardHeld,
         },
       });
     }
@@ -462,7 +463,14 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       status.validatorsCreated += result.deposited.length;
       unregistered.push(...result.unregistered);
       status.unregisteredKeys = unregistered.length;
-      // Keys left unregistered stay visible in the status until they are dealt with.
+      // Keys left unregistered, or held by the pre-deposit guard, stay visible until dealt with.
+      const held = result.held ?? [];
+      if (held.length > 0) {
+        status.guardHeld = {
+          count: (status.guardHeld?.count ?? 0) + held.length, at: new Date().toISOString(),
+          last: `${held[held.length - 1].pubkey}: ${held[held.length - 1].failures.map((f) => `[${f.check}] ${f.reason}`).join(' | ')}`,
+        };
+      }
       status.lastError = unregistered.length > 0 ? `${unregistered.length} deposited key(s) not registered with SSV: ${unregistered[unregistered.length - 1].reason}` : undefined;
       return result.deposited.length > 0;
     } catch (err) {

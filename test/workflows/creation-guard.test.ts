@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { creationWorkflowId } from '../../workflows/ids';
+import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
+import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
+import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { createValidatorsWorkflow } from '../../workflows/create-validators';
 import { creationStatusQuery } from '../../workflows/messages';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
@@ -61,6 +63,22 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
     assert.equal(chain.guardCalls.length, 1, 'one guard check, just before the deposit');
     assert.deepEqual(chain.depositBatches, [[pubkeyFor(`${ADMIN}:m0`), pubkeyFor(`${ADMIN}:m2`)]]);
     assert.ok(!chain.registrations.some((r) => r.pubkey === held), 'the held key was registered');
+  });
+
+  it('the monitor shows a held key in its status after the batch (guardHeld names the key and the check, kept past later batches)', async () => {
+    const held = pubkeyFor(`${ADMIN}:m1`);
+    chain.guardHolds = (pubkey) => (pubkey === held ? 'ssv-network' : undefined);
+    chain.rollup(ADMIN).balanceWei = 96n * ETH; // at 50 %: three validators now, none after
+    chain.rollup(ADMIN).stakingLimitBps = 10000;
+    await withWorker(async (env) => {
+      const monitor = await env.client.workflow.start(rollupMonitorWorkflow, {
+        taskQueue, workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`, args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', maxBatch: 3 }],
+      });
+      const s = await waitForMonitor(env, monitor, (st) => st.validatorsCreated === 3 && st.phase === 'idle', 'the rollup at its limit', '10 seconds');
+      assert.equal(s.guardHeld?.count, 1);
+      assert.match(s.guardHeld?.last ?? '', new RegExp(`^${held}: \\[ssv-network\\]`));
+      await stopMonitor(env, monitor);
+    });
   });
 
   it('mnemonic: every key held: nothing deposited, nothing registered, the batch ends with them held', async () => {
