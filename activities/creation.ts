@@ -3,16 +3,17 @@
 // manager with a deterministic idempotency key, so a retried or replayed step never repeats an
 // effect (invariant 1). Secrets stay inside the activity that needs them (invariant 3): the
 // mnemonic and the private keys are read, used and wiped here, and only public material returns.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { ethers } from 'ethers';
 import type { RegisteredKeyshares } from './interface';
 import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
 import { nexusInterface } from './chain/abi';
 import {
-  clusterTuple, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
+  clusterTuple, latestBlockNumber, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
 import { readClusterOperators } from './chain/operators';
-import { nonceAtLeast } from './chain/owner-nonce-floor';
+import { confirmedReadBlock, nonceAtLeast } from './chain/owner-nonce-floor';
+import { locateRegistration } from './chain/registration-position';
 import type { FundingPolicy } from './funding/arithmetic';
 import { createPreflightActivities, nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { TransactionManager } from './chain/tx-manager';
@@ -34,6 +35,8 @@ export interface CreationDependencies {
   ssvFromBlock: number;
   /** Largest eth_getLogs range the RPC accepts. */
   logMaxRange: number;
+  /** Blocks deep (1 = the head) at which the SSV owner nonce is read (transactions.confirmations); default 1. */
+  confirmations?: number;
   /** Fork version that signs deposits (the network's GENESIS_FORK_VERSION). */
   genesisForkVersion: Uint8Array;
   /** How much SSV runway each registration brings (the amount is computed per registration). */
@@ -53,6 +56,7 @@ export interface CreationDependencies {
 export function createCreationActivities(deps: CreationDependencies) {
   const { provider, txManager, contracts } = deps;
   const scan = { fromBlock: deps.ssvFromBlock, maxRange: deps.logMaxRange };
+  const confirmations = deps.confirmations ?? 1;
 
   const mnemonicPath = () => {
     if (!deps.vault || !deps.indexStore) {
@@ -141,16 +145,26 @@ export function createCreationActivities(deps: CreationDependencies) {
       }));
     },
 
-    async readSsvOwnerNonce(input: { atLeast?: number } = {}): Promise<number> {
-      return currentOwnerNonce(input.atLeast);
+    /**
+     * The registrar halted (or resumed) SSV registrations: an ERROR line to alert on, naming the
+     * mismatch, and the gauge nexus_ssv_registrations_halted.
+     */
+    async reportRegistrationsHalted(input: { halted: boolean; reason: string }): Promise<void> {
+      deps.metrics?.ssvRegistrationsHalted?.(input.halted);
+      if (input.halted) Context.current().log.error(`SSV registrations halted for every rollup: ${input.reason}; resume with \`nexus-bot registrar resume --reason …\` once an operator has acted`, { halted: true });
+      else Context.current().log.info(`SSV registrations resumed: ${input.reason}`, { halted: false });
     },
 
-    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
+    async readSsvOwnerNonce(input: { atLeast?: number; lastRegistrationBlock?: number } = {}): Promise<number> {
+      return currentOwnerNonce(input.atLeast, input.lastRegistrationBlock);
+    },
+
+    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number; lastRegistrationBlock?: number }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
         const { vault } = mnemonicPath();
-        const done = await alreadyRegistered(input.pubkey);
+        const done = await alreadyRegistered(input.pubkey, input.lastRegistrationBlock);
         if (done) return done;
-        const ownerNonce = await currentOwnerNonce(input.minOwnerNonce);
+        const ownerNonce = await currentOwnerNonce(input.minOwnerNonce, input.lastRegistrationBlock);
         // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
         // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
         const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
@@ -172,12 +186,12 @@ export function createCreationActivities(deps: CreationDependencies) {
       });
     },
 
-    async registerDkgKeyshares({ rollupAdmin, keyshares, minOwnerNonce }: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
+    async registerDkgKeyshares({ rollupAdmin, keyshares, minOwnerNonce, lastRegistrationBlock }: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number; lastRegistrationBlock?: number }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
-        const done = await alreadyRegistered(keyshares.publicKey);
+        const done = await alreadyRegistered(keyshares.publicKey, lastRegistrationBlock);
         if (done) return done;
         // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
-        const ownerNonce = await currentOwnerNonce(minOwnerNonce);
+        const ownerNonce = await currentOwnerNonce(minOwnerNonce, lastRegistrationBlock);
         const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
         if (earlier) return earlier;
         if (ownerNonce !== keyshares.ownerNonce) {
@@ -191,21 +205,33 @@ export function createCreationActivities(deps: CreationDependencies) {
   };
 
   /**
-   * The owner nonce now, never below `floor` (owner-nonce-floor.ts). Its errors are named read
+   * The owner nonce at the configured confirmations, from a backend that has reached the last
+   * registration's block, never below `floor` (owner-nonce-floor.ts). Its errors are named read
    * errors (retryable ones stay retryable): no failure-type conversion needed.
    */
-  async function currentOwnerNonce(floor: number | undefined): Promise<number> {
-    return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan), floor);
+  async function currentOwnerNonce(floor: number | undefined, lastRegistrationBlock: number | undefined): Promise<number> {
+    const toBlock = confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
+    return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, { ...scan, toBlock }), floor);
   }
 
-  /** The key's keyshares are on chain already (a retry after the transaction was mined). */
-  async function alreadyRegistered(pubkey: string): Promise<RegisteredKeyshares | undefined> {
+  /** Where the key's ValidatorAdded stands in the owner's sequence, and whether it is signed for it. */
+  function landedAt(pubkey: string, at: { blockNumber?: number; transactionHash?: string }) {
+    return locateRegistration(provider, contracts.ssvNetwork, contracts.nexus, pubkey, {
+      ...scan, confirmations, minBlock: at.blockNumber, transactionHash: at.transactionHash,
+    });
+  }
+
+  /** The key's keyshares are on chain already (a retry after the transaction was mined): where they landed. */
+  async function alreadyRegistered(pubkey: string, lastRegistrationBlock: number | undefined): Promise<RegisteredKeyshares | undefined> {
+    // From a backend that has reached the last registration: a lagging one may still say DEPOSITED.
+    confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
     const [{ status }] = await statusOf([pubkey]);
     if (status === 'INACTIVE') {
       throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`, 'KeyNotDeposited');
     }
     if (status === 'DEPOSITED') return undefined;
-    return { pubkey, ownerNonce: -1 };
+    const landed = await landedAt(pubkey, { blockNumber: lastRegistrationBlock });
+    return { pubkey, ownerNonce: -1, landed };
   }
 
   /**
@@ -218,7 +244,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     if (!record || (record.status !== 'pending' && record.status !== 'mined')) return undefined;
     return withFailureTypes(async () => {
       const mined = await txManager.waitForReceipt(key);
-      return { pubkey, ownerNonce, txHash: mined.hash };
+      return { pubkey, ownerNonce, txHash: mined.hash, landed: await landedAt(pubkey, { blockNumber: mined.blockNumber, transactionHash: mined.hash }) };
     });
   }
 
@@ -247,7 +273,9 @@ export function createCreationActivities(deps: CreationDependencies) {
       ]]);
       const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);
       const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
-      return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash };
+      // After mining: the position its ValidatorAdded really took (the registrar halts on a mismatch).
+      const landed = await landedAt(keyshares.publicKey, { blockNumber: mined.blockNumber, transactionHash: mined.hash });
+      return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash, landed };
     });
   }
 }

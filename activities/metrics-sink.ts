@@ -16,6 +16,8 @@ export interface DomainMetricsSink {
   validatorsExited(rollupAdmin: string, count: number, txHash: string): void;
   /** A batch's pre-deposit funding check: the problem found, or undefined when fundable. */
   registrationFunding?(rollupAdmin: string, problem: FundingProblem | undefined): void;
+  /** SSV registrations halted (1) or going (0): a registration landed at the wrong owner nonce. */
+  ssvRegistrationsHalted?(halted: boolean): void;
   /** Exits the limit requires but the bot refuses to start (a gauge: the latest count, 0 when none). */
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void;
 }

@@ -42,6 +42,7 @@ export class BotMetrics implements DomainMetricsSink {
   readonly stuckSteps: Gauge;
   readonly stuckStepsTotal: Counter<'activity'>;
   readonly registrationUnfundable: Gauge<'rollup' | 'reason'>;
+  readonly registrationsHalted: Gauge;
 
   private inflightSource?: InflightSource;
   private inflightCache?: { at: number; value: Promise<void> };
@@ -113,6 +114,10 @@ export class BotMetrics implements DomainMetricsSink {
       name: 'nexus_registration_unfundable', help: 'Whether the rollup\'s creation batch is held before its deposit because its SSV registrations could not go through (1), by reason (nexus-ssv-short, cluster-liquidatable, cluster-liquidated), as of the last check on this worker.',
       labelNames: ['rollup', 'reason'], registers,
     });
+    this.registrationsHalted = new Gauge({
+      name: 'nexus_ssv_registrations_halted', help: 'SSV registrations halted for every rollup (1): a registration landed at another owner nonce than its keyshares were signed for; an operator must act (nexus-bot registrar resume). Alert on 1.',
+      registers,
+    });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -137,6 +142,10 @@ export class BotMetrics implements DomainMetricsSink {
   registrationFunding(rollupAdmin: string, problem: FundingProblem | undefined): void {
     const rollup = rollupAdmin.toLowerCase();
     for (const reason of FUNDING_PROBLEMS) this.registrationUnfundable.set({ rollup, reason }, reason === problem ? 1 : 0);
+  }
+
+  ssvRegistrationsHalted(halted: boolean): void {
+    this.registrationsHalted.set(halted ? 1 : 0);
   }
 
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void {
