@@ -6,6 +6,7 @@ import { UsageError, type Out } from './cli-support';
 import { codecServerCommand } from './commands/codec-server';
 import { listCommand, showCommand, statusCommand } from './commands/inspect';
 import { mnemonicCommand } from './commands/mnemonic';
+import { registrarCommand } from './commands/registrar';
 import { pauseCommand, pollIntervalCommand, resumeCommand, startCommand, stopCommand, syncCommand } from './commands/rollups';
 import { searchAttributesCommand } from './commands/search-attributes';
 import { selfCheckCommand } from './commands/self-check';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<void>> = {
   'self-check': selfCheckCommand,
   mnemonic: mnemonicCommand,
   'codec-server': codecServerCommand,
+  registrar: registrarCommand,
 };
 
 const USAGE = `Usage: nexus-bot <command> [options]
@@ -40,6 +42,10 @@ Rollups (named by their admin address):
   show <workflowId|pubkey> a creation (ceremony) or exit batch, found by id or validator key
   poll-interval <rollup> <duration>   how often its monitor looks at the chain
   sync <rollup>            make its monitor look at the chain now
+
+SSV registrations (every rollup's, in the Nexus owner-nonce order):
+  registrar status         queue, reservation, owner-nonce floor, and whether registrations are halted
+  registrar resume --reason <text>   lift a halt once an operator has acted (re-reads the chain)
 
 Set-up and tools:
   search-attributes register   register the bot's search attributes in a namespace

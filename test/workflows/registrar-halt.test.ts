@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpdate } from '../../workflows/messages';
 import type { MnemonicRegistrationRequest } from '../../workflows/registrar-types';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
+import { run, UsageError } from '../../client/main';
 import { logListeners, type LoggedLine } from '../harness/quiet-runtime';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
@@ -78,11 +79,17 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
         assert.ok((await registrar.query(registrarStatusQuery)).halted, 'a refused resume lifted the halt');
         assert.equal(chain.registrations.length, 2);
 
+        // The operator's view and command: `nexus-bot registrar status`, then `resume --reason`.
+        const target = ['--address', env.address, '--namespace', env.namespace ?? 'default', '--workflow-id', registrarWorkflowId];
+        const printed: string[] = [];
+        await run(['registrar', 'status', ...target], (line) => printed.push(line));
+        assert.match(printed.join('\n'), /HALTED since .*: 0x0001c.* landed at owner nonce 2/);
+        assert.match(printed.join('\n'), /req-2 \(mnemonic, rollup 0x7e91a+\)/);
+        await assert.rejects(run(['registrar', 'resume', '--reason', ' ', ...target], () => undefined), (err: Error) => err instanceof UsageError && /--reason: reason must be a non-empty string/.test(err.message));
         const readsBefore = chain.nonceReads.length;
-        const resumed = await registrar.executeUpdate(resumeRegistrationsUpdate, { args: [{ reason: 'removed the ignored validator; sequence checked' }] });
-        assert.equal(resumed.resumed, true);
-        assert.equal(resumed.ownerNonce, 3);
-        assert.equal(resumed.halt?.pubkey, pubkey(1));
+        printed.length = 0;
+        await run(['registrar', 'resume', '--reason', 'removed the ignored validator; sequence checked', ...target], (line) => printed.push(line));
+        assert.match(printed.join('\n'), /SSV registrations resumed .*owner nonce read from the chain: 3; the halt was: 0x0001c/);
         assert.deepEqual(chain.nonceReads.slice(readsBefore), [{ atLeast: 3, lastRegistrationBlock: 102 }], 'the resume did not re-read the chain (at the last registration)');
         while (chain.registrations.length < 4) {
           if (Date.now() > deadline + 60_000) assert.fail(`${chain.registrations.length} of 4 registered after the resume`);
