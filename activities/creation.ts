@@ -4,6 +4,7 @@
 // effect (invariant 1). Secrets stay inside the activity that needs them (invariant 3): the
 // mnemonic and the private keys are read, used and wiped here, and only public material returns.
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import type { RegisteredKeyshares } from './interface';
 import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
@@ -12,8 +13,8 @@ import {
   clusterTuple, latestBlockNumber, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
 import { readClusterOperators } from './chain/operators';
-import { confirmedReadBlock, nonceAtLeast } from './chain/owner-nonce-floor';
-import { locateRegistration } from './chain/registration-position';
+import { confirmedReadBlock, nonceAtLeast, OwnerNonceBackendBehindError } from './chain/owner-nonce-floor';
+import { locateRegistration, RegistrationNotFoundError, type LandedRegistration } from './chain/registration-position';
 import type { FundingPolicy } from './funding/arithmetic';
 import { createPreflightActivities, nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { TransactionManager } from './chain/tx-manager';
@@ -52,6 +53,10 @@ export interface CreationDependencies {
   metrics?: DomainMetricsSink;
 }
 
+
+/** How long a registration waits for the read backend to reach its block before failing (retried). */
+const LANDED_WAIT_MS = 10 * 60_000;
+const LANDED_POLL_MS = 1_000;
 
 export function createCreationActivities(deps: CreationDependencies) {
   const { provider, txManager, contracts } = deps;
@@ -190,10 +195,12 @@ export function createCreationActivities(deps: CreationDependencies) {
       return withHeartbeat(async () => {
         const done = await alreadyRegistered(keyshares.publicKey, lastRegistrationBlock);
         if (done) return done;
+        // This attempt's or an earlier one's transaction (journaled under the signed nonce): waited
+        // for, even if a backend that lags still shows the key unregistered.
+        const earlier = await earlierSharesTransaction(keyshares.publicKey, keyshares.ownerNonce);
+        if (earlier) return earlier;
         // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
         const ownerNonce = await currentOwnerNonce(minOwnerNonce, lastRegistrationBlock);
-        const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
-        if (earlier) return earlier;
         if (ownerNonce !== keyshares.ownerNonce) {
           throw ApplicationFailure.nonRetryable(
             `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
@@ -221,6 +228,24 @@ export function createCreationActivities(deps: CreationDependencies) {
     });
   }
 
+  /**
+   * Where a transaction just mined landed. The read backend may not have reached its block yet:
+   * waited for here (heartbeating) rather than by a retry, which could find the key still
+   * unregistered on that backend.
+   */
+  async function landedAfterMining(pubkey: string, mined: { blockNumber: number; hash: string }): Promise<LandedRegistration> {
+    const deadline = Date.now() + LANDED_WAIT_MS;
+    for (;;) {
+      try {
+        return await landedAt(pubkey, { blockNumber: mined.blockNumber, transactionHash: mined.hash });
+      } catch (err) {
+        const behind = err instanceof OwnerNonceBackendBehindError || err instanceof RegistrationNotFoundError;
+        if (!behind || Date.now() > deadline) throw err;
+        await sleep(LANDED_POLL_MS);
+      }
+    }
+  }
+
   /** The key's keyshares are on chain already (a retry after the transaction was mined): where they landed. */
   async function alreadyRegistered(pubkey: string, lastRegistrationBlock: number | undefined): Promise<RegisteredKeyshares | undefined> {
     // From a backend that has reached the last registration: a lagging one may still say DEPOSITED.
@@ -244,7 +269,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     if (!record || (record.status !== 'pending' && record.status !== 'mined')) return undefined;
     return withFailureTypes(async () => {
       const mined = await txManager.waitForReceipt(key);
-      return { pubkey, ownerNonce, txHash: mined.hash, landed: await landedAt(pubkey, { blockNumber: mined.blockNumber, transactionHash: mined.hash }) };
+      return { pubkey, ownerNonce, txHash: mined.hash, landed: await landedAfterMining(pubkey, mined) };
     });
   }
 
@@ -274,7 +299,7 @@ export function createCreationActivities(deps: CreationDependencies) {
       const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);
       const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
       // After mining: the position its ValidatorAdded really took (the registrar halts on a mismatch).
-      const landed = await landedAt(keyshares.publicKey, { blockNumber: mined.blockNumber, transactionHash: mined.hash });
+      const landed = await landedAfterMining(keyshares.publicKey, mined);
       return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash, landed };
     });
   }

@@ -222,6 +222,8 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
           await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered: [] });
           return;
         }
+        // Nonces below the one read are used: a later read below it is a lagging backend, not a stale ceremony.
+        nonceFloor = Math.max(nonceFloor ?? 0, firstNonce);
         reservation = {
           requestId: request.requestId, requester: request.requester, rollupAdmin: request.rollupAdmin,
           firstNonce, count: request.count, since: new Date().toISOString(),
