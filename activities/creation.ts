@@ -3,16 +3,18 @@
 // manager with a deterministic idempotency key, so a retried or replayed step never repeats an
 // effect (invariant 1). Secrets stay inside the activity that needs them (invariant 3): the
 // mnemonic and the private keys are read, used and wiped here, and only public material returns.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import type { RegisteredKeyshares } from './interface';
 import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
 import { nexusInterface } from './chain/abi';
 import {
-  clusterTuple, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
+  clusterTuple, latestBlockNumber, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
 import { readClusterOperators } from './chain/operators';
-import { nonceAtLeast } from './chain/owner-nonce-floor';
+import { confirmedReadBlock, nonceAtLeast, OwnerNonceBackendBehindError } from './chain/owner-nonce-floor';
+import { locateRegistration, RegistrationNotFoundError, type LandedRegistration } from './chain/registration-position';
 import type { FundingPolicy } from './funding/arithmetic';
 import { createPreflightActivities, nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { TransactionManager } from './chain/tx-manager';
@@ -35,6 +37,8 @@ export interface CreationDependencies {
   ssvFromBlock: number;
   /** Largest eth_getLogs range the RPC accepts. */
   logMaxRange: number;
+  /** Blocks deep (1 = the head) at which the SSV owner nonce is read (transactions.confirmations); default 1. */
+  confirmations?: number;
   /** Fork version that signs deposits (the network's GENESIS_FORK_VERSION). */
   genesisForkVersion: Uint8Array;
   /** How much SSV runway each registration brings (the amount is computed per registration). */
@@ -51,9 +55,14 @@ export interface CreationDependencies {
 }
 
 
+/** How long a registration waits for the read backend to reach its block before failing (retried). */
+const LANDED_WAIT_MS = 10 * 60_000;
+const LANDED_POLL_MS = 1_000;
+
 export function createCreationActivities(deps: CreationDependencies) {
   const { provider, txManager, contracts } = deps;
   const scan = { fromBlock: deps.ssvFromBlock, maxRange: deps.logMaxRange };
+  const confirmations = deps.confirmations ?? 1;
 
   const mnemonicPath = () => {
     if (!deps.vault || !deps.indexStore) {
@@ -144,16 +153,26 @@ export function createCreationActivities(deps: CreationDependencies) {
       }));
     },
 
-    async readSsvOwnerNonce(input: { atLeast?: number } = {}): Promise<number> {
-      return currentOwnerNonce(input.atLeast);
+    /**
+     * The registrar halted (or resumed) SSV registrations: an ERROR line to alert on, naming the
+     * mismatch, and the gauge nexus_ssv_registrations_halted.
+     */
+    async reportRegistrationsHalted(input: { halted: boolean; reason: string }): Promise<void> {
+      deps.metrics?.ssvRegistrationsHalted?.(input.halted);
+      if (input.halted) Context.current().log.error(`SSV registrations halted for every rollup: ${input.reason}; resume with \`nexus-bot registrar resume --reason …\` once an operator has acted`, { halted: true });
+      else Context.current().log.info(`SSV registrations resumed: ${input.reason}`, { halted: false });
     },
 
-    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
+    async readSsvOwnerNonce(input: { atLeast?: number; lastRegistrationBlock?: number } = {}): Promise<number> {
+      return currentOwnerNonce(input.atLeast, input.lastRegistrationBlock);
+    },
+
+    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number; lastRegistrationBlock?: number }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
         const { vault } = mnemonicPath();
-        const done = await alreadyRegistered(input.pubkey);
+        const done = await alreadyRegistered(input.pubkey, input.lastRegistrationBlock);
         if (done) return done;
-        const ownerNonce = await currentOwnerNonce(input.minOwnerNonce);
+        const ownerNonce = await currentOwnerNonce(input.minOwnerNonce, input.lastRegistrationBlock);
         // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
         // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
         const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
@@ -175,14 +194,16 @@ export function createCreationActivities(deps: CreationDependencies) {
       });
     },
 
-    async registerDkgKeyshares({ rollupAdmin, keyshares, minOwnerNonce }: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number }): Promise<RegisteredKeyshares> {
+    async registerDkgKeyshares({ rollupAdmin, keyshares, minOwnerNonce, lastRegistrationBlock }: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number; lastRegistrationBlock?: number }): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
-        const done = await alreadyRegistered(keyshares.publicKey);
+        const done = await alreadyRegistered(keyshares.publicKey, lastRegistrationBlock);
         if (done) return done;
-        // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
-        const ownerNonce = await currentOwnerNonce(minOwnerNonce);
-        const earlier = await earlierSharesTransaction(keyshares.publicKey, ownerNonce);
+        // This attempt's or an earlier one's transaction (journaled under the signed nonce): waited
+        // for, even if a backend that lags still shows the key unregistered.
+        const earlier = await earlierSharesTransaction(keyshares.publicKey, keyshares.ownerNonce);
         if (earlier) return earlier;
+        // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
+        const ownerNonce = await currentOwnerNonce(minOwnerNonce, lastRegistrationBlock);
         if (ownerNonce !== keyshares.ownerNonce) {
           throw ApplicationFailure.nonRetryable(
             `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
@@ -194,21 +215,51 @@ export function createCreationActivities(deps: CreationDependencies) {
   };
 
   /**
-   * The owner nonce now, never below `floor` (owner-nonce-floor.ts). Its errors are named read
+   * The owner nonce at the configured confirmations, from a backend that has reached the last
+   * registration's block, never below `floor` (owner-nonce-floor.ts). Its errors are named read
    * errors (retryable ones stay retryable): no failure-type conversion needed.
    */
-  async function currentOwnerNonce(floor: number | undefined): Promise<number> {
-    return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, scan), floor);
+  async function currentOwnerNonce(floor: number | undefined, lastRegistrationBlock: number | undefined): Promise<number> {
+    const toBlock = confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
+    return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, { ...scan, toBlock }), floor);
   }
 
-  /** The key's keyshares are on chain already (a retry after the transaction was mined). */
-  async function alreadyRegistered(pubkey: string): Promise<RegisteredKeyshares | undefined> {
+  /** Where the key's ValidatorAdded stands in the owner's sequence, and whether it is signed for it. */
+  function landedAt(pubkey: string, at: { blockNumber?: number; transactionHash?: string }) {
+    return locateRegistration(provider, contracts.ssvNetwork, contracts.nexus, pubkey, {
+      ...scan, confirmations, minBlock: at.blockNumber, transactionHash: at.transactionHash,
+    });
+  }
+
+  /**
+   * Where a transaction just mined landed. The read backend may not have reached its block yet:
+   * waited for here (heartbeating) rather than by a retry, which could find the key still
+   * unregistered on that backend.
+   */
+  async function landedAfterMining(pubkey: string, mined: { blockNumber: number; hash: string }): Promise<LandedRegistration> {
+    const deadline = Date.now() + LANDED_WAIT_MS;
+    for (;;) {
+      try {
+        return await landedAt(pubkey, { blockNumber: mined.blockNumber, transactionHash: mined.hash });
+      } catch (err) {
+        const behind = err instanceof OwnerNonceBackendBehindError || err instanceof RegistrationNotFoundError;
+        if (!behind || Date.now() > deadline) throw err;
+        await sleep(LANDED_POLL_MS);
+      }
+    }
+  }
+
+  /** The key's keyshares are on chain already (a retry after the transaction was mined): where they landed. */
+  async function alreadyRegistered(pubkey: string, lastRegistrationBlock: number | undefined): Promise<RegisteredKeyshares | undefined> {
+    // From a backend that has reached the last registration: a lagging one may still say DEPOSITED.
+    confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
     const [{ status }] = await statusOf([pubkey]);
     if (status === 'INACTIVE') {
       throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`, 'KeyNotDeposited');
     }
     if (status === 'DEPOSITED') return undefined;
-    return { pubkey, ownerNonce: -1 };
+    const landed = await landedAt(pubkey, { blockNumber: lastRegistrationBlock });
+    return { pubkey, ownerNonce: -1, landed };
   }
 
   /**
@@ -221,7 +272,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     if (!record || (record.status !== 'pending' && record.status !== 'mined')) return undefined;
     return withFailureTypes(async () => {
       const mined = await txManager.waitForReceipt(key);
-      return { pubkey, ownerNonce, txHash: mined.hash };
+      return { pubkey, ownerNonce, txHash: mined.hash, landed: await landedAfterMining(pubkey, mined) };
     });
   }
 
@@ -250,7 +301,9 @@ export function createCreationActivities(deps: CreationDependencies) {
       ]]);
       const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);
       const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
-      return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash };
+      // After mining: the position its ValidatorAdded really took (the registrar halts on a mismatch).
+      const landed = await landedAfterMining(keyshares.publicKey, mined);
+      return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash, landed };
     });
   }
 }

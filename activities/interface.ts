@@ -79,11 +79,13 @@ export interface BotActivities {
    * The Nexus contract's SSV owner nonce (number of ValidatorAdded events of that owner). `atLeast`:
    * the registrar's floor; a read below it is a lagging backend (OwnerNonceBehindError, retried).
    */
-  readSsvOwnerNonce(input?: { atLeast?: number }): Promise<number>;
+  readSsvOwnerNonce(input?: { atLeast?: number } & RegistrationChainView): Promise<number>;
   /** Builds a mnemonic key's keyshares for the current owner nonce (never below `minOwnerNonce`) and registers them. */
-  registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number }): Promise<RegisteredKeyshares>;
+  registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number } & RegistrationChainView): Promise<RegisteredKeyshares>;
   /** Registers DKG keyshares, after checking that their nonce is the owner's next one (read never below `minOwnerNonce`). */
-  registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number }): Promise<RegisteredKeyshares>;
+  registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number } & RegistrationChainView): Promise<RegisteredKeyshares>;
+  /** The registrar halted or resumed SSV registrations: ERROR line and gauge nexus_ssv_registrations_halted. */
+  reportRegistrationsHalted(input: { halted: boolean; reason: string }): Promise<void>;
 
   /** Every key submitted for the rollup, by Nexus status, with the deposited-unregistered and exit-submitted ones named (activities/reconcile.ts). */
   reconcileRollup(input: { rollupAdmin: string }): Promise<RollupReconciliation>;
@@ -109,9 +111,21 @@ export interface BotActivities {
   notifyExitBalanceTransferred(input: { rollupAdmin: string; pubkey: string }): Promise<ExitNotification>;
 }
 
+/**
+ * The owner nonce is read `confirmations` blocks deep, from a backend whose head has reached
+ * `lastRegistrationBlock` (the block of the last registration the registrar saw mined); else
+ * OwnerNonceBackendBehindError, retried.
+ */
+export interface RegistrationChainView {
+  lastRegistrationBlock?: number;
+}
+
 export interface RegisteredKeyshares {
   pubkey: string;
+  /** The nonce its keyshares were signed for (-1: found registered already, signed nonce unknown). */
   ownerNonce: number;
   /** Absent when the key was already registered (a retried activity). */
   txHash?: string;
+  /** After mining: where its ValidatorAdded stands in the owner's sequence (registration-position.ts). */
+  landed?: import('./chain/registration-position').LandedRegistration;
 }

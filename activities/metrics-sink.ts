@@ -18,6 +18,8 @@ export interface DomainMetricsSink {
   registrationFunding?(rollupAdmin: string, problem: FundingProblem | undefined): void;
   /** A key the pre-deposit guard held (nothing of it deposited), by the check it failed. */
   depositGuardHeld?(rollupAdmin: string, check: string, count: number): void;
+  /** SSV registrations halted (1) or going (0): a registration landed at the wrong owner nonce. */
+  ssvRegistrationsHalted?(halted: boolean): void;
   /** Exits the limit requires but the bot refuses to start (a gauge: the latest count, 0 when none). */
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void;
   /** A Nexus cluster's runway (operator ids "1,2,3,4"); null when nothing burns (no validators). */

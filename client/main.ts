@@ -6,6 +6,7 @@ import { UsageError, type Out } from './cli-support';
 import { codecServerCommand } from './commands/codec-server';
 import { listCommand, showCommand, statusCommand } from './commands/inspect';
 import { mnemonicCommand } from './commands/mnemonic';
+import { registrarCommand } from './commands/registrar';
 import { pauseCommand, pollIntervalCommand, resumeCommand, startCommand, stopCommand, syncCommand } from './commands/rollups';
 import { runwayCommand } from './commands/runway';
 import { searchAttributesCommand } from './commands/search-attributes';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<void>> = {
   mnemonic: mnemonicCommand,
   'codec-server': codecServerCommand,
   runway: runwayCommand,
+  registrar: registrarCommand,
 };
 
 const USAGE = `Usage: nexus-bot <command> [options]
@@ -46,6 +48,10 @@ Rollups (named by their admin address):
 SSV clusters:
   runway [--json]          each Nexus cluster's runway, state and the top-up budget left
   runway start             start the cluster runway watcher (one per namespace)
+
+SSV registrations (every rollup's, in the Nexus owner-nonce order):
+  registrar status         queue, reservation, owner-nonce floor, and whether registrations are halted
+  registrar resume --reason <text>   lift a halt once an operator has acted (re-reads the chain)
 
 Set-up and tools:
   search-attributes register   register the bot's search attributes in a namespace

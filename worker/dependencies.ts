@@ -142,6 +142,8 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
       },
       ssvFromBlock: chain.ssvFromBlock,
       logMaxRange: chain.logMaxRange,
+      // The owner nonce is read as deep as transactions are confirmed (issue 13, item 3).
+      confirmations: transactions.confirmations,
       genesisForkVersion,
       funding: {
         runwayBlocks: runwayBlocksFor(config.ssv.runwayDays, chain.blockTimeSeconds),

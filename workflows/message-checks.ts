@@ -66,6 +66,13 @@ export function registrationRequestProblem(request: unknown): Problem {
   }
 }
 
+/** An operator's resume of halted registrations: a reason is required (it is the record of why). */
+export function resumeRegistrationsProblem(input: unknown): Problem {
+  if (!isObject(input)) return 'expected {"reason": "…"}';
+  if (typeof input.reason !== 'string' || input.reason.trim() === '') return 'reason must be a non-empty string: say what was checked or done';
+  return input.reason.length > 500 ? 'reason must be at most 500 characters' : undefined;
+}
+
 /** A batch tells its monitor where it stands. */
 export function stepStateProblem(step: unknown): Problem {
   if (!isObject(step)) return 'not an object';

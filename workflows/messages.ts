@@ -1,6 +1,6 @@
 // Signals, queries and updates, shared by workflows and the client (one definition, one wire name).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RegistrationRequest, RegistrationResult } from './registrar-types';
+import type { RegistrationHalt, RegistrationRequest, RegistrationResult, ResumeRegistrationsInput, ResumeRegistrationsResult } from './registrar-types';
 import type { HeldKey } from '../activities/guard/types';
 
 /** Self-check: a note delivered by any client (`temporal workflow signal --name ping`). */
@@ -18,6 +18,8 @@ export const registrationRequestSignal = defineSignal<[RegistrationRequest]>('re
 /** The registrar answers the requester. */
 export const registrationResultSignal = defineSignal<[RegistrationResult]>('registrationResult');
 export const registrarStatusQuery = defineQuery<RegistrarStatus>('registrarStatus');
+/** An operator lifts a halt of SSV registrations (`nexus-bot registrar resume --reason …`); the registrar re-reads the chain first. */
+export const resumeRegistrationsUpdate = defineUpdate<ResumeRegistrationsResult, [ResumeRegistrationsInput]>('resumeRegistrations');
 
 export interface RegistrarStatus {
   /** Requests waiting, oldest first. */
@@ -25,6 +27,11 @@ export interface RegistrarStatus {
   /** The DKG reservation being served, if any. */
   reservation?: { requestId: string; firstNonce: number; count: number; since: string };
   processed: number;
+  /** Set while registrations are halted for every rollup (an operator must resume). */
+  halted?: RegistrationHalt;
+  /** The next owner nonce the registrar knows unused, and the block of the last registration it saw mined. */
+  nonceFloor?: number;
+  lastRegistrationBlock?: number;
 }
 
 // --- rollup monitor --------------------------------------------------------------------------

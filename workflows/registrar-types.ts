@@ -49,4 +49,37 @@ export type RegistrationResult =
   | { requestId: string; kind: 'registered'; registered: { pubkey: string; ownerNonce: number; txHash?: string }[] }
   | { requestId: string; kind: 'failed'; reason: string; registered: { pubkey: string; ownerNonce: number; txHash?: string }[] };
 
+/**
+ * Registrations halted (issue 13, item 3): a key's ValidatorAdded stands at another owner nonce
+ * than its keyshares were signed for (or its signature fits no nonce it stands at). SSV nodes
+ * ignore that key, and a sequence that went off once may go off again: nothing more is registered,
+ * for any rollup, until an operator has looked and resumes (resumeRegistrations update).
+ */
+export interface RegistrationHalt {
+  reason: string;
+  since: string;
+  pubkey: string;
+  rollupAdmin: string;
+  /** The nonce its keyshares were signed for (-1: unknown, the key was found registered already). */
+  signedFor: number;
+  /** The nonce its ValidatorAdded stands at. */
+  landedAt: number;
+  blockNumber: number;
+  txHash?: string;
+}
+
+/** What an operator gives to resume: why it is safe now (kept in the history and the log). */
+export interface ResumeRegistrationsInput {
+  reason: string;
+}
+
+export interface ResumeRegistrationsResult {
+  /** False when registrations were not halted (nothing changed). */
+  resumed: boolean;
+  /** The owner nonce read from the chain before going on (the next registration's). */
+  ownerNonce?: number;
+  /** The halt that was lifted. */
+  halt?: RegistrationHalt;
+}
+
 export const REGISTRAR_WORKFLOW_ID = 'nexus-ssv-registrar';

@@ -3,19 +3,21 @@
 // at a time, oldest first, so that every keyshares signature names exactly the next nonce. A DKG
 // ceremony first reserves its nonce range: until the ceremony's keyshares are registered (or the
 // reservation is given up or times out), nothing else registers.
+// After each registration it checks where the key's ValidatorAdded landed: at another nonce than
+// its keyshares were signed for, it halts every registration until an operator resumes it.
 import {
-  allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler,
+  ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { BotActivities, RegisteredKeyshares } from '../activities/interface';
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
-import { registrationRequestProblem, rejected } from './message-checks';
-import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal } from './messages';
-import type { RegistrationRequest, RegistrationResult } from './registrar-types';
+import { registrationRequestProblem, rejected, resumeRegistrationsProblem } from './message-checks';
+import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal, resumeRegistrationsUpdate } from './messages';
+import type { RegistrationHalt, RegistrationRequest, RegistrationResult } from './registrar-types';
 import { describeFailure } from './failures';
 
-const { readSsvOwnerNonce, isWorkflowRunning } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { readSsvOwnerNonce, isWorkflowRunning, reportRegistrationsHalted } = proxyActivities<BotActivities>(READ_OPTIONS);
 
 /** While a reservation is held or requests wait, how often to check its holder and the waits. */
 const HOLDER_CHECK_INTERVAL = '1 minute';
@@ -47,6 +49,10 @@ export interface RegistrarInput {
    * chain below it is a lagging backend, never used to sign keyshares (owner-nonce-floor.ts).
    */
   nonceFloor?: number;
+  /** The block of the last registration seen mined (carried): nonce reads wait for a backend that has reached it. */
+  lastRegistrationBlock?: number;
+  /** Registrations halted until an operator resumes (carried). */
+  halted?: RegistrationHalt;
   /** Tests: continue as new after this many requests instead of the server's suggestion. */
   continueAsNewAfter?: number;
 }
@@ -57,14 +63,39 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   let processed = input.processed ?? 0;
   let processedThisRun = 0;
   let nonceFloor = input.nonceFloor;
+  let lastRegistrationBlock = input.lastRegistrationBlock;
+  let halted = input.halted;
   const queuedAt: Record<string, string> = { ...input.queuedAt };
   const waitWarning = msOf(input.requestWaitWarning ?? DEFAULT_REQUEST_WAIT_WARNING);
   const warned = new Set<string>();
-  /** Registered keys raise the floor (ownerNonce -1: found registered already, nonce unknown). */
-  const used = (registered: RegisteredKeyshares) => {
-    if (registered.ownerNonce >= 0) nonceFloor = Math.max(nonceFloor ?? 0, registered.ownerNonce + 1);
-    return registered;
+  /**
+   * Registered keys raise the floor (ownerNonce -1: found registered already, nonce unknown) and
+   * the block a nonce read must have reached; one that landed off its signed nonce halts everything.
+   */
+  const used = async (registered: RegisteredKeyshares, rollupAdmin: string): Promise<RegistrationHalt | undefined> => {
+    const { landed } = registered;
+    const highest = Math.max(registered.ownerNonce, landed?.ownerNonce ?? -1);
+    if (highest >= 0) nonceFloor = Math.max(nonceFloor ?? 0, highest + 1);
+    if (!landed) return undefined;
+    lastRegistrationBlock = Math.max(lastRegistrationBlock ?? 0, landed.blockNumber);
+    const known = registered.ownerNonce >= 0;
+    if (landed.signatureValid && (!known || landed.ownerNonce === registered.ownerNonce)) return undefined;
+    const signed = known ? `signed for owner nonce ${registered.ownerNonce}` : 'found registered already';
+    const halt: RegistrationHalt = {
+      reason: `${registered.pubkey} (rollup ${rollupAdmin}) landed at owner nonce ${landed.ownerNonce} (block ${landed.blockNumber}) but its keyshares are ${signed}${landed.signatureValid ? '' : ' and their signature does not fit that nonce'}: SSV nodes ignore this validator`,
+      since: new Date().toISOString(), pubkey: registered.pubkey, rollupAdmin,
+      signedFor: registered.ownerNonce, landedAt: landed.ownerNonce, blockNumber: landed.blockNumber, txHash: landed.transactionHash,
+    };
+    halted = halt;
+    log.error('registrar: SSV registrations halted for every rollup: a registration landed at the wrong owner nonce; an operator must act, then resume', {
+      pubkey: halt.pubkey, rollupAdmin, signedFor: halt.signedFor, landedAt: halt.landedAt, blockNumber: halt.blockNumber, txHash: halt.txHash,
+    });
+    await reportRegistrationsHalted({ halted: true, reason: halt.reason }).catch((err: unknown) => {
+      log.warn('registrar: could not report the halt to the metrics', { error: describeFailure(err) });
+    });
+    return halt;
   };
+  const chainView = () => ({ minOwnerNonce: nonceFloor, lastRegistrationBlock });
   const reservationTimeout = input.reservationTimeout ?? '2 hours';
 
   setHandler(registrationRequestSignal, (request) => {
@@ -76,11 +107,37 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   setHandler(registrarStatusQuery, () => ({
     queue: queue.map((r) => ({ requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: queuedAt[r.requestId] })),
     reservation: reservation && { requestId: reservation.requestId, firstNonce: reservation.firstNonce, count: reservation.count, since: reservation.since },
-    processed,
+    processed, halted, nonceFloor, lastRegistrationBlock,
   }));
+  let resuming = false;
+  setHandler(resumeRegistrationsUpdate, async ({ reason }) => {
+    const halt = halted;
+    if (!halt) return { resumed: false, ownerNonce: nonceFloor };
+    if (resuming) throw ApplicationFailure.nonRetryable('a resume is already in progress', 'ResumeInProgress');
+    resuming = true;
+    try {
+      // The chain, not memory, says where the sequence stands now (the operator may have acted on it).
+      const ownerNonce = await readSsvOwnerNonce({ atLeast: nonceFloor, lastRegistrationBlock });
+      nonceFloor = ownerNonce;
+      halted = undefined;
+      log.info('registrar: SSV registrations resumed by an operator', { reason, ownerNonce, halt: halt.reason });
+      await reportRegistrationsHalted({ halted: false, reason: `${reason} (owner nonce ${ownerNonce}; halted for: ${halt.reason})` }).catch((err: unknown) => {
+        log.warn('registrar: could not report the resume to the metrics', { error: describeFailure(err) });
+      });
+      return { resumed: true, ownerNonce, halt };
+    } finally {
+      resuming = false;
+    }
+  }, {
+    validator: (payload) => {
+      const problem = resumeRegistrationsProblem(payload);
+      if (problem) throw new Error(`resumeRegistrations: ${problem}`);
+    },
+  });
 
   /** The next request that may run now: while a reservation is held, only its own messages. */
   const nextIndex = (): number => {
+    if (halted) return -1; // nothing for any rollup; the queue is kept
     if (!reservation) return queue.length > 0 ? 0 : -1;
     const held = reservation.requestId;
     return queue.findIndex((r) => r.requestId === held && (r.kind === 'dkg-register' || r.kind === 'dkg-abandon'));
@@ -109,7 +166,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
       const carriedTimes = Object.fromEntries(queue.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined));
-      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed, nonceFloor, queuedAt: carriedTimes });
+      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed, nonceFloor, lastRegistrationBlock, halted, queuedAt: carriedTimes });
     }
     const index = nextIndex();
     if (index >= 0) {
@@ -131,7 +188,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
       warned.add(r.requestId);
       log.warn('registrar: a registration request has waited too long', {
         requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: since,
-        waitingMinutes: Math.floor((now - Date.parse(since)) / 60_000), blockedBy: reservation ? `the DKG reservation of ${reservation.requestId} (nonces ${reservation.firstNonce}..)` : 'the requests before it',
+        waitingMinutes: Math.floor((now - Date.parse(since)) / 60_000), blockedBy: halted ? `SSV registrations halted since ${halted.since} (an operator must resume)` : reservation ? `the DKG reservation of ${reservation.requestId} (nonces ${reservation.firstNonce}..)` : 'the requests before it',
       });
     }
   }
@@ -142,9 +199,13 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
         const registered: RegisteredKeyshares[] = [];
         for (const key of request.keys) {
           try {
-            registered.push(used(await registerMnemonicKeyshares({
-              rollupAdmin: request.rollupAdmin, operatorCluster: request.operatorCluster, keyIndex: key.keyIndex, pubkey: key.pubkey, minOwnerNonce: nonceFloor,
-            })));
+            const done = await registerMnemonicKeyshares({
+              rollupAdmin: request.rollupAdmin, operatorCluster: request.operatorCluster, keyIndex: key.keyIndex, pubkey: key.pubkey, ...chainView(),
+            });
+            const halt = await used(done, request.rollupAdmin);
+            // The rest of the batch is not registered: its keys stay deposited for a later registration.
+            if (halt) return reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: `SSV registrations halted: ${halt.reason}`, registered });
+            registered.push(done);
           } catch (err) {
             await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered });
             return;
@@ -156,11 +217,13 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
       case 'dkg-reserve': {
         let firstNonce: number;
         try {
-          firstNonce = await readSsvOwnerNonce({ atLeast: nonceFloor });
+          firstNonce = await readSsvOwnerNonce({ atLeast: nonceFloor, lastRegistrationBlock });
         } catch (err) {
           await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered: [] });
           return;
         }
+        // Nonces below the one read are used: a later read below it is a lagging backend, not a stale ceremony.
+        nonceFloor = Math.max(nonceFloor ?? 0, firstNonce);
         reservation = {
           requestId: request.requestId, requester: request.requester, rollupAdmin: request.rollupAdmin,
           firstNonce, count: request.count, since: new Date().toISOString(),
@@ -182,7 +245,11 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
             if (keyshares.ownerNonce !== expected) {
               throw new Error(`keyshares of ${keyshares.publicKey} are signed for nonce ${keyshares.ownerNonce}, the reservation expects ${expected}`);
             }
-            registered.push(used(await registerDkgKeyshares({ rollupAdmin: request.rollupAdmin, keyshares, minOwnerNonce: nonceFloor })));
+            const done = await registerDkgKeyshares({ rollupAdmin: request.rollupAdmin, keyshares, ...chainView() });
+            const halt = await used(done, request.rollupAdmin);
+            // The ceremony's later keyshares are signed for nonces the sequence has now passed.
+            if (halt) return reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: `SSV registrations halted: ${halt.reason}`, registered });
+            registered.push(done);
           } catch (err) {
             // The remaining keyshares of this ceremony are now stale: they must be produced again.
             await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: describeFailure(err), registered });

@@ -19,3 +19,27 @@ export function nonceAtLeast(read: Pick<SsvOwnerNonce, 'nonce' | 'blockNumber'>,
   if (floor !== undefined && read.nonce < floor) throw new OwnerNonceBehindError(read.nonce, read.blockNumber, floor);
   return read.nonce;
 }
+
+/**
+ * The backend's confirmed head has not reached the block of the last registration: its logs may
+ * miss that registration (and so answer a used nonce). Retryable: the backend catches up.
+ */
+export class OwnerNonceBackendBehindError extends ChainReadError {
+  constructor(readonly head: number, readonly readBlock: number, readonly lastRegistrationBlock: number) {
+    super(`the RPC backend's head is block ${head} (block ${readBlock} with the configured confirmations), before block ${lastRegistrationBlock} of the last SSV registration: it lags behind; the owner nonce is read again once it has caught up`);
+    this.name = 'OwnerNonceBackendBehindError';
+  }
+}
+
+/**
+ * The block to read the owner nonce at: `confirmations` blocks deep (1 = the head), so that a
+ * shallow reorganisation cannot take back a registration that was counted; and not before the
+ * block of the last registration the registrar saw mined (the backend must have reached it).
+ */
+export function confirmedReadBlock(head: number, confirmations: number, lastRegistrationBlock: number | undefined): number {
+  const readBlock = Math.max(0, head - (Math.max(1, confirmations) - 1));
+  if (lastRegistrationBlock !== undefined && readBlock < lastRegistrationBlock) {
+    throw new OwnerNonceBackendBehindError(head, readBlock, lastRegistrationBlock);
+  }
+  return readBlock;
+}

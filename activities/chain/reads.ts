@@ -152,7 +152,7 @@ export type ScanOptions = Omit<BlockRangeOptions, 'toBlock'> & { toBlock?: numbe
 
 export { pinBlock } from './call';
 
-async function latestBlockNumber(provider: Provider): Promise<number> {
+export async function latestBlockNumber(provider: Provider): Promise<number> {
   const n = await provider.getBlockNumber();
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidChainDataError(`eth_blockNumber answered ${n}`);
   return n;

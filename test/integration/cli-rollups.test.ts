@@ -86,7 +86,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
   });
 
   it('answers --help for every command', async () => {
-    const commands = ['start', 'stop', 'pause', 'resume', 'status', 'list', 'show', 'poll-interval', 'sync', 'search-attributes', 'self-check', 'mnemonic', 'codec-server'];
+    const commands = ['start', 'stop', 'pause', 'resume', 'status', 'list', 'show', 'poll-interval', 'sync', 'search-attributes', 'self-check', 'mnemonic', 'codec-server', 'registrar'];
     const results = await inParallel(commands.map((command) => () => runNexusBot([command, '--help'])));
     commands.forEach((command, i) => {
       assert.equal(results[i].code, 0, `${command} --help: ${results[i].stderr}`);

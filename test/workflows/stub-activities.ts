@@ -35,11 +35,19 @@ export interface StubBeaconValidator {
 export class StubChain {
   readonly rollups = new Map<string, StubRollup>();
   readonly statuses = new Map<string, NexusStatus>();
-  readonly registrations: { pubkey: string; nonce: number; rollupAdmin: string }[] = [];
+  /** nonce: signed for; position: where its ValidatorAdded stands; blockNumber: where it was mined. */
+  readonly registrations: { pubkey: string; nonce: number; rollupAdmin: string; position: number; blockNumber: number }[] = [];
   readonly depositBatches: string[][] = [];
   readonly allocations = new Map<string, number[]>();
   readonly nextIndex = new Map<string, number>();
   ownerNonce = 0;
+  /** The stub chain's block of the last registration (each registration mines one block). */
+  blockNumber = 100;
+  /** Test hook: another registration of the owner slips in just before the next one is mined. */
+  slipInBeforeNext = false;
+  /** What the registrar reported (halted or resumed) and the views it asked the nonce at. */
+  readonly haltReports: { halted: boolean; reason: string }[] = [];
+  readonly nonceReads: { atLeast?: number; lastRegistrationBlock?: number }[] = [];
   /** Test hooks: throw from an activity before it acts. */
   failSubmitDeposits?: (attempt: number) => Error | undefined;
   /** Test hook: the next mnemonic keyshares registration fails for good (counted). */
@@ -335,8 +343,12 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
         return { publicKey: pubkey, operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10), sharesData: '0x', ownerNonce: origin.ownerNonce };
       }).sort((a, b) => a.ownerNonce - b.ownerNonce);
     },
-    async readSsvOwnerNonce() {
+    async readSsvOwnerNonce(input = {}) {
+      chain.nonceReads.push(input);
       return chain.ownerNonce;
+    },
+    async reportRegistrationsHalted(input) {
+      chain.haltReports.push(input);
     },
     async registerMnemonicKeyshares({ rollupAdmin, pubkey }) {
       if (chain.failNextRegistration) {
@@ -362,9 +374,16 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     if (status !== 'DEPOSITED') throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited`, 'Revert:IncorrectValidatorStatus');
     chain.statuses.set(pubkey, 'SHARE_DEPOSITED');
     chain.owner.set(pubkey, rollupAdmin);
-    chain.registrations.push({ pubkey, nonce, rollupAdmin });
-    chain.ownerNonce++;
-    return { pubkey, ownerNonce: nonce, txHash: `0xshares${nonce}` };
+    if (chain.slipInBeforeNext) {
+      // Another ValidatorAdded of the owner, mined first: this one lands a nonce later than signed.
+      chain.slipInBeforeNext = false;
+      chain.ownerNonce++;
+    }
+    const position = chain.ownerNonce++;
+    const blockNumber = ++chain.blockNumber;
+    chain.registrations.push({ pubkey, nonce, rollupAdmin, position, blockNumber });
+    const txHash = `0xshares${nonce}`;
+    return { pubkey, ownerNonce: nonce, txHash, landed: { ownerNonce: position, blockNumber, transactionHash: txHash, signatureValid: position === nonce } };
   }
 }
 

@@ -49,6 +49,7 @@ export class BotMetrics implements DomainMetricsSink {
   readonly clusterTopUpSsvTotal: Counter<'cluster'>;
   readonly topUpBudgetLeftSsv: Gauge;
   readonly depositGuardHeldTotal: Counter<'rollup' | 'check'>;
+  readonly registrationsHalted: Gauge;
 
   private inflightSource?: InflightSource;
   private inflightCache?: { at: number; value: Promise<void> };
@@ -145,6 +146,10 @@ export class BotMetrics implements DomainMetricsSink {
       name: 'nexus_cluster_topup_budget_left_ssv', help: 'SSV tokens the runway watcher may still spend on top-ups in the current rolling budget period (runway.budgetSsv per runway.budgetPeriodDays).',
       registers,
     });
+    this.registrationsHalted = new Gauge({
+      name: 'nexus_ssv_registrations_halted', help: 'SSV registrations halted for every rollup (1): a registration landed at another owner nonce than its keyshares were signed for; an operator must act (nexus-bot registrar resume). Alert on 1.',
+      registers,
+    });
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -173,6 +178,10 @@ export class BotMetrics implements DomainMetricsSink {
 
   depositGuardHeld(rollupAdmin: string, check: string, count: number): void {
     this.depositGuardHeldTotal.inc({ rollup: rollupAdmin.toLowerCase(), check }, count);
+  }
+
+  ssvRegistrationsHalted(halted: boolean): void {
+    this.registrationsHalted.set(halted ? 1 : 0);
   }
 
   exitsBlocked(rollupAdmin: string, reason: string, count: number): void {
