@@ -91,7 +91,7 @@ export interface CommonOutcome {
 }
 
 /** Invariants 1 and 4 on any key path: one deposit per key, each key registered with SSV exactly once. */
-async function checkCommonInvariants(net: CreationNetwork, total: number): Promise<CommonOutcome> {
+export async function checkCommonInvariants(net: CreationNetwork, total: number): Promise<CommonOutcome> {
   const r = net.rollups[0];
   const nexus = net.system.contracts.nexus;
 
