@@ -109,10 +109,10 @@ export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 50; tries++) {
     const port = low + Math.floor(Math.random() * (high - low));
     if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
+    // Reserved before the check: two calls running at once must never get the same port.
+    handedOut.add(port);
+    if (await canBind(port)) return port;
+    handedOut.delete(port);
   }
   return kernelFreePort();
 }

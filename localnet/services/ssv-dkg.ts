@@ -5,7 +5,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { toolPath } from '../../tools/paths';
 import { OPERATOR_FILES, createOperatorIdentity, type OperatorIdentity } from '../operator-identity';
-import { assertPortFree, freePort, startService, stopAll, type ServiceProcess } from './process';
+import { assertPortFree, freePort, startOnFreePorts, startService, stopAll, type ServiceProcess } from './process';
 
 export { createOperatorIdentity, type OperatorIdentity } from '../operator-identity';
 
@@ -52,8 +52,13 @@ const OPERATOR_LOG = 'operator.log';
 export async function startDkgOperator(identity: OperatorIdentity, opts: DkgOperatorOptions): Promise<DkgOperator> {
   const command = opts.command ?? toolPath('ssv-dkg');
   assertEndpointUrl(opts.ethEndpointURL);
-  const port = opts.port ?? (await freePort());
-  if (opts.port !== undefined) await assertPortFree(port, `ssv-dkg operator ${identity.operatorId}`);
+  // A port picked free may be taken before the operator binds it: then it starts on another.
+  if (opts.port === undefined) return startOnFreePorts(`ssv-dkg operator ${identity.operatorId}`, async () => startDkgOperatorOn(identity, await freePort(), command, opts));
+  await assertPortFree(opts.port, `ssv-dkg operator ${identity.operatorId}`);
+  return startDkgOperatorOn(identity, opts.port, command, opts);
+}
+
+async function startDkgOperatorOn(identity: OperatorIdentity, port: number, command: string, opts: DkgOperatorOptions): Promise<DkgOperator> {
   const url = `https://127.0.0.1:${port}`;
   const args = [
     'start-operator',
@@ -136,7 +141,8 @@ export async function startDkgOperators(baseDir: string, count: number, opts: Dk
   if (opts.command === undefined) toolPath('ssv-dkg'); // fail before generating keys when the binary is missing
   assertEndpointUrl(opts.ethEndpointURL);
 
-  const ports = opts.basePort !== undefined ? ids.map((_, i) => opts.basePort! + i) : await distinctFreePorts(ids.length);
+  // Free ports are picked by each start (never the same one twice: freePort), so that a start that loses its port retries.
+  const ports = ids.map((_, i) => (opts.basePort !== undefined ? opts.basePort + i : undefined));
   const identities = await Promise.all(ids.map((id) => createOperatorIdentity(join(baseDir, `operator-${id}`), id)));
   const results = await Promise.allSettled(identities.map((identity, i) =>
     startDkgOperator(identity, {
@@ -173,15 +179,6 @@ function assertEndpointUrl(value: string): void {
   if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) {
     throw new Error(`ethEndpointURL must be http(s) or ws(s): ${JSON.stringify(value)}`);
   }
-}
-
-async function distinctFreePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  for (let tries = 0; ports.size < n; tries++) {
-    if (tries > n * 20) throw new Error(`could not find ${n} distinct free ports on 127.0.0.1`);
-    ports.add(await freePort());
-  }
-  return [...ports];
 }
 
 function getHealthCheck(url: string, caPem: string, timeoutMs: number): Promise<Buffer> {

@@ -56,6 +56,8 @@ export interface CreationNetworkOptions {
    */
   dkg?: { workerDkg?: Record<string, unknown>; pace?: 'fast' | 'measured' };
   taskQueue?: string;
+  /** Keep Temporal's state in a SQLite file, so that `restartTemporal` brings it back as it was. */
+  temporalDbFile?: boolean;
   /** Runs after cluster 1 exists and before the rollups are registered (more operators, clusters). */
   prepareChain?: (system: NexusSystem) => Promise<void>;
   /**
@@ -100,6 +102,11 @@ export interface CreationNetwork {
   workerConfig: Readonly<Record<string, unknown>>;
   /** The environment a worker started by hand needs (moto credentials). */
   workerEnv: NodeJS.ProcessEnv;
+  /**
+   * Stops the Temporal dev server (SIGTERM) and starts it again on the same port and SQLite file
+   * (needs `temporalDbFile`); `net.temporal` is the new one afterwards. `whileDown` runs in between.
+   */
+  restartTemporal(whileDown?: () => Promise<void>): Promise<TemporalDevServer>;
   stop(): Promise<void>;
 }
 
@@ -111,7 +118,8 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   const services: ServiceProcess[] = [];
   const taskQueue = opts.taskQueue ?? 'nexus-bot-creation';
   const salt = randomBytes(24).toString('base64');
-  const started = await Promise.allSettled([startTemporalDevServer(), startAnvil({ blockTime: opts.blockTime }), startMoto()]);
+  const temporalDbFile = opts.temporalDbFile ? join(dir, 'temporal.db') : undefined;
+  const started = await Promise.allSettled([startTemporalDevServer({ dbFile: temporalDbFile }), startAnvil({ blockTime: opts.blockTime }), startMoto()]);
   for (const r of started) if (r.status === 'fulfilled') services.push(r.value);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
@@ -212,7 +220,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       return configFile;
     };
 
-    return {
+    const net: CreationNetwork = {
       dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, dkgOperators, taskQueue, rollups, workerLog, beacon, standIn, beaconRecorder,
       writeWorkerConfig, workerEnv, workerConfig: baseConfig,
       async startWorker(startOpts = {}) {
@@ -225,6 +233,16 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
         services.push(worker);
         return worker;
       },
+      async restartTemporal(whileDown) {
+        if (!temporalDbFile) throw new Error('restartTemporal needs the network started with temporalDbFile');
+        const port = Number(net.temporal.address.split(':').pop());
+        await net.temporal.stop();
+        await whileDown?.();
+        const restarted = await startTemporalDevServer({ port, dbFile: temporalDbFile });
+        services.push(restarted);
+        net.temporal = restarted;
+        return restarted;
+      },
       async stop() {
         await standIn?.stop();
         await beaconRecorder?.stop();
@@ -235,6 +253,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
         rmSync(dir, { recursive: true, force: true });
       },
     };
+    return net;
   } catch (err) {
     await standInStop?.();
     await beaconRecorder?.stop();

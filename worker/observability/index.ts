@@ -16,7 +16,7 @@ import type { WorkerConfig } from '../config';
 import { activityObservabilityInterceptors } from './activity-interceptor';
 import { LineLogger } from './logger';
 import { BotMetrics } from './metrics';
-import { freeLoopbackPort, startMetricsServer, type MetricsServer } from './server';
+import { installOnFreeLoopbackPort, startMetricsServer, type MetricsServer } from './server';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../bundle';
 
 export { LineLogger, formatLogLine } from './logger';
@@ -44,15 +44,18 @@ export interface Observability {
 export async function startObservability(config: WorkerConfig): Promise<Observability> {
   const { observability } = config;
   const logger = new LineLogger({ format: observability.logFormat, level: observability.logLevel });
-  const sdkPort = observability.metrics ? await freeLoopbackPort() : undefined;
   const coreLevel: LogLevel = observability.logLevel === 'DEBUG' ? 'DEBUG' : observability.logLevel === 'ERROR' ? 'ERROR' : 'WARN';
-  Runtime.install({
+  const install = (sdkPort?: number) => Runtime.install({
     logger,
     telemetryOptions: {
       logging: { filter: { core: coreLevel, other: 'ERROR' }, forward: {} },
       ...(sdkPort !== undefined ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } } : {}),
     },
   });
+  // The exporter's port is picked free and may be taken before it binds: then another is tried.
+  let sdkPort: number | undefined;
+  if (observability.metrics) sdkPort = (await installOnFreeLoopbackPort(install)).port;
+  else install();
 
   // Node's process warnings (e.g. a library's deprecation notice) as log lines too, instead of
   // Node's own plain line on standard error: every line of the worker's output has one form.

@@ -81,3 +81,25 @@ export async function freeLoopbackPort(): Promise<number> {
     });
   });
 }
+
+/** The SDK core's words when the exporter's port is taken: "Failed to start prometheus metrics exporter: Address already in use (os error 98)". */
+const PORT_TAKEN = /address already in use|EADDRINUSE/i;
+
+/**
+ * Runs `install` (Runtime.install with the SDK's exporter on `port`) on a port picked free, and
+ * when another process took that port before the exporter bound it, again on a fresh one. The
+ * exporter binds port 0 but cannot say which port it got, and /metrics must fetch it, so a port is
+ * picked here. A failed Runtime.install leaves no runtime installed, so it may run again.
+ */
+export async function installOnFreeLoopbackPort<T>(
+  install: (port: number) => T, pickPort: () => Promise<number> = freeLoopbackPort, attempts = 5,
+): Promise<{ port: number; installed: T }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await pickPort();
+    try {
+      return { port, installed: install(port) };
+    } catch (err) {
+      if (attempt >= attempts || !PORT_TAKEN.test((err as Error)?.message ?? String(err))) throw err;
+    }
+  }
+}
