@@ -54,15 +54,18 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
       beacon: { keysPerRollup: 8, recordExits: true },
     });
     admin = net.rollups[0].admin;
-    worker = await net.startWorker({ config: beaconConfig(WRONG_ROOT) });
+    // The creation runs with the right beacon node: the pre-deposit guard asks it whether each key is
+    // known, and a node of another network cannot say (the batch fails, nothing deposited).
+    worker = await net.startWorker({ config: beaconConfig(net.beacon?.genesisValidatorsRoot as string) });
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin),
       args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' } }],
     });
-    await until('the creation (no beacon node needed)', 120_000, async () => {
+    await until('the creation', 120_000, async () => {
       const st = await monitor().query(monitorStatusQuery);
       return st.validatorsCreated === 4 && st.phase === 'idle' ? st : undefined;
     });
+    await restartWorker(beaconConfig(WRONG_ROOT));
     const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(2, net.provider));
     await (await nexusAsAdmin.changeStakingLimit(1000)).wait();
   });
