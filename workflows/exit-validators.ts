@@ -202,7 +202,7 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   async function rebroadcastStalledExits(progress: ExitProgress): Promise<void> {
     const stalled: ExitProgress['validators'] = [];
     for (const v of progress.validators) {
-      const initiated = v.exitEpoch !== null || /^(active_exiting|active_slashed|exited_|withdrawal_)/.test(v.beaconStatus);
+      const initiated = v.exitEpoch !== null || isLeavingOnBeacon(v.beaconStatus);
       if (initiated || v.nexusStatus !== 'VALIDATOR_EXIT_SUBMITTED') {
         delete notInitiatedSince[v.pubkey];
         continue;
@@ -274,4 +274,9 @@ function describeWait(progress: ExitProgress, pending: readonly string[]): strin
   const counts = new Map<string, number>();
   for (const v of progress.validators) if (pending.includes(v.pubkey)) counts.set(v.beaconStatus, (counts.get(v.beaconStatus) ?? 0) + 1);
   return `epoch ${progress.currentEpoch}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
+}
+
+/** A beacon status of a validator whose exit was broadcast (or that left otherwise). */
+export function isLeavingOnBeacon(status: string): boolean {
+  return /^(active_exiting|active_slashed|exited_|withdrawal_)/.test(status);
 }

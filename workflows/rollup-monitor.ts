@@ -23,7 +23,7 @@ import {
   exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, setPollIntervalUpdate, stepStateSignal, syncNowUpdate,
   wakeSignal, type ExitReport, type InFlightStep, type MonitorStatus, type StepState,
 } from './messages';
-import { exitValidatorsWorkflow } from './exit-validators';
+import { exitValidatorsWorkflow, isLeavingOnBeacon } from './exit-validators';
 import type { RegistrationResult } from './registrar-types';
 import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
 import { chooseExitValidators, type ExitChoice } from './exit-choice';
@@ -512,9 +512,4 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
       log.warn(`could not ${kind} a batch in flight`, { workflowId, error: describeFailure(err) });
     }
   }
-}
-
-/** A beacon status of a validator whose exit was broadcast (or that left otherwise). */
-function isLeavingOnBeacon(status: string): boolean {
-  return /^(active_exiting|active_slashed|exited_|withdrawal_)/.test(status);
 }
