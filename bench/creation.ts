@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { KeySharesItem, SSVKeys } from 'ssv-keys';
 import { nexusInterface } from '../activities/chain/abi';
-import type { TxRecord } from '../activities/chain/tx-manager';
+import { readTxJournalRecords } from '../activities/chain/tx-manager';
 import { deriveMasterKey, deriveSigningKeys, wipe, wipeKeys } from '../activities/keys/derivation';
 import { genesisForkVersionOf, signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../activities/keys/deposit-data';
 import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/keys/esm';
@@ -138,9 +138,9 @@ async function waitIdle(net: CreationNetwork, admin: string, n: number, timeoutM
 
 /** Every mined transaction of the bot, from the worker's journal, with its gas and batch size. */
 async function botTransactions(net: CreationNetwork): Promise<TxGas[]> {
-  const journal = JSON.parse(readFileSync(join(net.dir, 'tx-journal.json'), 'utf8')) as { records: Record<string, TxRecord> };
+  const records = readTxJournalRecords(join(net.dir, 'tx-journal.json'));
   const out: TxGas[] = [];
-  for (const record of Object.values(journal.records)) {
+  for (const record of records) {
     if (!record.minedHash) throw new Error(`journal record ${record.idempotencyKey} (${record.label}) is ${record.status}, not mined`);
     const [receipt, tx] = await Promise.all([net.provider.getTransactionReceipt(record.minedHash), net.provider.getTransaction(record.minedHash)]);
     if (!receipt || !tx) throw new Error(`transaction ${record.minedHash} not found`);

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { temporal } from '@temporalio/proto';
 import { ethers } from 'ethers';
 import { SSV_NETWORK_V1_ABI, nexusInterface } from '../../activities/chain/abi';
-import type { TxRecord } from '../../activities/chain/tx-manager';
+import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import type { KeyPath } from '../../activities/types';
 import { contractAt } from '../../contracts/artifacts';
 import { creationWorkflowId } from '../../workflows/ids';
@@ -86,17 +86,9 @@ export class CrashWatcher {
     this.keyMaterialActivity = KEY_MATERIAL_ACTIVITY[keyPath];
   }
 
-  /** The deposit records of the journal (written atomically by rename: never torn). */
+  /** The deposit records of the journal (append-only: a put in progress is a torn last line, ignored). */
   private depositRecords(): TxRecord[] {
-    let text: string;
-    try {
-      text = readFileSync(this.journalPath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    const journal = JSON.parse(text) as { records: Record<string, TxRecord> };
-    return Object.values(journal.records).filter((r) => r.idempotencyKey.startsWith('deposit:'));
+    return readTxJournalRecords(this.journalPath).filter((r) => r.idempotencyKey.startsWith('deposit:'));
   }
 
   private pubkeysOf(record: TxRecord): string[] {

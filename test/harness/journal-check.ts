@@ -5,16 +5,14 @@
 // attempt on chain: the record of a batch terminated while it waited for its receipt stays pending
 // (the manager settles a record when its key is sent again), but its transaction must have landed.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ethers } from 'ethers';
-import type { TxRecord } from '../../activities/chain/tx-manager';
+import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 
 export async function checkTransactionJournal(
   provider: ethers.JsonRpcProvider, dir: string, botAddress: string,
 ): Promise<{ records: TxRecord[]; stalePending: string[] }> {
-  const journal = JSON.parse(readFileSync(join(dir, 'tx-journal.json'), 'utf8')) as { records: Record<string, TxRecord> };
-  const records = Object.values(journal.records);
+  const records = readTxJournalRecords(join(dir, 'tx-journal.json'));
   const stalePending: string[] = [];
   for (const r of records.filter((x) => x.status === 'pending')) {
     let landed: string | undefined;

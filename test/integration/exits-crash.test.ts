@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import { bridgeInterface, nexusInterface } from '../../activities/chain/abi';
-import type { TxRecord } from '../../activities/chain/tx-manager';
+import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import { monitorWorkflowId } from '../../workflows/ids';
 import { monitorStatusQuery } from '../../workflows/messages';
 import { planExits } from '../../workflows/planning';
@@ -60,7 +60,7 @@ async function nexusEvents(net: CreationNetwork, name: string): Promise<string[]
 
 function journal(net: CreationNetwork): TxRecord[] {
   try {
-    return Object.values((JSON.parse(readFileSync(join(net.dir, 'tx-journal.json'), 'utf8')) as { records: Record<string, TxRecord> }).records);
+    return readTxJournalRecords(join(net.dir, 'tx-journal.json'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

@@ -9,12 +9,11 @@
 // submitted and accounted once. The worker reaches the chain through a proxy the test switches off
 // (test/harness/rpc-switch.ts); the test reads the chain directly.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import { nexusInterface } from '../../activities/chain/abi';
-import type { TxRecord } from '../../activities/chain/tx-manager';
+import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import type { ServiceProcess } from '../../localnet/services/process';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
@@ -36,7 +35,7 @@ const lower = (hex: string) => hex.toLowerCase();
 
 function journal(net: CreationNetwork): TxRecord[] {
   try {
-    return Object.values((JSON.parse(readFileSync(join(net.dir, 'tx-journal.json'), 'utf8')) as { records: Record<string, TxRecord> }).records);
+    return readTxJournalRecords(join(net.dir, 'tx-journal.json'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;

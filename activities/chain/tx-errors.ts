@@ -1,0 +1,112 @@
+// The transaction manager's errors. Each has a stable `type` for Temporal's ApplicationFailure and
+// a `retryable` flag.
+import { ApplicationFailure } from '@temporalio/common';
+import { ethers } from 'ethers';
+import { ContractRevertError } from './revert';
+
+export abstract class TxManagerError extends Error {
+  abstract readonly type: string;
+  abstract readonly retryable: boolean;
+}
+
+/** The next block's base fee is above the configured ceiling: nothing was sent. Retryable. */
+export class FeeCeilingExceededError extends TxManagerError {
+  override readonly name = 'FeeCeilingExceeded';
+  readonly type = 'FeeCeilingExceeded';
+  readonly retryable = true;
+  constructor(
+    readonly label: string,
+    readonly baseFeePerGas: bigint,
+    readonly maxFeePerGasCeiling: bigint,
+  ) {
+    super(
+      `${label}: not sent: base fee ${ethers.formatUnits(baseFeePerGas, 'gwei')} gwei is above the ceiling ` +
+        `${ethers.formatUnits(maxFeePerGasCeiling, 'gwei')} gwei (maxFeePerGasCeiling); retry later or raise the ceiling`,
+    );
+  }
+}
+
+/** No hash of this key was mined and the nonce is gone (or the node forgot it). Check chain state. */
+export class TransactionDroppedError extends TxManagerError {
+  override readonly name = 'TransactionDropped';
+  readonly type = 'TransactionDropped';
+  readonly retryable = false;
+  constructor(
+    readonly idempotencyKey: string,
+    readonly nonce: number,
+    readonly hashes: readonly string[],
+    readonly reason: string,
+  ) {
+    super(
+      `transaction ${idempotencyKey} (nonce ${nonce}, hashes ${hashes.join(', ')}) was dropped: ${reason}. ` +
+        'Check the contract state; send again with resendIfDropped only if the effect is still missing',
+    );
+  }
+}
+
+/** Still not mined when waitForReceipt's timeout ran out. Retryable: the retry waits on the same hashes. */
+export class TransactionPendingError extends TxManagerError {
+  override readonly name = 'TransactionPending';
+  readonly type = 'TransactionPending';
+  readonly retryable = true;
+  constructor(
+    readonly idempotencyKey: string,
+    readonly nonce: number,
+    readonly hashes: readonly string[],
+  ) {
+    super(`transaction ${idempotencyKey} (nonce ${nonce}) not yet mined; hashes ${hashes.join(', ')}`);
+  }
+}
+
+/** The idempotency key was used before for a different call. Not retryable: a caller bug. */
+export class IdempotencyConflictError extends TxManagerError {
+  override readonly name = 'IdempotencyConflict';
+  readonly type = 'IdempotencyConflict';
+  readonly retryable = false;
+  constructor(readonly idempotencyKey: string, what: string) {
+    super(`idempotency key ${idempotencyKey} was used for a different transaction (${what})`);
+  }
+}
+
+/** The worker runs in dry-run mode: the transaction is described, never signed, journaled or sent. */
+export class DryRunRefusalError extends TxManagerError {
+  override readonly name = 'DryRunRefusal';
+  readonly type = 'DryRunRefusal';
+  readonly retryable = false;
+  constructor(label: string, to: string) {
+    super(`dry run: ${label} to ${to} not sent (the worker runs with dryRun)`);
+  }
+}
+
+/** The node refused the transaction (not a nonce problem the manager can fix). */
+export class TransactionRejectedError extends TxManagerError {
+  override readonly name: string = 'TransactionRejected';
+  readonly type: string = 'TransactionRejected';
+  readonly retryable: boolean = true;
+  constructor(label: string, nonce: number, nodeMessage: string) {
+    super(`${label}: the node rejected the transaction (nonce ${nonce}): ${nodeMessage}`);
+  }
+}
+
+/** The bot account cannot pay for gas (+ value). Retryable once an operator funds it. */
+export class InsufficientFundsError extends TransactionRejectedError {
+  override readonly name = 'InsufficientFunds';
+  override readonly type = 'InsufficientFunds';
+}
+
+/**
+ * The Temporal failure for an error of this module or revert.ts (type = error.type, nonRetryable =
+ * !retryable); undefined for other errors. Activities should throw this instead of the error itself,
+ * because Temporal would otherwise use error.name ('ContractRevert') as the type.
+ */
+export function toApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const e = err as Error & { type?: unknown; retryable?: unknown };
+  if (typeof e.type !== 'string' || typeof e.retryable !== 'boolean') return undefined;
+  const details: unknown[] = [];
+  if (err instanceof ContractRevertError) {
+    details.push({ revertName: err.revertName, selector: err.selector, args: err.args, retry: err.retry, phase: err.phase, txHash: err.txHash });
+  }
+  return ApplicationFailure.create({ message: err.message, type: e.type, nonRetryable: !e.retryable, details });
+}
+
