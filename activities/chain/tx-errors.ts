@@ -95,6 +95,22 @@ export class InsufficientFundsError extends TransactionRejectedError {
 }
 
 /**
+ * This process does not hold the chain-writer lease at the epoch the shared store requires (it never
+ * had it, lost it, or a newer holder took it over): the nonce claim or journal write was refused by
+ * the store's condition, so nothing was signed into the journal or sent. The process must not try
+ * again on its own: it sends nothing until it acquires the lease again (a new epoch). Retryable
+ * for Temporal, so that the activity runs again on the worker that holds the lease.
+ */
+export class WriterFencedError extends TxManagerError {
+  override readonly name = 'WriterFenced';
+  readonly type = 'WriterFenced';
+  readonly retryable = true;
+  constructor(readonly stream: string, readonly epoch: number | undefined, reason: string) {
+    super(`chain writer of ${stream} fenced off (epoch ${epoch ?? 'none'}): ${reason}; nothing was sent`);
+  }
+}
+
+/**
  * The Temporal failure for an error of this module or revert.ts (type = error.type, nonRetryable =
  * !retryable); undefined for other errors. Activities should throw this instead of the error itself,
  * because Temporal would otherwise use error.name ('ContractRevert') as the type.

@@ -35,8 +35,9 @@ import { bumpFees, raiseByPercent, suggestFees, type Eip1559Fees, type FeePolicy
 import { MemoryTxJournal, type TxAttempt, type TxJournal, type TxRecord } from './tx-journal';
 import {
   DryRunRefusalError, FeeCeilingExceededError, IdempotencyConflictError, InsufficientFundsError,
-  TransactionDroppedError, TransactionPendingError, TransactionRejectedError,
+  TransactionDroppedError, TransactionPendingError, TransactionRejectedError, WriterFencedError,
 } from './tx-errors';
+import type { FencedNonceStore } from './writer-lease';
 import {
   Mutex, classifyBroadcastError, nodeMessage, wei,
   type BroadcastOutcome, type MinedTransaction, type SendRequest, type SentTransaction, type TransactionManagerOptions, type TxEvent, type WaitOptions,
@@ -64,6 +65,9 @@ export class TransactionManager {
   private readonly maxNonceResyncs: number;
   private readonly nonceLock = new Mutex();
   private nextNonce: number | undefined;
+  private readonly nonceStore: FencedNonceStore | undefined;
+  /** The writer epoch nextNonce was read under (shared nonce stream only). */
+  private nonceEpoch: number | undefined;
   private chainChecked: Promise<void> | undefined;
   private readonly sending = new Map<string, Promise<SentTransaction>>();
   private readonly waiting = new Map<string, Promise<MinedTransaction>>();
@@ -82,6 +86,7 @@ export class TransactionManager {
     this.address = ethers.getAddress(opts.signer.address);
     this.chainId = BigInt(opts.chainId);
     this.journal = opts.journal ?? new MemoryTxJournal();
+    this.nonceStore = opts.nonceStore;
     const multiplier = opts.baseFeeMultiplier ?? 2;
     if (!Number.isInteger(multiplier) || multiplier < 1) throw new Error('baseFeeMultiplier must be an integer ≥ 1');
     this.policy = {
@@ -280,7 +285,9 @@ export class TransactionManager {
 
     return this.nonceLock.run(async () => {
       for (let resyncs = 0; ; resyncs++) {
-        if (this.nextNonce === undefined) this.nextNonce = await this.rpcNonce('pending');
+        if (this.nextNonce === undefined || (this.nonceStore && this.nonceStore.epoch() !== this.nonceEpoch)) {
+          this.nextNonce = await this.startNonce(key, label);
+        }
         const nonce = this.nextNonce;
         const raw = await this.signer.signTransaction({
           type: 2,
@@ -312,8 +319,9 @@ export class TransactionManager {
           updatedAt: now,
           ...(previous ? { previous } : {}),
         };
-        // Journal first: a crash after the broadcast must find this hash on retry.
-        await this.journal.put(key, record);
+        // Journal first: a crash after the broadcast must find this hash on retry. With a shared
+        // stream, taking the nonce and journaling are one write, refused to a stale writer.
+        await this.fenced(key, label, () => (this.nonceStore ? this.nonceStore.claim(nonce, record) : this.journal.put(key, record)));
         const { outcome, message } = await this.broadcast(raw);
         if (outcome === 'accepted' || outcome === 'known') {
           this.nextNonce = nonce + 1;
@@ -332,7 +340,8 @@ export class TransactionManager {
         // Refused: nothing was sent under this record.
         this.nextNonce = undefined;
         const why = `${outcome}: ${message}`;
-        await this.journal.put(key, { ...record, status: 'failed', error: why, updatedAt: Date.now() });
+        const failed: TxRecord = { ...record, status: 'failed', error: why, updatedAt: Date.now() };
+        await this.fenced(key, label, () => (this.nonceStore ? this.nonceStore.unclaim(nonce, failed) : this.journal.put(key, failed)));
         if ((outcome === 'nonce-too-low' || outcome === 'underpriced') && resyncs < this.maxNonceResyncs) {
           // Our counter is behind the account (a transaction sent outside this manager, or a
           // pending one we do not know): re-read the pending nonce and try again.
@@ -343,6 +352,51 @@ export class TransactionManager {
         throw new TransactionRejectedError(label, nonce, why);
       }
     });
+  }
+
+  /**
+   * The first nonce of a send after a (re)start or a new writer epoch. One worker: the node's
+   * pending count. Shared stream: the stream's next nonce, reconciled with the node: a nonce the
+   * last holder claimed (and journaled with its signed transaction) that the node does not have is
+   * sent again as signed (the same transaction, so never a second one); the first claimed nonce
+   * with no pending record to send is a gap, and the stream continues from there.
+   */
+  private async startNonce(key: string, label: string): Promise<number> {
+    const pending = await this.rpcNonce('pending');
+    const store = this.nonceStore;
+    if (!store) return pending;
+    const epoch = store.epoch();
+    if (epoch === undefined) {
+      this.emit({ event: 'fenced', key, label, reason: 'no writer lease held' });
+      throw new WriterFencedError(this.address.toLowerCase(), undefined, 'this process holds no writer lease');
+    }
+    const stored = (await store.next()) ?? 0;
+    let nonce = pending;
+    for (; nonce < stored; nonce++) {
+      const claimedBy = await store.keyAt(nonce);
+      const record = claimedBy === undefined ? undefined : await this.journal.get(claimedBy);
+      if (!record || record.status !== 'pending' || record.nonce !== nonce) break;
+      const last = record.attempts[record.attempts.length - 1];
+      const { outcome, message } = await this.broadcast(last.raw);
+      this.emit({ event: 'rebroadcast', key: record.idempotencyKey, label: record.label, hash: last.hash, nonce, reason: `claimed before writer epoch ${epoch}: ${outcome} ${message}`.trim() });
+      if (outcome !== 'accepted' && outcome !== 'known') break;
+    }
+    this.nonceEpoch = epoch;
+    this.emit({ event: 'nonce-resync', nonce, reason: `writer epoch ${epoch}: stream next ${stored}, node pending ${pending}` });
+    return nonce;
+  }
+
+  /** Runs a journal write; a fenced one forgets the nonce counter and is reported before it is rethrown. */
+  private async fenced(key: string, label: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (err instanceof WriterFencedError) {
+        this.nextNonce = undefined;
+        this.emit({ event: 'fenced', key, label, reason: err.message });
+      }
+      throw err;
+    }
   }
 
   private async findReceipt(record: TxRecord): Promise<ethers.TransactionReceipt | undefined> {

@@ -2,6 +2,7 @@
 // broadcast helpers it shares with nobody else.
 import type { ethers } from 'ethers';
 import type { TxJournal, TxStatus } from './tx-journal';
+import type { FencedNonceStore } from './writer-lease';
 
 
 export interface TxEvent {
@@ -16,7 +17,8 @@ export interface TxEvent {
     | 'reverted'
     | 'dropped'
     | 'nonce-resync'
-    | 'fee-ceiling';
+    | 'fee-ceiling'
+    | 'fenced';
   key?: string;
   label?: string;
   hash?: string;
@@ -58,6 +60,12 @@ export interface TransactionManagerOptions {
   /** At most this many replacements per nonce. */
   maxFeeBumps: number;
   journal?: TxJournal;
+  /**
+   * The shared nonce stream (several workers; usually the same object as `journal`). Each nonce is
+   * then claimed in the store, fenced by the writer lease's epoch, and a new epoch continues the
+   * stream where the last holder stopped. Absent: one in-process counter (one worker).
+   */
+  nonceStore?: FencedNonceStore;
   log?: (event: TxEvent) => void;
   /** Added to the gas estimate (percent); default 20. */
   gasMarginPercent?: number;
