@@ -80,9 +80,19 @@ export const workerConfigSchema = z.strictObject({
     stuckAfterSeconds: z.number().positive('expected seconds > 0').default(180),
     feeBumpPercent: z.number().min(10, 'expected at least 10 (the nodes\' replacement rule)').default(20),
     maxFeeBumps: z.number().int().min(0, 'expected a whole number ≥ 0').default(5),
-    /** Where sent transactions are journaled (idempotent retries after a crash). */
-    journalFile: z.string().min(1, 'expected a file path'),
-  }).optional(),
+    /** Where sent transactions are journaled (idempotent retries after a crash): one worker's file (the default store). */
+    journalFile: z.string().min(1, 'expected a file path').optional(),
+    /**
+     * Instead of journalFile: the journal and nonce stream in a DynamoDB table shared by several
+     * workers, each write fenced by the chain-writer lease (activities/chain/dynamo/). Uses aws.
+     */
+    dynamodb: z.strictObject({
+      table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expected a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+      /** A writer that stops renewing loses the lease after this long. */
+      leaseTtlSeconds: z.number().positive('expected seconds > 0').default(30),
+    }).optional(),
+  }).refine((t) => (t.journalFile === undefined) !== (t.dynamodb === undefined), 'expected exactly one of journalFile (one worker) and dynamodb (a shared store)')
+    .optional(),
   keys: z.strictObject({
     /** The network whose GENESIS_FORK_VERSION signs deposits. */
     depositNetwork: z.enum(['mainnet', 'holesky', 'sepolia', 'hoodi'], 'expected mainnet, holesky, sepolia or hoodi').default('mainnet'),
@@ -220,6 +230,9 @@ export const workerConfigSchema = z.strictObject({
       code: 'custom', path: ['dkg', 'network'],
       message: `expected the deposit network keys.depositNetwork (${config.keys.depositNetwork}): ssv-dkg signs the deposits with ${config.dkg.network}'s fork version`,
     });
+  }
+  if (config.transactions?.dynamodb && !config.aws) {
+    ctx.addIssue({ code: 'custom', path: ['aws'], message: 'expected region (and endpoint) for the DynamoDB transaction store (transactions.dynamodb)' });
   }
 });
 

@@ -9,7 +9,7 @@ import type { Client } from '@temporalio/client';
 import { ethers } from 'ethers';
 import type { ActivityDependencies } from '../activities';
 import { createChainProvider } from '../activities/chain/rpc';
-import { FileTxJournal, TransactionManager, type TxEvent } from '../activities/chain/tx-manager';
+import { TransactionManager, type TxEvent } from '../activities/chain/tx-manager';
 import { nexusVersionResolver } from '../activities/chain/nexus-version';
 import { NexusVersionMismatchError } from '../activities/chain/read-errors';
 import { BeaconClient } from '../activities/beacon/client';
@@ -28,6 +28,8 @@ import { resolveSsvDkg } from '../activities/dkg/binary';
 import type { DkgDependencies } from '../activities/dkg/ceremony-activity';
 import { DkgUnavailableError } from '../activities/dkg/errors';
 import { ConfigError, type WorkerConfig } from './config';
+import { createTxStore } from './tx-store';
+import type { WriterLease } from '../activities/chain/writer-lease';
 
 export interface RuntimeInputs {
   client: Client;
@@ -51,6 +53,11 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
 
   const { provider } = await createChainProvider({ urls: chain.rpcUrls, chainId: chain.chainId });
   const signer = new ethers.Wallet(readBotKey(config.botKeyFile), provider);
+  const txStore = createTxStore(config, signer.address);
+  // Shared store: this worker takes the writer lease when it is free (again after losing it); until
+  // then its sends are refused (WriterFenced, retryable). Issue 14 part C gates the writer task
+  // queue's polling on txStore.lease instead.
+  if (txStore.lease) holdLeaseWhenFree(txStore.lease);
   const txManager = new TransactionManager({
     provider, signer, chainId: chain.chainId,
     maxFeePerGasCeiling: ethers.parseUnits(String(transactions.maxFeePerGasGwei), 'gwei'),
@@ -59,7 +66,8 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     stuckAfterMs: transactions.stuckAfterSeconds * 1000,
     feeBumpPercent: transactions.feeBumpPercent,
     maxFeeBumps: transactions.maxFeeBumps,
-    journal: new FileTxJournal(transactions.journalFile),
+    journal: txStore.journal,
+    nonceStore: txStore.nonceStore,
     log: inputs.log,
     dryRun: config.dryRun,
   });
@@ -229,4 +237,16 @@ export function buildDkgDependencies(
       timeout: config.dkg.ceremonyTimeout,
     },
   };
+}
+
+function holdLeaseWhenFree(lease: WriterLease): void {
+  const take = () => void lease.acquire().catch((err: unknown) => {
+    console.error(`chain-writer lease: ${(err as Error).message}; trying again`);
+    setTimeout(take, 5000).unref();
+  });
+  lease.onLost((reason) => {
+    console.error(`chain-writer lease lost: ${reason}`);
+    take();
+  });
+  take();
 }
