@@ -40,6 +40,8 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
   });
 
   const lease = (holder: string, ttlMs = 60_000, stream = STREAM) => new DynamoWriterLease({ client: client(), table, stream, ttlMs, holder, pollMs: 50 });
+  // Bounded: a lease that never frees fails the test in 10 s with "aborted due to timeout".
+  const take = (l: DynamoWriterLease) => l.acquire({ signal: AbortSignal.timeout(10_000) });
   const journal = (l: DynamoWriterLease, stream = STREAM) => new DynamoTxJournal({ client: client(), table, stream, lease: l });
   const record = (key: string, nonce: number, status: TxRecord['status'] = 'pending'): TxRecord => ({
     version: 1, idempotencyKey: key, label: 'test', from: '0x0', chainId: '31337', to: '0x0', value: '0', dataHash: '0x', nonce,
@@ -54,8 +56,6 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       assert.deepEqual(await a.tryAcquire(), { epoch: 1 });
       assert.equal(await b.tryAcquire(), undefined, 'b took a held lease');
       assert.equal((await leaseItem())?.holder?.S, 'a');
-      const lost: string[] = [];
-      a.onLost((why) => lost.push(why));
       await a.release();
       assert.equal(a.held(), undefined);
       assert.deepEqual(await b.tryAcquire(), { epoch: 2 });
@@ -69,7 +69,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       const { epoch } = await a.tryAcquire() ?? assert.fail('a could not take a free lease');
       a.stopRenewing(); // the process "pauses"
       assert.equal(await b.tryAcquire(), undefined, 'taken before expiry');
-      const took = await b.acquire();
+      const took = await take(b);
       assert.equal(took.epoch, epoch + 1);
       const lost: string[] = [];
       a.onLost((why) => lost.push(why));
@@ -83,7 +83,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
   describe('the fenced journal', () => {
     it('writes and reads records at the current epoch; a stale holder\'s put and claim are refused and change nothing', async () => {
       const a = lease('a', 800);
-      await a.acquire();
+      await take(a);
       const ja = journal(a);
       await ja.put('k1', record('k1', 0));
       await ja.claim(1, record('k2', 1));
@@ -93,7 +93,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
 
       a.stopRenewing();
       const b = lease('b');
-      await b.acquire();
+      await take(b);
       const stalePut = await rejection(ja.put('k1', record('k1', 0, 'mined')));
       assert.ok(stalePut instanceof WriterFencedError, String(stalePut));
       assert.equal(stalePut.type, 'WriterFenced');
@@ -150,14 +150,14 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       const start = await pendingNonce();
       const leaseA = lease('writer-a', 800);
       const a = manager(journal(leaseA), 'a');
-      await leaseA.acquire();
+      await take(leaseA);
       await a.sendAndWait(transfer('a-1', 1));
       await a.sendAndWait(transfer('a-2', 2));
 
       leaseA.stopRenewing(); // writer A "pauses" past its lease
       const leaseB = lease('writer-b');
       const b = manager(journal(leaseB), 'b');
-      const { epoch } = await leaseB.acquire();
+      const { epoch } = await take(leaseB);
       assert.equal(epoch, 2);
       const sentB = await b.send(transfer('b-1', 3));
       assert.equal(sentB.nonce, start + 2, 'the new holder did not continue the stream');
@@ -178,7 +178,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
     it('a second writer without the lease (the first holds it) is fenced off and sends nothing', async () => {
       const start = await pendingNonce();
       const leaseA = lease('writer-a');
-      await leaseA.acquire();
+      await take(leaseA);
       const leaseB = lease('writer-b');
       assert.equal(await leaseB.tryAcquire(), undefined);
       const b = manager(journal(leaseB), 'b');
@@ -192,7 +192,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
     it('a nonce the old holder claimed but never broadcast (crash) is sent as signed by the new holder, which continues after it', async () => {
       const start = await pendingNonce();
       const leaseA = lease('writer-a', 800);
-      await leaseA.acquire();
+      await take(leaseA);
       const ja = journal(leaseA);
       // The crash: the claim (nonce + signed record) is durable, the broadcast never happens.
       const crashing = Object.assign(Object.create(ja) as DynamoTxJournal, {
@@ -206,7 +206,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       leaseA.stopRenewing();
 
       const leaseB = lease('writer-b');
-      await leaseB.acquire();
+      await take(leaseB);
       const b = manager(journal(leaseB), 'b');
       const sent = await b.send(transfer('b-after', 7));
       assert.equal(sent.nonce, start + 1);
