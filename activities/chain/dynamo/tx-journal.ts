@@ -5,7 +5,7 @@
 // broadcasts anything. One write per put: O(1) in the number of records.
 import {
   GetItemCommand, TransactWriteItemsCommand, TransactionCanceledException,
-  type DynamoDBClient, type TransactWriteItem,
+  type AttributeValue, type DynamoDBClient, type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { CorruptTxJournalError } from '../tx-journal-file';
 import type { TxJournal, TxRecord } from '../tx-journal';
@@ -13,6 +13,16 @@ import { WriterFencedError } from '../tx-errors';
 import type { FencedNonceStore } from '../writer-lease';
 import type { DynamoWriterLease } from './lease';
 import { leasePk, noncePk, txPk } from './table';
+
+/** The item of a journal record (also for tools that load a table in bulk, e.g. bench/journal.ts). */
+export function recordItem(stream: string, record: TxRecord): Record<string, AttributeValue> {
+  return {
+    pk: { S: txPk(stream, record.idempotencyKey) },
+    rec: { S: JSON.stringify(record) },
+    nonce: { N: String(record.nonce) },
+    status: { S: record.status },
+  };
+}
 
 export interface DynamoTxJournalOptions {
   client: DynamoDBClient;
@@ -81,12 +91,7 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
     return {
       Put: {
         TableName: this.opts.table,
-        Item: {
-          pk: { S: txPk(this.opts.stream, record.idempotencyKey) },
-          rec: { S: JSON.stringify(record) },
-          nonce: { N: String(record.nonce) },
-          status: { S: record.status },
-        },
+        Item: recordItem(this.opts.stream, record),
       },
     };
   }
