@@ -41,6 +41,8 @@ export abstract class TxManagerBase {
     this.address = ethers.getAddress(opts.signer.address);
     this.chainId = BigInt(opts.chainId);
     this.journal = opts.journal ?? new MemoryTxJournal();
+    // A claim journals the record in the store, so the manager must read its records there too.
+    if (opts.nonceStore && (opts.journal as unknown) !== opts.nonceStore) throw new Error('nonceStore must also be the journal (claims journal their record in it)');
     this.nonceStore = opts.nonceStore;
     const multiplier = opts.baseFeeMultiplier ?? 2;
     if (!Number.isInteger(multiplier) || multiplier < 1) throw new Error('baseFeeMultiplier must be an integer ≥ 1');

@@ -10,7 +10,7 @@ import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/service
 import { DynamoWriterLease } from '../../activities/chain/dynamo/lease';
 import { DynamoTxJournal } from '../../activities/chain/dynamo/tx-journal';
 import { ensureWriterTable, leasePk, streamOf } from '../../activities/chain/dynamo/table';
-import { TransactionManager, WriterFencedError, type TxEvent, type TxRecord } from '../../activities/chain/tx-manager';
+import { MemoryTxJournal, TransactionManager, WriterFencedError, type TransactionManagerOptions, type TxEvent, type TxRecord } from '../../activities/chain/tx-manager';
 import { useService } from '../harness/service';
 
 const GWEI = 10n ** 9n;
@@ -135,11 +135,12 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
     });
 
     const signer = () => ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/1").connect(provider);
-    const manager = (j: DynamoTxJournal, who: string) => new TransactionManager({
+    const options = (j: DynamoTxJournal, who: string): TransactionManagerOptions => ({
       provider, signer: signer(), chainId: 31337, journal: j, nonceStore: j,
       maxFeePerGasCeiling: 500n * GWEI, maxPriorityFeePerGas: GWEI, confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 20, maxFeeBumps: 3,
       pollIntervalMs: 50, log: (e) => events.push({ ...e, reason: `${who}: ${e.reason ?? ''}` }),
     });
+    const manager = (j: DynamoTxJournal, who: string) => new TransactionManager(options(j, who));
     const to = (i: number) => ethers.getAddress(`0x${(0xbeef0000 + i).toString(16).padStart(40, '0')}`);
     const transfer = (key: string, i: number) => ({ to: to(i), data: '0x', value: 1n, label: 'transfer', idempotencyKey: key });
     const latestNonce = async () => Number(await provider.send('eth_getTransactionCount', [signer().address, 'latest']));
@@ -173,6 +174,11 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       assert.equal(await b.record('a-late'), undefined, 'the fenced writer journaled its transaction');
       assert.ok(events.some((e) => e.event === 'fenced' && e.key === 'a-late'));
       await leaseB.release();
+    });
+
+    it('a manager whose shared nonce stream is not also its journal is refused at construction', () => {
+      const j = journal(lease('writer-a'));
+      assert.throws(() => new TransactionManager({ ...options(j, 'a'), journal: new MemoryTxJournal() }), /nonceStore must also be the journal/);
     });
 
     it('a second writer without the lease (the first holds it) is fenced off and sends nothing', async () => {
