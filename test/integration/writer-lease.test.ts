@@ -12,6 +12,9 @@ import { DynamoTxJournal } from '../../activities/chain/dynamo/tx-journal';
 import { ensureWriterTable, leasePk, streamOf } from '../../activities/chain/dynamo/table';
 import { MemoryTxJournal, TransactionManager, WriterFencedError, type TransactionManagerOptions, type TxEvent, type TxRecord } from '../../activities/chain/tx-manager';
 import { useService } from '../harness/service';
+import { FileTxJournal } from '../../activities/chain/tx-journal-file';
+import { parseWorkerConfig } from '../../worker/config';
+import { createTxStore } from '../../worker/tx-store';
 
 const GWEI = 10n ** 9n;
 
@@ -112,6 +115,37 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       const err = await rejection(journal(lease('nobody')).put('k', record('k', 0)));
       assert.ok(err instanceof WriterFencedError);
       assert.match(err.message, /holds no writer lease/);
+    });
+  });
+
+  describe('worker config selects the store', () => {
+    // The worker takes AWS credentials from the SDK's default chain: moto's, for this test only.
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    before(() => {
+      process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    });
+    after(() => {
+      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+
+    it('transactions.dynamodb: a fenced DynamoDB journal and its lease (nothing written until the lease is held); journalFile: the file, no lease', async () => {
+      const shared = createTxStore(parseWorkerConfig({
+        transactions: { dynamodb: { table, leaseTtlSeconds: 5 } }, aws: { region: MOTO_REGION, endpoint: moto().endpoint },
+      }), '0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
+      assert.ok(shared.journal instanceof DynamoTxJournal && shared.nonceStore === shared.journal && shared.lease);
+      assert.ok((await rejection(shared.journal.put('k', record('k', 0)))) instanceof WriterFencedError);
+      await shared.lease.acquire({ signal: AbortSignal.timeout(10_000) });
+      await shared.journal.put('k', record('k', 0));
+      assert.equal((await journal(lease('reader')).get('k'))?.nonce, 0, 'not in the shared table');
+      await shared.lease.release();
+      const file = createTxStore(parseWorkerConfig({ transactions: { journalFile: '/tmp/never-written.json' } }), '0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
+      assert.ok(file.journal instanceof FileTxJournal);
+      assert.equal(file.lease, undefined);
+      assert.equal(file.nonceStore, undefined);
     });
   });
 
