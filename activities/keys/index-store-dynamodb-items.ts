@@ -6,6 +6,19 @@ import { allocationSchema, MAX_INDEX, type IndexAllocation } from './index-store
 
 export type Item = Record<string, AttributeValue>;
 
+export function partitionOf(admin: string): string {
+  return `rollup#${admin}`;
+}
+
+export function allocationKey(requestId: string): string {
+  return `alloc#${encodeURIComponent(requestId)}`;
+}
+
+/** The primary key of an item of the rollup's partition. */
+export function keyOf(admin: string, sort: string): Item {
+  return { pk: { S: partitionOf(admin) }, sk: { S: sort } };
+}
+
 /** Pubkeys per chunk item: 1,000 × 98 characters, about 100 KB of DynamoDB's 400 KB per item. */
 export const PUBKEYS_PER_CHUNK = 1_000;
 

@@ -22,7 +22,9 @@ import {
   canonicalAdmin, checkAllocateArguments, checkIndexSpace, checkState, indicesOf, previousAllocation, pubkeysToRecord,
   type AllocateOptions, type IndexAllocation, type IndexState, type IndexStore, type UpdateResult,
 } from './index-store';
-import { chunksByRequest, decodeAllocation, decodeHead, encodeAllocation, pubkeyChunkItems, type Item } from './index-store-dynamodb-items';
+import {
+  allocationKey, chunksByRequest, decodeAllocation, decodeHead, encodeAllocation, keyOf, partitionOf, pubkeyChunkItems, type Item,
+} from './index-store-dynamodb-items';
 import { CREATE_INDEX_TABLE_HINT } from './index-store-dynamodb-table';
 
 export interface DynamoDbIndexStoreOptions {
@@ -280,18 +282,6 @@ export class DynamoDbIndexStore implements IndexStore {
 /** A conditional write lost to another writer: read again and retry. */
 class LostRace extends Error {
   override readonly name = 'LostRace';
-}
-
-function partitionOf(admin: string): string {
-  return `rollup#${admin}`;
-}
-
-function allocationKey(requestId: string): string {
-  return `alloc#${encodeURIComponent(requestId)}`;
-}
-
-function keyOf(admin: string, sort: string): Item {
-  return { pk: { S: partitionOf(admin) }, sk: { S: sort } };
 }
 
 /** The allocations `next` adds to `before`; anything else a DynamoDB update cannot do atomically is refused. */

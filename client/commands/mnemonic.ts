@@ -43,7 +43,8 @@ never replaced (that would orphan every validator derived from it). The mnemonic
                           only way its words ever reach a terminal
 ${SALT_AND_AWS_OPTIONS}`;
 
-export const MNEMONIC_KEYS_USAGE = `Usage: nexus-bot mnemonic keys <rollupAdmin> --index-state <folder> | --index-table <table> [--json] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
+export const MNEMONIC_KEYS_USAGE = `Usage: nexus-bot mnemonic keys <rollupAdmin> --index-state <folder> [--json] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
+       (--index-table <table> instead of --index-state: a DynamoDB store)
 
 Reads the rollup's mnemonic from Secrets Manager (decrypted with the salt) and the key indices the
 rollup has allocated from the bot's index state folder (or --index-table), re-derives the signing
