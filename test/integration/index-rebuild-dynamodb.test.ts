@@ -5,6 +5,7 @@
 // and the rebuild) before any key is made; `nexus-bot mnemonic rebuild --config` writes the
 // table, and the next allocation continues past the highest deposited index.
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,7 +122,7 @@ describe('index state in DynamoDB: a lost state with deposits is refused; `mnemo
 
   it('a worker refuses to start without its table; `mnemonic create-index-table` makes it (once)', async () => {
     const missing = await buildIndexStore(parseWorkerConfig(rawConfig)).catch((e: unknown) => e);
-    assert.ok(missing instanceof ConfigError, String(missing));
+    assert.ok(missing instanceof ConfigError, `expected ConfigError, got ${inspect(missing, { depth: 0 })}`);
     assert.match(missing.message, /keys\.indexStore\.table: the key index DynamoDB table nexus-key-indices does not exist .*nexus-bot mnemonic create-index-table/);
 
     const created = await cli(['mnemonic', 'create-index-table', '--config', configFile]);

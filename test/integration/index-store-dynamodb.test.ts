@@ -5,6 +5,7 @@
 // read back in order; a rollup without state asks whenMissing before index 0 (a refusal writes
 // nothing); an allocation writes a fixed number of items whatever the rollup's size.
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ethers } from 'ethers';
 import {
@@ -128,6 +129,19 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     assert.equal(items.Items?.filter((i) => i.type?.S === 'pubkeys').length, 1 + 3, '2,500 keys in 3 chunk items, 2 in one');
   });
 
+  it('two workers recording different pubkeys for one request at once: one list wins, the other is a conflict', async () => {
+    const admin = newAdmin();
+    const workers = [store(), store()];
+    await workers[0].allocateIndices(admin, 'batch', 3);
+    const lists = [[1, 2, 3], [4, 5, 6]].map((l) => l.map(pubkey));
+    const outcomes = await Promise.allSettled(workers.map((w, i) => w.recordPubkeys(admin, 'batch', lists[i])));
+    const won = outcomes.findIndex((o) => o.status === 'fulfilled');
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, `exactly one list recorded: ${inspect(outcomes, { depth: 1 })}`);
+    const lost = outcomes[1 - won];
+    assert.ok(lost.status === 'rejected' && lost.reason instanceof IndexRequestConflictError, inspect(lost, { depth: 1 }));
+    assert.deepEqual((await store().readState(admin)).allocations[0].pubkeys, lists[won]);
+  });
+
   it('a rollup without state asks whenMissing before index 0; a refusal (deposits at Nexus) writes nothing', async () => {
     const s = store();
     const admin = newAdmin();
@@ -137,7 +151,7 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
       throw new IndexStateMissingError(`missing ${location}`);
     };
     const err = await s.allocateIndices(admin, 'r1', 2, { whenMissing: refuse }).catch((e: unknown) => e);
-    assert.ok(err instanceof IndexStateMissingError, String(err));
+    assert.ok(err instanceof IndexStateMissingError, `expected IndexStateMissingError, got ${inspect(err)}`);
     assert.deepEqual(asked, [s.stateLocation(admin)]);
     assert.match(asked[0], new RegExp(`^item rollup#${admin.toLowerCase()}/head of DynamoDB table ${TABLE}$`));
     assert.equal(await s.readStateIfPresent(admin), undefined, 'nothing was written');
