@@ -6,6 +6,7 @@
 //           and prints their public keys; the secret keys are wiped as soon as each batch is printed.
 //   rebuild rebuilds a rollup's lost index state from the chain and the mnemonic (mnemonic-rebuild.ts).
 //   create-index-table  creates the DynamoDB table of a shared index store (index-store-cli.ts).
+//   import-index-state  copies a folder of state files into that table (index-state-import.ts).
 // The salt is read by client/salt-input.ts (file, standard input or hidden prompt), never taken
 // from an argument or the environment, and never printed (DESIGN.md invariant 3).
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { generateMnemonic, MnemonicVault, mnemonicSecretName } from '../../activ
 import { UsageError } from '../cli-support';
 import { readSalt } from '../salt-input';
 import { mnemonicRebuildCommand } from './mnemonic-rebuild';
+import { importIndexStateCommand } from './index-state-import';
 import { chooseIndexStore, createIndexTableCommand, INDEX_STORE_OPTIONS, openIndexStore } from './index-store-cli';
 import {
   SALT_AND_AWS_OPTIONS, SALT_AND_AWS_PARSE_OPTIONS, awsOptions, describeAwsFailure, parseOrExplain, readRollupMnemonic,
@@ -30,6 +32,7 @@ Subcommands:
   keys <rollupAdmin>     re-derive and list the public keys of the rollup's allocated indices
   rebuild <rollupAdmin>  rebuild a lost index state from the chain's deposits and the mnemonic
   create-index-table     create the DynamoDB table of a key index state shared by several workers
+  import-index-state     copy a folder of index state files into that table (moving to it)
 
 \`nexus-bot mnemonic <subcommand> --help\` shows a subcommand's options.`;
 
@@ -74,6 +77,8 @@ export async function mnemonicCommand(argv: string[], out: Out): Promise<void> {
       return mnemonicRebuildCommand(rest, out);
     case 'create-index-table':
       return createIndexTableCommand(rest, out);
+    case 'import-index-state':
+      return importIndexStateCommand(rest, out);
     default:
       throw new UsageError(`unknown mnemonic subcommand "${subcommand}"\n\n${MNEMONIC_USAGE}`);
   }

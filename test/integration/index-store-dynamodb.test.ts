@@ -3,8 +3,11 @@
 // start; two store instances with their own clients (two workers) allocating for one rollup at
 // once never overlap and leave no gap; retries are idempotent; pubkeys are recorded in chunks and
 // read back in order; a rollup without state asks whenMissing before index 0 (a refusal writes
-// nothing); an allocation writes a fixed number of items whatever the rollup's size.
+// nothing); `mnemonic import-index-state` copies a folder of state files into the table as it is.
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ethers } from 'ethers';
@@ -12,8 +15,10 @@ import {
   IndexRequestConflictError, IndexStateCorruptError, IndexStateMissingError,
 } from '../../activities/keys/errors';
 import type { IndexAllocation } from '../../activities/keys/index-store';
+import { IndexStateStore } from '../../activities/keys/index-state';
 import { DynamoDbIndexStore } from '../../activities/keys/index-store-dynamodb';
 import { createIndexTable, IndexTableError, verifyIndexTable } from '../../activities/keys/index-store-dynamodb-table';
+import { importIndexStateCommand } from '../../client/commands/index-state-import';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { useService } from '../harness/service';
 
@@ -179,5 +184,39 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     const lowered = await s.updateState(admin, (cur) => cur && { ...cur, nextIndex: 1, allocations: [] }).catch((e: unknown) => e);
     assert.match(String(lowered), /cannot lower the next index/);
     assert.equal((await s.readState(admin)).nextIndex, 7, 'nothing written by the refused updates');
+  });
+
+  it('import-index-state copies every rollup of a folder as it is; a re-run skips them; a differing state is refused, named', async () => {
+    const folder = await fs.mkdtemp(join(tmpdir(), 'nexus-index-import-'));
+    // The command makes its client as an operator's would, from the default credential chain.
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    try {
+      const files = new IndexStateStore({ folder });
+      const [a, b] = [newAdmin(), newAdmin()];
+      await files.allocateIndices(a, 'wf-1', 2);
+      await files.recordPubkeys(a, 'wf-1', [pubkey(7), pubkey(8)]);
+      await files.allocateIndices(a, 'wf-2', 1);
+      await files.allocateIndices(b, 'wf-1', 3);
+      const lines: string[] = [];
+      const run = () => importIndexStateCommand(['--index-state', folder, '--index-table', TABLE, '--aws-region', MOTO_REGION, '--aws-endpoint', moto().endpoint], (l) => lines.push(l));
+      await run();
+      const sorted = (st: { allocations: IndexAllocation[] }) => ({ ...st, allocations: [...st.allocations].sort((x, y) => x.start - y.start) });
+      for (const admin of [a, b]) assert.deepEqual(sorted(await store().readState(admin)), sorted(await files.readState(admin)));
+      assert.equal((await store().allocateIndices(a, 'after-import', 1)).start, 3, 'allocation goes on where the file left off');
+      assert.match(lines.join('\n'), /2 rollup state file\(s\) in .* → DynamoDB table nexus-key-indices/);
+
+      lines.length = 0;
+      const again = await run().catch((e: unknown) => e);
+      assert.match(String(again), new RegExp(`1 rollup\\(s\\) not imported:\\s+${a}: the table holds another state for rollup ${a} \\(next index 4, 3 allocation\\(s\\); the file: 3, 2\\): nothing written for it`));
+      assert.match(lines.join('\n'), new RegExp(`${b}: already in the table, identical: skipped`));
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = saved.id;
+      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      await fs.rm(folder, { recursive: true, force: true });
+    }
   });
 });
