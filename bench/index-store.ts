@@ -84,6 +84,18 @@ async function benchDynamo(admin: string): Promise<void> {
       requests += 1;
       return next(input);
     }, { step: 'finalizeRequest', name: 'countBytes' });
+    // Time per command (moto's own cost shows in TransactWriteItems: it copies the table).
+    const perCommand = new Map<string, number[]>();
+    client.middlewareStack.add((next, context) => async (input) => {
+      const t = performance.now();
+      try {
+        return await next(input);
+      } finally {
+        const name = (context as { commandName?: string }).commandName ?? '?';
+        perCommand.set(name, [...(perCommand.get(name) ?? []), performance.now() - t]);
+      }
+    }, { step: 'initialize', name: 'timeCommands' });
+    const commandTimes = () => [...perCommand].map(([name, ts]) => `${name.replace(/Command$/, '')} ${mean(ts).toFixed(1)} ms`).join(', ');
     const table = 'bench-key-indices';
     await createIndexTable(client, table);
     const store = new DynamoDbIndexStore({ client, table });
@@ -97,16 +109,20 @@ async function benchDynamo(admin: string): Promise<void> {
     const firstEnd = Math.min(DYNAMO_WINDOW.first, ALLOCATIONS);
     const lastStart = Math.max(firstEnd, ALLOCATIONS - DYNAMO_WINDOW.last);
     const first = await allocate(store, admin, 0, firstEnd, count);
+    const firstCommands = commandTimes();
     await prefill(client, table, admin, firstEnd, lastStart);
+    perCommand.clear();
     const firstSent = sent[1] ?? sent[0]; // the very first allocation also creates the head item
     mark = { bytes, requests };
     const last = await allocate(store, admin, lastStart, ALLOCATIONS, count);
     const lastSent = sent[sent.length - 1];
+    const lastCommands = commandTimes();
     const state = await store.readState(admin);
     if (state.nextIndex !== VALIDATORS || state.allocations.length !== ALLOCATIONS) throw new Error(`end state: next index ${state.nextIndex}, ${state.allocations.length} allocations`);
     print('dynamodb', first, last, (performance.now() - started) / 1000,
       `sent per allocation: ${firstSent.requests} requests / ${firstSent.bytes} bytes at the start, ${lastSent.requests} requests / ${lastSent.bytes} bytes ` +
       `at the end; allocations ${firstEnd}-${lastStart - 1} written in bulk (moto_server, serial)`);
+    console.log(`          per request at the start: ${firstCommands}; at the end: ${lastCommands}`);
   } finally {
     client.destroy();
     await moto.stop();
