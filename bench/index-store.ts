@@ -106,22 +106,27 @@ async function benchDynamo(admin: string): Promise<void> {
       mark = { bytes, requests };
     };
     const started = performance.now();
-    const firstEnd = Math.min(DYNAMO_WINDOW.first, ALLOCATIONS);
-    const lastStart = Math.max(firstEnd, ALLOCATIONS - DYNAMO_WINDOW.last);
-    const first = await allocate(store, admin, 0, firstEnd, count);
+    // Few allocations (large batches): all of them one by one, the windows overlapping.
+    const bulk = ALLOCATIONS > DYNAMO_WINDOW.first + DYNAMO_WINDOW.last;
+    const firstEnd = bulk ? DYNAMO_WINDOW.first : ALLOCATIONS;
+    const lastStart = bulk ? ALLOCATIONS - DYNAMO_WINDOW.last : ALLOCATIONS;
+    const all = await allocate(store, admin, 0, firstEnd, count);
+    const first = all.slice(0, DYNAMO_WINDOW.first);
     const firstCommands = commandTimes();
-    await prefill(client, table, admin, firstEnd, lastStart);
-    perCommand.clear();
+    if (bulk) {
+      await prefill(client, table, admin, firstEnd, lastStart);
+      perCommand.clear();
+    }
     const firstSent = sent[1] ?? sent[0]; // the very first allocation also creates the head item
     mark = { bytes, requests };
-    const last = await allocate(store, admin, lastStart, ALLOCATIONS, count);
+    const last = bulk ? await allocate(store, admin, lastStart, ALLOCATIONS, count) : all.slice(-DYNAMO_WINDOW.last);
     const lastSent = sent[sent.length - 1];
-    const lastCommands = commandTimes();
+    const lastCommands = bulk ? commandTimes() : firstCommands;
     const state = await store.readState(admin);
     if (state.nextIndex !== VALIDATORS || state.allocations.length !== ALLOCATIONS) throw new Error(`end state: next index ${state.nextIndex}, ${state.allocations.length} allocations`);
     print('dynamodb', first, last, (performance.now() - started) / 1000,
       `sent per allocation: ${firstSent.requests} requests / ${firstSent.bytes} bytes at the start, ${lastSent.requests} requests / ${lastSent.bytes} bytes ` +
-      `at the end; allocations ${firstEnd}-${lastStart - 1} written in bulk (moto_server, serial)`);
+      `at the end; ${bulk ? `allocations ${firstEnd}-${lastStart - 1} written in bulk` : 'every allocation made one by one'} (moto_server, serial)`);
     console.log(`          per request at the start: ${firstCommands}; at the end: ${lastCommands}`);
   } finally {
     client.destroy();
