@@ -3,7 +3,8 @@
 // start; two store instances with their own clients (two workers) allocating for one rollup at
 // once never overlap and leave no gap; retries are idempotent; pubkeys are recorded in chunks and
 // read back in order; a rollup without state asks whenMissing before index 0 (a refusal writes
-// nothing); `mnemonic import-index-state` copies a folder of state files into the table as it is.
+// nothing); `mnemonic import-index-state` copies a folder of state files into the table as it is,
+// and `mnemonic keys --index-table` lists the pubkeys of the table's allocations.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +19,32 @@ import type { IndexAllocation } from '../../activities/keys/index-store';
 import { IndexStateStore } from '../../activities/keys/index-state';
 import { DynamoDbIndexStore } from '../../activities/keys/index-store-dynamodb';
 import { createIndexTable, IndexTableError, verifyIndexTable } from '../../activities/keys/index-store-dynamodb-table';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
+import { generateMnemonic, MnemonicVault } from '../../activities/keys/mnemonic-vault';
+import { SaltHolder } from '../../activities/keys/salt';
 import { importIndexStateCommand } from '../../client/commands/index-state-import';
+import { mnemonicCommand } from '../../client/commands/mnemonic';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { useService } from '../harness/service';
 
 const TABLE = 'nexus-key-indices';
 const newAdmin = () => ethers.Wallet.createRandom().address;
+/**
+ * The CLI commands make their clients as an operator's would, from the SDK's default credential
+ * chain: moto's credentials in this process's environment; returns what puts the old ones back.
+ */
+function useMotoCredentials(): () => void {
+  const saved = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
 const pubkey = (i: number) => `0x${i.toString(16).padStart(96, '0')}`;
 
 describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', () => {
@@ -186,12 +207,34 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     assert.equal((await s.readState(admin)).nextIndex, 7, 'nothing written by the refused updates');
   });
 
+  it('`mnemonic keys --index-table` re-derives the pubkeys of the indices the table holds', async () => {
+    const folder = await fs.mkdtemp(join(tmpdir(), 'nexus-index-keys-'));
+    const restore = useMotoCredentials();
+    try {
+      const admin = newAdmin();
+      const mnemonic = generateMnemonic();
+      const sm = new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+      await new MnemonicVault(sm, new SaltHolder('keys-salt')).createMnemonic(admin, { mnemonic });
+      sm.destroy();
+      await fs.writeFile(join(folder, 'salt'), 'keys-salt');
+      const s = store();
+      await s.allocateIndices(admin, 'a', 2);
+      await s.allocateIndices(admin, 'b', 1);
+      const lines: string[] = [];
+      await mnemonicCommand(['keys', admin, '--index-table', TABLE, '--json', '--salt-file', join(folder, 'salt'), '--aws-region', MOTO_REGION, '--aws-endpoint', moto().endpoint], (l) => lines.push(l));
+      const keys = await deriveSigningKeys(mnemonic, [0, 1, 2]);
+      const expected = keys.map((k) => ({ index: k.index, path: k.path, pubkey: k.pubkeyHex }));
+      wipeKeys(keys);
+      assert.deepEqual(JSON.parse(lines.join('\n')), expected);
+    } finally {
+      restore();
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('import-index-state copies every rollup of a folder as it is; a re-run skips them; a differing state is refused, named', async () => {
     const folder = await fs.mkdtemp(join(tmpdir(), 'nexus-index-import-'));
-    // The command makes its client as an operator's would, from the default credential chain.
-    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
+    const restore = useMotoCredentials();
     try {
       const files = new IndexStateStore({ folder });
       const [a, b] = [newAdmin(), newAdmin()];
@@ -212,10 +255,7 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
       assert.match(String(again), new RegExp(`1 rollup\\(s\\) not imported:\\s+${a}: the table holds another state for rollup ${a} \\(next index 4, 3 allocation\\(s\\); the file: 3, 2\\): nothing written for it`));
       assert.match(lines.join('\n'), new RegExp(`${b}: already in the table, identical: skipped`));
     } finally {
-      process.env.AWS_ACCESS_KEY_ID = saved.id;
-      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
-      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      restore();
       await fs.rm(folder, { recursive: true, force: true });
     }
   });
