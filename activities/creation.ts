@@ -23,7 +23,7 @@ import { explainUnknownRollup } from './rollup-check';
 import { refuseMissingStateWithDeposits } from './index-state-guard';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from './keys/deposit-data';
-import type { IndexStateStore } from './keys/index-state';
+import type { IndexStore } from './keys/index-store';
 import { buildKeyshares } from './keys/keyshares';
 import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
@@ -47,7 +47,7 @@ export interface CreationDependencies {
   network: PreflightDependencies['network'];
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
-  indexStore?: IndexStateStore;
+  indexStore?: IndexStore;
   /** Dry run: snapshots say so, and the monitor plans and logs without starting any batch. */
   dryRun?: boolean;
   /** Counts created validators (worker metrics); absent in tests. */
@@ -91,7 +91,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     },
 
     async allocateKeyIndices({ rollupAdmin, requestId, count }: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]> {
-      // A rollup without a state file starts at 0 only when Nexus holds no deposit for it (index-state-guard.ts).
+      // A rollup without index state starts at 0 only when Nexus holds no deposit for it (index-state-guard.ts).
       const whenMissing = refuseMissingStateWithDeposits({ provider, nexus: contracts.nexus, scan }, rollupAdmin);
       const allocation = await mnemonicPath().indexStore.allocateIndices(rollupAdmin, requestId, count, { whenMissing });
       return Array.from({ length: allocation.count }, (_, i) => allocation.start + i);

@@ -21,7 +21,7 @@ import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpe
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { findKeyIndices } from './keys/key-lookup';
 import { depositedKeys, indexStateMissing } from './index-state-guard';
-import type { IndexStateStore } from './keys/index-state';
+import type { IndexStore } from './keys/index-store';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
 import type { ExitBroadcastResult, ExitCandidates, ExitProgress, ExitNotification, SubmittedExit } from './exit-types';
@@ -44,7 +44,7 @@ export interface ExitDependencies {
   signExit: typeof signVoluntaryExit;
   /** Mnemonic path only (deprecated): absent on a worker without a salt. */
   vault?: MnemonicVault;
-  indexStore?: IndexStateStore;
+  indexStore?: IndexStore;
   /** Counts exits (worker metrics); absent in tests. */
   metrics?: DomainMetricsSink;
   /** Dry run: no exit is signed or broadcast (transactions are refused by the transaction manager). */
@@ -141,8 +141,8 @@ export function createExitActivities(deps: ExitDependencies) {
         const indices = await findKeyIndices({
           indexStore, rollupAdmin: input.rollupAdmin, pubkeys: toSign.map((v) => v.pubkey),
           readMnemonic: async () => mnemonic, onProgress: (n) => heartbeat(n),
-          whenMissing: async (statePath) => indexStateMissing(input.rollupAdmin,
-            (await depositedKeys({ provider, nexus: contracts.nexus, scan }, input.rollupAdmin)).length, statePath, 'the exiting keys\' indices are not known without it'),
+          whenMissing: async (location) => indexStateMissing(input.rollupAdmin,
+            (await depositedKeys({ provider, nexus: contracts.nexus, scan }, input.rollupAdmin)).length, location, 'the exiting keys\' indices are not known without it'),
         });
         const keys = await deriveSigningKeys(mnemonic, toSign.map((v) => indices.get(v.pubkey) as number));
         try {
@@ -265,7 +265,7 @@ export function createExitActivities(deps: ExitDependencies) {
 }
 
 /** Pubkeys recorded with their key index in the rollup's index state (lower case). */
-async function recordedPubkeys(store: IndexStateStore, rollupAdmin: string): Promise<Set<string>> {
+async function recordedPubkeys(store: IndexStore, rollupAdmin: string): Promise<Set<string>> {
   const state = await store.readState(rollupAdmin);
   return new Set(state.allocations.flatMap((a) => (a.pubkeys ?? []).map((k) => k.toLowerCase())));
 }

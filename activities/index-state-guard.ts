@@ -1,5 +1,5 @@
-// What a missing index state file means (DESIGN.md invariant 2). A rollup without a file is either
-// new or has lost its file, and only the chain tells which: if Nexus holds keys deposited for the
+// What a missing index state means (DESIGN.md invariant 2). A rollup without state (no file, no
+// DynamoDB item) is either new or has lost it, and only the chain tells which: if Nexus holds keys deposited for the
 // rollup (ValidatorSubmitted logs), starting again at index 0 could hand out an index whose key is
 // already deposited, so the bot stops with IndexStateMissingError and the operator runs
 // `nexus-bot mnemonic rebuild <rollup>`.
@@ -25,22 +25,22 @@ export async function depositedKeys(chain: DepositScan, rollupAdmin: string): Pr
   return (await readRollupValidatorKeys(chain.provider, chain.nexus, rollupAdmin, chain.scan)).pubkeys;
 }
 
-/** The error for a rollup with `deposited` keys at Nexus and no state file at `statePath`. */
-export function indexStateMissing(rollupAdmin: string, deposited: number, statePath: string, consequence: string): IndexStateMissingError {
+/** The error for a rollup with `deposited` keys at Nexus and no state at `location` (IndexStore.stateLocation). */
+export function indexStateMissing(rollupAdmin: string, deposited: number, location: string, consequence: string): IndexStateMissingError {
   const admin = getAddress(rollupAdmin);
   return new IndexStateMissingError(
-    `the key index state of rollup ${admin} is missing (no file ${statePath}) but Nexus holds ${deposited} key(s) deposited for it: ` +
+    `the key index state of rollup ${admin} is missing (no ${location}) but Nexus holds ${deposited} key(s) deposited for it: ` +
     `${consequence}. Run \`nexus-bot mnemonic rebuild ${admin}\` to rebuild the state from the chain ` +
-    'and the mnemonic (or restore the file from a backup), then retry');
+    'and the mnemonic (or restore the state from a backup), then retry');
 }
 
 /**
  * AllocateOptions.whenMissing for a rollup: throws IndexStateMissingError when Nexus holds deposits
  * for it; a rollup without deposits starts at index 0.
  */
-export function refuseMissingStateWithDeposits(chain: DepositScan, rollupAdmin: string): (statePath: string) => Promise<void> {
-  return async (statePath) => {
+export function refuseMissingStateWithDeposits(chain: DepositScan, rollupAdmin: string): (location: string) => Promise<void> {
+  return async (location) => {
     const deposited = (await depositedKeys(chain, rollupAdmin)).length;
-    if (deposited > 0) throw indexStateMissing(rollupAdmin, deposited, statePath, 'starting again at index 0 could reuse the index of a deposited key');
+    if (deposited > 0) throw indexStateMissing(rollupAdmin, deposited, location, 'starting again at index 0 could reuse the index of a deposited key');
   };
 }

@@ -8,7 +8,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { ethers } from 'ethers';
 import { readRollupValidatorKeys, readValidatorStatuses, type ValidatorStatus } from './chain/reads';
 import { withFailureTypes } from './activity-helpers';
-import type { IndexStateStore } from './keys/index-state';
+import type { IndexStore } from './keys/index-store';
 import type { CeremonyArchive, CeremonyState } from './dkg/archive';
 import type { BeaconClient } from './beacon/client';
 
@@ -20,7 +20,7 @@ export interface ReconcileDependencies {
   /** Absent on a worker without a beacon node: exit-submitted keys are then listed with beacon status 'unknown'. */
   beacon?: Pick<BeaconClient, 'getChainInfo' | 'getValidators'>;
   /** Mnemonic path: the recorded pubkey of each allocated index. */
-  indexStore?: IndexStateStore;
+  indexStore?: IndexStore;
   /** DKG path: which ceremony made which key, and for which owner nonce its keyshares are signed. */
   archive?: CeremonyArchive;
 }

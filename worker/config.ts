@@ -16,6 +16,7 @@ export const HOST_PORT_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const hostPort = z.string().regex(HOST_PORT_PATTERN, 'expected host:port, e.g. 127.0.0.1:7233');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL, e.g. http://127.0.0.1:8545');
 const address = z.string().refine((v) => isAddress(v), 'expected a 0x-prefixed 20-byte hex address');
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1');
 /** A duration as Temporal writes them ("30 seconds", "5m"), within bounds. */
 const duration = (minMs: number, maxMs: number, bounds: string) => z.string().refine((v) => {
   const ms = durationMs(v);
@@ -96,8 +97,16 @@ export const workerConfigSchema = z.strictObject({
   keys: z.strictObject({
     /** The network whose GENESIS_FORK_VERSION signs deposits. */
     depositNetwork: z.enum(['mainnet', 'holesky', 'sepolia', 'hoodi'], 'expected mainnet, holesky, sepolia or hoodi').default('mainnet'),
-    /** Per-rollup mnemonic key-index state files (mnemonic path). */
+    /** Per-rollup mnemonic key-index state files (mnemonic path); one host, or a folder all hosts mount. */
     indexStateDir: z.string().min(1, 'expected a folder path').optional(),
+    /** Instead of indexStateDir: the key-index state in DynamoDB, shared by workers on several hosts (README "Running in production"). */
+    indexStore: z.strictObject({
+      kind: z.literal('dynamodb', 'expected "dynamodb" (the shared store; without indexStore, keys.indexStateDir holds the state)'),
+      table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'expected a DynamoDB table name (3-255 letters, digits, _ . -), made by `nexus-bot mnemonic create-index-table`'),
+      /** Absent: aws.region / aws.endpoint. */
+      region: awsRegion.optional(),
+      endpoint: httpUrl.optional(),
+    }).optional(),
     /**
      * Genesis fork versions of chain ids that are not public networks (a local chain), e.g.
      * {"31337": "0x01017000"}: deposits are signed only for the chain the bot is connected to.
@@ -109,6 +118,8 @@ export const workerConfigSchema = z.strictObject({
       .default({}),
     /** Read the mnemonic salt from standard input at start (mnemonic path); it stays in memory. */
     saltFromStdin: z.boolean().default(false),
+  }).refine((k) => k.indexStateDir === undefined || k.indexStore === undefined, {
+    path: ['indexStore'], message: 'expected keys.indexStateDir or keys.indexStore, not both (one place holds the key-index state)',
   }).prefault({}),
   /** Metrics endpoint, logs and the stuck-work signal (worker/observability/). */
   observability: z.strictObject({
@@ -219,7 +230,7 @@ export const workerConfigSchema = z.strictObject({
     keysFile: z.string().min(1, 'expected the path of the codec key file ({"activeKeyId", "keys": [{"id", "key"}]})'),
   }).optional(),
   aws: z.strictObject({
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1'),
+    region: awsRegion,
     endpoint: httpUrl.optional(),
   }).optional(),
 }).superRefine((config, ctx) => {
@@ -233,6 +244,9 @@ export const workerConfigSchema = z.strictObject({
   }
   if (config.transactions?.dynamodb && !config.aws) {
     ctx.addIssue({ code: 'custom', path: ['aws'], message: 'expected region (and endpoint) for the DynamoDB transaction store (transactions.dynamodb)' });
+  }
+  if (config.keys.indexStore && config.keys.indexStore.region === undefined && config.aws === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['keys', 'indexStore', 'region'], message: 'expected the DynamoDB region here or in aws.region' });
   }
 });
 

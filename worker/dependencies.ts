@@ -15,7 +15,6 @@ import { NexusVersionMismatchError } from '../activities/chain/read-errors';
 import { BeaconClient } from '../activities/beacon/client';
 import { genesisForkVersionOf } from '../activities/keys/deposit-data';
 import { signVoluntaryExit } from '../activities/keys/voluntary-exit';
-import { IndexStateStore } from '../activities/keys/index-state';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import type { SaltHolder } from '../activities/keys/salt';
 import type { DomainMetricsSink } from '../activities/metrics-sink';
@@ -30,6 +29,7 @@ import { DkgUnavailableError } from '../activities/dkg/errors';
 import { ConfigError, type WorkerConfig } from './config';
 import { createTxStore } from './tx-store';
 import type { WriterLease } from '../activities/chain/writer-lease';
+import { buildIndexStore } from './index-store';
 
 export interface RuntimeInputs {
   client: Client;
@@ -77,7 +77,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     if (!config.aws) throw new ConfigError('invalid config:\n  aws: expected region (and endpoint) for the mnemonic vault when a salt is given');
     vault = new MnemonicVault(new SecretsManagerClient({ region: config.aws.region, endpoint: config.aws.endpoint }), inputs.salt);
   }
-  const indexStore = config.keys.indexStateDir ? new IndexStateStore({ folder: config.keys.indexStateDir, createFolder: true }) : undefined;
+  const indexStore = await buildIndexStore(config);
 
   const genesisForkVersion = await genesisForkVersionOf(config.keys.depositNetwork);
   // The beacon node must be on the network the deposits were signed for (and, when configured,

@@ -11,7 +11,7 @@
 // since the scan stops as soon as every deposited key is found.
 import { deriveSigningKeys, wipeKeys } from './derivation';
 import { IndexRequestConflictError, IndexStateExistsError } from './errors';
-import type { IndexAllocation, IndexState } from './index-state';
+import type { IndexAllocation, IndexState } from './index-store';
 
 export const DEFAULT_GAP_LIMIT = 1_000;
 /**
@@ -83,15 +83,16 @@ export interface RebuildPlan {
  * The state after a rebuild: the current allocations kept as they are (an in-flight batch's retry
  * must find its range), one allocation per run of consecutive found indices that no allocation
  * covers (their pubkeys recorded, a shortcut for exits), and a next index past the highest found
- * that never goes below the current one. An existing file is changed only with `force`
+ * that never goes below the current one. An existing state is changed only with `force`
  * (IndexStateExistsError otherwise, naming what would change); a found key that contradicts a
- * recorded pubkey means the file belongs to another mnemonic and is refused even with `force`.
+ * recorded pubkey means the state belongs to another mnemonic and is refused even with `force`.
  */
 export function planRebuild(opts: {
   rollupAdmin: string;
   current: IndexState | undefined;
   found: readonly FoundKey[];
   force: boolean;
+  /** Where the state lives, for messages (IndexStore.stateLocation: "file <path>", a DynamoDB item). */
   statePath: string;
   now?: Date;
 }): RebuildPlan {
@@ -107,7 +108,7 @@ export function planRebuild(opts: {
       const recorded = covered.get(key.index);
       if (recorded !== undefined && recorded !== key.pubkey) {
         throw new IndexRequestConflictError(
-          `index state file ${opts.statePath} records ${recorded} at index ${key.index}, but the rollup's mnemonic derives ${key.pubkey} there: the file is not this mnemonic's; nothing was written`);
+          `index state ${opts.statePath} records ${recorded} at index ${key.index}, but the rollup's mnemonic derives ${key.pubkey} there: the state is not this mnemonic's; nothing was written`);
       }
     }
   }
@@ -137,7 +138,7 @@ export function planRebuild(opts: {
       ...(added.length > 0 ? [`${added.length} allocation(s) added for found indices ${describeRanges(added)}`] : []),
     ];
     throw new IndexStateExistsError(
-      `index state file ${opts.statePath} exists and the rebuild would change it (${changes.join(', ')}); ` +
+      `index state ${opts.statePath} exists and the rebuild would change it (${changes.join(', ')}); ` +
       'pass --force to merge them in (its allocations are kept and its next index never goes back); nothing was written');
   }
   return {

@@ -12,46 +12,24 @@
 // writes the file again from the chain and the mnemonic (index-rebuild.ts, updateState).
 //
 // Scope: the lock and the PID check work between processes of ONE host. Several worker hosts must
-// share the folder (e.g. NFS v3+, where O_EXCL create and rename are atomic) or this store must be
-// replaced by a shared backend (Secrets Manager with version stages, or a database row with a
-// conditional update): separate local folders on two hosts would hand out the same indices.
-// A lock from another host cannot be checked by PID, so it counts as stale only after
-// `foreignLockStaleMs` (the critical section takes milliseconds).
+// share the folder (e.g. NFS v3+, where O_EXCL create and rename are atomic) or use the DynamoDB
+// store (index-store-dynamodb.ts, keys.indexStore): separate local folders on two hosts would hand
+// out the same indices. A lock from another host cannot be checked by PID, so it counts as stale
+// only after `foreignLockStaleMs` (the critical section takes milliseconds).
+// Every write rewrites the rollup's whole file: O(allocations) per write (bench/index-store.ts).
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { getAddress } from 'ethers';
 import { z } from 'zod';
-import { IndexRequestConflictError, IndexStateCorruptError, IndexStateLockTimeoutError } from './errors';
+import { IndexStateCorruptError, IndexStateLockTimeoutError } from './errors';
+import {
+  canonicalAdmin, checkAllocateArguments, checkIndexSpace, checkState, indicesOf, previousAllocation, pubkeysToRecord,
+  type AllocateOptions, type IndexAllocation, type IndexState, type IndexStore, type UpdateResult,
+} from './index-store';
 
-export interface IndexAllocation {
-  requestId: string;
-  /** First index of the range. */
-  start: number;
-  count: number;
-  /** ISO-8601 time of the allocation. */
-  allocatedAt: string;
-  /**
-   * The pubkeys the range derived to, in index order, once known: public, and only a shortcut for
-   * exits (without it the keys are derived again from the mnemonic to find an index).
-   */
-  pubkeys?: string[];
-}
-
-export interface IndexState {
-  rollupAdmin: string;
-  nextIndex: number;
-  allocations: IndexAllocation[];
-}
-
-export interface AllocateOptions {
-  /**
-   * Called under the lock when the rollup has no state file, before index 0 is handed out: throws
-   * when that would be wrong (a rollup with deposits, activities/index-state-guard.ts).
-   */
-  whenMissing?: (statePath: string) => Promise<void>;
-}
+export type { AllocateOptions, IndexAllocation, IndexState, IndexStore } from './index-store';
 
 export interface IndexStateStoreOptions {
   /** Folder of the state files. It must exist unless `createFolder` (a missing folder must not look like "no allocations yet"). */
@@ -63,29 +41,14 @@ export interface IndexStateStoreOptions {
   foreignLockStaleMs?: number;
 }
 
-/** EIP-2334 indices are uint32. */
-const MAX_INDEX = 2 ** 32 - 1;
-const MAX_COUNT = 10_000;
 /** A lock file with no content yet is being written; only after this long is it a crash leftover. */
 const EMPTY_LOCK_GRACE_MS = 5_000;
-
-const allocationSchema = z.strictObject({
-  requestId: z.string().min(1),
-  start: z.number().int().min(0),
-  count: z.number().int().min(1),
-  allocatedAt: z.string().min(1),
-  pubkeys: z.array(z.string().regex(/^0x[0-9a-f]{96}$/)).optional(),
-});
-const stateSchema = z.strictObject({
-  rollupAdmin: z.string(),
-  nextIndex: z.number().int().min(0).max(MAX_INDEX + 1),
-  allocations: z.array(allocationSchema),
-});
 
 const lockSchema = z.object({ pid: z.number().int(), hostname: z.string(), token: z.string(), createdAt: z.number() });
 type LockInfo = z.infer<typeof lockSchema>;
 
-export class IndexStateStore {
+export class IndexStateStore implements IndexStore {
+  readonly kind = 'file';
   private readonly folder: string;
   private readonly lockTimeoutMs: number;
   private readonly foreignLockStaleMs: number;
@@ -101,19 +64,13 @@ export class IndexStateStore {
     return join(this.folder, `${canonicalAdmin(rollupAdmin)}.json`);
   }
 
-  /**
-   * Allocates `count` new consecutive indices for `requestId`, durably, before any key is used.
-   * Idempotent: the same requestId always gets the range it got first (a retried activity never
-   * allocates twice); the same requestId with another count is IndexRequestConflictError.
-   */
+  stateLocation(rollupAdmin: string): string {
+    return `file ${this.statePath(rollupAdmin)}`;
+  }
+
   async allocateIndices(rollupAdmin: string, requestId: string, count: number, opts: AllocateOptions = {}): Promise<IndexAllocation> {
     const admin = canonicalAdmin(rollupAdmin);
-    if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 256) {
-      throw new RangeError('requestId must be a non-empty string of at most 256 characters');
-    }
-    if (!Number.isInteger(count) || count < 1 || count > MAX_COUNT) {
-      throw new RangeError(`count must be an integer in 1..${MAX_COUNT}, got ${count}`);
-    }
+    checkAllocateArguments(requestId, count);
     await this.ensureFolder();
     const path = this.statePath(admin);
     return this.withLock(path, async (stillHeld) => {
@@ -121,29 +78,18 @@ export class IndexStateStore {
       let state = await readState(path, admin);
       if (!state) {
         // Under the lock: no other allocation can create the file while the caller decides.
-        await opts.whenMissing?.(path);
+        await opts.whenMissing?.(this.stateLocation(admin));
         state = { rollupAdmin: admin, nextIndex: 0, allocations: [] };
       }
       const previous = state.allocations.find((a) => a.requestId === requestId);
-      if (previous) {
-        if (previous.count !== count) {
-          throw new IndexRequestConflictError(
-            `request ${requestId} of rollup ${admin} already allocated ${previous.count} indices (from ${previous.start}), not ${count}`,
-          );
-        }
-        return { ...previous };
-      }
-      if (state.nextIndex + count - 1 > MAX_INDEX) throw new RangeError(`rollup ${admin} would exceed the uint32 index space`);
+      if (previous) return previousAllocation(admin, requestId, count, previous);
+      checkIndexSpace(admin, state.nextIndex, count);
       const allocation: IndexAllocation = { requestId, start: state.nextIndex, count, allocatedAt: new Date().toISOString() };
       await writeStateAtomically(path, { ...state, nextIndex: state.nextIndex + count, allocations: [...state.allocations, allocation] }, stillHeld);
       return { ...allocation };
     });
   }
 
-  /**
-   * Records the pubkeys a request's indices derived to (idempotent; a different list for the same
-   * request is IndexRequestConflictError, since an index derives one key only).
-   */
   async recordPubkeys(rollupAdmin: string, requestId: string, pubkeys: readonly string[]): Promise<void> {
     const admin = canonicalAdmin(rollupAdmin);
     const keys = pubkeys.map((k) => k.toLowerCase());
@@ -153,14 +99,7 @@ export class IndexStateStore {
       await removeTempFiles(path);
       const state = await readState(path, admin);
       const allocation = state?.allocations.find((a) => a.requestId === requestId);
-      if (!state || !allocation) throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} has no allocation to record pubkeys for`);
-      if (keys.length !== allocation.count) {
-        throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} allocated ${allocation.count} indices, got ${keys.length} pubkeys`);
-      }
-      if (allocation.pubkeys) {
-        if (allocation.pubkeys.join() !== keys.join()) throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} already recorded other pubkeys`);
-        return;
-      }
+      if (pubkeysToRecord(admin, requestId, allocation, keys) === 'same' || !state) return;
       const allocations = state.allocations.map((a) => (a === allocation ? { ...a, pubkeys: keys } : a));
       await writeStateAtomically(path, { ...state, allocations }, stillHeld);
     });
@@ -187,10 +126,7 @@ export class IndexStateStore {
    * a file) and returns the new one, or undefined to leave the file as it is. The new state must
    * pass the checks every read makes. Used by `nexus-bot mnemonic rebuild` (index-rebuild.ts).
    */
-  async updateState(
-    rollupAdmin: string,
-    update: (current: IndexState | undefined) => IndexState | undefined,
-  ): Promise<{ before: IndexState | undefined; after: IndexState | undefined; written: boolean }> {
+  async updateState(rollupAdmin: string, update: (current: IndexState | undefined) => IndexState | undefined): Promise<UpdateResult> {
     const admin = canonicalAdmin(rollupAdmin);
     await this.ensureFolder();
     const path = this.statePath(admin);
@@ -199,20 +135,14 @@ export class IndexStateStore {
       const before = await readState(path, admin);
       const next = update(before === undefined ? undefined : structuredClone(before));
       if (next === undefined) return { before, after: before, written: false };
-      checkState(next, path, admin);
+      checkState(next, admin, corruptionOf(path, admin));
       await writeStateAtomically(path, next, stillHeld);
       return { before, after: next, written: true };
     });
   }
 
-  /** Every index ever allocated for the rollup, ascending (to re-derive keys, e.g. for exits). */
   async allocatedIndices(rollupAdmin: string): Promise<number[]> {
-    const state = await this.readState(rollupAdmin);
-    const out: number[] = [];
-    for (const a of [...state.allocations].sort((x, y) => x.start - y.start)) {
-      for (let i = a.start; i < a.start + a.count; i++) out.push(i);
-    }
-    return out;
+    return indicesOf(await this.readState(rollupAdmin));
   }
 
   /** Checked on every call, not cached: a folder that disappears later must not read as "no allocations". */
@@ -326,32 +256,13 @@ async function readState(path: string, admin: string): Promise<IndexState | unde
   } catch {
     throw corrupt('not JSON');
   }
-  return checkState(json, path, admin);
+  return checkState(json, admin, corrupt);
 }
 
 function corruptionOf(path: string, admin: string): (why: string) => IndexStateCorruptError {
   return (why) => new IndexStateCorruptError(
     `index state file ${path} is corrupt (${why}); it is never reset automatically, since that would reuse key indices: ` +
     `restore it from a backup, or move it aside and run \`nexus-bot mnemonic rebuild ${getAddress(admin)}\``);
-}
-
-/** A state read from `path` (or about to be written there), checked against its own invariants. */
-function checkState(json: unknown, path: string, admin: string): IndexState {
-  const corrupt = corruptionOf(path, admin);
-  const parsed = stateSchema.safeParse(json);
-  if (!parsed.success) throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  const state = parsed.data;
-  if (state.rollupAdmin.toLowerCase() !== admin) throw corrupt(`it belongs to rollup ${state.rollupAdmin}`);
-  const seen = new Set<string>();
-  let end = 0;
-  for (const a of [...state.allocations].sort((x, y) => x.start - y.start)) {
-    if (seen.has(a.requestId)) throw corrupt(`request ${a.requestId} appears twice`);
-    seen.add(a.requestId);
-    if (a.start < end) throw corrupt(`allocation ${a.requestId} overlaps an earlier one`);
-    end = a.start + a.count;
-  }
-  if (end > state.nextIndex) throw corrupt(`nextIndex ${state.nextIndex} is below allocated index ${end - 1}`);
-  return state;
 }
 
 async function writeStateAtomically(path: string, state: IndexState, stillHeld: () => Promise<boolean>): Promise<void> {
@@ -406,10 +317,6 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function canonicalAdmin(rollupAdmin: string): string {
-  return getAddress(rollupAdmin).toLowerCase(); // also keeps the file name free of path characters
 }
 
 function sleep(ms: number): Promise<void> {

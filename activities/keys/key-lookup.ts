@@ -3,13 +3,13 @@
 // pubkeys answer at once; the others are derived again (~21 ms a key) and matched.
 import { deriveSigningKeys, wipeKeys } from './derivation';
 import { UnknownValidatorKeyError } from './errors';
-import type { IndexStateStore } from './index-state';
+import type { IndexStore } from './index-store';
 
 /** Keys derived per round when matching unrecorded allocations (bounded memory, regular progress). */
 const DERIVE_CHUNK = 64;
 
 export async function findKeyIndices(opts: {
-  indexStore: IndexStateStore;
+  indexStore: IndexStore;
   rollupAdmin: string;
   pubkeys: readonly string[];
   /** Read only when some pubkey is not recorded (the mnemonic stays inside the calling activity). */
@@ -19,12 +19,12 @@ export async function findKeyIndices(opts: {
    * Without a state file: the error to throw (the pubkeys asked for are deposited keys, so a missing
    * file is a lost one). Absent: UnknownValidatorKeyError, as for any key the state does not know.
    */
-  whenMissing?: (statePath: string) => Promise<Error>;
+  whenMissing?: (location: string) => Promise<Error>;
 }): Promise<Map<string, number>> {
   const wanted = new Set(opts.pubkeys.map((k) => k.toLowerCase()));
   const found = new Map<string, number>();
   const present = await opts.indexStore.readStateIfPresent(opts.rollupAdmin);
-  if (!present && wanted.size > 0 && opts.whenMissing) throw await opts.whenMissing(opts.indexStore.statePath(opts.rollupAdmin));
+  if (!present && wanted.size > 0 && opts.whenMissing) throw await opts.whenMissing(opts.indexStore.stateLocation(opts.rollupAdmin));
   const state = present ?? { rollupAdmin: opts.rollupAdmin.toLowerCase(), nextIndex: 0, allocations: [] };
   const unrecorded: number[] = [];
   for (const allocation of state.allocations) {

@@ -1,48 +1,50 @@
 // `nexus-bot mnemonic rebuild <rollupAdmin>`: writes a rollup's lost key index state again from
-// the chain and the mnemonic. The bot refuses to allocate keys for a rollup that has deposits but
-// no state file (activities/index-state-guard.ts); this is how the operator answers that.
+// the chain and the mnemonic, in the worker's store (folder or DynamoDB table). The bot refuses to
+// allocate keys for a rollup that has deposits but no state (activities/index-state-guard.ts);
+// this is how the operator answers that.
 //   1. the rollup's deposited keys: Nexus ValidatorSubmitted logs, read in chunks (chain/reads.ts);
 //   2. the mnemonic's keys, derived index by index until all are found or a gap limit is reached
 //      (activities/keys/index-rebuild.ts says why 1,000 by default);
-//   3. the state, written under the store's lock: next index past the highest found, the found
-//      indices recorded as allocations. An existing file is changed only with --force, which keeps
+//   3. the state, written under the store's lock (or conditional writes): next index past the
+//      highest found, the found indices recorded as allocations. An existing state is changed only with --force, which keeps
 //      its allocations and never moves its next index back; a run that finds nothing new writes
 //      nothing (idempotent).
 // Only public keys are printed; the salt, the mnemonic and the secret keys never are.
-import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ethers } from 'ethers';
 import { readRollupState, readRollupValidatorKeys } from '../../activities/chain/reads';
 import { FailoverJsonRpcProvider, describeRpcUrl } from '../../activities/chain/rpc';
-import { IndexStateStore } from '../../activities/keys/index-state';
+import type { IndexStore } from '../../activities/keys/index-store';
 import { DEFAULT_GAP_LIMIT, describeRanges, planRebuild, scanMnemonicKeys, type RebuildPlan } from '../../activities/keys/index-rebuild';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config';
 import { UsageError, positiveIntegerArgument } from '../cli-support';
+import { chooseIndexStore, INDEX_STORE_OPTIONS, openIndexStore, type IndexStoreChoice } from './index-store-cli';
 import {
   SALT_AND_AWS_OPTIONS, SALT_AND_AWS_PARSE_OPTIONS, awsOptions, parseOrExplain, readRollupMnemonic, requireSaltSource, rollupAdminArgument,
 } from './mnemonic-support';
 
-export const MNEMONIC_REBUILD_USAGE = `Usage: nexus-bot mnemonic rebuild <rollupAdmin> [--config <file>] [--rpc-url <url>] [--nexus <address>] [--index-state <folder>] [--gap-limit <n>] [--force] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
+export const MNEMONIC_REBUILD_USAGE = `Usage: nexus-bot mnemonic rebuild <rollupAdmin> [--config <file>] [--rpc-url <url>] [--nexus <address>] [--index-state <folder> | --index-table <table>] [--gap-limit <n>] [--force] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
 
-Rebuilds the rollup's key index state file from the chain and the rollup's mnemonic: reads the
+Rebuilds the rollup's key index state (file or DynamoDB items) from the chain and the rollup's mnemonic: reads the
 keys Nexus holds deposited for the rollup (ValidatorSubmitted), derives the mnemonic's keys
 m/12381/3600/<i>/0/0 from index 0 until every deposited key is found or --gap-limit indices in a
 row after the last match derive none, and writes a state whose next index is past the highest
 found, with the found indices recorded as allocated. Deposited keys this mnemonic does not derive
 (DKG keys) are listed. Only public keys are printed.
-An existing state file is left alone when the rebuild finds nothing it lacks; changing it needs
+An existing state is left alone when the rebuild finds nothing it lacks; changing it needs
 --force, which keeps its allocations and never moves its next index back.
   --config <file>         the worker's configuration (NEXUS_BOT_CONFIG): chain.rpcUrls, chain.chainId,
                           contracts.nexus, chain.ssvFromBlock, chain.logMaxRange, keys.indexStateDir
+                          or keys.indexStore
                           and aws are taken from it; the flags below override them
   --rpc-url <url>         JSON-RPC endpoint of the chain
   --nexus <address>       the Nexus contract
   --from-block <n>        first block of the ValidatorSubmitted scan (default: chain.ssvFromBlock, 0)
   --log-max-range <n>     largest eth_getLogs block range the RPC accepts (default: chain.logMaxRange)
-  --index-state <folder>  the worker's index state folder (one <rollupAdmin>.json per rollup)
+${INDEX_STORE_OPTIONS}
   --gap-limit <n>         unmatched indices in a row after the last match before the search stops
                           (default ${DEFAULT_GAP_LIMIT}: ten failed batches of 100; ~21 ms per index)
-  --force                 merge into an existing state file
+  --force                 merge into an existing state
 ${SALT_AND_AWS_OPTIONS}`;
 
 /** A progress line at most this often on long runs (stderr: stdout stays the summary). */
@@ -56,7 +58,7 @@ interface Settings {
   nexus: string;
   fromBlock: number;
   maxRange: number;
-  folder: string;
+  store: IndexStoreChoice;
   region?: string;
   endpoint?: string;
 }
@@ -67,7 +69,7 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
     options: {
       ...SALT_AND_AWS_PARSE_OPTIONS,
       config: { type: 'string' }, 'rpc-url': { type: 'string' }, nexus: { type: 'string' }, 'from-block': { type: 'string' },
-      'log-max-range': { type: 'string' }, 'index-state': { type: 'string' }, 'gap-limit': { type: 'string' }, force: { type: 'boolean', default: false },
+      'log-max-range': { type: 'string' }, 'index-state': { type: 'string' }, 'index-table': { type: 'string' }, 'gap-limit': { type: 'string' }, force: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -81,13 +83,21 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
   const gapLimit = positiveIntegerArgument('--gap-limit', values['gap-limit']) ?? DEFAULT_GAP_LIMIT;
   const aws = awsOptions(values['aws-region'] ?? settings.region, values['aws-endpoint'] ?? settings.endpoint);
   requireSaltSource(values['salt-file'], MNEMONIC_REBUILD_USAGE);
-  // A wrong folder is reported before the chain is read or anyone is asked for the salt.
-  const st = await fs.stat(settings.folder).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`--index-state: cannot use folder ${settings.folder} (${err.code ?? 'error'})`);
-  });
-  if (!st.isDirectory()) throw new Error(`--index-state: ${settings.folder} is not a folder`);
-  const store = new IndexStateStore({ folder: settings.folder });
-  const statePath = store.statePath(admin);
+  // A wrong folder or a missing table is reported before the chain is read or anyone is asked for the salt.
+  const opened = await openIndexStore(settings.store, { region: values['aws-region'], endpoint: values['aws-endpoint'] });
+  try {
+    await rebuild(admin, settings, { gapLimit, force: values.force, aws, saltFile: values['salt-file'] }, opened.store, out, progress);
+  } finally {
+    opened.close();
+  }
+}
+
+async function rebuild(
+  admin: string, settings: Settings, opts: { gapLimit: number; force: boolean; aws: ReturnType<typeof awsOptions>; saltFile: string | undefined },
+  store: IndexStore, out: Out, progress: Out,
+): Promise<void> {
+  const { gapLimit } = opts;
+  const statePath = store.stateLocation(admin);
 
   const tick = throttle(progress);
   const chainId = settings.chainId ?? (await chainIdOf(settings.rpcUrls[0]));
@@ -109,7 +119,7 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
   let found: { index: number; pubkey: string }[] = [];
   let notDerived: string[] = [];
   if (deposited.length > 0) {
-    const mnemonic = await readRollupMnemonic(admin, aws, values['salt-file']);
+    const mnemonic = await readRollupMnemonic(admin, opts.aws, opts.saltFile);
     const started = Date.now();
     const scan = await scanMnemonicKeys({
       mnemonic, deposited, gapLimit,
@@ -128,7 +138,7 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
 
   let plan: RebuildPlan | undefined;
   const result = await store.updateState(admin, (current) => {
-    plan = planRebuild({ rollupAdmin: admin, current, found, force: values.force, statePath });
+    plan = planRebuild({ rollupAdmin: admin, current, found, force: opts.force, statePath });
     return plan.state;
   });
   const added = plan?.added ?? [];
@@ -137,7 +147,7 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
     out(`${statePath} already holds every found index (next index ${result.before?.nextIndex}): nothing written`);
     return;
   }
-  const before = result.before ? `was ${result.before.nextIndex}` : 'no file before';
+  const before = result.before ? `was ${result.before.nextIndex}` : `no ${store.kind === 'file' ? 'file' : 'state'} before`;
   out(`wrote ${statePath}: next index ${result.after?.nextIndex} (${before}), ${added.length} allocation(s) added${ranges ? ` for indices ${ranges}` : ''}`);
 }
 
@@ -153,13 +163,15 @@ function resolveSettings(values: Record<string, string | boolean | undefined>): 
   const nexus = flag('nexus') ?? config?.contracts?.nexus;
   if (nexus === undefined) throw new UsageError(`no Nexus address: pass --nexus <address> or --config <worker config with contracts.nexus>\n\n${MNEMONIC_REBUILD_USAGE}`);
   if (!ethers.isAddress(nexus)) throw new UsageError(`--nexus: expected a 0x-prefixed 20-byte hex address, got "${nexus}"`);
-  const folder = flag('index-state') ?? config?.keys.indexStateDir;
-  if (folder === undefined || folder === '') throw new UsageError(`no index state folder: pass --index-state <folder> or --config <worker config with keys.indexStateDir>\n\n${MNEMONIC_REBUILD_USAGE}`);
+  const store = chooseIndexStore({ indexState: flag('index-state'), indexTable: flag('index-table') }, config);
+  if (store === undefined) {
+    throw new UsageError(`no index state: pass --index-state <folder>, --index-table <table> or --config <worker config with keys.indexStateDir or keys.indexStore>\n\n${MNEMONIC_REBUILD_USAGE}`);
+  }
   const fromBlock = flag('from-block') === undefined ? (config?.chain?.ssvFromBlock ?? 0) : blockNumberArgument(flag('from-block') as string);
   return {
     rpcUrls, chainId: rpcUrl === undefined ? config?.chain?.chainId : undefined, nexus, fromBlock,
     maxRange: positiveIntegerArgument('--log-max-range', flag('log-max-range')) ?? config?.chain?.logMaxRange ?? 10_000,
-    folder, region: config?.aws?.region, endpoint: config?.aws?.endpoint,
+    store, region: config?.aws?.region, endpoint: config?.aws?.endpoint,
   };
 }
 

@@ -2,19 +2,21 @@
 //   create  generates a rollup's 24-word mnemonic and stores it in AWS Secrets Manager as an
 //           EIP-2335 keystore under the salt (MnemonicVault); the words are printed only with
 //           --show-mnemonic, once, for an offline copy.
-//   keys    re-derives the signing keys of every index the rollup has allocated (IndexStateStore)
+//   keys    re-derives the signing keys of every index the rollup has allocated (its index store)
 //           and prints their public keys; the secret keys are wiped as soon as each batch is printed.
 //   rebuild rebuilds a rollup's lost index state from the chain and the mnemonic (mnemonic-rebuild.ts).
+//   create-index-table  creates the DynamoDB table of a shared index store (index-store-cli.ts).
+//   import-index-state  copies a folder of state files into that table (index-state-import.ts).
 // The salt is read by client/salt-input.ts (file, standard input or hidden prompt), never taken
 // from an argument or the environment, and never printed (DESIGN.md invariant 3).
-import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
-import { IndexStateStore } from '../../activities/keys/index-state';
 import { generateMnemonic, MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
 import { UsageError } from '../cli-support';
 import { readSalt } from '../salt-input';
 import { mnemonicRebuildCommand } from './mnemonic-rebuild';
+import { importIndexStateCommand } from './index-state-import';
+import { chooseIndexStore, createIndexTableCommand, INDEX_STORE_OPTIONS, openIndexStore } from './index-store-cli';
 import {
   SALT_AND_AWS_OPTIONS, SALT_AND_AWS_PARSE_OPTIONS, awsOptions, describeAwsFailure, parseOrExplain, readRollupMnemonic,
   requireSaltSource, rollupAdminArgument, secretsManager,
@@ -29,6 +31,8 @@ Subcommands:
   create <rollupAdmin>   generate the rollup's mnemonic and store it, encrypted under the salt
   keys <rollupAdmin>     re-derive and list the public keys of the rollup's allocated indices
   rebuild <rollupAdmin>  rebuild a lost index state from the chain's deposits and the mnemonic
+  create-index-table     create the DynamoDB table of a key index state shared by several workers
+  import-index-state     copy a folder of index state files into that table (moving to it)
 
 \`nexus-bot mnemonic <subcommand> --help\` shows a subcommand's options.`;
 
@@ -43,11 +47,12 @@ never replaced (that would orphan every validator derived from it). The mnemonic
 ${SALT_AND_AWS_OPTIONS}`;
 
 export const MNEMONIC_KEYS_USAGE = `Usage: nexus-bot mnemonic keys <rollupAdmin> --index-state <folder> [--json] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
+       (--index-table <table> instead of --index-state: a DynamoDB store)
 
 Reads the rollup's mnemonic from Secrets Manager (decrypted with the salt) and the key indices the
-rollup has allocated from the bot's index state folder, re-derives the signing keys
-(m/12381/3600/<index>/0/0) and prints "index  path  pubkey" per key. Secret keys are wiped after use.
-  --index-state <folder>  the worker's index state folder (one <rollupAdmin>.json per rollup)
+rollup has allocated from the bot's index state folder (or --index-table), re-derives the signing
+keys (m/12381/3600/<index>/0/0) and prints "index  path  pubkey" per key. Secret keys are wiped after use.
+${INDEX_STORE_OPTIONS}
   --json                  print a JSON array of {index, path, pubkey} instead
 ${SALT_AND_AWS_OPTIONS}`;
 
@@ -70,6 +75,10 @@ export async function mnemonicCommand(argv: string[], out: Out): Promise<void> {
       return keys(rest, out);
     case 'rebuild':
       return mnemonicRebuildCommand(rest, out);
+    case 'create-index-table':
+      return createIndexTableCommand(rest, out);
+    case 'import-index-state':
+      return importIndexStateCommand(rest, out);
     default:
       throw new UsageError(`unknown mnemonic subcommand "${subcommand}"\n\n${MNEMONIC_USAGE}`);
   }
@@ -121,7 +130,7 @@ async function create(argv: string[], out: Out): Promise<void> {
 async function keys(argv: string[], out: Out): Promise<void> {
   const { values, positionals } = parseOrExplain(MNEMONIC_KEYS_USAGE, () => parseArgs({
     args: argv,
-    options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'index-state': { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'index-state': { type: 'string' }, 'index-table': { type: 'string' }, json: { type: 'boolean', default: false } },
     allowPositionals: true,
     strict: true,
   }));
@@ -130,27 +139,33 @@ async function keys(argv: string[], out: Out): Promise<void> {
     return;
   }
   const admin = rollupAdminArgument(positionals, MNEMONIC_KEYS_USAGE);
-  const folder = values['index-state'];
-  if (folder === undefined || folder === '') throw new UsageError(`--index-state <folder> is required (the worker's index state folder)\n\n${MNEMONIC_KEYS_USAGE}`);
+  const choice = values['index-state'] === '' ? undefined : chooseIndexStore({ indexState: values['index-state'], indexTable: values['index-table'] }, undefined);
+  if (choice === undefined) {
+    throw new UsageError(`--index-state <folder> is required (the worker's index state folder), or --index-table <table>\n\n${MNEMONIC_KEYS_USAGE}`);
+  }
   const aws = awsOptions(values['aws-region'], values['aws-endpoint']);
   requireSaltSource(values['salt-file'], MNEMONIC_KEYS_USAGE);
 
-  // The index state first: a wrong folder is reported before anyone is asked for the salt.
-  const st = await fs.stat(folder).catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`--index-state: cannot use folder ${folder} (${err.code ?? 'error'})`);
-  });
-  if (!st.isDirectory()) throw new Error(`--index-state: ${folder} is not a folder`);
-  const store = new IndexStateStore({ folder });
-  const present = (await store.readStateIfPresent(admin)) !== undefined;
-  const indices = await store.allocatedIndices(admin);
+  // The index state first: a wrong folder or table is reported before anyone is asked for the salt.
+  const opened = await openIndexStore(choice, { region: values['aws-region'], endpoint: values['aws-endpoint'] });
+  const { where } = opened;
+  const noun = opened.store.kind === 'file' ? 'index state file' : 'index state';
+  let present: boolean;
+  let indices: number[];
+  try {
+    present = (await opened.store.readStateIfPresent(admin)) !== undefined;
+    indices = await opened.store.allocatedIndices(admin);
+  } finally {
+    opened.close();
+  }
   const mnemonic = await readRollupMnemonic(admin, aws, values['salt-file']);
 
   if (indices.length === 0) {
     if (values.json) out('[]');
-    else if (present) out(`rollup ${admin} has no allocated key indices in ${folder} (its mnemonic secret opens with this salt)`);
+    else if (present) out(`rollup ${admin} has no allocated key indices in ${where} (its mnemonic secret opens with this salt)`);
     else {
-      out(`rollup ${admin} has no index state file in ${folder} (its mnemonic secret opens with this salt); if Nexus holds`);
-      out(`deposits for it, the file is lost: \`nexus-bot mnemonic rebuild ${admin}\` rebuilds it from the chain`);
+      out(`rollup ${admin} has no ${noun} in ${where} (its mnemonic secret opens with this salt); if Nexus holds`);
+      out(`deposits for it, the ${opened.store.kind === 'file' ? 'file' : 'state'} is lost: \`nexus-bot mnemonic rebuild ${admin}\` rebuilds it from the chain`);
     }
     return;
   }

@@ -88,6 +88,7 @@ describe('worker config: every field has an error naming it and the expected for
   const chain = { rpcUrls: ['http://127.0.0.1:8545'], chainId: 1 };
   const transactions = { journalFile: '/tmp/j.json' };
   const beacon = { urls: ['http://127.0.0.1:5052'] };
+  const aws = { region: 'eu-west-1' };
   const CASES: [string, unknown, RegExp][] = [
     ['workerName', { workerName: '' }, /non-empty worker name/],
     ['temporal.address', { temporal: { address: 'no-port' } }, /host:port/],
@@ -122,6 +123,11 @@ describe('worker config: every field has an error naming it and the expected for
     ['aws', { transactions: { dynamodb: { table: 'tx-writer' } } }, /region \(and endpoint\) for the DynamoDB transaction store/],
     ['keys.depositNetwork', { keys: { depositNetwork: 'goerli' } }, /mainnet, holesky, sepolia or hoodi/],
     ['keys.indexStateDir', { keys: { indexStateDir: '' } }, /folder path/],
+    ['keys.indexStore.kind', { keys: { indexStore: { kind: 's3', table: 'key-indices' } }, aws }, /expected "dynamodb"/],
+    ['keys.indexStore.table', { keys: { indexStore: { kind: 'dynamodb', table: 'x' } }, aws }, /DynamoDB table name .*create-index-table/],
+    ['keys.indexStore.region', { keys: { indexStore: { kind: 'dynamodb', table: 'key-indices' } } }, /DynamoDB region here or in aws\.region/],
+    ['keys.indexStore.endpoint', { keys: { indexStore: { kind: 'dynamodb', table: 'key-indices', endpoint: 'localhost:5000' } }, aws }, /http\(s\) URL/],
+    ['keys.indexStore', { keys: { indexStateDir: '/var/lib/nexus', indexStore: { kind: 'dynamodb', table: 'key-indices' } }, aws }, /indexStateDir or keys\.indexStore, not both/],
     ['keys.saltFromStdin', { keys: { saltFromStdin: 'yes' } }, /boolean/],
     ['observability.metrics.listen', { observability: { metrics: { listen: 'nowhere' } } }, /host:port/],
     ['observability.stuckAfterSeconds', { observability: { stuckAfterSeconds: 0 } }, /seconds > 0/],
@@ -178,6 +184,14 @@ describe('worker config: every field has an error naming it and the expected for
     assert.deepEqual(config.dkg, { ceremonyTimeout: { fixedSeconds: 120, perValidatorSeconds: 3 } });
     assert.equal(parseWorkerConfig({ keys: { depositNetwork: 'holesky' }, dkg: { network: 'holesky' } }).dkg.network, 'holesky');
     expectConfigError({ keys: { depositNetwork: 'mainnet' }, dkg: { network: 'holesky' } }, 'dkg.network', /expected the deposit network keys\.depositNetwork \(mainnet\)/);
+  });
+
+  it('keys.indexStore: the shared DynamoDB store, its region and endpoint from aws unless given', () => {
+    const config = parseWorkerConfig({ keys: { indexStore: { kind: 'dynamodb', table: 'nexus-key-indices' } }, aws: { region: 'eu-west-1' } });
+    assert.deepEqual(config.keys.indexStore, { kind: 'dynamodb', table: 'nexus-key-indices' });
+    assert.equal(config.keys.indexStateDir, undefined);
+    const own = parseWorkerConfig({ keys: { indexStore: { kind: 'dynamodb', table: 'nexus-key-indices', region: 'us-east-1', endpoint: 'http://127.0.0.1:5000' } } });
+    assert.equal(own.keys.indexStore?.region, 'us-east-1');
   });
 
   it('runway: watch only by default (budget 0), top-up below 20 days to 45, alert below 7, a 30-day budget period', () => {

@@ -105,7 +105,7 @@ describe('keys: index state rebuild (scan, plan) and missing state files', () =>
         throw new IndexStateMissingError('deposits exist');
       };
       await assert.rejects(store.allocateIndices(admin, 'r1', 2, { whenMissing: refuse }), IndexStateMissingError);
-      assert.deepEqual(asked, [store.statePath(admin)]);
+      assert.deepEqual(asked, [store.stateLocation(admin)]);
       assert.equal(await store.readStateIfPresent(admin), undefined, 'no file was written');
       const first = await store.allocateIndices(admin, 'r1', 2, { whenMissing: async (path) => { asked.push(path); } });
       assert.equal(first.start, 0);
