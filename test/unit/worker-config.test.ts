@@ -90,6 +90,7 @@ describe('worker config: every field has an error naming it and the expected for
   const beacon = { urls: ['http://127.0.0.1:5052'] };
   const CASES: [string, unknown, RegExp][] = [
     ['workerName', { workerName: '' }, /non-empty worker name/],
+    ['roles', { roles: [] }, /at least one role/],
     ['temporal.address', { temporal: { address: 'no-port' } }, /host:port/],
     ['temporal.namespace', { temporal: { namespace: '' } }, /namespace name/],
     ['temporal.taskQueue', { temporal: { taskQueue: '' } }, /task queue name/],
