@@ -8,6 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { activityRole, roleTaskQueue, type WorkerRole } from '../../temporal-config/task-queues';
 import { activitiesFor } from '../../worker/role-workers';
+import { formatWorkerSteps, workerSteps } from '../../client/worker-steps';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
@@ -71,6 +72,15 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
     assert.deepEqual([...seen.get('writer') ?? []].sort(), ['registerMnemonicKeyshares', 'submitDeposits']);
     assert.deepEqual([...seen.get('salt') ?? []].sort(), ['allocateKeyIndices', 'prepareMnemonicValidators']);
     assert.ok(seen.get('general')?.has('readRollup'));
+  });
+
+  it('`nexus-bot show` reads the same from a history: each step with the worker that ran it and its queue', () => {
+    const steps = workerSteps(histories.get(creationWorkflowId(admin))!);
+    const deposit = steps.find((s) => s.activity === 'submitDeposits');
+    assert.deepEqual(deposit, { activity: 'submitDeposits', taskQueue: roleTaskQueue(taskQueue, 'writer'), worker: 'writer-worker', attempt: 1 });
+    const lines = formatWorkerSteps(steps);
+    assert.equal(lines[0], 'Steps (activity, worker that ran it, task queue):');
+    assert.ok(lines.some((l) => /^ {2}prepareMnemonicValidators +salt-worker {2}roles-\d+-salt$/.test(l)), lines.join('\n'));
   });
 
   it('a history recorded with every activity on the one old queue replays on the current code (command matching ignores the task queue)', async () => {
