@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { startTimeSkippingEnvironment } from '../localnet/services/temporal';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery } from '../workflows/messages';
+import { exitStatusQuery, monitorStatusQuery } from '../workflows/messages';
 import { planExits } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { withTestWorker } from '../test/harness/time-skipping';
@@ -66,7 +66,22 @@ async function main(): Promise<void> {
     const keys = chain.addActiveValidators(ADMIN, VALIDATORS);
     keys.forEach((k) => chain.keyIndexed.add(k));
     const registrarWorkflowId = `${TASK_QUEUE}-registrar`;
-    await withTestWorker(env.address, { taskQueue: TASK_QUEUE, activities: stubActivities(chain, env.client, TASK_QUEUE, registrarWorkflowId) }, async () => {
+    // The stub's listRunningExitBatches is a test hook; reconciliation needs the real answer (else
+    // it adopts every exit again): the running batches exit-validators/<admin>/1, 2, … and their keys.
+    const listRunningExitBatches = async () => {
+      const running = [];
+      for (let n = 1; ; n++) {
+        const handle = env.client.workflow.getHandle(`exit-validators/${ADMIN}/${n}`);
+        const description = await handle.describe().catch(() => undefined);
+        if (!description) break;
+        if (description.status.name !== 'RUNNING') continue;
+        const status = await handle.query(exitStatusQuery);
+        running.push({ workflowId: handle.workflowId, pubkeys: status.pending.map((p) => p.pubkey.toLowerCase()), phase: status.phase });
+      }
+      return running;
+    };
+    const activities = { ...stubActivities(chain, env.client, TASK_QUEUE, registrarWorkflowId), listRunningExitBatches };
+    await withTestWorker(env.address, { taskQueue: TASK_QUEUE, activities }, async () => {
       const started = Date.now();
       const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
         taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(ADMIN),
