@@ -35,9 +35,10 @@ interface Peak {
 }
 
 /** Skips `steps` × `step` of time, reading the monitor's current run and status after each step. */
-async function observe(env: TestWorkflowEnvironment, handle: WorkflowHandle, step: string, steps: number, peak: Peak, done?: () => Promise<boolean>): Promise<number> {
+async function observe(env: TestWorkflowEnvironment, handle: WorkflowHandle, step: string, steps: number, peak: Peak, done?: () => Promise<boolean>, tick?: () => Promise<void>): Promise<number> {
   for (let i = 1; i <= steps; i++) {
     await env.sleep(step);
+    await tick?.();
     const description = await env.client.workflow.getHandle(handle.workflowId).describe();
     peak.runs.add(description.runId);
     peak.historyLength = Math.max(peak.historyLength, description.historyLength);
@@ -99,7 +100,8 @@ async function main(): Promise<void> {
       const toExit = planExits({ bridgeBalanceWei: r.balanceWei, validatorCount: r.validatorCount, stakingLimitBps: limit, exiting: 0, maxBatch: VALIDATORS }).toExit;
       const exitsStarted = Date.now();
       const exiting: Peak = { historyLength: 0, historyBytes: 0, statusBytes: 0, runs: new Set() };
-      const steps = await observe(env, handle, '1 hour', 24 * 14, exiting, async () => chain.transferredCalls.length >= toExit);
+      // The stub's withdrawal sweep pays exited validators' ETH back to the bridge when called.
+      const steps = await observe(env, handle, '1 hour', 24 * 14, exiting, async () => chain.transferredCalls.length >= toExit, () => chain.sweep());
       print(`exits: limit ${limit} bps, ${toExit} to exit, ${chain.transferredCalls.length} accounted after ${steps} skipped hours (${((Date.now() - exitsStarted) / 1000).toFixed(0)} s)`, exiting);
       await env.client.workflow.getHandle(handle.workflowId).terminate('bench over');
       await env.client.workflow.getHandle(registrarWorkflowId).terminate('bench over').catch(() => undefined);
