@@ -20,6 +20,9 @@ const schema = z.strictObject({
   NEXUS_LOCALNET_BLOCK_TIME: z.coerce.number({ error: 'expected seconds between blocks' }).int('expected whole seconds').min(1, 'expected at least 1 second').default(1),
   /** Which public Nexus version the local contracts follow (contracts/src/NexusV2024_*.sol). */
   NEXUS_LOCALNET_NEXUS_VERSION: z.enum(['v2024-03', 'v2024-06'] satisfies NexusVersion[], 'expected v2024-03 or v2024-06').default('v2024-06'),
+  /** Worker processes on the one Temporal server: the first has every role, the others general and salt (localnet/workers.ts). */
+  NEXUS_LOCALNET_WORKERS: z.coerce.number({ error: 'expected a number of workers' }).int('expected a whole number of workers')
+    .min(1, 'expected between 1 and 8 workers').max(8, 'expected between 1 and 8 workers').default(2),
 });
 
 export interface LocalnetConfig {
@@ -28,6 +31,7 @@ export interface LocalnetConfig {
   ports: { temporal: number; temporalUi: number; rpc: number; moto: number; dkgBase: number; beacon: number; codec: number; metrics: number };
   blockTime: number;
   nexusVersion: NexusVersion;
+  workers: number;
 }
 
 export class LocalnetConfigError extends Error {
@@ -64,5 +68,6 @@ export function loadLocalnetConfig(env: NodeJS.ProcessEnv = process.env): Localn
     },
     blockTime: c.NEXUS_LOCALNET_BLOCK_TIME,
     nexusVersion: c.NEXUS_LOCALNET_NEXUS_VERSION,
+    workers: c.NEXUS_LOCALNET_WORKERS,
   };
 }

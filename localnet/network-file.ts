@@ -46,6 +46,8 @@ export const networkFileSchema = z.object({
   /** Which ssv-dkg the operators and the worker run: the real binary or the stand-in (localnet/services/ssv-dkg-choice.ts). */
   ssvDkg: z.object({ path: z.string(), kind: z.enum(['real', 'stand-in']) }),
   processes: z.array(z.object({ name: z.string(), pid: z.number().int() })),
+  /** The worker processes (NEXUS_LOCALNET_WORKERS), with their roles (localnet/workers.ts). Absent in files of earlier launchers. */
+  workers: z.array(z.object({ name: z.string(), roles: z.array(z.string()), pid: z.number().int(), configFile: z.string(), log: z.string(), metricsUrl: z.string() })).optional(),
   logs: z.string(),
 });
 

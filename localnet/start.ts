@@ -1,7 +1,7 @@
 // `npm start`: the whole local network on 127.0.0.1, from the project's own files.
 //   Temporal dev server (Web UI, SQLite file) · anvil (1 s blocks, state file) · the contracts with
 //   a demo rollup · a Lodestar beacon node (new genesis each start) with the withdrawal stand-in ·
-//   moto (Secrets Manager) · four SSV DKG operators · the nexus-bot worker, its payloads encrypted
+//   moto (Secrets Manager) · four SSV DKG operators · the nexus-bot workers (two by default), payloads encrypted
 //   (a codec key file kept in the state folder, and a codec server for the Web UI and `temporal`).
 // Writes <dir>/network.json while it runs; Ctrl-C stops everything it started, by PID.
 // Options: --reset (forget the chain, Temporal history and operator keys of earlier runs), --help.
@@ -35,7 +35,7 @@ import { startDkgOperator } from './services/ssv-dkg';
 import { chooseSsvDkg } from './services/ssv-dkg-choice';
 import { startTemporalDevServer } from './services/temporal';
 import { startWithdrawalStandIn } from './services/withdrawal-stand-in';
-import { startWorkerProcess } from './services/worker';
+import { startWorkers, writeWorkerConfigs } from './workers';
 
 const OPERATOR_COUNT = 4;
 const HELP = `Usage: npm start [-- --reset]
@@ -51,9 +51,10 @@ Settings (environment, port 0 = any free port):
   NEXUS_LOCALNET_DKG_BASE_PORT    first of four ssv-dkg operator ports (default 3030)
   NEXUS_LOCALNET_BEACON_PORT      beacon node REST API (default 9596)
   NEXUS_LOCALNET_CODEC_PORT       payload codec server for the Web UI and \`temporal\` (default 8089)
-  NEXUS_LOCALNET_METRICS_PORT     the worker's Prometheus metrics, /metrics (default 9464)
+  NEXUS_LOCALNET_METRICS_PORT     worker 1's Prometheus metrics, /metrics (default 9464; worker n on the port n-1 above)
   NEXUS_LOCALNET_BLOCK_TIME       seconds between blocks (default 1)
-  NEXUS_LOCALNET_NEXUS_VERSION    public Nexus version the contracts follow: v2024-06 (default) or v2024-03`;
+  NEXUS_LOCALNET_NEXUS_VERSION    public Nexus version the contracts follow: v2024-06 (default) or v2024-03
+  NEXUS_LOCALNET_WORKERS          worker processes (default 2): the first with every role, the others general + salt`;
 
 const log = (line: string) => console.log(`[localnet] ${line}`);
 
@@ -203,10 +204,7 @@ async function startNetwork(
 
   const botKeyFile = join(stateDir, 'bot.key');
   writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
-  const workerConfigFile = join(stateDir, 'worker-config.json');
-  const workerName = `localnet-worker-${process.pid}-${Date.now()}`;
-  writeFileSync(workerConfigFile, JSON.stringify({
-    workerName,
+  const workers = writeWorkerConfigs({
     temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE },
     // The Nexus version is configured, not detected: the launcher deployed it (auto would agree).
     chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 5_000, blockTimeSeconds: config.blockTime },
@@ -231,20 +229,17 @@ async function startNetwork(
       operatorCaFiles: Object.fromEntries(identities.map((identity) => [String(identity.operatorId), identity.tlsCertPath])),
     },
     codec: { keysFile: codecKeysFile },
-    observability: { metrics: { listen: `127.0.0.1:${ports.metrics}` } },
     monitors: LOCAL_MONITORS,
-  }, null, 2));
-  log('nexus-bot worker');
-  const worker = await startWorkerProcess({
-    configFile: workerConfigFile, workerName, temporalAddress: temporal.address, namespace: temporal.namespace,
-    taskQueue: TASK_QUEUE, logFile: join(logDir, 'worker.log'), salt,
+  }, [ports.metrics, ...ports.workerMetrics], stateDir, logDir, `${process.pid}-${Date.now()}`);
+  const workerConfigFile = workers[0].configFile;
+  const running = await startWorkers(workers, {
+    temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE, salt,
     env: {
       AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
       // The stand-in's ceremonies last as long as the real binary's measured ones (~20 s + 0.9 s per validator).
       ...(ssvDkg.kind === 'stand-in' ? { SSV_DKG_STAND_IN_PACE: process.env.SSV_DKG_STAND_IN_PACE ?? 'measured' } : {}),
     },
-  });
-  services.push(worker);
+  }, log, (service) => services.push(service));
   await startMonitors(temporal.address, temporal.namespace, deployment.rollups, codecKeysFile);
 
   return {
@@ -273,6 +268,7 @@ async function startNetwork(
     dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: true })),
     ssvDkg: { path: ssvDkg.path, kind: ssvDkg.kind },
     processes: services.map((s) => ({ name: s.name, pid: s.pid })),
+    workers: running.map(({ worker, pid }) => ({ name: worker.name, roles: worker.roles, pid, configFile: worker.configFile, log: worker.logFile, metricsUrl: worker.metricsUrl })),
     logs: logDir,
   };
 }
@@ -343,7 +339,12 @@ async function resolvePorts(config: LocalnetConfig) {
   const beacon = await pick(config.ports.beacon, 'beacon node REST API', 'NEXUS_LOCALNET_BEACON_PORT');
   const codec = await pick(config.ports.codec, 'payload codec server', 'NEXUS_LOCALNET_CODEC_PORT');
   const metrics = await pick(config.ports.metrics, 'worker metrics endpoint', 'NEXUS_LOCALNET_METRICS_PORT');
-  return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec, metrics };
+  // Workers 2… on the next ports (or free ones).
+  const workerMetrics: number[] = [];
+  for (let i = 2; i <= config.workers; i++) {
+    workerMetrics.push(await pick(config.ports.metrics === 0 ? 0 : config.ports.metrics + i - 1, `worker ${i} metrics endpoint`, 'NEXUS_LOCALNET_METRICS_PORT'));
+  }
+  return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec, metrics, workerMetrics };
 }
 
 function printSummary(network: NetworkFile, config: LocalnetConfig): void {
@@ -357,7 +358,9 @@ nexus-bot local network is up (Ctrl-C stops everything)
   Codec server      ${network.codecEndpoint} (payloads are encrypted; keys ${network.codecKeysFile})
                     temporal workflow show --codec-endpoint ${network.codecEndpoint} …
   nexus-bot CLI     node client/bin/nexus-bot.js list --config ${network.workerConfigFile}
-  Worker metrics    ${network.metricsUrl} (Prometheus)
+  Workers           ${(network.workers ?? []).map((w) => `${w.name} [${w.roles.join(',')}] pid ${w.pid}, metrics ${w.metricsUrl}`).join('\n                    ')}
+                    which worker ran which step: node client/bin/nexus-bot.js show <create-validators/…|exit-validators/…> --config ${network.workerConfigFile}
+  Worker metrics    ${network.metricsUrl} (Prometheus, worker 1)
   Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
   Beacon node       ${network.beaconUrl} (Lodestar, phase0, ${network.beacon.secondsPerSlot} s slots; new genesis at every start)
   Nexus             ${network.contracts.nexus}

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_NAMESPACE, TASK_QUEUE } from '../temporal-config/names';
+import { WORKER_ROLES } from '../temporal-config/task-queues';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../activities/chain/signing-network';
 import { DKG_NETWORKS } from '../activities/dkg/workspace';
 import { DEFAULT_CEREMONY_TIMEOUT } from '../activities/dkg/run-init';
@@ -35,6 +36,15 @@ const DAY = 24 * 3_600 * SECOND;
 
 export const workerConfigSchema = z.strictObject({
   workerName: z.string().min(1, 'expected a non-empty worker name').default('nexus-bot-worker'),
+  /**
+   * Which task queues this worker polls (temporal-config/task-queues.ts): general (workflows and
+   * every activity not below), writer (transactions from the bot key: one writer per deployment),
+   * salt (mnemonic key material; polled only when the salt was given). Default: all, as one worker alone.
+   */
+  roles: z.array(z.enum(WORKER_ROLES, `expected roles among ${WORKER_ROLES.join(', ')}`))
+    .min(1, 'expected at least one role')
+    .refine((roles) => new Set(roles).size === roles.length, 'expected each role once')
+    .default([...WORKER_ROLES]),
   temporal: z.strictObject({
     address: hostPort.default('127.0.0.1:7233'),
     namespace: z.string().min(1, 'expected a namespace name').default(DEFAULT_NAMESPACE),
@@ -262,6 +272,7 @@ const ENV_FIELDS: Record<string, string[]> = {
   NEXUS_BOT_TEMPORAL_ADDRESS: ['temporal', 'address'],
   NEXUS_BOT_TEMPORAL_NAMESPACE: ['temporal', 'namespace'],
   NEXUS_BOT_TASK_QUEUE: ['temporal', 'taskQueue'],
+  NEXUS_BOT_ROLES: ['roles'],
   NEXUS_BOT_CODEC_KEYS_FILE: ['codec', 'keysFile'],
   NEXUS_BOT_METRICS_LISTEN: ['observability', 'metrics', 'listen'],
   NEXUS_BOT_LOG_FORMAT: ['observability', 'logFormat'],
@@ -307,7 +318,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     if (name === 'NEXUS_BOT_DRY_RUN') {
       if (!(value in BOOLEAN_ENV)) throw new ConfigError(`invalid environment:\n  NEXUS_BOT_DRY_RUN (dryRun): expected true, false, 1 or 0, got "${value}"`);
       setPath(raw, path, BOOLEAN_ENV[value]);
-    } else setPath(raw, path, value);
+    } else if (name === 'NEXUS_BOT_ROLES') setPath(raw, path, value.split(',').map((role) => role.trim()));
+    else setPath(raw, path, value);
   }
   return parseWorkerConfig(raw, file ? `config (${file})` : 'config');
 }

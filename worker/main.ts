@@ -25,13 +25,14 @@ async function main(): Promise<void> {
   const salt = config.keys.saltFromStdin ? await readSaltFromStdin() : undefined;
   observability = await startObservability(config);
   const { logger } = observability;
-  const { worker, close, dkg } = await buildWorker(config, { salt, observability });
+  const { worker, close, dkg, queues, identity, skipped } = await buildWorker(config, { salt, observability });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info('nexus-bot worker polling', {
-    workerName: config.workerName, taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address,
+    workerName: config.workerName, identity, taskQueue: config.temporal.taskQueue, queues: queues.map((q) => `${q.role}:${q.taskQueue}`), temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace, chainId: config.chain?.chainId, mnemonicPath: salt !== undefined,
     metrics: observability.metricsServer?.url, dkg,
   });
+  if (skipped) logger.warn(skipped);
   if (dkg.unavailable) logger.warn(`DKG ceremonies disabled on this worker: ${dkg.unavailable}`);
   if (dkg.problem) logger.warn(`DKG ceremonies will fail on this worker: ${dkg.problem}`);
   await worker.run();

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { checkBinaryVersion } from '../activities/dkg/binary';
 import type { SaltHolder } from '../activities/keys/salt';
@@ -11,10 +11,18 @@ import { codecDataConverter } from '../temporal-config/data-converter';
 import { ConfigError, type WorkerConfig } from './config';
 import { buildActivityDependencies } from './dependencies';
 import { temporalConnectionOptions } from './temporal-connection';
+import { activitiesFor, rolePlan, roleQueues, RoleWorkers, type RoleWorkerEntry } from './role-workers';
+import { roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 import type { Observability } from './observability';
 
 export interface BuiltWorker {
-  worker: Worker;
+  /** One Temporal Worker per role polled (worker/role-workers.ts), run and stopped together. */
+  worker: RoleWorkers;
+  /** The task queues this process polls, and its Temporal worker identity. */
+  queues: { role: WorkerRole; taskQueue: string }[];
+  identity: string;
+  /** Why a configured role is not polled (the salt role without a salt): logged at start. */
+  skipped?: string;
   /**
    * The ssv-dkg binary DKG ceremonies run with (where it came from, its version), or why there is
    * none; `problem`: a binary that is there but will fail every ceremony (e.g. another version).
@@ -41,24 +49,46 @@ export async function buildWorker(
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   obs?.attachClient(client);
   const deps = await buildActivityDependencies(config, { client, salt: opts.salt, log: obs?.txEvent, metrics: obs?.metrics });
-  const worker = await Worker.create({
+  // Shown in the Web UI's pollers list and in every ActivityTaskStarted event: which worker, on which host, which process.
+  const identity = `${config.workerName}@${hostname()}:${process.pid}`;
+  const common: Omit<WorkerOptions, 'taskQueue'> = {
     connection: nativeConnection,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    // Shown in the Web UI's pollers list: which worker, on which host, which process.
-    identity: `${config.workerName}@${hostname()}:${process.pid}`,
-    ...workflowSource(config, opts.workflowBundle),
+    identity,
     // Running activities get this long to finish on shutdown (SIGTERM/SIGINT), then are cancelled.
     shutdownGraceTime: `${config.shutdownGraceSeconds} seconds`,
-    activities: createActivities(deps),
     dataConverter,
     // Metrics and logs (worker/observability): errors by type, stuck steps, `rollup` in log lines.
-    // Workflow interceptor modules only apply when the workflows are bundled here.
-    // A pre-built bundle carries its interceptor modules (worker/bundle.ts).
-    ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle || config.workflowBundleFile ? [] : obs.workflowInterceptorModules } } : {}),
-  });
+    ...(obs ? { interceptors: { activity: obs.activityInterceptors } } : {}),
+  };
+  const activities = createActivities(deps);
+  const plan = rolePlan(config.roles, opts.salt !== undefined);
+  const queues = roleQueues(config.temporal.taskQueue, plan.polled);
+  const entries: RoleWorkerEntry[] = [];
+  for (const { role, taskQueue } of queues) {
+    if (role === 'general') {
+      entries.push({ role, taskQueue, worker: await Worker.create({
+        ...common,
+        taskQueue,
+        ...workflowSource(config, opts.workflowBundle),
+        // Legacy tasks (scheduled on this queue before the split) of the roles this process has.
+        activities: activitiesFor(activities, plan.polled),
+        // Workflow interceptor modules only apply when the workflows are bundled here.
+        // A pre-built bundle carries its interceptor modules (worker/bundle.ts).
+        ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle || config.workflowBundleFile ? [] : obs.workflowInterceptorModules } } : {}),
+      }) });
+    } else if (role === 'salt') {
+      entries.push({ role, taskQueue, worker: await Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }) });
+    } else {
+      // Created by its runner (runChainWriter), where the chain-writer lease will gate it.
+      entries.push({ role, taskQueue, create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['writer']) }) });
+    }
+  }
   return {
-    worker,
+    worker: new RoleWorkers(entries),
+    queues,
+    identity,
+    ...(plan.skipped ? { skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)` } : {}),
     // Which ssv-dkg this worker runs ceremonies with, or why it runs none (logged at start).
     dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source, ...(await versionCheck(deps.dkg.binary.path)) } : { unavailable: deps.dkgUnavailable },
     close: async () => {

@@ -17,11 +17,12 @@ import type { BotActivities } from '../activities/interface';
 import type { ClusterRunwayReading, RunwayPolicy, TopUpSpend } from '../activities/funding/runway-types';
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { runwayStatusQuery, type ClusterRunwayState, type RunwayStatus } from './runway-messages';
+import { proxyRoleActivities } from './role-activities';
 
 // The first read scans SSVNetwork's logs from its deployment block (chain.ssvFromBlock) in chunks
 // of chain.logMaxRange: on mainnet hundreds of requests, more than a quick read's minute.
 const { readClusterRunways } = proxyActivities<BotActivities>({ ...READ_OPTIONS, startToCloseTimeout: '15 minutes' });
-const { topUpCluster } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+const { topUpCluster } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
 
 /** An unchanged alert is repeated this often (a new state is logged at once). */
 const REPEAT_ALERT_MS = 24 * 3_600_000;

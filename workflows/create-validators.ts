@@ -15,17 +15,20 @@ import {
   DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, DKG_HEALTH_RECHECK, GUARD_OPTIONS, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS,
 } from './activity-options';
 import { describeFailure } from './failures';
+import { proxyRoleActivities } from './role-activities';
 import { registrationResultProblem, rejected } from './message-checks';
 import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
 import type { RegistrationResult } from './registrar-types';
 
-const { allocateKeyIndices, checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
-const { prepareMnemonicValidators } = proxyActivities<BotActivities>(KEY_MATERIAL_OPTIONS);
+const { checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
+// The mnemonic's activities run where the salt is; the deposit where the chain writer is.
+const { allocateKeyIndices } = proxyRoleActivities<BotActivities>('salt', READ_OPTIONS);
+const { prepareMnemonicValidators } = proxyRoleActivities<BotActivities>('salt', KEY_MATERIAL_OPTIONS);
 const { checkDkgOperators } = proxyActivities<BotActivities>(DKG_HEALTH_OPTIONS);
 const { runDkgCeremony } = proxyActivities<BotActivities>(DKG_CEREMONY_OPTIONS);
-const { submitDeposits } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+const { submitDeposits } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
 const { guardDeposits } = proxyActivities<BotActivities>(GUARD_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 

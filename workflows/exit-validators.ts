@@ -20,11 +20,12 @@ import { describeFailure } from './failures';
 import { exitReportSignal, exitStatusQuery, stepStateSignal, type ExitReport, type ExitStatus } from './messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
+import { proxyRoleActivities } from './role-activities';
 import { msToNumber as durationMs } from '@temporalio/common/lib/time';
 
 const { readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
-const { broadcastMnemonicExits } = proxyActivities<BotActivities>(EXIT_BROADCAST_OPTIONS);
-const { submitValidatorExit, notifyExitBalanceTransferred } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+const { broadcastMnemonicExits } = proxyRoleActivities<BotActivities>('salt', EXIT_BROADCAST_OPTIONS);
+const { submitValidatorExit, notifyExitBalanceTransferred } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
 
 export interface ExitValidatorsInput {
   rollupAdmin: string;

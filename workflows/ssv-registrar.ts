@@ -16,13 +16,14 @@ import { registrationRequestProblem, rejected, resumeRegistrationsProblem } from
 import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal, resumeRegistrationsUpdate } from './messages';
 import type { RegistrationHalt, RegistrationRequest, RegistrationResult } from './registrar-types';
 import { describeFailure } from './failures';
+import { proxyRoleActivities } from './role-activities';
 
 const { readSsvOwnerNonce, isWorkflowRunning, reportRegistrationsHalted } = proxyActivities<BotActivities>(READ_OPTIONS);
 
 /** While a reservation is held or requests wait, how often to check its holder and the waits. */
 const HOLDER_CHECK_INTERVAL = '1 minute';
 const DEFAULT_REQUEST_WAIT_WARNING = '30 minutes';
-const { registerMnemonicKeyshares, registerDkgKeyshares } = proxyActivities<BotActivities>(TRANSACTION_OPTIONS);
+const { registerMnemonicKeyshares, registerDkgKeyshares } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
 
 interface Reservation {
   requestId: string;

@@ -7,6 +7,7 @@ import {
 } from '../cli-support';
 import { batchesInFlight, formatCreationStatus, formatExitStatus, formatMonitorStatus } from '../format-status';
 import { withAnswerDeadline } from '../monitor-queries';
+import { formatWorkerSteps, workerSteps } from '../worker-steps';
 import { MonitorError, listMonitors, runningMonitor } from '../monitors';
 
 export const STATUS_USAGE = `Usage: nexus-bot status <rollupAdmin> [--json]
@@ -26,7 +27,7 @@ ${TEMPORAL_OPTIONS_HELP}`;
 export const SHOW_USAGE = `Usage: nexus-bot show <workflowId | validatorPubkey> [--json]
 
 Shows a creation batch (ceremony) or an exit batch: its phase, pause state, keys and, for an exit,
-each validator's beacon and Nexus status. Give its workflow id (create-validators/<rollup>,
+each validator's beacon and Nexus status; and each step with the worker that ran it. Give its workflow id (create-validators/<rollup>,
 exit-validators/<rollup>/<n>, as \`status\` prints them) or a validator's public key (0x and 96 hex
 digits), which finds the newest batch that holds it through the NexusValidatorPubkeys search attribute.
   --json                  print the batch's status object instead
@@ -106,14 +107,16 @@ export async function showCommand(argv: string[], out: Out): Promise<void> {
       throw err;
     }
     const runStatus = description.status.name;
+    // Which worker ran which step (several workers share the task queues: README "Several workers").
+    const steps = workerSteps(await handle.fetchHistory());
     if (workflowId.startsWith('create-validators/')) {
       const status = await withAnswerDeadline(connection, 'the creationStatus query', () => handle.query(creationStatusQuery));
-      if (parsed.values.json) out(JSON.stringify({ workflowId, runStatus, ...status }, null, 2));
-      else for (const line of formatCreationStatus(status, workflowId, runStatus)) out(line);
+      if (parsed.values.json) out(JSON.stringify({ workflowId, runStatus, ...status, steps }, null, 2));
+      else for (const line of [...formatCreationStatus(status, workflowId, runStatus), ...formatWorkerSteps(steps)]) out(line);
     } else {
       const status = await withAnswerDeadline(connection, 'the exitStatus query', () => handle.query(exitStatusQuery));
-      if (parsed.values.json) out(JSON.stringify({ workflowId, runStatus, ...status }, null, 2));
-      else for (const line of formatExitStatus(status, workflowId, runStatus)) out(line);
+      if (parsed.values.json) out(JSON.stringify({ workflowId, runStatus, ...status, steps }, null, 2));
+      else for (const line of [...formatExitStatus(status, workflowId, runStatus), ...formatWorkerSteps(steps)]) out(line);
     }
   });
 }

@@ -18,11 +18,13 @@ export interface WorkerProcessOptions {
   salt?: string;
   /** Extra environment (e.g. AWS credentials for an emulator). */
   env?: NodeJS.ProcessEnv;
+  /** Its name in the launcher's messages (several workers: "nexus-bot worker 2"). */
+  serviceName?: string;
 }
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<ServiceProcess> {
   return startService({
-    name: 'nexus-bot worker',
+    name: opts.serviceName ?? 'nexus-bot worker',
     // One process (no tsx wrapper), so that its PID is the worker's own.
     command: process.execPath,
     args: ['--require', 'tsx/cjs', join(REPO_ROOT, 'worker', 'main.ts')],

@@ -6,6 +6,15 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { startTimeSkippingEnvironment } from '../../localnet/services/temporal';
 import { useService } from './service';
 import { workflowBundle } from './workflow-bundle';
+import { roleTaskQueue } from '../../temporal-config/task-queues';
+
+/** Workers for the general queue (workflows and activities) and its role queues (activities), sharing `activities`. */
+export async function createRoleQueueWorkers(connection: NativeConnection, taskQueue: string, activities: WorkerOptions['activities']): Promise<Worker[]> {
+  return [
+    await Worker.create({ connection, workflowBundle: await workflowBundle(), taskQueue, activities }),
+    ...await Promise.all((['writer', 'salt'] as const).map((role) => Worker.create({ connection, taskQueue: roleTaskQueue(taskQueue, role), activities }))),
+  ];
+}
 
 export function useTimeSkippingEnv(): () => TestWorkflowEnvironment {
   const service = useService('time-skipping server', async () => {
@@ -15,7 +24,11 @@ export function useTimeSkippingEnv(): () => TestWorkflowEnvironment {
   return () => service().testEnv;
 }
 
-/** Runs `fn` while a worker with the bot's workflow bundle and the given activities polls `taskQueue`. */
+/**
+ * Runs `fn` while a worker with the bot's workflow bundle and the given activities polls
+ * `taskQueue`, and activity-only workers with the same activities poll its role queues (the chain
+ * writer's and the salt holders', temporal-config/task-queues.ts): one worker with every role.
+ */
 export async function withTestWorker<T>(
   address: string,
   opts: Pick<WorkerOptions, 'taskQueue' | 'activities'>,
@@ -23,8 +36,10 @@ export async function withTestWorker<T>(
 ): Promise<T> {
   const connection = await NativeConnection.connect({ address });
   try {
-    const worker = await Worker.create({ connection, workflowBundle: await workflowBundle(), ...opts });
-    return await worker.runUntil(fn());
+    const workers = await createRoleQueueWorkers(connection, opts.taskQueue, opts.activities);
+    // Nested runUntil: each worker runs while the next one (and finally fn) does.
+    const run = workers.reduceRight<() => Promise<T>>((inner, worker) => () => worker.runUntil(inner()), fn);
+    return await run();
   } finally {
     await connection.close().catch(() => undefined);
   }

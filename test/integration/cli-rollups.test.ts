@@ -19,7 +19,7 @@ import { monitorWorkflowId } from '../../workflows/ids';
 import { wakeSignal, type CreationStatus, type MonitorStatus } from '../../workflows/messages';
 import { runNexusBot, runTool } from '../harness/cli';
 import { useService } from '../harness/service';
-import { workflowBundle } from '../harness/workflow-bundle';
+import { createRoleQueueWorkers } from '../harness/time-skipping';
 import { StubChain, stubActivities } from '../workflows/stub-activities';
 
 const ETH = 10n ** 18n;
@@ -41,8 +41,8 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
   let connection: Connection;
   let client: Client;
   let workerConnection: NativeConnection;
-  let worker: Worker;
-  let workerRun: Promise<void>;
+  let workers: Worker[] | undefined;
+  let workerRun: Promise<unknown>;
 
   const cli = (...args: string[]) => runNexusBot([...args, '--address', server().address]);
   async function ok(...args: string[]): Promise<string> {
@@ -71,15 +71,12 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
     connection = await Connection.connect({ address: server().address });
     client = new Client({ connection });
     workerConnection = await NativeConnection.connect({ address: server().address });
-    worker = await Worker.create({
-      connection: workerConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(),
-      activities: stubActivities(chain, client, TASK_QUEUE, 'cli-test-registrar'),
-    });
-    workerRun = worker.run();
+    workers = await createRoleQueueWorkers(workerConnection, TASK_QUEUE, stubActivities(chain, client, TASK_QUEUE, 'cli-test-registrar'));
+    workerRun = Promise.all(workers.map((w) => w.run()));
   });
 
   after(async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    for (const w of workers ?? []) if (w.getState() === 'RUNNING') w.shutdown();
     await workerRun?.catch(() => undefined);
     await workerConnection?.close();
     await connection?.close();

@@ -27,6 +27,8 @@ import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { runNexusBot } from '../harness/cli';
 import { startChromium, type RunningChromium } from '../harness/chromium';
+import { stepsOnQueue, workerNameOf } from '../harness/worker-steps';
+import { activityRole } from '../../temporal-config/task-queues';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Screenshots of the Web UI, kept after the test (outside the clone). */
@@ -216,6 +218,31 @@ describe('local network launcher (npm start)', function () {
     }
   });
 
+  it('runs two workers on one Temporal server: both took activity tasks, only worker 1 (the writer role) sent transactions, and `show` names the worker of each step', async () => {
+    const workers = network.workers ?? [];
+    assert.deepEqual(workers.map((w) => w.roles), [['general', 'writer', 'salt'], ['general', 'salt']]);
+    const connection = await Connection.connect({ address: network.temporal.address });
+    try {
+      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
+      const steps = await stepsOnQueue(client, network.temporal.taskQueue);
+      const ran = (name: string) => steps.filter((s) => workerNameOf(s.worker) === name);
+      for (const w of workers) assert.ok(ran(w.name).length > 0, `${w.name} took no activity task of ${steps.length}`);
+      const writes = steps.filter((s) => activityRole(s.activity) === 'writer' && s.worker);
+      assert.ok(writes.length > 0, 'no chain-writer activity ran');
+      for (const s of writes) {
+        assert.equal(workerNameOf(s.worker), workers[0].name, `${s.activity} of ${s.workflowId} ran on ${s.worker}`);
+        assert.equal(s.taskQueue, `${network.temporal.taskQueue}-chain-writer`);
+      }
+    } finally {
+      await connection.close();
+    }
+    const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
+    assert.ok(mnemonicRollup);
+    const shown = await runNexusBot(['show', creationWorkflowId(mnemonicRollup.admin), '--config', network.workerConfigFile]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`submitDeposits +${workers[0].name}@`));
+  });
+
   it('the nexus-bot CLI reaches the network with the worker\'s configuration: list and status of the demo rollups', async () => {
     const list = await runNexusBot(['list', '--json', '--config', network.workerConfigFile]);
     assert.equal(list.code, 0, list.stderr);
@@ -280,7 +307,9 @@ describe('local network launcher (npm start)', function () {
   });
 
   it('serves the worker\'s Prometheus metrics (ours and the SDK\'s), with the demo rollups\' last poll', async () => {
-    const text = await (await fetch(network.metricsUrl)).text();
+    // Each worker has its own endpoint; a rollup's last poll is on the worker that read it.
+    const urls = [network.metricsUrl, ...(network.workers ?? []).slice(1).map((w) => w.metricsUrl)];
+    const text = (await Promise.all(urls.map(async (url) => (await fetch(url)).text()))).join('\n');
     for (const name of ['nexus_last_successful_poll_timestamp_seconds', 'nexus_inflight_ceremonies', 'nexus_inflight_exits', 'temporal_worker_task_slots_available']) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} missing`);
     }

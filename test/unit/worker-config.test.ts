@@ -91,6 +91,7 @@ describe('worker config: every field has an error naming it and the expected for
   const aws = { region: 'eu-west-1' };
   const CASES: [string, unknown, RegExp][] = [
     ['workerName', { workerName: '' }, /non-empty worker name/],
+    ['roles', { roles: [] }, /at least one role/],
     ['temporal.address', { temporal: { address: 'no-port' } }, /host:port/],
     ['temporal.namespace', { temporal: { namespace: '' } }, /namespace name/],
     ['temporal.taskQueue', { temporal: { taskQueue: '' } }, /task queue name/],
