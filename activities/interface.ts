@@ -6,6 +6,7 @@ import type {
 import type { SigningNetworkReport } from './funding/activities';
 import type { DepositGuardResult } from './guard/types';
 import type { RegistrationRequest } from '../workflows/registrar-types';
+import type { QueueSegmentInput } from '../workflows/registrar-queue';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { WatchInput, WatchResult } from './watch';
 import type { RollupReconciliation } from './reconcile';
@@ -74,6 +75,10 @@ export interface BotActivities {
   isWorkflowRunning(input: { workflowId: string }): Promise<boolean>;
   /** Hands a request to the SSV registrar workflow (signal-with-start). */
   requestRegistration(request: RegistrationRequest): Promise<void>;
+  /** Whether the running SSV registrar holds a request (queued, served, reserved, or possibly spilled); false when none runs. */
+  registrarKnowsRequest(input: { requestId: string }): Promise<boolean>;
+  /** The requests a registrar queue segment holds (its input, from its history); undefined when Temporal no longer has it. */
+  readQueueSegment(input: { workflowId: string }): Promise<QueueSegmentInput | undefined>;
 
   /**
    * The Nexus contract's SSV owner nonce (number of ValidatorAdded events of that owner). `atLeast`:

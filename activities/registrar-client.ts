@@ -1,7 +1,9 @@
 // Hands a registration request to the SSV registrar workflow, starting it if it is not running
 // (signal-with-start): creation workflows cannot start a workflow that is not their child.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { registrationRequestSignal } from '../workflows/messages';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { registrarHoldsRequestQuery, registrationRequestSignal } from '../workflows/messages';
+import type { QueueSegmentInput } from '../workflows/registrar-queue';
 import { REGISTRAR_WORKFLOW_ID, type RegistrationRequest } from '../workflows/registrar-types';
 
 export interface RegistrarClientDependencies {
@@ -17,6 +19,35 @@ export function createRegistrarActivities(deps: RegistrarClientDependencies) {
       try {
         const { status } = await deps.client.workflow.getHandle(workflowId).describe();
         return status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+    /**
+     * The requests a registrar queue segment holds: its own input, read from its history (so even a
+     * segment someone terminated gives its requests back). Undefined when Temporal no longer has it.
+     */
+    async readQueueSegment({ workflowId }: { workflowId: string }): Promise<QueueSegmentInput | undefined> {
+      let history;
+      try {
+        history = await deps.client.workflow.getHandle(workflowId).fetchHistory();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      }
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      if (!started) throw new Error(`queue segment ${workflowId}: its history does not begin with its start`);
+      const [input] = await decodeArrayFromPayloads(deps.client.options.loadedDataConverter, started.input?.payloads);
+      return input as QueueSegmentInput;
+    },
+    /** Whether the running registrar holds a request; false when no registrar runs. */
+    async registrarKnowsRequest({ requestId }: { requestId: string }): Promise<boolean> {
+      const handle = deps.client.workflow.getHandle(deps.registrarWorkflowId ?? REGISTRAR_WORKFLOW_ID);
+      try {
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING') return false;
+        return await handle.query(registrarHoldsRequestQuery, requestId);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return false;
         throw err;

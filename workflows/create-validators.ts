@@ -20,7 +20,7 @@ import { registrationResultProblem, rejected } from './message-checks';
 import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
-import type { RegistrationResult } from './registrar-types';
+import type { RegistrationRequest, RegistrationResult } from './registrar-types';
 
 const { checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
 // The mnemonic's activities run where the salt is; the deposit where the chain writer is.
@@ -31,6 +31,9 @@ const { runDkgCeremony } = proxyActivities<BotActivities>(DKG_CEREMONY_OPTIONS);
 const { submitDeposits } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
 const { guardDeposits } = proxyActivities<BotActivities>(GUARD_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
+const { registrarKnowsRequest } = proxyActivities<BotActivities>(READ_OPTIONS);
+/** While it waits for the registrar's answer, how often a batch checks that its request is still held there. */
+const REGISTRATION_CHECK_INTERVAL = '10 minutes';
 
 export interface CreateValidatorsInput {
   rollupAdmin: string;
@@ -90,8 +93,25 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       log.warn('could not tell the monitor where the creation stands', { monitor: parent, error: describeFailure(err) });
     }));
   }
-  const awaitResult = async () => {
-    await condition(() => results.length > 0);
+  /**
+   * The registrar's answer to `request`. Not forever blind: every REGISTRATION_CHECK_INTERVAL the
+   * wait is reported (WARN, status), and a request the registrar no longer holds (it was terminated
+   * with its queue, or reset) is sent again; registering a key found registered already is a no-op.
+   */
+  const awaitResult = async (request: RegistrationRequest) => {
+    if (!patched('registration-wait-check')) {
+      await condition(() => results.length > 0);
+      return results.shift() as RegistrationResult;
+    }
+    const since = now();
+    for (let checks = 1; !(await condition(() => results.length > 0, REGISTRATION_CHECK_INTERVAL)); checks++) {
+      const known = await registrarKnowsRequest({ requestId: request.requestId });
+      if (results.length > 0) break; // the answer came while we asked
+      status.registrationWait = { kind: request.kind, since, checks, resent: (status.registrationWait?.resent ?? 0) + (known ? 0 : 1) };
+      log.warn('creation: still waiting for the SSV registrar', { requestId: request.requestId, kind: request.kind, since, checks, registrarHoldsIt: known });
+      if (!known) await requestRegistration(request);
+    }
+    status.registrationWait = undefined;
     return results.shift() as RegistrationResult;
   };
 
@@ -128,11 +148,12 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     await deposit(depositing.map((v) => v.deposit));
 
     setPhase('registering');
-    await requestRegistration({
+    const registration: RegistrationRequest = {
       kind: 'mnemonic', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster,
       keys: depositing.map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex })),
-    });
-    const result = await awaitResult();
+    };
+    await requestRegistration(registration);
+    const result = await awaitResult(registration);
     setPhase('done');
     const registered = result.kind === 'registered' || result.kind === 'failed' ? result.registered.map((r) => r.pubkey) : [];
     return {
@@ -158,8 +179,9 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     // Not stoppable from here on: the reserved SSV owner nonces hold every rollup's registrations,
     // so a begun reservation is run through ceremony, deposit and registration (or given back on failure).
     gate.finishing('nonce reservation, ceremony, deposit and registration (reserved SSV nonces block every rollup)');
-    await requestRegistration({ kind: 'dkg-reserve', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, count: input.count });
-    const grant = await awaitResult();
+    const reserve: RegistrationRequest = { kind: 'dkg-reserve', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, count: input.count };
+    await requestRegistration(reserve);
+    const grant = await awaitResult(reserve);
     if (grant.kind !== 'granted') throw ApplicationFailure.nonRetryable(`no SSV nonce reservation: ${grant.kind === 'failed' ? grant.reason : grant.kind}`, 'NonceReservationFailed');
 
     let pubkeys: string[];
@@ -211,8 +233,9 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       .catch((err: unknown) => log.warn('could not mark the ceremony deposited in its archive', { requestId, error: describeFailure(err) }));
 
     setPhase('registering');
-    await requestRegistration({ kind: 'dkg-register', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, keyshares });
-    const result = await awaitResult();
+    const register: RegistrationRequest = { kind: 'dkg-register', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, keyshares };
+    await requestRegistration(register);
+    const result = await awaitResult(register);
     setPhase('done');
     const registered = result.kind === 'granted' ? [] : result.registered.map((r) => r.pubkey);
     return {

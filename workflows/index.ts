@@ -3,6 +3,7 @@ export { selfCheckWorkflow } from './self-check';
 export { rollupMonitorWorkflow } from './rollup-monitor';
 export { createValidatorsWorkflow } from './create-validators';
 export { ssvRegistrarWorkflow } from './ssv-registrar';
+export { registrarQueueSegmentWorkflow } from './registrar-queue';
 export { chainWatcherWorkflow } from './chain-watcher';
 export { exitValidatorsWorkflow } from './exit-validators';
 export { clusterRunwayWorkflow } from './cluster-runway';

@@ -18,12 +18,22 @@ export const registrationRequestSignal = defineSignal<[RegistrationRequest]>('re
 /** The registrar answers the requester. */
 export const registrationResultSignal = defineSignal<[RegistrationResult]>('registrationResult');
 export const registrarStatusQuery = defineQuery<RegistrarStatus>('registrarStatus');
+/**
+ * Whether the registrar holds a request (queued, being served, or its reservation): asked by a
+ * creation that has waited long. True, too, while part of the queue is spilled into segments
+ * (registrar-queue.ts), whose contents the registrar does not keep in memory.
+ */
+export const registrarHoldsRequestQuery = defineQuery<boolean, [string]>('registrarHoldsRequest');
 /** An operator lifts a halt of SSV registrations (`nexus-bot registrar resume --reason …`); the registrar re-reads the chain first. */
 export const resumeRegistrationsUpdate = defineUpdate<ResumeRegistrationsResult, [ResumeRegistrationsInput]>('resumeRegistrations');
 
 export interface RegistrarStatus {
-  /** Requests waiting, oldest first. */
+  /** Requests waiting, oldest first (at most 200). */
   queue: { requestId: string; kind: string; rollupAdmin?: string; /** When it arrived (ISO). */ queuedAt?: string }[];
+  /** All requests waiting in the registrar's memory (`queue` lists the oldest 200 of them). */
+  waiting?: number;
+  /** Requests waiting in queue segments (after the first of `queue`'s, carried over continue-as-new: registrar-queue.ts). */
+  spilledRequests?: number;
   /** The DKG reservation being served, if any. */
   reservation?: { requestId: string; firstNonce: number; count: number; since: string };
   processed: number;
@@ -165,6 +175,8 @@ export interface CreationStatus {
   funding?: FundingHold;
   /** Set while a DKG batch waits for its operators (phase reserving-nonces, nothing reserved yet). */
   operators?: OperatorsHold;
+  /** Set while the batch has waited longer than a check interval for the SSV registrar's answer. */
+  registrationWait?: { kind: string; since: string; checks: number; /** How often the request was sent again (the registrar no longer held it). */ resent: number };
   /** The pre-deposit guard's verdict, once it ran: keys held (none of their ETH sent), each with the checks it failed. */
   guard?: { held: HeldKey[]; skipped: string[]; blockNumber: number };
 }

@@ -13,12 +13,15 @@ import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { BotActivities, RegisteredKeyshares } from '../activities/interface';
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { registrationRequestProblem, rejected, resumeRegistrationsProblem } from './message-checks';
-import { registrarStatusQuery, registrationRequestSignal, registrationResultSignal, resumeRegistrationsUpdate } from './messages';
+import { registrarHoldsRequestQuery, registrarStatusQuery, registrationRequestSignal, registrationResultSignal, resumeRegistrationsUpdate } from './messages';
 import type { RegistrationHalt, RegistrationRequest, RegistrationResult } from './registrar-types';
 import { describeFailure } from './failures';
 import { proxyRoleActivities } from './role-activities';
+import { CARRY_BUDGET_BYTES, releaseQueueSegmentSignal, spillQueue, type SpilledSegment } from './registrar-queue';
 
-const { readSsvOwnerNonce, isWorkflowRunning, reportRegistrationsHalted } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { readSsvOwnerNonce, isWorkflowRunning, reportRegistrationsHalted, readQueueSegment } = proxyActivities<BotActivities>(READ_OPTIONS);
+/** How many waiting requests the status lists: a query answer is a payload too (the server refuses one over 2 MB). */
+const STATUS_LISTED = 200;
 
 /** While a reservation is held or requests wait, how often to check its holder and the waits. */
 const HOLDER_CHECK_INTERVAL = '1 minute';
@@ -39,8 +42,12 @@ export interface RegistrarInput {
   reservationTimeout?: Duration;
   /** How long a request may wait in the queue before the registrar reports it (WARN, status); default 30 minutes. */
   requestWaitWarning?: Duration;
-  /** Carried across continueAsNew. */
+  /** Carried across continueAsNew: the queue's head, at most carryBudgetBytes (registrar-queue.ts). */
   queue?: RegistrationRequest[];
+  /** Carried: the rest of the queue, in order after `queue`, held by queue-segment workflows. */
+  spilled?: SpilledSegment[];
+  /** What the registrar carries of its queue, and holds per segment (JSON bytes); default 256 KB. */
+  carryBudgetBytes?: number;
   /** When each queued request arrived (ISO time, by request id; carried). */
   queuedAt?: Record<string, string>;
   reservation?: Reservation;
@@ -56,10 +63,18 @@ export interface RegistrarInput {
   halted?: RegistrationHalt;
   /** Tests: continue as new after this many requests instead of the server's suggestion. */
   continueAsNewAfter?: number;
+  /** Tests: continue as new once the history has this many events (the server suggests it at 4,096). */
+  continueAsNewAtHistoryLength?: number;
 }
 
 export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<void> {
+  // The queue, in order: `queue`, then the requests held by the `spilled` segments, then `tail`
+  // (arrivals since those were spilled). `tail` is empty whenever nothing is spilled.
   const queue: RegistrationRequest[] = [...(input.queue ?? [])];
+  const spilled: SpilledSegment[] = [...(input.spilled ?? [])];
+  const tail: RegistrationRequest[] = [];
+  /** Set while the queue is being spilled before continue-as-new. */
+  let spilling = false;
   let reservation = input.reservation;
   let processed = input.processed ?? 0;
   let processedThisRun = 0;
@@ -102,14 +117,19 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   setHandler(registrationRequestSignal, (request) => {
     // Not thrown: a bad message must not fail the registrar (it serves every rollup).
     if (rejected('registrationRequest', registrationRequestProblem(request), request)) return;
-    queue.push(request);
+    (spilled.length > 0 || spilling ? tail : queue).push(request);
     queuedAt[request.requestId] ??= new Date().toISOString();
   });
   setHandler(registrarStatusQuery, () => ({
-    queue: queue.map((r) => ({ requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: queuedAt[r.requestId] })),
+    waiting: queue.length + tail.length,
+    spilledRequests: spilled.reduce((n, segment) => n + segment.count, 0),
+    queue: [...queue, ...tail].slice(0, STATUS_LISTED).map((r) => ({ requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: queuedAt[r.requestId] })),
     reservation: reservation && { requestId: reservation.requestId, firstNonce: reservation.firstNonce, count: reservation.count, since: reservation.since },
     processed, halted, nonceFloor, lastRegistrationBlock,
   }));
+  let serving: string | undefined;
+  setHandler(registrarHoldsRequestQuery, (requestId) =>
+    spilled.length > 0 || serving === requestId || reservation?.requestId === requestId || [...queue, ...tail].some((r) => r.requestId === requestId));
   let resuming = false;
   setHandler(resumeRegistrationsUpdate, async ({ reason }) => {
     const halt = halted;
@@ -136,18 +156,32 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     },
   });
 
-  /** The next request that may run now: while a reservation is held, only its own messages. */
-  const nextIndex = (): number => {
-    if (halted) return -1; // nothing for any rollup; the queue is kept
-    if (!reservation) return queue.length > 0 ? 0 : -1;
+  /**
+   * Where the next request that may run now is: while a reservation is held, only its own messages
+   * (never spilled once it is held; they may have arrived after a spill, so the tail is searched too).
+   */
+  const next = (): { list: RegistrationRequest[]; index: number } | undefined => {
+    if (halted) return undefined; // nothing for any rollup; the queue is kept
+    if (!reservation) return queue.length > 0 ? { list: queue, index: 0 } : undefined;
     const held = reservation.requestId;
-    return queue.findIndex((r) => r.requestId === held && (r.kind === 'dkg-register' || r.kind === 'dkg-abandon'));
+    const own = (r: RegistrationRequest) => r.requestId === held && (r.kind === 'dkg-register' || r.kind === 'dkg-abandon');
+    for (const list of [queue, tail]) {
+      const index = list.findIndex(own);
+      if (index >= 0) return { list, index };
+    }
+    return undefined;
   };
+  /**
+   * The first segment is read back when the head ran dry. Not while a reservation is held: its own
+   * messages are sent after its grant, so they are in memory (and never spilled), not in a segment.
+   */
+  const segmentDue = () => !halted && !reservation && spilled.length > 0 && queue.length === 0;
   const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && processedThisRun >= input.continueAsNewAfter);
+    workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && processedThisRun >= input.continueAsNewAfter) ||
+    (input.continueAsNewAtHistoryLength !== undefined && workflowInfo().historyLength >= input.continueAsNewAtHistoryLength);
 
   for (;;) {
-    const ready = await condition(() => nextIndex() >= 0 || shouldContinueAsNew(), reservation || queue.length > 0 ? HOLDER_CHECK_INTERVAL : undefined);
+    const ready = await condition(() => next() !== undefined || segmentDue() || shouldContinueAsNew(), reservation || queue.length > 0 || spilled.length > 0 ? HOLDER_CHECK_INTERVAL : undefined);
     reportLongWaits();
     if (!ready && reservation) {
       // A holder that was terminated (or timed out) never gives its reservation back: check.
@@ -166,15 +200,22 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     // run dry, and the history must not grow until Temporal terminates the registrar.
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
-      const carriedTimes = Object.fromEntries(queue.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined));
-      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, queue, reservation, processed, nonceFloor, lastRegistrationBlock, halted, queuedAt: carriedTimes });
+      await continueAsNew<typeof ssvRegistrarWorkflow>({ ...input, ...await carryWithinBudget(), reservation, processed, nonceFloor, lastRegistrationBlock, halted });
     }
-    const index = nextIndex();
-    if (index >= 0) {
-      const [request] = queue.splice(index, 1);
+    if (segmentDue()) {
+      await readBackSegment(spilled[0]);
+      spilled.shift();
+      if (spilled.length === 0) queue.push(...tail.splice(0));
+      continue;
+    }
+    const at = next();
+    if (at) {
+      const [request] = at.list.splice(at.index, 1);
       // A request's messages share its id (a reservation, then its keyshares): forget it only when none waits.
-      if (!queue.some((r) => r.requestId === request.requestId)) delete queuedAt[request.requestId];
+      if (![...queue, ...tail].some((r) => r.requestId === request.requestId)) delete queuedAt[request.requestId];
+      serving = request.requestId;
       await serve(request);
+      serving = undefined;
       processed++;
       processedThisRun++;
     }
@@ -183,7 +224,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   /** A WARN line, once per request, for each request that has waited longer than the warning time. */
   function reportLongWaits(): void {
     const now = Date.now();
-    for (const r of queue) {
+    for (const r of [...queue, ...tail]) {
       const since = queuedAt[r.requestId];
       if (!since || warned.has(r.requestId) || now - Date.parse(since) < waitWarning) continue;
       warned.add(r.requestId);
@@ -192,6 +233,45 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
         waitingMinutes: Math.floor((now - Date.parse(since)) / 60_000), blockedBy: halted ? `SSV registrations halted since ${halted.since} (an operator must resume)` : reservation ? `the DKG reservation of ${reservation.requestId} (nonces ${reservation.firstNonce}..)` : 'the requests before it',
       });
     }
+  }
+
+  /**
+   * The queue to carry, within the payload limits whatever waits: what does not fit is spilled
+   * into queue segments. Requests keep arriving while the segments start: those are spilled in
+   * turn, after the rest, until none arrived meanwhile.
+   */
+  async function carryWithinBudget(): Promise<Pick<RegistrarInput, 'queue' | 'spilled' | 'queuedAt'>> {
+    spilling = true; // arrivals go to `tail` from now on: after everything being spilled
+    const segmentCounter = { next: 0 };
+    let carried = { queue: queue.splice(0), spilled: spilled.splice(0) };
+    let arrivals = tail.splice(0);
+    for (;;) {
+      carried = await spillQueue({
+        ...carried, tail: arrivals, queuedAt, reservedRequestId: reservation?.requestId, budget: input.carryBudgetBytes ?? CARRY_BUDGET_BYTES, segmentCounter,
+      });
+      if (tail.length === 0) break;
+      arrivals = tail.splice(0);
+    }
+    const carriedTimes = Object.fromEntries(carried.queue.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined));
+    return { ...carried, queuedAt: carriedTimes };
+  }
+
+  /** Appends a segment's requests to the in-memory queue (checked like any signal), then lets the segment end. */
+  async function readBackSegment(segment: SpilledSegment): Promise<void> {
+    const held = await readQueueSegment({ workflowId: segment.workflowId });
+    if (!held || !Array.isArray(held.requests)) {
+      // Only an operator (or the namespace's retention) removes a segment's history.
+      log.error('registrar: a queue segment is gone or unreadable, its requests are lost: their creations get no answer', { segment: segment.workflowId, requests: segment.count });
+      return;
+    }
+    for (const request of held.requests) {
+      if (rejected('registrationRequest', registrationRequestProblem(request), request)) continue;
+      queue.push(request);
+      queuedAt[request.requestId] ??= held.queuedAt[request.requestId] ?? new Date().toISOString();
+    }
+    await getExternalWorkflowHandle(segment.workflowId).signal(releaseQueueSegmentSignal).catch((err: unknown) => {
+      log.warn('registrar: could not end a queue segment it has read back', { segment: segment.workflowId, error: describeFailure(err) });
+    });
   }
 
   async function serve(request: RegistrationRequest): Promise<void> {
@@ -266,8 +346,10 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
           reservation = undefined;
         }
         // A reservation still waiting in the queue is dropped too.
-        for (let i = queue.length - 1; i >= 0; i--) {
-          if (queue[i].requestId === request.requestId) queue.splice(i, 1);
+        for (const list of [queue, tail]) {
+          for (let i = list.length - 1; i >= 0; i--) {
+            if (list[i].requestId === request.requestId) list.splice(i, 1);
+          }
         }
         return;
       }
