@@ -4,7 +4,6 @@
 // once every monitor has made its first plan, the worker's CPU time and resident memory are read
 // from /proc over a window, at the default poll interval and at a short one.
 // Run: npx tsx bench/idle-rollups.ts [rollups=100] [windowSeconds=120]
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { ethers } from 'ethers';
 import { monitorWorkflowId } from '../workflows/ids';
@@ -12,43 +11,16 @@ import { monitorStatusQuery } from '../workflows/messages';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ANVIL_DEV_MNEMONIC } from '../localnet/services/anvil';
 import { startCreationNetwork, type RollupSpec } from '../test/harness/creation-network';
+import { measureProcesses, type Usage } from './process-usage';
 
 const args = process.argv.slice(2);
 const ROLLUPS = Number(args[0] ?? 100);
 const WINDOW_S = Number(args[1] ?? 120);
 const TASK_QUEUE = 'nexus-bot-idle-bench';
-const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-interface Sample {
-  cpuSeconds: number;
-  rssMb: number;
-  at: number;
-}
-
-function sample(pid: number): Sample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return { cpuSeconds: (utime + stime) / CLOCK_TICKS, rssMb: rssKb / 1024, at: Date.now() };
-}
-
-async function measure(pid: number, seconds: number): Promise<{ cpuPercent: number; rssMeanMb: number; rssMaxMb: number }> {
-  const samples: Sample[] = [sample(pid)];
-  for (let i = 0; i < seconds; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    samples.push(sample(pid));
-  }
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  const rss = samples.map((s) => s.rssMb);
-  return {
-    cpuPercent: (100 * (last.cpuSeconds - first.cpuSeconds)) / ((last.at - first.at) / 1000),
-    rssMeanMb: rss.reduce((a, b) => a + b, 0) / rss.length,
-    rssMaxMb: Math.max(...rss),
-  };
+/** CPU % of one core and RSS of one process over `seconds` (bench/process-usage.ts). */
+async function measure(pid: number, seconds: number): Promise<Usage> {
+  const [usage] = await measureProcesses([pid], seconds);
+  return usage;
 }
 
 async function main(): Promise<void> {

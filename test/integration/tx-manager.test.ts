@@ -25,6 +25,7 @@ import {
   type TxRecord,
 } from '../../activities/chain/tx-manager';
 import { ETH, NEW_CLUSTER, useContractFixture } from '../contracts/helpers';
+import { rejection } from '../harness/rejection';
 
 const GWEI = 10n ** 9n;
 const CHAIN_ID = 31337n;
@@ -35,15 +36,6 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
 }
 
 describe('integration: transaction manager (real anvil)', function () {

@@ -15,17 +15,9 @@ import { useService } from '../harness/service';
 import { FileTxJournal } from '../../activities/chain/tx-journal-file';
 import { parseWorkerConfig } from '../../worker/config';
 import { createTxStore } from '../../worker/tx-store';
+import { rejection } from '../harness/rejection';
 
 const GWEI = 10n ** 9n;
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, anvil)', function () {
   this.timeout(60_000);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CorruptTxJournalError, FileTxJournal, readTxJournalRecords } from '../../../activities/chain/tx-journal-file';
 import type { TxRecord } from '../../../activities/chain/tx-journal';
 import { WholeFileTxJournal } from '../../../bench/whole-file-journal';
+import { rejection } from '../../harness/rejection';
 
 const record = (key: string, status: TxRecord['status'] = 'pending', attempts = 1): TxRecord => ({
   version: 1, idempotencyKey: key, label: 'test', from: '0x1', chainId: '31337', to: '0x2', value: '0', dataHash: '0xab', nonce: 7, gasLimit: '21000',
@@ -16,15 +17,6 @@ const record = (key: string, status: TxRecord['status'] = 'pending', attempts = 
   status, createdAt: 1, updatedAt: 2,
 });
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean);
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('chain: append-only file journal (tx-journal-file.ts)', () => {
   let dir: string;
