@@ -187,6 +187,8 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     const done = await until('the exits to complete after the restart', net, COMPLETION_DEADLINE_MS, aborted, async () => {
       const st = await monitor.query(monitorStatusQuery).catch(() => undefined);
       return st && st.validatorsExited === expected && st.exitsInFlight.length === 0 ? st : undefined;
+    }).catch(async (err: unknown) => {
+      throw new Error(`${(err as Error).message}\n${await whereTheExitsStand(net, monitor)}`);
     });
     assert.equal(done.validatorsExited, expected);
     // A few more polls: nothing more happens.
@@ -196,6 +198,31 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
   } finally {
     await net.stop();
   }
+}
+
+/** For a timeout: the monitor's status and each open exit batch's pending activities (attempt, last failure). */
+async function whereTheExitsStand(net: CreationNetwork, monitor: { query: (q: typeof monitorStatusQuery) => Promise<unknown> }): Promise<string> {
+  const lines = ['--- where the exits stand ---'];
+  const status = await monitor.query(monitorStatusQuery).catch((e: unknown) => `query failed: ${String(e)}`) as { exitsInFlight?: { workflowId: string }[] } | string;
+  lines.push(`monitor: ${JSON.stringify(status)}`);
+  lines.push(await workflowTaskFailures(net, monitorWorkflowId(net.rollups[0].admin)));
+  for (const step of typeof status === 'string' ? [] : status.exitsInFlight ?? []) {
+    const description = await net.client.workflow.getHandle(step.workflowId).describe().catch(() => undefined);
+    if (!description) continue;
+    lines.push(`${step.workflowId}: ${description.status.name}`, await workflowTaskFailures(net, step.workflowId));
+    for (const a of description.raw.pendingActivities ?? []) {
+      lines.push(`  pending ${a.activityType?.name} state=${String(a.state)} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? ''} failure=${a.lastFailure?.message ?? ''}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** A workflow's failed workflow tasks (a stuck workflow shows them, not a status). */
+async function workflowTaskFailures(net: CreationNetwork, workflowId: string): Promise<string> {
+  const history = await net.client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+  const failed = (history?.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+  const last = failed.at(-1)?.workflowTaskFailedEventAttributes?.failure?.message;
+  return `  ${workflowId}: ${history?.events?.length ?? '?'} events, ${failed.length} failed workflow tasks${last ? `, last: ${last}` : ''}`;
 }
 
 async function checkExactlyOnce(net: CreationNetwork, expected: number, validatorCount: number, created: number): Promise<void> {
