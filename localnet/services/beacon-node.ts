@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { toolPath } from '../../tools/paths';
 import { buildGenesis, lodestarEnv, type KeyGroup } from '../beacon/genesis';
 import { getGenesis, getHeadSlot } from '../beacon/rest';
-import { assertPortFree, freePort, startOnFreePorts, startService, type ServiceProcess } from './process';
+import { assertPortFree, freePort, startOnFreePorts, startService, StartAbandonedError, type ServiceProcess } from './process';
 
 export type { KeyGroup } from '../beacon/genesis';
 
@@ -22,6 +22,8 @@ export const LOCAL_GENESIS_FORK_VERSION = '0x01017000';
 export const SLOTS_PER_EPOCH = 8;
 
 const DEFAULT_GENESIS_DELAY_SECONDS = 15;
+/** Starts with a new genesis (each twice as far away) when the node stalls at its start. */
+const STALLED_START_ATTEMPTS = 3;
 
 export interface BeaconNodeOptions {
   /** Emptied at every start: the chain begins from a new genesis each time. */
@@ -43,7 +45,8 @@ export interface BeaconNodeOptions {
    * Seconds from now to genesis time (default 15). The genesis build and the node's start (6.5–9.4 s
    * measured, more on a loaded machine) must end before the clock is an epoch past the head:
    * Lodestar then counts itself stalled, its validators stop producing, and a single node never
-   * recovers (seen at 1-s slots with 6 s here).
+   * recovers (seen at 1-s slots with 6 s here, and at 15 s on a loaded machine). Such a start is
+   * detected and tried again with a new genesis, twice as far away each time (3 starts in all).
    */
   genesisDelaySeconds?: number;
   /** Until REST answers and the head is at slot 1 or later. */
@@ -110,9 +113,29 @@ function chainSettings(opts: BeaconNodeOptions): { secondsPerSlot: number; withd
 
 export async function startBeaconNode(opts: BeaconNodeOptions): Promise<BeaconNode> {
   chainSettings(opts); // bad settings are named before any port is picked
-  if (opts.restPort === undefined) return startOnFreePorts('beacon node', async () => startBeaconNodeOn(await freePort(), opts));
-  await assertPortFree(opts.restPort, 'beacon node REST API');
-  return startBeaconNodeOn(opts.restPort, opts);
+  const delay = opts.genesisDelaySeconds ?? DEFAULT_GENESIS_DELAY_SECONDS;
+  for (let attempt = 1; ; attempt++) {
+    // A node that came up too late for its genesis never produces: a new genesis, further away.
+    const tryOpts = { ...opts, genesisDelaySeconds: attempt === 1 ? delay : Math.max(delay, DEFAULT_GENESIS_DELAY_SECONDS) * 2 ** (attempt - 1) };
+    try {
+      if (opts.restPort === undefined) return await startOnFreePorts('beacon node', async () => startBeaconNodeOn(await freePort(), tryOpts));
+      await assertPortFree(opts.restPort, 'beacon node REST API');
+      return await startBeaconNodeOn(opts.restPort, tryOpts);
+    } catch (err) {
+      if (!(err instanceof StartAbandonedError) || attempt >= STALLED_START_ATTEMPTS) throw err;
+      process.stderr.write(`[localnet] beacon node stalled at its start (${err.message.split('\n')[0]}); starting it again with genesis ${Math.max(delay, DEFAULT_GENESIS_DELAY_SECONDS) * 2 ** attempt} s away (attempt ${attempt + 1} of ${STALLED_START_ATTEMPTS})\n`);
+    }
+  }
+}
+
+/**
+ * Whether a node stands stalled: Lodestar counts itself synced only while its head is within an
+ * epoch of the clock (sync.js `state`), so a node whose head is still at genesis an epoch after
+ * genesis time never produces a block (with no peers it waits for them forever).
+ */
+export function stalledAtStart(headSlot: number, genesisTime: number, secondsPerSlot: number, nowMs: number): boolean {
+  const clockSlot = Math.floor((nowMs / 1000 - genesisTime) / secondsPerSlot);
+  return headSlot === 0 && clockSlot > SLOTS_PER_EPOCH;
 }
 
 /** A fresh genesis and data folder on every start, so that a start again on other ports begins clean. */
@@ -155,7 +178,11 @@ async function startBeaconNodeOn(restPort: number, opts: BeaconNodeOptions): Pro
     logFile: opts.logFile,
     ready: async () => {
       await getGenesis(url);
-      return (await getHeadSlot(url)) >= 1;
+      const head = await getHeadSlot(url);
+      if (stalledAtStart(head, genesis.genesisTime, secondsPerSlot, Date.now())) {
+        throw new StartAbandonedError(`its head is at genesis more than an epoch (${SLOTS_PER_EPOCH} slots) after genesis time: it came up too late and will not produce`);
+      }
+      return head >= 1;
     },
     readyTimeoutMs: opts.readyTimeoutMs ?? 90_000,
     // Lodestar 1.5.1 never finishes a SIGTERM: SIGKILL (by PID) after 5 s.

@@ -24,7 +24,10 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Where stdout and stderr go (appended); kept in memory only when absent. */
   logFile?: string;
-  /** Resolves when the service answers; polled until `readyTimeoutMs`. */
+  /**
+   * Resolves when the service answers; polled until `readyTimeoutMs`. Its errors count as "not yet",
+   * except StartAbandonedError: the service will never come up, so it is stopped at once.
+   */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;
   /** Grace after SIGTERM before SIGKILL (some servers never finish a SIGTERM). */
@@ -34,6 +37,11 @@ export interface StartOptions {
 }
 
 const OUTPUT_LINES_KEPT = 40;
+
+/** Thrown by a `ready` check that knows the service will never come up (a start worth trying again). */
+export class StartAbandonedError extends Error {
+  override name = 'StartAbandonedError';
+}
 
 export async function startService(opts: StartOptions): Promise<ServiceProcess> {
   const log: WriteStream | undefined = opts.logFile ? openLog(opts.logFile) : undefined;
@@ -84,7 +92,12 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
       const why = spawnError ? spawnError.message : `exited with code ${await exited}`;
       throw new Error(`${opts.name} failed to start: ${why}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
     }
-    if (await opts.ready().catch(() => false)) return service;
+    const answered = await opts.ready().catch(async (err: unknown) => {
+      if (!(err instanceof StartAbandonedError)) return false;
+      await service.stop();
+      throw new StartAbandonedError(`${opts.name} failed to start: ${err.message}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
+    });
+    if (answered) return service;
     if (Date.now() > deadline) {
       await service.stop();
       throw new Error(`${opts.name} did not answer within ${(opts.readyTimeoutMs ?? 30_000) / 1000} s\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);

@@ -15,7 +15,7 @@ import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarT
 import { BeaconApiError, getFork, getGenesis, getHeadSlot, getValidators, submitVoluntaryExit, type BeaconValidator } from '../../localnet/beacon/rest';
 import { DEMO_MNEMONIC } from '../../localnet/demo';
 import { startAnvil, type Anvil } from '../../localnet/services/anvil';
-import { SLOTS_PER_EPOCH, startBeaconNode, type BeaconNode } from '../../localnet/services/beacon-node';
+import { SLOTS_PER_EPOCH, stalledAtStart, startBeaconNode, type BeaconNode } from '../../localnet/services/beacon-node';
 import { isProcessAlive } from '../../localnet/network-file';
 import { startWithdrawalStandIn, WITHDRAWAL_AMOUNT_WEI, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 
@@ -233,5 +233,44 @@ describe('local beacon node: bad input', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('local beacon node: a start too late for its genesis', function () {
+  this.timeout(240_000);
+
+  it('sees the node stalled at genesis and starts it again with a new genesis, which produces blocks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nexus-beacon-late-'));
+    const notes: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      notes.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    let late: BeaconNode | undefined;
+    const startedAt = Date.now() / 1000;
+    try {
+      // Genesis 30 s in the past at 1-s slots: the node comes up far more than an epoch behind its
+      // clock, the way a slow start on a loaded machine leaves it.
+      late = await startBeaconNode({
+        dataDir: join(dir, 'beacon'), genesisDelaySeconds: -30, secondsPerSlot: 1,
+        keyGroups: [{ mnemonic: DEMO_MNEMONIC, indices: [0], withdrawalAddress: `0x${'22'.repeat(20)}` }],
+      });
+      assert.ok(notes.some((n) => /beacon node stalled at its start .*attempt 2 of 3/.test(n)), `no restart was reported: ${notes.join('')}`);
+      assert.ok(late.genesisTime > startedAt, `the node runs the first, stale genesis (${late.genesisTime}, started at ${startedAt})`);
+      assert.ok((await getHeadSlot(late.url)) >= 1, 'the restarted node produces no block');
+    } finally {
+      process.stderr.write = write;
+      await late?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a head still at genesis an epoch after genesis time as stalled, not before', () => {
+    const genesisTime = 1_000;
+    assert.equal(stalledAtStart(0, genesisTime, 1, (genesisTime + SLOTS_PER_EPOCH) * 1000), false);
+    assert.equal(stalledAtStart(0, genesisTime, 1, (genesisTime + SLOTS_PER_EPOCH + 1) * 1000), true);
+    assert.equal(stalledAtStart(1, genesisTime, 1, (genesisTime + 100) * 1000), false, 'a node that produced is not stalled');
+    assert.equal(stalledAtStart(0, genesisTime, 2, (genesisTime + 2 * SLOTS_PER_EPOCH) * 1000), false, '2-s slots: an epoch is 16 s');
   });
 });
