@@ -5,8 +5,11 @@
 // all monitors start at once (creation for all), then every limit drops to 0 (an exit for all).
 // Prints the end-to-end times, which worker ran how many steps, and each worker's idle CPU and
 // RSS once everything has settled. Nothing is asserted.
-// `--creation-only`: no beacon chain and no exits (the harness's Lodestar genesis, one mnemonic per
-// rollup, does not come up within its 90 s for 100 rollups on 2 cores).
+// `--creation-only`: no beacon chain and no exits. With exits, the beacon chain is sized for 2 cores:
+// the harness's default (4 block producers per rollup key, 1-s slots) means 1,200 in-process
+// validators for 100 rollups and never comes up; here one producer per rollup key, 2-s slots, and
+// up to 5 minutes to start (half the validators are the rollups' keys, which nobody runs: the chain
+// makes blocks in about half of its slots and does not finalise, which exits do not need).
 // Run: npx tsx bench/scale-rollups.ts [rollups=100] [idleWindowSeconds=60] [--creation-only]
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +38,8 @@ const TASK_QUEUE = 'nexus-bot-scale-bench';
 const FUNDING = 96n * ETH;
 const LIMIT = 5000;
 const FIRST_ACCOUNT = 10;
+/** The validator plus one spare: a deposit that reverts (concurrent sends) consumes its key index. */
+const BEACON_KEYS_PER_ROLLUP = 2;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -45,9 +50,8 @@ async function main(): Promise<void> {
   const rollups: RollupSpec[] = Array.from({ length: ROLLUPS }, (_, i) => ({ account: FIRST_ACCOUNT + i, name: `scale-${i}`, funding: FUNDING, limit: LIMIT }));
   const t0 = Date.now();
   const net = await startCreationNetwork({
-    rollups, taskQueue: TASK_QUEUE, // Spare genesis keys: a deposit that reverts (concurrent sends) consumes its key index, and the
-    // retry's key must be on the beacon chain too to exit.
-    ...(CREATION_ONLY ? {} : { beacon: { keysPerRollup: perRollup + 2 } }),
+    rollups, taskQueue: TASK_QUEUE, // Genesis holds a spare key per rollup: a retried deposit's key must be on the beacon chain too to exit.
+    ...(CREATION_ONLY ? {} : { beacon: { keysPerRollup: BEACON_KEYS_PER_ROLLUP, interopValidators: Math.max(16, ROLLUPS * BEACON_KEYS_PER_ROLLUP), secondsPerSlot: 2, readyTimeoutMs: 300_000 } }),
     // anvil funds its first 10 dev accounts; the rollup admins from index 10 on get ETH here.
     prepareChain: async (system) => {
       const provider = system.contracts.nexus.runner?.provider as ethers.JsonRpcProvider;

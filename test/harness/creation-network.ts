@@ -67,6 +67,8 @@ export interface CreationNetworkOptions {
    */
   beacon?: {
     keysPerRollup: number; secondsPerSlot?: number; minValidatorWithdrawabilityDelay?: number;
+    /** Block producers besides the rollups' keys (default 4 × those keys), and how long the node may take to come up. */
+    interopValidators?: number; readyTimeoutMs?: number;
     /** Put a recording proxy between the worker and the node (`beaconRecorder`): counts the exits the bot broadcast. */
     recordExits?: boolean;
   };
@@ -168,6 +170,8 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       beacon = await startBeaconNode({
         dataDir: join(dir, 'beacon'), keyGroups, logFile: join(dir, 'beacon.log'),
         secondsPerSlot: opts.beacon.secondsPerSlot ?? 1, minValidatorWithdrawabilityDelay: opts.beacon.minValidatorWithdrawabilityDelay ?? 1,
+        ...(opts.beacon.interopValidators !== undefined ? { interopValidators: opts.beacon.interopValidators } : {}),
+        ...(opts.beacon.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.beacon.readyTimeoutMs } : {}),
       });
       services.push(beacon);
       standIn = await startWithdrawalStandIn({
