@@ -111,6 +111,7 @@ describe('two writer-role workers share one chain writer by lease (Temporal + an
       assert.ok(i < 1200, 'no deposit within 120 s');
       await sleep(100);
     }
+    const killedAt = Date.now();
     process.kill(holder.pid, 'SIGKILL');
     assert.equal(await holder.exited, null, 'the holder was killed by the signal');
     const depositsAtKill = (await depositEvents()).length;
@@ -124,6 +125,7 @@ describe('two writer-role workers share one chain writer by lease (Temporal + an
       next = await holderOf();
     }
     assert.deepEqual(next, { pid: other.pid, epoch: 2 }, 'the surviving worker took the lease');
+    const tookOverMs = Date.now() - killedAt;
 
     for (let i = 0; ; i++) {
       const status = await monitor.query(monitorStatusQuery).catch(() => undefined);
@@ -132,6 +134,8 @@ describe('two writer-role workers share one chain writer by lease (Temporal + an
       await sleep(500);
     }
     assert.ok(await ssvAdded() > logsAtKill, 'the new holder sent the rest of the batch');
+    // Printed, not asserted: the take-over follows the lease TTL, the finish the killed activity's heartbeat timeout.
+    console.log(`      after the kill (${depositsAtKill} of ${TOTAL} deposits): lease taken over in ${(tookOverMs / 1000).toFixed(1)} s, creation complete in ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
 
     // No double deposit.
     const deposited = (await depositEvents()).map((e) => (e.args[0] as string).toLowerCase());
