@@ -38,8 +38,12 @@ export async function runGatedWriter(
     // Also when the Worker failed: the next holder need not wait for the expiry.
     const held = lease.held();
     if (held) {
-      await lease.release();
-      log.info('chain-writer lease released', { taskQueue, epoch: held.epoch });
+      // A store that does not answer must not turn a graceful stop into a failure: the lease then
+      // simply expires after leaseTtlSeconds.
+      await lease.release().then(
+        () => log.info('chain-writer lease released', { taskQueue, epoch: held.epoch }),
+        (err: unknown) => log.warn('chain-writer lease not released (it expires after leaseTtlSeconds)', { taskQueue, epoch: held.epoch, error: (err as Error).message }),
+      );
     }
   }
 }
