@@ -40,7 +40,10 @@ export interface RuntimeInputs {
   metrics?: DomainMetricsSink;
 }
 
-export async function buildActivityDependencies(config: WorkerConfig, inputs: RuntimeInputs): Promise<ActivityDependencies> {
+/** The activities' dependencies, and the chain-writer lease the writer Worker is gated on (shared store only). */
+export type BuiltDependencies = ActivityDependencies & { writerLease?: WriterLease };
+
+export async function buildActivityDependencies(config: WorkerConfig, inputs: RuntimeInputs): Promise<BuiltDependencies> {
   const base: ActivityDependencies = {
     workerName: config.workerName,
     registrar: { client: inputs.client, taskQueue: config.temporal.taskQueue },
@@ -54,10 +57,8 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
   const { provider } = await createChainProvider({ urls: chain.rpcUrls, chainId: chain.chainId });
   const signer = new ethers.Wallet(readBotKey(config.botKeyFile), provider);
   const txStore = createTxStore(config, signer.address);
-  // Shared store: this worker takes the writer lease when it is free (again after losing it); until
-  // then its sends are refused (WriterFenced, retryable). Issue 14 part C gates the writer task
-  // queue's polling on txStore.lease instead.
-  if (txStore.lease) holdLeaseWhenFree(txStore.lease);
+  // Shared store: the lease is taken only by the writer-role Worker's gate (worker/writer-gate.ts);
+  // without it this process's sends are refused (WriterFenced, retryable).
   const txManager = new TransactionManager({
     provider, signer, chainId: chain.chainId,
     maxFeePerGasCeiling: ethers.parseUnits(String(transactions.maxFeePerGasGwei), 'gwei'),
@@ -122,6 +123,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
   return {
     ...base,
     ...dkgSetup,
+    ...(txStore.lease ? { writerLease: txStore.lease } : {}),
     depositGuard: {
       provider, contracts: { nexus: contracts.nexus }, depositNetwork: config.keys.depositNetwork, genesisForkVersion, beacon,
       ...guardIndexes, acceptOwnGenesisValidators: config.depositGuard.acceptOwnGenesisValidators, metrics: inputs.metrics,
@@ -237,16 +239,4 @@ export function buildDkgDependencies(
       timeout: config.dkg.ceremonyTimeout,
     },
   };
-}
-
-function holdLeaseWhenFree(lease: WriterLease): void {
-  const take = () => void lease.acquire().catch((err: unknown) => {
-    console.error(`chain-writer lease: ${(err as Error).message}; trying again`);
-    setTimeout(take, 5000).unref();
-  });
-  lease.onLost((reason) => {
-    console.error(`chain-writer lease lost: ${reason}`);
-    take();
-  });
-  take();
 }

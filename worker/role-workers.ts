@@ -3,6 +3,7 @@
 // writer's queue (transactions from the bot key) and the salt holders' queue (mnemonic key material).
 import type { Worker } from '@temporalio/worker';
 import { activityRole, roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
+import { runGatedWriter, type WriterGate } from './writer-gate';
 
 /** The activities of `all` whose queue is one of `roles`. */
 export function activitiesFor<A extends object>(all: A, roles: readonly WorkerRole[]): Partial<A> {
@@ -36,11 +37,12 @@ export interface RoleWorkerSpec {
 export type RoleWorkerEntry = { role: WorkerRole; taskQueue: string; worker: Worker } | (RoleWorkerSpec & { worker?: undefined });
 
 /**
- * Runs the chain writer's Worker. This is the one place the writer starts, so that the lease of
- * issue 14 (part A) can gate it: wait for the lease before `create()`, and shut the Worker down
- * when the lease is lost. Until then a deployment keeps one writer-role worker (README).
+ * Runs the chain writer's Worker. This is the one place the writer starts: with a shared
+ * transaction store (`gate`), only while this process holds the writer lease (writer-gate.ts);
+ * with the file journal of one worker, at once.
  */
-export async function runChainWriter(spec: RoleWorkerSpec, mayRun: (worker: Worker) => boolean): Promise<void> {
+export async function runChainWriter(spec: RoleWorkerSpec, mayRun: (worker: Worker) => boolean, gate?: WriterGate): Promise<void> {
+  if (gate) return runGatedWriter(spec.taskQueue, spec.create, mayRun, gate);
   const worker = await spec.create();
   if (mayRun(worker)) await worker.run();
 }
@@ -50,8 +52,11 @@ export class RoleWorkers {
   private readonly started: Worker[] = [];
   private stopping = false;
   private running?: Promise<void>;
+  /** Aborted by shutdown(): a writer waiting for its lease stops waiting. */
+  private readonly stopped = new AbortController();
 
-  constructor(readonly entries: RoleWorkerEntry[]) {}
+  /** `writerLease`: the shared store's lease the chain-writer Worker is gated on (none: the file journal). */
+  constructor(readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>) {}
 
   /** Runs every Worker until all have stopped; one that fails stops the others. */
   run(): Promise<void> {
@@ -61,7 +66,7 @@ export class RoleWorkers {
 
   private async runAll(): Promise<void> {
     const runs = this.entries.map(async (entry) => {
-      if (!entry.worker) return runChainWriter(entry, (worker) => this.adopt(worker));
+      if (!entry.worker) return runChainWriter(entry, (worker) => this.adopt(worker), this.writerLease && { ...this.writerLease, signal: this.stopped.signal });
       if (this.adopt(entry.worker)) await entry.worker.run();
     });
     const results = await Promise.allSettled(runs.map((run) => run.catch((err: unknown) => {
@@ -82,6 +87,7 @@ export class RoleWorkers {
   /** Asks every Worker to stop (running activities get shutdownGraceSeconds). */
   shutdown(): void {
     this.stopping = true;
+    this.stopped.abort();
     for (const worker of this.started) if (worker.getState() === 'RUNNING') worker.shutdown();
   }
 

@@ -85,7 +85,8 @@ export async function buildWorker(
     }
   }
   return {
-    worker: new RoleWorkers(entries),
+    // Shared transaction store: the chain-writer Worker polls only while this process holds the lease.
+    worker: new RoleWorkers(entries, deps.writerLease && { lease: deps.writerLease, log: obs?.logger ?? consoleLog }),
     queues,
     identity,
     ...(plan.skipped ? { skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)` } : {}),
@@ -97,6 +98,12 @@ export async function buildWorker(
     },
   };
 }
+
+/** Lease transitions when no logger was given (tests build workers without observability). */
+const consoleLog = {
+  info: (message: string, fields?: Record<string, unknown>) => console.log(message, JSON.stringify(fields ?? {})),
+  warn: (message: string, fields?: Record<string, unknown>) => console.warn(message, JSON.stringify(fields ?? {})),
+};
 
 /**
  * The binary's version, checked at start so that the start line says at once what every DKG batch
