@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.filter((m) => m !== 'assert').flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.local-network/**', 'contracts/out/**', 'eslint.config.mjs', '.mocharc.cjs', 'client/bin/**'] },
+  { ignores: ['node_modules/**', '.local-network/**', 'contracts/out/**', 'eslint.config.mjs', '.mocharc.cjs', 'client/bin/**', 'worker/bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,8 @@
 # Installs the external tools nexus-bot needs (Temporal CLI, tctl, the Java time-skipping test
 # server, moto, ssv-dkg, anvil, the Lodestar beacon node) into a per-user cache outside the clone, pinned and idempotent:
 # a tool whose stamp matches its pinned version is skipped, so a second run takes seconds.
-# Chromium (for the Web UI test) is the one system package: Debian's, skipped when installed.
+# Chromium (for the Web UI test) and systemd-analyze (for the service unit test) are the system
+# packages: Debian's, skipped when installed.
 # Usage: tools/install.sh [tool...]      (no argument: all tools)
 # Prints the cache root's bin folder on the last line.
 set -euo pipefail
@@ -178,38 +179,46 @@ JS
   stamp lodestar "$want"
 }
 
-# Chromium drives the Web UI test (through playwright-core, which never downloads a browser of its
-# own). Debian's package, not the cache: it brings the system libraries a browser needs. Not
-# pinned: the distribution's security updates move it, and the test only needs a recent one.
-install_chromium() {
-  [ -x /usr/bin/chromium ] && return
-  need apt-get chromium
+# apt_install TOOL PACKAGE PATH: Debian's PACKAGE, system-wide, for the system packages below;
+# skipped when PATH is there. Needs root or sudo. `apt-get update` only when the package lists lack
+# it (a fresh container has none); any other failure is reported as it is.
+apt_install() {
+  local tool="$1" package="$2" path="$3"
+  [ -x "$path" ] && return
+  need apt-get "$tool"
   local sudo=""
-  if [ "$(id -u)" -ne 0 ]; then need sudo chromium; sudo=sudo; fi
-  log "chromium (apt-get, Debian package; needs root or sudo)"
-  local logfile="$ROOT/chromium.install.log"
-  local install="${sudo:+$sudo }env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium"
+  if [ "$(id -u)" -ne 0 ]; then need sudo "$tool"; sudo=sudo; fi
+  log "$tool (apt-get, Debian package $package; needs root or sudo)"
+  local logfile="$ROOT/$tool.install.log"
+  local install="${sudo:+$sudo }env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $package"
   if ! $install >"$logfile" 2>&1; then
-    # Package lists missing (a fresh container has none) or stale: refresh them once, then retry.
-    # Any other failure (no permission, apt locked, ...) is reported as it is.
     if grep -qE 'Unable to locate package|has no installation candidate|404 +Not Found' "$logfile"; then
-      run chromium $sudo apt-get update
-      run chromium $install
+      run "$tool" $sudo apt-get update
+      run "$tool" $install
     else
-      printf 'nexus-bot tools: installing %s failed: command `%s` exited non-zero (log: %s)\n' chromium "$install" "$logfile" >&2
+      printf 'nexus-bot tools: installing %s failed: command `%s` exited non-zero (log: %s)\n' "$tool" "$install" "$logfile" >&2
       tail -n 15 "$logfile" | sed 's/^/    /' >&2
       exit 1
     fi
   fi
-  [ -x /usr/bin/chromium ] || { printf 'nexus-bot tools: installing chromium failed: /usr/bin/chromium is missing after apt-get install\n' >&2; exit 1; }
+  [ -x "$path" ] || { printf 'nexus-bot tools: installing %s failed: %s is missing after apt-get install %s\n' "$tool" "$path" "$package" >&2; exit 1; }
 }
+
+# Chromium drives the Web UI test (through playwright-core, which never downloads a browser of its
+# own). Debian's package, not the cache: it brings the system libraries a browser needs. Not
+# pinned: the distribution's security updates move it, and the test only needs a recent one.
+install_chromium() { apt_install chromium chromium /usr/bin/chromium; }
+
+# systemd-analyze checks deploy/systemd/nexus-bot.service (`systemd-analyze verify`, in the tests).
+# Debian's `systemd` package; only the tool is used, nothing is started or enabled.
+install_systemd_analyze() { apt_install systemd-analyze systemd /usr/bin/systemd-analyze; }
 
 tools=("$@")
 # ssv-dkg is not in the default set: the Go module proxy reachable here refuses the module
 # (403 "This module version is not available." for every version of github.com/ssvlabs/ssv-dkg
 # and of its dependencies), so it cannot be built on this machine yet. `tools/install.sh ssv-dkg`
 # still tries, for machines whose proxy serves it.
-[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl lodestar chromium)
+[ ${#tools[@]} -gt 0 ] || tools=(anvil moto test-server temporal tctl lodestar chromium systemd-analyze)
 for t in "${tools[@]}"; do
   case "$t" in
     temporal) install_temporal ;;
@@ -220,7 +229,8 @@ for t in "${tools[@]}"; do
     anvil) install_anvil ;;
     lodestar) install_lodestar ;;
     chromium) install_chromium ;;
-    *) printf 'nexus-bot tools: unknown tool "%s" (known: temporal tctl ssv-dkg test-server moto anvil lodestar chromium)\n' "$t" >&2; exit 2 ;;
+    systemd-analyze) install_systemd_analyze ;;
+    *) printf 'nexus-bot tools: unknown tool "%s" (known: temporal tctl ssv-dkg test-server moto anvil lodestar chromium systemd-analyze)\n' "$t" >&2; exit 2 ;;
   esac
 done
 echo "$BIN"
