@@ -5,6 +5,8 @@
 // independent verifier; the run fails if one is refused or if the two derivations differ.
 //   before: bench/baseline/derivation-bls-keygen.ts + bench/baseline/keyshares-ssv-keys.ts
 //   after:  activities/keys/derivation.ts + activities/keys/keyshares.ts
+// Wall time per phase; the CPU time (process.cpuUsage, user + system) of the whole batch is printed
+// beside the total, since on a shared machine waiting for a core inflates the wall figures.
 // Run: npx tsx bench/key-material.ts [batch=50] [rounds=3]   (rounds alternate before/after first)
 import { generateKeyPairSync } from 'node:crypto';
 import { KeySharesItem } from 'ssv-keys';
@@ -24,7 +26,8 @@ const OWNER = '0x5A0b54D5dc17e0AadC383d2db43B0a0D3E029c4c';
 const FORK = '0x00000000';
 const WC = withdrawalCredentialsFor('0x0000000000000000000000000000000000000001');
 
-interface Phases { derive: number; deposit: number; keyshares: number }
+/** Wall ms per phase, and the process's CPU ms (user + system) over the whole batch. */
+interface Phases { derive: number; deposit: number; keyshares: number; cpu: number }
 interface Made { pubkey: string; nonce: number; payload: KeysharesPayload }
 
 const operators = [1000, 1137, 1274, 1411].map((id) => ({
@@ -34,6 +37,7 @@ const operators = [1000, 1137, 1274, 1411].map((id) => ({
 
 async function batch(which: 'before' | 'after', firstIndex: number, made: Made[]): Promise<Phases> {
   const indices = Array.from({ length: BATCH }, (_, i) => firstIndex + i);
+  const cpu0 = process.cpuUsage();
   let t = performance.now();
   const keys = which === 'after' ? await deriveSigningKeys(MNEMONIC, indices) : baselineSigningKeys(MNEMONIC, indices);
   const derive = performance.now() - t;
@@ -52,12 +56,13 @@ async function batch(which: 'before' | 'after', firstIndex: number, made: Made[]
   }
   const keyshares = performance.now() - t;
   wipeKeys(keys);
-  return { derive, deposit, keyshares };
+  const used = process.cpuUsage(cpu0);
+  return { derive, deposit, keyshares, cpu: (used.user + used.system) / 1000 };
 }
 
 function line(name: string, p: Phases): string {
   const per = (ms: number) => (ms / BATCH).toFixed(2).padStart(7);
-  return `${name.padEnd(16)} derive ${per(p.derive)}   deposit sig ${per(p.deposit)}   keyshares ${per(p.keyshares)}   total ${per(p.derive + p.deposit + p.keyshares)} ms/validator`;
+  return `${name.padEnd(16)} derive ${per(p.derive)}   deposit sig ${per(p.deposit)}   keyshares ${per(p.keyshares)}   total ${per(p.derive + p.deposit + p.keyshares)} ms/validator (cpu ${per(p.cpu)})`;
 }
 
 async function main() {
@@ -67,7 +72,7 @@ async function main() {
   await batch('before', 0, []);
 
   const made: Record<'before' | 'after', Made[]> = { before: [], after: [] };
-  const sums: Record<'before' | 'after', Phases> = { before: { derive: 0, deposit: 0, keyshares: 0 }, after: { derive: 0, deposit: 0, keyshares: 0 } };
+  const sums: Record<'before' | 'after', Phases> = { before: { derive: 0, deposit: 0, keyshares: 0, cpu: 0 }, after: { derive: 0, deposit: 0, keyshares: 0, cpu: 0 } };
   console.log(`key material per validator: batch ${BATCH}, ${ROUNDS} rounds, 4 operators (node ${process.version})`);
   for (let r = 0; r < ROUNDS; r++) {
     const order: ('before' | 'after')[] = r % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
@@ -78,7 +83,7 @@ async function main() {
       console.log(line(`round ${r + 1} ${which}`, p));
     }
   }
-  const mean = (s: Phases): Phases => ({ derive: s.derive / ROUNDS, deposit: s.deposit / ROUNDS, keyshares: s.keyshares / ROUNDS });
+  const mean = (s: Phases): Phases => ({ derive: s.derive / ROUNDS, deposit: s.deposit / ROUNDS, keyshares: s.keyshares / ROUNDS, cpu: s.cpu / ROUNDS });
   console.log(line('mean before', mean(sums.before)));
   console.log(line('mean after', mean(sums.after)));
 
