@@ -1,15 +1,17 @@
-// Key material cost of SSV keyshares (DESIGN §5 benchmarks): per key, for a 4-operator cluster,
-//   - buildKeyshares: operator-key validation + ssv-keys + the independent verification
-//   - ssv-keys alone: the same createThreshold / encryptShares / buildPayload calls (its own cost,
-//     which includes its own signature check)
-//   - verifyKeysharesPayload alone (what the DKG path pays per validator)
+// Key material cost of SSV keyshares (DESIGN §5 benchmarks), per key for a cluster of operators,
+// before and after issue 15 in the same run, alternating per key:
+//   - after: buildKeyshares (ssv-keys split + Node RSA + blst signature + the independent check once)
+//   - before: the old builder (bench/baseline/keyshares-ssv-keys.ts: ssv-keys' JSEncrypt and
+//     buildPayload, which checks its own signature, then the old all-noble independent check)
+//   - verifyKeysharesPayload alone, after and before (what the DKG path pays per validator)
 // Run: npx tsx bench/keyshares.ts [keys=20] [operators=4]
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SecretKey } from '@chainsafe/blst';
-import { KeySharesItem, SSVKeys } from 'ssv-keys';
 import { buildKeyshares } from '../activities/keys/keyshares';
-import { verifyKeysharesPayload, type KeysharesPayload } from '../activities/keys/keyshares-verify';
+import { verifyKeysharesPayload } from '../activities/keys/keyshares-verify';
 import { encodeOperatorPublicKey } from '../activities/keys/operator-keys';
+import { baselineBuildKeyshares } from './baseline/keyshares-ssv-keys';
+import { verifyKeysharesPayload as baselineVerify } from './baseline/keyshares-verify-noble';
 
 const KEYS = Number(process.argv[2] ?? 20);
 const OPERATORS = Number(process.argv[3] ?? 4);
@@ -28,52 +30,56 @@ function stats(name: string, ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
   const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  return `${name.padEnd(34)} mean ${mean.toFixed(1).padStart(6)} ms   median ${pct(0.5).toFixed(1).padStart(6)}   p90 ${pct(0.9).toFixed(1).padStart(6)}   min ${sorted[0].toFixed(1).padStart(6)}   max ${sorted[sorted.length - 1].toFixed(1).padStart(6)}`;
+  return `${name.padEnd(40)} mean ${mean.toFixed(1).padStart(6)} ms   median ${pct(0.5).toFixed(1).padStart(6)}   p90 ${pct(0.9).toFixed(1).padStart(6)}   min ${sorted[0].toFixed(1).padStart(6)}   max ${sorted[sorted.length - 1].toFixed(1).padStart(6)}`;
 }
 
 async function main() {
+  // Mainnet-like operator ids (the integer-scaled interpolation costs more for larger ids).
   const operators = Array.from({ length: OPERATORS }, (_, i) => ({
-    id: 10 + i * 3,
+    id: 1000 + i * 137,
     publicKeyBase64: encodeOperatorPublicKey(generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey),
   }));
   const ids = operators.map((o) => o.id);
-  const ssvOps = operators.map((o) => ({ id: o.id, operatorKey: o.publicKeyBase64 }));
 
-  // warm-up (bls-eth-wasm init, JIT)
+  // warm-up (bls-eth-wasm init, JIT, the operator-key cache)
   await buildKeyshares({ secretKey: randomSecretKey(), operators, owner: OWNER, ownerNonce: 0 });
+  await baselineBuildKeyshares({ secretKey: randomSecretKey(), operators, owner: OWNER, ownerNonce: 0 });
 
-  const build: number[] = [];
-  const ssv: number[] = [];
-  const verify: number[] = [];
+  const after: number[] = [];
+  const before: number[] = [];
+  const verifyAfter: number[] = [];
+  const verifyBefore: number[] = [];
   for (let i = 0; i < KEYS; i++) {
     const sk = randomSecretKey();
-    const skHex = `0x${Buffer.from(sk).toString('hex')}`;
+    const expected = { validatorPubkey: `0x${Buffer.from(SecretKey.fromBytes(sk).toPublicKey().toBytes()).toString('hex')}`, owner: OWNER, ownerNonce: i, operatorIds: ids };
+    const runAfter = async () => {
+      const t = performance.now();
+      const payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: i });
+      after.push(performance.now() - t);
+      return payload;
+    };
+    const runBefore = async () => {
+      const t = performance.now();
+      await baselineBuildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: i });
+      before.push(performance.now() - t);
+    };
+    // alternate which goes first, so that neither always gets the warmer caches
+    let payload;
+    if (i % 2 === 0) { payload = await runAfter(); await runBefore(); } else { await runBefore(); payload = await runAfter(); }
 
     let t = performance.now();
-    const payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: i });
-    build.push(performance.now() - t);
-
+    verifyKeysharesPayload(payload, expected);
+    verifyAfter.push(performance.now() - t);
     t = performance.now();
-    const keys = new SSVKeys();
-    const threshold = await keys.createThreshold(skHex, ssvOps);
-    const encrypted = await keys.encryptShares(ssvOps, threshold.shares);
-    const raw = (await new KeySharesItem().buildPayload(
-      { publicKey: threshold.publicKey, operators: ssvOps, encryptedShares: encrypted },
-      { ownerAddress: OWNER, ownerNonce: i, privateKey: skHex },
-    )) as KeysharesPayload;
-    ssv.push(performance.now() - t);
-    if (raw.sharesData.length !== payload.sharesData.length) throw new Error('ssv-keys payload length differs');
-
-    const pubkey = `0x${Buffer.from(SecretKey.fromBytes(sk).toPublicKey().toBytes()).toString('hex')}`;
-    t = performance.now();
-    verifyKeysharesPayload(payload, { validatorPubkey: pubkey, owner: OWNER, ownerNonce: i, operatorIds: ids });
-    verify.push(performance.now() - t);
+    baselineVerify(payload, expected);
+    verifyBefore.push(performance.now() - t);
   }
 
-  console.log(`keyshares for ${OPERATORS} operators, ${KEYS} keys (node ${process.version})`);
-  console.log(stats('buildKeyshares (total)', build));
-  console.log(stats('ssv-keys alone (same calls)', ssv));
-  console.log(stats('verifyKeysharesPayload', verify));
+  console.log(`keyshares for ${OPERATORS} operators (ids ${ids.join(',')}), ${KEYS} keys (node ${process.version})`);
+  console.log(stats('before: old buildKeyshares (total)', before));
+  console.log(stats('after: buildKeyshares (total)', after));
+  console.log(stats('before: old verifyKeysharesPayload', verifyBefore));
+  console.log(stats('after: verifyKeysharesPayload', verifyAfter));
 }
 
 main().catch((e: unknown) => {

@@ -15,8 +15,9 @@ import type { IndexAllocation, IndexState } from './index-store';
 
 export const DEFAULT_GAP_LIMIT = 1_000;
 /**
- * Keys derived per call: the master key is derived once per call (~100 ms), each key ~21 ms. Calls
- * start small and double (8, 8, 16, 32, 64, 64, …): a rollup of a few keys derives few past its last.
+ * Keys derived per call: the seed and master key once per call (~20 ms), each key ~0.5 ms (native
+ * since issue 15; bench/keys.ts). Calls start small and double (8, 8, 16, 32, 64, 64, …): a rollup
+ * of a few keys derives few past its last.
  */
 const FIRST_BATCH = 8;
 const DERIVE_BATCH = 64;

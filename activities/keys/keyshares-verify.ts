@@ -13,9 +13,12 @@
 //     remaining share, swapping it into that subset still gives the validator pubkey.
 // What it cannot check: that the ciphertexts decrypt to the secrets behind those share pubkeys
 // (only the operators can); the DKG path cross-checks them against the operators' signed proofs.
+// Points are decoded and group-checked by blst and interpolated by @noble/curves
+// (g1-interpolation.ts); neither is the library that split the key. Each payload is checked once:
+// by the DKG output reader, or by buildKeyshares on the mnemonic path.
 import { verify as blstVerify, PublicKey as BlstPublicKey, Signature as BlstSignature } from '@chainsafe/blst';
-import { bls12_381 } from '@noble/curves/bls12-381';
 import { getAddress, keccak256, toUtf8Bytes } from 'ethers';
+import { decodeG1, interpolatesAtZero, type G1Point } from './g1-interpolation';
 
 export const SIGNATURE_LENGTH = 96;
 export const PUBKEY_LENGTH = 48;
@@ -78,36 +81,12 @@ export function strictHexToBytes(value: unknown, what: string, reason: Keyshares
   return Buffer.from(hex, 'hex');
 }
 
-const G1 = bls12_381.G1.Point;
-type G1Point = InstanceType<typeof G1>;
-const Fr = bls12_381.fields.Fr;
-
 function g1(bytes: Uint8Array, what: string, reason: KeysharesInvalidReason): G1Point {
-  let p: G1Point;
   try {
-    // checks the encoding, the curve equation and the subgroup. Pass a copy: @noble/curves 1.9.7
-    // clears the flag bits of the caller's buffer in place (0x88… becomes 0x08…).
-    p = G1.fromBytes(Uint8Array.from(bytes));
+    return decodeG1(bytes);
   } catch (e) {
-    throw new KeysharesInvalidError(reason, `${what} is not a valid BLS12-381 G1 point (${(e as Error).message})`);
+    throw new KeysharesInvalidError(reason, `${what} is not a valid BLS12-381 G1 point, or is the point at infinity (${(e as Error).message})`);
   }
-  if (p.is0()) throw new KeysharesInvalidError(reason, `${what} is the point at infinity`);
-  return p;
-}
-
-/** Σ λ_i(0)·P_i over the given x-coordinates (Lagrange interpolation at 0 in the exponent). */
-function interpolateAtZero(xs: readonly bigint[], points: readonly G1Point[]): G1Point {
-  const lambdas = xs.map((xi, i) => {
-    let num = Fr.ONE;
-    let den = Fr.ONE;
-    xs.forEach((xj, j) => {
-      if (j === i) return;
-      num = Fr.mul(num, xj);
-      den = Fr.mul(den, Fr.sub(xj, xi));
-    });
-    return Fr.div(num, den);
-  });
-  return G1.msm([...points], lambdas);
 }
 
 function idsText(ids: readonly number[]): string {
@@ -190,8 +169,7 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
   const subsets: number[][] = [base];
   for (let j = t; j < n; j++) subsets.push([...base.slice(1), j]);
   for (const subset of subsets) {
-    const got = interpolateAtZero(subset.map((i) => xs[i]), subset.map((i) => points[i]));
-    if (!got.equals(validatorPoint)) {
+    if (!interpolatesAtZero(subset.map((i) => xs[i]), subset.map((i) => points[i]), validatorPoint)) {
       const used = subset.map((i) => ids[i]);
       throw new KeysharesInvalidError('recombination', `share public keys of operators ${idsText(used)} (threshold ${t} of ${n}) do not interpolate to the validator public key at x = 0`);
     }

@@ -1,8 +1,11 @@
-// Builds the SSV keyshares payload for a validator key that the bot holds (mnemonic path) with
-// ssv-keys 1.1.0, the reference builder: Threshold (Shamir split at x = operator id, bls-eth-wasm),
-// Encryption (RSA-2048 PKCS#1 v1.5 via JSEncrypt) and KeySharesItem.buildPayload (signature over
-// "<EIP-55 owner>:<nonce>" and the byte layout). The operator keys are validated first, and the
-// result is re-checked with the independent verifier before it is returned.
+// Builds the SSV keyshares payload for a validator key that the bot holds (mnemonic path):
+//   - the Shamir split with ssv-keys 1.1.0, the reference builder (Threshold: x = operator id,
+//     bls-eth-wasm), and its byte layout (KeySharesPayload.build: share pubkeys ‖ ciphertexts);
+//   - RSA through Node's crypto (keyshares-rsa.ts: PKCS#1 v1.5, the plaintext ssv-keys encrypts);
+//   - the signature over keccak256("<EIP-55 owner>:<nonce>") with blst (deterministic BLS: the same
+//     bytes as ssv-keys' buildPayload, see test/unit/keys/keyshares.test.ts).
+// Then the independent verifier checks the payload, once: ssv-keys' buildPayload is not called,
+// since it verifies its own signature again and its Encryption re-validates every operator key.
 //
 // Secrets: the validator secret key and the share secrets only live inside this call. ssv-keys
 // keeps them in JS strings that cannot be wiped; a fresh SSVKeys instance per call keeps them from
@@ -10,8 +13,8 @@
 import { SecretKey } from '@chainsafe/blst';
 import { getAddress } from 'ethers';
 import { KeySharesItem, SSVKeys } from 'ssv-keys';
-import { parseOperatorPublicKey } from './operator-keys';
-import { VALID_OPERATOR_COUNTS, verifyKeysharesPayload, type KeysharesPayload } from './keyshares-verify';
+import { encryptShareSecret, operatorEncryptionKey } from './keyshares-rsa';
+import { keysharesSignedMessage, VALID_OPERATOR_COUNTS, verifyKeysharesPayload, type KeysharesPayload } from './keyshares-verify';
 
 export type { KeysharesPayload } from './keyshares-verify';
 
@@ -65,28 +68,37 @@ export async function buildKeyshares(input: BuildKeysharesInput): Promise<Keysha
   for (const [i, op] of sorted.entries()) {
     if (!Number.isSafeInteger(op.id) || op.id <= 0) throw new KeysharesBuildError(`operator id ${op.id} is not a positive integer`);
     if (i > 0 && sorted[i - 1].id === op.id) throw new KeysharesBuildError(`operator id ${op.id} appears twice`);
-    parseOperatorPublicKey(op.publicKeyBase64, op.id); // MalformedOperatorKeyError names the operator
   }
+  // MalformedOperatorKeyError names the operator; a key parsed before comes from the cache.
+  const rsaKeys = sorted.map((op) => operatorEncryptionKey(op.publicKeyBase64, op.id));
   const seenKeys = new Set(sorted.map((op) => op.publicKeyBase64.trim()));
   if (seenKeys.size !== sorted.length) throw new KeysharesBuildError('two operators have the same public key');
 
   const ssvOperators = sorted.map((op) => ({ id: op.id, operatorKey: op.publicKeyBase64.trim() }));
+  const blsKey = SecretKey.fromBytes(secretKey);
   let payload: KeysharesPayload;
   try {
-    const ssvKeys = new SSVKeys();
-    const threshold = await ssvKeys.createThreshold(skHex, ssvOperators);
-    const encryptedShares = await ssvKeys.encryptShares(ssvOperators, threshold.shares);
-    const built = (await new KeySharesItem().buildPayload(
-      { publicKey: threshold.publicKey, operators: ssvOperators, encryptedShares },
-      { ownerAddress: owner, ownerNonce, privateKey: skHex },
-    )) as { publicKey: string; operatorIds: number[]; sharesData: string };
-    payload = { publicKey: built.publicKey, operatorIds: [...built.operatorIds], sharesData: built.sharesData };
+    const threshold = await new SSVKeys().createThreshold(skHex, ssvOperators);
+    // createThreshold sorts by id, as `sorted` is: share i belongs to sorted[i].
+    if (threshold.shares.length !== sorted.length) throw new Error(`ssv-keys made ${threshold.shares.length} shares for ${sorted.length} operators`);
+    const encryptedShares = threshold.shares.map((share, i) => ({
+      operatorPublicKey: ssvOperators[i].operatorKey,
+      privateKey: encryptShareSecret(rsaKeys[i], share.privateKey).toString('base64'),
+      publicKey: share.publicKey,
+    }));
+    const layout = new KeySharesItem().payload.build({ publicKey: threshold.publicKey, operatorIds: sorted.map((op) => op.id), encryptedShares });
+    const signature = blsKey.sign(keysharesSignedMessage(owner, ownerNonce)).toBytes();
+    payload = {
+      publicKey: layout.publicKey,
+      operatorIds: [...layout.operatorIds],
+      sharesData: `0x${Buffer.from(signature).toString('hex')}${layout.sharesData.replace(/^0x/, '')}`,
+    };
   } catch (e) {
     // Message only: ssv-keys exceptions keep their inputs (keys) as properties.
-    throw new KeysharesBuildError(`ssv-keys failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
+    throw new KeysharesBuildError(`building the keyshares failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
   }
   // The expected pubkey comes from blst, not from ssv-keys' own derivation.
-  const validatorPubkey = `0x${Buffer.from(SecretKey.fromBytes(secretKey).toPublicKey().toBytes()).toString('hex')}`;
+  const validatorPubkey = `0x${Buffer.from(blsKey.toPublicKey().toBytes()).toString('hex')}`;
   verifyKeysharesPayload(payload, {
     validatorPubkey,
     owner,

@@ -18,6 +18,7 @@ import { MalformedOperatorKeyError } from '../../../activities/keys/operator-key
 import {
   generateOperators,
   randomBlsSecretKey,
+  splitSharesData,
   type TestOperator,
 } from '../../fixtures/keyshares/material';
 import { checkIndependently, ssvKeysItemJson } from '../../fixtures/keyshares/checks';
@@ -70,6 +71,44 @@ describe('keyshares (ssv-keys builder + independent verifier)', function () {
       assert.ok(wrong.error, 'ssv-keys must reject a wrong nonce');
     });
   }
+
+  it('gives the bytes ssv-keys\' buildPayload gives for the same shares (layout + deterministic signature), without running ssv-keys\' own check', async () => {
+    const operators = ops13.slice(0, 4);
+    const sk = randomBlsSecretKey();
+    const nonce = 9;
+    // ssv-keys' signature check (buildPayload / fromJson) must not run inside buildKeyshares: the
+    // independent verifier checks each payload once.
+    const original = KeySharesItem.prototype.validateSingleShares;
+    let ssvKeysChecks = 0;
+    KeySharesItem.prototype.validateSingleShares = function (...args) {
+      ssvKeysChecks += 1;
+      return original.apply(this, args);
+    };
+    let payload: KeysharesPayload;
+    try {
+      payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: nonce });
+    } finally {
+      KeySharesItem.prototype.validateSingleShares = original;
+    }
+    assert.equal(ssvKeysChecks, 0, 'ssv-keys\' validateSingleShares ran during buildKeyshares');
+
+    // ssv-keys' buildPayload over the same share pubkeys and ciphertexts, same key, owner and nonce
+    const parts = splitSharesData(payload.sharesData, 4);
+    const ssvOperators = operators.map((o) => ({ id: o.id, operatorKey: o.publicKeyBase64 }));
+    const theirs = await new KeySharesItem().buildPayload(
+      {
+        publicKey: payload.publicKey,
+        operators: ssvOperators,
+        encryptedShares: operators.map((o, i) => ({
+          operatorPublicKey: Buffer.from(o.publicKeyBase64, 'base64').toString(),
+          privateKey: Buffer.from(parts.encryptedShares[i]).toString('base64'),
+          publicKey: hex(parts.sharePubkeys[i]),
+        })),
+      },
+      { ownerAddress: OWNER, ownerNonce: nonce, privateKey: hex(sk) },
+    ) as KeysharesPayload;
+    assert.deepEqual({ publicKey: theirs.publicKey, operatorIds: theirs.operatorIds, sharesData: theirs.sharesData }, payload);
+  });
 
   describe('verifyKeysharesPayload rejects tampering', () => {
     let sk: Uint8Array;
