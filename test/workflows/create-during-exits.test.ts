@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { monitorWorkflowId } from '../../workflows/ids';
 import { exitStatusQuery, wakeSignal, type MonitorStatus } from '../../workflows/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
+import { workflowBundle } from '../harness/workflow-bundle';
 import { StubChain, stubActivities } from './stub-activities';
 
 const ETH = 10n ** 18n;
@@ -79,6 +81,10 @@ describe('workflows: creation beside exits in flight (time-skipping)', function 
       assert.deepEqual(last.exitsInFlight, []);
       assert.equal(last.lastPlan?.toExit, 0);
       assert.equal(chain.depositBatches.length, 3);
+      // The new path is recorded behind its patch marker and replays on the same code.
+      const history = await handle.fetchHistory();
+      assert.ok((history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'), 'no patch marker in the history');
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'create-during-exits' }, history);
       await stopMonitor(env, handle);
     });
   });
