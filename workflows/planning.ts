@@ -11,6 +11,16 @@
 // The share rule is path-independent (total does not change through deposits or exits), so the
 // number created never depends on batch sizes, and it is the same ratio the exit rule uses, so a
 // finished exit never makes creation add a validator back (no oscillation).
+//
+// Creation beside exits in flight (issue 15): an exit is irrevocable once Nexus is told, and takes
+// a day to weeks on mainnet, so creation does not wait for it. Validators exiting count as gone and
+// their ETH as not yet back: the share rule runs on the staying validators and the ETH the rollup
+// holds now, total = balance + (validatorCount − exiting) × 32 ETH (an exited validator's ETH that
+// is already in the bridge is in `balance`, so it counts exactly once). That total is at most the
+// exit rule's, so whatever creation allows, the exit rule finds within the limit, and whatever the
+// exit rule removes, creation does not add back (both property-tested). When the ETH returns the
+// total grows and the monitor plans again. The bridge's own check still counts the exiting
+// validators (they leave validatorCount only when accounted) and bounds the creation too.
 
 export const VALIDATOR_DEPOSIT_WEI = 32n * 10n ** 18n;
 export const BASIS_POINTS = 10_000n;
@@ -74,6 +84,12 @@ export interface CreationPlanInput extends BridgeState {
   pendingDeposits: number;
   /** Upper bound of one batch (configuration; at most MAX_DKG_BATCH for a DKG ceremony). */
   maxBatch: number;
+  /**
+   * Validators whose exit is irrevocable (Nexus told) and that validatorCount still counts (not
+   * yet accounted): counted as gone, their ETH as not yet back. Counting fewer than there are is
+   * safe (it creates fewer); counting one that validatorCount no longer holds is not. Default 0.
+   */
+  exiting?: number;
 }
 
 export interface CreationPlan {
@@ -93,6 +109,11 @@ export function planCreation(input: CreationPlanInput): CreationPlan {
   if (!Number.isInteger(input.maxBatch) || input.maxBatch < 1) {
     throw new PlanningInputError(`maxBatch must be an integer ≥ 1, got ${input.maxBatch}`);
   }
+  const exitingCount = input.exiting ?? 0;
+  if (!Number.isInteger(exitingCount) || exitingCount < 0) {
+    throw new PlanningInputError(`exiting must be an integer ≥ 0, got ${input.exiting}`);
+  }
+  const exiting = BigInt(exitingCount);
   const pending = BigInt(input.pendingDeposits);
   const pendingWei = pending * VALIDATOR_DEPOSIT_WEI;
   if (pendingWei > input.bridgeBalanceWei) {
@@ -104,11 +125,17 @@ export function planCreation(input: CreationPlanInput): CreationPlan {
     validatorCount: input.validatorCount + pending,
     stakingLimitBps: input.stakingLimitBps,
   };
-  const allowed = maxDepositsWithinLimit(after);
+  if (exiting > after.validatorCount) {
+    // More exiting than the bridge counts: the records and the chain disagree; create nothing.
+    return { toCreate: 0, allowedTotal: 0, reason: `${exiting} validator(s) exiting but the bridge counts ${after.validatorCount}: waiting for the chain to catch up` };
+  }
+  const allowed = maxDepositsWithinLimit(after, exiting);
   const toCreate = allowed < BigInt(input.maxBatch) ? Number(allowed) : input.maxBatch;
+  const staying = after.validatorCount - exiting;
+  const besideExits = exiting > 0n ? ` with the ${exiting} exiting counted as gone, their ETH not yet back` : '';
   const reason = allowed === 0n
-    ? `at or above the staking limit of ${input.stakingLimitBps} bps (ratio ${stakingRatioBps(after)} bps)`
-    : `${allowed} more validator(s) fit under ${input.stakingLimitBps} bps; creating ${toCreate} now`;
+    ? `at or above the staking limit of ${input.stakingLimitBps} bps (ratio ${exiting > 0n ? flooredRatioBps({ ...after, validatorCount: staying }, staying) : stakingRatioBps(after)} bps${besideExits})`
+    : `${allowed} more validator(s) fit under ${input.stakingLimitBps} bps${besideExits}; creating ${toCreate} now`;
   return { toCreate, allowedTotal: Number(allowed), reason };
 }
 
@@ -125,15 +152,22 @@ export function shareWithinLimit(state: BridgeState, count: bigint): boolean {
   return count * VALIDATOR_DEPOSIT_WEI * BASIS_POINTS <= BigInt(state.stakingLimitBps) * totalRollupWei(state);
 }
 
-/** The largest n that both the bridge accepts and keeps the staked share within the limit. */
-export function maxDepositsWithinLimit(state: BridgeState): bigint {
-  if (!shareWithinLimit(state, state.validatorCount)) return 0n;
-  // Both rules are monotonic in n: binary search below the bridge's own bound.
+/**
+ * The largest n that both the bridge accepts and keeps the staked share within the limit, with
+ * `exiting` of validatorCount counted as gone and their ETH as not yet back (see the top).
+ */
+export function maxDepositsWithinLimit(state: BridgeState, exiting = 0n): bigint {
+  if (exiting < 0n || exiting > state.validatorCount) throw new PlanningInputError(`exiting must be 0..validatorCount (${state.validatorCount}), got ${exiting}`);
+  // The rollup as the share rule sees it: the staying validators and the ETH it holds now.
+  const staying: BridgeState = { ...state, validatorCount: state.validatorCount - exiting };
+  if (!shareWithinLimit(staying, staying.validatorCount)) return 0n;
+  // Both rules are monotonic in n: binary search below the bridge's own bound (which counts the
+  // exiting validators, as the contract does until they are accounted).
   let low = 0n; // allowed
   let high = maxDepositsAllowed(state) + 1n; // not allowed
   while (high - low > 1n) {
     const mid = (low + high) / 2n;
-    if (shareWithinLimit(state, state.validatorCount + mid)) low = mid;
+    if (shareWithinLimit(staying, staying.validatorCount + mid)) low = mid;
     else high = mid;
   }
   return low;

@@ -1,13 +1,14 @@
 // One long-lived monitor per rollup (an entity workflow, id derived from the rollup admin): read
 // the rollup's state, plan, create the validators the bridge allows (one creation at a time) or
 // start an exit batch when the rollup is above its limit, then sleep until the poll interval
-// passes or a `wake` signal says the chain changed. Creations and exits never run at once for one
-// rollup: no creation starts while an exit batch is in flight, and exits are only planned between
-// creations. It continues as new, idle and with its handlers drained, long before the history
-// grows large; exit batches outlive that (they report back by signal).
+// passes or a `wake` signal says the chain changed. A creation may start while exit batches are in
+// flight (their validators counted as gone, their ETH as not yet back: creation-beside-exits.ts),
+// and exits are only planned between creations, when creation wants none. It continues as new,
+// idle and with its handlers drained, long before the history grows large; exit batches outlive
+// that (they report back by signal).
 import {
   ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, allHandlersFinished, condition, continueAsNew,
-  getExternalWorkflowHandle, log, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
@@ -29,6 +30,7 @@ import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
 import { chooseExitValidators, type ExitChoice } from './exit-choice';
 import { creationWorkflowId, exitWorkflowId } from './ids';
 import { reconcileWithChain } from './monitor-reconcile';
+import { CREATE_DURING_EXITS_PATCH, planCreationBesideExits } from './creation-beside-exits';
 
 const { readRollup, readExitCandidates, readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
@@ -416,19 +418,18 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     status.validators.staked = Number(snapshot.validatorCount);
     status.dryRun = snapshot.dryRun === true ? true : undefined;
     setPhase('planning');
-    if (exitsInFlight.length > 0) {
-      // Never create while validators of this rollup are leaving; only more exits may be needed.
+    // Histories recorded before creation could run beside exits created nothing here (the patch
+    // is absent from them, so they replay that way).
+    if (exitsInFlight.length > 0 && !patched(CREATE_DURING_EXITS_PATCH)) {
       await exitsIfNeeded(snapshot);
       looks++;
       return false;
     }
-    const plan = planCreation({
-      bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
-      validatorCount: BigInt(snapshot.validatorCount),
-      stakingLimitBps: snapshot.stakingLimitBps,
-      pendingDeposits: 0, // one creation at a time, awaited below: nothing is pending between loops
-      maxBatch,
-    });
+    const state = { bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei), validatorCount: BigInt(snapshot.validatorCount), stakingLimitBps: snapshot.stakingLimitBps };
+    // One creation at a time, awaited below: no deposit is pending between loops.
+    const plan = exitsInFlight.length > 0
+      ? await planCreationBesideExits(state, exitsInFlight.flatMap((e) => e.pubkeys), maxBatch)
+      : planCreation({ ...state, pendingDeposits: 0, maxBatch });
     status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, toExit: 0, reason: plan.reason, blockNumber: snapshot.blockNumber };
     if (plan.toCreate === 0) {
       if (!status.paused) await exitsIfNeeded(snapshot);

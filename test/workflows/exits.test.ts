@@ -159,24 +159,8 @@ describe('workflows: validator exits (time-skipping)', function () {
     });
   });
 
-  it('creates nothing while exits are in flight, even when the limit is raised meanwhile; creation resumes after', async () => {
-    chain.addActiveValidators(ADMIN, 20);
-    chain.rollup(ADMIN).stakingLimitBps = 1000;
-    await withWorker(async (env) => {
-      const handle = await startMonitor(env);
-      await waitFor(env, handle, (s) => s.exitsInFlight.length > 0, 'an exit batch', '1 minute', 60);
-      chain.rollup(ADMIN).stakingLimitBps = 3000;
-      await handle.signal(wakeSignal, { reason: 'StakingLimitChanged' });
-      for (let i = 0; i < 20; i++) {
-        const s = await status(env, handle);
-        if (s.exitsInFlight.length === 0) break;
-        assert.equal(chain.depositBatches.length, 0, 'a creation ran while exits were in flight');
-        await env.sleep('2 hours');
-      }
-      await waitFor(env, handle, (s) => s.validatorsCreated > 0, 'creation after the exits');
-      await stop(env, handle);
-    });
-  });
+  // Creation while exits are in flight (a limit raised, ETH received during an exit) is tested in
+  // test/workflows/create-during-exits.test.ts.
 
   it('a beacon node down for hours delays the exits and loses nothing', async () => {
     chain.addActiveValidators(ADMIN, 20);

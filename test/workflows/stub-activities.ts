@@ -106,6 +106,8 @@ export class StubChain {
   beaconDown = false;
   beaconDownCalls = 0;
   rejectExitsOf = new Set<string>();
+  /** Test hook: a key registered with SSV is active on the beacon chain at once (an exit candidate). */
+  activateRegistered = false;
   /** Test hook: the next exit broadcast of these keys is accepted, then dropped from the pool (never included). */
   dropNextExitOf = new Set<string>();
   /** The test server's clock (ms). */
@@ -152,6 +154,11 @@ export class StubChain {
     r.balanceWei -= BigInt(n) * VALIDATOR_DEPOSIT_WEI;
     r.validatorCount += BigInt(n);
     return keys;
+  }
+
+  /** The key becomes an active validator on the stub beacon chain (the next index). */
+  activate(pubkey: string): void {
+    if (!this.beacon.has(pubkey)) this.beacon.set(pubkey, { index: this.nextBeaconIndex++ });
   }
 
   /** Someone else (another tool, an operator by hand) exits a validator: the bot must count it. */
@@ -374,6 +381,7 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     if (status !== 'DEPOSITED') throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited`, 'Revert:IncorrectValidatorStatus');
     chain.statuses.set(pubkey, 'SHARE_DEPOSITED');
     chain.owner.set(pubkey, rollupAdmin);
+    if (chain.activateRegistered) chain.activate(pubkey);
     if (chain.slipInBeforeNext) {
       // Another ValidatorAdded of the owner, mined first: this one lands a nonce later than signed.
       chain.slipInBeforeNext = false;
