@@ -9,6 +9,7 @@ import { ethers } from 'ethers';
 import type { RegisteredKeyshares } from './interface';
 import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnapshot, SubmittedTransaction } from './types';
 import { nexusInterface } from './chain/abi';
+import { depositGasAllowance } from './chain/deposit-gas';
 import {
   clusterTuple, latestBlockNumber, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
@@ -147,7 +148,7 @@ export function createCreationActivities(deps: CreationDependencies) {
           rollupAdmin, deposits.map((d) => [d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]),
         ]);
         const mined = await explainUnknownRollup(provider, contracts.nexus, rollupAdmin, 'depositValidatorRollup',
-          () => txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey }));
+          () => txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorRollup', idempotencyKey, extraGas: depositGasAllowance(deposits.length) }));
         deps.metrics?.validatorsCreated(rollupAdmin, deposits.length, mined.hash);
         return { txHash: mined.hash, blockNumber: mined.blockNumber };
       }));

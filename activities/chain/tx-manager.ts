@@ -141,7 +141,7 @@ export class TransactionManager extends TxReceiptWaiter {
     if (gasLimit === undefined) {
       try {
         const estimate = await this.provider.estimateGas({ from: this.address, to, data, value });
-        gasLimit = raiseByPercent(estimate, this.gasMarginPercent);
+        gasLimit = raiseByPercent(estimate, this.gasMarginPercent) + (request.extraGas ?? 0n);
       } catch (err) {
         const revert = asContractRevert(err, { phase: 'estimate', label });
         if (revert) {

@@ -89,6 +89,8 @@ export interface SendRequest {
   value?: bigint;
   /** Skips estimation (the transaction is sent even if it would revert). */
   gasLimit?: bigint;
+  /** Added to the estimate (after the margin): gas the estimate cannot see, e.g. the deposit contract's (deposit-gas.ts). */
+  extraGas?: bigint;
   /** Short name for logs and errors, e.g. 'depositValidatorRollup'. */
   label: string;
   /** Deterministic per intended effect, e.g. `deposit:<rollup>:<pubkey>`. */

@@ -143,6 +143,15 @@ describe('integration: transaction manager (real anvil)', function () {
       assert.equal(await pendingNonce(), start + 1);
     });
 
+    it('extraGas is added to the estimate after the margin (gas the estimate cannot see)', async () => {
+      const m = manager();
+      const estimate = await fx().provider.estimateGas({ from: fx().bot.address, to: fx().stranger.address, data: '0x', value: 1n });
+      const sent = await m.send({ ...transfer('extra-gas'), extraGas: 50_000n });
+      assert.equal(sent.gasLimit, raiseByPercent(estimate, 20) + 50_000n);
+      assert.equal((await fx().provider.getTransaction(sent.hash))?.gasLimit, sent.gasLimit, 'the signed transaction has another limit');
+      await m.waitForReceipt(sent);
+    });
+
     it('waits for the configured confirmations', async () => {
       const m = manager({ confirmations: 3 });
       const sent = await m.send(transfer('confirmations'));
