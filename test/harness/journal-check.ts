@@ -12,7 +12,13 @@ import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-m
 export async function checkTransactionJournal(
   provider: ethers.JsonRpcProvider, dir: string, botAddress: string,
 ): Promise<{ records: TxRecord[]; stalePending: string[] }> {
-  const records = readTxJournalRecords(join(dir, 'tx-journal.json'));
+  return checkJournalRecords(provider, readTxJournalRecords(join(dir, 'tx-journal.json')), botAddress);
+}
+
+/** The same checks on records read from any journal (the file above, or the shared DynamoDB table). */
+export async function checkJournalRecords(
+  provider: ethers.JsonRpcProvider, records: TxRecord[], botAddress: string,
+): Promise<{ records: TxRecord[]; stalePending: string[] }> {
   const stalePending: string[] = [];
   for (const r of records.filter((x) => x.status === 'pending')) {
     let landed: string | undefined;

@@ -202,6 +202,37 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       await leaseB.release();
     });
 
+    // The other way back: the writer paused while waiting for the receipt of its own pending
+    // transaction. When it wakes it finds the transaction stuck and bumps its fee: the replacement
+    // is a send from the bot key too, and must be refused before it reaches the node.
+    it('a stale writer that comes back to its pending transaction is refused its fee bump: the node never sees the replacement', async () => {
+      await provider.send('evm_setAutomine', [false]);
+      const start = await pendingNonce();
+      const leaseA = lease('writer-a', 800);
+      const a = new TransactionManager({ ...options(journal(leaseA), 'a'), stuckAfterMs: 100 });
+      await take(leaseA);
+      const sent = await a.send(transfer('a-pending', 8));
+      leaseA.stopRenewing(); // writer A "pauses" with its transaction in the pool
+      const leaseB = lease('writer-b');
+      await take(leaseB);
+
+      // A wakes up: its transaction is stuck past stuckAfterMs, so it replaces it.
+      const err = await rejection(a.waitForReceipt(sent));
+      assert.ok(err instanceof WriterFencedError, String(err));
+      const pool = (await provider.send('txpool_content', [])) as { pending: Record<string, Record<string, { hash: string }>> };
+      const ours = Object.entries(pool.pending).find(([from]) => from.toLowerCase() === signer().address.toLowerCase())?.[1] ?? {};
+      assert.deepEqual(Object.values(ours).map((tx) => tx.hash), [sent.hash], 'the fenced writer\'s replacement reached the node');
+      assert.deepEqual((await journal(leaseB).get('a-pending'))?.attempts.map((x) => x.hash), [sent.hash], 'the fenced writer journaled its replacement');
+      assert.ok(events.some((e) => e.event === 'replaced') === false, 'a replacement was reported sent');
+
+      // The original transaction is still the one that lands.
+      await provider.send('evm_mine', []);
+      assert.equal((await provider.getTransactionReceipt(sent.hash))?.status, 1);
+      assert.equal(await latestNonce(), start + 1);
+      assert.equal(await received(8), 1n);
+      await leaseB.release();
+    });
+
     it('a manager whose shared nonce stream is not also its journal is refused at construction', () => {
       const j = journal(lease('writer-a'));
       assert.throws(() => new TransactionManager({ ...options(j, 'a'), journal: new MemoryTxJournal() }), /nonceStore must also be the journal/);
