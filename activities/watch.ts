@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import type { ethers } from 'ethers';
 import { readRollupEvents, readRollupStates } from './chain/reads';
-import { HeadFollower } from './chain/head-follower';
+import { HeadFollower, type HeadWaitResult } from './chain/head-follower';
 
 export interface WatchInput {
   /** First block to scan; undefined on the first poll (start at the current head). */
@@ -23,6 +23,8 @@ export interface FollowInput extends WatchInput {
 export interface WatchResult {
   /** The next poll starts here. */
   nextFromBlock: number;
+  /** waitForRollupChanges: what ended its wait for a new block (shown in the history, checked by tests). */
+  waitEndedBy?: HeadWaitResult['endedBy'];
   wake: { rollupAdmin: string; reason: string }[];
   balances: Record<string, string>;
 }
@@ -48,11 +50,10 @@ export function createWatchActivities(deps: WatchDependencies) {
      * then looks as detectRollupChanges does. One activity per new block, or per group of blocks.
      */
     async waitForRollupChanges(input: FollowInput): Promise<WatchResult> {
-      if (input.fromBlock !== undefined) {
-        const ctx = Context.current();
-        await heads.waitForHeadAfter(input.fromBlock - 1, { maxWaitMs: input.maxWaitMs, onWaiting: () => ctx.heartbeat(), signal: ctx.cancellationSignal });
-      }
-      return activities.detectRollupChanges({ fromBlock: input.fromBlock, balances: input.balances });
+      if (input.fromBlock === undefined) return activities.detectRollupChanges(input);
+      const ctx = Context.current();
+      const { endedBy } = await heads.waitForHeadAfter(input.fromBlock - 1, { maxWaitMs: input.maxWaitMs, onWaiting: () => ctx.heartbeat(), signal: ctx.cancellationSignal });
+      return { ...await activities.detectRollupChanges({ fromBlock: input.fromBlock, balances: input.balances }), waitEndedBy: endedBy };
     },
 
     async detectRollupChanges(input: WatchInput): Promise<WatchResult> {
