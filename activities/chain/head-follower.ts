@@ -139,15 +139,18 @@ export class HeadFollower {
   /** Resolves at the next subscription head past `block`, or undefined after `timeoutMs` or when the subscription is lost. */
   #nextSubscriptionHead(block: number, timeoutMs: number, signal?: AbortSignal): Promise<number | undefined> {
     return new Promise((resolve, reject) => {
-      const done = (head: number | undefined) => {
-        if (head !== undefined && head <= block) return;
+      const settle = () => {
         clearTimeout(timer);
         this.#waiters.delete(done);
         signal?.removeEventListener('abort', aborted);
+      };
+      const done = (head: number | undefined) => {
+        if (head !== undefined && head <= block) return;
+        settle();
         resolve(head);
       };
       const aborted = () => {
-        done(undefined);
+        settle();
         reject(signal?.reason);
       };
       const timer = setTimeout(() => done(undefined), timeoutMs);
