@@ -21,8 +21,8 @@ const { detectRollupChanges } = proxyActivities<BotActivities>(READ_OPTIONS);
 /** Recorded by runs that wait for new blocks in an activity instead of sleeping between polls. */
 export const FOLLOW_HEADS_PATCH = 'chain-watcher-follows-heads';
 
-/** The sleep between two looks of a run started before FOLLOW_HEADS_PATCH (unchanged: its replay). */
-const LEGACY_POLL_INTERVAL: Duration = '5 seconds';
+/** The longest wait for a block; the sleep between two looks of a run started before FOLLOW_HEADS_PATCH (unchanged: its replay). */
+const DEFAULT_POLL_INTERVAL: Duration = '5 seconds';
 
 /** A waiting activity heartbeats every few seconds (activities/chain/head-follower.ts): a dead worker is noticed this soon. */
 const WAIT_HEARTBEAT_TIMEOUT: Duration = '30 seconds';
@@ -52,7 +52,7 @@ async function wake({ rollupAdmin, reason }: { rollupAdmin: string; reason: stri
 export async function chainWatcherWorkflow(input: ChainWatcherInput = {}): Promise<never> {
   // Asked once per run, before its first command: a run recorded without the marker replays the sleep loop.
   const followHeads = patched(FOLLOW_HEADS_PATCH);
-  const maxWaitMs = msToNumber(input.pollInterval ?? LEGACY_POLL_INTERVAL);
+  const maxWaitMs = msToNumber(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
   const { waitForRollupChanges } = proxyActivities<BotActivities>({
     ...READ_OPTIONS,
     // The wait, then one look (READ_OPTIONS' minute).
@@ -76,6 +76,6 @@ export async function chainWatcherWorkflow(input: ChainWatcherInput = {}): Promi
     if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)) {
       await continueAsNew<typeof chainWatcherWorkflow>({ ...input, fromBlock, balances });
     }
-    if (!followHeads) await sleep(input.pollInterval ?? LEGACY_POLL_INTERVAL);
+    if (!followHeads) await sleep(input.pollInterval ?? DEFAULT_POLL_INTERVAL);
   }
 }
