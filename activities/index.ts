@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { hostname } from 'node:os';
 import { createCreationActivities, type CreationDependencies } from './creation';
 import { createWatchActivities } from './watch';
+import type { HeadFollower } from './chain/head-follower';
 import { createRegistrarActivities, type RegistrarClientDependencies } from './registrar-client';
 import { createExitActivities, type ExitDependencies } from './exits';
 import { createDepositGuardActivities, type DepositGuardDependencies } from './guard/activity';
@@ -31,6 +32,8 @@ export interface ActivityDependencies {
   dkgArchive?: CeremonyArchive;
   /** The cluster runway watcher's reads and top-ups: absent on a worker configured without a chain. */
   runway?: RunwayDependencies;
+  /** How the chain watcher learns of new blocks (a newHeads subscription or polling); absent: polling. */
+  heads?: HeadFollower;
 }
 
 const DKG_UNAVAILABLE = 'DKG ceremonies are not available on this worker: ssv-dkg is not installed (tools/install.sh ssv-dkg, NEXUS_BOT_SSV_DKG or dkg.binary); DKG rollups are refused';
@@ -67,7 +70,7 @@ export function createActivities(deps: ActivityDependencies) {
       return `${deps.workerName}@${hostname()} (pid ${process.pid})`;
     },
     ...(deps.creation ? createCreationActivities(deps.creation) : {}),
-    ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange }) : {}),
+    ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange, heads: deps.heads }) : {}),
     ...(deps.depositGuard ? createDepositGuardActivities(deps.depositGuard) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
     ...(deps.registrar ? createBatchLookupActivities(deps.registrar) : {}),

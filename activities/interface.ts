@@ -8,7 +8,7 @@ import type { DepositGuardResult } from './guard/types';
 import type { RegistrationRequest } from '../workflows/registrar-types';
 import type { QueueSegmentInput } from '../workflows/registrar-queue';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
-import type { WatchInput, WatchResult } from './watch';
+import type { FollowInput, WatchInput, WatchResult } from './watch';
 import type { RollupReconciliation } from './reconcile';
 import type { RunningExitBatch } from './batch-lookup';
 import type { ClusterRunwayReadings, ClusterTopUpResult } from './funding/runway-types';
@@ -19,6 +19,8 @@ export interface BotActivities {
 
   /** Chain watcher: what changed since the last poll, for all rollups. */
   detectRollupChanges(input: WatchInput): Promise<WatchResult>;
+  /** Chain watcher: waits for the next block (at most maxWaitMs, heartbeating), then as detectRollupChanges. */
+  waitForRollupChanges(input: FollowInput): Promise<WatchResult>;
 
   /** The rollup's Nexus/bridge state at one block. */
   readRollup(input: { rollupAdmin: string }): Promise<RollupSnapshot>;

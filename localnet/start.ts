@@ -207,7 +207,8 @@ async function startNetwork(
   const workers = writeWorkerConfigs({
     temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE },
     // The Nexus version is configured, not detected: the launcher deployed it (auto would agree).
-    chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 5_000, blockTimeSeconds: config.blockTime },
+    // The chain watcher follows new blocks by eth_subscribe newHeads on anvil's websocket.
+    chain: { rpcUrls: [anvil.rpcUrl], wsUrl: anvil.wsUrl, chainId: anvil.chainId, logMaxRange: 5_000, blockTimeSeconds: config.blockTime },
     contracts: deployment.contracts,
     botKeyFile,
     transactions: { journalFile: join(stateDir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
@@ -299,8 +300,9 @@ async function startMonitors(address: string, namespace: string, rollups: Deploy
         log(`monitor of ${rollup.name} already running: ${monitorWorkflowId(rollup.admin)}`);
       }
     }
-    // One watcher wakes the monitors when a limit, a registration or a bridge balance changes.
-    await client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '2 seconds' }] })
+    // One watcher wakes the monitors when a limit, a registration or a bridge balance changes: at
+    // each new block, and after 30 s at the latest on a quiet chain.
+    await client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '30 seconds' }] })
       .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
     // The cluster runway watcher: runways as metrics and `nexus-bot runway` (watch only: no budget set).
     await client.workflow.start(clusterRunwayWorkflow, { taskQueue: TASK_QUEUE, workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, args: [{ pollInterval: '1 minute' }] })

@@ -16,6 +16,7 @@ import { DEFAULT_CEREMONY_TIMEOUT } from '../activities/dkg/run-init';
 export const HOST_PORT_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const hostPort = z.string().regex(HOST_PORT_PATTERN, 'expected host:port, e.g. 127.0.0.1:7233');
 const httpUrl = z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'expected an http(s) URL, e.g. http://127.0.0.1:8545');
+const wsUrl = z.string().regex(/^wss?:\/\/[^\s/]+(\/\S*)?$/, 'expected a websocket URL (ws:// or wss://), e.g. ws://127.0.0.1:8545');
 const address = z.string().refine((v) => isAddress(v), 'expected a 0x-prefixed 20-byte hex address');
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. eu-west-1');
 /** A duration as Temporal writes them ("30 seconds", "5m"), within bounds. */
@@ -69,6 +70,14 @@ export const workerConfigSchema = z.strictObject({
   dryRun: z.boolean('expected true or false').default(false),
   chain: z.strictObject({
     rpcUrls: z.array(httpUrl).min(1, 'expected at least one RPC URL'),
+    /**
+     * A websocket JSON-RPC endpoint: the chain watcher follows new blocks by `eth_subscribe`
+     * `newHeads` there (activities/chain/head-follower.ts). Absent, unreachable or failing: it
+     * polls eth_blockNumber on rpcUrls every headPollIntervalMs instead (a failure is one WARN).
+     */
+    wsUrl: wsUrl.optional(),
+    /** How often the chain watcher asks eth_blockNumber for a new block when it does not follow a subscription. */
+    headPollIntervalMs: z.number().int('expected whole milliseconds').min(100, 'expected at least 100 ms').max(60_000, 'expected at most 60000 ms').default(1_000),
     chainId: z.number().int().positive('expected a positive chain id'),
     /** First block of SSV log scans (the SSVNetwork deployment block). */
     ssvFromBlock: z.number().int().min(0, 'expected a block number ≥ 0').default(0),

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { ethers } from 'ethers';
 import type { ActivityDependencies } from '../activities';
 import { createChainProvider } from '../activities/chain/rpc';
+import { HeadFollower, type HeadFollowerLog } from '../activities/chain/head-follower';
 import { TransactionManager, type TxEvent } from '../activities/chain/tx-manager';
 import { nexusVersionResolver } from '../activities/chain/nexus-version';
 import { NexusVersionMismatchError } from '../activities/chain/read-errors';
@@ -38,6 +39,8 @@ export interface RuntimeInputs {
   log?: (event: TxEvent) => void;
   /** Validators created and exited (worker metrics). */
   metrics?: DomainMetricsSink;
+  /** The worker's line logger: how the chain watcher follows new blocks, and when that falls back to polling. */
+  logger?: HeadFollowerLog;
 }
 
 /** The activities' dependencies, and the chain-writer lease the writer Worker is gated on (shared store only). */
@@ -120,9 +123,17 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     folder: config.depositGuard.indexDir ?? join(defaultStateDir(config.workerName), 'deposit-guard', String(chain.chainId)),
   });
 
+  // Last, after every check that can refuse the start: it opens the websocket (in the background:
+  // an unreachable endpoint is a WARN and polling, never a failed start).
+  const heads = new HeadFollower({
+    provider, chainId: chain.chainId, wsUrl: chain.wsUrl, pollIntervalMs: chain.headPollIntervalMs, log: inputs.logger ?? consoleLog,
+  });
+  heads.start();
+
   return {
     ...base,
     ...dkgSetup,
+    heads,
     ...(txStore.lease ? { writerLease: txStore.lease } : {}),
     depositGuard: {
       provider, contracts: { nexus: contracts.nexus }, depositNetwork: config.keys.depositNetwork, genesisForkVersion, beacon,
@@ -164,6 +175,12 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     },
   };
 }
+
+/** Head-follower lines when no logger was given (tests that build dependencies without observability). */
+const consoleLog: HeadFollowerLog = {
+  info: (message, fields) => console.log(message, JSON.stringify(fields ?? {})),
+  warn: (message, fields) => console.warn(message, JSON.stringify(fields ?? {})),
+};
 
 /** The runway section in blocks and wei (days at chain.blockTimeSeconds). */
 export function runwayPolicy(config: WorkerConfig): RunwayPolicy {

@@ -48,7 +48,7 @@ export async function buildWorker(
   }
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   obs?.attachClient(client);
-  const deps = await buildActivityDependencies(config, { client, salt: opts.salt, log: obs?.txEvent, metrics: obs?.metrics });
+  const deps = await buildActivityDependencies(config, { client, salt: opts.salt, log: obs?.txEvent, metrics: obs?.metrics, logger: obs?.logger ?? consoleLog });
   // Shown in the Web UI's pollers list and in every ActivityTaskStarted event: which worker, on which host, which process.
   const identity = `${config.workerName}@${hostname()}:${process.pid}`;
   const common: Omit<WorkerOptions, 'taskQueue'> = {
@@ -93,6 +93,8 @@ export async function buildWorker(
     // Which ssv-dkg this worker runs ceremonies with, or why it runs none (logged at start).
     dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source, ...(await versionCheck(deps.dkg.binary.path)) } : { unavailable: deps.dkgUnavailable },
     close: async () => {
+      // The newHeads websocket would keep the process alive.
+      await deps.heads?.close();
       await connection.close();
       await nativeConnection.close();
     },

@@ -14,6 +14,8 @@ export interface AnvilOptions {
 
 export interface Anvil extends ServiceProcess {
   readonly rpcUrl: string;
+  /** The same port speaks JSON-RPC over websocket (eth_subscribe). */
+  readonly wsUrl: string;
   readonly chainId: number;
 }
 
@@ -47,5 +49,5 @@ async function startAnvilOn(port: number, opts: AnvilOptions): Promise<Anvil> {
     },
     readyTimeoutMs: 15_000,
   });
-  return Object.assign(service, { rpcUrl, chainId });
+  return Object.assign(service, { rpcUrl, wsUrl: `ws://127.0.0.1:${port}`, chainId });
 }

@@ -30,6 +30,10 @@ describe('worker config', () => {
       contracts, aws: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000' },
     });
     assert.equal(config.contracts?.nexus, ADDRESS);
+    assert.equal(config.chain?.wsUrl, undefined, 'no websocket endpoint unless configured');
+    assert.equal(config.chain?.headPollIntervalMs, 1_000);
+    const ws = parseWorkerConfig({ chain: { rpcUrls: ['http://127.0.0.1:8545'], wsUrl: 'wss://eth.example.org/v3/key', chainId: 1 } });
+    assert.equal(ws.chain?.wsUrl, 'wss://eth.example.org/v3/key');
   });
 
   it('names each bad field and the expected form', () => {
@@ -106,6 +110,8 @@ describe('worker config: every field has an error naming it and the expected for
     ['shutdownGraceSeconds', { shutdownGraceSeconds: -1 }, /seconds ≥ 0/],
     ['chain.rpcUrls', { chain: { ...chain, rpcUrls: [] } }, /at least one RPC URL/],
     ['chain.chainId', { chain: { ...chain, chainId: 0 } }, /positive chain id/],
+    ['chain.wsUrl', { chain: { ...chain, wsUrl: 'http://127.0.0.1:8545' } }, /websocket URL \(ws:\/\/ or wss:\/\/\), e\.g\. ws:\/\/127\.0\.0\.1:8545/],
+    ['chain.headPollIntervalMs', { chain: { ...chain, headPollIntervalMs: 50 } }, /at least 100 ms/],
     ['chain.ssvFromBlock', { chain: { ...chain, ssvFromBlock: -1 } }, /block number ≥ 0/],
     ['chain.logMaxRange', { chain: { ...chain, logMaxRange: 0 } }, /positive number of blocks/],
     ['chain.nexusVersion', { chain: { ...chain, nexusVersion: 'v2025' } }, /expected auto, v2024-03 or v2024-06/],

@@ -220,6 +220,9 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     async detectRollupChanges() {
       return { nextFromBlock: 1, wake: [], balances: {} };
     },
+    async waitForRollupChanges() {
+      return { nextFromBlock: 1, wake: [], balances: {} };
+    },
     // The runway watcher is tested on the real chain (test/integration/cluster-runway.test.ts).
     async readClusterRunways() {
       throw ApplicationFailure.nonRetryable('the stub chain has no SSV clusters', 'NotStubbed');

@@ -5,7 +5,7 @@
 //   - an attempt still running after `stuckAfterMs` is reported once as stuck: the
 //     nexus_stuck_steps gauge (until it ends) and nexus_stuck_steps_total, and a WARN line
 //     "step stuck" with the activity, workflow, rollup and running time;
-//   - a successful monitor read (readRollup) or chain watcher poll (detectRollupChanges) sets its
+//   - a successful monitor read (readRollup) or chain watcher poll (detectRollupChanges, waitForRollupChanges) sets its
 //     last-success timestamp.
 import { CancelledFailure, type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -56,7 +56,7 @@ export function activityObservabilityInterceptors(opts: ActivityObservabilityOpt
           try {
             const result = await next(input);
             if (activity === 'readRollup' && rollup) opts.metrics.pollSucceeded(rollup);
-            else if (activity === 'detectRollupChanges') opts.metrics.watchSucceeded();
+            else if (activity === 'detectRollupChanges' || activity === 'waitForRollupChanges') opts.metrics.watchSucceeded();
             return result;
           } catch (err) {
             opts.metrics.activityFailed(activity, failureTypeOf(err));

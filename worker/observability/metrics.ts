@@ -98,7 +98,7 @@ export class BotMetrics implements DomainMetricsSink {
       labelNames: ['rollup'], registers,
     });
     this.lastSuccessfulWatch = new Gauge({
-      name: 'nexus_last_successful_watch_timestamp_seconds', help: 'Unix time of the chain watcher\'s last successful poll (detectRollupChanges activity) on this worker.',
+      name: 'nexus_last_successful_watch_timestamp_seconds', help: 'Unix time of the chain watcher\'s last successful poll (detectRollupChanges or waitForRollupChanges activity) on this worker.',
       registers,
     });
     this.transactionFeeWeiTotal = new Counter({
