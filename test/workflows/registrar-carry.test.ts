@@ -33,6 +33,8 @@ const MNEMONIC_EVERY = 40;
 /** Runs end this long (the server suggests 4,096 events): several continue-as-new while the queue is full. */
 const HISTORY_LENGTH = 2_000;
 const SIGNALS_IN_FLIGHT = 32;
+/** The longest any one call to the server may take in the end-to-end test. */
+const RPC_DEADLINE_MS = 60_000;
 /**
  * Of every 20 messages: a DKG ceremony's reservation and keyshares, one mnemonic request, and 17
  * ceremonies given up (dkg-abandon, served without a transaction).
@@ -161,11 +163,18 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
     for (const key of keyOf.values()) chain.statuses.set(key, 'DEPOSITED');
     const wholeQueueBytes = defaultPayloadConverter.toPayload({ queue: queued.requests })?.data?.length ?? 0;
     const handle = env.client.workflow.getHandle(registrarWorkflowId);
-    const status = () => handle.query(registrarStatusQuery);
+    // Every call to the server has a deadline: a call that never answers fails the test naming it,
+    // instead of hanging it until mocha's timeout (seen once in a full run, idle, not reproduced).
+    const bounded = <T>(call: () => Promise<T>) => env.client.connection.withDeadline(Date.now() + RPC_DEADLINE_MS, call);
+    const status = () => bounded(() => handle.query(registrarStatusQuery));
     const wait = async (what: string, done: () => Promise<boolean>) => {
       const deadline = Date.now() + 480_000;
-      while (!(await done())) {
-        if (Date.now() > deadline) assert.fail(`${what}: ${chain.registrations.length} of ${keyOf.size} keys registered`);
+      let lastError = '';
+      for (;;) {
+        // A query that timed out is asked again (it changes nothing); its error is named if the wait fails.
+        const reached = await done().catch((err: unknown) => { lastError = String(err); return false; });
+        if (reached) return;
+        if (Date.now() > deadline) assert.fail(`${what}: ${chain.registrations.length} of ${keyOf.size} keys registered${lastError ? `; last error: ${lastError}` : ''}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     };
@@ -174,7 +183,13 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
     const signalAll = async (requests: RegistrationRequest[]) => {
       let next = 0;
       await Promise.all(Array.from({ length: SIGNALS_IN_FLIGHT }, async () => {
-        while (next < requests.length) await handle.signal(registrationRequestSignal, requests[next++]);
+        while (next < requests.length) {
+          const request = requests[next++];
+          // Not sent again on a deadline: a signal that did land would then be served twice.
+          await bounded(() => handle.signal(registrationRequestSignal, request)).catch((err: unknown) => {
+            throw new Error(`the signal of request ${request.requestId} got no answer within ${RPC_DEADLINE_MS / 1000} s: ${String(err)}`);
+          });
+        }
       }));
     };
     // The ceremonies' side: each sends its keyshares once its reservation is granted (and only
@@ -188,7 +203,7 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
           const held = ceremoniesMayFinish ? (await status()).reservation : undefined;
           const key = held && keyOf.get(held.requestId);
           if (held && key && !finished.has(held.requestId)) {
-            await handle.signal(registrationRequestSignal, { kind: 'dkg-register', requestId: held.requestId, requester, rollupAdmin: ADMIN, keyshares: [keysharesFor(key, held.firstNonce)] });
+            await bounded(() => handle.signal(registrationRequestSignal, { kind: 'dkg-register', requestId: held.requestId, requester, rollupAdmin: ADMIN, keyshares: [keysharesFor(key, held.firstNonce)] }));
             finished.add(held.requestId);
           }
         } catch {
@@ -214,7 +229,7 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
         await signalAll(queued.requests);
         signalled = Date.now();
         // Its history long, the registrar has continued as new with the reservation held and all queued.
-        await wait('a continue-as-new', async () => (await handle.describe()).runId !== first);
+        await wait('a continue-as-new', async () => (await bounded(() => handle.describe())).runId !== first);
         ceremoniesMayFinish = true;
         await signalAll(late.requests);
         await wait('every key registered', async () => chain.registrations.length >= keyOf.size);
