@@ -8,21 +8,20 @@
 // that (they report back by signal).
 import {
   ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, allHandlersFinished, condition, continueAsNew,
-  getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  log, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
-import type { KeyPath } from '../activities/types';
 import type { ExitValidator } from '../activities/exit-types';
-import { PhaseAttribute, rollupSearchAttributes } from '../temporal-config/search-attributes';
+import { PhaseAttribute } from '../temporal-config/search-attributes';
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
 import { exitReportProblem, registrationResultProblem, rejected, stepStateProblem } from './message-checks';
 import {
   exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, setPollIntervalUpdate, stepStateSignal, syncNowUpdate,
-  wakeSignal, type ExitReport, type InFlightStep, type MonitorStatus, type StepState,
+  wakeSignal, type ExitReport, type InFlightStep, type MonitorStatus,
 } from './messages';
 import { exitValidatorsWorkflow, isLeavingOnBeacon } from './exit-validators';
 import type { RegistrationResult } from './registrar-types';
@@ -31,54 +30,15 @@ import { chooseExitValidators, type ExitChoice } from './exit-choice';
 import { creationWorkflowId, exitWorkflowId } from './ids';
 import { reconcileWithChain } from './monitor-reconcile';
 import { CREATE_DURING_EXITS_PATCH, planCreationBesideExits } from './creation-beside-exits';
+import { batchVisibility, signalBatches } from './monitor-batches';
+import { DEFAULT_POLL_INTERVAL, POLL_INTERVAL_BOUNDS_MS, type ExitInFlight, type RollupMonitorInput } from './monitor-input';
+// Kept importable from here: clients and tests name the monitor's input with the workflow.
+export { POLL_INTERVAL_BOUNDS_MS, type ExitInFlight, type RollupMonitorInput } from './monitor-input';
 
 const { readRollup, readExitCandidates, readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration, isWorkflowRunning } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 /** Reporting only (metric and log line): a few quick attempts, never a reason to stop the monitor. */
 const { reportExitsBlocked } = proxyActivities<BotActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
-
-/** An exit batch started by this monitor and not yet reported finished. */
-export interface ExitInFlight {
-  workflowId: string;
-  pubkeys: string[];
-  /** Where it stands, as it last reported. */
-  phase?: string;
-  hold?: StepState['hold'];
-}
-
-/** Bounds of the poll interval an operator may set (updates are refused outside). */
-export const POLL_INTERVAL_BOUNDS_MS = { min: 1_000, max: 24 * 3600_000 };
-const DEFAULT_POLL_INTERVAL = '5 minutes';
-
-export interface RollupMonitorInput {
-  rollupAdmin: string;
-  keyPath: KeyPath;
-  /** How often to look at the chain without a wake signal. */
-  pollInterval?: Duration;
-  /** Largest batch per creation (capped at 100 for DKG). */
-  maxBatch?: number;
-  /** Largest exit batch (default 50). */
-  maxExitBatch?: number;
-  /** How often exit batches look at the beacon chain at least and at most (defaults 1 minute and 6 hours). */
-  exitPollInterval?: { min?: Duration; max?: Duration };
-  /** Carried across continueAsNew. */
-  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan' | 'exitBlocked' | 'guardHeld'> & {
-    unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
-    /** Re-registration requests made so far (their ids must not repeat). */
-    reregistrations?: number;
-    exitsInFlight?: ExitInFlight[];
-    exitBatches?: number;
-    validatorsExited?: number;
-    /** Validators of exit batches that ended without a report (terminated), to be looked at again. */
-    orphanedExits?: string[];
-  };
-  /** Reconcile with the chain on start, after continue-as-new and every this many looks (default 12). */
-  reconcileEveryPolls?: number;
-  /** Exit batches: epochs without an initiated exit before it is broadcast again or alerted (default 8). */
-  rebroadcastAfterEpochs?: number;
-  /** Tests: continue as new after this many loops instead of the server's suggestion. */
-  continueAsNewAfterLoops?: number;
-}
 
 export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<never> {
   const maxBatch = Math.min(input.maxBatch ?? MAX_DKG_BATCH, input.keyPath === 'dkg' ? MAX_DKG_BATCH : Number.MAX_SAFE_INTEGER);
@@ -105,6 +65,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   if (!Number.isInteger(reconcileEvery) || reconcileEvery < 1) throw ApplicationFailure.nonRetryable(`reconcileEveryPolls must be a positive integer, got ${input.reconcileEveryPolls}`, 'InvalidInput');
   if (!Number.isInteger(maxExitBatch) || maxExitBatch < 1) throw ApplicationFailure.nonRetryable(`maxExitBatch must be a positive integer, got ${input.maxExitBatch}`, 'InvalidInput');
   const exitsInFlight: ExitInFlight[] = [...(input.carried?.exitsInFlight ?? [])];
+  /** Every batch in flight: the creation, then the exit batches. */
+  const batchIds = () => [...(status.inFlight ? [status.inFlight.workflowId] : []), ...exitsInFlight.map((e) => e.workflowId)];
   let exitBatches = input.carried?.exitBatches ?? 0;
   const exitReports: ExitReport[] = [];
   const orphanedExits: string[] = [...(input.carried?.orphanedExits ?? [])];
@@ -125,12 +87,12 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     status.paused = true;
     status.pauseReason = typeof pause?.reason === 'string' && pause.reason !== '' ? pause.reason : 'no reason given';
     // Invariant 8: the batches in flight stop at their next safe point too.
-    await forwardToBatches('pause');
+    await signalBatches(batchIds(), { kind: 'pause', reason: status.pauseReason });
   });
   setHandler(resumeSignal, async () => {
     status.paused = false;
     status.pauseReason = undefined;
-    await forwardToBatches('resume');
+    await signalBatches(batchIds(), { kind: 'resume' });
   });
   setHandler(stepStateSignal, (step) => {
     if (rejected('stepState', stepStateProblem(step), step)) return;
@@ -364,12 +326,12 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
           // a reset, a termination): it reports back by signal to the monitor's workflow id.
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          ...batchVisibility(`exit of ${batch.length} validator(s): ${reason}`),
+          ...batchVisibility(input, `exit of ${batch.length} validator(s): ${reason}`),
         });
         exitsInFlight.push({ workflowId, pubkeys: batch.map((c) => c.pubkey) });
         showExits();
         // A pause that came while the batch was being started reaches it too.
-        if (status.paused) await signalBatch(workflowId, 'pause');
+        if (status.paused) await signalBatches([workflowId], { kind: 'pause', reason: status.pauseReason });
         log.info('exit batch started', { workflowId, validators: batch.length, reason });
         return;
       } catch (err) {
@@ -456,10 +418,10 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         // not be cut off. Its fixed id means a second creation for this rollup cannot start.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        ...batchVisibility(`creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`),
+        ...batchVisibility(input, `creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`),
       });
       // A pause that came while the batch was being started reaches it too.
-      if (status.paused) await signalBatch(workflowId, 'pause');
+      if (status.paused) await signalBatches([workflowId], { kind: 'pause', reason: status.pauseReason });
       const result = await child.result();
       status.validatorsCreated += result.deposited.length;
       unregistered.push(...result.unregistered);
@@ -483,34 +445,6 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     } finally {
       status.inFlight = undefined;
       status.validators.creating = 0;
-    }
-  }
-
-  /**
-   * What the Web UI shows of a batch: the rollup and key path as search attributes (an operator
-   * finds a rollup's ceremonies and exits with NexusRollupAdmin), and why it was started as memo.
-   */
-  function batchVisibility(description: string) {
-    return {
-      typedSearchAttributes: rollupSearchAttributes(input.rollupAdmin, input.keyPath),
-      memo: { rollupAdmin: input.rollupAdmin.toLowerCase(), keyPath: input.keyPath, startedBy: workflowInfo().workflowId, description },
-    };
-  }
-
-  /** Pause or resume every batch in flight (invariant 8: they stop at their next safe point). */
-  async function forwardToBatches(kind: 'pause' | 'resume'): Promise<void> {
-    const ids = [...(status.inFlight ? [status.inFlight.workflowId] : []), ...exitsInFlight.map((e) => e.workflowId)];
-    await Promise.all(ids.map((id) => signalBatch(id, kind)));
-  }
-
-  async function signalBatch(workflowId: string, kind: 'pause' | 'resume'): Promise<void> {
-    try {
-      const batch = getExternalWorkflowHandle(workflowId);
-      if (kind === 'pause') await batch.signal(pauseSignal, { reason: `rollup paused: ${status.pauseReason}` });
-      else await batch.signal(resumeSignal);
-    } catch (err) {
-      // The batch ended meanwhile: nothing left to pause.
-      log.warn(`could not ${kind} a batch in flight`, { workflowId, error: describeFailure(err) });
     }
   }
 }

@@ -1,0 +1,32 @@
+// What the rollup monitor does to the child batches it starts (creations, exit batches): how they
+// show in the Web UI, and the pause and resume it forwards to them (invariant 8).
+import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+import { rollupSearchAttributes } from '../temporal-config/search-attributes';
+import { describeFailure } from './failures';
+import { pauseSignal, resumeSignal } from './messages';
+import type { RollupMonitorInput } from './monitor-input';
+
+/**
+ * What the Web UI shows of a batch: the rollup and key path as search attributes (an operator
+ * finds a rollup's ceremonies and exits with NexusRollupAdmin), and why it was started as memo.
+ */
+export function batchVisibility(input: Pick<RollupMonitorInput, 'rollupAdmin' | 'keyPath'>, description: string) {
+  return {
+    typedSearchAttributes: rollupSearchAttributes(input.rollupAdmin, input.keyPath),
+    memo: { rollupAdmin: input.rollupAdmin.toLowerCase(), keyPath: input.keyPath, startedBy: workflowInfo().workflowId, description },
+  };
+}
+
+/** Pauses or resumes batches; they stop at their next safe point. A batch that ended is logged, not an error. */
+export async function signalBatches(workflowIds: readonly string[], message: { kind: 'pause'; reason?: string } | { kind: 'resume' }): Promise<void> {
+  await Promise.all(workflowIds.map(async (workflowId) => {
+    try {
+      const batch = getExternalWorkflowHandle(workflowId);
+      if (message.kind === 'pause') await batch.signal(pauseSignal, { reason: `rollup paused: ${message.reason}` });
+      else await batch.signal(resumeSignal);
+    } catch (err) {
+      // The batch ended meanwhile: nothing left to pause.
+      log.warn(`could not ${message.kind} a batch in flight`, { workflowId, error: describeFailure(err) });
+    }
+  }));
+}
