@@ -36,6 +36,8 @@ export interface ClusterRunwayInput {
   topUps?: number;
   policy?: RunwayPolicy;
   alerts?: Record<string, { state: ClusterRunwayState; at: number }>;
+  /** The last poll's status, so the operator's view does not go blank between a continue-as-new and the new run's first poll. */
+  lastStatus?: RunwayStatus;
   /** Tests: continue as new after this many polls instead of the server's suggestion. */
   continueAsNewAfterPolls?: number;
 }
@@ -57,7 +59,7 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
   let topUps = input.topUps ?? 0;
   let policy = input.policy;
   const alerts = { ...input.alerts };
-  const status: RunwayStatus = { clusters: [], spends, topUps };
+  const status: RunwayStatus = { clusters: [], ...input.lastStatus, spends, topUps };
   setHandler(runwayStatusQuery, () => status);
 
   for (let polls = 1; ; polls++) {
@@ -81,7 +83,7 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
       budgetWei: policy.budgetWei, budgetLeftWei: budgetLeftWei(policy, spends, now).toString(), budgetPeriodMs: policy.budgetPeriodMs, blockTimeSeconds: policy.blockTimeSeconds,
     });
     if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)) {
-      await continueAsNew<typeof clusterRunwayWorkflow>({ ...input, fromBlock, knownClusters, spends, topUps, policy, alerts });
+      await continueAsNew<typeof clusterRunwayWorkflow>({ ...input, fromBlock, knownClusters, spends, topUps, policy, alerts, lastStatus: status });
     }
     await sleep(input.pollInterval ?? '10 minutes');
   }
