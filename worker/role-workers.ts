@@ -4,6 +4,7 @@
 import type { Worker } from '@temporalio/worker';
 import { activityRole, roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 import { runGatedWriter, type WriterGate } from './writer-gate';
+import { waitUntilSoleWriter, watchForSecondWriter, type SoleWriterCheck } from './sole-writer-check';
 
 /** The activities of `all` whose queue is one of `roles`. */
 export function activitiesFor<A extends object>(all: A, roles: readonly WorkerRole[]): Partial<A> {
@@ -39,12 +40,24 @@ export type RoleWorkerEntry = { role: WorkerRole; taskQueue: string; worker: Wor
 /**
  * Runs the chain writer's Worker. This is the one place the writer starts: with a shared
  * transaction store (`gate`), only while this process holds the writer lease (writer-gate.ts);
- * with the file journal of one worker, at once.
+ * with the file journal of one worker, once no other process polls the writer queue
+ * (sole-writer-check.ts), watching for one while it runs.
  */
-export async function runChainWriter(spec: RoleWorkerSpec, mayRun: (worker: Worker) => boolean, gate?: WriterGate): Promise<void> {
+export async function runChainWriter(
+  spec: RoleWorkerSpec, mayRun: (worker: Worker) => boolean, gate?: WriterGate, sole?: SoleWriterCheck & { signal: AbortSignal },
+): Promise<void> {
   if (gate) return runGatedWriter(spec.taskQueue, spec.create, mayRun, gate);
+  if (sole && !(await waitUntilSoleWriter(spec.taskQueue, sole, sole.signal))) return;
   const worker = await spec.create();
-  if (mayRun(worker)) await worker.run();
+  if (!mayRun(worker)) return;
+  const running = new AbortController();
+  const watch = sole ? watchForSecondWriter(spec.taskQueue, sole, AbortSignal.any([sole.signal, running.signal])) : undefined;
+  try {
+    await worker.run();
+  } finally {
+    running.abort();
+    await watch;
+  }
 }
 
 /** The Workers of one process, run and shut down as one (what buildWorker returns as `worker`). */
@@ -55,8 +68,13 @@ export class RoleWorkers {
   /** Aborted by shutdown(): a writer waiting for its lease stops waiting. */
   private readonly stopped = new AbortController();
 
-  /** `writerLease`: the shared store's lease the chain-writer Worker is gated on (none: the file journal). */
-  constructor(readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>) {}
+  /**
+   * `writerLease`: the shared store's lease the chain-writer Worker is gated on; `soleWriter`: with
+   * the file journal instead, the check that no other process polls the writer queue.
+   */
+  constructor(
+    readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>, private readonly soleWriter?: SoleWriterCheck,
+  ) {}
 
   /** Runs every Worker until all have stopped; one that fails stops the others. */
   run(): Promise<void> {
@@ -66,7 +84,10 @@ export class RoleWorkers {
 
   private async runAll(): Promise<void> {
     const runs = this.entries.map(async (entry) => {
-      if (!entry.worker) return runChainWriter(entry, (worker) => this.adopt(worker), this.writerLease && { ...this.writerLease, signal: this.stopped.signal });
+      if (!entry.worker) {
+        const signal = this.stopped.signal;
+        return runChainWriter(entry, (worker) => this.adopt(worker), this.writerLease && { ...this.writerLease, signal }, this.soleWriter && { ...this.soleWriter, signal });
+      }
       if (this.adopt(entry.worker)) await entry.worker.run();
     });
     const results = await Promise.allSettled(runs.map((run) => run.catch((err: unknown) => {

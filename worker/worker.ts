@@ -12,6 +12,7 @@ import { ConfigError, type WorkerConfig } from './config';
 import { buildActivityDependencies } from './dependencies';
 import { temporalConnectionOptions } from './temporal-connection';
 import { activitiesFor, rolePlan, roleQueues, RoleWorkers, type RoleWorkerEntry } from './role-workers';
+import { otherWriterPollers } from './sole-writer-check';
 import { roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 import type { Observability } from './observability';
 
@@ -84,9 +85,15 @@ export async function buildWorker(
       entries.push({ role, taskQueue, create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['writer']) }) });
     }
   }
+  const log = obs?.logger ?? consoleLog;
+  const writerQueue = roleTaskQueue(config.temporal.taskQueue, 'writer');
   return {
-    // Shared transaction store: the chain-writer Worker polls only while this process holds the lease.
-    worker: new RoleWorkers(entries, deps.writerLease && { lease: deps.writerLease, log: obs?.logger ?? consoleLog }),
+    // Shared transaction store: the chain-writer Worker polls only while this process holds the
+    // lease. File journal: it polls once no other process does (sole-writer-check.ts).
+    worker: new RoleWorkers(
+      entries, deps.writerLease && { lease: deps.writerLease, log },
+      deps.writerLease ? undefined : { find: () => otherWriterPollers(connection, config.temporal.namespace, writerQueue, identity), log },
+    ),
     queues,
     identity,
     ...(plan.skipped ? { skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)` } : {}),
@@ -105,6 +112,7 @@ export async function buildWorker(
 const consoleLog = {
   info: (message: string, fields?: Record<string, unknown>) => console.log(message, JSON.stringify(fields ?? {})),
   warn: (message: string, fields?: Record<string, unknown>) => console.warn(message, JSON.stringify(fields ?? {})),
+  error: (message: string, fields?: Record<string, unknown>) => console.error(message, JSON.stringify(fields ?? {})),
 };
 
 /**
