@@ -58,6 +58,10 @@ Settings (environment, port 0 = any free port):
 
 const log = (line: string) => console.log(`[localnet] ${line}`);
 
+// The AWS SDK's notice that its releases after January 2027 need Node 22 (Node 20 here, the SDK
+// pinned): silenced with the SDK's own switch unless the operator set it (README, Node version).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {

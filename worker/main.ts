@@ -20,6 +20,10 @@ async function readSaltFromStdin(): Promise<SaltHolder> {
   return new SaltHolder(text);
 }
 
+// The AWS SDK's notice that its releases after January 2027 need Node 22 (Node 20 here, the SDK
+// pinned): silenced with the SDK's own switch unless the operator set it (README, Node version).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   const salt = config.keys.saltFromStdin ? await readSaltFromStdin() : undefined;

@@ -106,6 +106,15 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     assert.match(keys.stdout, /^Usage: nexus-bot mnemonic keys <rollupAdmin> --index-state <folder> \[--json\]/);
   });
 
+  it('the AWS SDK\'s Node-version notice is off unless the operator turns it on', async () => {
+    const loud = await cli(['mnemonic', 'create', newAdmin(), '--salt-file', saltFile, ...aws()], { env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' }) });
+    assert.equal(loud.code, 0, loud.stderr);
+    if (Number(process.versions.node.split('.')[0]) < 22) assert.match(loud.stderr, /NodeVersionSupportWarning/);
+    const quiet = await cli(['mnemonic', 'create', newAdmin(), '--salt-file', saltFile, ...aws()]);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /NodeVersionSupportWarning/);
+  });
+
   it('create --show-mnemonic shows the words once; keys lists the allocated indices\' pubkeys, equal to deriveSigningKeys', async () => {
     const admin = newAdmin();
     const created = await cli(['mnemonic', 'create', admin, '--show-mnemonic', '--salt-file', saltFile, ...aws()]);
@@ -119,6 +128,7 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     assert.ok(ethers.Mnemonic.isValidMnemonic(mnemonic));
     assert.equal(created.stdout.split(mnemonic).length, 2, 'the mnemonic is printed exactly once');
     assert.ok(!created.stderr.includes(mnemonic));
+    assert.equal(created.stderr, '', 'the CLI printed something on standard error (a third-party notice?)');
     // What was shown is what was stored (under the salt without the file's trailing newline).
     assert.equal(await vault().readMnemonic(admin), mnemonic);
 
