@@ -25,6 +25,11 @@ export interface TxAttempt {
   sentAt: number;
   /** The signed transaction, for rebroadcasting and replacing after a crash (public data). */
   raw: string;
+  /**
+   * The chain-writer lease epoch this process held when it signed and journaled the attempt (the
+   * shared store only; absent with the file journal): which holder sent it, e.g. after a take-over.
+   */
+  epoch?: number;
 }
 
 export interface TxRecord {

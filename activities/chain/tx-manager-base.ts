@@ -58,6 +58,12 @@ export abstract class TxManagerBase {
     this.maxNonceResyncs = opts.maxNonceResyncs ?? 3;
   }
 
+  /** The writer epoch to stamp on a new attempt (shared store only; the store's write is fenced by it anyway). */
+  protected attemptEpoch(): { epoch?: number } {
+    const epoch = this.nonceStore?.epoch();
+    return epoch === undefined ? {} : { epoch };
+  }
+
   /** Forget the local nonce counter: the next send reads eth_getTransactionCount(pending). */
   resyncNonce(reason = 'requested'): void {
     this.nextNonce = undefined;

@@ -183,7 +183,7 @@ export class TransactionManager extends TxReceiptWaiter {
           dataHash,
           nonce,
           gasLimit: gasLimit.toString(),
-          attempts: [{ hash, maxFeePerGas: wei(fees.maxFeePerGas), maxPriorityFeePerGas: wei(fees.maxPriorityFeePerGas), sentAt: now, raw }],
+          attempts: [{ hash, maxFeePerGas: wei(fees.maxFeePerGas), maxPriorityFeePerGas: wei(fees.maxPriorityFeePerGas), sentAt: now, raw, ...this.attemptEpoch() }],
           status: 'pending',
           createdAt: existing?.createdAt ?? now,
           updatedAt: now,

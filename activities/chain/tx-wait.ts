@@ -254,6 +254,7 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
       maxPriorityFeePerGas: wei(bump.fees.maxPriorityFeePerGas),
       sentAt: Date.now(),
       raw,
+      ...this.attemptEpoch(),
     };
     record.attempts.push(attempt);
     record.updatedAt = Date.now();

@@ -3,17 +3,24 @@
 // the key-index store), Lodestar with the withdrawal stand-in (the exits), and worker processes:
 // two with every role, and a third (general + salt, no writer role) that starts while the other two
 // run and work is in flight. Only the lease holder polls the chain-writer task queue. Two rollups
-// are created and then exited; the holder is SIGKILLed mid-batch (after a deposit, before its
-// keyshares) and the other writer takes the lease once it expired and finishes. Checked at the end:
-// each pubkey deposited once, each journal key sent once with its own nonce and nothing sent outside
-// the journal, no key index allocated twice, no writer step on the third worker.
+// are created and then exited.
+// - Creation: the holder is SIGKILLed mid-batch (after a deposit, before its keyshares) and the
+//   other writer takes the lease once it expired (epoch 2) and finishes.
+// - Exits: a fourth worker with every role has joined as a standby writer. The holder (epoch 2) is
+//   SIGSTOPped while one of its transaction steps runs; the standby takes the lease (epoch 3); the
+//   paused worker is then SIGCONTed at once, mid-step and still believing it holds epoch 2 (the
+//   case the fence exists for: a pause longer than the lease, shorter than the step's heartbeat
+//   timeout). It reports the lost lease (or a WriterFenced refusal), stops polling the chain-writer
+//   queue, keeps running as a standby (it takes the lease when the new holder shuts down), and
+//   nothing it sent after it came back reached the chain: every transaction mined after the
+//   resume was journaled under epoch 3 (each attempt records its epoch).
+// Checked at the end: each pubkey deposited once, each journal key sent once with its own nonce and
+// nothing sent outside the journal, no key index allocated twice, no writer step on the third worker.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { temporal } from '@temporalio/proto';
-import type { ConnectionLike } from '@temporalio/client';
 import { ethers } from 'ethers';
 import { nexusInterface } from '../../activities/chain/abi';
 import { ensureWriterTable, leasePk, noncePk, streamOf, txPk } from '../../activities/chain/dynamo/table';
@@ -30,7 +37,7 @@ import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { checkJournalRecords } from '../harness/journal-check';
-import { stepsOnQueue } from '../harness/worker-steps';
+import { activityPollers, pidOf, runningSteps, stepsOnQueue } from '../harness/worker-steps';
 
 const WRITER_TABLE = 'nexus-writer';
 const INDEX_TABLE = 'nexus-key-indices';
@@ -41,11 +48,14 @@ const LIMIT = 5000;
 const LOWER_LIMIT = 2500;
 const MAX_BATCH = 2;
 const ROLLUPS = [{ account: 2, name: 'rollup-a' }, { account: 3, name: 'rollup-b' }];
+const isWriterStep = (activity: string) => (WRITER_ACTIVITIES as readonly string[]).includes(activity);
 
-describe('several workers: two rollups created and exited by three worker processes, the chain writer SIGKILLed mid-batch (Temporal + anvil + moto + Lodestar)', function () {
-  this.timeout(720_000);
+describe('several workers: two rollups created and exited by four worker processes, the chain writer SIGKILLed mid-batch, then another SIGSTOPped mid-batch and resumed (Temporal + anvil + moto + Lodestar)', function () {
+  this.timeout(900_000);
   let net: CreationNetwork;
   let dynamo: DynamoDBClient;
+  /** A worker SIGSTOPped and not yet resumed: resumed in after(), so that its stop can finish. */
+  let paused: number | undefined;
   const t0 = Date.now();
   const mark = (what: string) => console.log(`      ${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -63,6 +73,7 @@ describe('several workers: two rollups created and exited by three worker proces
   });
   after(async function () {
     this.timeout(120_000);
+    if (paused) process.kill(paused, 'SIGCONT');
     for (const r of net?.rollups ?? []) await net.client.workflow.getHandle(monitorWorkflowId(r.admin)).terminate('test over').catch(() => undefined);
     dynamo?.destroy();
     await net?.stop();
@@ -73,16 +84,19 @@ describe('several workers: two rollups created and exited by three worker proces
   /** The PID in the lease item's holder (`<workerName>:<pid>`), and its epoch. */
   const holderOf = async () => {
     const item = await leaseItem();
-    return { pid: Number(item?.holder?.S?.split(':').pop()), epoch: Number(item?.epoch?.N) };
+    return { pid: pidOf(item?.holder?.S), epoch: Number(item?.epoch?.N) };
   };
-  /** The PIDs polling a queue for activity tasks (identity `<name>@<host>:<pid>`). */
-  const activityPollerPids = async (connection: ConnectionLike, taskQueue: string) => {
-    const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace: 'default', taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-    });
-    return [...new Set((pollers ?? []).map((p) => Number(p.identity?.split(':').pop())))].sort();
+  /** The lease once `pid` holds it (or as it is after `seconds`). */
+  const holderOnceTaken = async (pid: number, seconds: number) => {
+    let now = await holderOf();
+    for (let i = 0; i < seconds * 10 && now.pid !== pid; i++) {
+      await sleep(100);
+      now = await holderOf();
+    }
+    return now;
   };
+  /** The PIDs whose poll requests for activity tasks of `taskQueue` reached the server since `since` (ms). */
+  const pollingSince = async (taskQueue: string, since = 0) => (await activityPollers(net.client.connection, taskQueue)).filter((p) => p.lastPollAt >= since).map((p) => p.pid);
   const startWorker = (n: number, roles: WorkerRole[]) => net.startWorker({
     config: {
       roles,
@@ -110,11 +124,10 @@ describe('several workers: two rollups created and exited by three worker proces
     }
   }
 
-  it('only the lease holder writes; its SIGKILL hands the lease to the other writer; a third worker joins; creation and exits of both rollups complete: no double deposit, no nonce collision, no reused index', async () => {
+  it('only the lease holder writes; its SIGKILL hands the lease to the other writer; a third worker joins; a SIGSTOPped holder loses the lease to a standby and, resumed, sends nothing and stays a standby; creation and exits of both rollups complete: no double deposit, no nonce collision, no reused index', async () => {
     const workers: ServiceProcess[] = [await startWorker(1, ['general', 'writer', 'salt']), await startWorker(2, ['general', 'writer', 'salt'])];
     mark('two writer-role workers up');
     const writerQueue = roleTaskQueue(net.taskQueue, 'writer');
-    const connection = net.client.connection;
 
     // One holder, epoch 1, and it alone polls the chain-writer queue (the other waits for the lease).
     let first = await holderOf();
@@ -126,9 +139,9 @@ describe('several workers: two rollups created and exited by three worker proces
     const holder = workers.find((w) => w.pid === first.pid);
     const other = workers.find((w) => w.pid !== first.pid) as ServiceProcess;
     assert.ok(holder, `the lease holder ${first.pid} is none of the workers ${workers.map((w) => w.pid).join(', ')}`);
-    for (let i = 0; i < 40 && (await activityPollerPids(connection, writerQueue)).length === 0; i++) await sleep(250);
+    for (let i = 0; i < 40 && (await pollingSince(writerQueue)).length === 0; i++) await sleep(250);
     await sleep(1000); // a second poller, if any, has had time to show
-    assert.deepEqual(await activityPollerPids(connection, writerQueue), [holder.pid], 'the chain-writer task queue is polled by the lease holder alone');
+    assert.deepEqual(await pollingSince(writerQueue), [holder.pid], 'the chain-writer task queue is polled by the lease holder alone');
 
     const expectedCreated = Number(maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }));
     const total = expectedCreated * net.rollups.length;
@@ -156,18 +169,23 @@ describe('several workers: two rollups created and exited by three worker proces
     const sharesAtKill = (await nexusPubkeys('ValidatorShareSubmitted')).length;
 
     // The other writer takes the lease once it expired (epoch 2) and polls the writer queue.
-    let next = await holderOf();
-    for (let i = 0; i < 200 && next.pid !== other.pid; i++) {
-      await sleep(100);
-      next = await holderOf();
-    }
-    assert.deepEqual(next, { pid: other.pid, epoch: 2 }, 'the surviving writer took the lease');
+    assert.deepEqual(await holderOnceTaken(other.pid, 20), { pid: other.pid, epoch: 2 }, 'the surviving writer took the lease');
     const tookOverMs = Date.now() - killedAt;
 
     await until('both creations', 240, async () => (await statuses()).every((s) => s?.validatorsCreated === expectedCreated && s.phase === 'idle'));
     assert.ok((await nexusPubkeys('ValidatorShareSubmitted')).length > sharesAtKill, 'the new holder sent the rest of the batch');
     // Printed, not asserted: the take-over follows the lease TTL, the finish the killed activity's heartbeat timeout.
     console.log(`      after the kill (${depositsAtKill} of ${total} deposits): lease taken over in ${(tookOverMs / 1000).toFixed(1)} s, both creations complete in ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+
+    // A standby writer for the next take-over: a fourth worker with every role joins. It waits for
+    // the lease: the holder keeps it and the standby does not poll the chain-writer queue.
+    const fourthFrom = Date.now();
+    const fourth = await startWorker(4, ['general', 'writer', 'salt']);
+    workers.push(fourth);
+    mark('fourth worker (every role) up: a standby writer');
+    await sleep(2000);
+    assert.deepEqual(await holderOf(), { pid: other.pid, epoch: 2 }, 'the lease moved when a standby writer started');
+    assert.ok(!(await pollingSince(writerQueue, fourthFrom)).includes(fourth.pid), 'the standby writer polls the chain-writer queue without the lease');
 
     // Exits: both limits lowered; each rollup exits what the arithmetic asks, on the beacon chain,
     // in Nexus, and accounted once the stand-in paid the 32 ETH back.
@@ -181,9 +199,52 @@ describe('several workers: two rollups created and exited by three worker proces
     }
     assert.ok(expectedExits.every((e) => e > 0), `no exit planned: ${expectedExits.join(', ')}`);
     const exitsFrom = Date.now();
-    await until('both exits accounted', 300, async () => (await statuses()).every((s, i) => s?.validatorsExited === expectedExits[i] && s.exitsInFlight.length === 0));
-    console.log(`      limits lowered → ${expectedExits.join(' + ')} exits accounted: ${((Date.now() - exitsFrom) / 1000).toFixed(1)} s`);
+    const exitsDone = async () => (await statuses()).every((s, i) => s?.validatorsExited === expectedExits[i] && s.exitsInFlight.length === 0);
+
+    // Mid-batch pause: the holder (epoch 2) is SIGSTOPped while one of its transaction steps runs
+    // (fallback: when none is seen running, as soon as the search gives up).
+    let caught: { activity: string; workflowId: string } | undefined;
+    // (The exits are checked every 20th look only, to keep the looks 150 ms apart.)
+    for (let i = 0, giveUp = Date.now() + 90_000; !caught && Date.now() < giveUp && (i % 20 !== 19 || !(await exitsDone())); i++) {
+      caught = (await runningSteps(net.client, net.taskQueue)).find((s) => isWriterStep(s.activity) && pidOf(s.worker) === other.pid);
+      if (!caught) await sleep(150);
+    }
+    let otherGone = false;
+    void other.exited.then(() => { otherGone = true; });
+    const stoppedAt = Date.now();
+    process.kill(other.pid, 'SIGSTOP');
+    paused = other.pid;
+    console.log(caught
+      ? `      SIGSTOP of the holder (epoch 2) while its ${caught.activity} of ${caught.workflowId} ran, ${((stoppedAt - exitsFrom) / 1000).toFixed(1)} s after the limits were lowered`
+      : `      no writer activity of the holder caught running in ${((stoppedAt - exitsFrom) / 1000).toFixed(1)} s after the limits were lowered: SIGSTOP now`);
+
+    // The standby takes the lease once the paused holder's expired (epoch 3).
+    assert.deepEqual(await holderOnceTaken(fourth.pid, 30), { pid: fourth.pid, epoch: 3 }, 'the standby writer took the lease of the paused holder');
+    const pausedTakenAt = Date.now();
+
+    // The paused worker comes back at once, in the middle of its step, its lease taken over.
+    const logFrom = statSync(net.workerLog).size;
+    const resumeBlock = await net.provider.getBlockNumber();
+    const resumedAt = Date.now();
+    process.kill(other.pid, 'SIGCONT');
+    paused = undefined;
+    // It learns it lost the lease (its next renewal is refused) or its next write is fenced.
+    let lossLine = '';
+    await until('the resumed worker reports its lost lease or a fenced write', 30, async () => {
+      const fresh = readFileSync(net.workerLog).subarray(logFrom).toString('utf8');
+      lossLine = (/chain-writer lease lost: stopping the chain-writer worker[^\n]*"epoch":2[,}]/.exec(fresh) ?? /transaction fenced[^\n]*fenced off \(epoch 2\)/.exec(fresh))?.[0] ?? '';
+      return lossLine !== '';
+    });
+    const lossSeenAt = Date.now();
+    console.log(`      resumed ${((resumedAt - stoppedAt) / 1000).toFixed(1)} s after the SIGSTOP; ${((lossSeenAt - resumedAt) / 1000).toFixed(1)} s later it logged: ${lossLine.slice(0, 200)}`);
+
+    await until('both exits accounted', 300, exitsDone);
+    const exitsDoneAt = Date.now();
+    // Printed, not asserted: the take-over follows the lease TTL.
+    console.log(`      SIGSTOP → the standby's lease (epoch 3): ${((pausedTakenAt - stoppedAt) / 1000).toFixed(1)} s; exits accounted ${((exitsDoneAt - pausedTakenAt) / 1000).toFixed(1)} s after it`);
+    console.log(`      limits lowered → ${expectedExits.join(' + ')} exits accounted: ${((exitsDoneAt - exitsFrom) / 1000).toFixed(1)} s`);
     mark('creation and exits done');
+    assert.equal(otherGone, false, 'the worker that lost its lease exited');
 
     // No double deposit: each pubkey submitted once by Nexus and deposited once, each exited once.
     const deposited = await depositPubkeys();
@@ -217,8 +278,23 @@ describe('several workers: two rollups created and exited by three worker proces
     // A record the killed holder left pending is allowed when its transaction landed (checked
     // there): the retried step found its work on chain and did not send again.
     const { stalePending } = await checkJournalRecords(net.provider, records, botAddress);
-    console.log(`      journal: ${records.length} records, ${botNonce} bot transactions, ${stalePending.length} left pending by the killed holder (landed)`);
+    console.log(`      journal: ${records.length} records, ${botNonce} bot transactions, ${stalePending.length} left pending by a killed or paused holder (landed)`);
     for (const r of records) assert.ok(r.attempts.length === 1 && !r.previous?.length, `${r.idempotencyKey} was sent more than once (${r.attempts.length} attempts, ${r.previous?.length ?? 0} earlier)`);
+
+    // Nothing the paused worker sent after it came back reached the chain: it journaled no attempt
+    // after the resume (a send is journaled before its broadcast, and the journal holds every
+    // transaction on chain), and each transaction mined after the resume is an attempt journaled
+    // under the new holder's epoch, or one signed before the pause (the very transaction a new
+    // holder sends on, as signed, when the paused one had claimed its nonce and not broadcast it).
+    const attempts = records.flatMap((r) => r.attempts.map((a) => ({ key: r.idempotencyKey, ...a })));
+    for (const a of attempts) assert.ok(Number.isInteger(a.epoch) && (a.epoch ?? 0) >= 1, `${a.key}: an attempt without the writer epoch it was sent under`);
+    const lateStale = attempts.filter((a) => (a.epoch ?? 0) < 3 && a.sentAt >= resumedAt);
+    assert.deepEqual(lateStale.map((a) => `${a.key} (epoch ${a.epoch})`), [], 'a transaction was journaled under an old epoch after the paused worker came back');
+    const minedAfter = records.filter((r) => (r.blockNumber ?? 0) > resumeBlock).map((r) => ({ key: r.idempotencyKey, block: r.blockNumber, ...r.attempts.find((a) => a.hash === r.minedHash) }));
+    for (const a of minedAfter) {
+      assert.ok((a.epoch ?? 0) >= 3 || (a.sentAt ?? Infinity) < stoppedAt, `${a.key} was mined after the resume (block ${a.block}) from an attempt under epoch ${a.epoch}, journaled ${a.sentAt === undefined ? 'never' : `${a.sentAt - stoppedAt} ms after the SIGSTOP`}`);
+    }
+    console.log(`      after the resume (block ${resumeBlock}): ${minedAfter.length} transactions mined, ${minedAfter.filter((a) => (a.epoch ?? 0) >= 3).length} of them journaled under epoch ≥ 3, the others signed before the pause`);
     const log = readFileSync(net.workerLog, 'utf8');
     assert.doesNotMatch(log, /TransactionDropped|nonce too low/i);
 
@@ -234,21 +310,32 @@ describe('several workers: two rollups created and exited by three worker proces
     // The roles held: the third worker took steps, none of them a transaction; every transaction
     // ran on a writer-role worker.
     const steps = await stepsOnQueue(net.client, net.taskQueue);
-    const pidOf = (identity?: string) => Number(identity?.split(':').pop());
     assert.ok(steps.some((s) => pidOf(s.worker) === third.pid), 'the third worker ran no step');
-    const writerSteps = steps.filter((s) => (WRITER_ACTIVITIES as readonly string[]).includes(s.activity) && s.worker);
+    const writerSteps = steps.filter((s) => isWriterStep(s.activity) && s.worker);
     assert.ok(writerSteps.length > 0);
-    for (const s of writerSteps) assert.ok([holder.pid, other.pid].includes(pidOf(s.worker)), `${s.activity} of ${s.workflowId} ran on ${s.worker}, no writer`);
+    for (const s of writerSteps) assert.ok([holder.pid, other.pid, fourth.pid].includes(pidOf(s.worker)), `${s.activity} of ${s.workflowId} ran on ${s.worker}, no writer`);
+    console.log(`      writer steps: ${[holder, other, fourth].map((w, i) => `${writerSteps.filter((s) => pidOf(s.worker) === w.pid).length} on writer ${i + 1}`).join(', ')}`);
 
     // Each lease transition is in the workers' log.
-    assert.match(log, /chain-writer lease acquired: polling the chain-writer task queue.*"epoch":1/);
-    assert.match(log, /chain-writer lease acquired: polling the chain-writer task queue.*"epoch":2/);
+    for (const epoch of [1, 2, 3]) assert.match(log, new RegExp(`chain-writer lease acquired: polling the chain-writer task queue.*"epoch":${epoch}[,}]`));
 
-    // Graceful shutdown releases the lease: nobody holds it, the epoch stays.
+    // The worker that came back no longer polls the chain-writer queue: from 2 s after it reported
+    // the loss (its Worker is shut down then), over more than one long poll (the server lists a
+    // worker for minutes after its last poll), only the new holder's poll requests reached the server.
+    const pollFrom = lossSeenAt + 2000;
+    await sleep(Math.max(0, pollFrom + 70_000 - Date.now()));
+    assert.deepEqual(await pollingSince(writerQueue, pollFrom), [fourth.pid],
+      `the chain-writer queue is polled by the new holder alone since ${new Date(pollFrom).toISOString()}: ${JSON.stringify(await activityPollers(net.client.connection, writerQueue))}`);
+
+    // Graceful shutdown of the holder releases epoch 3; the worker that came back, a standby
+    // again, takes the lease (epoch 4); its own shutdown releases it: nobody holds it, the epoch stays.
+    await fourth.stop();
+    assert.match(readFileSync(net.workerLog, 'utf8'), /chain-writer lease released.*"epoch":3[,}]/);
+    assert.deepEqual(await holderOnceTaken(other.pid, 20), { pid: other.pid, epoch: 4 }, 'the worker that lost its lease did not take it again as a standby');
     await other.stop();
     const released = await leaseItem();
     assert.equal(released?.holder, undefined, 'the lease was released at shutdown');
-    assert.equal(Number(released?.epoch?.N), 2);
-    assert.match(readFileSync(net.workerLog, 'utf8'), /chain-writer lease released.*"epoch":2/);
+    assert.equal(Number(released?.epoch?.N), 4);
+    assert.match(readFileSync(net.workerLog, 'utf8'), /chain-writer lease released.*"epoch":4[,}]/);
   });
 });

@@ -189,6 +189,8 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       const sentB = await b.send(transfer('b-1', 3));
       assert.equal(sentB.nonce, start + 2, 'the new holder did not continue the stream');
       await b.waitForReceipt(sentB);
+      // Each attempt says which holder sent it (the epoch it was journaled under).
+      assert.deepEqual([(await b.record('a-1'))?.attempts[0].epoch, (await b.record('b-1'))?.attempts[0].epoch], [1, 2], 'the attempts\' writer epochs');
 
       // A wakes up and sends: refused before it reaches the chain.
       const err = await rejection(a.send(transfer('a-late', 4)));
