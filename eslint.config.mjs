@@ -32,4 +32,9 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', ...nodeBuiltins] },
   },
+  {
+    // Arrows point down: signing exits (keys/) uses the beacon modules, never the reverse.
+    files: ['activities/beacon/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/keys/*', '**/keys'], message: 'activities/beacon/ may not import from activities/keys/ (keys depend on beacon, not the reverse)' }] }] },
+  },
 );

@@ -20,7 +20,7 @@ import { nexusInterface } from '../activities/chain/abi';
 import { readTxJournalRecords } from '../activities/chain/tx-manager';
 import { deriveMasterKey, deriveSigningKeys, wipe, wipeKeys } from '../activities/keys/derivation';
 import { genesisForkVersionOf, signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../activities/keys/deposit-data';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/keys/esm';
+import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
 import { monitorWorkflowId } from '../workflows/ids';
 import { monitorStatusQuery, type MonitorStatus } from '../workflows/messages';

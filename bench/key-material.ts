@@ -12,7 +12,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { KeySharesItem } from 'ssv-keys';
 import { deriveSigningKeys, wipeKeys } from '../activities/keys/derivation';
 import { signDepositData, withdrawalCredentialsFor, VALIDATOR_DEPOSIT_GWEI } from '../activities/keys/deposit-data';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/keys/esm';
+import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
 import { verifyKeysharesPayload } from '../activities/keys/keyshares-verify';
 import { encodeOperatorPublicKey } from '../activities/keys/operator-keys';

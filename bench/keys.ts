@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { baselineMasterKey, baselineSigningKeys } from './baseline/derivation-bls-keygen';
 import { deriveMasterKey, deriveSigningKeys, wipe, wipeKeys } from '../activities/keys/derivation';
 import { signDepositData, verifyDepositData, withdrawalCredentialsFor, VALIDATOR_DEPOSIT_GWEI, type DepositData } from '../activities/keys/deposit-data';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/keys/esm';
+import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const FORK = '0x00000000';

@@ -4,7 +4,7 @@
 // signVoluntaryExit (fork version, domain, signing root, BLS signature, Beacon API JSON) and the spec
 // check getVoluntaryExitValidity with the signature verified.
 import { performance } from 'node:perf_hooks';
-import { loadBls, loadLodestarConfig, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/keys/esm';
+import { loadBls, loadLodestarConfig, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 import { signVoluntaryExit, type SignedVoluntaryExitJson } from '../activities/keys/voluntary-exit';
 import { buildGenesisState, wipeStateKeys } from '../test/fixtures/beacon-state';
 

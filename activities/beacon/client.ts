@@ -20,8 +20,8 @@ import {
   BeaconNetworkMismatchError, BeaconUnavailableError, InvalidBeaconArgumentError, VoluntaryExitRejectedError, type EndpointFailure,
 } from './errors';
 import { isValidatorStatus, type BeaconValidator } from './validators';
-import { loadLodestarApi, loadLodestarConfig, loadLodestarTypes, loadLodestarUtils, type LodestarApi, type LodestarUtils } from '../keys/esm';
-import type { SignedVoluntaryExitJson } from '../keys/voluntary-exit';
+import { loadLodestarApi, loadLodestarConfig, loadLodestarTypes, loadLodestarUtils, type LodestarApi, type LodestarUtils } from '../esm/loaders';
+import type { SignedVoluntaryExitJson } from './voluntary-exit-json';
 
 export interface BeaconClientOptions {
   /** Beacon API base URLs in order of preference (the first healthy one answers). */

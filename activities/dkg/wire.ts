@@ -17,7 +17,7 @@
 //
 // @chainsafe/ssz is ESM-only: the types are built once, on first use, through the shared loader (keys/esm.ts).
 import { constants, sign, verify, type KeyObject } from 'node:crypto';
-import { loadSsz } from '../keys/esm';
+import { loadSsz } from '../esm/loaders';
 
 export const PONG_MESSAGE_TYPE = 10;
 

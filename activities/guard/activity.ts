@@ -9,7 +9,7 @@ import { ethers } from 'ethers';
 import type { BeaconValidator } from '../beacon/validators';
 import { ssvNetworkInterface } from '../chain/abi';
 import { PubkeyLogIndex } from '../chain/pubkey-log-index';
-import { loadLodestarTypes } from '../keys/esm';
+import { loadLodestarTypes } from '../esm/loaders';
 import { VALIDATOR_DEPOSIT_GWEI, verifyDepositData, withdrawalCredentialsFor } from '../keys/deposit-data';
 import { DepositDataInvalidError } from '../keys/errors';
 import type { DomainMetricsSink } from '../metrics-sink';

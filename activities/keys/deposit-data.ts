@@ -4,7 +4,7 @@
 // which the deposit contract recomputes. SSZ and signing roots come from @lodestar/*, BLS from
 // @chainsafe/bls: nothing here is hand-written crypto.
 import { getAddress } from 'ethers';
-import { loadBls, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from './esm';
+import { loadBls, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../esm/loaders';
 import { DepositDataInvalidError, type DepositDataProblem } from './errors';
 
 /** Networks the bot (and ssv-dkg) can deposit on. */

@@ -11,14 +11,11 @@
 // has not been broadcast from an activity, put it in a workflow input, signal, memo or log, or
 // store it: Temporal keeps those in history.
 import { forkAtEpoch, forkScheduleProblems, type ForkSchedule, type ForkScheduleEntry } from '../beacon/fork-schedule';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from './esm';
+import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../esm/loaders';
 import { VoluntaryExitSigningError } from './errors';
+import type { SignedVoluntaryExitJson } from '../beacon/voluntary-exit-json';
 
-/** A signed exit in Beacon API JSON, the body of POST /eth/v1/beacon/pool/voluntary_exits. */
-export interface SignedVoluntaryExitJson {
-  message: { epoch: string; validator_index: string };
-  signature: string;
-}
+export type { SignedVoluntaryExitJson };
 
 /**
  * The fork version of an exit's signature domain for an exit at `epoch`: the CAPELLA version when

@@ -15,7 +15,7 @@ import {
   BeaconNetworkMismatchError, BeaconUnavailableError, InvalidBeaconArgumentError, VoluntaryExitRejectedError,
 } from '../../activities/beacon/errors';
 import { isExitingOrExited } from '../../activities/beacon/validators';
-import { loadLodestarParams } from '../../activities/keys/esm';
+import { loadLodestarParams } from '../../activities/esm/loaders';
 import { signVoluntaryExit, type SignedVoluntaryExitJson } from '../../activities/keys/voluntary-exit';
 import { FAR_FUTURE_EPOCH, lodestarError, startBeaconFixture, type BeaconFixture, type BeaconFixtureOptions, type ValidatorJson } from '../harness/beacon-api-fixture';
 import { useService } from '../harness/service';

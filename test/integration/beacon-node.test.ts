@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import { genesisForkVersionOf, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
 import { deriveSigningKeys, wipeKeys, type DerivedSigningKey } from '../../activities/keys/derivation';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../activities/keys/esm';
+import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../activities/esm/loaders';
 import { BeaconApiError, getFork, getGenesis, getHeadSlot, getValidators, submitVoluntaryExit, type BeaconValidator } from '../../localnet/beacon/rest';
 import { DEMO_MNEMONIC } from '../../localnet/demo';
 import { startAnvil, type Anvil } from '../../localnet/services/anvil';

@@ -3,7 +3,7 @@
 // malformed or inconsistent schedule rejected with what is wrong.
 import assert from 'node:assert/strict';
 import { forkAtEpoch, forkScheduleFromSpec, forkScheduleProblems, type ForkSchedule } from '../../../activities/beacon/fork-schedule';
-import { loadLodestarConfig, loadLodestarNetworks } from '../../../activities/keys/esm';
+import { loadLodestarConfig, loadLodestarNetworks } from '../../../activities/esm/loaders';
 import { MAINNET_FORK_SCHEDULE } from '../../fixtures/fork-schedules';
 
 const FAR = '18446744073709551615';

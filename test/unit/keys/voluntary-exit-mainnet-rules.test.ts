@@ -6,7 +6,7 @@
 // domain must be Capella's (EIP-7044): an exit signed for the current fork version must fail. Before
 // Deneb the fork in force is right and Capella's version wrong, so the rule cannot be "always Capella".
 import assert from 'node:assert/strict';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../../activities/keys/esm';
+import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../../activities/esm/loaders';
 import { exitSigningForkVersion, signVoluntaryExit, type SignedVoluntaryExitJson } from '../../../activities/keys/voluntary-exit';
 import { buildGenesisState, wipeStateKeys, type BuiltState, type ForkRules } from '../../fixtures/beacon-state';
 

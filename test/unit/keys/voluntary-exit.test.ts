@@ -4,7 +4,7 @@
 // test/unit/keys/voluntary-exit-mainnet-rules.test.ts checks signed exits with the spec code.
 import assert from 'node:assert/strict';
 import type { ForkSchedule } from '../../../activities/beacon/fork-schedule';
-import { loadBls, loadLodestarConfig, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../../activities/keys/esm';
+import { loadBls, loadLodestarConfig, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../../activities/esm/loaders';
 import { VoluntaryExitSigningError } from '../../../activities/keys/errors';
 import { exitSigningForkVersion, signVoluntaryExit } from '../../../activities/keys/voluntary-exit';
 import { MAINNET_FORK_SCHEDULE } from '../../fixtures/fork-schedules';
