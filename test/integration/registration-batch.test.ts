@@ -90,6 +90,12 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     writes = await startLaggingRpcProxy(anvil().rpcUrl);
   });
 
+  // A failed test must not leave the read backend cut or a hook armed for the next one.
+  afterEach(() => {
+    reads?.up();
+    if (writes) writes.beforeSend = undefined;
+  });
+
   after(async () => {
     for (const c of cleanup) c();
     provider?.destroy();
