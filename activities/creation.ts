@@ -29,6 +29,8 @@ import { buildKeyshares } from './keys/keyshares';
 import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
+import { registerBatch, type RegistrationBatchResult } from './registration-batch';
+import type { RegistrationView } from '../workflows/registration-landing';
 
 export interface CreationDependencies {
   provider: ethers.JsonRpcProvider;
@@ -55,6 +57,18 @@ export interface CreationDependencies {
   metrics?: DomainMetricsSink;
 }
 
+
+/** A mnemonic key to register: its index re-derives it (the pubkey is checked against it). */
+interface MnemonicKeyInput {
+  pubkey: string;
+  keyIndex: number;
+}
+
+/** What a mnemonic key's keyshares need besides the key: read once per single-key activity, or per batch. */
+interface MnemonicMaterial {
+  operators(): ReturnType<typeof readClusterOperators>;
+  mnemonic(): Promise<string>;
+}
 
 /** How long a registration waits for the read backend to reach its block before failing (retried). */
 const LANDED_WAIT_MS = 10 * 60_000;
@@ -168,52 +182,92 @@ export function createCreationActivities(deps: CreationDependencies) {
       return currentOwnerNonce(input.atLeast, input.lastRegistrationBlock);
     },
 
-    async registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number; lastRegistrationBlock?: number }): Promise<RegisteredKeyshares> {
+    async registerMnemonicKeyshares(input: MnemonicKeyInput & { rollupAdmin: string; operatorCluster: number } & RegistrationView): Promise<RegisteredKeyshares> {
       return withHeartbeat(async () => {
         const { vault } = mnemonicPath();
-        const done = await alreadyRegistered(input.pubkey, input.lastRegistrationBlock);
-        if (done) return done;
-        const ownerNonce = await currentOwnerNonce(input.minOwnerNonce, input.lastRegistrationBlock);
-        // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
-        // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
-        const earlier = await earlierSharesTransaction(input.pubkey, ownerNonce);
-        if (earlier) return earlier;
-        const operators = await readClusterOperators(provider, contracts, input.operatorCluster, scan);
-        const mnemonic = await vault.readMnemonic(input.rollupAdmin);
-        const [key] = await deriveSigningKeys(mnemonic, [input.keyIndex]);
-        let keyshares: KeysharesPayload;
-        try {
-          if (key.pubkeyHex.toLowerCase() !== input.pubkey.toLowerCase()) {
-            throw ApplicationFailure.nonRetryable(`key index ${input.keyIndex} of rollup ${input.rollupAdmin} derives ${key.pubkeyHex}, not ${input.pubkey}`, 'KeyIndexMismatch');
-          }
-          const payload = await buildKeyshares({ secretKey: key.secretKey, operators, owner: contracts.nexus, ownerNonce });
-          keyshares = { ...payload, ownerNonce };
-        } finally {
-          wipeKeys([key]);
-        }
-        return sendShares(input.rollupAdmin, keyshares);
+        const material: MnemonicMaterial = {
+          operators: () => readClusterOperators(provider, contracts, input.operatorCluster, scan),
+          mnemonic: () => vault.readMnemonic(input.rollupAdmin),
+        };
+        return registerMnemonicKey(input.rollupAdmin, input, input, material);
       });
     },
 
-    async registerDkgKeyshares({ rollupAdmin, keyshares, minOwnerNonce, lastRegistrationBlock }: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number; lastRegistrationBlock?: number }): Promise<RegisteredKeyshares> {
-      return withHeartbeat(async () => {
-        const done = await alreadyRegistered(keyshares.publicKey, lastRegistrationBlock);
-        if (done) return done;
-        // This attempt's or an earlier one's transaction (journaled under the signed nonce): waited
-        // for, even if a backend that lags still shows the key unregistered.
-        const earlier = await earlierSharesTransaction(keyshares.publicKey, keyshares.ownerNonce);
-        if (earlier) return earlier;
-        // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
-        const ownerNonce = await currentOwnerNonce(minOwnerNonce, lastRegistrationBlock);
-        if (ownerNonce !== keyshares.ownerNonce) {
-          throw ApplicationFailure.nonRetryable(
-            `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
-            'StaleKeyshares');
-        }
-        return sendShares(rollupAdmin, keyshares);
-      });
+    async registerDkgKeyshares({ rollupAdmin, keyshares, ...view }: { rollupAdmin: string; keyshares: KeysharesPayload } & RegistrationView): Promise<RegisteredKeyshares> {
+      return withHeartbeat(() => registerDkgKey(rollupAdmin, keyshares, view));
+    },
+
+    /**
+     * A request's mnemonic keys, in order, in one activity (registration-batch.ts): the vault and
+     * the cluster's operators are read once, when the first key needs them.
+     */
+    async registerMnemonicKeysharesBatch(input: { rollupAdmin: string; operatorCluster: number; keys: MnemonicKeyInput[] } & RegistrationView): Promise<RegistrationBatchResult> {
+      const { vault } = mnemonicPath();
+      let operators: ReturnType<MnemonicMaterial['operators']> | undefined;
+      let mnemonic: Promise<string> | undefined;
+      const material: MnemonicMaterial = {
+        operators: () => (operators ??= readClusterOperators(provider, contracts, input.operatorCluster, scan)),
+        mnemonic: () => (mnemonic ??= vault.readMnemonic(input.rollupAdmin)),
+      };
+      const view = { minOwnerNonce: input.minOwnerNonce, lastRegistrationBlock: input.lastRegistrationBlock };
+      try {
+        return await registerBatch(input.keys, (k) => k.pubkey, view, (key, at) => registerMnemonicKey(input.rollupAdmin, key, at, material));
+      } finally {
+        mnemonic = undefined; // the words are dropped with the batch (a string cannot be wiped)
+      }
+    },
+
+    /** A ceremony's keyshares, in nonce order, in one activity (registration-batch.ts). */
+    async registerDkgKeysharesBatch(input: { rollupAdmin: string; keyshares: KeysharesPayload[] } & RegistrationView): Promise<RegistrationBatchResult> {
+      const view = { minOwnerNonce: input.minOwnerNonce, lastRegistrationBlock: input.lastRegistrationBlock };
+      return registerBatch(input.keyshares, (k) => k.publicKey, view, (keyshares, at) => registerDkgKey(input.rollupAdmin, keyshares, at));
     },
   };
+
+  /**
+   * One mnemonic key: its keyshares built for the current owner nonce (never below the view's
+   * floor) and registered, unless it is registered already or an earlier transaction may land.
+   */
+  async function registerMnemonicKey(rollupAdmin: string, key: MnemonicKeyInput, view: RegistrationView, material: MnemonicMaterial): Promise<RegisteredKeyshares> {
+    const done = await alreadyRegistered(key.pubkey, view.lastRegistrationBlock);
+    if (done) return done;
+    const ownerNonce = await currentOwnerNonce(view.minOwnerNonce, view.lastRegistrationBlock);
+    // A retry after a crash: an earlier transaction for this key and nonce may still be pending.
+    // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
+    const earlier = await earlierSharesTransaction(key.pubkey, ownerNonce);
+    if (earlier) return earlier;
+    const operators = await material.operators();
+    const [signing] = await deriveSigningKeys(await material.mnemonic(), [key.keyIndex]);
+    let keyshares: KeysharesPayload;
+    try {
+      if (signing.pubkeyHex.toLowerCase() !== key.pubkey.toLowerCase()) {
+        throw ApplicationFailure.nonRetryable(`key index ${key.keyIndex} of rollup ${rollupAdmin} derives ${signing.pubkeyHex}, not ${key.pubkey}`, 'KeyIndexMismatch');
+      }
+      const payload = await buildKeyshares({ secretKey: signing.secretKey, operators, owner: contracts.nexus, ownerNonce });
+      keyshares = { ...payload, ownerNonce };
+    } finally {
+      wipeKeys([signing]);
+    }
+    return sendShares(rollupAdmin, keyshares);
+  }
+
+  /** One DKG key: registered only when its keyshares' nonce is the owner's next one. */
+  async function registerDkgKey(rollupAdmin: string, keyshares: KeysharesPayload, view: RegistrationView): Promise<RegisteredKeyshares> {
+    const done = await alreadyRegistered(keyshares.publicKey, view.lastRegistrationBlock);
+    if (done) return done;
+    // This attempt's or an earlier one's transaction (journaled under the signed nonce): waited
+    // for, even if a backend that lags still shows the key unregistered.
+    const earlier = await earlierSharesTransaction(keyshares.publicKey, keyshares.ownerNonce);
+    if (earlier) return earlier;
+    // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
+    const ownerNonce = await currentOwnerNonce(view.minOwnerNonce, view.lastRegistrationBlock);
+    if (ownerNonce !== keyshares.ownerNonce) {
+      throw ApplicationFailure.nonRetryable(
+        `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
+        'StaleKeyshares');
+    }
+    return sendShares(rollupAdmin, keyshares);
+  }
 
   /**
    * The owner nonce at the configured confirmations, from a backend that has reached the last

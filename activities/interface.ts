@@ -12,6 +12,7 @@ import type { FollowInput, WatchInput, WatchResult } from './watch';
 import type { RollupReconciliation } from './reconcile';
 import type { RunningExitBatch } from './batch-lookup';
 import type { ClusterRunwayReadings, ClusterTopUpResult } from './funding/runway-types';
+import type { RegistrationBatchResult } from './registration-batch';
 import type { ExitBroadcastResult, ExitCandidates, ExitNotification, ExitProgress, SubmittedExit } from './exit-types';
 
 export interface BotActivities {
@@ -91,6 +92,14 @@ export interface BotActivities {
   registerMnemonicKeyshares(input: { rollupAdmin: string; operatorCluster: number; keyIndex: number; pubkey: string; minOwnerNonce?: number } & RegistrationChainView): Promise<RegisteredKeyshares>;
   /** Registers DKG keyshares, after checking that their nonce is the owner's next one (read never below `minOwnerNonce`). */
   registerDkgKeyshares(input: { rollupAdmin: string; keyshares: KeysharesPayload; minOwnerNonce?: number } & RegistrationChainView): Promise<RegisteredKeyshares>;
+  /**
+   * A request's mnemonic keys registered in order in one activity (registration-batch.ts), each as
+   * registerMnemonicKeyshares does, the view advanced past each key; stops after a key that landed
+   * off its signed nonce. A failure carries the keys registered before it (details[0]).
+   */
+  registerMnemonicKeysharesBatch(input: { rollupAdmin: string; operatorCluster: number; keys: { pubkey: string; keyIndex: number }[]; minOwnerNonce?: number } & RegistrationChainView): Promise<RegistrationBatchResult>;
+  /** A ceremony's keyshares registered in nonce order in one activity, each as registerDkgKeyshares does (same stops and failures as the mnemonic batch). */
+  registerDkgKeysharesBatch(input: { rollupAdmin: string; keyshares: KeysharesPayload[]; minOwnerNonce?: number } & RegistrationChainView): Promise<RegistrationBatchResult>;
   /** The registrar halted or resumed SSV registrations: ERROR line and gauge nexus_ssv_registrations_halted. */
   reportRegistrationsHalted(input: { halted: boolean; reason: string }): Promise<void>;
 

@@ -9,11 +9,12 @@ export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 /**
  * Activities that send from the bot key (through the TransactionManager): one chain writer at a
- * time serves their queue. registerMnemonicKeyshares also derives a key, so the writer needs the
+ * time serves their queue. registerMnemonicKeyshares(Batch) also derives keys, so the writer needs the
  * salt as well when mnemonic rollups exist.
  */
 export const WRITER_ACTIVITIES = [
-  'submitDeposits', 'registerMnemonicKeyshares', 'registerDkgKeyshares', 'topUpCluster', 'submitValidatorExit', 'notifyExitBalanceTransferred',
+  'submitDeposits', 'registerMnemonicKeyshares', 'registerDkgKeyshares', 'registerMnemonicKeysharesBatch', 'registerDkgKeysharesBatch',
+  'topUpCluster', 'submitValidatorExit', 'notifyExitBalanceTransferred',
 ] as const satisfies readonly (keyof BotActivities)[];
 
 /** Activities that read the mnemonic (so need the salt in memory), and send nothing. */

@@ -58,6 +58,19 @@ export const TRANSACTION_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
+/**
+ * A batch of SSV registrations in one activity (registration-batch.ts): one transaction mined per
+ * key, so a batch of 50 at 12-s blocks runs about 10 minutes, more when fees are bumped. It
+ * heartbeats its progress after each key and every 20 s while a key waits, so a worker that is
+ * gone is noticed within the heartbeat timeout; the start-to-close timeout only bounds an attempt
+ * that heartbeats but never ends. A retry resumes after the keys the last heartbeat lists.
+ */
+export const REGISTRATION_BATCH_OPTIONS: ActivityOptions = {
+  ...TRANSACTION_OPTIONS,
+  startToCloseTimeout: '3 hours',
+  heartbeatTimeout: '1 minute',
+};
+
 /** Handing a message to another workflow. */
 export const SIGNAL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

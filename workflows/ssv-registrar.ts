@@ -5,8 +5,10 @@
 // reservation is given up or times out), nothing else registers.
 // After each registration it checks where the key's ValidatorAdded landed: at another nonce than
 // its keyshares were signed for, it halts every registration until an operator resumes it.
+// A request's keys are registered by one batch activity (registrar-batch.ts), which stops where
+// the registrar would halt; histories from before it replay the per-key activities.
 import {
-  ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler,
+  ApplicationFailure, allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber, type Duration } from '@temporalio/common/lib/time';
@@ -18,6 +20,8 @@ import type { RegistrationHalt, RegistrationRequest, RegistrationResult } from '
 import { describeFailure } from './failures';
 import { proxyRoleActivities } from './role-activities';
 import { CARRY_BUDGET_BYTES, releaseQueueSegmentSignal, spillQueue, type SpilledSegment } from './registrar-queue';
+import { REGISTRAR_BATCH_PATCH, serveDkgBatch, serveMnemonicBatch, type BatchServing } from './registrar-batch';
+import { landedOffNonce, viewAfter } from './registration-landing';
 
 const { readSsvOwnerNonce, isWorkflowRunning, reportRegistrationsHalted, readQueueSegment } = proxyActivities<BotActivities>(READ_OPTIONS);
 /** How many waiting requests the status lists: a query answer is a payload too (the server refuses one over 2 MB). */
@@ -89,13 +93,10 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
    * the block a nonce read must have reached; one that landed off its signed nonce halts everything.
    */
   const used = async (registered: RegisteredKeyshares, rollupAdmin: string): Promise<RegistrationHalt | undefined> => {
+    ({ minOwnerNonce: nonceFloor, lastRegistrationBlock } = viewAfter({ minOwnerNonce: nonceFloor, lastRegistrationBlock }, registered));
     const { landed } = registered;
-    const highest = Math.max(registered.ownerNonce, landed?.ownerNonce ?? -1);
-    if (highest >= 0) nonceFloor = Math.max(nonceFloor ?? 0, highest + 1);
-    if (!landed) return undefined;
-    lastRegistrationBlock = Math.max(lastRegistrationBlock ?? 0, landed.blockNumber);
+    if (!landed || !landedOffNonce(registered)) return undefined;
     const known = registered.ownerNonce >= 0;
-    if (landed.signatureValid && (!known || landed.ownerNonce === registered.ownerNonce)) return undefined;
     const signed = known ? `signed for owner nonce ${registered.ownerNonce}` : 'found registered already';
     const halt: RegistrationHalt = {
       reason: `${registered.pubkey} (rollup ${rollupAdmin}) landed at owner nonce ${landed.ownerNonce} (block ${landed.blockNumber}) but its keyshares are ${signed}${landed.signatureValid ? '' : ' and their signature does not fit that nonce'}: SSV nodes ignore this validator`,
@@ -112,6 +113,8 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     return halt;
   };
   const chainView = () => ({ minOwnerNonce: nonceFloor, lastRegistrationBlock });
+  /** The batch path (registrar-batch.ts): one writer activity per request, used() applied to each key. */
+  const batchServing: BatchServing = { view: chainView, used, reply };
   const reservationTimeout = input.reservationTimeout ?? '2 hours';
 
   setHandler(registrationRequestSignal, (request) => {
@@ -277,6 +280,8 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   async function serve(request: RegistrationRequest): Promise<void> {
     switch (request.kind) {
       case 'mnemonic': {
+        // Histories from before the batch activity replay their per-key activities below.
+        if (patched(REGISTRAR_BATCH_PATCH)) return serveMnemonicBatch(request, batchServing);
         const registered: RegisteredKeyshares[] = [];
         for (const key of request.keys) {
           try {
@@ -319,6 +324,7 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
           await reply(request.requester, { requestId: request.requestId, kind: 'failed', reason: 'no nonce reservation is held for this request', registered: [] });
           return;
         }
+        if (patched(REGISTRAR_BATCH_PATCH)) return serveDkgBatch(request, held.firstNonce, batchServing);
         const registered: RegisteredKeyshares[] = [];
         for (const [i, keyshares] of request.keyshares.entries()) {
           const expected = held.firstNonce + i;

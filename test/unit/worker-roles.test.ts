@@ -45,6 +45,9 @@ describe('worker roles', () => {
 
   it('every activity that sends from the bot key is a writer activity; those that read the mnemonic, salt ones', () => {
     assert.equal(activityRole('submitDeposits'), 'writer');
+    // The batch registrations send from the bot key too (issue 15, item 3).
+    assert.equal(activityRole('registerMnemonicKeysharesBatch'), 'writer');
+    assert.equal(activityRole('registerDkgKeysharesBatch'), 'writer');
     assert.equal(activityRole('prepareMnemonicValidators'), 'salt');
     assert.equal(activityRole('readRollup'), 'general');
     assert.equal(roleTaskQueue('q', 'general'), 'q');

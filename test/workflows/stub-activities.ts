@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { BotActivities } from '../../activities/interface';
 import { createRegistrarActivities } from '../../activities/registrar-client';
+import { registerBatch } from '../../activities/registration-batch';
 import type { PublicDepositData, RegistrationFunding, RollupSnapshot } from '../../activities/types';
 import type { ExitProgress } from '../../activities/exit-types';
 import type { KeyOrigin, RollupReconciliation } from '../../activities/reconcile';
@@ -213,7 +214,7 @@ export class StubChain {
 export const pubkeyFor = (tag: string) => `0x${Buffer.from(tag).toString('hex').padEnd(96, '0').slice(0, 96)}`;
 
 export function stubActivities(chain: StubChain, client: Client, taskQueue: string, registrarWorkflowId: string): BotActivities {
-  return {
+  const activities: BotActivities = {
     async describeWorker() {
       return 'stub-worker';
     },
@@ -374,7 +375,16 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       }
       return register(rollupAdmin, keyshares.publicKey, keyshares.ownerNonce);
     },
+    // The real batch loop (registration-batch.ts) over the single-key stubs above, looked up when
+    // called: a test that replaces one of them sees each key of a batch go through it.
+    async registerMnemonicKeysharesBatch({ rollupAdmin, operatorCluster, keys, ...view }) {
+      return registerBatch(keys, (k) => k.pubkey, view, (key, at) => activities.registerMnemonicKeyshares({ rollupAdmin, operatorCluster, ...key, ...at }));
+    },
+    async registerDkgKeysharesBatch({ rollupAdmin, keyshares, ...view }) {
+      return registerBatch(keyshares, (k) => k.publicKey, view, (k, at) => activities.registerDkgKeyshares({ rollupAdmin, keyshares: k, ...at }));
+    },
   };
+  return activities;
 
   function register(rollupAdmin: string, pubkey: string, nonce: number) {
     const status = chain.statuses.get(pubkey);

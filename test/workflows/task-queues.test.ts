@@ -69,7 +69,7 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
         seen.set(role, (seen.get(role) ?? new Set()).add(type));
       }
     }
-    assert.deepEqual([...seen.get('writer') ?? []].sort(), ['registerMnemonicKeyshares', 'submitDeposits']);
+    assert.deepEqual([...seen.get('writer') ?? []].sort(), ['registerMnemonicKeysharesBatch', 'submitDeposits']);
     assert.deepEqual([...seen.get('salt') ?? []].sort(), ['allocateKeyIndices', 'prepareMnemonicValidators']);
     assert.ok(seen.get('general')?.has('readRollup'));
   });

@@ -1,0 +1,277 @@
+// The batch registration activities (issue 15, item 3) on anvil with our contracts and a mnemonic
+// in Secrets Manager (moto): one activity call registers a request's keys, in owner-nonce order,
+// with one heartbeat per key listing the progress, and reads the vault once. A retry after a
+// transport failure in the middle (the read backend cut just as the third key's transaction goes
+// out: it is mined, but the attempt fails before it knows) resumes from the heartbeat, in a new
+// transaction manager on the same journal file (a new process), sends nothing twice and finishes
+// the rest. A DKG batch whose second key lands a nonce late (another registration of the owner
+// slipped in) stops there: the third key is never sent.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ethers } from 'ethers';
+import { createCreationActivities } from '../../activities/creation';
+import { ssvNetworkInterface } from '../../activities/chain/abi';
+import { clusterTuple, readClusterSnapshot } from '../../activities/chain/reads';
+import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
+import { TransactionManager } from '../../activities/chain/tx-manager';
+import { FileTxJournal } from '../../activities/chain/tx-journal-file';
+import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
+import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
+import { buildKeyshares } from '../../activities/keys/keyshares';
+import { IndexStateStore } from '../../activities/keys/index-state';
+import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
+import { SaltHolder } from '../../activities/keys/salt';
+import type { RegistrationBatchProgress, RegistrationBatchResult } from '../../activities/registration-batch';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem, type RegisteredRollup } from '../../contracts/deploy';
+import { startAnvil } from '../../localnet/services/anvil';
+import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
+import { ETH, send, wallet } from '../contracts/helpers';
+import { signedForNonce } from '../fixtures/keyshares/checks';
+import { generateOperators } from '../fixtures/keyshares/material';
+import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
+import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
+import { useService } from '../harness/service';
+
+const CHAIN_ID = 31337;
+const IDS4 = [1, 2, 3, 4];
+const SLIP_IN_IDS = [5, 6, 7, 8];
+const SALT = 'batch-test-salt-7f3a';
+
+describe('batch SSV registration activities (anvil + moto)', function () {
+  this.timeout(240_000);
+  const anvil = useService('anvil', () => startAnvil({ chainId: CHAIN_ID }));
+  const moto = useService('moto', () => startMoto());
+  const operators = generateOperators([...IDS4, ...SLIP_IN_IDS]);
+  const dir = mkdtempSync(join(tmpdir(), 'registration-batch-'));
+  const journalPath = join(dir, 'tx-journal.jsonl');
+
+  let provider: ethers.JsonRpcProvider; // the test's own, straight to anvil
+  let reads: RpcSwitch; // the bot's reads, which the test can cut
+  let writes: LaggingRpcProxy; // the bot's transactions (a hook before a broadcast)
+  let system: NexusSystem;
+  let rollup: RegisteredRollup;
+  let deployBlock: number;
+  let mnemonic: string;
+  let vaultReads = 0;
+  const pubkeys: string[] = []; // key index i → pubkey (deposited, waiting for keyshares)
+  const cleanup: (() => void)[] = [];
+
+  before(async function () {
+    this.timeout(180_000);
+    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
+    deployBlock = (await provider.getBlockNumber()) + 1;
+    system = await deployNexusSystem(owner, { bot: bot.address, ssv: { networkFeeWei: 0n, minimumLiquidationCollateralWei: 0n } });
+    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, fee: 0n, dkgPort: 3030 + op.id, name: `operator-${op.id}` });
+    await addCluster(system, 1, IDS4);
+    rollup = await registerRollup(system, { rollupAdmin: admin, name: 'rollup-batch', operatorCluster: 1, stakingLimit: 10_000, funding: 500n * ETH });
+    mnemonic = generateMnemonic();
+    await vault().createMnemonic(rollup.rollupAdmin, { mnemonic });
+    // Thirteen mnemonic keys deposited, waiting for their keyshares.
+    const keys = await deriveSigningKeys(mnemonic, Array.from({ length: 13 }, (_, i) => i));
+    const deposits: unknown[] = [];
+    try {
+      for (const key of keys) {
+        const d = await signDepositData({ secretKey: key.secretKey, withdrawalCredentials: withdrawalCredentialsFor(rollup.bridgeAddress), amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: '0x00000000' });
+        pubkeys.push(d.pubkey.toLowerCase());
+        deposits.push([d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]);
+      }
+    } finally {
+      wipeKeys(keys);
+    }
+    await send(system.contracts.nexus.connect(bot) as ethers.Contract, 'depositValidatorRollup', admin.address, deposits);
+    reads = await startRpcSwitch(anvil().rpcUrl);
+    writes = await startLaggingRpcProxy(anvil().rpcUrl);
+  });
+
+  // A failed test must not leave the read backend cut or a hook armed for the next one.
+  afterEach(() => {
+    reads?.up();
+    if (writes) writes.beforeSend = undefined;
+  });
+
+  after(async () => {
+    for (const c of cleanup) c();
+    provider?.destroy();
+    await reads?.stop();
+    await writes?.close();
+  });
+
+  function vault(): MnemonicVault {
+    const sm = new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    return new MnemonicVault(sm, new SaltHolder(SALT));
+  }
+
+  /** The worker's activities as a fresh process builds them: new providers, a manager on the same journal file, a vault that counts its reads. */
+  function startWorker() {
+    const reader = new FailoverJsonRpcProvider({ urls: [reads.url], chainId: CHAIN_ID, requestTimeoutMs: 5_000 });
+    const writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    cleanup.push(() => reader.destroy(), () => writer.destroy());
+    const txManager = new TransactionManager({
+      provider: writer, signer: wallet(writer, 1), chainId: CHAIN_ID, maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
+      maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 10, maxFeeBumps: 3, pollIntervalMs: 50,
+      journal: new FileTxJournal(journalPath),
+    });
+    const counted = vault();
+    const readMnemonic = counted.readMnemonic.bind(counted);
+    counted.readMnemonic = (admin: string) => {
+      vaultReads++;
+      return readMnemonic(admin);
+    };
+    const a = system.addresses;
+    const activities = createCreationActivities({
+      provider: reader, txManager, confirmations: 1,
+      contracts: { nexus: a.nexus, nodeOperator: a.nodeOperator, ssvNetwork: a.ssvNetwork, ssvToken: a.ssvToken, ssvNetworkViews: a.ssvNetworkViews },
+      ssvFromBlock: deployBlock, logMaxRange: 1000, genesisForkVersion: new Uint8Array(4),
+      funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
+      network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
+      vault: counted, indexStore: new IndexStateStore({ folder: join(dir, 'index'), createFolder: true }),
+    });
+    return { activities, txManager };
+  }
+
+  /** An activity environment that records the progress heartbeats (as the Web UI shows them). */
+  function activityEnv(info: ConstructorParameters<typeof MockActivityEnvironment>[0] = {}) {
+    const env = new MockActivityEnvironment(info);
+    const beats: RegistrationBatchProgress[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(structuredClone(d as RegistrationBatchProgress)));
+    return { env, beats };
+  }
+
+  const mnemonicInput = (indices: number[]) => ({ rollupAdmin: rollup.rollupAdmin, operatorCluster: 1, keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })) });
+  const botNonce = () => provider.getTransactionCount(wallet(provider, 1).address, 'latest');
+  const status = (pubkey: string) => system.contracts.nexus.validators(pubkey) as Promise<bigint>;
+
+  /** The distinct progress counts heartbeated, in order (the 20-s timer repeats the last one). */
+  const progressOf = (beats: RegistrationBatchProgress[]) => beats.map((b) => b.done).filter((d, i, all) => i === 0 || d !== all[i - 1]);
+
+  function assertNoMnemonic(text: string, what: string): void {
+    const words = mnemonic.split(' ');
+    for (let i = 0; i + 1 < words.length; i++) assert.ok(!text.includes(`${words[i]} ${words[i + 1]}`), `mnemonic words in ${what}`);
+  }
+
+  it('registers four keys in owner-nonce order in one call, one heartbeat per key, the vault read once', async () => {
+    const { activities } = startWorker();
+    const { env, beats } = activityEnv();
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    vaultReads = 0;
+    const result = await env.run(activities.registerMnemonicKeysharesBatch, mnemonicInput([0, 1, 2, 3])) as RegistrationBatchResult;
+
+    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), pubkeys.slice(0, 4));
+    assert.deepEqual(result.registered.map((r) => [r.ownerNonce, r.landed?.ownerNonce, r.landed?.signatureValid]), [0, 1, 2, 3].map((i) => [before + i, before + i, true]));
+    assert.equal(result.stopped, undefined);
+    const added = (await onChainRegistrations()).slice(before);
+    assert.deepEqual(added.map((r) => r.pubkey), pubkeys.slice(0, 4), 'not each key once, in order');
+    added.forEach((r, i) => assert.ok(signedForNonce(r, system.addresses.nexus, before + i), `key ${i} not signed for nonce ${before + i}`));
+    assert.equal(await botNonce() - nonceBefore, 4, 'not one transaction per key');
+    assert.deepEqual(progressOf(beats), [0, 1, 2, 3, 4], 'not one progress heartbeat per key');
+    for (const b of beats) assert.deepEqual(b.registered.map((r) => r.pubkey.toLowerCase()), pubkeys.slice(0, b.done), 'a heartbeat does not list the keys done');
+    assert.equal(beats.at(-1)?.total, 4);
+    assert.equal(vaultReads, 1, 'the vault was not read once per batch');
+    assertNoMnemonic(JSON.stringify({ result, beats }), 'the result or heartbeats');
+  });
+
+  it('a retry after a transport failure at the third key resumes from the heartbeat in a new process: nothing sent twice, the rest registered', async () => {
+    const indices = [4, 5, 6, 7, 8, 9];
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    vaultReads = 0;
+
+    // First attempt: once two keys are done, the read backend goes away as the third key's transaction goes out.
+    const first = startWorker();
+    const one = activityEnv();
+    one.env.on('heartbeat', (d: unknown) => {
+      if ((d as RegistrationBatchProgress).done === 2 && !writes.beforeSend && !reads.isDown) writes.beforeSend = async () => reads.down();
+    });
+    const failure = await (one.env.run(first.activities.registerMnemonicKeysharesBatch, mnemonicInput(indices)) as Promise<unknown>).then(
+      () => assert.fail('the first attempt did not fail'), (err: unknown) => err);
+    assert.ok(failure instanceof ApplicationFailure, `not an ApplicationFailure: ${String(failure)}`);
+    assert.equal(failure.type, 'RpcUnavailableError', `unexpected failure: ${failure.type}: ${failure.message}`);
+    assert.equal(failure.nonRetryable, false, 'a transport failure must be retried');
+    const carried = (failure.details?.[0] as RegistrationBatchResult).registered;
+    assert.deepEqual(carried.map((r) => r.pubkey.toLowerCase()), pubkeys.slice(4, 6), 'the failure does not carry the keys registered before it');
+    assert.deepEqual(progressOf(one.beats), [0, 1, 2]);
+    assert.equal(await status(pubkeys[6]), 2n, 'the third key\'s transaction was not mined (the failure came too early to test a lost answer)');
+    assert.equal(vaultReads, 1);
+    assertNoMnemonic(JSON.stringify({ failure: failure.message, details: failure.details }), 'the failure');
+
+    // Temporal's retry: a new process (manager on the same journal), the last heartbeat's details.
+    reads.up();
+    const second = startWorker();
+    const two = activityEnv({ attempt: 2, heartbeatDetails: one.beats.at(-1) });
+    const result = await two.env.run(second.activities.registerMnemonicKeysharesBatch, mnemonicInput(indices)) as RegistrationBatchResult;
+    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    assert.deepEqual(result.registered.slice(0, 2), carried, 'the keys of the first attempt were not taken from its heartbeat');
+    // The third key was found registered (its answer was lost): where it landed, no second transaction.
+    assert.deepEqual([result.registered[2].ownerNonce, result.registered[2].txHash, result.registered[2].landed?.ownerNonce], [-1, undefined, before + 2]);
+    assert.deepEqual(progressOf(two.beats), [2, 3, 4, 5, 6]);
+
+    const added = (await onChainRegistrations()).slice(before);
+    assert.deepEqual(added.map((r) => r.pubkey), indices.map((i) => pubkeys[i]), 'a key lost or registered twice');
+    added.forEach((r, i) => assert.ok(signedForNonce(r, system.addresses.nexus, before + i), `key ${indices[i]} not signed for nonce ${before + i}`));
+    assert.equal(await botNonce() - nonceBefore, indices.length, 'a transaction was sent twice (or one is missing)');
+    const journaled = (await Promise.all(indices.map((i) => second.txManager.record(`shares:${pubkeys[i]}:${before + indices.indexOf(i)}:1`)))).filter(Boolean);
+    assert.equal(journaled.length, 0, 'a second journal attempt exists for a key');
+    assert.equal(vaultReads, 2, 'the vault was not read once per attempt');
+  });
+
+  it('a DKG batch stops after a key that landed a nonce late: nothing is sent after it', async () => {
+    const { activities } = startWorker();
+    const { env, beats } = activityEnv();
+    const before = (await onChainRegistrations()).length;
+    // Keys 10, 11 and 12 (deposited above), signed for the next three nonces, as a ceremony hands them over.
+    const keys = await deriveSigningKeys(mnemonic, [10, 11, 12]);
+    const batch = [];
+    try {
+      for (const [i, key] of keys.entries()) {
+        const payload = await buildKeyshares({ secretKey: key.secretKey, operators: operators.filter((o) => IDS4.includes(o.id)), owner: system.addresses.nexus, ownerNonce: before + i });
+        batch.push({ ...payload, ownerNonce: before + i });
+      }
+    } finally {
+      wipeKeys(keys);
+    }
+    // Another registration of the Nexus owner slips in just before the second key's transaction.
+    env.on('heartbeat', (d: unknown) => {
+      if ((d as RegistrationBatchProgress).done === 1 && !writes.beforeSend) writes.beforeSend = slipIn;
+    });
+    const nonceBefore = await botNonce();
+    const result = await env.run(activities.registerDkgKeysharesBatch, { rollupAdmin: rollup.rollupAdmin, keyshares: batch }) as RegistrationBatchResult;
+    assert.equal(result.registered.length, 2, `expected a stop after the second key, got ${result.registered.length}`);
+    assert.deepEqual([result.registered[1].ownerNonce, result.registered[1].landed?.ownerNonce, result.registered[1].landed?.signatureValid], [before + 1, before + 2, false]);
+    assert.match(result.stopped ?? '', /landed at owner nonce \d+ but its keyshares are signed for \d+/);
+    assert.equal(await status(pubkeys[12]), 1n, 'the key after the halting one was sent');
+    assert.equal(await botNonce() - nonceBefore, 2);
+    assert.deepEqual(progressOf(beats), [0, 1, 2]);
+  });
+
+  /** Nexus itself registers on SSVNetwork (another cluster, so the bot's cluster snapshot holds). */
+  async function slipIn(): Promise<void> {
+    await provider.send('anvil_impersonateAccount', [system.addresses.nexus]);
+    await provider.send('anvil_setBalance', [system.addresses.nexus, ethers.toQuantity(10n * ETH)]);
+    const asNexus = system.contracts.ssvNetwork.connect(new ethers.JsonRpcSigner(provider, system.addresses.nexus)) as ethers.Contract;
+    const { cluster } = await readClusterSnapshot(provider, system.addresses.ssvNetwork, system.addresses.nexus, SLIP_IN_IDS, { fromBlock: deployBlock, maxRange: 1000 });
+    await send(asNexus, 'registerValidator', ethers.hexlify(randomBytes(48)), SLIP_IN_IDS, ethers.hexlify(randomBytes(1312)), 0n, clusterTuple(cluster));
+    await provider.send('anvil_stopImpersonatingAccount', [system.addresses.nexus]);
+  }
+
+  /** Every ValidatorAdded of the Nexus contract, in chain order, decoded. */
+  async function onChainRegistrations() {
+    const event = ssvNetworkInterface.getEvent('ValidatorAdded');
+    if (!event) throw new Error('no ValidatorAdded in the ABI');
+    const logs = await provider.getLogs({
+      address: system.addresses.ssvNetwork, fromBlock: deployBlock, toBlock: 'latest',
+      topics: [event.topicHash, ethers.zeroPadValue(system.addresses.nexus, 32)],
+    });
+    return logs.map((log) => {
+      const d = ssvNetworkInterface.decodeEventLog(event, log.data, log.topics);
+      return { pubkey: (d.publicKey as string).toLowerCase(), publicKey: d.publicKey as string, sharesData: d.shares as string, operatorIds: (d.operatorIds as bigint[]).map(Number) };
+    });
+  }
+});
