@@ -4,6 +4,7 @@
 import type { Worker } from '@temporalio/worker';
 import { activityRole, roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 import { runGatedWriter, type WriterGate } from './writer-gate';
+import { runGatedSalt, type SaltLock } from './salt-lock';
 
 /** The activities of `all` whose queue is one of `roles`. */
 export function activitiesFor<A extends object>(all: A, roles: readonly WorkerRole[]): Partial<A> {
@@ -33,7 +34,10 @@ export interface RoleWorkerSpec {
   create(): Promise<Worker>;
 }
 
-/** A role's Worker: created at build (general, salt), or by its runner when it may start (writer). */
+/**
+ * A role's Worker: created at build (general; salt when no SaltLock gates it), or by its runner
+ * when it may start (writer; salt while unlocked).
+ */
 export type RoleWorkerEntry = { role: WorkerRole; taskQueue: string; worker: Worker } | (RoleWorkerSpec & { worker?: undefined });
 
 /**
@@ -55,8 +59,11 @@ export class RoleWorkers {
   /** Aborted by shutdown(): a writer waiting for its lease stops waiting. */
   private readonly stopped = new AbortController();
 
-  /** `writerLease`: the shared store's lease the chain-writer Worker is gated on (none: the file journal). */
-  constructor(readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>) {}
+  /**
+   * `writerLease`: the shared store's lease the chain-writer Worker is gated on (none: the file
+   * journal). `saltLock`: the lock the salt Worker is gated on (worker/salt-lock.ts).
+   */
+  constructor(readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>, private readonly saltLock?: SaltLock) {}
 
   /** Runs every Worker until all have stopped; one that fails stops the others. */
   run(): Promise<void> {
@@ -66,6 +73,10 @@ export class RoleWorkers {
 
   private async runAll(): Promise<void> {
     const runs = this.entries.map(async (entry) => {
+      if (!entry.worker && entry.role === 'salt') {
+        if (!this.saltLock) throw new Error('a gated salt Worker needs the SaltLock');
+        return runGatedSalt(entry.create, (worker) => this.adopt(worker), this.saltLock, this.stopped.signal);
+      }
       if (!entry.worker) return runChainWriter(entry, (worker) => this.adopt(worker), this.writerLease && { ...this.writerLease, signal: this.stopped.signal });
       if (this.adopt(entry.worker)) await entry.worker.run();
     });
