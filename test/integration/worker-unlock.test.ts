@@ -2,9 +2,9 @@
 // server, anvil with our contracts, moto holding the rollup's encrypted mnemonic, the worker as
 // its own process with nothing on standard input. It serves the monitor (reads, planning) while
 // locked; the mnemonic creation it starts is held on the salt task queue, which nobody polls, and
-// the worker says "locked: waiting for the salt". `nexus-bot unlock --salt-file` with a wrong salt
-// is refused and changes nothing; with the right one the held creation completes (deposited and
-// registered). `nexus-bot lock` locks it again. Neither salt is in the worker's log, argv or
+// the worker (log, `unlock --status`) and the CLI (`status`, `show`) say "locked: waiting for the
+// salt". `nexus-bot unlock --salt-file` with a wrong salt is refused and changes nothing; with the
+// right one the held creation completes (deposited and registered). `nexus-bot lock` locks it again. Neither salt is in the worker's log, argv or
 // environment, and its unlock socket is mode 0600.
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -87,6 +87,14 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     assert.equal((await monitorStatus()).validatorsCreated, 0);
     const creation = await net.client.workflow.getHandle(creationWorkflowId(rollup.admin)).query(creationStatusQuery);
     assert.equal(creation.phase, 'allocating');
+    // What an operator sees: `status` of the rollup and `show` of the batch say why it waits.
+    const locked = new RegExp(`^salt {8}locked: waiting for the salt: no worker polls ${roleTaskQueue(TASK_QUEUE, 'salt')}, where mnemonic steps wait; give a worker the salt with \`nexus-bot unlock\`$`, 'm');
+    const cliStatus = await runNexusBot(['status', rollup.admin, '--config', configFile]);
+    assert.equal(cliStatus.code, 0, cliStatus.stderr);
+    assert.match(cliStatus.stdout, locked);
+    const show = await runNexusBot(['show', creationWorkflowId(rollup.admin), '--config', configFile]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, locked);
   });
 
   it('refuses a wrong salt (exit 1) and changes nothing', async () => {
@@ -116,6 +124,7 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     const [event] = await deposit.queryFilter(deposit.filters.DepositEvent(), 0);
     const pubkey = (event as unknown as { args: string[] }).args[0];
     assert.equal(await net.system.contracts.nexus.getFunction('validators')(pubkey), 2n, 'the key is not SHARE_DEPOSITED (the writer needs the salt for the keyshares)');
+    assert.doesNotMatch((await runNexusBot(['status', rollup.admin, '--config', configFile])).stdout, /locked: waiting for the salt/);
   });
 
   it('`nexus-bot lock` takes the salt back', async () => {
