@@ -250,7 +250,7 @@ export const workerConfigSchema = z.strictObject({
   }).optional(),
   /**
    * The unlock socket (worker/unlock-socket.ts): where `nexus-bot unlock` / `lock` reach a worker
-   * started without the salt (or any worker, once this is set). Absent: <state folder>/unlock.sock.
+   * started without the salt (or any worker, once this is set). Absent: <state folder>/unlock/unlock.sock.
    * Its folder must be this user's alone (mode 0700; created so when missing).
    */
   unlock: z.strictObject({

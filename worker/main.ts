@@ -1,7 +1,8 @@
 // Worker entry point: `npm run worker` (or started by the local network).
 // With keys.saltFromStdin, the mnemonic salt is read from standard input at start and kept in
 // memory only; without it, a worker with the salt or writer role starts locked and takes the salt
-// from `nexus-bot unlock` over its unlock socket (worker/salt-lock.ts, worker/unlock-socket.ts). Stops gracefully on SIGINT/SIGTERM: in-flight activities finish, then it exits.
+// from `nexus-bot unlock` over its unlock socket (worker/salt-lock.ts, worker/unlock-socket.ts).
+// Stops gracefully on SIGINT/SIGTERM: in-flight activities finish, then it exits.
 // Logs are one JSON object per line on standard output (observability.logFormat); a configuration
 // error, found before the logger exists, is one plain line on standard error.
 import { SaltHolder } from '../activities/keys/salt';

@@ -31,9 +31,13 @@ export interface UnlockService {
   lock(): Promise<LockAnswer>;
 }
 
-/** unlock.socketPath, or <state folder>/unlock.sock (the state folder of `workerName`, dependencies.ts). */
+/**
+ * unlock.socketPath, or <state folder>/unlock/unlock.sock (the state folder of `workerName`,
+ * dependencies.ts): a folder of its own, created 0700, since the state folder itself may have been
+ * created more open (by the DKG archive, say, under a umask of 022).
+ */
 export function unlockSocketPath(config: Pick<WorkerConfig, 'workerName' | 'unlock'>, env: NodeJS.ProcessEnv = process.env): string {
-  return config.unlock.socketPath ?? join(defaultStateDir(config.workerName, env), 'unlock.sock');
+  return config.unlock.socketPath ?? join(defaultStateDir(config.workerName, env), 'unlock', 'unlock.sock');
 }
 
 export interface UnlockSocket {

@@ -12,7 +12,7 @@ import { UsageError, parseCommand, rollupAdminArgument, type Out } from '../cli-
 import { canPromptForSalt, readSalt } from '../salt-input';
 
 const SOCKET_HELP = `  --socket <path>         the worker's unlock socket (default: unlock.socketPath of the worker's
-                          configuration, else <state folder>/unlock.sock of its workerName)
+                          configuration, else <state folder>/unlock/unlock.sock of its workerName)
   --config <file>         the worker's configuration (NEXUS_BOT_CONFIG), to find the socket
   -h, --help              this help
 

@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { create as createKeystore, verifyPassword, type IKeystore } from '@chainsafe/bls-keystore';
 import { SaltHolder, SaltSlot } from '../../activities/keys/salt';
 import { SaltLock, type LockAnswer, type SaltCheck } from '../../worker/salt-lock';
-import { startUnlockSocket, type UnlockSocket } from '../../worker/unlock-socket';
+import { parseWorkerConfig } from '../../worker/config';
+import { startUnlockSocket, unlockSocketPath, type UnlockSocket } from '../../worker/unlock-socket';
 
 const SALT = 'unlock-salt-Ω-3c9e41';
 const WRONG = 'unlock-salt-Ω-3c9e42';
@@ -35,9 +36,9 @@ function send(path: string, bytes: string | Buffer, opts: { end?: boolean } = {}
 
 const request = (path: string, body: unknown) => send(path, `${JSON.stringify(body)}\n`);
 
-function nexusBot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function nexusBot(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000, env: { ...process.env, NEXUS_BOT_CONFIG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000, env: { ...process.env, NEXUS_BOT_CONFIG: '', ...env } }, (err, stdout, stderr) => {
       res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -183,6 +184,22 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     const replaced = await startUnlockSocket(stalePath, lock);
     assert.equal((await request(replaced.path, { op: 'status' })).state, 'locked');
     await replaced.close();
+  });
+
+  it('by default the socket is <state folder>/unlock/unlock.sock, where `nexus-bot unlock --config` finds it', async () => {
+    const env = { XDG_STATE_HOME: join(dir, 'state') };
+    const path = unlockSocketPath(parseWorkerConfig({ workerName: 'w-default' }), env);
+    assert.equal(path, join(dir, 'state', 'nexus-bot', 'w-default', 'unlock', 'unlock.sock'));
+    const own = await startUnlockSocket(path, lock);
+    try {
+      const configFile = join(dir, 'worker.json');
+      writeFileSync(configFile, JSON.stringify({ workerName: 'w-default' }));
+      const status = await nexusBot(['unlock', '--status', '--config', configFile], env);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /^locked: waiting for the salt/);
+    } finally {
+      await own.close();
+    }
   });
 
   it('nexus-bot unlock / lock: --status, a salt file others may read refused, a wrong salt exits 1, the right one unlocks, lock locks', async () => {
