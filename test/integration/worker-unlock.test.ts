@@ -131,6 +131,8 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     const locked = await runNexusBot(['lock', '--config', configFile]);
     assert.equal(locked.code, 0, locked.stderr);
     assert.match(locked.stdout, /^locked: the salt was wiped; the salt task queue .* is no longer polled/);
+    // The answer comes after the salt queue's Worker stopped (its running steps finish first).
+    assert.match(log(), new RegExp(`"msg":"Worker state changed".*"taskQueue":"${roleTaskQueue(TASK_QUEUE, 'salt')}","state":"STOPPED"`));
     assert.match((await runNexusBot(['unlock', '--status', '--config', configFile])).stdout, /^locked: waiting for the salt/);
   });
 
