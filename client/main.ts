@@ -11,6 +11,7 @@ import { pauseCommand, pollIntervalCommand, resumeCommand, startCommand, stopCom
 import { runwayCommand } from './commands/runway';
 import { searchAttributesCommand } from './commands/search-attributes';
 import { selfCheckCommand } from './commands/self-check';
+import { lockCommand, unlockCommand } from './commands/unlock';
 
 export { UsageError };
 
@@ -30,6 +31,8 @@ const COMMANDS: Record<string, (argv: string[], out: Out) => Promise<void>> = {
   'codec-server': codecServerCommand,
   runway: runwayCommand,
   registrar: registrarCommand,
+  unlock: unlockCommand,
+  lock: lockCommand,
 };
 
 const USAGE = `Usage: nexus-bot <command> [options]
@@ -52,6 +55,11 @@ SSV clusters:
 SSV registrations (every rollup's, in the Nexus owner-nonce order):
   registrar status         queue, reservation, owner-nonce floor, and whether registrations are halted
   registrar resume --reason <text>   lift a halt once an operator has acted (re-reads the chain)
+
+The salt of a running worker (over its local unlock socket):
+  unlock [--salt-file <path>|-]   give the salt to a worker started without it (checked first)
+  unlock --status          whether the worker is locked ("locked: waiting for the salt")
+  lock                     take the salt back: mnemonic steps wait again
 
 Set-up and tools:
   search-attributes register   register the bot's search attributes in a namespace

@@ -248,6 +248,15 @@ export const workerConfigSchema = z.strictObject({
   codec: z.strictObject({
     keysFile: z.string().min(1, 'expected the path of the codec key file ({"activeKeyId", "keys": [{"id", "key"}]})'),
   }).optional(),
+  /**
+   * The unlock socket (worker/unlock-socket.ts): where `nexus-bot unlock` / `lock` reach a worker
+   * started without the salt (or any worker, once this is set). Absent: <state folder>/unlock/unlock.sock.
+   * Its folder must be this user's alone (mode 0700; created so when missing).
+   */
+  unlock: z.strictObject({
+    socketPath: z.string().min(1, 'expected the path of a Unix socket').refine((p) => p.startsWith('/'), 'expected an absolute path, e.g. /run/nexus-bot/unlock.sock')
+      .refine((p) => Buffer.byteLength(p) <= 107, 'expected at most 107 bytes (the limit of a Unix socket path)').optional(),
+  }).prefault({}),
   aws: z.strictObject({
     region: awsRegion,
     endpoint: httpUrl.optional(),

@@ -1,5 +1,5 @@
 // Builds the activities' dependencies from the validated configuration: the RPC provider with
-// failover, the bot's one transaction manager, the mnemonic vault (when a salt was given) and the
+// failover, the bot's one transaction manager, the mnemonic vault (when the worker may hold a salt) and the
 // key-index store, and a Temporal client for the registrar hand-off.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,7 +17,7 @@ import { BeaconClient } from '../activities/beacon/client';
 import { genesisForkVersionOf } from '../activities/keys/deposit-data';
 import { signVoluntaryExit } from '../activities/keys/voluntary-exit';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
-import type { SaltHolder } from '../activities/keys/salt';
+import type { SaltSlot } from '../activities/keys/salt';
 import type { DomainMetricsSink } from '../activities/metrics-sink';
 import { runwayBlocksFor } from '../activities/funding/arithmetic';
 import { verifySigningNetwork } from '../activities/funding/activities';
@@ -34,8 +34,8 @@ import { buildIndexStore } from './index-store';
 
 export interface RuntimeInputs {
   client: Client;
-  /** The mnemonic salt, read at start (mnemonic path only). */
-  salt?: SaltHolder;
+  /** The mnemonic salt: read at start, or empty until `nexus-bot unlock` (worker/salt-lock.ts). */
+  salt?: SaltSlot;
   log?: (event: TxEvent) => void;
   /** Validators created and exited (worker metrics). */
   metrics?: DomainMetricsSink;

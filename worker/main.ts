@@ -1,6 +1,8 @@
 // Worker entry point: `npm run worker` (or started by the local network).
 // With keys.saltFromStdin, the mnemonic salt is read from standard input at start and kept in
-// memory only. Stops gracefully on SIGINT/SIGTERM: in-flight activities finish, then it exits.
+// memory only; without it, a worker with the salt or writer role starts locked and takes the salt
+// from `nexus-bot unlock` over its unlock socket (worker/salt-lock.ts, worker/unlock-socket.ts).
+// Stops gracefully on SIGINT/SIGTERM: in-flight activities finish, then it exits.
 // Logs are one JSON object per line on standard output (observability.logFormat); a configuration
 // error, found before the logger exists, is one plain line on standard error.
 import { SaltHolder } from '../activities/keys/salt';
@@ -29,11 +31,12 @@ async function main(): Promise<void> {
   const salt = config.keys.saltFromStdin ? await readSaltFromStdin() : undefined;
   observability = await startObservability(config);
   const { logger } = observability;
-  const { worker, close, dkg, queues, identity, skipped } = await buildWorker(config, { salt, observability });
+  const { worker, close, dkg, queues, identity, skipped, saltLock, unlockSocket } = await buildWorker(config, { salt, observability });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info('nexus-bot worker polling', {
     workerName: config.workerName, identity, taskQueue: config.temporal.taskQueue, queues: queues.map((q) => `${q.role}:${q.taskQueue}`), temporalAddress: config.temporal.address,
     namespace: config.temporal.namespace, chainId: config.chain?.chainId, mnemonicPath: salt !== undefined,
+    ...(saltLock ? { salt: saltLock.state, unlockSocket: unlockSocket?.path } : {}),
     metrics: observability.metricsServer?.url, dkg,
   });
   if (skipped) logger.warn(skipped);

@@ -5,6 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { activityRole, roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 import { runGatedWriter, type WriterGate } from './writer-gate';
 import { waitUntilSoleWriter, watchForSecondWriter, type SoleWriterCheck } from './sole-writer-check';
+import { runGatedSalt, type SaltLock } from './salt-lock';
 
 /** The activities of `all` whose queue is one of `roles`. */
 export function activitiesFor<A extends object>(all: A, roles: readonly WorkerRole[]): Partial<A> {
@@ -34,7 +35,10 @@ export interface RoleWorkerSpec {
   create(): Promise<Worker>;
 }
 
-/** A role's Worker: created at build (general, salt), or by its runner when it may start (writer). */
+/**
+ * A role's Worker: created at build (general; salt when no SaltLock gates it), or by its runner
+ * when it may start (writer; salt while unlocked).
+ */
 export type RoleWorkerEntry = { role: WorkerRole; taskQueue: string; worker: Worker } | (RoleWorkerSpec & { worker?: undefined });
 
 /**
@@ -70,10 +74,12 @@ export class RoleWorkers {
 
   /**
    * `writerLease`: the shared store's lease the chain-writer Worker is gated on; `soleWriter`: with
-   * the file journal instead, the check that no other process polls the writer queue.
+   * the file journal instead, the check that no other process polls the writer queue. `saltLock`:
+   * the lock the salt Worker is gated on (worker/salt-lock.ts).
    */
   constructor(
     readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>, private readonly soleWriter?: SoleWriterCheck,
+    private readonly saltLock?: SaltLock,
   ) {}
 
   /** Runs every Worker until all have stopped; one that fails stops the others. */
@@ -84,6 +90,10 @@ export class RoleWorkers {
 
   private async runAll(): Promise<void> {
     const runs = this.entries.map(async (entry) => {
+      if (!entry.worker && entry.role === 'salt') {
+        if (!this.saltLock) throw new Error('a gated salt Worker needs the SaltLock');
+        return runGatedSalt(entry.create, (worker) => this.adopt(worker), this.saltLock, this.stopped.signal);
+      }
       if (!entry.worker) {
         const signal = this.stopped.signal;
         return runChainWriter(entry, (worker) => this.adopt(worker), this.writerLease && { ...this.writerLease, signal }, this.soleWriter && { ...this.soleWriter, signal });

@@ -1,11 +1,12 @@
 // Builds the Temporal worker from a validated configuration.
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { checkBinaryVersion } from '../activities/dkg/binary';
-import type { SaltHolder } from '../activities/keys/salt';
+import { SaltSlot, type SaltHolder } from '../activities/keys/salt';
 import { CodecKeyFileError } from '../temporal-config/codec-keys';
 import { codecDataConverter } from '../temporal-config/data-converter';
 import { ConfigError, type WorkerConfig } from './config';
@@ -15,6 +16,9 @@ import { activitiesFor, rolePlan, roleQueues, RoleWorkers, type RoleWorkerEntry 
 import { otherWriterPollers } from './sole-writer-check';
 import { roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 import type { Observability } from './observability';
+import { SaltLock } from './salt-lock';
+import { mnemonicRollupsOf, secretsManagerSaltCheck } from './salt-check';
+import { startUnlockSocket, unlockSocketPath, type UnlockSocket } from './unlock-socket';
 
 export interface BuiltWorker {
   /** One Temporal Worker per role polled (worker/role-workers.ts), run and stopped together. */
@@ -22,8 +26,15 @@ export interface BuiltWorker {
   /** The task queues this process polls, and its Temporal worker identity. */
   queues: { role: WorkerRole; taskQueue: string }[];
   identity: string;
-  /** Why a configured role is not polled (the salt role without a salt): logged at start. */
+  /** Why a configured role is not polled (the salt role without a salt, and nothing to unlock it): logged at start. */
   skipped?: string;
+  /**
+   * The salt as operators give and take it while the worker runs (worker/salt-lock.ts), and the
+   * socket they do it on: present when the worker started without the salt (locked) with the
+   * salt or writer role, a chain and aws, or whenever unlock.socketPath is set.
+   */
+  saltLock?: SaltLock;
+  unlockSocket?: UnlockSocket;
   /**
    * The ssv-dkg binary DKG ceremonies run with (where it came from, its version), or why there is
    * none; `problem`: a binary that is there but will fail every ceremony (e.g. another version).
@@ -49,7 +60,20 @@ export async function buildWorker(
   }
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   obs?.attachClient(client);
-  const deps = await buildActivityDependencies(config, { client, salt: opts.salt, log: obs?.txEvent, metrics: obs?.metrics, logger: obs?.logger ?? consoleLog });
+  const log = obs?.logger ?? consoleLog;
+  // The salt slot: the salt read at start, or an empty one that `nexus-bot unlock` fills when this
+  // worker may need the salt (salt queue, or the writer's mnemonic keyshares) and can reach the vault.
+  const mayHoldSalt = (config.roles.includes('salt') || config.roles.includes('writer')) && config.aws !== undefined && config.chain !== undefined;
+  const slot = opts.salt ? new SaltSlot(opts.salt) : mayHoldSalt ? new SaltSlot() : undefined;
+  const socketPath = slot && (slot.locked || config.unlock.socketPath !== undefined) ? unlockSocketPath(config) : undefined;
+  const deps = await buildActivityDependencies(config, { client, salt: slot, log: obs?.txEvent, metrics: obs?.metrics, logger: obs?.logger ?? consoleLog });
+  // After every check that can refuse the start: a locked worker says so from here on.
+  let secrets: SecretsManagerClient | undefined;
+  let saltLock: SaltLock | undefined;
+  if (slot && socketPath && config.aws) {
+    secrets = new SecretsManagerClient({ region: config.aws.region, endpoint: config.aws.endpoint });
+    saltLock = new SaltLock(slot, secretsManagerSaltCheck(secrets, mnemonicRollupsOf(client)), log, roleTaskQueue(config.temporal.taskQueue, 'salt'), { socketPath });
+  }
   // Shown in the Web UI's pollers list and in every ActivityTaskStarted event: which worker, on which host, which process.
   const identity = `${config.workerName}@${hostname()}:${process.pid}`;
   const common: Omit<WorkerOptions, 'taskQueue'> = {
@@ -78,14 +102,20 @@ export async function buildWorker(
         // A pre-built bundle carries its interceptor modules (worker/bundle.ts).
         ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle || config.workflowBundleFile ? [] : obs.workflowInterceptorModules } } : {}),
       }) });
-    } else if (role === 'salt') {
+    } else if (role === 'salt' && !saltLock) {
       entries.push({ role, taskQueue, worker: await Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }) });
-    } else {
+    } else if (role === 'writer') {
       // Created by its runner (runChainWriter), where the chain-writer lease will gate it.
       entries.push({ role, taskQueue, create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['writer']) }) });
     }
   }
-  const log = obs?.logger ?? consoleLog;
+  // The salt queue's Worker behind the lock: created at each unlock, stopped at each lock.
+  if (saltLock && config.roles.includes('salt')) {
+    const taskQueue = roleTaskQueue(config.temporal.taskQueue, 'salt');
+    entries.push({ role: 'salt', taskQueue, create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }) });
+  }
+  let unlockSocket: UnlockSocket | undefined;
+  if (saltLock && socketPath) unlockSocket = await startUnlockSocket(socketPath, saltLock, { onError: (message) => log.warn(message) });
   const writerQueue = roleTaskQueue(config.temporal.taskQueue, 'writer');
   return {
     // Shared transaction store: the chain-writer Worker polls only while this process holds the
@@ -93,13 +123,19 @@ export async function buildWorker(
     worker: new RoleWorkers(
       entries, deps.writerLease && { lease: deps.writerLease, log },
       deps.writerLease ? undefined : { find: () => otherWriterPollers(connection, config.temporal.namespace, writerQueue, identity), log },
+      saltLock,
     ),
     queues,
     identity,
-    ...(plan.skipped ? { skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)` } : {}),
+    ...(saltLock ? { saltLock } : {}),
+    ...(unlockSocket ? { unlockSocket } : {}),
+    ...(plan.skipped && !saltLock ? { skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)` } : {}),
     // Which ssv-dkg this worker runs ceremonies with, or why it runs none (logged at start).
     dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source, ...(await versionCheck(deps.dkg.binary.path)) } : { unavailable: deps.dkgUnavailable },
     close: async () => {
+      await unlockSocket?.close();
+      saltLock?.close();
+      secrets?.destroy();
       // The newHeads websocket would keep the process alive.
       await deps.heads?.close();
       await connection.close();

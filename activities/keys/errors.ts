@@ -47,6 +47,15 @@ export class WrongSaltError extends KeyError {
   override readonly name = 'WrongSaltError';
 }
 
+/**
+ * The worker holds no salt yet (started without it, or locked again): retryable, so that a step
+ * that needs the salt outside the salt task queue (the chain writer's mnemonic keyshares) waits
+ * in Temporal's retries until an operator runs `nexus-bot unlock`.
+ */
+export class SaltLockedError extends KeyError {
+  override readonly name = 'SaltLocked';
+}
+
 /** No mnemonic secret exists for the rollup (Secrets Manager answered ResourceNotFound). */
 export class MnemonicSecretMissingError extends KeyError {
   override readonly name = 'MnemonicSecretMissingError';

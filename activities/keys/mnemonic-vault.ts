@@ -12,9 +12,9 @@ import { getAddress, Mnemonic } from 'ethers';
 import { z } from 'zod';
 import { normalizeMnemonic } from './derivation';
 import {
-  InvalidMnemonicError, MnemonicAlreadyExistsError, MnemonicSecretCorruptError, MnemonicSecretMissingError, WrongSaltError,
+  InvalidMnemonicError, MnemonicAlreadyExistsError, MnemonicSecretCorruptError, MnemonicSecretMissingError, SaltLockedError, WrongSaltError,
 } from './errors';
-import type { SaltHolder } from './salt';
+import type { SaltSource } from './salt';
 
 const hex = (bytes?: number) => z.string().regex(bytes === undefined ? /^([0-9a-fA-F]{2})+$/ : new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`));
 
@@ -54,7 +54,7 @@ export function mnemonicSecretName(rollupAdmin: string): string {
 export class MnemonicVault {
   constructor(
     private readonly client: SecretsManagerClient,
-    private readonly salt: SaltHolder,
+    private readonly salt: SaltSource,
   ) {}
 
   /**
@@ -98,8 +98,40 @@ export class MnemonicVault {
     }
   }
 
+  /**
+   * Whether the salt opens the rollup's keystore (EIP-2335's checksum of the derived key: the
+   * mnemonic is not decrypted). How `nexus-bot unlock` is checked before the salt is kept.
+   */
+  async checkSalt(rollupAdmin: string): Promise<boolean> {
+    const { ks } = await this.readKeystore(rollupAdmin);
+    return this.salt.use((password) => verifyPassword(ks, password));
+  }
+
   /** The rollup's mnemonic, decrypted with the salt. Keep it inside the calling activity. */
   async readMnemonic(rollupAdmin: string): Promise<string> {
+    const { ks, admin, name, corrupt } = await this.readKeystore(rollupAdmin);
+    let plain: Uint8Array;
+    try {
+      plain = await this.salt.use((password) => decryptKeystore(ks, password));
+    } catch (err) {
+      // A locked worker (no salt yet) waits: that is no sign of a broken keystore.
+      if (err instanceof SaltLockedError) throw err;
+      // Classify: a checksum failure is the wrong salt, anything else is a broken keystore.
+      const saltMatches = await this.salt.use((password) => verifyPassword(ks, password)).catch(() => undefined);
+      if (saltMatches === false) throw new WrongSaltError(`the salt does not open the mnemonic keystore of rollup ${admin} (${name})`);
+      throw corrupt(`could not be decrypted (${errorName(err) ?? 'error'})`);
+    }
+    try {
+      const mnemonic = Buffer.from(plain).toString('utf8');
+      if (!Mnemonic.isValidMnemonic(mnemonic)) throw corrupt('decrypts to something that is not a valid BIP-39 mnemonic');
+      return mnemonic;
+    } finally {
+      plain.fill(0);
+    }
+  }
+
+  /** The rollup's keystore from Secrets Manager, its structure checked. */
+  private async readKeystore(rollupAdmin: string) {
     const admin = canonicalAdmin(rollupAdmin);
     const name = mnemonicSecretName(admin);
     let secretString: string | undefined;
@@ -122,24 +154,7 @@ export class MnemonicVault {
     }
     const parsed = mnemonicKeystoreSchema.safeParse(keystore);
     if (!parsed.success) throw corrupt('is not an EIP-2335 keystore');
-    const ks = parsed.data as IKeystore;
-
-    let plain: Uint8Array;
-    try {
-      plain = await this.salt.use((password) => decryptKeystore(ks, password));
-    } catch (err) {
-      // Classify: a checksum failure is the wrong salt, anything else is a broken keystore.
-      const saltMatches = await this.salt.use((password) => verifyPassword(ks, password)).catch(() => undefined);
-      if (saltMatches === false) throw new WrongSaltError(`the salt does not open the mnemonic keystore of rollup ${admin} (${name})`);
-      throw corrupt(`could not be decrypted (${errorName(err) ?? 'error'})`);
-    }
-    try {
-      const mnemonic = Buffer.from(plain).toString('utf8');
-      if (!Mnemonic.isValidMnemonic(mnemonic)) throw corrupt('decrypts to something that is not a valid BIP-39 mnemonic');
-      return mnemonic;
-    } finally {
-      plain.fill(0);
-    }
+    return { ks: parsed.data as IKeystore, admin, name, corrupt };
   }
 }
 

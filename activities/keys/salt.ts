@@ -2,6 +2,7 @@
 // at start; it lives only in this process's memory (DESIGN.md invariant 3): never serialised,
 // logged, returned or put in an error. Printing or JSON-encoding the holder shows a placeholder.
 import { inspect } from 'node:util';
+import { SaltLockedError } from './errors';
 
 const REDACTED = '[salt redacted]';
 
@@ -31,6 +32,62 @@ export class SaltHolder {
   wipe(): void {
     this.#bytes.fill(0);
     this.#bytes = Buffer.alloc(0);
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return REDACTED;
+  }
+}
+
+/** What needs the salt (the mnemonic vault) sees: a holder, or a slot that may be empty. */
+export interface SaltSource {
+  use<T>(fn: (password: string) => Promise<T> | T): Promise<T>;
+}
+
+/** A worker without the salt: its status everywhere an operator looks (log, `nexus-bot unlock --status`). */
+export const LOCKED_STATUS = 'locked: waiting for the salt';
+/** The message of every step that needs the salt while the worker has none. */
+export const LOCKED_MESSAGE = `${LOCKED_STATUS} (give it to the worker with \`nexus-bot unlock\`)`;
+
+/**
+ * The worker's salt, which may be absent: a worker started without it (a service manager gives it
+ * no terminal) is locked until `nexus-bot unlock` hands one over its socket, and `nexus-bot lock`
+ * empties it again (worker/salt-lock.ts). use() while empty throws SaltLockedError (retryable).
+ */
+export class SaltSlot implements SaltSource {
+  #holder: SaltHolder | undefined;
+
+  constructor(holder?: SaltHolder) {
+    this.#holder = holder;
+  }
+
+  get locked(): boolean {
+    return this.#holder === undefined;
+  }
+
+  /** Takes `holder` as the salt (a previous one is wiped). */
+  set(holder: SaltHolder): void {
+    this.#holder?.wipe();
+    this.#holder = holder;
+  }
+
+  /** Overwrites the salt's bytes and empties the slot. */
+  wipe(): void {
+    this.#holder?.wipe();
+    this.#holder = undefined;
+  }
+
+  async use<T>(fn: (password: string) => Promise<T> | T): Promise<T> {
+    if (!this.#holder) throw new SaltLockedError(LOCKED_MESSAGE);
+    return this.#holder.use(fn);
   }
 
   toJSON(): string {

@@ -9,6 +9,8 @@ import { batchesInFlight, formatCreationStatus, formatExitStatus, formatMonitorS
 import { withAnswerDeadline } from '../monitor-queries';
 import { formatWorkerSteps, workerSteps } from '../worker-steps';
 import { MonitorError, listMonitors, runningMonitor } from '../monitors';
+import { lockedLine, saltQueuePolled } from '../salt-queue';
+import { roleTaskQueue } from '../../temporal-config/task-queues';
 
 export const STATUS_USAGE = `Usage: nexus-bot status <rollupAdmin> [--json]
 
@@ -39,11 +41,16 @@ export async function statusCommand(argv: string[], out: Out): Promise<void> {
   const parsed = parseCommand(STATUS_USAGE, argv, { ...TEMPORAL_OPTIONS, ...JSON_OPTION }, out, true);
   if (!parsed) return;
   const rollupAdmin = rollupAdminArgument(positionalArguments(STATUS_USAGE, parsed.positionals, ['rollupAdmin'])[0]);
-  await withClient(temporalTarget(parsed.values), async (client, connection) => {
+  const target = temporalTarget(parsed.values);
+  await withClient(target, async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
     const status = await withAnswerDeadline(connection, 'the status query', () => handle.query(monitorStatusQuery));
-    if (parsed.values.json) out(JSON.stringify({ workflowId: handle.workflowId, ...status }, null, 2));
-    else for (const line of formatMonitorStatus(status, handle.workflowId)) out(line);
+    // A mnemonic batch in flight needs a salt holder: say so when no worker polls the salt queue
+    // (the queue named after the configuration's task queue, as the workers name it).
+    const saltQueue = roleTaskQueue(target.temporal.taskQueue, 'salt');
+    const locked = status.keyPath === 'mnemonic' && batchesInFlight(status).length > 0 && !(await saltQueuePolled(client, saltQueue));
+    if (parsed.values.json) out(JSON.stringify({ workflowId: handle.workflowId, ...status, ...(locked ? { saltQueue: { taskQueue: saltQueue, polled: false } } : {}) }, null, 2));
+    else for (const line of [...formatMonitorStatus(status, handle.workflowId), ...(locked ? [lockedLine(saltQueue)] : [])]) out(line);
   });
 }
 
@@ -109,14 +116,17 @@ export async function showCommand(argv: string[], out: Out): Promise<void> {
     const runStatus = description.status.name;
     // Which worker ran which step (several workers share the task queues: README "Several workers").
     const steps = workerSteps(await handle.fetchHistory());
+    // A step not started on a salt queue nobody polls is held for the salt.
+    const heldQueue = steps.find((s) => s.worker === undefined && s.taskQueue.endsWith('-salt'))?.taskQueue;
+    const locked = heldQueue !== undefined && !(await saltQueuePolled(client, heldQueue)) ? [lockedLine(heldQueue)] : [];
     if (workflowId.startsWith('create-validators/')) {
       const status = await withAnswerDeadline(connection, 'the creationStatus query', () => handle.query(creationStatusQuery));
       if (parsed.values.json) out(JSON.stringify({ workflowId, runStatus, ...status, steps }, null, 2));
-      else for (const line of [...formatCreationStatus(status, workflowId, runStatus), ...formatWorkerSteps(steps)]) out(line);
+      else for (const line of [...formatCreationStatus(status, workflowId, runStatus), ...formatWorkerSteps(steps), ...locked]) out(line);
     } else {
       const status = await withAnswerDeadline(connection, 'the exitStatus query', () => handle.query(exitStatusQuery));
       if (parsed.values.json) out(JSON.stringify({ workflowId, runStatus, ...status, steps }, null, 2));
-      else for (const line of [...formatExitStatus(status, workflowId, runStatus), ...formatWorkerSteps(steps)]) out(line);
+      else for (const line of [...formatExitStatus(status, workflowId, runStatus), ...formatWorkerSteps(steps), ...locked]) out(line);
     }
   });
 }

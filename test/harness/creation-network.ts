@@ -96,8 +96,9 @@ export interface CreationNetwork {
   /**
    * Starts (or restarts) the worker process; the previous one must be stopped first. `config`
    * replaces top-level sections of the worker configuration for this start (e.g. a wrong beacon).
+   * `salt: null` starts it without the salt (nothing on standard input; set keys.saltFromStdin false).
    */
-  startWorker(opts?: { salt?: string; config?: Record<string, unknown> }): Promise<ServiceProcess>;
+  startWorker(opts?: { salt?: string | null; config?: Record<string, unknown> }): Promise<ServiceProcess>;
   /** Writes a worker configuration file (the same as startWorker's, `config` replacing sections) for a worker started by hand. */
   writeWorkerConfig(config?: Record<string, unknown>): string;
   /** The worker configuration every start begins from (sections to copy into a `config` override). */
@@ -231,7 +232,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
         const configFile = writeWorkerConfig(startOpts.config);
         const worker = await startWorkerProcess({
           configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
-          logFile: workerLog, salt: startOpts.salt ?? salt,
+          logFile: workerLog, salt: startOpts.salt === null ? undefined : startOpts.salt ?? salt,
           env: workerEnv,
         });
         services.push(worker);

@@ -96,6 +96,8 @@ describe('systemd unit (deploy/systemd/nexus-bot.service)', () => {
       User: 'nexus-bot', Group: 'nexus-bot', Restart: 'on-failure', NoNewPrivileges: 'yes', ProtectSystem: 'strict',
       ProtectHome: 'yes', PrivateTmp: 'yes', CapabilityBoundingSet: '', AmbientCapabilities: '', StateDirectory: 'nexus-bot',
       EnvironmentFile: '/etc/nexus-bot/nexus-bot.env', KillMode: 'mixed',
+      // The unlock socket's folder: the worker's alone (it refuses one that others may enter).
+      RuntimeDirectory: 'nexus-bot', RuntimeDirectoryMode: '0700',
     };
     for (const [key, value] of Object.entries(expected)) assert.equal(service.get(key), value, `${key}=`);
     const grace = loadWorkerConfig({}).shutdownGraceSeconds; // the worker's default
@@ -121,10 +123,12 @@ describe('systemd unit (deploy/systemd/nexus-bot.service)', () => {
     assert.match(out.stderr, /^nexus-bot worker: cannot read config file .*missing\.json \(NEXUS_BOT_CONFIG\)/m);
   });
 
-  it('ships an example environment file naming the configuration, without the salt role', () => {
+  it('ships an example environment file naming the configuration, with every role (the worker starts locked)', () => {
     const env = readFileSync(join(REPO, 'deploy', 'systemd', 'nexus-bot.env.example'), 'utf8');
     assert.match(env, /^NEXUS_BOT_CONFIG=\/etc\/nexus-bot\/worker-config\.json$/m);
     const roles = /^NEXUS_BOT_ROLES=(.*)$/m.exec(env)?.[1] ?? assert.fail('no NEXUS_BOT_ROLES');
-    assert.ok(!roles.split(',').includes('salt'), 'a service-started worker has no salt');
+    assert.deepEqual(roles.split(','), ['general', 'writer', 'salt']);
+    // The socket in the unit's RuntimeDirectory, where `nexus-bot unlock --config` finds it.
+    assert.match(env, /"unlock": \{"socketPath": "\/run\/nexus-bot\/unlock\.sock"\}/);
   });
 });

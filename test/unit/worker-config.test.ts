@@ -108,6 +108,7 @@ describe('worker config: every field has an error naming it and the expected for
     ['dryRun', { dryRun: 'yes' }, /true or false/],
     ['workflowBundleFile', { workflowBundleFile: '' }, /bundle built by npm run bundle/],
     ['shutdownGraceSeconds', { shutdownGraceSeconds: -1 }, /seconds ≥ 0/],
+    ['unlock.socketPath', { unlock: { socketPath: 'run/unlock.sock' } }, /absolute path, e\.g\. \/run\/nexus-bot\/unlock\.sock/],
     ['chain.rpcUrls', { chain: { ...chain, rpcUrls: [] } }, /at least one RPC URL/],
     ['chain.chainId', { chain: { ...chain, chainId: 0 } }, /positive chain id/],
     ['chain.wsUrl', { chain: { ...chain, wsUrl: 'http://127.0.0.1:8545' } }, /websocket URL \(ws:\/\/ or wss:\/\/\), e\.g\. ws:\/\/127\.0\.0\.1:8545/],
@@ -199,6 +200,12 @@ describe('worker config: every field has an error naming it and the expected for
     assert.equal(config.keys.indexStateDir, undefined);
     const own = parseWorkerConfig({ keys: { indexStore: { kind: 'dynamodb', table: 'nexus-key-indices', region: 'us-east-1', endpoint: 'http://127.0.0.1:5000' } } });
     assert.equal(own.keys.indexStore?.region, 'us-east-1');
+  });
+
+  it('unlock.socketPath: absent by default (the state folder then), and no longer than a Unix socket path may be', () => {
+    assert.equal(parseWorkerConfig({}).unlock.socketPath, undefined);
+    assert.equal(parseWorkerConfig({ unlock: { socketPath: '/run/nexus-bot/unlock.sock' } }).unlock.socketPath, '/run/nexus-bot/unlock.sock');
+    expectConfigError({ unlock: { socketPath: `/${'x'.repeat(107)}` } }, 'unlock.socketPath', /at most 107 bytes/);
   });
 
   it('runway: watch only by default (budget 0), top-up below 20 days to 45, alert below 7, a 30-day budget period', () => {
