@@ -2,12 +2,15 @@
 // with our contracts, moto, the worker as its own process, and the cluster's four ssv-dkg
 // operators (the real binary when the tool cache has it, else the stand-in: README "ssv-dkg").
 // Three DKG rollups with different (balance, limit) pairs and a mnemonic rollup create at the same
-// time. Each gets exactly the validators its limit allows; every deposit is accepted by the
+// time, with the worker started locked (no salt, as systemd starts it): the DKG rollups are created
+// while the mnemonic one waits for the salt, which `nexus-bot unlock` then hands over. Each gets
+// exactly the validators its limit allows; every deposit is accepted by the
 // deposit contract; every registered keyshares payload is decrypted with the operators' keys,
 // recombined, signature-checked for its nonce and accepted by ssv-keys; owner nonces are
 // contiguous, and no registration lands between a ceremony's reserved nonces.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ethers } from 'ethers';
 import { KeySharesItem } from 'ssv-keys';
 import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
@@ -20,6 +23,7 @@ import { checkIndependently, recoverDkgSecret, ssvKeysItemJson } from '../fixtur
 import { archiveDirOf, archivedCeremonies } from '../harness/ceremony-archive';
 import { loadOperatorShares } from '../harness/threshold-signing';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+import { runNexusBot } from '../harness/cli';
 
 const TASK_QUEUE = 'nexus-bot-creation-dkg';
 const ROLLUPS: (RollupSpec & { keyPath: 'dkg' | 'mnemonic' })[] = [
@@ -33,6 +37,7 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
   this.timeout(600_000);
   let net: CreationNetwork;
   let rollups: (CreationNetwork['rollups'][number] & { expected: number; keyPath: 'dkg' | 'mnemonic' })[];
+  let configFile: string;
   const archiveDir = () => archiveDirOf(net);
 
   before(async () => {
@@ -41,26 +46,41 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
     rollups = net.rollups.map((r, i) => ({
       ...r, keyPath: ROLLUPS[i].keyPath, expected: Number(maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit })),
     }));
-    await net.startWorker();
+    // Locked: nothing on standard input; the salt comes later over the unlock socket.
+    const config = { keys: { ...(net.workerConfig.keys as object), saltFromStdin: false }, unlock: { socketPath: join(net.dir, 'run', 'unlock.sock') } };
+    configFile = net.writeWorkerConfig(config);
+    await net.startWorker({ salt: null, config });
   });
 
   after(async () => {
     await net?.stop();
   });
 
-  it('creates exactly the validators each limit allows, on both key paths at once, and then idles', async () => {
+  it('creates exactly the validators each limit allows, on both key paths at once (the mnemonic one after the unlock), and then idles', async () => {
     const handles = await Promise.all(rollups.map((r) => net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(r.admin), args: [{ rollupAdmin: r.admin, keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
     })));
     const deadline = Date.now() + 420_000;
-    for (const [i, handle] of handles.entries()) {
+    const waitForCreation = async (i: number) => {
+      const handle = handles[i];
       for (;;) {
         const status = await handle.query(monitorStatusQuery);
         if (status.validatorsCreated === rollups[i].expected && status.phase === 'idle') break;
         if (Date.now() > deadline) assert.fail(`rollup ${rollups[i].admin}: ${JSON.stringify(status)}\n${readFileSync(net.workerLog, 'utf8').slice(-4000)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
-    }
+    };
+    // Locked: every DKG rollup is created, the mnemonic one has created nothing.
+    for (const [i, r] of rollups.entries()) if (r.keyPath === 'dkg') await waitForCreation(i);
+    const mnemonicIndex = rollups.findIndex((r) => r.keyPath === 'mnemonic');
+    assert.equal((await handles[mnemonicIndex].query(monitorStatusQuery)).validatorsCreated, 0, 'a mnemonic validator was created while the worker was locked');
+    assert.match(readFileSync(net.workerLog, 'utf8'), /locked: waiting for the salt/);
+    const saltFile = join(net.dir, 'salt');
+    writeFileSync(saltFile, `${net.salt}\n`, { mode: 0o600 });
+    // The monitors here are started without search attributes: the unlock names the rollup to check against.
+    const unlocked = await runNexusBot(['unlock', '--salt-file', saltFile, '--rollup', rollups[mnemonicIndex].admin, '--config', configFile]);
+    assert.equal(unlocked.code, 0, unlocked.stderr);
+    await waitForCreation(mnemonicIndex);
     for (const r of rollups) {
       const bridge = await contractAt('NexusBaseBridge', r.bridge, net.provider);
       const count = (await bridge.getFunction('validatorCount')()) as bigint;

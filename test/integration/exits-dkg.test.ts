@@ -1,5 +1,6 @@
 // The DKG exit path on the real parts (Temporal dev server, anvil with our contracts, moto, the
-// worker process, a Lodestar beacon node behind a recording proxy, the withdrawal stand-in). For DKG
+// worker process, started without the salt for the DKG part, a Lodestar beacon node behind a
+// recording proxy, the withdrawal stand-in). For DKG
 // keys the bot never signs an exit: Nexus.validatorExit asks SSVNetwork to exit them, and the
 // cluster's operators sign and broadcast on SSVNetwork's ValidatorExited event.
 //
@@ -9,7 +10,7 @@
 // operators' exit duty is stood in by test/harness/ssv-exit-stand-in.ts, which signs on the event
 // with the whole key (real operators sign with their shares).
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
@@ -51,7 +52,7 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
       beacon: { keysPerRollup: 8, recordExits: true },
     });
     admin = net.rollups[0].admin;
-    await net.startWorker();
+    const saltedWorker = await net.startWorker();
     const args = { rollupAdmin: admin, pollInterval: '2 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' } };
     // The keys are made on the mnemonic path (ssv-dkg cannot run here) …
     await net.client.workflow.start(rollupMonitorWorkflow, { taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin), args: [{ ...args, keyPath: 'mnemonic' }] });
@@ -60,6 +61,12 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
       return st.validatorsCreated === 4 && st.phase === 'idle' ? st : undefined;
     });
     await monitor().terminate('the keys exist: run the rollup on the DKG path from here on');
+    // DKG exits need no salt: from here on the worker is one started without it (locked, as
+    // systemd starts it), and nobody unlocks it.
+    await saltedWorker.stop();
+    await net.startWorker({
+      salt: null, config: { keys: { ...(net.workerConfig.keys as object), saltFromStdin: false }, unlock: { socketPath: join(net.dir, 'run', 'unlock.sock') } },
+    });
     // DKG keys have no mnemonic index the bot could sign with: forget the recorded ones, so that
     // every key is exited by its SSV operators only (a recorded key would also be exited by the
     // bot's own signed exit, the mnemonic path's second way).
@@ -108,6 +115,7 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
       return k.length >= expected ? k : undefined;
     });
     console.log(`      limit change → balances back and accounted: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`);
+    assert.match(readFileSync(net.workerLog, 'utf8'), /locked: waiting for the salt/, 'the worker that ran the exits was not the locked one');
     await sleep(8_000); // a few more polls: nothing more happens
     assert.deepEqual([...(await nexusEvents('ValidatorExited'))].sort(), [...accounted].sort());
     assert.deepEqual([...accounted].sort(), [...submitted].sort(), 'validatorExitBalanceTransferred not exactly once per exited validator');
