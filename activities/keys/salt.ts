@@ -6,12 +6,28 @@ import { SaltLockedError } from './errors';
 
 const REDACTED = '[salt redacted]';
 
-export class SaltHolder {
+/** Printing or JSON-encoding anything that holds the salt shows a placeholder. */
+abstract class Redacted {
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return REDACTED;
+  }
+}
+
+export class SaltHolder extends Redacted {
   // A #private field: invisible to JSON.stringify, util.inspect, Object.keys and structuredClone.
   #bytes: Buffer;
 
   /** `salt` as the operator typed it; empty is refused (it would be no password at all). */
   constructor(salt: string) {
+    super();
     if (typeof salt !== 'string' || salt.length === 0) throw new Error('the salt must be a non-empty string');
     // Held as bytes (not a string) so that wipe() can clear it; EIP-2335 normalisation (NFKD,
     // control codes removed) happens in bls-keystore, exactly as any other EIP-2335 tool does it.
@@ -33,18 +49,6 @@ export class SaltHolder {
     this.#bytes.fill(0);
     this.#bytes = Buffer.alloc(0);
   }
-
-  toJSON(): string {
-    return REDACTED;
-  }
-
-  toString(): string {
-    return REDACTED;
-  }
-
-  [inspect.custom](): string {
-    return REDACTED;
-  }
 }
 
 /** What needs the salt (the mnemonic vault) sees: a holder, or a slot that may be empty. */
@@ -62,10 +66,11 @@ export const LOCKED_MESSAGE = `${LOCKED_STATUS} (give it to the worker with \`ne
  * no terminal) is locked until `nexus-bot unlock` hands one over its socket, and `nexus-bot lock`
  * empties it again (worker/salt-lock.ts). use() while empty throws SaltLockedError (retryable).
  */
-export class SaltSlot implements SaltSource {
+export class SaltSlot extends Redacted implements SaltSource {
   #holder: SaltHolder | undefined;
 
   constructor(holder?: SaltHolder) {
+    super();
     this.#holder = holder;
   }
 
@@ -88,17 +93,5 @@ export class SaltSlot implements SaltSource {
   async use<T>(fn: (password: string) => Promise<T> | T): Promise<T> {
     if (!this.#holder) throw new SaltLockedError(LOCKED_MESSAGE);
     return this.#holder.use(fn);
-  }
-
-  toJSON(): string {
-    return REDACTED;
-  }
-
-  toString(): string {
-    return REDACTED;
-  }
-
-  [inspect.custom](): string {
-    return REDACTED;
   }
 }

@@ -16,12 +16,9 @@
 //     (Temporal retrying the refused reads), then a slipped-in registration halts it, and the
 //     resume reads the chain again.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ethers } from 'ethers';
 import { createCreationActivities } from '../../activities/creation';
-import { ssvNetworkInterface } from '../../activities/chain/abi';
-import { clusterTuple, readClusterSnapshot } from '../../activities/chain/reads';
 import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { TransactionManager } from '../../activities/chain/tx-manager';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
@@ -34,6 +31,7 @@ import { ETH, send, wallet } from '../contracts/helpers';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators, randomBlsSecretKey } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
+import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
 import { useService } from '../harness/service';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { createRegistrarActivities } from '../../activities/registrar-client';
@@ -260,27 +258,6 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
     });
   });
 
-  /** Nexus itself registers on SSVNetwork (another cluster, so the bot's cluster snapshot holds). */
-  async function slipIn(): Promise<void> {
-    await provider.send('anvil_impersonateAccount', [system.addresses.nexus]);
-    await provider.send('anvil_setBalance', [system.addresses.nexus, ethers.toQuantity(10n * ETH)]);
-    const asNexus = system.contracts.ssvNetwork.connect(new ethers.JsonRpcSigner(provider, system.addresses.nexus)) as ethers.Contract;
-    const { cluster } = await readClusterSnapshot(provider, system.addresses.ssvNetwork, system.addresses.nexus, SLIP_IN_IDS, { fromBlock: deployBlock, maxRange: 1000 });
-    await send(asNexus, 'registerValidator', ethers.hexlify(randomBytes(48)), SLIP_IN_IDS, ethers.hexlify(randomBytes(1312)), 0n, clusterTuple(cluster));
-    await provider.send('anvil_stopImpersonatingAccount', [system.addresses.nexus]);
-  }
-
-  /** Every ValidatorAdded of the Nexus contract, in chain order, decoded. */
-  async function onChainRegistrations() {
-    const event = ssvNetworkInterface.getEvent('ValidatorAdded');
-    if (!event) throw new Error('no ValidatorAdded in the ABI');
-    const logs = await provider.getLogs({
-      address: system.addresses.ssvNetwork, fromBlock: deployBlock, toBlock: 'latest',
-      topics: [event.topicHash, ethers.zeroPadValue(system.addresses.nexus, 32)],
-    });
-    return logs.map((log) => {
-      const d = ssvNetworkInterface.decodeEventLog(event, log.data, log.topics);
-      return { pubkey: (d.publicKey as string).toLowerCase(), publicKey: d.publicKey as string, sharesData: d.shares as string, operatorIds: (d.operatorIds as bigint[]).map(Number) };
-    });
-  }
+  const slipIn = () => slipInRegistration(provider, system, SLIP_IN_IDS, deployBlock);
+  const onChainRegistrations = () => nexusRegistrations(provider, system, deployBlock);
 });
