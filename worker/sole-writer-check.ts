@@ -36,6 +36,8 @@ export interface SoleWriterCheck {
   /** Between checks while another writer is seen (default 15 s) and while running (default 60 s). */
   waitMs?: number;
   watchMs?: number;
+  /** While waiting, the same ERROR is raised again at most this often (default 60 s, as while running). */
+  repeatErrorMs?: number;
 }
 
 /** Other processes that polled `taskQueue` for activities within LIVE_POLLER_MS, as Temporal reports them. */
@@ -80,6 +82,16 @@ const GRPC_UNIMPLEMENTED = 12;
 /** Waits until no other process polls the chain-writer queue, with an ERROR while one does. Returns false if aborted. */
 export async function waitUntilSoleWriter(taskQueue: string, check: SoleWriterCheck, signal: AbortSignal): Promise<boolean> {
   let waitingSince: number | undefined;
+  // Checks run every 15 s so that the writer starts soon after the other stops; the ERROR it
+  // raises while waiting is repeated once a minute, not at every check.
+  const lastErrorAt = new Map<string, number>();
+  const errorAtMostEvery = (message: string, fields: Record<string, unknown>) => {
+    const now = Date.now();
+    const last = lastErrorAt.get(message);
+    if (last !== undefined && now - last < (check.repeatErrorMs ?? 60_000)) return;
+    lastErrorAt.set(message, now);
+    check.log.error(message, fields);
+  };
   while (!signal.aborted) {
     let others: WriterPoller[];
     try {
@@ -90,7 +102,7 @@ export async function waitUntilSoleWriter(taskQueue: string, check: SoleWriterCh
         return true;
       }
       // Temporal did not answer: the Worker could not poll either; ask again.
-      check.log.error('chain writer: cannot ask Temporal who polls the chain-writer task queue; asking again', { taskQueue, error: (err as Error).message });
+      errorAtMostEvery('chain writer: cannot ask Temporal who polls the chain-writer task queue; asking again', { taskQueue, error: (err as Error).message });
       await sleep(check.waitMs ?? 15_000, undefined, { signal }).catch(() => undefined);
       continue;
     }
@@ -99,7 +111,7 @@ export async function waitUntilSoleWriter(taskQueue: string, check: SoleWriterCh
       return true;
     }
     waitingSince ??= Date.now();
-    check.log.error(secondWriterMessage('another process polls the chain-writer task queue: this worker waits until it has stopped'), { taskQueue, others });
+    errorAtMostEvery(secondWriterMessage('another process polls the chain-writer task queue: this worker waits until it has stopped'), { taskQueue, others });
     await sleep(check.waitMs ?? 15_000, undefined, { signal }).catch(() => undefined);
   }
   return false;

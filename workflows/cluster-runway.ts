@@ -37,7 +37,7 @@ export interface ClusterRunwayInput {
   policy?: RunwayPolicy;
   alerts?: Record<string, { state: ClusterRunwayState; at: number }>;
   /** The last poll's status, so the operator's view does not go blank between a continue-as-new and the new run's first poll. */
-  lastStatus?: RunwayStatus;
+  lastStatus?: Omit<RunwayStatus, 'spends' | 'topUps'>;
   /** Tests: continue as new after this many polls instead of the server's suggestion. */
   continueAsNewAfterPolls?: number;
 }
@@ -83,7 +83,9 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
       budgetWei: policy.budgetWei, budgetLeftWei: budgetLeftWei(policy, spends, now).toString(), budgetPeriodMs: policy.budgetPeriodMs, blockTimeSeconds: policy.blockTimeSeconds,
     });
     if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)) {
-      await continueAsNew<typeof clusterRunwayWorkflow>({ ...input, fromBlock, knownClusters, spends, topUps, policy, alerts, lastStatus: status });
+      // spends and topUps are carried once, at the top; the new run puts them back into its status.
+      const { spends: _carriedAbove, topUps: _countedAbove, ...lastStatus } = status;
+      await continueAsNew<typeof clusterRunwayWorkflow>({ ...input, fromBlock, knownClusters, spends, topUps, policy, alerts, lastStatus });
     }
     await sleep(input.pollInterval ?? '10 minutes');
   }

@@ -4,6 +4,7 @@
 // liquidated cluster, a bot account short of SSV tokens). The top-up itself is tested on the real
 // chain (test/integration/cluster-runway.test.ts).
 import assert from 'node:assert/strict';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { ClusterRunwayReading, ClusterRunwayReadings, ClusterTopUpResult, RunwayPolicy } from '../../activities/funding/runway-types';
 import { clusterRunwayWorkflow } from '../../workflows/cluster-runway';
 import { runwayStatusQuery } from '../../workflows/runway-messages';
@@ -108,6 +109,12 @@ describe('workflows: cluster runway alerts (time-skipping)', function () {
         assert.equal(status.blockNumber, 7);
         assert.equal(status.budgetWei, '0');
         assert.ok(status.updatedAt, 'no time of the last poll');
+        // The budget's spends travel once, at the top of the input, not again inside lastStatus.
+        const history = await env.client.workflow.getHandle(taskQueue).fetchHistory();
+        const [carried] = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+        const input = defaultPayloadConverter.fromPayload<{ spends?: unknown; lastStatus?: Record<string, unknown> }>(carried);
+        assert.deepEqual(input.spends, [], 'the spends are carried at the top');
+        assert.ok(input.lastStatus && !('spends' in input.lastStatus) && !('topUps' in input.lastStatus), `lastStatus carries the spends again: ${JSON.stringify(input.lastStatus)}`);
       } finally {
         releaseSecondRun(); // the worker cannot shut down while the activity hangs
         await handle.terminate('test over');
