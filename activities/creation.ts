@@ -3,7 +3,8 @@
 // manager with a deterministic idempotency key, so a retried or replayed step never repeats an
 // effect (invariant 1). Secrets stay inside the activity that needs them (invariant 3): the
 // mnemonic and the private keys are read, used and wiped here, and only public material returns.
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
+import { failure } from './typed-failure';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import type { RegisteredKeyshares } from './interface';
@@ -81,7 +82,7 @@ export function createCreationActivities(deps: CreationDependencies) {
 
   const mnemonicPath = () => {
     if (!deps.vault || !deps.indexStore) {
-      throw ApplicationFailure.nonRetryable('this worker has no mnemonic vault: start it with the salt (mnemonic key path)', 'MnemonicPathDisabled');
+      throw failure('MnemonicPathDisabled', 'this worker has no mnemonic vault: start it with the salt (mnemonic key path)');
     }
     return { vault: deps.vault, indexStore: deps.indexStore };
   };
@@ -154,9 +155,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         }
         if (submitted.length > 0) {
           // Part of a batch cannot be on chain (one transaction deposits all): someone else used these keys.
-          throw ApplicationFailure.nonRetryable(
-            `${submitted.length} of ${deposits.length} keys are already ${submitted[0].status} in Nexus (first ${submitted[0].pubkey}); refusing to deposit the batch`,
-            'DepositBatchConflict');
+          throw failure('DepositBatchConflict', `${submitted.length} of ${deposits.length} keys are already ${submitted[0].status} in Nexus (first ${submitted[0].pubkey}); refusing to deposit the batch`);
         }
         const data = nexusInterface.encodeFunctionData('depositValidatorRollup', [
           rollupAdmin, deposits.map((d) => [d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]),
@@ -241,7 +240,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     let keyshares: KeysharesPayload;
     try {
       if (signing.pubkeyHex.toLowerCase() !== key.pubkey.toLowerCase()) {
-        throw ApplicationFailure.nonRetryable(`key index ${key.keyIndex} of rollup ${rollupAdmin} derives ${signing.pubkeyHex}, not ${key.pubkey}`, 'KeyIndexMismatch');
+        throw failure('KeyIndexMismatch', `key index ${key.keyIndex} of rollup ${rollupAdmin} derives ${signing.pubkeyHex}, not ${key.pubkey}`);
       }
       const payload = await buildKeyshares({ secretKey: signing.secretKey, operators, owner: contracts.nexus, ownerNonce });
       keyshares = { ...payload, ownerNonce };
@@ -262,9 +261,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     // A lagging read is retried; only a nonce the chain has really passed makes the keyshares stale.
     const ownerNonce = await currentOwnerNonce(view.minOwnerNonce, view.lastRegistrationBlock);
     if (ownerNonce !== keyshares.ownerNonce) {
-      throw ApplicationFailure.nonRetryable(
-        `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`,
-        'StaleKeyshares');
+      throw failure('StaleKeyshares', `keyshares of ${keyshares.publicKey} are signed for owner nonce ${keyshares.ownerNonce} but the owner is at ${ownerNonce}: SSV nodes would ignore them; produce them again (resign)`);
     }
     return sendShares(rollupAdmin, keyshares);
   }
@@ -310,7 +307,7 @@ export function createCreationActivities(deps: CreationDependencies) {
     confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
     const [{ status }] = await statusOf([pubkey]);
     if (status === 'INACTIVE') {
-      throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`, 'KeyNotDeposited');
+      throw failure('KeyNotDeposited', `${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`);
     }
     if (status === 'DEPOSITED') return undefined;
     const landed = await landedAt(pubkey, { blockNumber: lastRegistrationBlock });
@@ -342,12 +339,11 @@ export function createCreationActivities(deps: CreationDependencies) {
       const { state, amountWei } = await nextRegistrationFunding(preflight, keyshares.operatorIds);
       const cluster = `cluster [${state.operatorIds.join(',')}] of ${state.snapshot.owner}`;
       if (state.liquidated) {
-        throw ApplicationFailure.nonRetryable(`${cluster} is liquidated: reactivate it before registering ${keyshares.publicKey}`, 'ClusterLiquidated');
+        throw failure('ClusterLiquidated', `${cluster} is liquidated: reactivate it before registering ${keyshares.publicKey}`);
       }
       if (state.nexusTokensWei < amountWei) {
         // Retried: the key is deposited and must get its keyshares once Nexus is topped up.
-        throw ApplicationFailure.retryable(
-          `Nexus holds ${state.nexusTokensWei} wei SSV, registering ${keyshares.publicKey} into ${cluster} needs ${amountWei}`, 'RegistrationUnfunded');
+        throw failure('RegistrationUnfunded', `Nexus holds ${state.nexusTokensWei} wei SSV, registering ${keyshares.publicKey} into ${cluster} needs ${amountWei}`);
       }
       const c = clusterTuple(state.snapshot.cluster);
       const data = nexusInterface.encodeFunctionData('depositValidatorShares', [rollupAdmin, [

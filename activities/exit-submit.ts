@@ -7,7 +7,7 @@
 //   registered with in SSV (its ValidatorAdded event), ascending.
 // Every send is idempotent: statuses are read first, and each transaction has a deterministic
 // journal key (per batch on v2024-03, per batch and key on v2024-06) looked up before sending.
-import { ApplicationFailure } from '@temporalio/activity';
+import { failure } from './typed-failure';
 import type { ethers } from 'ethers';
 import { nexusInterface } from './chain/abi';
 import type { NexusVersion } from './chain/nexus-version';
@@ -42,15 +42,14 @@ export async function submitValidatorExits(deps: ExitSubmitDependencies, version
   const { statuses } = await readValidatorStatuses(provider, contracts.nexus, input.pubkeys);
   const wrong = statuses.filter((s) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(s.status));
   if (wrong.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `${wrong.length} key(s) cannot exit through Nexus: ${wrong[0].pubkey} is ${wrong[0].status} (an exit needs SHARE_DEPOSITED)`, 'ValidatorNotExitable');
+    throw failure('ValidatorNotExitable', `${wrong.length} key(s) cannot exit through Nexus: ${wrong[0].pubkey} is ${wrong[0].status} (an exit needs SHARE_DEPOSITED)`);
   }
   const toSubmit = statuses.filter((s) => s.status === 'SHARE_DEPOSITED').map((s) => s.pubkey);
   const alreadySubmitted = statuses.filter((s) => s.status !== 'SHARE_DEPOSITED').map((s) => s.pubkey);
   if (version === 'v2024-03') {
     const dkg = new Set((input.dkgPubkeys ?? []).map((k) => k.toLowerCase()));
     const refused = toSubmit.filter((k) => dkg.has(k));
-    if (refused.length > 0) throw ApplicationFailure.nonRetryable(`${DKG_EXIT_UNSUPPORTED_REASON}: ${refused.length} DKG key(s) in the batch, first ${refused[0]}`, 'DkgExitUnsupported');
+    if (refused.length > 0) throw failure('DkgExitUnsupported', `${DKG_EXIT_UNSUPPORTED_REASON}: ${refused.length} DKG key(s) in the batch, first ${refused[0]}`);
     return submitBatch(deps, input, toSubmit, alreadySubmitted);
   }
   const txHashes: string[] = [];

@@ -8,7 +8,8 @@
 // transaction manager with a deterministic idempotency key (invariant 5). Keys are derived, used
 // and wiped inside broadcastMnemonicExits; a signed exit is a bearer instrument (anyone holding it
 // can exit the validator), so it is signed right before its broadcast and never returned.
-import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
+import { failure } from './typed-failure';
 import type { ethers } from 'ethers';
 import { nexusInterface } from './chain/abi';
 import { readExitAccounting } from './chain/bridge-kind';
@@ -114,15 +115,15 @@ export function createExitActivities(deps: ExitDependencies) {
     async broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[]; epoch?: number }): Promise<ExitBroadcastResult> {
       return withHeartbeat(() => withFailureTypes(async () => {
         if (!deps.vault || !deps.indexStore) {
-          throw ApplicationFailure.nonRetryable('this worker has no mnemonic vault: start it with the salt (mnemonic key path)', 'MnemonicPathDisabled');
+          throw failure('MnemonicPathDisabled', 'this worker has no mnemonic vault: start it with the salt (mnemonic key path)');
         }
         const { vault, indexStore } = deps;
-        if (deps.dryRun) throw ApplicationFailure.nonRetryable(`dry run: ${input.validators.length} exit(s) not signed or broadcast (the worker runs with dryRun)`, 'DryRunRefusal');
+        if (deps.dryRun) throw failure('DryRunRefusal', `dry run: ${input.validators.length} exit(s) not signed or broadcast (the worker runs with dryRun)`);
         const chain = await beacon.getChainInfo();
         // A re-broadcast signs for the first broadcast's epoch: BLS signing is deterministic, so the same message.
         const epoch = input.epoch ?? chain.currentEpoch;
         if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > chain.currentEpoch) {
-          throw ApplicationFailure.nonRetryable(`epoch must be an integer from 0 to the current epoch ${chain.currentEpoch}, got ${input.epoch}`, 'InvalidInput');
+          throw failure('InvalidInput', `epoch must be an integer from 0 to the current epoch ${chain.currentEpoch}, got ${input.epoch}`);
         }
         const onBeacon = await beacon.getValidators(input.validators.map((v) => v.pubkey));
         const results: ExitBroadcastResult['results'] = [];
@@ -147,7 +148,7 @@ export function createExitActivities(deps: ExitDependencies) {
         const keys = await deriveSigningKeys(mnemonic, toSign.map((v) => indices.get(v.pubkey) as number));
         try {
           for (const [i, { pubkey, validatorIndex }] of toSign.entries()) {
-            if (keys[i].pubkeyHex !== pubkey) throw ApplicationFailure.nonRetryable(`key index ${keys[i].index} derives ${keys[i].pubkeyHex}, not ${pubkey}`, 'KeyIndexMismatch');
+            if (keys[i].pubkeyHex !== pubkey) throw failure('KeyIndexMismatch', `key index ${keys[i].index} derives ${keys[i].pubkeyHex}, not ${pubkey}`);
             const signed = await deps.signExit({
               secretKey: keys[i].secretKey, validatorIndex, epoch,
               forkSchedule: chain.forkSchedule, genesisValidatorsRoot: chain.genesisValidatorsRoot,
@@ -239,7 +240,7 @@ export function createExitActivities(deps: ExitDependencies) {
         const [{ status }] = (await readValidatorStatuses(provider, contracts.nexus, [pubkey])).statuses;
         if (status === 'VALIDATOR_EXITED') return { outcome: 'already' };
         if (status !== 'VALIDATOR_EXIT_SUBMITTED') {
-          throw ApplicationFailure.nonRetryable(`${pubkey} is ${status} in Nexus, not VALIDATOR_EXIT_SUBMITTED: its exit was never submitted`, 'ValidatorNotExitable');
+          throw failure('ValidatorNotExitable', `${pubkey} is ${status} in Nexus, not VALIDATOR_EXIT_SUBMITTED: its exit was never submitted`);
         }
         const rollup = await readRollupState(provider, contracts.nexus, input.rollupAdmin);
         // The bridge's own condition for updateExitedValidators, by its kind (DAO / CValue-Rebase).

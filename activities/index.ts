@@ -1,6 +1,6 @@
 // Every activity, built from injected dependencies (the samples' createActivities(deps) pattern):
 // workflows import only the types (activities/interface.ts).
-import { ApplicationFailure } from '@temporalio/activity';
+import { atActivityBoundary, failure } from './typed-failure';
 import { hostname } from 'node:os';
 import { createCreationActivities, type CreationDependencies } from './creation';
 import { createWatchActivities } from './watch';
@@ -43,7 +43,7 @@ function dkgActivities(deps: ActivityDependencies) {
   if (deps.dkg) return createDkgActivities(deps.dkg);
   const unavailable = (): never => {
     // Fails before anything is deposited or registered: the workflow gives its nonces back.
-    throw ApplicationFailure.nonRetryable(deps.dkgUnavailable ?? DKG_UNAVAILABLE, 'DkgUnavailable');
+    throw failure('DkgUnavailable', deps.dkgUnavailable ?? DKG_UNAVAILABLE);
   };
   return {
     async checkDkgOperators(): Promise<never> {
@@ -61,11 +61,12 @@ function dkgActivities(deps: ActivityDependencies) {
 
 /** Stands in for the exit activities on a worker without a beacon node: a clear, final error. */
 function exitsDisabled(): never {
-  throw ApplicationFailure.nonRetryable('exits are disabled on this worker: no beacon node is configured (beacon.urls)', 'BeaconNotConfigured');
+  throw failure('BeaconNotConfigured', 'exits are disabled on this worker: no beacon node is configured (beacon.urls)');
 }
 
+/** Every activity, each converting its typed errors to Temporal failures at the boundary (typed-failure.ts). */
 export function createActivities(deps: ActivityDependencies) {
-  return {
+  return atActivityBoundary({
     async describeWorker(): Promise<string> {
       return `${deps.workerName}@${hostname()} (pid ${process.pid})`;
     },
@@ -82,7 +83,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...(deps.creation ? createReconcileActivities({ ...deps.creation, beacon: deps.exits?.beacon, archive: deps.dkg?.archive ?? deps.dkgArchive }) : {}),
     ...dkgActivities(deps),
     ...(deps.runway ? createRunwayActivities(deps.runway) : {}),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,7 +1,7 @@
 // Timeouts and retry policies per group of activities (one place, so that operators can read how
 // long the bot keeps trying, and which failures stop it at once).
 import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_TYPES } from './failure-types';
+import { NON_RETRYABLE_TYPES } from '../protocol/failure-types';
 
 /** Reads: quick, retried for long (a node outage delays, never loses). */
 export const READ_OPTIONS: ActivityOptions = {

@@ -21,6 +21,7 @@
 // exit rule removes, creation does not add back (both property-tested). When the ETH returns the
 // total grows and the monitor plans again. The bridge's own check still counts the exiting
 // validators (they leave validatorCount only when accounted) and bounds the creation too.
+import type { FailureType } from '../protocol/failure-types';
 
 export const VALIDATOR_DEPOSIT_WEI = 32n * 10n ** 18n;
 export const BASIS_POINTS = 10_000n;
@@ -37,7 +38,7 @@ export interface BridgeState {
 }
 
 export class PlanningInputError extends Error {
-  override name = 'PlanningInputError';
+  override name: FailureType = 'PlanningInputError';
 }
 
 function assertState(state: BridgeState): void {

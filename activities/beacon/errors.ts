@@ -1,12 +1,10 @@
-// Failures of the Beacon API client. Each class has a stable `name`: Temporal turns an activity's
-// error into an ApplicationFailure whose `type` is that name, and retry policies list the
-// non-retryable types by it. Messages name the endpoint (redacted: scheme, host and port only) and
+// Failures of the Beacon API client. Each class's `name` is its failure type, registered with its
+// retryability in protocol/failure-types.ts. Messages name the endpoint (redacted: scheme, host and port only) and
 // what is wrong; they never contain a signed exit (a bearer instrument, see keys/voluntary-exit.ts).
+import { TypedError } from '../typed-failure';
 
-/** Base class: sets `name` to a literal that survives minification and subclassing. */
-abstract class BeaconError extends Error {
-  abstract override readonly name: string;
-}
+/** Base class: subclasses set `name` to a literal that survives minification and subclassing. */
+abstract class BeaconError extends TypedError {}
 
 export interface EndpointFailure {
   /** Redacted endpoint, e.g. `beacon#2 http://127.0.0.1:5052`. */
@@ -67,12 +65,3 @@ export class InvalidBeaconArgumentError extends BeaconError {
   override readonly name = 'InvalidBeaconArgumentError';
 }
 
-/**
- * Failure types that retrying cannot fix: list them as `nonRetryableErrorTypes` of the beacon
- * activities' retry policy. BeaconUnavailableError stays retryable.
- */
-export const NON_RETRYABLE_BEACON_ERRORS = [
-  'BeaconNetworkMismatchError',
-  'VoluntaryExitRejectedError',
-  'InvalidBeaconArgumentError',
-] as const;

@@ -1,9 +1,9 @@
-// Errors of the chain read layer. Each sets an explicit `name`: a plain Error thrown from a Temporal
-// activity becomes an ApplicationFailure whose `type` is that name, so retry policies can list the
-// non-retryable ones (NON_RETRYABLE_CHAIN_READ_ERRORS). Messages name the contract, the call and
-// the bad value; they never hold secrets (RPC URLs are shown redacted, see describeRpcUrl).
+// Errors of the chain read layer. Each sets its `name`, a failure type of protocol/failure-types.ts
+// (which says whether retrying can heal it). Messages name the contract, the call and the bad
+// value; they never hold secrets (RPC URLs are shown redacted, see describeRpcUrl).
+import { TypedError } from '../typed-failure';
 
-export class ChainReadError extends Error {
+export class ChainReadError extends TypedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ChainReadError';
@@ -156,21 +156,3 @@ export class ValidatorNotInSsvError extends ChainReadError {
   }
 }
 
-/**
- * Error types (names) that retrying the same activity cannot fix: list them in the activity retry
- * policy's nonRetryableErrorTypes. RpcUnavailableError, ContractCallRevertedError and
- * plain provider errors stay retryable (node outages, a lagging node that lacks the block).
- */
-export const NON_RETRYABLE_CHAIN_READ_ERRORS = [
-  'ChainIdMismatchError',
-  'InvalidReadArgumentError',
-  'InvalidChainDataError',
-  'RollupNotRegisteredError',
-  'ClusterNotFoundError',
-  'InvalidOperatorDataError',
-  'ValidatorNotInSsvError',
-  'EmptyRevertCallError',
-  'UnsupportedBridgeError',
-  'OperatorKeyMismatchError',
-  'NexusVersionMismatchError',
-] as const;

@@ -2,6 +2,7 @@
 // the GENESIS_FORK_VERSION it signs with (keys.depositNetwork) must be the connected chain's (by
 // chain id) and the beacon node's (its genesis). A deposit signed for another network is accepted
 // by the deposit contract and never credited: 32 ETH lost. Pure checks; callers bring the values.
+import { TypedError } from '../typed-failure';
 
 /** Chain ids of the public networks and their genesis fork versions. */
 export const KNOWN_CHAIN_FORK_VERSIONS: Readonly<Record<string, { network: string; forkVersion: string }>> = Object.freeze({
@@ -12,7 +13,7 @@ export const KNOWN_CHAIN_FORK_VERSIONS: Readonly<Record<string, { network: strin
 });
 
 /** A deposit would be signed for another network than the connected one: never retried. */
-export class SigningNetworkMismatchError extends Error {
+export class SigningNetworkMismatchError extends TypedError {
   override readonly name = 'SigningNetworkMismatchError';
 }
 

@@ -1,19 +1,14 @@
-// The transaction manager's errors. Each has a stable `type` for Temporal's ApplicationFailure and
-// a `retryable` flag.
-import { ApplicationFailure } from '@temporalio/common';
+// The transaction manager's errors. Each name is a failure type of protocol/failure-types.ts, which
+// says whether it is retryable.
 import { ethers } from 'ethers';
-import { ContractRevertError } from './revert';
+import { TypedError } from '../typed-failure';
 
-export abstract class TxManagerError extends Error {
-  abstract readonly type: string;
-  abstract readonly retryable: boolean;
-}
+/** Type and retryability come from protocol/failure-types.ts by the error's name. */
+export abstract class TxManagerError extends TypedError {}
 
 /** The next block's base fee is above the configured ceiling: nothing was sent. Retryable. */
 export class FeeCeilingExceededError extends TxManagerError {
   override readonly name = 'FeeCeilingExceeded';
-  readonly type = 'FeeCeilingExceeded';
-  readonly retryable = true;
   constructor(
     readonly label: string,
     readonly baseFeePerGas: bigint,
@@ -29,8 +24,6 @@ export class FeeCeilingExceededError extends TxManagerError {
 /** No hash of this key was mined and the nonce is gone (or the node forgot it). Check chain state. */
 export class TransactionDroppedError extends TxManagerError {
   override readonly name = 'TransactionDropped';
-  readonly type = 'TransactionDropped';
-  readonly retryable = false;
   constructor(
     readonly idempotencyKey: string,
     readonly nonce: number,
@@ -47,8 +40,6 @@ export class TransactionDroppedError extends TxManagerError {
 /** Still not mined when waitForReceipt's timeout ran out. Retryable: the retry waits on the same hashes. */
 export class TransactionPendingError extends TxManagerError {
   override readonly name = 'TransactionPending';
-  readonly type = 'TransactionPending';
-  readonly retryable = true;
   constructor(
     readonly idempotencyKey: string,
     readonly nonce: number,
@@ -61,8 +52,6 @@ export class TransactionPendingError extends TxManagerError {
 /** The idempotency key was used before for a different call. Not retryable: a caller bug. */
 export class IdempotencyConflictError extends TxManagerError {
   override readonly name = 'IdempotencyConflict';
-  readonly type = 'IdempotencyConflict';
-  readonly retryable = false;
   constructor(readonly idempotencyKey: string, what: string) {
     super(`idempotency key ${idempotencyKey} was used for a different transaction (${what})`);
   }
@@ -71,8 +60,6 @@ export class IdempotencyConflictError extends TxManagerError {
 /** The worker runs in dry-run mode: the transaction is described, never signed, journaled or sent. */
 export class DryRunRefusalError extends TxManagerError {
   override readonly name = 'DryRunRefusal';
-  readonly type = 'DryRunRefusal';
-  readonly retryable = false;
   constructor(label: string, to: string) {
     super(`dry run: ${label} to ${to} not sent (the worker runs with dryRun)`);
   }
@@ -80,9 +67,7 @@ export class DryRunRefusalError extends TxManagerError {
 
 /** The node refused the transaction (not a nonce problem the manager can fix). */
 export class TransactionRejectedError extends TxManagerError {
-  override readonly name: string = 'TransactionRejected';
-  readonly type: string = 'TransactionRejected';
-  readonly retryable: boolean = true;
+  override readonly name: 'TransactionRejected' | 'InsufficientFunds' = 'TransactionRejected';
   constructor(label: string, nonce: number, nodeMessage: string) {
     super(`${label}: the node rejected the transaction (nonce ${nonce}): ${nodeMessage}`);
   }
@@ -91,7 +76,6 @@ export class TransactionRejectedError extends TxManagerError {
 /** The bot account cannot pay for gas (+ value). Retryable once an operator funds it. */
 export class InsufficientFundsError extends TransactionRejectedError {
   override readonly name = 'InsufficientFunds';
-  override readonly type = 'InsufficientFunds';
 }
 
 /**
@@ -103,26 +87,10 @@ export class InsufficientFundsError extends TransactionRejectedError {
  */
 export class WriterFencedError extends TxManagerError {
   override readonly name = 'WriterFenced';
-  readonly type = 'WriterFenced';
-  readonly retryable = true;
   constructor(readonly stream: string, readonly epoch: number | undefined, reason: string) {
     super(`chain writer of ${stream} fenced off (epoch ${epoch ?? 'none'}): ${reason}; nothing was sent`);
   }
 }
 
-/**
- * The Temporal failure for an error of this module or revert.ts (type = error.type, nonRetryable =
- * !retryable); undefined for other errors. Activities should throw this instead of the error itself,
- * because Temporal would otherwise use error.name ('ContractRevert') as the type.
- */
-export function toApplicationFailure(err: unknown): ApplicationFailure | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const e = err as Error & { type?: unknown; retryable?: unknown };
-  if (typeof e.type !== 'string' || typeof e.retryable !== 'boolean') return undefined;
-  const details: unknown[] = [];
-  if (err instanceof ContractRevertError) {
-    details.push({ revertName: err.revertName, selector: err.selector, args: err.args, retry: err.retry, phase: err.phase, txHash: err.txHash });
-  }
-  return ApplicationFailure.create({ message: err.message, type: e.type, nonRetryable: !e.retryable, details });
-}
-
+// Kept here for its importers: the conversion is the activity boundary's (typed-failure.ts).
+export { toApplicationFailure } from '../typed-failure';

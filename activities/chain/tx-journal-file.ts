@@ -29,12 +29,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TxJournal, TxRecord } from './tx-journal';
+import { TypedError } from '../typed-failure';
 
 const HEADER = { format: 'nexus-tx-journal', version: 2 } as const;
 const HEADER_LINE = `${JSON.stringify(HEADER)}\n`;
 
 /** The journal file cannot be read as a journal. Nothing may be sent until an operator looks. */
-export class CorruptTxJournalError extends Error {
+export class CorruptTxJournalError extends TypedError {
   override readonly name = 'CorruptTxJournal';
 }
 

@@ -1,7 +1,9 @@
 // The failures of a DKG ceremony, each with a stable `type` (the ApplicationFailure type the
 // workflows see) and whether retrying can heal it. Messages name the operator and what is wrong;
 // none ever holds key material (ceremony output is public, shares are encrypted).
+import { isRetryableFailure } from '../../protocol/failure-types';
 
+/** Each is registered in protocol/failure-types.ts (isRetryableFailure would not compile otherwise). */
 export type DkgFailureType =
   | 'DkgUnavailable'
   | 'DkgOperatorDown'
@@ -11,23 +13,24 @@ export type DkgFailureType =
   | 'DkgCeremonyFailed'
   | 'DkgInvocationError';
 
-abstract class DkgError extends Error {
+/** Retryability comes from protocol/failure-types.ts by the failure type. */
+export abstract class DkgError extends Error {
   abstract readonly type: DkgFailureType;
-  abstract readonly retryable: boolean;
+  get retryable(): boolean {
+    return isRetryableFailure(this.type);
+  }
 }
 
 /** No ssv-dkg binary on this worker (nor NEXUS_BOT_SSV_DKG): DKG rollups are refused. */
 export class DkgUnavailableError extends DkgError {
   override readonly name = 'DkgUnavailableError';
   readonly type = 'DkgUnavailable';
-  readonly retryable = false;
 }
 
 /** An operator does not answer (connection refused, TLS failure, timeout, non-200): retried with backoff. */
 export class DkgOperatorDownError extends DkgError {
   override readonly name = 'DkgOperatorDownError';
   readonly type = 'DkgOperatorDown';
-  readonly retryable = true;
   constructor(readonly operatorId: number, readonly endpoint: string, detail: string) {
     super(`ssv-dkg operator ${operatorId} at ${endpoint} is down: ${detail}`);
   }
@@ -37,7 +40,6 @@ export class DkgOperatorDownError extends DkgError {
 export class DkgOperatorKeyMismatchError extends DkgError {
   override readonly name = 'DkgOperatorKeyMismatchError';
   readonly type = 'DkgOperatorKeyMismatch';
-  readonly retryable = false;
   constructor(readonly operatorId: number, detail: string) {
     super(`ssv-dkg operator ${operatorId}: key mismatch: ${detail}`);
   }
@@ -47,7 +49,6 @@ export class DkgOperatorKeyMismatchError extends DkgError {
 export class DkgVersionMismatchError extends DkgError {
   override readonly name = 'DkgVersionMismatchError';
   readonly type = 'DkgVersionMismatch';
-  readonly retryable = false;
   constructor(readonly who: string, readonly found: string, readonly expected: string) {
     super(`${who} runs ssv-dkg ${JSON.stringify(found)}, expected ${JSON.stringify(expected)}`);
   }
@@ -57,7 +58,6 @@ export class DkgVersionMismatchError extends DkgError {
 export class DkgCeremonyTimeoutError extends DkgError {
   override readonly name = 'DkgCeremonyTimeoutError';
   readonly type = 'DkgCeremonyTimeout';
-  readonly retryable = true;
   constructor(readonly validators: number, readonly timeoutMs: number) {
     super(`ssv-dkg init for ${validators} validator(s) did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`);
   }
@@ -67,15 +67,10 @@ export class DkgCeremonyTimeoutError extends DkgError {
 export class DkgCeremonyFailedError extends DkgError {
   override readonly name = 'DkgCeremonyFailedError';
   readonly type = 'DkgCeremonyFailed';
-  readonly retryable = true;
 }
 
 /** The bot called ssv-dkg wrongly (a flag refused, e.g. a non-local path): a bug, never retried. */
 export class DkgInvocationError extends DkgError {
   override readonly name = 'DkgInvocationError';
   readonly type = 'DkgInvocationError';
-  readonly retryable = false;
 }
-
-/** The types above that retrying cannot fix (listed in workflows/failure-types.ts too). */
-export const NON_RETRYABLE_DKG_ERRORS: readonly DkgFailureType[] = ['DkgUnavailable', 'DkgOperatorKeyMismatch', 'DkgVersionMismatch', 'DkgInvocationError'];

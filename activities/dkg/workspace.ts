@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { getAddress, isAddress } from 'ethers';
+import { DkgError } from './errors';
 
 /** The networks ssv-dkg v3.1.0 knows (and the bot signs deposits for); prater is gone. */
 export const DKG_NETWORKS = ['mainnet', 'holesky', 'sepolia', 'hoodi'] as const;
@@ -56,10 +57,10 @@ export interface Workspace {
   logFile: string;
 }
 
-export class DkgWorkspaceInputError extends Error {
+/** A ceremony request the bot itself got wrong: a DkgInvocationError (a bug, never retried). */
+export class DkgWorkspaceInputError extends DkgError {
   override readonly name = 'DkgWorkspaceInputError';
   readonly type = 'DkgInvocationError';
-  readonly retryable = false;
 }
 
 /** Throws DkgWorkspaceInputError naming the first bad input. */

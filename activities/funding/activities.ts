@@ -1,7 +1,7 @@
 // Pre-deposit checks of a creation batch (DESIGN.md invariant 9: deposit only what will be
 // operated): its SSV registrations are fundable, and its deposits are signed for the connected
 // network. Plus the amount one registration sends, from the same arithmetic.
-import { ApplicationFailure } from '@temporalio/activity';
+import { failure } from '../typed-failure';
 import type { ethers } from 'ethers';
 import type { ScanOptions } from '../chain/reads';
 import { checkSigningNetwork, SigningNetworkMismatchError } from '../chain/signing-network';
@@ -37,8 +37,7 @@ export interface SigningNetworkReport {
 function contractsOf(deps: PreflightDependencies): FundingContracts {
   const views = deps.contracts.ssvNetworkViews;
   if (!views) {
-    throw ApplicationFailure.nonRetryable(
-      'contracts.ssvNetworkViews is not configured: the bot cannot compute what an SSV registration costs, so it deposits nothing', 'SsvViewsNotConfigured');
+    throw failure('SsvViewsNotConfigured', 'contracts.ssvNetworkViews is not configured: the bot cannot compute what an SSV registration costs, so it deposits nothing');
   }
   return { ...deps.contracts, ssvNetworkViews: views };
 }
@@ -73,7 +72,7 @@ export function createPreflightActivities(deps: PreflightDependencies) {
       try {
         return await verifySigningNetwork(deps, chainId);
       } catch (err) {
-        if (err instanceof SigningNetworkMismatchError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+        if (err instanceof SigningNetworkMismatchError) throw failure(err.name, err.message);
         throw err;
       }
     },

@@ -7,7 +7,7 @@
 // from the workflow's request id, so a retried activity waits for the deposit it sent instead of
 // sending a second one (invariant 1's rule applied to SSV tokens); and before sending, the chain is
 // asked whether the top-up is still needed (the journal is not the truth).
-import { ApplicationFailure } from '@temporalio/activity';
+import { failure } from '../typed-failure';
 import { ethers } from 'ethers';
 import { clusterTuple, ownerTopic, resolveScan, type ScanOptions } from '../chain/reads';
 import { scanLogs } from '../chain/logs';
@@ -39,7 +39,7 @@ export function createRunwayActivities(deps: RunwayDependencies) {
 
   const contracts = (): FundingContracts => {
     const views = deps.contracts.ssvNetworkViews;
-    if (!views) throw ApplicationFailure.nonRetryable('contracts.ssvNetworkViews is not configured: the bot cannot read cluster balances and runways', 'SsvViewsNotConfigured');
+    if (!views) throw failure('SsvViewsNotConfigured', 'contracts.ssvNetworkViews is not configured: the bot cannot read cluster balances and runways');
     return { ...deps.contracts, ssvNetworkViews: views };
   };
 
@@ -118,7 +118,7 @@ export function createRunwayActivities(deps: RunwayDependencies) {
 
         const state = await readClusterFunding(provider, contracts(), input.operatorIds, deps.scan);
         if (state.liquidated) {
-          throw ApplicationFailure.nonRetryable(`cluster [${cluster}] of ${deps.contracts.nexus} is liquidated: a deposit cannot help, it must be reactivated (SSVNetwork.reactivate)`, 'ClusterLiquidated');
+          throw failure('ClusterLiquidated', `cluster [${cluster}] of ${deps.contracts.nexus} is liquidated: a deposit cannot help, it must be reactivated (SSVNetwork.reactivate)`);
         }
         const { runwayBlocks } = clusterRunway(state.fees, state.funds);
         if (runwayBlocks === null || runwayBlocks >= topUpBelow) {

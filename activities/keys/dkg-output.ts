@@ -31,11 +31,12 @@ import {
   type KeysharesPayload,
 } from './keyshares-verify';
 import { MalformedOperatorKeyError, parseOperatorPublicKey } from './operator-keys';
+import { TypedError } from '../typed-failure';
 
 /** keyshares.json versions this parser knows (ssv-dkg v3.1.0 writes "v1.2.0"). */
 export const SUPPORTED_DKG_KEYSHARES_VERSIONS: readonly string[] = ['v1.2.0'];
 
-export class DkgOutputInvalidError extends Error {
+export class DkgOutputInvalidError extends TypedError {
   override readonly name = 'DkgOutputInvalidError';
   constructor(
     /** absolute path of the file or directory at fault */

@@ -1,11 +1,9 @@
-// The failures of the key activities. Each class has a stable `name`: Temporal turns an activity's
-// error into an ApplicationFailure whose `type` is that name, and retry policies list the
-// non-retryable types by it. No message here ever contains a mnemonic, salt or secret key.
+// The failures of the key activities. Each class's `name` is its failure type, registered with its
+// retryability in protocol/failure-types.ts. No message here ever contains a mnemonic, salt or secret key.
+import { TypedError } from '../typed-failure';
 
-/** Base class: sets `name` to a literal that survives minification and subclassing. */
-abstract class KeyError extends Error {
-  abstract override readonly name: string;
-}
+/** Base class: subclasses set `name` to a literal that survives minification and subclassing. */
+export abstract class KeyError extends TypedError {}
 
 /** The mnemonic is not a valid BIP-39 English mnemonic (the words are never repeated here). */
 export class InvalidMnemonicError extends KeyError {
@@ -116,20 +114,3 @@ export class VoluntaryExitSigningError extends KeyError {
   override readonly name = 'VoluntaryExitSigningError';
 }
 
-/**
- * Failure types that retrying cannot fix: list them as `nonRetryableErrorTypes` of the key
- * activities' retry policy. Anything else (Secrets Manager down, a lock timeout) is retried.
- */
-export const NON_RETRYABLE_KEY_ERRORS = [
-  'InvalidMnemonicError',
-  'DepositDataInvalidError',
-  'WrongSaltError',
-  'MnemonicSecretMissingError',
-  'MnemonicSecretCorruptError',
-  'MnemonicAlreadyExistsError',
-  'IndexStateCorruptError',
-  'IndexStateMissingError',
-  'IndexRequestConflictError',
-  'UnknownValidatorKeyError',
-  'VoluntaryExitSigningError',
-] as const;

@@ -11,6 +11,7 @@ import {
   CreateTableCommand, DescribeTableCommand, UpdateContinuousBackupsCommand, waitUntilTableExists,
   type DescribeTableCommandOutput, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { TypedError } from '../typed-failure';
 
 /** Partition key: `rollup#<admin>`; sort key: `head`, `alloc#<request>`, `pubkeys#<request>#<chunk>`. */
 export const INDEX_TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
@@ -18,7 +19,7 @@ export const INDEX_TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 export const CREATE_INDEX_TABLE_HINT = 'create it with `nexus-bot mnemonic create-index-table --config <worker config>` (or --table <name>)';
 
 /** The table is missing or is not an index table (a set-up problem, not a retryable outage). */
-export class IndexTableError extends Error {
+export class IndexTableError extends TypedError {
   override readonly name = 'IndexTableError';
 }
 

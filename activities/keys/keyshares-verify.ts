@@ -19,6 +19,7 @@
 import { verify as blstVerify, PublicKey as BlstPublicKey, Signature as BlstSignature } from '@chainsafe/blst';
 import { getAddress, keccak256, toUtf8Bytes } from 'ethers';
 import { decodeG1, interpolatesAtZero, type G1Point } from './g1-interpolation';
+import { TypedError } from '../typed-failure';
 
 export const SIGNATURE_LENGTH = 96;
 export const PUBKEY_LENGTH = 48;
@@ -52,7 +53,7 @@ export type KeysharesInvalidReason =
   | 'share-public-key'
   | 'recombination';
 
-export class KeysharesInvalidError extends Error {
+export class KeysharesInvalidError extends TypedError {
   override readonly name = 'KeysharesInvalidError';
   constructor(
     readonly reason: KeysharesInvalidReason,

@@ -15,6 +15,7 @@ import { getAddress } from 'ethers';
 import { KeySharesItem, SSVKeys } from 'ssv-keys';
 import { encryptShareSecret, operatorEncryptionKey } from './keyshares-rsa';
 import { keysharesSignedMessage, VALID_OPERATOR_COUNTS, verifyKeysharesPayload, type KeysharesPayload } from './keyshares-verify';
+import { TypedError } from '../typed-failure';
 
 export type { KeysharesPayload } from './keyshares-verify';
 
@@ -35,7 +36,7 @@ export interface BuildKeysharesInput {
   ownerNonce: number;
 }
 
-export class KeysharesBuildError extends Error {
+export class KeysharesBuildError extends TypedError {
   override readonly name = 'KeysharesBuildError';
 }
 

@@ -4,11 +4,12 @@
 // x509.MarshalPKIXPublicKey under a PKCS#1 label), RSA-2048. This is operator data read from the
 // chain, so anything else is rejected with an error that names the operator and the defect.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { TypedError } from '../typed-failure';
 
 export const OPERATOR_KEY_LABEL = 'RSA PUBLIC KEY';
 export const OPERATOR_KEY_BITS = 2048;
 
-export class MalformedOperatorKeyError extends Error {
+export class MalformedOperatorKeyError extends TypedError {
   override readonly name = 'MalformedOperatorKeyError';
   constructor(
     readonly operatorId: number,

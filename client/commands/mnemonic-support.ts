@@ -4,7 +4,7 @@
 // environment, and never printed (DESIGN.md invariant 3).
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getAddress } from 'ethers';
-import { MnemonicSecretMissingError, NON_RETRYABLE_KEY_ERRORS } from '../../activities/keys/errors';
+import { KeyError, MnemonicSecretMissingError } from '../../activities/keys/errors';
 import { MnemonicVault } from '../../activities/keys/mnemonic-vault';
 import { UsageError } from '../cli-support';
 import { canPromptForSalt, readSalt } from '../salt-input';
@@ -76,14 +76,12 @@ export function requireSaltSource(saltFile: string | undefined, usage: string): 
   }
 }
 
-const KEY_ERROR_NAMES: ReadonlySet<string> = new Set(NON_RETRYABLE_KEY_ERRORS);
-
 /** The key errors pass as they are; an AWS SDK failure (credentials, network, access) says where it happened. */
 export async function describeAwsFailure<T>(aws: AwsOptions, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (!(err instanceof Error) || KEY_ERROR_NAMES.has(err.name)) throw err;
+    if (!(err instanceof Error) || err instanceof KeyError) throw err;
     const hint = err.name === 'CredentialsProviderError'
       ? ' (credentials come from the AWS SDK default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO or an instance role)'
       : '';

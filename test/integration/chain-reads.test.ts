@@ -39,7 +39,7 @@ import {
   RollupNotRegisteredError,
   RpcUnavailableError,
 } from '../../activities/chain/read-errors';
-import { NON_RETRYABLE_TYPES } from '../../workflows/failure-types';
+import { NON_RETRYABLE_TYPES } from '../../protocol/failure-types';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];

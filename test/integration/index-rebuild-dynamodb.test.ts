@@ -17,7 +17,9 @@ import { TransactionManager } from '../../activities/chain/tx-manager';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
-import { IndexStateMissingError } from '../../activities/keys/errors';
+import { ApplicationFailure } from '@temporalio/common';
+import { failureTypeOf } from '../harness/rejection';
+import { atActivityBoundary } from '../../activities/typed-failure';
 import type { IndexStore } from '../../activities/keys/index-store';
 import { generateMnemonic, MnemonicVault } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
@@ -134,7 +136,7 @@ describe('index state in DynamoDB: a lost state with deposits is refused; `mnemo
 
     store = await buildIndexStore(parseWorkerConfig(rawConfig)) as IndexStore;
     assert.equal(store.kind, 'dynamodb');
-    activities = createCreationActivities({
+    activities = atActivityBoundary(createCreationActivities({
       provider,
       txManager: new TransactionManager({
         provider, signer: devWallet(1, provider), chainId: anvil().chainId, maxFeePerGasCeiling: 100n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n,
@@ -148,12 +150,12 @@ describe('index state in DynamoDB: a lost state with deposits is refused; `mnemo
       network: { depositNetwork: 'holesky', signingForkVersion: HOLESKY_FORK, chainForkVersions: { [String(anvil().chainId)]: HOLESKY_FORK } },
       vault: new MnemonicVault(new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }), new SaltHolder(SALT)),
       indexStore: store,
-    });
+    }));
   });
 
   it('refuses to allocate for a rollup with deposits and no state in the table (nothing written); a rollup without deposits starts at 0', async () => {
     const err = await activities.allocateKeyIndices({ rollupAdmin: rollup.rollupAdmin, requestId: 'creation-1', count: 2 }).catch((e: unknown) => e);
-    assert.ok(err instanceof IndexStateMissingError, String(err));
+    assert.ok(err instanceof ApplicationFailure && failureTypeOf(err) === 'IndexStateMissingError' && err.nonRetryable, String(err));
     assert.match(err.message, new RegExp(`is missing \\(no item rollup#${rollup.rollupAdmin.toLowerCase()}/head of DynamoDB table ${TABLE}\\) but Nexus holds 2 key\\(s\\) deposited`));
     assert.ok(err.message.includes(`\`nexus-bot mnemonic rebuild ${rollup.rollupAdmin}\``), err.message);
     assert.equal(await store.readStateIfPresent(rollup.rollupAdmin), undefined, 'no index 0 was handed out');

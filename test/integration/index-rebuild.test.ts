@@ -17,14 +17,16 @@ import { TransactionManager } from '../../activities/chain/tx-manager';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
-import { IndexStateMissingError } from '../../activities/keys/errors';
+import { ApplicationFailure } from '@temporalio/common';
+import { failureTypeOf } from '../harness/rejection';
+import { atActivityBoundary } from '../../activities/typed-failure';
 import { IndexStateStore, type IndexState } from '../../activities/keys/index-state';
 import { generateMnemonic, MnemonicVault } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { addCluster, deployNexusSystem, registerOperator, registerRollup, type RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
-import { NON_RETRYABLE_TYPES } from '../../workflows/failure-types';
+import { NON_RETRYABLE_TYPES } from '../../protocol/failure-types';
 import { ETH, fakeOperatorKey, makeValidators, send } from '../contracts/helpers';
 import { devWallet } from '../harness/creation-network';
 import { useService } from '../harness/service';
@@ -116,7 +118,7 @@ describe('index state: a lost file with deposits is refused; `nexus-bot mnemonic
 
     // The creation activities as the worker builds them (its store creates the folder, as
     // worker/dependencies.ts does); the vault is there because the mnemonic path needs one.
-    activities = createCreationActivities({
+    activities = atActivityBoundary(createCreationActivities({
       provider,
       txManager: new TransactionManager({
         provider, signer: bot, chainId: anvil().chainId, maxFeePerGasCeiling: 100n * 10n ** 9n, maxPriorityFeePerGas: 10n ** 9n,
@@ -130,7 +132,7 @@ describe('index state: a lost file with deposits is refused; `nexus-bot mnemonic
       network: { depositNetwork: 'holesky', signingForkVersion: HOLESKY_FORK, chainForkVersions: { [String(anvil().chainId)]: HOLESKY_FORK } },
       vault: new MnemonicVault(new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }), new SaltHolder(SALT)),
       indexStore: new IndexStateStore({ folder: stateDir, createFolder: true }),
-    });
+    }));
   });
 
   after(async () => {
@@ -141,7 +143,7 @@ describe('index state: a lost file with deposits is refused; `nexus-bot mnemonic
   it('refuses to allocate for a rollup with deposits and no state file (non-retryable, nothing written); a rollup without deposits starts at 0', async () => {
     const statePath = join(stateDir, `${rollup.rollupAdmin.toLowerCase()}.json`);
     const err = await activities.allocateKeyIndices({ rollupAdmin: rollup.rollupAdmin, requestId: 'creation-1', count: 2 }).catch((e: unknown) => e);
-    assert.ok(err instanceof IndexStateMissingError, String(err));
+    assert.ok(err instanceof ApplicationFailure && failureTypeOf(err) === 'IndexStateMissingError' && err.nonRetryable, String(err));
     assert.match(err.message, /key index state of rollup 0x[0-9a-fA-F]{40} is missing/);
     assert.match(err.message, /Nexus holds 4 key\(s\) deposited for it/);
     assert.ok(err.message.includes(`\`nexus-bot mnemonic rebuild ${rollup.rollupAdmin}\``), err.message);

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { ethers } from 'ethers';
 import { IndexStateStore, type IndexAllocation } from '../../activities/keys/index-state';
 import {
-  IndexRequestConflictError, IndexStateCorruptError, IndexStateLockTimeoutError, NON_RETRYABLE_KEY_ERRORS,
+  IndexRequestConflictError, IndexStateCorruptError, IndexStateLockTimeoutError,
 } from '../../activities/keys/errors';
 
 const REPO = resolve(__dirname, '../..');
@@ -131,7 +131,7 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
     await fs.writeFile(lock, JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'live', createdAt: Date.now() }));
     const err = await new IndexStateStore({ folder, lockTimeoutMs: 300 }).allocateIndices(admin, 'r', 1).catch((e: unknown) => e);
     assert.ok(err instanceof IndexStateLockTimeoutError);
-    assert.ok(!(NON_RETRYABLE_KEY_ERRORS as readonly string[]).includes(err.name), 'a lock timeout is retryable');
+    assert.equal(err.retryable, true, 'a lock timeout is retryable');
     assert.ok(JSON.parse(await fs.readFile(lock, 'utf8')).token === 'live', 'the live lock is untouched');
     await fs.unlink(lock);
     assert.equal((await store.allocateIndices(admin, 'r', 1)).start, 0);
@@ -158,7 +158,7 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
       for (const attempt of [() => store.allocateIndices(admin, 'r', 1), () => store.allocatedIndices(admin)]) {
         const err = await attempt().then(() => undefined, (e: unknown) => e);
         assert.ok(err instanceof IndexStateCorruptError, `${what}: got ${String(err)}`);
-        assert.ok(NON_RETRYABLE_KEY_ERRORS.includes('IndexStateCorruptError'));
+        assert.equal(err.retryable, false, 'a corrupt state is final');
         assert.match(err.message, /never reset/);
       }
       assert.equal(await fs.readFile(path, 'utf8'), text, `${what}: file untouched`);

@@ -38,6 +38,7 @@ import { createRegistrarActivities } from '../../activities/registrar-client';
 import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpdate } from '../../workflows/messages';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
+import { failureTypeOf } from '../harness/rejection';
 
 const CHAIN_ID = 31337;
 const LAG = 20;
@@ -135,7 +136,7 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
           const done = await register(keyshares, { minOwnerNonce: nonce, lastRegistrationBlock });
           return { done, refused };
         } catch (err) {
-          assert.equal((err as Error).name, 'OwnerNonceBackendBehindError', `unexpected failure: ${String(err)}`);
+          assert.equal(failureTypeOf(err), 'OwnerNonceBackendBehindError', `unexpected failure: ${String(err)}`);
           assert.equal(await nexusStatus(keys[i].pubkey), 1n, 'something was sent while the backend lagged');
           refused++;
           assert.ok(refused <= 100, 'still refused long after the backend caught up');
@@ -158,8 +159,8 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
     // What the lagging backend says to a read without the registrar's view: a nonce already used.
     assert.equal(await readNonce({}), 0, 'the proxy does not lag (the unguarded read saw the registration)');
     await assert.rejects(readNonce({ lastRegistrationBlock: b0 }), (err: Error) =>
-      err.name === 'OwnerNonceBackendBehindError' && new RegExp(`before block ${b0} of the last SSV registration`).test(err.message));
-    await assert.rejects(readNonce({ atLeast: 1 }), (err: Error) => err.name === 'OwnerNonceBehindError');
+      failureTypeOf(err) === 'OwnerNonceBackendBehindError' && new RegExp(`before block ${b0} of the last SSV registration`).test(err.message));
+    await assert.rejects(readNonce({ atLeast: 1 }), (err: Error) => failureTypeOf(err) === 'OwnerNonceBehindError');
 
     const second = await registerOnceCaughtUp(1, 1, b0);
     assert.ok(second.refused >= 1, 'the registration was never refused while the backend lagged');

@@ -2,11 +2,11 @@
 // public contracts revert so when the function does not exist, e.g. ssvOperators on NodeOperator).
 import assert from 'node:assert/strict';
 import { bridgeInterface, nexusInterface } from '../../../activities/chain/abi';
-import { NON_RETRYABLE_CHAIN_READ_ERRORS } from '../../../activities/chain/read-errors';
+import { EmptyRevertCallError } from '../../../activities/chain/read-errors';
 import { readRollupState } from '../../../activities/chain/reads';
 import { ContractRevertError, REVERT_CLASSIFICATION, classifyRevert, decodeRevertData } from '../../../activities/chain/revert';
 import { explainUnknownRollup } from '../../../activities/rollup-check';
-import { NON_RETRYABLE_TYPES } from '../../../workflows/failure-types';
+import { NON_RETRYABLE_TYPES } from '../../../protocol/failure-types';
 import { FakeProvider, revertError } from './fake-provider';
 
 const NEXUS = '0x' + 'a'.repeat(40);
@@ -24,7 +24,7 @@ function rollup(bridge: { validatorCount?: boolean; amountDistributed?: boolean 
 
 describe('empty-data reverts and unknown rollups (read path)', () => {
   it('EmptyRevertCallError is non-retryable, in the workflows\' list too', () => {
-    assert.ok((NON_RETRYABLE_CHAIN_READ_ERRORS as readonly string[]).includes('EmptyRevertCallError'));
+    assert.equal(new EmptyRevertCallError('Nexus', '0x0', 'f()', 1).retryable, false);
     assert.ok(NON_RETRYABLE_TYPES.includes('EmptyRevertCallError'));
     assert.equal(classifyRevert('EmptyRevert').retry, 'never');
     assert.equal(REVERT_CLASSIFICATION.RollupNotRegistered, undefined, 'the public Nexus has no RollupNotRegistered error');

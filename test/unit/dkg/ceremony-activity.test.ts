@@ -122,7 +122,9 @@ describe('dkg ceremony activity', () => {
     agg[1] = proofs;
     writeFileSync(path.join(source, 'proofs.json'), JSON.stringify(agg));
     const { activities, deps } = setup({}, source);
-    await assert.rejects(activities.runDkgCeremony(input), (err: Error) => err.name === 'DkgOutputInvalidError' && /operator 4's/.test(err.message));
+    // A typed error, reported to Temporal as a final failure of its type.
+    await assert.rejects(activities.runDkgCeremony(input), (err: Error) =>
+      err instanceof ApplicationFailure && err.type === 'DkgOutputInvalidError' && err.nonRetryable && /operator 4's/.test(err.message));
     assert.deepEqual(deps.archive.listRequest(ROLLUP, input.requestId), []);
   });
 
