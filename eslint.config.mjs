@@ -32,6 +32,52 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', ...nodeBuiltins] },
   },
+  // Arrows point down (issue 16). protocol/ is the bottom: pure definitions both sides read.
+  // Workflows and activities share values only through it; a type-only import across is allowed,
+  // since it is erased and never reaches the workflow bundle. Nothing below worker/ and client/
+  // imports them, and the worker does not import the CLI.
+  {
+    files: ['protocol/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: nodeBuiltins.map((name) => ({ name, message: 'protocol/ is bundled into workflows: no Node built-ins' })),
+        patterns: [
+          { group: ['**/activities/**', '**/workflows/**'], allowTypeImports: true, message: 'protocol/ may import only types from activities/ and workflows/' },
+          { group: ['**/worker/**', '**/client/**'], message: 'protocol/ is below worker/ and client/' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/activities/**'], allowTypeImports: true, message: 'workflows/ may import only types from activities/; shared values live in protocol/' },
+          { group: ['**/worker/**', '**/client/**'], message: 'workflows/ is below worker/ and client/' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/workflows/**'], allowTypeImports: true, message: 'activities/ may import only types from workflows/; shared values live in protocol/' },
+          { group: ['**/worker/**', '**/client/**'], message: 'activities/ is below worker/ and client/' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['temporal-config/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/worker/**', '**/client/**'], message: 'temporal-config/ is below worker/ and client/' }] }] },
+  },
+  {
+    files: ['worker/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/client/**'], message: 'worker/ may not import the CLI (client/); move what both need below them' }] }] },
+  },
   {
     // Arrows point down: signing exits (keys/) uses the beacon modules, never the reverse.
     files: ['activities/beacon/**/*.ts'],

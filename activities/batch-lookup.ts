@@ -2,7 +2,7 @@
 // started afresh (stop and start, a reset) has no memory of the batches its earlier run started;
 // they report to its workflow id, so it adopts them instead of following their keys a second time.
 import type { Client } from '@temporalio/client';
-import { exitStatusQuery } from '../workflows/messages';
+import { exitStatusQuery } from '../protocol/messages';
 
 export interface RunningExitBatch {
   workflowId: string;

@@ -31,7 +31,7 @@ import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
 import { registerBatch, type RegistrationBatchResult } from './registration-batch';
-import type { RegistrationView } from '../workflows/registration-landing';
+import type { RegistrationView } from '../protocol/registration-landing';
 
 export interface CreationDependencies {
   provider: ethers.JsonRpcProvider;

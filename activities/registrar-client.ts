@@ -2,9 +2,9 @@
 // (signal-with-start): creation workflows cannot start a workflow that is not their child.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import { registrarHoldsRequestQuery, registrationRequestSignal } from '../workflows/messages';
+import { registrarHoldsRequestQuery, registrationRequestSignal } from '../protocol/messages';
 import type { QueueSegmentInput } from '../workflows/registrar-queue';
-import { REGISTRAR_WORKFLOW_ID, type RegistrationRequest } from '../workflows/registrar-types';
+import { REGISTRAR_WORKFLOW_ID, type RegistrationRequest } from '../protocol/registrar-types';
 
 export interface RegistrarClientDependencies {
   client: Client;

@@ -10,7 +10,7 @@
 // (Pipelined sends, issue 15 item 1, would live here: several keys in flight, same order.)
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import type { RegisteredKeyshares } from './interface';
-import { landedOffNonce, viewAfter, type RegistrationView } from '../workflows/registration-landing';
+import { landedOffNonce, viewAfter, type RegistrationView } from '../protocol/registration-landing';
 
 /** What a batch registration returns, and carries (as `details[0]`) on a failure. */
 export interface RegistrationBatchResult {

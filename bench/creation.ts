@@ -23,7 +23,7 @@ import { genesisForkVersionOf, signDepositData, VALIDATOR_DEPOSIT_GWEI, withdraw
 import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';

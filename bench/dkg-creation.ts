@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';

@@ -7,7 +7,7 @@
 import { cpus } from 'node:os';
 import { ethers } from 'ethers';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery } from '../workflows/messages';
+import { monitorStatusQuery } from '../protocol/messages';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ANVIL_DEV_MNEMONIC } from '../localnet/services/anvil';
 import { startCreationNetwork, type RollupSpec } from '../test/harness/creation-network';

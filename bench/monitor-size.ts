@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { startTimeSkippingEnvironment } from '../localnet/services/temporal';
 import { monitorWorkflowId } from '../workflows/ids';
-import { exitStatusQuery, monitorStatusQuery } from '../workflows/messages';
+import { exitStatusQuery, monitorStatusQuery } from '../protocol/messages';
 import { planExits } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { withTestWorker } from '../test/harness/time-skipping';

@@ -1,6 +1,6 @@
 // Human-readable forms of the statuses the workflows answer (the CLI's default output; --json
 // prints the objects themselves).
-import type { CreationStatus, ExitStatus, InFlightStep, MonitorStatus, StepHold } from '../workflows/messages';
+import type { CreationStatus, ExitStatus, InFlightStep, MonitorStatus, StepHold } from '../protocol/messages';
 
 /** The monitor's batches in flight: its creation, if any, then its exit batches. */
 export function batchesInFlight(status: MonitorStatus): InFlightStep[] {

@@ -2,11 +2,13 @@
 // Web UI shows), find one by rollup, list them all. Used by the CLI and the local network launcher.
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { TASK_QUEUE } from '../temporal-config/names';
-import { KeyPathAttribute, PhaseAttribute, RollupAdminAttribute, rollupSearchAttributes } from '../temporal-config/search-attributes';
+import { rollupSearchAttributes } from '../temporal-config/search-attributes';
 import { monitorWorkflowId } from '../workflows/ids';
 import type { rollupMonitorWorkflow, RollupMonitorInput } from '../workflows/rollup-monitor';
 
-export const MONITOR_WORKFLOW_TYPE = 'rollupMonitorWorkflow';
+// Listing the running monitors is the worker's too (the salt check): it lives in temporal-config/.
+import { MONITOR_WORKFLOW_TYPE } from '../temporal-config/monitor-listing';
+export { MONITOR_WORKFLOW_TYPE, listMonitors, type MonitorListing } from '../temporal-config/monitor-listing';
 
 /** An operator-facing error (unknown rollup, monitor not running …): printed as is, exit code 1. */
 export class MonitorError extends Error {
@@ -50,28 +52,4 @@ export async function runningMonitor(client: Client, rollupAdmin: string): Promi
     throw new MonitorError(`the monitor of rollup ${rollupAdmin} is not running (${workflowId} is ${description.status.name.toLowerCase()} since ${description.closeTime?.toISOString() ?? '?'}): start it again with \`nexus-bot start\``);
   }
   return handle;
-}
-
-export interface MonitorListing {
-  rollupAdmin: string;
-  workflowId: string;
-  keyPath?: string;
-  phase?: string;
-  startTime: string;
-}
-
-/** Every running monitor of the namespace, from Temporal's visibility (search attributes). */
-export async function listMonitors(client: Client): Promise<MonitorListing[]> {
-  const found: MonitorListing[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = '${MONITOR_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'` })) {
-    const attrs = w.typedSearchAttributes;
-    found.push({
-      rollupAdmin: attrs.get(RollupAdminAttribute) ?? w.workflowId.replace(/^rollup-monitor\//, ''),
-      workflowId: w.workflowId,
-      keyPath: attrs.get(KeyPathAttribute),
-      phase: attrs.get(PhaseAttribute),
-      startTime: w.startTime.toISOString(),
-    });
-  }
-  return found.sort((a, b) => a.rollupAdmin.localeCompare(b.rollupAdmin));
 }

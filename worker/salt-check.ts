@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { MnemonicSecretMissingError } from '../activities/keys/errors';
 import { MnemonicVault, mnemonicSecretName } from '../activities/keys/mnemonic-vault';
 import type { SaltHolder } from '../activities/keys/salt';
-import { listMonitors } from '../client/monitors';
+import { listMonitors } from '../temporal-config/monitor-listing';
 import type { SaltCheck, SaltCheckResult } from './salt-lock';
 
 /** The rollups with a running monitor on the mnemonic path (Temporal visibility). */

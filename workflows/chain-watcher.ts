@@ -14,7 +14,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { BotActivities } from '../activities/interface';
 import { READ_OPTIONS } from './activity-options';
 import { monitorWorkflowId } from './ids';
-import { wakeSignal } from './messages';
+import { wakeSignal } from '../protocol/messages';
 
 const { detectRollupChanges } = proxyActivities<BotActivities>(READ_OPTIONS);
 

@@ -17,10 +17,10 @@ import {
 import { describeFailure } from './failures';
 import { proxyRoleActivities } from './role-activities';
 import { registrationResultProblem, rejected } from './message-checks';
-import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from './messages';
+import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus, type FundingHold } from '../protocol/messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
-import type { RegistrationRequest, RegistrationResult } from './registrar-types';
+import type { RegistrationRequest, RegistrationResult } from '../protocol/registrar-types';
 
 const { checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
 // The mnemonic's activities run where the salt is; the deposit where the chain writer is.

@@ -17,7 +17,7 @@ import type { KeyPath } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { EXIT_BROADCAST_OPTIONS, READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
-import { exitReportSignal, exitStatusQuery, stepStateSignal, type ExitReport, type ExitStatus } from './messages';
+import { exitReportSignal, exitStatusQuery, stepStateSignal, type ExitReport, type ExitStatus } from '../protocol/messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
 import { proxyRoleActivities } from './role-activities';

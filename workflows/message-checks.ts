@@ -4,7 +4,7 @@
 // wedged for good. So each handler checks its payload first and drops a bad one with a log line.
 // Each check returns what is wrong, or undefined.
 import { log, workflowInfo } from '@temporalio/workflow';
-import type { RegistrationRequest } from './registrar-types';
+import type { RegistrationRequest } from '../protocol/registrar-types';
 
 type Problem = string | undefined;
 

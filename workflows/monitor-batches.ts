@@ -3,7 +3,7 @@
 import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
 import { rollupSearchAttributes } from '../temporal-config/search-attributes';
 import { describeFailure } from './failures';
-import { pauseSignal, resumeSignal } from './messages';
+import { pauseSignal, resumeSignal } from '../protocol/messages';
 import type { RollupMonitorInput } from './monitor-input';
 
 /**

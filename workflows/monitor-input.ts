@@ -3,7 +3,7 @@
 // workflow itself.
 import type { Duration } from '@temporalio/common';
 import type { KeyPath } from '../activities/types';
-import type { MonitorStatus, StepState } from './messages';
+import type { MonitorStatus, StepState } from '../protocol/messages';
 
 /** An exit batch started by this monitor and not yet reported finished. */
 export interface ExitInFlight {

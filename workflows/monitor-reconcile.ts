@@ -6,10 +6,10 @@ import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { BotActivities } from '../activities/interface';
 import type { ExitValidator } from '../activities/exit-types';
 import { READ_OPTIONS, RECONCILE_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
-import type { RegistrationResult } from './registrar-types';
+import type { RegistrationResult } from '../protocol/registrar-types';
 import { describeFailure } from './failures';
 import { creationWorkflowId } from './ids';
-import type { MonitorStatus } from './messages';
+import type { MonitorStatus } from '../protocol/messages';
 import { planReconciliation, type ReconciliationSummary } from './reconciliation';
 
 const { reconcileRollup, listRunningExitBatches } = proxyActivities<BotActivities>(RECONCILE_OPTIONS);

@@ -4,7 +4,7 @@
 // marked `finishing` and goes on to its end. The batch's status, and its monitor's, say which.
 // The same `pause` and `resume` signals reach a batch from its monitor or straight from an operator.
 import { condition, setHandler } from '@temporalio/workflow';
-import { pauseSignal, resumeSignal, type StepHold } from './messages';
+import { pauseSignal, resumeSignal, type StepHold } from '../protocol/messages';
 
 export interface PauseGate {
   readonly paused: boolean;

@@ -9,8 +9,8 @@ import type { BotActivities, RegisteredKeyshares } from '../activities/interface
 import type { RegistrationBatchResult } from '../activities/registration-batch';
 import { REGISTRATION_BATCH_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
-import type { RegistrationView } from './registration-landing';
-import type { DkgRegistrationRequest, MnemonicRegistrationRequest, RegistrationHalt, RegistrationResult } from './registrar-types';
+import type { RegistrationView } from '../protocol/registration-landing';
+import type { DkgRegistrationRequest, MnemonicRegistrationRequest, RegistrationHalt, RegistrationResult } from '../protocol/registrar-types';
 import { proxyRoleActivities } from './role-activities';
 
 export const REGISTRAR_BATCH_PATCH = 'registrar-batch-activity';

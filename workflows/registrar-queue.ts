@@ -8,7 +8,7 @@
 // terminated the segment), and the registrar then lets the segment end. Order is
 // head ++ segments ++ arrivals since the spill; each request lives in exactly one place at a time.
 import { ParentClosePolicy, condition, defineSignal, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import type { RegistrationRequest } from './registrar-types';
+import type { RegistrationRequest } from '../protocol/registrar-types';
 
 /** What the registrar carries of its own queue, and what one segment holds (JSON bytes). */
 export const CARRY_BUDGET_BYTES = 256 * 1024;

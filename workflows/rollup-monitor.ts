@@ -22,9 +22,9 @@ import { exitReportProblem, registrationResultProblem, rejected, stepStateProble
 import {
   exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, setPollIntervalUpdate, stepStateSignal, syncNowUpdate,
   wakeSignal, type ExitReport, type InFlightStep, type MonitorStatus,
-} from './messages';
+} from '../protocol/messages';
 import { exitValidatorsWorkflow, isLeavingOnBeacon } from './exit-validators';
-import type { RegistrationResult } from './registrar-types';
+import type { RegistrationResult } from '../protocol/registrar-types';
 import { planCreation, planExits, MAX_DKG_BATCH } from './planning';
 import { chooseExitValidators, type ExitChoice } from './exit-choice';
 import { creationWorkflowId, exitWorkflowId } from './ids';

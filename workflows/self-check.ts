@@ -4,7 +4,7 @@
 import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { createActivities } from '../activities';
-import { pingSignal, receivedPingsQuery, type PingInput } from './messages';
+import { pingSignal, receivedPingsQuery, type PingInput } from '../protocol/messages';
 
 const { describeWorker } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10 seconds',

@@ -15,13 +15,13 @@ import { msToNumber, type Duration } from '@temporalio/common/lib/time';
 import type { BotActivities, RegisteredKeyshares } from '../activities/interface';
 import { READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { registrationRequestProblem, rejected, resumeRegistrationsProblem } from './message-checks';
-import { registrarHoldsRequestQuery, registrarStatusQuery, registrationRequestSignal, registrationResultSignal, resumeRegistrationsUpdate } from './messages';
-import type { RegistrationHalt, RegistrationRequest, RegistrationResult } from './registrar-types';
+import { registrarHoldsRequestQuery, registrarStatusQuery, registrationRequestSignal, registrationResultSignal, resumeRegistrationsUpdate } from '../protocol/messages';
+import type { RegistrationHalt, RegistrationRequest, RegistrationResult } from '../protocol/registrar-types';
 import { describeFailure } from './failures';
 import { proxyRoleActivities } from './role-activities';
 import { CARRY_BUDGET_BYTES, releaseQueueSegmentSignal, spillQueue, type SpilledSegment } from './registrar-queue';
 import { REGISTRAR_BATCH_PATCH, serveDkgBatch, serveMnemonicBatch, type BatchServing } from './registrar-batch';
-import { landedOffNonce, viewAfter } from './registration-landing';
+import { landedOffNonce, viewAfter } from '../protocol/registration-landing';
 
 const { readSsvOwnerNonce, isWorkflowRunning, reportRegistrationsHalted, readQueueSegment } = proxyActivities<BotActivities>(READ_OPTIONS);
 /** How many waiting requests the status lists: a query answer is a payload too (the server refuses one over 2 MB). */

@@ -1,7 +1,7 @@
 // Commands that only read: status of a rollup, list of every monitored rollup, show a ceremony or exit.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ValidatorPubkeysAttribute, pubkeySearchKey } from '../../temporal-config/search-attributes';
-import { creationStatusQuery, exitStatusQuery, monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { creationStatusQuery, exitStatusQuery, monitorStatusQuery, type MonitorStatus } from '../../protocol/messages';
 import {
   TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, parseCommand, positionalArguments, rollupAdminArgument, temporalTarget, withClient, type Out,
 } from '../cli-support';

@@ -3,8 +3,8 @@
 // keyshares were signed for, it halts every registration; an operator looks, acts, and resumes.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { resumeRegistrationsProblem } from '../../workflows/message-checks';
-import { registrarStatusQuery, resumeRegistrationsUpdate, type RegistrarStatus } from '../../workflows/messages';
-import { REGISTRAR_WORKFLOW_ID } from '../../workflows/registrar-types';
+import { registrarStatusQuery, resumeRegistrationsUpdate, type RegistrarStatus } from '../../protocol/messages';
+import { REGISTRAR_WORKFLOW_ID } from '../../protocol/registrar-types';
 import { TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, parseCommand, positionalArguments, temporalTarget, withClient, type Out } from '../cli-support';
 import { withAnswerDeadline } from '../monitor-queries';
 import { MonitorError } from '../monitors';

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Connection } from '@temporal
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyPath } from '../../activities/types';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, pauseSignal, resumeSignal, setPollIntervalUpdate, syncNowUpdate, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, pauseSignal, resumeSignal, setPollIntervalUpdate, syncNowUpdate, type MonitorStatus } from '../../protocol/messages';
 import { POLL_INTERVAL_BOUNDS_MS } from '../../workflows/rollup-monitor';
 import {
   TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, durationArgument, parseCommand, positionalArguments, positiveIntegerArgument,

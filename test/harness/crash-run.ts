@@ -9,7 +9,7 @@ import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
 import type { KeyPath } from '../../activities/types';
 import { contractAt } from '../../contracts/artifacts';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { checkTransactionJournal } from './journal-check';

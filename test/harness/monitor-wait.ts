@@ -2,7 +2,7 @@
 // steps until a condition holds, and end it from a quiet state.
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { monitorStatusQuery, pauseSignal, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, pauseSignal, type MonitorStatus } from '../../protocol/messages';
 
 export const monitorStatus = (env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<MonitorStatus> =>
   env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);

@@ -9,8 +9,8 @@
 //        late: the registrar halts, 'failed' with key 7 registered, key 9 never sent.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { temporal } from '@temporalio/proto';
-import { registrarStatusQuery, registrationRequestSignal } from '../../workflows/messages';
-import type { MnemonicRegistrationRequest } from '../../workflows/registrar-types';
+import { registrarStatusQuery, registrationRequestSignal } from '../../protocol/messages';
+import type { MnemonicRegistrationRequest } from '../../protocol/registrar-types';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
 import { withTestWorker } from './time-skipping';

@@ -16,7 +16,7 @@ import type { WatchResult } from '../../activities/watch';
 import { freePort, type ServiceProcess } from '../../localnet/services/process';
 import { chainWatcherWorkflow } from '../../workflows/chain-watcher';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { wakeSignal } from '../../workflows/messages';
+import { wakeSignal } from '../../protocol/messages';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 
 const BLOCK_SECONDS = 2;

@@ -16,7 +16,7 @@ import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
 import { TASK_QUEUE } from '../../temporal-config/names';
 import { toolPath } from '../../tools/paths';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { wakeSignal, type CreationStatus, type MonitorStatus } from '../../workflows/messages';
+import { wakeSignal, type CreationStatus, type MonitorStatus } from '../../protocol/messages';
 import { runNexusBot, runTool } from '../harness/cli';
 import { useService } from '../harness/service';
 import { createRoleQueueWorkers } from '../harness/time-skipping';

@@ -7,7 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { contractAt } from '../../contracts/artifacts';
 import { addCluster, registerOperator } from '../../contracts/deploy';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { generateOperators } from '../fixtures/keyshares/material';

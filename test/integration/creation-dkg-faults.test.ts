@@ -22,8 +22,8 @@ import { createOperatorIdentity, decryptOperatorKeystore, loadOperatorIdentity, 
 import { freePort, stopAll, type ServiceProcess } from '../../localnet/services/process';
 import { startDkgOperator, type DkgOperator } from '../../localnet/services/ssv-dkg';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { creationStatusQuery, monitorStatusQuery, registrarStatusQuery, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
-import { REGISTRAR_WORKFLOW_ID } from '../../workflows/registrar-types';
+import { creationStatusQuery, monitorStatusQuery, registrarStatusQuery, resumeSignal, wakeSignal, type MonitorStatus } from '../../protocol/messages';
+import { REGISTRAR_WORKFLOW_ID } from '../../protocol/registrar-types';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, recoverDkgSecret } from '../fixtures/keyshares/checks';
 import { generateOperators, type TestOperator } from '../fixtures/keyshares/material';

@@ -16,7 +16,7 @@ import { KeySharesItem } from 'ssv-keys';
 import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
 import { contractAt } from '../../contracts/artifacts';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, recoverDkgSecret, ssvKeysItemJson } from '../fixtures/keyshares/checks';

@@ -14,7 +14,7 @@ import { ethers } from 'ethers';
 import { contractAt } from '../../contracts/artifacts';
 import { addCluster, registerOperator } from '../../contracts/deploy';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, resumeSignal, wakeSignal, type FundingHold, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, resumeSignal, wakeSignal, type FundingHold, type MonitorStatus } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';

@@ -13,7 +13,7 @@ import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { contractAt } from '../../contracts/artifacts';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, ssvKeysItemJson } from '../fixtures/keyshares/checks';

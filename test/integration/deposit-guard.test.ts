@@ -21,7 +21,7 @@ import { genesisForkVersionOf, signDepositData, VALIDATOR_DEPOSIT_GWEI, withdraw
 import { BeaconClient } from '../../activities/beacon/client';
 import { creationWorkflowId } from '../../workflows/ids';
 import { createValidatorsWorkflow } from '../../workflows/create-validators';
-import { creationStatusQuery } from '../../workflows/messages';
+import { creationStatusQuery } from '../../protocol/messages';
 import { FAR_FUTURE_EPOCH, startBeaconFixture, type BeaconFixture } from '../harness/beacon-api-fixture';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 

@@ -14,7 +14,7 @@ import { ethers } from 'ethers';
 import { nexusInterface } from '../../activities/chain/abi';
 import type { ServiceProcess } from '../../localnet/services/process';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 

@@ -21,7 +21,7 @@ import { ethers } from 'ethers';
 import { bridgeInterface, nexusInterface } from '../../activities/chain/abi';
 import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import type { ServiceProcess } from '../../localnet/services/process';

@@ -18,7 +18,7 @@ import { SSV_NETWORK_V1_ABI, nexusInterface } from '../../activities/chain/abi';
 import { readValidatorStatuses } from '../../activities/chain/reads';
 import { deriveSigningKeys, wipeKeys, type DerivedSigningKey } from '../../activities/keys/derivation';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';

@@ -11,7 +11,7 @@ import { BeaconClient } from '../../activities/beacon/client';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { signVoluntaryExit } from '../../activities/keys/voluntary-exit';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, pauseSignal } from '../../workflows/messages';
+import { monitorStatusQuery, pauseSignal } from '../../protocol/messages';
 import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { exportDecoded, findSecrets } from '../harness/secret-scan';

@@ -16,7 +16,7 @@ import { nexusInterface } from '../../activities/chain/abi';
 import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import type { ServiceProcess } from '../../localnet/services/process';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../../protocol/messages';
 import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkCommonInvariants } from '../harness/crash-run';

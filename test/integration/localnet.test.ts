@@ -23,7 +23,7 @@ import { ENCRYPTED_ENCODING } from '../../temporal-config/payload-codec';
 import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
 import { creationWorkflowId } from '../../workflows/ids';
 import { selfCheckWorkflow } from '../../workflows/self-check';
-import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../../protocol/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { runNexusBot } from '../harness/cli';
 import { startChromium, type RunningChromium } from '../harness/chromium';

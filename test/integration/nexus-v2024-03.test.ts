@@ -17,7 +17,7 @@ import { readValidatorStatuses } from '../../activities/chain/reads';
 import { creditWithdrawal } from '../../contracts/deploy';
 import { DKG_EXIT_BLOCKED_CODE } from '../../workflows/exit-choice';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { exitStatusQuery, monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { exitStatusQuery, monitorStatusQuery, type MonitorStatus } from '../../protocol/messages';
 import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';

@@ -35,7 +35,7 @@ import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registr
 import { useService } from '../harness/service';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { createRegistrarActivities } from '../../activities/registrar-client';
-import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpdate } from '../../workflows/messages';
+import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpdate } from '../../protocol/messages';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
 import { failureTypeOf } from '../harness/rejection';

@@ -19,7 +19,7 @@ import { ENCRYPTED_ENCODING, KEY_ID_METADATA_KEY } from '../../temporal-config/p
 import { toolPath } from '../../tools/paths';
 import { parseWorkerConfig } from '../../worker/config';
 import { buildWorker } from '../../worker/worker';
-import { pingSignal } from '../../workflows/messages';
+import { pingSignal } from '../../protocol/messages';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { runTool } from '../harness/cli';
 import { useService } from '../harness/service';

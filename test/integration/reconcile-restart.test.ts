@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 import { checkCommonInvariants } from '../harness/crash-run';

@@ -32,7 +32,7 @@ import { MOTO_CREDENTIALS, MOTO_REGION } from '../../localnet/services/moto';
 import type { ServiceProcess } from '../../localnet/services/process';
 import { WRITER_ACTIVITIES, roleTaskQueue, type WorkerRole } from '../../temporal-config/task-queues';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery } from '../../workflows/messages';
+import { monitorStatusQuery } from '../../protocol/messages';
 import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';

@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { BOT_SEARCH_ATTRIBUTES, RollupAdminAttribute } from '../../temporal-config/search-attributes';
 import { TASK_QUEUE } from '../../temporal-config/names';
 import { toolPath } from '../../tools/paths';
-import { receivedPingsQuery } from '../../workflows/messages';
+import { receivedPingsQuery } from '../../protocol/messages';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { runTool } from '../harness/cli';
 import { useService } from '../harness/service';

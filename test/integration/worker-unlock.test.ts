@@ -14,7 +14,7 @@ import { startMonitor } from '../../client/monitors';
 import { contractAt } from '../../contracts/artifacts';
 import { SALT_ACTIVITIES, roleTaskQueue } from '../../temporal-config/task-queues';
 import { creationWorkflowId } from '../../workflows/ids';
-import { creationStatusQuery, monitorStatusQuery } from '../../workflows/messages';
+import { creationStatusQuery, monitorStatusQuery } from '../../protocol/messages';
 import type { ServiceProcess } from '../../localnet/services/process';
 import { runNexusBot } from '../harness/cli';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { exitReportSignal, monitorStatusQuery, registrationRequestSignal, registrationResultSignal, stepStateSignal } from '../../workflows/messages';
+import { exitReportSignal, monitorStatusQuery, registrationRequestSignal, registrationResultSignal, stepStateSignal } from '../../protocol/messages';
 import { exitReportProblem, registrationRequestProblem, registrationResultProblem, stepStateProblem } from '../../workflows/message-checks';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';

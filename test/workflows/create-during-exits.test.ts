@@ -8,7 +8,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { exitStatusQuery, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { exitStatusQuery, wakeSignal, type MonitorStatus } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { creationStatusQuery, pauseSignal, resumeSignal, type MonitorStatus } from '../../workflows/messages';
+import { creationStatusQuery, pauseSignal, resumeSignal, type MonitorStatus } from '../../protocol/messages';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';

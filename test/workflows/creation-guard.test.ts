@@ -10,7 +10,7 @@ import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { createValidatorsWorkflow } from '../../workflows/create-validators';
-import { creationStatusQuery } from '../../workflows/messages';
+import { creationStatusQuery } from '../../protocol/messages';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, pubkeyFor, stubActivities } from './stub-activities';
 

@@ -10,7 +10,7 @@ import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   creationStatusQuery, monitorStatusQuery, pauseSignal, resumeSignal, setPollIntervalUpdate, syncNowUpdate, wakeSignal, type MonitorStatus,
-} from '../../workflows/messages';
+} from '../../protocol/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';

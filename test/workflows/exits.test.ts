@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { exitStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../workflows/messages';
+import { exitStatusQuery, pauseSignal, resumeSignal, wakeSignal, type MonitorStatus } from '../../protocol/messages';
 import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
 import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';

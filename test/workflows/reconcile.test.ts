@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { exitStatusQuery, wakeSignal } from '../../workflows/messages';
+import { exitStatusQuery, wakeSignal } from '../../protocol/messages';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
 import { exitValidatorsWorkflow } from '../../workflows/exit-validators';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';

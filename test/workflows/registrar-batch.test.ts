@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import type { RegistrationResult } from '../../workflows/registrar-types';
+import type { RegistrationResult } from '../../protocol/registrar-types';
 import { REGISTRAR_BATCH_PATCH } from '../../workflows/registrar-batch';
 import { runRegistrarScenario, scenarioPubkey, type ScenarioRun } from '../harness/registrar-scenario';
 import { useTimeSkippingEnv } from '../harness/time-skipping';

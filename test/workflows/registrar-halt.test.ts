@@ -4,8 +4,8 @@
 // across continue-as-new), with an ERROR line, a metric report and the halt in the status, until
 // an operator resumes with a reason (a bad payload is refused); resuming re-reads the chain first.
 import assert from 'node:assert/strict';
-import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpdate } from '../../workflows/messages';
-import type { MnemonicRegistrationRequest } from '../../workflows/registrar-types';
+import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpdate } from '../../protocol/messages';
+import type { MnemonicRegistrationRequest } from '../../protocol/registrar-types';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
 import { run, UsageError } from '../../client/main';
 import { logListeners, type LoggedLine } from '../harness/quiet-runtime';

@@ -5,8 +5,8 @@
 // registration the next owner nonce it knows unused, so that a lagging read is never signed for.
 import assert from 'node:assert/strict';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { registrarStatusQuery, registrationRequestSignal } from '../../workflows/messages';
-import type { DkgReservationRequest, MnemonicRegistrationRequest } from '../../workflows/registrar-types';
+import { registrarStatusQuery, registrationRequestSignal } from '../../protocol/messages';
+import type { DkgReservationRequest, MnemonicRegistrationRequest } from '../../protocol/registrar-types';
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { logListeners, type LoggedLine } from '../harness/quiet-runtime';
 import { ssvRegistrarWorkflow, type RegistrarInput } from '../../workflows/ssv-registrar';

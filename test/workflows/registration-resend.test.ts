@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { creationWorkflowId } from '../../workflows/ids';
 import { createValidatorsWorkflow } from '../../workflows/create-validators';
-import type { RegistrationRequest } from '../../workflows/registrar-types';
+import type { RegistrationRequest } from '../../protocol/registrar-types';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, pubkeyFor, stubActivities } from './stub-activities';
 

@@ -153,7 +153,7 @@ export interface MonitorStatus {
   /** Keys the pre-deposit guard held in this monitor's batches (none of their ETH sent): how many, the last one and its failed checks. */
   guardHeld?: { count: number; last: string; at: string };
   /** The last comparison of the monitor's memory with the chain, and what it did about the differences. */
-  reconciliation?: import('./reconciliation').ReconciliationSummary;
+  reconciliation?: import('../workflows/reconciliation').ReconciliationSummary;
   lastError?: string;
 }
 
