@@ -6,7 +6,7 @@ import { getAddress } from 'ethers';
 import { DEFAULT_NAMESPACE } from '../temporal-config/names';
 import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
 import { HOST_PORT_PATTERN, durationMs, loadWorkerConfig, type WorkerConfig } from '../worker/config';
-import { temporalConnectionOptions } from '../worker/temporal-connection';
+import { temporalConnectionOptions } from '../temporal-config/connection';
 
 /** Bad arguments: the CLI prints the message (with the command's usage) and exits with 2. */
 export class UsageError extends Error {

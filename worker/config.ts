@@ -11,6 +11,7 @@ import { WORKER_ROLES } from '../temporal-config/task-queues';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../activities/chain/signing-network';
 import { DKG_NETWORKS } from '../activities/dkg/workspace';
 import { DEFAULT_CEREMONY_TIMEOUT } from '../activities/dkg/run-init';
+import { ConfigError } from '../protocol/config-error';
 
 /** host:port, as the Temporal address is written (the CLI's --address is checked with it too). */
 export const HOST_PORT_PATTERN = /^[A-Za-z0-9.-]+:\d{1,5}$/;
@@ -280,9 +281,8 @@ export const workerConfigSchema = z.strictObject({
 
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+// The class lives below worker/ so that temporal-config/ (the connection) can throw it too.
+export { ConfigError };
 
 /** Environment variables that override single fields of the file. */
 const ENV_FIELDS: Record<string, string[]> = {

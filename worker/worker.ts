@@ -11,7 +11,7 @@ import { CodecKeyFileError } from '../temporal-config/codec-keys';
 import { codecDataConverter } from '../temporal-config/data-converter';
 import { ConfigError, type WorkerConfig } from './config';
 import { buildActivityDependencies } from './dependencies';
-import { temporalConnectionOptions } from './temporal-connection';
+import { temporalConnectionOptions } from '../temporal-config/connection';
 import { activitiesFor, rolePlan, roleQueues, RoleWorkers, type RoleWorkerEntry } from './role-workers';
 import { otherWriterPollers } from './sole-writer-check';
 import { roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadWorkerConfig, parseWorkerConfig, workerConfigSchema } from '../../worker/config';
-import { temporalConnectionOptions } from '../../worker/temporal-connection';
+import { temporalConnectionOptions } from '../../temporal-config/connection';
 
 const ADDRESS = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const contracts = { nexus: ADDRESS, nodeOperator: ADDRESS, ssvNetwork: ADDRESS, ssvToken: ADDRESS, depositContract: ADDRESS };

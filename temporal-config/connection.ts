@@ -1,9 +1,16 @@
-// How the worker reaches Temporal: address, and for a Temporal cluster or Temporal Cloud, TLS
+// How the worker and the CLI reach Temporal: address, and for a Temporal cluster or Temporal Cloud, TLS
 // (server CA, client certificate) and an API key, all read from files named in the configuration.
 // Errors name the configuration field and never quote a file's content (keys, API keys).
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
-import { ConfigError, type WorkerConfig } from './config';
+import { ConfigError } from '../protocol/config-error';
+
+/** The `temporal` section of the configuration (worker/config.ts), as far as the connection needs it. */
+export interface TemporalConnectionSettings {
+  address: string;
+  tls?: { serverRootCaFile?: string; clientCertFile?: string; clientKeyFile?: string; serverName?: string };
+  apiKeyFile?: string;
+}
 
 export interface TemporalConnectionOptions {
   address: string;
@@ -11,7 +18,7 @@ export interface TemporalConnectionOptions {
   apiKey?: string;
 }
 
-export function temporalConnectionOptions(temporal: WorkerConfig['temporal']): TemporalConnectionOptions {
+export function temporalConnectionOptions(temporal: TemporalConnectionSettings): TemporalConnectionOptions {
   const read = (file: string, field: string): Buffer => {
     try {
       return readFileSync(file);
