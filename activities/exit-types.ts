@@ -1,6 +1,6 @@
 // What crosses the activity boundary for exits: JSON only, public material only (invariant 3: no
 // key and no signed-but-unbroadcast exit ever appears here).
-import type { ValidatorStatus } from './chain/reads';
+import type { NexusValidatorStatus } from './chain/reads';
 import type { NexusVersion } from './chain/nexus-version';
 import type { KeyPath } from './types';
 
@@ -57,7 +57,7 @@ export interface ExitProgress {
   slotsPerEpoch: number;
   validators: {
     pubkey: string;
-    nexusStatus: ValidatorStatus;
+    nexusStatus: NexusValidatorStatus;
     /** The validator's beacon index, or null when the node does not know the key. */
     validatorIndex: number | null;
     /** The beacon node's status, or 'unknown' when it does not know the key. */

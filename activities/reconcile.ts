@@ -6,7 +6,7 @@
 // exit submitted) and counts the rest, so that its size stays small for 10,000 keys.
 import { heartbeat } from '@temporalio/activity';
 import type { ethers } from 'ethers';
-import { readRollupValidatorKeys, readValidatorStatuses, type ValidatorStatus } from './chain/reads';
+import { readRollupValidatorKeys, readValidatorStatuses, type NexusValidatorStatus } from './chain/reads';
 import { withFailureTypes } from './activity-helpers';
 import type { IndexStore } from './keys/index-store';
 import type { CeremonyArchive, CeremonyState } from './dkg/archive';
@@ -36,7 +36,7 @@ export interface RollupReconciliation {
   blockNumber: number;
   /** Keys Nexus accepted a deposit for (ValidatorSubmitted), by their Nexus status now. */
   submitted: number;
-  counts: Partial<Record<ValidatorStatus, number>>;
+  counts: Partial<Record<NexusValidatorStatus, number>>;
   /** Nexus DEPOSITED: 32 ETH sent, keyshares never registered (no SSV operator runs them). */
   depositedUnregistered: { pubkey: string; origin: KeyOrigin }[];
   /** Nexus VALIDATOR_EXIT_SUBMITTED: to be followed until their ETH is back and accounted. */

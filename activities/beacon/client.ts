@@ -19,7 +19,7 @@ import { forkScheduleFromSpec, type ForkSchedule } from './fork-schedule';
 import {
   BeaconNetworkMismatchError, BeaconUnavailableError, InvalidBeaconArgumentError, VoluntaryExitRejectedError, type EndpointFailure,
 } from './errors';
-import { isValidatorStatus, type BeaconValidator } from './validators';
+import { isBeaconStatus, type BeaconValidator } from './validators';
 import { loadLodestarApi, loadLodestarConfig, loadLodestarTypes, loadLodestarUtils, type LodestarApi, type LodestarUtils } from '../esm/loaders';
 import type { SignedVoluntaryExitJson } from './voluntary-exit-json';
 
@@ -346,7 +346,7 @@ type ValidatorRecord = {
 };
 
 function toBeaconValidator(r: ValidatorRecord): [string, BeaconValidator] {
-  if (!isValidatorStatus(r.status)) throw new EndpointAnswerError(`unusable answer: validator ${r.index} has the unknown status ${JSON.stringify(r.status)}`);
+  if (!isBeaconStatus(r.status)) throw new EndpointAnswerError(`unusable answer: validator ${r.index} has the unknown status ${JSON.stringify(r.status)}`);
   return [
     toHex(r.validator.pubkey),
     {

@@ -1,17 +1,17 @@
 // Validator records as the bot keeps them (plain JSON), and the status rules exits follow. Statuses
 // are the Beacon API's (ethereum/beacon-APIs, validator status), the same on every client.
 
-export const VALIDATOR_STATUSES = [
+export const BEACON_STATUSES = [
   'pending_initialized', 'pending_queued',
   'active_ongoing', 'active_exiting', 'active_slashed',
   'exited_unslashed', 'exited_slashed',
   'withdrawal_possible', 'withdrawal_done',
 ] as const;
-export type ValidatorStatus = (typeof VALIDATOR_STATUSES)[number];
+export type BeaconStatus = (typeof BEACON_STATUSES)[number];
 
 export interface BeaconValidator {
   index: number;
-  status: ValidatorStatus;
+  status: BeaconStatus;
   /** Current balance in gwei (decimal string). */
   balanceGwei: string;
   /** Effective balance in gwei (decimal string). */
@@ -30,7 +30,7 @@ export interface BeaconValidator {
  * The exit is initiated or done (or the validator was slashed, which exits it): sending another
  * voluntary exit is pointless, and the node would reject it.
  */
-export function isExitingOrExited(status: ValidatorStatus): boolean {
+export function isExitingOrExited(status: BeaconStatus): boolean {
   return status === 'active_exiting' || status === 'active_slashed' || status.startsWith('exited_') || status.startsWith('withdrawal_');
 }
 
@@ -42,6 +42,6 @@ export function isWithdrawable(validator: Pick<BeaconValidator, 'withdrawableEpo
   return validator.withdrawableEpoch !== null && currentEpoch >= validator.withdrawableEpoch;
 }
 
-export function isValidatorStatus(value: unknown): value is ValidatorStatus {
-  return typeof value === 'string' && (VALIDATOR_STATUSES as readonly string[]).includes(value);
+export function isBeaconStatus(value: unknown): value is BeaconStatus {
+  return typeof value === 'string' && (BEACON_STATUSES as readonly string[]).includes(value);
 }

@@ -6,8 +6,8 @@ import type { BridgeKind } from './bridge-kind';
 export const BASIS_POINTS = 10_000;
 
 /** Nexus.validators(pubkey), in the contract's enum order. */
-export const VALIDATOR_STATUSES = ['INACTIVE', 'DEPOSITED', 'SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'] as const;
-export type ValidatorStatus = (typeof VALIDATOR_STATUSES)[number];
+export const NEXUS_VALIDATOR_STATUSES = ['INACTIVE', 'DEPOSITED', 'SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'] as const;
+export type NexusValidatorStatus = (typeof NEXUS_VALIDATOR_STATUSES)[number];
 
 /** SSV operator committee sizes (3f+1, f = 1..4). */
 export const SSV_CLUSTER_SIZES: readonly number[] = [4, 7, 10, 13];
@@ -96,7 +96,7 @@ export interface SsvOwnerNonce {
 
 export interface ValidatorStatuses extends PinnedBlock {
   /** In input order. */
-  statuses: { pubkey: string; status: ValidatorStatus }[];
+  statuses: { pubkey: string; status: NexusValidatorStatus }[];
 }
 
 interface RollupEventBase extends LogPosition {

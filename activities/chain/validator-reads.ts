@@ -5,7 +5,7 @@ import { nexusInterface, ssvNetworkInterface } from './abi';
 import { scanLogs } from './logs';
 import { callView, checkAddress, pinBlock, type ContractRef } from './call';
 import { InvalidChainDataError, InvalidReadArgumentError, ValidatorNotInSsvError } from './read-errors';
-import { BASIS_POINTS, VALIDATOR_STATUSES, type ValidatorStatuses, type RollupEvent, type RollupEvents, type BlockTagOption, type ScanOptions } from './reads-types';
+import { BASIS_POINTS, NEXUS_VALIDATOR_STATUSES, type ValidatorStatuses, type RollupEvent, type RollupEvents, type BlockTagOption, type ScanOptions } from './reads-types';
 import { logPosition, resolveScan, ownerTopic } from './read-helpers';
 
 const DEFAULT_STATUS_CHUNK = 500;
@@ -35,9 +35,9 @@ export async function readValidatorStatuses(
     const results = await Promise.all(chunk.map((k) => callView(provider, ref, 'validators', [k], block.blockNumber)));
     results.forEach(([raw], i) => {
       const value = raw as bigint;
-      const status = VALIDATOR_STATUSES[Number(value)];
-      if (value < 0n || value >= BigInt(VALIDATOR_STATUSES.length) || !status) {
-        throw new InvalidChainDataError(`Nexus.validators(${chunk[i]}) at ${ref.address} returned ${value} at block ${block.blockNumber}, not a ValidatorStatus (0..${VALIDATOR_STATUSES.length - 1})`);
+      const status = NEXUS_VALIDATOR_STATUSES[Number(value)];
+      if (value < 0n || value >= BigInt(NEXUS_VALIDATOR_STATUSES.length) || !status) {
+        throw new InvalidChainDataError(`Nexus.validators(${chunk[i]}) at ${ref.address} returned ${value} at block ${block.blockNumber}, not a Nexus ValidatorStatus (0..${NEXUS_VALIDATOR_STATUSES.length - 1})`);
       }
       statuses.push({ pubkey: chunk[i], status });
     });

@@ -20,14 +20,14 @@ const headerSchema = z.object({ data: z.object({ header: z.object({ message: z.o
 const forkSchema = z.object({ data: z.object({ previous_version: bytes, current_version: bytes, epoch: uint }) });
 
 /** Validator statuses of the Beacon API. */
-export type ValidatorStatus =
+export type BeaconStatus =
   | 'pending_initialized' | 'pending_queued' | 'active_ongoing' | 'active_exiting' | 'active_slashed'
   | 'exited_unslashed' | 'exited_slashed' | 'withdrawal_possible' | 'withdrawal_done';
 
 const validatorSchema = z.object({
   index: uint,
   balance: uint,
-  status: z.string() as z.ZodType<ValidatorStatus>,
+  status: z.string() as z.ZodType<BeaconStatus>,
   validator: z.object({
     pubkey: bytes,
     withdrawal_credentials: bytes,
@@ -41,7 +41,7 @@ export interface BeaconValidator {
   index: number;
   /** Gwei. */
   balance: number;
-  status: ValidatorStatus;
+  status: BeaconStatus;
   pubkey: string;
   withdrawalCredentials: string;
   /** Decimal strings: "18446744073709551615" (far future) while not exiting. */
