@@ -7,6 +7,15 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = builtinModules.filter((m) => m !== 'assert').flatMap((m) => [m, `node:${m}`]);
 
+/** The import rules of one top-level folder (issue 16: arrows point down). */
+const arrowsDown = (folder, patterns, paths = []) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] },
+});
+const folders = (names) => names.map((name) => `**/${name}/**`);
+const typesOnlyFrom = (names, message) => ({ group: folders(names), allowTypeImports: true, message });
+const never = (names, message) => ({ group: folders(names), message });
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.local-network/**', 'contracts/out/**', 'eslint.config.mjs', '.mocharc.cjs', 'client/bin/**', 'worker/bin/**'] },
   js.configs.recommended,
@@ -36,48 +45,20 @@ export default tseslint.config(
   // Workflows and activities share values only through it; a type-only import across is allowed,
   // since it is erased and never reaches the workflow bundle. Nothing below worker/ and client/
   // imports them, and the worker does not import the CLI.
-  {
-    files: ['protocol/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: nodeBuiltins.map((name) => ({ name, message: 'protocol/ is bundled into workflows: no Node built-ins' })),
-        patterns: [
-          { group: ['**/activities/**', '**/workflows/**'], allowTypeImports: true, message: 'protocol/ may import only types from activities/ and workflows/' },
-          { group: ['**/worker/**', '**/client/**'], message: 'protocol/ is below worker/ and client/' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['workflows/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/activities/**'], allowTypeImports: true, message: 'workflows/ may import only types from activities/; shared values live in protocol/' },
-          { group: ['**/worker/**', '**/client/**'], message: 'workflows/ is below worker/ and client/' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['activities/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/workflows/**'], allowTypeImports: true, message: 'activities/ may import only types from workflows/; shared values live in protocol/' },
-          { group: ['**/worker/**', '**/client/**'], message: 'activities/ is below worker/ and client/' },
-        ],
-      }],
-    },
-  },
-  {
-    files: ['temporal-config/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/worker/**', '**/client/**'], message: 'temporal-config/ is below worker/ and client/' }] }] },
-  },
-  {
-    files: ['worker/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/client/**'], message: 'worker/ may not import the CLI (client/); move what both need below them' }] }] },
-  },
+  arrowsDown('protocol', [
+    typesOnlyFrom(['activities', 'workflows'], 'protocol/ may import only types from activities/ and workflows/'),
+    never(['worker', 'client'], 'protocol/ is below worker/ and client/'),
+  ], nodeBuiltins.map((name) => ({ name, message: 'protocol/ is bundled into workflows: no Node built-ins' }))),
+  arrowsDown('workflows', [
+    typesOnlyFrom(['activities'], 'workflows/ may import only types from activities/; shared values live in protocol/'),
+    never(['worker', 'client'], 'workflows/ is below worker/ and client/'),
+  ]),
+  arrowsDown('activities', [
+    typesOnlyFrom(['workflows'], 'activities/ may import only types from workflows/; shared values live in protocol/'),
+    never(['worker', 'client'], 'activities/ is below worker/ and client/'),
+  ]),
+  arrowsDown('temporal-config', [never(['worker', 'client'], 'temporal-config/ is below worker/ and client/')]),
+  arrowsDown('worker', [never(['client'], 'worker/ may not import the CLI (client/); move what both need below them')]),
   {
     // Arrows point down: signing exits (keys/) uses the beacon modules, never the reverse.
     files: ['activities/beacon/**/*.ts'],
