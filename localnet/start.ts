@@ -9,35 +9,33 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ethers } from 'ethers';
 import { MnemonicVault } from '../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../activities/keys/salt';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../activities/chain/signing-network';
 import { writeNewCodecKeyFile } from '../temporal-config/codec-keys';
 import { startCodecServer } from '../temporal-config/codec-server';
-import { codecDataConverter, loadPayloadCodec } from '../temporal-config/data-converter';
+import { loadPayloadCodec } from '../temporal-config/data-converter';
 import { TASK_QUEUE } from '../temporal-config/names';
-import { chainWatcherWorkflow } from '../workflows/chain-watcher';
-import { clusterRunwayWorkflow } from '../workflows/cluster-runway';
-import { CHAIN_WATCHER_WORKFLOW_ID, CLUSTER_RUNWAY_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
-import { startMonitor } from '../client/monitors';
-import { ACCOUNT_INDEX, DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator, type Deployment } from './demo';
+import { monitorWorkflowId } from '../workflows/ids';
+import { ACCOUNT_INDEX, DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator } from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock';
 import { createOperatorIdentity, loadOperatorIdentity, type OperatorIdentity } from './operator-identity';
-import { removeNetworkFile, writeNetworkFile, networkFilePath, type NetworkFile } from './network-file';
+import { removeNetworkFile, writeNetworkFile, type NetworkFile } from './network-file';
 import { startAnvil } from './services/anvil';
 import { beaconNetworkInfo, startBeaconNode } from './services/beacon-node';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from './services/moto';
-import { assertPortFree, freePort, stopAll, type ServiceProcess } from './services/process';
+import { stopAll, type ServiceProcess } from './services/process';
 import { startDkgOperator } from './services/ssv-dkg';
 import { chooseSsvDkg } from './services/ssv-dkg-choice';
 import { startTemporalDevServer } from './services/temporal';
 import { startWithdrawalStandIn } from './services/withdrawal-stand-in';
 import { startWorkers, writeWorkerConfigs } from './workers';
+import { LOCAL_MONITORS, startMonitors } from './monitors';
+import { OPERATOR_COUNT, resolvePorts } from './ports';
+import { printSummary } from './summary';
 
-const OPERATOR_COUNT = 4;
 const HELP = `Usage: npm start [-- --reset]
 
 Starts the nexus-bot local network on 127.0.0.1 and keeps it running until Ctrl-C.
@@ -245,7 +243,7 @@ async function startNetwork(
       ...(ssvDkg.kind === 'stand-in' ? { SSV_DKG_STAND_IN_PACE: process.env.SSV_DKG_STAND_IN_PACE ?? 'measured' } : {}),
     },
   }, log, (service) => services.push(service));
-  await startMonitors(temporal.address, temporal.namespace, deployment.rollups, codecKeysFile);
+  await startMonitors(temporal.address, temporal.namespace, deployment.rollups, codecKeysFile, log);
 
   return {
     launcherPid: process.pid,
@@ -276,106 +274,6 @@ async function startNetwork(
     workers: running.map(({ worker, pid }) => ({ name: worker.name, roles: worker.roles, pid, configFile: worker.configFile, log: worker.logFile, metricsUrl: worker.metricsUrl })),
     logs: logDir,
   };
-}
-
-/**
- * The demo rollups' monitor settings, also written to the worker's configuration, so that
- * `nexus-bot start --config state/worker-config.json` starts a monitor like them.
- */
-const LOCAL_MONITORS = {
-  pollInterval: '30 seconds',
-  maxBatch: 10,
-  maxExitBatch: 50,
-  // Exit batches look at the local beacon chain (16-s epochs) every few seconds at least.
-  exitPollInterval: { min: '4 seconds', max: '1 minute' },
-};
-
-/** One monitor per demo rollup, the chain watcher and the cluster runway watcher; one that already runs (a restart on a kept history) is left alone. */
-async function startMonitors(address: string, namespace: string, rollups: Deployment['rollups'], codecKeysFile: string): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeysFile) });
-    for (const rollup of rollups) {
-      try {
-        await startMonitor(client, { rollupAdmin: rollup.admin, keyPath: rollup.keyPath, ...LOCAL_MONITORS, startedBy: 'local network launcher' });
-        log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        log(`monitor of ${rollup.name} already running: ${monitorWorkflowId(rollup.admin)}`);
-      }
-    }
-    // One watcher wakes the monitors when a limit, a registration or a bridge balance changes: at
-    // each new block, and after 30 s at the latest on a quiet chain.
-    await client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '30 seconds' }] })
-      .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
-    // The cluster runway watcher: runways as metrics and `nexus-bot runway` (watch only: no budget set).
-    await client.workflow.start(clusterRunwayWorkflow, { taskQueue: TASK_QUEUE, workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, args: [{ pollInterval: '1 minute' }] })
-      .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
-  } finally {
-    await connection.close();
-  }
-}
-
-/** Every port checked before anything starts, so that a clash is reported by name at once. */
-async function resolvePorts(config: LocalnetConfig) {
-  const taken = new Set<number>();
-  const pick = async (port: number, what: string, variable: string) => {
-    if (port === 0) {
-      // The kernel may hand the same free port out twice in a row: never give two services one port.
-      for (;;) {
-        const free = await freePort();
-        if (!taken.has(free)) {
-          taken.add(free);
-          return free;
-        }
-      }
-    }
-    taken.add(port);
-    await assertPortFree(port, what).catch((err: Error) => { throw new LocalnetConfigError(`${err.message}; set ${variable} to another port (0 = any free port)`); });
-    return port;
-  };
-  const temporal = await pick(config.ports.temporal, 'Temporal frontend', 'NEXUS_LOCALNET_TEMPORAL_PORT');
-  const temporalUi = await pick(config.ports.temporalUi, 'Temporal Web UI', 'NEXUS_LOCALNET_TEMPORAL_UI_PORT');
-  const rpc = await pick(config.ports.rpc, 'anvil JSON-RPC', 'NEXUS_LOCALNET_RPC_PORT');
-  const moto = await pick(config.ports.moto, 'moto Secrets Manager', 'NEXUS_LOCALNET_MOTO_PORT');
-  const dkgBase: number[] = [];
-  for (let i = 0; i < OPERATOR_COUNT; i++) {
-    dkgBase.push(await pick(config.ports.dkgBase === 0 ? 0 : config.ports.dkgBase + i, `ssv-dkg operator ${i + 1}`, 'NEXUS_LOCALNET_DKG_BASE_PORT'));
-  }
-  const beacon = await pick(config.ports.beacon, 'beacon node REST API', 'NEXUS_LOCALNET_BEACON_PORT');
-  const codec = await pick(config.ports.codec, 'payload codec server', 'NEXUS_LOCALNET_CODEC_PORT');
-  const metrics = await pick(config.ports.metrics, 'worker metrics endpoint', 'NEXUS_LOCALNET_METRICS_PORT');
-  // Workers 2… on the next ports (or free ones).
-  const workerMetrics: number[] = [];
-  for (let i = 2; i <= config.workers; i++) {
-    workerMetrics.push(await pick(config.ports.metrics === 0 ? 0 : config.ports.metrics + i - 1, `worker ${i} metrics endpoint`, 'NEXUS_LOCALNET_METRICS_PORT'));
-  }
-  return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec, metrics, workerMetrics };
-}
-
-function printSummary(network: NetworkFile, config: LocalnetConfig): void {
-  const rollups = network.rollups
-    .map((r) => `  Rollup ${r.name.padEnd(21)} ${r.keyPath} keys, admin ${r.admin}, bridge ${r.bridge}, limit ${r.stakingLimit} bps, monitor ${r.monitorWorkflowId}`)
-    .join('\n');
-  console.log(`
-nexus-bot local network is up (Ctrl-C stops everything)
-  Temporal Web UI   ${network.temporal.uiUrl}
-  Temporal          ${network.temporal.address} (namespace ${network.temporal.namespace}, task queue ${network.temporal.taskQueue})
-  Codec server      ${network.codecEndpoint} (payloads are encrypted; keys ${network.codecKeysFile})
-                    temporal workflow show --codec-endpoint ${network.codecEndpoint} …
-  nexus-bot CLI     node client/bin/nexus-bot.js list --config ${network.workerConfigFile}
-  Workers           ${(network.workers ?? []).map((w) => `${w.name} [${w.roles.join(',')}] pid ${w.pid}, metrics ${w.metricsUrl}`).join('\n                    ')}
-                    which worker ran which step: node client/bin/nexus-bot.js show <create-validators/…|exit-validators/…> --config ${network.workerConfigFile}
-  Worker metrics    ${network.metricsUrl} (Prometheus, worker 1)
-  Chain RPC         ${network.rpcUrl} (chain id ${network.chainId})
-  Beacon node       ${network.beaconUrl} (Lodestar, phase0, ${network.beacon.secondsPerSlot} s slots; new genesis at every start)
-  Nexus             ${network.contracts.nexus}
-${rollups}
-  Secrets Manager   ${network.aws.endpoint} (${network.aws.region})
-  DKG operators     ${network.dkgOperators.map((op) => `${op.id}:${op.url}`).join('  ')} (ssv-dkg: ${network.ssvDkg.kind === 'real' ? 'the real binary' : 'the stand-in'}, ${network.ssvDkg.path})
-  network.json      ${networkFilePath(config.dir)}
-  logs              ${network.logs}
-`);
 }
 
 main().catch((err: unknown) => {
