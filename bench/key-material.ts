@@ -4,7 +4,8 @@
 // then checked, untimed, by ssv-keys' own validation (KeySharesItem.fromJson) and by the
 // independent verifier; the run fails if one is refused or if the two derivations differ.
 //   before: bench/baseline/derivation-bls-keygen.ts + bench/baseline/keyshares-ssv-keys.ts
-//   after:  activities/keys/derivation.ts + activities/keys/keyshares.ts
+//   after:  activities/keys/derivation.ts + activities/keys/keyshares.ts (buildKeysharesBatch: the
+//           Shamir split with @noble/curves' Fr + blst, the independent check's signatures batched)
 // Wall time per phase; the CPU time (process.cpuUsage, user + system) of the whole batch is printed
 // beside the total, since on a shared machine waiting for a core inflates the wall figures.
 // Run: npx tsx bench/key-material.ts [batch=50] [rounds=3]   (rounds alternate before/after first)
@@ -13,7 +14,7 @@ import { KeySharesItem } from 'ssv-keys';
 import { deriveSigningKeys, wipeKeys } from '../activities/keys/derivation';
 import { signDepositData, withdrawalCredentialsFor, VALIDATOR_DEPOSIT_GWEI } from '../activities/keys/deposit-data';
 import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
-import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
+import { buildKeysharesBatch, type KeysharesPayload } from '../activities/keys/keyshares';
 import { verifyKeysharesPayload } from '../activities/keys/keyshares-verify';
 import { encodeOperatorPublicKey } from '../activities/keys/operator-keys';
 import { baselineSigningKeys } from './baseline/derivation-bls-keygen';
@@ -49,15 +50,20 @@ async function batch(which: 'before' | 'after', firstIndex: number, made: Made[]
   const deposit = performance.now() - t;
 
   t = performance.now();
-  const build = which === 'after' ? buildKeyshares : baselineBuildKeyshares;
-  for (const [i, k] of keys.entries()) {
-    const payload = await build({ secretKey: k.secretKey, operators, owner: OWNER, ownerNonce: firstIndex + i });
-    made.push({ pubkey: k.pubkeyHex, nonce: firstIndex + i, payload });
-  }
+  const inputs = keys.map((k, i) => ({ secretKey: k.secretKey, operators, owner: OWNER, ownerNonce: firstIndex + i }));
+  // after: the whole batch in one call (its signatures checked together); before: one at a time
+  const payloads = which === 'after' ? await buildKeysharesBatch(inputs) : await sequentially(inputs, baselineBuildKeyshares);
+  payloads.forEach((payload, i) => made.push({ pubkey: keys[i].pubkeyHex, nonce: firstIndex + i, payload }));
   const keyshares = performance.now() - t;
   wipeKeys(keys);
   const used = process.cpuUsage(cpu0);
   return { derive, deposit, keyshares, cpu: (used.user + used.system) / 1000 };
+}
+
+async function sequentially<I, O>(inputs: I[], f: (input: I) => Promise<O>): Promise<O[]> {
+  const out: O[] = [];
+  for (const input of inputs) out.push(await f(input));
+  return out;
 }
 
 function line(name: string, p: Phases): string {
