@@ -54,7 +54,8 @@ async function batch(which: Variant, firstIndex: number, made: Made[]): Promise<
   const deposit = performance.now() - t;
 
   t = performance.now();
-  const inputs = keys.map((k, i) => ({ secretKey: k.secretKey, operators, owner: OWNER, ownerNonce: firstIndex + i }));
+  // the derived pubkey given along (the old builder has no such input and ignores it)
+  const inputs = keys.map((k, i) => ({ secretKey: k.secretKey, validatorPubkey: Buffer.from(k.pubkeyHex.slice(2), 'hex'), operators, owner: OWNER, ownerNonce: firstIndex + i }));
   // after: the whole batch in one call (its signatures checked together); the others one at a time
   const payloads =
     which === 'after' ? await buildKeysharesBatch(inputs)

@@ -72,9 +72,18 @@ export function thresholdFor(n: number): number {
   return n - (n - 1) / 3;
 }
 
+/** The last owner checksummed: a batch has one owner, and getAddress costs a keccak (~30 µs). */
+let lastOwner: { given: string; checksummed: string } | undefined;
+
+/** ethers' getAddress (throws for a bad address or EIP-55 checksum), the last answer remembered. */
+export function checksummedOwner(owner: string): string {
+  if (lastOwner === undefined || lastOwner.given !== owner) lastOwner = { given: owner, checksummed: getAddress(owner) };
+  return lastOwner.checksummed;
+}
+
 /** The 32-byte message an SSV node expects the validator key to have signed. */
 export function keysharesSignedMessage(owner: string, ownerNonce: number): Uint8Array {
-  return Buffer.from(keccak256(toUtf8Bytes(`${getAddress(owner)}:${ownerNonce}`)).slice(2), 'hex');
+  return Buffer.from(keccak256(toUtf8Bytes(`${checksummedOwner(owner)}:${ownerNonce}`)).slice(2), 'hex');
 }
 
 export function strictHexToBytes(value: unknown, what: string, reason: KeysharesInvalidReason = 'format'): Buffer {
@@ -149,7 +158,7 @@ export function verifyKeysharesPayloads(items: readonly { payload: KeysharesPayl
 
 /** Everything up to the signature's decoding: public key, operators, layout. */
 function parse(payload: KeysharesPayload, expected: KeysharesExpectation): Parsed {
-  const owner = getAddress(expected.owner); // a malformed expectation is a programming error (throws)
+  const owner = checksummedOwner(expected.owner); // a malformed expectation is a programming error (throws)
   if (!Number.isSafeInteger(expected.ownerNonce) || expected.ownerNonce < 0) {
     throw new RangeError(`expected ownerNonce must be a non-negative integer, got ${expected.ownerNonce}`);
   }

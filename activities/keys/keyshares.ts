@@ -14,9 +14,8 @@
 // Secrets: the validator secret key and the share secrets only live inside this call; the share
 // bytes are wiped once encrypted (their bigints and the "0x…" plaintext strings cannot be).
 import { SecretKey } from '@chainsafe/blst';
-import { getAddress } from 'ethers';
 import { encryptShareSecret, operatorEncryptionKey } from './keyshares-rsa';
-import { keysharesSignedMessage, thresholdFor, VALID_OPERATOR_COUNTS, verifyKeysharesPayloads, type KeysharesExpectation, type KeysharesPayload } from './keyshares-verify';
+import { checksummedOwner, keysharesSignedMessage, thresholdFor, VALID_OPERATOR_COUNTS, verifyKeysharesPayloads, type KeysharesExpectation, type KeysharesPayload } from './keyshares-verify';
 import { BLS_CURVE_ORDER, splitSecretKey, wipeShares } from './shamir-split';
 
 export type { KeysharesPayload } from './keyshares-verify';
@@ -36,6 +35,12 @@ export interface BuildKeysharesInput {
   owner: string;
   /** the owner's SSV nonce this registration will consume */
   ownerNonce: number;
+  /**
+   * the validator's 48-byte compressed public key if the caller has it (deriveSigningKeys gives
+   * it): saves computing it again. It is not trusted: if it is not the secret key's, the
+   * independent check refuses the payload (its signature does not verify against it).
+   */
+  validatorPubkey?: Uint8Array;
 }
 
 export class KeysharesBuildError extends Error {
@@ -80,7 +85,7 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
   }
   let owner: string;
   try {
-    owner = getAddress(input.owner);
+    owner = checksummedOwner(input.owner);
   } catch {
     throw new KeysharesBuildError(`owner ${String(input.owner)} is not a valid address (or has a bad EIP-55 checksum)`);
   }
@@ -99,7 +104,10 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
 
   const operatorIds = sorted.map((op) => op.id);
   const blsKey = SecretKey.fromBytes(secretKey);
-  const validatorPubkey = blsKey.toPublicKey().toBytes(true);
+  if (input.validatorPubkey !== undefined && !(input.validatorPubkey instanceof Uint8Array && input.validatorPubkey.length === 48)) {
+    throw new KeysharesBuildError('validatorPubkey must be a 48-byte compressed BLS public key');
+  }
+  const validatorPubkey = input.validatorPubkey ?? blsKey.toPublicKey().toBytes(true);
   let sharesData: Buffer;
   try {
     const shares = splitSecretKey(secretKey, operatorIds, thresholdFor(sorted.length));
@@ -119,7 +127,8 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
   const publicKey = `0x${Buffer.from(validatorPubkey).toString('hex')}`;
   return {
     payload: { publicKey, operatorIds, sharesData: `0x${sharesData.toString('hex')}` },
-    // The expected pubkey is blst's from the secret key; the checker decodes everything else from the payload.
+    // The expected pubkey is blst's from the secret key (or the caller's, checked against the
+    // signature); the checker decodes everything else from the payload.
     expected: { validatorPubkey: publicKey, owner, ownerNonce, operatorIds },
   };
 }

@@ -217,6 +217,18 @@ describe('keyshares (builder + independent verifier)', function () {
     });
   });
 
+  it('uses a validator pubkey the caller gives, and refuses one that is not the secret key\'s', async () => {
+    const operators = ops13.slice(0, 4);
+    const sk = randomBlsSecretKey();
+    const pubkey = SecretKey.fromBytes(sk).toPublicKey().toBytes();
+    const payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey });
+    assert.equal(payload.publicKey, hex(pubkey));
+    await checkIndependently(payload, sk, operators, OWNER, 3);
+    const other = SecretKey.fromBytes(randomBlsSecretKey()).toPublicKey().toBytes();
+    await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: other }), (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'signature');
+    await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey.subarray(1) }), (e: unknown) => e instanceof KeysharesBuildError && /48-byte/.test(e.message));
+  });
+
   describe('batches (buildKeysharesBatch, verifyKeysharesPayloads)', () => {
     const BATCH = 5;
     let operators: TestOperator[];
