@@ -77,12 +77,14 @@ export function interpolatesAtZero(xs: readonly bigint[], points: readonly G1Poi
 function linearCombination(points: readonly G1Point[], scalars: readonly bigint[]): Uint8Array {
   const ks = scalars.map((k) => abs(k) % R);
   const ps = points.map((p, i) => (scalars[i] < 0n && ks[i] !== 0n ? negate(p) : p));
+  // binary digits, most significant first, all of one length (cheaper to index than BigInt shifts)
   const bits = Math.max(...ks.map((k) => k.toString(2).length));
+  const digits = ks.map((k) => k.toString(2).padStart(bits, '0'));
   let acc: G1Point | undefined;
-  for (let b = BigInt(bits - 1); b >= 0n; b--) {
+  for (let b = 0; b < bits; b++) {
     const terms = acc ? [acc, acc] : [];
     ps.forEach((p, i) => {
-      if ((ks[i] >> b) & 1n) terms.push(p);
+      if (digits[i][b] === '1') terms.push(p);
     });
     if (terms.length > 0) acc = aggregatePublicKeys(terms, false);
   }

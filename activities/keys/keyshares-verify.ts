@@ -83,7 +83,7 @@ export function checksummedOwner(owner: string): string {
 
 /** The 32-byte message an SSV node expects the validator key to have signed. */
 export function keysharesSignedMessage(owner: string, ownerNonce: number): Uint8Array {
-  return Buffer.from(keccak256(toUtf8Bytes(`${checksummedOwner(owner)}:${ownerNonce}`)).slice(2), 'hex');
+  return Buffer.from(keccak256(Buffer.from(`${checksummedOwner(owner)}:${ownerNonce}`, 'utf8')).slice(2), 'hex');
 }
 
 export function strictHexToBytes(value: unknown, what: string, reason: KeysharesInvalidReason = 'format'): Buffer {
