@@ -1,6 +1,7 @@
 // Key material cost of SSV keyshares (DESIGN §5 benchmarks), per key for a cluster of operators,
 // before and after issue 15 in the same run, alternating per key:
-//   - after: buildKeyshares (ssv-keys split + Node RSA + blst signature + the independent check once)
+//   - after: buildKeyshares (own Shamir split: @noble/curves Fr + blst share pubkeys; Node RSA; blst
+//     signature; the independent check once, with blst point additions)
 //   - before: the old builder (bench/baseline/keyshares-ssv-keys.ts: ssv-keys' JSEncrypt and
 //     buildPayload, which checks its own signature, then the old all-noble independent check)
 //   - verifyKeysharesPayload alone, after and before (what the DKG path pays per validator)

@@ -13,10 +13,13 @@
 //     remaining share, swapping it into that subset still gives the validator pubkey.
 // What it cannot check: that the ciphertexts decrypt to the secrets behind those share pubkeys
 // (only the operators can); the DKG path cross-checks them against the operators' signed proofs.
-// Points are decoded and group-checked by blst and interpolated by @noble/curves
-// (g1-interpolation.ts); neither is the library that split the key. Each payload is checked once:
-// by the DKG output reader, or by buildKeyshares on the mnemonic path.
-import { verify as blstVerify, PublicKey as BlstPublicKey, Signature as BlstSignature } from '@chainsafe/blst';
+// Points are decoded, group-checked and interpolated natively by blst (g1-interpolation.ts), from
+// the bytes of the payload alone: nothing here calls the builder (keyshares.ts, shamir-split.ts).
+// Each payload is checked once: by the DKG output reader, or by buildKeyshares on the mnemonic
+// path. A batch (verifyKeysharesPayloads) has its signatures checked together by blst's
+// verifyMultipleAggregateSignatures (random 64-bit weights: n + 1 Miller loops and one final
+// exponentiation instead of 2n pairings); if that fails, each one is checked alone to name it.
+import { verify as blstVerify, verifyMultipleAggregateSignatures, Signature as BlstSignature } from '@chainsafe/blst';
 import { getAddress, keccak256, toUtf8Bytes } from 'ethers';
 import { decodeG1, interpolatesAtZero, type G1Point } from './g1-interpolation';
 import { TypedError } from '../typed-failure';
@@ -57,9 +60,11 @@ export class KeysharesInvalidError extends TypedError {
   override readonly name = 'KeysharesInvalidError';
   constructor(
     readonly reason: KeysharesInvalidReason,
-    detail: string,
+    readonly detail: string,
+    /** in a batch (verifyKeysharesPayloads of more than one), the position of the bad payload */
+    readonly payloadIndex?: number,
   ) {
-    super(`invalid keyshares (${reason}): ${detail}`);
+    super(`invalid keyshares${payloadIndex === undefined ? '' : ` (payload ${payloadIndex} of the batch)`} (${reason}): ${detail}`);
   }
 }
 
@@ -68,9 +73,18 @@ export function thresholdFor(n: number): number {
   return n - (n - 1) / 3;
 }
 
+/** The last owner checksummed: a batch has one owner, and getAddress costs a keccak (~30 µs). */
+let lastOwner: { given: string; checksummed: string } | undefined;
+
+/** ethers' getAddress (throws for a bad address or EIP-55 checksum), the last answer remembered. */
+export function checksummedOwner(owner: string): string {
+  if (lastOwner === undefined || lastOwner.given !== owner) lastOwner = { given: owner, checksummed: getAddress(owner) };
+  return lastOwner.checksummed;
+}
+
 /** The 32-byte message an SSV node expects the validator key to have signed. */
 export function keysharesSignedMessage(owner: string, ownerNonce: number): Uint8Array {
-  return Buffer.from(keccak256(toUtf8Bytes(`${getAddress(owner)}:${ownerNonce}`)).slice(2), 'hex');
+  return Buffer.from(keccak256(Buffer.from(`${checksummedOwner(owner)}:${ownerNonce}`, 'utf8')).slice(2), 'hex');
 }
 
 export function strictHexToBytes(value: unknown, what: string, reason: KeysharesInvalidReason = 'format'): Buffer {
@@ -94,12 +108,58 @@ function idsText(ids: readonly number[]): string {
   return `[${ids.join(',')}]`;
 }
 
+
+/** A payload past its layout checks, with its validator key and signature decoded. */
+interface Parsed {
+  owner: string;
+  ownerNonce: number;
+  ids: readonly number[];
+  pubkeyBytes: Buffer;
+  validator: G1Point;
+  message: Uint8Array;
+  signature: BlstSignature;
+  sharePubkeys: Buffer[];
+}
+
 /**
  * Verifies an SSV keyshares payload against what the bot expects to register. Throws
  * KeysharesInvalidError whose `reason` names the failed check; returns nothing on success.
  */
 export function verifyKeysharesPayload(payload: KeysharesPayload, expected: KeysharesExpectation): void {
-  const owner = getAddress(expected.owner); // a malformed expectation is a programming error (throws)
+  verifyKeysharesPayloads([{ payload, expected }]);
+}
+
+/**
+ * verifyKeysharesPayload for several payloads, the signatures checked in one batch. Throws the
+ * KeysharesInvalidError of the first bad payload (layout first, then signatures, then shares);
+ * with more than one payload its `payloadIndex` and message name the position.
+ */
+export function verifyKeysharesPayloads(items: readonly { payload: KeysharesPayload; expected: KeysharesExpectation }[]): void {
+  const at = <T>(i: number, check: () => T): T => {
+    try {
+      return check();
+    } catch (e) {
+      if (e instanceof KeysharesInvalidError && items.length > 1) throw new KeysharesInvalidError(e.reason, e.detail, i);
+      throw e;
+    }
+  };
+  const parsed = items.map(({ payload, expected }, i) => at(i, () => parse(payload, expected)));
+  if (parsed.length === 1) {
+    checkSignature(parsed[0]);
+  } else if (parsed.length > 1) {
+    const sets = parsed.map((p) => ({ msg: p.message, pk: p.validator, sig: p.signature }));
+    // keys and signatures were validated when decoded: not again here
+    if (!verifyMultipleAggregateSignatures(sets, false, false)) {
+      parsed.forEach((p, i) => at(i, () => checkSignature(p)));
+      throw new Error('the batch signature check failed but every signature verifies alone'); // cannot happen: valid ones make any weighted sum valid
+    }
+  }
+  parsed.forEach((p, i) => at(i, () => checkRecombination(p)));
+}
+
+/** Everything up to the signature's decoding: public key, operators, layout. */
+function parse(payload: KeysharesPayload, expected: KeysharesExpectation): Parsed {
+  const owner = checksummedOwner(expected.owner); // a malformed expectation is a programming error (throws)
   if (!Number.isSafeInteger(expected.ownerNonce) || expected.ownerNonce < 0) {
     throw new RangeError(`expected ownerNonce must be a non-negative integer, got ${expected.ownerNonce}`);
   }
@@ -113,7 +173,8 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
   if (!pubkeyBytes.equals(expectedPubkey)) {
     throw new KeysharesInvalidError('public-key', `payload.publicKey 0x${pubkeyBytes.toString('hex')} is not the expected validator 0x${expectedPubkey.toString('hex')}`);
   }
-  const validatorPoint = g1(pubkeyBytes, 'payload.publicKey', 'public-key');
+  // decoded once: used by the signature check and the interpolation
+  const validator = g1(pubkeyBytes, 'payload.publicKey', 'public-key');
 
   // operators
   const ids = payload.operatorIds;
@@ -139,39 +200,47 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
   if (shares.length !== expectedLength) {
     throw new KeysharesInvalidError('length', `sharesData is ${shares.length} bytes, expected 96 + 304·${n} = ${expectedLength}`);
   }
-  const signature = shares.subarray(0, SIGNATURE_LENGTH);
-  const sharePubkeys = Array.from({ length: n }, (_, i) =>
-    shares.subarray(SIGNATURE_LENGTH + PUBKEY_LENGTH * i, SIGNATURE_LENGTH + PUBKEY_LENGTH * (i + 1)),
-  );
-
-  // signature over keccak256("<EIP-55 owner>:<nonce>")
-  const message = keysharesSignedMessage(owner, expected.ownerNonce);
-  let sig: BlstSignature;
+  let signature: BlstSignature;
   try {
-    sig = BlstSignature.fromBytes(signature, true, true);
+    signature = BlstSignature.fromBytes(shares.subarray(0, SIGNATURE_LENGTH), true, true);
   } catch {
     throw new KeysharesInvalidError('signature', 'the signature (first 96 bytes) is not a valid BLS12-381 G2 point');
   }
-  const blstPk = BlstPublicKey.fromBytes(pubkeyBytes, true);
-  if (!blstVerify(message, blstPk, sig, false, false)) {
-    let hint = '';
-    const lower = `${owner.toLowerCase()}:${expected.ownerNonce}`;
-    if (blstVerify(Buffer.from(keccak256(toUtf8Bytes(lower)).slice(2), 'hex'), blstPk, sig)) {
-      hint = ' (it signs the lower-case owner address; SSV nodes require the EIP-55 checksummed form)';
-    }
-    throw new KeysharesInvalidError('signature', `the signature does not verify against validator 0x${pubkeyBytes.toString('hex')} over keccak256("${owner}:${expected.ownerNonce}")${hint}`);
-  }
+  return {
+    owner,
+    ownerNonce: expected.ownerNonce,
+    ids,
+    pubkeyBytes,
+    validator,
+    message: keysharesSignedMessage(owner, expected.ownerNonce),
+    signature,
+    sharePubkeys: Array.from({ length: n }, (_, i) => shares.subarray(SIGNATURE_LENGTH + PUBKEY_LENGTH * i, SIGNATURE_LENGTH + PUBKEY_LENGTH * (i + 1))),
+  };
+}
 
-  // share public keys recombine to the validator public key
-  const points = sharePubkeys.map((bytes, i) => g1(bytes, `share public key of operator ${ids[i]}`, 'share-public-key'));
+/** The BLS signature over keccak256("<EIP-55 owner>:<nonce>") by the validator key. */
+function checkSignature(p: Parsed): void {
+  if (blstVerify(p.message, p.validator, p.signature, false, false)) return;
+  let hint = '';
+  const lower = `${p.owner.toLowerCase()}:${p.ownerNonce}`;
+  if (blstVerify(Buffer.from(keccak256(toUtf8Bytes(lower)).slice(2), 'hex'), p.validator, p.signature, false, false)) {
+    hint = ' (it signs the lower-case owner address; SSV nodes require the EIP-55 checksummed form)';
+  }
+  throw new KeysharesInvalidError('signature', `the signature does not verify against validator 0x${p.pubkeyBytes.toString('hex')} over keccak256("${p.owner}:${p.ownerNonce}")${hint}`);
+}
+
+/** The share public keys recombine to the validator public key, every share taking part. */
+function checkRecombination(p: Parsed): void {
+  const points = p.sharePubkeys.map((bytes, i) => g1(bytes, `share public key of operator ${p.ids[i]}`, 'share-public-key'));
+  const n = p.ids.length;
   const t = thresholdFor(n);
-  const xs = ids.map((id) => BigInt(id));
+  const xs = p.ids.map((id) => BigInt(id));
   const base = Array.from({ length: t }, (_, i) => i);
   const subsets: number[][] = [base];
   for (let j = t; j < n; j++) subsets.push([...base.slice(1), j]);
   for (const subset of subsets) {
-    if (!interpolatesAtZero(subset.map((i) => xs[i]), subset.map((i) => points[i]), validatorPoint)) {
-      const used = subset.map((i) => ids[i]);
+    if (!interpolatesAtZero(subset.map((i) => xs[i]), subset.map((i) => points[i]), p.validator)) {
+      const used = subset.map((i) => p.ids[i]);
       throw new KeysharesInvalidError('recombination', `share public keys of operators ${idsText(used)} (threshold ${t} of ${n}) do not interpolate to the validator public key at x = 0`);
     }
   }

@@ -1,20 +1,22 @@
-// Builds the SSV keyshares payload for a validator key that the bot holds (mnemonic path):
-//   - the Shamir split with ssv-keys 1.1.0, the reference builder (Threshold: x = operator id,
-//     bls-eth-wasm), and its byte layout (KeySharesPayload.build: share pubkeys ‖ ciphertexts);
+// Builds the SSV keyshares payload for a validator key that the bot holds (mnemonic path), what
+// ssv-keys 1.1.0 (the reference builder) would build, without its cost:
+//   - the Shamir split at x = operator id (shamir-split.ts: a polynomial over Fr with
+//     @noble/curves, share public keys with blst), as ssv-keys' Threshold does with bls-eth-wasm;
 //   - RSA through Node's crypto (keyshares-rsa.ts: PKCS#1 v1.5, the plaintext ssv-keys encrypts);
 //   - the signature over keccak256("<EIP-55 owner>:<nonce>") with blst (deterministic BLS: the same
-//     bytes as ssv-keys' buildPayload, see test/unit/keys/keyshares.test.ts).
-// Then the independent verifier checks the payload, once: ssv-keys' buildPayload is not called,
-// since it verifies its own signature again and its Encryption re-validates every operator key.
+//     bytes as ssv-keys' buildPayload);
+//   - the layout of ssv-keys' KeySharesPayload.build: signature ‖ share pubkeys ‖ ciphertexts.
+// test/unit/keys/keyshares.test.ts checks the payloads with ssv-keys' own validation
+// (KeySharesItem.fromJson), its buildPayload's bytes, and by decrypting and recombining the shares.
+// Then the independent verifier checks the payloads, once; a batch (buildKeysharesBatch) has its
+// signatures verified together.
 //
-// Secrets: the validator secret key and the share secrets only live inside this call. ssv-keys
-// keeps them in JS strings that cannot be wiped; a fresh SSVKeys instance per call keeps them from
-// outliving it. Errors never carry ssv-keys' exception objects (some hold their inputs).
+// Secrets: the validator secret key and the share secrets only live inside this call; the share
+// bytes are wiped once encrypted (their bigints and the "0x…" plaintext strings cannot be).
 import { SecretKey } from '@chainsafe/blst';
-import { getAddress } from 'ethers';
-import { KeySharesItem, SSVKeys } from 'ssv-keys';
 import { encryptShareSecret, operatorEncryptionKey } from './keyshares-rsa';
-import { keysharesSignedMessage, VALID_OPERATOR_COUNTS, verifyKeysharesPayload, type KeysharesPayload } from './keyshares-verify';
+import { checksummedOwner, keysharesSignedMessage, thresholdFor, VALID_OPERATOR_COUNTS, verifyKeysharesPayloads, type KeysharesExpectation, type KeysharesPayload } from './keyshares-verify';
+import { BLS_CURVE_ORDER, splitSecretKey, wipeShares } from './shamir-split';
 import { TypedError } from '../typed-failure';
 
 export type { KeysharesPayload } from './keyshares-verify';
@@ -34,22 +36,48 @@ export interface BuildKeysharesInput {
   owner: string;
   /** the owner's SSV nonce this registration will consume */
   ownerNonce: number;
+  /**
+   * the validator's 48-byte compressed public key if the caller has it (deriveSigningKeys gives
+   * it): saves computing it again. It is not trusted: if it is not the secret key's, the
+   * independent check refuses the payload (its signature does not verify against it).
+   */
+  validatorPubkey?: Uint8Array;
 }
 
 export class KeysharesBuildError extends TypedError {
   override readonly name = 'KeysharesBuildError';
 }
 
-const BLS_CURVE_ORDER = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
-
 /** Builds `{publicKey, operatorIds, sharesData}` (0x-hex) ready for SSVNetwork.registerValidator. */
 export async function buildKeyshares(input: BuildKeysharesInput): Promise<KeysharesPayload> {
+  const [payload] = await buildKeysharesBatch([input]);
+  return payload;
+}
+
+/**
+ * buildKeyshares for several keys (each with its own owner nonce), the independent check run over
+ * the whole batch at once. Returns the payloads in input order; any bad input or payload fails
+ * the batch (KeysharesBuildError / KeysharesInvalidError naming its position).
+ */
+export async function buildKeysharesBatch(inputs: readonly BuildKeysharesInput[]): Promise<KeysharesPayload[]> {
+  const built = inputs.map((input, i) => {
+    try {
+      return buildOne(input);
+    } catch (e) {
+      if (e instanceof KeysharesBuildError && inputs.length > 1) throw new KeysharesBuildError(`key ${i} of the batch: ${e.message}`);
+      throw e;
+    }
+  });
+  verifyKeysharesPayloads(built);
+  return built.map((b) => b.payload);
+}
+
+function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expected: KeysharesExpectation } {
   const { secretKey, operators, ownerNonce } = input;
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) {
     throw new KeysharesBuildError('secretKey must be 32 bytes');
   }
-  const skHex = `0x${Buffer.from(secretKey).toString('hex')}`;
-  const skInt = BigInt(skHex);
+  const skInt = BigInt(`0x${Buffer.from(secretKey).toString('hex')}`);
   if (skInt === 0n || skInt >= BLS_CURVE_ORDER) {
     throw new KeysharesBuildError('secretKey is not a valid BLS12-381 secret key (zero or not below the curve order)');
   }
@@ -58,7 +86,7 @@ export async function buildKeyshares(input: BuildKeysharesInput): Promise<Keysha
   }
   let owner: string;
   try {
-    owner = getAddress(input.owner);
+    owner = checksummedOwner(input.owner);
   } catch {
     throw new KeysharesBuildError(`owner ${String(input.owner)} is not a valid address (or has a bad EIP-55 checksum)`);
   }
@@ -75,36 +103,33 @@ export async function buildKeyshares(input: BuildKeysharesInput): Promise<Keysha
   const seenKeys = new Set(sorted.map((op) => op.publicKeyBase64.trim()));
   if (seenKeys.size !== sorted.length) throw new KeysharesBuildError('two operators have the same public key');
 
-  const ssvOperators = sorted.map((op) => ({ id: op.id, operatorKey: op.publicKeyBase64.trim() }));
+  const operatorIds = sorted.map((op) => op.id);
   const blsKey = SecretKey.fromBytes(secretKey);
-  let payload: KeysharesPayload;
+  if (input.validatorPubkey !== undefined && !(input.validatorPubkey instanceof Uint8Array && input.validatorPubkey.length === 48)) {
+    throw new KeysharesBuildError('validatorPubkey must be a 48-byte compressed BLS public key');
+  }
+  const validatorPubkey = input.validatorPubkey ?? blsKey.toPublicKey().toBytes(true);
+  let sharesData: Buffer;
   try {
-    const threshold = await new SSVKeys().createThreshold(skHex, ssvOperators);
-    // createThreshold sorts by id, as `sorted` is: share i belongs to sorted[i].
-    if (threshold.shares.length !== sorted.length) throw new Error(`ssv-keys made ${threshold.shares.length} shares for ${sorted.length} operators`);
-    const encryptedShares = threshold.shares.map((share, i) => ({
-      operatorPublicKey: ssvOperators[i].operatorKey,
-      privateKey: encryptShareSecret(rsaKeys[i], share.privateKey).toString('base64'),
-      publicKey: share.publicKey,
-    }));
-    const layout = new KeySharesItem().payload.build({ publicKey: threshold.publicKey, operatorIds: sorted.map((op) => op.id), encryptedShares });
-    const signature = blsKey.sign(keysharesSignedMessage(owner, ownerNonce)).toBytes();
-    payload = {
-      publicKey: layout.publicKey,
-      operatorIds: [...layout.operatorIds],
-      sharesData: `0x${Buffer.from(signature).toString('hex')}${layout.sharesData.replace(/^0x/, '')}`,
-    };
+    const shares = splitSecretKey(secretKey, operatorIds, thresholdFor(sorted.length));
+    let ciphertexts: Buffer[];
+    try {
+      // share i is f(sorted[i].id): encrypted for that operator, laid out at position i
+      ciphertexts = shares.map((share, i) => encryptShareSecret(rsaKeys[i], `0x${Buffer.from(share.secretKey).toString('hex')}`));
+    } finally {
+      wipeShares(shares);
+    }
+    const signature = blsKey.sign(keysharesSignedMessage(owner, ownerNonce)).toBytes(true);
+    sharesData = Buffer.concat([signature, ...shares.map((s) => s.publicKey), ...ciphertexts]);
   } catch (e) {
-    // Message only: ssv-keys exceptions keep their inputs (keys) as properties.
+    // Message only: never a secret (shamir-split's and keyshares-rsa's messages carry none).
     throw new KeysharesBuildError(`building the keyshares failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
   }
-  // The expected pubkey comes from blst, not from ssv-keys' own derivation.
-  const validatorPubkey = `0x${Buffer.from(blsKey.toPublicKey().toBytes()).toString('hex')}`;
-  verifyKeysharesPayload(payload, {
-    validatorPubkey,
-    owner,
-    ownerNonce,
-    operatorIds: sorted.map((op) => op.id),
-  });
-  return payload;
+  const publicKey = `0x${Buffer.from(validatorPubkey).toString('hex')}`;
+  return {
+    payload: { publicKey, operatorIds, sharesData: `0x${sharesData.toString('hex')}` },
+    // The expected pubkey is blst's from the secret key (or the caller's, checked against the
+    // signature); the checker decodes everything else from the payload.
+    expected: { validatorPubkey: publicKey, owner, ownerNonce, operatorIds },
+  };
 }

@@ -1,16 +1,19 @@
-// Keyshares built with ssv-keys are checked here independently of the code that built them: every
+// Keyshares built by buildKeyshares (the bot's split, Node RSA, blst signature: what ssv-keys would
+// build) are checked here independently of the code that built them: every
 // share is decrypted with its operator's RSA private key (node-forge), the secrets are recombined by
 // Lagrange interpolation over the BLS12-381 scalar field at x = operator id, and the signature is
 // recomputed with @chainsafe/bls over "<EIP-55 owner>:<nonce>". Then the bot's own verifier and
-// ssv-keys' own validation must accept it, and the verifier must reject each kind of tamper.
+// ssv-keys' own validation must accept it, and the verifier must reject each kind of tamper, also
+// inside a batch (buildKeysharesBatch / verifyKeysharesPayloads, signatures verified together).
 import assert from 'node:assert/strict';
 import { SecretKey } from '@chainsafe/blst';
 import { getAddress, keccak256, toUtf8Bytes } from 'ethers';
 import { KeyShares, KeySharesItem } from 'ssv-keys';
-import { buildKeyshares, KeysharesBuildError } from '../../../activities/keys/keyshares';
+import { buildKeyshares, buildKeysharesBatch, KeysharesBuildError } from '../../../activities/keys/keyshares';
 import {
   KeysharesInvalidError,
   verifyKeysharesPayload,
+  verifyKeysharesPayloads,
   type KeysharesInvalidReason,
   type KeysharesPayload,
 } from '../../../activities/keys/keyshares-verify';
@@ -37,7 +40,7 @@ function expectInvalid(fn: () => void, reason: KeysharesInvalidReason, message?:
 }
 
 
-describe('keyshares (ssv-keys builder + independent verifier)', function () {
+describe('keyshares (builder + independent verifier)', function () {
   this.timeout(60_000);
   let ops13: TestOperator[];
   before(() => {
@@ -211,6 +214,74 @@ describe('keyshares (ssv-keys builder + independent verifier)', function () {
       await assert.rejects(buildKeyshares({ secretKey: sk, operators: [operators[0], operators[1], operators[2], { ...operators[3], id: operators[0].id }], owner: OWNER, ownerNonce: 0 }), /appears twice/);
       await assert.rejects(buildKeyshares({ secretKey: new Uint8Array(32), operators, owner: OWNER, ownerNonce: 0 }), /not a valid BLS12-381 secret key/);
       await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: -1 }), /ownerNonce/);
+    });
+  });
+
+  it('uses a validator pubkey the caller gives, and refuses one that is not the secret key\'s', async () => {
+    const operators = ops13.slice(0, 4);
+    const sk = randomBlsSecretKey();
+    const pubkey = SecretKey.fromBytes(sk).toPublicKey().toBytes();
+    const payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey });
+    assert.equal(payload.publicKey, hex(pubkey));
+    await checkIndependently(payload, sk, operators, OWNER, 3);
+    const other = SecretKey.fromBytes(randomBlsSecretKey()).toPublicKey().toBytes();
+    await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: other }), (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'signature');
+    await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey.subarray(1) }), (e: unknown) => e instanceof KeysharesBuildError && /48-byte/.test(e.message));
+  });
+
+  describe('batches (buildKeysharesBatch, verifyKeysharesPayloads)', () => {
+    const BATCH = 5;
+    let operators: TestOperator[];
+    let sks: Uint8Array[];
+    let payloads: KeysharesPayload[];
+    const expectationOf = (i: number, nonce = 100 + i) => ({ validatorPubkey: pubkeyOf(sks[i]), owner: OWNER, ownerNonce: nonce, operatorIds: operators.map((o) => o.id) });
+    const items = () => payloads.map((payload, i) => ({ payload, expected: expectationOf(i) }));
+
+    before(async () => {
+      operators = ops13.slice(0, 4);
+      sks = Array.from({ length: BATCH }, randomBlsSecretKey);
+      payloads = await buildKeysharesBatch(sks.map((sk, i) => ({ secretKey: sk, operators, owner: OWNER, ownerNonce: 100 + i })));
+    });
+
+    it('builds one payload per key, in order, each for its own nonce, accepted by ssv-keys and by the independent checks', async () => {
+      assert.equal(payloads.length, BATCH);
+      for (const [i, payload] of payloads.entries()) {
+        await checkIndependently(payload, sks[i], operators, OWNER, 100 + i);
+        const item = await KeySharesItem.fromJson(ssvKeysItemJson(payload, operators, OWNER, 100 + i));
+        assert.equal(item.error, undefined, `payload ${i}: ${String(item.error)}`);
+      }
+      verifyKeysharesPayloads(items());
+    });
+
+    it('names the payload whose signature is bad, wherever it is in the batch', () => {
+      for (let bad = 0; bad < BATCH; bad++) {
+        const list = items();
+        // a valid signature of the right key, for the next nonce: only the batch check can see it
+        list[bad] = { ...list[bad], expected: expectationOf(bad, 100 + bad + 1) };
+        assert.throws(() => verifyKeysharesPayloads(list), (e: unknown) => {
+          assert.ok(e instanceof KeysharesInvalidError, String(e));
+          assert.equal(e.reason, 'signature', e.message);
+          assert.equal(e.payloadIndex, bad);
+          assert.match(e.message, new RegExp(`payload ${bad} of the batch.*:${100 + bad + 1}"`));
+          return true;
+        });
+      }
+    });
+
+    it('names the payload whose shares do not recombine', () => {
+      const list = items();
+      const foreign = SecretKey.fromBytes(randomBlsSecretKey()).toPublicKey().toBytes();
+      const b = Buffer.from(list[3].payload.sharesData.slice(2), 'hex');
+      Buffer.from(foreign).copy(b, 96 + 48 * 3);
+      list[3] = { ...list[3], payload: { ...list[3].payload, sharesData: hex(b) } };
+      assert.throws(() => verifyKeysharesPayloads(list), (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'recombination' && e.payloadIndex === 3);
+    });
+
+    it('a bad input fails the whole batch, naming its position', async () => {
+      const inputs = sks.map((sk, i) => ({ secretKey: sk, operators, owner: OWNER, ownerNonce: i }));
+      inputs[2] = { ...inputs[2], ownerNonce: -1 };
+      await assert.rejects(buildKeysharesBatch(inputs), (e: unknown) => e instanceof KeysharesBuildError && /^key 2 of the batch: ownerNonce/.test(e.message));
+      assert.deepEqual(await buildKeysharesBatch([]), []);
     });
   });
 });
