@@ -26,7 +26,7 @@ import type { RegistrationRequest, RegistrationResult } from './registrar-types'
 const { checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
 // The mnemonic's activities run where the salt is; the deposit where the chain writer is.
 const { allocateKeyIndices } = proxyRoleActivities<BotActivities>('salt', READ_OPTIONS);
-const { prepareMnemonicValidators } = proxyRoleActivities<BotActivities>('salt', KEY_MATERIAL_OPTIONS);
+const { prepareMnemonicValidators, allocateAndPrepareMnemonicValidators } = proxyRoleActivities<BotActivities>('salt', KEY_MATERIAL_OPTIONS);
 const { checkDkgOperators } = proxyActivities<BotActivities>(DKG_HEALTH_OPTIONS);
 const { runDkgCeremony } = proxyActivities<BotActivities>(DKG_CEREMONY_OPTIONS);
 const { submitDeposits } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
@@ -57,7 +57,8 @@ export interface CreateValidatorsInput {
    * - the monitor is told only what it cannot see otherwise (a pause hold, a funding hold), not
    *   every phase: the phase is in the batch's Phase search attribute (the Web UI) and its
    *   creationStatus query (the CLI's status and show);
-   * - the pubkeys go out with the next phase in one upsert, the first phase with the start.
+   * - the pubkeys go out with the next phase in one upsert, the first phase with the start;
+   * - key indices are allocated and the keys derived in one salt activity (phase 'allocating').
    * Batches started without it (histories from before) replay the remote activities and signals.
    */
   fewerEvents?: boolean;
@@ -93,13 +94,14 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     if (result.requestId === requestId) results.push(result);
   });
   const status: CreationStatus = { rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, count: input.count, phase: 'allocating', pubkeys: [], paused: false };
+  /** A mnemonic batch that writes fewer events (CreateValidatorsInput.fewerEvents). */
+  const fewerEvents = input.keyPath === 'mnemonic' && input.fewerEvents === true;
   const reports = createReportTracker();
   const track = (report: Promise<void>) => reports.track(report);
-  const gate = installPauseGate(() => `phase ${status.phase}`, () => reportState());
+  // The one salt step of a fewerEvents batch does both, under the phase 'allocating': a pause says so.
+  const gate = installPauseGate(() => (fewerEvents && status.phase === 'allocating' ? 'phase allocating (key indices and key-material, one salt step)' : `phase ${status.phase}`), () => reportState());
   setHandler(creationStatusQuery, () => ({ ...status, pubkeys: [...status.pubkeys], paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
   const now = () => new Date().toISOString();
-  /** Set for a mnemonic batch that writes fewer events (CREATION_FEWER_EVENTS_PATCH). */
-  let fewerEvents = false;
   /** Search attributes that go out with the next upsert (fewerEvents). */
   const pendingAttributes: SearchAttributeUpdatePair[] = [];
   /** The monitor was last told of a funding hold: it is told again when the batch moves on. */
@@ -155,14 +157,13 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   }
 
   async function createMnemonicBatch(): Promise<CreateValidatorsResult> {
-    fewerEvents = input.fewerEvents === true;
-    // Started with its Phase 'allocating' (the monitor sets it with the start).
-    if (fewerEvents) status.phase = 'allocating';
-    else setPhase('allocating');
+    // A fewerEvents batch is started with its Phase 'allocating' (the monitor sets it with the start).
+    if (!fewerEvents) setPhase('allocating');
     await gate.holdAt('before key-index allocation (nothing done yet)');
-    const keyIndices = await allocateKeyIndices({ rollupAdmin: input.rollupAdmin, requestId, count: input.count });
-    setPhase('key-material');
-    const validators = await prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices, requestId });
+    const validators = fewerEvents
+      // One salt activity allocates and derives (no safe point lay between the two): phase 'allocating' throughout.
+      ? await allocateAndPrepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, requestId, count: input.count })
+      : await prepareInTwoSteps();
     const pubkeys = validators.map((v) => v.deposit.pubkey);
     status.pubkeys = pubkeys;
     const pubkeysAttribute: SearchAttributeUpdatePair = { key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) };
@@ -203,6 +204,13 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
         .map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex, reason: result.kind === 'failed' ? result.reason : 'no answer' })),
       ...held,
     };
+  }
+
+  /** Histories from before fewerEvents: allocation and derivation as two activities, a phase each. */
+  async function prepareInTwoSteps() {
+    const keyIndices = await allocateKeyIndices({ rollupAdmin: input.rollupAdmin, requestId, count: input.count });
+    setPhase('key-material');
+    return prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices, requestId });
   }
 
   // DKG: the ceremony's keyshares are signed for the owner nonces the registrar reserves now.
