@@ -33,7 +33,7 @@ const { submitDeposits } = proxyRoleActivities<BotActivities>('writer', TRANSACT
 const { guardDeposits } = proxyActivities<BotActivities>(GUARD_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 const { registrarKnowsRequest } = proxyActivities<BotActivities>(READ_OPTIONS);
-/** The same quick reads and hand-offs as local activities (CREATION_FEWER_EVENTS_PATCH). */
+/** The same quick reads and hand-offs as local activities (a batch started with `fewerEvents`). */
 const localReads = proxyLocalActivities<BotActivities>(LOCAL_READ_OPTIONS);
 const localSignals = proxyLocalActivities<BotActivities>(LOCAL_SIGNAL_OPTIONS);
 /** While it waits for the registrar's answer, how often a batch checks that its request is still held there. */
