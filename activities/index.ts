@@ -3,6 +3,7 @@
 import { atActivityBoundary, failure } from './typed-failure';
 import { hostname } from 'node:os';
 import { createCreationActivities, type CreationDependencies } from './creation';
+import { createMnemonicBatchActivities } from './mnemonic-batch';
 import { createWatchActivities } from './watch';
 import type { HeadFollower } from './chain/head-follower';
 import { createRegistrarActivities, type RegistrarClientDependencies } from './registrar-client';
@@ -70,7 +71,7 @@ export function createActivities(deps: ActivityDependencies) {
     async describeWorker(): Promise<string> {
       return `${deps.workerName}@${hostname()} (pid ${process.pid})`;
     },
-    ...(deps.creation ? createCreationActivities(deps.creation) : {}),
+    ...(deps.creation ? withMnemonicBatch(createCreationActivities(deps.creation)) : {}),
     ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange, heads: deps.heads }) : {}),
     ...(deps.depositGuard ? createDepositGuardActivities(deps.depositGuard) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
@@ -87,3 +88,8 @@ export function createActivities(deps: ActivityDependencies) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The creation activities with the mnemonic batch's combined salt step, made of two of them. */
+function withMnemonicBatch<A extends ReturnType<typeof createCreationActivities>>(creation: A) {
+  return { ...creation, ...createMnemonicBatchActivities(creation) };
+}

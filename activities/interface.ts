@@ -1,5 +1,6 @@
 // The activities the workflows call, by name and type: the contract between workflow code and
 // createActivities(). Workflows import this file for its types only.
+import type { AllocateAndPrepareInput } from './mnemonic-batch';
 import type {
   CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RegistrationFunding, RollupSnapshot, SubmittedTransaction,
 } from './types';
@@ -30,6 +31,8 @@ export interface BotActivities {
   allocateKeyIndices(input: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]>;
   /** Mnemonic path: derives the keys at these indices and returns their public deposit data. */
   prepareMnemonicValidators(input: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[]; requestId?: string }): Promise<MnemonicValidator[]>;
+  /** Mnemonic path: both of the above in one activity (mnemonic-batch.ts). */
+  allocateAndPrepareMnemonicValidators(input: AllocateAndPrepareInput): Promise<MnemonicValidator[]>;
 
   /**
    * DKG path, before any nonce is reserved: the cluster's operators (from the chain) answer their

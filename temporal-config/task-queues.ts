@@ -18,7 +18,7 @@ export const WRITER_ACTIVITIES = [
 ] as const satisfies readonly (keyof BotActivities)[];
 
 /** Activities that read the mnemonic (so need the salt in memory), and send nothing. */
-export const SALT_ACTIVITIES = ['allocateKeyIndices', 'prepareMnemonicValidators', 'broadcastMnemonicExits'] as const satisfies readonly (keyof BotActivities)[];
+export const SALT_ACTIVITIES = ['allocateKeyIndices', 'prepareMnemonicValidators', 'allocateAndPrepareMnemonicValidators', 'broadcastMnemonicExits'] as const satisfies readonly (keyof BotActivities)[];
 
 /** The role whose queue runs this activity (everything not listed: general). */
 export function activityRole(activityName: string): WorkerRole {

@@ -1,6 +1,6 @@
 // Timeouts and retry policies per group of activities (one place, so that operators can read how
 // long the bot keeps trying, and which failures stop it at once).
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_TYPES } from '../protocol/failure-types';
 
 /** Reads: quick, retried for long (a node outage delays, never loses). */
@@ -96,3 +96,13 @@ export const RECONCILE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
+
+/**
+ * Quick reads and hand-offs run as local activities where history events count (issue 15 item 3):
+ * one MarkerRecorded each, inside the workflow task that needs them, instead of three activity
+ * events and a workflow task of their own. Only activities of the general queue (the workflow
+ * worker runs them), short ones, with no heartbeat: a retry past a minute of local attempts goes
+ * on a durable timer, as the SDK does for every local activity.
+ */
+export const LOCAL_READ_OPTIONS: LocalActivityOptions = { startToCloseTimeout: READ_OPTIONS.startToCloseTimeout, retry: READ_OPTIONS.retry };
+export const LOCAL_SIGNAL_OPTIONS: LocalActivityOptions = { startToCloseTimeout: SIGNAL_OPTIONS.startToCloseTimeout, retry: SIGNAL_OPTIONS.retry };

@@ -4,15 +4,16 @@
 //   → keyshares registered by the SSV registrar, in owner-nonce order (invariant 4).
 // Secrets never enter this workflow: activities return public material only (invariant 3).
 import {
-  ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, ApplicationFailure, condition, getExternalWorkflowHandle, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
+import type { Duration, SearchAttributeUpdatePair } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { KeyPath, KeysharesPayload, PublicDepositData } from '../activities/types';
 import type { HeldKey } from '../activities/guard/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import {
-  DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, DKG_HEALTH_RECHECK, GUARD_OPTIONS, KEY_MATERIAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS, TRANSACTION_OPTIONS,
+  DKG_CEREMONY_OPTIONS, DKG_HEALTH_OPTIONS, DKG_HEALTH_RECHECK, GUARD_OPTIONS, KEY_MATERIAL_OPTIONS, LOCAL_READ_OPTIONS, LOCAL_SIGNAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS,
+  TRANSACTION_OPTIONS,
 } from './activity-options';
 import { describeFailure } from './failures';
 import { proxyRoleActivities } from './role-activities';
@@ -25,13 +26,16 @@ import type { RegistrationRequest, RegistrationResult } from '../protocol/regist
 const { checkRegistrationFunding, checkSigningNetwork, markDkgCeremony } = proxyActivities<BotActivities>(READ_OPTIONS);
 // The mnemonic's activities run where the salt is; the deposit where the chain writer is.
 const { allocateKeyIndices } = proxyRoleActivities<BotActivities>('salt', READ_OPTIONS);
-const { prepareMnemonicValidators } = proxyRoleActivities<BotActivities>('salt', KEY_MATERIAL_OPTIONS);
+const { prepareMnemonicValidators, allocateAndPrepareMnemonicValidators } = proxyRoleActivities<BotActivities>('salt', KEY_MATERIAL_OPTIONS);
 const { checkDkgOperators } = proxyActivities<BotActivities>(DKG_HEALTH_OPTIONS);
 const { runDkgCeremony } = proxyActivities<BotActivities>(DKG_CEREMONY_OPTIONS);
 const { submitDeposits } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
 const { guardDeposits } = proxyActivities<BotActivities>(GUARD_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 const { registrarKnowsRequest } = proxyActivities<BotActivities>(READ_OPTIONS);
+/** The same quick reads and hand-offs as local activities (a batch started with `fewerEvents`). */
+const localReads = proxyLocalActivities<BotActivities>(LOCAL_READ_OPTIONS);
+const localSignals = proxyLocalActivities<BotActivities>(LOCAL_SIGNAL_OPTIONS);
 /** While it waits for the registrar's answer, how often a batch checks that its request is still held there. */
 const REGISTRATION_CHECK_INTERVAL = '10 minutes';
 
@@ -43,6 +47,21 @@ export interface CreateValidatorsInput {
   count: number;
   /** While the registrations are not fundable, how often to check again (default 10 minutes; a resume signal checks at once). */
   fundingRecheckInterval?: Duration;
+  /**
+   * Issue 15 item 3, mnemonic batches: write fewer history events. Set by a monitor run that has
+   * patched('monitor-fewer-events') (monitor-events.ts), so the change is behind that patch and
+   * costs no patch of its own here (each patch writes a marker and a search-attribute upsert per
+   * run: the batch's two older patches are known to hold for such a batch and are not asked either).
+   * - the pre-deposit reads and the registrar hand-off run as local activities (one marker each,
+   *   no activity events and no workflow task of their own);
+   * - the monitor is told only what it cannot see otherwise (a pause hold, a funding hold), not
+   *   every phase: the phase is in the batch's Phase search attribute (the Web UI) and its
+   *   creationStatus query (the CLI's status and show);
+   * - the pubkeys go out with the next phase in one upsert, the first phase with the start;
+   * - key indices are allocated and the keys derived in one salt activity (phase 'allocating').
+   * Batches started without it (histories from before) replay the remote activities and signals.
+   */
+  fewerEvents?: boolean;
 }
 
 const DEFAULT_FUNDING_RECHECK = '10 minutes';
@@ -75,16 +94,32 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
     if (result.requestId === requestId) results.push(result);
   });
   const status: CreationStatus = { rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, count: input.count, phase: 'allocating', pubkeys: [], paused: false };
+  /** A mnemonic batch that writes fewer events (CreateValidatorsInput.fewerEvents). */
+  const fewerEvents = input.keyPath === 'mnemonic' && input.fewerEvents === true;
   const reports = createReportTracker();
   const track = (report: Promise<void>) => reports.track(report);
-  const gate = installPauseGate(() => `phase ${status.phase}`, () => reportState());
+  // The one salt step of a fewerEvents batch does both, under the phase 'allocating': a pause says so.
+  const gate = installPauseGate(() => (fewerEvents && status.phase === 'allocating' ? 'phase allocating (key indices and key-material, one salt step)' : `phase ${status.phase}`), () => reportState());
   setHandler(creationStatusQuery, () => ({ ...status, pubkeys: [...status.pubkeys], paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
   const now = () => new Date().toISOString();
+  /** Search attributes that go out with the next upsert (fewerEvents). */
+  const pendingAttributes: SearchAttributeUpdatePair[] = [];
+  /** The monitor was last told of a funding hold: it is told again when the batch moves on. */
+  let monitorSeesFundingHold = false;
   const setPhase = (phase: CreationPhase) => {
     status.phase = phase;
-    upsertSearchAttributes([{ key: PhaseAttribute, value: phase }]);
-    reportState();
+    upsertSearchAttributes([...pendingAttributes.splice(0), { key: PhaseAttribute, value: phase }]);
+    if (!fewerEvents || phase === 'awaiting-funding' || monitorSeesFundingHold) {
+      monitorSeesFundingHold = phase === 'awaiting-funding';
+      reportState();
+    }
   };
+  /** Before a wait of unknown length, the search attributes held back go out. */
+  const flushAttributes = () => {
+    if (pendingAttributes.length > 0) upsertSearchAttributes(pendingAttributes.splice(0));
+  };
+  const reads = () => (fewerEvents ? localReads : { checkRegistrationFunding, checkSigningNetwork, registrarKnowsRequest });
+  const signals = () => (fewerEvents ? localSignals : { requestRegistration });
   /** The monitor shows where its creation stands (phase, pause) without querying it. */
   function reportState(): void {
     const parent = workflowInfo().parent?.workflowId;
@@ -99,17 +134,17 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
    * with its queue, or reset) is sent again; registering a key found registered already is a no-op.
    */
   const awaitResult = async (request: RegistrationRequest) => {
-    if (!patched('registration-wait-check')) {
+    if (!fewerEvents && !patched('registration-wait-check')) {
       await condition(() => results.length > 0);
       return results.shift() as RegistrationResult;
     }
     const since = now();
     for (let checks = 1; !(await condition(() => results.length > 0, REGISTRATION_CHECK_INTERVAL)); checks++) {
-      const known = await registrarKnowsRequest({ requestId: request.requestId });
+      const known = await reads().registrarKnowsRequest({ requestId: request.requestId });
       if (results.length > 0) break; // the answer came while we asked
       status.registrationWait = { kind: request.kind, since, checks, resent: (status.registrationWait?.resent ?? 0) + (known ? 0 : 1) };
       log.warn('creation: still waiting for the SSV registrar', { requestId: request.requestId, kind: request.kind, since, checks, registrarHoldsIt: known });
-      if (!known) await requestRegistration(request);
+      if (!known) await signals().requestRegistration(request);
     }
     status.registrationWait = undefined;
     return results.shift() as RegistrationResult;
@@ -122,16 +157,21 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   }
 
   async function createMnemonicBatch(): Promise<CreateValidatorsResult> {
-    setPhase('allocating');
+    // A fewerEvents batch is started with its Phase 'allocating' (the monitor sets it with the start).
+    if (!fewerEvents) setPhase('allocating');
     await gate.holdAt('before key-index allocation (nothing done yet)');
-    const keyIndices = await allocateKeyIndices({ rollupAdmin: input.rollupAdmin, requestId, count: input.count });
-    setPhase('key-material');
-    const validators = await prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices, requestId });
+    const validators = fewerEvents
+      // One salt activity allocates and derives (no safe point lay between the two): phase 'allocating' throughout.
+      ? await allocateAndPrepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, requestId, count: input.count })
+      : await prepareInTwoSteps();
     const pubkeys = validators.map((v) => v.deposit.pubkey);
     status.pubkeys = pubkeys;
-    upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) }]);
+    const pubkeysAttribute: SearchAttributeUpdatePair = { key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) };
+    if (fewerEvents) pendingAttributes.push(pubkeysAttribute);
+    else upsertSearchAttributes([pubkeysAttribute]);
 
     // Safe: the keys are allocated and recorded, nothing is on chain. A resumed batch deposits them.
+    if (gate.paused) flushAttributes();
     await gate.holdAt('before the deposit (keys made, nothing on chain)');
     await awaitFundableRegistrations('before the deposit (keys made, nothing on chain)');
     setPhase('depositing');
@@ -152,7 +192,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       kind: 'mnemonic', requestId, requester: workflowId, rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster,
       keys: depositing.map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex })),
     };
-    await requestRegistration(registration);
+    await signals().requestRegistration(registration);
     const result = await awaitResult(registration);
     setPhase('done');
     const registered = result.kind === 'registered' || result.kind === 'failed' ? result.registered.map((r) => r.pubkey) : [];
@@ -164,6 +204,13 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
         .map((v) => ({ pubkey: v.deposit.pubkey, keyIndex: v.keyIndex, reason: result.kind === 'failed' ? result.reason : 'no answer' })),
       ...held,
     };
+  }
+
+  /** Histories from before fewerEvents: allocation and derivation as two activities, a phase each. */
+  async function prepareInTwoSteps() {
+    const keyIndices = await allocateKeyIndices({ rollupAdmin: input.rollupAdmin, requestId, count: input.count });
+    setPhase('key-material');
+    return prepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, keyIndices, requestId });
   }
 
   // DKG: the ceremony's keyshares are signed for the owner nonces the registrar reserves now.
@@ -255,8 +302,8 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
    */
   async function awaitFundableRegistrations(safePoint: string): Promise<void> {
     for (;;) {
-      await checkSigningNetwork();
-      const funding = await checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
+      await reads().checkSigningNetwork();
+      const funding = await reads().checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
       if (funding.ok) {
         if (status.funding) log.info('creation batch: SSV registrations fundable again, going on', { rollupAdmin: input.rollupAdmin, heldSince: status.funding.since });
         status.funding = undefined;
@@ -274,6 +321,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       });
       const resumes = gate.resumes;
       await condition(() => gate.resumes > resumes || gate.paused, input.fundingRecheckInterval ?? DEFAULT_FUNDING_RECHECK);
+      if (gate.paused) flushAttributes();
       await gate.holdAt(safePoint);
     }
   }
@@ -318,7 +366,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
    * existed replay without it (patched).
    */
   async function guard(deposits: PublicDepositData[]): Promise<Set<string>> {
-    if (!patched('predeposit-guard')) return new Set(deposits.map((d) => d.pubkey));
+    if (!fewerEvents && !patched('predeposit-guard')) return new Set(deposits.map((d) => d.pubkey));
     const verdict = await guardDeposits({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, deposits });
     status.guard = { held: verdict.held, skipped: verdict.skipped.map((s) => s.check), blockNumber: verdict.blockNumber };
     if (verdict.held.length > 0) {

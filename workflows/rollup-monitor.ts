@@ -8,13 +8,12 @@
 // that (they report back by signal).
 import {
   ApplicationFailure, ParentClosePolicy, WorkflowIdReusePolicy, allHandlersFinished, condition, continueAsNew,
-  log, patched, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  log, patched, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { WorkflowExecutionAlreadyStartedError, type Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { ExitValidator } from '../activities/exit-types';
-import { PhaseAttribute } from '../temporal-config/search-attributes';
 import { READ_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
 import { createValidatorsWorkflow } from './create-validators';
 import { describeFailure } from './failures';
@@ -32,6 +31,7 @@ import { reconcileWithChain } from './monitor-reconcile';
 import { CREATE_DURING_EXITS_PATCH, planCreationBesideExits } from './creation-beside-exits';
 import { batchVisibility, signalBatches } from './monitor-batches';
 import { DEFAULT_POLL_INTERVAL, POLL_INTERVAL_BOUNDS_MS, type ExitInFlight, type RollupMonitorInput } from './monitor-input';
+import { creationStart, monitorEvents } from './monitor-events';
 // Kept importable from here: clients and tests name the monitor's input with the workflow.
 export { POLL_INTERVAL_BOUNDS_MS, type ExitInFlight, type RollupMonitorInput } from './monitor-input';
 
@@ -153,10 +153,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     if (!report.error && report.rejected.length === 0) wakeReason = `exit batch ${report.workflowId} ended`;
   });
 
-  const setPhase = (phase: MonitorStatus['phase']) => {
-    status.phase = phase;
-    upsertSearchAttributes([{ key: PhaseAttribute, value: phase }]);
-  };
+  const events = monitorEvents(status);
+  const { setPhase, readRollup: readRollupOnce } = events;
   const shouldContinueAsNew = () =>
     workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterLoops !== undefined && loops >= input.continueAsNewAfterLoops);
 
@@ -371,7 +369,7 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     setPhase('reading');
     let snapshot;
     try {
-      snapshot = await readRollup({ rollupAdmin: input.rollupAdmin });
+      snapshot = await readRollupOnce({ rollupAdmin: input.rollupAdmin });
     } catch (err) {
       status.lastError = describeFailure(err);
       looks++;
@@ -410,15 +408,17 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     const workflowId = creationWorkflowId(input.rollupAdmin);
     status.inFlight = { workflowId, count: plan.toCreate };
     status.validators.creating = plan.toCreate;
+    const lean = creationStart(events, input.keyPath);
     try {
+      const visibility = batchVisibility(input, `creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`);
       const child = await startChild(createValidatorsWorkflow, {
         workflowId,
-        args: [{ rollupAdmin: input.rollupAdmin, bridge: snapshot.bridge, operatorCluster: snapshot.operatorCluster, keyPath: input.keyPath, count: plan.toCreate }],
+        args: [{ rollupAdmin: input.rollupAdmin, bridge: snapshot.bridge, operatorCluster: snapshot.operatorCluster, keyPath: input.keyPath, count: plan.toCreate, ...lean.args }],
         // The batch finishes even if the monitor is terminated or reset: a half-done deposit must
         // not be cut off. Its fixed id means a second creation for this rollup cannot start.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        ...batchVisibility(input, `creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`),
+        ...visibility, typedSearchAttributes: [...visibility.typedSearchAttributes, ...lean.searchAttributes],
       });
       // A pause that came while the batch was being started reaches it too.
       if (status.paused) await signalBatches([workflowId], { kind: 'pause', reason: status.pauseReason });

@@ -7,6 +7,7 @@ import {
 } from '../cli-support';
 import { batchesInFlight, formatCreationStatus, formatExitStatus, formatMonitorStatus } from '../format-status';
 import { withAnswerDeadline } from '../monitor-queries';
+import { withCreationPhase } from '../creation-phase';
 import { formatWorkerSteps, workerSteps } from '../worker-steps';
 import { MonitorError, listMonitors, runningMonitor } from '../monitors';
 import { lockedLine, saltQueuePolled } from '../salt-queue';
@@ -44,7 +45,8 @@ export async function statusCommand(argv: string[], out: Out): Promise<void> {
   const target = temporalTarget(parsed.values);
   await withClient(target, async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
-    const status = await withAnswerDeadline(connection, 'the status query', () => handle.query(monitorStatusQuery));
+    const status = await withCreationPhase(client, await withAnswerDeadline(connection, 'the status query', () => handle.query(monitorStatusQuery)),
+      (what, ask) => withAnswerDeadline(connection, what, ask));
     // A mnemonic batch in flight needs a salt holder: say so when no worker polls the salt queue
     // (the queue named after the configuration's task queue, as the workers name it).
     const saltQueue = roleTaskQueue(target.temporal.taskQueue, 'salt');

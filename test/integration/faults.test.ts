@@ -23,6 +23,7 @@ import { checkCommonInvariants } from '../harness/crash-run';
 import { workerLogTail } from '../harness/crash-watcher';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
+import { withCreationPhase } from '../../client/creation-phase';
 
 /** 640 ETH: a limit of 10 % stakes 2 validators; 20 % then stakes more, and 10 % again exits some (planning.ts says how many). */
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-faults', funding: 640n * ETH, limit: 1000 };
@@ -56,7 +57,9 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
   let admin: string;
   let created = 0;
   const workerConfig = () => ({ chain: { ...(net.workerConfig.chain as Record<string, unknown>), rpcUrls: [rpc.url] } });
-  const monitorStatus = () => net.client.workflow.getHandle(monitorWorkflowId(admin)).query(monitorStatusQuery).catch(() => undefined);
+  // With the creation's phase, which a mnemonic batch no longer signals (issue 15 item 3): from the batch, as `nexus-bot status` shows it.
+  const monitorStatus = () => net.client.workflow.getHandle(monitorWorkflowId(admin)).query(monitorStatusQuery)
+    .then((s) => withCreationPhase(net.client, s)).catch(() => undefined);
   const setLimit = async (bps: number) => {
     const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(ROLLUP.account, net.provider));
     await (await nexusAsAdmin.changeStakingLimit(bps)).wait();

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { BotActivities } from '../../activities/interface';
 import { createRegistrarActivities } from '../../activities/registrar-client';
 import { registerBatch } from '../../activities/registration-batch';
+import { createMnemonicBatchActivities } from '../../activities/mnemonic-batch';
 import type { PublicDepositData, RegistrationFunding, RollupSnapshot } from '../../activities/types';
 import type { ExitProgress } from '../../activities/exit-types';
 import type { KeyOrigin, RollupReconciliation } from '../../activities/reconcile';
@@ -257,6 +258,10 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       const made = keyIndices.map((keyIndex) => ({ keyIndex, deposit: depositFor(`${rollupAdmin}:m${keyIndex}`) }));
       for (const m of made) chain.keyOrigin.set(m.deposit.pubkey, { kind: 'mnemonic', keyIndex: m.keyIndex });
       return made;
+    },
+    // The production composition of the two above (activities/mnemonic-batch.ts).
+    async allocateAndPrepareMnemonicValidators(input) {
+      return createMnemonicBatchActivities(activities).allocateAndPrepareMnemonicValidators(input);
     },
     async markDkgCeremony() {
       return { archives: [] };
