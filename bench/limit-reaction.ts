@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     const [lb, db] = await Promise.all([n.provider.getBlock(limitBlock), n.provider.getBlock(deposit.blockNumber)]);
     const t0 = firstSeen.get(limitBlock) ?? NaN;
     const seen = firstSeen.get(deposit.blockNumber) ?? NaN;
-    const steps = await reactionBreakdown(n.client, { admin: rollup.admin, watcherId: WATCHER_ID, t0, depositSeenAt: seen });
+    const steps = await reactionBreakdown(n.client, { admin: rollup.admin, watcherId: WATCHER_ID, limitBlock, t0, depositSeenAt: seen });
     const run: Run = { scenario, mode, blocks: deposit.blockNumber - limitBlock, wallS: (seen - t0) / 1000, stampS: (db?.timestamp ?? NaN) - (lb?.timestamp ?? NaN), exitsInFlight, steps };
     console.log(`  ${scenario} / ${mode}: limit ${bps} bps in block ${limitBlock}, deposit in block ${deposit.blockNumber}: ${run.blocks} blocks, ${f(run.wallS)} s (timestamps ${run.stampS} s); exit batches in flight at the deposit: ${exitsInFlight}; load ${loadavg()[0].toFixed(2)}`);
     console.log(`    ms: ${STEPS.map((st) => `${st} ${f(steps[st], 0)}`).join(' · ')}; monitor activities wake → child: ${steps.planningActivities ?? '-'}`);
