@@ -36,8 +36,8 @@ export const BATCHES_CHECKED_AT_ONCE_PATCH = 'exit-batches-checked-at-once';
 
 /**
  * Whether each batch still runs, in the order given. Asked before every plan: one activity after
- * another cost a round trip per exit batch in flight (bench/limit-reaction.ts: about 1.2 s with
- * 15 batches, between a limit change and the creation); now they go out together. Histories
+ * another cost a round trip per exit batch in flight (bench/limit-reaction.ts: 1.0–2.2 s with
+ * 16–20 batches, between a limit change and the creation); now they go out together. Histories
  * recorded before this asked one at a time and replay that way. `isRunning` is the monitor's
  * isWorkflowRunning activity.
  */
