@@ -29,7 +29,7 @@ import { chooseExitValidators, type ExitChoice } from './exit-choice';
 import { creationWorkflowId, exitWorkflowId } from './ids';
 import { reconcileWithChain } from './monitor-reconcile';
 import { CREATE_DURING_EXITS_PATCH, planCreationBesideExits } from './creation-beside-exits';
-import { batchVisibility, signalBatches } from './monitor-batches';
+import { batchVisibility, batchesRunning, signalBatches } from './monitor-batches';
 import { DEFAULT_POLL_INTERVAL, POLL_INTERVAL_BOUNDS_MS, type ExitInFlight, type RollupMonitorInput } from './monitor-input';
 import { creationStart, monitorEvents } from './monitor-events';
 // Kept importable from here: clients and tests name the monitor's input with the workflow.
@@ -222,8 +222,10 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
         status.lastError = `exit batch ${report.workflowId}: ${report.error ?? ''}${report.rejected.length > 0 ? ` ${report.rejected.length} exit(s) rejected, first: ${report.rejected[0].reason}` : ''}`.trim();
       }
     }
-    for (const exit of [...exitsInFlight]) {
-      if (await isWorkflowRunning({ workflowId: exit.workflowId })) continue;
+    const batches = [...exitsInFlight];
+    const running = await batchesRunning(batches.map((e) => e.workflowId), isWorkflowRunning);
+    for (const [i, exit] of batches.entries()) {
+      if (running[i]) continue;
       // Give a report sent just before the batch closed the chance to arrive first.
       if (exitReports.some((r) => r.workflowId === exit.workflowId)) continue;
       exitsInFlight.splice(exitsInFlight.indexOf(exit), 1);
