@@ -19,7 +19,7 @@ import { nexusInterface } from '../activities/chain/abi';
 import { readRollupState } from '../activities/chain/rollup-reads';
 import { chainWatcherWorkflow } from '../workflows/chain-watcher';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../workflows/messages';
+import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
 import { maxDepositsWithinLimit, planExits } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';

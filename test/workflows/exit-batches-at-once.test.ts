@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { monitorWorkflowId } from '../../workflows/ids';
 import { BATCHES_CHECKED_AT_ONCE_PATCH } from '../../workflows/monitor-batches';
-import { wakeSignal } from '../../workflows/messages';
+import { wakeSignal } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
