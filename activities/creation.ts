@@ -12,7 +12,7 @@ import type { KeysharesPayload, MnemonicValidator, PublicDepositData, RollupSnap
 import { nexusInterface } from './chain/abi';
 import { depositGasAllowance } from './chain/deposit-gas';
 import {
-  clusterTuple, latestBlockNumber, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
+  latestBlockNumber, readRollupState, readSsvOwnerNonce, readValidatorStatuses,
 } from './chain/reads';
 import { readClusterOperators } from './chain/operators';
 import { confirmedReadBlock, nonceAtLeast, OwnerNonceBackendBehindError } from './chain/owner-nonce-floor';
@@ -31,6 +31,7 @@ import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
 import { registerBatch, type RegistrationBatchResult } from './registration-batch';
+import { encodeShares, sharesPipeline, type SharesPipelineDeps } from './registration-pipeline-ops';
 import type { RegistrationView } from '../protocol/registration-landing';
 
 export interface CreationDependencies {
@@ -56,6 +57,8 @@ export interface CreationDependencies {
   dryRun?: boolean;
   /** Counts created validators (worker metrics); absent in tests. */
   metrics?: DomainMetricsSink;
+  /** Keyshares registrations of one batch in flight at once (transactions.pipelineDepth); absent or 1: one after another. */
+  pipelineDepth?: number;
 }
 
 
@@ -92,6 +95,13 @@ export function createCreationActivities(deps: CreationDependencies) {
   };
 
   const statusOf = async (pubkeys: string[]) => (await readValidatorStatuses(provider, contracts.nexus, pubkeys)).statuses;
+
+  const pipelineDeps: SharesPipelineDeps = {
+    provider, txManager, nexus: contracts.nexus, preflight, funding: deps.funding, depth: deps.pipelineDepth ?? 1,
+    ownerNonce: (view) => currentOwnerNonce(view.minOwnerNonce, view.lastRegistrationBlock),
+    sharesKeyFor: (pubkey, ownerNonce) => sharesKeyFor(pubkey, ownerNonce),
+    landedAfterMining: (pubkey, mined) => landedAfterMining(pubkey, mined),
+  };
 
   return {
     ...createPreflightActivities(preflight),
@@ -209,8 +219,10 @@ export function createCreationActivities(deps: CreationDependencies) {
         mnemonic: () => (mnemonic ??= vault.readMnemonic(input.rollupAdmin)),
       };
       const view = { minOwnerNonce: input.minOwnerNonce, lastRegistrationBlock: input.lastRegistrationBlock };
+      const pipeline = sharesPipeline(pipelineDeps, input.rollupAdmin, async () => (await material.operators()).map((o) => o.id), (k: MnemonicKeyInput) => k.pubkey,
+        (key, ownerNonce) => mnemonicShares(input.rollupAdmin, key, ownerNonce, material));
       try {
-        return await registerBatch(input.keys, (k) => k.pubkey, view, (key, at) => registerMnemonicKey(input.rollupAdmin, key, at, material));
+        return await registerBatch(input.keys, (k) => k.pubkey, view, (key, at) => registerMnemonicKey(input.rollupAdmin, key, at, material), pipeline);
       } finally {
         mnemonic = undefined; // the words are dropped with the batch (a string cannot be wiped)
       }
@@ -219,7 +231,11 @@ export function createCreationActivities(deps: CreationDependencies) {
     /** A ceremony's keyshares, in nonce order, in one activity (registration-batch.ts). */
     async registerDkgKeysharesBatch(input: { rollupAdmin: string; keyshares: KeysharesPayload[] } & RegistrationView): Promise<RegistrationBatchResult> {
       const view = { minOwnerNonce: input.minOwnerNonce, lastRegistrationBlock: input.lastRegistrationBlock };
-      return registerBatch(input.keyshares, (k) => k.publicKey, view, (keyshares, at) => registerDkgKey(input.rollupAdmin, keyshares, at));
+      const [first] = input.keyshares;
+      const pipeline = sharesPipeline(pipelineDeps, input.rollupAdmin, () => Promise.resolve(first?.operatorIds ?? []), (k: KeysharesPayload) => k.publicKey,
+        // A ceremony's keyshares are signed for one nonce: sent only when the run predicts that one.
+        (keyshares, ownerNonce) => Promise.resolve(keyshares.ownerNonce === ownerNonce && sameIds(keyshares.operatorIds, first.operatorIds) ? keyshares : undefined));
+      return registerBatch(input.keyshares, (k) => k.publicKey, view, (keyshares, at) => registerDkgKey(input.rollupAdmin, keyshares, at), pipeline);
     },
   };
 
@@ -235,19 +251,22 @@ export function createCreationActivities(deps: CreationDependencies) {
     // Keyshares are random (Shamir split, RSA padding): never build new ones while it may land.
     const earlier = await earlierSharesTransaction(key.pubkey, ownerNonce);
     if (earlier) return earlier;
+    return sendShares(rollupAdmin, await mnemonicShares(rollupAdmin, key, ownerNonce, material));
+  }
+
+  /** The key's keyshares for `ownerNonce`, its secret key derived again and wiped after. */
+  async function mnemonicShares(rollupAdmin: string, key: MnemonicKeyInput, ownerNonce: number, material: MnemonicMaterial): Promise<KeysharesPayload> {
     const operators = await material.operators();
     const [signing] = await deriveSigningKeys(await material.mnemonic(), [key.keyIndex]);
-    let keyshares: KeysharesPayload;
     try {
       if (signing.pubkeyHex.toLowerCase() !== key.pubkey.toLowerCase()) {
         throw failure('KeyIndexMismatch', `key index ${key.keyIndex} of rollup ${rollupAdmin} derives ${signing.pubkeyHex}, not ${key.pubkey}`);
       }
       const payload = await buildKeyshares({ secretKey: signing.secretKey, operators, owner: contracts.nexus, ownerNonce });
-      keyshares = { ...payload, ownerNonce };
+      return { ...payload, ownerNonce };
     } finally {
       wipeKeys([signing]);
     }
-    return sendShares(rollupAdmin, keyshares);
   }
 
   /** One DKG key: registered only when its keyshares' nonce is the owner's next one. */
@@ -345,11 +364,7 @@ export function createCreationActivities(deps: CreationDependencies) {
         // Retried: the key is deposited and must get its keyshares once Nexus is topped up.
         throw failure('RegistrationUnfunded', `Nexus holds ${state.nexusTokensWei} wei SSV, registering ${keyshares.publicKey} into ${cluster} needs ${amountWei}`);
       }
-      const c = clusterTuple(state.snapshot.cluster);
-      const data = nexusInterface.encodeFunctionData('depositValidatorShares', [rollupAdmin, [
-        keyshares.publicKey, keyshares.operatorIds, keyshares.sharesData, amountWei,
-        [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
-      ]]);
+      const data = encodeShares(rollupAdmin, keyshares, state.snapshot.cluster, amountWei);
       const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);
       const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
       // After mining: the position its ValidatorAdded really took (the registrar halts on a mismatch).
@@ -357,4 +372,8 @@ export function createCreationActivities(deps: CreationDependencies) {
       return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash, landed };
     });
   }
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => Number(id) === Number(b[i]));
 }

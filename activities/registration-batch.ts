@@ -7,9 +7,12 @@
 // block for the next key, and stops after a key that landed off its signed nonce, where the
 // registrar halts. Progress is heartbeated after each key (the Web UI shows it as the pending
 // activity's heartbeat details) and a retry resumes after the keys it lists.
-// (Pipelined sends, issue 15 item 1, would live here: several keys in flight, same order.)
+// With a pipeline (registration-pipeline.ts, issue 15 item 1) each run sends its first key this
+// sequential way (exact chain state to predict from) and the keys after it several in flight; a
+// failure in a run sends its key the sequential way again, then a new run starts.
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import type { RegisteredKeyshares } from './interface';
+import { pipelineRun, type PipelineOps } from './registration-pipeline';
 import { landedOffNonce, viewAfter, type RegistrationView } from '../protocol/registration-landing';
 
 /** What a batch registration returns, and carries (as `details[0]`) on a failure. */
@@ -38,6 +41,7 @@ const HEARTBEAT_EVERY_MS = 20_000;
 export async function registerBatch<K>(
   keys: readonly K[], pubkeyOf: (key: K) => string, view: RegistrationView,
   registerOne: (key: K, view: RegistrationView) => Promise<RegisteredKeyshares>,
+  pipeline?: PipelineOps<K>,
 ): Promise<RegistrationBatchResult> {
   const registered = resumedProgress(keys.map(pubkeyOf));
   let progress: RegistrationBatchProgress = { done: registered.length, total: keys.length, registered };
@@ -48,17 +52,30 @@ export async function registerBatch<K>(
       view = viewAfter(view, done);
       if (landedOffNonce(done)) return { registered, stopped: offNonce(done) };
     }
-    for (const key of keys.slice(registered.length)) {
-      // A safe point: nothing of this key is sent yet (a worker shutting down stops here).
-      const signal = Context.current().cancellationSignal;
-      if (signal.aborted) throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure(`batch registration cancelled after ${registered.length} of ${keys.length} keys`);
-      const done = await registerOne(key, view);
+    const cancelledNow = () => Context.current().cancellationSignal.aborted;
+    const cancel = () => {
+      const { reason } = Context.current().cancellationSignal;
+      return reason instanceof CancelledFailure ? reason : new CancelledFailure(`batch registration cancelled after ${registered.length} of ${keys.length} keys`);
+    };
+    /** Records a key done; true when the batch must stop (the registrar halts on this key). */
+    const onDone = (done: RegisteredKeyshares): boolean => {
       registered.push(done);
       progress = { done: registered.length, total: keys.length, registered };
       heartbeat(progress);
       view = viewAfter(view, done);
-      // Nothing more is sent: the registrar halts on this key.
-      if (landedOffNonce(done)) return { registered, stopped: offNonce(done) };
+      return landedOffNonce(done);
+    };
+    const stoppedBy = () => registered.find(landedOffNonce);
+    while (registered.length < keys.length) {
+      // A safe point: nothing of this key is sent yet (a worker shutting down stops here).
+      if (cancelledNow()) throw cancel();
+      // Nothing more is sent after a key that landed off its nonce.
+      if (onDone(await registerOne(keys[registered.length], view))) return { registered, stopped: offNonce(registered.at(-1) as RegisteredKeyshares) };
+      if (!pipeline || pipeline.depth <= 1 || registered.length >= keys.length) continue;
+      const run = await pipelineRun(keys, registered.length, view, pipeline, onDone, cancelledNow);
+      const off = stoppedBy();
+      if (run.stopped && off) return { registered, stopped: offNonce(off) };
+      if (run.cancelled) throw cancel();
     }
     return { registered };
   } catch (err) {

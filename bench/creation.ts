@@ -8,9 +8,10 @@
 //   4. key material per validator: the worker's prepareMnemonicValidators and
 //      registerMnemonicKeyshares(Batch) activities (from the histories), beside the same steps measured
 //      directly in this process (vault read, derivation, deposit signing, ssv-keys' keyshares)
-// Run: npx tsx bench/creation.ts [validators=100] [--no-block-time]
+// Run: npx tsx bench/creation.ts [validators=100] [--no-block-time] [--pipeline]
 //   validators: size of the end-to-end runs (the batch-1 and batch-10 runs create min(20, validators));
-//   --no-block-time skips the second end-to-end run on 1-second blocks.
+//   --no-block-time skips the second end-to-end run on 1-second blocks; --pipeline runs only batch 50
+//   on 1-second blocks, with transactions.pipelineDepth 1 and then the default (issue 15 item 1).
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ const args = process.argv.slice(2);
 const E2E_VALIDATORS = Number(args.find((a) => !a.startsWith('--')) ?? 100);
 const SMALL_VALIDATORS = Math.min(20, E2E_VALIDATORS);
 const WITH_BLOCK_TIME = !args.includes('--no-block-time');
+const PIPELINE_ONLY = args.includes('--pipeline');
 const TASK_QUEUE = 'nexus-bot-creation-bench';
 const LIMIT_BPS = 5000;
 /** Direct key-material measurements: keys per step. */
@@ -42,6 +44,8 @@ interface RunSpec {
   validators: number;
   maxBatch: number;
   blockTime?: number;
+  /** The worker's transactions.pipelineDepth (its default when absent). */
+  pipelineDepth?: number;
   /** Measure the key-material steps directly on this run's network (vault and operators). */
   direct?: boolean;
 }
@@ -268,7 +272,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
   const t = performance.now();
   const result: RunResult = { spec, wallMs: NaN, firstDepositMs: NaN, creationRuns: Math.ceil(spec.validators / spec.maxBatch), txs: [], histories: [], activities: [] };
   try {
-    const net = await startCreationNetwork({ rollups: [{ account: 2, name: 'bench-rollup', funding, limit: LIMIT_BPS }], blockTime: spec.blockTime, taskQueue: TASK_QUEUE });
+    const net = await startCreationNetwork({ rollups: [{ account: 2, name: 'bench-rollup', funding, limit: LIMIT_BPS }], blockTime: spec.blockTime, pipelineDepth: spec.pipelineDepth, taskQueue: TASK_QUEUE });
     current = net;
     await net.startWorker();
     const [rollup] = net.rollups;
@@ -317,7 +321,10 @@ const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const SEARCH_ATTRIBUTE_SAFE_BATCH = 20;
 
 async function main(): Promise<void> {
-  const specs: RunSpec[] = [
+  const specs: RunSpec[] = PIPELINE_ONLY ? [
+    { name: 'e2e-b50-1s-blocks-depth1', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1, pipelineDepth: 1 },
+    { name: 'e2e-b50-1s-blocks-default-depth', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1 },
+  ] : [
     { name: 'e2e-b50-automine', validators: E2E_VALIDATORS, maxBatch: 50, direct: true },
     ...(WITH_BLOCK_TIME ? [{ name: 'e2e-b50-1s-blocks', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1 }] : []),
     { name: `e2e-b${SEARCH_ATTRIBUTE_SAFE_BATCH}-automine`, validators: E2E_VALIDATORS, maxBatch: SEARCH_ATTRIBUTE_SAFE_BATCH },

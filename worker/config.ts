@@ -101,6 +101,11 @@ export const workerConfigSchema = z.strictObject({
     stuckAfterSeconds: z.number().positive('expected seconds > 0').default(180),
     feeBumpPercent: z.number().min(10, 'expected at least 10 (the nodes\' replacement rule)').default(20),
     maxFeeBumps: z.number().int().min(0, 'expected a whole number ≥ 0').default(5),
+    /**
+     * Keyshares registrations of one batch (one rollup, one cluster) in flight at once, with
+     * consecutive nonces (activities/registration-pipeline.ts); 1 sends each after the one before is mined.
+     */
+    pipelineDepth: z.number().int('expected a whole number of transactions').min(1, 'expected at least 1').max(64, 'expected at most 64 (a block holds about 60 registrations)').default(8),
     /** Where sent transactions are journaled (idempotent retries after a crash): one worker's file (the default store). */
     journalFile: z.string().min(1, 'expected a file path').optional(),
     /**

@@ -172,6 +172,7 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
       },
       network,
       vault, indexStore, metrics: inputs.metrics, dryRun: config.dryRun,
+      pipelineDepth: transactions.pipelineDepth,
     },
   };
 }

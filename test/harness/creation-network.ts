@@ -49,6 +49,8 @@ export interface CreationNetworkOptions {
   ssv?: SsvParameters;
   /** anvil block time in seconds; automine when absent. */
   blockTime?: number;
+  /** The worker's transactions.pipelineDepth; its default when absent. */
+  pipelineDepth?: number;
   /**
    * Run the cluster's four ssv-dkg operators (real binary or stand-in: test/harness/dkg-operators.ts),
    * register them with their endpoints, and configure the worker for DKG ceremonies. `workerDkg`
@@ -192,7 +194,7 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 1000 },
       contracts: system.addresses,
       botKeyFile,
-      transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
+      transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30, ...(opts.pipelineDepth ? { pipelineDepth: opts.pipelineDepth } : {}) },
       keys: {
         depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true,
         chainForkVersions: { [String(anvil.chainId)]: KNOWN_CHAIN_FORK_VERSIONS[17000].forkVersion },

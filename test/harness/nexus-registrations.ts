@@ -8,13 +8,19 @@ import { clusterTuple, readClusterSnapshot } from '../../activities/chain/reads'
 import type { NexusSystem } from '../../contracts/deploy';
 import { ETH, send } from '../contracts/helpers';
 
-/** Nexus registers a random key on the cluster `operatorIds` (not the bot's): one owner nonce used. */
-export async function slipInRegistration(provider: ethers.JsonRpcProvider, system: NexusSystem, operatorIds: number[], fromBlock: number): Promise<void> {
+/**
+ * Nexus registers a random key on the cluster `operatorIds` (usually not the bot's): one owner
+ * nonce used. On the bot's own cluster it makes the snapshot of a registration in flight stale;
+ * with fees, `amountWei` SSV (approved from Nexus's tokens) keeps the cluster above liquidation.
+ */
+export async function slipInRegistration(provider: ethers.JsonRpcProvider, system: NexusSystem, operatorIds: number[], fromBlock: number, amountWei = 0n): Promise<void> {
   await provider.send('anvil_impersonateAccount', [system.addresses.nexus]);
   await provider.send('anvil_setBalance', [system.addresses.nexus, ethers.toQuantity(10n * ETH)]);
-  const asNexus = system.contracts.ssvNetwork.connect(new ethers.JsonRpcSigner(provider, system.addresses.nexus)) as ethers.Contract;
+  const signer = new ethers.JsonRpcSigner(provider, system.addresses.nexus);
+  const asNexus = system.contracts.ssvNetwork.connect(signer) as ethers.Contract;
+  if (amountWei > 0n) await send(system.contracts.ssvToken.connect(signer) as ethers.Contract, 'approve', system.addresses.ssvNetwork, amountWei);
   const { cluster } = await readClusterSnapshot(provider, system.addresses.ssvNetwork, system.addresses.nexus, operatorIds, { fromBlock, maxRange: 1000 });
-  await send(asNexus, 'registerValidator', ethers.hexlify(randomBytes(48)), operatorIds, ethers.hexlify(randomBytes(1312)), 0n, clusterTuple(cluster));
+  await send(asNexus, 'registerValidator', ethers.hexlify(randomBytes(48)), operatorIds, ethers.hexlify(randomBytes(1312)), amountWei, clusterTuple(cluster));
   await provider.send('anvil_stopImpersonatingAccount', [system.addresses.nexus]);
 }
 
@@ -28,6 +34,6 @@ export async function nexusRegistrations(provider: ethers.Provider, system: Nexu
   });
   return logs.map((log) => {
     const d = ssvNetworkInterface.decodeEventLog(event, log.data, log.topics);
-    return { pubkey: (d.publicKey as string).toLowerCase(), publicKey: d.publicKey as string, sharesData: d.shares as string, operatorIds: (d.operatorIds as bigint[]).map(Number) };
+    return { pubkey: (d.publicKey as string).toLowerCase(), publicKey: d.publicKey as string, sharesData: d.shares as string, operatorIds: (d.operatorIds as bigint[]).map(Number), blockNumber: log.blockNumber };
   });
 }

@@ -1,0 +1,53 @@
+// The creation activities of a worker process as the pipelined-registration tests build them: a
+// read provider and a transaction manager on a journal file, the mnemonic in Secrets Manager
+// (moto). Shared by the test (in process) and pipeline-batch-child.ts (a process it SIGKILLs).
+import { join } from 'node:path';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ethers } from 'ethers';
+import { createCreationActivities } from '../../activities/creation';
+import { TransactionManager } from '../../activities/chain/tx-manager';
+import { FileTxJournal } from '../../activities/chain/tx-journal-file';
+import { IndexStateStore } from '../../activities/keys/index-state';
+import { MnemonicVault } from '../../activities/keys/mnemonic-vault';
+import { SaltHolder } from '../../activities/keys/salt';
+import { MOTO_CREDENTIALS, MOTO_REGION } from '../../localnet/services/moto';
+
+/** Everything a process needs to build the activities (JSON: handed to the child in its environment). */
+export interface PipelineBatchConfig {
+  rpcUrl: string;
+  chainId: number;
+  /** The bot account's private key (a well-known anvil test key). */
+  botKey: string;
+  addresses: { nexus: string; nodeOperator: string; ssvNetwork: string; ssvToken: string; ssvNetworkViews: string };
+  deployBlock: number;
+  dir: string;
+  motoEndpoint: string;
+  /** A test salt, never a real one. */
+  salt: string;
+  pipelineDepth: number;
+}
+
+export function vaultFor(cfg: Pick<PipelineBatchConfig, 'motoEndpoint' | 'salt'>): MnemonicVault {
+  const sm = new SecretsManagerClient({ endpoint: cfg.motoEndpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  return new MnemonicVault(sm, new SaltHolder(cfg.salt));
+}
+
+export const journalPathOf = (dir: string) => join(dir, 'tx-journal.jsonl');
+
+export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
+  const provider = new ethers.JsonRpcProvider(cfg.rpcUrl, cfg.chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  const txManager = new TransactionManager({
+    provider, signer: new ethers.Wallet(cfg.botKey, provider), chainId: cfg.chainId, maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
+    maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 10, maxFeeBumps: 3, pollIntervalMs: 50,
+    journal: new FileTxJournal(journalPathOf(cfg.dir)),
+  });
+  const activities = createCreationActivities({
+    provider, txManager, confirmations: 1, contracts: cfg.addresses,
+    ssvFromBlock: cfg.deployBlock, logMaxRange: 1000, genesisForkVersion: new Uint8Array(4),
+    funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
+    network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
+    vault: vaultFor(cfg), indexStore: new IndexStateStore({ folder: join(cfg.dir, 'index'), createFolder: true }),
+    pipelineDepth: cfg.pipelineDepth,
+  });
+  return { activities, txManager, destroy: () => provider.destroy() };
+}

@@ -1,0 +1,239 @@
+// Pipelined keyshares registrations (issue 15, item 1) on anvil at 1-s blocks with our contracts,
+// operator and network fees on (so a registration's snapshot depends on the block the one before
+// it lands in), and the mnemonic in Secrets Manager (moto):
+// - several registrations of one batch are mined in one block, none reverts (the predicted
+//   snapshots are the ones the chain stores);
+// - a run of 20 where a registration in the middle reverts (another registration of the cluster
+//   slips in while keys are in flight, so the snapshot it carries is stale): every key still
+//   registered once, each ValidatorAdded signed for the owner nonce it took, and the bot account's
+//   transaction count equals the mined and reverted transactions of the journal (no gap);
+// - a worker process SIGKILLed with 10 registrations in flight (mining held, so they are): a new
+//   process on the same journal finishes the batch without sending any key twice.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ethers } from 'ethers';
+import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
+import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
+import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
+import { generateMnemonic } from '../../activities/keys/mnemonic-vault';
+import type { RegistrationBatchProgress, RegistrationBatchResult } from '../../activities/registration-batch';
+import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem, type RegisteredRollup } from '../../contracts/deploy';
+import { startAnvil } from '../../localnet/services/anvil';
+import { startMoto } from '../../localnet/services/moto';
+import { ETH, send, wallet } from '../contracts/helpers';
+import { signedForNonce } from '../fixtures/keyshares/checks';
+import { generateOperators } from '../fixtures/keyshares/material';
+import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
+import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
+import { journalPathOf, pipelineBatchWorker, vaultFor, type PipelineBatchConfig } from '../harness/pipeline-batch';
+import { useService } from '../harness/service';
+
+const CHAIN_ID = 31337;
+const IDS4 = [1, 2, 3, 4];
+const OPERATOR_FEE_WEI = 382_640_000_000n; // per validator per block, a multiple of 1e7 as SSV requires
+const KEYS = 44;
+const SALT = 'pipeline-test-salt-41c9'; // a test salt, not a secret
+
+describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function () {
+  this.timeout(600_000);
+  const anvil = useService('anvil', () => startAnvil({ chainId: CHAIN_ID, blockTime: 1 }));
+  const moto = useService('moto', () => startMoto());
+  const operators = generateOperators(IDS4);
+  const dir = mkdtempSync(join(tmpdir(), 'registration-pipeline-'));
+
+  let provider: ethers.JsonRpcProvider;
+  let writes: LaggingRpcProxy; // the bot's RPC: a hook before a broadcast
+  let system: NexusSystem;
+  let rollup: RegisteredRollup;
+  let deployBlock: number;
+  const pubkeys: string[] = [];
+  const cleanup: (() => void)[] = [];
+
+  before(async function () {
+    this.timeout(300_000);
+    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
+    deployBlock = (await provider.getBlockNumber()) + 1;
+    system = await deployNexusSystem(owner, { bot: bot.address }); // the default (mainnet-like) network fee
+    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, fee: OPERATOR_FEE_WEI, dkgPort: 3030 + op.id, name: `operator-${op.id}` });
+    await addCluster(system, 1, IDS4);
+    rollup = await registerRollup(system, { rollupAdmin: admin, name: 'rollup-pipeline', operatorCluster: 1, stakingLimit: 10_000, funding: 1500n * ETH });
+    const mnemonic = generateMnemonic();
+    await vaultFor({ motoEndpoint: moto().endpoint, salt: SALT }).createMnemonic(rollup.rollupAdmin, { mnemonic });
+    const keys = await deriveSigningKeys(mnemonic, Array.from({ length: KEYS }, (_, i) => i));
+    const deposits: unknown[] = [];
+    try {
+      for (const key of keys) {
+        const d = await signDepositData({ secretKey: key.secretKey, withdrawalCredentials: withdrawalCredentialsFor(rollup.bridgeAddress), amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: '0x00000000' });
+        pubkeys.push(d.pubkey.toLowerCase());
+        deposits.push([d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]);
+      }
+    } finally {
+      wipeKeys(keys);
+    }
+    const nexusAsBot = system.contracts.nexus.connect(bot) as ethers.Contract;
+    for (let i = 0; i < KEYS; i += 11) await send(nexusAsBot, 'depositValidatorRollup', admin.address, deposits.slice(i, i + 11));
+    writes = await startLaggingRpcProxy(anvil().rpcUrl);
+  });
+
+  afterEach(() => {
+    if (writes) writes.beforeSend = undefined;
+  });
+
+  after(async () => {
+    for (const c of cleanup) c();
+    provider?.destroy();
+    await writes?.close();
+  });
+
+  function config(pipelineDepth: number, rpcUrl = writes.url): PipelineBatchConfig {
+    const a = system.addresses;
+    return {
+      rpcUrl, chainId: CHAIN_ID, botKey: wallet(provider, 1).privateKey, deployBlock, dir, motoEndpoint: moto().endpoint, salt: SALT, pipelineDepth,
+      addresses: { nexus: a.nexus, nodeOperator: a.nodeOperator, ssvNetwork: a.ssvNetwork, ssvToken: a.ssvToken, ssvNetworkViews: a.ssvNetworkViews },
+    };
+  }
+
+  function startWorker(depth: number) {
+    const w = pipelineBatchWorker(config(depth));
+    cleanup.push(w.destroy);
+    return w;
+  }
+
+  const input = (indices: number[]) => ({ rollupAdmin: rollup.rollupAdmin, operatorCluster: 1, keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })) });
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+  const botNonce = () => provider.getTransactionCount(wallet(provider, 1).address, 'latest');
+  const onChainRegistrations = () => nexusRegistrations(provider, system, deployBlock);
+  /** The journal's records of these keys' registrations (every attempt key). */
+  const sharesRecords = (indices: number[]): TxRecord[] => {
+    const mine = new Set(indices.map((i) => pubkeys[i]));
+    return readTxJournalRecords(journalPathOf(dir)).filter((r) => r.idempotencyKey.startsWith('shares:') && mine.has(r.idempotencyKey.split(':')[1]));
+  };
+
+  /** Every key registered once, each ValidatorAdded of ours signed for the owner nonce it took; returns the registrations since `before`. */
+  async function assertRegisteredInOrder(indices: number[], before: number) {
+    const added = (await onChainRegistrations()).slice(before);
+    const mine = new Set(indices.map((i) => pubkeys[i]));
+    const ours = added.filter((r) => mine.has(r.pubkey));
+    assert.deepEqual(ours.map((r) => r.pubkey), indices.map((i) => pubkeys[i]), 'a key missing, registered twice or out of order');
+    added.forEach((r, p) => {
+      if (mine.has(r.pubkey)) assert.ok(signedForNonce(r, system.addresses.nexus, before + p), `${r.pubkey} at owner nonce ${before + p} is not signed for it`);
+    });
+    for (const i of indices) assert.equal(await system.contracts.nexus.validators(pubkeys[i]), 2n, `key ${i} is not SHARE_DEPOSITED`);
+    return added;
+  }
+
+  /** The bot account sent exactly the journal's mined and reverted transactions since `nonceBefore` (none pending, none dropped). */
+  async function assertNoNonceGap(records: TxRecord[], nonceBefore: number) {
+    const landed = (s: string) => s === 'mined' || s === 'reverted';
+    const counted = records.filter((r) => landed(r.status)).length + records.flatMap((r) => r.previous ?? []).filter((p) => landed(p.status)).length;
+    assert.deepEqual(records.filter((r) => !landed(r.status)).map((r) => `${r.idempotencyKey} ${r.status}`), [], 'a journal record is neither mined nor reverted');
+    assert.equal(await botNonce() - nonceBefore, counted, 'the bot account sent another number of transactions than the journal records mined or reverted');
+    const nonces = records.map((r) => r.nonce).sort((a, b) => a - b);
+    assert.deepEqual(nonces, range(nonceBefore, nonces.length), 'the journaled bot-account nonces are not consecutive');
+  }
+
+  it('sends several registrations into one block, each on the snapshot the one before leaves (none reverts)', async () => {
+    const indices = range(0, 8);
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    const env = new MockActivityEnvironment();
+    const beats: RegistrationBatchProgress[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(structuredClone(d as RegistrationBatchProgress)));
+    const result = await env.run(startWorker(8).activities.registerMnemonicKeysharesBatch, input(indices)) as RegistrationBatchResult;
+
+    assert.deepEqual(result.registered.map((r) => [r.pubkey.toLowerCase(), r.landed?.ownerNonce, r.landed?.signatureValid]), indices.map((i, k) => [pubkeys[i], before + k, true]));
+    assert.equal(result.stopped, undefined);
+    const added = await assertRegisteredInOrder(indices, before);
+    const perBlock = new Map<number, number>();
+    for (const r of added) perBlock.set(r.blockNumber, (perBlock.get(r.blockNumber) ?? 0) + 1);
+    const most = Math.max(...perBlock.values());
+    assert.ok(most >= 3, `at most ${most} registration(s) in one block: not pipelined (blocks ${JSON.stringify([...perBlock])})`);
+    const records = sharesRecords(indices);
+    assert.deepEqual(records.filter((r) => r.status === 'reverted').map((r) => `${r.idempotencyKey}: ${r.revert?.name}`), [], 'a predicted snapshot was wrong');
+    await assertNoNonceGap(records, nonceBefore);
+    assert.deepEqual(beats.map((b) => b.done).filter((d, i, all) => i === 0 || d !== all[i - 1]), range(0, 9), 'not one progress heartbeat per key');
+  });
+
+  it('a registration that reverts in the middle of a run of 20 leaves no nonce gap and no key unregistered', async () => {
+    const indices = range(8, 20);
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    const env = new MockActivityEnvironment();
+    // Once two keys are done (up to eight more in flight), a registration of the same cluster slips
+    // in (mined) just before the bot's next broadcast, about the tenth: that registration carries
+    // a snapshot the chain no longer holds.
+    env.on('heartbeat', (d: unknown) => {
+      if ((d as RegistrationBatchProgress).done === 2 && !writes.beforeSend) {
+        writes.beforeSend = () => slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
+      }
+    });
+    const result = await env.run(startWorker(8).activities.registerMnemonicKeysharesBatch, input(indices)) as RegistrationBatchResult;
+
+    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    assert.equal(result.stopped, undefined);
+    const added = await assertRegisteredInOrder(indices, before);
+    assert.equal(added.length, indices.length + 1, 'not the 20 keys and the slipped-in one');
+    const records = sharesRecords(indices);
+    const reverted = records.filter((r) => r.status === 'reverted');
+    assert.ok(reverted.length > 0, 'no registration reverted: the test did not make one stale');
+    const firstReverted = Math.min(...reverted.map((r) => indices.indexOf(pubkeys.indexOf(r.idempotencyKey.split(':')[1]))));
+    assert.ok(firstReverted > 2 && firstReverted <= 10, `the first revert is key ${firstReverted} of the run, not in the middle`);
+    for (const r of reverted) assert.equal(r.revert?.name, 'IncorrectClusterState', `${r.idempotencyKey} reverted for another reason`);
+    // Only the stale one and those in flight behind it (depth 8): nothing is sent behind a failure.
+    assert.ok(reverted.length <= 8, `${reverted.length} registrations reverted: sends went on behind the failure`);
+    await assertNoNonceGap(records, nonceBefore);
+  });
+
+  it('a worker SIGKILLed with 10 registrations in flight: a new process finishes the batch without a double send', async () => {
+    const indices = range(28, 16);
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    const pending = async () => Number(((await provider.send('txpool_status', [])) as { pending: string }).pending);
+    const until = async (what: string, ok: () => Promise<boolean>) => {
+      for (const deadline = Date.now() + 120_000; !(await ok());) {
+        assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    // Mining is held: the run's first key is mined by hand, then ten go out and stay in flight.
+    await provider.send('evm_setIntervalMining', [0]);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../harness/pipeline-batch-child.ts')], {
+      env: { ...process.env, PIPELINE_BATCH_CONFIG: JSON.stringify(config(10, anvil().rpcUrl)), PIPELINE_BATCH_INPUT: JSON.stringify(input(indices)) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+    try {
+      await until('the first registration sent', async () => (await pending()) >= 1);
+      await provider.send('evm_mine', []);
+      await until('10 registrations in flight', async () => (await pending()) >= 10);
+      assert.ok(child.kill('SIGKILL'), `the worker process is gone already: ${stderr}`);
+      assert.equal(await exited, null, `the worker ended before the SIGKILL: ${stderr}`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await provider.send('evm_setIntervalMining', [1]);
+    }
+    const inFlight = sharesRecords(indices).filter((r) => r.status === 'pending').length;
+    assert.ok(inFlight >= 10, `only ${inFlight} registration(s) journaled pending at the SIGKILL`);
+
+    // Temporal's retry in a new process: the same journal file, the same batch.
+    const result = await new MockActivityEnvironment({ attempt: 2 }).run(startWorker(10).activities.registerMnemonicKeysharesBatch, input(indices)) as RegistrationBatchResult;
+    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    await assertRegisteredInOrder(indices, before);
+    assert.equal(await botNonce() - nonceBefore, indices.length, 'not one transaction per key: one was sent twice');
+    const records = sharesRecords(indices);
+    assert.deepEqual(records.map((r) => r.idempotencyKey.split(':').slice(1).join(':')).filter((k) => !k.endsWith(':0')), [], 'a key was journaled twice');
+    assert.equal(records.length, indices.length);
+    // The records of the registrations in flight at the kill stay pending: each must have landed.
+    for (const r of records.filter((x) => x.status === 'pending')) {
+      const receipt = await provider.getTransactionReceipt(r.attempts.at(-1)?.hash ?? '');
+      assert.equal(receipt?.status, 1, `${r.idempotencyKey} pending in the journal and not mined`);
+    }
+  });
+});
