@@ -49,7 +49,7 @@ export interface CreateValidatorsInput {
   fundingRecheckInterval?: Duration;
   /**
    * Issue 15 item 3, mnemonic batches: write fewer history events. Set by a monitor run that has
-   * patched('monitor-fewer-events') (monitor-events.ts), so the change is behind that patch and
+   * patched('monitor-fewer-events') (monitor/events.ts), so the change is behind that patch and
    * costs no patch of its own here (each patch writes a marker and a search-attribute upsert per
    * run: the batch's two older patches are known to hold for such a batch and are not asked either).
    * - the pre-deposit reads and the registrar hand-off run as local activities (one marker each,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { BATCHES_CHECKED_AT_ONCE_PATCH } from '../../workflows/monitor-batches';
+import { BATCHES_CHECKED_AT_ONCE_PATCH } from '../../workflows/monitor/batches';
 import { wakeSignal } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';

@@ -3,14 +3,14 @@
 // need the bot are acted on (workflows/reconciliation.ts decides, pure). Runs between creations,
 // never beside one of this monitor's own.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { BotActivities } from '../activities/interface';
-import type { ExitValidator } from '../activities/exit-types';
-import { READ_OPTIONS, RECONCILE_OPTIONS, SIGNAL_OPTIONS } from './activity-options';
-import type { RegistrationResult } from '../protocol/registrar-types';
-import { describeFailure } from './failures';
-import { creationWorkflowId } from './ids';
-import type { MonitorStatus } from '../protocol/messages';
-import { planReconciliation, type ReconciliationSummary } from './reconciliation';
+import type { BotActivities } from '../../activities/interface';
+import type { ExitValidator } from '../../activities/exit-types';
+import { READ_OPTIONS, RECONCILE_OPTIONS, SIGNAL_OPTIONS } from '../activity-options';
+import type { RegistrationResult } from '../../protocol/registrar-types';
+import { describeFailure } from '../failures';
+import { creationWorkflowId } from '../ids';
+import type { MonitorStatus } from '../../protocol/messages';
+import { planReconciliation, type ReconciliationSummary } from '../reconciliation';
 
 const { reconcileRollup, listRunningExitBatches } = proxyActivities<BotActivities>(RECONCILE_OPTIONS);
 const { isWorkflowRunning, requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);

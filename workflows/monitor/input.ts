@@ -2,8 +2,8 @@
 // a module of their own so that clients, tests and the monitor's helpers read them without the
 // workflow itself.
 import type { Duration } from '@temporalio/common';
-import type { KeyPath } from '../activities/types';
-import type { MonitorStatus, StepState } from '../protocol/messages';
+import type { KeyPath } from '../../activities/types';
+import type { MonitorStatus, StepState } from '../../protocol/messages';
 
 /** An exit batch started by this monitor and not yet reported finished. */
 export interface ExitInFlight {

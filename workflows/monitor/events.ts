@@ -8,10 +8,10 @@
 // - Its mnemonic creations write fewer events too (CreateValidatorsInput.fewerEvents): started
 //   with their first phase as a search attribute, they need no upsert for it.
 import { patched, proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { BotActivities } from '../activities/interface';
-import { PhaseAttribute } from '../temporal-config/search-attributes';
-import { LOCAL_READ_OPTIONS, READ_OPTIONS } from './activity-options';
-import type { MonitorStatus } from '../protocol/messages';
+import type { BotActivities } from '../../activities/interface';
+import { PhaseAttribute } from '../../temporal-config/search-attributes';
+import { LOCAL_READ_OPTIONS, READ_OPTIONS } from '../activity-options';
+import type { MonitorStatus } from '../../protocol/messages';
 
 export const MONITOR_FEWER_EVENTS_PATCH = 'monitor-fewer-events';
 

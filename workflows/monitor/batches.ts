@@ -1,10 +1,10 @@
 // What the rollup monitor does to the child batches it starts (creations, exit batches): how they
 // show in the Web UI, and the pause and resume it forwards to them (invariant 8).
 import { getExternalWorkflowHandle, log, patched, workflowInfo } from '@temporalio/workflow';
-import { rollupSearchAttributes } from '../temporal-config/search-attributes';
-import { describeFailure } from './failures';
-import { pauseSignal, resumeSignal } from '../protocol/messages';
-import type { RollupMonitorInput } from './monitor-input';
+import { rollupSearchAttributes } from '../../temporal-config/search-attributes';
+import { describeFailure } from '../failures';
+import { pauseSignal, resumeSignal } from '../../protocol/messages';
+import type { RollupMonitorInput } from './input';
 
 /**
  * What the Web UI shows of a batch: the rollup and key path as search attributes (an operator
