@@ -8,7 +8,7 @@
 //   4. key material per validator: the worker's prepareMnemonicValidators and
 //      registerMnemonicKeyshares(Batch) activities (from the histories), beside the same steps measured
 //      directly in this process (vault read, derivation, deposit signing, ssv-keys' keyshares)
-// Run: npx tsx bench/creation.ts [validators=100] [--no-block-time] [--pipeline]
+// Run: npx tsx bench/creation.ts [validators=100] [--no-block-time] [--pipeline [--block-time=N] [--depths=1,8]]
 //   validators: size of the end-to-end runs (the batch-1 and batch-10 runs create min(20, validators));
 //   --no-block-time skips the second end-to-end run on 1-second blocks; --pipeline runs only batch 50
 //   on 1-second blocks, with transactions.pipelineDepth 1 and then the default (issue 15 item 1).
@@ -34,6 +34,10 @@ const E2E_VALIDATORS = Number(args.find((a) => !a.startsWith('--')) ?? 100);
 const SMALL_VALIDATORS = Math.min(20, E2E_VALIDATORS);
 const WITH_BLOCK_TIME = !args.includes('--no-block-time');
 const PIPELINE_ONLY = args.includes('--pipeline');
+/** With --pipeline: --block-time=N (default 1) and --depths=1,8 (default: 1, then the worker's default). */
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const PIPELINE_BLOCK_TIME = Number(option('block-time') ?? 1);
+const PIPELINE_DEPTHS: (number | undefined)[] = option('depths')?.split(',').map(Number) ?? [1, undefined];
 const TASK_QUEUE = 'nexus-bot-creation-bench';
 const LIMIT_BPS = 5000;
 /** Direct key-material measurements: keys per step. */
@@ -321,10 +325,9 @@ const f = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const SEARCH_ATTRIBUTE_SAFE_BATCH = 20;
 
 async function main(): Promise<void> {
-  const specs: RunSpec[] = PIPELINE_ONLY ? [
-    { name: 'e2e-b50-1s-blocks-depth1', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1, pipelineDepth: 1 },
-    { name: 'e2e-b50-1s-blocks-default-depth', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1 },
-  ] : [
+  const specs: RunSpec[] = PIPELINE_ONLY ? PIPELINE_DEPTHS.map((depth) => (
+    { name: `e2e-b50-${PIPELINE_BLOCK_TIME}s-blocks-depth-${depth ?? 'default'}`, validators: E2E_VALIDATORS, maxBatch: 50, blockTime: PIPELINE_BLOCK_TIME, pipelineDepth: depth })
+  ) : [
     { name: 'e2e-b50-automine', validators: E2E_VALIDATORS, maxBatch: 50, direct: true },
     ...(WITH_BLOCK_TIME ? [{ name: 'e2e-b50-1s-blocks', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1 }] : []),
     { name: `e2e-b${SEARCH_ATTRIBUTE_SAFE_BATCH}-automine`, validators: E2E_VALIDATORS, maxBatch: SEARCH_ATTRIBUTE_SAFE_BATCH },
