@@ -21,13 +21,12 @@ import { ethers } from 'ethers';
 import { createCreationActivities } from '../../activities/creation';
 import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { TransactionManager } from '../../activities/chain/tx-manager';
-import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
 import { buildKeyshares } from '../../activities/keys/keyshares';
 import type { RegisteredKeyshares } from '../../activities/interface';
 import type { KeysharesPayload } from '../../activities/types';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem, type RegisteredRollup } from '../../contracts/deploy';
+import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
-import { ETH, send, wallet } from '../contracts/helpers';
+import { ETH, wallet } from '../contracts/helpers';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators, randomBlsSecretKey } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
@@ -39,6 +38,7 @@ import { registrarStatusQuery, registrationRequestSignal, resumeRegistrationsUpd
 import { selfCheckWorkflow } from '../../workflows/self-check';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
 import { failureTypeOf } from '../harness/rejection';
+import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
 
 const CHAIN_ID = 31337;
 const LAG = 20;
@@ -67,21 +67,12 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
   before(async function () {
     this.timeout(120_000);
     provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-    const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
-    deployBlock = (await provider.getBlockNumber()) + 1;
-    system = await deployNexusSystem(owner, { bot: bot.address, ssv: { networkFeeWei: 0n, minimumLiquidationCollateralWei: 0n } });
-    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, fee: 0n, dkgPort: 3030 + op.id, name: `operator-${op.id}` });
-    await addCluster(system, 1, IDS4);
-    rollup = await registerRollup(system, { rollupAdmin: admin, name: 'rollup-lag', operatorCluster: 1, stakingLimit: 10_000, funding: 300n * ETH });
+    const setup = await deployRegistrationRollup(provider, { name: 'rollup-lag', funding: 300n * ETH, operators, clusterIds: IDS4, fees: 'none' });
+    ({ system, rollup, deployBlock } = setup);
     // Seven deposited keys waiting for their keyshares.
-    const deposits: unknown[] = [];
-    for (let i = 0; i < 7; i++) {
-      const secretKey = randomBlsSecretKey();
-      const d = await signDepositData({ secretKey, withdrawalCredentials: withdrawalCredentialsFor(rollup.bridgeAddress), amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: '0x00000000' });
-      keys.push({ secretKey, pubkey: d.pubkey.toLowerCase() });
-      deposits.push([d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]);
-    }
-    await send(system.contracts.nexus.connect(bot) as ethers.Contract, 'depositValidatorRollup', admin.address, deposits);
+    const secretKeys = Array.from({ length: 7 }, () => randomBlsSecretKey());
+    const pubkeys = await depositKeys(setup, secretKeys);
+    keys.push(...secretKeys.map((secretKey, i) => ({ secretKey, pubkey: pubkeys[i] })));
     await mine(LAG + 5); // the lagged head stays after the deployment
 
     reads = await startLaggingRpcProxy(anvil().rpcUrl);

@@ -19,22 +19,22 @@ import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { TransactionManager } from '../../activities/chain/tx-manager';
 import { FileTxJournal } from '../../activities/chain/tx-journal-file';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
-import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
 import { buildKeyshares } from '../../activities/keys/keyshares';
 import { IndexStateStore } from '../../activities/keys/index-state';
 import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import type { RegistrationBatchProgress, RegistrationBatchResult } from '../../activities/registration-batch';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem, type RegisteredRollup } from '../../contracts/deploy';
+import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
-import { ETH, send, wallet } from '../contracts/helpers';
+import { ETH, wallet } from '../contracts/helpers';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
 import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
 import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
 import { useService } from '../harness/service';
+import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
@@ -63,27 +63,17 @@ describe('batch SSV registration activities (anvil + moto)', function () {
   before(async function () {
     this.timeout(180_000);
     provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-    const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
-    deployBlock = (await provider.getBlockNumber()) + 1;
-    system = await deployNexusSystem(owner, { bot: bot.address, ssv: { networkFeeWei: 0n, minimumLiquidationCollateralWei: 0n } });
-    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, fee: 0n, dkgPort: 3030 + op.id, name: `operator-${op.id}` });
-    await addCluster(system, 1, IDS4);
-    rollup = await registerRollup(system, { rollupAdmin: admin, name: 'rollup-batch', operatorCluster: 1, stakingLimit: 10_000, funding: 500n * ETH });
+    const setup = await deployRegistrationRollup(provider, { name: 'rollup-batch', funding: 500n * ETH, operators, clusterIds: IDS4, fees: 'none' });
+    ({ system, rollup, deployBlock } = setup);
     mnemonic = generateMnemonic();
     await vault().createMnemonic(rollup.rollupAdmin, { mnemonic });
     // Thirteen mnemonic keys deposited, waiting for their keyshares.
     const keys = await deriveSigningKeys(mnemonic, Array.from({ length: 13 }, (_, i) => i));
-    const deposits: unknown[] = [];
     try {
-      for (const key of keys) {
-        const d = await signDepositData({ secretKey: key.secretKey, withdrawalCredentials: withdrawalCredentialsFor(rollup.bridgeAddress), amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: '0x00000000' });
-        pubkeys.push(d.pubkey.toLowerCase());
-        deposits.push([d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]);
-      }
+      pubkeys.push(...await depositKeys(setup, keys.map((k) => k.secretKey)));
     } finally {
       wipeKeys(keys);
     }
-    await send(system.contracts.nexus.connect(bot) as ethers.Contract, 'depositValidatorRollup', admin.address, deposits);
     reads = await startRpcSwitch(anvil().rpcUrl);
     writes = await startLaggingRpcProxy(anvil().rpcUrl);
   });

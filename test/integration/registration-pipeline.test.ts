@@ -18,19 +18,19 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ethers } from 'ethers';
 import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
-import { signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
 import { generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import type { RegistrationBatchProgress, RegistrationBatchResult } from '../../activities/registration-batch';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type NexusSystem, type RegisteredRollup } from '../../contracts/deploy';
+import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { startMoto } from '../../localnet/services/moto';
-import { ETH, send, wallet } from '../contracts/helpers';
+import { ETH, wallet } from '../contracts/helpers';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
 import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
 import { journalPathOf, pipelineBatchWorker, vaultFor, type PipelineBatchConfig } from '../harness/pipeline-batch';
 import { useService } from '../harness/service';
+import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
@@ -56,27 +56,17 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   before(async function () {
     this.timeout(300_000);
     provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-    const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
-    deployBlock = (await provider.getBlockNumber()) + 1;
-    system = await deployNexusSystem(owner, { bot: bot.address }); // the default (mainnet-like) network fee
-    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, fee: OPERATOR_FEE_WEI, dkgPort: 3030 + op.id, name: `operator-${op.id}` });
-    await addCluster(system, 1, IDS4);
-    rollup = await registerRollup(system, { rollupAdmin: admin, name: 'rollup-pipeline', operatorCluster: 1, stakingLimit: 10_000, funding: 1500n * ETH });
+    // Non-zero operator fees and the default (mainnet-like) network fee: snapshots depend on the block.
+    const setup = await deployRegistrationRollup(provider, { name: 'rollup-pipeline', funding: 1500n * ETH, operators, clusterIds: IDS4, fees: { operatorFeeWei: OPERATOR_FEE_WEI } });
+    ({ system, rollup, deployBlock } = setup);
     const mnemonic = generateMnemonic();
     await vaultFor({ motoEndpoint: moto().endpoint, salt: SALT }).createMnemonic(rollup.rollupAdmin, { mnemonic });
     const keys = await deriveSigningKeys(mnemonic, Array.from({ length: KEYS }, (_, i) => i));
-    const deposits: unknown[] = [];
     try {
-      for (const key of keys) {
-        const d = await signDepositData({ secretKey: key.secretKey, withdrawalCredentials: withdrawalCredentialsFor(rollup.bridgeAddress), amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: '0x00000000' });
-        pubkeys.push(d.pubkey.toLowerCase());
-        deposits.push([d.pubkey, d.withdrawalCredentials, d.signature, d.depositDataRoot]);
-      }
+      pubkeys.push(...await depositKeys(setup, keys.map((k) => k.secretKey), 11));
     } finally {
       wipeKeys(keys);
     }
-    const nexusAsBot = system.contracts.nexus.connect(bot) as ethers.Contract;
-    for (let i = 0; i < KEYS; i += 11) await send(nexusAsBot, 'depositValidatorRollup', admin.address, deposits.slice(i, i + 11));
     writes = await startLaggingRpcProxy(anvil().rpcUrl);
   });
 
