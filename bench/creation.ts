@@ -24,7 +24,7 @@ import { genesisForkVersionOf, signDepositData, VALIDATOR_DEPOSIT_GWEI, withdraw
 import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
+import { RunFailure, waitMonitorIdle } from './monitor-idle';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
@@ -123,25 +123,6 @@ function workerLogProblems(net: CreationNetwork, lines = 2): string {
   const log = readFileSync(net.workerLog, 'utf8').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
   const hits = log.split('\n').filter((l) => /\b(WARN|ERROR)\b/.test(l) && !l.includes('[WARN] creation did not complete'));
   return hits.slice(-lines).map((l) => l.trim()).join(' | ');
-}
-
-class RunFailure extends Error {
-  override name = 'RunFailure';
-}
-
-/** Waits until the monitor has created `n` validators and is idle; any monitor error ends the run at once. */
-async function waitIdle(net: CreationNetwork, admin: string, n: number, timeoutMs: number): Promise<void> {
-  const handle = net.client.workflow.getHandle(monitorWorkflowId(admin));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status: MonitorStatus = await handle.query(monitorStatusQuery);
-    if (status.validatorsCreated === n && status.phase === 'idle') return;
-    if (status.validatorsCreated > n) throw new RunFailure(`created ${status.validatorsCreated} validators, more than the ${n} expected`);
-    // A clean run has no error: the monitor would only retry after its poll interval.
-    if (status.lastError) throw new RunFailure(`after ${status.validatorsCreated} validators the monitor reports "${status.lastError}"; worker log: ${workerLogProblems(net)}`);
-    if (Date.now() > deadline) throw new RunFailure(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(status)}; worker log: ${workerLogProblems(net)}`);
-    await sleep(100);
-  }
 }
 
 /** Every mined transaction of the bot, from the worker's journal, with its gas and batch size. */
@@ -288,7 +269,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
       args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: spec.maxBatch }],
     });
     try {
-      await waitIdle(net, rollup.admin, spec.validators, 600_000);
+      await waitMonitorIdle(net, rollup.admin, spec.validators, 600_000, () => `; worker log: ${workerLogProblems(net)}`);
       result.wallMs = Date.now() - t0;
       const collected = await collectHistories(net, result.creationRuns);
       Object.assign(result, { firstDepositMs: collected.firstDepositAt - t0, histories: collected.histories, activities: collected.activities });

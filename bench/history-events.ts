@@ -8,7 +8,7 @@
 // Run: npx tsx bench/history-events.ts [validators=100] [batches=20,50]
 import { performance } from 'node:perf_hooks';
 import { monitorWorkflowId } from '../workflows/ids';
-import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
+import { waitMonitorIdle } from './monitor-idle';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
@@ -25,17 +25,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let current: CreationNetwork | undefined;
 
-async function waitIdle(net: CreationNetwork, admin: string, n: number, timeoutMs: number): Promise<void> {
-  const handle = net.client.workflow.getHandle(monitorWorkflowId(admin));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status: MonitorStatus = await handle.query(monitorStatusQuery);
-    if (status.validatorsCreated === n && status.phase === 'idle') return;
-    if (status.lastError) throw new Error(`after ${status.validatorsCreated} validators the monitor reports "${status.lastError}"`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(status)}`);
-    await sleep(100);
-  }
-}
 
 /** Every run on the task queue (visibility is eventually consistent: waits until each creation is listed). */
 async function allRuns(net: CreationNetwork, creations: number): Promise<RunEvents[]> {
@@ -66,7 +55,7 @@ async function run(batch: number): Promise<string[]> {
       taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(rollup.admin),
       args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: batch }],
     });
-    await waitIdle(net, rollup.admin, VALIDATORS, 600_000);
+    await waitMonitorIdle(net, rollup.admin, VALIDATORS, 600_000);
     const seconds = (performance.now() - t0) / 1000;
     process.stderr.write(`done in ${seconds.toFixed(1)} s\n`);
     const b = breakdown(await allRuns(net, Math.ceil(VALIDATORS / batch)));
