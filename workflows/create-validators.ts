@@ -164,6 +164,8 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
       // One salt activity allocates and derives (no safe point lay between the two): phase 'allocating' throughout.
       ? await allocateAndPrepareMnemonicValidators({ rollupAdmin: input.rollupAdmin, bridge: input.bridge, operatorCluster: input.operatorCluster, requestId, count: input.count })
       : await prepareInTwoSteps();
+    // The keys are made: a hold or pause from here says so (the status only: no upsert, no event).
+    if (fewerEvents) status.phase = 'key-material';
     const pubkeys = validators.map((v) => v.deposit.pubkey);
     status.pubkeys = pubkeys;
     const pubkeysAttribute: SearchAttributeUpdatePair = { key: ValidatorPubkeysAttribute, value: pubkeys.map(pubkeySearchKey) };

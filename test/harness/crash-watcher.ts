@@ -26,8 +26,11 @@ const CEREMONY_RUNNING_MS = 5_000;
 
 export type CrashPoint = 'during-ceremony' | 'after-key-material' | 'after-deposit-sent' | 'after-deposit-mined' | 'between-keyshares';
 
-/** The activity whose completion is "after key material", by key path. */
-const KEY_MATERIAL_ACTIVITY: Record<KeyPath, string> = { mnemonic: 'prepareMnemonicValidators', dkg: 'runDkgCeremony' };
+/**
+ * The activities whose completion is "after key material", by key path: a mnemonic batch of a
+ * monitor with patched('monitor-fewer-events') allocates and derives in one salt activity.
+ */
+const KEY_MATERIAL_ACTIVITIES: Record<KeyPath, readonly string[]> = { mnemonic: ['prepareMnemonicValidators', 'allocateAndPrepareMnemonicValidators'], dkg: ['runDkgCeremony'] };
 
 /** A deposit transaction of the journal with the chain state of its keys. */
 interface DepositBatch {
@@ -74,7 +77,7 @@ export class CrashWatcher {
   private readonly admin: string;
   private readonly ssv: ethers.Contract;
   private readonly pubkeysByKey = new Map<string, string[]>();
-  private readonly keyMaterialActivity: string;
+  private readonly keyMaterialActivities: readonly string[];
   private bridge: ethers.Contract | undefined;
   /** When each `ssv-dkg init` process was first seen. */
   private readonly ceremonySeen = new Map<number, number>();
@@ -83,7 +86,7 @@ export class CrashWatcher {
     this.journalPath = join(net.dir, 'tx-journal.json');
     this.admin = net.rollups[0].admin;
     this.ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
-    this.keyMaterialActivity = KEY_MATERIAL_ACTIVITY[keyPath];
+    this.keyMaterialActivities = KEY_MATERIAL_ACTIVITIES[keyPath];
   }
 
   /** The deposit records of the journal (append-only: a put in progress is a torn last line, ignored). */
@@ -150,7 +153,7 @@ export class CrashWatcher {
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) activityTypes.set(String(event.eventId), scheduled.activityType?.name ?? '');
       const completed = event.activityTaskCompletedEventAttributes;
-      if (completed && activityTypes.get(String(completed.scheduledEventId)) === this.keyMaterialActivity) return run.runId;
+      if (completed && this.keyMaterialActivities.includes(activityTypes.get(String(completed.scheduledEventId)) ?? '')) return run.runId;
     }
     return undefined;
   }
@@ -159,7 +162,7 @@ export class CrashWatcher {
   private async keyMaterialStarted(): Promise<string | undefined> {
     const run = await this.creationRun();
     const started = run?.description.raw.pendingActivities?.find((a) =>
-      a.activityType?.name === this.keyMaterialActivity && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
+      this.keyMaterialActivities.includes(a.activityType?.name ?? '') && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
     return started ? `run ${run?.runId}, attempt ${started.attempt}` : undefined;
   }
 
@@ -175,7 +178,7 @@ export class CrashWatcher {
       case 'during-ceremony': {
         const [started, children] = [await this.keyMaterialStarted(), this.ceremoniesUnderWay()];
         if (!started || children.length === 0 || snap.validatorCount !== countOf(snap.batches)) return undefined;
-        return `${this.keyMaterialActivity} started (${started}), ssv-dkg init running for ${CEREMONY_RUNNING_MS / 1000} s or more (pid ${children.join(', ')}); ${describeSnapshot(snap)}`;
+        return `${this.keyMaterialActivities.join('/')} started (${started}), ssv-dkg init running for ${CEREMONY_RUNNING_MS / 1000} s or more (pid ${children.join(', ')}); ${describeSnapshot(snap)}`;
       }
       case 'after-key-material': {
         if (!keyMaterialRun) return undefined;
@@ -183,7 +186,7 @@ export class CrashWatcher {
         const batch = snap.batches.find((b) => b.key === key);
         if (batch && !notOnChain(batch)) return undefined;
         if (snap.validatorCount !== countOf(snap.batches.filter((b) => b.key !== key))) return undefined;
-        return `${this.keyMaterialActivity} of run ${keyMaterialRun} done, its deposit ${batch ? `journaled ${batch.journalStatus}, keys INACTIVE` : 'not journaled'}; ${describeSnapshot(snap)}`;
+        return `${this.keyMaterialActivities.join('/')} of run ${keyMaterialRun} done, its deposit ${batch ? `journaled ${batch.journalStatus}, keys INACTIVE` : 'not journaled'}; ${describeSnapshot(snap)}`;
       }
       case 'after-deposit-sent': {
         const batch = snap.batches.find((b) => b.journalStatus === 'pending' && notOnChain(b) && snap.validatorCount === countOf(others(b)));

@@ -1,7 +1,7 @@
 // Crash recovery of a mnemonic creation, end to end on the real parts (Temporal dev server, anvil
 // with our contracts, moto, the worker as its own process). For each step boundary of a creation
 // the worker is SIGKILLed while the creation stands exactly there, then a new worker is started:
-//   1. after key material   (prepareMnemonicValidators completed, no deposit of the batch on chain)
+//   1. after key material   (the key-material activity completed, no deposit of the batch on chain)
 //   2. after the deposit was sent, before it was mined (journal record pending, keys INACTIVE)
 //   3. after the deposit was mined, before any of its keyshares (keys DEPOSITED, no ValidatorAdded)
 //   4. between keyshares    (some but not all of a batch's keys have a ValidatorAdded event)
@@ -26,7 +26,7 @@ const MAX_BATCH = 5;
 type NetworkVariant = Pick<CreationNetworkOptions, 'nexusVersion' | 'bridgeKind'>;
 
 const CASES: { point: CrashPoint; title: string; network?: NetworkVariant }[] = [
-  { point: 'after-key-material', title: 'crash point 1, after key material (prepareMnemonicValidators completed, no deposit on chain)' },
+  { point: 'after-key-material', title: 'crash point 1, after key material (the key-material activity completed, no deposit on chain)' },
   { point: 'after-deposit-sent', title: 'crash point 2, after the deposit was sent and before it was mined (journal record pending)' },
   { point: 'after-deposit-mined', title: 'crash point 3, after the deposit was mined and before any of its keyshares' },
   { point: 'between-keyshares', title: 'crash point 4, between keyshares (some but not all of a batch registered with SSV)' },
