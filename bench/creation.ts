@@ -25,6 +25,7 @@ import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarT
 import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
 import { monitorWorkflowId } from '../workflows/ids';
 import { RunFailure, waitMonitorIdle } from './monitor-idle';
+import { stopOnInterrupt } from './stop-on-interrupt';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
@@ -410,18 +411,7 @@ async function main(): Promise<void> {
   }
 }
 
-process.once('SIGINT', () => void stopAndExit(130));
-process.once('SIGTERM', () => void stopAndExit(143));
-
-/** Interrupted: stop the network of the run in progress (its services are child processes) first. */
-async function stopAndExit(code: number): Promise<void> {
-  process.stderr.write('\ninterrupted: stopping the network\n');
-  try {
-    await current?.stop();
-  } finally {
-    process.exit(code);
-  }
-}
+stopOnInterrupt(() => current);
 
 main().catch((err: unknown) => {
   console.error(err);

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { monitorWorkflowId } from '../workflows/ids';
 import { waitMonitorIdle } from './monitor-idle';
+import { stopOnInterrupt } from './stop-on-interrupt';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
@@ -74,16 +75,7 @@ async function main(): Promise<void> {
   for (const line of out) console.log(line);
 }
 
-async function stopAndExit(code: number): Promise<void> {
-  process.stderr.write('\ninterrupted: stopping the network\n');
-  try {
-    await current?.stop();
-  } finally {
-    process.exit(code);
-  }
-}
-process.once('SIGINT', () => void stopAndExit(130));
-process.once('SIGTERM', () => void stopAndExit(143));
+stopOnInterrupt(() => current);
 
 main().catch((err: unknown) => {
   console.error(err);
