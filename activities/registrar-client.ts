@@ -3,7 +3,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { registrarHoldsRequestQuery, registrationRequestSignal } from '../protocol/messages';
-import { REGISTRAR_WORKFLOW_ID, type QueueSegmentInput, type RegistrationRequest } from '../protocol/registrar-types';
+import type { QueueSegmentInput } from '../workflows/registrar-queue';
+import { REGISTRAR_WORKFLOW_ID, type RegistrationRequest } from '../protocol/registrar-types';
 
 export interface RegistrarClientDependencies {
   client: Client;
