@@ -84,6 +84,8 @@ export const stepStateSignal = defineSignal<[StepState]>('stepState');
 
 export interface StepState {
   workflowId: string;
+  /** Orders a batch's reports (step-reports.ts): the monitor keeps the newest. Absent from batches older than it. */
+  order?: number;
   phase: string;
   hold?: StepHold;
   /** A creation batch held before its deposit: its SSV registrations could not go through. */

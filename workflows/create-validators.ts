@@ -124,7 +124,7 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   function reportState(): void {
     const parent = workflowInfo().parent?.workflowId;
     if (!parent) return;
-    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold, funding: status.funding, operators: status.operators }).catch((err: unknown) => {
+    track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, order: reports.nextOrder(), phase: status.phase, hold: gate.hold, funding: status.funding, operators: status.operators }).catch((err: unknown) => {
       log.warn('could not tell the monitor where the creation stands', { monitor: parent, error: describeFailure(err) });
     }));
   }

@@ -102,7 +102,7 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   /** The monitor shows where its exit batches stand (phase, pause) without querying them. */
   function reportState(): void {
     if (!input.reportTo) return;
-    track(getExternalWorkflowHandle(input.reportTo).signal(stepStateSignal, { workflowId, phase: status.phase, hold: gate.hold }).catch((err: unknown) => {
+    track(getExternalWorkflowHandle(input.reportTo).signal(stepStateSignal, { workflowId, order: reports.nextOrder(), phase: status.phase, hold: gate.hold }).catch((err: unknown) => {
       log.warn('could not tell the monitor where the exit batch stands', { monitor: input.reportTo, error: describeFailure(err) });
     }));
   }

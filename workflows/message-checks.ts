@@ -79,6 +79,7 @@ export function stepStateProblem(step: unknown): Problem {
   const hold = step.hold;
   return firstProblem([
     [isText(step.workflowId), 'workflowId must be a non-empty string'],
+    [step.order === undefined || (Number.isSafeInteger(step.order) && (step.order as number) >= 0), 'order must be a non-negative integer'],
     [typeof step.phase === 'string', 'phase must be a string'],
     [hold === undefined || (isObject(hold) && ['held', 'finishing', 'stopping'].includes(hold.state as string) && typeof hold.step === 'string'),
       'hold must be {state: held|finishing|stopping, step, since}'],

@@ -30,6 +30,8 @@ export class MonitorState {
   loops = 0;
   /** Completed looks at the chain (a plan made, or the read failed): syncNow waits for the next one. */
   looks = 0;
+  /** The order of the newest step report shown, per batch (two sent in one task may arrive swapped). */
+  private readonly stepOrders = new Map<string, number>();
 
   private constructor(
     readonly input: RollupMonitorInput,
@@ -105,9 +107,14 @@ export class MonitorState {
     this.status.pauseReason = undefined;
   }
 
-  /** A batch's step report: shown on the creation or the exit batch it names. */
+  /** A batch's step report: shown on the creation or the exit batch it names, unless a newer one was shown. */
   recordStep(step: StepState): void {
     const { status } = this;
+    if (step.order !== undefined) {
+      const shown = this.stepOrders.get(step.workflowId);
+      if (shown !== undefined && step.order <= shown) return;
+      this.stepOrders.set(step.workflowId, step.order);
+    }
     if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold, funding: step.funding, operators: step.operators };
     const exit = this.exitsInFlight.find((e) => e.workflowId === step.workflowId);
     if (exit) {
