@@ -54,7 +54,7 @@ export default tseslint.config(
     never(['worker', 'client'], 'workflows/ is below worker/ and client/'),
   ]),
   arrowsDown('activities', [
-    typesOnlyFrom(['workflows'], 'activities/ may import only types from workflows/; shared values live in protocol/'),
+    never(['workflows'], 'activities/ may not import workflows/: what both need lives in protocol/'),
     never(['worker', 'client'], 'activities/ is below worker/ and client/'),
   ]),
   arrowsDown('temporal-config', [never(['worker', 'client'], 'temporal-config/ is below worker/ and client/')]),

@@ -6,8 +6,7 @@ import type {
 } from './types';
 import type { SigningNetworkReport } from './funding/activities';
 import type { DepositGuardResult } from './guard/types';
-import type { RegistrationRequest } from '../protocol/registrar-types';
-import type { QueueSegmentInput } from '../workflows/registrar-queue';
+import type { QueueSegmentInput, RegistrationRequest } from '../protocol/registrar-types';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { FollowInput, WatchInput, WatchResult } from './watch';
 import type { RollupReconciliation } from './reconcile';

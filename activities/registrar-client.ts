@@ -3,8 +3,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { registrarHoldsRequestQuery, registrationRequestSignal } from '../protocol/messages';
-import type { QueueSegmentInput } from '../workflows/registrar-queue';
-import { REGISTRAR_WORKFLOW_ID, type RegistrationRequest } from '../protocol/registrar-types';
+import { REGISTRAR_WORKFLOW_ID, type QueueSegmentInput, type RegistrationRequest } from '../protocol/registrar-types';
 
 export interface RegistrarClientDependencies {
   client: Client;

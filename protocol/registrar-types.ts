@@ -83,3 +83,13 @@ export interface ResumeRegistrationsResult {
 }
 
 export const REGISTRAR_WORKFLOW_ID = 'nexus-ssv-registrar';
+
+/** A segment of the registrar's spilled queue (workflows/registrar-queue.ts): its input, read back by readQueueSegment. */
+export interface QueueSegmentInput {
+  /** The registrar's workflow id (stable across its continue-as-new). */
+  owner: string;
+  segmentId: string;
+  requests: RegistrationRequest[];
+  /** Arrival times of those requests (ISO, by request id). */
+  queuedAt: Record<string, string>;
+}

@@ -8,21 +8,13 @@
 // terminated the segment), and the registrar then lets the segment end. Order is
 // head ++ segments ++ arrivals since the spill; each request lives in exactly one place at a time.
 import { ParentClosePolicy, condition, defineSignal, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import type { RegistrationRequest } from '../protocol/registrar-types';
+import type { QueueSegmentInput, RegistrationRequest } from '../protocol/registrar-types';
 
 /** What the registrar carries of its own queue, and what one segment holds (JSON bytes). */
 export const CARRY_BUDGET_BYTES = 256 * 1024;
 /** What the segment starts of one workflow task may hold together (the server takes 4 MB per message). */
 const STARTS_PER_TASK_BYTES = 1024 * 1024;
 
-export interface QueueSegmentInput {
-  /** The registrar's workflow id (stable across its continue-as-new). */
-  owner: string;
-  segmentId: string;
-  requests: RegistrationRequest[];
-  /** Arrival times of those requests (ISO, by request id). */
-  queuedAt: Record<string, string>;
-}
 
 /** A spilled slice of the queue: the segment's workflow id and how many requests it holds. */
 export interface SpilledSegment {
