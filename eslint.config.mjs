@@ -42,12 +42,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', ...nodeBuiltins] },
   },
   // Arrows point down (issue 16). protocol/ is the bottom: pure definitions both sides read.
-  // Workflows and activities share values only through it; a type-only import across is allowed,
-  // since it is erased and never reaches the workflow bundle. Nothing below worker/ and client/
-  // imports them, and the worker does not import the CLI.
+  // Activities never import workflows; workflows import only types from activities (the
+  // activities' interface, as Temporal's samples do: erased, never in the bundle). Nothing below
+  // worker/ and client/ imports them, and the worker does not import the CLI.
   arrowsDown('protocol', [
-    typesOnlyFrom(['activities', 'workflows'], 'protocol/ may import only types from activities/ and workflows/'),
-    never(['worker', 'client'], 'protocol/ is below worker/ and client/'),
+    never(['activities', 'workflows', 'worker', 'client'], 'protocol/ is the bottom: it imports nothing of the project above it'),
   ], nodeBuiltins.map((name) => ({ name, message: 'protocol/ is bundled into workflows: no Node built-ins' }))),
   arrowsDown('workflows', [
     typesOnlyFrom(['activities'], 'workflows/ may import only types from activities/; shared values live in protocol/'),

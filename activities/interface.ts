@@ -1,12 +1,11 @@
 // The activities the workflows call, by name and type: the contract between workflow code and
 // createActivities(). Workflows import this file for its types only.
-import type { AllocateAndPrepareInput } from './mnemonic-batch';
 import type {
   CeremonyOutput, KeysharesPayload, MnemonicValidator, PublicDepositData, RegistrationFunding, RollupSnapshot, SubmittedTransaction,
 } from './types';
 import type { SigningNetworkReport } from './funding/activities';
 import type { DepositGuardResult } from './guard/types';
-import type { QueueSegmentInput, RegistrationRequest } from '../protocol/registrar-types';
+import type { QueueSegmentInput, RegisteredKeyshares, RegistrationRequest } from '../protocol/registrar-types';
 import type { DkgClusterHealth } from './dkg/ceremony-activity';
 import type { FollowInput, WatchInput, WatchResult } from './watch';
 import type { RollupReconciliation } from './reconcile';
@@ -138,12 +137,13 @@ export interface RegistrationChainView {
   lastRegistrationBlock?: number;
 }
 
-export interface RegisteredKeyshares {
-  pubkey: string;
-  /** The nonce its keyshares were signed for (-1: found registered already, signed nonce unknown). */
-  ownerNonce: number;
-  /** Absent when the key was already registered (a retried activity). */
-  txHash?: string;
-  /** After mining: where its ValidatorAdded stands in the owner's sequence (registration-position.ts). */
-  landed?: import('./chain/registration-position').LandedRegistration;
+export type { RegisteredKeyshares } from '../protocol/registrar-types';
+
+/** allocateAndPrepareMnemonicValidators (mnemonic-batch.ts): a batch's key indices and key material in one salt step. */
+export interface AllocateAndPrepareInput {
+  rollupAdmin: string;
+  bridge: string;
+  operatorCluster: number;
+  requestId: string;
+  count: number;
 }

@@ -4,16 +4,9 @@
 // Crash safety is that of the two steps: the allocation is durable and keyed by the request id
 // (a retry gets the same indices back, invariant 2), and the derivation of given indices is
 // deterministic, so a retry after a crash anywhere in it redoes the same work.
-import type { BotActivities } from './interface';
+import type { AllocateAndPrepareInput, BotActivities } from './interface';
 import type { MnemonicValidator } from './types';
 
-export interface AllocateAndPrepareInput {
-  rollupAdmin: string;
-  bridge: string;
-  operatorCluster: number;
-  requestId: string;
-  count: number;
-}
 
 export function createMnemonicBatchActivities(steps: Pick<BotActivities, 'allocateKeyIndices' | 'prepareMnemonicValidators'>) {
   return {

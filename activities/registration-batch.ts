@@ -11,7 +11,7 @@
 // sequential way (exact chain state to predict from) and the keys after it several in flight; a
 // failure in a run sends its key the sequential way again, then a new run starts.
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
-import type { RegisteredKeyshares } from './interface';
+import type { RegisteredKeyshares } from '../protocol/registrar-types';
 import { pipelineRun, type PipelineOps } from './registration-pipeline';
 import { landedOffNonce, viewAfter, type RegistrationView } from '../protocol/registration-landing';
 

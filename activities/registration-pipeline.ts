@@ -13,7 +13,7 @@
 // the sequential way (real snapshot and owner nonce read again; mnemonic keyshares built for the
 // real next nonce; a DKG key signed for another nonce stops the batch as StaleKeyshares). That
 // is why runs are confined to one cluster: across clusters there is no such link.
-import type { RegisteredKeyshares } from './interface';
+import type { RegisteredKeyshares } from '../protocol/registrar-types';
 import type { ClusterSnapshot } from './chain/reads-types';
 import type { FeeParameters } from './funding/arithmetic';
 import type { RegistrationView } from '../protocol/registration-landing';

@@ -1,7 +1,7 @@
 // Signals, queries and updates, shared by workflows and the client (one definition, one wire name).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RegistrationHalt, RegistrationRequest, RegistrationResult, ResumeRegistrationsInput, ResumeRegistrationsResult } from './registrar-types';
-import type { HeldKey } from '../activities/guard/types';
+import type { HeldKey, NexusValidatorStatus } from './nexus';
 
 /** Self-check: a note delivered by any client (`temporal workflow signal --name ping`). */
 export const pingSignal = defineSignal<[PingInput]>('ping');
@@ -155,7 +155,7 @@ export interface MonitorStatus {
   /** Keys the pre-deposit guard held in this monitor's batches (none of their ETH sent): how many, the last one and its failed checks. */
   guardHeld?: { count: number; last: string; at: string };
   /** The last comparison of the monitor's memory with the chain, and what it did about the differences. */
-  reconciliation?: import('../workflows/reconciliation').ReconciliationSummary;
+  reconciliation?: ReconciliationSummary;
   lastError?: string;
 }
 
@@ -215,4 +215,20 @@ export interface ExitStatus {
   waiting?: { reason: string; until: string };
   /** Validators an operator must look at (e.g. a DKG key's exit never initiated on the beacon chain). */
   attention?: { pubkey: string; reason: string }[];
+}
+
+/** The summary `nexus-bot status` shows of the last reconciliation. */
+export interface ReconciliationSummary {
+  at: string;
+  blockNumber: number;
+  submitted: number;
+  counts: Partial<Record<NexusValidatorStatus, number>>;
+  differences: string[];
+  /** What was done about them. */
+  actions: string[];
+  /** Keys that need an operator (the bot cannot fix them), with why. */
+  attention: { pubkey: string; reason: string }[];
+  /** Set when the last try did not complete (the fields above are from the last one that did). */
+  error?: string;
+  errorAt?: string;
 }

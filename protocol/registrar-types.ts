@@ -31,7 +31,7 @@ export interface DkgRegistrationRequest {
   requestId: string;
   requester: string;
   rollupAdmin: string;
-  keyshares: import('../activities/types').KeysharesPayload[];
+  keyshares: import('./nexus').SignedKeysharesPayload[];
 }
 
 /** Give a reservation up (the ceremony or the deposit failed): the sequence moves on. */
@@ -92,4 +92,24 @@ export interface QueueSegmentInput {
   requests: RegistrationRequest[];
   /** Arrival times of those requests (ISO, by request id). */
   queuedAt: Record<string, string>;
+}
+
+export interface LandedRegistration {
+  /** The owner nonce the key's ValidatorAdded stands at (0-based count of the owner's events before it). */
+  ownerNonce: number;
+  blockNumber: number;
+  transactionHash: string;
+  /** Whether the event's sharesData signature is the validator key's over "<owner>:<ownerNonce>". */
+  signatureValid: boolean;
+}
+
+/** A key the registrar registered (or found registered), with where it landed. */
+export interface RegisteredKeyshares {
+  pubkey: string;
+  /** The nonce its keyshares were signed for (-1: found registered already, signed nonce unknown). */
+  ownerNonce: number;
+  /** Absent when the key was already registered (a retried activity). */
+  txHash?: string;
+  /** After mining: where its ValidatorAdded stands in the owner's sequence (registration-position.ts). */
+  landed?: LandedRegistration;
 }

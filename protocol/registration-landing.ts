@@ -1,7 +1,7 @@
 // What one mined SSV registration tells about the owner-nonce sequence: pure, shared by the
 // registrar workflow (its used() bookkeeping) and the batch registration activity (which must stop
 // where the registrar would halt, and hand the next key the view the registrar would have given).
-import type { RegisteredKeyshares } from '../activities/interface';
+import type { RegisteredKeyshares } from './registrar-types';
 
 /** The registrar's view of the sequence handed to each registration (ssv-registrar.ts chainView). */
 export interface RegistrationView {

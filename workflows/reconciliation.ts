@@ -68,19 +68,3 @@ export function planReconciliation(view: RollupReconciliation, memory: MonitorMe
   }
   return actions;
 }
-
-/** The summary `nexus-bot status` shows of the last reconciliation. */
-export interface ReconciliationSummary {
-  at: string;
-  blockNumber: number;
-  submitted: number;
-  counts: RollupReconciliation['counts'];
-  differences: string[];
-  /** What was done about them. */
-  actions: string[];
-  /** Keys that need an operator (the bot cannot fix them), with why. */
-  attention: { pubkey: string; reason: string }[];
-  /** Set when the last try did not complete (the fields above are from the last one that did). */
-  error?: string;
-  errorAt?: string;
-}

@@ -9,9 +9,9 @@ import { bridgeInterface } from './abi';
 import { callView, checkAddress, pinBlock, type ContractRef } from './call';
 import { ContractCallRevertedError, EmptyRevertCallError } from './read-errors';
 import { decodeRevert } from './revert';
-import type { BlockTagOption } from './reads';
+import type { BlockTagOption, BridgeKind } from './reads-types';
 
-export type BridgeKind = 'DAO' | 'User';
+export type { BridgeKind } from './reads-types';
 
 export const VALIDATOR_DEPOSIT_WEI = 32n * 10n ** 18n;
 

@@ -1,13 +1,15 @@
 // What the chain reads return (reads.ts): small plain JSON that crosses activity boundaries.
 import type { BlockTag } from 'ethers';
 import type { BlockRangeOptions } from './logs';
-import type { BridgeKind } from './bridge-kind';
+
+/** Which of the two public bridge variants a rollup uses (bridge-kind.ts tells them apart). */
+export type BridgeKind = 'DAO' | 'User';
 
 export const BASIS_POINTS = 10_000;
 
-/** Nexus.validators(pubkey), in the contract's enum order. */
-export const NEXUS_VALIDATOR_STATUSES = ['INACTIVE', 'DEPOSITED', 'SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'] as const;
-export type NexusValidatorStatus = (typeof NEXUS_VALIDATOR_STATUSES)[number];
+// The Nexus enum is the protocol's (workflows read it too).
+export { NEXUS_VALIDATOR_STATUSES, type NexusValidatorStatus } from '../../protocol/nexus';
+import type { NexusValidatorStatus } from '../../protocol/nexus';
 
 /** SSV operator committee sizes (3f+1, f = 1..4). */
 export const SSV_CLUSTER_SIZES: readonly number[] = [4, 7, 10, 13];

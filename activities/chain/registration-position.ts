@@ -14,14 +14,9 @@ import { latestBlockNumber, ownerTopic } from './reads';
 import { keysharesSignedMessage } from '../keys/keyshares-verify';
 import { confirmedReadBlock } from './owner-nonce-floor';
 
-export interface LandedRegistration {
-  /** The owner nonce the key's ValidatorAdded stands at (0-based count of the owner's events before it). */
-  ownerNonce: number;
-  blockNumber: number;
-  transactionHash: string;
-  /** Whether the event's sharesData signature is the validator key's over "<owner>:<ownerNonce>". */
-  signatureValid: boolean;
-}
+// Where a registration landed is part of the registrar's protocol (workflows read it).
+export type { LandedRegistration } from '../../protocol/registrar-types';
+import type { LandedRegistration } from '../../protocol/registrar-types';
 
 /** The key's ValidatorAdded is not (yet) in the backend's logs: it lags behind (retryable). */
 export class RegistrationNotFoundError extends ChainReadError {

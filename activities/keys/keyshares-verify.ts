@@ -23,20 +23,14 @@ import { verify as blstVerify, verifyMultipleAggregateSignatures, Signature as B
 import { getAddress, keccak256, toUtf8Bytes } from 'ethers';
 import { decodeG1, interpolatesAtZero, type G1Point } from './g1-interpolation';
 import { TypedError } from '../typed-failure';
+import type { KeysharesPayload } from '../../protocol/nexus';
 
 export const SIGNATURE_LENGTH = 96;
 export const PUBKEY_LENGTH = 48;
 export const ENCRYPTED_SHARE_LENGTH = 256;
 export const VALID_OPERATOR_COUNTS: readonly number[] = [4, 7, 10, 13];
 
-export interface KeysharesPayload {
-  /** validator BLS public key, 0x + 96 hex */
-  publicKey: string;
-  /** operator ids, strictly ascending */
-  operatorIds: number[];
-  /** 0x-hex sharesData */
-  sharesData: string;
-}
+export type { KeysharesPayload } from '../../protocol/nexus';
 
 export interface KeysharesExpectation {
   validatorPubkey: string;

@@ -9,8 +9,8 @@ import { READ_OPTIONS, RECONCILE_OPTIONS, SIGNAL_OPTIONS } from '../activity-opt
 import type { RegistrationResult } from '../../protocol/registrar-types';
 import { describeFailure } from '../failures';
 import { creationWorkflowId } from '../ids';
-import type { MonitorStatus } from '../../protocol/messages';
-import { planReconciliation, type ReconciliationSummary } from '../reconciliation';
+import type { MonitorStatus, ReconciliationSummary } from '../../protocol/messages';
+import { planReconciliation } from '../reconciliation';
 
 const { reconcileRollup, listRunningExitBatches } = proxyActivities<BotActivities>(RECONCILE_OPTIONS);
 const { isWorkflowRunning, requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
