@@ -15,8 +15,16 @@ stamp=node_modules/.nexus-bot-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "[setup] installing npm dependencies (npm install, as locked)" >&2
-  if ! npm install --no-audit --no-fund --loglevel=error >&2; then
-    echo "nexus-bot setup: installing npm dependencies failed: command \`npm install\` exited non-zero" >&2
+  # A registry hiccup fails one install now and then (CI, stop 23: npm exited after 29 s and printed
+  # only its log's path), so a failed install is tried again before the run is given up.
+  installed=no
+  for attempt in 1 2 3; do
+    if npm install --no-audit --no-fund --loglevel=error >&2; then installed=yes; break; fi
+    echo "[setup] npm install attempt $attempt of 3 failed (npm's errors above)" >&2
+    if [ "$attempt" -lt 3 ]; then sleep $((attempt * 10)); fi
+  done
+  if [ "$installed" != yes ]; then
+    echo "nexus-bot setup: installing npm dependencies failed: command \`npm install\` exited non-zero three times (errors above)" >&2
     exit 1
   fi
   # npm may normalise the lockfile while installing (optional platform packages): stamp what it left.
