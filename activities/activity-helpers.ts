@@ -1,15 +1,9 @@
 // Wrappers every chain-writing activity uses.
 import { heartbeat } from '@temporalio/activity';
-import { toApplicationFailure, type TransactionManager } from './chain/tx-manager';
+import type { TransactionManager } from './chain/tx-manager';
 
-/** Runs `fn`, turning the chain modules' errors into Temporal failures with their stable types. */
-export async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toApplicationFailure(err) ?? err;
-  }
-}
+// The conversion is the activity boundary's (typed-failure.ts); kept importable from here.
+export { withFailureTypes } from './typed-failure';
 
 /**
  * Heartbeats every 20 s while `fn` runs: a transaction may wait minutes for blocks or a fee bump,

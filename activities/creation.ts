@@ -4,7 +4,6 @@
 // effect (invariant 1). Secrets stay inside the activity that needs them (invariant 3): the
 // mnemonic and the private keys are read, used and wiped here, and only public material returns.
 import { Context, heartbeat } from '@temporalio/activity';
-import { failure } from './typed-failure';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import type { RegisteredKeyshares } from './interface';
@@ -31,6 +30,7 @@ import { parseOperatorPublicKey } from './keys/operator-keys';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
 import { registerBatch, type RegistrationBatchResult } from './registration-batch';
+import { failure } from './typed-failure';
 import { encodeShares, sharesPipeline, type SharesPipelineDeps } from './registration-pipeline-ops';
 import type { RegistrationView } from '../protocol/registration-landing';
 
@@ -262,7 +262,7 @@ export function createCreationActivities(deps: CreationDependencies) {
       if (signing.pubkeyHex.toLowerCase() !== key.pubkey.toLowerCase()) {
         throw failure('KeyIndexMismatch', `key index ${key.keyIndex} of rollup ${rollupAdmin} derives ${signing.pubkeyHex}, not ${key.pubkey}`);
       }
-      const payload = await buildKeyshares({ secretKey: signing.secretKey, operators, owner: contracts.nexus, ownerNonce });
+      const payload = await buildKeyshares({ secretKey: signing.secretKey, validatorPubkey: signing.pubkey, operators, owner: contracts.nexus, ownerNonce });
       return { ...payload, ownerNonce };
     } finally {
       wipeKeys([signing]);

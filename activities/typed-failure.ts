@@ -36,6 +36,15 @@ export function toApplicationFailure(err: unknown): ApplicationFailure | undefin
   return ApplicationFailure.create({ message: err.message, type: e.type, nonRetryable: !e.retryable, details });
 }
 
+/** Runs `fn`, turning the typed errors it throws into Temporal failures of their type. */
+export async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApplicationFailure(err) ?? err;
+  }
+}
+
 /** A failure of a registered type, for a site with no error class of its own. */
 export function failure(type: FailureType, message: string, details?: unknown[]): ApplicationFailure {
   return ApplicationFailure.create({ message, type, nonRetryable: !isRetryableFailure(type), details });
@@ -49,13 +58,7 @@ type ActivityFunction = (...args: never[]) => Promise<unknown>;
 export function atActivityBoundary<T extends Record<string, ActivityFunction>>(activities: T): T {
   const wrapped: Record<string, ActivityFunction> = {};
   for (const [name, fn] of Object.entries(activities)) {
-    const atBoundary = async (...args: never[]) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toApplicationFailure(err) ?? err;
-      }
-    };
+    const atBoundary = (...args: never[]) => withFailureTypes(() => fn(...args));
     Object.defineProperty(atBoundary, 'name', { value: name });
     Object.defineProperty(atBoundary, AT_BOUNDARY, { value: true });
     wrapped[name] = atBoundary;
