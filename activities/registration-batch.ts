@@ -7,9 +7,9 @@
 // block for the next key, and stops after a key that landed off its signed nonce, where the
 // registrar halts. Progress is heartbeated after each key (the Web UI shows it as the pending
 // activity's heartbeat details) and a retry resumes after the keys it lists.
-// With a pipeline (registration-pipeline.ts, issue 15 item 1) each run sends its first key this
-// sequential way (exact chain state to predict from) and the keys after it several in flight; a
-// failure in a run sends its key the sequential way again, then a new run starts.
+// With a pipeline (registration-pipeline.ts, issue 15 item 1) runs send several keys in flight,
+// from the batch's first key on; the key a run stops at (a failure, a key it must not send) goes
+// this sequential way, then a new run starts.
 import { ApplicationFailure, CancelledFailure, Context, heartbeat } from '@temporalio/activity';
 import type { RegisteredKeyshares } from '../protocol/registrar-types';
 import { pipelineRun, type PipelineOps } from './registration-pipeline';
@@ -66,16 +66,23 @@ export async function registerBatch<K>(
       return landedOffNonce(done);
     };
     const stoppedBy = () => registered.find(landedOffNonce);
+    const pipelined = pipeline !== undefined && pipeline.depth > 1;
     while (registered.length < keys.length) {
       // A safe point: nothing of this key is sent yet (a worker shutting down stops here).
       if (cancelledNow()) throw cancel();
+      if (pipelined) {
+        // A run starts from the cluster as the chain holds it, so the batch's first key needs no
+        // block of its own. It ends early at a failure or at a key it must not send (journaled
+        // already, not DEPOSITED, estimate reverted, no prediction possible): that key goes the
+        // sequential way below, with the chain read again, then a new run starts.
+        const run = await pipelineRun(keys, registered.length, view, pipeline, onDone, cancelledNow);
+        const off = stoppedBy();
+        if (run.stopped && off) return { registered, stopped: offNonce(off) };
+        if (run.cancelled) throw cancel();
+        if (registered.length >= keys.length) break;
+      }
       // Nothing more is sent after a key that landed off its nonce.
       if (onDone(await registerOne(keys[registered.length], view))) return { registered, stopped: offNonce(registered.at(-1) as RegisteredKeyshares) };
-      if (!pipeline || pipeline.depth <= 1 || registered.length >= keys.length) continue;
-      const run = await pipelineRun(keys, registered.length, view, pipeline, onDone, cancelledNow);
-      const off = stoppedBy();
-      if (run.stopped && off) return { registered, stopped: offNonce(off) };
-      if (run.cancelled) throw cancel();
     }
     return { registered };
   } catch (err) {

@@ -35,7 +35,7 @@ import { deployRegistrationRollup, depositKeys } from '../harness/registration-r
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
 const OPERATOR_FEE_WEI = 382_640_000_000n; // per validator per block, a multiple of 1e7 as SSV requires
-const KEYS = 44;
+const KEYS = 48;
 const SALT = 'pipeline-test-salt-41c9'; // a test salt, not a secret
 
 describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function () {
@@ -57,7 +57,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     this.timeout(300_000);
     provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
     // Non-zero operator fees and the default (mainnet-like) network fee: snapshots depend on the block.
-    const setup = await deployRegistrationRollup(provider, { name: 'rollup-pipeline', funding: 1500n * ETH, operators, clusterIds: IDS4, fees: { operatorFeeWei: OPERATOR_FEE_WEI } });
+    const setup = await deployRegistrationRollup(provider, { name: 'rollup-pipeline', funding: 1600n * ETH, operators, clusterIds: IDS4, fees: { operatorFeeWei: OPERATOR_FEE_WEI } });
     ({ system, rollup, deployBlock } = setup);
     const mnemonic = generateMnemonic();
     await vaultFor({ motoEndpoint: moto().endpoint, salt: SALT }).createMnemonic(rollup.rollupAdmin, { mnemonic });
@@ -102,6 +102,14 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   const sharesRecords = (indices: number[]): TxRecord[] => {
     const mine = new Set(indices.map((i) => pubkeys[i]));
     return readTxJournalRecords(journalPathOf(dir)).filter((r) => r.idempotencyKey.startsWith('shares:') && mine.has(r.idempotencyKey.split(':')[1]));
+  };
+
+  const pending = async () => Number(((await provider.send('txpool_status', [])) as { pending: string }).pending);
+  const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 120_000) => {
+    for (const deadline = Date.now() + timeoutMs; !(await ok());) {
+      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   };
 
   /** Every key registered once, each ValidatorAdded of ours signed for the owner nonce it took; returns the registrations since `before`. */
@@ -183,14 +191,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     const indices = range(28, 16);
     const before = (await onChainRegistrations()).length;
     const nonceBefore = await botNonce();
-    const pending = async () => Number(((await provider.send('txpool_status', [])) as { pending: string }).pending);
-    const until = async (what: string, ok: () => Promise<boolean>) => {
-      for (const deadline = Date.now() + 120_000; !(await ok());) {
-        assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    // Mining is held: the run's first key is mined by hand, then ten go out and stay in flight.
+    // Mining is held: what went out first is mined by hand, then ten go out and stay in flight.
     await provider.send('evm_setIntervalMining', [0]);
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../harness/pipeline-batch-child.ts')], {
       env: { ...process.env, PIPELINE_BATCH_CONFIG: JSON.stringify(config(10, anvil().rpcUrl)), PIPELINE_BATCH_INPUT: JSON.stringify(input(indices)) },
@@ -225,5 +226,24 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
       const receipt = await provider.getTransactionReceipt(r.attempts.at(-1)?.hash ?? '');
       assert.equal(receipt?.status, 1, `${r.idempotencyKey} pending in the journal and not mined`);
     }
+  });
+
+  it("a batch's first key needs no block of its own: with mining held, all four registrations wait in the pool together", async () => {
+    const indices = range(44, 4);
+    const before = (await onChainRegistrations()).length;
+    await provider.send('evm_setIntervalMining', [0]);
+    let batch: Promise<unknown> | undefined;
+    try {
+      batch = new MockActivityEnvironment().run(startWorker(8).activities.registerMnemonicKeysharesBatch, input(indices));
+      batch.catch(() => undefined); // awaited below, once mining runs again
+      await until('four registrations in the pool before any block (the first key waited for its own)', async () => (await pending()) >= 4, 30_000);
+    } finally {
+      await provider.send('evm_setIntervalMining', [1]);
+    }
+    const result = (await batch) as RegistrationBatchResult;
+    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    const added = await assertRegisteredInOrder(indices, before);
+    assert.equal(new Set(added.map((r) => r.blockNumber)).size, 1, `the four registrations landed in blocks ${added.map((r) => r.blockNumber).join(', ')}`);
+    assert.deepEqual(sharesRecords(indices).filter((r) => r.status === 'reverted').map((r) => r.idempotencyKey), [], 'a predicted snapshot was wrong');
   });
 });
