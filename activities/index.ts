@@ -2,7 +2,7 @@
 // workflows import only the types (activities/interface.ts).
 import { atActivityBoundary, failure } from './typed-failure';
 import { hostname } from 'node:os';
-import { createCreationActivities, type CreationDependencies } from './creation';
+import { createCreationActivities, type CreationDependencies } from './creation-activities';
 import { createMnemonicBatchActivities } from './mnemonic-batch';
 import { createWatchActivities } from './watch';
 import type { HeadFollower } from './chain/head-follower';

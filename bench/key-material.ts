@@ -8,7 +8,7 @@
 //           Shamir split with @noble/curves' Fr + blst, the independent check's signatures batched)
 // Wall time per phase; the CPU time (process.cpuUsage, user + system) of the whole batch is printed
 // beside the total, since on a shared machine waiting for a core inflates the wall figures.
-//   after, one key per call: the same, keyshares by buildKeyshares per key (what creation.ts calls
+//   after, one key per call: the same, keyshares by buildKeyshares per key (what keyshares-registration.ts calls
 //           today, one registration at a time), so without the batched signature check
 // Run: npx tsx bench/key-material.ts [batch=50] [rounds=3]   (each round starts with another variant)
 import { generateKeyPairSync } from 'node:crypto';

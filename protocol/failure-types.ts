@@ -32,7 +32,7 @@ export const FAILURE_TYPES = {
   // DKG ceremonies (activities/dkg/errors.ts): an operator down or a ceremony that failed or timed out may work next time
   DkgOperatorDown: RETRY, DkgCeremonyTimeout: RETRY, DkgCeremonyFailed: RETRY,
   DkgUnavailable: FINAL, DkgOperatorKeyMismatch: FINAL, DkgVersionMismatch: FINAL, DkgInvocationError: FINAL,
-  // Creation (activities/creation.ts, funding/, guard/; PlanningInputError from workflows/planning.ts)
+  // Creation (activities/creation-activities.ts and its parts, funding/, guard/; PlanningInputError from workflows/planning.ts)
   RegistrationUnfunded: RETRY,
   StaleKeyshares: FINAL, KeyNotDeposited: FINAL, DepositBatchConflict: FINAL, PlanningInputError: FINAL, MnemonicPathDisabled: FINAL,
   KeyIndexMismatch: FINAL, ClusterLiquidated: FINAL, RegistrationUnfundable: FINAL, DepositGuardHeld: FINAL, SsvViewsNotConfigured: FINAL,

@@ -23,6 +23,7 @@ import type { BeaconValidator } from './validators';
 import { EndpointAnswerError, dataOf, nodeMessage, ok, specInteger, toBeaconValidator, toHex } from './answers';
 import { loadLodestarApi, loadLodestarConfig, loadLodestarTypes, loadLodestarUtils, type LodestarApi, type LodestarUtils } from '../esm/loaders';
 import type { SignedVoluntaryExitJson } from './voluntary-exit-json';
+import { describeBeaconUrl, hexArgument, positiveInteger } from './client-arguments';
 
 export interface BeaconClientOptions {
   /** Beacon API base URLs in order of preference (the first healthy one answers). */
@@ -95,20 +96,6 @@ interface Endpoint {
   /** Set once the endpoint's genesis passed the network check. */
   genesis?: Genesis;
   failedAt?: number;
-}
-
-/**
- * A URL as it may appear in logs and errors: position, scheme, host and port; credentials, path and
- * query (where providers put API keys) become "…".
- */
-export function describeBeaconUrl(url: string, index: number): string {
-  try {
-    const u = new URL(url);
-    const hidden = u.pathname !== '/' || u.search !== '' || u.username !== '' || u.password !== '';
-    return `beacon#${index + 1} ${u.protocol}//${u.host}${hidden ? '/…' : ''}`;
-  } catch {
-    return `beacon#${index + 1} <unparseable URL>`;
-  }
 }
 
 export class BeaconClient {
@@ -309,19 +296,4 @@ export class BeaconClient {
     }
     return `unusable answer: ${String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200)}`;
   }
-}
-
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidBeaconArgumentError(`beacon client: ${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
-/** Lower-case 0x-hex of exactly `bytes` bytes, or InvalidBeaconArgumentError naming the argument. */
-function hexArgument(value: unknown, bytes: number, what: string): string {
-  if (typeof value !== 'string' || !new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(value)) {
-    const shown = typeof value === 'string' ? JSON.stringify(value.length > 120 ? `${value.slice(0, 120)}…` : value) : typeof value;
-    throw new InvalidBeaconArgumentError(`${what} must be ${bytes} bytes of 0x-hex, got ${shown}`);
-  }
-  return value.toLowerCase();
 }

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ethers } from 'ethers';
-import { createCreationActivities } from '../../activities/creation';
+import { createCreationActivities } from '../../activities/creation-activities';
 import { TransactionManager } from '../../activities/chain/tx-manager';
 import { FileTxJournal } from '../../activities/chain/tx-journal-file';
 import { IndexStateStore } from '../../activities/keys/index-state';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ethers } from 'ethers';
-import { createCreationActivities } from '../../activities/creation';
+import { createCreationActivities } from '../../activities/creation-activities';
 import { TransactionManager } from '../../activities/chain/tx-manager';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';

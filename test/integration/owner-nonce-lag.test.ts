@@ -18,7 +18,7 @@
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ethers } from 'ethers';
-import { createCreationActivities } from '../../activities/creation';
+import { createCreationActivities } from '../../activities/creation-activities';
 import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { TransactionManager } from '../../activities/chain/tx-manager';
 import { buildKeyshares } from '../../activities/keys/keyshares';

@@ -14,7 +14,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ethers } from 'ethers';
-import { createCreationActivities } from '../../activities/creation';
+import { createCreationActivities } from '../../activities/creation-activities';
 import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { TransactionManager } from '../../activities/chain/tx-manager';
 import { FileTxJournal } from '../../activities/chain/tx-journal-file';
