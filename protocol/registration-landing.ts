@@ -3,7 +3,7 @@
 // where the registrar would halt, and hand the next key the view the registrar would have given).
 import type { RegisteredKeyshares } from './registrar-types';
 
-/** The registrar's view of the sequence handed to each registration (ssv-registrar.ts chainView). */
+/** The registrar's view of the sequence handed to each registration (registrar/state.ts chainView). */
 export interface RegistrationView {
   /** The next owner nonce not yet used, as far as the registrar knows. */
   minOwnerNonce?: number;

@@ -1,5 +1,5 @@
 // The registrar's batch path (issue 15, item 3; behind patched('registrar-batch-activity') in
-// ssv-registrar.ts): one writer activity registers a request's keys, instead of one activity per
+// registrar/serve.ts): one writer activity registers a request's keys, instead of one activity per
 // key. The activity stops where the registrar would halt (registration-landing.ts); here the
 // registrar applies its used() bookkeeping to each returned key in order, exactly as after each
 // single-key activity, and replies to the creation what it replied before: the keys registered,

@@ -3,7 +3,7 @@
 // DepositEvent logs and from SSVNetwork's ValidatorAdded logs of every owner, and its deposit data
 // must verify for the configured network. This activity gathers those facts, decides with
 // checks.ts, reports every held key (ERROR log line, metric) and returns the verdict; what a held
-// key does to the batch is the workflow's decision (create-validators.ts).
+// key does to the batch is the workflow's decision (workflows/creation/).
 import { Context, heartbeat } from '@temporalio/activity';
 import { ethers } from 'ethers';
 import type { BeaconValidator } from '../beacon/validators';
