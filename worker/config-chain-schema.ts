@@ -39,7 +39,7 @@ export const transactionsSection = z.strictObject({
    * Keyshares registrations of one batch (one rollup, one cluster) in flight at once, with
    * consecutive nonces (activities/registration-pipeline.ts); 1 sends each after the one before is mined.
    */
-  pipelineDepth: z.number().int('expected a whole number of transactions').min(1, 'expected at least 1').max(64, 'expected at most 64 (a block holds about 60 registrations)').default(8),
+  pipelineDepth: z.number().int('expected a whole number of transactions').min(1, 'expected at least 1').max(64, 'expected at most 64 (a block holds about 60 registrations)').default(64),
   /** Where sent transactions are journaled (idempotent retries after a crash): one worker's file (the default store). */
   journalFile: z.string().min(1, 'expected a file path').optional(),
   /**
