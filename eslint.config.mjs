@@ -17,7 +17,17 @@ const typesOnlyFrom = (names, message) => ({ group: folders(names), allowTypeImp
 const never = (names, message) => ({ group: folders(names), message });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.local-network/**', 'contracts/out/**', 'eslint.config.mjs', '.mocharc.cjs', 'client/bin/**', 'worker/bin/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.local-network/**',
+      'contracts/out/**',
+      'eslint.config.mjs',
+      '.mocharc.cjs',
+      'client/bin/**',
+      'worker/bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -45,9 +55,16 @@ export default tseslint.config(
   // Activities never import workflows; workflows import only types from activities (the
   // activities' interface, as Temporal's samples do: erased, never in the bundle). Nothing below
   // worker/ and client/ imports them, and the worker does not import the CLI.
-  arrowsDown('protocol', [
-    never(['activities', 'workflows', 'worker', 'client'], 'protocol/ is the bottom: it imports nothing of the project above it'),
-  ], nodeBuiltins.map((name) => ({ name, message: 'protocol/ is bundled into workflows: no Node built-ins' }))),
+  arrowsDown(
+    'protocol',
+    [
+      never(
+        ['activities', 'workflows', 'worker', 'client'],
+        'protocol/ is the bottom: it imports nothing of the project above it',
+      ),
+    ],
+    nodeBuiltins.map((name) => ({ name, message: 'protocol/ is bundled into workflows: no Node built-ins' })),
+  ),
   arrowsDown('workflows', [
     typesOnlyFrom(['activities'], 'workflows/ may import only types from activities/; shared values live in protocol/'),
     never(['worker', 'client'], 'workflows/ is below worker/ and client/'),
@@ -61,6 +78,19 @@ export default tseslint.config(
   {
     // Arrows point down: signing exits (keys/) uses the beacon modules, never the reverse.
     files: ['activities/beacon/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/keys/*', '**/keys'], message: 'activities/beacon/ may not import from activities/keys/ (keys depend on beacon, not the reverse)' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/keys/*', '**/keys'],
+              message:
+                'activities/beacon/ may not import from activities/keys/ (keys depend on beacon, not the reverse)',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

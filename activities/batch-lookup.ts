@@ -15,16 +15,25 @@ export function createBatchLookupActivities(deps: { client: Client }) {
   return {
     async listRunningExitBatches({ rollupAdmin }: { rollupAdmin: string }): Promise<RunningExitBatch[]> {
       const admin = rollupAdmin.toLowerCase();
-      if (!/^0x[0-9a-f]{40}$/.test(admin)) throw new Error(`rollupAdmin must be a 0x-hex address, got ${JSON.stringify(rollupAdmin.slice(0, 60))}`);
+      if (!/^0x[0-9a-f]{40}$/.test(admin))
+        throw new Error(`rollupAdmin must be a 0x-hex address, got ${JSON.stringify(rollupAdmin.slice(0, 60))}`);
       const query = `WorkflowType = 'exitValidatorsWorkflow' AND ExecutionStatus = 'Running' AND NexusRollupAdmin = '${admin}'`;
       const batches: RunningExitBatch[] = [];
       for await (const w of deps.client.workflow.list({ query })) {
         try {
           const status = await deps.client.workflow.getHandle(w.workflowId).query(exitStatusQuery);
-          batches.push({ workflowId: w.workflowId, pubkeys: status.pending.map((p) => p.pubkey.toLowerCase()), phase: status.phase });
+          batches.push({
+            workflowId: w.workflowId,
+            pubkeys: status.pending.map((p) => p.pubkey.toLowerCase()),
+            phase: status.phase,
+          });
         } catch (err) {
           // Closed between the list and the query: nothing to adopt.
-          if ((err as Error)?.name === 'WorkflowNotFoundError' || /closed|completed/i.test((err as Error)?.message ?? '')) continue;
+          if (
+            (err as Error)?.name === 'WorkflowNotFoundError' ||
+            /closed|completed/i.test((err as Error)?.message ?? '')
+          )
+            continue;
           throw err;
         }
       }

@@ -47,16 +47,30 @@ export function creationContext(deps: CreationDependencies) {
   const confirmations = deps.confirmations ?? 1;
 
   const preflight: PreflightDependencies = {
-    provider, contracts, scan, funding: deps.funding, network: deps.network, metrics: deps.metrics,
+    provider,
+    contracts,
+    scan,
+    funding: deps.funding,
+    network: deps.network,
+    metrics: deps.metrics,
   };
 
   return {
-    deps, provider, txManager, contracts, scan, confirmations, preflight,
+    deps,
+    provider,
+    txManager,
+    contracts,
+    scan,
+    confirmations,
+    preflight,
 
     /** The vault and index store, or a final failure on a worker started without the salt. */
     mnemonicPath() {
       if (!deps.vault || !deps.indexStore) {
-        throw failure('MnemonicPathDisabled', 'this worker has no mnemonic vault: start it with the salt (mnemonic key path)');
+        throw failure(
+          'MnemonicPathDisabled',
+          'this worker has no mnemonic vault: start it with the salt (mnemonic key path)',
+        );
       }
       return { vault: deps.vault, indexStore: deps.indexStore };
     },
@@ -72,7 +86,10 @@ export function creationContext(deps: CreationDependencies) {
      */
     async currentOwnerNonce(floor: number | undefined, lastRegistrationBlock: number | undefined): Promise<number> {
       const toBlock = confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
-      return nonceAtLeast(await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, { ...scan, toBlock }), floor);
+      return nonceAtLeast(
+        await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, { ...scan, toBlock }),
+        floor,
+      );
     },
   };
 }

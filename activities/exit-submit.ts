@@ -35,21 +35,35 @@ export interface ExitSubmitInput {
   dkgPubkeys?: string[];
 }
 
-export const DKG_EXIT_UNSUPPORTED_REASON = 'Nexus v2024-03 cannot exit DKG validators (validatorExit does not tell SSV)';
+export const DKG_EXIT_UNSUPPORTED_REASON =
+  'Nexus v2024-03 cannot exit DKG validators (validatorExit does not tell SSV)';
 
-export async function submitValidatorExits(deps: ExitSubmitDependencies, version: NexusVersion, input: ExitSubmitInput): Promise<SubmittedExit> {
+export async function submitValidatorExits(
+  deps: ExitSubmitDependencies,
+  version: NexusVersion,
+  input: ExitSubmitInput,
+): Promise<SubmittedExit> {
   const { provider, txManager, contracts } = deps;
   const { statuses } = await readValidatorStatuses(provider, contracts.nexus, input.pubkeys);
-  const wrong = statuses.filter((s) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(s.status));
+  const wrong = statuses.filter(
+    (s) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(s.status),
+  );
   if (wrong.length > 0) {
-    throw failure('ValidatorNotExitable', `${wrong.length} key(s) cannot exit through Nexus: ${wrong[0].pubkey} is ${wrong[0].status} (an exit needs SHARE_DEPOSITED)`);
+    throw failure(
+      'ValidatorNotExitable',
+      `${wrong.length} key(s) cannot exit through Nexus: ${wrong[0].pubkey} is ${wrong[0].status} (an exit needs SHARE_DEPOSITED)`,
+    );
   }
   const toSubmit = statuses.filter((s) => s.status === 'SHARE_DEPOSITED').map((s) => s.pubkey);
   const alreadySubmitted = statuses.filter((s) => s.status !== 'SHARE_DEPOSITED').map((s) => s.pubkey);
   if (version === 'v2024-03') {
     const dkg = new Set((input.dkgPubkeys ?? []).map((k) => k.toLowerCase()));
     const refused = toSubmit.filter((k) => dkg.has(k));
-    if (refused.length > 0) throw failure('DkgExitUnsupported', `${DKG_EXIT_UNSUPPORTED_REASON}: ${refused.length} DKG key(s) in the batch, first ${refused[0]}`);
+    if (refused.length > 0)
+      throw failure(
+        'DkgExitUnsupported',
+        `${DKG_EXIT_UNSUPPORTED_REASON}: ${refused.length} DKG key(s) in the batch, first ${refused[0]}`,
+      );
     return submitBatch(deps, input, toSubmit, alreadySubmitted);
   }
   const txHashes: string[] = [];
@@ -65,9 +79,22 @@ export async function submitValidatorExits(deps: ExitSubmitDependencies, version
     if (earlier) {
       hash = (await txManager.waitForReceipt(earlier)).hash;
     } else if (stillToSubmit.has(pubkey)) {
-      const operatorIds = [...(await readValidatorOperatorIds(provider, contracts.ssvNetwork, contracts.nexus, pubkey, deps.scan))].sort((a, b) => a - b);
-      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [input.rollupAdmin, pubkey, operatorIds]);
-      hash = (await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await journalKeyFor(txManager, prefix) })).hash;
+      const operatorIds = [
+        ...(await readValidatorOperatorIds(provider, contracts.ssvNetwork, contracts.nexus, pubkey, deps.scan)),
+      ].sort((a, b) => a - b);
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [
+        input.rollupAdmin,
+        pubkey,
+        operatorIds,
+      ]);
+      hash = (
+        await txManager.sendAndWait({
+          to: contracts.nexus,
+          data,
+          label: 'validatorExit',
+          idempotencyKey: await journalKeyFor(txManager, prefix),
+        })
+      ).hash;
     } else {
       continue; // submitted by someone else (another batch, an operator): alreadySubmitted
     }
@@ -77,11 +104,20 @@ export async function submitValidatorExits(deps: ExitSubmitDependencies, version
     deps.onProgress?.(submitted.length);
   }
   const ours = new Set(submitted);
-  return { ...(txHashes.length > 0 ? { txHash: txHashes[txHashes.length - 1], txHashes } : {}), submitted, alreadySubmitted: alreadySubmitted.filter((k) => !ours.has(k)) };
+  return {
+    ...(txHashes.length > 0 ? { txHash: txHashes[txHashes.length - 1], txHashes } : {}),
+    submitted,
+    alreadySubmitted: alreadySubmitted.filter((k) => !ours.has(k)),
+  };
 }
 
 /** v2024-03: one validatorExit(admin, bytes[]) for the batch (a repeat would revert IncorrectValidatorStatus). */
-async function submitBatch(deps: ExitSubmitDependencies, input: ExitSubmitInput, toSubmit: string[], alreadySubmitted: string[]): Promise<SubmittedExit> {
+async function submitBatch(
+  deps: ExitSubmitDependencies,
+  input: ExitSubmitInput,
+  toSubmit: string[],
+  alreadySubmitted: string[],
+): Promise<SubmittedExit> {
   const { txManager, contracts } = deps;
   const prefix = `validator-exit:${input.requestId}`;
   const earlier = await liveTransaction(txManager, prefix);
@@ -93,13 +129,21 @@ async function submitBatch(deps: ExitSubmitDependencies, input: ExitSubmitInput,
   }
   if (toSubmit.length === 0) return { submitted: [], alreadySubmitted };
   const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [input.rollupAdmin, toSubmit]);
-  const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExit', idempotencyKey: await journalKeyFor(txManager, prefix) });
+  const mined = await txManager.sendAndWait({
+    to: contracts.nexus,
+    data,
+    label: 'validatorExit',
+    idempotencyKey: await journalKeyFor(txManager, prefix),
+  });
   deps.metrics?.validatorsExitSubmitted(input.rollupAdmin, toSubmit.length, mined.hash);
   return { txHash: mined.hash, submitted: toSubmit, alreadySubmitted };
 }
 
 /** The journal key of a transaction under `prefix` that may still land (pending or mined), if any. */
-export async function liveTransaction(txManager: Pick<TransactionManager, 'record'>, prefix: string): Promise<string | undefined> {
+export async function liveTransaction(
+  txManager: Pick<TransactionManager, 'record'>,
+  prefix: string,
+): Promise<string | undefined> {
   const key = await journalKeyFor(txManager, prefix);
   return (await txManager.record(key)) ? key : undefined;
 }

@@ -70,6 +70,4 @@ export interface ExitProgress {
 }
 
 export type ExitNotification =
-  | { outcome: 'notified'; txHash: string }
-  | { outcome: 'already' }
-  | { outcome: 'waiting'; reason: string };
+  { outcome: 'notified'; txHash: string } | { outcome: 'already' } | { outcome: 'waiting'; reason: string };

@@ -15,7 +15,12 @@ import { nexusInterface } from './chain/abi';
 import { readExitAccounting } from './chain/bridge-kind';
 import type { NexusVersion } from './chain/nexus-version';
 import {
-  clusterTuple, readClusterSnapshot, readRollupState, readRollupValidatorKeys, readValidatorOperatorIds, readValidatorStatuses,
+  clusterTuple,
+  readClusterSnapshot,
+  readRollupState,
+  readRollupValidatorKeys,
+  readValidatorOperatorIds,
+  readValidatorStatuses,
 } from './chain/reads';
 import type { TransactionManager } from './chain/tx-manager';
 import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
@@ -67,17 +72,25 @@ export function createExitActivities(deps: ExitDependencies) {
      * first: the longest-active go first), and those already leaving that planning must count.
      * Checks the beacon node's network first.
      */
-    async readExitCandidates(input: { rollupAdmin: string; exclude: string[]; maxCandidates: number }): Promise<ExitCandidates> {
+    async readExitCandidates(input: {
+      rollupAdmin: string;
+      exclude: string[];
+      maxCandidates: number;
+    }): Promise<ExitCandidates> {
       return withFailureTypes(async () => {
         const max = Math.min(Math.max(0, Math.floor(input.maxCandidates)), MAX_CANDIDATES);
         await beacon.getChainInfo(); // a node of another network fails here, before anything is chosen
         const { pubkeys } = await readRollupValidatorKeys(provider, contracts.nexus, input.rollupAdmin, scan);
         const { statuses } = await readValidatorStatuses(provider, contracts.nexus, pubkeys);
-        const relevant = statuses.filter((s) => s.status === 'SHARE_DEPOSITED' || s.status === 'VALIDATOR_EXIT_SUBMITTED');
+        const relevant = statuses.filter(
+          (s) => s.status === 'SHARE_DEPOSITED' || s.status === 'VALIDATOR_EXIT_SUBMITTED',
+        );
         const onBeacon = await beacon.getValidators(relevant.map((s) => s.pubkey));
         const excluded = new Set(input.exclude.map((k) => k.toLowerCase()));
         // Keys with a recorded mnemonic index: the bot can sign their exit on any Nexus version.
-        const withIndex = deps.indexStore ? await recordedPubkeys(deps.indexStore, input.rollupAdmin) : new Set<string>();
+        const withIndex = deps.indexStore
+          ? await recordedPubkeys(deps.indexStore, input.rollupAdmin)
+          : new Set<string>();
         const nexusVersion = await deps.nexusVersion();
         const exitingElsewhere: string[] = [];
         const untracked: ExitCandidates['untracked'] = [];
@@ -89,7 +102,8 @@ export function createExitActivities(deps: ExitDependencies) {
           if (status === 'VALIDATOR_EXIT_SUBMITTED' || (v && isExitingOrExited(v.status))) {
             exitingElsewhere.push(pubkey);
             if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
-          } else if (v?.status === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index, hasKeyIndex: withIndex.has(pubkey) });
+          } else if (v?.status === 'active_ongoing')
+            candidates.push({ pubkey, validatorIndex: v.index, hasKeyIndex: withIndex.has(pubkey) });
           else notActive++; // not on the beacon chain yet (pending deposit), cannot exit
         }
         candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
@@ -112,61 +126,113 @@ export function createExitActivities(deps: ExitDependencies) {
      * (with the node's message) and the others go on. Unknown keys fail the whole call before any
      * broadcast.
      */
-    async broadcastMnemonicExits(input: { rollupAdmin: string; validators: { pubkey: string; validatorIndex: number }[]; epoch?: number }): Promise<ExitBroadcastResult> {
-      return withHeartbeat(() => withFailureTypes(async () => {
-        if (!deps.vault || !deps.indexStore) {
-          throw failure('MnemonicPathDisabled', 'this worker has no mnemonic vault: start it with the salt (mnemonic key path)');
-        }
-        const { vault, indexStore } = deps;
-        if (deps.dryRun) throw failure('DryRunRefusal', `dry run: ${input.validators.length} exit(s) not signed or broadcast (the worker runs with dryRun)`);
-        const chain = await beacon.getChainInfo();
-        // A re-broadcast signs for the first broadcast's epoch: BLS signing is deterministic, so the same message.
-        const epoch = input.epoch ?? chain.currentEpoch;
-        if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > chain.currentEpoch) {
-          throw failure('InvalidInput', `epoch must be an integer from 0 to the current epoch ${chain.currentEpoch}, got ${input.epoch}`);
-        }
-        const onBeacon = await beacon.getValidators(input.validators.map((v) => v.pubkey));
-        const results: ExitBroadcastResult['results'] = [];
-        const toSign: { pubkey: string; validatorIndex: number }[] = [];
-        for (const { pubkey: raw, validatorIndex } of input.validators) {
-          const pubkey = raw.toLowerCase();
-          const v = onBeacon.get(pubkey);
-          if (!v) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'the beacon node does not know this validator' });
-          else if (v.index !== validatorIndex) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: `the beacon node has this key at index ${v.index}, not ${validatorIndex}` });
-          else if (isExitingOrExited(v.status)) results.push({ pubkey, validatorIndex, outcome: 'already-exiting', message: `beacon status ${v.status}` });
-          else toSign.push({ pubkey, validatorIndex });
-        }
-        if (toSign.length === 0) return { epoch, results };
-        // Read and decrypted once (Secrets Manager and the keystore KDF are the slow part).
-        const mnemonic = await vault.readMnemonic(input.rollupAdmin);
-        const indices = await findKeyIndices({
-          indexStore, rollupAdmin: input.rollupAdmin, pubkeys: toSign.map((v) => v.pubkey),
-          readMnemonic: async () => mnemonic, onProgress: (n) => heartbeat(n),
-          whenMissing: async (location) => indexStateMissing(input.rollupAdmin,
-            (await depositedKeys({ provider, nexus: contracts.nexus, scan }, input.rollupAdmin)).length, location, 'the exiting keys\' indices are not known without it'),
-        });
-        const keys = await deriveSigningKeys(mnemonic, toSign.map((v) => indices.get(v.pubkey) as number));
-        try {
-          for (const [i, { pubkey, validatorIndex }] of toSign.entries()) {
-            if (keys[i].pubkeyHex !== pubkey) throw failure('KeyIndexMismatch', `key index ${keys[i].index} derives ${keys[i].pubkeyHex}, not ${pubkey}`);
-            const signed = await deps.signExit({
-              secretKey: keys[i].secretKey, validatorIndex, epoch,
-              forkSchedule: chain.forkSchedule, genesisValidatorsRoot: chain.genesisValidatorsRoot,
-            });
-            try {
-              await beacon.submitVoluntaryExit(signed);
-              results.push({ pubkey, validatorIndex, outcome: 'broadcast' });
-            } catch (err) {
-              if ((err as Error)?.name !== 'VoluntaryExitRejectedError') throw err; // unavailability: retried
-              results.push({ pubkey, validatorIndex, outcome: 'rejected', message: (err as Error).message });
-            }
-            heartbeat(i + 1);
+    async broadcastMnemonicExits(input: {
+      rollupAdmin: string;
+      validators: { pubkey: string; validatorIndex: number }[];
+      epoch?: number;
+    }): Promise<ExitBroadcastResult> {
+      return withHeartbeat(() =>
+        withFailureTypes(async () => {
+          if (!deps.vault || !deps.indexStore) {
+            throw failure(
+              'MnemonicPathDisabled',
+              'this worker has no mnemonic vault: start it with the salt (mnemonic key path)',
+            );
           }
-        } finally {
-          wipeKeys(keys);
-        }
-        return { epoch, results };
-      }));
+          const { vault, indexStore } = deps;
+          if (deps.dryRun)
+            throw failure(
+              'DryRunRefusal',
+              `dry run: ${input.validators.length} exit(s) not signed or broadcast (the worker runs with dryRun)`,
+            );
+          const chain = await beacon.getChainInfo();
+          // A re-broadcast signs for the first broadcast's epoch: BLS signing is deterministic, so the same message.
+          const epoch = input.epoch ?? chain.currentEpoch;
+          if (!Number.isSafeInteger(epoch) || epoch < 0 || epoch > chain.currentEpoch) {
+            throw failure(
+              'InvalidInput',
+              `epoch must be an integer from 0 to the current epoch ${chain.currentEpoch}, got ${input.epoch}`,
+            );
+          }
+          const onBeacon = await beacon.getValidators(input.validators.map((v) => v.pubkey));
+          const results: ExitBroadcastResult['results'] = [];
+          const toSign: { pubkey: string; validatorIndex: number }[] = [];
+          for (const { pubkey: raw, validatorIndex } of input.validators) {
+            const pubkey = raw.toLowerCase();
+            const v = onBeacon.get(pubkey);
+            if (!v)
+              results.push({
+                pubkey,
+                validatorIndex,
+                outcome: 'rejected',
+                message: 'the beacon node does not know this validator',
+              });
+            else if (v.index !== validatorIndex)
+              results.push({
+                pubkey,
+                validatorIndex,
+                outcome: 'rejected',
+                message: `the beacon node has this key at index ${v.index}, not ${validatorIndex}`,
+              });
+            else if (isExitingOrExited(v.status))
+              results.push({
+                pubkey,
+                validatorIndex,
+                outcome: 'already-exiting',
+                message: `beacon status ${v.status}`,
+              });
+            else toSign.push({ pubkey, validatorIndex });
+          }
+          if (toSign.length === 0) return { epoch, results };
+          // Read and decrypted once (Secrets Manager and the keystore KDF are the slow part).
+          const mnemonic = await vault.readMnemonic(input.rollupAdmin);
+          const indices = await findKeyIndices({
+            indexStore,
+            rollupAdmin: input.rollupAdmin,
+            pubkeys: toSign.map((v) => v.pubkey),
+            readMnemonic: async () => mnemonic,
+            onProgress: (n) => heartbeat(n),
+            whenMissing: async (location) =>
+              indexStateMissing(
+                input.rollupAdmin,
+                (await depositedKeys({ provider, nexus: contracts.nexus, scan }, input.rollupAdmin)).length,
+                location,
+                "the exiting keys' indices are not known without it",
+              ),
+          });
+          const keys = await deriveSigningKeys(
+            mnemonic,
+            toSign.map((v) => indices.get(v.pubkey) as number),
+          );
+          try {
+            for (const [i, { pubkey, validatorIndex }] of toSign.entries()) {
+              if (keys[i].pubkeyHex !== pubkey)
+                throw failure(
+                  'KeyIndexMismatch',
+                  `key index ${keys[i].index} derives ${keys[i].pubkeyHex}, not ${pubkey}`,
+                );
+              const signed = await deps.signExit({
+                secretKey: keys[i].secretKey,
+                validatorIndex,
+                epoch,
+                forkSchedule: chain.forkSchedule,
+                genesisValidatorsRoot: chain.genesisValidatorsRoot,
+              });
+              try {
+                await beacon.submitVoluntaryExit(signed);
+                results.push({ pubkey, validatorIndex, outcome: 'broadcast' });
+              } catch (err) {
+                if ((err as Error)?.name !== 'VoluntaryExitRejectedError') throw err; // unavailability: retried
+                results.push({ pubkey, validatorIndex, outcome: 'rejected', message: (err as Error).message });
+              }
+              heartbeat(i + 1);
+            }
+          } finally {
+            wipeKeys(keys);
+          }
+          return { epoch, results };
+        }),
+      );
     },
 
     /**
@@ -175,19 +241,34 @@ export function createExitActivities(deps: ExitDependencies) {
      * its SSV operator ids on v2024-06. Keys already submitted or exited are skipped.
      */
     async submitValidatorExit(input: ExitSubmitInput): Promise<SubmittedExit> {
-      return withHeartbeat(() => withFailureTypes(async () => {
-        const version = await deps.nexusVersion();
-        return submitValidatorExits({ provider, txManager, contracts, scan, metrics: deps.metrics, onProgress: (n) => heartbeat(n) }, version, input);
-      }));
+      return withHeartbeat(() =>
+        withFailureTypes(async () => {
+          const version = await deps.nexusVersion();
+          return submitValidatorExits(
+            { provider, txManager, contracts, scan, metrics: deps.metrics, onProgress: (n) => heartbeat(n) },
+            version,
+            input,
+          );
+        }),
+      );
     },
 
     /**
      * Exits the limit requires that the monitor refuses to start: a gauge (nexus_exits_blocked) and
      * a WARN line to alert on. Count 0 clears it.
      */
-    async reportExitsBlocked(input: { rollupAdmin: string; reason: string; code: string; count: number }): Promise<void> {
+    async reportExitsBlocked(input: {
+      rollupAdmin: string;
+      reason: string;
+      code: string;
+      count: number;
+    }): Promise<void> {
       deps.metrics?.exitsBlocked(input.rollupAdmin, input.code, input.count);
-      if (input.count > 0) Context.current().log.warn(`exits blocked: ${input.count} exit(s) of rollup ${input.rollupAdmin} refused: ${input.reason}`, { rollupAdmin: input.rollupAdmin, code: input.code, count: input.count });
+      if (input.count > 0)
+        Context.current().log.warn(
+          `exits blocked: ${input.count} exit(s) of rollup ${input.rollupAdmin} refused: ${input.reason}`,
+          { rollupAdmin: input.rollupAdmin, code: input.code, count: input.count },
+        );
     },
 
     /** Where each exiting validator stands: Nexus status and beacon status, with the chain's clock. */
@@ -215,7 +296,8 @@ export function createExitActivities(deps: ExitDependencies) {
               // With withdrawals (Capella on), the balance is back once swept (withdrawal_done). On a
               // chain without them (the local phase0 node) it can only be withdrawable; there the
               // local network's stand-in pays the bridge, as the sweep would.
-              balanceReturned: v?.status === 'withdrawal_done' || (v?.status === 'withdrawal_possible' && !withdrawalsEnabled),
+              balanceReturned:
+                v?.status === 'withdrawal_done' || (v?.status === 'withdrawal_possible' && !withdrawalsEnabled),
             };
           }),
         };
@@ -228,37 +310,61 @@ export function createExitActivities(deps: ExitDependencies) {
      * attempt). 'waiting' when the bridge does not hold 32 ETH of returned stake yet.
      */
     async notifyExitBalanceTransferred(input: { rollupAdmin: string; pubkey: string }): Promise<ExitNotification> {
-      return withHeartbeat(() => withFailureTypes(async () => {
-        const pubkey = input.pubkey.toLowerCase();
-        const prefix = `exit-transferred:${pubkey}`;
-        const earlier = await liveTransaction(txManager, prefix);
-        if (earlier) {
-          const mined = await txManager.waitForReceipt(earlier);
+      return withHeartbeat(() =>
+        withFailureTypes(async () => {
+          const pubkey = input.pubkey.toLowerCase();
+          const prefix = `exit-transferred:${pubkey}`;
+          const earlier = await liveTransaction(txManager, prefix);
+          if (earlier) {
+            const mined = await txManager.waitForReceipt(earlier);
+            deps.metrics?.validatorsExited(input.rollupAdmin, 1, mined.hash);
+            return { outcome: 'notified', txHash: mined.hash };
+          }
+          const [{ status }] = (await readValidatorStatuses(provider, contracts.nexus, [pubkey])).statuses;
+          if (status === 'VALIDATOR_EXITED') return { outcome: 'already' };
+          if (status !== 'VALIDATOR_EXIT_SUBMITTED') {
+            throw failure(
+              'ValidatorNotExitable',
+              `${pubkey} is ${status} in Nexus, not VALIDATOR_EXIT_SUBMITTED: its exit was never submitted`,
+            );
+          }
+          const rollup = await readRollupState(provider, contracts.nexus, input.rollupAdmin);
+          // The bridge's own condition for updateExitedValidators, by its kind (DAO / CValue-Rebase).
+          const accounting = await readExitAccounting(provider, rollup.bridge, rollup.bridgeKind);
+          if (!accounting.ready) return { outcome: 'waiting', reason: accounting.reason };
+          const operatorIds = await readValidatorOperatorIds(
+            provider,
+            contracts.ssvNetwork,
+            contracts.nexus,
+            pubkey,
+            scan,
+          );
+          const snapshot = await readClusterSnapshot(
+            provider,
+            contracts.ssvNetwork,
+            contracts.nexus,
+            operatorIds,
+            scan,
+          );
+          const c = clusterTuple(snapshot.cluster);
+          const data = nexusInterface.encodeFunctionData('validatorExitBalanceTransferred', [
+            input.rollupAdmin,
+            pubkey,
+            operatorIds,
+            [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
+          ]);
+          const mined = await txManager.sendAndWait({
+            to: contracts.nexus,
+            data,
+            label: 'validatorExitBalanceTransferred',
+            idempotencyKey: await nextKey(prefix),
+          });
           deps.metrics?.validatorsExited(input.rollupAdmin, 1, mined.hash);
           return { outcome: 'notified', txHash: mined.hash };
-        }
-        const [{ status }] = (await readValidatorStatuses(provider, contracts.nexus, [pubkey])).statuses;
-        if (status === 'VALIDATOR_EXITED') return { outcome: 'already' };
-        if (status !== 'VALIDATOR_EXIT_SUBMITTED') {
-          throw failure('ValidatorNotExitable', `${pubkey} is ${status} in Nexus, not VALIDATOR_EXIT_SUBMITTED: its exit was never submitted`);
-        }
-        const rollup = await readRollupState(provider, contracts.nexus, input.rollupAdmin);
-        // The bridge's own condition for updateExitedValidators, by its kind (DAO / CValue-Rebase).
-        const accounting = await readExitAccounting(provider, rollup.bridge, rollup.bridgeKind);
-        if (!accounting.ready) return { outcome: 'waiting', reason: accounting.reason };
-        const operatorIds = await readValidatorOperatorIds(provider, contracts.ssvNetwork, contracts.nexus, pubkey, scan);
-        const snapshot = await readClusterSnapshot(provider, contracts.ssvNetwork, contracts.nexus, operatorIds, scan);
-        const c = clusterTuple(snapshot.cluster);
-        const data = nexusInterface.encodeFunctionData('validatorExitBalanceTransferred', [
-          input.rollupAdmin, pubkey, operatorIds, [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance],
-        ]);
-        const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'validatorExitBalanceTransferred', idempotencyKey: await nextKey(prefix) });
-        deps.metrics?.validatorsExited(input.rollupAdmin, 1, mined.hash);
-        return { outcome: 'notified', txHash: mined.hash };
-      }));
+        }),
+      );
     },
   };
-
 
   function nextKey(prefix: string): Promise<string> {
     return journalKeyFor(txManager, prefix);

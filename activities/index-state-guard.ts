@@ -26,21 +26,36 @@ export async function depositedKeys(chain: DepositScan, rollupAdmin: string): Pr
 }
 
 /** The error for a rollup with `deposited` keys at Nexus and no state at `location` (IndexStore.stateLocation). */
-export function indexStateMissing(rollupAdmin: string, deposited: number, location: string, consequence: string): IndexStateMissingError {
+export function indexStateMissing(
+  rollupAdmin: string,
+  deposited: number,
+  location: string,
+  consequence: string,
+): IndexStateMissingError {
   const admin = getAddress(rollupAdmin);
   return new IndexStateMissingError(
     `the key index state of rollup ${admin} is missing (no ${location}) but Nexus holds ${deposited} key(s) deposited for it: ` +
-    `${consequence}. Run \`nexus-bot mnemonic rebuild ${admin}\` to rebuild the state from the chain ` +
-    'and the mnemonic (or restore the state from a backup), then retry');
+      `${consequence}. Run \`nexus-bot mnemonic rebuild ${admin}\` to rebuild the state from the chain ` +
+      'and the mnemonic (or restore the state from a backup), then retry',
+  );
 }
 
 /**
  * AllocateOptions.whenMissing for a rollup: throws IndexStateMissingError when Nexus holds deposits
  * for it; a rollup without deposits starts at index 0.
  */
-export function refuseMissingStateWithDeposits(chain: DepositScan, rollupAdmin: string): (location: string) => Promise<void> {
+export function refuseMissingStateWithDeposits(
+  chain: DepositScan,
+  rollupAdmin: string,
+): (location: string) => Promise<void> {
   return async (location) => {
     const deposited = (await depositedKeys(chain, rollupAdmin)).length;
-    if (deposited > 0) throw indexStateMissing(rollupAdmin, deposited, location, 'starting again at index 0 could reuse the index of a deposited key');
+    if (deposited > 0)
+      throw indexStateMissing(
+        rollupAdmin,
+        deposited,
+        location,
+        'starting again at index 0 could reuse the index of a deposited key',
+      );
   };
 }

@@ -37,7 +37,8 @@ export interface ActivityDependencies {
   heads?: HeadFollower;
 }
 
-const DKG_UNAVAILABLE = 'DKG ceremonies are not available on this worker: ssv-dkg is not installed (tools/install.sh ssv-dkg, NEXUS_BOT_SSV_DKG or dkg.binary); DKG rollups are refused';
+const DKG_UNAVAILABLE =
+  'DKG ceremonies are not available on this worker: ssv-dkg is not installed (tools/install.sh ssv-dkg, NEXUS_BOT_SSV_DKG or dkg.binary); DKG rollups are refused';
 
 /** The DKG activities, or stand-ins that fail clearly and for good on a worker without ssv-dkg. */
 function dkgActivities(deps: ActivityDependencies) {
@@ -56,7 +57,9 @@ function dkgActivities(deps: ActivityDependencies) {
     async loadArchivedKeyshares(): Promise<never> {
       return unavailable();
     },
-    markDkgCeremony: deps.dkgArchive ? createMarkDkgCeremony(deps.dkgArchive) : async (): Promise<never> => unavailable(),
+    markDkgCeremony: deps.dkgArchive
+      ? createMarkDkgCeremony(deps.dkgArchive)
+      : async (): Promise<never> => unavailable(),
   };
 }
 
@@ -72,16 +75,35 @@ export function createActivities(deps: ActivityDependencies) {
       return `${deps.workerName}@${hostname()} (pid ${process.pid})`;
     },
     ...(deps.creation ? withMnemonicBatch(createCreationActivities(deps.creation)) : {}),
-    ...(deps.creation ? createWatchActivities({ provider: deps.creation.provider, nexus: deps.creation.contracts.nexus, logMaxRange: deps.creation.logMaxRange, heads: deps.heads }) : {}),
+    ...(deps.creation
+      ? createWatchActivities({
+          provider: deps.creation.provider,
+          nexus: deps.creation.contracts.nexus,
+          logMaxRange: deps.creation.logMaxRange,
+          heads: deps.heads,
+        })
+      : {}),
     ...(deps.depositGuard ? createDepositGuardActivities(deps.depositGuard) : {}),
     ...(deps.registrar ? createRegistrarActivities(deps.registrar) : {}),
     ...(deps.registrar ? createBatchLookupActivities(deps.registrar) : {}),
-    ...(deps.exits ? createExitActivities(deps.exits) : {
-      readExitCandidates: exitsDisabled, broadcastMnemonicExits: exitsDisabled, submitValidatorExit: exitsDisabled,
-      readExitProgress: exitsDisabled, notifyExitBalanceTransferred: exitsDisabled, reportExitsBlocked: exitsDisabled,
-    }),
+    ...(deps.exits
+      ? createExitActivities(deps.exits)
+      : {
+          readExitCandidates: exitsDisabled,
+          broadcastMnemonicExits: exitsDisabled,
+          submitValidatorExit: exitsDisabled,
+          readExitProgress: exitsDisabled,
+          notifyExitBalanceTransferred: exitsDisabled,
+          reportExitsBlocked: exitsDisabled,
+        }),
     // Reconciliation reads the chain, and the beacon node when the worker has one.
-    ...(deps.creation ? createReconcileActivities({ ...deps.creation, beacon: deps.exits?.beacon, archive: deps.dkg?.archive ?? deps.dkgArchive }) : {}),
+    ...(deps.creation
+      ? createReconcileActivities({
+          ...deps.creation,
+          beacon: deps.exits?.beacon,
+          archive: deps.dkg?.archive ?? deps.dkgArchive,
+        })
+      : {}),
     ...dkgActivities(deps),
     ...(deps.runway ? createRunwayActivities(deps.runway) : {}),
   });

@@ -24,7 +24,10 @@ export function keysharesTransactions(ctx: CreationContext) {
   /** Where the key's ValidatorAdded stands in the owner's sequence, and whether it is signed for it. */
   function landedAt(pubkey: string, at: { blockNumber?: number; transactionHash?: string }) {
     return locateRegistration(provider, contracts.ssvNetwork, contracts.nexus, pubkey, {
-      ...scan, confirmations, minBlock: at.blockNumber, transactionHash: at.transactionHash,
+      ...scan,
+      confirmations,
+      minBlock: at.blockNumber,
+      transactionHash: at.transactionHash,
     });
   }
 
@@ -33,7 +36,10 @@ export function keysharesTransactions(ctx: CreationContext) {
    * waited for here (heartbeating) rather than by a retry, which could find the key still
    * unregistered on that backend.
    */
-  async function landedAfterMining(pubkey: string, mined: { blockNumber: number; hash: string }): Promise<LandedRegistration> {
+  async function landedAfterMining(
+    pubkey: string,
+    mined: { blockNumber: number; hash: string },
+  ): Promise<LandedRegistration> {
     const deadline = Date.now() + LANDED_WAIT_MS;
     for (;;) {
       try {
@@ -47,12 +53,18 @@ export function keysharesTransactions(ctx: CreationContext) {
   }
 
   /** The key's keyshares are on chain already (a retry after the transaction was mined): where they landed. */
-  async function alreadyRegistered(pubkey: string, lastRegistrationBlock: number | undefined): Promise<RegisteredKeyshares | undefined> {
+  async function alreadyRegistered(
+    pubkey: string,
+    lastRegistrationBlock: number | undefined,
+  ): Promise<RegisteredKeyshares | undefined> {
     // From a backend that has reached the last registration: a lagging one may still say DEPOSITED.
     confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
     const [{ status }] = await ctx.statusOf([pubkey]);
     if (status === 'INACTIVE') {
-      throw failure('KeyNotDeposited', `${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`);
+      throw failure(
+        'KeyNotDeposited',
+        `${pubkey} is not deposited in Nexus: keyshares are registered only after the deposit`,
+      );
     }
     if (status === 'DEPOSITED') return undefined;
     const landed = await landedAt(pubkey, { blockNumber: lastRegistrationBlock });
@@ -63,7 +75,10 @@ export function keysharesTransactions(ctx: CreationContext) {
    * The journal's transaction for this key at this nonce that may still land (pending or mined):
    * waited for, never sent again. Reverted or dropped attempts move on to the next key slot.
    */
-  async function earlierSharesTransaction(pubkey: string, ownerNonce: number): Promise<RegisteredKeyshares | undefined> {
+  async function earlierSharesTransaction(
+    pubkey: string,
+    ownerNonce: number,
+  ): Promise<RegisteredKeyshares | undefined> {
     const key = await sharesKeyFor(pubkey, ownerNonce);
     const record = await txManager.record(key);
     if (!record || (record.status !== 'pending' && record.status !== 'mined')) return undefined;
@@ -84,15 +99,26 @@ export function keysharesTransactions(ctx: CreationContext) {
       const { state, amountWei } = await nextRegistrationFunding(preflight, keyshares.operatorIds);
       const cluster = `cluster [${state.operatorIds.join(',')}] of ${state.snapshot.owner}`;
       if (state.liquidated) {
-        throw failure('ClusterLiquidated', `${cluster} is liquidated: reactivate it before registering ${keyshares.publicKey}`);
+        throw failure(
+          'ClusterLiquidated',
+          `${cluster} is liquidated: reactivate it before registering ${keyshares.publicKey}`,
+        );
       }
       if (state.nexusTokensWei < amountWei) {
         // Retried: the key is deposited and must get its keyshares once Nexus is topped up.
-        throw failure('RegistrationUnfunded', `Nexus holds ${state.nexusTokensWei} wei SSV, registering ${keyshares.publicKey} into ${cluster} needs ${amountWei}`);
+        throw failure(
+          'RegistrationUnfunded',
+          `Nexus holds ${state.nexusTokensWei} wei SSV, registering ${keyshares.publicKey} into ${cluster} needs ${amountWei}`,
+        );
       }
       const data = encodeShares(rollupAdmin, keyshares, state.snapshot.cluster, amountWei);
       const idempotencyKey = await sharesKeyFor(keyshares.publicKey, keyshares.ownerNonce);
-      const mined = await txManager.sendAndWait({ to: contracts.nexus, data, label: 'depositValidatorShares', idempotencyKey });
+      const mined = await txManager.sendAndWait({
+        to: contracts.nexus,
+        data,
+        label: 'depositValidatorShares',
+        idempotencyKey,
+      });
       // After mining: the position its ValidatorAdded really took (the registrar halts on a mismatch).
       const landed = await landedAfterMining(keyshares.publicKey, mined);
       return { pubkey: keyshares.publicKey, ownerNonce: keyshares.ownerNonce, txHash: mined.hash, landed };

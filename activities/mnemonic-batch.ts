@@ -7,10 +7,17 @@
 import type { AllocateAndPrepareInput, BotActivities } from './interface';
 import type { MnemonicValidator } from './types';
 
-
-export function createMnemonicBatchActivities(steps: Pick<BotActivities, 'allocateKeyIndices' | 'prepareMnemonicValidators'>) {
+export function createMnemonicBatchActivities(
+  steps: Pick<BotActivities, 'allocateKeyIndices' | 'prepareMnemonicValidators'>,
+) {
   return {
-    async allocateAndPrepareMnemonicValidators({ rollupAdmin, bridge, operatorCluster, requestId, count }: AllocateAndPrepareInput): Promise<MnemonicValidator[]> {
+    async allocateAndPrepareMnemonicValidators({
+      rollupAdmin,
+      bridge,
+      operatorCluster,
+      requestId,
+      count,
+    }: AllocateAndPrepareInput): Promise<MnemonicValidator[]> {
       const keyIndices = await steps.allocateKeyIndices({ rollupAdmin, requestId, count });
       return steps.prepareMnemonicValidators({ rollupAdmin, bridge, operatorCluster, keyIndices, requestId });
     },

@@ -13,14 +13,36 @@ import type { CreationContext } from './creation-context';
 export function createMnemonicKeyMaterialActivities(ctx: CreationContext) {
   const { provider, contracts, scan, deps } = ctx;
   return {
-    async allocateKeyIndices({ rollupAdmin, requestId, count }: { rollupAdmin: string; requestId: string; count: number }): Promise<number[]> {
+    async allocateKeyIndices({
+      rollupAdmin,
+      requestId,
+      count,
+    }: {
+      rollupAdmin: string;
+      requestId: string;
+      count: number;
+    }): Promise<number[]> {
       // A rollup without index state starts at 0 only when Nexus holds no deposit for it (index-state-guard.ts).
       const whenMissing = refuseMissingStateWithDeposits({ provider, nexus: contracts.nexus, scan }, rollupAdmin);
-      const allocation = await ctx.mnemonicPath().indexStore.allocateIndices(rollupAdmin, requestId, count, { whenMissing });
+      const allocation = await ctx
+        .mnemonicPath()
+        .indexStore.allocateIndices(rollupAdmin, requestId, count, { whenMissing });
       return Array.from({ length: allocation.count }, (_, i) => allocation.start + i);
     },
 
-    async prepareMnemonicValidators({ rollupAdmin, bridge, operatorCluster, keyIndices, requestId }: { rollupAdmin: string; bridge: string; operatorCluster: number; keyIndices: number[]; requestId?: string }): Promise<MnemonicValidator[]> {
+    async prepareMnemonicValidators({
+      rollupAdmin,
+      bridge,
+      operatorCluster,
+      keyIndices,
+      requestId,
+    }: {
+      rollupAdmin: string;
+      bridge: string;
+      operatorCluster: number;
+      keyIndices: number[];
+      requestId?: string;
+    }): Promise<MnemonicValidator[]> {
       const { vault, indexStore } = ctx.mnemonicPath();
       // The keyshares are built later, at registration: check the cluster's operator keys now, so
       // that a bad one stops the batch before anything is deposited.
@@ -33,16 +55,29 @@ export function createMnemonicKeyMaterialActivities(ctx: CreationContext) {
         const validators: MnemonicValidator[] = [];
         for (const key of keys) {
           const data = await signDepositData({
-            secretKey: key.secretKey, withdrawalCredentials, amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: deps.genesisForkVersion,
+            secretKey: key.secretKey,
+            withdrawalCredentials,
+            amountGwei: VALIDATOR_DEPOSIT_GWEI,
+            genesisForkVersion: deps.genesisForkVersion,
           });
           validators.push({
             keyIndex: key.index,
-            deposit: { pubkey: data.pubkey, withdrawalCredentials: data.withdrawalCredentials, signature: data.signature, depositDataRoot: data.depositDataRoot },
+            deposit: {
+              pubkey: data.pubkey,
+              withdrawalCredentials: data.withdrawalCredentials,
+              signature: data.signature,
+              depositDataRoot: data.depositDataRoot,
+            },
           });
           heartbeat(validators.length);
         }
         // A shortcut for exits later (the index state alone would need every key derived again).
-        if (requestId) await indexStore.recordPubkeys(rollupAdmin, requestId, validators.map((v) => v.deposit.pubkey));
+        if (requestId)
+          await indexStore.recordPubkeys(
+            rollupAdmin,
+            requestId,
+            validators.map((v) => v.deposit.pubkey),
+          );
         return validators;
       } finally {
         wipeKeys(keys);

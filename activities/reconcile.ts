@@ -40,7 +40,12 @@ export interface RollupReconciliation {
   /** Nexus DEPOSITED: 32 ETH sent, keyshares never registered (no SSV operator runs them). */
   depositedUnregistered: { pubkey: string; origin: KeyOrigin }[];
   /** Nexus VALIDATOR_EXIT_SUBMITTED: to be followed until their ETH is back and accounted. */
-  exitSubmitted: { pubkey: string; validatorIndex: number | null; beaconStatus: string; keyPath: 'mnemonic' | 'dkg' | 'unknown' }[];
+  exitSubmitted: {
+    pubkey: string;
+    validatorIndex: number | null;
+    beaconStatus: string;
+    keyPath: 'mnemonic' | 'dkg' | 'unknown';
+  }[];
   /** The beacon chain's epoch at the read (exit follow-up is measured in epochs); absent without a beacon node. */
   currentEpoch?: number;
 }
@@ -66,11 +71,19 @@ export function createReconcileActivities(deps: ReconcileDependencies) {
           submitted: pubkeys.length,
           counts,
           ...(chain ? { currentEpoch: chain.currentEpoch } : {}),
-          depositedUnregistered: deposited.map((pubkey) => ({ pubkey, origin: origins.get(pubkey) ?? { kind: 'unknown' } })),
+          depositedUnregistered: deposited.map((pubkey) => ({
+            pubkey,
+            origin: origins.get(pubkey) ?? { kind: 'unknown' },
+          })),
           exitSubmitted: exiting.map((pubkey) => {
             const v = onBeacon.get(pubkey);
             const origin = origins.get(pubkey);
-            return { pubkey, validatorIndex: v?.index ?? null, beaconStatus: v?.status ?? 'unknown', keyPath: origin?.kind ?? 'unknown' };
+            return {
+              pubkey,
+              validatorIndex: v?.index ?? null,
+              beaconStatus: v?.status ?? 'unknown',
+              keyPath: origin?.kind ?? 'unknown',
+            };
           }),
         };
       });
@@ -96,7 +109,13 @@ export function createReconcileActivities(deps: ReconcileDependencies) {
         const m = archived.manifest;
         m.pubkeys.forEach((raw, i) => {
           const key = raw.toLowerCase();
-          if (wanted.has(key) && !origins.has(key)) origins.set(key, { kind: 'dkg', requestId: m.requestId, ownerNonce: m.firstNonce + i, ceremonyState: m.state });
+          if (wanted.has(key) && !origins.has(key))
+            origins.set(key, {
+              kind: 'dkg',
+              requestId: m.requestId,
+              ownerNonce: m.firstNonce + i,
+              ceremonyState: m.state,
+            });
         });
       }
     }

@@ -39,7 +39,9 @@ const HEARTBEAT_EVERY_MS = 20_000;
  * retryability whose details hold the keys registered so far (the registrar replies them).
  */
 export async function registerBatch<K>(
-  keys: readonly K[], pubkeyOf: (key: K) => string, view: RegistrationView,
+  keys: readonly K[],
+  pubkeyOf: (key: K) => string,
+  view: RegistrationView,
   registerOne: (key: K, view: RegistrationView) => Promise<RegisteredKeyshares>,
   pipeline?: PipelineOps<K>,
 ): Promise<RegistrationBatchResult> {
@@ -55,7 +57,9 @@ export async function registerBatch<K>(
     const cancelledNow = () => Context.current().cancellationSignal.aborted;
     const cancel = () => {
       const { reason } = Context.current().cancellationSignal;
-      return reason instanceof CancelledFailure ? reason : new CancelledFailure(`batch registration cancelled after ${registered.length} of ${keys.length} keys`);
+      return reason instanceof CancelledFailure
+        ? reason
+        : new CancelledFailure(`batch registration cancelled after ${registered.length} of ${keys.length} keys`);
     };
     /** Records a key done; true when the batch must stop (the registrar halts on this key). */
     const onDone = (done: RegisteredKeyshares): boolean => {
@@ -82,7 +86,8 @@ export async function registerBatch<K>(
         if (registered.length >= keys.length) break;
       }
       // Nothing more is sent after a key that landed off its nonce.
-      if (onDone(await registerOne(keys[registered.length], view))) return { registered, stopped: offNonce(registered.at(-1) as RegisteredKeyshares) };
+      if (onDone(await registerOne(keys[registered.length], view)))
+        return { registered, stopped: offNonce(registered.at(-1) as RegisteredKeyshares) };
     }
     return { registered };
   } catch (err) {
@@ -103,7 +108,9 @@ function offNonce(done: RegisteredKeyshares): string {
 function resumedProgress(pubkeys: string[]): RegisteredKeyshares[] {
   const details = Context.current().info.heartbeatDetails as Partial<RegistrationBatchProgress> | undefined;
   const earlier = Array.isArray(details?.registered) ? details.registered : [];
-  const fits = earlier.length <= pubkeys.length && earlier.every((r, i) => typeof r?.pubkey === 'string' && r.pubkey.toLowerCase() === pubkeys[i].toLowerCase());
+  const fits =
+    earlier.length <= pubkeys.length &&
+    earlier.every((r, i) => typeof r?.pubkey === 'string' && r.pubkey.toLowerCase() === pubkeys[i].toLowerCase());
   return fits ? [...earlier] : [];
 }
 
@@ -113,8 +120,13 @@ function withRegistered(err: unknown, registered: RegisteredKeyshares[]): unknow
   const details: RegistrationBatchResult[] = [{ registered: [...registered] }];
   if (err instanceof ApplicationFailure) {
     return ApplicationFailure.create({
-      message: err.message, type: err.type ?? undefined, nonRetryable: err.nonRetryable ?? false, details, cause: err.cause,
-      nextRetryDelay: err.nextRetryDelay, category: err.category ?? undefined,
+      message: err.message,
+      type: err.type ?? undefined,
+      nonRetryable: err.nonRetryable ?? false,
+      details,
+      cause: err.cause,
+      nextRetryDelay: err.nextRetryDelay,
+      category: err.category ?? undefined,
     });
   }
   // A plain error: the type Temporal gives it (its class name), so nonRetryableErrorTypes still match.

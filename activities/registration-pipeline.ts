@@ -81,12 +81,20 @@ export interface RunResult {
  * The cluster after one registration onto `cluster` with `amountWei`, mined in `block`, given the
  * cluster's index and network fee index at `ref.block` (exactly SSVNetwork._settleRegistration).
  */
-export function clusterAfter(cluster: ClusterSnapshot, amountWei: bigint, block: number, ref: { block: number; index: bigint; networkFeeIndex: bigint }, rates: { burnRate: bigint; networkFee: bigint }): ClusterSnapshot {
+export function clusterAfter(
+  cluster: ClusterSnapshot,
+  amountWei: bigint,
+  block: number,
+  ref: { block: number; index: bigint; networkFeeIndex: bigint },
+  rates: { burnRate: bigint; networkFee: bigint },
+): ClusterSnapshot {
   const blocks = BigInt(block - ref.block);
   const index = ref.index + blocks * rates.burnRate;
   const networkFeeIndex = ref.networkFeeIndex + blocks * rates.networkFee;
   const count = BigInt(cluster.validatorCount);
-  const usage = ((index - BigInt(cluster.index)) * count + (networkFeeIndex - BigInt(cluster.networkFeeIndex)) * count) * DEDUCTED_DIGITS;
+  const usage =
+    ((index - BigInt(cluster.index)) * count + (networkFeeIndex - BigInt(cluster.networkFeeIndex)) * count) *
+    DEDUCTED_DIGITS;
   const funded = BigInt(cluster.balance) + amountWei;
   return {
     validatorCount: cluster.validatorCount + 1,
@@ -108,13 +116,24 @@ const LATER_SEND_EXTRA_GAS = 100_000n;
  * for the dropped key uses it, and the followers' journal records are waited for there.
  */
 export async function pipelineRun<K>(
-  keys: readonly K[], from: number, view: RegistrationView, ops: PipelineOps<K>,
-  onDone: (done: RegisteredKeyshares) => boolean, cancelled: () => boolean,
+  keys: readonly K[],
+  from: number,
+  view: RegistrationView,
+  ops: PipelineOps<K>,
+  onDone: (done: RegisteredKeyshares) => boolean,
+  cancelled: () => boolean,
 ): Promise<RunResult> {
   const start = await ops.start(view);
   if (!start) return { next: from, stopped: false, cancelled: false };
-  const rates = { burnRate: start.operatorFeesWei / DEDUCTED_DIGITS, networkFee: start.networkFeeWei / DEDUCTED_DIGITS };
-  const ref = { block: start.settledBlock, index: BigInt(start.cluster.index), networkFeeIndex: BigInt(start.cluster.networkFeeIndex) };
+  const rates = {
+    burnRate: start.operatorFeesWei / DEDUCTED_DIGITS,
+    networkFee: start.networkFeeWei / DEDUCTED_DIGITS,
+  };
+  const ref = {
+    block: start.settledBlock,
+    index: BigInt(start.cluster.index),
+    networkFeeIndex: BigInt(start.cluster.networkFeeIndex),
+  };
   const inFlight: { index: number; flight: InFlight }[] = [];
   let cluster = start.cluster;
   let tokens = start.nexusTokensWei;
@@ -168,7 +187,12 @@ export async function pipelineRun<K>(
       sending = false; // the sequential step reports the shortage (RegistrationUnfunded)
       continue;
     }
-    const flight = await ops.send(keys[next], { ownerNonce: start.ownerNonce + (next - from), cluster, amountWei, gasLimit });
+    const flight = await ops.send(keys[next], {
+      ownerNonce: start.ownerNonce + (next - from),
+      cluster,
+      amountWei,
+      gasLimit,
+    });
     if (!flight) {
       sending = false;
       continue;

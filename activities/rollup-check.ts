@@ -11,7 +11,13 @@ import { ContractRevertError } from './chain/revert';
  * RollupNotRegisteredError (non-retryable). Any other error, or an empty revert for a registered
  * rollup (kept as Revert:EmptyRevert, also non-retryable), is rethrown as is.
  */
-export async function explainUnknownRollup<T>(provider: Provider, nexus: string, rollupAdmin: string, label: string, send: () => Promise<T>): Promise<T> {
+export async function explainUnknownRollup<T>(
+  provider: Provider,
+  nexus: string,
+  rollupAdmin: string,
+  label: string,
+  send: () => Promise<T>,
+): Promise<T> {
   try {
     return await send();
   } catch (err) {
@@ -20,7 +26,12 @@ export async function explainUnknownRollup<T>(provider: Provider, nexus: string,
       await readRollupState(provider, nexus, rollupAdmin);
     } catch (readErr) {
       if (readErr instanceof RollupNotRegisteredError) {
-        throw new RollupNotRegisteredError(readErr.nexus, readErr.rollupAdmin, readErr.blockNumber, `${label} reverted without data`);
+        throw new RollupNotRegisteredError(
+          readErr.nexus,
+          readErr.rollupAdmin,
+          readErr.blockNumber,
+          `${label} reverted without data`,
+        );
       }
     }
     throw err;

@@ -9,9 +9,14 @@ export function createRollupSsvReads(ctx: CreationContext) {
     async readRollup({ rollupAdmin }: { rollupAdmin: string }): Promise<RollupSnapshot> {
       const state = await readRollupState(provider, contracts.nexus, rollupAdmin);
       return {
-        rollupAdmin: state.rollupAdmin, bridge: state.bridge, stakingLimitBps: state.stakingLimit,
-        operatorCluster: Number(state.operatorCluster), bridgeBalanceWei: state.bridgeBalanceWei,
-        validatorCount: state.validatorCount, bridgeKind: state.bridgeKind, blockNumber: state.blockNumber,
+        rollupAdmin: state.rollupAdmin,
+        bridge: state.bridge,
+        stakingLimitBps: state.stakingLimit,
+        operatorCluster: Number(state.operatorCluster),
+        bridgeBalanceWei: state.bridgeBalanceWei,
+        validatorCount: state.validatorCount,
+        bridgeKind: state.bridgeKind,
+        blockNumber: state.blockNumber,
         ...(deps.dryRun ? { dryRun: true } : {}),
       };
     },

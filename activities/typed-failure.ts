@@ -31,7 +31,14 @@ export function toApplicationFailure(err: unknown): ApplicationFailure | undefin
   if (typeof e.type !== 'string' || typeof e.retryable !== 'boolean') return undefined;
   const details: unknown[] = [];
   if (err instanceof ContractRevertError) {
-    details.push({ revertName: err.revertName, selector: err.selector, args: err.args, retry: err.retry, phase: err.phase, txHash: err.txHash });
+    details.push({
+      revertName: err.revertName,
+      selector: err.selector,
+      args: err.args,
+      retry: err.retry,
+      phase: err.phase,
+      txHash: err.txHash,
+    });
   }
   return ApplicationFailure.create({ message: err.message, type: e.type, nonRetryable: !e.retryable, details });
 }

@@ -41,9 +41,14 @@ export interface WatchDependencies {
 const DEFAULT_POLL_MS = 1_000;
 
 export function createWatchActivities(deps: WatchDependencies) {
-  const heads = deps.heads ?? new HeadFollower({
-    provider: deps.provider, chainId: 1, pollIntervalMs: DEFAULT_POLL_MS, log: { info: () => undefined, warn: () => undefined },
-  });
+  const heads =
+    deps.heads ??
+    new HeadFollower({
+      provider: deps.provider,
+      chainId: 1,
+      pollIntervalMs: DEFAULT_POLL_MS,
+      log: { info: () => undefined, warn: () => undefined },
+    });
   const activities = {
     /**
      * Waits until the head is at least fromBlock (heartbeating, cancellable), at most maxWaitMs,
@@ -52,8 +57,15 @@ export function createWatchActivities(deps: WatchDependencies) {
     async waitForRollupChanges(input: FollowInput): Promise<WatchResult> {
       if (input.fromBlock === undefined) return activities.detectRollupChanges(input);
       const ctx = Context.current();
-      const { endedBy } = await heads.waitForHeadAfter(input.fromBlock - 1, { maxWaitMs: input.maxWaitMs, onWaiting: () => ctx.heartbeat(), signal: ctx.cancellationSignal });
-      return { ...await activities.detectRollupChanges({ fromBlock: input.fromBlock, balances: input.balances }), waitEndedBy: endedBy };
+      const { endedBy } = await heads.waitForHeadAfter(input.fromBlock - 1, {
+        maxWaitMs: input.maxWaitMs,
+        onWaiting: () => ctx.heartbeat(),
+        signal: ctx.cancellationSignal,
+      });
+      return {
+        ...(await activities.detectRollupChanges({ fromBlock: input.fromBlock, balances: input.balances })),
+        waitEndedBy: endedBy,
+      };
     },
 
     async detectRollupChanges(input: WatchInput): Promise<WatchResult> {
@@ -62,11 +74,20 @@ export function createWatchActivities(deps: WatchDependencies) {
       const wake = new Map<string, string>();
       const admins = new Set(Object.keys(input.balances));
       if (fromBlock <= head) {
-        const { events } = await readRollupEvents(deps.provider, deps.nexus, null, { fromBlock, toBlock: head, maxRange: deps.logMaxRange });
+        const { events } = await readRollupEvents(deps.provider, deps.nexus, null, {
+          fromBlock,
+          toBlock: head,
+          maxRange: deps.logMaxRange,
+        });
         for (const e of events) {
           const admin = e.rollupAdmin.toLowerCase();
           admins.add(admin);
-          wake.set(admin, e.event === 'StakingLimitChanged' ? `staking limit changed to ${e.stakingLimit} bps (block ${e.blockNumber})` : `${e.event} (block ${e.blockNumber})`);
+          wake.set(
+            admin,
+            e.event === 'StakingLimitChanged'
+              ? `staking limit changed to ${e.stakingLimit} bps (block ${e.blockNumber})`
+              : `${e.event} (block ${e.blockNumber})`,
+          );
         }
       }
       const balances: Record<string, string> = {};
@@ -81,7 +102,11 @@ export function createWatchActivities(deps: WatchDependencies) {
           }
         }
       }
-      return { nextFromBlock: head + 1, wake: [...wake].map(([rollupAdmin, reason]) => ({ rollupAdmin, reason })), balances };
+      return {
+        nextFromBlock: head + 1,
+        wake: [...wake].map(([rollupAdmin, reason]) => ({ rollupAdmin, reason })),
+        balances,
+      };
     },
   };
   return activities;

@@ -6,7 +6,12 @@ import { KeySharesItem, SSVKeys } from 'ssv-keys';
 import { nexusInterface } from '../activities/chain/abi';
 import { readTxJournalRecords } from '../activities/chain/tx-manager';
 import { deriveMasterKey, deriveSigningKeys, wipe, wipeKeys } from '../activities/keys/derivation';
-import { genesisForkVersionOf, signDepositData, VALIDATOR_DEPOSIT_GWEI, withdrawalCredentialsFor } from '../activities/keys/deposit-data';
+import {
+  genesisForkVersionOf,
+  signDepositData,
+  VALIDATOR_DEPOSIT_GWEI,
+  withdrawalCredentialsFor,
+} from '../activities/keys/deposit-data';
 import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 import { buildKeyshares, type KeysharesPayload } from '../activities/keys/keyshares';
 import type { CreationNetwork } from '../test/harness/creation-network';
@@ -52,12 +57,21 @@ export async function botTransactions(net: CreationNetwork): Promise<TxGas[]> {
   const records = readTxJournalRecords(join(net.dir, 'tx-journal.json'));
   const out: TxGas[] = [];
   for (const record of records) {
-    if (!record.minedHash) throw new Error(`journal record ${record.idempotencyKey} (${record.label}) is ${record.status}, not mined`);
-    const [receipt, tx] = await Promise.all([net.provider.getTransactionReceipt(record.minedHash), net.provider.getTransaction(record.minedHash)]);
+    if (!record.minedHash)
+      throw new Error(`journal record ${record.idempotencyKey} (${record.label}) is ${record.status}, not mined`);
+    const [receipt, tx] = await Promise.all([
+      net.provider.getTransactionReceipt(record.minedHash),
+      net.provider.getTransaction(record.minedHash),
+    ]);
     if (!receipt || !tx) throw new Error(`transaction ${record.minedHash} not found`);
     if (receipt.status !== 1) throw new Error(`transaction ${record.minedHash} (${record.label}) reverted`);
     const parsed = nexusInterface.parseTransaction({ data: tx.data });
-    const validators = parsed?.name === 'depositValidatorRollup' ? (parsed.args[1] as unknown[]).length : parsed?.name === 'depositValidatorShares' ? 1 : 0;
+    const validators =
+      parsed?.name === 'depositValidatorRollup'
+        ? (parsed.args[1] as unknown[]).length
+        : parsed?.name === 'depositValidatorShares'
+          ? 1
+          : 0;
     out.push({ label: parsed?.name ?? record.label, validators, gasUsed: receipt.gasUsed });
   }
   return out;
@@ -75,7 +89,11 @@ export async function collectHistories(net: CreationNetwork, taskQueue: string, 
   };
   // Visibility is eventually consistent: wait (up to 10 s) until every creation run is listed.
   let executions = await listAll();
-  for (let attempt = 0; attempt < 50 && executions.filter((e) => e.type === 'createValidatorsWorkflow').length < expectedCreationRuns; attempt++) {
+  for (
+    let attempt = 0;
+    attempt < 50 && executions.filter((e) => e.type === 'createValidatorsWorkflow').length < expectedCreationRuns;
+    attempt++
+  ) {
     await sleep(200);
     executions = await listAll();
   }
@@ -96,9 +114,19 @@ export async function collectHistories(net: CreationNetwork, taskQueue: string, 
         const type = s.activityType?.name ?? '?';
         // prepareMnemonicValidators covers its keyIndices, a batch registration its keys; the others one validator (or none).
         let validators = 1;
-        if (type === 'prepareMnemonicValidators' || type === 'allocateAndPrepareMnemonicValidators' || type === 'registerMnemonicKeysharesBatch') {
+        if (
+          type === 'prepareMnemonicValidators' ||
+          type === 'allocateAndPrepareMnemonicValidators' ||
+          type === 'registerMnemonicKeysharesBatch'
+        ) {
           const payload = s.input?.payloads?.[0]?.data;
-          const input = payload ? JSON.parse(Buffer.from(payload).toString('utf8')) as { keyIndices?: number[]; keys?: unknown[]; count?: number } : {};
+          const input = payload
+            ? (JSON.parse(Buffer.from(payload).toString('utf8')) as {
+                keyIndices?: number[];
+                keys?: unknown[];
+                count?: number;
+              })
+            : {};
           validators = (input.keyIndices ?? input.keys)?.length ?? input.count ?? NaN;
         }
         scheduled.set(id, { type, validators });
@@ -126,7 +154,15 @@ export async function measureDirect(net: CreationNetwork, admin: string, bridge:
   const owner = net.system.addresses.nexus;
   const wc = withdrawalCredentialsFor(bridge);
   const fork = await genesisForkVersionOf('holesky'); // the harness worker's keys.depositNetwork
-  const times: DirectTimes = { keys: DIRECT_KEYS, readMnemonicMs: [], masterKeyMs: [], deriveMs: [], signMs: [], buildKeysharesMs: [], ssvKeysMs: [] };
+  const times: DirectTimes = {
+    keys: DIRECT_KEYS,
+    readMnemonicMs: [],
+    masterKeyMs: [],
+    deriveMs: [],
+    signMs: [],
+    buildKeysharesMs: [],
+    ssvKeysMs: [],
+  };
   // Indices far above the ones the run used: these keys are never deposited.
   const base = 1_000_000;
   let mnemonic = await net.vault.readMnemonic(admin); // warm-up (SDK client, JIT)
@@ -149,7 +185,12 @@ export async function measureDirect(net: CreationNetwork, admin: string, bridge:
     times.deriveMs.push(performance.now() - t - times.masterKeyMs[i]); // deriveSigningKeys derives the master too
 
     t = performance.now();
-    await signDepositData({ secretKey: key.secretKey, withdrawalCredentials: wc, amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: fork });
+    await signDepositData({
+      secretKey: key.secretKey,
+      withdrawalCredentials: wc,
+      amountGwei: VALIDATOR_DEPOSIT_GWEI,
+      genesisForkVersion: fork,
+    });
     times.signMs.push(performance.now() - t);
 
     t = performance.now();
@@ -167,7 +208,8 @@ export async function measureDirect(net: CreationNetwork, admin: string, bridge:
       { ownerAddress: owner, ownerNonce: i, privateKey: skHex },
     )) as KeysharesPayload;
     times.ssvKeysMs.push(performance.now() - t);
-    if (raw.sharesData.length !== payload.sharesData.length) throw new Error('ssv-keys payload length differs from buildKeyshares');
+    if (raw.sharesData.length !== payload.sharesData.length)
+      throw new Error('ssv-keys payload length differs from buildKeyshares');
     wipeKeys([key]);
   }
   return times;

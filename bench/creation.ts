@@ -49,17 +49,37 @@ function fundingFor(n: number): bigint {
 /** The last warning or error lines of the worker log (ANSI colours removed), for a failure message. */
 function workerLogProblems(net: CreationNetwork, lines = 2): string {
   const log = readFileSync(net.workerLog, 'utf8').replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
-  const hits = log.split('\n').filter((l) => /\b(WARN|ERROR)\b/.test(l) && !l.includes('[WARN] creation did not complete'));
-  return hits.slice(-lines).map((l) => l.trim()).join(' | ');
+  const hits = log
+    .split('\n')
+    .filter((l) => /\b(WARN|ERROR)\b/.test(l) && !l.includes('[WARN] creation did not complete'));
+  return hits
+    .slice(-lines)
+    .map((l) => l.trim())
+    .join(' | ');
 }
 
 async function run(spec: RunSpec): Promise<RunResult> {
   const funding = fundingFor(spec.validators);
-  process.stderr.write(`run ${spec.name}: ${spec.validators} validators (${funding / ETH} ETH at ${LIMIT_BPS} bps), maxBatch ${spec.maxBatch}, ${blocks(spec)} ... `);
+  process.stderr.write(
+    `run ${spec.name}: ${spec.validators} validators (${funding / ETH} ETH at ${LIMIT_BPS} bps), maxBatch ${spec.maxBatch}, ${blocks(spec)} ... `,
+  );
   const t = performance.now();
-  const result: RunResult = { spec, wallMs: NaN, firstDepositMs: NaN, creationRuns: Math.ceil(spec.validators / spec.maxBatch), txs: [], histories: [], activities: [] };
+  const result: RunResult = {
+    spec,
+    wallMs: NaN,
+    firstDepositMs: NaN,
+    creationRuns: Math.ceil(spec.validators / spec.maxBatch),
+    txs: [],
+    histories: [],
+    activities: [],
+  };
   try {
-    const net = await startCreationNetwork({ rollups: [{ account: 2, name: 'bench-rollup', funding, limit: LIMIT_BPS }], blockTime: spec.blockTime, pipelineDepth: spec.pipelineDepth, taskQueue: TASK_QUEUE });
+    const net = await startCreationNetwork({
+      rollups: [{ account: 2, name: 'bench-rollup', funding, limit: LIMIT_BPS }],
+      blockTime: spec.blockTime,
+      pipelineDepth: spec.pipelineDepth,
+      taskQueue: TASK_QUEUE,
+    });
     current = net;
     await net.startWorker();
     const [rollup] = net.rollups;
@@ -67,14 +87,25 @@ async function run(spec: RunSpec): Promise<RunResult> {
 
     const t0 = Date.now();
     await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(rollup.admin),
+      taskQueue: TASK_QUEUE,
+      workflowId: monitorWorkflowId(rollup.admin),
       args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: spec.maxBatch }],
     });
     try {
-      await waitMonitorIdle(net, rollup.admin, spec.validators, 600_000, () => `; worker log: ${workerLogProblems(net)}`);
+      await waitMonitorIdle(
+        net,
+        rollup.admin,
+        spec.validators,
+        600_000,
+        () => `; worker log: ${workerLogProblems(net)}`,
+      );
       result.wallMs = Date.now() - t0;
       const collected = await collectHistories(net, TASK_QUEUE, result.creationRuns);
-      Object.assign(result, { firstDepositMs: collected.firstDepositAt - t0, histories: collected.histories, activities: collected.activities });
+      Object.assign(result, {
+        firstDepositMs: collected.firstDepositAt - t0,
+        histories: collected.histories,
+        activities: collected.activities,
+      });
       result.txs = await botTransactions(net);
       process.stderr.write(`done in ${(result.wallMs / 1000).toFixed(1)} s\n`);
     } catch (err) {
@@ -99,23 +130,55 @@ async function run(spec: RunSpec): Promise<RunResult> {
 const SEARCH_ATTRIBUTE_SAFE_BATCH = 20;
 
 async function main(): Promise<void> {
-  const specs: RunSpec[] = PIPELINE_ONLY ? PIPELINE_DEPTHS.map((depth) => (
-    { name: `e2e-b50-${PIPELINE_BLOCK_TIME}s-blocks-depth-${depth ?? 'default'}`, validators: E2E_VALIDATORS, maxBatch: 50, blockTime: PIPELINE_BLOCK_TIME, pipelineDepth: depth })
-  ) : [
-    { name: 'e2e-b50-automine', validators: E2E_VALIDATORS, maxBatch: 50, direct: true },
-    ...(WITH_BLOCK_TIME ? [{ name: 'e2e-b50-1s-blocks', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1 }] : []),
-    { name: `e2e-b${SEARCH_ATTRIBUTE_SAFE_BATCH}-automine`, validators: E2E_VALIDATORS, maxBatch: SEARCH_ATTRIBUTE_SAFE_BATCH },
-    ...(WITH_BLOCK_TIME ? [{ name: `e2e-b${SEARCH_ATTRIBUTE_SAFE_BATCH}-1s-blocks`, validators: E2E_VALIDATORS, maxBatch: SEARCH_ATTRIBUTE_SAFE_BATCH, blockTime: 1 }] : []),
-    { name: 'batch-1', validators: SMALL_VALIDATORS, maxBatch: 1 },
-    { name: 'batch-10', validators: SMALL_VALIDATORS, maxBatch: 10 },
-  ];
+  const specs: RunSpec[] = PIPELINE_ONLY
+    ? PIPELINE_DEPTHS.map((depth) => ({
+        name: `e2e-b50-${PIPELINE_BLOCK_TIME}s-blocks-depth-${depth ?? 'default'}`,
+        validators: E2E_VALIDATORS,
+        maxBatch: 50,
+        blockTime: PIPELINE_BLOCK_TIME,
+        pipelineDepth: depth,
+      }))
+    : [
+        { name: 'e2e-b50-automine', validators: E2E_VALIDATORS, maxBatch: 50, direct: true },
+        ...(WITH_BLOCK_TIME
+          ? [{ name: 'e2e-b50-1s-blocks', validators: E2E_VALIDATORS, maxBatch: 50, blockTime: 1 }]
+          : []),
+        {
+          name: `e2e-b${SEARCH_ATTRIBUTE_SAFE_BATCH}-automine`,
+          validators: E2E_VALIDATORS,
+          maxBatch: SEARCH_ATTRIBUTE_SAFE_BATCH,
+        },
+        ...(WITH_BLOCK_TIME
+          ? [
+              {
+                name: `e2e-b${SEARCH_ATTRIBUTE_SAFE_BATCH}-1s-blocks`,
+                validators: E2E_VALIDATORS,
+                maxBatch: SEARCH_ATTRIBUTE_SAFE_BATCH,
+                blockTime: 1,
+              },
+            ]
+          : []),
+        { name: 'batch-1', validators: SMALL_VALIDATORS, maxBatch: 1 },
+        { name: 'batch-10', validators: SMALL_VALIDATORS, maxBatch: 10 },
+      ];
   const results: RunResult[] = [];
   for (const spec of specs) {
     // A batch size that failed on automine fails the same way on 1-s blocks: not run again.
-    const failedBefore = results.find((r) => r.failure && r.spec.maxBatch === spec.maxBatch && r.spec.validators === spec.validators);
+    const failedBefore = results.find(
+      (r) => r.failure && r.spec.maxBatch === spec.maxBatch && r.spec.validators === spec.validators,
+    );
     if (failedBefore) {
       process.stderr.write(`run ${spec.name}: skipped (${failedBefore.spec.name} failed)\n`);
-      results.push({ spec, failure: `not run: ${failedBefore.spec.name} failed`, wallMs: NaN, firstDepositMs: NaN, creationRuns: Math.ceil(spec.validators / spec.maxBatch), txs: [], histories: [], activities: [] });
+      results.push({
+        spec,
+        failure: `not run: ${failedBefore.spec.name} failed`,
+        wallMs: NaN,
+        firstDepositMs: NaN,
+        creationRuns: Math.ceil(spec.validators / spec.maxBatch),
+        txs: [],
+        histories: [],
+        activities: [],
+      });
       continue;
     }
     results.push(await run(spec));

@@ -23,10 +23,25 @@ async function main(): Promise<void> {
   try {
     const stem = join(dir, `deposit-contract-${ADDRESS}`);
     const lines: string[] = [];
-    for (let i = 0; i < N; i++) lines.push(`${packPair(`0x${randomBytes(48).toString('hex')}`, 11_052_984 + Math.floor(i / 4)).toString(16).padStart(16, '0')}\n`);
+    for (let i = 0; i < N; i++)
+      lines.push(
+        `${packPair(`0x${randomBytes(48).toString('hex')}`, 11_052_984 + Math.floor(i / 4))
+          .toString(16)
+          .padStart(16, '0')}\n`,
+      );
     writeFileSync(`${stem}.entries`, lines.join(''));
     lines.length = 0;
-    writeFileSync(`${stem}.cursor.json`, JSON.stringify({ version: 1, address: ADDRESS, topic0: TOPIC0, fromBlock: 11_052_984, scannedTo: HEAD - 64, anchor: { block: HEAD - 64, hash: HASH } }));
+    writeFileSync(
+      `${stem}.cursor.json`,
+      JSON.stringify({
+        version: 1,
+        address: ADDRESS,
+        topic0: TOPIC0,
+        fromBlock: 11_052_984,
+        scannedTo: HEAD - 64,
+        anchor: { block: HEAD - 64, hash: HASH },
+      }),
+    );
     console.log(`entries file: ${(statSync(`${stem}.entries`).size / 2 ** 20).toFixed(1)} MiB`);
 
     const provider = {
@@ -37,8 +52,19 @@ async function main(): Promise<void> {
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
     const index = new PubkeyLogIndex({
-      provider, maxRange: 10_000, reorgBlocks: 64, folder: dir,
-      source: { name: 'deposit-contract', contract: 'deposit contract', what: 'DepositEvent', address: ADDRESS, topic0: TOPIC0, fromBlock: 11_052_984, pubkeyOf: () => '0x' },
+      provider,
+      maxRange: 10_000,
+      reorgBlocks: 64,
+      folder: dir,
+      source: {
+        name: 'deposit-contract',
+        contract: 'deposit contract',
+        what: 'DepositEvent',
+        address: ADDRESS,
+        topic0: TOPIC0,
+        fromBlock: 11_052_984,
+        pubkeyOf: () => '0x',
+      },
     });
     const wanted = Array.from({ length: 100 }, () => `0x${randomBytes(48).toString('hex')}`);
     let t = performance.now();
@@ -48,7 +74,9 @@ async function main(): Promise<void> {
     const heapMiB = (process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heapBefore) / 2 ** 20;
     t = performance.now();
     await index.lookup(wanted);
-    console.log(`load + first lookup of 100 keys: ${firstMs.toFixed(0)} ms; heap + array buffers growth ${heapMiB.toFixed(0)} MiB (${index.size.entries} entries)`);
+    console.log(
+      `load + first lookup of 100 keys: ${firstMs.toFixed(0)} ms; heap + array buffers growth ${heapMiB.toFixed(0)} MiB (${index.size.entries} entries)`,
+    );
     console.log(`later lookup of 100 keys (index in memory): ${(performance.now() - t).toFixed(1)} ms`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -29,7 +29,11 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function fundingFor(n: number): bigint {
   for (let eth = BigInt(n) * 32n; ; eth++) {
-    const fits = maxDepositsWithinLimit({ bridgeBalanceWei: eth * ETH, validatorCount: 0n, stakingLimitBps: LIMIT_BPS });
+    const fits = maxDepositsWithinLimit({
+      bridgeBalanceWei: eth * ETH,
+      validatorCount: 0n,
+      stakingLimitBps: LIMIT_BPS,
+    });
     if (fits === BigInt(n)) return eth * ETH;
     if (fits > BigInt(n)) throw new Error(`no funding fits exactly ${n} validators at ${LIMIT_BPS} bps`);
   }
@@ -37,25 +41,45 @@ function fundingFor(n: number): bigint {
 
 /** elapsedMs of every "DKG ceremony done" line of the worker's log, in order. */
 function ceremonyTimes(net: CreationNetwork): { validators: number; ms: number }[] {
-  return readFileSync(net.workerLog, 'utf8').split('\n')
+  return readFileSync(net.workerLog, 'utf8')
+    .split('\n')
     .filter((line) => line.includes('DKG ceremony done'))
-    .map((line) => ({ validators: Number(/"validators":(\d+)/.exec(line)?.[1]), ms: Number(/"elapsedMs":(\d+)/.exec(line)?.[1]) }))
+    .map((line) => ({
+      validators: Number(/"validators":(\d+)/.exec(line)?.[1]),
+      ms: Number(/"elapsedMs":(\d+)/.exec(line)?.[1]),
+    }))
     .filter((c) => Number.isFinite(c.ms));
 }
 
-interface Result { size: number; wallMs: number; ceremonies: { validators: number; ms: number }[]; binary: string }
+interface Result {
+  size: number;
+  wallMs: number;
+  ceremonies: { validators: number; ms: number }[];
+  binary: string;
+}
 
 async function run(size: number): Promise<Result> {
   const net = await startCreationNetwork({
-    rollups: [{ account: 2, name: `dkg-bench-${size}`, funding: fundingFor(VALIDATORS), limit: LIMIT_BPS, createMnemonic: false }],
-    taskQueue: TASK_QUEUE, dkg: {},
+    rollups: [
+      {
+        account: 2,
+        name: `dkg-bench-${size}`,
+        funding: fundingFor(VALIDATORS),
+        limit: LIMIT_BPS,
+        createMnemonic: false,
+      },
+    ],
+    taskQueue: TASK_QUEUE,
+    dkg: {},
   });
   try {
     await net.startWorker();
     const admin = net.rollups[0].admin;
     const startedAt = Date.now();
     const handle = await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(admin), args: [{ rollupAdmin: admin, keyPath: 'dkg', pollInterval: '1 second', maxBatch: size }],
+      taskQueue: TASK_QUEUE,
+      workflowId: monitorWorkflowId(admin),
+      args: [{ rollupAdmin: admin, keyPath: 'dkg', pollInterval: '1 second', maxBatch: size }],
     });
     const deadline = startedAt + 30 * 60_000;
     for (;;) {
@@ -73,15 +97,21 @@ async function run(size: number): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  console.log(`DKG creation end to end: ${VALIDATORS} validators per run, one rollup, limit ${LIMIT_BPS} bps, automine`);
+  console.log(
+    `DKG creation end to end: ${VALIDATORS} validators per run, one rollup, limit ${LIMIT_BPS} bps, automine`,
+  );
   console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
   const results: Result[] = [];
   for (const size of SIZES) {
     const r = await run(size);
     results.push(r);
-    console.log(`  size ${size}: ${r.binary}, ${r.ceremonies.length} ceremonies, ${(r.wallMs / 1000).toFixed(1)} s, ${(VALIDATORS / (r.wallMs / 60_000)).toFixed(1)} validators/min`);
+    console.log(
+      `  size ${size}: ${r.binary}, ${r.ceremonies.length} ceremonies, ${(r.wallMs / 1000).toFixed(1)} s, ${(VALIDATORS / (r.wallMs / 60_000)).toFixed(1)} validators/min`,
+    );
   }
-  console.log('\n| ceremony size | ceremonies | wall s | validators/min | stand-in s per ceremony (mean) | of it per validator ms | rest (deposit, registration, planning) s | with the real binary: s | validators/min |');
+  console.log(
+    '\n| ceremony size | ceremonies | wall s | validators/min | stand-in s per ceremony (mean) | of it per validator ms | rest (deposit, registration, planning) s | with the real binary: s | validators/min |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const ceremonyMs = sum(r.ceremonies.map((c) => c.ms));
@@ -89,12 +119,19 @@ async function main(): Promise<void> {
     const restS = (r.wallMs - ceremonyMs) / 1000;
     const realCeremoniesS = sum(r.ceremonies.map((c) => REAL_FIXED_S + REAL_PER_VALIDATOR_S * c.validators));
     const projectedS = restS + realCeremoniesS;
-    console.log(`| ${r.size} | ${n} | ${(r.wallMs / 1000).toFixed(1)} | ${(VALIDATORS / (r.wallMs / 60_000)).toFixed(1)} | ${(ceremonyMs / n / 1000).toFixed(2)} | ${(ceremonyMs / VALIDATORS).toFixed(0)} | ${restS.toFixed(1)} | ${projectedS.toFixed(0)} | ${(VALIDATORS / (projectedS / 60)).toFixed(1)} |`);
+    console.log(
+      `| ${r.size} | ${n} | ${(r.wallMs / 1000).toFixed(1)} | ${(VALIDATORS / (r.wallMs / 60_000)).toFixed(1)} | ${(ceremonyMs / n / 1000).toFixed(2)} | ${(ceremonyMs / VALIDATORS).toFixed(0)} | ${restS.toFixed(1)} | ${projectedS.toFixed(0)} | ${(VALIDATORS / (projectedS / 60)).toFixed(1)} |`,
+    );
   }
-  console.log(`\nwith the real binary: the rest as measured here, plus ${REAL_FIXED_S} s + ${REAL_PER_VALIDATOR_S} s per validator per ceremony (its measured time on 2 cores)`);
+  console.log(
+    `\nwith the real binary: the rest as measured here, plus ${REAL_FIXED_S} s + ${REAL_PER_VALIDATOR_S} s per validator per ceremony (its measured time on 2 cores)`,
+  );
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -6,7 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { ethers } from 'ethers';
 import { ANVIL_DEV_MNEMONIC, startAnvil } from '../localnet/services/anvil';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, NEXUS_VERSIONS, type NexusVersion } from '../contracts/deploy';
+import {
+  addCluster,
+  deployNexusSystem,
+  registerOperator,
+  registerRollup,
+  NEXUS_VERSIONS,
+  type NexusVersion,
+} from '../contracts/deploy';
 import { makeValidators, NEW_CLUSTER, clusterOf, fakeOperatorKey, type Cluster } from '../test/contracts/helpers';
 
 const BATCHES = [1, 10, 50];
@@ -18,34 +25,55 @@ function wallet(provider: ethers.JsonRpcProvider, i: number): ethers.HDNodeWalle
 }
 
 async function measure(rpcUrl: string, version: NexusVersion): Promise<string[]> {
-  const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: 50,
+    cacheTimeout: -1,
+  });
   const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
   const system = await deployNexusSystem(owner, { bot: bot.address, nexusVersion: version });
   const ids: bigint[] = [];
-  for (let i = 0; i < 4; i++) ids.push(await registerOperator(system, { publicKey: fakeOperatorKey(i), dkgPort: 3030 + i, name: `op${i}` }));
+  for (let i = 0; i < 4; i++)
+    ids.push(await registerOperator(system, { publicKey: fakeOperatorKey(i), dkgPort: 3030 + i, name: `op${i}` }));
   await addCluster(system, 1n, ids);
   // Enough ETH for 61 validators at a 100 % limit.
   await provider.send('anvil_setBalance', [admin.address, ethers.toQuantity(ethers.parseEther('10000'))]);
-  const rollup = await registerRollup(system, { rollupAdmin: admin, name: 'bench', operatorCluster: 1n, stakingLimit: 10_000, funding: ethers.parseEther('2100') });
+  const rollup = await registerRollup(system, {
+    rollupAdmin: admin,
+    name: 'bench',
+    operatorCluster: 1n,
+    stakingLimit: 10_000,
+    funding: ethers.parseEther('2100'),
+  });
   const nexus = system.contracts.nexus.connect(bot) as ethers.Contract;
   const rows: string[] = [];
   const keys: string[] = [];
   for (const n of BATCHES) {
     const validators = await makeValidators(rollup.bridgeAddress, n);
     const receipt = await (await nexus.depositValidatorRollup(admin.address, validators)).wait();
-    rows.push(`${version}  depositValidatorRollup  batch of ${String(n).padStart(2)}  ${String(receipt!.gasUsed / BigInt(n)).padStart(9)} gas/validator  (${receipt!.gasUsed} total)`);
+    rows.push(
+      `${version}  depositValidatorRollup  batch of ${String(n).padStart(2)}  ${String(receipt!.gasUsed / BigInt(n)).padStart(9)} gas/validator  (${receipt!.gasUsed} total)`,
+    );
     keys.push(...validators.map((v) => v.pubKey));
   }
   let cluster: Cluster = NEW_CLUSTER;
   for (let i = 1; i <= Math.max(...SHARE_POINTS); i++) {
-    const share = { pubKey: keys[i - 1], operatorIds: ids, sharesEncrypted: ethers.hexlify(randomBytes(1312)), amount: SHARE_AMOUNT, cluster };
+    const share = {
+      pubKey: keys[i - 1],
+      operatorIds: ids,
+      sharesEncrypted: ethers.hexlify(randomBytes(1312)),
+      amount: SHARE_AMOUNT,
+      cluster,
+    };
     const receipt = (await (await nexus.depositValidatorShares(admin.address, share)).wait())!;
     for (const log of receipt.logs) {
       const parsed = system.contracts.ssvNetwork.interface.parseLog(log);
       if (parsed?.name === 'ValidatorAdded') cluster = clusterOf(parsed.args.cluster);
     }
     if (SHARE_POINTS.includes(i)) {
-      rows.push(`${version}  depositValidatorShares  validator #${String(i).padStart(2)}    ${String(receipt.gasUsed).padStart(9)} gas/validator`);
+      rows.push(
+        `${version}  depositValidatorShares  validator #${String(i).padStart(2)}    ${String(receipt.gasUsed).padStart(9)} gas/validator`,
+      );
     }
   }
   provider.destroy();

@@ -18,14 +18,15 @@ import { breakdown, countEvents, formatBreakdown, type RunEvents } from '../test
 const args = process.argv.slice(2);
 const VALIDATORS = Number(args[0] ?? 100);
 const BATCHES = (args[1] ?? '20,50').split(',').map(Number);
-if (!Number.isInteger(VALIDATORS) || VALIDATORS < 1) throw new Error(`validators: expected a positive integer, got "${args[0]}"`);
-if (BATCHES.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`batches: expected comma-separated positive integers, got "${args[1]}"`);
+if (!Number.isInteger(VALIDATORS) || VALIDATORS < 1)
+  throw new Error(`validators: expected a positive integer, got "${args[0]}"`);
+if (BATCHES.some((b) => !Number.isInteger(b) || b < 1))
+  throw new Error(`batches: expected comma-separated positive integers, got "${args[1]}"`);
 const TASK_QUEUE = 'nexus-bot-history-bench';
 const LIMIT_BPS = 5000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let current: CreationNetwork | undefined;
-
 
 /** Every run on the task queue (visibility is eventually consistent: waits until each creation is listed). */
 async function allRuns(net: CreationNetwork, creations: number): Promise<RunEvents[]> {
@@ -33,34 +34,49 @@ async function allRuns(net: CreationNetwork, creations: number): Promise<RunEven
   let executions: Execution[] = [];
   for (let attempt = 0; attempt < 50; attempt++) {
     executions = [];
-    for await (const e of net.client.workflow.list({ query: `TaskQueue = "${TASK_QUEUE}"` })) executions.push({ workflowId: e.workflowId, runId: e.runId, type: e.type });
+    for await (const e of net.client.workflow.list({ query: `TaskQueue = "${TASK_QUEUE}"` }))
+      executions.push({ workflowId: e.workflowId, runId: e.runId, type: e.type });
     if (executions.filter((e) => e.type === 'createValidatorsWorkflow').length >= creations) break;
     await sleep(200);
   }
   const runs: RunEvents[] = [];
-  for (const e of executions) runs.push(countEvents(e.workflowId, e.runId, await net.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory()));
+  for (const e of executions)
+    runs.push(
+      countEvents(e.workflowId, e.runId, await net.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory()),
+    );
   return runs;
 }
 
 async function run(batch: number): Promise<string[]> {
   const funding = (BigInt(VALIDATORS) * 32n * ETH * 10_000n) / BigInt(LIMIT_BPS);
-  if (maxDepositsWithinLimit({ bridgeBalanceWei: funding, validatorCount: 0n, stakingLimitBps: LIMIT_BPS }) !== BigInt(VALIDATORS)) throw new Error(`funding does not fit ${VALIDATORS} validators`);
+  if (
+    maxDepositsWithinLimit({ bridgeBalanceWei: funding, validatorCount: 0n, stakingLimitBps: LIMIT_BPS }) !==
+    BigInt(VALIDATORS)
+  )
+    throw new Error(`funding does not fit ${VALIDATORS} validators`);
   process.stderr.write(`batch ${batch}: ${VALIDATORS} validators ... `);
   try {
-    const net = await startCreationNetwork({ rollups: [{ account: 2, name: 'bench-rollup', funding, limit: LIMIT_BPS }], taskQueue: TASK_QUEUE });
+    const net = await startCreationNetwork({
+      rollups: [{ account: 2, name: 'bench-rollup', funding, limit: LIMIT_BPS }],
+      taskQueue: TASK_QUEUE,
+    });
     current = net;
     await net.startWorker();
     const [rollup] = net.rollups;
     const t0 = performance.now();
     await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(rollup.admin),
+      taskQueue: TASK_QUEUE,
+      workflowId: monitorWorkflowId(rollup.admin),
       args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: batch }],
     });
     await waitMonitorIdle(net, rollup.admin, VALIDATORS, 600_000);
     const seconds = (performance.now() - t0) / 1000;
     process.stderr.write(`done in ${seconds.toFixed(1)} s\n`);
     const b = breakdown(await allRuns(net, Math.ceil(VALIDATORS / batch)));
-    return [`batch ${batch} (${seconds.toFixed(1)} s, monitor polling every minute):`, ...formatBreakdown(b, VALIDATORS).map((l) => `  ${l}`)];
+    return [
+      `batch ${batch} (${seconds.toFixed(1)} s, monitor polling every minute):`,
+      ...formatBreakdown(b, VALIDATORS).map((l) => `  ${l}`),
+    ];
   } finally {
     const net = current;
     current = undefined;
@@ -70,8 +86,10 @@ async function run(batch: number): Promise<string[]> {
 
 async function main(): Promise<void> {
   const out: string[] = [];
-  for (const batch of BATCHES) out.push(...await run(batch), '');
-  console.log(`history events of a mnemonic creation, ${VALIDATORS} validators, automine; every workflow run on the task queue`);
+  for (const batch of BATCHES) out.push(...(await run(batch)), '');
+  console.log(
+    `history events of a mnemonic creation, ${VALIDATORS} validators, automine; every workflow run on the task queue`,
+  );
   for (const line of out) console.log(line);
 }
 

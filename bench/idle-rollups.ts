@@ -26,16 +26,25 @@ async function measure(pid: number, seconds: number): Promise<Usage> {
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}`);
   const rollups: RollupSpec[] = Array.from({ length: ROLLUPS }, (_, i) => ({
-    account: 10 + i, name: `idle-${i}`, funding: 0n, limit: 0, createMnemonic: false,
+    account: 10 + i,
+    name: `idle-${i}`,
+    funding: 0n,
+    limit: 0,
+    createMnemonic: false,
   }));
   const t0 = Date.now();
   const net = await startCreationNetwork({
-    rollups, taskQueue: TASK_QUEUE,
+    rollups,
+    taskQueue: TASK_QUEUE,
     // anvil funds its first 10 dev accounts; the rollup admins from index 10 on get ETH here.
     prepareChain: async (system) => {
       const provider = system.contracts.nexus.runner?.provider as ethers.JsonRpcProvider;
       for (const r of rollups) {
-        const admin = ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${r.account}`).address;
+        const admin = ethers.HDNodeWallet.fromPhrase(
+          ANVIL_DEV_MNEMONIC,
+          undefined,
+          `m/44'/60'/0'/0/${r.account}`,
+        ).address;
         await provider.send('anvil_setBalance', [admin, ethers.toQuantity(10n ** 20n)]);
       }
     },
@@ -44,14 +53,24 @@ async function main(): Promise<void> {
     console.log(`network with ${ROLLUPS} registered rollups up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const worker = await net.startWorker();
     const baseline = await measure(worker.pid, 20);
-    console.log(`worker, no monitor running (20 s):           CPU ${baseline.cpuPercent.toFixed(2)} %, RSS mean ${baseline.rssMeanMb.toFixed(0)} MB`);
+    console.log(
+      `worker, no monitor running (20 s):           CPU ${baseline.cpuPercent.toFixed(2)} %, RSS mean ${baseline.rssMeanMb.toFixed(0)} MB`,
+    );
 
-    for (const [label, pollInterval] of [['default poll interval (5 minutes)', undefined], ['poll interval 30 seconds', '30 seconds']] as const) {
+    for (const [label, pollInterval] of [
+      ['default poll interval (5 minutes)', undefined],
+      ['poll interval 30 seconds', '30 seconds'],
+    ] as const) {
       const started = Date.now();
-      await Promise.all(net.rollups.map((r) => net.client.workflow.start(rollupMonitorWorkflow, {
-        taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(r.admin),
-        args: [{ rollupAdmin: r.admin, keyPath: 'mnemonic', ...(pollInterval ? { pollInterval } : {}) }],
-      })));
+      await Promise.all(
+        net.rollups.map((r) =>
+          net.client.workflow.start(rollupMonitorWorkflow, {
+            taskQueue: TASK_QUEUE,
+            workflowId: monitorWorkflowId(r.admin),
+            args: [{ rollupAdmin: r.admin, keyPath: 'mnemonic', ...(pollInterval ? { pollInterval } : {}) }],
+          }),
+        ),
+      );
       // Every monitor has looked once (its first plan) before the window starts.
       for (const r of net.rollups) {
         for (;;) {
@@ -60,10 +79,18 @@ async function main(): Promise<void> {
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
-      console.log(`${ROLLUPS} monitors started and through their first plan in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `${ROLLUPS} monitors started and through their first plan in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
       const idle = await measure(worker.pid, WINDOW_S);
-      console.log(`worker, ${ROLLUPS} idle monitors, ${label} (${WINDOW_S} s): CPU ${idle.cpuPercent.toFixed(2)} % of one core, RSS mean ${idle.rssMeanMb.toFixed(0)} MB, max ${idle.rssMaxMb.toFixed(0)} MB`);
-      await Promise.all(net.rollups.map((r) => net.client.workflow.getHandle(monitorWorkflowId(r.admin)).terminate('bench: next setting')));
+      console.log(
+        `worker, ${ROLLUPS} idle monitors, ${label} (${WINDOW_S} s): CPU ${idle.cpuPercent.toFixed(2)} % of one core, RSS mean ${idle.rssMeanMb.toFixed(0)} MB, max ${idle.rssMaxMb.toFixed(0)} MB`,
+      );
+      await Promise.all(
+        net.rollups.map((r) =>
+          net.client.workflow.getHandle(monitorWorkflowId(r.admin)).terminate('bench: next setting'),
+        ),
+      );
     }
   } finally {
     await net.stop();

@@ -28,9 +28,12 @@ const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : undefined;
 const VALIDATORS = Number(args[0] ?? 10_000);
 const BATCH = Number(args[1] ?? 1);
 if (!Number.isInteger(VALIDATORS) || VALIDATORS < 1 || !Number.isInteger(BATCH) || BATCH < 1 || BATCH > 10_000) {
-  throw new Error(`usage: npx tsx bench/index-store.ts [validators ≥ 1] [batch 1..10000] [--only file|dynamodb], got ${args.join(' ')}`);
+  throw new Error(
+    `usage: npx tsx bench/index-store.ts [validators ≥ 1] [batch 1..10000] [--only file|dynamodb], got ${args.join(' ')}`,
+  );
 }
-if (only !== undefined && only !== 'file' && only !== 'dynamodb') throw new Error(`--only: expected file or dynamodb, got "${only}"`);
+if (only !== undefined && only !== 'file' && only !== 'dynamodb')
+  throw new Error(`--only: expected file or dynamodb, got "${only}"`);
 const ALLOCATIONS = Math.ceil(VALIDATORS / BATCH);
 /** Allocations timed at the start and at the end (fewer at the end on moto: each takes seconds there). */
 const FILE_WINDOW = 100;
@@ -40,7 +43,13 @@ const countOf = (i: number) => Math.min(BATCH, VALIDATORS - i * BATCH);
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** Allocations `from` to `to` - 1, one by one; the time of each. */
-async function allocate(store: IndexStore, admin: string, from: number, to: number, after?: () => void): Promise<number[]> {
+async function allocate(
+  store: IndexStore,
+  admin: string,
+  from: number,
+  to: number,
+  after?: () => void,
+): Promise<number[]> {
   const times: number[] = [];
   for (let i = from; i < to; i++) {
     const t = performance.now();
@@ -54,8 +63,10 @@ async function allocate(store: IndexStore, admin: string, from: number, to: numb
 }
 
 function print(name: string, first: number[], last: number[], totalS: number, extra: string): void {
-  console.log(`${name.padEnd(9)} ${ALLOCATIONS} allocations in ${totalS.toFixed(1)} s; per allocation: ` +
-    `first ${first.length} ${mean(first).toFixed(2)} ms, last ${last.length} ${mean(last).toFixed(2)} ms; ${extra}`);
+  console.log(
+    `${name.padEnd(9)} ${ALLOCATIONS} allocations in ${totalS.toFixed(1)} s; per allocation: ` +
+      `first ${first.length} ${mean(first).toFixed(2)} ms, last ${last.length} ${mean(last).toFixed(2)} ms; ${extra}`,
+  );
 }
 
 async function benchFile(admin: string): Promise<void> {
@@ -64,8 +75,13 @@ async function benchFile(admin: string): Promise<void> {
     const store = new IndexStateStore({ folder });
     const started = performance.now();
     const times = await allocate(store, admin, 0, ALLOCATIONS);
-    print('file', times.slice(0, FILE_WINDOW), times.slice(-FILE_WINDOW), (performance.now() - started) / 1000,
-      `state file ${(statSync(store.statePath(admin)).size / 1024).toFixed(0)} KiB at the end`);
+    print(
+      'file',
+      times.slice(0, FILE_WINDOW),
+      times.slice(-FILE_WINDOW),
+      (performance.now() - started) / 1000,
+      `state file ${(statSync(store.statePath(admin)).size / 1024).toFixed(0)} KiB at the end`,
+    );
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
@@ -78,24 +94,31 @@ async function benchDynamo(admin: string): Promise<void> {
     // Bytes and requests sent, counted at the wire (after signing).
     let bytes = 0;
     let requests = 0;
-    client.middlewareStack.add((next) => async (input) => {
-      const body = (input.request as { body?: string | { byteLength?: number } }).body;
-      bytes += typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
-      requests += 1;
-      return next(input);
-    }, { step: 'finalizeRequest', name: 'countBytes' });
+    client.middlewareStack.add(
+      (next) => async (input) => {
+        const body = (input.request as { body?: string | { byteLength?: number } }).body;
+        bytes += typeof body === 'string' ? Buffer.byteLength(body) : (body?.byteLength ?? 0);
+        requests += 1;
+        return next(input);
+      },
+      { step: 'finalizeRequest', name: 'countBytes' },
+    );
     // Time per command (moto's own cost shows in TransactWriteItems: it copies the table).
     const perCommand = new Map<string, number[]>();
-    client.middlewareStack.add((next, context) => async (input) => {
-      const t = performance.now();
-      try {
-        return await next(input);
-      } finally {
-        const name = (context as { commandName?: string }).commandName ?? '?';
-        perCommand.set(name, [...(perCommand.get(name) ?? []), performance.now() - t]);
-      }
-    }, { step: 'initialize', name: 'timeCommands' });
-    const commandTimes = () => [...perCommand].map(([name, ts]) => `${name.replace(/Command$/, '')} ${mean(ts).toFixed(1)} ms`).join(', ');
+    client.middlewareStack.add(
+      (next, context) => async (input) => {
+        const t = performance.now();
+        try {
+          return await next(input);
+        } finally {
+          const name = (context as { commandName?: string }).commandName ?? '?';
+          perCommand.set(name, [...(perCommand.get(name) ?? []), performance.now() - t]);
+        }
+      },
+      { step: 'initialize', name: 'timeCommands' },
+    );
+    const commandTimes = () =>
+      [...perCommand].map(([name, ts]) => `${name.replace(/Command$/, '')} ${mean(ts).toFixed(1)} ms`).join(', ');
     const table = 'bench-key-indices';
     await createIndexTable(client, table);
     const store = new DynamoDbIndexStore({ client, table });
@@ -123,10 +146,16 @@ async function benchDynamo(admin: string): Promise<void> {
     const lastSent = sent[sent.length - 1];
     const lastCommands = bulk ? commandTimes() : firstCommands;
     const state = await store.readState(admin);
-    if (state.nextIndex !== VALIDATORS || state.allocations.length !== ALLOCATIONS) throw new Error(`end state: next index ${state.nextIndex}, ${state.allocations.length} allocations`);
-    print('dynamodb', first, last, (performance.now() - started) / 1000,
+    if (state.nextIndex !== VALIDATORS || state.allocations.length !== ALLOCATIONS)
+      throw new Error(`end state: next index ${state.nextIndex}, ${state.allocations.length} allocations`);
+    print(
+      'dynamodb',
+      first,
+      last,
+      (performance.now() - started) / 1000,
       `sent per allocation: ${firstSent.requests} requests / ${firstSent.bytes} bytes at the start, ${lastSent.requests} requests / ${lastSent.bytes} bytes ` +
-      `at the end; ${bulk ? `allocations ${firstEnd}-${lastStart - 1} written in bulk` : 'every allocation made one by one'} (moto_server, serial)`);
+        `at the end; ${bulk ? `allocations ${firstEnd}-${lastStart - 1} written in bulk` : 'every allocation made one by one'} (moto_server, serial)`,
+    );
     console.log(`          per request at the start: ${firstCommands}; at the end: ${lastCommands}`);
   } finally {
     client.destroy();
@@ -142,14 +171,21 @@ async function prefill(client: DynamoDBClient, table: string, admin: string, fro
     const items = [];
     for (let j = i; j < Math.min(i + 25, to); j++) {
       const allocation = { requestId: `creation-${j}`, start: j * BATCH, count: countOf(j), allocatedAt };
-      items.push({ PutRequest: { Item: { ...keyOf(lower, allocationKey(allocation.requestId)), ...encodeAllocation(allocation) } } });
+      items.push({
+        PutRequest: { Item: { ...keyOf(lower, allocationKey(allocation.requestId)), ...encodeAllocation(allocation) } },
+      });
     }
     const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: items } }));
     if (Object.keys(out.UnprocessedItems ?? {}).length > 0) throw new Error('moto left items unprocessed');
   }
-  await client.send(new UpdateItemCommand({
-    TableName: table, Key: keyOf(lower, 'head'), UpdateExpression: 'SET nextIndex = :n', ExpressionAttributeValues: { ':n': { N: String(to * BATCH) } },
-  }));
+  await client.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: keyOf(lower, 'head'),
+      UpdateExpression: 'SET nextIndex = :n',
+      ExpressionAttributeValues: { ':n': { N: String(to * BATCH) } },
+    }),
+  );
 }
 
 async function main(): Promise<void> {

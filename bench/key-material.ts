@@ -30,8 +30,17 @@ const FORK = '0x00000000';
 const WC = withdrawalCredentialsFor('0x0000000000000000000000000000000000000001');
 
 /** Wall ms per phase, and the process's CPU ms (user + system) over the whole batch. */
-interface Phases { derive: number; deposit: number; keyshares: number; cpu: number }
-interface Made { pubkey: string; nonce: number; payload: KeysharesPayload }
+interface Phases {
+  derive: number;
+  deposit: number;
+  keyshares: number;
+  cpu: number;
+}
+interface Made {
+  pubkey: string;
+  nonce: number;
+  payload: KeysharesPayload;
+}
 const VARIANTS = ['before', 'after', 'after, one key per call'] as const;
 type Variant = (typeof VARIANTS)[number];
 
@@ -49,16 +58,28 @@ async function batch(which: Variant, firstIndex: number, made: Made[]): Promise<
 
   t = performance.now();
   for (const k of keys) {
-    await signDepositData({ secretKey: k.secretKey, withdrawalCredentials: WC, amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: FORK });
+    await signDepositData({
+      secretKey: k.secretKey,
+      withdrawalCredentials: WC,
+      amountGwei: VALIDATOR_DEPOSIT_GWEI,
+      genesisForkVersion: FORK,
+    });
   }
   const deposit = performance.now() - t;
 
   t = performance.now();
   // the derived pubkey given along (the old builder has no such input and ignores it)
-  const inputs = keys.map((k, i) => ({ secretKey: k.secretKey, validatorPubkey: Buffer.from(k.pubkeyHex.slice(2), 'hex'), operators, owner: OWNER, ownerNonce: firstIndex + i }));
+  const inputs = keys.map((k, i) => ({
+    secretKey: k.secretKey,
+    validatorPubkey: Buffer.from(k.pubkeyHex.slice(2), 'hex'),
+    operators,
+    owner: OWNER,
+    ownerNonce: firstIndex + i,
+  }));
   // after: the whole batch in one call (its signatures checked together); the others one at a time
   const payloads =
-    which === 'after' ? await buildKeysharesBatch(inputs)
+    which === 'after'
+      ? await buildKeysharesBatch(inputs)
       : await sequentially(inputs, which === 'before' ? baselineBuildKeyshares : buildKeyshares);
   payloads.forEach((payload, i) => made.push({ pubkey: keys[i].pubkeyHex, nonce: firstIndex + i, payload }));
   const keyshares = performance.now() - t;
@@ -96,25 +117,43 @@ async function main() {
       console.log(line(`round ${r + 1} ${which}`, p));
     }
   }
-  const mean = (s: Phases): Phases => ({ derive: s.derive / ROUNDS, deposit: s.deposit / ROUNDS, keyshares: s.keyshares / ROUNDS, cpu: s.cpu / ROUNDS });
+  const mean = (s: Phases): Phases => ({
+    derive: s.derive / ROUNDS,
+    deposit: s.deposit / ROUNDS,
+    keyshares: s.keyshares / ROUNDS,
+    cpu: s.cpu / ROUNDS,
+  });
   for (const v of VARIANTS) console.log(line(`mean ${v}`, mean(sums[v])));
 
   // untimed: same keys every way, and every payload accepted by ssv-keys and the independent check
   for (const v of VARIANTS) {
     made[v].forEach((m, i) => {
-      if (m.pubkey !== made.before[i].pubkey) throw new Error(`index ${m.nonce}: the derivations of ${v} and before differ`);
+      if (m.pubkey !== made.before[i].pubkey)
+        throw new Error(`index ${m.nonce}: the derivations of ${v} and before differ`);
     });
   }
   const all = VARIANTS.flatMap((v) => made[v]);
   for (const m of all) {
-    verifyKeysharesPayload(m.payload, { validatorPubkey: m.pubkey, owner: OWNER, ownerNonce: m.nonce, operatorIds: m.payload.operatorIds });
+    verifyKeysharesPayload(m.payload, {
+      validatorPubkey: m.pubkey,
+      owner: OWNER,
+      ownerNonce: m.nonce,
+      operatorIds: m.payload.operatorIds,
+    });
     const item = await KeySharesItem.fromJson({
-      data: { ownerNonce: m.nonce, ownerAddress: OWNER, publicKey: m.pubkey, operators: operators.map((o) => ({ id: o.id, operatorKey: o.publicKeyBase64 })) },
+      data: {
+        ownerNonce: m.nonce,
+        ownerAddress: OWNER,
+        publicKey: m.pubkey,
+        operators: operators.map((o) => ({ id: o.id, operatorKey: o.publicKeyBase64 })),
+      },
       payload: m.payload,
     });
     if (item.error) throw new Error(`ssv-keys refused the payload of ${m.pubkey}: ${String(item.error)}`);
   }
-  console.log(`all ${all.length} payloads accepted by ssv-keys (KeySharesItem.fromJson) and by verifyKeysharesPayload; all derivations gave the same ${made.before.length} keys`);
+  console.log(
+    `all ${all.length} payloads accepted by ssv-keys (KeySharesItem.fromJson) and by verifyKeysharesPayload; all derivations gave the same ${made.before.length} keys`,
+  );
 }
 
 main().catch((e: unknown) => {

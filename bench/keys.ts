@@ -7,7 +7,13 @@
 import { performance } from 'node:perf_hooks';
 import { baselineMasterKey, baselineSigningKeys } from './baseline/derivation-bls-keygen';
 import { deriveMasterKey, deriveSigningKeys, wipe, wipeKeys } from '../activities/keys/derivation';
-import { signDepositData, verifyDepositData, withdrawalCredentialsFor, VALIDATOR_DEPOSIT_GWEI, type DepositData } from '../activities/keys/deposit-data';
+import {
+  signDepositData,
+  verifyDepositData,
+  withdrawalCredentialsFor,
+  VALIDATOR_DEPOSIT_GWEI,
+  type DepositData,
+} from '../activities/keys/deposit-data';
 import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../activities/esm/loaders';
 
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -38,26 +44,40 @@ async function main(): Promise<void> {
   const keys = await deriveSigningKeys(MNEMONIC, indices);
   const deriveMs = performance.now() - t - masterMs; // deriveSigningKeys derives the master once too
   for (const [i, k] of keys.entries()) {
-    if (k.pubkeyHex !== oldKeys[i].pubkeyHex) throw new Error(`key ${k.index}: the native derivation differs from bls-keygen`);
+    if (k.pubkeyHex !== oldKeys[i].pubkeyHex)
+      throw new Error(`key ${k.index}: the native derivation differs from bls-keygen`);
     oldKeys[i].secretKey.fill(0);
   }
 
   t = performance.now();
   const deposits: DepositData[] = [];
   for (const k of keys) {
-    deposits.push(await signDepositData({ secretKey: k.secretKey, withdrawalCredentials: WC, amountGwei: VALIDATOR_DEPOSIT_GWEI, genesisForkVersion: FORK }));
+    deposits.push(
+      await signDepositData({
+        secretKey: k.secretKey,
+        withdrawalCredentials: WC,
+        amountGwei: VALIDATOR_DEPOSIT_GWEI,
+        genesisForkVersion: FORK,
+      }),
+    );
   }
   const signMs = performance.now() - t;
   wipeKeys(keys);
 
   t = performance.now();
   for (const d of deposits) {
-    await verifyDepositData(d, { genesisForkVersion: FORK, expectedWithdrawalCredentials: WC, expectedAmountGwei: VALIDATOR_DEPOSIT_GWEI });
+    await verifyDepositData(d, {
+      genesisForkVersion: FORK,
+      expectedWithdrawalCredentials: WC,
+      expectedAmountGwei: VALIDATOR_DEPOSIT_GWEI,
+    });
   }
   const verifyMs = performance.now() - t;
 
   const row = (what: string, total: number, per?: number) =>
-    console.log(`${what.padEnd(64)} ${total.toFixed(1).padStart(9)} ms${per === undefined ? '' : `  ${(total / per).toFixed(2).padStart(7)} ms/key`}`);
+    console.log(
+      `${what.padEnd(64)} ${total.toFixed(1).padStart(9)} ms${per === undefined ? '' : `  ${(total / per).toFixed(2).padStart(7)} ms/key`}`,
+    );
   console.log(`keys: ${n} (node ${process.version}, bls ${(await loadBls()).implementation})`);
   row('load ESM modules (bls, lodestar types/params/state-transition)', loadMs);
   row('before: master key, bls-keygen (JS PBKDF2 + EIP-2333), once', oldMasterMs);

@@ -52,7 +52,12 @@ async function main() {
   const verifyBefore: number[] = [];
   for (let i = 0; i < KEYS; i++) {
     const sk = randomSecretKey();
-    const expected = { validatorPubkey: `0x${Buffer.from(SecretKey.fromBytes(sk).toPublicKey().toBytes()).toString('hex')}`, owner: OWNER, ownerNonce: i, operatorIds: ids };
+    const expected = {
+      validatorPubkey: `0x${Buffer.from(SecretKey.fromBytes(sk).toPublicKey().toBytes()).toString('hex')}`,
+      owner: OWNER,
+      ownerNonce: i,
+      operatorIds: ids,
+    };
     const runAfter = async () => {
       const t = performance.now();
       const payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: i });
@@ -66,7 +71,13 @@ async function main() {
     };
     // alternate which goes first, so that neither always gets the warmer caches
     let payload;
-    if (i % 2 === 0) { payload = await runAfter(); await runBefore(); } else { await runBefore(); payload = await runAfter(); }
+    if (i % 2 === 0) {
+      payload = await runAfter();
+      await runBefore();
+    } else {
+      await runBefore();
+      payload = await runAfter();
+    }
 
     let t = performance.now();
     verifyKeysharesPayload(payload, expected);

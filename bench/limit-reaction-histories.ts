@@ -25,7 +25,8 @@ export type Step = (typeof STEPS)[number];
 /** The steps found, and the activities the monitor ran between the wake and the child's start ("readRollup, isWorkflowRunning×3"). */
 export type Breakdown = Partial<Record<Step, number>> & { planningActivities?: string };
 
-export const eventMs = (e: HistoryEvent): number => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+export const eventMs = (e: HistoryEvent): number =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 /** A JSON payload's value; undefined for none (a void result) or one in another encoding. */
 function payloadJson(p: { data?: Uint8Array | null } | undefined): unknown {
@@ -38,8 +39,13 @@ function payloadJson(p: { data?: Uint8Array | null } | undefined): unknown {
 }
 
 /** Activity type by scheduled event id, and the events that name it. */
-function activities(events: HistoryEvent[]): { type: string; scheduledAt: number; startedAt?: number; completedAt?: number; result?: unknown }[] {
-  const byId = new Map<string, { type: string; scheduledAt: number; startedAt?: number; completedAt?: number; result?: unknown }>();
+function activities(
+  events: HistoryEvent[],
+): { type: string; scheduledAt: number; startedAt?: number; completedAt?: number; result?: unknown }[] {
+  const byId = new Map<
+    string,
+    { type: string; scheduledAt: number; startedAt?: number; completedAt?: number; result?: unknown }
+  >();
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
     if (s) byId.set(String(e.eventId), { type: s.activityType?.name ?? '?', scheduledAt: eventMs(e) });
@@ -62,7 +68,8 @@ function activities(events: HistoryEvent[]): { type: string; scheduledAt: number
  * new, or an event outside the window).
  */
 export async function reactionBreakdown(
-  client: Client, opts: { admin: string; watcherId: string; limitBlock: number; t0: number; depositSeenAt: number },
+  client: Client,
+  opts: { admin: string; watcherId: string; limitBlock: number; t0: number; depositSeenAt: number },
 ): Promise<Breakdown> {
   const { admin, t0 } = opts;
   const out: Breakdown = { 'deposit mined (seen)': opts.depositSeenAt - t0 };
@@ -72,25 +79,44 @@ export async function reactionBreakdown(
   const ofThisChange = (reason: unknown) => typeof reason === 'string' && reason.includes(`(block ${opts.limitBlock})`);
 
   const watcher = (await client.workflow.getHandle(opts.watcherId).fetchHistory()).events ?? [];
-  const look = activities(watcher).find((a) => ((a.result as { wake?: { rollupAdmin: string; reason: string }[] } | undefined)?.wake ?? [])
-    .some((w) => w.rollupAdmin.toLowerCase() === admin.toLowerCase() && ofThisChange(w.reason)));
+  const look = activities(watcher).find((a) =>
+    ((a.result as { wake?: { rollupAdmin: string; reason: string }[] } | undefined)?.wake ?? []).some(
+      (w) => w.rollupAdmin.toLowerCase() === admin.toLowerCase() && ofThisChange(w.reason),
+    ),
+  );
   if (look?.completedAt !== undefined) out['watcher look done'] = look.completedAt - t0;
 
   const monitor = (await client.workflow.getHandle(monitorWorkflowId(admin)).fetchHistory()).events ?? [];
-  const signal = monitor.find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'wake'
-    && ofThisChange((payloadJson(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0] ?? undefined) as { reason?: unknown } | undefined)?.reason));
+  const signal = monitor.find(
+    (e) =>
+      e.workflowExecutionSignaledEventAttributes?.signalName === 'wake' &&
+      ofThisChange(
+        (
+          payloadJson(e.workflowExecutionSignaledEventAttributes.input?.payloads?.[0] ?? undefined) as
+            { reason?: unknown } | undefined
+        )?.reason,
+      ),
+  );
   if (!signal) return out;
   const signalAt = eventMs(signal);
   out['monitor wake signal'] = signalAt - t0;
-  const initiated = monitor.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === creationWorkflowId(admin) && eventMs(e) >= signalAt);
+  const initiated = monitor.find(
+    (e) =>
+      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === creationWorkflowId(admin) &&
+      eventMs(e) >= signalAt,
+  );
   if (!initiated) return out;
   // The last read the monitor completed before it started the child (readRollup, readExitProgress).
-  const reads = activities(monitor).filter((a) => a.completedAt !== undefined && a.completedAt >= signalAt && a.completedAt <= eventMs(initiated));
+  const reads = activities(monitor).filter(
+    (a) => a.completedAt !== undefined && a.completedAt >= signalAt && a.completedAt <= eventMs(initiated),
+  );
   if (reads.length > 0) out['planning reads done'] = Math.max(...reads.map((a) => a.completedAt as number)) - t0;
   const counts = new Map<string, number>();
   for (const a of reads) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
   out.planningActivities = [...counts].map(([type, k]) => (k > 1 ? `${type}×${k}` : type)).join(', ');
-  const childStarted = monitor.find((e) => e.childWorkflowExecutionStartedEventAttributes?.initiatedEventId?.toString() === String(initiated.eventId));
+  const childStarted = monitor.find(
+    (e) => e.childWorkflowExecutionStartedEventAttributes?.initiatedEventId?.toString() === String(initiated.eventId),
+  );
   const runId = childStarted?.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.runId;
   if (!runId) return out;
 

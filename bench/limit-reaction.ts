@@ -42,14 +42,27 @@ const MONITOR_POLL = '30 seconds';
 const WATCHER_MAX_WAIT = '30 seconds';
 
 type Mode = 'subscription' | 'polling';
-interface Run { scenario: string; mode: Mode; blocks: number; wallS: number; stampS: number; exitsInFlight: number; steps: Breakdown }
+interface Run {
+  scenario: string;
+  mode: Mode;
+  blocks: number;
+  wallS: number;
+  stampS: number;
+  exitsInFlight: number;
+  steps: Breakdown;
+}
 
 let net: CreationNetwork | undefined;
 let worker: ServiceProcess | undefined;
 const firstSeen = new Map<number, number>();
 let observing = true;
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -75,35 +88,60 @@ const median = (xs: number[]) => {
 const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
 async function main(): Promise<void> {
-  console.log(`limit change → first deposit mined (node ${process.version}; ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores); ${RUNS} runs per scenario and mode`);
+  console.log(
+    `limit change → first deposit mined (node ${process.version}; ${cpus()[0]?.model ?? '?'}, ${cpus().length} cores); ${RUNS} runs per scenario and mode`,
+  );
   const t = Date.now();
   net = await startCreationNetwork({
-    rollups: [{ account: 2, name: 'reaction', funding: FUNDING, limit: 0 }], taskQueue: TASK_QUEUE,
+    rollups: [{ account: 2, name: 'reaction', funding: FUNDING, limit: 0 }],
+    taskQueue: TASK_QUEUE,
     // 2-s slots and withdrawability 256 epochs away: exits stay in flight for the whole bench.
-    beacon: { keysPerRollup: GENESIS_KEYS, secondsPerSlot: 2, minValidatorWithdrawabilityDelay: 256, readyTimeoutMs: 300_000 },
+    beacon: {
+      keysPerRollup: GENESIS_KEYS,
+      secondsPerSlot: 2,
+      minValidatorWithdrawabilityDelay: 256,
+      readyTimeoutMs: 300_000,
+    },
   });
   const n = net;
   const [rollup] = n.rollups;
   const observer = observeBlocks(new ethers.JsonRpcProvider(n.anvil.rpcUrl, n.anvil.chainId, { staticNetwork: true }));
-  const nexus = new ethers.Contract(n.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(2, n.provider));
+  const nexus = new ethers.Contract(
+    n.system.addresses.nexus,
+    ['function changeStakingLimit(uint16)'],
+    devWallet(2, n.provider),
+  );
   const monitor = n.client.workflow.getHandle(monitorWorkflowId(rollup.admin));
   const status = (): Promise<MonitorStatus> => monitor.query(monitorStatusQuery);
   const state = async () => {
     const s = await readRollupState(n.provider, n.system.addresses.nexus, rollup.admin);
-    return { bridgeBalanceWei: BigInt(s.bridgeBalanceWei), validatorCount: BigInt(s.validatorCount), stakingLimitBps: s.stakingLimit };
+    return {
+      bridgeBalanceWei: BigInt(s.bridgeBalanceWei),
+      validatorCount: BigInt(s.validatorCount),
+      stakingLimitBps: s.stakingLimit,
+    };
   };
-  const events = async (name: string, fromBlock = 0) => n.provider.getLogs({ address: n.system.addresses.nexus, topics: [nexusInterface.getEvent(name)?.topicHash as string], fromBlock });
+  const events = async (name: string, fromBlock = 0) =>
+    n.provider.getLogs({
+      address: n.system.addresses.nexus,
+      topics: [nexusInterface.getEvent(name)?.topicHash as string],
+      fromBlock,
+    });
   const setLimit = async (bps: number) => (await (await nexus.changeStakingLimit(bps)).wait())?.blockNumber as number;
-  const idle = (what: string) => until(what, 300_000, async () => {
-    const s = await status();
-    return s.phase === 'idle' && !s.inFlight ? s : undefined;
-  });
+  const idle = (what: string) =>
+    until(what, 300_000, async () => {
+      const s = await status();
+      return s.phase === 'idle' && !s.inFlight ? s : undefined;
+    });
 
   /** Smallest limit at which exactly one more validator fits (the exiting ones counted as gone). */
   const raiseFor = async (exiting: bigint) => {
     const s = await state();
     // Nothing to create before the raise, or a creation would already be under way.
-    if (maxDepositsWithinLimit(s, exiting) !== 0n) throw new Error(`the rollup is not at its limit before the raise (${s.stakingLimitBps} bps, ${s.validatorCount} validators, ${exiting} exiting)`);
+    if (maxDepositsWithinLimit(s, exiting) !== 0n)
+      throw new Error(
+        `the rollup is not at its limit before the raise (${s.stakingLimitBps} bps, ${s.validatorCount} validators, ${exiting} exiting)`,
+      );
     for (let bps = s.stakingLimitBps + 1; bps <= 10_000; bps++) {
       const fits = maxDepositsWithinLimit({ ...s, stakingLimitBps: bps }, exiting);
       if (fits === 1n) return bps;
@@ -115,28 +153,70 @@ async function main(): Promise<void> {
   // Setup on automine: GENESIS_KEYS validators created (keys 0.. on the beacon chain), then 1-s blocks.
   await n.startWorker();
   await n.client.workflow.start(rollupMonitorWorkflow, {
-    taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(rollup.admin),
-    args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: MONITOR_POLL, maxBatch: 10, exitPollInterval: { min: '4 seconds', max: '1 minute' } }],
+    taskQueue: TASK_QUEUE,
+    workflowId: monitorWorkflowId(rollup.admin),
+    args: [
+      {
+        rollupAdmin: rollup.admin,
+        keyPath: 'mnemonic',
+        pollInterval: MONITOR_POLL,
+        maxBatch: 10,
+        exitPollInterval: { min: '4 seconds', max: '1 minute' },
+      },
+    ],
   });
   let fitsAll = 0;
   for (let bps = 1; bps <= 10_000 && fitsAll === 0; bps++) {
-    if (maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: bps }) >= BigInt(GENESIS_KEYS)) fitsAll = bps;
+    if (
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: bps }) >=
+      BigInt(GENESIS_KEYS)
+    )
+      fitsAll = bps;
   }
   await setLimit(fitsAll);
   await n.client.workflow.getHandle(monitorWorkflowId(rollup.admin)).signal('wake', { reason: 'bench setup' });
-  await until(`${GENESIS_KEYS} validators created`, 600_000, async () => ((await status()).validatorsCreated >= GENESIS_KEYS && (await status()).phase === 'idle' ? true : undefined), 500);
+  await until(
+    `${GENESIS_KEYS} validators created`,
+    600_000,
+    async () =>
+      (await status()).validatorsCreated >= GENESIS_KEYS && (await status()).phase === 'idle' ? true : undefined,
+    500,
+  );
   await n.provider.send('evm_setAutomine', [false]);
   await n.provider.send('evm_setIntervalMining', [1]);
-  console.log(`setup: network, ${GENESIS_KEYS} validators at limit ${fitsAll} bps, 1-s blocks, in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  console.log(
+    `setup: network, ${GENESIS_KEYS} validators at limit ${fitsAll} bps, 1-s blocks, in ${((Date.now() - t) / 1000).toFixed(0)} s`,
+  );
 
   const useMode = async (mode: Mode) => {
-    await n.client.workflow.getHandle(WATCHER_ID).terminate('switching mode').catch(() => undefined);
+    await n.client.workflow
+      .getHandle(WATCHER_ID)
+      .terminate('switching mode')
+      .catch(() => undefined);
     await worker?.stop();
-    const chain = { ...(n.workerConfig.chain as object), blockTimeSeconds: 1, ...(mode === 'subscription' ? { wsUrl: n.anvil.wsUrl } : {}) };
+    const chain = {
+      ...(n.workerConfig.chain as object),
+      blockTimeSeconds: 1,
+      ...(mode === 'subscription' ? { wsUrl: n.anvil.wsUrl } : {}),
+    };
     worker = await n.startWorker({ config: { chain } });
-    await n.client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: WATCHER_ID, args: [{ pollInterval: WATCHER_MAX_WAIT }] });
+    await n.client.workflow.start(chainWatcherWorkflow, {
+      taskQueue: TASK_QUEUE,
+      workflowId: WATCHER_ID,
+      args: [{ pollInterval: WATCHER_MAX_WAIT }],
+    });
     // The watcher has looked once (it now waits for the next block) and the monitor is idle.
-    await until('the watcher\'s first look', 60_000, async () => (((await n.client.workflow.getHandle(WATCHER_ID).fetchHistory()).events ?? []).some((e) => e.activityTaskCompletedEventAttributes) ? true : undefined), 200);
+    await until(
+      "the watcher's first look",
+      60_000,
+      async () =>
+        ((await n.client.workflow.getHandle(WATCHER_ID).fetchHistory()).events ?? []).some(
+          (e) => e.activityTaskCompletedEventAttributes,
+        )
+          ? true
+          : undefined,
+      200,
+    );
     await idle('the monitor idle');
   };
 
@@ -147,19 +227,47 @@ async function main(): Promise<void> {
     const head = await n.provider.getBlockNumber();
     await until('a new block', 10_000, async () => ((await n.provider.getBlockNumber()) > head ? true : undefined), 20);
     const limitBlock = await setLimit(bps);
-    const deposit = await until('the first deposit after the raise', 120_000, async () => (await events('ValidatorSubmitted', limitBlock))[0], 100);
+    const deposit = await until(
+      'the first deposit after the raise',
+      120_000,
+      async () => (await events('ValidatorSubmitted', limitBlock))[0],
+      100,
+    );
     const exitsInFlight = (await status()).exitsInFlight.length;
-    await until('the creation done', 300_000, async () => {
-      const s = await status();
-      return s.validatorsCreated > before.validatorsCreated && s.phase === 'idle' && !s.inFlight ? true : undefined;
-    }, 200);
+    await until(
+      'the creation done',
+      300_000,
+      async () => {
+        const s = await status();
+        return s.validatorsCreated > before.validatorsCreated && s.phase === 'idle' && !s.inFlight ? true : undefined;
+      },
+      200,
+    );
     const [lb, db] = await Promise.all([n.provider.getBlock(limitBlock), n.provider.getBlock(deposit.blockNumber)]);
     const t0 = firstSeen.get(limitBlock) ?? NaN;
     const seen = firstSeen.get(deposit.blockNumber) ?? NaN;
-    const steps = await reactionBreakdown(n.client, { admin: rollup.admin, watcherId: WATCHER_ID, limitBlock, t0, depositSeenAt: seen });
-    const run: Run = { scenario, mode, blocks: deposit.blockNumber - limitBlock, wallS: (seen - t0) / 1000, stampS: (db?.timestamp ?? NaN) - (lb?.timestamp ?? NaN), exitsInFlight, steps };
-    console.log(`  ${scenario} / ${mode}: limit ${bps} bps in block ${limitBlock}, deposit in block ${deposit.blockNumber}: ${run.blocks} blocks, ${f(run.wallS)} s (timestamps ${run.stampS} s); exit batches in flight at the deposit: ${exitsInFlight}; load ${loadavg()[0].toFixed(2)}`);
-    console.log(`    ms: ${STEPS.map((st) => `${st} ${f(steps[st], 0)}`).join(' · ')}; monitor activities wake → child: ${steps.planningActivities ?? '-'}`);
+    const steps = await reactionBreakdown(n.client, {
+      admin: rollup.admin,
+      watcherId: WATCHER_ID,
+      limitBlock,
+      t0,
+      depositSeenAt: seen,
+    });
+    const run: Run = {
+      scenario,
+      mode,
+      blocks: deposit.blockNumber - limitBlock,
+      wallS: (seen - t0) / 1000,
+      stampS: (db?.timestamp ?? NaN) - (lb?.timestamp ?? NaN),
+      exitsInFlight,
+      steps,
+    };
+    console.log(
+      `  ${scenario} / ${mode}: limit ${bps} bps in block ${limitBlock}, deposit in block ${deposit.blockNumber}: ${run.blocks} blocks, ${f(run.wallS)} s (timestamps ${run.stampS} s); exit batches in flight at the deposit: ${exitsInFlight}; load ${loadavg()[0].toFixed(2)}`,
+    );
+    console.log(
+      `    ms: ${STEPS.map((st) => `${st} ${f(steps[st], 0)}`).join(' · ')}; monitor activities wake → child: ${steps.planningActivities ?? '-'}`,
+    );
     return run;
   };
 
@@ -168,20 +276,33 @@ async function main(): Promise<void> {
     const s = await state();
     const inFlight = (await status()).validators.exiting;
     let bps = s.stakingLimitBps - 1;
-    for (; bps >= 0; bps--) if (planExits({ ...s, stakingLimitBps: bps, exiting: inFlight, maxBatch: 50 }).toExit >= 1) break;
+    for (; bps >= 0; bps--)
+      if (planExits({ ...s, stakingLimitBps: bps, exiting: inFlight, maxBatch: 50 }).toExit >= 1) break;
     const submitted = (await events('ValidatorExitSubmitted')).length;
     await setLimit(bps);
-    await until('the exit recorded by Nexus', 180_000, async () => ((await events('ValidatorExitSubmitted')).length > submitted ? true : undefined), 250);
+    await until(
+      'the exit recorded by Nexus',
+      180_000,
+      async () => ((await events('ValidatorExitSubmitted')).length > submitted ? true : undefined),
+      250,
+    );
     const exited = (await events('ValidatorExited')).length;
     return BigInt(submitted + 1 - exited);
   };
 
   const runs: Run[] = [];
-  const scenarios: { name: string; exits: boolean }[] = [{ name: 'idle', exits: false }, ...(IDLE_ONLY ? [] : [{ name: 'exit in flight', exits: true }])];
+  const scenarios: { name: string; exits: boolean }[] = [
+    { name: 'idle', exits: false },
+    ...(IDLE_ONLY ? [] : [{ name: 'exit in flight', exits: true }]),
+  ];
   // Per scenario the modes in A-B-B-A order (half the subscription runs, the polling runs, the
   // other half): the exit batches in flight grow by one a run, and both modes see as many on average.
   const first = Math.ceil(RUNS / 2);
-  const order: [Mode, number][] = [['subscription', first], ['polling', RUNS], ['subscription', RUNS - first]];
+  const order: [Mode, number][] = [
+    ['subscription', first],
+    ['polling', RUNS],
+    ['subscription', RUNS - first],
+  ];
   for (const sc of scenarios) {
     for (const [mode, count] of order) {
       if (count === 0) continue;
@@ -193,26 +314,43 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log('\nlimit change → first deposit mined, 1-s blocks (wall: first sight of the deposit block − first sight of the limit block, 50-ms polling)');
-  console.log('scenario        mode           runs  blocks med/min/max   wall s med/min/max     timestamps s med   ≤ 2 blocks + 1 s (3 s)?');
+  console.log(
+    '\nlimit change → first deposit mined, 1-s blocks (wall: first sight of the deposit block − first sight of the limit block, 50-ms polling)',
+  );
+  console.log(
+    'scenario        mode           runs  blocks med/min/max   wall s med/min/max     timestamps s med   ≤ 2 blocks + 1 s (3 s)?',
+  );
   for (const sc of scenarios) {
     for (const mode of ['subscription', 'polling'] as Mode[]) {
       const rs = runs.filter((r) => r.scenario === sc.name && r.mode === mode);
       const b = rs.map((r) => r.blocks);
       const w = rs.map((r) => r.wallS);
-      console.log(`${sc.name.padEnd(16)}${mode.padEnd(15)}${String(rs.length).padStart(4)}  ${`${median(b)} / ${Math.min(...b)} / ${Math.max(...b)}`.padEnd(19)}  ${`${f(median(w))} / ${f(Math.min(...w))} / ${f(Math.max(...w))}`.padEnd(21)}  ${f(median(rs.map((r) => r.stampS)), 1).padStart(16)}   ${median(w) <= 3 ? 'yes' : 'NO'}`);
+      console.log(
+        `${sc.name.padEnd(16)}${mode.padEnd(15)}${String(rs.length).padStart(4)}  ${`${median(b)} / ${Math.min(...b)} / ${Math.max(...b)}`.padEnd(19)}  ${`${f(median(w))} / ${f(Math.min(...w))} / ${f(Math.max(...w))}`.padEnd(21)}  ${f(median(rs.map((r) => r.stampS)), 1).padStart(16)}   ${median(w) <= 3 ? 'yes' : 'NO'}`,
+      );
     }
   }
   console.log('\nwhere the time goes: median ms after the limit block was first seen (Temporal event times)');
-  console.log(`${'step'.padEnd(26)}${scenarios.flatMap((sc) => (['subscription', 'polling'] as Mode[]).map((m) => `${sc.name}/${m}`.padStart(28))).join('')}`);
+  console.log(
+    `${'step'.padEnd(26)}${scenarios.flatMap((sc) => (['subscription', 'polling'] as Mode[]).map((m) => `${sc.name}/${m}`.padStart(28))).join('')}`,
+  );
   for (const step of STEPS) {
-    const cells = scenarios.flatMap((sc) => (['subscription', 'polling'] as Mode[]).map((m) => {
-      const xs = runs.filter((r) => r.scenario === sc.name && r.mode === m).map((r) => r.steps[step]).filter((x): x is number => x !== undefined);
-      return `${f(median(xs), 0)} (${xs.length})`.padStart(28);
-    }));
+    const cells = scenarios.flatMap((sc) =>
+      (['subscription', 'polling'] as Mode[]).map((m) => {
+        const xs = runs
+          .filter((r) => r.scenario === sc.name && r.mode === m)
+          .map((r) => r.steps[step])
+          .filter((x): x is number => x !== undefined);
+        return `${f(median(xs), 0)} (${xs.length})`.padStart(28);
+      }),
+    );
     console.log(`${step.padEnd(26)}${cells.join('')}`);
   }
-  console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nload average at the end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   observing = false;
   await observer;
 }

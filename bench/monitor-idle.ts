@@ -11,15 +11,26 @@ export class RunFailure extends Error {
 }
 
 /** Waits until the monitor of `admin` has created `n` validators and is idle; `context` adds to every failure (e.g. the worker log's last problem). */
-export async function waitMonitorIdle(net: CreationNetwork, admin: string, n: number, timeoutMs: number, context: () => string = () => ''): Promise<void> {
+export async function waitMonitorIdle(
+  net: CreationNetwork,
+  admin: string,
+  n: number,
+  timeoutMs: number,
+  context: () => string = () => '',
+): Promise<void> {
   const handle = net.client.workflow.getHandle(monitorWorkflowId(admin));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status: MonitorStatus = await handle.query(monitorStatusQuery);
     if (status.validatorsCreated === n && status.phase === 'idle') return;
-    if (status.validatorsCreated > n) throw new RunFailure(`created ${status.validatorsCreated} validators, more than the ${n} expected`);
-    if (status.lastError) throw new RunFailure(`after ${status.validatorsCreated} validators the monitor reports "${status.lastError}"${context()}`);
-    if (Date.now() > deadline) throw new RunFailure(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(status)}${context()}`);
+    if (status.validatorsCreated > n)
+      throw new RunFailure(`created ${status.validatorsCreated} validators, more than the ${n} expected`);
+    if (status.lastError)
+      throw new RunFailure(
+        `after ${status.validatorsCreated} validators the monitor reports "${status.lastError}"${context()}`,
+      );
+    if (Date.now() > deadline)
+      throw new RunFailure(`timed out after ${timeoutMs / 1000} s: ${JSON.stringify(status)}${context()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

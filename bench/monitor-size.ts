@@ -35,7 +35,15 @@ interface Peak {
 }
 
 /** Skips `steps` × `step` of time, reading the monitor's current run and status after each step. */
-async function observe(env: TestWorkflowEnvironment, handle: WorkflowHandle, step: string, steps: number, peak: Peak, done?: () => Promise<boolean>, tick?: () => Promise<void>): Promise<number> {
+async function observe(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  step: string,
+  steps: number,
+  peak: Peak,
+  done?: () => Promise<boolean>,
+  tick?: () => Promise<void>,
+): Promise<number> {
   for (let i = 1; i <= steps; i++) {
     await env.sleep(step);
     await tick?.();
@@ -47,23 +55,37 @@ async function observe(env: TestWorkflowEnvironment, handle: WorkflowHandle, ste
     peak.historyBytes = Math.max(peak.historyBytes, temporal.api.history.v1.History.encode(history).finish().length);
     const status = await env.client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
     peak.statusBytes = Math.max(peak.statusBytes, Buffer.byteLength(JSON.stringify(status)));
-    if (process.env.BENCH_VERBOSE) console.log(`  step ${i}: run ${description.runId.slice(0, 8)}, ${description.historyLength} events, status ${Buffer.byteLength(JSON.stringify(status))} B, phase ${status.phase}`);
+    if (process.env.BENCH_VERBOSE)
+      console.log(
+        `  step ${i}: run ${description.runId.slice(0, 8)}, ${description.historyLength} events, status ${Buffer.byteLength(JSON.stringify(status))} B, phase ${status.phase}`,
+      );
     if (done && (await done())) return i;
   }
   return steps;
 }
 
-const print = (label: string, p: Peak) => console.log(`${label}: runs ${p.runs.size}, longest run ${p.historyLength} events (${(p.historyBytes / 1024).toFixed(0)} KiB), largest status query ${(p.statusBytes / 1024).toFixed(1)} KiB`);
+const print = (label: string, p: Peak) =>
+  console.log(
+    `${label}: runs ${p.runs.size}, longest run ${p.historyLength} events (${(p.historyBytes / 1024).toFixed(0)} KiB), largest status query ${(p.statusBytes / 1024).toFixed(1)} KiB`,
+  );
 
 async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; a monitor over ${VALIDATORS} validators, ${EXITS} exits`);
+  console.log(
+    `node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; a monitor over ${VALIDATORS} validators, ${EXITS} exits`,
+  );
   const env = await startTimeSkippingEnvironment();
   try {
     const chain = new StubChain();
     chain.now = async () => env.currentTimeMs();
     // Exactly at a 50 % limit: nothing to create; bridge balance = what the validators staked.
     const staked = BigInt(VALIDATORS) * 32n * ETH;
-    chain.addRollup(ADMIN, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 2n * staked, validatorCount: 0n });
+    chain.addRollup(ADMIN, {
+      bridge: '0xb1',
+      stakingLimitBps: 5000,
+      operatorCluster: 1,
+      balanceWei: 2n * staked,
+      validatorCount: 0n,
+    });
     const keys = chain.addActiveValidators(ADMIN, VALIDATORS);
     keys.forEach((k) => chain.keyIndexed.add(k));
     const registrarWorkflowId = `${TASK_QUEUE}-registrar`;
@@ -77,16 +99,32 @@ async function main(): Promise<void> {
         if (!description) break;
         if (description.status.name !== 'RUNNING') continue;
         const status = await handle.query(exitStatusQuery);
-        running.push({ workflowId: handle.workflowId, pubkeys: status.pending.map((p) => p.pubkey.toLowerCase()), phase: status.phase });
+        running.push({
+          workflowId: handle.workflowId,
+          pubkeys: status.pending.map((p) => p.pubkey.toLowerCase()),
+          phase: status.phase,
+        });
       }
       return running;
     };
-    const activities = { ...stubActivities(chain, env.client, TASK_QUEUE, registrarWorkflowId), listRunningExitBatches };
+    const activities = {
+      ...stubActivities(chain, env.client, TASK_QUEUE, registrarWorkflowId),
+      listRunningExitBatches,
+    };
     await withTestWorker(env.address, { taskQueue: TASK_QUEUE, activities }, async () => {
       const started = Date.now();
       const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
-        taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(ADMIN),
-        args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '1 minute', maxExitBatch: 200, exitPollInterval: { min: '1 minute', max: '10 minutes' } }],
+        taskQueue: TASK_QUEUE,
+        workflowId: monitorWorkflowId(ADMIN),
+        args: [
+          {
+            rollupAdmin: ADMIN,
+            keyPath: 'mnemonic',
+            pollInterval: '1 minute',
+            maxExitBatch: 200,
+            exitPollInterval: { min: '1 minute', max: '10 minutes' },
+          },
+        ],
       });
       const idle: Peak = { historyLength: 0, historyBytes: 0, statusBytes: 0, runs: new Set() };
       await observe(env, handle, '30 minutes', 12, idle);
@@ -95,16 +133,46 @@ async function main(): Promise<void> {
       // A lower limit that requires EXITS exits (exactly, by the bot's own arithmetic).
       const r = chain.rollup(ADMIN);
       let limit = r.stakingLimitBps;
-      while (limit > 0 && planExits({ bridgeBalanceWei: r.balanceWei, validatorCount: r.validatorCount, stakingLimitBps: limit - 1, exiting: 0, maxBatch: VALIDATORS }).toExit <= EXITS) limit--;
+      while (
+        limit > 0 &&
+        planExits({
+          bridgeBalanceWei: r.balanceWei,
+          validatorCount: r.validatorCount,
+          stakingLimitBps: limit - 1,
+          exiting: 0,
+          maxBatch: VALIDATORS,
+        }).toExit <= EXITS
+      )
+        limit--;
       r.stakingLimitBps = limit;
-      const toExit = planExits({ bridgeBalanceWei: r.balanceWei, validatorCount: r.validatorCount, stakingLimitBps: limit, exiting: 0, maxBatch: VALIDATORS }).toExit;
+      const toExit = planExits({
+        bridgeBalanceWei: r.balanceWei,
+        validatorCount: r.validatorCount,
+        stakingLimitBps: limit,
+        exiting: 0,
+        maxBatch: VALIDATORS,
+      }).toExit;
       const exitsStarted = Date.now();
       const exiting: Peak = { historyLength: 0, historyBytes: 0, statusBytes: 0, runs: new Set() };
       // The stub's withdrawal sweep pays exited validators' ETH back to the bridge when called.
-      const steps = await observe(env, handle, '1 hour', 24 * 14, exiting, async () => chain.transferredCalls.length >= toExit, () => chain.sweep());
-      print(`exits: limit ${limit} bps, ${toExit} to exit, ${chain.transferredCalls.length} accounted after ${steps} skipped hours (${((Date.now() - exitsStarted) / 1000).toFixed(0)} s)`, exiting);
+      const steps = await observe(
+        env,
+        handle,
+        '1 hour',
+        24 * 14,
+        exiting,
+        async () => chain.transferredCalls.length >= toExit,
+        () => chain.sweep(),
+      );
+      print(
+        `exits: limit ${limit} bps, ${toExit} to exit, ${chain.transferredCalls.length} accounted after ${steps} skipped hours (${((Date.now() - exitsStarted) / 1000).toFixed(0)} s)`,
+        exiting,
+      );
       await env.client.workflow.getHandle(handle.workflowId).terminate('bench over');
-      await env.client.workflow.getHandle(registrarWorkflowId).terminate('bench over').catch(() => undefined);
+      await env.client.workflow
+        .getHandle(registrarWorkflowId)
+        .terminate('bench over')
+        .catch(() => undefined);
     });
   } finally {
     await env.teardown();

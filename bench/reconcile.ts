@@ -20,26 +20,42 @@ const wallet = (provider: ethers.JsonRpcProvider, i: number) =>
 
 async function main(): Promise<void> {
   const anvil = await startAnvil();
-  const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: 50,
+    cacheTimeout: -1,
+  });
   try {
     const [owner, bot, admin] = [0, 1, 2].map((i) => wallet(provider, i));
     const system = await deployNexusSystem(owner, { bot: bot.address });
     const ids: bigint[] = [];
-    for (let i = 0; i < 4; i++) ids.push(await registerOperator(system, { publicKey: fakeOperatorKey(i), dkgPort: 3030 + i, name: `op${i}` }));
+    for (let i = 0; i < 4; i++)
+      ids.push(await registerOperator(system, { publicKey: fakeOperatorKey(i), dkgPort: 3030 + i, name: `op${i}` }));
     await addCluster(system, 1n, ids);
     const funding = ethers.parseEther(String(32 * Math.max(...STEPS) + 100));
     await provider.send('anvil_setBalance', [admin.address, ethers.toQuantity(funding * 2n)]);
-    const rollup = await registerRollup(system, { rollupAdmin: admin, name: 'bench', operatorCluster: 1n, stakingLimit: 10_000, funding });
+    const rollup = await registerRollup(system, {
+      rollupAdmin: admin,
+      name: 'bench',
+      operatorCluster: 1n,
+      stakingLimit: 10_000,
+      funding,
+    });
     const nexus = system.contracts.nexus.connect(bot) as ethers.Contract;
     const { reconcileRollup } = createReconcileActivities({
-      provider, contracts: { nexus: await system.contracts.nexus.getAddress() }, ssvFromBlock: 0, logMaxRange: 1_000,
+      provider,
+      contracts: { nexus: await system.contracts.nexus.getAddress() },
+      ssvFromBlock: 0,
+      logMaxRange: 1_000,
     });
 
     console.log('submitted keys  blocks scanned  reconcile (median of 5)  min      max');
     let submitted = 0;
     for (const step of STEPS) {
       while (submitted < step) {
-        await (await nexus.depositValidatorRollup(admin.address, await makeValidators(rollup.bridgeAddress, BATCH))).wait();
+        await (
+          await nexus.depositValidatorRollup(admin.address, await makeValidators(rollup.bridgeAddress, BATCH))
+        ).wait();
         submitted += BATCH;
         await provider.send('anvil_mine', [ethers.toQuantity(BLOCKS_BETWEEN_BATCHES)]);
       }
@@ -53,7 +69,9 @@ async function main(): Promise<void> {
       if (view?.submitted !== step) throw new Error(`reconciliation saw ${view?.submitted} keys, expected ${step}`);
       times.sort((a, b) => a - b);
       const ms = (t: number) => `${t.toFixed(0)} ms`.padEnd(9);
-      console.log(`${String(step).padEnd(16)}${String(view.blockNumber).padEnd(16)}${ms(times[Math.floor(RUNS / 2)]).padEnd(25)}${ms(times[0])}${ms(times[RUNS - 1])}`);
+      console.log(
+        `${String(step).padEnd(16)}${String(view.blockNumber).padEnd(16)}${ms(times[Math.floor(RUNS / 2)]).padEnd(25)}${ms(times[0])}${ms(times[RUNS - 1])}`,
+      );
     }
   } finally {
     provider.destroy();

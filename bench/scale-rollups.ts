@@ -30,7 +30,9 @@ const args = process.argv.slice(2).filter((a) => a !== '--creation-only');
 const ROLLUPS = Number(args[0] ?? 100);
 const IDLE_S = Number(args[1] ?? 60);
 if (!Number.isInteger(ROLLUPS) || ROLLUPS < 1 || !Number.isInteger(IDLE_S) || IDLE_S < 1) {
-  console.error('usage: npx tsx bench/scale-rollups.ts [rollups=100 (≥ 1)] [idleWindowSeconds=60 (≥ 1)] [--creation-only]');
+  console.error(
+    'usage: npx tsx bench/scale-rollups.ts [rollups=100 (≥ 1)] [idleWindowSeconds=60 (≥ 1)] [--creation-only]',
+  );
   process.exit(2);
 }
 const TASK_QUEUE = 'nexus-bot-scale-bench';
@@ -45,18 +47,40 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; ${ROLLUPS} rollups, two workers`);
-  const perRollup = Number(maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }));
-  if (perRollup !== 1) throw new Error(`the funding fits ${perRollup} validators per rollup, not 1: adjust FUNDING or LIMIT`);
-  const rollups: RollupSpec[] = Array.from({ length: ROLLUPS }, (_, i) => ({ account: FIRST_ACCOUNT + i, name: `scale-${i}`, funding: FUNDING, limit: LIMIT }));
+  const perRollup = Number(
+    maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+  );
+  if (perRollup !== 1)
+    throw new Error(`the funding fits ${perRollup} validators per rollup, not 1: adjust FUNDING or LIMIT`);
+  const rollups: RollupSpec[] = Array.from({ length: ROLLUPS }, (_, i) => ({
+    account: FIRST_ACCOUNT + i,
+    name: `scale-${i}`,
+    funding: FUNDING,
+    limit: LIMIT,
+  }));
   const t0 = Date.now();
   const net = await startCreationNetwork({
-    rollups, taskQueue: TASK_QUEUE, // Genesis holds a spare key per rollup: a retried deposit's key must be on the beacon chain too to exit.
-    ...(CREATION_ONLY ? {} : { beacon: { keysPerRollup: BEACON_KEYS_PER_ROLLUP, interopValidators: Math.max(16, ROLLUPS * BEACON_KEYS_PER_ROLLUP), secondsPerSlot: 2, readyTimeoutMs: 300_000 } }),
+    rollups,
+    taskQueue: TASK_QUEUE, // Genesis holds a spare key per rollup: a retried deposit's key must be on the beacon chain too to exit.
+    ...(CREATION_ONLY
+      ? {}
+      : {
+          beacon: {
+            keysPerRollup: BEACON_KEYS_PER_ROLLUP,
+            interopValidators: Math.max(16, ROLLUPS * BEACON_KEYS_PER_ROLLUP),
+            secondsPerSlot: 2,
+            readyTimeoutMs: 300_000,
+          },
+        }),
     // anvil funds its first 10 dev accounts; the rollup admins from index 10 on get ETH here.
     prepareChain: async (system) => {
       const provider = system.contracts.nexus.runner?.provider as ethers.JsonRpcProvider;
       for (const r of rollups) {
-        const admin = ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${r.account}`).address;
+        const admin = ethers.HDNodeWallet.fromPhrase(
+          ANVIL_DEV_MNEMONIC,
+          undefined,
+          `m/44'/60'/0'/0/${r.account}`,
+        ).address;
         await provider.send('anvil_setBalance', [admin, ethers.toQuantity(1000n * ETH)]);
       }
     },
@@ -73,19 +97,36 @@ async function main(): Promise<void> {
         transactions: { ...base.transactions, journalFile: join(net.dir, 'tx-journal-worker-2.json') },
         depositGuard: { ...base.depositGuard, indexDir: join(net.dir, 'deposit-guard-worker-2') },
       }),
-      workerName: 'scale-worker-2', temporalAddress: net.temporal.address, namespace: 'default', taskQueue: TASK_QUEUE,
-      logFile: join(net.dir, 'worker-2.log'), salt: net.salt, env: net.workerEnv, serviceName: 'nexus-bot worker 2',
+      workerName: 'scale-worker-2',
+      temporalAddress: net.temporal.address,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      logFile: join(net.dir, 'worker-2.log'),
+      salt: net.salt,
+      env: net.workerEnv,
+      serviceName: 'nexus-bot worker 2',
     });
-    const workers = [{ name: 'worker 1 (general, writer, salt)', pid: worker1.pid }, { name: 'worker 2 (general, salt)', pid: worker2.pid }];
+    const workers = [
+      { name: 'worker 1 (general, writer, salt)', pid: worker1.pid },
+      { name: 'worker 2 (general, salt)', pid: worker2.pid },
+    ];
     try {
       const expected = ROLLUPS * perRollup;
-      const count = async (event: string) => (await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [nexusInterface.getEvent(event)?.topicHash as string], fromBlock: 0 })).length;
+      const count = async (event: string) =>
+        (
+          await net.provider.getLogs({
+            address: net.system.addresses.nexus,
+            topics: [nexusInterface.getEvent(event)?.topicHash as string],
+            fromBlock: 0,
+          })
+        ).length;
       const waitFor = async (what: string, event: string, since: number, timeoutMs: number) => {
         let lastPrint = Date.now();
         for (;;) {
           const n = await count(event);
           if (n >= expected) return Date.now() - since;
-          if (Date.now() - since > timeoutMs) throw new Error(`${what}: ${n} of ${expected} after ${seconds(timeoutMs)}`);
+          if (Date.now() - since > timeoutMs)
+            throw new Error(`${what}: ${n} of ${expected} after ${seconds(timeoutMs)}`);
           if (Date.now() - lastPrint > 15_000) {
             console.log(`  ${what}: ${n} of ${expected} after ${seconds(Date.now() - since)}`);
             lastPrint = Date.now();
@@ -95,10 +136,23 @@ async function main(): Promise<void> {
       };
 
       const created = Date.now();
-      await Promise.all(net.rollups.map((r) => net.client.workflow.start(rollupMonitorWorkflow, {
-        taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(r.admin),
-        args: [{ rollupAdmin: r.admin, keyPath: 'mnemonic', pollInterval: '5 seconds', maxBatch: 10, exitPollInterval: { min: '2 seconds', max: '10 seconds' } }],
-      })));
+      await Promise.all(
+        net.rollups.map((r) =>
+          net.client.workflow.start(rollupMonitorWorkflow, {
+            taskQueue: TASK_QUEUE,
+            workflowId: monitorWorkflowId(r.admin),
+            args: [
+              {
+                rollupAdmin: r.admin,
+                keyPath: 'mnemonic',
+                pollInterval: '5 seconds',
+                maxBatch: 10,
+                exitPollInterval: { min: '2 seconds', max: '10 seconds' },
+              },
+            ],
+          }),
+        ),
+      );
       console.log(`creation: ${ROLLUPS} monitors started in ${seconds(Date.now() - created)}`);
       const deposited = await waitFor('deposited', 'ValidatorSubmitted', created, 60 * 60_000);
       console.log(`creation: ${expected} validators deposited in ${seconds(deposited)} after the monitors started`);
@@ -106,10 +160,17 @@ async function main(): Promise<void> {
       console.log(`creation: ${expected} validators registered in ${seconds(registered)} after the monitors started`);
 
       const exits = Date.now();
-      if (!CREATION_ONLY) await Promise.all(rollups.map(async (r) => {
-        const nexus = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(r.account, net.provider));
-        await (await nexus.changeStakingLimit(0)).wait();
-      }));
+      if (!CREATION_ONLY)
+        await Promise.all(
+          rollups.map(async (r) => {
+            const nexus = new ethers.Contract(
+              net.system.addresses.nexus,
+              ['function changeStakingLimit(uint16)'],
+              devWallet(r.account, net.provider),
+            );
+            await (await nexus.changeStakingLimit(0)).wait();
+          }),
+        );
       if (!CREATION_ONLY) {
         console.log(`exits: ${ROLLUPS} limits set to 0 in ${seconds(Date.now() - exits)}`);
         const submitted = await waitFor('exits submitted to Nexus', 'ValidatorExitSubmitted', exits, 60 * 60_000);
@@ -123,12 +184,21 @@ async function main(): Promise<void> {
       for (const name of [...new Set(steps.map((s) => workerNameOf(s.worker) ?? '(not started)'))].sort()) {
         const mine = steps.filter((s) => (workerNameOf(s.worker) ?? '(not started)') === name);
         const byRole = (role: string) => mine.filter((s) => activityRole(s.activity) === role).length;
-        console.log(`${name}: ${mine.length} activity tasks (general ${byRole('general')}, chain writer ${byRole('writer')}, salt ${byRole('salt')})`);
+        console.log(
+          `${name}: ${mine.length} activity tasks (general ${byRole('general')}, chain writer ${byRole('writer')}, salt ${byRole('salt')})`,
+        );
       }
 
       await new Promise((resolve) => setTimeout(resolve, 15_000));
-      const usage = await measureProcesses(workers.map((w) => w.pid), IDLE_S);
-      workers.forEach((w, i) => console.log(`${w.name} idle after settling (${IDLE_S} s, ${ROLLUPS} monitors polling every 5 s): CPU ${usage[i].cpuPercent.toFixed(2)} % of one core, RSS mean ${usage[i].rssMeanMb.toFixed(0)} MB, max ${usage[i].rssMaxMb.toFixed(0)} MB`));
+      const usage = await measureProcesses(
+        workers.map((w) => w.pid),
+        IDLE_S,
+      );
+      workers.forEach((w, i) =>
+        console.log(
+          `${w.name} idle after settling (${IDLE_S} s, ${ROLLUPS} monitors polling every 5 s): CPU ${usage[i].cpuPercent.toFixed(2)} % of one core, RSS mean ${usage[i].rssMeanMb.toFixed(0)} MB, max ${usage[i].rssMaxMb.toFixed(0)} MB`,
+        ),
+      );
     } finally {
       await worker2.stop();
     }

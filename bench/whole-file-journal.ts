@@ -36,7 +36,8 @@ export class WholeFileTxJournal implements TxJournal {
       if (text !== undefined) {
         // A corrupt journal is an error, never silently an empty one (that would allow re-sends).
         const parsed = JSON.parse(text) as JournalFile;
-        if (parsed.version !== 1 || typeof parsed.records !== 'object') throw new Error(`${this.path}: not a tx journal (version 1)`);
+        if (parsed.version !== 1 || typeof parsed.records !== 'object')
+          throw new Error(`${this.path}: not a tx journal (version 1)`);
         for (const [k, v] of Object.entries(parsed.records)) map.set(k, v);
       }
       this.records = map;

@@ -37,7 +37,13 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * Parses a command's arguments (strict: unknown options are errors); node:util's errors become
  * usage errors that show the command's help. Returns undefined after printing the help.
  */
-export function parseCommand<O extends Options>(usage: string, argv: string[], options: O, out: Out, allowPositionals = false) {
+export function parseCommand<O extends Options>(
+  usage: string,
+  argv: string[],
+  options: O,
+  out: Out,
+  allowPositionals = false,
+) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals });
@@ -64,14 +70,17 @@ export function rollupAdminArgument(value: string): string {
     return getAddress(value).toLowerCase();
   } catch {
     // Mixed case is checked as an EIP-55 checksum, so a mistyped digit is caught too.
-    throw new UsageError(`<rollupAdmin>: expected the rollup admin's address (0x and 40 hex digits, EIP-55 checksum if mixed case), got "${value}"`);
+    throw new UsageError(
+      `<rollupAdmin>: expected the rollup admin's address (0x and 40 hex digits, EIP-55 checksum if mixed case), got "${value}"`,
+    );
   }
 }
 
 /** A duration as Temporal writes them ("30 seconds", "5m", "1 hour"), checked against bounds. */
 export function durationArgument(flag: string, value: string, bounds: { min: number; max: number }): string {
   const ms = durationMs(value);
-  if (Number.isNaN(ms)) throw new UsageError(`${flag}: expected a duration such as "30 seconds", "5m" or "1 hour", got "${value}"`);
+  if (Number.isNaN(ms))
+    throw new UsageError(`${flag}: expected a duration such as "30 seconds", "5m" or "1 hour", got "${value}"`);
   if (ms < bounds.min || ms > bounds.max) {
     throw new UsageError(`${flag}: expected between ${bounds.min / 1000} s and ${bounds.max / 1000} s, got "${value}"`);
   }
@@ -99,12 +108,22 @@ export interface TemporalTarget {
  * same environment overrides as the worker, so TLS and API key for a Temporal cluster or Temporal
  * Cloud come from there), then the command's own flags.
  */
-export function temporalTarget(values: { address?: string; namespace?: string; 'codec-keys'?: string; config?: string }): TemporalTarget {
-  if (values.address !== undefined && !HOST_PORT_PATTERN.test(values.address)) throw new UsageError(`--address: expected host:port, e.g. 127.0.0.1:7233, got "${values.address}"`);
+export function temporalTarget(values: {
+  address?: string;
+  namespace?: string;
+  'codec-keys'?: string;
+  config?: string;
+}): TemporalTarget {
+  if (values.address !== undefined && !HOST_PORT_PATTERN.test(values.address))
+    throw new UsageError(`--address: expected host:port, e.g. 127.0.0.1:7233, got "${values.address}"`);
   const env = { ...process.env, ...(values.config !== undefined ? { NEXUS_BOT_CONFIG: values.config } : {}) };
   const config = loadWorkerConfig(env);
   return {
-    temporal: { ...config.temporal, ...(values.address ? { address: values.address } : {}), ...(values.namespace ? { namespace: values.namespace } : {}) },
+    temporal: {
+      ...config.temporal,
+      ...(values.address ? { address: values.address } : {}),
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+    },
     codecKeysFile: values['codec-keys'] ?? config.codec?.keysFile,
     monitors: config.monitors,
   };
@@ -115,12 +134,18 @@ export async function connect(temporal: WorkerConfig['temporal']): Promise<Conne
   try {
     return await Connection.connect({ ...options, connectTimeout: 5_000 });
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${temporal.address}${options.tls ? ' (TLS)' : ''}: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `cannot reach Temporal at ${temporal.address}${options.tls ? ' (TLS)' : ''}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
 /** Runs `use` with a client of the target, and closes the connection after. */
-export async function withClient<T>(target: TemporalTarget, use: (client: Client, connection: Connection) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  target: TemporalTarget,
+  use: (client: Client, connection: Connection) => Promise<T>,
+): Promise<T> {
   // The key file is read before connecting: a bad one is named at once.
   const dataConverter = codecDataConverter(target.codecKeysFile);
   const connection = await connect(target.temporal);

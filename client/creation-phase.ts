@@ -5,9 +5,15 @@ import type { Client } from '@temporalio/client';
 import { creationStatusQuery, type MonitorStatus } from '../protocol/messages';
 
 /** `status` with its creation's phase filled in from the batch when the monitor has none; unchanged if the batch does not answer. */
-export async function withCreationPhase(client: Client, status: MonitorStatus, ask: <T>(what: string, q: () => Promise<T>) => Promise<T> = (_w, q) => q()): Promise<MonitorStatus> {
+export async function withCreationPhase(
+  client: Client,
+  status: MonitorStatus,
+  ask: <T>(what: string, q: () => Promise<T>) => Promise<T> = (_w, q) => q(),
+): Promise<MonitorStatus> {
   const step = status.inFlight;
   if (!step || step.phase !== undefined) return status;
-  const creation = await ask('the creationStatus query', () => client.workflow.getHandle(step.workflowId).query(creationStatusQuery)).catch(() => undefined);
+  const creation = await ask('the creationStatus query', () =>
+    client.workflow.getHandle(step.workflowId).query(creationStatusQuery),
+  ).catch(() => undefined);
   return creation ? { ...status, inFlight: { ...step, phase: creation.phase } } : status;
 }

@@ -4,7 +4,9 @@ import type { RunwayStatus } from '../workflows/runway-messages';
 
 const ssv = (wei: string | undefined) => (wei === undefined ? '?' : `${formatEther(wei)} SSV`);
 const days = (blocks: string | undefined, blockTimeSeconds: number | undefined) =>
-  (blocks === undefined || blockTimeSeconds === undefined ? '' : ` (${((Number(blocks) * blockTimeSeconds) / 86_400).toFixed(1)} days)`);
+  blocks === undefined || blockTimeSeconds === undefined
+    ? ''
+    : ` (${((Number(blocks) * blockTimeSeconds) / 86_400).toFixed(1)} days)`;
 
 export function formatRunwayStatus(status: RunwayStatus, workflowId: string): string[] {
   const { blockTimeSeconds } = status;
@@ -16,8 +18,13 @@ export function formatRunwayStatus(status: RunwayStatus, workflowId: string): st
   ];
   if (status.clusters.length === 0) lines.push('clusters    none with a Nexus validator yet');
   status.clusters.forEach((c, i) => {
-    const runway = c.runwayBlocks === null ? 'no validators, nothing burns' : `${c.runwayBlocks} blocks (${c.runwayDays?.toFixed(1)} days)`;
-    lines.push(`${i === 0 ? 'clusters   ' : '           '} [${c.cluster}] ${c.state}: runway ${runway}, balance ${ssv(c.balanceWei)}, ${c.validatorCount} validator${c.validatorCount === 1 ? '' : 's'}${c.note ? `; ${c.note}` : ''}`);
+    const runway =
+      c.runwayBlocks === null
+        ? 'no validators, nothing burns'
+        : `${c.runwayBlocks} blocks (${c.runwayDays?.toFixed(1)} days)`;
+    lines.push(
+      `${i === 0 ? 'clusters   ' : '           '} [${c.cluster}] ${c.state}: runway ${runway}, balance ${ssv(c.balanceWei)}, ${c.validatorCount} validator${c.validatorCount === 1 ? '' : 's'}${c.note ? `; ${c.note}` : ''}`,
+    );
   });
   return lines;
 }

@@ -7,7 +7,14 @@ import { codecServerCommand } from './commands/codec-server';
 import { listCommand, showCommand, statusCommand } from './commands/inspect';
 import { mnemonicCommand } from './commands/mnemonic';
 import { registrarCommand } from './commands/registrar';
-import { pauseCommand, pollIntervalCommand, resumeCommand, startCommand, stopCommand, syncCommand } from './commands/rollups';
+import {
+  pauseCommand,
+  pollIntervalCommand,
+  resumeCommand,
+  startCommand,
+  stopCommand,
+  syncCommand,
+} from './commands/rollups';
 import { runwayCommand } from './commands/runway';
 import { searchAttributesCommand } from './commands/search-attributes';
 import { selfCheckCommand } from './commands/self-check';

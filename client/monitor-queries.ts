@@ -6,13 +6,20 @@ import { MonitorError } from './monitors';
 
 export const ANSWER_TIMEOUT_MS = 15_000;
 
-export async function withAnswerDeadline<T>(connection: Connection, what: string, ask: () => Promise<T>, timeoutMs = ANSWER_TIMEOUT_MS): Promise<T> {
+export async function withAnswerDeadline<T>(
+  connection: Connection,
+  what: string,
+  ask: () => Promise<T>,
+  timeoutMs = ANSWER_TIMEOUT_MS,
+): Promise<T> {
   try {
     return await connection.withDeadline(Date.now() + timeoutMs, ask);
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     if (/deadline|timed? ?out|DEADLINE_EXCEEDED/i.test(message)) {
-      throw new MonitorError(`no answer to ${what} within ${timeoutMs / 1000} s: is a nexus-bot worker polling task queue "${TASK_QUEUE}"? (${message})`);
+      throw new MonitorError(
+        `no answer to ${what} within ${timeoutMs / 1000} s: is a nexus-bot worker polling task queue "${TASK_QUEUE}"? (${message})`,
+      );
     }
     throw err;
   }

@@ -22,7 +22,10 @@ export interface StartMonitorOptions extends Omit<RollupMonitorInput, 'carried' 
 }
 
 /** Starts a rollup's monitor; the id is derived from the rollup, so a second one cannot start. */
-export async function startMonitor(client: Client, opts: StartMonitorOptions): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+export async function startMonitor(
+  client: Client,
+  opts: StartMonitorOptions,
+): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
   const { startedBy, taskQueue, ...input } = opts;
   const rollupAdmin = input.rollupAdmin.toLowerCase();
   return client.workflow.start<typeof rollupMonitorWorkflow>(MONITOR_WORKFLOW_TYPE, {
@@ -31,12 +34,20 @@ export async function startMonitor(client: Client, opts: StartMonitorOptions): P
     args: [{ ...input, rollupAdmin }],
     typedSearchAttributes: rollupSearchAttributes(rollupAdmin, input.keyPath),
     // Shown in the Web UI next to the workflow (decoded by the codec server when payloads are encrypted).
-    memo: { rollupAdmin, keyPath: input.keyPath, startedBy, description: `keeps rollup ${rollupAdmin} at its staking limit (${input.keyPath} keys)` },
+    memo: {
+      rollupAdmin,
+      keyPath: input.keyPath,
+      startedBy,
+      description: `keeps rollup ${rollupAdmin} at its staking limit (${input.keyPath} keys)`,
+    },
   });
 }
 
 /** The running monitor of a rollup, or a MonitorError that says what is wrong and what to do. */
-export async function runningMonitor(client: Client, rollupAdmin: string): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+export async function runningMonitor(
+  client: Client,
+  rollupAdmin: string,
+): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
   const workflowId = monitorWorkflowId(rollupAdmin);
   const handle = client.workflow.getHandle<typeof rollupMonitorWorkflow>(workflowId);
   let description;
@@ -44,12 +55,16 @@ export async function runningMonitor(client: Client, rollupAdmin: string): Promi
     description = await handle.describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new MonitorError(`no monitor for rollup ${rollupAdmin} (workflow ${workflowId} not found): start one with \`nexus-bot start ${rollupAdmin} --key-path <mnemonic|dkg>\``);
+      throw new MonitorError(
+        `no monitor for rollup ${rollupAdmin} (workflow ${workflowId} not found): start one with \`nexus-bot start ${rollupAdmin} --key-path <mnemonic|dkg>\``,
+      );
     }
     throw err;
   }
   if (description.status.name !== 'RUNNING') {
-    throw new MonitorError(`the monitor of rollup ${rollupAdmin} is not running (${workflowId} is ${description.status.name.toLowerCase()} since ${description.closeTime?.toISOString() ?? '?'}): start it again with \`nexus-bot start\``);
+    throw new MonitorError(
+      `the monitor of rollup ${rollupAdmin} is not running (${workflowId} is ${description.status.name.toLowerCase()} since ${description.closeTime?.toISOString() ?? '?'}): start it again with \`nexus-bot start\``,
+    );
   }
   return handle;
 }

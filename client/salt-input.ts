@@ -38,7 +38,9 @@ export async function readSalt(opts: ReadSaltOptions = {}): Promise<SaltHolder> 
   if (opts.saltFile === '-') {
     if (canPromptForSalt(input)) {
       // Typed at a terminal in cooked mode, the salt would be echoed: the prompt does it without echo.
-      throw new Error('--salt-file -: standard input is a terminal, where the salt would be shown as typed; leave out --salt-file to be asked for it without echo');
+      throw new Error(
+        '--salt-file -: standard input is a terminal, where the salt would be shown as typed; leave out --salt-file to be asked for it without echo',
+      );
     }
     source = 'standard input (--salt-file -)';
     salt = stripOneLineEnding(decode(await readStream(input, source), source));
@@ -48,14 +50,18 @@ export async function readSalt(opts: ReadSaltOptions = {}): Promise<SaltHolder> 
     salt = stripOneLineEnding(decode(await readFileBounded(opts.saltFile, source), source));
   } else {
     if (!canPromptForSalt(input)) {
-      throw new Error('no salt: pass --salt-file <path> (or --salt-file - to read it from standard input), or run on a terminal to be asked for it');
+      throw new Error(
+        'no salt: pass --salt-file <path> (or --salt-file - to read it from standard input), or run on a terminal to be asked for it',
+      );
     }
     source = 'the prompt';
     salt = await promptHidden(opts.prompt ?? 'salt (input hidden): ', input, opts.promptOutput ?? process.stderr);
   }
   // eslint-disable-next-line no-control-regex
   if (salt.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, '').length === 0) {
-    throw new Error(`the salt from ${source} is empty${salt.length > 0 ? ' (only whitespace or control characters)' : ''}`);
+    throw new Error(
+      `the salt from ${source} is empty${salt.length > 0 ? ' (only whitespace or control characters)' : ''}`,
+    );
   }
   return new SaltHolder(salt);
 }

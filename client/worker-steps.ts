@@ -16,7 +16,10 @@ export function workerSteps(history: temporal.api.history.v1.IHistory): WorkerSt
   for (const event of history.events ?? []) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) {
-      steps.set(Number(event.eventId), { activity: scheduled.activityType?.name ?? '?', taskQueue: scheduled.taskQueue?.name ?? '?' });
+      steps.set(Number(event.eventId), {
+        activity: scheduled.activityType?.name ?? '?',
+        taskQueue: scheduled.taskQueue?.name ?? '?',
+      });
       continue;
     }
     const started = event.activityTaskStartedEventAttributes;
@@ -33,5 +36,11 @@ export function workerSteps(history: temporal.api.history.v1.IHistory): WorkerSt
 export function formatWorkerSteps(steps: WorkerStep[]): string[] {
   if (steps.length === 0) return [];
   const width = Math.max(...steps.map((s) => s.activity.length));
-  return ['Steps (activity, worker that ran it, task queue):', ...steps.map((s) => `  ${s.activity.padEnd(width)}  ${s.worker ?? '(not started)'}${s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}  ${s.taskQueue}`)];
+  return [
+    'Steps (activity, worker that ran it, task queue):',
+    ...steps.map(
+      (s) =>
+        `  ${s.activity.padEnd(width)}  ${s.worker ?? '(not started)'}${s.attempt && s.attempt > 1 ? ` (attempt ${s.attempt})` : ''}  ${s.taskQueue}`,
+    ),
+  ];
 }

@@ -24,14 +24,25 @@ export type ContractName =
   | 'DepositContract';
 
 /** Abstract contracts whose ABI is useful at a deployed address (every bridge kind has NexusBaseBridge's). */
-export type AbiOnlyName = 'NexusBase' | 'NexusBaseBridge' | 'NexusBridgeDAO' | 'NexusBridgeUserCValue' | 'NexusBridgeUserRebase';
+export type AbiOnlyName =
+  'NexusBase' | 'NexusBaseBridge' | 'NexusBridgeDAO' | 'NexusBridgeUserCValue' | 'NexusBridgeUserRebase';
 
 /** Every deployable contract (for decoding errors and events that bubble up). */
 export const CONTRACT_NAMES: readonly ContractName[] = [
-  'NexusV2024_03', 'NexusV2024_06', 'NexusProxy', 'NodeOperator',
-  'BridgeContractDAOV2024_03', 'BridgeContractDAOV2024_06', 'BridgeContractCValueV2024_03',
-  'BridgeContractCValueV2024_06', 'BridgeContractRebaseV2024_03', 'BridgeContractRebaseV2024_06',
-  'SSVNetwork', 'SSVNetworkViews', 'SSVToken', 'DepositContract',
+  'NexusV2024_03',
+  'NexusV2024_06',
+  'NexusProxy',
+  'NodeOperator',
+  'BridgeContractDAOV2024_03',
+  'BridgeContractDAOV2024_06',
+  'BridgeContractCValueV2024_03',
+  'BridgeContractCValueV2024_06',
+  'BridgeContractRebaseV2024_03',
+  'BridgeContractRebaseV2024_06',
+  'SSVNetwork',
+  'SSVNetworkViews',
+  'SSVToken',
+  'DepositContract',
 ];
 
 let ready: Promise<void> | undefined;
@@ -40,7 +51,9 @@ let ready: Promise<void> | undefined;
 function ensureBuilt(): Promise<void> {
   ready ??= contractsUpToDate() ? Promise.resolve() : buildContracts();
   // A failed build is not cached: the next call tries again (e.g. after a source fix).
-  ready.catch(() => { ready = undefined; });
+  ready.catch(() => {
+    ready = undefined;
+  });
   return ready;
 }
 
@@ -97,7 +110,11 @@ export async function freshNonce(signer: ethers.Signer): Promise<number> {
 }
 
 /** Deploys `name` with constructor `args`, waits for the receipt, and returns it connected to `signer`. */
-export async function deployContract(name: ContractName, signer: ethers.Signer, ...args: unknown[]): Promise<ethers.Contract> {
+export async function deployContract(
+  name: ContractName,
+  signer: ethers.Signer,
+  ...args: unknown[]
+): Promise<ethers.Contract> {
   return deployLinked(name, signer, {}, ...args);
 }
 

@@ -56,7 +56,9 @@ export class ContractCompileError extends Error {
 }
 
 function readSources(srcDir: string): Record<string, string> {
-  const files = readdirSync(srcDir).filter((f) => f.endsWith('.sol')).sort();
+  const files = readdirSync(srcDir)
+    .filter((f) => f.endsWith('.sol'))
+    .sort();
   if (files.length === 0) throw new Error(`no .sol files in ${srcDir}`);
   return Object.fromEntries(files.map((f) => [f, readFileSync(join(srcDir, f), 'utf8')]));
 }
@@ -146,14 +148,18 @@ export async function buildContracts(
     settings: SETTINGS,
   };
   // Every source is passed in; an import of anything else is an error, not a file system read.
-  const findImports = (path: string) => ({ error: `import not found: ${path} (only the .sol files of ${srcDir} are compiled)` });
+  const findImports = (path: string) => ({
+    error: `import not found: ${path} (only the .sol files of ${srcDir} are compiled)`,
+  });
   const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports }) as string) as SolcOutput;
 
   const diagnostics = output.errors ?? [];
   const errors = diagnostics.filter((e) => e.severity === 'error');
   for (const w of diagnostics.filter((e) => e.severity === 'warning')) log(formatDiagnostic(w, sources, srcDir));
   if (errors.length > 0) {
-    throw new ContractCompileError(`solc ${solcVersion()} failed:\n${errors.map((e) => formatDiagnostic(e, sources, srcDir)).join('\n')}`);
+    throw new ContractCompileError(
+      `solc ${solcVersion()} failed:\n${errors.map((e) => formatDiagnostic(e, sources, srcDir)).join('\n')}`,
+    );
   }
 
   mkdirSync(outDir, { recursive: true });

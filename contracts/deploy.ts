@@ -103,14 +103,20 @@ async function sendWith(
   ...args: unknown[]
 ): Promise<ethers.TransactionReceipt> {
   const nonce = await freshNonce(signerOf(contract));
-  const tx = (await contract.getFunction(method).send(...args, { ...overrides, nonce })) as ethers.ContractTransactionResponse;
+  const tx = (await contract
+    .getFunction(method)
+    .send(...args, { ...overrides, nonce })) as ethers.ContractTransactionResponse;
   const receipt = await tx.wait();
   if (!receipt) throw new Error(`${method}: no receipt for ${tx.hash}`);
   return receipt;
 }
 
 /** Deploys `implementation` behind a NexusProxy, initialize()d by `deployer`; returns it at the proxy. */
-async function deployBehindProxy(implementation: ethers.Contract, name: ContractName, deployer: ethers.Signer): Promise<ethers.Contract> {
+async function deployBehindProxy(
+  implementation: ethers.Contract,
+  name: ContractName,
+  deployer: ethers.Signer,
+): Promise<ethers.Contract> {
   const init = implementation.interface.encodeFunctionData('initialize');
   const proxy = await deployContract('NexusProxy', deployer, await implementation.getAddress(), init);
   return contractAt(name, await proxy.getAddress(), deployer);
@@ -125,10 +131,19 @@ export async function deployNexusSystem(deployer: ethers.Signer, opts: DeployNex
     : await deployContract('DepositContract', deployer);
   const ssvToken = await deployContract('SSVToken', deployer);
   const ssvNetwork = await deployContract(
-    'SSVNetwork', deployer, await ssvToken.getAddress(), ssv.networkFeeWei, ssv.minimumLiquidationCollateralWei, ssv.liquidationThresholdPeriodBlocks,
+    'SSVNetwork',
+    deployer,
+    await ssvToken.getAddress(),
+    ssv.networkFeeWei,
+    ssv.minimumLiquidationCollateralWei,
+    ssv.liquidationThresholdPeriodBlocks,
   );
   const ssvNetworkViews = await deployContract('SSVNetworkViews', deployer, await ssvNetwork.getAddress());
-  const nodeOperator = await deployBehindProxy(await deployContract('NodeOperator', deployer), 'NodeOperator', deployer);
+  const nodeOperator = await deployBehindProxy(
+    await deployContract('NodeOperator', deployer),
+    'NodeOperator',
+    deployer,
+  );
   const nexusName = nexusContractName(nexusVersion);
   const nexusImplementation = await deployLinked(nexusName, deployer, {
     [ADDRESS_SENTINELS.ssvNetwork]: await ssvNetwork.getAddress(),
@@ -139,8 +154,17 @@ export async function deployNexusSystem(deployer: ethers.Signer, opts: DeployNex
   await send(nexus, 'setOffChainBot', opts.bot);
   await send(ssvToken, 'mint', await nexus.getAddress(), opts.nexusSsvBalance ?? DEFAULT_NEXUS_SSV_BALANCE);
 
-  const contracts: NexusSystemContracts = { nexus, nodeOperator, ssvNetwork, ssvNetworkViews, ssvToken, depositContract };
-  const entries = await Promise.all(Object.entries(contracts).map(async ([k, c]) => [k, await c.getAddress()] as const));
+  const contracts: NexusSystemContracts = {
+    nexus,
+    nodeOperator,
+    ssvNetwork,
+    ssvNetworkViews,
+    ssvToken,
+    depositContract,
+  };
+  const entries = await Promise.all(
+    Object.entries(contracts).map(async ([k, c]) => [k, await c.getAddress()] as const),
+  );
   const addresses = Object.fromEntries(entries) as unknown as NexusSystemAddresses;
   return { addresses, contracts, deployer, nexusVersion };
 }
@@ -178,18 +202,35 @@ export async function registerRollup(system: NexusSystem, opts: RegisterRollupOp
   const bridgeAddress = await bridge.getAddress();
   await send(system.contracts.nexus, 'whitelistRollup', opts.name, rollupAdmin);
   const nexusAsAdmin = system.contracts.nexus.connect(opts.rollupAdmin) as ethers.Contract;
-  await send(nexusAsAdmin, 'registerRollup', bridgeAddress, opts.operatorCluster, opts.nexusFee ?? DEFAULT_NEXUS_FEE, opts.stakingLimit);
+  await send(
+    nexusAsAdmin,
+    'registerRollup',
+    bridgeAddress,
+    opts.operatorCluster,
+    opts.nexusFee ?? DEFAULT_NEXUS_FEE,
+    opts.stakingLimit,
+  );
   if (opts.funding && opts.funding > 0n) await sendWith(bridge, 'depositFunds', { value: opts.funding });
   return { rollupAdmin, bridgeAddress, bridge, bridgeKind };
 }
 
 /** Deploys an example bridge of `kind` for this system (Nexus set, deposit contract linked, zero accounting). */
-export async function deployBridge(system: NexusSystem, deployer: ethers.Signer, kind: BridgeKind): Promise<ethers.Contract> {
+export async function deployBridge(
+  system: NexusSystem,
+  deployer: ethers.Signer,
+  kind: BridgeKind,
+): Promise<ethers.Contract> {
   return deployLinked(
     bridgeContractName(kind, system.nexusVersion),
     deployer,
     { [ADDRESS_SENTINELS.depositContract]: system.addresses.depositContract },
-    system.addresses.nexus, 0n, 0n, 0n, 0n, 0n, 0n,
+    system.addresses.nexus,
+    0n,
+    0n,
+    0n,
+    0n,
+    0n,
+    0n,
   );
 }
 
@@ -222,7 +263,14 @@ export async function registerOperator(system: NexusSystem, opts: RegisterOperat
     if (parsed?.name === 'OperatorAdded') operatorId = parsed.args.operatorId as bigint;
   }
   if (operatorId === undefined) throw new Error('registerOperator: no OperatorAdded event');
-  await send(system.contracts.nodeOperator, 'registerSSVOperator', operatorId, opts.publicKey, `https://127.0.0.1:${opts.dkgPort}`, opts.name);
+  await send(
+    system.contracts.nodeOperator,
+    'registerSSVOperator',
+    operatorId,
+    opts.publicKey,
+    `https://127.0.0.1:${opts.dkgPort}`,
+    opts.name,
+  );
   return operatorId;
 }
 

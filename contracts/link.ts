@@ -18,9 +18,13 @@ export function linkAddresses(name: string, bytecode: string, links: Readonly<Re
   for (const [sentinel, address] of Object.entries(links)) {
     const from = sentinel.toLowerCase().replace(/^0x/, '');
     const to = address.toLowerCase().replace(/^0x/, '');
-    if (!/^[0-9a-f]{40}$/.test(from) || !/^[0-9a-f]{40}$/.test(to)) throw new Error(`${name}: bad link ${sentinel} -> ${address}`);
+    if (!/^[0-9a-f]{40}$/.test(from) || !/^[0-9a-f]{40}$/.test(to))
+      throw new Error(`${name}: bad link ${sentinel} -> ${address}`);
     const count = out.split(from).length - 1;
-    if (count !== 1) throw new Error(`${name}: address sentinel ${sentinel} occurs ${count} times in the bytecode, expected exactly 1`);
+    if (count !== 1)
+      throw new Error(
+        `${name}: address sentinel ${sentinel} occurs ${count} times in the bytecode, expected exactly 1`,
+      );
     out = out.replace(from, to);
   }
   return out;

@@ -4,8 +4,11 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { NexusVersion } from '../contracts/deploy';
 
-const port = z.coerce.number({ error: 'expected a port number' }).int('expected a whole port number')
-  .min(0, 'expected a port between 0 and 65535').max(65535, 'expected a port between 0 and 65535');
+const port = z.coerce
+  .number({ error: 'expected a port number' })
+  .int('expected a whole port number')
+  .min(0, 'expected a port between 0 and 65535')
+  .max(65535, 'expected a port between 0 and 65535');
 
 const schema = z.strictObject({
   NEXUS_LOCALNET_DIR: z.string().min(1, 'expected a folder path').optional(),
@@ -17,18 +20,37 @@ const schema = z.strictObject({
   NEXUS_LOCALNET_BEACON_PORT: port.default(9596),
   NEXUS_LOCALNET_CODEC_PORT: port.default(8089),
   NEXUS_LOCALNET_METRICS_PORT: port.default(9464),
-  NEXUS_LOCALNET_BLOCK_TIME: z.coerce.number({ error: 'expected seconds between blocks' }).int('expected whole seconds').min(1, 'expected at least 1 second').default(1),
+  NEXUS_LOCALNET_BLOCK_TIME: z.coerce
+    .number({ error: 'expected seconds between blocks' })
+    .int('expected whole seconds')
+    .min(1, 'expected at least 1 second')
+    .default(1),
   /** Which public Nexus version the local contracts follow (contracts/src/NexusV2024_*.sol). */
-  NEXUS_LOCALNET_NEXUS_VERSION: z.enum(['v2024-03', 'v2024-06'] satisfies NexusVersion[], 'expected v2024-03 or v2024-06').default('v2024-06'),
+  NEXUS_LOCALNET_NEXUS_VERSION: z
+    .enum(['v2024-03', 'v2024-06'] satisfies NexusVersion[], 'expected v2024-03 or v2024-06')
+    .default('v2024-06'),
   /** Worker processes on the one Temporal server: the first has every role, the others general and salt (localnet/workers.ts). */
-  NEXUS_LOCALNET_WORKERS: z.coerce.number({ error: 'expected a number of workers' }).int('expected a whole number of workers')
-    .min(1, 'expected between 1 and 8 workers').max(8, 'expected between 1 and 8 workers').default(2),
+  NEXUS_LOCALNET_WORKERS: z.coerce
+    .number({ error: 'expected a number of workers' })
+    .int('expected a whole number of workers')
+    .min(1, 'expected between 1 and 8 workers')
+    .max(8, 'expected between 1 and 8 workers')
+    .default(2),
 });
 
 export interface LocalnetConfig {
   /** Everything the network writes: state (survives restarts), logs and network.json. */
   dir: string;
-  ports: { temporal: number; temporalUi: number; rpc: number; moto: number; dkgBase: number; beacon: number; codec: number; metrics: number };
+  ports: {
+    temporal: number;
+    temporalUi: number;
+    rpc: number;
+    moto: number;
+    dkgBase: number;
+    beacon: number;
+    codec: number;
+    metrics: number;
+  };
   blockTime: number;
   nexusVersion: NexusVersion;
   workers: number;

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { ethers } from 'ethers';
 import { contractAt } from '../contracts/artifacts';
 import { contractsSourceHash } from '../contracts/build';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type BridgeKind, type NexusSystemAddresses, type NexusVersion } from '../contracts/deploy';
+import {
+  addCluster,
+  deployNexusSystem,
+  registerOperator,
+  registerRollup,
+  type BridgeKind,
+  type NexusSystemAddresses,
+  type NexusVersion,
+} from '../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC } from './services/anvil';
 
 /** anvil dev accounts (public test keys) and their roles on the local network. */
@@ -17,14 +25,21 @@ export const DEMO_CLUSTER_ID = 1;
 /** The demo rollups: one on DKG keys (current), one on mnemonic keys (deprecated, supported). */
 export const DEMO_ROLLUPS = [
   { name: 'demo-rollup', account: 2, keyPath: 'dkg', stakingLimit: 2_000, funding: ethers.parseEther('320') },
-  { name: 'demo-mnemonic-rollup', account: 3, keyPath: 'mnemonic', stakingLimit: 2_000, funding: ethers.parseEther('640') },
+  {
+    name: 'demo-mnemonic-rollup',
+    account: 3,
+    keyPath: 'mnemonic',
+    stakingLimit: 2_000,
+    funding: ethers.parseEther('640'),
+  },
 ] as const;
 
 /**
  * The mnemonic rollup's demo mnemonic: BIP-39's public test vector, like anvil's dev keys never
  * for real funds. Fixed so that keys stay re-derivable across restarts of the local network.
  */
-export const DEMO_MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+export const DEMO_MNEMONIC =
+  'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
 /**
  * Key indices of DEMO_MNEMONIC that are validators from the local beacon chain's genesis, with
@@ -45,7 +60,16 @@ export interface Deployment {
   sourceHash: string;
   contracts: NexusSystemAddresses;
   operators: DemoOperator[];
-  rollups: { name: string; admin: string; bridge: string; operatorCluster: number; stakingLimit: number; keyPath: 'dkg' | 'mnemonic'; account: number; bridgeKind: BridgeKind }[];
+  rollups: {
+    name: string;
+    admin: string;
+    bridge: string;
+    operatorCluster: number;
+    stakingLimit: number;
+    keyPath: 'dkg' | 'mnemonic';
+    account: number;
+    bridgeKind: BridgeKind;
+  }[];
 }
 
 export function devWallet(index: number, provider: ethers.Provider): ethers.HDNodeWallet {
@@ -73,9 +97,11 @@ export async function ensureDeployment(
   if (onChain && (recorded.nexusVersion !== nexusVersion || recorded.sourceHash !== sourceHash)) {
     // Operator ids and bridge addresses come from the chain's history: a second system beside the
     // first would get other ones, so the chain must start anew.
-    throw new Error(recorded.nexusVersion !== nexusVersion
-      ? `the local chain holds Nexus ${recorded.nexusVersion ?? '(an earlier build)'} contracts, not ${nexusVersion}: run \`npm start -- --reset\` to deploy ${nexusVersion} on a new chain, or set NEXUS_LOCALNET_NEXUS_VERSION=${recorded.nexusVersion ?? 'v2024-06'}`
-      : 'the local chain holds contracts built from other sources (contracts/src changed): run `npm start -- --reset` to deploy them on a new chain');
+    throw new Error(
+      recorded.nexusVersion !== nexusVersion
+        ? `the local chain holds Nexus ${recorded.nexusVersion ?? '(an earlier build)'} contracts, not ${nexusVersion}: run \`npm start -- --reset\` to deploy ${nexusVersion} on a new chain, or set NEXUS_LOCALNET_NEXUS_VERSION=${recorded.nexusVersion ?? 'v2024-06'}`
+        : 'the local chain holds contracts built from other sources (contracts/src changed): run `npm start -- --reset` to deploy them on a new chain',
+    );
   }
   if (onChain && recorded.rollups.length === DEMO_ROLLUPS.length && sameOperatorKeys(recorded, operators)) {
     log(`reusing the contracts deployed earlier (Nexus ${nexusVersion} ${recorded.contracts.nexus})`);
@@ -95,19 +121,38 @@ export async function ensureDeployment(
   const bot = devWallet(ACCOUNT_INDEX.bot, provider);
   const system = await deployNexusSystem(deployer, { bot: bot.address, nexusVersion });
   for (const op of operators) {
-    const id = await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: Number(new URL(op.dkgUrl).port), name: `local-operator-${op.id}` });
-    if (Number(id) !== op.id) throw new Error(`SSVNetwork gave operator id ${id}, expected ${op.id}: was the chain used before?`);
+    const id = await registerOperator(system, {
+      publicKey: op.publicKeyBase64,
+      dkgPort: Number(new URL(op.dkgUrl).port),
+      name: `local-operator-${op.id}`,
+    });
+    if (Number(id) !== op.id)
+      throw new Error(`SSVNetwork gave operator id ${id}, expected ${op.id}: was the chain used before?`);
   }
-  await addCluster(system, DEMO_CLUSTER_ID, operators.map((op) => op.id));
+  await addCluster(
+    system,
+    DEMO_CLUSTER_ID,
+    operators.map((op) => op.id),
+  );
   const rollups: Deployment['rollups'] = [];
   for (const demo of DEMO_ROLLUPS) {
     const rollup = await registerRollup(system, {
-      rollupAdmin: devWallet(demo.account, provider), name: demo.name, operatorCluster: DEMO_CLUSTER_ID,
-      stakingLimit: demo.stakingLimit, funding: demo.funding, bridgeKind: 'DAO',
+      rollupAdmin: devWallet(demo.account, provider),
+      name: demo.name,
+      operatorCluster: DEMO_CLUSTER_ID,
+      stakingLimit: demo.stakingLimit,
+      funding: demo.funding,
+      bridgeKind: 'DAO',
     });
     rollups.push({
-      name: demo.name, admin: rollup.rollupAdmin, bridge: rollup.bridgeAddress, operatorCluster: DEMO_CLUSTER_ID,
-      stakingLimit: demo.stakingLimit, keyPath: demo.keyPath, account: demo.account, bridgeKind: rollup.bridgeKind,
+      name: demo.name,
+      admin: rollup.rollupAdmin,
+      bridge: rollup.bridgeAddress,
+      operatorCluster: DEMO_CLUSTER_ID,
+      stakingLimit: demo.stakingLimit,
+      keyPath: demo.keyPath,
+      account: demo.account,
+      bridgeKind: rollup.bridgeKind,
     });
   }
   const deployment: Deployment = { nexusVersion, sourceHash, contracts: system.addresses, operators, rollups };
@@ -126,5 +171,7 @@ function readRecorded(stateDir: string): Deployment | undefined {
 }
 
 function sameOperatorKeys(recorded: Deployment, operators: DemoOperator[]): boolean {
-  return operators.every((op) => recorded.operators.some((r) => r.id === op.id && r.publicKeyBase64 === op.publicKeyBase64));
+  return operators.every((op) =>
+    recorded.operators.some((r) => r.id === op.id && r.publicKeyBase64 === op.publicKeyBase64),
+  );
 }

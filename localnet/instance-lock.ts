@@ -28,7 +28,8 @@ export function acquireInstanceLock(dir: string): InstanceLock {
     if (Number.isInteger(holder) && holder !== process.pid && isLauncher(holder)) {
       throw new AlreadyRunningError(
         `a local network is already running from ${dir} (launcher pid ${holder}); its addresses are in ${networkFilePath(dir)}. ` +
-        `Stop it with Ctrl-C in its terminal (or \`kill ${holder}\`) before starting another, or set NEXUS_LOCALNET_DIR to use another folder.`);
+          `Stop it with Ctrl-C in its terminal (or \`kill ${holder}\`) before starting another, or set NEXUS_LOCALNET_DIR to use another folder.`,
+      );
     }
     staleNote = `a previous launcher (pid ${Number.isInteger(holder) ? holder : '?'}) did not stop cleanly: removed its stale launcher.pid and network.json`;
     rmSync(path, { force: true });

@@ -23,14 +23,23 @@ export const LOCAL_MONITORS = {
 
 /** One monitor per demo rollup, the chain watcher and the cluster runway watcher; one that already runs (a restart on a kept history) is left alone. */
 export async function startMonitors(
-  address: string, namespace: string, rollups: Deployment['rollups'], codecKeysFile: string, log: (line: string) => void,
+  address: string,
+  namespace: string,
+  rollups: Deployment['rollups'],
+  codecKeysFile: string,
+  log: (line: string) => void,
 ): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const client = new Client({ connection, namespace, dataConverter: codecDataConverter(codecKeysFile) });
     for (const rollup of rollups) {
       try {
-        await startMonitor(client, { rollupAdmin: rollup.admin, keyPath: rollup.keyPath, ...LOCAL_MONITORS, startedBy: 'local network launcher' });
+        await startMonitor(client, {
+          rollupAdmin: rollup.admin,
+          keyPath: rollup.keyPath,
+          ...LOCAL_MONITORS,
+          startedBy: 'local network launcher',
+        });
         log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -39,11 +48,25 @@ export async function startMonitors(
     }
     // One watcher wakes the monitors when a limit, a registration or a bridge balance changes: at
     // each new block, and after 30 s at the latest on a quiet chain.
-    await client.workflow.start(chainWatcherWorkflow, { taskQueue: TASK_QUEUE, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '30 seconds' }] })
-      .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
+    await client.workflow
+      .start(chainWatcherWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: CHAIN_WATCHER_WORKFLOW_ID,
+        args: [{ pollInterval: '30 seconds' }],
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
     // The cluster runway watcher: runways as metrics and `nexus-bot runway` (watch only: no budget set).
-    await client.workflow.start(clusterRunwayWorkflow, { taskQueue: TASK_QUEUE, workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, args: [{ pollInterval: '1 minute' }] })
-      .catch((err: unknown) => { if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; });
+    await client.workflow
+      .start(clusterRunwayWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: CLUSTER_RUNWAY_WORKFLOW_ID,
+        args: [{ pollInterval: '1 minute' }],
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      });
   } finally {
     await connection.close();
   }

@@ -23,7 +23,14 @@ export const networkFileSchema = z.object({
   /** The worker's Prometheus endpoint. */
   metricsUrl: z.string(),
   aws: z.object({ endpoint: z.string(), region: z.string() }),
-  contracts: z.object({ nexus: address, nodeOperator: address, ssvNetwork: address, ssvNetworkViews: address, ssvToken: address, depositContract: address }),
+  contracts: z.object({
+    nexus: address,
+    nodeOperator: address,
+    ssvNetwork: address,
+    ssvNetworkViews: address,
+    ssvToken: address,
+    depositContract: address,
+  }),
   /** The local beacon chain's REST API (also beacon.url). */
   beaconUrl: z.string(),
   beacon: z.object({
@@ -37,17 +44,36 @@ export const networkFileSchema = z.object({
     deployer: z.object({ address, key: z.string() }),
     bot: z.object({ address, key: z.string() }),
   }),
-  rollups: z.array(z.object({
-    name: z.string(), admin: address, adminKey: z.string(), bridge: address,
-    operatorCluster: z.number().int(), stakingLimit: z.number().int(), keyPath: z.enum(['dkg', 'mnemonic']), bridgeKind: z.enum(['DAO', 'CValue', 'Rebase']),
-    monitorWorkflowId: z.string(),
-  })),
+  rollups: z.array(
+    z.object({
+      name: z.string(),
+      admin: address,
+      adminKey: z.string(),
+      bridge: address,
+      operatorCluster: z.number().int(),
+      stakingLimit: z.number().int(),
+      keyPath: z.enum(['dkg', 'mnemonic']),
+      bridgeKind: z.enum(['DAO', 'CValue', 'Rebase']),
+      monitorWorkflowId: z.string(),
+    }),
+  ),
   dkgOperators: z.array(z.object({ id: z.number().int(), url: z.string(), running: z.boolean() })),
   /** Which ssv-dkg the operators and the worker run: the real binary or the stand-in (localnet/services/ssv-dkg-choice.ts). */
   ssvDkg: z.object({ path: z.string(), kind: z.enum(['real', 'stand-in']) }),
   processes: z.array(z.object({ name: z.string(), pid: z.number().int() })),
   /** The worker processes (NEXUS_LOCALNET_WORKERS), with their roles (localnet/workers.ts). Absent in files of earlier launchers. */
-  workers: z.array(z.object({ name: z.string(), roles: z.array(z.string()), pid: z.number().int(), configFile: z.string(), log: z.string(), metricsUrl: z.string() })).optional(),
+  workers: z
+    .array(
+      z.object({
+        name: z.string(),
+        roles: z.array(z.string()),
+        pid: z.number().int(),
+        configFile: z.string(),
+        log: z.string(),
+        metricsUrl: z.string(),
+      }),
+    )
+    .optional(),
   logs: z.string(),
 });
 
@@ -77,20 +103,27 @@ export function isProcessAlive(pid: number): boolean {
 /** Reads network.json of a running network; clear errors for missing, malformed or stale files. */
 export function readNetworkFile(dir: string): NetworkFile {
   const path = networkFilePath(dir);
-  if (!existsSync(path)) throw new Error(`no local network is running: ${path} does not exist (start one with \`npm start\`)`);
+  if (!existsSync(path))
+    throw new Error(`no local network is running: ${path} does not exist (start one with \`npm start\`)`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path} is not valid JSON (${(err as Error).message}); stop the network and start it again`, { cause: err });
+    throw new Error(`${path} is not valid JSON (${(err as Error).message}); stop the network and start it again`, {
+      cause: err,
+    });
   }
   const parsed = networkFileSchema.safeParse(raw);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join('.') || '(top level)').join(', ');
-    throw new Error(`${path} does not have the expected shape (bad fields: ${fields}); it was written by another version: restart the network`);
+    throw new Error(
+      `${path} does not have the expected shape (bad fields: ${fields}); it was written by another version: restart the network`,
+    );
   }
   if (!isProcessAlive(parsed.data.launcherPid)) {
-    throw new Error(`${path} is stale: its launcher (pid ${parsed.data.launcherPid}) is no longer running; start the network again with \`npm start\``);
+    throw new Error(
+      `${path} is stale: its launcher (pid ${parsed.data.launcherPid}) is no longer running; start the network again with \`npm start\``,
+    );
   }
   return parsed.data;
 }

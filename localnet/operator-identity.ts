@@ -97,7 +97,10 @@ export async function loadOperatorIdentity(dir: string, operatorId: number): Pro
     tlsKeyPath: join(absDir, OPERATOR_FILES.tlsKey),
   };
   try {
-    const [keystoreText, tlsCertPem] = await Promise.all([readFile(paths.keystorePath, 'utf8'), readFile(paths.tlsCertPath, 'utf8')]);
+    const [keystoreText, tlsCertPem] = await Promise.all([
+      readFile(paths.keystorePath, 'utf8'),
+      readFile(paths.tlsCertPath, 'utf8'),
+    ]);
     await Promise.all([readFile(paths.passwordPath), readFile(paths.tlsKeyPath)]);
     const { pubKey } = JSON.parse(keystoreText) as OperatorKeystoreFile;
     if (typeof pubKey !== 'string') return undefined;

@@ -20,7 +20,9 @@ export async function resolvePorts(config: LocalnetConfig) {
       }
     }
     taken.add(port);
-    await assertPortFree(port, what).catch((err: Error) => { throw new LocalnetConfigError(`${err.message}; set ${variable} to another port (0 = any free port)`); });
+    await assertPortFree(port, what).catch((err: Error) => {
+      throw new LocalnetConfigError(`${err.message}; set ${variable} to another port (0 = any free port)`);
+    });
     return port;
   };
   const temporal = await pick(config.ports.temporal, 'Temporal frontend', 'NEXUS_LOCALNET_TEMPORAL_PORT');
@@ -29,7 +31,13 @@ export async function resolvePorts(config: LocalnetConfig) {
   const moto = await pick(config.ports.moto, 'moto Secrets Manager', 'NEXUS_LOCALNET_MOTO_PORT');
   const dkgBase: number[] = [];
   for (let i = 0; i < OPERATOR_COUNT; i++) {
-    dkgBase.push(await pick(config.ports.dkgBase === 0 ? 0 : config.ports.dkgBase + i, `ssv-dkg operator ${i + 1}`, 'NEXUS_LOCALNET_DKG_BASE_PORT'));
+    dkgBase.push(
+      await pick(
+        config.ports.dkgBase === 0 ? 0 : config.ports.dkgBase + i,
+        `ssv-dkg operator ${i + 1}`,
+        'NEXUS_LOCALNET_DKG_BASE_PORT',
+      ),
+    );
   }
   const beacon = await pick(config.ports.beacon, 'beacon node REST API', 'NEXUS_LOCALNET_BEACON_PORT');
   const codec = await pick(config.ports.codec, 'payload codec server', 'NEXUS_LOCALNET_CODEC_PORT');
@@ -37,7 +45,13 @@ export async function resolvePorts(config: LocalnetConfig) {
   // Workers 2… on the next ports (or free ones).
   const workerMetrics: number[] = [];
   for (let i = 2; i <= config.workers; i++) {
-    workerMetrics.push(await pick(config.ports.metrics === 0 ? 0 : config.ports.metrics + i - 1, `worker ${i} metrics endpoint`, 'NEXUS_LOCALNET_METRICS_PORT'));
+    workerMetrics.push(
+      await pick(
+        config.ports.metrics === 0 ? 0 : config.ports.metrics + i - 1,
+        `worker ${i} metrics endpoint`,
+        'NEXUS_LOCALNET_METRICS_PORT',
+      ),
+    );
   }
   return { temporal, temporalUi, rpc, moto, dkgBase, beacon, codec, metrics, workerMetrics };
 }

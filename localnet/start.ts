@@ -18,7 +18,14 @@ import { startCodecServer } from '../temporal-config/codec-server';
 import { loadPayloadCodec } from '../temporal-config/data-converter';
 import { TASK_QUEUE } from '../temporal-config/names';
 import { monitorWorkflowId } from '../workflows/ids';
-import { ACCOUNT_INDEX, DEMO_BEACON_KEY_INDICES, DEMO_MNEMONIC, devWallet, ensureDeployment, type DemoOperator } from './demo';
+import {
+  ACCOUNT_INDEX,
+  DEMO_BEACON_KEY_INDICES,
+  DEMO_MNEMONIC,
+  devWallet,
+  ensureDeployment,
+  type DemoOperator,
+} from './demo';
 import { LocalnetConfigError, loadLocalnetConfig, type LocalnetConfig } from './config';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock';
 import { createOperatorIdentity, loadOperatorIdentity, type OperatorIdentity } from './operator-identity';
@@ -106,9 +113,16 @@ async function main(): Promise<void> {
     writeNetworkFile(config.dir, network);
     printSummary(network, config);
     // A service that dies takes the network down with a message, rather than leaving half of it.
-    await Promise.race(services.map(async (s) => { const code = await s.exited; return { s, code }; })).then(({ s, code }) => {
+    await Promise.race(
+      services.map(async (s) => {
+        const code = await s.exited;
+        return { s, code };
+      }),
+    ).then(({ s, code }) => {
       if (!stopping) {
-        console.error(`[localnet] ${s.name} (pid ${s.pid}) exited unexpectedly with code ${code}; see ${logDir}\n${s.recentOutput()}`);
+        console.error(
+          `[localnet] ${s.name} (pid ${s.pid}) exited unexpectedly with code ${code}; see ${logDir}\n${s.recentOutput()}`,
+        );
         return stop(1);
       }
       return undefined;
@@ -122,7 +136,11 @@ async function main(): Promise<void> {
 }
 
 async function startNetwork(
-  config: LocalnetConfig, stateDir: string, logDir: string, services: ServiceProcess[], loops: { stop(): Promise<void> }[],
+  config: LocalnetConfig,
+  stateDir: string,
+  logDir: string,
+  services: ServiceProcess[],
+  loops: { stop(): Promise<void> }[],
 ): Promise<NetworkFile> {
   const ports = await resolvePorts(config);
   // The real ssv-dkg when the tool cache has it (or NEXUS_BOT_SSV_DKG names one), else the stand-in.
@@ -134,7 +152,9 @@ async function startNetwork(
   if (!existsSync(codecKeysFile)) writeNewCodecKeyFile(codecKeysFile);
   const uiUrl = `http://127.0.0.1:${ports.temporalUi}`;
   const codecServer = await startCodecServer({
-    codec: loadPayloadCodec(codecKeysFile), port: ports.codec, corsOrigins: [uiUrl, `http://localhost:${ports.temporalUi}`],
+    codec: loadPayloadCodec(codecKeysFile),
+    port: ports.codec,
+    corsOrigins: [uiUrl, `http://localhost:${ports.temporalUi}`],
     log: (line) => appendFileSync(join(logDir, 'codec-server.log'), `${new Date().toISOString()} ${line}\n`),
   });
   loops.push({ stop: () => codecServer.close() });
@@ -142,13 +162,21 @@ async function startNetwork(
 
   log(`Temporal dev server on 127.0.0.1:${ports.temporal} (Web UI ${ports.temporalUi})`);
   const temporal = await startTemporalDevServer({
-    port: ports.temporal, uiPort: ports.temporalUi, dbFile: join(stateDir, 'temporal.db'), logFile: join(logDir, 'temporal.log'),
+    port: ports.temporal,
+    uiPort: ports.temporalUi,
+    dbFile: join(stateDir, 'temporal.db'),
+    logFile: join(logDir, 'temporal.log'),
     uiCodecEndpoint: codecServer.url,
   });
   services.push(temporal);
 
   log(`anvil on 127.0.0.1:${ports.rpc} (${config.blockTime} s blocks)`);
-  const anvil = await startAnvil({ port: ports.rpc, blockTime: config.blockTime, stateFile: join(stateDir, 'anvil-state.json'), logFile: join(logDir, 'anvil.log') });
+  const anvil = await startAnvil({
+    port: ports.rpc,
+    blockTime: config.blockTime,
+    stateFile: join(stateDir, 'anvil-state.json'),
+    logFile: join(logDir, 'anvil.log'),
+  });
   services.push(anvil);
 
   log(`moto (Secrets Manager) on 127.0.0.1:${ports.moto}`);
@@ -161,18 +189,29 @@ async function startNetwork(
     identities.push((await loadOperatorIdentity(dir, id)) ?? (await createOperatorIdentity(dir, id)));
   }
   const operators: DemoOperator[] = identities.map((identity, i) => ({
-    id: identity.operatorId, publicKeyBase64: identity.publicKeyBase64, dkgUrl: `https://127.0.0.1:${ports.dkgBase[i]}`,
+    id: identity.operatorId,
+    publicKeyBase64: identity.publicKeyBase64,
+    dkgUrl: `https://127.0.0.1:${ports.dkgBase[i]}`,
   }));
 
-  const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
+  const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, {
+    staticNetwork: true,
+    pollingInterval: 250,
+    cacheTimeout: -1,
+  });
   const deployment = await ensureDeployment(provider, stateDir, operators, config.nexusVersion, log);
 
   log(`ssv-dkg: ${ssvDkg.reason}`);
   for (const [i, identity] of identities.entries()) {
     log(`ssv-dkg operator ${identity.operatorId} on https://127.0.0.1:${ports.dkgBase[i]}`);
-    services.push(await startDkgOperator(identity, {
-      port: ports.dkgBase[i], ethEndpointURL: anvil.rpcUrl, logFile: join(logDir, `dkg-operator-${identity.operatorId}.log`), command: ssvDkg.path,
-    }));
+    services.push(
+      await startDkgOperator(identity, {
+        port: ports.dkgBase[i],
+        ethEndpointURL: anvil.rpcUrl,
+        logFile: join(logDir, `dkg-operator-${identity.operatorId}.log`),
+        command: ssvDkg.path,
+      }),
+    );
   }
 
   const deployer = devWallet(ACCOUNT_INDEX.deployer, provider);
@@ -182,67 +221,114 @@ async function startNetwork(
   // and the stand-in that returns withdrawable validators' 32 ETH to their bridges on anvil.
   const mnemonicRollup = deployment.rollups.find((r) => r.keyPath === 'mnemonic');
   if (!mnemonicRollup) throw new Error('the deployment has no mnemonic demo rollup');
-  log(`beacon node (Lodestar, new genesis with ${DEMO_BEACON_KEY_INDICES.length} keys of the demo mnemonic) on 127.0.0.1:${ports.beacon}`);
+  log(
+    `beacon node (Lodestar, new genesis with ${DEMO_BEACON_KEY_INDICES.length} keys of the demo mnemonic) on 127.0.0.1:${ports.beacon}`,
+  );
   const beacon = await startBeaconNode({
-    dataDir: join(config.dir, 'beacon'), restPort: ports.beacon, logFile: join(logDir, 'beacon-node.log'),
-    keyGroups: [{ mnemonic: DEMO_MNEMONIC, indices: DEMO_BEACON_KEY_INDICES, withdrawalAddress: mnemonicRollup.bridge }],
+    dataDir: join(config.dir, 'beacon'),
+    restPort: ports.beacon,
+    logFile: join(logDir, 'beacon-node.log'),
+    keyGroups: [
+      { mnemonic: DEMO_MNEMONIC, indices: DEMO_BEACON_KEY_INDICES, withdrawalAddress: mnemonicRollup.bridge },
+    ],
   });
   services.push(beacon);
   const standInLog = join(logDir, 'withdrawal-stand-in.log');
-  loops.push(await startWithdrawalStandIn({
-    beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId,
-    bridges: deployment.rollups.map((r) => r.bridge), stateFile: join(stateDir, 'withdrawal-stand-in.json'),
-    log: (line) => appendFileSync(standInLog, `${new Date().toISOString()} ${line}\n`),
-    onPaid: (p) => log(`withdrawal stand-in: validator ${p.validatorIndex} is withdrawable, credited 32 ETH to bridge ${p.bridge} (balance ${p.balanceBeforeWei} → ${p.balanceAfterWei} wei)`),
-  }));
+  loops.push(
+    await startWithdrawalStandIn({
+      beaconUrl: beacon.url,
+      rpcUrl: anvil.rpcUrl,
+      chainId: anvil.chainId,
+      bridges: deployment.rollups.map((r) => r.bridge),
+      stateFile: join(stateDir, 'withdrawal-stand-in.json'),
+      log: (line) => appendFileSync(standInLog, `${new Date().toISOString()} ${line}\n`),
+      onPaid: (p) =>
+        log(
+          `withdrawal stand-in: validator ${p.validatorIndex} is withdrawable, credited 32 ETH to bridge ${p.bridge} (balance ${p.balanceBeforeWei} → ${p.balanceAfterWei} wei)`,
+        ),
+    }),
+  );
 
   // The mnemonic rollup's secret, encrypted under a salt that exists only in this process and
   // the worker's memory (moto keeps nothing across restarts, so it is stored again each start).
   const salt = randomBytes(32).toString('base64');
-  const vault = new MnemonicVault(new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }), new SaltHolder(salt));
+  const vault = new MnemonicVault(
+    new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }),
+    new SaltHolder(salt),
+  );
   for (const rollup of deployment.rollups.filter((r) => r.keyPath === 'mnemonic')) {
     await vault.createMnemonic(rollup.admin, { mnemonic: DEMO_MNEMONIC });
   }
 
   const botKeyFile = join(stateDir, 'bot.key');
   writeFileSync(botKeyFile, bot.privateKey, { mode: 0o600 });
-  const workers = writeWorkerConfigs({
-    temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE },
-    // The Nexus version is configured, not detected: the launcher deployed it (auto would agree).
-    // The chain watcher follows new blocks by eth_subscribe newHeads on anvil's websocket.
-    chain: { rpcUrls: [anvil.rpcUrl], wsUrl: anvil.wsUrl, chainId: anvil.chainId, logMaxRange: 5_000, blockTimeSeconds: config.blockTime },
-    contracts: deployment.contracts,
-    botKeyFile,
-    transactions: { journalFile: join(stateDir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
-    // holesky's fork version: the only one ssv-dkg also signs with (it knows named networks only).
-    // The local chain id is no public network: the Lodestar genesis (localnet/beacon) uses holesky's fork version.
-    keys: {
-      depositNetwork: 'holesky', indexStateDir: join(stateDir, 'key-indices'), saltFromStdin: true,
-      chainForkVersions: { [String(anvil.chainId)]: KNOWN_CHAIN_FORK_VERSIONS[17000].forkVersion },
+  const workers = writeWorkerConfigs(
+    {
+      temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE },
+      // The Nexus version is configured, not detected: the launcher deployed it (auto would agree).
+      // The chain watcher follows new blocks by eth_subscribe newHeads on anvil's websocket.
+      chain: {
+        rpcUrls: [anvil.rpcUrl],
+        wsUrl: anvil.wsUrl,
+        chainId: anvil.chainId,
+        logMaxRange: 5_000,
+        blockTimeSeconds: config.blockTime,
+      },
+      contracts: deployment.contracts,
+      botKeyFile,
+      transactions: { journalFile: join(stateDir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30 },
+      // holesky's fork version: the only one ssv-dkg also signs with (it knows named networks only).
+      // The local chain id is no public network: the Lodestar genesis (localnet/beacon) uses holesky's fork version.
+      keys: {
+        depositNetwork: 'holesky',
+        indexStateDir: join(stateDir, 'key-indices'),
+        saltFromStdin: true,
+        chainForkVersions: { [String(anvil.chainId)]: KNOWN_CHAIN_FORK_VERSIONS[17000].forkVersion },
+      },
+      aws: { region: MOTO_REGION, endpoint: moto.endpoint },
+      // This start's beacon chain only: its genesis validators root changes with every start.
+      beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
+      // The pre-deposit guard's indexes live with the chain state; the genesis holds the demo keys the
+      // bot deposits later (a stand-in for deposit processing), so those pass its beacon check.
+      depositGuard: { indexDir: join(stateDir, 'deposit-guard'), acceptOwnGenesisValidators: true },
+      // Ceremonies with the four operators above, trusting exactly each one's self-signed certificate.
+      dkg: {
+        binary: ssvDkg.path,
+        network: 'holesky',
+        workDir: join(stateDir, 'dkg', 'work'),
+        archiveDir: join(stateDir, 'dkg', 'archive'),
+        operatorCaFiles: Object.fromEntries(
+          identities.map((identity) => [String(identity.operatorId), identity.tlsCertPath]),
+        ),
+      },
+      codec: { keysFile: codecKeysFile },
+      monitors: LOCAL_MONITORS,
     },
-    aws: { region: MOTO_REGION, endpoint: moto.endpoint },
-    // This start's beacon chain only: its genesis validators root changes with every start.
-    beacon: { urls: [beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot },
-    // The pre-deposit guard's indexes live with the chain state; the genesis holds the demo keys the
-    // bot deposits later (a stand-in for deposit processing), so those pass its beacon check.
-    depositGuard: { indexDir: join(stateDir, 'deposit-guard'), acceptOwnGenesisValidators: true },
-    // Ceremonies with the four operators above, trusting exactly each one's self-signed certificate.
-    dkg: {
-      binary: ssvDkg.path, network: 'holesky', workDir: join(stateDir, 'dkg', 'work'), archiveDir: join(stateDir, 'dkg', 'archive'),
-      operatorCaFiles: Object.fromEntries(identities.map((identity) => [String(identity.operatorId), identity.tlsCertPath])),
-    },
-    codec: { keysFile: codecKeysFile },
-    monitors: LOCAL_MONITORS,
-  }, [ports.metrics, ...ports.workerMetrics], stateDir, logDir, `${process.pid}-${Date.now()}`);
+    [ports.metrics, ...ports.workerMetrics],
+    stateDir,
+    logDir,
+    `${process.pid}-${Date.now()}`,
+  );
   const workerConfigFile = workers[0].configFile;
-  const running = await startWorkers(workers, {
-    temporalAddress: temporal.address, namespace: temporal.namespace, taskQueue: TASK_QUEUE, salt,
-    env: {
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
-      // The stand-in's ceremonies last as long as the real binary's measured ones (~20 s + 0.9 s per validator).
-      ...(ssvDkg.kind === 'stand-in' ? { SSV_DKG_STAND_IN_PACE: process.env.SSV_DKG_STAND_IN_PACE ?? 'measured' } : {}),
+  const running = await startWorkers(
+    workers,
+    {
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: TASK_QUEUE,
+      salt,
+      env: {
+        AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+        // The stand-in's ceremonies last as long as the real binary's measured ones (~20 s + 0.9 s per validator).
+        ...(ssvDkg.kind === 'stand-in'
+          ? { SSV_DKG_STAND_IN_PACE: process.env.SSV_DKG_STAND_IN_PACE ?? 'measured' }
+          : {}),
+      },
     },
-  }, log, (service) => services.push(service));
+    log,
+    (service) => services.push(service),
+  );
   await startMonitors(temporal.address, temporal.namespace, deployment.rollups, codecKeysFile, log);
 
   return {
@@ -253,7 +339,12 @@ async function startNetwork(
     nexusVersion: deployment.nexusVersion,
     beaconUrl: beacon.url,
     beacon: beaconNetworkInfo(beacon),
-    temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl ?? '', taskQueue: TASK_QUEUE },
+    temporal: {
+      address: temporal.address,
+      namespace: temporal.namespace,
+      uiUrl: temporal.uiUrl ?? '',
+      taskQueue: TASK_QUEUE,
+    },
     codecEndpoint: codecServer.url,
     codecKeysFile,
     workerConfigFile,
@@ -265,13 +356,27 @@ async function startNetwork(
       bot: { address: bot.address, key: bot.privateKey },
     },
     rollups: deployment.rollups.map((r) => ({
-      name: r.name, admin: r.admin, adminKey: devWallet(r.account, provider).privateKey, bridge: r.bridge,
-      operatorCluster: r.operatorCluster, stakingLimit: r.stakingLimit, keyPath: r.keyPath, bridgeKind: r.bridgeKind, monitorWorkflowId: monitorWorkflowId(r.admin),
+      name: r.name,
+      admin: r.admin,
+      adminKey: devWallet(r.account, provider).privateKey,
+      bridge: r.bridge,
+      operatorCluster: r.operatorCluster,
+      stakingLimit: r.stakingLimit,
+      keyPath: r.keyPath,
+      bridgeKind: r.bridgeKind,
+      monitorWorkflowId: monitorWorkflowId(r.admin),
     })),
     dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: true })),
     ssvDkg: { path: ssvDkg.path, kind: ssvDkg.kind },
     processes: services.map((s) => ({ name: s.name, pid: s.pid })),
-    workers: running.map(({ worker, pid }) => ({ name: worker.name, roles: worker.roles, pid, configFile: worker.configFile, log: worker.logFile, metricsUrl: worker.metricsUrl })),
+    workers: running.map(({ worker, pid }) => ({
+      name: worker.name,
+      roles: worker.roles,
+      pid,
+      configFile: worker.configFile,
+      log: worker.logFile,
+      metricsUrl: worker.metricsUrl,
+    })),
     logs: logDir,
   };
 }

@@ -4,7 +4,10 @@ import type { LocalnetConfig } from './config';
 
 export function printSummary(network: NetworkFile, config: LocalnetConfig): void {
   const rollups = network.rollups
-    .map((r) => `  Rollup ${r.name.padEnd(21)} ${r.keyPath} keys, admin ${r.admin}, bridge ${r.bridge}, limit ${r.stakingLimit} bps, monitor ${r.monitorWorkflowId}`)
+    .map(
+      (r) =>
+        `  Rollup ${r.name.padEnd(21)} ${r.keyPath} keys, admin ${r.admin}, bridge ${r.bridge}, limit ${r.stakingLimit} bps, monitor ${r.monitorWorkflowId}`,
+    )
     .join('\n');
   console.log(`
 nexus-bot local network is up (Ctrl-C stops everything)

@@ -26,14 +26,22 @@ export const FIRST_WORKER_ROLES: WorkerRole[] = ['general', 'writer', 'salt'];
 export const OTHER_WORKER_ROLES: WorkerRole[] = ['general', 'salt'];
 
 type BaseConfig = Record<string, unknown> & {
-  transactions: Record<string, unknown>; depositGuard: Record<string, unknown>; dkg: Record<string, unknown>;
+  transactions: Record<string, unknown>;
+  depositGuard: Record<string, unknown>;
+  dkg: Record<string, unknown>;
 };
 
 /**
  * Writes one configuration per worker: worker 1's is `base` itself at `worker-config.json` (what
  * the CLI reads to reach the network); the others' differ where two processes must not share a file.
  */
-export function writeWorkerConfigs(base: BaseConfig, metricsPorts: number[], stateDir: string, logDir: string, runTag: string): LocalWorker[] {
+export function writeWorkerConfigs(
+  base: BaseConfig,
+  metricsPorts: number[],
+  stateDir: string,
+  logDir: string,
+  runTag: string,
+): LocalWorker[] {
   const workers: LocalWorker[] = [];
   for (let index = 1; index <= metricsPorts.length; index++) {
     const first = index === 1;
@@ -43,18 +51,25 @@ export function writeWorkerConfigs(base: BaseConfig, metricsPorts: number[], sta
     const configFile = join(stateDir, first ? 'worker-config.json' : `worker-config-${index}.json`);
     // Each its own Prometheus endpoint: a rollup's metrics are where its activities ran.
     const observability = { metrics: { listen: `127.0.0.1:${metricsPorts[index - 1]}` } };
-    const config = first ? { ...base, workerName: name, roles, observability } : {
-      ...base,
-      observability,
-      workerName: name,
-      roles,
-      transactions: { ...base.transactions, journalFile: join(stateDir, `tx-journal-worker-${index}.json`) },
-      depositGuard: { ...base.depositGuard, indexDir: join(stateDir, `deposit-guard-worker-${index}`) },
-      dkg: { ...base.dkg, workDir: join(stateDir, 'dkg', `work-worker-${index}`) },
-    };
+    const config = first
+      ? { ...base, workerName: name, roles, observability }
+      : {
+          ...base,
+          observability,
+          workerName: name,
+          roles,
+          transactions: { ...base.transactions, journalFile: join(stateDir, `tx-journal-worker-${index}.json`) },
+          depositGuard: { ...base.depositGuard, indexDir: join(stateDir, `deposit-guard-worker-${index}`) },
+          dkg: { ...base.dkg, workDir: join(stateDir, 'dkg', `work-worker-${index}`) },
+        };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     workers.push({
-      index, name, roles, configFile, logFile: join(logDir, first ? 'worker.log' : `worker-${index}.log`), metricsUrl: `http://127.0.0.1:${metricsPorts[index - 1]}/metrics`,
+      index,
+      name,
+      roles,
+      configFile,
+      logFile: join(logDir, first ? 'worker.log' : `worker-${index}.log`),
+      metricsUrl: `http://127.0.0.1:${metricsPorts[index - 1]}/metrics`,
     });
   }
   return workers;
@@ -74,8 +89,15 @@ export async function startWorkers(
   for (const worker of workers) {
     log(`nexus-bot worker ${worker.index} (${worker.roles.join(', ')})`);
     const service = await startWorkerProcess({
-      configFile: worker.configFile, workerName: worker.name, temporalAddress: opts.temporalAddress, namespace: opts.namespace,
-      taskQueue: opts.taskQueue, logFile: worker.logFile, salt: opts.salt, env: opts.env, serviceName: `nexus-bot worker ${worker.index}`,
+      configFile: worker.configFile,
+      workerName: worker.name,
+      temporalAddress: opts.temporalAddress,
+      namespace: opts.namespace,
+      taskQueue: opts.taskQueue,
+      logFile: worker.logFile,
+      salt: opts.salt,
+      env: opts.env,
+      serviceName: `nexus-bot worker ${worker.index}`,
     });
     onStarted(service);
     started.push(Object.assign(service, { worker }));

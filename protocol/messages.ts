@@ -1,6 +1,12 @@
 // Signals, queries and updates, shared by workflows and the client (one definition, one wire name).
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RegistrationHalt, RegistrationRequest, RegistrationResult, ResumeRegistrationsInput, ResumeRegistrationsResult } from './registrar-types';
+import type {
+  RegistrationHalt,
+  RegistrationRequest,
+  RegistrationResult,
+  ResumeRegistrationsInput,
+  ResumeRegistrationsResult,
+} from './registrar-types';
 import type { HeldKey, NexusValidatorStatus } from './nexus';
 
 /** Self-check: a note delivered by any client (`temporal workflow signal --name ping`). */
@@ -25,7 +31,9 @@ export const registrarStatusQuery = defineQuery<RegistrarStatus>('registrarStatu
  */
 export const registrarHoldsRequestQuery = defineQuery<boolean, [string]>('registrarHoldsRequest');
 /** An operator lifts a halt of SSV registrations (`nexus-bot registrar resume --reason …`); the registrar re-reads the chain first. */
-export const resumeRegistrationsUpdate = defineUpdate<ResumeRegistrationsResult, [ResumeRegistrationsInput]>('resumeRegistrations');
+export const resumeRegistrationsUpdate = defineUpdate<ResumeRegistrationsResult, [ResumeRegistrationsInput]>(
+  'resumeRegistrations',
+);
 
 export interface RegistrarStatus {
   /** Requests waiting, oldest first (at most 200). */
@@ -55,7 +63,9 @@ export const wakeSignal = defineSignal<[{ reason: string }]>('wake');
 export const monitorStatusQuery = defineQuery<MonitorStatus>('status');
 
 /** Sets the monitor's poll interval (a duration such as "30 seconds", 1 second to 1 day); answers with the old and new value. */
-export const setPollIntervalUpdate = defineUpdate<{ previous: string; current: string }, [{ interval: string }]>('setPollInterval');
+export const setPollIntervalUpdate = defineUpdate<{ previous: string; current: string }, [{ interval: string }]>(
+  'setPollInterval',
+);
 /** Makes the monitor look at the chain now; answers with the plan of that look. Refused while paused. */
 export const syncNowUpdate = defineUpdate<SyncResult, []>('syncNow');
 
@@ -167,7 +177,8 @@ export interface CreationStatus {
   rollupAdmin: string;
   keyPath: string;
   count: number;
-  phase: 'allocating' | 'key-material' | 'awaiting-funding' | 'reserving-nonces' | 'depositing' | 'registering' | 'done';
+  phase:
+    'allocating' | 'key-material' | 'awaiting-funding' | 'reserving-nonces' | 'depositing' | 'registering' | 'done';
   /** The batch's validator keys, once made. */
   pubkeys: string[];
   paused: boolean;
@@ -178,7 +189,12 @@ export interface CreationStatus {
   /** Set while a DKG batch waits for its operators (phase reserving-nonces, nothing reserved yet). */
   operators?: OperatorsHold;
   /** Set while the batch has waited longer than a check interval for the SSV registrar's answer. */
-  registrationWait?: { kind: string; since: string; checks: number; /** How often the request was sent again (the registrar no longer held it). */ resent: number };
+  registrationWait?: {
+    kind: string;
+    since: string;
+    checks: number;
+    /** How often the request was sent again (the registrar no longer held it). */ resent: number;
+  };
   /** The pre-deposit guard's verdict, once it ran: keys held (none of their ETH sent), each with the checks it failed. */
   guard?: { held: HeldKey[]; skipped: string[]; blockNumber: number };
 }
@@ -208,7 +224,13 @@ export interface ExitStatus {
   pauseReason?: string;
   hold?: StepHold;
   /** Validators still on their way out. */
-  pending: { pubkey: string; beaconStatus?: string; nexusStatus?: string; exitEpoch?: number | null; withdrawableEpoch?: number | null }[];
+  pending: {
+    pubkey: string;
+    beaconStatus?: string;
+    nexusStatus?: string;
+    exitEpoch?: number | null;
+    withdrawableEpoch?: number | null;
+  }[];
   exited: string[];
   rejected: { pubkey: string; reason: string }[];
   /** Why the batch waits, and until when (ISO time). */

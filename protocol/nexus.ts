@@ -3,7 +3,13 @@
 // constants (workflows bundle this file).
 
 /** Nexus.validators(pubkey), in the contract's enum order. */
-export const NEXUS_VALIDATOR_STATUSES = ['INACTIVE', 'DEPOSITED', 'SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'] as const;
+export const NEXUS_VALIDATOR_STATUSES = [
+  'INACTIVE',
+  'DEPOSITED',
+  'SHARE_DEPOSITED',
+  'VALIDATOR_EXIT_SUBMITTED',
+  'VALIDATOR_EXITED',
+] as const;
 export type NexusValidatorStatus = (typeof NEXUS_VALIDATOR_STATUSES)[number];
 
 /** An SSV keyshares payload, as SSVNetwork.registerValidator takes it (checked by activities/keys/keyshares-verify.ts). */

@@ -42,12 +42,18 @@ export interface DkgAbandonRequest {
   reason: string;
 }
 
-export type RegistrationRequest = MnemonicRegistrationRequest | DkgReservationRequest | DkgRegistrationRequest | DkgAbandonRequest;
+export type RegistrationRequest =
+  MnemonicRegistrationRequest | DkgReservationRequest | DkgRegistrationRequest | DkgAbandonRequest;
 
 export type RegistrationResult =
   | { requestId: string; kind: 'granted'; firstNonce: number }
   | { requestId: string; kind: 'registered'; registered: { pubkey: string; ownerNonce: number; txHash?: string }[] }
-  | { requestId: string; kind: 'failed'; reason: string; registered: { pubkey: string; ownerNonce: number; txHash?: string }[] };
+  | {
+      requestId: string;
+      kind: 'failed';
+      reason: string;
+      registered: { pubkey: string; ownerNonce: number; txHash?: string }[];
+    };
 
 /**
  * Registrations halted (issue 13, item 3): a key's ValidatorAdded stands at another owner nonce

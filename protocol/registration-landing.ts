@@ -16,7 +16,9 @@ export function viewAfter(view: RegistrationView, registered: RegisteredKeyshare
   const { landed } = registered;
   const highest = Math.max(registered.ownerNonce, landed?.ownerNonce ?? -1);
   const minOwnerNonce = highest >= 0 ? Math.max(view.minOwnerNonce ?? 0, highest + 1) : view.minOwnerNonce;
-  const lastRegistrationBlock = landed ? Math.max(view.lastRegistrationBlock ?? 0, landed.blockNumber) : view.lastRegistrationBlock;
+  const lastRegistrationBlock = landed
+    ? Math.max(view.lastRegistrationBlock ?? 0, landed.blockNumber)
+    : view.lastRegistrationBlock;
   return { minOwnerNonce, lastRegistrationBlock };
 }
 

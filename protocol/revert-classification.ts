@@ -22,10 +22,14 @@ export interface RevertClassification {
 /** Every revert a bot transaction can meet, with its meaning. Unknown names default to `never`. */
 export const REVERT_CLASSIFICATION: Readonly<Record<string, RevertClassification>> = {
   // Nexus
-  NotNexusBot: { retry: 'never', meaning: 'the sender is not Nexus.offChainBot: wrong bot key configured, or the owner changed the bot' },
+  NotNexusBot: {
+    retry: 'never',
+    meaning: 'the sender is not Nexus.offChainBot: wrong bot key configured, or the owner changed the bot',
+  },
   IncorrectValidatorStatus: {
     retry: 'never',
-    meaning: 'the key is not in the state the call expects (e.g. already deposited): read Nexus.validators(pubkey); the step may already be done',
+    meaning:
+      'the key is not in the state the call expects (e.g. already deposited): read Nexus.validators(pubkey); the step may already be done',
   },
   IncorrectStakingLimit: { retry: 'never', meaning: 'staking limit above 10000 basis points' },
   InvalidKeySupplied: { retry: 'never', meaning: 'the key belongs to another rollup' },
@@ -34,9 +38,13 @@ export const REVERT_CLASSIFICATION: Readonly<Record<string, RevertClassification
   // Bridge
   StakingLimitExceeding: {
     retry: 'never',
-    meaning: "the deposit would put the rollup above its staking limit: planning must recompute from the bridge's current state",
+    meaning:
+      "the deposit would put the rollup above its staking limit: planning must recompute from the bridge's current state",
   },
-  IncorrectWithdrawalCredentials: { retry: 'never', meaning: "deposit data withdraws to another address than the rollup's bridge: rebuild it" },
+  IncorrectWithdrawalCredentials: {
+    retry: 'never',
+    meaning: "deposit data withdraws to another address than the rollup's bridge: rebuild it",
+  },
   ValidatorNotExited: {
     retry: 'later',
     meaning: "the bridge's rewards are below 32 ETH: the exited validator's balance has not arrived yet; retry later",
@@ -45,7 +53,8 @@ export const REVERT_CLASSIFICATION: Readonly<Record<string, RevertClassification
   // SSVNetwork
   IncorrectClusterState: {
     retry: 'after-refresh',
-    meaning: 'the cluster snapshot passed is not the latest: re-read it from the latest SSV event for (Nexus, operatorIds), then retry',
+    meaning:
+      'the cluster snapshot passed is not the latest: re-read it from the latest SSV event for (Nexus, operatorIds), then retry',
   },
   InvalidOperatorIdsLength: { retry: 'never', meaning: 'the cluster has not 4, 7, 10 or 13 operators' },
   UnsortedOperatorsList: { retry: 'never', meaning: 'operator ids are not strictly ascending' },
@@ -55,16 +64,23 @@ export const REVERT_CLASSIFICATION: Readonly<Record<string, RevertClassification
     retry: 'never',
     meaning: 'the key is already registered in SSV for Nexus: check state, the registration may already be done',
   },
-  IncorrectValidatorStateWithData: { retry: 'never', meaning: 'SSV has the key under another cluster (the rollup changed cluster)' },
+  IncorrectValidatorStateWithData: {
+    retry: 'never',
+    meaning: 'SSV has the key under another cluster (the rollup changed cluster)',
+  },
   ValidatorDoesNotExist: { retry: 'never', meaning: 'SSV does not know the key' },
   ClusterIsLiquidated: { retry: 'never', meaning: 'the SSV cluster is liquidated: an operator must reactivate it' },
-  InsufficientBalance: { retry: 'never', meaning: 'not enough SSV tokens (Nexus) or ETH (bridge): an operator must fund it' },
+  InsufficientBalance: {
+    retry: 'never',
+    meaning: 'not enough SSV tokens (Nexus) or ETH (bridge): an operator must fund it',
+  },
   // Built-ins and the undecodable
   Error: { retry: 'never', meaning: 'a require/revert with a message (see the reason)' },
   Panic: { retry: 'never', meaning: 'a failed assert, overflow or similar contract bug' },
   EmptyRevert: {
     retry: 'never',
-    meaning: 'a revert without data: the public Nexus reverts so for an unknown rollup admin (it calls address(0)); a contract lacking the function does too',
+    meaning:
+      'a revert without data: the public Nexus reverts so for an unknown rollup admin (it calls address(0)); a contract lacking the function does too',
   },
   UnknownCustomError: { retry: 'never', meaning: 'a custom error missing from abi.ts: add it' },
   OutOfGas: { retry: 'never', meaning: 'the mined transaction used all its gas; a new estimate is needed' },

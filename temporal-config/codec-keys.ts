@@ -26,30 +26,43 @@ export class CodecKeyFileError extends Error {
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const keyId = z.string().regex(KEY_ID, 'expected a key id of 1-64 letters, digits, ".", "_" or "-"');
 // The value is checked without ever being echoed: zod's own messages do not quote it.
-const base64Key = z.string().refine(
-  (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === CODEC_KEY_BYTES,
-  `expected the base64 of exactly ${CODEC_KEY_BYTES} random bytes (e.g. \`openssl rand -base64 32\`)`,
-);
+const base64Key = z
+  .string()
+  .refine(
+    (v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === CODEC_KEY_BYTES,
+    `expected the base64 of exactly ${CODEC_KEY_BYTES} random bytes (e.g. \`openssl rand -base64 32\`)`,
+  );
 
-const keyFileSchema = z.strictObject({
-  activeKeyId: keyId,
-  keys: z.array(z.strictObject({ id: keyId, key: base64Key }), 'expected an array of {"id", "key"}').min(1, 'expected at least one key'),
-}).superRefine((file, ctx) => {
-  const seen = new Set<string>();
-  file.keys.forEach((k, i) => {
-    if (seen.has(k.id)) ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id "${k.id}"` });
-    seen.add(k.id);
+const keyFileSchema = z
+  .strictObject({
+    activeKeyId: keyId,
+    keys: z
+      .array(z.strictObject({ id: keyId, key: base64Key }), 'expected an array of {"id", "key"}')
+      .min(1, 'expected at least one key'),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.keys.forEach((k, i) => {
+      if (seen.has(k.id))
+        ctx.addIssue({ code: 'custom', path: ['keys', i, 'id'], message: `duplicate key id "${k.id}"` });
+      seen.add(k.id);
+    });
+    if (!seen.has(file.activeKeyId)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['activeKeyId'],
+        message: `expected the id of one of the listed keys, got "${file.activeKeyId}"`,
+      });
+    }
   });
-  if (!seen.has(file.activeKeyId)) {
-    ctx.addIssue({ code: 'custom', path: ['activeKeyId'], message: `expected the id of one of the listed keys, got "${file.activeKeyId}"` });
-  }
-});
 
 /** Parses the key file's content; `source` names it in errors. */
 export function parseCodecKeys(raw: unknown, source = 'codec key file'): CodecKeyring {
   const result = keyFileSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `  ${issue.path.length > 0 ? issue.path.join('.') : '(top level)'}: ${issue.message}`,
+    );
     throw new CodecKeyFileError(`invalid ${source}:\n${problems.join('\n')}`);
   }
   return {
@@ -69,14 +82,18 @@ export function loadCodecKeys(file: string): CodecKeyring {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof CodecKeyFileError) throw err;
-    throw new CodecKeyFileError(`cannot read codec key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CodecKeyFileError(
+      `cannot read codec key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     // JSON.parse's message quotes the text around the error, which may be key material.
-    throw new CodecKeyFileError(`codec key file ${file} is not valid JSON; expected {"activeKeyId": "<id>", "keys": [{"id": "<id>", "key": "<base64 of 32 bytes>"}]}`);
+    throw new CodecKeyFileError(
+      `codec key file ${file} is not valid JSON; expected {"activeKeyId": "<id>", "keys": [{"id": "<id>", "key": "<base64 of 32 bytes>"}]}`,
+    );
   }
   return parseCodecKeys(raw, `codec key file ${file}`);
 }
@@ -85,7 +102,9 @@ function assertPrivateFile(file: string): void {
   const { mode } = statSync(file);
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     const octal = (mode & 0o777).toString(8).padStart(4, '0');
-    throw new CodecKeyFileError(`codec key file ${file} has permissions ${octal}, too open: group and others must have no access (run \`chmod 600 ${file}\`)`);
+    throw new CodecKeyFileError(
+      `codec key file ${file} has permissions ${octal}, too open: group and others must have no access (run \`chmod 600 ${file}\`)`,
+    );
   }
 }
 

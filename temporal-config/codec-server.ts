@@ -37,7 +37,11 @@ const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** A request the server refuses, with the HTTP status and a message for the caller. */
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -46,8 +50,13 @@ export async function startCodecServer(opts: CodecServerOptions): Promise<CodecS
   const host = opts.host ?? '127.0.0.1';
   const server = createServer((req, res) => void handle(opts, req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(
-      err.code === 'EADDRINUSE' ? new Error(`codec server: port ${opts.port} on ${host} is already in use`, { cause: err }) : err));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`codec server: port ${opts.port} on ${host} is already in use`, { cause: err })
+          : err,
+      ),
+    );
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
@@ -66,10 +75,18 @@ async function handle(opts: CodecServerOptions, req: IncomingMessage, res: Serve
   let count = 0;
   try {
     const route = ROUTE.exec(path);
-    if (!route) throw new HttpError(404, `no such route ${path}: expected POST /encode, /decode, /{namespace}/encode or /{namespace}/decode`);
+    if (!route)
+      throw new HttpError(
+        404,
+        `no such route ${path}: expected POST /encode, /decode, /{namespace}/encode or /{namespace}/decode`,
+      );
     if (req.method === 'OPTIONS') {
       // A browser's preflight: it carries no credentials, so it is answered before the token check.
-      if (!corsAllowed) throw new HttpError(403, `origin ${origin ?? '(none)'} is not allowed to call this codec server (allowed: ${(opts.corsOrigins ?? []).join(', ') || 'none'})`);
+      if (!corsAllowed)
+        throw new HttpError(
+          403,
+          `origin ${origin ?? '(none)'} is not allowed to call this codec server (allowed: ${(opts.corsOrigins ?? []).join(', ') || 'none'})`,
+        );
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'POST, OPTIONS',
         'Access-Control-Allow-Headers': 'Content-Type, X-Namespace, Authorization',
@@ -78,7 +95,8 @@ async function handle(opts: CodecServerOptions, req: IncomingMessage, res: Serve
       res.end();
       return;
     }
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not supported: use POST ${path}`, { Allow: 'POST, OPTIONS' });
+    if (req.method !== 'POST')
+      throw new HttpError(405, `${req.method} is not supported: use POST ${path}`, { Allow: 'POST, OPTIONS' });
     checkToken(opts.authToken, req.headers.authorization);
     const body = await readBody(req, opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
     const payloads = payloadsFromJson(body);
@@ -96,7 +114,10 @@ async function handle(opts: CodecServerOptions, req: IncomingMessage, res: Serve
   } catch (err) {
     const status = err instanceof HttpError ? err.status : 500;
     const message = err instanceof HttpError ? err.message : 'internal error of the codec server';
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...(err instanceof HttpError ? err.headers : {}) });
+    res.writeHead(status, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      ...(err instanceof HttpError ? err.headers : {}),
+    });
     res.end(`${message}\n`);
   } finally {
     const namespace = ROUTE.exec(path)?.[1] ?? req.headers['x-namespace'] ?? '-';
@@ -110,7 +131,11 @@ function checkToken(expected: string | undefined, header: string | undefined): v
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new HttpError(401, header ? 'the bearer token is not valid' : 'missing "Authorization: Bearer <token>" header', { 'WWW-Authenticate': 'Bearer' });
+    throw new HttpError(
+      401,
+      header ? 'the bearer token is not valid' : 'missing "Authorization: Bearer <token>" header',
+      { 'WWW-Authenticate': 'Bearer' },
+    );
   }
 }
 
@@ -125,21 +150,28 @@ async function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new HttpError(400, 'request body is not JSON: expected {"payloads": [{"metadata": {"<key>": "<base64>"}, "data": "<base64>"}]}');
+    throw new HttpError(
+      400,
+      'request body is not JSON: expected {"payloads": [{"metadata": {"<key>": "<base64>"}, "data": "<base64>"}]}',
+    );
   }
 }
 
 /** protobuf JSON of Payloads: absent fields are empty (as protojson omits them). */
 function payloadsFromJson(body: unknown): Payload[] {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'request body: expected a JSON object {"payloads": [...]}');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'request body: expected a JSON object {"payloads": [...]}');
   const list = (body as { payloads?: unknown }).payloads ?? [];
   if (!Array.isArray(list)) throw new HttpError(400, 'payloads: expected an array');
   return list.map((item: unknown, i) => {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new HttpError(400, `payloads[${i}]: expected an object {"metadata", "data"}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new HttpError(400, `payloads[${i}]: expected an object {"metadata", "data"}`);
     const { metadata = {}, data = '' } = item as { metadata?: unknown; data?: unknown };
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new HttpError(400, `payloads[${i}].metadata: expected an object of base64 strings`);
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+      throw new HttpError(400, `payloads[${i}].metadata: expected an object of base64 strings`);
     const decoded: Record<string, Uint8Array> = {};
-    for (const [key, value] of Object.entries(metadata)) decoded[key] = base64Field(value, `payloads[${i}].metadata.${key}`);
+    for (const [key, value] of Object.entries(metadata))
+      decoded[key] = base64Field(value, `payloads[${i}].metadata.${key}`);
     return { metadata: decoded, data: base64Field(data, `payloads[${i}].data`) };
   });
 }

@@ -23,7 +23,9 @@ export function temporalConnectionOptions(temporal: TemporalConnectionSettings):
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new ConfigError(`invalid config:\n  temporal.${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new ConfigError(
+        `invalid config:\n  temporal.${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
   };
   const options: TemporalConnectionOptions = { address: temporal.address };
@@ -33,7 +35,12 @@ export function temporalConnectionOptions(temporal: TemporalConnectionSettings):
       ...(serverName ? { serverNameOverride: serverName } : {}),
       ...(serverRootCaFile ? { serverRootCACertificate: read(serverRootCaFile, 'tls.serverRootCaFile') } : {}),
       ...(clientCertFile && clientKeyFile
-        ? { clientCertPair: { crt: read(clientCertFile, 'tls.clientCertFile'), key: read(clientKeyFile, 'tls.clientKeyFile') } }
+        ? {
+            clientCertPair: {
+              crt: read(clientCertFile, 'tls.clientCertFile'),
+              key: read(clientKeyFile, 'tls.clientKeyFile'),
+            },
+          }
         : {}),
     };
   }

@@ -16,7 +16,9 @@ export interface MonitorListing {
 /** Every running monitor of the namespace, from Temporal's visibility (search attributes). */
 export async function listMonitors(client: Client): Promise<MonitorListing[]> {
   const found: MonitorListing[] = [];
-  for await (const w of client.workflow.list({ query: `WorkflowType = '${MONITOR_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'` })) {
+  for await (const w of client.workflow.list({
+    query: `WorkflowType = '${MONITOR_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'`,
+  })) {
     const attrs = w.typedSearchAttributes;
     found.push({
       rollupAdmin: attrs.get(RollupAdminAttribute) ?? w.workflowId.replace(/^rollup-monitor\//, ''),

@@ -69,13 +69,19 @@ export class EncryptionCodec implements PayloadCodec {
     // Payloads written before the codec was turned on are plain: they pass through.
     if (metadataString(payload, METADATA_ENCODING_KEY) !== ENCRYPTED_ENCODING) return payload;
     const keyId = metadataString(payload, KEY_ID_METADATA_KEY);
-    if (keyId === undefined) throw new PayloadDecryptionError(`a ${ENCRYPTED_ENCODING} payload has no ${KEY_ID_METADATA_KEY} metadata`);
+    if (keyId === undefined)
+      throw new PayloadDecryptionError(`a ${ENCRYPTED_ENCODING} payload has no ${KEY_ID_METADATA_KEY} metadata`);
     const key = this.keyring.keys.get(keyId);
     if (!key) {
-      throw new UnknownCodecKeyError(`a payload is encrypted with codec key "${keyId}", which is not in the key file (keys: ${[...this.keyring.keys.keys()].join(', ')}); keep old keys until no history needs them`);
+      throw new UnknownCodecKeyError(
+        `a payload is encrypted with codec key "${keyId}", which is not in the key file (keys: ${[...this.keyring.keys.keys()].join(', ')}); keep old keys until no history needs them`,
+      );
     }
     const data = payload.data ?? new Uint8Array();
-    if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`a ${ENCRYPTED_ENCODING} payload (key "${keyId}") is too short: ${data.length} bytes`);
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new PayloadDecryptionError(
+        `a ${ENCRYPTED_ENCODING} payload (key "${keyId}") is too short: ${data.length} bytes`,
+      );
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(keyId, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
@@ -83,7 +89,9 @@ export class EncryptionCodec implements PayloadCodec {
     try {
       plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
     } catch {
-      throw new PayloadDecryptionError(`a ${ENCRYPTED_ENCODING} payload does not authenticate under codec key "${keyId}": tampered with, truncated, or encrypted with another key of that id`);
+      throw new PayloadDecryptionError(
+        `a ${ENCRYPTED_ENCODING} payload does not authenticate under codec key "${keyId}": tampered with, truncated, or encrypted with another key of that id`,
+      );
     }
     return temporal.api.common.v1.Payload.decode(plain);
   }

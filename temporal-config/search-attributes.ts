@@ -7,9 +7,17 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const RollupAdminAttribute = defineSearchAttributeKey('NexusRollupAdmin', SearchAttributeType.KEYWORD);
 export const PhaseAttribute = defineSearchAttributeKey('NexusPhase', SearchAttributeType.KEYWORD);
 export const KeyPathAttribute = defineSearchAttributeKey('NexusKeyPath', SearchAttributeType.KEYWORD);
-export const ValidatorPubkeysAttribute = defineSearchAttributeKey('NexusValidatorPubkeys', SearchAttributeType.KEYWORD_LIST);
+export const ValidatorPubkeysAttribute = defineSearchAttributeKey(
+  'NexusValidatorPubkeys',
+  SearchAttributeType.KEYWORD_LIST,
+);
 
-export const BOT_SEARCH_ATTRIBUTES = [RollupAdminAttribute, PhaseAttribute, KeyPathAttribute, ValidatorPubkeysAttribute];
+export const BOT_SEARCH_ATTRIBUTES = [
+  RollupAdminAttribute,
+  PhaseAttribute,
+  KeyPathAttribute,
+  ValidatorPubkeysAttribute,
+];
 
 /** The attributes every workflow of a rollup starts with (monitor and batches: children do not inherit them). */
 export function rollupSearchAttributes(rollupAdmin: string, keyPath: string) {
@@ -18,7 +26,6 @@ export function rollupSearchAttributes(rollupAdmin: string, keyPath: string) {
     { key: KeyPathAttribute, value: keyPath },
   ];
 }
-
 
 /**
  * The form of a validator pubkey in NexusValidatorPubkeys: its first 14 hex digits. The server

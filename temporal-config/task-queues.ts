@@ -13,12 +13,23 @@ export type WorkerRole = (typeof WORKER_ROLES)[number];
  * salt as well when mnemonic rollups exist.
  */
 export const WRITER_ACTIVITIES = [
-  'submitDeposits', 'registerMnemonicKeyshares', 'registerDkgKeyshares', 'registerMnemonicKeysharesBatch', 'registerDkgKeysharesBatch',
-  'topUpCluster', 'submitValidatorExit', 'notifyExitBalanceTransferred',
+  'submitDeposits',
+  'registerMnemonicKeyshares',
+  'registerDkgKeyshares',
+  'registerMnemonicKeysharesBatch',
+  'registerDkgKeysharesBatch',
+  'topUpCluster',
+  'submitValidatorExit',
+  'notifyExitBalanceTransferred',
 ] as const satisfies readonly (keyof BotActivities)[];
 
 /** Activities that read the mnemonic (so need the salt in memory), and send nothing. */
-export const SALT_ACTIVITIES = ['allocateKeyIndices', 'prepareMnemonicValidators', 'allocateAndPrepareMnemonicValidators', 'broadcastMnemonicExits'] as const satisfies readonly (keyof BotActivities)[];
+export const SALT_ACTIVITIES = [
+  'allocateKeyIndices',
+  'prepareMnemonicValidators',
+  'allocateAndPrepareMnemonicValidators',
+  'broadcastMnemonicExits',
+] as const satisfies readonly (keyof BotActivities)[];
 
 /** The role whose queue runs this activity (everything not listed: general). */
 export function activityRole(activityName: string): WorkerRole {

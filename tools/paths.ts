@@ -6,7 +6,10 @@ import { join } from 'node:path';
 export type ToolName = 'temporal' | 'tctl' | 'ssv-dkg' | 'temporal-test-server' | 'moto_server' | 'anvil' | 'lodestar';
 
 export function toolsRoot(): string {
-  return process.env.NEXUS_BOT_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nexus-bot', 'tools');
+  return (
+    process.env.NEXUS_BOT_TOOLS_DIR ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nexus-bot', 'tools')
+  );
 }
 
 /** Absolute path of an installed tool; a clear error naming the tool when it is missing. */
@@ -25,7 +28,9 @@ export function toolPath(name: ToolName): string {
 export function lodestarHome(): string {
   const path = join(toolsRoot(), 'lodestar');
   if (!existsSync(join(path, 'node_modules'))) {
-    throw new Error(`tool "lodestar" is not installed at ${path}: run \`npm run setup\` (or \`bash tools/install.sh lodestar\`)`);
+    throw new Error(
+      `tool "lodestar" is not installed at ${path}: run \`npm run setup\` (or \`bash tools/install.sh lodestar\`)`,
+    );
   }
   return path;
 }

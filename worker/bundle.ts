@@ -11,7 +11,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/log-attributes')];
 
 export async function buildWorkflowBundle(outFile: string): Promise<{ file: string; bytes: number }> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+  });
   const file = resolve(outFile);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, code);
@@ -19,11 +22,17 @@ export async function buildWorkflowBundle(outFile: string): Promise<{ file: stri
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist/workflow-bundle.js' } }, strict: true });
-  buildWorkflowBundle(values.out as string).then(({ file, bytes }) => {
-    console.log(`workflow bundle written: ${file} (${(bytes / 1024).toFixed(0)} KiB); set workflowBundleFile to it`);
-  }, (err: unknown) => {
-    console.error(err);
-    process.exit(1);
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: 'dist/workflow-bundle.js' } },
+    strict: true,
   });
+  buildWorkflowBundle(values.out as string).then(
+    ({ file, bytes }) => {
+      console.log(`workflow bundle written: ${file} (${(bytes / 1024).toFixed(0)} KiB); set workflowBundleFile to it`);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

@@ -61,9 +61,17 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     const value = env[name];
     if (value === undefined) continue;
     if (name === 'NEXUS_BOT_DRY_RUN') {
-      if (!(value in BOOLEAN_ENV)) throw new ConfigError(`invalid environment:\n  NEXUS_BOT_DRY_RUN (dryRun): expected true, false, 1 or 0, got "${value}"`);
+      if (!(value in BOOLEAN_ENV))
+        throw new ConfigError(
+          `invalid environment:\n  NEXUS_BOT_DRY_RUN (dryRun): expected true, false, 1 or 0, got "${value}"`,
+        );
       setPath(raw, path, BOOLEAN_ENV[value]);
-    } else if (name === 'NEXUS_BOT_ROLES') setPath(raw, path, value.split(',').map((role) => role.trim()));
+    } else if (name === 'NEXUS_BOT_ROLES')
+      setPath(
+        raw,
+        path,
+        value.split(',').map((role) => role.trim()),
+      );
     else setPath(raw, path, value);
   }
   return parseWorkerConfig(raw, file ? `config (${file})` : 'config');

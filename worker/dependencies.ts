@@ -46,16 +46,26 @@ export interface RuntimeInputs {
 /** The activities' dependencies, and the chain-writer lease the writer Worker is gated on (shared store only). */
 export type BuiltDependencies = ActivityDependencies & { writerLease?: WriterLease };
 
-export async function buildActivityDependencies(config: WorkerConfig, inputs: RuntimeInputs): Promise<BuiltDependencies> {
+export async function buildActivityDependencies(
+  config: WorkerConfig,
+  inputs: RuntimeInputs,
+): Promise<BuiltDependencies> {
   const base: ActivityDependencies = {
     workerName: config.workerName,
     registrar: { client: inputs.client, taskQueue: config.temporal.taskQueue },
   };
   if (!config.chain) return base;
   const { chain, contracts, transactions } = config;
-  if (!contracts) throw new ConfigError('invalid config:\n  contracts: expected the contract addresses when chain is set');
-  if (!transactions) throw new ConfigError('invalid config:\n  transactions: expected the transaction settings (at least journalFile) when chain is set');
-  if (!config.botKeyFile) throw new ConfigError('invalid config:\n  botKeyFile: expected the path of a file holding the bot key when chain is set');
+  if (!contracts)
+    throw new ConfigError('invalid config:\n  contracts: expected the contract addresses when chain is set');
+  if (!transactions)
+    throw new ConfigError(
+      'invalid config:\n  transactions: expected the transaction settings (at least journalFile) when chain is set',
+    );
+  if (!config.botKeyFile)
+    throw new ConfigError(
+      'invalid config:\n  botKeyFile: expected the path of a file holding the bot key when chain is set',
+    );
 
   const { provider } = await createChainProvider({ urls: chain.rpcUrls, chainId: chain.chainId });
   const signer = new ethers.Wallet(readBotKey(config.botKeyFile), provider);
@@ -63,7 +73,9 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
   // Shared store: the lease is taken only by the writer-role Worker's gate (worker/writer-gate.ts);
   // without it this process's sends are refused (WriterFenced, retryable).
   const txManager = new TransactionManager({
-    provider, signer, chainId: chain.chainId,
+    provider,
+    signer,
+    chainId: chain.chainId,
     maxFeePerGasCeiling: ethers.parseUnits(String(transactions.maxFeePerGasGwei), 'gwei'),
     maxPriorityFeePerGas: ethers.parseUnits(String(transactions.maxPriorityFeePerGasGwei), 'gwei'),
     confirmations: transactions.confirmations,
@@ -78,55 +90,85 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
 
   let vault: MnemonicVault | undefined;
   if (inputs.salt) {
-    if (!config.aws) throw new ConfigError('invalid config:\n  aws: expected region (and endpoint) for the mnemonic vault when a salt is given');
-    vault = new MnemonicVault(new SecretsManagerClient({ region: config.aws.region, endpoint: config.aws.endpoint }), inputs.salt);
+    if (!config.aws)
+      throw new ConfigError(
+        'invalid config:\n  aws: expected region (and endpoint) for the mnemonic vault when a salt is given',
+      );
+    vault = new MnemonicVault(
+      new SecretsManagerClient({ region: config.aws.region, endpoint: config.aws.endpoint }),
+      inputs.salt,
+    );
   }
   const indexStore = await buildIndexStore(config);
 
   const genesisForkVersion = await genesisForkVersionOf(config.keys.depositNetwork);
   // The beacon node must be on the network the deposits were signed for (and, when configured,
   // have exactly its genesis validators root): the bot never signs an exit for another network.
-  const beacon = config.beacon && new BeaconClient({
-    urls: config.beacon.urls,
-    timeoutMs: config.beacon.timeoutSeconds * 1000,
-    expected: { genesisForkVersion: `0x${Buffer.from(genesisForkVersion).toString('hex')}`, genesisValidatorsRoot: config.beacon.genesisValidatorsRoot?.toLowerCase() },
-  });
+  const beacon =
+    config.beacon &&
+    new BeaconClient({
+      urls: config.beacon.urls,
+      timeoutMs: config.beacon.timeoutSeconds * 1000,
+      expected: {
+        genesisForkVersion: `0x${Buffer.from(genesisForkVersion).toString('hex')}`,
+        genesisValidatorsRoot: config.beacon.genesisValidatorsRoot?.toLowerCase(),
+      },
+    });
 
   // Refuse to start when the deposits would be signed for another network than the connected chain
   // and beacon node (SigningNetworkMismatchError: the worker exits with that one line).
   const signingForkVersion = `0x${Buffer.from(genesisForkVersion).toString('hex')}`;
   const network = {
-    depositNetwork: config.keys.depositNetwork, signingForkVersion, chainForkVersions: config.keys.chainForkVersions,
+    depositNetwork: config.keys.depositNetwork,
+    signingForkVersion,
+    chainForkVersions: config.keys.chainForkVersions,
     // No expectations of its own: the check compares and names both values itself.
-    beacon: config.beacon && new BeaconClient({ urls: config.beacon.urls, timeoutMs: config.beacon.timeoutSeconds * 1000 }),
+    beacon:
+      config.beacon && new BeaconClient({ urls: config.beacon.urls, timeoutMs: config.beacon.timeoutSeconds * 1000 }),
   };
   await verifySigningNetwork({ network }, chain.chainId);
   // Resolved once per process. A configured version the contract contradicts, or an SSVNetwork
   // that is not the one Nexus calls, stops the start; an RPC outage only defers the detection.
-  const nexusVersion = nexusVersionResolver({ provider, nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork, setting: chain.nexusVersion });
+  const nexusVersion = nexusVersionResolver({
+    provider,
+    nexus: contracts.nexus,
+    ssvNetwork: contracts.ssvNetwork,
+    setting: chain.nexusVersion,
+  });
   try {
     await nexusVersion();
   } catch (err) {
-    if (err instanceof NexusVersionMismatchError) throw new ConfigError(`invalid config:\n  chain.nexusVersion / contracts.ssvNetwork: ${err.message}`);
+    if (err instanceof NexusVersionMismatchError)
+      throw new ConfigError(`invalid config:\n  chain.nexusVersion / contracts.ssvNetwork: ${err.message}`);
   }
 
   const dkgSetup = buildDkgDependencies(config, {
-    provider, contracts: { nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork },
-    scan: { fromBlock: chain.ssvFromBlock, maxRange: chain.logMaxRange }, genesisForkVersion,
+    provider,
+    contracts: { nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork },
+    scan: { fromBlock: chain.ssvFromBlock, maxRange: chain.logMaxRange },
+    genesisForkVersion,
   });
 
   // One pair of log indexes per worker process, persisted in its state folder (README: what they cost).
   const guardIndexes = createDepositGuardIndexes({
-    provider, contracts: { depositContract: contracts.depositContract, ssvNetwork: contracts.ssvNetwork },
-    depositContractFromBlock: config.depositGuard.depositContractFromBlock, ssvFromBlock: chain.ssvFromBlock,
-    maxRange: chain.logMaxRange, reorgBlocks: config.depositGuard.reorgBlocks,
-    folder: config.depositGuard.indexDir ?? join(defaultStateDir(config.workerName), 'deposit-guard', String(chain.chainId)),
+    provider,
+    contracts: { depositContract: contracts.depositContract, ssvNetwork: contracts.ssvNetwork },
+    depositContractFromBlock: config.depositGuard.depositContractFromBlock,
+    ssvFromBlock: chain.ssvFromBlock,
+    maxRange: chain.logMaxRange,
+    reorgBlocks: config.depositGuard.reorgBlocks,
+    folder:
+      config.depositGuard.indexDir ?? join(defaultStateDir(config.workerName), 'deposit-guard', String(chain.chainId)),
   });
 
   // Last, after every check that can refuse the start: it opens the websocket (in the background:
   // an unreachable endpoint is a WARN and polling, never a failed start).
   const heads = new HeadFollower({
-    provider, chainId: chain.chainId, wsUrl: chain.wsUrl, pollIntervalMs: chain.headPollIntervalMs, log: inputs.logger ?? consoleLog,
+    provider,
+    chainId: chain.chainId,
+    wsUrl: chain.wsUrl,
+    pollIntervalMs: chain.headPollIntervalMs,
+    log: inputs.logger ?? consoleLog,
   });
   heads.start();
 
@@ -136,30 +178,53 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
     heads,
     ...(txStore.lease ? { writerLease: txStore.lease } : {}),
     depositGuard: {
-      provider, contracts: { nexus: contracts.nexus }, depositNetwork: config.keys.depositNetwork, genesisForkVersion, beacon,
-      ...guardIndexes, acceptOwnGenesisValidators: config.depositGuard.acceptOwnGenesisValidators, metrics: inputs.metrics,
+      provider,
+      contracts: { nexus: contracts.nexus },
+      depositNetwork: config.keys.depositNetwork,
+      genesisForkVersion,
+      beacon,
+      ...guardIndexes,
+      acceptOwnGenesisValidators: config.depositGuard.acceptOwnGenesisValidators,
+      metrics: inputs.metrics,
     },
     exits: beacon && {
       nexusVersion,
-      provider, txManager, beacon, signExit: signVoluntaryExit, vault, indexStore,
+      provider,
+      txManager,
+      beacon,
+      signExit: signVoluntaryExit,
+      vault,
+      indexStore,
       contracts: { nexus: contracts.nexus, ssvNetwork: contracts.ssvNetwork },
-      ssvFromBlock: chain.ssvFromBlock, logMaxRange: chain.logMaxRange, metrics: inputs.metrics, dryRun: config.dryRun,
+      ssvFromBlock: chain.ssvFromBlock,
+      logMaxRange: chain.logMaxRange,
+      metrics: inputs.metrics,
+      dryRun: config.dryRun,
     },
     runway: {
-      provider, txManager,
+      provider,
+      txManager,
       contracts: {
-        nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork,
-        ssvToken: contracts.ssvToken, ssvNetworkViews: contracts.ssvNetworkViews,
+        nexus: contracts.nexus,
+        nodeOperator: contracts.nodeOperator,
+        ssvNetwork: contracts.ssvNetwork,
+        ssvToken: contracts.ssvToken,
+        ssvNetworkViews: contracts.ssvNetworkViews,
       },
       scan: { fromBlock: chain.ssvFromBlock, maxRange: chain.logMaxRange },
       policy: runwayPolicy(config),
-      metrics: inputs.metrics, dryRun: config.dryRun,
+      metrics: inputs.metrics,
+      dryRun: config.dryRun,
     },
     creation: {
-      provider, txManager,
+      provider,
+      txManager,
       contracts: {
-        nexus: contracts.nexus, nodeOperator: contracts.nodeOperator, ssvNetwork: contracts.ssvNetwork,
-        ssvToken: contracts.ssvToken, ssvNetworkViews: contracts.ssvNetworkViews,
+        nexus: contracts.nexus,
+        nodeOperator: contracts.nodeOperator,
+        ssvNetwork: contracts.ssvNetwork,
+        ssvToken: contracts.ssvToken,
+        ssvNetworkViews: contracts.ssvNetworkViews,
       },
       ssvFromBlock: chain.ssvFromBlock,
       logMaxRange: chain.logMaxRange,
@@ -171,7 +236,10 @@ export async function buildActivityDependencies(config: WorkerConfig, inputs: Ru
         safetyMarginBlocks: BigInt(config.ssv.safetyMarginBlocks),
       },
       network,
-      vault, indexStore, metrics: inputs.metrics, dryRun: config.dryRun,
+      vault,
+      indexStore,
+      metrics: inputs.metrics,
+      dryRun: config.dryRun,
       pipelineDepth: transactions.pipelineDepth,
     },
   };
@@ -203,9 +271,12 @@ function readBotKey(path: string): string {
   try {
     text = readFileSync(path, 'utf8').trim();
   } catch (err) {
-    throw new ConfigError(`invalid config:\n  botKeyFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new ConfigError(
+      `invalid config:\n  botKeyFile: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text)) throw new ConfigError(`invalid config:\n  botKeyFile: ${path} does not hold a 32-byte hex private key`);
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(text))
+    throw new ConfigError(`invalid config:\n  botKeyFile: ${path} does not hold a 32-byte hex private key`);
   return text.startsWith('0x') ? text : `0x${text}`;
 }
 
@@ -230,7 +301,8 @@ export function buildDkgDependencies(
   try {
     binary = resolveSsvDkg({ configured: config.dkg.binary, env });
   } catch (err) {
-    if (err instanceof DkgUnavailableError && config.dkg.binary === undefined) return { dkgUnavailable: err.message, dkgArchive: archive };
+    if (err instanceof DkgUnavailableError && config.dkg.binary === undefined)
+      return { dkgUnavailable: err.message, dkgArchive: archive };
     if (err instanceof DkgUnavailableError) throw new ConfigError(`invalid config:\n  dkg.binary: ${err.message}`);
     throw err;
   }
@@ -240,9 +312,12 @@ export function buildDkgDependencies(
     try {
       pem = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`invalid config:\n  dkg.operatorCaFiles.${id}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new ConfigError(
+        `invalid config:\n  dkg.operatorCaFiles.${id}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      );
     }
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`invalid config:\n  dkg.operatorCaFiles.${id}: ${file} holds no PEM certificate`);
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      throw new ConfigError(`invalid config:\n  dkg.operatorCaFiles.${id}: ${file} holds no PEM certificate`);
     operatorCaPems[Number(id)] = pem;
   }
   return {

@@ -10,13 +10,20 @@ import { ConfigError, type WorkerConfig } from './config';
 
 export async function buildIndexStore(config: Pick<WorkerConfig, 'keys' | 'aws'>): Promise<IndexStore | undefined> {
   const shared = config.keys.indexStore;
-  if (!shared) return config.keys.indexStateDir ? new IndexStateStore({ folder: config.keys.indexStateDir, createFolder: true }) : undefined;
-  const client = new DynamoDBClient({ region: shared.region ?? config.aws?.region, endpoint: shared.endpoint ?? config.aws?.endpoint });
+  if (!shared)
+    return config.keys.indexStateDir
+      ? new IndexStateStore({ folder: config.keys.indexStateDir, createFolder: true })
+      : undefined;
+  const client = new DynamoDBClient({
+    region: shared.region ?? config.aws?.region,
+    endpoint: shared.endpoint ?? config.aws?.endpoint,
+  });
   try {
     await verifyIndexTable(client, shared.table);
   } catch (err) {
     client.destroy();
-    if (err instanceof IndexTableError) throw new ConfigError(`invalid config:\n  keys.indexStore.table: ${err.message}`);
+    if (err instanceof IndexTableError)
+      throw new ConfigError(`invalid config:\n  keys.indexStore.table: ${err.message}`);
     throw err;
   }
   return new DynamoDbIndexStore({ client, table: shared.table });

@@ -16,7 +16,9 @@ let observability: Observability | undefined;
 async function readSaltFromStdin(): Promise<SaltHolder> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   for (const chunk of chunks) chunk.fill(0);
   if (text === '') throw new ConfigError('keys.saltFromStdin is set but standard input held no salt');
   return new SaltHolder(text);
@@ -31,13 +33,23 @@ async function main(): Promise<void> {
   const salt = config.keys.saltFromStdin ? await readSaltFromStdin() : undefined;
   observability = await startObservability(config);
   const { logger } = observability;
-  const { worker, close, dkg, queues, identity, skipped, saltLock, unlockSocket } = await buildWorker(config, { salt, observability });
+  const { worker, close, dkg, queues, identity, skipped, saltLock, unlockSocket } = await buildWorker(config, {
+    salt,
+    observability,
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info('nexus-bot worker polling', {
-    workerName: config.workerName, identity, taskQueue: config.temporal.taskQueue, queues: queues.map((q) => `${q.role}:${q.taskQueue}`), temporalAddress: config.temporal.address,
-    namespace: config.temporal.namespace, chainId: config.chain?.chainId, mnemonicPath: salt !== undefined,
+    workerName: config.workerName,
+    identity,
+    taskQueue: config.temporal.taskQueue,
+    queues: queues.map((q) => `${q.role}:${q.taskQueue}`),
+    temporalAddress: config.temporal.address,
+    namespace: config.temporal.namespace,
+    chainId: config.chain?.chainId,
+    mnemonicPath: salt !== undefined,
     ...(saltLock ? { salt: saltLock.state, unlockSocket: unlockSocket?.path } : {}),
-    metrics: observability.metricsServer?.url, dkg,
+    metrics: observability.metricsServer?.url,
+    dkg,
   });
   if (skipped) logger.warn(skipped);
   if (dkg.unavailable) logger.warn(`DKG ceremonies disabled on this worker: ${dkg.unavailable}`);
@@ -50,7 +62,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof SigningNetworkMismatchError) console.error(`nexus-bot worker: ${err.message}`);
+  if (err instanceof ConfigError || err instanceof SigningNetworkMismatchError)
+    console.error(`nexus-bot worker: ${err.message}`);
   else if (observability) observability.logger.error('nexus-bot worker failed', { error: err });
   else console.error(err);
   process.exit(1);

@@ -25,7 +25,10 @@ export function rolePlan(roles: readonly WorkerRole[], hasSalt: boolean): { poll
 }
 
 /** Queue of each polled role, named after the general queue. */
-export function roleQueues(generalQueue: string, polled: readonly WorkerRole[]): { role: WorkerRole; taskQueue: string }[] {
+export function roleQueues(
+  generalQueue: string,
+  polled: readonly WorkerRole[],
+): { role: WorkerRole; taskQueue: string }[] {
   return polled.map((role) => ({ role, taskQueue: roleTaskQueue(generalQueue, role) }));
 }
 
@@ -39,7 +42,8 @@ export interface RoleWorkerSpec {
  * A role's Worker: created at build (general; salt when no SaltLock gates it), or by its runner
  * when it may start (writer; salt while unlocked).
  */
-export type RoleWorkerEntry = { role: WorkerRole; taskQueue: string; worker: Worker } | (RoleWorkerSpec & { worker?: undefined });
+export type RoleWorkerEntry =
+  { role: WorkerRole; taskQueue: string; worker: Worker } | (RoleWorkerSpec & { worker?: undefined });
 
 /**
  * Runs the chain writer's Worker. This is the one place the writer starts: with a shared
@@ -48,14 +52,19 @@ export type RoleWorkerEntry = { role: WorkerRole; taskQueue: string; worker: Wor
  * (sole-writer-check.ts), watching for one while it runs.
  */
 export async function runChainWriter(
-  spec: RoleWorkerSpec, mayRun: (worker: Worker) => boolean, gate?: WriterGate, sole?: SoleWriterCheck & { signal: AbortSignal },
+  spec: RoleWorkerSpec,
+  mayRun: (worker: Worker) => boolean,
+  gate?: WriterGate,
+  sole?: SoleWriterCheck & { signal: AbortSignal },
 ): Promise<void> {
   if (gate) return runGatedWriter(spec.taskQueue, spec.create, mayRun, gate);
   if (sole && !(await waitUntilSoleWriter(spec.taskQueue, sole, sole.signal))) return;
   const worker = await spec.create();
   if (!mayRun(worker)) return;
   const running = new AbortController();
-  const watch = sole ? watchForSecondWriter(spec.taskQueue, sole, AbortSignal.any([sole.signal, running.signal])) : undefined;
+  const watch = sole
+    ? watchForSecondWriter(spec.taskQueue, sole, AbortSignal.any([sole.signal, running.signal]))
+    : undefined;
   try {
     await worker.run();
   } finally {
@@ -78,7 +87,9 @@ export class RoleWorkers {
    * the lock the salt Worker is gated on (worker/salt-lock.ts).
    */
   constructor(
-    readonly entries: RoleWorkerEntry[], private readonly writerLease?: Omit<WriterGate, 'signal'>, private readonly soleWriter?: SoleWriterCheck,
+    readonly entries: RoleWorkerEntry[],
+    private readonly writerLease?: Omit<WriterGate, 'signal'>,
+    private readonly soleWriter?: SoleWriterCheck,
     private readonly saltLock?: SaltLock,
   ) {}
 
@@ -96,14 +107,23 @@ export class RoleWorkers {
       }
       if (!entry.worker) {
         const signal = this.stopped.signal;
-        return runChainWriter(entry, (worker) => this.adopt(worker), this.writerLease && { ...this.writerLease, signal }, this.soleWriter && { ...this.soleWriter, signal });
+        return runChainWriter(
+          entry,
+          (worker) => this.adopt(worker),
+          this.writerLease && { ...this.writerLease, signal },
+          this.soleWriter && { ...this.soleWriter, signal },
+        );
       }
       if (this.adopt(entry.worker)) await entry.worker.run();
     });
-    const results = await Promise.allSettled(runs.map((run) => run.catch((err: unknown) => {
-      this.shutdown();
-      throw err;
-    })));
+    const results = await Promise.allSettled(
+      runs.map((run) =>
+        run.catch((err: unknown) => {
+          this.shutdown();
+          throw err;
+        }),
+      ),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }

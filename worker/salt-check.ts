@@ -15,7 +15,8 @@ import type { SaltCheck, SaltCheckResult } from './salt-lock';
 
 /** The rollups with a running monitor on the mnemonic path (Temporal visibility). */
 export function mnemonicRollupsOf(client: Client): () => Promise<string[]> {
-  return async () => (await listMonitors(client)).filter((m) => m.keyPath === 'mnemonic').map((m) => m.rollupAdmin.toLowerCase());
+  return async () =>
+    (await listMonitors(client)).filter((m) => m.keyPath === 'mnemonic').map((m) => m.rollupAdmin.toLowerCase());
 }
 
 /** A SaltCheck against Secrets Manager: `rollups` lists the rollups to try after the one named. */
@@ -28,7 +29,12 @@ export function secretsManagerSaltCheck(secrets: SecretsManagerClient, rollups: 
       known = await rollups();
     } catch (err) {
       // Without the list the named rollup alone can still be checked.
-      if (named === undefined) return { ok: false, error: 'cannot-check', message: `the salt could not be checked: the running mnemonic monitors could not be listed (${(err as Error).message}); name a rollup with \`nexus-bot unlock --rollup <admin>\`` };
+      if (named === undefined)
+        return {
+          ok: false,
+          error: 'cannot-check',
+          message: `the salt could not be checked: the running mnemonic monitors could not be listed (${(err as Error).message}); name a rollup with \`nexus-bot unlock --rollup <admin>\``,
+        };
       known = [];
     }
     const candidates = [...new Set([...(named ? [named] : []), ...known])];
@@ -42,14 +48,25 @@ export function secretsManagerSaltCheck(secrets: SecretsManagerClient, rollups: 
           missing.push(rollup);
           continue;
         }
-        return { ok: false, error: 'cannot-check', message: `the salt could not be checked against ${mnemonicSecretName(rollup)}: ${(err as Error).name}: ${(err as Error).message}` };
+        return {
+          ok: false,
+          error: 'cannot-check',
+          message: `the salt could not be checked against ${mnemonicSecretName(rollup)}: ${(err as Error).name}: ${(err as Error).message}`,
+        };
       }
-      if (!opens) return { ok: false, error: 'wrong-salt', message: `wrong salt: it does not open the mnemonic keystore of rollup ${rollup} (${mnemonicSecretName(rollup)})` };
+      if (!opens)
+        return {
+          ok: false,
+          error: 'wrong-salt',
+          message: `wrong salt: it does not open the mnemonic keystore of rollup ${rollup} (${mnemonicSecretName(rollup)})`,
+        };
       return { ok: true, message: `the salt opens the mnemonic keystore of rollup ${rollup}` };
     }
-    const looked = missing.length > 0 ? ` (no secret for ${missing.join(', ')})` : ' (no monitor runs with --key-path mnemonic)';
+    const looked =
+      missing.length > 0 ? ` (no secret for ${missing.join(', ')})` : ' (no monitor runs with --key-path mnemonic)';
     return {
-      ok: false, error: 'cannot-check',
+      ok: false,
+      error: 'cannot-check',
       message: `no stored mnemonic keystore to check the salt against${looked}: name a rollup whose mnemonic secret exists with \`nexus-bot unlock --rollup <admin>\``,
     };
   };

@@ -20,7 +20,8 @@ export interface LockAnswer {
 }
 
 /** The verdict of a salt check (worker/salt-check.ts). */
-export type SaltCheckResult = { ok: true; message: string } | { ok: false; error: 'wrong-salt' | 'cannot-check'; message: string };
+export type SaltCheckResult =
+  { ok: true; message: string } | { ok: false; error: 'wrong-salt' | 'cannot-check'; message: string };
 
 /** Checks a candidate salt against the stored secret(s); `rollup` names the one to check first. */
 export type SaltCheck = (candidate: SaltHolder, opts: { rollup?: string }) => Promise<SaltCheckResult>;
@@ -61,7 +62,8 @@ export class SaltLock {
 
   status(): LockAnswer {
     return {
-      ok: true, state: this.state,
+      ok: true,
+      state: this.state,
       message: this.slot.locked
         ? `${LOCKED_STATUS} since ${this.since.toISOString()}: mnemonic steps wait on the salt task queue ${this.saltQueue}, which this worker does not poll`
         : `unlocked since ${this.since.toISOString()}: polling the salt task queue ${this.saltQueue}`,
@@ -73,23 +75,40 @@ export class SaltLock {
     return this.serialised(async () => {
       if (!this.slot.locked) {
         candidate.wipe();
-        return { ok: true, state: this.state, message: `already unlocked (since ${this.since.toISOString()}): the salt given was neither checked nor kept` };
+        return {
+          ok: true,
+          state: this.state,
+          message: `already unlocked (since ${this.since.toISOString()}): the salt given was neither checked nor kept`,
+        };
       }
       let verdict: SaltCheckResult;
       try {
         verdict = await this.check(candidate, opts);
       } catch (err) {
-        verdict = { ok: false, error: 'cannot-check', message: `the salt could not be checked: ${(err as Error).name}: ${(err as Error).message}` };
+        verdict = {
+          ok: false,
+          error: 'cannot-check',
+          message: `the salt could not be checked: ${(err as Error).name}: ${(err as Error).message}`,
+        };
       }
       if (!verdict.ok) {
         candidate.wipe();
-        this.log.warn(`unlock refused: ${verdict.message}; still locked`, { error: verdict.error, saltQueue: this.saltQueue });
+        this.log.warn(`unlock refused: ${verdict.message}; still locked`, {
+          error: verdict.error,
+          saltQueue: this.saltQueue,
+        });
         return { ok: false, state: this.state, error: verdict.error, message: `${verdict.message}; still locked` };
       }
       this.slot.set(candidate);
       this.changed();
-      this.log.info(`unlocked: ${verdict.message}; polling the salt task queue ${this.saltQueue}`, { saltQueue: this.saltQueue });
-      return { ok: true, state: this.state, message: `unlocked: ${verdict.message}; the worker polls the salt task queue ${this.saltQueue}` };
+      this.log.info(`unlocked: ${verdict.message}; polling the salt task queue ${this.saltQueue}`, {
+        saltQueue: this.saltQueue,
+      });
+      return {
+        ok: true,
+        state: this.state,
+        message: `unlocked: ${verdict.message}; the worker polls the salt task queue ${this.saltQueue}`,
+      };
     });
   }
 
@@ -101,8 +120,14 @@ export class SaltLock {
       await this.stopWorker?.();
       this.slot.wipe();
       this.changed();
-      this.log.info(`locked: the salt was wiped and the salt task queue ${this.saltQueue} is no longer polled`, { saltQueue: this.saltQueue });
-      return { ok: true, state: this.state, message: `locked: the salt was wiped; the salt task queue ${this.saltQueue} is no longer polled` };
+      this.log.info(`locked: the salt was wiped and the salt task queue ${this.saltQueue} is no longer polled`, {
+        saltQueue: this.saltQueue,
+      });
+      return {
+        ok: true,
+        state: this.state,
+        message: `locked: the salt was wiped; the salt task queue ${this.saltQueue} is no longer polled`,
+      };
     });
   }
 
@@ -152,9 +177,14 @@ export class SaltLock {
 
   /** Says "locked: waiting for the salt" now and every reminderMs while locked. */
   private remind(): void {
-    const say = () => this.log.warn(`${LOCKED_STATUS}: mnemonic steps wait on the salt task queue ${this.saltQueue} until \`nexus-bot unlock\`${this.opts.socketPath ? ` (socket ${this.opts.socketPath})` : ''} gives this worker the salt`, {
-      saltQueue: this.saltQueue, lockedSince: this.since.toISOString(),
-    });
+    const say = () =>
+      this.log.warn(
+        `${LOCKED_STATUS}: mnemonic steps wait on the salt task queue ${this.saltQueue} until \`nexus-bot unlock\`${this.opts.socketPath ? ` (socket ${this.opts.socketPath})` : ''} gives this worker the salt`,
+        {
+          saltQueue: this.saltQueue,
+          lockedSince: this.since.toISOString(),
+        },
+      );
     say();
     clearInterval(this.reminder);
     this.reminder = setInterval(say, this.opts.reminderMs ?? LOCKED_REMINDER_MS);
@@ -173,7 +203,12 @@ export class SaltLock {
  * waits for an unlock, creates the Worker, runs it until a lock stops it, and waits again.
  * `mayRun` registers the Worker for the process's shutdown (false once that began).
  */
-export async function runGatedSalt(create: () => Promise<Worker>, mayRun: (worker: Worker) => boolean, lock: SaltLock, signal: AbortSignal): Promise<void> {
+export async function runGatedSalt(
+  create: () => Promise<Worker>,
+  mayRun: (worker: Worker) => boolean,
+  lock: SaltLock,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     const generation = await lock.whenUnlocked(signal);
     if (generation === undefined) return;

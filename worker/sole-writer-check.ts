@@ -42,10 +42,15 @@ export interface SoleWriterCheck {
 
 /** Other processes that polled `taskQueue` for activities within LIVE_POLLER_MS, as Temporal reports them. */
 export async function otherWriterPollers(
-  connection: ConnectionLike, namespace: string, taskQueue: string, ownIdentity: string, now = Date.now(),
+  connection: ConnectionLike,
+  namespace: string,
+  taskQueue: string,
+  ownIdentity: string,
+  now = Date.now(),
 ): Promise<WriterPoller[]> {
   const { pollers } = await connection.workflowService.describeTaskQueue({
-    namespace, taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    namespace,
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
   });
   const others: WriterPoller[] = [];
@@ -80,7 +85,11 @@ function thisProcessOrGone(identity: string): boolean {
 const GRPC_UNIMPLEMENTED = 12;
 
 /** Waits until no other process polls the chain-writer queue, with an ERROR while one does. Returns false if aborted. */
-export async function waitUntilSoleWriter(taskQueue: string, check: SoleWriterCheck, signal: AbortSignal): Promise<boolean> {
+export async function waitUntilSoleWriter(
+  taskQueue: string,
+  check: SoleWriterCheck,
+  signal: AbortSignal,
+): Promise<boolean> {
   let waitingSince: number | undefined;
   // Checks run every 15 s so that the writer starts soon after the other stops; the ERROR it
   // raises while waiting is repeated once a minute, not at every check.
@@ -98,32 +107,55 @@ export async function waitUntilSoleWriter(taskQueue: string, check: SoleWriterCh
       others = await check.find();
     } catch (err) {
       if ((err as { code?: number }).code === GRPC_UNIMPLEMENTED) {
-        check.log.error('chain writer: this Temporal server does not report the pollers of a task queue; starting without the check for a second writer', { taskQueue });
+        check.log.error(
+          'chain writer: this Temporal server does not report the pollers of a task queue; starting without the check for a second writer',
+          { taskQueue },
+        );
         return true;
       }
       // Temporal did not answer: the Worker could not poll either; ask again.
-      errorAtMostEvery('chain writer: cannot ask Temporal who polls the chain-writer task queue; asking again', { taskQueue, error: (err as Error).message });
+      errorAtMostEvery('chain writer: cannot ask Temporal who polls the chain-writer task queue; asking again', {
+        taskQueue,
+        error: (err as Error).message,
+      });
       await sleep(check.waitMs ?? 15_000, undefined, { signal }).catch(() => undefined);
       continue;
     }
     if (others.length === 0) {
-      if (waitingSince !== undefined) check.log.info('chain writer: no other writer polls the chain-writer task queue any more; starting', { taskQueue, waitedSeconds: Math.round((Date.now() - waitingSince) / 1000) });
+      if (waitingSince !== undefined)
+        check.log.info('chain writer: no other writer polls the chain-writer task queue any more; starting', {
+          taskQueue,
+          waitedSeconds: Math.round((Date.now() - waitingSince) / 1000),
+        });
       return true;
     }
     waitingSince ??= Date.now();
-    errorAtMostEvery(secondWriterMessage('another process polls the chain-writer task queue: this worker waits until it has stopped'), { taskQueue, others });
+    errorAtMostEvery(
+      secondWriterMessage('another process polls the chain-writer task queue: this worker waits until it has stopped'),
+      { taskQueue, others },
+    );
     await sleep(check.waitMs ?? 15_000, undefined, { signal }).catch(() => undefined);
   }
   return false;
 }
 
 /** While the writer runs: an ERROR each time another poller is seen (it started at the same moment, or skipped this check). */
-export async function watchForSecondWriter(taskQueue: string, check: SoleWriterCheck, signal: AbortSignal): Promise<void> {
+export async function watchForSecondWriter(
+  taskQueue: string,
+  check: SoleWriterCheck,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     await sleep(check.watchMs ?? 60_000, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return;
     const others = await check.find().catch(() => []);
-    if (others.length > 0) check.log.error(secondWriterMessage('a second process polls the chain-writer task queue while this worker writes: stop one of them now'), { taskQueue, others });
+    if (others.length > 0)
+      check.log.error(
+        secondWriterMessage(
+          'a second process polls the chain-writer task queue while this worker writes: stop one of them now',
+        ),
+        { taskQueue, others },
+      );
   }
 }
 

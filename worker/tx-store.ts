@@ -21,12 +21,20 @@ export interface TxStore {
 export function createTxStore(config: WorkerConfig, botAddress: string): TxStore {
   const transactions = config.transactions;
   if (transactions?.journalFile) return { journal: new FileTxJournal(transactions.journalFile) };
-  if (!transactions?.dynamodb) throw new ConfigError('invalid config:\n  transactions: expected journalFile or dynamodb');
-  if (!config.aws) throw new ConfigError('invalid config:\n  aws: expected region (and endpoint) for the DynamoDB transaction store');
+  if (!transactions?.dynamodb)
+    throw new ConfigError('invalid config:\n  transactions: expected journalFile or dynamodb');
+  if (!config.aws)
+    throw new ConfigError('invalid config:\n  aws: expected region (and endpoint) for the DynamoDB transaction store');
   const client = new DynamoDBClient({ region: config.aws.region, endpoint: config.aws.endpoint });
   const { table, leaseTtlSeconds } = transactions.dynamodb;
   const stream = streamOf(botAddress);
-  const lease = new DynamoWriterLease({ client, table, stream, ttlMs: leaseTtlSeconds * 1000, holder: `${config.workerName}:${process.pid}` });
+  const lease = new DynamoWriterLease({
+    client,
+    table,
+    stream,
+    ttlMs: leaseTtlSeconds * 1000,
+    holder: `${config.workerName}:${process.pid}`,
+  });
   const journal = new DynamoTxJournal({ client, table, stream, lease });
   return { journal, nonceStore: journal, lease };
 }

@@ -36,7 +36,10 @@ export interface UnlockService {
  * dependencies.ts): a folder of its own, created 0700, since the state folder itself may have been
  * created more open (by the DKG archive, say, under a umask of 022).
  */
-export function unlockSocketPath(config: Pick<WorkerConfig, 'workerName' | 'unlock'>, env: NodeJS.ProcessEnv = process.env): string {
+export function unlockSocketPath(
+  config: Pick<WorkerConfig, 'workerName' | 'unlock'>,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return config.unlock.socketPath ?? join(defaultStateDir(config.workerName, env), 'unlock', 'unlock.sock');
 }
 
@@ -46,27 +49,37 @@ export interface UnlockSocket {
 }
 
 export async function startUnlockSocket(
-  path: string, service: UnlockService,
+  path: string,
+  service: UnlockService,
   opts: { maxRequestBytes?: number; requestTimeoutMs?: number; onError?: (message: string) => void } = {},
 ): Promise<UnlockSocket> {
   if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
-    throw new ConfigError(`invalid config:\n  unlock.socketPath: ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (a Unix socket path); give a shorter one`);
+    throw new ConfigError(
+      `invalid config:\n  unlock.socketPath: ${path} is longer than ${MAX_SOCKET_PATH_BYTES} bytes (a Unix socket path); give a shorter one`,
+    );
   }
   privateFolder(dirname(path));
   await replaceStale(path);
   // allowHalfOpen: a client that ends its side after the request still gets the answer.
   const server = createServer({ allowHalfOpen: true }, (socket) => serve(socket, service, opts));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new ConfigError(`invalid config:\n  unlock.socketPath: cannot listen on ${path} (${err.code ?? err.message})`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError(`invalid config:\n  unlock.socketPath: cannot listen on ${path} (${err.code ?? err.message})`),
+      ),
+    );
     server.listen(path, () => resolve());
   });
   try {
     chmodSync(path, 0o600);
     const st = lstatSync(path);
-    if (!st.isSocket() || (st.mode & 0o777) !== 0o600 || st.uid !== process.getuid?.()) throw new Error(`mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}`);
+    if (!st.isSocket() || (st.mode & 0o777) !== 0o600 || st.uid !== process.getuid?.())
+      throw new Error(`mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}`);
   } catch (err) {
     await closeServer(server, path);
-    throw new ConfigError(`invalid config:\n  unlock.socketPath: ${path} is not a socket of mode 0600 owned by this user after chmod (${(err as Error).message})`);
+    throw new ConfigError(
+      `invalid config:\n  unlock.socketPath: ${path} is not a socket of mode 0600 owned by this user after chmod (${(err as Error).message})`,
+    );
   }
   server.on('error', (err) => opts.onError?.(`unlock socket ${path}: ${err.message}`));
   return { path, close: () => closeServer(server, path) };
@@ -82,7 +95,9 @@ function privateFolder(folder: string): void {
   const st = statSync(folder);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0) {
-    throw new ConfigError(`invalid config:\n  unlock.socketPath: its folder ${folder} must be a directory owned by this user with no access for group or others (it has mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}); give the socket a folder of its own (mode 0700)`);
+    throw new ConfigError(
+      `invalid config:\n  unlock.socketPath: its folder ${folder} must be a directory owned by this user with no access for group or others (it has mode ${(st.mode & 0o777).toString(8)}, owner ${st.uid}); give the socket a folder of its own (mode 0700)`,
+    );
   }
 }
 
@@ -94,7 +109,10 @@ async function replaceStale(path: string): Promise<void> {
   } catch {
     return;
   }
-  if (!st.isSocket()) throw new ConfigError(`invalid config:\n  unlock.socketPath: ${path} exists and is not a socket; remove it or choose another path`);
+  if (!st.isSocket())
+    throw new ConfigError(
+      `invalid config:\n  unlock.socketPath: ${path} exists and is not a socket; remove it or choose another path`,
+    );
   const alive = await new Promise<boolean>((resolve) => {
     const probe = connect(path);
     probe.once('connect', () => {
@@ -103,7 +121,10 @@ async function replaceStale(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (alive) throw new ConfigError(`invalid config:\n  unlock.socketPath: another worker listens on ${path}; give each worker its own socket`);
+  if (alive)
+    throw new ConfigError(
+      `invalid config:\n  unlock.socketPath: another worker listens on ${path}; give each worker its own socket`,
+    );
   unlinkSync(path);
 }
 
@@ -126,7 +147,11 @@ function refuse(socket: Socket, state: LockState, error: string, message: string
 }
 
 /** One connection: reads one line, answers it, closes. Every chunk read is overwritten afterwards. */
-function serve(socket: Socket, service: UnlockService, opts: { maxRequestBytes?: number; requestTimeoutMs?: number }): void {
+function serve(
+  socket: Socket,
+  service: UnlockService,
+  opts: { maxRequestBytes?: number; requestTimeoutMs?: number },
+): void {
   const max = opts.maxRequestBytes ?? MAX_REQUEST_BYTES;
   const chunks: Buffer[] = [];
   let length = 0;
@@ -145,7 +170,12 @@ function serve(socket: Socket, service: UnlockService, opts: { maxRequestBytes?:
   socket.setTimeout(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, () => {
     if (done) return;
     finish();
-    refuse(socket, service.state, 'timeout', `no complete request (one JSON line) within ${(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS) / 1000} s`);
+    refuse(
+      socket,
+      service.state,
+      'timeout',
+      `no complete request (one JSON line) within ${(opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS) / 1000} s`,
+    );
   });
   socket.on('data', (chunk: Buffer) => {
     if (done) {
@@ -163,13 +193,22 @@ function serve(socket: Socket, service: UnlockService, opts: { maxRequestBytes?:
     const all = Buffer.concat(chunks);
     finish();
     void handle(all.subarray(0, length), service)
-      .then((a) => answer(socket, a), (err: unknown) => refuse(socket, service.state, 'internal', `the worker failed to answer: ${(err as Error).name}`))
+      .then(
+        (a) => answer(socket, a),
+        (err: unknown) =>
+          refuse(socket, service.state, 'internal', `the worker failed to answer: ${(err as Error).name}`),
+      )
       .finally(() => all.fill(0));
   });
   socket.on('end', () => {
     if (done) return;
     finish();
-    refuse(socket, service.state, 'bad-request', 'the request ended without a newline (expected one JSON object on one line)');
+    refuse(
+      socket,
+      service.state,
+      'bad-request',
+      'the request ended without a newline (expected one JSON object on one line)',
+    );
   });
 }
 
@@ -181,7 +220,8 @@ async function handle(line: Buffer, service: UnlockService): Promise<LockAnswer>
   } catch {
     return bad('not JSON (expected one object such as {"op":"status"} on one line)');
   }
-  if (typeof request !== 'object' || request === null || Array.isArray(request)) return bad('expected a JSON object with "op"');
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    return bad('expected a JSON object with "op"');
   const { op, salt, rollup, ...rest } = request as Record<string, unknown>;
   const extra = Object.keys(rest);
   // The names are not echoed: a salt pasted where a key belongs would come back in the answer.
@@ -191,9 +231,11 @@ async function handle(line: Buffer, service: UnlockService): Promise<LockAnswer>
     return op === 'status' ? service.status() : service.lock();
   }
   if (op !== 'unlock') return bad('"op" must be "status", "unlock" or "lock"');
-  if (rollup !== undefined && (typeof rollup !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(rollup))) return bad('"rollup" must be a rollup admin address (0x and 40 hex digits)');
+  if (rollup !== undefined && (typeof rollup !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(rollup)))
+    return bad('"rollup" must be a rollup admin address (0x and 40 hex digits)');
   // Empty, or only whitespace and control characters (EIP-2335 strips those): no password at all.
   // eslint-disable-next-line no-control-regex
-  if (typeof salt !== 'string' || salt.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, '').length === 0) return bad('"salt" must be a non-empty string');
+  if (typeof salt !== 'string' || salt.replace(/[\s\u0000-\u001f\u007f-\u009f]/g, '').length === 0)
+    return bad('"salt" must be a non-empty string');
   return service.unlock(new SaltHolder(salt), rollup === undefined ? {} : { rollup });
 }

@@ -56,23 +56,42 @@ export async function buildWorker(
     nativeConnection = await NativeConnection.connect(connectionOptions);
     connection = await Connection.connect(connectionOptions);
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `cannot reach Temporal at ${config.temporal.address} (temporal.address): ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   obs?.attachClient(client);
   const log = obs?.logger ?? consoleLog;
   // The salt slot: the salt read at start, or an empty one that `nexus-bot unlock` fills when this
   // worker may need the salt (salt queue, or the writer's mnemonic keyshares) and can reach the vault.
-  const mayHoldSalt = (config.roles.includes('salt') || config.roles.includes('writer')) && config.aws !== undefined && config.chain !== undefined;
+  const mayHoldSalt =
+    (config.roles.includes('salt') || config.roles.includes('writer')) &&
+    config.aws !== undefined &&
+    config.chain !== undefined;
   const slot = opts.salt ? new SaltSlot(opts.salt) : mayHoldSalt ? new SaltSlot() : undefined;
-  const socketPath = slot && (slot.locked || config.unlock.socketPath !== undefined) ? unlockSocketPath(config) : undefined;
-  const deps = await buildActivityDependencies(config, { client, salt: slot, log: obs?.txEvent, metrics: obs?.metrics, logger: obs?.logger ?? consoleLog });
+  const socketPath =
+    slot && (slot.locked || config.unlock.socketPath !== undefined) ? unlockSocketPath(config) : undefined;
+  const deps = await buildActivityDependencies(config, {
+    client,
+    salt: slot,
+    log: obs?.txEvent,
+    metrics: obs?.metrics,
+    logger: obs?.logger ?? consoleLog,
+  });
   // After every check that can refuse the start: a locked worker says so from here on.
   let secrets: SecretsManagerClient | undefined;
   let saltLock: SaltLock | undefined;
   if (slot && socketPath && config.aws) {
     secrets = new SecretsManagerClient({ region: config.aws.region, endpoint: config.aws.endpoint });
-    saltLock = new SaltLock(slot, secretsManagerSaltCheck(secrets, mnemonicRollupsOf(client)), log, roleTaskQueue(config.temporal.taskQueue, 'salt'), { socketPath });
+    saltLock = new SaltLock(
+      slot,
+      secretsManagerSaltCheck(secrets, mnemonicRollupsOf(client)),
+      log,
+      roleTaskQueue(config.temporal.taskQueue, 'salt'),
+      { socketPath },
+    );
   }
   // Shown in the Web UI's pollers list and in every ActivityTaskStarted event: which worker, on which host, which process.
   const identity = `${config.workerName}@${hostname()}:${process.pid}`;
@@ -92,46 +111,80 @@ export async function buildWorker(
   const entries: RoleWorkerEntry[] = [];
   for (const { role, taskQueue } of queues) {
     if (role === 'general') {
-      entries.push({ role, taskQueue, worker: await Worker.create({
-        ...common,
+      entries.push({
+        role,
         taskQueue,
-        ...workflowSource(config, opts.workflowBundle),
-        // Legacy tasks (scheduled on this queue before the split) of the roles this process has.
-        activities: activitiesFor(activities, plan.polled),
-        // Workflow interceptor modules only apply when the workflows are bundled here.
-        // A pre-built bundle carries its interceptor modules (worker/bundle.ts).
-        ...(obs ? { interceptors: { activity: obs.activityInterceptors, workflowModules: opts.workflowBundle || config.workflowBundleFile ? [] : obs.workflowInterceptorModules } } : {}),
-      }) });
+        worker: await Worker.create({
+          ...common,
+          taskQueue,
+          ...workflowSource(config, opts.workflowBundle),
+          // Legacy tasks (scheduled on this queue before the split) of the roles this process has.
+          activities: activitiesFor(activities, plan.polled),
+          // Workflow interceptor modules only apply when the workflows are bundled here.
+          // A pre-built bundle carries its interceptor modules (worker/bundle.ts).
+          ...(obs
+            ? {
+                interceptors: {
+                  activity: obs.activityInterceptors,
+                  workflowModules:
+                    opts.workflowBundle || config.workflowBundleFile ? [] : obs.workflowInterceptorModules,
+                },
+              }
+            : {}),
+        }),
+      });
     } else if (role === 'salt' && !saltLock) {
-      entries.push({ role, taskQueue, worker: await Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }) });
+      entries.push({
+        role,
+        taskQueue,
+        worker: await Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }),
+      });
     } else if (role === 'writer') {
       // Created by its runner (runChainWriter), where the chain-writer lease will gate it.
-      entries.push({ role, taskQueue, create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['writer']) }) });
+      entries.push({
+        role,
+        taskQueue,
+        create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['writer']) }),
+      });
     }
   }
   // The salt queue's Worker behind the lock: created at each unlock, stopped at each lock.
   if (saltLock && config.roles.includes('salt')) {
     const taskQueue = roleTaskQueue(config.temporal.taskQueue, 'salt');
-    entries.push({ role: 'salt', taskQueue, create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }) });
+    entries.push({
+      role: 'salt',
+      taskQueue,
+      create: () => Worker.create({ ...common, taskQueue, activities: activitiesFor(activities, ['salt']) }),
+    });
   }
   let unlockSocket: UnlockSocket | undefined;
-  if (saltLock && socketPath) unlockSocket = await startUnlockSocket(socketPath, saltLock, { onError: (message) => log.warn(message) });
+  if (saltLock && socketPath)
+    unlockSocket = await startUnlockSocket(socketPath, saltLock, { onError: (message) => log.warn(message) });
   const writerQueue = roleTaskQueue(config.temporal.taskQueue, 'writer');
   return {
     // Shared transaction store: the chain-writer Worker polls only while this process holds the
     // lease. File journal: it polls once no other process does (sole-writer-check.ts).
     worker: new RoleWorkers(
-      entries, deps.writerLease && { lease: deps.writerLease, log },
-      deps.writerLease ? undefined : { find: () => otherWriterPollers(connection, config.temporal.namespace, writerQueue, identity), log },
+      entries,
+      deps.writerLease && { lease: deps.writerLease, log },
+      deps.writerLease
+        ? undefined
+        : { find: () => otherWriterPollers(connection, config.temporal.namespace, writerQueue, identity), log },
       saltLock,
     ),
     queues,
     identity,
     ...(saltLock ? { saltLock } : {}),
     ...(unlockSocket ? { unlockSocket } : {}),
-    ...(plan.skipped && !saltLock ? { skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)` } : {}),
+    ...(plan.skipped && !saltLock
+      ? {
+          skipped: `no salt was given: this worker does not poll the salt task queue ${roleTaskQueue(config.temporal.taskQueue, 'salt')} (mnemonic key material runs on the workers that hold the salt)`,
+        }
+      : {}),
     // Which ssv-dkg this worker runs ceremonies with, or why it runs none (logged at start).
-    dkg: deps.dkg ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source, ...(await versionCheck(deps.dkg.binary.path)) } : { unavailable: deps.dkgUnavailable },
+    dkg: deps.dkg
+      ? { binary: deps.dkg.binary.path, source: deps.dkg.binary.source, ...(await versionCheck(deps.dkg.binary.path)) }
+      : { unavailable: deps.dkgUnavailable },
     close: async () => {
       await unlockSocket?.close();
       saltLock?.close();
@@ -159,16 +212,23 @@ async function versionCheck(binary: string): Promise<{ version?: string; problem
   try {
     return { version: await checkBinaryVersion(binary) };
   } catch (err) {
-    return { problem: `${err instanceof Error ? err.message : String(err)}: every DKG batch will fail its operator check until the binary is replaced` };
+    return {
+      problem: `${err instanceof Error ? err.message : String(err)}: every DKG batch will fail its operator check until the binary is replaced`,
+    };
   }
 }
 
 /** The workflow code: a bundle given by the caller, the pre-built file of the configuration, or the sources (bundled now). */
-function workflowSource(config: WorkerConfig, bundle: WorkflowBundleOption | undefined): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+function workflowSource(
+  config: WorkerConfig,
+  bundle: WorkflowBundleOption | undefined,
+): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
   if (bundle) return { workflowBundle: bundle };
   if (config.workflowBundleFile) {
     if (!existsSync(config.workflowBundleFile)) {
-      throw new ConfigError(`invalid config:\n  workflowBundleFile: ${config.workflowBundleFile} does not exist (build it with npm run bundle)`);
+      throw new ConfigError(
+        `invalid config:\n  workflowBundleFile: ${config.workflowBundleFile} does not exist (build it with npm run bundle)`,
+      );
     }
     return { workflowBundle: { codePath: config.workflowBundleFile } };
   }

@@ -29,7 +29,10 @@ export interface WriterGate {
  * shutdown.
  */
 export async function runGatedWriter(
-  taskQueue: string, create: () => Promise<Worker>, mayRun: (worker: Worker) => boolean, gate: WriterGate,
+  taskQueue: string,
+  create: () => Promise<Worker>,
+  mayRun: (worker: Worker) => boolean,
+  gate: WriterGate,
 ): Promise<void> {
   const { lease, log } = gate;
   try {
@@ -42,13 +45,23 @@ export async function runGatedWriter(
       // simply expires after leaseTtlSeconds.
       await lease.release().then(
         () => log.info('chain-writer lease released', { taskQueue, epoch: held.epoch }),
-        (err: unknown) => log.warn('chain-writer lease not released (it expires after leaseTtlSeconds)', { taskQueue, epoch: held.epoch, error: (err as Error).message }),
+        (err: unknown) =>
+          log.warn('chain-writer lease not released (it expires after leaseTtlSeconds)', {
+            taskQueue,
+            epoch: held.epoch,
+            error: (err as Error).message,
+          }),
       );
     }
   }
 }
 
-async function holdAndRun(taskQueue: string, create: () => Promise<Worker>, mayRun: (worker: Worker) => boolean, gate: WriterGate): Promise<void> {
+async function holdAndRun(
+  taskQueue: string,
+  create: () => Promise<Worker>,
+  mayRun: (worker: Worker) => boolean,
+  gate: WriterGate,
+): Promise<void> {
   const { lease, signal, log } = gate;
   while (!signal.aborted) {
     let epoch: number;
@@ -56,7 +69,10 @@ async function holdAndRun(taskQueue: string, create: () => Promise<Worker>, mayR
       ({ epoch } = await lease.acquire({ signal }));
     } catch (err) {
       if (signal.aborted) break;
-      log.warn('chain-writer lease: the store did not answer; trying again', { taskQueue, error: (err as Error).message });
+      log.warn('chain-writer lease: the store did not answer; trying again', {
+        taskQueue,
+        error: (err as Error).message,
+      });
       await sleep(gate.retryMs ?? 5000, undefined, { signal }).catch(() => undefined);
       continue;
     }

@@ -6,14 +6,25 @@ import { NON_RETRYABLE_TYPES } from '../protocol/failure-types';
 /** Reads: quick, retried for long (a node outage delays, never loses). */
 export const READ_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /** Key material (derivation, DKG ceremonies): minutes, heartbeating, retried with backoff. */
 export const KEY_MATERIAL_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '10 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /**
@@ -37,7 +48,13 @@ export const DKG_HEALTH_RECHECK = { initialMs: 10_000, maximumMs: 5 * 60_000 } a
 export const DKG_CEREMONY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '10 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /**
@@ -48,14 +65,24 @@ export const DKG_CEREMONY_OPTIONS: ActivityOptions = {
 export const GUARD_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /** Transactions: they wait for confirmations and may replace a stuck transaction. */
 export const TRANSACTION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /**
@@ -84,7 +111,12 @@ export const SIGNAL_OPTIONS: ActivityOptions = {
 export const EXIT_BROADCAST_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '10 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /**
@@ -94,7 +126,13 @@ export const EXIT_BROADCAST_OPTIONS: ActivityOptions = {
  */
 export const RECONCILE_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '10 minutes',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
 };
 
 /**
@@ -104,5 +142,11 @@ export const RECONCILE_OPTIONS: ActivityOptions = {
  * worker runs them), short ones, with no heartbeat: a retry past a minute of local attempts goes
  * on a durable timer, as the SDK does for every local activity.
  */
-export const LOCAL_READ_OPTIONS: LocalActivityOptions = { startToCloseTimeout: READ_OPTIONS.startToCloseTimeout, retry: READ_OPTIONS.retry };
-export const LOCAL_SIGNAL_OPTIONS: LocalActivityOptions = { startToCloseTimeout: SIGNAL_OPTIONS.startToCloseTimeout, retry: SIGNAL_OPTIONS.retry };
+export const LOCAL_READ_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: READ_OPTIONS.startToCloseTimeout,
+  retry: READ_OPTIONS.retry,
+};
+export const LOCAL_SIGNAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: SIGNAL_OPTIONS.startToCloseTimeout,
+  retry: SIGNAL_OPTIONS.retry,
+};

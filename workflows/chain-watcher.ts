@@ -8,7 +8,15 @@
 // so that the workflow keeps control on a quiet chain. A StakingLimitChanged thus reaches the
 // monitor within one block. Runs started before this change keep their fixed sleep between looks
 // (patch FOLLOW_HEADS_PATCH) until their next continueAsNew.
-import { continueAsNew, getExternalWorkflowHandle, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { BotActivities } from '../activities/interface';
@@ -73,7 +81,10 @@ export async function chainWatcherWorkflow(input: ChainWatcherInput = {}): Promi
     } else {
       for (const change of changes.wake) await wake(change);
     }
-    if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)) {
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)
+    ) {
       await continueAsNew<typeof chainWatcherWorkflow>({ ...input, fromBlock, balances });
     }
     if (!followHeads) await sleep(input.pollInterval ?? DEFAULT_POLL_INTERVAL);

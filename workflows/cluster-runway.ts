@@ -11,7 +11,15 @@
 // A top-up's request id is the first run's id and a counter that is also carried: a retried
 // activity, or a replay, sends under the same id, and the transaction journal finds the deposit it
 // already sent (exactly one top-up per decision).
-import { ActivityFailure, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
 import type { ClusterRunwayReading, RunwayPolicy, TopUpSpend } from '../activities/funding/runway-types';
@@ -42,12 +50,20 @@ export interface ClusterRunwayInput {
   continueAsNewAfterPolls?: number;
 }
 
-const ALERT_STATES: readonly ClusterRunwayState[] = ['below-alert', 'budget-exhausted', 'bot-ssv-short', 'top-up-failed', 'liquidated'];
+const ALERT_STATES: readonly ClusterRunwayState[] = [
+  'below-alert',
+  'budget-exhausted',
+  'bot-ssv-short',
+  'top-up-failed',
+  'liquidated',
+];
 const ssv = (wei: bigint | string) => `${(Number(BigInt(wei) / 10n ** 12n) / 1e6).toString()} SSV`;
 
 /** SSV wei the budget still allows: budget − top-ups inside the rolling period (never negative). */
 export function budgetLeftWei(policy: RunwayPolicy, spends: readonly TopUpSpend[], now: number): bigint {
-  const spent = spends.filter((s) => now - s.at < policy.budgetPeriodMs).reduce((sum, s) => sum + BigInt(s.amountWei), 0n);
+  const spent = spends
+    .filter((s) => now - s.at < policy.budgetPeriodMs)
+    .reduce((sum, s) => sum + BigInt(s.amountWei), 0n);
   const left = BigInt(policy.budgetWei) - spent;
   return left > 0n ? left : 0n;
 }
@@ -64,7 +80,9 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
 
   for (let polls = 1; ; polls++) {
     const readings = await readClusterRunways({
-      fromBlock, knownClusters, ...(policy ? { budgetLeftWei: budgetLeftWei(policy, spends, Date.now()).toString() } : {}),
+      fromBlock,
+      knownClusters,
+      ...(policy ? { budgetLeftWei: budgetLeftWei(policy, spends, Date.now()).toString() } : {}),
     });
     fromBlock = readings.nextFromBlock;
     knownClusters = readings.knownClusters;
@@ -78,21 +96,51 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
       alertOnChange(reading.cluster, state, note, now);
     }
     Object.assign(status, {
-      updatedAt: new Date(now).toISOString(), blockNumber: readings.blockNumber, clusters, spends, topUps, botTokensWei: readings.botTokensWei,
-      topUpBelowBlocks: policy.topUpBelowBlocks, alertBelowBlocks: policy.alertBelowBlocks, topUpToBlocks: policy.topUpToBlocks,
-      budgetWei: policy.budgetWei, budgetLeftWei: budgetLeftWei(policy, spends, now).toString(), budgetPeriodMs: policy.budgetPeriodMs, blockTimeSeconds: policy.blockTimeSeconds,
+      updatedAt: new Date(now).toISOString(),
+      blockNumber: readings.blockNumber,
+      clusters,
+      spends,
+      topUps,
+      botTokensWei: readings.botTokensWei,
+      topUpBelowBlocks: policy.topUpBelowBlocks,
+      alertBelowBlocks: policy.alertBelowBlocks,
+      topUpToBlocks: policy.topUpToBlocks,
+      budgetWei: policy.budgetWei,
+      budgetLeftWei: budgetLeftWei(policy, spends, now).toString(),
+      budgetPeriodMs: policy.budgetPeriodMs,
+      blockTimeSeconds: policy.blockTimeSeconds,
     });
-    if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)) {
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      (input.continueAsNewAfterPolls !== undefined && polls >= input.continueAsNewAfterPolls)
+    ) {
       // spends and topUps are carried once, at the top; the new run puts them back into its status.
       const { spends: _carriedAbove, topUps: _countedAbove, ...lastStatus } = status;
-      await continueAsNew<typeof clusterRunwayWorkflow>({ ...input, fromBlock, knownClusters, spends, topUps, policy, alerts, lastStatus });
+      await continueAsNew<typeof clusterRunwayWorkflow>({
+        ...input,
+        fromBlock,
+        knownClusters,
+        spends,
+        topUps,
+        policy,
+        alerts,
+        lastStatus,
+      });
     }
     await sleep(input.pollInterval ?? '10 minutes');
   }
 
   /** Tops the cluster up when it is below the top-up runway and the budget allows; says where it stands. */
-  async function tend(c: ClusterRunwayReading, p: RunwayPolicy, now: number): Promise<{ state: ClusterRunwayState; note?: string }> {
-    if (c.liquidated) return { state: 'liquidated', note: `cluster [${c.cluster}] is liquidated: reactivate it (SSVNetwork.reactivate); its validators are not operated` };
+  async function tend(
+    c: ClusterRunwayReading,
+    p: RunwayPolicy,
+    now: number,
+  ): Promise<{ state: ClusterRunwayState; note?: string }> {
+    if (c.liquidated)
+      return {
+        state: 'liquidated',
+        note: `cluster [${c.cluster}] is liquidated: reactivate it (SSVNetwork.reactivate); its validators are not operated`,
+      };
     if (c.runwayBlocks === null) return { state: 'idle' };
     const runway = BigInt(c.runwayBlocks);
     const days = `${c.runwayDays?.toFixed(2)} days (${runway} blocks)`;
@@ -101,7 +149,12 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
     if (runway >= BigInt(p.topUpBelowBlocks)) return { state: 'ok' };
     if (BigInt(p.budgetWei) === 0n) {
       // No budget configured: top-ups are off, the runway is only watched.
-      return belowAlert ? { state: 'below-alert', note: `${lowLine}, below the alert runway (${p.alertBelowBlocks} blocks); top-ups are off (runway.budgetSsv is 0): top it up by hand` } : { state: 'ok' };
+      return belowAlert
+        ? {
+            state: 'below-alert',
+            note: `${lowLine}, below the alert runway (${p.alertBelowBlocks} blocks); top-ups are off (runway.budgetSsv is 0): top it up by hand`,
+          }
+        : { state: 'ok' };
     }
     const amount = BigInt(c.topUpWei);
     const left = budgetLeftWei(p, spends, now);
@@ -114,10 +167,21 @@ export async function clusterRunwayWorkflow(input: ClusterRunwayInput = {}): Pro
     const requestId = `${workflowInfo().firstExecutionRunId}/${topUps}`;
     topUps++;
     try {
-      const result = await topUpCluster({ operatorIds: c.operatorIds, amountWei: amount.toString(), requestId, budgetLeftWei: (left - amount).toString() });
+      const result = await topUpCluster({
+        operatorIds: c.operatorIds,
+        amountWei: amount.toString(),
+        requestId,
+        budgetLeftWei: (left - amount).toString(),
+      });
       if (result.outcome === 'deposited') {
         spends = [...spends, { at: now, cluster: c.cluster, amountWei: result.amountWei }];
-        log.info('cluster topped up', { cluster: c.cluster, amountWei: result.amountWei, txHash: result.txHash, runwayBlocksBefore: c.runwayBlocks, requestId });
+        log.info('cluster topped up', {
+          cluster: c.cluster,
+          amountWei: result.amountWei,
+          txHash: result.txHash,
+          runwayBlocksBefore: c.runwayBlocks,
+          requestId,
+        });
         return { state: 'topped-up', note: result.message };
       }
       if (result.outcome === 'bot-ssv-short') return { state: 'bot-ssv-short', note: `${lowLine}: ${result.message}` };

@@ -12,7 +12,10 @@ import { planCreation, type BridgeState, type CreationPlan } from './planning';
  * A few quick attempts: an unreadable status (the beacon node down) must not hold the monitor's
  * loop; creation is then planned with the exiting validators counted as staying, which is safe.
  */
-const { readExitProgress } = proxyActivities<BotActivities>({ ...READ_OPTIONS, retry: { ...READ_OPTIONS.retry, maximumAttempts: 3 } });
+const { readExitProgress } = proxyActivities<BotActivities>({
+  ...READ_OPTIONS,
+  retry: { ...READ_OPTIONS.retry, maximumAttempts: 3 },
+});
 
 /** The patch that lets creation start while exit batches are in flight (histories before it created nothing then). */
 export const CREATE_DURING_EXITS_PATCH = 'create-during-exits';
@@ -23,12 +26,24 @@ export const CREATE_DURING_EXITS_PATCH = 'create-during-exits';
  * from validatorCount) is then still counted by `state` and not counted as exiting here, which is
  * the safe side. Counting one as exiting that `state` no longer counts would create too many.
  */
-export async function planCreationBesideExits(state: BridgeState, inFlight: string[], maxBatch: number): Promise<CreationPlan> {
-  const batches = (plan: CreationPlan): CreationPlan => ({ ...plan, reason: `${plan.reason}; exit(s) of ${inFlight.length} validator(s) in flight` });
+export async function planCreationBesideExits(
+  state: BridgeState,
+  inFlight: string[],
+  maxBatch: number,
+): Promise<CreationPlan> {
+  const batches = (plan: CreationPlan): CreationPlan => ({
+    ...plan,
+    reason: `${plan.reason}; exit(s) of ${inFlight.length} validator(s) in flight`,
+  });
   // Creation only grows as more count as gone: if none fits with every validator in flight gone,
   // none fits with fewer, and the exit statuses need not be read (the common case: exits run
   // because the rollup is above its limit).
-  const most = planCreation({ ...state, pendingDeposits: 0, exiting: Math.min(inFlight.length, Number(state.validatorCount)), maxBatch });
+  const most = planCreation({
+    ...state,
+    pendingDeposits: 0,
+    exiting: Math.min(inFlight.length, Number(state.validatorCount)),
+    maxBatch,
+  });
   if (most.toCreate === 0) return batches(most);
   let exiting = 0;
   let unread = '';

@@ -19,10 +19,16 @@ export interface ExitChoice {
   blocked?: { reason: string; code: string; count: number };
 }
 
-export function chooseExitValidators(found: Pick<ExitCandidates, 'candidates' | 'nexusVersion'>, toExit: number, rollupKeyPath: KeyPath): ExitChoice {
+export function chooseExitValidators(
+  found: Pick<ExitCandidates, 'candidates' | 'nexusVersion'>,
+  toExit: number,
+  rollupKeyPath: KeyPath,
+): ExitChoice {
   const byIndex = (a: { validatorIndex: number }, b: { validatorIndex: number }) => a.validatorIndex - b.validatorIndex;
   const withPath = found.candidates.map((c): ExitValidator => ({
-    pubkey: c.pubkey, validatorIndex: c.validatorIndex, keyPath: c.hasKeyIndex || rollupKeyPath === 'mnemonic' ? 'mnemonic' : 'dkg',
+    pubkey: c.pubkey,
+    validatorIndex: c.validatorIndex,
+    keyPath: c.hasKeyIndex || rollupKeyPath === 'mnemonic' ? 'mnemonic' : 'dkg',
   }));
   const mnemonic = withPath.filter((c) => c.keyPath === 'mnemonic').sort(byIndex);
   const dkg = withPath.filter((c) => c.keyPath === 'dkg').sort(byIndex);
@@ -30,5 +36,7 @@ export function chooseExitValidators(found: Pick<ExitCandidates, 'candidates' | 
   if (found.nexusVersion === 'v2024-06') return { chosen: [...mnemonic, ...dkg].slice(0, want) };
   const chosen = mnemonic.slice(0, want);
   const refused = Math.min(want - chosen.length, dkg.length);
-  return refused > 0 ? { chosen, blocked: { reason: DKG_EXIT_BLOCKED_REASON, code: DKG_EXIT_BLOCKED_CODE, count: refused } } : { chosen };
+  return refused > 0
+    ? { chosen, blocked: { reason: DKG_EXIT_BLOCKED_REASON, code: DKG_EXIT_BLOCKED_CODE, count: refused } }
+    : { chosen };
 }

@@ -8,7 +8,15 @@
 // Every step checks chain and beacon state first, so a retried, replayed or restarted batch never
 // broadcasts, submits or accounts a validator twice (invariant 6).
 import {
-  ApplicationFailure, continueAsNew, getExternalWorkflowHandle, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo,
+  ApplicationFailure,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { BotActivities } from '../activities/interface';
@@ -17,7 +25,13 @@ import type { KeyPath } from '../activities/types';
 import { PhaseAttribute, ValidatorPubkeysAttribute, pubkeySearchKey } from '../temporal-config/search-attributes';
 import { EXIT_BROADCAST_OPTIONS, READ_OPTIONS, TRANSACTION_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
-import { exitReportSignal, exitStatusQuery, stepStateSignal, type ExitReport, type ExitStatus } from '../protocol/messages';
+import {
+  exitReportSignal,
+  exitStatusQuery,
+  stepStateSignal,
+  type ExitReport,
+  type ExitStatus,
+} from '../protocol/messages';
 import { installPauseGate } from './pause-gate';
 import { createReportTracker } from './step-reports';
 import { proxyRoleActivities } from './role-activities';
@@ -25,7 +39,10 @@ import { msToNumber as durationMs } from '@temporalio/common/lib/time';
 
 const { readExitProgress } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { broadcastMnemonicExits } = proxyRoleActivities<BotActivities>('salt', EXIT_BROADCAST_OPTIONS);
-const { submitValidatorExit, notifyExitBalanceTransferred } = proxyRoleActivities<BotActivities>('writer', TRANSACTION_OPTIONS);
+const { submitValidatorExit, notifyExitBalanceTransferred } = proxyRoleActivities<BotActivities>(
+  'writer',
+  TRANSACTION_OPTIONS,
+);
 
 export interface ExitValidatorsInput {
   rollupAdmin: string;
@@ -55,7 +72,11 @@ export interface ExitValidatorsInput {
   rebroadcastAfterEpochs?: number;
   /** Carried across continueAsNew: the batch is past Nexus.validatorExit. */
   carried?: {
-    following: string[]; exited: string[]; rejected: ExitReport['rejected']; paused?: boolean; pauseReason?: string;
+    following: string[];
+    exited: string[];
+    rejected: ExitReport['rejected'];
+    paused?: boolean;
+    pauseReason?: string;
     /** The epoch the batch's exits were signed for (a re-broadcast signs the same message). */
     signedEpoch?: number;
     /** Per followed key still without an initiated exit: the epoch it was first seen so, or last re-broadcast. */
@@ -75,7 +96,11 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   const { workflowId, firstExecutionRunId } = workflowInfo();
   // Unique per batch and stable across continueAsNew and replays: the Nexus transaction is keyed by it.
   const requestId = `${workflowId}/${firstExecutionRunId}`;
-  const carried = input.carried ?? (input.followOnly ? { following: input.validators.map((v) => v.pubkey.toLowerCase()), exited: [], rejected: [] } : undefined);
+  const carried =
+    input.carried ??
+    (input.followOnly
+      ? { following: input.validators.map((v) => v.pubkey.toLowerCase()), exited: [], rejected: [] }
+      : undefined);
   const rebroadcastAfterEpochs = input.rebroadcastAfterEpochs ?? 8;
   let signedEpoch = carried?.signedEpoch;
   const notInitiatedSince: Record<string, number> = { ...carried?.notInitiatedSince };
@@ -92,8 +117,18 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   };
   const reports = createReportTracker();
   const track = (report: Promise<void>) => reports.track(report);
-  const gate = installPauseGate(() => `phase ${status.phase}`, () => reportState(), { paused: input.carried?.paused ?? false, pauseReason: input.carried?.pauseReason });
-  setHandler(exitStatusQuery, () => ({ ...status, pending: status.pending.map((p) => ({ ...p })), paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
+  const gate = installPauseGate(
+    () => `phase ${status.phase}`,
+    () => reportState(),
+    { paused: input.carried?.paused ?? false, pauseReason: input.carried?.pauseReason },
+  );
+  setHandler(exitStatusQuery, () => ({
+    ...status,
+    pending: status.pending.map((p) => ({ ...p })),
+    paused: gate.paused,
+    pauseReason: gate.pauseReason,
+    hold: gate.hold,
+  }));
   const setPhase = (phase: ExitStatus['phase']) => {
     status.phase = phase;
     upsertSearchAttributes([{ key: PhaseAttribute, value: `exit:${phase}` }]);
@@ -102,13 +137,23 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
   /** The monitor shows where its exit batches stand (phase, pause) without querying them. */
   function reportState(): void {
     if (!input.reportTo) return;
-    track(getExternalWorkflowHandle(input.reportTo).signal(stepStateSignal, { workflowId, order: reports.nextOrder(), phase: status.phase, hold: gate.hold }).catch((err: unknown) => {
-      log.warn('could not tell the monitor where the exit batch stands', { monitor: input.reportTo, error: describeFailure(err) });
-    }));
+    track(
+      getExternalWorkflowHandle(input.reportTo)
+        .signal(stepStateSignal, { workflowId, order: reports.nextOrder(), phase: status.phase, hold: gate.hold })
+        .catch((err: unknown) => {
+          log.warn('could not tell the monitor where the exit batch stands', {
+            monitor: input.reportTo,
+            error: describeFailure(err),
+          });
+        }),
+    );
   }
 
   try {
-    if (!input.carried) upsertSearchAttributes([{ key: ValidatorPubkeysAttribute, value: input.validators.map((v) => pubkeySearchKey(v.pubkey)) }]);
+    if (!input.carried)
+      upsertSearchAttributes([
+        { key: ValidatorPubkeysAttribute, value: input.validators.map((v) => pubkeySearchKey(v.pubkey)) },
+      ]);
     if (!carried) {
       setPhase('broadcasting');
       await gate.holdAt('before the exit (nothing broadcast, Nexus not told)');
@@ -117,21 +162,32 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       let proceeding = input.validators.map((v) => v.pubkey.toLowerCase());
       const mnemonic = input.validators.filter((v) => (v.keyPath ?? input.keyPath) === 'mnemonic');
       if (mnemonic.length > 0) {
-        const broadcast = await broadcastMnemonicExits({ rollupAdmin: input.rollupAdmin, validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex })) });
+        const broadcast = await broadcastMnemonicExits({
+          rollupAdmin: input.rollupAdmin,
+          validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex })),
+        });
         signedEpoch = broadcast.epoch;
-        for (const r of broadcast.results) if (r.outcome === 'rejected') status.rejected.push({ pubkey: r.pubkey, reason: r.message ?? 'rejected' });
+        for (const r of broadcast.results)
+          if (r.outcome === 'rejected') status.rejected.push({ pubkey: r.pubkey, reason: r.message ?? 'rejected' });
         const rejected = new Set(status.rejected.map((r) => r.pubkey));
         proceeding = proceeding.filter((p) => !rejected.has(p));
         if (proceeding.length === 0) {
           // Nothing left the validator set: Nexus is not told about any of them.
           throw ApplicationFailure.nonRetryable(
-            `every exit was rejected by the beacon node: ${status.rejected.map((r) => `${r.pubkey.slice(0, 18)}…: ${r.reason}`).join('; ')}`, 'ExitRejected');
+            `every exit was rejected by the beacon node: ${status.rejected.map((r) => `${r.pubkey.slice(0, 18)}…: ${r.reason}`).join('; ')}`,
+            'ExitRejected',
+          );
         }
       }
       setPhase('notifying-nexus');
       // Only keys the monitor chose as DKG (adopted ones, already leaving, need no SSV exit).
       const dkgPubkeys = input.validators.filter((v) => v.keyPath === 'dkg').map((v) => v.pubkey.toLowerCase());
-      await submitValidatorExit({ rollupAdmin: input.rollupAdmin, requestId, pubkeys: proceeding, ...(dkgPubkeys.length > 0 ? { dkgPubkeys } : {}) });
+      await submitValidatorExit({
+        rollupAdmin: input.rollupAdmin,
+        requestId,
+        pubkeys: proceeding,
+        ...(dkgPubkeys.length > 0 ? { dkgPubkeys } : {}),
+      });
       status.pending = proceeding.map((pubkey) => ({ pubkey }));
     }
     await gate.holdAt('before following the validators (exits broadcast and recorded by Nexus)');
@@ -146,7 +202,13 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       let waitingForBalance: string | undefined;
       for (const v of progress.validators) {
         const entry = status.pending.find((p) => p.pubkey === v.pubkey);
-        if (entry) Object.assign(entry, { beaconStatus: v.beaconStatus, nexusStatus: v.nexusStatus, exitEpoch: v.exitEpoch, withdrawableEpoch: v.withdrawableEpoch });
+        if (entry)
+          Object.assign(entry, {
+            beaconStatus: v.beaconStatus,
+            nexusStatus: v.nexusStatus,
+            exitEpoch: v.exitEpoch,
+            withdrawableEpoch: v.withdrawableEpoch,
+          });
         let done = v.nexusStatus === 'VALIDATOR_EXITED';
         if (!done && v.balanceReturned) {
           // A safe point: the ETH stays in the bridge until the accounting is resumed.
@@ -166,9 +228,20 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       idleLooks = seen === lastSeen ? idleLooks + 1 : 0;
       lastSeen = seen;
       const backoffMs = Math.min(maxPollMs, minPollMs * 2 ** Math.min(idleLooks, 30));
-      const waitMs = nextLookIn(progress, status.pending.map((p) => p.pubkey), Date.now(), backoffMs, maxPollMs);
+      const waitMs = nextLookIn(
+        progress,
+        status.pending.map((p) => p.pubkey),
+        Date.now(),
+        backoffMs,
+        maxPollMs,
+      );
       status.waiting = {
-        reason: waitingForBalance ?? describeWait(progress, status.pending.map((p) => p.pubkey)),
+        reason:
+          waitingForBalance ??
+          describeWait(
+            progress,
+            status.pending.map((p) => p.pubkey),
+          ),
         until: new Date(Date.now() + waitMs).toISOString(),
       };
       await sleep(waitMs);
@@ -178,8 +251,13 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
         await continueAsNew<typeof exitValidatorsWorkflow>({
           ...input,
           carried: {
-            following: status.pending.map((p) => p.pubkey), exited: status.exited, rejected: status.rejected, paused: gate.paused, pauseReason: gate.pauseReason,
-            signedEpoch, notInitiatedSince,
+            following: status.pending.map((p) => p.pubkey),
+            exited: status.exited,
+            rejected: status.rejected,
+            paused: gate.paused,
+            pauseReason: gate.pauseReason,
+            signedEpoch,
+            notInitiatedSince,
           },
         });
       }
@@ -212,30 +290,55 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       if (progress.currentEpoch - notInitiatedSince[v.pubkey] >= rebroadcastAfterEpochs) stalled.push(v);
     }
     if (stalled.length === 0) return;
-    const keyPathOf = (pubkey: string) => input.validators.find((v) => v.pubkey.toLowerCase() === pubkey)?.keyPath ?? input.keyPath;
+    const keyPathOf = (pubkey: string) =>
+      input.validators.find((v) => v.pubkey.toLowerCase() === pubkey)?.keyPath ?? input.keyPath;
     const mnemonic = stalled.filter((v) => keyPathOf(v.pubkey) === 'mnemonic' && v.validatorIndex !== null);
     const others = stalled.filter((v) => !mnemonic.includes(v));
     for (const v of stalled) notInitiatedSince[v.pubkey] = progress.currentEpoch;
     for (const v of others) {
-      const why = v.validatorIndex === null ? 'the beacon node does not know this validator' : 'a DKG key: only its SSV operators can sign its exit';
+      const why =
+        v.validatorIndex === null
+          ? 'the beacon node does not know this validator'
+          : 'a DKG key: only its SSV operators can sign its exit';
       log.warn('exit not initiated on the beacon chain: an operator must look', {
-        rollupAdmin: input.rollupAdmin, pubkey: v.pubkey, beaconStatus: v.beaconStatus, epochs: rebroadcastAfterEpochs, why,
+        rollupAdmin: input.rollupAdmin,
+        pubkey: v.pubkey,
+        beaconStatus: v.beaconStatus,
+        epochs: rebroadcastAfterEpochs,
+        why,
       });
-      status.attention = [...(status.attention ?? []).filter((a) => a.pubkey !== v.pubkey), { pubkey: v.pubkey, reason: `exit submitted but not initiated on the beacon chain after ${rebroadcastAfterEpochs} epochs (${why})` }];
+      status.attention = [
+        ...(status.attention ?? []).filter((a) => a.pubkey !== v.pubkey),
+        {
+          pubkey: v.pubkey,
+          reason: `exit submitted but not initiated on the beacon chain after ${rebroadcastAfterEpochs} epochs (${why})`,
+        },
+      ];
     }
     if (mnemonic.length === 0) return;
-    log.warn('exit not initiated on the beacon chain: broadcast again', { rollupAdmin: input.rollupAdmin, validators: mnemonic.length, epochs: rebroadcastAfterEpochs, signedEpoch });
+    log.warn('exit not initiated on the beacon chain: broadcast again', {
+      rollupAdmin: input.rollupAdmin,
+      validators: mnemonic.length,
+      epochs: rebroadcastAfterEpochs,
+      signedEpoch,
+    });
     try {
       const again = await broadcastMnemonicExits({
-        rollupAdmin: input.rollupAdmin, validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex as number })), ...(signedEpoch !== undefined ? { epoch: signedEpoch } : {}),
+        rollupAdmin: input.rollupAdmin,
+        validators: mnemonic.map((v) => ({ pubkey: v.pubkey, validatorIndex: v.validatorIndex as number })),
+        ...(signedEpoch !== undefined ? { epoch: signedEpoch } : {}),
       });
       signedEpoch ??= again.epoch;
       for (const r of again.results) {
-        if (r.outcome === 'rejected') log.warn('exit broadcast again was rejected', { pubkey: r.pubkey, reason: r.message });
+        if (r.outcome === 'rejected')
+          log.warn('exit broadcast again was rejected', { pubkey: r.pubkey, reason: r.message });
       }
     } catch (err) {
       // Followed on: the next stall check tries again.
-      log.warn('could not broadcast a stalled exit again', { rollupAdmin: input.rollupAdmin, error: describeFailure(err) });
+      log.warn('could not broadcast a stalled exit again', {
+        rollupAdmin: input.rollupAdmin,
+        error: describeFailure(err),
+      });
     }
   }
 
@@ -246,7 +349,10 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
       await getExternalWorkflowHandle(input.reportTo).signal(exitReportSignal, { workflowId, ...outcome });
     } catch (err) {
       // The monitor may be gone (terminated): its next run finds the chain state anyway.
-      log.warn('could not report the exit batch to its monitor', { monitor: input.reportTo, error: describeFailure(err) });
+      log.warn('could not report the exit batch to its monitor', {
+        monitor: input.reportTo,
+        error: describeFailure(err),
+      });
     }
   }
 }
@@ -257,8 +363,15 @@ export async function exitValidatorsWorkflow(input: ExitValidatorsInput): Promis
  * epoch (SSV operators to broadcast, the withdrawal sweep, the bridge) is looked at after `min`
  * (which the caller grows while nothing changes).
  */
-export function nextLookIn(progress: ExitProgress, pending: readonly string[], nowMs: number, minMs: number, maxMs: number): number {
-  const epochStartMs = (epoch: number) => (progress.genesisTime + epoch * progress.slotsPerEpoch * progress.secondsPerSlot) * 1000;
+export function nextLookIn(
+  progress: ExitProgress,
+  pending: readonly string[],
+  nowMs: number,
+  minMs: number,
+  maxMs: number,
+): number {
+  const epochStartMs = (epoch: number) =>
+    (progress.genesisTime + epoch * progress.slotsPerEpoch * progress.secondsPerSlot) * 1000;
   let soonest = maxMs;
   for (const v of progress.validators) {
     if (!pending.includes(v.pubkey)) continue;
@@ -273,7 +386,8 @@ export function nextLookIn(progress: ExitProgress, pending: readonly string[], n
 
 function describeWait(progress: ExitProgress, pending: readonly string[]): string {
   const counts = new Map<string, number>();
-  for (const v of progress.validators) if (pending.includes(v.pubkey)) counts.set(v.beaconStatus, (counts.get(v.beaconStatus) ?? 0) + 1);
+  for (const v of progress.validators)
+    if (pending.includes(v.pubkey)) counts.set(v.beaconStatus, (counts.get(v.beaconStatus) ?? 0) + 1);
   return `epoch ${progress.currentEpoch}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`;
 }
 

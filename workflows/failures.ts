@@ -8,6 +8,7 @@ export function describeFailure(err: unknown): string {
     if (!current.cause) break;
     current = current.cause;
   }
-  if (current instanceof ApplicationFailure) return current.type ? `${current.type}: ${current.message}` : current.message;
+  if (current instanceof ApplicationFailure)
+    return current.type ? `${current.type}: ${current.message}` : current.message;
   return current instanceof Error ? current.message : String(current);
 }

@@ -13,4 +13,5 @@ export const CHAIN_WATCHER_WORKFLOW_ID = 'nexus-chain-watcher';
 export const CLUSTER_RUNWAY_WORKFLOW_ID = 'nexus-cluster-runway';
 
 /** An exit batch of a rollup: numbered per rollup, so that batches can overlap (one at the beacon node, one following). */
-export const exitWorkflowId = (rollupAdmin: string, batch: number) => `exit-validators/${rollupAdmin.toLowerCase()}/${batch}`;
+export const exitWorkflowId = (rollupAdmin: string, batch: number) =>
+  `exit-validators/${rollupAdmin.toLowerCase()}/${batch}`;

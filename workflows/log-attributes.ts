@@ -6,18 +6,23 @@ import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
 export const interceptors: WorkflowInterceptorsFactory = () => {
   let rollup: string | undefined;
   return {
-    inbound: [{
-      async execute(input, next) {
-        const first = input.args[0];
-        const admin = typeof first === 'object' && first !== null ? (first as { rollupAdmin?: unknown }).rollupAdmin : undefined;
-        if (typeof admin === 'string') rollup = admin.toLowerCase();
-        return next(input);
+    inbound: [
+      {
+        async execute(input, next) {
+          const first = input.args[0];
+          const admin =
+            typeof first === 'object' && first !== null ? (first as { rollupAdmin?: unknown }).rollupAdmin : undefined;
+          if (typeof admin === 'string') rollup = admin.toLowerCase();
+          return next(input);
+        },
       },
-    }],
-    outbound: [{
-      getLogAttributes(attrs, next) {
-        return next(rollup ? { ...attrs, rollup } : attrs);
+    ],
+    outbound: [
+      {
+        getLogAttributes(attrs, next) {
+          return next(rollup ? { ...attrs, rollup } : attrs);
+        },
       },
-    }],
+    ],
   };
 };

@@ -8,7 +8,8 @@ import type { RegistrationRequest } from '../protocol/registrar-types';
 
 type Problem = string | undefined;
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isNonce = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 
@@ -22,7 +23,9 @@ const isRegisteredNonce = (value: unknown): boolean => value === -1 || isNonce(v
 function registeredKeysProblem(registered: unknown): Problem {
   if (!Array.isArray(registered)) return 'registered must be an array';
   const bad = registered.findIndex((r) => !isObject(r) || !isText(r.pubkey) || !isRegisteredNonce(r.ownerNonce));
-  return bad === -1 ? undefined : `registered[${bad}] needs a pubkey and an owner nonce (≥ 0, or -1: found registered already)`;
+  return bad === -1
+    ? undefined
+    : `registered[${bad}] needs a pubkey and an owner nonce (≥ 0, or -1: found registered already)`;
 }
 
 /** The registrar's answer to a creation (also relayed to the monitor). */
@@ -53,7 +56,8 @@ export function registrationRequestProblem(request: unknown): Problem {
   switch (r.kind) {
     case 'mnemonic':
       if (!Array.isArray(r.keys) || r.keys.length === 0) return 'keys must be a non-empty array';
-      if (r.keys.some((k) => !isObject(k) || !isText(k.pubkey) || !isNonce(k.keyIndex))) return 'each key needs a pubkey and a key index ≥ 0';
+      if (r.keys.some((k) => !isObject(k) || !isText(k.pubkey) || !isNonce(k.keyIndex)))
+        return 'each key needs a pubkey and a key index ≥ 0';
       return isText(r.rollupAdmin) ? undefined : 'rollupAdmin must be an address';
     case 'dkg-reserve':
       return Number.isSafeInteger(r.count) && r.count > 0 ? undefined : 'count must be a positive integer';
@@ -69,7 +73,8 @@ export function registrationRequestProblem(request: unknown): Problem {
 /** An operator's resume of halted registrations: a reason is required (it is the record of why). */
 export function resumeRegistrationsProblem(input: unknown): Problem {
   if (!isObject(input)) return 'expected {"reason": "…"}';
-  if (typeof input.reason !== 'string' || input.reason.trim() === '') return 'reason must be a non-empty string: say what was checked or done';
+  if (typeof input.reason !== 'string' || input.reason.trim() === '')
+    return 'reason must be a non-empty string: say what was checked or done';
   return input.reason.length > 500 ? 'reason must be at most 500 characters' : undefined;
 }
 
@@ -79,12 +84,26 @@ export function stepStateProblem(step: unknown): Problem {
   const hold = step.hold;
   return firstProblem([
     [isText(step.workflowId), 'workflowId must be a non-empty string'],
-    [step.order === undefined || (Number.isSafeInteger(step.order) && (step.order as number) >= 0), 'order must be a non-negative integer'],
+    [
+      step.order === undefined || (Number.isSafeInteger(step.order) && (step.order as number) >= 0),
+      'order must be a non-negative integer',
+    ],
     [typeof step.phase === 'string', 'phase must be a string'],
-    [hold === undefined || (isObject(hold) && ['held', 'finishing', 'stopping'].includes(hold.state as string) && typeof hold.step === 'string'),
-      'hold must be {state: held|finishing|stopping, step, since}'],
-    [step.funding === undefined || (isObject(step.funding) && typeof step.funding.message === 'string'), 'funding must be {reason, message, since, lastCheck, checks}'],
-    [step.operators === undefined || (isObject(step.operators) && typeof step.operators.problem === 'string'), 'operators must be {problem, since, lastCheck, checks, nextCheck}'],
+    [
+      hold === undefined ||
+        (isObject(hold) &&
+          ['held', 'finishing', 'stopping'].includes(hold.state as string) &&
+          typeof hold.step === 'string'),
+      'hold must be {state: held|finishing|stopping, step, since}',
+    ],
+    [
+      step.funding === undefined || (isObject(step.funding) && typeof step.funding.message === 'string'),
+      'funding must be {reason, message, since, lastCheck, checks}',
+    ],
+    [
+      step.operators === undefined || (isObject(step.operators) && typeof step.operators.problem === 'string'),
+      'operators must be {problem, since, lastCheck, checks, nextCheck}',
+    ],
   ]);
 }
 
@@ -94,8 +113,11 @@ export function exitReportProblem(report: unknown): Problem {
   return firstProblem([
     [isText(report.workflowId), 'workflowId must be a non-empty string'],
     [Array.isArray(report.exited) && report.exited.every(isText), 'exited must be an array of pubkeys'],
-    [Array.isArray(report.rejected) && report.rejected.every((r) => isObject(r) && isText(r.pubkey) && typeof r.reason === 'string'),
-      'rejected must be an array of {pubkey, reason}'],
+    [
+      Array.isArray(report.rejected) &&
+        report.rejected.every((r) => isObject(r) && isText(r.pubkey) && typeof r.reason === 'string'),
+      'rejected must be an array of {pubkey, reason}',
+    ],
     [report.error === undefined || typeof report.error === 'string', 'error must be a string when present'],
   ]);
 }
@@ -111,6 +133,9 @@ export function payloadShape(payload: unknown): string {
 /** Drops a bad payload with an ERROR line naming the signal and what is wrong; true when it was bad. */
 export function rejected(signal: string, problem: Problem, payload: unknown): boolean {
   if (problem === undefined) return false;
-  log.error(`${signal} signal dropped: ${problem}`, { workflowId: workflowInfo().workflowId, payload: payloadShape(payload) });
+  log.error(`${signal} signal dropped: ${problem}`, {
+    workflowId: workflowInfo().workflowId,
+    payload: payloadShape(payload),
+  });
   return true;
 }

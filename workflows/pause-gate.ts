@@ -24,7 +24,11 @@ export interface PauseGate {
  * @param onChange called whenever `paused` or `hold` changes (the batch reports to its monitor)
  * @param initial the pause carried over continueAsNew
  */
-export function installPauseGate(currentStep: () => string, onChange: () => void, initial?: { paused: boolean; pauseReason?: string }): PauseGate {
+export function installPauseGate(
+  currentStep: () => string,
+  onChange: () => void,
+  initial?: { paused: boolean; pauseReason?: string },
+): PauseGate {
   let paused = initial?.paused ?? false;
   let pauseReason = initial?.pauseReason;
   let hold: StepHold | undefined;

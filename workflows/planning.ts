@@ -45,8 +45,10 @@ function assertState(state: BridgeState): void {
   if (!Number.isInteger(state.stakingLimitBps) || state.stakingLimitBps < 0 || state.stakingLimitBps > 10_000) {
     throw new PlanningInputError(`stakingLimit must be an integer 0..10000 basis points, got ${state.stakingLimitBps}`);
   }
-  if (state.bridgeBalanceWei < 0n) throw new PlanningInputError(`bridge balance must be ≥ 0, got ${state.bridgeBalanceWei}`);
-  if (state.validatorCount < 0n) throw new PlanningInputError(`validatorCount must be ≥ 0, got ${state.validatorCount}`);
+  if (state.bridgeBalanceWei < 0n)
+    throw new PlanningInputError(`bridge balance must be ≥ 0, got ${state.bridgeBalanceWei}`);
+  if (state.validatorCount < 0n)
+    throw new PlanningInputError(`validatorCount must be ≥ 0, got ${state.validatorCount}`);
 }
 
 /**
@@ -118,7 +120,11 @@ export function planCreation(input: CreationPlanInput): CreationPlan {
   const pending = BigInt(input.pendingDeposits);
   const pendingWei = pending * VALIDATOR_DEPOSIT_WEI;
   if (pendingWei > input.bridgeBalanceWei) {
-    return { toCreate: 0, allowedTotal: 0, reason: `the ${pending} pending deposit(s) already need more ETH than the bridge holds` };
+    return {
+      toCreate: 0,
+      allowedTotal: 0,
+      reason: `the ${pending} pending deposit(s) already need more ETH than the bridge holds`,
+    };
   }
   // The state as it will be once the pending deposits land.
   const after: BridgeState = {
@@ -128,15 +134,20 @@ export function planCreation(input: CreationPlanInput): CreationPlan {
   };
   if (exiting > after.validatorCount) {
     // More exiting than the bridge counts: the records and the chain disagree; create nothing.
-    return { toCreate: 0, allowedTotal: 0, reason: `${exiting} validator(s) exiting but the bridge counts ${after.validatorCount}: waiting for the chain to catch up` };
+    return {
+      toCreate: 0,
+      allowedTotal: 0,
+      reason: `${exiting} validator(s) exiting but the bridge counts ${after.validatorCount}: waiting for the chain to catch up`,
+    };
   }
   const allowed = maxDepositsWithinLimit(after, exiting);
   const toCreate = allowed < BigInt(input.maxBatch) ? Number(allowed) : input.maxBatch;
   const staying = after.validatorCount - exiting;
   const besideExits = exiting > 0n ? ` with the ${exiting} exiting counted as gone, their ETH not yet back` : '';
-  const reason = allowed === 0n
-    ? `at or above the staking limit of ${input.stakingLimitBps} bps (ratio ${exiting > 0n ? flooredRatioBps({ ...after, validatorCount: staying }, staying) : stakingRatioBps(after)} bps${besideExits})`
-    : `${allowed} more validator(s) fit under ${input.stakingLimitBps} bps${besideExits}; creating ${toCreate} now`;
+  const reason =
+    allowed === 0n
+      ? `at or above the staking limit of ${input.stakingLimitBps} bps (ratio ${exiting > 0n ? flooredRatioBps({ ...after, validatorCount: staying }, staying) : stakingRatioBps(after)} bps${besideExits})`
+      : `${allowed} more validator(s) fit under ${input.stakingLimitBps} bps${besideExits}; creating ${toCreate} now`;
   return { toCreate, allowedTotal: Number(allowed), reason };
 }
 
@@ -158,7 +169,8 @@ export function shareWithinLimit(state: BridgeState, count: bigint): boolean {
  * `exiting` of validatorCount counted as gone and their ETH as not yet back (see the top).
  */
 export function maxDepositsWithinLimit(state: BridgeState, exiting = 0n): bigint {
-  if (exiting < 0n || exiting > state.validatorCount) throw new PlanningInputError(`exiting must be 0..validatorCount (${state.validatorCount}), got ${exiting}`);
+  if (exiting < 0n || exiting > state.validatorCount)
+    throw new PlanningInputError(`exiting must be 0..validatorCount (${state.validatorCount}), got ${exiting}`);
   // The rollup as the share rule sees it: the staying validators and the ETH it holds now.
   const staying: BridgeState = { ...state, validatorCount: state.validatorCount - exiting };
   if (!shareWithinLimit(staying, staying.validatorCount)) return 0n;
@@ -232,13 +244,21 @@ export function planExits(input: ExitPlanInput): ExitPlan {
   const exiting = BigInt(input.exiting);
   if (exiting > input.validatorCount) {
     // More exiting than the bridge counts: the chain and our records disagree; exit nothing more.
-    return { toExit: 0, requiredTotal: 0, reason: `${exiting} validator(s) exiting but the bridge counts ${input.validatorCount}: waiting for the chain to catch up` };
+    return {
+      toExit: 0,
+      requiredTotal: 0,
+      reason: `${exiting} validator(s) exiting but the bridge counts ${input.validatorCount}: waiting for the chain to catch up`,
+    };
   }
   const remaining = input.validatorCount - exiting;
   const limit = BigInt(input.stakingLimitBps);
   // The ratio falls as validators exit: binary search for the smallest e that is within the limit.
   if (flooredRatioBps(input, remaining) <= limit) {
-    return { toExit: 0, requiredTotal: 0, reason: `within the staking limit of ${input.stakingLimitBps} bps once the ${exiting} exiting are gone (ratio ${flooredRatioBps(input, remaining)} bps)` };
+    return {
+      toExit: 0,
+      requiredTotal: 0,
+      reason: `within the staking limit of ${input.stakingLimitBps} bps once the ${exiting} exiting are gone (ratio ${flooredRatioBps(input, remaining)} bps)`,
+    };
   }
   let low = 0n; // above the limit
   let high = remaining; // 0 validators left: ratio 0, within any limit

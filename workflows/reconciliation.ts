@@ -34,37 +34,63 @@ export interface ReconcileActions {
 }
 
 export function planReconciliation(view: RollupReconciliation, memory: MonitorMemory): ReconcileActions {
-  const actions: ReconcileActions = { register: [], registerFromArchive: [], attention: [], forget: [], follow: [], differences: [] };
+  const actions: ReconcileActions = {
+    register: [],
+    registerFromArchive: [],
+    attention: [],
+    forget: [],
+    follow: [],
+    differences: [],
+  };
   const deposited = new Set(view.depositedUnregistered.map((k) => k.pubkey));
   const known = new Set(memory.unregistered.map((u) => u.pubkey.toLowerCase()));
 
   for (const u of memory.unregistered) if (!deposited.has(u.pubkey.toLowerCase())) actions.forget.push(u.pubkey);
   if (actions.forget.length > 0) {
-    actions.differences.push(`${actions.forget.length} key(s) listed as unregistered have their keyshares on chain: no longer listed`);
+    actions.differences.push(
+      `${actions.forget.length} key(s) listed as unregistered have their keyshares on chain: no longer listed`,
+    );
   }
 
   if (!memory.creationRunning) {
     const unknownToMemory = view.depositedUnregistered.filter((k) => !known.has(k.pubkey));
     if (unknownToMemory.length > 0) {
-      actions.differences.push(`${unknownToMemory.length} deposited key(s) without keyshares that the monitor did not know of (first ${unknownToMemory[0].pubkey})`);
+      actions.differences.push(
+        `${unknownToMemory.length} deposited key(s) without keyshares that the monitor did not know of (first ${unknownToMemory[0].pubkey})`,
+      );
     }
     for (const { pubkey, origin } of view.depositedUnregistered) {
       if (origin.kind === 'mnemonic') {
-        if (!known.has(pubkey)) actions.register.push({ pubkey, keyIndex: origin.keyIndex, reason: 'found deposited without keyshares by reconciliation' });
+        if (!known.has(pubkey))
+          actions.register.push({
+            pubkey,
+            keyIndex: origin.keyIndex,
+            reason: 'found deposited without keyshares by reconciliation',
+          });
       } else if (origin.kind === 'dkg') {
         actions.registerFromArchive.push({ pubkey, requestId: origin.requestId, ownerNonce: origin.ownerNonce });
       } else {
-        actions.attention.push({ pubkey, reason: 'deposited without keyshares, and neither in the index state nor in the ceremony archive: its keyshares cannot be made here' });
+        actions.attention.push({
+          pubkey,
+          reason:
+            'deposited without keyshares, and neither in the index state nor in the ceremony archive: its keyshares cannot be made here',
+        });
       }
     }
   }
 
   const unfollowed = view.exitSubmitted.filter((k) => !memory.followed.has(k.pubkey));
   if (unfollowed.length > 0) {
-    actions.differences.push(`${unfollowed.length} exit-submitted validator(s) that no exit batch follows (first ${unfollowed[0].pubkey}): followed until accounted`);
+    actions.differences.push(
+      `${unfollowed.length} exit-submitted validator(s) that no exit batch follows (first ${unfollowed[0].pubkey}): followed until accounted`,
+    );
   }
   for (const k of unfollowed) {
-    actions.follow.push({ pubkey: k.pubkey, validatorIndex: k.validatorIndex ?? -1, keyPath: k.keyPath === 'mnemonic' ? 'mnemonic' : 'dkg' });
+    actions.follow.push({
+      pubkey: k.pubkey,
+      validatorIndex: k.validatorIndex ?? -1,
+      keyPath: k.keyPath === 'mnemonic' ? 'mnemonic' : 'dkg',
+    });
   }
   return actions;
 }

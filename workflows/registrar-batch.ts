@@ -10,12 +10,20 @@ import type { RegistrationBatchResult } from '../activities/registration-batch';
 import { REGISTRATION_BATCH_OPTIONS } from './activity-options';
 import { describeFailure } from './failures';
 import type { RegistrationView } from '../protocol/registration-landing';
-import type { DkgRegistrationRequest, MnemonicRegistrationRequest, RegistrationHalt, RegistrationResult } from '../protocol/registrar-types';
+import type {
+  DkgRegistrationRequest,
+  MnemonicRegistrationRequest,
+  RegistrationHalt,
+  RegistrationResult,
+} from '../protocol/registrar-types';
 import { proxyRoleActivities } from './role-activities';
 
 export const REGISTRAR_BATCH_PATCH = 'registrar-batch-activity';
 
-const { registerMnemonicKeysharesBatch, registerDkgKeysharesBatch } = proxyRoleActivities<BotActivities>('writer', REGISTRATION_BATCH_OPTIONS);
+const { registerMnemonicKeysharesBatch, registerDkgKeysharesBatch } = proxyRoleActivities<BotActivities>(
+  'writer',
+  REGISTRATION_BATCH_OPTIONS,
+);
 
 export interface BatchServing {
   /** The registrar's view now (floor and last registration block). */
@@ -33,26 +41,50 @@ interface BatchOutcome {
 
 export async function serveMnemonicBatch(request: MnemonicRegistrationRequest, serving: BatchServing): Promise<void> {
   const outcome = await registerInBatch(
-    () => registerMnemonicKeysharesBatch({ rollupAdmin: request.rollupAdmin, operatorCluster: request.operatorCluster, keys: request.keys, ...serving.view() }),
-    request.rollupAdmin, serving);
+    () =>
+      registerMnemonicKeysharesBatch({
+        rollupAdmin: request.rollupAdmin,
+        operatorCluster: request.operatorCluster,
+        keys: request.keys,
+        ...serving.view(),
+      }),
+    request.rollupAdmin,
+    serving,
+  );
   await answer(request, outcome, serving);
 }
 
 /** The ceremony's keyshares up to the first one not signed for its reserved nonce; that one fails the request, as before. */
-export async function serveDkgBatch(request: DkgRegistrationRequest, firstNonce: number, serving: BatchServing): Promise<void> {
+export async function serveDkgBatch(
+  request: DkgRegistrationRequest,
+  firstNonce: number,
+  serving: BatchServing,
+): Promise<void> {
   const mismatch = request.keyshares.findIndex((k, i) => k.ownerNonce !== firstNonce + i);
   const valid = mismatch < 0 ? request.keyshares : request.keyshares.slice(0, mismatch);
-  const outcome: BatchOutcome = valid.length === 0 ? { registered: [] } : await registerInBatch(
-    () => registerDkgKeysharesBatch({ rollupAdmin: request.rollupAdmin, keyshares: valid, ...serving.view() }), request.rollupAdmin, serving);
+  const outcome: BatchOutcome =
+    valid.length === 0
+      ? { registered: [] }
+      : await registerInBatch(
+          () => registerDkgKeysharesBatch({ rollupAdmin: request.rollupAdmin, keyshares: valid, ...serving.view() }),
+          request.rollupAdmin,
+          serving,
+        );
   if (!outcome.halt && outcome.failure === undefined && mismatch >= 0) {
     const k = request.keyshares[mismatch];
-    outcome.failure = new Error(`keyshares of ${k.publicKey} are signed for nonce ${k.ownerNonce}, the reservation expects ${firstNonce + mismatch}`);
+    outcome.failure = new Error(
+      `keyshares of ${k.publicKey} are signed for nonce ${k.ownerNonce}, the reservation expects ${firstNonce + mismatch}`,
+    );
   }
   await answer(request, outcome, serving);
 }
 
 /** Runs the batch, then the registrar's bookkeeping on each key it registered (also those before a failure). */
-async function registerInBatch(run: () => Promise<RegistrationBatchResult>, rollupAdmin: string, serving: BatchServing): Promise<BatchOutcome> {
+async function registerInBatch(
+  run: () => Promise<RegistrationBatchResult>,
+  rollupAdmin: string,
+  serving: BatchServing,
+): Promise<BatchOutcome> {
   let result: RegistrationBatchResult;
   let failure: unknown;
   try {
@@ -71,11 +103,22 @@ async function registerInBatch(run: () => Promise<RegistrationBatchResult>, roll
   return { registered, failure };
 }
 
-async function answer(request: MnemonicRegistrationRequest | DkgRegistrationRequest, outcome: BatchOutcome, serving: BatchServing): Promise<void> {
+async function answer(
+  request: MnemonicRegistrationRequest | DkgRegistrationRequest,
+  outcome: BatchOutcome,
+  serving: BatchServing,
+): Promise<void> {
   const { requestId, requester } = request;
   const { registered, halt, failure } = outcome;
-  if (halt) return serving.reply(requester, { requestId, kind: 'failed', reason: `SSV registrations halted: ${halt.reason}`, registered });
-  if (failure !== undefined) return serving.reply(requester, { requestId, kind: 'failed', reason: describeFailure(failure), registered });
+  if (halt)
+    return serving.reply(requester, {
+      requestId,
+      kind: 'failed',
+      reason: `SSV registrations halted: ${halt.reason}`,
+      registered,
+    });
+  if (failure !== undefined)
+    return serving.reply(requester, { requestId, kind: 'failed', reason: describeFailure(failure), registered });
   return serving.reply(requester, { requestId, kind: 'registered', registered });
 }
 

@@ -15,7 +15,6 @@ export const CARRY_BUDGET_BYTES = 256 * 1024;
 /** What the segment starts of one workflow task may hold together (the server takes 4 MB per message). */
 const STARTS_PER_TASK_BYTES = 1024 * 1024;
 
-
 /** A spilled slice of the queue: the segment's workflow id and how many requests it holds. */
 export interface SpilledSegment {
   workflowId: string;
@@ -28,7 +27,9 @@ export const releaseQueueSegmentSignal = defineSignal('releaseQueueSegment');
 /** Holds a slice of the registrar's queue (as its input) until the registrar has read it back. */
 export async function registrarQueueSegmentWorkflow(_input: QueueSegmentInput): Promise<void> {
   let released = false;
-  setHandler(releaseQueueSegmentSignal, () => { released = true; });
+  setHandler(releaseQueueSegmentSignal, () => {
+    released = true;
+  });
   await condition(() => released);
 }
 
@@ -62,8 +63,12 @@ export function sliceByBudget(requests: RegistrationRequest[], budget: number): 
  * With nothing spilled yet, the arrivals simply follow the queue.
  */
 export async function spillQueue(state: {
-  queue: RegistrationRequest[]; tail: RegistrationRequest[]; spilled: SpilledSegment[];
-  queuedAt: Record<string, string>; reservedRequestId?: string; budget: number;
+  queue: RegistrationRequest[];
+  tail: RegistrationRequest[];
+  spilled: SpilledSegment[];
+  queuedAt: Record<string, string>;
+  reservedRequestId?: string;
+  budget: number;
   /** Numbers the segments of this run (ids must be unique): advanced as segments start. */
   segmentCounter: { next: number };
 }): Promise<{ queue: RegistrationRequest[]; spilled: SpilledSegment[] }> {
@@ -71,10 +76,21 @@ export async function spillQueue(state: {
   const noSegments = state.spilled.length === 0;
   const inOrder = noSegments ? [...state.queue, ...state.tail] : state.queue;
   const afterSegments = noSegments ? [] : state.tail;
-  const [head, ...rest] = sliceByBudget(inOrder.filter((r) => !reserved(r)), state.budget);
+  const [head, ...rest] = sliceByBudget(
+    inOrder.filter((r) => !reserved(r)),
+    state.budget,
+  );
   const kept = [...(head ?? []), ...state.queue.filter(reserved), ...state.tail.filter(reserved)];
   const before = await startSegments(rest, state.queuedAt, state.segmentCounter, state.budget);
-  const after = await startSegments(sliceByBudget(afterSegments.filter((r) => !reserved(r)), state.budget), state.queuedAt, state.segmentCounter, state.budget);
+  const after = await startSegments(
+    sliceByBudget(
+      afterSegments.filter((r) => !reserved(r)),
+      state.budget,
+    ),
+    state.queuedAt,
+    state.segmentCounter,
+    state.budget,
+  );
   return { queue: kept, spilled: [...before, ...state.spilled, ...after] };
 }
 
@@ -83,21 +99,33 @@ export async function spillQueue(state: {
  * until each has started. A few at a time: the starts of one workflow task travel in one gRPC
  * message, which the server refuses over 4 MB.
  */
-async function startSegments(slices: RegistrationRequest[][], queuedAt: Record<string, string>, counter: { next: number }, budget: number): Promise<SpilledSegment[]> {
+async function startSegments(
+  slices: RegistrationRequest[][],
+  queuedAt: Record<string, string>,
+  counter: { next: number },
+  budget: number,
+): Promise<SpilledSegment[]> {
   const { workflowId: owner, runId } = workflowInfo();
   const perTask = Math.max(1, Math.floor(STARTS_PER_TASK_BYTES / budget));
   const started: SpilledSegment[] = [];
   for (let from = 0; from < slices.length; from += perTask) {
-    started.push(...await Promise.all(slices.slice(from, from + perTask).map(async (requests) => {
-      const segmentId = `${owner}/queue/${runId}/${counter.next++}`;
-      const times = Object.fromEntries(requests.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined));
-      await startChild(registrarQueueSegmentWorkflow, {
-        workflowId: segmentId, args: [{ owner, segmentId, requests, queuedAt: times }],
-        // The registrar continues as new while its segments wait: they must not end with its run.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-      return { workflowId: segmentId, count: requests.length };
-    })));
+    started.push(
+      ...(await Promise.all(
+        slices.slice(from, from + perTask).map(async (requests) => {
+          const segmentId = `${owner}/queue/${runId}/${counter.next++}`;
+          const times = Object.fromEntries(
+            requests.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined),
+          );
+          await startChild(registrarQueueSegmentWorkflow, {
+            workflowId: segmentId,
+            args: [{ owner, segmentId, requests, queuedAt: times }],
+            // The registrar continues as new while its segments wait: they must not end with its run.
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+          });
+          return { workflowId: segmentId, count: requests.length };
+        }),
+      )),
+    );
   }
   return started;
 }

@@ -9,7 +9,10 @@
 import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { roleTaskQueue, type WorkerRole } from '../temporal-config/task-queues';
 
-export function proxyRoleActivities<A extends object>(role: Exclude<WorkerRole, 'general'>, options: ActivityOptions): A {
+export function proxyRoleActivities<A extends object>(
+  role: Exclude<WorkerRole, 'general'>,
+  options: ActivityOptions,
+): A {
   return new Proxy({} as A, {
     get(_target, name) {
       if (typeof name !== 'string') return undefined;

@@ -22,7 +22,8 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
   installMonitorHandlers(state);
   const events = monitorEvents(status);
   const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || (input.continueAsNewAfterLoops !== undefined && state.loops >= input.continueAsNewAfterLoops);
+    workflowInfo().continueAsNewSuggested ||
+    (input.continueAsNewAfterLoops !== undefined && state.loops >= input.continueAsNewAfterLoops);
 
   for (;;) {
     state.loops++;
@@ -35,12 +36,19 @@ export async function rollupMonitorWorkflow(input: RollupMonitorInput): Promise<
     const created = !status.paused && (await monitorOnce(state, events));
     if (shouldContinueAsNew()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof rollupMonitorWorkflow>({ ...input, pollInterval: state.pollInterval, carried: state.toCarried() });
+      await continueAsNew<typeof rollupMonitorWorkflow>({
+        ...input,
+        pollInterval: state.pollInterval,
+        carried: state.toCarried(),
+      });
     }
     if (!status.paused && !created) {
       events.setPhase('idle');
       state.wakeReason = undefined;
-      await condition(() => state.wakeReason !== undefined || status.paused || shouldContinueAsNew(), state.pollInterval as Duration);
+      await condition(
+        () => state.wakeReason !== undefined || status.paused || shouldContinueAsNew(),
+        state.pollInterval as Duration,
+      );
       if (state.wakeReason) log.info('monitor woken', { reason: state.wakeReason });
     }
   }

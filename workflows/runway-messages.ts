@@ -3,7 +3,8 @@ import { defineQuery } from '@temporalio/workflow';
 import type { ClusterRunwayReading, TopUpSpend } from '../activities/funding/runway-types';
 
 /** Where a cluster stands, as of the watcher's last poll. */
-export type ClusterRunwayState = 'ok' | 'idle' | 'topped-up' | 'below-alert' | 'budget-exhausted' | 'bot-ssv-short' | 'top-up-failed' | 'liquidated';
+export type ClusterRunwayState =
+  'ok' | 'idle' | 'topped-up' | 'below-alert' | 'budget-exhausted' | 'bot-ssv-short' | 'top-up-failed' | 'liquidated';
 
 export interface RunwayStatus {
   /** Workflow time of the last poll (ISO). */

@@ -37,7 +37,10 @@ export async function selfCheckWorkflow(input: SelfCheckInput): Promise<SelfChec
   setHandler(receivedPingsQuery, () => pings);
 
   if (input.finishAfterPings !== undefined && input.finishAfterPings < 0) {
-    throw ApplicationFailure.nonRetryable(`finishAfterPings must be ≥ 0, got ${input.finishAfterPings}`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(
+      `finishAfterPings must be ≥ 0, got ${input.finishAfterPings}`,
+      'InvalidInput',
+    );
   }
   const worker = await describeWorker();
   const wanted = input.finishAfterPings ?? 0;

@@ -26,7 +26,10 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
   installRegistrarHandlers(state);
 
   for (;;) {
-    const ready = await condition(() => state.next() !== undefined || state.segmentDue() || state.shouldContinueAsNew(), state.reservation || queue.length > 0 || spilled.length > 0 ? HOLDER_CHECK_INTERVAL : undefined);
+    const ready = await condition(
+      () => state.next() !== undefined || state.segmentDue() || state.shouldContinueAsNew(),
+      state.reservation || queue.length > 0 || spilled.length > 0 ? HOLDER_CHECK_INTERVAL : undefined,
+    );
     state.reportLongWaits();
     if (!ready && state.reservation) {
       // A holder that was terminated (or timed out) never gives its reservation back: check.
@@ -35,9 +38,16 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
       const gone = !timedOut && !(await isWorkflowRunning({ workflowId: held.requester }));
       if (timedOut || gone) {
         state.reservation = undefined;
-        const reason = timedOut ? `timed out after ${String(reservationTimeout)}` : 'its creation workflow is no longer running';
+        const reason = timedOut
+          ? `timed out after ${String(reservationTimeout)}`
+          : 'its creation workflow is no longer running';
         log.warn('registrar: DKG reservation given up', { requestId: held.requestId, reason });
-        await reply(held.requester, { requestId: held.requestId, kind: 'failed', reason: `reservation of nonces ${held.firstNonce}.. given up: ${reason}`, registered: [] });
+        await reply(held.requester, {
+          requestId: held.requestId,
+          kind: 'failed',
+          reason: `reservation of nonces ${held.firstNonce}.. given up: ${reason}`,
+          registered: [],
+        });
       }
       continue;
     }
@@ -46,8 +56,13 @@ export async function ssvRegistrarWorkflow(input: RegistrarInput = {}): Promise<
     if (state.shouldContinueAsNew()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof ssvRegistrarWorkflow>({
-        ...input, ...await carryWithinBudget(state),
-        reservation: state.reservation, processed: state.processed, nonceFloor: state.nonceFloor, lastRegistrationBlock: state.lastRegistrationBlock, halted: state.halted,
+        ...input,
+        ...(await carryWithinBudget(state)),
+        reservation: state.reservation,
+        processed: state.processed,
+        nonceFloor: state.nonceFloor,
+        lastRegistrationBlock: state.lastRegistrationBlock,
+        halted: state.halted,
       });
     }
     if (state.segmentDue()) {

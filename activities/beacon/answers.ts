@@ -7,16 +7,20 @@ import { isBeaconStatus, type BeaconValidator } from './validators';
 export class EndpointAnswerError extends Error {}
 
 /** Resolves to the response when it is 2xx; otherwise throws EndpointAnswerError with the node's message. */
-export async function ok<R extends { ok: boolean; status: number; statusText: string; errorBody(): Promise<string> }>(response: Promise<R>): Promise<R> {
+export async function ok<R extends { ok: boolean; status: number; statusText: string; errorBody(): Promise<string> }>(
+  response: Promise<R>,
+): Promise<R> {
   const res = await response;
-  if (!res.ok) throw new EndpointAnswerError(`HTTP ${res.status}: ${nodeMessage(await res.errorBody(), res.statusText)}`);
+  if (!res.ok)
+    throw new EndpointAnswerError(`HTTP ${res.status}: ${nodeMessage(await res.errorBody(), res.statusText)}`);
   return res;
 }
 
 /** The `data` of a JSON answer (metadata such as `finalized` is not needed and not always sent). */
 export function dataOf(res: { json(): unknown }): unknown {
   const body = res.json() as { data?: unknown } | null;
-  if (body === null || typeof body !== 'object' || body.data === undefined) throw new EndpointAnswerError('unusable answer: the JSON body has no `data`');
+  if (body === null || typeof body !== 'object' || body.data === undefined)
+    throw new EndpointAnswerError('unusable answer: the JSON body has no `data`');
   return body.data;
 }
 
@@ -35,11 +39,21 @@ export type ValidatorRecord = {
   index: number;
   balance: number;
   status: string;
-  validator: { pubkey: Uint8Array; withdrawalCredentials: Uint8Array; effectiveBalance: number; activationEpoch: number; exitEpoch: number; withdrawableEpoch: number };
+  validator: {
+    pubkey: Uint8Array;
+    withdrawalCredentials: Uint8Array;
+    effectiveBalance: number;
+    activationEpoch: number;
+    exitEpoch: number;
+    withdrawableEpoch: number;
+  };
 };
 
 export function toBeaconValidator(r: ValidatorRecord): [string, BeaconValidator] {
-  if (!isBeaconStatus(r.status)) throw new EndpointAnswerError(`unusable answer: validator ${r.index} has the unknown status ${JSON.stringify(r.status)}`);
+  if (!isBeaconStatus(r.status))
+    throw new EndpointAnswerError(
+      `unusable answer: validator ${r.index} has the unknown status ${JSON.stringify(r.status)}`,
+    );
   return [
     toHex(r.validator.pubkey),
     {
@@ -63,7 +77,10 @@ function finiteOrNull(epoch: number): number | null {
 export function specInteger(spec: Record<string, unknown>, key: string): number {
   const value = spec[key];
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new EndpointAnswerError(`unusable answer: the spec's ${key} is ${JSON.stringify(value)}, not a positive integer`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new EndpointAnswerError(
+      `unusable answer: the spec's ${key} is ${JSON.stringify(value)}, not a positive integer`,
+    );
   return n;
 }
 

@@ -17,11 +17,22 @@
 //   except 429, 502, 503 and 504, which say the node (or its proxy) cannot take requests now.
 import { forkScheduleFromSpec, type ForkSchedule } from './fork-schedule';
 import {
-  BeaconNetworkMismatchError, BeaconUnavailableError, InvalidBeaconArgumentError, VoluntaryExitRejectedError, type EndpointFailure,
+  BeaconNetworkMismatchError,
+  BeaconUnavailableError,
+  InvalidBeaconArgumentError,
+  VoluntaryExitRejectedError,
+  type EndpointFailure,
 } from './errors';
 import type { BeaconValidator } from './validators';
 import { EndpointAnswerError, dataOf, nodeMessage, ok, specInteger, toBeaconValidator, toHex } from './answers';
-import { loadLodestarApi, loadLodestarConfig, loadLodestarTypes, loadLodestarUtils, type LodestarApi, type LodestarUtils } from '../esm/loaders';
+import {
+  loadLodestarApi,
+  loadLodestarConfig,
+  loadLodestarTypes,
+  loadLodestarUtils,
+  type LodestarApi,
+  type LodestarUtils,
+} from '../esm/loaders';
 import type { SignedVoluntaryExitJson } from './voluntary-exit-json';
 import { describeBeaconUrl, hexArgument, positiveInteger } from './client-arguments';
 
@@ -110,7 +121,8 @@ export class BeaconClient {
 
   constructor(options: BeaconClientOptions) {
     const { urls } = options;
-    if (!Array.isArray(urls) || urls.length === 0) throw new InvalidBeaconArgumentError('beacon client: at least one beacon API URL is required');
+    if (!Array.isArray(urls) || urls.length === 0)
+      throw new InvalidBeaconArgumentError('beacon client: at least one beacon API URL is required');
     const seen = new Set<string>();
     this.#endpoints = urls.map((url, i) => {
       let parsed: URL;
@@ -132,14 +144,28 @@ export class BeaconClient {
     this.#batchSize = positiveInteger(options.validatorBatchSize, DEFAULT_VALIDATOR_BATCH_SIZE, 'validatorBatchSize');
     const expected = options.expected ?? {};
     this.#expected = {
-      genesisForkVersion: expected.genesisForkVersion === undefined ? undefined : hexArgument(expected.genesisForkVersion, 4, 'expected genesisForkVersion'),
-      genesisValidatorsRoot: expected.genesisValidatorsRoot === undefined ? undefined : hexArgument(expected.genesisValidatorsRoot, 32, 'expected genesisValidatorsRoot'),
+      genesisForkVersion:
+        expected.genesisForkVersion === undefined
+          ? undefined
+          : hexArgument(expected.genesisForkVersion, 4, 'expected genesisForkVersion'),
+      genesisValidatorsRoot:
+        expected.genesisValidatorsRoot === undefined
+          ? undefined
+          : hexArgument(expected.genesisValidatorsRoot, 32, 'expected genesisValidatorsRoot'),
     };
   }
 
   /** The genesis of the first endpoint that answers (asked afresh), with that endpoint's redacted name. */
-  async getGenesis(): Promise<{ genesisTime: number; genesisValidatorsRoot: string; genesisForkVersion: string; endpoint: string }> {
-    return this.#run('read the genesis', { freshGenesis: true }, async (_api, endpoint, genesis) => ({ ...genesis, endpoint: endpoint.label }));
+  async getGenesis(): Promise<{
+    genesisTime: number;
+    genesisValidatorsRoot: string;
+    genesisForkVersion: string;
+    endpoint: string;
+  }> {
+    return this.#run('read the genesis', { freshGenesis: true }, async (_api, endpoint, genesis) => ({
+      ...genesis,
+      endpoint: endpoint.label,
+    }));
   }
 
   /** Genesis, slot timing and fork schedule from the node's own spec, and the head slot, all from one endpoint. */
@@ -148,15 +174,29 @@ export class BeaconClient {
     return this.#run('read the chain info', { freshGenesis: true }, async (api, _endpoint, genesis) => {
       const spec = (await ok(api.config.getSpec())).value() as Record<string, unknown>;
       const slotsPerEpoch = specInteger(spec, 'SLOTS_PER_EPOCH');
-      const secondsPerSlot = spec.SECONDS_PER_SLOT !== undefined ? specInteger(spec, 'SECONDS_PER_SLOT') : specInteger(spec, 'SLOT_DURATION_MS') / 1000;
+      const secondsPerSlot =
+        spec.SECONDS_PER_SLOT !== undefined
+          ? specInteger(spec, 'SECONDS_PER_SLOT')
+          : specInteger(spec, 'SLOT_DURATION_MS') / 1000;
       const forkSchedule = forkScheduleFromSpec(spec);
       if (forkSchedule.GENESIS.version !== genesis.genesisForkVersion) {
-        throw new EndpointAnswerError(`the spec's GENESIS_FORK_VERSION ${forkSchedule.GENESIS.version} differs from the genesis fork version ${genesis.genesisForkVersion}`);
+        throw new EndpointAnswerError(
+          `the spec's GENESIS_FORK_VERSION ${forkSchedule.GENESIS.version} differs from the genesis fork version ${genesis.genesisForkVersion}`,
+        );
       }
       const { routes } = this.#lib().api;
-      const head = routes.beacon.block.BlockHeaderResponseType.fromJson(dataOf(await ok(api.beacon.getBlockHeader({ blockId: 'head' }))));
+      const head = routes.beacon.block.BlockHeaderResponseType.fromJson(
+        dataOf(await ok(api.beacon.getBlockHeader({ blockId: 'head' }))),
+      );
       const headSlot = head.header.message.slot;
-      return { ...genesis, secondsPerSlot, slotsPerEpoch, headSlot, currentEpoch: Math.floor(headSlot / slotsPerEpoch), forkSchedule };
+      return {
+        ...genesis,
+        secondsPerSlot,
+        slotsPerEpoch,
+        headSlot,
+        currentEpoch: Math.floor(headSlot / slotsPerEpoch),
+        forkSchedule,
+      };
     });
   }
 
@@ -172,11 +212,15 @@ export class BeaconClient {
     for (let start = 0; start < wanted.length; start += this.#batchSize) {
       const batch = wanted.slice(start, start + this.#batchSize);
       const asked = new Set(batch);
-      const records = await this.#run(`read validators ${start + 1}-${start + batch.length} of ${wanted.length}`, {}, async (api) => {
-        const { routes } = this.#lib().api;
-        const res = await ok(api.beacon.getStateValidators({ stateId: 'head', validatorIds: batch }));
-        return routes.beacon.state.ValidatorResponseListType.fromJson(dataOf(res)).map(toBeaconValidator);
-      });
+      const records = await this.#run(
+        `read validators ${start + 1}-${start + batch.length} of ${wanted.length}`,
+        {},
+        async (api) => {
+          const { routes } = this.#lib().api;
+          const res = await ok(api.beacon.getStateValidators({ stateId: 'head', validatorIds: batch }));
+          return routes.beacon.state.ValidatorResponseListType.fromJson(dataOf(res)).map(toBeaconValidator);
+        },
+      );
       for (const [pubkey, validator] of records) if (asked.has(pubkey)) result.set(pubkey, validator);
     }
     return result;
@@ -193,7 +237,9 @@ export class BeaconClient {
     try {
       exit = ssz.phase0.SignedVoluntaryExit.fromJson(signedExit);
     } catch (err) {
-      throw new InvalidBeaconArgumentError(`the signed voluntary exit is malformed: ${String((err as Error).message).slice(0, 200)}`);
+      throw new InvalidBeaconArgumentError(
+        `the signed voluntary exit is malformed: ${String((err as Error).message).slice(0, 200)}`,
+      );
     }
     const { validatorIndex, epoch } = exit.message;
     return this.#run(`take the voluntary exit of validator ${validatorIndex}`, {}, async (api, endpoint) => {
@@ -201,7 +247,8 @@ export class BeaconClient {
       if (res.ok) return { outcome: 'accepted', endpoint: endpoint.label, validatorIndex, epoch };
       const message = nodeMessage(await res.errorBody(), res.statusText);
       if (UNAVAILABLE_STATUSES.has(res.status)) throw new EndpointAnswerError(`HTTP ${res.status}: ${message}`);
-      if (message.includes(ALREADY_EXISTS)) return { outcome: 'already_known', endpoint: endpoint.label, validatorIndex, epoch };
+      if (message.includes(ALREADY_EXISTS))
+        return { outcome: 'already_known', endpoint: endpoint.label, validatorIndex, epoch };
       throw new VoluntaryExitRejectedError(endpoint.label, validatorIndex, epoch, res.status, message);
     });
   }
@@ -227,7 +274,12 @@ export class BeaconClient {
         return result;
       } catch (err) {
         if (err instanceof VoluntaryExitRejectedError) endpoint.failedAt = undefined;
-        if (err instanceof BeaconNetworkMismatchError || err instanceof VoluntaryExitRejectedError || err instanceof InvalidBeaconArgumentError) throw err;
+        if (
+          err instanceof BeaconNetworkMismatchError ||
+          err instanceof VoluntaryExitRejectedError ||
+          err instanceof InvalidBeaconArgumentError
+        )
+          throw err;
         endpoint.failedAt = Date.now();
         failures.push({ endpoint: endpoint.label, reason: this.#reason(err) });
       }
@@ -238,18 +290,27 @@ export class BeaconClient {
   #order(): Endpoint[] {
     const now = Date.now();
     const healthy = this.#endpoints.filter((e) => e.failedAt === undefined || now - e.failedAt >= this.#cooldownMs);
-    const cooling = this.#endpoints.filter((e) => !healthy.includes(e)).sort((a, b) => (a.failedAt as number) - (b.failedAt as number));
+    const cooling = this.#endpoints
+      .filter((e) => !healthy.includes(e))
+      .sort((a, b) => (a.failedAt as number) - (b.failedAt as number));
     return [...healthy, ...cooling];
   }
 
   async #apiOf(endpoint: Endpoint): Promise<ApiClient> {
     if (endpoint.api) return endpoint.api;
-    const [api, utils, { createChainForkConfig, defaultChainConfig }] = await Promise.all([loadLodestarApi(), loadLodestarUtils(), loadLodestarConfig()]);
+    const [api, utils, { createChainForkConfig, defaultChainConfig }] = await Promise.all([
+      loadLodestarApi(),
+      loadLodestarUtils(),
+      loadLodestarConfig(),
+    ]);
     this.#libs ??= { api, utils };
     // The fork config only types fork-dependent routes (blocks, states as SSZ); the routes used
     // here do not depend on it, so the library's default serves for any network.
     endpoint.api = api.getClient(
-      { baseUrl: endpoint.url, globalInit: { timeoutMs: this.#timeoutMs, requestWireFormat: 'json', responseWireFormat: 'json' } },
+      {
+        baseUrl: endpoint.url,
+        globalInit: { timeoutMs: this.#timeoutMs, requestWireFormat: 'json', responseWireFormat: 'json' },
+      },
       { config: createChainForkConfig(defaultChainConfig) },
     );
     return endpoint.api;
@@ -273,12 +334,21 @@ export class BeaconClient {
       genesisForkVersion: toHex(answer.genesisForkVersion),
     };
     // No await from here on: the check and the first reference are one step.
-    for (const [key, field] of [['genesisValidatorsRoot', 'genesis validators root'], ['genesisForkVersion', 'genesis fork version']] as const) {
+    for (const [key, field] of [
+      ['genesisValidatorsRoot', 'genesis validators root'],
+      ['genesisForkVersion', 'genesis fork version'],
+    ] as const) {
       const configured = this.#expected[key];
       const expected = configured ?? this.#reference?.genesis[key];
       if (expected !== undefined && genesis[key] !== expected) {
         endpoint.genesis = undefined;
-        throw new BeaconNetworkMismatchError(endpoint.label, field, expected, genesis[key], configured !== undefined ? 'configuration' : (this.#reference as { endpoint: string }).endpoint);
+        throw new BeaconNetworkMismatchError(
+          endpoint.label,
+          field,
+          expected,
+          genesis[key],
+          configured !== undefined ? 'configuration' : (this.#reference as { endpoint: string }).endpoint,
+        );
       }
     }
     this.#reference ??= { genesis, endpoint: endpoint.label };
@@ -294,6 +364,8 @@ export class BeaconClient {
     if (utils?.isFetchError(err)) {
       return err.type === 'failed' && err.cause?.message ? err.cause.message : `request failed (${err.code})`;
     }
-    return `unusable answer: ${String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200)}`;
+    return `unusable answer: ${String((err as Error)?.message ?? err)
+      .split('\n')[0]
+      .slice(0, 200)}`;
   }
 }

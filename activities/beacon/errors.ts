@@ -38,7 +38,9 @@ export class BeaconNetworkMismatchError extends BeaconError {
     /** Where `expected` comes from: `configuration`, or the endpoint that answered first. */
     readonly expectedFrom: string,
   ) {
-    super(`${endpoint} is on another network: its ${field} is ${found}, expected ${expected} (from ${expectedFrom}); fix the beacon URL list or the expected network`);
+    super(
+      `${endpoint} is on another network: its ${field} is ${found}, expected ${expected} (from ${expectedFrom}); fix the beacon URL list or the expected network`,
+    );
   }
 }
 
@@ -56,7 +58,9 @@ export class VoluntaryExitRejectedError extends BeaconError {
     /** The node's `message`, e.g. VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE. */
     readonly nodeMessage: string,
   ) {
-    super(`${endpoint} rejected the voluntary exit of validator ${validatorIndex} at epoch ${epoch}: HTTP ${status}: ${nodeMessage}`);
+    super(
+      `${endpoint} rejected the voluntary exit of validator ${validatorIndex} at epoch ${epoch}: HTTP ${status}: ${nodeMessage}`,
+    );
   }
 }
 
@@ -64,4 +68,3 @@ export class VoluntaryExitRejectedError extends BeaconError {
 export class InvalidBeaconArgumentError extends BeaconError {
   override readonly name = 'InvalidBeaconArgumentError';
 }
-

@@ -22,7 +22,9 @@ export interface ForkScheduleEntry {
  * Forks the spec lists; a fork that is absent never activates. GENESIS is always present, at
  * epoch 0. Plain JSON, so it can cross activity boundaries.
  */
-export type ForkSchedule = { GENESIS: ForkScheduleEntry } & Partial<Record<Exclude<ForkName, 'GENESIS'>, ForkScheduleEntry>>;
+export type ForkSchedule = { GENESIS: ForkScheduleEntry } & Partial<
+  Record<Exclude<ForkName, 'GENESIS'>, ForkScheduleEntry>
+>;
 
 /** FAR_FUTURE_EPOCH (2^64 − 1) as the spec endpoint prints it. */
 const FAR_FUTURE_EPOCH_JSON = '18446744073709551615';
@@ -46,14 +48,18 @@ export function forkScheduleFromSpec(spec: Readonly<Record<string, unknown>>): F
     }
     if (version === undefined && epoch === undefined) continue;
     if (version === undefined || epoch === undefined) {
-      problems.push(`${version === undefined ? versionKey : epochKey} is missing while ${version === undefined ? epochKey : versionKey} is listed`);
+      problems.push(
+        `${version === undefined ? versionKey : epochKey} is missing while ${version === undefined ? epochKey : versionKey} is listed`,
+      );
       continue;
     }
     const parsedVersion = parseForkVersion(version);
     const parsedEpoch = parseEpoch(epoch);
-    if (parsedVersion === undefined) problems.push(`${versionKey} must be 4 bytes of 0x-hex, got ${JSON.stringify(version)}`);
+    if (parsedVersion === undefined)
+      problems.push(`${versionKey} must be 4 bytes of 0x-hex, got ${JSON.stringify(version)}`);
     if (parsedEpoch === undefined) problems.push(`${epochKey} must be a decimal epoch, got ${JSON.stringify(epoch)}`);
-    if (parsedVersion !== undefined && parsedEpoch !== undefined) entries[fork] = { version: parsedVersion, epoch: parsedEpoch };
+    if (parsedVersion !== undefined && parsedEpoch !== undefined)
+      entries[fork] = { version: parsedVersion, epoch: parsedEpoch };
   }
   if (problems.length === 0) problems.push(...forkScheduleProblems(entries as ForkSchedule));
   if (problems.length > 0) throw new Error(`invalid fork schedule: ${problems.join('; ')}`);
@@ -84,8 +90,12 @@ export function forkScheduleProblems(schedule: ForkSchedule): string[] {
     }
     if (fork === 'GENESIS' && entry.epoch !== 0) problems.push(`GENESIS must be at epoch 0, got ${entry.epoch}`);
     if (previous && entry.epoch !== null) {
-      if (previous.epoch === null) problems.push(`${fork} is scheduled at epoch ${entry.epoch} but the earlier fork ${previous.fork} never activates`);
-      else if (entry.epoch < previous.epoch) problems.push(`${fork} at epoch ${entry.epoch} comes before ${previous.fork} at epoch ${previous.epoch}`);
+      if (previous.epoch === null)
+        problems.push(
+          `${fork} is scheduled at epoch ${entry.epoch} but the earlier fork ${previous.fork} never activates`,
+        );
+      else if (entry.epoch < previous.epoch)
+        problems.push(`${fork} at epoch ${entry.epoch} comes before ${previous.fork} at epoch ${previous.epoch}`);
     }
     previous = { fork, epoch: entry.epoch };
   }

@@ -2,10 +2,15 @@
 // are the Beacon API's (ethereum/beacon-APIs, validator status), the same on every client.
 
 export const BEACON_STATUSES = [
-  'pending_initialized', 'pending_queued',
-  'active_ongoing', 'active_exiting', 'active_slashed',
-  'exited_unslashed', 'exited_slashed',
-  'withdrawal_possible', 'withdrawal_done',
+  'pending_initialized',
+  'pending_queued',
+  'active_ongoing',
+  'active_exiting',
+  'active_slashed',
+  'exited_unslashed',
+  'exited_slashed',
+  'withdrawal_possible',
+  'withdrawal_done',
 ] as const;
 export type BeaconStatus = (typeof BEACON_STATUSES)[number];
 
@@ -31,7 +36,12 @@ export interface BeaconValidator {
  * voluntary exit is pointless, and the node would reject it.
  */
 export function isExitingOrExited(status: BeaconStatus): boolean {
-  return status === 'active_exiting' || status === 'active_slashed' || status.startsWith('exited_') || status.startsWith('withdrawal_');
+  return (
+    status === 'active_exiting' ||
+    status === 'active_slashed' ||
+    status.startsWith('exited_') ||
+    status.startsWith('withdrawal_')
+  );
 }
 
 /**

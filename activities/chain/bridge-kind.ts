@@ -58,7 +58,12 @@ export interface ExitAccounting {
  * underflow (Panic 0x11: the balance is short of what the bridge owes) means the ETH is not back
  * yet, not an error.
  */
-export async function readExitAccounting(provider: Provider, bridge: string, kind: BridgeKind, opts: BlockTagOption = {}): Promise<ExitAccounting> {
+export async function readExitAccounting(
+  provider: Provider,
+  bridge: string,
+  kind: BridgeKind,
+  opts: BlockTagOption = {},
+): Promise<ExitAccounting> {
   const ref = bridgeRef(bridge);
   const { blockNumber } = await pinBlock(provider, opts.blockTag);
   let rewards: bigint;
@@ -67,7 +72,12 @@ export async function readExitAccounting(provider: Provider, bridge: string, kin
   } catch (err) {
     const decoded = err instanceof ContractCallRevertedError ? decodeRevert(err.cause) : undefined;
     if (decoded?.name === 'Panic' && decoded.args[0] === 0x11n) {
-      return { blockNumber, ready: false, returnedWei: '0', reason: `bridge ${ref.address}: getRewards() underflows at block ${blockNumber} (its balance is short): the exited ETH is not back yet` };
+      return {
+        blockNumber,
+        ready: false,
+        returnedWei: '0',
+        reason: `bridge ${ref.address}: getRewards() underflows at block ${blockNumber} (its balance is short): the exited ETH is not back yet`,
+      };
     }
     throw err;
   }
@@ -80,7 +90,9 @@ export async function readExitAccounting(provider: Provider, bridge: string, kin
   }
   const ready = returned >= VALIDATOR_DEPOSIT_WEI;
   return {
-    blockNumber, ready, returnedWei: (returned < 0n ? 0n : returned).toString(),
+    blockNumber,
+    ready,
+    returnedWei: (returned < 0n ? 0n : returned).toString(),
     reason: `${kind} bridge ${ref.address}: ${rule} = ${returned} wei at block ${blockNumber}${ready ? '' : ', less than 32 ETH'}`,
   };
 }

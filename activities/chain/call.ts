@@ -2,7 +2,13 @@
 // name the contract, the call and the block (shared by reads.ts, operators.ts, bridge-kind.ts and
 // nexus-version.ts).
 import { ethers, type BlockTag, type Interface, type Provider } from 'ethers';
-import { ChainReadError, ContractCallRevertedError, EmptyRevertCallError, InvalidChainDataError, InvalidReadArgumentError } from './read-errors';
+import {
+  ChainReadError,
+  ContractCallRevertedError,
+  EmptyRevertCallError,
+  InvalidChainDataError,
+  InvalidReadArgumentError,
+} from './read-errors';
 
 export interface ContractRef {
   name: string;
@@ -11,7 +17,8 @@ export interface ContractRef {
 }
 
 export function checkAddress(value: string, what: string): string {
-  if (typeof value !== 'string' || !ethers.isAddress(value)) throw new InvalidReadArgumentError(`${what} must be an address, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !ethers.isAddress(value))
+    throw new InvalidReadArgumentError(`${what} must be an address, got ${JSON.stringify(value)}`);
   return ethers.getAddress(value);
 }
 
@@ -27,7 +34,9 @@ export function uint64Arg(value: string | number | bigint, what: string): bigint
 }
 
 export function formatArgs(args: readonly unknown[]): string {
-  return args.map((a) => (typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a))).join(', ');
+  return args
+    .map((a) => (typeof a === 'bigint' ? a.toString() : typeof a === 'string' ? a : JSON.stringify(a)))
+    .join(', ');
 }
 
 /** Revert data of an ethers v6 CALL_EXCEPTION (or of the JSON-RPC error inside it). */
@@ -44,7 +53,13 @@ function revertDataOf(err: unknown): string | undefined {
  * ContractCallRevertedError with the decoded error name; no return data (no contract there) or
  * undecodable data becomes InvalidChainDataError.
  */
-export async function callView(provider: Provider, c: ContractRef, fn: string, args: readonly unknown[], blockNumber: number): Promise<ethers.Result> {
+export async function callView(
+  provider: Provider,
+  c: ContractRef,
+  fn: string,
+  args: readonly unknown[],
+  blockNumber: number,
+): Promise<ethers.Result> {
   const call = `${c.name}.${fn}(${formatArgs(args)})`;
   const data = c.iface.encodeFunctionData(fn, args);
   let raw: string;
@@ -58,29 +73,58 @@ export async function callView(provider: Provider, c: ContractRef, fn: string, a
       // no data: the same call fails the same way on every retry.
       if (revert === '0x') throw new EmptyRevertCallError(c.name, c.address, call, blockNumber, { cause: err });
       const parsed = revert && revert.length >= 10 ? c.iface.parseError(revert) : null;
-      const what = parsed ? `${parsed.name}(${formatArgs([...parsed.args])})` : revert && revert !== '0x' ? `with data ${revert.slice(0, 74)}` : 'without reason';
-      throw new ContractCallRevertedError(`${call} at ${c.address} reverted ${what} at block ${blockNumber}`, parsed?.name, { cause: err });
+      const what = parsed
+        ? `${parsed.name}(${formatArgs([...parsed.args])})`
+        : revert && revert !== '0x'
+          ? `with data ${revert.slice(0, 74)}`
+          : 'without reason';
+      throw new ContractCallRevertedError(
+        `${call} at ${c.address} reverted ${what} at block ${blockNumber}`,
+        parsed?.name,
+        { cause: err },
+      );
     }
     // Node trouble (a lagging node without that block, a server error): retryable, with the call named.
-    const reason = (err as { shortMessage?: unknown; message?: unknown })?.shortMessage ?? (err as { message?: unknown })?.message ?? String(err);
-    throw new ChainReadError(`${call} at ${c.address} failed at block ${blockNumber}: ${String(reason).slice(0, 300)}`, { cause: err });
+    const reason =
+      (err as { shortMessage?: unknown; message?: unknown })?.shortMessage ??
+      (err as { message?: unknown })?.message ??
+      String(err);
+    throw new ChainReadError(
+      `${call} at ${c.address} failed at block ${blockNumber}: ${String(reason).slice(0, 300)}`,
+      { cause: err },
+    );
   }
   if (raw === '0x') {
-    throw new InvalidChainDataError(`${call} at ${c.address} returned no data at block ${blockNumber}: is ${c.address} a ${c.name} contract on this chain?`);
+    throw new InvalidChainDataError(
+      `${call} at ${c.address} returned no data at block ${blockNumber}: is ${c.address} a ${c.name} contract on this chain?`,
+    );
   }
   try {
     return c.iface.decodeFunctionResult(fn, raw);
   } catch (err) {
-    throw new InvalidChainDataError(`${call} at ${c.address} returned data that does not decode as its ABI at block ${blockNumber}: ${raw.slice(0, 74)}`, { cause: err });
+    throw new InvalidChainDataError(
+      `${call} at ${c.address} returned data that does not decode as its ABI at block ${blockNumber}: ${raw.slice(0, 74)}`,
+      { cause: err },
+    );
   }
 }
 
 /** Resolves a block tag to one block (number + hash) so that several reads agree. */
-export async function pinBlock(provider: Provider, blockTag: BlockTag = 'latest'): Promise<{ blockNumber: number; blockHash: string }> {
+export async function pinBlock(
+  provider: Provider,
+  blockTag: BlockTag = 'latest',
+): Promise<{ blockNumber: number; blockHash: string }> {
   const block = await provider.getBlock(blockTag);
   if (!block) throw new InvalidChainDataError(`the node has no block ${String(blockTag)}`);
-  if (!Number.isSafeInteger(block.number) || block.number < 0 || typeof block.hash !== 'string' || !ethers.isHexString(block.hash, 32)) {
-    throw new InvalidChainDataError(`eth_getBlockByNumber(${String(blockTag)}) answered a block without a valid number or hash (${block.number}, ${block.hash})`);
+  if (
+    !Number.isSafeInteger(block.number) ||
+    block.number < 0 ||
+    typeof block.hash !== 'string' ||
+    !ethers.isHexString(block.hash, 32)
+  ) {
+    throw new InvalidChainDataError(
+      `eth_getBlockByNumber(${String(blockTag)}) answered a block without a valid number or hash (${block.number}, ${block.hash})`,
+    );
   }
   return { blockNumber: block.number, blockHash: block.hash };
 }

@@ -11,6 +11,7 @@ export const DEPOSIT_CONTRACT_GAS_ALLOWANCE = 50_000n;
 
 /** The gas added to an estimated depositValidatorRollup of `deposits` validators. */
 export function depositGasAllowance(deposits: number): bigint {
-  if (!Number.isInteger(deposits) || deposits < 0) throw new Error(`depositGasAllowance: deposits must be a whole number ≥ 0, got ${deposits}`);
+  if (!Number.isInteger(deposits) || deposits < 0)
+    throw new Error(`depositGasAllowance: deposits must be a whole number ≥ 0, got ${deposits}`);
   return BigInt(deposits) * DEPOSIT_CONTRACT_GAS_ALLOWANCE;
 }

@@ -52,10 +52,18 @@ export type FeeBump =
  * max fee). `ok: false` when the ceiling leaves less than the node's minimum replacement bump:
  * sending it would only be rejected, so the transaction keeps its last fees.
  */
-export function bumpFees(previous: Eip1559Fees, market: Eip1559Fees | undefined, bumpPercent: number, ceiling: bigint): FeeBump {
+export function bumpFees(
+  previous: Eip1559Fees,
+  market: Eip1559Fees | undefined,
+  bumpPercent: number,
+  ceiling: bigint,
+): FeeBump {
   const wanted: Eip1559Fees = {
     maxFeePerGas: max(raiseByPercent(previous.maxFeePerGas, bumpPercent), market?.maxFeePerGas ?? 0n),
-    maxPriorityFeePerGas: max(raiseByPercent(previous.maxPriorityFeePerGas, bumpPercent), market?.maxPriorityFeePerGas ?? 0n),
+    maxPriorityFeePerGas: max(
+      raiseByPercent(previous.maxPriorityFeePerGas, bumpPercent),
+      market?.maxPriorityFeePerGas ?? 0n,
+    ),
   };
   const maxFeePerGas = min(wanted.maxFeePerGas, ceiling);
   const maxPriorityFeePerGas = min(wanted.maxPriorityFeePerGas, maxFeePerGas);

@@ -110,7 +110,8 @@ export class HeadFollower {
       const sub = this.#subscription;
       if (head > block) {
         // A subscription that let two blocks pass unannounced is stale, even if its socket is open.
-        if (sub && !hinted && head >= sub.latest + 2) this.#fail(sub, `no newHeads notification while the chain moved from block ${sub.latest} to ${head}`);
+        if (sub && !hinted && head >= sub.latest + 2)
+          this.#fail(sub, `no newHeads notification while the chain moved from block ${sub.latest} to ${head}`);
         return { head, endedBy: hinted ? 'subscription' : 'polling' };
       }
       const remaining = deadline - Date.now();
@@ -197,13 +198,17 @@ export class HeadFollower {
     const step = <T>(what: string, work: Promise<T>): Promise<T> => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: no answer within ${this.#opts.connectTimeoutMs ?? 5_000} ms`)), this.#opts.connectTimeoutMs ?? 5_000);
+        timer = setTimeout(
+          () => reject(new Error(`${what}: no answer within ${this.#opts.connectTimeoutMs ?? 5_000} ms`)),
+          this.#opts.connectTimeoutMs ?? 5_000,
+        );
       });
       return Promise.race([work, failure, timeout]).finally(() => clearTimeout(timer));
     };
     try {
       const chainId = BigInt(await step('eth_chainId', provider.send('eth_chainId', []) as Promise<string>));
-      if (chainId !== network.chainId) throw new Error(`it is on chain ${chainId}, the bot on chain ${network.chainId}`);
+      if (chainId !== network.chainId)
+        throw new Error(`it is on chain ${chainId}, the bot on chain ${network.chainId}`);
       const id = await step('eth_subscribe newHeads', provider.send('eth_subscribe', ['newHeads']) as Promise<string>);
       const latest = await step('eth_blockNumber', this.#opts.provider.getBlockNumber());
       if (this.#closed) throw new Error('closed');
@@ -222,7 +227,12 @@ export class HeadFollower {
       const again = this.#warned;
       this.#warned = false;
       this.#failedAt = undefined;
-      this.#opts.log.info(again ? 'new blocks: following the newHeads subscription again' : 'new blocks: following the newHeads subscription', { endpoint: this.#label });
+      this.#opts.log.info(
+        again
+          ? 'new blocks: following the newHeads subscription again'
+          : 'new blocks: following the newHeads subscription',
+        { endpoint: this.#label },
+      );
     } catch (err) {
       await provider.destroy();
       if (this.#closed) return;
@@ -243,7 +253,10 @@ export class HeadFollower {
     this.#failedAt = Date.now();
     const retryS = Math.round((this.#opts.resubscribeAfterMs ?? 60_000) / 1000);
     if (this.#warned) {
-      this.#opts.log.debug?.('new blocks: the newHeads subscription is still unavailable', { endpoint: this.#label, reason });
+      this.#opts.log.debug?.('new blocks: the newHeads subscription is still unavailable', {
+        endpoint: this.#label,
+        reason,
+      });
       return;
     }
     this.#warned = true;

@@ -60,10 +60,21 @@ function errorTexts(err: unknown, depth = 0): string[] {
   if (err === null || err === undefined || depth > 4) return [];
   if (typeof err === 'string') return [err];
   if (typeof err !== 'object') return [];
-  const e = err as { message?: unknown; shortMessage?: unknown; error?: unknown; info?: { error?: unknown }; cause?: unknown; code?: unknown };
+  const e = err as {
+    message?: unknown;
+    shortMessage?: unknown;
+    error?: unknown;
+    info?: { error?: unknown };
+    cause?: unknown;
+    code?: unknown;
+  };
   const out: string[] = [];
   for (const m of [e.message, e.shortMessage]) if (typeof m === 'string') out.push(m);
-  out.push(...errorTexts(e.error, depth + 1), ...errorTexts(e.info?.error, depth + 1), ...errorTexts(e.cause, depth + 1));
+  out.push(
+    ...errorTexts(e.error, depth + 1),
+    ...errorTexts(e.info?.error, depth + 1),
+    ...errorTexts(e.cause, depth + 1),
+  );
   return out;
 }
 
@@ -79,8 +90,12 @@ export function isLogRangeLimitError(err: unknown): boolean {
 }
 
 export function checkBlockRange(opts: BlockRangeOptions, where: string): void {
-  for (const [name, value] of [['fromBlock', opts.fromBlock], ['toBlock', opts.toBlock]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidReadArgumentError(`${where}: ${name} must be a block number ≥ 0, got ${value}`);
+  for (const [name, value] of [
+    ['fromBlock', opts.fromBlock],
+    ['toBlock', opts.toBlock],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new InvalidReadArgumentError(`${where}: ${name} must be a block number ≥ 0, got ${value}`);
   }
   if (!Number.isSafeInteger(opts.maxRange) || opts.maxRange < 1) {
     throw new InvalidReadArgumentError(`${where}: maxRange must be a positive integer, got ${opts.maxRange}`);
@@ -89,14 +104,17 @@ export function checkBlockRange(opts: BlockRangeOptions, where: string): void {
 
 function checkLog(log: Log, query: LogQuery, from: number, to: number): void {
   const bad = (why: string) =>
-    new InvalidChainDataError(`eth_getLogs for ${query.contract} ${query.what} in blocks ${from}..${to} returned a log that does not match the filter: ${why}`);
+    new InvalidChainDataError(
+      `eth_getLogs for ${query.contract} ${query.what} in blocks ${from}..${to} returned a log that does not match the filter: ${why}`,
+    );
   if (log.address.toLowerCase() !== query.address.toLowerCase()) throw bad(`address ${log.address}`);
   if (!query.topic0.some((t) => t.toLowerCase() === log.topics[0]?.toLowerCase())) throw bad(`topic0 ${log.topics[0]}`);
   if (query.topic1 !== undefined) {
     const wanted = (typeof query.topic1 === 'string' ? [query.topic1] : query.topic1).map((t) => t.toLowerCase());
     if (!wanted.includes(log.topics[1]?.toLowerCase() ?? '')) throw bad(`topic1 ${log.topics[1]}`);
   }
-  if (!Number.isSafeInteger(log.blockNumber) || log.blockNumber < from || log.blockNumber > to) throw bad(`block ${log.blockNumber}`);
+  if (!Number.isSafeInteger(log.blockNumber) || log.blockNumber < from || log.blockNumber > to)
+    throw bad(`block ${log.blockNumber}`);
   if (log.removed) throw bad('a removed (reorged) log');
 }
 
@@ -140,7 +158,10 @@ export async function scanLogs(
         continue;
       }
       const reason = errorTexts(err)[0] ?? String(err);
-      throw new ChainReadError(`eth_getLogs for ${query.contract} ${query.what} at ${query.address} in blocks ${from}..${to} failed: ${reason.slice(0, 300)}`, { cause: err });
+      throw new ChainReadError(
+        `eth_getLogs for ${query.contract} ${query.what} at ${query.address} in blocks ${from}..${to} failed: ${reason.slice(0, 300)}`,
+        { cause: err },
+      );
     }
     for (const log of logs) checkLog(log, query, from, to);
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);

@@ -31,16 +31,26 @@ export async function detectNexusVersion(input: NexusVersionInput): Promise<Nexu
   const { blockNumber } = await pinBlock(input.provider);
   let answered: string;
   try {
-    [answered] = (await callView(input.provider, { name: 'Nexus', address: nexus, iface: nexusInterface }, 'SSV_NETWORK', [], blockNumber)) as unknown as [string];
+    [answered] = (await callView(
+      input.provider,
+      { name: 'Nexus', address: nexus, iface: nexusInterface },
+      'SSV_NETWORK',
+      [],
+      blockNumber,
+    )) as unknown as [string];
   } catch (err) {
     if (!(err instanceof EmptyRevertCallError)) throw err;
     if (input.setting === 'v2024-06') {
-      throw new NexusVersionMismatchError(`chain.nexusVersion is v2024-06, but Nexus ${nexus} has no SSV_NETWORK() (an empty revert at block ${blockNumber}): it is v2024-03; fix chain.nexusVersion or use auto`);
+      throw new NexusVersionMismatchError(
+        `chain.nexusVersion is v2024-06, but Nexus ${nexus} has no SSV_NETWORK() (an empty revert at block ${blockNumber}): it is v2024-03; fix chain.nexusVersion or use auto`,
+      );
     }
     return 'v2024-03';
   }
   if (checkAddress(answered, 'Nexus.SSV_NETWORK()') !== configured) {
-    throw new NexusVersionMismatchError(`Nexus ${nexus} calls SSVNetwork ${checkAddress(answered, 'SSV_NETWORK')} (SSV_NETWORK() at block ${blockNumber}), but contracts.ssvNetwork is ${configured}: fix contracts.ssvNetwork`);
+    throw new NexusVersionMismatchError(
+      `Nexus ${nexus} calls SSVNetwork ${checkAddress(answered, 'SSV_NETWORK')} (SSV_NETWORK() at block ${blockNumber}), but contracts.ssvNetwork is ${configured}: fix contracts.ssvNetwork`,
+    );
   }
   return 'v2024-06';
 }

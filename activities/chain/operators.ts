@@ -11,7 +11,13 @@ import { AbiCoder, ethers, type Provider } from 'ethers';
 import { nodeOperatorInterface, ssvNetworkInterface } from './abi';
 import { callView, checkAddress, pinBlock, uint64Arg, type ContractRef } from './call';
 import { scanLogs } from './logs';
-import { ClusterNotFoundError, ContractCallRevertedError, InvalidChainDataError, InvalidOperatorDataError, OperatorKeyMismatchError } from './read-errors';
+import {
+  ClusterNotFoundError,
+  ContractCallRevertedError,
+  InvalidChainDataError,
+  InvalidOperatorDataError,
+  OperatorKeyMismatchError,
+} from './read-errors';
 import { SSV_CLUSTER_SIZES, type ClusterOperator, type ScanOptions } from './reads';
 
 const DKG_ENDPOINT = /^https:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/?$/;
@@ -32,12 +38,18 @@ function checkOperator(nodeOperator: string, clusterId: string, id: number, pubK
   if (pubKey.length === 0) throw new InvalidOperatorDataError(`${where} has no public key`, id);
   const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(pubKey) && pubKey.length % 4 === 0;
   if (!base64 || !PEM_RSA_PUBLIC_KEY.test(Buffer.from(pubKey, 'base64').toString('utf8'))) {
-    throw new InvalidOperatorDataError(`${where} has a public key that is not base64 of an "RSA PUBLIC KEY" PEM: ${JSON.stringify(pubKey.slice(0, 40))}…`, id);
+    throw new InvalidOperatorDataError(
+      `${where} has a public key that is not base64 of an "RSA PUBLIC KEY" PEM: ${JSON.stringify(pubKey.slice(0, 40))}…`,
+      id,
+    );
   }
   const match = DKG_ENDPOINT.exec(ip);
   const port = match ? Number(match[2]) : 0;
   if (!match || port < 1 || port > 65535) {
-    throw new InvalidOperatorDataError(`${where} has DKG endpoint ${JSON.stringify(ip.slice(0, 100))}, expected https://host:port`, id);
+    throw new InvalidOperatorDataError(
+      `${where} has DKG endpoint ${JSON.stringify(ip.slice(0, 100))}, expected https://host:port`,
+      id,
+    );
   }
 }
 
@@ -55,20 +67,35 @@ export function decodeSsvOperatorKey(publicKey: string): string {
 
 /** The latest event per operator id among `ids` (forward scan: later logs overwrite earlier ones). */
 async function latestEvents(
-  provider: Provider, address: string, contract: string, event: ethers.EventFragment, iface: ethers.Interface, ids: number[], range: ScanOptions & { toBlock: number },
+  provider: Provider,
+  address: string,
+  contract: string,
+  event: ethers.EventFragment,
+  iface: ethers.Interface,
+  ids: number[],
+  range: ScanOptions & { toBlock: number },
 ): Promise<Map<number, ethers.Result>> {
   const latest = new Map<number, ethers.Result>();
-  await scanLogs(provider, { contract, what: event.name, address, topic0: [event.topicHash], topic1: ids.map(idTopic) }, range, 'forward', (logs) => {
-    for (const log of logs) {
-      let args: ethers.Result;
-      try {
-        args = iface.decodeEventLog(event, log.data, log.topics);
-      } catch (err) {
-        throw new InvalidChainDataError(`${contract} ${address} ${event.name} log ${log.transactionHash}#${log.index} does not decode`, { cause: err });
+  await scanLogs(
+    provider,
+    { contract, what: event.name, address, topic0: [event.topicHash], topic1: ids.map(idTopic) },
+    range,
+    'forward',
+    (logs) => {
+      for (const log of logs) {
+        let args: ethers.Result;
+        try {
+          args = iface.decodeEventLog(event, log.data, log.topics);
+        } catch (err) {
+          throw new InvalidChainDataError(
+            `${contract} ${address} ${event.name} log ${log.transactionHash}#${log.index} does not decode`,
+            { cause: err },
+          );
+        }
+        latest.set(Number(args.operatorId as bigint), args);
       }
-      latest.set(Number(args.operatorId as bigint), args);
-    }
-  });
+    },
+  );
   return latest;
 }
 
@@ -83,25 +110,46 @@ async function latestEvents(
  * A NodeOperator cluster's operator ids at a block: sorted ascending (addCluster stores them as
  * given; SSV wants them ascending), each usable, no repeats, 4, 7, 10 or 13 of them.
  */
-export async function readClusterOperatorIds(provider: Provider, nodeOperator: string, clusterId: string | number | bigint, blockNumber: number): Promise<number[]> {
-  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
+export async function readClusterOperatorIds(
+  provider: Provider,
+  nodeOperator: string,
+  clusterId: string | number | bigint,
+  blockNumber: number,
+): Promise<number[]> {
+  const ref: ContractRef = {
+    name: 'NodeOperator',
+    address: checkAddress(nodeOperator, 'NodeOperator address'),
+    iface: nodeOperatorInterface,
+  };
   const cluster = uint64Arg(clusterId, 'cluster id');
   let rawIds: bigint[];
   try {
     rawIds = [...((await callView(provider, ref, 'getCluster', [cluster], blockNumber))[0] as bigint[])];
   } catch (err) {
-    if (err instanceof ContractCallRevertedError && err.revertName === 'ClusterNotPresent') throw new ClusterNotFoundError(ref.address, cluster.toString(), blockNumber);
+    if (err instanceof ContractCallRevertedError && err.revertName === 'ClusterNotPresent')
+      throw new ClusterNotFoundError(ref.address, cluster.toString(), blockNumber);
     throw err;
   }
-  const ids = rawIds.map((id) => {
-    if (id === 0n || id > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} lists operator id ${id}, not usable`);
-    return Number(id);
-  }).sort((a, b) => a - b);
+  const ids = rawIds
+    .map((id) => {
+      if (id === 0n || id > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new InvalidOperatorDataError(
+          `NodeOperator ${ref.address}: cluster ${cluster} lists operator id ${id}, not usable`,
+        );
+      return Number(id);
+    })
+    .sort((a, b) => a - b);
   if (!SSV_CLUSTER_SIZES.includes(ids.length)) {
-    throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} has ${ids.length} operators (${ids.join(',')}) at block ${blockNumber}; SSV clusters have 4, 7, 10 or 13`);
+    throw new InvalidOperatorDataError(
+      `NodeOperator ${ref.address}: cluster ${cluster} has ${ids.length} operators (${ids.join(',')}) at block ${blockNumber}; SSV clusters have 4, 7, 10 or 13`,
+    );
   }
   for (let i = 1; i < ids.length; i++) {
-    if (ids[i] === ids[i - 1]) throw new InvalidOperatorDataError(`NodeOperator ${ref.address}: cluster ${cluster} lists operator ${ids[i]} twice`, ids[i]);
+    if (ids[i] === ids[i - 1])
+      throw new InvalidOperatorDataError(
+        `NodeOperator ${ref.address}: cluster ${cluster} lists operator ${ids[i]} twice`,
+        ids[i],
+      );
   }
   return ids;
 }
@@ -112,7 +160,11 @@ export async function readClusterOperators(
   clusterId: string | number | bigint,
   scan: ScanOptions,
 ): Promise<ClusterOperator[]> {
-  const ref: ContractRef = { name: 'NodeOperator', address: checkAddress(contracts.nodeOperator, 'NodeOperator address'), iface: nodeOperatorInterface };
+  const ref: ContractRef = {
+    name: 'NodeOperator',
+    address: checkAddress(contracts.nodeOperator, 'NodeOperator address'),
+    iface: nodeOperatorInterface,
+  };
   const ssvNetwork = checkAddress(contracts.ssvNetwork, 'SSVNetwork address');
   const cluster = uint64Arg(clusterId, 'cluster id');
   const { blockNumber } = await pinBlock(provider, scan.toBlock ?? 'latest');
@@ -132,13 +184,28 @@ export async function readClusterOperators(
     const ssvEvent = ssvAdded.get(id);
     const ssvKey = ssvEvent ? decodeSsvOperatorKey(ssvEvent.publicKey as string) : undefined;
     const where = `operator ${id} of cluster ${cluster}`;
-    if (nodeKey === undefined) throw new OperatorKeyMismatchError(`${where}: NodeOperator ${ref.address} has no SSVOperatorRegistered event for it up to block ${blockNumber}: its key is unknown`, id);
-    if (ssvKey === undefined) throw new OperatorKeyMismatchError(`${where}: SSVNetwork ${ssvNetwork} has no OperatorAdded event for it up to block ${blockNumber}: SSV does not know this operator`, id);
+    if (nodeKey === undefined)
+      throw new OperatorKeyMismatchError(
+        `${where}: NodeOperator ${ref.address} has no SSVOperatorRegistered event for it up to block ${blockNumber}: its key is unknown`,
+        id,
+      );
+    if (ssvKey === undefined)
+      throw new OperatorKeyMismatchError(
+        `${where}: SSVNetwork ${ssvNetwork} has no OperatorAdded event for it up to block ${blockNumber}: SSV does not know this operator`,
+        id,
+      );
     if (nodeKey.trim() !== ssvKey.trim()) {
       throw new OperatorKeyMismatchError(
-        `${where}: NodeOperator's key (${keyFingerprint(nodeKey)}) is not the key SSVNetwork ${ssvNetwork} registered (${keyFingerprint(ssvKey)}): refusing to encrypt key shares to it`, id);
+        `${where}: NodeOperator's key (${keyFingerprint(nodeKey)}) is not the key SSVNetwork ${ssvNetwork} registered (${keyFingerprint(ssvKey)}): refusing to encrypt key shares to it`,
+        id,
+      );
     }
     checkOperator(ref.address, cluster.toString(), id, nodeKey.trim(), endpoints[i]);
-    return { id, publicKeyBase64: nodeKey.trim(), dkgEndpoint: endpoints[i].replace(/\/$/, ''), name: String(registration?.name ?? '') };
+    return {
+      id,
+      publicKeyBase64: nodeKey.trim(),
+      dkgEndpoint: endpoints[i].replace(/\/$/, ''),
+      name: String(registration?.name ?? ''),
+    };
   });
 }

@@ -8,8 +8,14 @@ import type { SsvOwnerNonce } from './reads';
 
 /** A read of the owner nonce below the nonces already used: the RPC backend lags (retryable). */
 export class OwnerNonceBehindError extends ChainReadError {
-  constructor(readonly read: number, readonly blockNumber: number, readonly floor: number) {
-    super(`SSV owner nonce read as ${read} at block ${blockNumber}, but nonces up to ${floor - 1} are already used: the RPC backend lags behind the chain; retried, no keyshares built for a used nonce`);
+  constructor(
+    readonly read: number,
+    readonly blockNumber: number,
+    readonly floor: number,
+  ) {
+    super(
+      `SSV owner nonce read as ${read} at block ${blockNumber}, but nonces up to ${floor - 1} are already used: the RPC backend lags behind the chain; retried, no keyshares built for a used nonce`,
+    );
     this.name = 'OwnerNonceBehindError';
   }
 }
@@ -25,8 +31,14 @@ export function nonceAtLeast(read: Pick<SsvOwnerNonce, 'nonce' | 'blockNumber'>,
  * miss that registration (and so answer a used nonce). Retryable: the backend catches up.
  */
 export class OwnerNonceBackendBehindError extends ChainReadError {
-  constructor(readonly head: number, readonly readBlock: number, readonly lastRegistrationBlock: number) {
-    super(`the RPC backend's head is block ${head} (block ${readBlock} with the configured confirmations), before block ${lastRegistrationBlock} of the last SSV registration: it lags behind; the owner nonce is read again once it has caught up`);
+  constructor(
+    readonly head: number,
+    readonly readBlock: number,
+    readonly lastRegistrationBlock: number,
+  ) {
+    super(
+      `the RPC backend's head is block ${head} (block ${readBlock} with the configured confirmations), before block ${lastRegistrationBlock} of the last SSV registration: it lags behind; the owner nonce is read again once it has caught up`,
+    );
     this.name = 'OwnerNonceBackendBehindError';
   }
 }
@@ -36,7 +48,11 @@ export class OwnerNonceBackendBehindError extends ChainReadError {
  * shallow reorganisation cannot take back a registration that was counted; and not before the
  * block of the last registration the registrar saw mined (the backend must have reached it).
  */
-export function confirmedReadBlock(head: number, confirmations: number, lastRegistrationBlock: number | undefined): number {
+export function confirmedReadBlock(
+  head: number,
+  confirmations: number,
+  lastRegistrationBlock: number | undefined,
+): number {
   const readBlock = Math.max(0, head - (Math.max(1, confirmations) - 1));
   if (lastRegistrationBlock !== undefined && readBlock < lastRegistrationBlock) {
     throw new OwnerNonceBackendBehindError(head, readBlock, lastRegistrationBlock);

@@ -18,7 +18,8 @@ function prefixOf(pubkey: string): bigint {
 }
 
 export function packPair(pubkey: string, block: number): bigint {
-  if (!Number.isSafeInteger(block) || block < 0 || block > MAX_INDEXED_BLOCK) throw new Error(`block ${block} is outside the index's range 0..${MAX_INDEXED_BLOCK}`);
+  if (!Number.isSafeInteger(block) || block < 0 || block > MAX_INDEXED_BLOCK)
+    throw new Error(`block ${block} is outside the index's range 0..${MAX_INDEXED_BLOCK}`);
   return (prefixOf(pubkey) << BLOCK_BITS) | BigInt(block);
 }
 
@@ -58,7 +59,8 @@ export class PrefixBlockSet {
     const low = prefixOf(pubkey) << BLOCK_BITS;
     const high = low | BLOCK_MASK;
     const blocks: number[] = [];
-    for (let i = this.#lowerBound(low); i < this.#sorted.length && this.#sorted[i] <= high; i++) blocks.push(blockOfPair(this.#sorted[i]));
+    for (let i = this.#lowerBound(low); i < this.#sorted.length && this.#sorted[i] <= high; i++)
+      blocks.push(blockOfPair(this.#sorted[i]));
     for (const pair of this.#pending) if (pair >= low && pair <= high) blocks.push(blockOfPair(pair));
     return [...new Set(blocks)].sort((a, b) => a - b);
   }

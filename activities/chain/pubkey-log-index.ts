@@ -10,7 +10,16 @@
 // nor hide a new one. Persisted in `folder` as an append-only entry file plus a cursor written
 // after each chunk (temp file + rename): a worker killed mid-scan resumes where it stopped, and
 // entries past the cursor (appended before the cursor moved) are ignored on load.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Log, Provider } from 'ethers';
 import { scanLogs } from './logs';
@@ -49,9 +58,19 @@ export interface PubkeyLogLookup {
   refreshedBlocks: number;
 }
 
-interface Cursor { version: 1; address: string; topic0: string; fromBlock: number; scannedTo: number; anchor?: Anchor }
+interface Cursor {
+  version: 1;
+  address: string;
+  topic0: string;
+  fromBlock: number;
+  scannedTo: number;
+  anchor?: Anchor;
+}
 /** A block the index read and its hash: a chain that no longer has it is another chain (a reset local chain, a deep reorg). */
-interface Anchor { block: number; hash: string }
+interface Anchor {
+  block: number;
+  hash: string;
+}
 
 export class PubkeyLogIndex {
   readonly #o: PubkeyLogIndexOptions;
@@ -73,7 +92,10 @@ export class PubkeyLogIndex {
   }
 
   /** Which of `pubkeys` appear in the source's logs up to the head, with those logs. */
-  async lookup(pubkeys: readonly string[], onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<PubkeyLogLookup> {
+  async lookup(
+    pubkeys: readonly string[],
+    onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void,
+  ): Promise<PubkeyLogLookup> {
     const { provider, source, maxRange } = this.#o;
     const headBlock = await provider.getBlockNumber();
     const refreshedBlocks = await this.#refresh(headBlock - this.#o.reorgBlocks, onProgress);
@@ -92,16 +114,24 @@ export class PubkeyLogIndex {
     for (const key of wanted) for (const block of this.#pairs.blocksOf(key)) if (block <= indexedTo) blocks.add(block);
     const query = { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] };
     for (const block of [...blocks].sort((a, b) => a - b)) {
-      await scanLogs(provider, query, { fromBlock: block, toBlock: block, maxRange: 1 }, 'forward', (logs) => { logs.forEach(add); });
+      await scanLogs(provider, query, { fromBlock: block, toBlock: block, maxRange: 1 }, 'forward', (logs) => {
+        logs.forEach(add);
+      });
     }
     // Unconfirmed tail: read afresh every time.
     const tailFrom = Math.max(indexedTo + 1, source.fromBlock);
-    if (tailFrom <= headBlock) await scanLogs(provider, query, { fromBlock: tailFrom, toBlock: headBlock, maxRange }, 'forward', (logs) => { logs.forEach(add); });
+    if (tailFrom <= headBlock)
+      await scanLogs(provider, query, { fromBlock: tailFrom, toBlock: headBlock, maxRange }, 'forward', (logs) => {
+        logs.forEach(add);
+      });
     return { found, headBlock, refreshedBlocks };
   }
 
   /** Indexes up to `safeBlock` (one refresh at a time: concurrent lookups wait for it). */
-  async #refresh(safeBlock: number, onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<number> {
+  async #refresh(
+    safeBlock: number,
+    onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void,
+  ): Promise<number> {
     while (this.#refreshing) await this.#refreshing.catch(() => undefined);
     // Set synchronously after the wait: load, chain check and scan all run under the one lock.
     const run = (async () => {
@@ -121,7 +151,7 @@ export class PubkeyLogIndex {
   async #verifyChain(): Promise<void> {
     if (this.#scannedTo >= this.#o.source.fromBlock) {
       const anchor = this.#anchor;
-      const block = anchor && await this.#o.provider.getBlock(anchor.block);
+      const block = anchor && (await this.#o.provider.getBlock(anchor.block));
       if (!anchor || !block || block.hash !== anchor.hash) {
         this.#pairs.clear();
         this.#scannedTo = this.#o.source.fromBlock - 1;
@@ -136,14 +166,24 @@ export class PubkeyLogIndex {
     this.#verified = true;
   }
 
-  async #scan(toBlock: number, onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void): Promise<number> {
+  async #scan(
+    toBlock: number,
+    onProgress?: (p: { scannedBlocks: number; totalBlocks: number }) => void,
+  ): Promise<number> {
     const { provider, source, maxRange } = this.#o;
     const fromBlock = this.#scannedTo + 1;
-    await scanLogs(provider, { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] },
-      { fromBlock, toBlock, maxRange, onProgress }, 'forward', (logs, range) => {
+    await scanLogs(
+      provider,
+      { contract: source.contract, what: source.what, address: source.address, topic0: [source.topic0] },
+      { fromBlock, toBlock, maxRange, onProgress },
+      'forward',
+      (logs, range) => {
         const lines: string[] = [];
         for (const log of logs) {
-          if (log.blockNumber > MAX_INDEXED_BLOCK) throw new InvalidChainDataError(`${source.contract} ${source.what} log in block ${log.blockNumber}: beyond the index's range`);
+          if (log.blockNumber > MAX_INDEXED_BLOCK)
+            throw new InvalidChainDataError(
+              `${source.contract} ${source.what} log in block ${log.blockNumber}: beyond the index's range`,
+            );
           const pair = packPair(source.pubkeyOf(log), log.blockNumber);
           if (this.#pairs.add(pair)) lines.push(`${pair.toString(16).padStart(16, '0')}\n`);
         }
@@ -152,7 +192,8 @@ export class PubkeyLogIndex {
         const last = logs[logs.length - 1];
         if (last) this.#anchor = { block: last.blockNumber, hash: last.blockHash };
         this.#persist(lines);
-      });
+      },
+    );
     const head = await provider.getBlock(this.#scannedTo);
     if (head?.hash) this.#anchor = { block: this.#scannedTo, hash: head.hash };
     this.#persist([]);
@@ -169,7 +210,11 @@ export class PubkeyLogIndex {
   #cursor(): Cursor {
     const { source } = this.#o;
     return {
-      version: 1, address: source.address.toLowerCase(), topic0: source.topic0.toLowerCase(), fromBlock: source.fromBlock, scannedTo: this.#scannedTo,
+      version: 1,
+      address: source.address.toLowerCase(),
+      topic0: source.topic0.toLowerCase(),
+      fromBlock: source.fromBlock,
+      scannedTo: this.#scannedTo,
       ...(this.#anchor ? { anchor: this.#anchor } : {}),
     };
   }
@@ -187,8 +232,14 @@ export class PubkeyLogIndex {
       cursor = undefined;
     }
     // Another contract, event or start block: the stored index answers another question.
-    if (!cursor || cursor.version !== 1 || cursor.address !== want.address || cursor.topic0 !== want.topic0 || cursor.fromBlock !== want.fromBlock
-      || !Number.isSafeInteger(cursor.scannedTo)) {
+    if (
+      !cursor ||
+      cursor.version !== 1 ||
+      cursor.address !== want.address ||
+      cursor.topic0 !== want.topic0 ||
+      cursor.fromBlock !== want.fromBlock ||
+      !Number.isSafeInteger(cursor.scannedTo)
+    ) {
       rmSync(paths.entries, { force: true });
       rmSync(paths.cursor, { force: true });
       return;

@@ -17,7 +17,9 @@ export class ChainIdMismatchError extends ChainReadError {
     readonly expectedChainId: bigint,
     readonly actualChainId: bigint,
   ) {
-    super(`RPC endpoint ${endpoint} reports chain id ${actualChainId}, but the bot is configured for chain id ${expectedChainId}: fix the RPC URL list`);
+    super(
+      `RPC endpoint ${endpoint} reports chain id ${actualChainId}, but the bot is configured for chain id ${expectedChainId}: fix the RPC URL list`,
+    );
     this.name = 'ChainIdMismatchError';
   }
 }
@@ -55,7 +57,9 @@ export class RollupNotRegisteredError extends ChainReadError {
     /** What failed because of it, e.g. 'depositValidatorRollup reverted without data'. */
     context?: string,
   ) {
-    super(`the rollup ${rollupAdmin} is not registered with Nexus ${nexus} at block ${blockNumber} (Nexus.rollups returned the zero bridge address)${context ? `: ${context}` : ''}`);
+    super(
+      `the rollup ${rollupAdmin} is not registered with Nexus ${nexus} at block ${blockNumber} (Nexus.rollups returned the zero bridge address)${context ? `: ${context}` : ''}`,
+    );
     this.name = 'RollupNotRegisteredError';
   }
 }
@@ -67,7 +71,9 @@ export class ClusterNotFoundError extends ChainReadError {
     readonly clusterId: string,
     readonly blockNumber: number,
   ) {
-    super(`NodeOperator ${nodeOperator}.getCluster(${clusterId}) reverted ClusterNotPresent() at block ${blockNumber}: no such operator cluster`);
+    super(
+      `NodeOperator ${nodeOperator}.getCluster(${clusterId}) reverted ClusterNotPresent() at block ${blockNumber}: no such operator cluster`,
+    );
     this.name = 'ClusterNotFoundError';
   }
 }
@@ -116,7 +122,11 @@ export class EmptyRevertCallError extends ContractCallRevertedError {
     readonly blockNumber: number,
     options?: { cause?: unknown },
   ) {
-    super(`${call} at ${address} reverted without data at block ${blockNumber}: this ${contract} has no such function (another version or kind of the contract?)`, 'EmptyRevert', options);
+    super(
+      `${call} at ${address} reverted without data at block ${blockNumber}: this ${contract} has no such function (another version or kind of the contract?)`,
+      'EmptyRevert',
+      options,
+    );
     this.name = 'EmptyRevertCallError';
   }
 }
@@ -128,7 +138,9 @@ export class UnsupportedBridgeError extends ChainReadError {
     readonly rollupAdmin: string,
     readonly blockNumber: number,
   ) {
-    super(`bridge ${bridge} of rollup ${rollupAdmin} has no validatorCount() (an empty revert at block ${blockNumber}): it is the nexusLibrary.sol bridge variant, which the bot does not support`);
+    super(
+      `bridge ${bridge} of rollup ${rollupAdmin} has no validatorCount() (an empty revert at block ${blockNumber}): it is the nexusLibrary.sol bridge variant, which the bot does not support`,
+    );
     this.name = 'UnsupportedBridgeError';
   }
 }
@@ -155,4 +167,3 @@ export class ValidatorNotInSsvError extends ChainReadError {
     this.name = 'ValidatorNotInSsvError';
   }
 }
-

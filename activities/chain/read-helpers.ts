@@ -17,12 +17,15 @@ export function operatorIdsArg(ids: readonly (number | bigint | string)[], what:
   if (!Array.isArray(ids)) throw new InvalidReadArgumentError(`${what} must be an array of operator ids`);
   const out = ids.map((id, i) => {
     const n = uint64Arg(id, `${what}[${i}]`);
-    if (n === 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidReadArgumentError(`${what}[${i}] is not a usable operator id: ${n}`);
+    if (n === 0n || n > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new InvalidReadArgumentError(`${what}[${i}] is not a usable operator id: ${n}`);
     return Number(n);
   });
-  if (!SSV_CLUSTER_SIZES.includes(out.length)) throw new InvalidReadArgumentError(`${what} has ${out.length} operators; SSV clusters have 4, 7, 10 or 13`);
+  if (!SSV_CLUSTER_SIZES.includes(out.length))
+    throw new InvalidReadArgumentError(`${what} has ${out.length} operators; SSV clusters have 4, 7, 10 or 13`);
   for (let i = 1; i < out.length; i++) {
-    if (out[i] <= out[i - 1]) throw new InvalidReadArgumentError(`${what} must be strictly ascending (SSV's order), got ${out.join(',')}`);
+    if (out[i] <= out[i - 1])
+      throw new InvalidReadArgumentError(`${what} must be strictly ascending (SSV's order), got ${out.join(',')}`);
   }
   return out;
 }

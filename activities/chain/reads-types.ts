@@ -105,7 +105,13 @@ interface RollupEventBase extends LogPosition {
   rollupAdmin: string;
 }
 export type RollupEvent =
-  | (RollupEventBase & { event: 'RollupRegistered'; bridge: string; stakingLimit: number; operatorCluster: string; nexusFee: string })
+  | (RollupEventBase & {
+      event: 'RollupRegistered';
+      bridge: string;
+      stakingLimit: number;
+      operatorCluster: string;
+      nexusFee: string;
+    })
   | (RollupEventBase & { event: 'StakingLimitChanged'; stakingLimit: number })
   | (RollupEventBase & { event: 'RollupOperatorClusterChanged'; operatorCluster: string });
 

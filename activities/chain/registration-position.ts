@@ -21,7 +21,9 @@ import type { LandedRegistration } from '../../protocol/registrar-types';
 /** The key's ValidatorAdded is not (yet) in the backend's logs: it lags behind (retryable). */
 export class RegistrationNotFoundError extends ChainReadError {
   constructor(pubkey: string, toBlock: number) {
-    super(`no ValidatorAdded of the SSV owner for ${pubkey} up to block ${toBlock}: the RPC backend has not reached the registration yet; checked again`);
+    super(
+      `no ValidatorAdded of the SSV owner for ${pubkey} up to block ${toBlock}: the RPC backend has not reached the registration yet; checked again`,
+    );
     this.name = 'RegistrationNotFoundError';
   }
 }
@@ -51,7 +53,13 @@ export async function locateRegistration(
   let found: { log: ethers.Log; position: number; sharesData: string } | undefined;
   await scanLogs(
     provider,
-    { contract: 'SSVNetwork', what: 'ValidatorAdded', address: ssvNetwork, topic0: [VALIDATOR_ADDED.topicHash], topic1: ownerTopic(owner) },
+    {
+      contract: 'SSVNetwork',
+      what: 'ValidatorAdded',
+      address: ssvNetwork,
+      topic0: [VALIDATOR_ADDED.topicHash],
+      topic1: ownerTopic(owner),
+    },
     { fromBlock: opts.fromBlock, toBlock, maxRange: opts.maxRange },
     'forward',
     (logs) => {
@@ -62,9 +70,13 @@ export async function locateRegistration(
         try {
           decoded = ssvNetworkInterface.decodeEventLog(VALIDATOR_ADDED, log.data, log.topics);
         } catch (err) {
-          throw new InvalidChainDataError(`SSVNetwork ${ssvNetwork} ValidatorAdded log ${log.transactionHash}#${log.index} does not decode`, { cause: err });
+          throw new InvalidChainDataError(
+            `SSVNetwork ${ssvNetwork} ValidatorAdded log ${log.transactionHash}#${log.index} does not decode`,
+            { cause: err },
+          );
         }
-        if ((decoded.publicKey as string).toLowerCase() === wanted) found = { log, position, sharesData: decoded.shares as string };
+        if ((decoded.publicKey as string).toLowerCase() === wanted)
+          found = { log, position, sharesData: decoded.shares as string };
       }
     },
   );

@@ -139,9 +139,25 @@ export function decodeRevertData(data: string, iface: Interface = ALL_ERRORS_INT
   if (selector === ERROR_STRING_SELECTOR) {
     try {
       const [reason] = AbiCoder.defaultAbiCoder().decode(['string'], dataSlice(hex, 4)) as unknown as [string];
-      return { kind: 'error-string', name: 'Error', selector, args: [reason], signature: 'Error(string)', reason, data: hex };
+      return {
+        kind: 'error-string',
+        name: 'Error',
+        selector,
+        args: [reason],
+        signature: 'Error(string)',
+        reason,
+        data: hex,
+      };
     } catch {
-      return { kind: 'error-string', name: 'Error', selector, args: [], signature: 'Error(string)', reason: '(undecodable)', data: hex };
+      return {
+        kind: 'error-string',
+        name: 'Error',
+        selector,
+        args: [],
+        signature: 'Error(string)',
+        reason: '(undecodable)',
+        data: hex,
+      };
     }
   }
   if (selector === PANIC_SELECTOR) {
@@ -160,7 +176,14 @@ export function decodeRevertData(data: string, iface: Interface = ALL_ERRORS_INT
       return { kind: 'custom', name: fragment.name, selector, args, signature: fragment.format('sighash'), data: hex };
     } catch {
       // Known selector, malformed arguments (or only the selector was available): keep the name.
-      return { kind: 'custom', name: fragment.name, selector, args: [], signature: fragment.format('sighash'), data: hex };
+      return {
+        kind: 'custom',
+        name: fragment.name,
+        selector,
+        args: [],
+        signature: fragment.format('sighash'),
+        data: hex,
+      };
     }
   }
   return { kind: 'unknown', name: 'UnknownCustomError', selector, args: [], data: hex };
@@ -187,7 +210,13 @@ export function decodeRevert(err: unknown, iface: Interface = ALL_ERRORS_INTERFA
 // Classification
 
 // The table lives in contract/ (pure), so that the workflows' retry policies read the same one.
-export { REVERT_CLASSIFICATION, NON_RETRYABLE_REVERT_TYPES, classifyRevert, isRetryableRevert, revertFailureType } from '../../protocol/revert-classification';
+export {
+  REVERT_CLASSIFICATION,
+  NON_RETRYABLE_REVERT_TYPES,
+  classifyRevert,
+  isRetryableRevert,
+  revertFailureType,
+} from '../../protocol/revert-classification';
 export type { RevertClassification, RevertRetry } from '../../protocol/revert-classification';
 import { classifyRevert, revertFailureType, type RevertRetry } from '../../protocol/revert-classification';
 
@@ -233,10 +262,21 @@ export class ContractRevertError extends Error {
 
   constructor(decoded: DecodedRevert, ctx: ContractRevertErrorContext) {
     const args = decoded.args.map(argToString);
-    const what = decoded.kind === 'error-string' || decoded.kind === 'panic' ? `${decoded.name}(${decoded.reason ?? ''})` : `${decoded.name}(${args.join(', ')})`;
-    const where = ctx.phase === 'estimate' ? 'at gas estimation, nothing sent' : ctx.phase === 'mined' ? `in mined transaction ${ctx.txHash ?? '?'}` : 'in call';
+    const what =
+      decoded.kind === 'error-string' || decoded.kind === 'panic'
+        ? `${decoded.name}(${decoded.reason ?? ''})`
+        : `${decoded.name}(${args.join(', ')})`;
+    const where =
+      ctx.phase === 'estimate'
+        ? 'at gas estimation, nothing sent'
+        : ctx.phase === 'mined'
+          ? `in mined transaction ${ctx.txHash ?? '?'}`
+          : 'in call';
     const unknown = decoded.kind === 'unknown' ? ` [selector ${decoded.selector}]` : '';
-    super(`${ctx.label ? `${ctx.label}: ` : ''}reverted with ${what}${unknown} ${where}`, ctx.cause === undefined ? undefined : { cause: ctx.cause });
+    super(
+      `${ctx.label ? `${ctx.label}: ` : ''}reverted with ${what}${unknown} ${where}`,
+      ctx.cause === undefined ? undefined : { cause: ctx.cause },
+    );
     const classification = classifyRevert(decoded.name);
     this.revertName = decoded.name;
     this.type = revertFailureType(decoded.name);
@@ -254,7 +294,10 @@ export class ContractRevertError extends Error {
 }
 
 /** A ContractRevertError when `err` is a decodable revert, else undefined (the caller rethrows `err`). */
-export function asContractRevert(err: unknown, ctx: Omit<ContractRevertErrorContext, 'cause'>): ContractRevertError | undefined {
+export function asContractRevert(
+  err: unknown,
+  ctx: Omit<ContractRevertErrorContext, 'cause'>,
+): ContractRevertError | undefined {
   if (err instanceof ContractRevertError) return err;
   const decoded = decodeRevert(err);
   // The ethers error is not attached as `cause`: its message repeats the whole calldata, which

@@ -3,15 +3,39 @@ import { ethers, type Provider } from 'ethers';
 import { bridgeInterface, nexusInterface } from './abi';
 import { detectBridgeKind } from './bridge-kind';
 import { callView, checkAddress, pinBlock, type ContractRef } from './call';
-import { EmptyRevertCallError, InvalidChainDataError, RollupNotRegisteredError, UnsupportedBridgeError } from './read-errors';
-import { BASIS_POINTS, type PinnedBlock, type RollupState, type RollupStates, type BlockTagOption } from './reads-types';
+import {
+  EmptyRevertCallError,
+  InvalidChainDataError,
+  RollupNotRegisteredError,
+  UnsupportedBridgeError,
+} from './read-errors';
+import {
+  BASIS_POINTS,
+  type PinnedBlock,
+  type RollupState,
+  type RollupStates,
+  type BlockTagOption,
+} from './reads-types';
 
-async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupAdmin: string, block: PinnedBlock): Promise<RollupState | undefined> {
+async function readRollupStateAt(
+  provider: Provider,
+  nexus: ContractRef,
+  rollupAdmin: string,
+  block: PinnedBlock,
+): Promise<RollupState | undefined> {
   const at = block.blockNumber;
-  const [bridge, stakingLimitRaw, operatorClusterRaw] = (await callView(provider, nexus, 'rollups', [rollupAdmin], at)) as unknown as [string, bigint, bigint];
+  const [bridge, stakingLimitRaw, operatorClusterRaw] = (await callView(
+    provider,
+    nexus,
+    'rollups',
+    [rollupAdmin],
+    at,
+  )) as unknown as [string, bigint, bigint];
   if (bridge === ethers.ZeroAddress) return undefined;
   if (stakingLimitRaw > BigInt(BASIS_POINTS)) {
-    throw new InvalidChainDataError(`Nexus.rollups(${rollupAdmin}) at ${nexus.address} returned stakingLimit ${stakingLimitRaw} at block ${at}, above ${BASIS_POINTS} basis points`);
+    throw new InvalidChainDataError(
+      `Nexus.rollups(${rollupAdmin}) at ${nexus.address} returned stakingLimit ${stakingLimitRaw} at block ${at}, above ${BASIS_POINTS} basis points`,
+    );
   }
   const bridgeRef: ContractRef = { name: 'NexusBaseBridge', address: bridge, iface: bridgeInterface };
   // All at once; the bridge's lack of validatorCount() is reported first, whatever else fails with it.
@@ -28,14 +52,16 @@ async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupA
   }
   const failed = settled.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
-  const [[validatorCount], balance, [bridgeNexus], bridgeKind] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as
-    [ethers.Result, bigint, ethers.Result, Awaited<ReturnType<typeof detectBridgeKind>>];
+  const [[validatorCount], balance, [bridgeNexus], bridgeKind] = settled.map(
+    (r) => (r as PromiseFulfilledResult<unknown>).value,
+  ) as [ethers.Result, bigint, ethers.Result, Awaited<ReturnType<typeof detectBridgeKind>>];
   if ((bridgeNexus as string).toLowerCase() !== nexus.address.toLowerCase()) {
     throw new InvalidChainDataError(
       `bridge ${bridge} of rollup ${rollupAdmin} answers NEXUS_NETWORK() = ${String(bridgeNexus)} at block ${at}, not the configured Nexus ${nexus.address}`,
     );
   }
-  if (typeof balance !== 'bigint' || balance < 0n) throw new InvalidChainDataError(`eth_getBalance(${bridge}) answered ${String(balance)} at block ${at}`);
+  if (typeof balance !== 'bigint' || balance < 0n)
+    throw new InvalidChainDataError(`eth_getBalance(${bridge}) answered ${String(balance)} at block ${at}`);
   return {
     rollupAdmin,
     bridge: ethers.getAddress(bridge),
@@ -54,7 +80,12 @@ async function readRollupStateAt(provider: Provider, nexus: ContractRef, rollupA
  * default). Throws RollupNotRegisteredError for an unknown admin, InvalidChainDataError for a
  * staking limit above 10000 or a bridge that does not belong to this Nexus.
  */
-export async function readRollupState(provider: Provider, nexus: string, rollupAdmin: string, opts: BlockTagOption = {}): Promise<RollupState> {
+export async function readRollupState(
+  provider: Provider,
+  nexus: string,
+  rollupAdmin: string,
+  opts: BlockTagOption = {},
+): Promise<RollupState> {
   const ref: ContractRef = { name: 'Nexus', address: checkAddress(nexus, 'Nexus address'), iface: nexusInterface };
   const admin = checkAddress(rollupAdmin, 'rollup admin');
   const block = await pinBlock(provider, opts.blockTag);
@@ -64,7 +95,12 @@ export async function readRollupState(provider: Provider, nexus: string, rollupA
 }
 
 /** readRollupState for many rollups at one block; the calls go out together (JSON-RPC batches). */
-export async function readRollupStates(provider: Provider, nexus: string, rollupAdmins: readonly string[], opts: BlockTagOption = {}): Promise<RollupStates> {
+export async function readRollupStates(
+  provider: Provider,
+  nexus: string,
+  rollupAdmins: readonly string[],
+  opts: BlockTagOption = {},
+): Promise<RollupStates> {
   const ref: ContractRef = { name: 'Nexus', address: checkAddress(nexus, 'Nexus address'), iface: nexusInterface };
   const admins = rollupAdmins.map((a, i) => checkAddress(a, `rollup admin #${i}`));
   const block = await pinBlock(provider, opts.blockTag);

@@ -75,7 +75,8 @@ interface Endpoint {
 
 function shortError(err: unknown): string {
   const e = err as { code?: unknown; shortMessage?: unknown; message?: unknown; cause?: { code?: unknown } };
-  const text = typeof e?.shortMessage === 'string' ? e.shortMessage : typeof e?.message === 'string' ? e.message : String(err);
+  const text =
+    typeof e?.shortMessage === 'string' ? e.shortMessage : typeof e?.message === 'string' ? e.message : String(err);
   const code = typeof e?.cause?.code === 'string' ? ` (${e.cause.code})` : '';
   return `${text.split('\n')[0].slice(0, 200)}${code}`;
 }
@@ -93,9 +94,12 @@ function parseConfig(config: RpcEndpointsConfig): { urls: string[]; chainId: big
       throw new InvalidReadArgumentError(`RPC configuration: rpc#${i + 1} is not a URL`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new InvalidReadArgumentError(`RPC configuration: ${describeRpcUrl(url, i)} must be http(s) (got ${parsed.protocol})`);
+      throw new InvalidReadArgumentError(
+        `RPC configuration: ${describeRpcUrl(url, i)} must be http(s) (got ${parsed.protocol})`,
+      );
     }
-    if (seen.has(parsed.href)) throw new InvalidReadArgumentError(`RPC configuration: ${describeRpcUrl(url, i)} is listed twice`);
+    if (seen.has(parsed.href))
+      throw new InvalidReadArgumentError(`RPC configuration: ${describeRpcUrl(url, i)} is listed twice`);
     seen.add(parsed.href);
   });
   let chainId: bigint;
@@ -105,7 +109,11 @@ function parseConfig(config: RpcEndpointsConfig): { urls: string[]; chainId: big
     throw new InvalidReadArgumentError(`RPC configuration: chain id ${String(config.chainId)} is not an integer`);
   }
   if (chainId <= 0n) throw new InvalidReadArgumentError(`RPC configuration: chain id must be positive, got ${chainId}`);
-  for (const [name, value] of [['requestTimeoutMs', config.requestTimeoutMs], ['endpointCooldownMs', config.endpointCooldownMs], ['batchMaxCount', config.batchMaxCount]] as const) {
+  for (const [name, value] of [
+    ['requestTimeoutMs', config.requestTimeoutMs],
+    ['endpointCooldownMs', config.endpointCooldownMs],
+    ['batchMaxCount', config.batchMaxCount],
+  ] as const) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
       throw new InvalidReadArgumentError(`RPC configuration: ${name} must be a positive integer, got ${value}`);
     }
@@ -171,7 +179,9 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     if (wrong) throw new ChainIdMismatchError(wrong.endpoint, this.expectedChainId, BigInt(wrong.chainId as string));
     for (const [i, c] of checks.entries()) if (c.ok) this.#endpoints[i].verified = true;
     if (!checks.some((c) => c.ok)) {
-      throw new RpcUnavailableError(`no RPC endpoint answered eth_chainId: ${checks.map((c) => `${c.endpoint}: ${c.error}`).join('; ')}`);
+      throw new RpcUnavailableError(
+        `no RPC endpoint answered eth_chainId: ${checks.map((c) => `${c.endpoint}: ${c.error}`).join('; ')}`,
+      );
     }
     return checks;
   }
@@ -193,7 +203,9 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
         lastError = err;
       }
     }
-    throw new RpcUnavailableError(`all ${this.#endpoints.length} RPC endpoints failed: ${failures.join('; ')}`, { cause: lastError });
+    throw new RpcUnavailableError(`all ${this.#endpoints.length} RPC endpoints failed: ${failures.join('; ')}`, {
+      cause: lastError,
+    });
   }
 
   /** Healthy endpoints in configured order, then those cooling down, least recently failed first. */
@@ -216,7 +228,8 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     endpoint.verifying ??= (async () => {
       try {
         const chainId = await this.#fetchChainId(endpoint);
-        if (chainId !== this.expectedChainId) throw new ChainIdMismatchError(endpoint.label, this.expectedChainId, chainId);
+        if (chainId !== this.expectedChainId)
+          throw new ChainIdMismatchError(endpoint.label, this.expectedChainId, chainId);
         endpoint.verified = true;
       } finally {
         endpoint.verifying = undefined;
@@ -244,13 +257,16 @@ export class FailoverJsonRpcProvider extends JsonRpcProvider {
     response.assertOk();
     const body: unknown = response.bodyJson;
     const answers = Array.isArray(body) ? body : [body];
-    if (answers.some((a) => a === null || typeof a !== 'object')) throw new Error('the JSON-RPC answer is not an object');
+    if (answers.some((a) => a === null || typeof a !== 'object'))
+      throw new Error('the JSON-RPC answer is not an object');
     return answers as JsonRpcResult[];
   }
 }
 
 /** Builds the failover provider and checks every endpoint's chain id once (see verifyEndpoints). */
-export async function createChainProvider(config: RpcEndpointsConfig): Promise<{ provider: FailoverJsonRpcProvider; checks: RpcEndpointCheck[] }> {
+export async function createChainProvider(
+  config: RpcEndpointsConfig,
+): Promise<{ provider: FailoverJsonRpcProvider; checks: RpcEndpointCheck[] }> {
   const provider = new FailoverJsonRpcProvider(config);
   try {
     return { provider, checks: await provider.verifyEndpoints() };

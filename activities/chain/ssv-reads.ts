@@ -4,7 +4,13 @@ import { ssvNetworkInterface } from './abi';
 import { scanLogs } from './logs';
 import { checkAddress } from './call';
 import { InvalidChainDataError, InvalidReadArgumentError } from './read-errors';
-import { type ClusterSnapshot, NEW_CLUSTER_SNAPSHOT, type ClusterSnapshotResult, type SsvOwnerNonce, type ScanOptions } from './reads-types';
+import {
+  type ClusterSnapshot,
+  NEW_CLUSTER_SNAPSHOT,
+  type ClusterSnapshotResult,
+  type SsvOwnerNonce,
+  type ScanOptions,
+} from './reads-types';
 import { logPosition, resolveScan, ownerTopic, operatorIdsArg } from './read-helpers';
 
 /** Events of the bot's SSVNetwork ABI that carry a cluster's new snapshot: (address indexed owner, uint64[] operatorIds, …, Cluster cluster). */
@@ -13,7 +19,14 @@ const CLUSTER_EVENTS: ethers.EventFragment[] = (() => {
   ssvNetworkInterface.forEachEvent((ev) => {
     const [owner, ids] = ev.inputs;
     const last = ev.inputs[ev.inputs.length - 1];
-    if (owner?.type === 'address' && owner.indexed && ids?.type === 'uint64[]' && last?.name === 'cluster' && last.baseType === 'tuple') out.push(ev);
+    if (
+      owner?.type === 'address' &&
+      owner.indexed &&
+      ids?.type === 'uint64[]' &&
+      last?.name === 'cluster' &&
+      last.baseType === 'tuple'
+    )
+      out.push(ev);
   });
   return out;
 })();
@@ -33,7 +46,8 @@ export async function readSsvOwnerNonce(
   const address = checkAddress(ssvNetwork, 'SSVNetwork address');
   const ownerAddress = checkAddress(owner, 'SSV owner');
   const startNonce = opts.startNonce ?? 0;
-  if (!Number.isSafeInteger(startNonce) || startNonce < 0) throw new InvalidReadArgumentError(`startNonce must be an integer ≥ 0, got ${startNonce}`);
+  if (!Number.isSafeInteger(startNonce) || startNonce < 0)
+    throw new InvalidReadArgumentError(`startNonce must be an integer ≥ 0, got ${startNonce}`);
   const range = await resolveScan(provider, opts, 'SSV owner nonce scan');
   const event = ssvNetworkInterface.getEvent('ValidatorAdded');
   if (!event) throw new Error('the bot ABI has no SSVNetwork ValidatorAdded event');
@@ -41,7 +55,13 @@ export async function readSsvOwnerNonce(
   let last: ethers.Log | undefined;
   await scanLogs(
     provider,
-    { contract: 'SSVNetwork', what: 'ValidatorAdded', address, topic0: [event.topicHash], topic1: ownerTopic(ownerAddress) },
+    {
+      contract: 'SSVNetwork',
+      what: 'ValidatorAdded',
+      address,
+      topic0: [event.topicHash],
+      topic1: ownerTopic(ownerAddress),
+    },
     range,
     'forward',
     (logs) => {
@@ -55,7 +75,10 @@ export async function readSsvOwnerNonce(
     try {
       publicKey = ssvNetworkInterface.decodeEventLog(event, last.data, last.topics).publicKey as string;
     } catch (err) {
-      throw new InvalidChainDataError(`SSVNetwork ${address} ValidatorAdded log ${last.transactionHash}#${last.index} does not decode`, { cause: err });
+      throw new InvalidChainDataError(
+        `SSVNetwork ${address} ValidatorAdded log ${last.transactionHash}#${last.index} does not decode`,
+        { cause: err },
+      );
     }
     lastValidatorAdded = { ...logPosition(last), publicKey: publicKey.toLowerCase() };
   }
@@ -63,12 +86,23 @@ export async function readSsvOwnerNonce(
 }
 
 function snapshotOf(value: unknown, where: string): ClusterSnapshot {
-  const c = value as { validatorCount?: unknown; networkFeeIndex?: unknown; index?: unknown; active?: unknown; balance?: unknown };
+  const c = value as {
+    validatorCount?: unknown;
+    networkFeeIndex?: unknown;
+    index?: unknown;
+    active?: unknown;
+    balance?: unknown;
+  };
   if (
-    typeof c?.validatorCount !== 'bigint' || typeof c.networkFeeIndex !== 'bigint' || typeof c.index !== 'bigint' ||
-    typeof c.active !== 'boolean' || typeof c.balance !== 'bigint'
+    typeof c?.validatorCount !== 'bigint' ||
+    typeof c.networkFeeIndex !== 'bigint' ||
+    typeof c.index !== 'bigint' ||
+    typeof c.active !== 'boolean' ||
+    typeof c.balance !== 'bigint'
   ) {
-    throw new InvalidChainDataError(`${where}: the cluster tuple does not decode as (uint32, uint64, uint64, bool, uint256)`);
+    throw new InvalidChainDataError(
+      `${where}: the cluster tuple does not decode as (uint32, uint64, uint64, bool, uint256)`,
+    );
   }
   return {
     validatorCount: Number(c.validatorCount),
@@ -135,6 +169,18 @@ export async function readClusterSnapshot(
 }
 
 /** A snapshot as the bigint tuple ethers returns and accepts (for callers that prefer bigints). */
-export function clusterTuple(c: ClusterSnapshot): { validatorCount: bigint; networkFeeIndex: bigint; index: bigint; active: boolean; balance: bigint } {
-  return { validatorCount: BigInt(c.validatorCount), networkFeeIndex: BigInt(c.networkFeeIndex), index: BigInt(c.index), active: c.active, balance: BigInt(c.balance) };
+export function clusterTuple(c: ClusterSnapshot): {
+  validatorCount: bigint;
+  networkFeeIndex: bigint;
+  index: bigint;
+  active: boolean;
+  balance: bigint;
+} {
+  return {
+    validatorCount: BigInt(c.validatorCount),
+    networkFeeIndex: BigInt(c.networkFeeIndex),
+    index: BigInt(c.index),
+    active: c.active,
+    balance: BigInt(c.balance),
+  };
 }

@@ -52,7 +52,10 @@ export class TransactionPendingError extends TxManagerError {
 /** The idempotency key was used before for a different call. Not retryable: a caller bug. */
 export class IdempotencyConflictError extends TxManagerError {
   override readonly name = 'IdempotencyConflict';
-  constructor(readonly idempotencyKey: string, what: string) {
+  constructor(
+    readonly idempotencyKey: string,
+    what: string,
+  ) {
     super(`idempotency key ${idempotencyKey} was used for a different transaction (${what})`);
   }
 }
@@ -87,7 +90,11 @@ export class InsufficientFundsError extends TransactionRejectedError {
  */
 export class WriterFencedError extends TxManagerError {
   override readonly name = 'WriterFenced';
-  constructor(readonly stream: string, readonly epoch: number | undefined, reason: string) {
+  constructor(
+    readonly stream: string,
+    readonly epoch: number | undefined,
+    reason: string,
+  ) {
     super(`chain writer of ${stream} fenced off (epoch ${epoch ?? 'none'}): ${reason}; nothing was sent`);
   }
 }

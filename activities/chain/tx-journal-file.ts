@@ -70,18 +70,25 @@ export function parseTxJournal(text: string, path: string): Parsed {
   }
   const h = header as { format?: unknown; version?: unknown } | undefined;
   if (h?.format === HEADER.format) {
-    if (h.version !== HEADER.version) throw new CorruptTxJournalError(`${path}: tx journal version ${String(h.version)} is not supported (expected ${HEADER.version})`);
+    if (h.version !== HEADER.version)
+      throw new CorruptTxJournalError(
+        `${path}: tx journal version ${String(h.version)} is not supported (expected ${HEADER.version})`,
+      );
     return parseLines(text, firstEnd + 1, path);
   }
   let v1: { version?: unknown; records?: unknown };
   try {
     v1 = JSON.parse(text) as typeof v1;
   } catch {
-    throw new CorruptTxJournalError(`${path}: not a tx journal (neither a version-2 header line nor a version-1 JSON file)`);
+    throw new CorruptTxJournalError(
+      `${path}: not a tx journal (neither a version-2 header line nor a version-1 JSON file)`,
+    );
   }
-  if (v1?.version !== 1 || typeof v1.records !== 'object' || v1.records === null) throw new CorruptTxJournalError(`${path}: not a tx journal (version 1)`);
+  if (v1?.version !== 1 || typeof v1.records !== 'object' || v1.records === null)
+    throw new CorruptTxJournalError(`${path}: not a tx journal (version 1)`);
   const records = new Map<string, TxRecord>();
-  for (const [k, r] of Object.entries(v1.records as Record<string, TxRecord>)) records.set(k, checkRecord(k, r, path, 'version-1 record'));
+  for (const [k, r] of Object.entries(v1.records as Record<string, TxRecord>))
+    records.set(k, checkRecord(k, r, path, 'version-1 record'));
   return { records, lines: records.size, version: 1, validLength: text.length, tornBytes: 0 };
 }
 
@@ -98,7 +105,8 @@ function parseLines(text: string, start: number, path: string): Parsed {
     } catch {
       throw new CorruptTxJournalError(`${path}: line ${n} is not a journal entry (not JSON)`);
     }
-    if (typeof entry?.k !== 'string') throw new CorruptTxJournalError(`${path}: line ${n} is not a journal entry (no key)`);
+    if (typeof entry?.k !== 'string')
+      throw new CorruptTxJournalError(`${path}: line ${n} is not a journal entry (no key)`);
     records.set(entry.k, checkRecord(entry.k, entry.r, path, `line ${n}`));
     lines++;
     pos = end + 1;
@@ -108,7 +116,13 @@ function parseLines(text: string, start: number, path: string): Parsed {
 
 function checkRecord(key: string, r: unknown, path: string, where: string): TxRecord {
   const rec = r as TxRecord | undefined;
-  if (typeof rec !== 'object' || rec === null || rec.idempotencyKey !== key || !Array.isArray(rec.attempts) || typeof rec.status !== 'string') {
+  if (
+    typeof rec !== 'object' ||
+    rec === null ||
+    rec.idempotencyKey !== key ||
+    !Array.isArray(rec.attempts) ||
+    typeof rec.status !== 'string'
+  ) {
     throw new CorruptTxJournalError(`${path}: ${where} is not a transaction record of ${key}`);
   }
   return rec;
@@ -142,7 +156,10 @@ export class FileTxJournal implements TxJournal {
   private readonly compactRatio: number;
   private readonly compactMinLines: number;
 
-  constructor(readonly path: string, private readonly opts: FileTxJournalOptions = {}) {
+  constructor(
+    readonly path: string,
+    private readonly opts: FileTxJournalOptions = {},
+  ) {
     this.compactRatio = opts.compactRatio ?? 2;
     this.compactMinLines = opts.compactMinLines ?? 1000;
     if (!(this.compactRatio > 1)) throw new Error(`compactRatio must be above 1, got ${this.compactRatio}`);
@@ -155,7 +172,8 @@ export class FileTxJournal implements TxJournal {
 
   /** Appends the record's new version and fsyncs it; resolves once it is durable. */
   put(key: string, record: TxRecord): Promise<void> {
-    if (record.idempotencyKey !== key) return Promise.reject(new Error(`put: record of ${record.idempotencyKey} under key ${key}`));
+    if (record.idempotencyKey !== key)
+      return Promise.reject(new Error(`put: record of ${record.idempotencyKey} under key ${key}`));
     const copy = structuredClone(record);
     const line = `${JSON.stringify({ k: key, r: copy })}\n`;
     const write = this.writes.then(async () => {
@@ -181,7 +199,9 @@ export class FileTxJournal implements TxJournal {
   private open(): Promise<OpenJournal> {
     this.opened ??= this.load();
     // A failed open (corrupt file, I/O error) is tried again on the next call, never cached as empty.
-    this.opened.catch(() => { this.opened = undefined; });
+    this.opened.catch(() => {
+      this.opened = undefined;
+    });
     return this.opened;
   }
 
@@ -207,10 +227,16 @@ export class FileTxJournal implements TxJournal {
       // Cut the torn put off, so that the next line starts on a line of its own.
       await fh.truncate(Buffer.byteLength(text.slice(0, parsed.validLength)));
       await fh.datasync();
-      this.opts.log?.(`${this.path}: dropped a torn last line (${parsed.tornBytes} bytes without a newline: a put interrupted by a crash)`);
+      this.opts.log?.(
+        `${this.path}: dropped a torn last line (${parsed.tornBytes} bytes without a newline: a put interrupted by a crash)`,
+      );
     }
     await fh.close();
-    return { records: parsed.records, lines: parsed.version === 1 ? parsed.records.size : parsed.lines, fh: await open(this.path, 'a', 0o600) };
+    return {
+      records: parsed.records,
+      lines: parsed.version === 1 ? parsed.records.size : parsed.lines,
+      fh: await open(this.path, 'a', 0o600),
+    };
   }
 
   private async compact(j: OpenJournal): Promise<void> {

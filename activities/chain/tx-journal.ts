@@ -5,7 +5,6 @@
 // DynamoTxJournal (dynamo/tx-journal.ts, shared by several workers, fenced by the writer lease).
 import type { DecodedRevert } from './revert';
 
-
 /**
  * - pending: signed and (probably) broadcast; not yet mined with enough confirmations.
  * - mined: mined with status 1 and `confirmations` blocks.
@@ -77,4 +76,3 @@ export class MemoryTxJournal implements TxJournal {
     return Promise.resolve();
   }
 }
-

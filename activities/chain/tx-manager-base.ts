@@ -5,7 +5,15 @@ import { ethers } from 'ethers';
 import { suggestFees, type Eip1559Fees, type FeePolicy, type FeeSuggestion } from './fees';
 import { MemoryTxJournal, type TxJournal } from './tx-journal';
 import { FeeCeilingExceededError } from './tx-errors';
-import { Mutex, classifyBroadcastError, nodeMessage, wei, type BroadcastOutcome, type TransactionManagerOptions, type TxEvent } from './tx-types';
+import {
+  Mutex,
+  classifyBroadcastError,
+  nodeMessage,
+  wei,
+  type BroadcastOutcome,
+  type TransactionManagerOptions,
+  type TxEvent,
+} from './tx-types';
 import type { FencedNonceStore } from './writer-lease';
 
 export abstract class TxManagerBase {
@@ -28,13 +36,18 @@ export abstract class TxManagerBase {
   protected chainChecked: Promise<void> | undefined;
 
   constructor(protected readonly opts: TransactionManagerOptions) {
-    if (opts.feeBumpPercent < 10) throw new Error(`feeBumpPercent must be at least 10 (nodes reject smaller replacement bumps), got ${opts.feeBumpPercent}`);
+    if (opts.feeBumpPercent < 10)
+      throw new Error(
+        `feeBumpPercent must be at least 10 (nodes reject smaller replacement bumps), got ${opts.feeBumpPercent}`,
+      );
     if (opts.maxFeePerGasCeiling <= 0n) throw new Error('maxFeePerGasCeiling must be positive');
     if (opts.maxPriorityFeePerGas < 0n || opts.maxPriorityFeePerGas > opts.maxFeePerGasCeiling) {
       throw new Error('maxPriorityFeePerGas must be between 0 and maxFeePerGasCeiling');
     }
-    if (!Number.isInteger(opts.confirmations) || opts.confirmations < 1) throw new Error('confirmations must be an integer ≥ 1');
-    if (!Number.isInteger(opts.maxFeeBumps) || opts.maxFeeBumps < 0) throw new Error('maxFeeBumps must be an integer ≥ 0');
+    if (!Number.isInteger(opts.confirmations) || opts.confirmations < 1)
+      throw new Error('confirmations must be an integer ≥ 1');
+    if (!Number.isInteger(opts.maxFeeBumps) || opts.maxFeeBumps < 0)
+      throw new Error('maxFeeBumps must be an integer ≥ 0');
     if (!(opts.stuckAfterMs > 0)) throw new Error('stuckAfterMs must be positive');
     this.provider = opts.provider;
     this.signer = opts.signer;
@@ -42,7 +55,8 @@ export abstract class TxManagerBase {
     this.chainId = BigInt(opts.chainId);
     this.journal = opts.journal ?? new MemoryTxJournal();
     // A claim journals the record in the store, so the manager must read its records there too.
-    if (opts.nonceStore && (opts.journal as unknown) !== opts.nonceStore) throw new Error('nonceStore must also be the journal (claims journal their record in it)');
+    if (opts.nonceStore && (opts.journal as unknown) !== opts.nonceStore)
+      throw new Error('nonceStore must also be the journal (claims journal their record in it)');
     this.nonceStore = opts.nonceStore;
     const multiplier = opts.baseFeeMultiplier ?? 2;
     if (!Number.isInteger(multiplier) || multiplier < 1) throw new Error('baseFeeMultiplier must be an integer ≥ 1');
@@ -83,9 +97,12 @@ export abstract class TxManagerBase {
   protected checkChain(): Promise<void> {
     this.chainChecked ??= (async () => {
       const id = BigInt((await this.provider.send('eth_chainId', [])) as string);
-      if (id !== this.chainId) throw new Error(`the RPC endpoint serves chain ${id}, the manager is configured for ${this.chainId}`);
+      if (id !== this.chainId)
+        throw new Error(`the RPC endpoint serves chain ${id}, the manager is configured for ${this.chainId}`);
     })();
-    this.chainChecked.catch(() => { this.chainChecked = undefined; });
+    this.chainChecked.catch(() => {
+      this.chainChecked = undefined;
+    });
     return this.chainChecked;
   }
 
@@ -97,13 +114,17 @@ export abstract class TxManagerBase {
   /** The base fee of the next block (eth_feeHistory), or of the latest block as a fallback. */
   protected async nextBaseFee(): Promise<bigint> {
     try {
-      const history = (await this.provider.send('eth_feeHistory', ['0x1', 'latest', []])) as { baseFeePerGas?: string[] };
+      const history = (await this.provider.send('eth_feeHistory', ['0x1', 'latest', []])) as {
+        baseFeePerGas?: string[];
+      };
       const fees = history.baseFeePerGas;
       if (fees && fees.length > 0) return BigInt(fees[fees.length - 1]);
     } catch {
       // fall through
     }
-    const block = (await this.provider.send('eth_getBlockByNumber', ['latest', false])) as { baseFeePerGas?: string } | null;
+    const block = (await this.provider.send('eth_getBlockByNumber', ['latest', false])) as {
+      baseFeePerGas?: string;
+    } | null;
     if (!block?.baseFeePerGas) throw new Error('the chain reports no base fee (pre-London chains are not supported)');
     return BigInt(block.baseFeePerGas);
   }
@@ -117,8 +138,14 @@ export abstract class TxManagerBase {
     for (;;) {
       const s = await this.marketFees();
       if (s.ok) return s.fees;
-      this.emit({ event: 'fee-ceiling', label, baseFeePerGas: wei(s.baseFee), ceiling: wei(this.policy.maxFeePerGasCeiling) });
-      if (Date.now() - started >= this.feeCeilingWaitMs) throw new FeeCeilingExceededError(label, s.baseFee, this.policy.maxFeePerGasCeiling);
+      this.emit({
+        event: 'fee-ceiling',
+        label,
+        baseFeePerGas: wei(s.baseFee),
+        ceiling: wei(this.policy.maxFeePerGasCeiling),
+      });
+      if (Date.now() - started >= this.feeCeilingWaitMs)
+        throw new FeeCeilingExceededError(label, s.baseFee, this.policy.maxFeePerGasCeiling);
       await sleep(this.pollIntervalMs);
     }
   }

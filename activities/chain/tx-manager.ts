@@ -38,7 +38,12 @@ import { asContractRevert } from './revert';
 import { raiseByPercent } from './fees';
 import type { TxRecord } from './tx-journal';
 import {
-  DryRunRefusalError, IdempotencyConflictError, InsufficientFundsError, TransactionDroppedError, TransactionRejectedError, WriterFencedError,
+  DryRunRefusalError,
+  IdempotencyConflictError,
+  InsufficientFundsError,
+  TransactionDroppedError,
+  TransactionRejectedError,
+  WriterFencedError,
 } from './tx-errors';
 import { wei, type MinedTransaction, type SendRequest, type SentTransaction, type WaitOptions } from './tx-types';
 import { TxReceiptWaiter } from './tx-wait';
@@ -83,10 +88,13 @@ export class TransactionManager extends TxReceiptWaiter {
   // -------------------------------------------------------------------------------------------
 
   private checkConflict(record: TxRecord, request: SendRequest, dataHash: string): void {
-    if (record.from !== this.address) throw new IdempotencyConflictError(record.idempotencyKey, `sent from ${record.from}`);
-    if (record.to.toLowerCase() !== request.to.toLowerCase()) throw new IdempotencyConflictError(record.idempotencyKey, `to ${record.to}`);
+    if (record.from !== this.address)
+      throw new IdempotencyConflictError(record.idempotencyKey, `sent from ${record.from}`);
+    if (record.to.toLowerCase() !== request.to.toLowerCase())
+      throw new IdempotencyConflictError(record.idempotencyKey, `to ${record.to}`);
     if (record.dataHash !== dataHash) throw new IdempotencyConflictError(record.idempotencyKey, 'other calldata');
-    if (BigInt(record.value) !== (request.value ?? 0n)) throw new IdempotencyConflictError(record.idempotencyKey, `value ${record.value}`);
+    if (BigInt(record.value) !== (request.value ?? 0n))
+      throw new IdempotencyConflictError(record.idempotencyKey, `value ${record.value}`);
   }
 
   private toSent(record: TxRecord, reused: boolean): SentTransaction {
@@ -121,16 +129,35 @@ export class TransactionManager extends TxReceiptWaiter {
       this.checkConflict(existing, request, dataHash);
       if (existing.status === 'pending' || existing.status === 'mined') {
         const sent = this.toSent(existing, true);
-        this.emit({ event: 'reused', key, label, hash: sent.hash, hashes: sent.hashes, nonce: sent.nonce, status: existing.status });
+        this.emit({
+          event: 'reused',
+          key,
+          label,
+          hash: sent.hash,
+          hashes: sent.hashes,
+          nonce: sent.nonce,
+          status: existing.status,
+        });
         return sent;
       }
       if (existing.status === 'dropped' && !request.resendIfDropped) {
-        throw new TransactionDroppedError(key, existing.nonce, existing.attempts.map((a) => a.hash), existing.error ?? 'dropped earlier');
+        throw new TransactionDroppedError(
+          key,
+          existing.nonce,
+          existing.attempts.map((a) => a.hash),
+          existing.error ?? 'dropped earlier',
+        );
       }
       // reverted (changed nothing) or dropped with resendIfDropped: a new transaction, history kept.
       previous = [
         ...(existing.previous ?? []),
-        { nonce: existing.nonce, hashes: existing.attempts.map((a) => a.hash), status: existing.status, revertName: existing.revert?.name, error: existing.error },
+        {
+          nonce: existing.nonce,
+          hashes: existing.attempts.map((a) => a.hash),
+          status: existing.status,
+          revertName: existing.revert?.name,
+          error: existing.error,
+        },
       ];
     } else if (existing) {
       previous = existing.previous;
@@ -145,7 +172,13 @@ export class TransactionManager extends TxReceiptWaiter {
       } catch (err) {
         const revert = asContractRevert(err, { phase: 'estimate', label });
         if (revert) {
-          this.emit({ event: 'reverted', key, label, revert: revert.revertName, reason: 'at estimation; nothing sent' });
+          this.emit({
+            event: 'reverted',
+            key,
+            label,
+            revert: revert.revertName,
+            reason: 'at estimation; nothing sent',
+          });
           throw revert;
         }
         throw err;
@@ -183,7 +216,16 @@ export class TransactionManager extends TxReceiptWaiter {
           dataHash,
           nonce,
           gasLimit: gasLimit.toString(),
-          attempts: [{ hash, maxFeePerGas: wei(fees.maxFeePerGas), maxPriorityFeePerGas: wei(fees.maxPriorityFeePerGas), sentAt: now, raw, ...this.attemptEpoch() }],
+          attempts: [
+            {
+              hash,
+              maxFeePerGas: wei(fees.maxFeePerGas),
+              maxPriorityFeePerGas: wei(fees.maxPriorityFeePerGas),
+              sentAt: now,
+              raw,
+              ...this.attemptEpoch(),
+            },
+          ],
           status: 'pending',
           createdAt: existing?.createdAt ?? now,
           updatedAt: now,
@@ -191,7 +233,9 @@ export class TransactionManager extends TxReceiptWaiter {
         };
         // Journal first: a crash after the broadcast must find this hash on retry. With a shared
         // stream, taking the nonce and journaling are one write, refused to a stale writer.
-        await this.fenced(key, label, () => (this.nonceStore ? this.nonceStore.claim(nonce, record) : this.journal.put(key, record)));
+        await this.fenced(key, label, () =>
+          this.nonceStore ? this.nonceStore.claim(nonce, record) : this.journal.put(key, record),
+        );
         const { outcome, message } = await this.broadcast(raw);
         if (outcome === 'accepted' || outcome === 'known') {
           this.nextNonce = nonce + 1;
@@ -211,14 +255,17 @@ export class TransactionManager extends TxReceiptWaiter {
         this.nextNonce = undefined;
         const why = `${outcome}: ${message}`;
         const failed: TxRecord = { ...record, status: 'failed', error: why, updatedAt: Date.now() };
-        await this.fenced(key, label, () => (this.nonceStore ? this.nonceStore.unclaim(nonce, failed) : this.journal.put(key, failed)));
+        await this.fenced(key, label, () =>
+          this.nonceStore ? this.nonceStore.unclaim(nonce, failed) : this.journal.put(key, failed),
+        );
         if ((outcome === 'nonce-too-low' || outcome === 'underpriced') && resyncs < this.maxNonceResyncs) {
           // Our counter is behind the account (a transaction sent outside this manager, or a
           // pending one we do not know): re-read the pending nonce and try again.
           this.emit({ event: 'nonce-resync', key, label, nonce, reason: outcome });
           continue;
         }
-        if (outcome === 'insufficient-funds') throw new InsufficientFundsError(label, nonce, 'insufficient funds for gas × price + value');
+        if (outcome === 'insufficient-funds')
+          throw new InsufficientFundsError(label, nonce, 'insufficient funds for gas × price + value');
         throw new TransactionRejectedError(label, nonce, why);
       }
     });
@@ -248,11 +295,22 @@ export class TransactionManager extends TxReceiptWaiter {
       if (!record || record.status !== 'pending' || record.nonce !== nonce) break;
       const last = record.attempts[record.attempts.length - 1];
       const { outcome, message } = await this.broadcast(last.raw);
-      this.emit({ event: 'rebroadcast', key: record.idempotencyKey, label: record.label, hash: last.hash, nonce, reason: `claimed before writer epoch ${epoch}: ${outcome} ${message}`.trim() });
+      this.emit({
+        event: 'rebroadcast',
+        key: record.idempotencyKey,
+        label: record.label,
+        hash: last.hash,
+        nonce,
+        reason: `claimed before writer epoch ${epoch}: ${outcome} ${message}`.trim(),
+      });
       if (outcome !== 'accepted' && outcome !== 'known') break;
     }
     this.nonceEpoch = epoch;
-    this.emit({ event: 'nonce-resync', nonce, reason: `writer epoch ${epoch}: stream next ${stored}, node pending ${pending}` });
+    this.emit({
+      event: 'nonce-resync',
+      nonce,
+      reason: `writer epoch ${epoch}: stream next ${stored}, node pending ${pending}`,
+    });
     return nonce;
   }
 

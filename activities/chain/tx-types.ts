@@ -4,7 +4,6 @@ import type { ethers } from 'ethers';
 import type { TxJournal, TxStatus } from './tx-journal';
 import type { FencedNonceStore } from './writer-lease';
 
-
 export interface TxEvent {
   event:
     | 'sent'
@@ -146,11 +145,17 @@ export class Mutex {
   }
 }
 
-export type BroadcastOutcome = 'accepted' | 'known' | 'nonce-too-low' | 'underpriced' | 'insufficient-funds' | 'rejected';
+export type BroadcastOutcome =
+  'accepted' | 'known' | 'nonce-too-low' | 'underpriced' | 'insufficient-funds' | 'rejected';
 
 /** The node's own message of a JSON-RPC error wrapped by ethers (no payload, no raw transaction). */
 export function nodeMessage(err: unknown): string {
-  const e = err as { info?: { error?: { message?: unknown } }; error?: { message?: unknown }; shortMessage?: unknown; message?: unknown };
+  const e = err as {
+    info?: { error?: { message?: unknown } };
+    error?: { message?: unknown };
+    shortMessage?: unknown;
+    message?: unknown;
+  };
   const m = e?.info?.error?.message ?? e?.error?.message ?? e?.shortMessage ?? e?.message ?? String(err);
   return String(m).slice(0, 200);
 }
@@ -159,11 +164,11 @@ export function classifyBroadcastError(err: unknown): Exclude<BroadcastOutcome, 
   const code = (err as { code?: unknown })?.code;
   const msg = nodeMessage(err).toLowerCase();
   if (/already known|already imported|known transaction|already exists/.test(msg)) return 'known';
-  if (code === 'NONCE_EXPIRED' || /nonce too low|nonce has already been used|invalid nonce|nonce is too low/.test(msg)) return 'nonce-too-low';
+  if (code === 'NONCE_EXPIRED' || /nonce too low|nonce has already been used|invalid nonce|nonce is too low/.test(msg))
+    return 'nonce-too-low';
   if (code === 'REPLACEMENT_UNDERPRICED' || /underpriced|fee too low/.test(msg)) return 'underpriced';
   if (code === 'INSUFFICIENT_FUNDS' || /insufficient funds/.test(msg)) return 'insufficient-funds';
   return 'rejected';
 }
 
 export const wei = (v: bigint) => v.toString();
-

@@ -45,7 +45,11 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
   }
 
   /** The receipt after `confirmations` blocks, or undefined if it was reorganised away meanwhile. */
-  protected async confirmed(receipt: ethers.TransactionReceipt, deadline: number | undefined, record: TxRecord): Promise<ethers.TransactionReceipt | undefined> {
+  protected async confirmed(
+    receipt: ethers.TransactionReceipt,
+    deadline: number | undefined,
+    record: TxRecord,
+  ): Promise<ethers.TransactionReceipt | undefined> {
     if (this.opts.confirmations <= 1) return receipt;
     for (;;) {
       const head = Number(await this.provider.send('eth_blockNumber', []));
@@ -54,7 +58,11 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
         return again && again.blockHash === receipt.blockHash ? again : undefined;
       }
       if (deadline !== undefined && Date.now() >= deadline) {
-        throw new TransactionPendingError(record.idempotencyKey, record.nonce, record.attempts.map((a) => a.hash));
+        throw new TransactionPendingError(
+          record.idempotencyKey,
+          record.nonce,
+          record.attempts.map((a) => a.hash),
+        );
       }
       await sleep(this.pollIntervalMs);
     }
@@ -66,13 +74,21 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
     const tx = ethers.Transaction.from(attempt.raw);
     for (const blockTag of [receipt.blockNumber - 1, receipt.blockNumber]) {
       try {
-        await this.provider.call({ from: this.address, to: tx.to, data: tx.data, value: tx.value, gasLimit: tx.gasLimit, blockTag });
+        await this.provider.call({
+          from: this.address,
+          to: tx.to,
+          data: tx.data,
+          value: tx.value,
+          gasLimit: tx.gasLimit,
+          blockTag,
+        });
       } catch (err) {
         const revert = asContractRevert(err, { phase: 'mined' });
         if (revert) return revert.decoded;
       }
     }
-    if (receipt.gasUsed >= tx.gasLimit) return { kind: 'out-of-gas', name: 'OutOfGas', selector: '0x', args: [], data: '0x' };
+    if (receipt.gasUsed >= tx.gasLimit)
+      return { kind: 'out-of-gas', name: 'OutOfGas', selector: '0x', args: [], data: '0x' };
     return { kind: 'unreproducible', name: 'UnknownRevert', selector: '0x', args: [], data: '0x' };
   }
 
@@ -82,18 +98,33 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
     record.error = reason;
     record.updatedAt = Date.now();
     await this.journal.put(record.idempotencyKey, record);
-    this.emit({ event: 'dropped', key: record.idempotencyKey, label: record.label, hashes, nonce: record.nonce, reason });
+    this.emit({
+      event: 'dropped',
+      key: record.idempotencyKey,
+      label: record.label,
+      hashes,
+      nonce: record.nonce,
+      reason,
+    });
     // The nonce may be free again (forgotten) or used by someone else: re-read it either way.
-    this.nonceLock.run(() => Promise.resolve(this.resyncNonce(`dropped ${record.idempotencyKey}`))).catch(() => undefined);
+    this.nonceLock
+      .run(() => Promise.resolve(this.resyncNonce(`dropped ${record.idempotencyKey}`)))
+      .catch(() => undefined);
     throw new TransactionDroppedError(record.idempotencyKey, record.nonce, hashes, reason);
   }
 
   protected async waitLoop(key: string, wait: WaitOptions): Promise<MinedTransaction> {
     let record = await this.journal.get(key);
     if (!record) throw new Error(`waitForReceipt: no transaction recorded for ${key}`);
-    if (record.status === 'failed') throw new Error(`waitForReceipt: ${key} was never sent (${record.error ?? 'refused'})`);
+    if (record.status === 'failed')
+      throw new Error(`waitForReceipt: ${key} was never sent (${record.error ?? 'refused'})`);
     if (record.status === 'dropped') {
-      throw new TransactionDroppedError(key, record.nonce, record.attempts.map((a) => a.hash), record.error ?? 'dropped earlier');
+      throw new TransactionDroppedError(
+        key,
+        record.nonce,
+        record.attempts.map((a) => a.hash),
+        record.error ?? 'dropped earlier',
+      );
     }
     if (record.status === 'reverted' && record.revert && record.minedHash) {
       const r = record.revert;
@@ -125,13 +156,31 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
         if (final.status === 0) {
           const decoded = await this.replayRevert(record, final);
           record.status = 'reverted';
-          record.revert = { kind: decoded.kind, name: decoded.name, selector: decoded.selector, reason: decoded.reason, args: decoded.args.map(String) };
+          record.revert = {
+            kind: decoded.kind,
+            name: decoded.name,
+            selector: decoded.selector,
+            reason: decoded.reason,
+            args: decoded.args.map(String),
+          };
           await this.journal.put(key, record);
           this.emit({
-            event: 'reverted', key, label: record.label, hash: final.hash, nonce: record.nonce, blockNumber: final.blockNumber, revert: decoded.name,
-            gasUsed: wei(final.gasUsed), effectiveGasPrice: wei(final.gasPrice), // a reverted transaction pays its gas too
+            event: 'reverted',
+            key,
+            label: record.label,
+            hash: final.hash,
+            nonce: record.nonce,
+            blockNumber: final.blockNumber,
+            revert: decoded.name,
+            gasUsed: wei(final.gasUsed),
+            effectiveGasPrice: wei(final.gasPrice), // a reverted transaction pays its gas too
           });
-          throw new ContractRevertError(decoded, { phase: 'mined', label: record.label, txHash: final.hash, blockNumber: final.blockNumber });
+          throw new ContractRevertError(decoded, {
+            phase: 'mined',
+            label: record.label,
+            txHash: final.hash,
+            blockNumber: final.blockNumber,
+          });
         }
         const wasMined = record.status === 'mined';
         record.status = 'mined';
@@ -185,7 +234,10 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
           // Refused as it is (e.g. its max fee is below the base fee now): re-send it with new fees.
           else if (outcome !== 'nonce-too-low') bumpNow = true;
         } else if (Date.now() - unknownSince >= this.unknownDroppedAfterMs) {
-          await this.markDropped(record, `the node does not know any of its hashes (for ${Date.now() - unknownSince} ms, after a rebroadcast)`);
+          await this.markDropped(
+            record,
+            `the node does not know any of its hashes (for ${Date.now() - unknownSince} ms, after a rebroadcast)`,
+          );
         }
       } else {
         unknownSince = undefined;
@@ -205,7 +257,11 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
       }
 
       if (deadline !== undefined && Date.now() >= deadline) {
-        throw new TransactionPendingError(key, record.nonce, record.attempts.map((a) => a.hash));
+        throw new TransactionPendingError(
+          key,
+          record.nonce,
+          record.attempts.map((a) => a.hash),
+        );
       }
       await sleep(this.pollIntervalMs);
       record = (await this.journal.get(key)) ?? record;
@@ -221,7 +277,12 @@ export abstract class TxReceiptWaiter extends TxManagerBase {
   protected async replace(record: TxRecord, baseline: Eip1559Fees, bumpNumber: number): Promise<ReplaceResult> {
     const key = record.idempotencyKey;
     const market = await this.marketFees();
-    const bump = bumpFees(baseline, market.ok ? market.fees : undefined, this.opts.feeBumpPercent, this.policy.maxFeePerGasCeiling);
+    const bump = bumpFees(
+      baseline,
+      market.ok ? market.fees : undefined,
+      this.opts.feeBumpPercent,
+      this.policy.maxFeePerGasCeiling,
+    );
     const last = record.attempts[record.attempts.length - 1];
     if (!bump.ok) {
       this.emit({

@@ -5,7 +5,15 @@ import { nexusInterface, ssvNetworkInterface } from './abi';
 import { scanLogs } from './logs';
 import { callView, checkAddress, pinBlock, type ContractRef } from './call';
 import { InvalidChainDataError, InvalidReadArgumentError, ValidatorNotInSsvError } from './read-errors';
-import { BASIS_POINTS, NEXUS_VALIDATOR_STATUSES, type ValidatorStatuses, type RollupEvent, type RollupEvents, type BlockTagOption, type ScanOptions } from './reads-types';
+import {
+  BASIS_POINTS,
+  NEXUS_VALIDATOR_STATUSES,
+  type ValidatorStatuses,
+  type RollupEvent,
+  type RollupEvents,
+  type BlockTagOption,
+  type ScanOptions,
+} from './reads-types';
 import { logPosition, resolveScan, ownerTopic } from './read-helpers';
 
 const DEFAULT_STATUS_CHUNK = 500;
@@ -23,9 +31,13 @@ export async function readValidatorStatuses(
 ): Promise<ValidatorStatuses> {
   const ref: ContractRef = { name: 'Nexus', address: checkAddress(nexus, 'Nexus address'), iface: nexusInterface };
   const chunkSize = opts.chunkSize ?? DEFAULT_STATUS_CHUNK;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new InvalidReadArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1)
+    throw new InvalidReadArgumentError(`chunkSize must be a positive integer, got ${chunkSize}`);
   const keys = pubkeys.map((k, i) => {
-    if (typeof k !== 'string' || !ethers.isHexString(k, 48)) throw new InvalidReadArgumentError(`pubkeys[${i}] must be a 48-byte 0x-hex BLS public key, got ${JSON.stringify(String(k).slice(0, 100))}`);
+    if (typeof k !== 'string' || !ethers.isHexString(k, 48))
+      throw new InvalidReadArgumentError(
+        `pubkeys[${i}] must be a 48-byte 0x-hex BLS public key, got ${JSON.stringify(String(k).slice(0, 100))}`,
+      );
     return k.toLowerCase();
   });
   const block = await pinBlock(provider, opts.blockTag);
@@ -37,15 +49,15 @@ export async function readValidatorStatuses(
       const value = raw as bigint;
       const status = NEXUS_VALIDATOR_STATUSES[Number(value)];
       if (value < 0n || value >= BigInt(NEXUS_VALIDATOR_STATUSES.length) || !status) {
-        throw new InvalidChainDataError(`Nexus.validators(${chunk[i]}) at ${ref.address} returned ${value} at block ${block.blockNumber}, not a Nexus ValidatorStatus (0..${NEXUS_VALIDATOR_STATUSES.length - 1})`);
+        throw new InvalidChainDataError(
+          `Nexus.validators(${chunk[i]}) at ${ref.address} returned ${value} at block ${block.blockNumber}, not a Nexus ValidatorStatus (0..${NEXUS_VALIDATOR_STATUSES.length - 1})`,
+        );
       }
       statuses.push({ pubkey: chunk[i], status });
     });
   }
   return { ...block, statuses };
 }
-
-
 
 const ROLLUP_EVENT_NAMES = ['RollupRegistered', 'StakingLimitChanged', 'RollupOperatorClusterChanged'] as const;
 
@@ -65,7 +77,13 @@ export async function readRollupEvents(
 ): Promise<RollupEvents> {
   const address = checkAddress(nexus, 'Nexus address');
   const wanted =
-    rollupAdmins === null ? null : new Set((typeof rollupAdmins === 'string' ? [rollupAdmins] : rollupAdmins).map((a, i) => checkAddress(a, `rollup admin #${i}`)));
+    rollupAdmins === null
+      ? null
+      : new Set(
+          (typeof rollupAdmins === 'string' ? [rollupAdmins] : rollupAdmins).map((a, i) =>
+            checkAddress(a, `rollup admin #${i}`),
+          ),
+        );
   const range = await resolveScan(provider, opts, 'Nexus rollup event scan');
   const fragments = ROLLUP_EVENT_NAMES.map((name) => {
     const ev = nexusInterface.getEvent(name);
@@ -94,7 +112,8 @@ export async function readRollupEvents(
         const base = { rollupAdmin, ...logPosition(log) };
         const limit = (value: unknown): number => {
           const n = value as bigint;
-          if (n > BigInt(BASIS_POINTS)) throw new InvalidChainDataError(`${where} (${parsed?.name}) has stakingLimit ${n}, above ${BASIS_POINTS}`);
+          if (n > BigInt(BASIS_POINTS))
+            throw new InvalidChainDataError(`${where} (${parsed?.name}) has stakingLimit ${n}, above ${BASIS_POINTS}`);
           return Number(n);
         };
         switch (parsed.name) {
@@ -113,7 +132,11 @@ export async function readRollupEvents(
             events.push({ event: 'StakingLimitChanged', ...base, stakingLimit: limit(args.stakingLimit) });
             break;
           case 'RollupOperatorClusterChanged':
-            events.push({ event: 'RollupOperatorClusterChanged', ...base, operatorCluster: (args.operatorCluster as bigint).toString() });
+            events.push({
+              event: 'RollupOperatorClusterChanged',
+              ...base,
+              operatorCluster: (args.operatorCluster as bigint).toString(),
+            });
             break;
           default:
             throw new InvalidChainDataError(`${where} is a ${parsed.name} event, which the filter did not ask for`);
@@ -123,8 +146,6 @@ export async function readRollupEvents(
   );
   return { fromBlock: range.fromBlock, toBlock: range.toBlock, events };
 }
-
-
 
 /**
  * Every key Nexus accepted a deposit for on behalf of `rollupAdmin` (ValidatorSubmitted events;
@@ -143,17 +164,27 @@ export async function readRollupValidatorKeys(
   if (!event) throw new Error('the bot ABI has no Nexus ValidatorSubmitted event');
   const range = await resolveScan(provider, opts, 'Nexus ValidatorSubmitted scan');
   const pubkeys: string[] = [];
-  await scanLogs(provider, { contract: 'Nexus', what: 'ValidatorSubmitted', address, topic0: [event.topicHash] }, range, 'forward', (logs) => {
-    for (const log of logs) {
-      let args: ethers.Result;
-      try {
-        args = nexusInterface.decodeEventLog(event, log.data, log.topics);
-      } catch (err) {
-        throw new InvalidChainDataError(`Nexus ${address} ValidatorSubmitted log ${log.transactionHash}#${log.index} does not decode`, { cause: err });
+  await scanLogs(
+    provider,
+    { contract: 'Nexus', what: 'ValidatorSubmitted', address, topic0: [event.topicHash] },
+    range,
+    'forward',
+    (logs) => {
+      for (const log of logs) {
+        let args: ethers.Result;
+        try {
+          args = nexusInterface.decodeEventLog(event, log.data, log.topics);
+        } catch (err) {
+          throw new InvalidChainDataError(
+            `Nexus ${address} ValidatorSubmitted log ${log.transactionHash}#${log.index} does not decode`,
+            { cause: err },
+          );
+        }
+        if (ethers.getAddress(args.rollupAdmin as string) === admin)
+          pubkeys.push((args.pubKey as string).toLowerCase());
       }
-      if (ethers.getAddress(args.rollupAdmin as string) === admin) pubkeys.push((args.pubKey as string).toLowerCase());
-    }
-  });
+    },
+  );
   return { blockNumber: range.toBlock, pubkeys };
 }
 
@@ -170,7 +201,10 @@ export async function readValidatorOperatorIds(
 ): Promise<number[]> {
   const address = checkAddress(ssvNetwork, 'SSVNetwork address');
   const ownerAddress = checkAddress(owner, 'SSV owner');
-  if (typeof pubkey !== 'string' || !ethers.isHexString(pubkey, 48)) throw new InvalidReadArgumentError(`pubkey must be a 48-byte 0x-hex BLS public key, got ${JSON.stringify(String(pubkey).slice(0, 100))}`);
+  if (typeof pubkey !== 'string' || !ethers.isHexString(pubkey, 48))
+    throw new InvalidReadArgumentError(
+      `pubkey must be a 48-byte 0x-hex BLS public key, got ${JSON.stringify(String(pubkey).slice(0, 100))}`,
+    );
   const wanted = pubkey.toLowerCase();
   const event = ssvNetworkInterface.getEvent('ValidatorAdded');
   if (!event) throw new Error('the bot ABI has no SSVNetwork ValidatorAdded event');
@@ -178,7 +212,13 @@ export async function readValidatorOperatorIds(
   let operatorIds: number[] | undefined;
   await scanLogs(
     provider,
-    { contract: 'SSVNetwork', what: 'ValidatorAdded', address, topic0: [event.topicHash], topic1: ownerTopic(ownerAddress) },
+    {
+      contract: 'SSVNetwork',
+      what: 'ValidatorAdded',
+      address,
+      topic0: [event.topicHash],
+      topic1: ownerTopic(ownerAddress),
+    },
     range,
     'backward',
     (logs) => {
@@ -187,7 +227,10 @@ export async function readValidatorOperatorIds(
         try {
           args = ssvNetworkInterface.decodeEventLog(event, logs[i].data, logs[i].topics);
         } catch (err) {
-          throw new InvalidChainDataError(`SSVNetwork ${address} ValidatorAdded log ${logs[i].transactionHash}#${logs[i].index} does not decode`, { cause: err });
+          throw new InvalidChainDataError(
+            `SSVNetwork ${address} ValidatorAdded log ${logs[i].transactionHash}#${logs[i].index} does not decode`,
+            { cause: err },
+          );
         }
         if ((args.publicKey as string).toLowerCase() !== wanted) continue;
         operatorIds = (args.operatorIds as bigint[]).map(Number);
@@ -196,7 +239,10 @@ export async function readValidatorOperatorIds(
       return false;
     },
   );
-  if (!operatorIds) throw new ValidatorNotInSsvError(`${wanted} has no ValidatorAdded event of owner ${ownerAddress} at SSVNetwork ${address} up to block ${range.toBlock}: its keyshares were never registered`);
+  if (!operatorIds)
+    throw new ValidatorNotInSsvError(
+      `${wanted} has no ValidatorAdded event of owner ${ownerAddress} at SSVNetwork ${address} up to block ${range.toBlock}: its keyshares were never registered`,
+    );
   return operatorIds;
 }
 

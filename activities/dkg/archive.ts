@@ -10,7 +10,17 @@
 // The bot never deletes anything here: resign/reshare and exits may need the proofs years later.
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 
@@ -88,7 +98,10 @@ export class CeremonyArchive {
 
   /** The archive folder of one ceremony (whether it exists or not). */
   pathFor(key: CeremonyKey): string {
-    return path.join(this.rollupDir(key.rollupAdmin), `${String(key.firstNonce).padStart(6, '0')}-${key.count}-${requestTag(key.requestId)}`);
+    return path.join(
+      this.rollupDir(key.rollupAdmin),
+      `${String(key.firstNonce).padStart(6, '0')}-${key.count}-${requestTag(key.requestId)}`,
+    );
   }
 
   /** The archived ceremony of exactly this key (requestId checked in the manifest), in any state. */
@@ -127,7 +140,11 @@ export class CeremonyArchive {
    * Copies the verified ceremony folder into the archive with its manifest (state 'verified') and
    * publishes it with one rename. An existing folder of the same key is never overwritten.
    */
-  store(key: CeremonyKey, ceremonySrc: string, meta: Omit<CeremonyManifest, keyof CeremonyKey | 'state' | 'createdAt' | 'history'>): ArchivedCeremony {
+  store(
+    key: CeremonyKey,
+    ceremonySrc: string,
+    meta: Omit<CeremonyManifest, keyof CeremonyKey | 'state' | 'createdAt' | 'history'>,
+  ): ArchivedCeremony {
     const dir = this.pathFor(key);
     if (existsSync(dir)) throw new Error(`ceremony archive ${dir} exists already: never overwritten`);
     const rollupDir = this.rollupDir(key.rollupAdmin);
@@ -138,8 +155,14 @@ export class CeremonyArchive {
     copyTreeSynced(ceremonySrc, path.join(staging, name));
     const createdAt = new Date().toISOString();
     const manifest: CeremonyManifest = {
-      requestId: key.requestId, rollupAdmin: key.rollupAdmin.toLowerCase(), firstNonce: key.firstNonce, count: key.count,
-      ...meta, createdAt, state: 'verified', history: [{ state: 'verified', at: createdAt }],
+      requestId: key.requestId,
+      rollupAdmin: key.rollupAdmin.toLowerCase(),
+      firstNonce: key.firstNonce,
+      count: key.count,
+      ...meta,
+      createdAt,
+      state: 'verified',
+      history: [{ state: 'verified', at: createdAt }],
     };
     writeSynced(path.join(staging, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     fsyncPath(staging);
@@ -149,7 +172,12 @@ export class CeremonyArchive {
   }
 
   /** Sets the state of a request's archived ceremonies ('deposited' or 'unused'); returns them. */
-  markRequest(rollupAdmin: string, requestId: string, state: Exclude<CeremonyState, 'verified'>, reason?: string): ArchivedCeremony[] {
+  markRequest(
+    rollupAdmin: string,
+    requestId: string,
+    state: Exclude<CeremonyState, 'verified'>,
+    reason?: string,
+  ): ArchivedCeremony[] {
     return this.listRequest(rollupAdmin, requestId).map((archived) => this.mark(archived, state, reason));
   }
 
@@ -157,10 +185,14 @@ export class CeremonyArchive {
   mark(archived: ArchivedCeremony, state: Exclude<CeremonyState, 'verified'>, reason?: string): ArchivedCeremony {
     const current = this.read(archived.dir).manifest;
     if (current.state === state) return { ...archived, manifest: current };
-    if (current.state === 'deposited') throw new Error(`ceremony ${archived.dir} is deposited: it cannot become ${state}`);
+    if (current.state === 'deposited')
+      throw new Error(`ceremony ${archived.dir} is deposited: it cannot become ${state}`);
     const at = new Date().toISOString();
     const manifest: CeremonyManifest = {
-      ...current, state, ...(reason !== undefined ? { reason } : {}), history: [...(current.history ?? []), { state, ...(reason !== undefined ? { reason } : {}), at }],
+      ...current,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      history: [...(current.history ?? []), { state, ...(reason !== undefined ? { reason } : {}), at }],
     };
     writeSynced(path.join(archived.dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     return { ...archived, manifest };
@@ -168,7 +200,9 @@ export class CeremonyArchive {
 
   private read(dir: string): ArchivedCeremony {
     const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST), 'utf8')) as CeremonyManifest;
-    const ceremony = readdirSync(dir).find((n) => n.startsWith('ceremony-') && statSync(path.join(dir, n)).isDirectory());
+    const ceremony = readdirSync(dir).find(
+      (n) => n.startsWith('ceremony-') && statSync(path.join(dir, n)).isDirectory(),
+    );
     if (!ceremony) throw new Error(`ceremony archive ${dir} has a manifest but no ceremony-* folder`);
     return { dir, ceremonyDir: path.join(dir, ceremony), manifest };
   }

@@ -26,7 +26,8 @@ export interface ResolveOptions {
   toolCache?: () => string;
 }
 
-const INSTALL_HINT = 'install it with `bash tools/install.sh ssv-dkg` (tool cache), or set NEXUS_BOT_SSV_DKG or dkg.binary to its path';
+const INSTALL_HINT =
+  'install it with `bash tools/install.sh ssv-dkg` (tool cache), or set NEXUS_BOT_SSV_DKG or dkg.binary to its path';
 
 /** Why `path` cannot be run, or undefined when it is an executable file. */
 function unusable(path: string): string | undefined {
@@ -36,7 +37,11 @@ function unusable(path: string): string | undefined {
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not executable' : `cannot be used (${code ?? 'error'})`;
+    return code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EACCES'
+        ? 'is not executable'
+        : `cannot be used (${code ?? 'error'})`;
   }
 }
 
@@ -49,11 +54,15 @@ export function resolveSsvDkg(opts: ResolveOptions = {}): ResolvedSsvDkg {
   const env = opts.env ?? process.env;
   const explicit: { path: string; source: SsvDkgSource; what: string }[] = [];
   if (opts.configured) explicit.push({ path: opts.configured, source: 'config', what: 'dkg.binary' });
-  else if (env.NEXUS_BOT_SSV_DKG) explicit.push({ path: env.NEXUS_BOT_SSV_DKG, source: 'env', what: 'NEXUS_BOT_SSV_DKG' });
+  else if (env.NEXUS_BOT_SSV_DKG)
+    explicit.push({ path: env.NEXUS_BOT_SSV_DKG, source: 'env', what: 'NEXUS_BOT_SSV_DKG' });
   const refused = ': DKG rollups are refused on this worker';
   for (const candidate of explicit) {
     const problem = unusable(candidate.path);
-    if (problem) throw new DkgUnavailableError(`ssv-dkg not available: ${candidate.what} = ${candidate.path} ${problem}; ${INSTALL_HINT}${refused}`);
+    if (problem)
+      throw new DkgUnavailableError(
+        `ssv-dkg not available: ${candidate.what} = ${candidate.path} ${problem}; ${INSTALL_HINT}${refused}`,
+      );
     return { path: candidate.path, source: candidate.source };
   }
   let cached: string;
@@ -61,10 +70,14 @@ export function resolveSsvDkg(opts: ResolveOptions = {}): ResolvedSsvDkg {
     cached = (opts.toolCache ?? (() => toolPath('ssv-dkg')))();
   } catch {
     throw new DkgUnavailableError(
-      `ssv-dkg not available: neither dkg.binary nor NEXUS_BOT_SSV_DKG is set and the tool cache has none (${toolsRoot()}/bin/ssv-dkg); ${INSTALL_HINT}${refused}`);
+      `ssv-dkg not available: neither dkg.binary nor NEXUS_BOT_SSV_DKG is set and the tool cache has none (${toolsRoot()}/bin/ssv-dkg); ${INSTALL_HINT}${refused}`,
+    );
   }
   const problem = unusable(cached);
-  if (problem) throw new DkgUnavailableError(`ssv-dkg not available: the tool cache's ${cached} ${problem}; ${INSTALL_HINT}${refused}`);
+  if (problem)
+    throw new DkgUnavailableError(
+      `ssv-dkg not available: the tool cache's ${cached} ${problem}; ${INSTALL_HINT}${refused}`,
+    );
   return { path: cached, source: 'tool-cache' };
 }
 
@@ -83,9 +96,17 @@ export function readBinaryVersion(path: string, timeoutMs = 10_000): Promise<str
     execFile(path, ['version'], { timeout: timeoutMs, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
       const version = parseVersionOutput(`${stdout}\n${stderr}`);
       if (err && !version) {
-        reject(new DkgUnavailableError(`ssv-dkg at ${path} does not run (\`${path} version\`: ${err.message.split('\n')[0].slice(0, 200)}): DKG rollups are refused on this worker`));
+        reject(
+          new DkgUnavailableError(
+            `ssv-dkg at ${path} does not run (\`${path} version\`: ${err.message.split('\n')[0].slice(0, 200)}): DKG rollups are refused on this worker`,
+          ),
+        );
       } else if (!version) {
-        reject(new DkgUnavailableError(`ssv-dkg at ${path} printed no version string for \`version\` (${JSON.stringify(stdout.slice(0, 100))}): DKG rollups are refused on this worker`));
+        reject(
+          new DkgUnavailableError(
+            `ssv-dkg at ${path} printed no version string for \`version\` (${JSON.stringify(stdout.slice(0, 100))}): DKG rollups are refused on this worker`,
+          ),
+        );
       } else resolve(version);
     });
   });

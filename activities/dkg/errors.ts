@@ -31,7 +31,11 @@ export class DkgUnavailableError extends DkgError {
 export class DkgOperatorDownError extends DkgError {
   override readonly name = 'DkgOperatorDownError';
   readonly type = 'DkgOperatorDown';
-  constructor(readonly operatorId: number, readonly endpoint: string, detail: string) {
+  constructor(
+    readonly operatorId: number,
+    readonly endpoint: string,
+    detail: string,
+  ) {
     super(`ssv-dkg operator ${operatorId} at ${endpoint} is down: ${detail}`);
   }
 }
@@ -40,7 +44,10 @@ export class DkgOperatorDownError extends DkgError {
 export class DkgOperatorKeyMismatchError extends DkgError {
   override readonly name = 'DkgOperatorKeyMismatchError';
   readonly type = 'DkgOperatorKeyMismatch';
-  constructor(readonly operatorId: number, detail: string) {
+  constructor(
+    readonly operatorId: number,
+    detail: string,
+  ) {
     super(`ssv-dkg operator ${operatorId}: key mismatch: ${detail}`);
   }
 }
@@ -49,7 +56,11 @@ export class DkgOperatorKeyMismatchError extends DkgError {
 export class DkgVersionMismatchError extends DkgError {
   override readonly name = 'DkgVersionMismatchError';
   readonly type = 'DkgVersionMismatch';
-  constructor(readonly who: string, readonly found: string, readonly expected: string) {
+  constructor(
+    readonly who: string,
+    readonly found: string,
+    readonly expected: string,
+  ) {
     super(`${who} runs ssv-dkg ${JSON.stringify(found)}, expected ${JSON.stringify(expected)}`);
   }
 }
@@ -58,8 +69,13 @@ export class DkgVersionMismatchError extends DkgError {
 export class DkgCeremonyTimeoutError extends DkgError {
   override readonly name = 'DkgCeremonyTimeoutError';
   readonly type = 'DkgCeremonyTimeout';
-  constructor(readonly validators: number, readonly timeoutMs: number) {
-    super(`ssv-dkg init for ${validators} validator(s) did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`);
+  constructor(
+    readonly validators: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `ssv-dkg init for ${validators} validator(s) did not finish within ${Math.round(timeoutMs / 1000)} s and was killed`,
+    );
   }
 }
 

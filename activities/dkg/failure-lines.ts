@@ -6,11 +6,19 @@
 //   \"https://127.0.0.1:3234/init\": dial tcp 127.0.0.1:3234: connect: connection refused"}
 // Only operator ids, endpoints and ssv-dkg's own words are quoted: its output holds no secret.
 import {
-  DkgCeremonyFailedError, DkgInvocationError, DkgOperatorDownError, DkgOperatorKeyMismatchError, DkgVersionMismatchError,
+  DkgCeremonyFailedError,
+  DkgInvocationError,
+  DkgOperatorDownError,
+  DkgOperatorKeyMismatchError,
+  DkgVersionMismatchError,
 } from './errors';
 
 export type DkgFailure =
-  | DkgOperatorDownError | DkgOperatorKeyMismatchError | DkgVersionMismatchError | DkgInvocationError | DkgCeremonyFailedError;
+  | DkgOperatorDownError
+  | DkgOperatorKeyMismatchError
+  | DkgVersionMismatchError
+  | DkgInvocationError
+  | DkgCeremonyFailedError;
 
 export interface FailureContext {
   /** The ceremony's operators: an endpoint is named from here when the line lacks it. */
@@ -37,7 +45,11 @@ const clip = (text: string, max = MAX_QUOTE) => (text.length > max ? `${text.sli
  * console log lines (`{"error": "…\n…"}`) unescaped and split into their own lines too.
  */
 function messagesOf(output: string): { lines: string[]; problems: string[] } {
-  const lines = output.replace(ANSI, '').split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim().length > 0);
+  const lines = output
+    .replace(ANSI, '')
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim().length > 0);
   const problems: string[] = [];
   for (const line of lines) {
     problems.push(line);
@@ -87,37 +99,54 @@ export function classifyInitFailure(output: string, ctx: FailureContext = {}): D
 
   for (const p of problems) {
     const flag = /wrong (\w+) flag, should be local/.exec(p);
-    if (flag) return new DkgInvocationError(`ssv-dkg init refused --${flag[1]}: every path flag must be local to its working folder (${clip(p.trim(), 200)})`);
+    if (flag)
+      return new DkgInvocationError(
+        `ssv-dkg init refused --${flag[1]}: every path flag must be local to its working folder (${clip(p.trim(), 200)})`,
+      );
   }
 
   // "operator ID: 2, operator 2 failed with: probably of old version, … wrong operator ID: want 2, got 3"
   const swaps: { want: number; got: number }[] = [];
   for (const p of problems) {
     const m = /wrong operator ID: want (\d+),? got (\d+)/.exec(p);
-    if (m && !swaps.some((s) => s.want === Number(m[1]) && s.got === Number(m[2]))) swaps.push({ want: Number(m[1]), got: Number(m[2]) });
+    if (m && !swaps.some((s) => s.want === Number(m[1]) && s.got === Number(m[2])))
+      swaps.push({ want: Number(m[1]), got: Number(m[2]) });
   }
   if (swaps.length > 0) {
     const named = [...new Set(swaps.flatMap((s) => [s.want, s.got]))].sort((a, b) => a - b);
     const pairs = swaps.map((s) => `operator ${s.want} found its own key listed under operator ${s.got}`).join('; ');
-    const detail = `the public keys given to ssv-dkg (from the chain) for operators ${named.join(' and ')} are not the keys those operators run: ${pairs}. `
-      + 'ssv-dkg words this as "probably of old version, please upgrade", but the cause is the keys, not the version: '
-      + 'check each operator\'s SSVOperatorRegistered key against the key it was started with';
+    const detail =
+      `the public keys given to ssv-dkg (from the chain) for operators ${named.join(' and ')} are not the keys those operators run: ${pairs}. ` +
+      'ssv-dkg words this as "probably of old version, please upgrade", but the cause is the keys, not the version: ' +
+      "check each operator's SSVOperatorRegistered key against the key it was started with";
     return new DkgOperatorKeyMismatchError(swaps[0].want, detail);
   }
 
   for (const p of problems) {
     if (!/version/i.test(p) || /probably of old version/i.test(p)) continue;
-    if (!/(mismatch|incompatible|unsupported|not supported|wrong version|different version|version.*(expected|want|required))/i.test(p)) continue;
+    if (
+      !/(mismatch|incompatible|unsupported|not supported|wrong version|different version|version.*(expected|want|required))/i.test(
+        p,
+      )
+    )
+      continue;
     const op = /operator(?: ID:)? (\d+)/.exec(p);
     const found = VERSION.exec(p.replace(ctx.expectedVersion ?? '\u0000', ''))?.[0] ?? 'another version';
-    return new DkgVersionMismatchError(op ? `ssv-dkg operator ${op[1]}` : 'an ssv-dkg operator', found, ctx.expectedVersion ?? 'the initiator\'s version');
+    return new DkgVersionMismatchError(
+      op ? `ssv-dkg operator ${op[1]}` : 'an ssv-dkg operator',
+      found,
+      ctx.expectedVersion ?? "the initiator's version",
+    );
   }
 
   for (const p of problems) {
     // "error: operator ID: 4, Post \"https://127.0.0.1:3234/init\": dial tcp …: connect: connection refused"
     const m = /operator ID: (\d+), (?:Post|Get) \\?"?(https?:\/\/[^"\s\\]+)\\?"?: (.*?)(?:"\})?$/.exec(p);
     if (m) return new DkgOperatorDownError(Number(m[1]), endpointOf(Number(m[1]), ctx, m[2]), clip(m[3].trim(), 300));
-    const n = /operator ID: (\d+), .*?((?:dial tcp|connection refused|i\/o timeout|no route to host|tls:|x509:|EOF|context deadline exceeded|status code 5\d\d).*)$/.exec(p);
+    const n =
+      /operator ID: (\d+), .*?((?:dial tcp|connection refused|i\/o timeout|no route to host|tls:|x509:|EOF|context deadline exceeded|status code 5\d\d).*)$/.exec(
+        p,
+      );
     if (n) return new DkgOperatorDownError(Number(n[1]), endpointOf(Number(n[1]), ctx), clip(n[2].trim(), 300));
   }
 

@@ -36,13 +36,17 @@ export interface HealthCheckOptions {
  * chain's key for its id. Rejects with DkgOperatorDownError, DkgVersionMismatchError or
  * DkgOperatorKeyMismatchError, each naming the operator.
  */
-export async function checkOperatorHealth(operator: DkgOperatorEndpoint, opts: HealthCheckOptions): Promise<OperatorHealth> {
+export async function checkOperatorHealth(
+  operator: DkgOperatorEndpoint,
+  opts: HealthCheckOptions,
+): Promise<OperatorHealth> {
   const endpoint = operator.dkgEndpoint.replace(/\/+$/, '');
   let chainKey: KeyObject;
   try {
     chainKey = parseOperatorPublicKey(operator.publicKeyBase64, operator.id);
   } catch (err) {
-    if (err instanceof MalformedOperatorKeyError) throw new DkgOperatorKeyMismatchError(operator.id, `the chain's key is unusable: ${err.reason}`);
+    if (err instanceof MalformedOperatorKeyError)
+      throw new DkgOperatorKeyMismatchError(operator.id, `the chain's key is unusable: ${err.reason}`);
     throw err;
   }
   const body = await getHealthCheck(operator.id, endpoint, opts);
@@ -51,23 +55,37 @@ export async function checkOperatorHealth(operator: DkgOperatorEndpoint, opts: H
   let pong;
   try {
     signed = await decodeSignedTransport(body);
-    if (signed.message.type !== PONG_MESSAGE_TYPE) throw new Error(`message type ${signed.message.type}, not PongMessageType (${PONG_MESSAGE_TYPE})`);
+    if (signed.message.type !== PONG_MESSAGE_TYPE)
+      throw new Error(`message type ${signed.message.type}, not PongMessageType (${PONG_MESSAGE_TYPE})`);
     pong = await decodePong(signed.message.data);
   } catch (err) {
     // Not a v3.1 pong: another (older) ssv-dkg wire format.
-    throw new DkgVersionMismatchError(who, `unknown (undecodable pong: ${(err as Error).message})`, opts.expectedVersion);
+    throw new DkgVersionMismatchError(
+      who,
+      `unknown (undecodable pong: ${(err as Error).message})`,
+      opts.expectedVersion,
+    );
   }
   const version = Buffer.from(signed.message.version).toString('utf8');
   if (version !== opts.expectedVersion) throw new DkgVersionMismatchError(who, version, opts.expectedVersion);
   const announced = Buffer.from(pong.pubKey).toString('utf8');
   if (announced.trim() !== operator.publicKeyBase64.trim()) {
-    throw new DkgOperatorKeyMismatchError(operator.id, `${endpoint} answers with another operator key than the chain's for id ${operator.id}`);
+    throw new DkgOperatorKeyMismatchError(
+      operator.id,
+      `${endpoint} answers with another operator key than the chain's for id ${operator.id}`,
+    );
   }
   if (!verifyRsa(chainKey, await encodeTransport(signed.message), signed.signature)) {
-    throw new DkgOperatorKeyMismatchError(operator.id, `the pong of ${endpoint} is not signed by the chain's key for id ${operator.id}`);
+    throw new DkgOperatorKeyMismatchError(
+      operator.id,
+      `the pong of ${endpoint} is not signed by the chain's key for id ${operator.id}`,
+    );
   }
   if (pong.id !== operator.id) {
-    throw new DkgOperatorKeyMismatchError(operator.id, `${endpoint} says it is operator ${pong.id}, not ${operator.id}`);
+    throw new DkgOperatorKeyMismatchError(
+      operator.id,
+      `${endpoint} says it is operator ${pong.id}, not ${operator.id}`,
+    );
   }
   return { operatorId: operator.id, endpoint, version };
 }
@@ -78,22 +96,31 @@ function getHealthCheck(operatorId: number, endpoint: string, opts: HealthCheckO
   return new Promise((resolve, reject) => {
     let req: ReturnType<typeof request>;
     try {
-      req = request(`${endpoint}/health_check`, { method: 'GET', ca: opts.caPem, agent: false, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (err) => reject(down(err.message)));
-        res.on('end', () => {
-          const answer = Buffer.concat(chunks);
-          if (res.statusCode === 200) resolve(answer);
-          else reject(down(`GET /health_check answered HTTP ${res.statusCode}: ${answer.toString('utf8').slice(0, 200)}`));
-        });
-      });
+      req = request(
+        `${endpoint}/health_check`,
+        { method: 'GET', ca: opts.caPem, agent: false, timeout: timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (err) => reject(down(err.message)));
+          res.on('end', () => {
+            const answer = Buffer.concat(chunks);
+            if (res.statusCode === 200) resolve(answer);
+            else
+              reject(
+                down(`GET /health_check answered HTTP ${res.statusCode}: ${answer.toString('utf8').slice(0, 200)}`),
+              );
+          });
+        },
+      );
     } catch (err) {
       reject(down(`bad endpoint: ${(err as Error).message}`));
       return;
     }
     req.on('timeout', () => req.destroy(new Error(`GET /health_check timed out after ${timeoutMs} ms`)));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(down(err.code ? `${err.code}: ${err.message}` : err.message)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(down(err.code ? `${err.code}: ${err.message}` : err.message)),
+    );
     req.end();
   });
 }

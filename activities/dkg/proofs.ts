@@ -41,7 +41,12 @@ export async function verifyProofSignature(key: KeyObject, proof: Proof, signatu
  * Checks one validator's proofs.json: one entry per operator in ascending id order, each naming
  * this validator and owner, signed by that operator's on-chain key. DkgOutputInvalidError else.
  */
-export async function verifyProofsFile(file: string, pubkey: string, owner: string, operators: readonly ProofOperator[]): Promise<void> {
+export async function verifyProofsFile(
+  file: string,
+  pubkey: string,
+  owner: string,
+  operators: readonly ProofOperator[],
+): Promise<void> {
   const fail = (reason: string): never => {
     throw new DkgOutputInvalidError(file, reason);
   };
@@ -51,7 +56,8 @@ export async function verifyProofsFile(file: string, pubkey: string, owner: stri
   } catch (e) {
     return fail(`cannot read proofs (${(e as Error).message})`);
   }
-  if (!Array.isArray(entries) || entries.length !== operators.length) fail(`expected ${operators.length} proofs, one per operator`);
+  if (!Array.isArray(entries) || entries.length !== operators.length)
+    fail(`expected ${operators.length} proofs, one per operator`);
   const wantOwner = getAddress(owner).slice(2).toLowerCase();
   const wantPubkey = pubkey.replace(/^0x/, '').toLowerCase();
   for (const [i, op] of operators.entries()) {
@@ -66,17 +72,25 @@ export async function verifyProofsFile(file: string, pubkey: string, owner: stri
       owner: hex(p!.owner, 20, `${where} owner`, fail),
     };
     if (value.encryptedShare.length > 512) fail(`${where} encrypted_share is longer than 512 bytes`);
-    if (Buffer.from(value.validatorPubKey).toString('hex') !== wantPubkey) fail(`${where} names validator ${String(p!.validator)}, not ${pubkey}`);
-    if (Buffer.from(value.owner).toString('hex') !== wantOwner) fail(`${where} names owner ${String(p!.owner)}, not ${getAddress(owner)}`);
+    if (Buffer.from(value.validatorPubKey).toString('hex') !== wantPubkey)
+      fail(`${where} names validator ${String(p!.validator)}, not ${pubkey}`);
+    if (Buffer.from(value.owner).toString('hex') !== wantOwner)
+      fail(`${where} names owner ${String(p!.owner)}, not ${getAddress(owner)}`);
     const signature = hex(entry.signature, 256, `${where} signature`, fail);
     const key = parseOperatorPublicKey(op.publicKeyBase64, op.id);
     if (!(await verifyProofSignature(key, value, signature))) {
-      fail(`${where}: the signature is not operator ${op.id}'s (RSA-PSS over the proof's SSZ root, checked with its on-chain key)`);
+      fail(
+        `${where}: the signature is not operator ${op.id}'s (RSA-PSS over the proof's SSZ root, checked with its on-chain key)`,
+      );
     }
   }
 }
 
 /** Every validator's proofs of a ceremony (see verifyProofsFile). */
-export async function verifyCeremonyProofs(validators: readonly CeremonyProofs[], owner: string, operators: readonly ProofOperator[]): Promise<void> {
+export async function verifyCeremonyProofs(
+  validators: readonly CeremonyProofs[],
+  owner: string,
+  operators: readonly ProofOperator[],
+): Promise<void> {
   for (const v of validators) await verifyProofsFile(v.proofsPath, v.pubkey, owner, operators);
 }

@@ -89,7 +89,10 @@ export async function runInit(opts: RunInitOptions): Promise<InitResult> {
   const elapsed = () => Date.now() - started;
   opts.signal?.throwIfAborted();
   const child = spawn(opts.binary, opts.workspace.args, {
-    cwd: opts.workspace.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: process.env,
+    cwd: opts.workspace.dir,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
   });
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -111,9 +114,17 @@ export async function runInit(opts: RunInitOptions): Promise<InitResult> {
   const heartbeats = setInterval(beat, opts.heartbeatEveryMs ?? 5_000);
   let stop: 'deadline' | 'cancelled' | undefined;
   let wake: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => { wake = resolve; });
-  const deadline = setTimeout(() => { stop = 'deadline'; wake(); }, opts.timeoutMs);
-  const onAbort = () => { stop = 'cancelled'; wake(); };
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const deadline = setTimeout(() => {
+    stop = 'deadline';
+    wake();
+  }, opts.timeoutMs);
+  const onAbort = () => {
+    stop = 'cancelled';
+    wake();
+  };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const first = await Promise.race([exited, stopped.then(() => undefined)]);
@@ -125,14 +136,25 @@ export async function runInit(opts: RunInitOptions): Promise<InitResult> {
     }
     // Leftovers of the group (ssv-dkg starts none; a stand-in might) never outlive the attempt.
     if (pid !== undefined && processGroupAlive(pid)) await killProcessGroup(pid, 1_000);
-    if (first.spawnError) throw new DkgCeremonyFailedError(`ssv-dkg init could not be started (${opts.binary}): ${first.spawnError.message}`);
+    if (first.spawnError)
+      throw new DkgCeremonyFailedError(
+        `ssv-dkg init could not be started (${opts.binary}): ${first.spawnError.message}`,
+      );
     if (first.code !== 0) {
-      const log = existsSync(opts.workspace.logFile) ? readFileSync(opts.workspace.logFile, 'utf8').slice(-OUTPUT_KEEP) : '';
-      throw classifyInitFailure(`${output}\n${log}`, { ...opts.failureContext, exitCode: first.code, signal: first.signal });
+      const log = existsSync(opts.workspace.logFile)
+        ? readFileSync(opts.workspace.logFile, 'utf8').slice(-OUTPUT_KEEP)
+        : '';
+      throw classifyInitFailure(`${output}\n${log}`, {
+        ...opts.failureContext,
+        exitCode: first.code,
+        signal: first.signal,
+      });
     }
     const dirs = existsSync(opts.workspace.outputDir) ? listCeremonyDirs(opts.workspace.outputDir) : [];
     if (dirs.length !== 1) {
-      throw new DkgCeremonyFailedError(`ssv-dkg init exited 0 but wrote ${dirs.length} ceremony folders under ${opts.workspace.outputDir} (expected exactly one)`);
+      throw new DkgCeremonyFailedError(
+        `ssv-dkg init exited 0 but wrote ${dirs.length} ceremony folders under ${opts.workspace.outputDir} (expected exactly one)`,
+      );
     }
     return { ceremonyDir: dirs[0], elapsedMs: elapsed() };
   } finally {

@@ -60,8 +60,17 @@ async function buildTypes() {
   });
   return {
     transport,
-    signedTransport: new ContainerType({ message: transport, signer: new ByteListType(2048), signature: new ByteListType(2048) }),
-    pong: new ContainerType({ id: uint64, pubKey: new ByteListType(2048), multisig: new BooleanType(), ethClientConnected: new BooleanType() }),
+    signedTransport: new ContainerType({
+      message: transport,
+      signer: new ByteListType(2048),
+      signature: new ByteListType(2048),
+    }),
+    pong: new ContainerType({
+      id: uint64,
+      pubKey: new ByteListType(2048),
+      multisig: new BooleanType(),
+      ethClientConnected: new BooleanType(),
+    }),
     proof: new ContainerType({
       validatorPubKey: new ByteVectorType(48),
       encryptedShare: new ByteListType(512),
@@ -104,12 +113,21 @@ export async function proofHashTreeRoot(p: Proof): Promise<Uint8Array> {
 
 /** dkg-spec SignRSA: PSS, SHA-256, maximal salt, over sha256(message). */
 export function signRsa(privateKey: KeyObject, message: Uint8Array): Buffer {
-  return sign('sha256', message, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN });
+  return sign('sha256', message, {
+    key: privateKey,
+    padding: constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: constants.RSA_PSS_SALTLEN_MAX_SIGN,
+  });
 }
 
 /** dkg-spec VerifyRSA: PSS, SHA-256, any salt length. */
 export function verifyRsa(publicKey: KeyObject, message: Uint8Array, signature: Uint8Array): boolean {
-  return verify('sha256', message, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature);
+  return verify(
+    'sha256',
+    message,
+    { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
+    signature,
+  );
 }
 
 /** A signed pong as an operator answers GET /health_check: SignedTransport{Transport{Pong}}. */
@@ -121,8 +139,18 @@ export async function buildSignedPong(opts: {
   ethClientConnected: boolean;
 }): Promise<Uint8Array> {
   const pubKey = Buffer.from(opts.publicKeyBase64, 'utf8');
-  const data = await encodePong({ id: opts.operatorId, pubKey, multisig: true, ethClientConnected: opts.ethClientConnected });
-  const message: Transport = { type: PONG_MESSAGE_TYPE, identifier: new Uint8Array(24), data, version: Buffer.from(opts.version, 'utf8') };
+  const data = await encodePong({
+    id: opts.operatorId,
+    pubKey,
+    multisig: true,
+    ethClientConnected: opts.ethClientConnected,
+  });
+  const message: Transport = {
+    type: PONG_MESSAGE_TYPE,
+    identifier: new Uint8Array(24),
+    data,
+    version: Buffer.from(opts.version, 'utf8'),
+  };
   const signature = signRsa(opts.privateKey, await encodeTransport(message));
   return encodeSignedTransport({ message, signer: pubKey, signature });
 }
@@ -138,13 +166,21 @@ export interface VerifiedPong {
  * Decodes a /health_check answer and checks its type and its signature against `publicKey`
  * (or against the key the pong names, when absent, as `ssv-dkg ping` does).
  */
-export async function readSignedPong(bytes: Uint8Array, publicKey: KeyObject | ((pong: Pong) => KeyObject)): Promise<VerifiedPong> {
+export async function readSignedPong(
+  bytes: Uint8Array,
+  publicKey: KeyObject | ((pong: Pong) => KeyObject),
+): Promise<VerifiedPong> {
   const signed = await decodeSignedTransport(bytes);
-  if (signed.message.type !== PONG_MESSAGE_TYPE) throw new Error(`wrong message type: got ${signed.message.type}, expected ${PONG_MESSAGE_TYPE} (PongMessageType)`);
+  if (signed.message.type !== PONG_MESSAGE_TYPE)
+    throw new Error(`wrong message type: got ${signed.message.type}, expected ${PONG_MESSAGE_TYPE} (PongMessageType)`);
   const pong = await decodePong(signed.message.data);
   const key = typeof publicKey === 'function' ? publicKey(pong) : publicKey;
   if (!verifyRsa(key, await encodeTransport(signed.message), signed.signature)) {
     throw new Error('pong signature does not verify with the operator key');
   }
-  return { pong, version: Buffer.from(signed.message.version).toString('utf8'), publicKeyBase64: Buffer.from(pong.pubKey).toString('utf8') };
+  return {
+    pong,
+    version: Buffer.from(signed.message.version).toString('utf8'),
+    publicKeyBase64: Buffer.from(pong.pubKey).toString('utf8'),
+  };
 }

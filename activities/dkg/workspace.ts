@@ -68,11 +68,13 @@ export function validateCeremonyRequest(req: CeremonyRequest): void {
   const fail = (what: string): never => {
     throw new DkgWorkspaceInputError(`ssv-dkg init not started: ${what}`);
   };
-  if (!(DKG_NETWORKS as readonly string[]).includes(req.network)) fail(`network ${JSON.stringify(req.network)} is not one ssv-dkg knows (${DKG_NETWORKS.join(', ')})`);
+  if (!(DKG_NETWORKS as readonly string[]).includes(req.network))
+    fail(`network ${JSON.stringify(req.network)} is not one ssv-dkg knows (${DKG_NETWORKS.join(', ')})`);
   if (!Number.isInteger(req.validators) || req.validators < 1 || req.validators > MAX_VALIDATORS_PER_CEREMONY) {
     fail(`validators must be a whole number from 1 to ${MAX_VALIDATORS_PER_CEREMONY}, got ${req.validators}`);
   }
-  if (!Number.isSafeInteger(req.firstNonce) || req.firstNonce < 0) fail(`nonce must be a whole number ≥ 0, got ${req.firstNonce}`);
+  if (!Number.isSafeInteger(req.firstNonce) || req.firstNonce < 0)
+    fail(`nonce must be a whole number ≥ 0, got ${req.firstNonce}`);
   if (!isAddress(req.owner)) fail(`owner ${JSON.stringify(req.owner)} is not an address`);
   if (!isAddress(req.withdrawAddress)) fail(`withdrawAddress ${JSON.stringify(req.withdrawAddress)} is not an address`);
   const ids = req.operators.map((o) => o.id);
@@ -82,7 +84,8 @@ export function validateCeremonyRequest(req: CeremonyRequest): void {
     if (i > 0 && id <= ids[i - 1]) fail(`operator ids must be ascending without repeats, got ${ids.join(',')}`);
   });
   for (const op of req.operators) {
-    if (!/^https:\/\/[^\s/]+$/.test(op.dkgEndpoint)) fail(`operator ${op.id}'s endpoint ${JSON.stringify(op.dkgEndpoint)} is not https://host:port`);
+    if (!/^https:\/\/[^\s/]+$/.test(op.dkgEndpoint))
+      fail(`operator ${op.id}'s endpoint ${JSON.stringify(op.dkgEndpoint)} is not https://host:port`);
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(op.publicKeyBase64)) fail(`operator ${op.id}'s public key is not base64`);
   }
 }
@@ -98,22 +101,36 @@ export function caFileNames(ids: readonly number[], caPems: Readonly<Record<numb
 export function buildInitArgs(req: CeremonyRequest, caFiles: readonly string[]): string[] {
   validateCeremonyRequest(req);
   if (caFiles.length === 0 || caFiles.some((f) => path.isAbsolute(f) || f.includes('/') || f.includes(','))) {
-    throw new DkgWorkspaceInputError(`ssv-dkg init not started: CA files must be local file names, got ${JSON.stringify(caFiles)}`);
+    throw new DkgWorkspaceInputError(
+      `ssv-dkg init not started: CA files must be local file names, got ${JSON.stringify(caFiles)}`,
+    );
   }
   return [
     'init',
-    '--operatorIDs', req.operators.map((o) => o.id).join(','),
-    '--operatorsInfoPath', OPS_FILE,
-    '--owner', getAddress(req.owner),
-    '--nonce', String(req.firstNonce),
-    '--withdrawAddress', getAddress(req.withdrawAddress),
-    '--network', req.network,
-    '--validators', String(req.validators),
-    '--outputPath', OUTPUT_DIR,
-    '--clientCACertPath', caFiles.join(','),
-    '--logFilePath', LOG_FILE,
-    '--logFormat', 'console',
-    '--logLevel', 'info',
+    '--operatorIDs',
+    req.operators.map((o) => o.id).join(','),
+    '--operatorsInfoPath',
+    OPS_FILE,
+    '--owner',
+    getAddress(req.owner),
+    '--nonce',
+    String(req.firstNonce),
+    '--withdrawAddress',
+    getAddress(req.withdrawAddress),
+    '--network',
+    req.network,
+    '--validators',
+    String(req.validators),
+    '--outputPath',
+    OUTPUT_DIR,
+    '--clientCACertPath',
+    caFiles.join(','),
+    '--logFilePath',
+    LOG_FILE,
+    '--logFormat',
+    'console',
+    '--logLevel',
+    'info',
   ];
 }
 
@@ -125,7 +142,8 @@ export function prepareWorkspace(input: WorkspaceInput): Workspace {
   validateCeremonyRequest(input);
   const caPems = input.caPems ?? {};
   for (const [id, pem] of Object.entries(caPems)) {
-    if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new DkgWorkspaceInputError(`ssv-dkg init not started: the CA of operator ${id} is not a PEM certificate`);
+    if (!/-----BEGIN CERTIFICATE-----/.test(pem))
+      throw new DkgWorkspaceInputError(`ssv-dkg init not started: the CA of operator ${id} is not a PEM certificate`);
   }
   const ids = input.operators.map((o) => o.id);
   const caFiles = caFileNames(ids, caPems);
@@ -138,8 +156,10 @@ export function prepareWorkspace(input: WorkspaceInput): Workspace {
   writeFileSync(path.join(dir, OPS_FILE), `${JSON.stringify(ops, null, 2)}\n`, { mode: 0o600 });
   for (const id of ids) {
     const pem = caPems[id];
-    if (pem !== undefined) writeFileSync(path.join(dir, `operator-${id}.crt`), pem.endsWith('\n') ? pem : `${pem}\n`, { mode: 0o600 });
+    if (pem !== undefined)
+      writeFileSync(path.join(dir, `operator-${id}.crt`), pem.endsWith('\n') ? pem : `${pem}\n`, { mode: 0o600 });
   }
-  if (caFiles.includes(SYSTEM_CA_FILE)) writeFileSync(path.join(dir, SYSTEM_CA_FILE), `${rootCertificates.join('\n')}\n`, { mode: 0o600 });
+  if (caFiles.includes(SYSTEM_CA_FILE))
+    writeFileSync(path.join(dir, SYSTEM_CA_FILE), `${rootCertificates.join('\n')}\n`, { mode: 0o600 });
   return { dir, args, outputDir: path.join(dir, OUTPUT_DIR), logFile: path.join(dir, LOG_FILE) };
 }

@@ -28,7 +28,9 @@ function cached<T>(load: () => Promise<T>): () => Promise<T> {
   return () => {
     if (!promise) {
       promise = load();
-      promise.catch(() => { promise = undefined; });
+      promise.catch(() => {
+        promise = undefined;
+      });
     }
     return promise;
   };

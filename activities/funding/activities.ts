@@ -37,27 +37,48 @@ export interface SigningNetworkReport {
 function contractsOf(deps: PreflightDependencies): FundingContracts {
   const views = deps.contracts.ssvNetworkViews;
   if (!views) {
-    throw failure('SsvViewsNotConfigured', 'contracts.ssvNetworkViews is not configured: the bot cannot compute what an SSV registration costs, so it deposits nothing');
+    throw failure(
+      'SsvViewsNotConfigured',
+      'contracts.ssvNetworkViews is not configured: the bot cannot compute what an SSV registration costs, so it deposits nothing',
+    );
   }
   return { ...deps.contracts, ssvNetworkViews: views };
 }
 
 /** Chain id and beacon genesis agree with the deposit fork version, or SigningNetworkMismatchError. */
-export async function verifySigningNetwork(deps: Pick<PreflightDependencies, 'network'>, chainId: number | bigint): Promise<SigningNetworkReport> {
-  const beacon = deps.network.beacon && await deps.network.beacon.getGenesis();
+export async function verifySigningNetwork(
+  deps: Pick<PreflightDependencies, 'network'>,
+  chainId: number | bigint,
+): Promise<SigningNetworkReport> {
+  const beacon = deps.network.beacon && (await deps.network.beacon.getGenesis());
   checkSigningNetwork({ ...deps.network, chainId, beacon });
-  return { chainId: Number(chainId), forkVersion: deps.network.signingForkVersion, ...(beacon ? { beacon: beacon.endpoint } : {}) };
+  return {
+    chainId: Number(chainId),
+    forkVersion: deps.network.signingForkVersion,
+    ...(beacon ? { beacon: beacon.endpoint } : {}),
+  };
 }
 
 /** The cluster state and the amount of the next registration into it. */
-export async function nextRegistrationFunding(deps: PreflightDependencies, operatorIds: number[]): Promise<{ state: ClusterFundingState; amountWei: bigint }> {
+export async function nextRegistrationFunding(
+  deps: PreflightDependencies,
+  operatorIds: number[],
+): Promise<{ state: ClusterFundingState; amountWei: bigint }> {
   const state = await readClusterFunding(deps.provider, contractsOf(deps), operatorIds, deps.scan);
   return { state, amountWei: registrationAmountWei(state.fees, deps.funding, state.funds) };
 }
 
 export function createPreflightActivities(deps: PreflightDependencies) {
   return {
-    async checkRegistrationFunding({ rollupAdmin, operatorCluster, count }: { rollupAdmin: string; operatorCluster: number; count: number }): Promise<RegistrationFunding> {
+    async checkRegistrationFunding({
+      rollupAdmin,
+      operatorCluster,
+      count,
+    }: {
+      rollupAdmin: string;
+      operatorCluster: number;
+      count: number;
+    }): Promise<RegistrationFunding> {
       const contracts = contractsOf(deps);
       const operatorIds = await readOperatorIds(deps.provider, contracts.nodeOperator, operatorCluster);
       const state = await readClusterFunding(deps.provider, contracts, operatorIds, deps.scan);
@@ -68,7 +89,7 @@ export function createPreflightActivities(deps: PreflightDependencies) {
 
     async checkSigningNetwork(): Promise<SigningNetworkReport> {
       // Asked afresh: the RPC behind a load balancer may have moved to another chain.
-      const chainId = BigInt(await deps.provider.send('eth_chainId', []) as string);
+      const chainId = BigInt((await deps.provider.send('eth_chainId', [])) as string);
       try {
         return await verifySigningNetwork(deps, chainId);
       } catch (err) {

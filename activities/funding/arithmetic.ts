@@ -42,7 +42,10 @@ export function burnPerValidatorWei(fees: FeeParameters): bigint {
 
 /** The liquidation collateral a cluster of `validators` validators must keep. */
 export function liquidationCollateralWei(fees: FeeParameters, validators: number): bigint {
-  return max(fees.minimumLiquidationCollateralWei, fees.liquidationThresholdBlocks * burnPerValidatorWei(fees) * BigInt(validators));
+  return max(
+    fees.minimumLiquidationCollateralWei,
+    fees.liquidationThresholdBlocks * burnPerValidatorWei(fees) * BigInt(validators),
+  );
 }
 
 /** ClusterLib.isLiquidatable, for a balance and a validator count. */
@@ -62,7 +65,12 @@ export function registrationAmountWei(fees: FeeParameters, policy: FundingPolicy
 }
 
 /** The amounts of `count` registrations in a row, each on top of the ones before (burn between them not counted). */
-export function batchAmountsWei(fees: FeeParameters, policy: FundingPolicy, funds: ClusterFunds, count: number): bigint[] {
+export function batchAmountsWei(
+  fees: FeeParameters,
+  policy: FundingPolicy,
+  funds: ClusterFunds,
+  count: number,
+): bigint[] {
   const amounts: bigint[] = [];
   let balanceWei = funds.balanceWei;
   for (let i = 0; i < count; i++) {

@@ -31,24 +31,32 @@ export interface ClusterFundingState {
 
 /** The operator ids of NodeOperator cluster `clusterId`, ascending (as SSV requires). */
 /** The cluster's operator ids, sorted and checked as every other read of them (chain/operators.ts). */
-export async function readOperatorIds(provider: ethers.Provider, nodeOperator: string, clusterId: number): Promise<number[]> {
+export async function readOperatorIds(
+  provider: ethers.Provider,
+  nodeOperator: string,
+  clusterId: number,
+): Promise<number[]> {
   return readClusterOperatorIds(provider, nodeOperator, clusterId, await provider.getBlockNumber());
 }
 
 export async function readClusterFunding(
-  provider: ethers.Provider, contracts: FundingContracts, operatorIds: number[], scan: ScanOptions,
+  provider: ethers.Provider,
+  contracts: FundingContracts,
+  operatorIds: number[],
+  scan: ScanOptions,
 ): Promise<ClusterFundingState> {
   const snapshot = await readClusterSnapshot(provider, contracts.ssvNetwork, contracts.nexus, operatorIds, scan);
   const blockTag = snapshot.blockNumber;
   const views = new ethers.Contract(contracts.ssvNetworkViews, SSV_NETWORK_VIEWS_ABI, provider);
   const token = new ethers.Contract(contracts.ssvToken, ERC20_ABI, provider);
-  const [operatorFeesWei, networkFeeWei, minimumLiquidationCollateralWei, liquidationThresholdBlocks, nexusTokensWei] = await Promise.all([
-    Promise.all(operatorIds.map((id) => views.getOperatorFee(id, { blockTag }) as Promise<bigint>)),
-    views.getNetworkFee({ blockTag }) as Promise<bigint>,
-    views.getMinimumLiquidationCollateral({ blockTag }) as Promise<bigint>,
-    views.getLiquidationThresholdPeriod({ blockTag }) as Promise<bigint>,
-    token.balanceOf(contracts.nexus, { blockTag }) as Promise<bigint>,
-  ]);
+  const [operatorFeesWei, networkFeeWei, minimumLiquidationCollateralWei, liquidationThresholdBlocks, nexusTokensWei] =
+    await Promise.all([
+      Promise.all(operatorIds.map((id) => views.getOperatorFee(id, { blockTag }) as Promise<bigint>)),
+      views.getNetworkFee({ blockTag }) as Promise<bigint>,
+      views.getMinimumLiquidationCollateral({ blockTag }) as Promise<bigint>,
+      views.getLiquidationThresholdPeriod({ blockTag }) as Promise<bigint>,
+      token.balanceOf(contracts.nexus, { blockTag }) as Promise<bigint>,
+    ]);
   const c = snapshot.cluster;
   const liquidated = !c.active;
   const tuple = [c.validatorCount, c.networkFeeIndex, c.index, c.active, c.balance];
@@ -63,7 +71,12 @@ export async function readClusterFunding(
     ]);
   }
   return {
-    operatorIds, snapshot, liquidated, liquidatable, nexusTokensWei, blockNumber: blockTag,
+    operatorIds,
+    snapshot,
+    liquidated,
+    liquidatable,
+    nexusTokensWei,
+    blockNumber: blockTag,
     fees: { operatorFeesWei, networkFeeWei, minimumLiquidationCollateralWei, liquidationThresholdBlocks },
     funds: { validatorCount: c.validatorCount, balanceWei },
   };

@@ -22,7 +22,8 @@ export function clusterRunway(fees: FeeParameters, funds: ClusterFunds): RunwayF
   if (funds.validatorCount <= 0) return { burnPerBlockWei: 0n, collateralWei: 0n, runwayBlocks: null };
   const burnPerBlockWei = burnPerValidatorWei(fees) * BigInt(funds.validatorCount);
   const collateralWei = liquidationCollateralWei(fees, funds.validatorCount);
-  if (burnPerBlockWei === 0n) return { burnPerBlockWei, collateralWei, runwayBlocks: funds.balanceWei < collateralWei ? 0n : null };
+  if (burnPerBlockWei === 0n)
+    return { burnPerBlockWei, collateralWei, runwayBlocks: funds.balanceWei < collateralWei ? 0n : null };
   const runwayBlocks = funds.balanceWei < collateralWei ? 0n : (funds.balanceWei - collateralWei) / burnPerBlockWei;
   return { burnPerBlockWei, collateralWei, runwayBlocks };
 }

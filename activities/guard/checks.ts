@@ -19,7 +19,7 @@ export function beaconFinding(
   // bot's own future keys, a stand-in for deposits the node cannot process. Nobody can add a
   // genesis validator later, so only an epoch-0 activation with this batch's credentials passes.
   if (expected.acceptOwnGenesisValidators && own && record.activationEpoch === 0) return undefined;
-  return `the beacon node knows it: validator ${record.index} (${record.status}) with ${own ? 'this batch\'s' : 'FOREIGN'} withdrawal credentials ${record.withdrawalCredentials}`;
+  return `the beacon node knows it: validator ${record.index} (${record.status}) with ${own ? "this batch's" : 'FOREIGN'} withdrawal credentials ${record.withdrawalCredentials}`;
 }
 
 export interface DepositLogEntry {
@@ -30,13 +30,20 @@ export interface DepositLogEntry {
 }
 
 /** Check 2: the deposit contract's DepositEvent logs do not hold the key. */
-export function depositContractFinding(entries: readonly DepositLogEntry[], withdrawalCredentials: string): string | undefined {
+export function depositContractFinding(
+  entries: readonly DepositLogEntry[],
+  withdrawalCredentials: string,
+): string | undefined {
   if (entries.length === 0) return undefined;
   const first = entries[0];
-  const foreign = entries.filter((e) => e.withdrawalCredentials.toLowerCase() !== withdrawalCredentials.toLowerCase()).length;
+  const foreign = entries.filter(
+    (e) => e.withdrawalCredentials.toLowerCase() !== withdrawalCredentials.toLowerCase(),
+  ).length;
   const total = entries.reduce((sum, e) => sum + e.amountGwei, 0n);
-  return `already in the deposit contract's DepositEvent logs (${entries.length} deposit(s), ${total} gwei): first in block ${first.blockNumber} (tx ${first.txHash}) `
-    + `with withdrawal credentials ${first.withdrawalCredentials}${foreign > 0 ? `; ${foreign} with FOREIGN withdrawal credentials` : ''}`;
+  return (
+    `already in the deposit contract's DepositEvent logs (${entries.length} deposit(s), ${total} gwei): first in block ${first.blockNumber} (tx ${first.txHash}) ` +
+    `with withdrawal credentials ${first.withdrawalCredentials}${foreign > 0 ? `; ${foreign} with FOREIGN withdrawal credentials` : ''}`
+  );
 }
 
 export interface SsvRegistration {
@@ -50,12 +57,17 @@ export function ssvNetworkFinding(entries: readonly SsvRegistration[], nexus: st
   if (entries.length === 0) return undefined;
   const owners = [...new Set(entries.map((e) => e.owner.toLowerCase()))];
   const first = entries[0];
-  return `already registered in SSVNetwork (ValidatorAdded) by owner(s) ${owners.map((o) => (o === nexus.toLowerCase() ? `${o} (Nexus)` : o)).join(', ')}: `
-    + `first in block ${first.blockNumber} (tx ${first.txHash})`;
+  return (
+    `already registered in SSVNetwork (ValidatorAdded) by owner(s) ${owners.map((o) => (o === nexus.toLowerCase() ? `${o} (Nexus)` : o)).join(', ')}: ` +
+    `first in block ${first.blockNumber} (tx ${first.txHash})`
+  );
 }
 
 /** Check 4: the deposit data verifies (roots, BLS signature under the configured network's deposit domain, credentials, 32 ETH). */
-export function depositSignatureFinding(problems: readonly DepositDataProblem[] | undefined, depositNetwork: string): string | undefined {
+export function depositSignatureFinding(
+  problems: readonly DepositDataProblem[] | undefined,
+  depositNetwork: string,
+): string | undefined {
   if (!problems || problems.length === 0) return undefined;
   return `deposit data does not verify for ${depositNetwork}: ${problems.map((p) => p.message).join('; ')}`;
 }

@@ -4,7 +4,13 @@
 // which the deposit contract recomputes. SSZ and signing roots come from @lodestar/*, BLS from
 // @chainsafe/bls: nothing here is hand-written crypto.
 import { getAddress } from 'ethers';
-import { loadBls, loadLodestarNetworks, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../esm/loaders';
+import {
+  loadBls,
+  loadLodestarNetworks,
+  loadLodestarParams,
+  loadLodestarStateTransition,
+  loadLodestarTypes,
+} from '../esm/loaders';
 import { DepositDataInvalidError, type DepositDataProblem } from './errors';
 
 /** Networks the bot (and ssv-dkg) can deposit on. */
@@ -66,7 +72,10 @@ export function withdrawalCredentialsFor(bridge: string): string {
 
 /** compute_domain(DOMAIN_DEPOSIT, genesisForkVersion, ZERO_HASH). */
 export async function depositDomain(genesisForkVersion: Hexish): Promise<Uint8Array> {
-  const [{ computeDomain }, { DOMAIN_DEPOSIT, ZERO_HASH }] = await Promise.all([loadLodestarStateTransition(), loadLodestarParams()]);
+  const [{ computeDomain }, { DOMAIN_DEPOSIT, ZERO_HASH }] = await Promise.all([
+    loadLodestarStateTransition(),
+    loadLodestarParams(),
+  ]);
   return computeDomain(DOMAIN_DEPOSIT, toBytes(genesisForkVersion, 4, 'genesis fork version'), ZERO_HASH);
 }
 
@@ -77,7 +86,11 @@ export async function signDepositData(opts: {
   amountGwei: bigint | number | string;
   genesisForkVersion: Hexish;
 }): Promise<DepositData> {
-  const [bls, { ssz }, { computeSigningRoot }] = await Promise.all([loadBls(), loadLodestarTypes(), loadLodestarStateTransition()]);
+  const [bls, { ssz }, { computeSigningRoot }] = await Promise.all([
+    loadBls(),
+    loadLodestarTypes(),
+    loadLodestarStateTransition(),
+  ]);
   const sk = bls.SecretKey.fromBytes(opts.secretKey);
   const message = {
     pubkey: sk.toPublicKey().toBytes(),
@@ -116,9 +129,17 @@ export function depositDataFromCli(entry: DepositCliEntry): DepositData {
  */
 export async function verifyDepositData(
   data: DepositData | DepositCliEntry,
-  expected: { genesisForkVersion: Hexish; expectedWithdrawalCredentials: Hexish; expectedAmountGwei: bigint | number | string },
+  expected: {
+    genesisForkVersion: Hexish;
+    expectedWithdrawalCredentials: Hexish;
+    expectedAmountGwei: bigint | number | string;
+  },
 ): Promise<DepositData> {
-  const [bls, { ssz }, { computeSigningRoot }] = await Promise.all([loadBls(), loadLodestarTypes(), loadLodestarStateTransition()]);
+  const [bls, { ssz }, { computeSigningRoot }] = await Promise.all([
+    loadBls(),
+    loadLodestarTypes(),
+    loadLodestarStateTransition(),
+  ]);
   const normalized = 'withdrawal_credentials' in data ? depositDataFromCli(data) : normalizeDepositData(data);
   const problems: DepositDataProblem[] = [];
   const malformed = (message: string) => problems.push({ code: 'malformed', message });
@@ -139,7 +160,10 @@ export async function verifyDepositData(
   if ('fork_version' in data && data.fork_version !== undefined) {
     const declared = tryHex(data.fork_version, 4, 'fork_version', malformed);
     if (declared && !equalBytes(declared, forkVersion)) {
-      problems.push({ code: 'fork_version_mismatch', message: `fork_version is ${bytesToHex(declared)}, expected ${bytesToHex(forkVersion)}` });
+      problems.push({
+        code: 'fork_version_mismatch',
+        message: `fork_version is ${bytesToHex(declared)}, expected ${bytesToHex(forkVersion)}`,
+      });
     }
   }
   if (!pubkey || !withdrawalCredentials || !signature || !messageRoot || !dataRoot || amount === undefined) {
@@ -190,7 +214,10 @@ export async function verifyDepositData(
       valid = false; // not a valid G2 point: as wrong as a wrong signature
     }
     if (!valid) {
-      problems.push({ code: 'signature_invalid', message: `signature does not verify for the pubkey under the deposit domain of fork ${bytesToHex(forkVersion)}` });
+      problems.push({
+        code: 'signature_invalid',
+        message: `signature does not verify for the pubkey under the deposit domain of fork ${bytesToHex(forkVersion)}`,
+      });
     }
   }
 
@@ -215,7 +242,12 @@ function normalizeHex(value: string): string {
   return `0x${value.replace(/^0x/i, '').toLowerCase()}`;
 }
 
-function tryHex(value: unknown, length: number, field: string, onError: (message: string) => void): Uint8Array | undefined {
+function tryHex(
+  value: unknown,
+  length: number,
+  field: string,
+  onError: (message: string) => void,
+): Uint8Array | undefined {
   try {
     if (typeof value !== 'string') throw new Error(`${field} must be a hex string`);
     return hexToBytes(value, length, field);

@@ -61,7 +61,9 @@ export function mnemonicToSeed(mnemonic: string, passphrase = ''): Uint8Array {
   // accepted (as before): no phrase derives keys other than its canonical form's.
   if (canonical !== phrase) {
     // No `cause`: a library error might quote its input.
-    throw new InvalidMnemonicError('invalid mnemonic: not a BIP-39 English mnemonic with a valid checksum (words not shown)');
+    throw new InvalidMnemonicError(
+      'invalid mnemonic: not a BIP-39 English mnemonic with a valid checksum (words not shown)',
+    );
   }
   const seed = pbkdf2Sync(phrase.normalize('NFKD'), `mnemonic${passphrase}`.normalize('NFKD'), 2048, 64, 'sha512');
   return new Uint8Array(seed.buffer, seed.byteOffset, seed.length);
@@ -118,7 +120,13 @@ export async function deriveSigningKeys(mnemonic: string, indices: readonly numb
     for (const index of indices) {
       const sk = signingKeyUnder(coin, index);
       const pubkey = sk.toPublicKey().toBytes();
-      keys.push({ index, path: signingKeyPath(index), secretKey: sk.toBytes(), pubkey, pubkeyHex: `0x${Buffer.from(pubkey).toString('hex')}` });
+      keys.push({
+        index,
+        path: signingKeyPath(index),
+        secretKey: sk.toBytes(),
+        pubkey,
+        pubkeyHex: `0x${Buffer.from(pubkey).toString('hex')}`,
+      });
     }
     return keys;
   } catch (err) {

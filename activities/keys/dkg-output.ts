@@ -108,12 +108,16 @@ export async function readCeremonyOutput(dir: string, expected: CeremonyExpectat
 
   const owner = getAddress(expected.owner);
   const ids = [...expected.operatorIds];
-  if (!Number.isSafeInteger(expected.count) || expected.count < 1) throw new RangeError(`expected count must be ≥ 1, got ${expected.count}`);
-  if (!Number.isSafeInteger(expected.firstNonce) || expected.firstNonce < 0) throw new RangeError(`expected firstNonce must be ≥ 0, got ${expected.firstNonce}`);
+  if (!Number.isSafeInteger(expected.count) || expected.count < 1)
+    throw new RangeError(`expected count must be ≥ 1, got ${expected.count}`);
+  if (!Number.isSafeInteger(expected.firstNonce) || expected.firstNonce < 0)
+    throw new RangeError(`expected firstNonce must be ≥ 0, got ${expected.firstNonce}`);
   const withdrawalCredentials = withdrawalCredentialsFor(expected.withdrawalAddress);
 
-  if (!existsSync(ceremonyDir) || !statSync(ceremonyDir).isDirectory()) fail(ceremonyDir, 'ceremony directory does not exist');
-  if (existsSync(path.join(ceremonyDir, 'FAILED'))) fail(path.join(ceremonyDir, 'FAILED'), 'ssv-dkg marked this ceremony as FAILED');
+  if (!existsSync(ceremonyDir) || !statSync(ceremonyDir).isDirectory())
+    fail(ceremonyDir, 'ceremony directory does not exist');
+  if (existsSync(path.join(ceremonyDir, 'FAILED')))
+    fail(path.join(ceremonyDir, 'FAILED'), 'ssv-dkg marked this ceremony as FAILED');
 
   // validator directories, in nonce order, contiguous from firstNonce
   const entries = readdirSync(ceremonyDir, { withFileTypes: true }).filter((e) => e.isDirectory());
@@ -126,7 +130,12 @@ export async function readCeremonyOutput(dir: string, expected: CeremonyExpectat
   for (const [i, v] of found.entries()) {
     const want = expected.firstNonce + i;
     if (v.nonce !== want) {
-      fail(v.dir, i === 0 ? `first nonce is ${v.nonce}, expected ${want}` : `nonce gap: ${v.nonce} follows ${found[i - 1].nonce} (expected ${want})`);
+      fail(
+        v.dir,
+        i === 0
+          ? `first nonce is ${v.nonce}, expected ${want}`
+          : `nonce gap: ${v.nonce} follows ${found[i - 1].nonce} (expected ${want})`,
+      );
     }
   }
   if (found.length !== expected.count) {
@@ -140,7 +149,8 @@ export async function readCeremonyOutput(dir: string, expected: CeremonyExpectat
     // deposit_data.json
     const depositFile = path.join(v.dir, 'deposit_data.json');
     const deposits = readJson(depositFile, fail);
-    if (!Array.isArray(deposits) || deposits.length !== 1) fail(depositFile, 'expected an array with exactly one deposit');
+    if (!Array.isArray(deposits) || deposits.length !== 1)
+      fail(depositFile, 'expected an array with exactly one deposit');
     const entry = (deposits as unknown[])[0] as Record<string, unknown>;
     if (typeof entry?.pubkey !== 'string' || normHex(entry.pubkey) !== v.pubkey) {
       fail(depositFile, `deposit pubkey ${String(entry?.pubkey)} is not the directory's ${v.pubkey}`);
@@ -161,10 +171,20 @@ export async function readCeremonyOutput(dir: string, expected: CeremonyExpectat
     const keysharesFile = path.join(v.dir, 'keyshares.json');
     const ks = readJson(keysharesFile, fail) as { version?: unknown; shares?: unknown };
     if (typeof ks?.version !== 'string' || !SUPPORTED_DKG_KEYSHARES_VERSIONS.includes(ks.version)) {
-      fail(keysharesFile, `keyshares version ${JSON.stringify(ks?.version)} is not one of ${SUPPORTED_DKG_KEYSHARES_VERSIONS.join(', ')}`);
+      fail(
+        keysharesFile,
+        `keyshares version ${JSON.stringify(ks?.version)} is not one of ${SUPPORTED_DKG_KEYSHARES_VERSIONS.join(', ')}`,
+      );
     }
-    if (!Array.isArray(ks.shares) || ks.shares.length !== 1) fail(keysharesFile, 'expected exactly one entry in "shares"');
-    const keyshares = checkKeysharesItem((ks.shares as unknown[])[0], v, { owner, ids, operatorKeys: expected.operatorKeys }, keysharesFile, fail);
+    if (!Array.isArray(ks.shares) || ks.shares.length !== 1)
+      fail(keysharesFile, 'expected exactly one entry in "shares"');
+    const keyshares = checkKeysharesItem(
+      (ks.shares as unknown[])[0],
+      v,
+      { owner, ids, operatorKeys: expected.operatorKeys },
+      keysharesFile,
+      fail,
+    );
 
     // proofs.json
     const proofsPath = path.join(v.dir, 'proofs.json');
@@ -179,31 +199,40 @@ export async function readCeremonyOutput(dir: string, expected: CeremonyExpectat
   if (expected.count > 1) {
     const aggDeposit = path.join(ceremonyDir, 'deposit_data.json');
     const deposits = readJson(aggDeposit, fail);
-    if (!Array.isArray(deposits) || deposits.length !== validators.length) fail(aggDeposit, `expected an array of ${validators.length} deposits`);
+    if (!Array.isArray(deposits) || deposits.length !== validators.length)
+      fail(aggDeposit, `expected an array of ${validators.length} deposits`);
     // ssv-dkg writes each aggregated entry as an exact copy of the validator's own: anything else
     // is a tampered or mixed-up record (the archive keeps these files as the ceremony's record).
     (deposits as unknown[]).forEach((d, i) => {
       const v = validators[i];
       const single = (readJson(path.join(v.dir, 'deposit_data.json'), fail) as unknown[])[0];
-      if (JSON.stringify(d) !== JSON.stringify(single)) fail(aggDeposit, `entry ${i} differs from ${path.basename(v.dir)}/deposit_data.json`);
+      if (JSON.stringify(d) !== JSON.stringify(single))
+        fail(aggDeposit, `entry ${i} differs from ${path.basename(v.dir)}/deposit_data.json`);
     });
     const aggKeyshares = path.join(ceremonyDir, 'keyshares.json');
     const ks = readJson(aggKeyshares, fail) as { version?: unknown; shares?: unknown };
     if (typeof ks?.version !== 'string' || !SUPPORTED_DKG_KEYSHARES_VERSIONS.includes(ks.version)) {
-      fail(aggKeyshares, `keyshares version ${JSON.stringify(ks?.version)} is not one of ${SUPPORTED_DKG_KEYSHARES_VERSIONS.join(', ')}`);
+      fail(
+        aggKeyshares,
+        `keyshares version ${JSON.stringify(ks?.version)} is not one of ${SUPPORTED_DKG_KEYSHARES_VERSIONS.join(', ')}`,
+      );
     }
-    if (!Array.isArray(ks?.shares) || ks.shares.length !== validators.length) fail(aggKeyshares, `expected ${validators.length} entries in "shares"`);
+    if (!Array.isArray(ks?.shares) || ks.shares.length !== validators.length)
+      fail(aggKeyshares, `expected ${validators.length} entries in "shares"`);
     (ks.shares as unknown[]).forEach((item, i) => {
       const v = validators[i];
       const single = (readJson(path.join(v.dir, 'keyshares.json'), fail) as { shares: unknown[] }).shares[0];
-      if (JSON.stringify(item) !== JSON.stringify(single)) fail(aggKeyshares, `entry ${i} differs from ${path.basename(v.dir)}/keyshares.json`);
+      if (JSON.stringify(item) !== JSON.stringify(single))
+        fail(aggKeyshares, `entry ${i} differs from ${path.basename(v.dir)}/keyshares.json`);
     });
     aggregatedProofsPath = path.join(ceremonyDir, 'proofs.json');
     const proofs = readJson(aggregatedProofsPath, fail);
-    if (!Array.isArray(proofs) || proofs.length !== validators.length) fail(aggregatedProofsPath, `expected an array of ${validators.length} proof lists`);
+    if (!Array.isArray(proofs) || proofs.length !== validators.length)
+      fail(aggregatedProofsPath, `expected an array of ${validators.length} proof lists`);
     (proofs as unknown[]).forEach((list, i) => {
       const single = JSON.parse(readFileSync(validators[i].proofsPath, 'utf8')) as unknown;
-      if (JSON.stringify(list) !== JSON.stringify(single)) fail(aggregatedProofsPath!, `entry ${i} differs from ${path.basename(validators[i].dir)}/proofs.json`);
+      if (JSON.stringify(list) !== JSON.stringify(single))
+        fail(aggregatedProofsPath!, `entry ${i} differs from ${path.basename(validators[i].dir)}/proofs.json`);
     });
   }
 
@@ -240,7 +269,8 @@ function checkKeysharesItem(
   const data = it?.data;
   const payload = it?.payload;
   if (!data || !payload) fail(file, 'share entry lacks "data" or "payload"');
-  if (data!.ownerNonce !== v.nonce) fail(file, `data.ownerNonce is ${String(data!.ownerNonce)}, expected ${v.nonce} (from the directory name)`);
+  if (data!.ownerNonce !== v.nonce)
+    fail(file, `data.ownerNonce is ${String(data!.ownerNonce)}, expected ${v.nonce} (from the directory name)`);
   let ownerAddress: string | undefined;
   try {
     ownerAddress = getAddress(String(data!.ownerAddress));
@@ -248,7 +278,8 @@ function checkKeysharesItem(
     fail(file, `data.ownerAddress ${String(data!.ownerAddress)} is not a valid address`);
   }
   if (ownerAddress !== exp.owner) fail(file, `data.ownerAddress is ${ownerAddress}, expected owner ${exp.owner}`);
-  if (normHex(data!.publicKey) !== v.pubkey) fail(file, `data.publicKey ${String(data!.publicKey)} is not the directory's ${v.pubkey}`);
+  if (normHex(data!.publicKey) !== v.pubkey)
+    fail(file, `data.publicKey ${String(data!.publicKey)} is not the directory's ${v.pubkey}`);
   if (!Array.isArray(data!.operators)) fail(file, 'data.operators is not an array');
   const operators = data!.operators as Array<{ id?: unknown; operatorKey?: unknown }>;
   const dataIds = operators.map((o) => o?.id);
@@ -268,7 +299,11 @@ function checkKeysharesItem(
       throw e;
     }
   }
-  if (typeof payload!.publicKey !== 'string' || typeof payload!.sharesData !== 'string' || !Array.isArray(payload!.operatorIds)) {
+  if (
+    typeof payload!.publicKey !== 'string' ||
+    typeof payload!.sharesData !== 'string' ||
+    !Array.isArray(payload!.operatorIds)
+  ) {
     fail(file, 'payload must have publicKey, operatorIds and sharesData');
   }
   const result: KeysharesPayload = {
@@ -277,7 +312,12 @@ function checkKeysharesItem(
     sharesData: payload!.sharesData as string,
   };
   try {
-    verifyKeysharesPayload(result, { validatorPubkey: v.pubkey, owner: exp.owner, ownerNonce: v.nonce, operatorIds: exp.ids });
+    verifyKeysharesPayload(result, {
+      validatorPubkey: v.pubkey,
+      owner: exp.owner,
+      ownerNonce: v.nonce,
+      operatorIds: exp.ids,
+    });
   } catch (e) {
     if (e instanceof KeysharesInvalidError) fail(file, `payload: ${e.message}`);
     throw e;
@@ -285,9 +325,20 @@ function checkKeysharesItem(
   return { ...result, publicKey: v.pubkey, sharesData: normHex(result.sharesData)! };
 }
 
-function checkProofs(proofs: unknown, pubkey: string, owner: string, ids: number[], sharesData: string, file: string, fail: Fail): void {
+function checkProofs(
+  proofs: unknown,
+  pubkey: string,
+  owner: string,
+  ids: number[],
+  sharesData: string,
+  file: string,
+  fail: Fail,
+): void {
   if (!Array.isArray(proofs) || proofs.length !== ids.length) {
-    fail(file, `expected one proof per operator (${ids.length}), got ${Array.isArray(proofs) ? proofs.length : 'no array'}`);
+    fail(
+      file,
+      `expected one proof per operator (${ids.length}), got ${Array.isArray(proofs) ? proofs.length : 'no array'}`,
+    );
   }
   const bytes = Buffer.from(sharesData.slice(2), 'hex');
   const n = ids.length;
@@ -295,13 +346,17 @@ function checkProofs(proofs: unknown, pubkey: string, owner: string, ids: number
     const id = ids[i];
     const p = entry?.proof;
     if (!p) return fail(file, `entry ${i} (operator ${id}) has no "proof"`);
-    if (normHex(p.validator) !== pubkey) fail(file, `proof of operator ${id} names validator ${String(p.validator)}, expected ${pubkey}`);
-    if (normHex(p.owner) !== owner.toLowerCase()) fail(file, `proof of operator ${id} names owner ${String(p.owner)}, expected ${owner}`);
+    if (normHex(p.validator) !== pubkey)
+      fail(file, `proof of operator ${id} names validator ${String(p.validator)}, expected ${pubkey}`);
+    if (normHex(p.owner) !== owner.toLowerCase())
+      fail(file, `proof of operator ${id} names owner ${String(p.owner)}, expected ${owner}`);
     const sharePub = bytes.subarray(SIGNATURE_LENGTH + PUBKEY_LENGTH * i, SIGNATURE_LENGTH + PUBKEY_LENGTH * (i + 1));
     const encStart = SIGNATURE_LENGTH + PUBKEY_LENGTH * n + ENCRYPTED_SHARE_LENGTH * i;
     const encrypted = bytes.subarray(encStart, encStart + ENCRYPTED_SHARE_LENGTH);
-    if (normHex(p.share_pub) !== `0x${sharePub.toString('hex')}`) fail(file, `share_pub of operator ${id} is not the share public key in keyshares.json`);
-    if (normHex(p.encrypted_share) !== `0x${encrypted.toString('hex')}`) fail(file, `encrypted_share of operator ${id} is not the encrypted share in keyshares.json`);
+    if (normHex(p.share_pub) !== `0x${sharePub.toString('hex')}`)
+      fail(file, `share_pub of operator ${id} is not the share public key in keyshares.json`);
+    if (normHex(p.encrypted_share) !== `0x${encrypted.toString('hex')}`)
+      fail(file, `encrypted_share of operator ${id} is not the encrypted share in keyshares.json`);
     const sig = normHex(entry.signature);
     if (!sig || sig.length !== 2 + 2 * 256) fail(file, `signature of operator ${id}'s proof is not 256 bytes of hex`);
   });

@@ -113,4 +113,3 @@ export class UnknownValidatorKeyError extends KeyError {
 export class VoluntaryExitSigningError extends KeyError {
   override readonly name = 'VoluntaryExitSigningError';
 }
-

@@ -48,7 +48,8 @@ export async function scanMnemonicKeys(opts: {
   gapLimit: number;
   onProgress?: (progress: { derived: number; found: number }) => void;
 }): Promise<KeyScanResult> {
-  if (!Number.isInteger(opts.gapLimit) || opts.gapLimit < 1) throw new RangeError(`gapLimit must be a positive integer, got ${opts.gapLimit}`);
+  if (!Number.isInteger(opts.gapLimit) || opts.gapLimit < 1)
+    throw new RangeError(`gapLimit must be a positive integer, got ${opts.gapLimit}`);
   const deposited = [...new Set(opts.deposited.map((k) => k.toLowerCase()))];
   const wanted = new Set(deposited);
   const found: FoundKey[] = [];
@@ -58,7 +59,10 @@ export async function scanMnemonicKeys(opts: {
     const budget = opts.gapLimit - (next - lastMatch - 1); // unmatched indices still allowed in a row
     if (budget <= 0) break;
     const count = Math.min(Math.max(FIRST_BATCH, next), DERIVE_BATCH, budget, MAX_INDEX - next + 1);
-    const keys = await deriveSigningKeys(opts.mnemonic, Array.from({ length: count }, (_, i) => next + i));
+    const keys = await deriveSigningKeys(
+      opts.mnemonic,
+      Array.from({ length: count }, (_, i) => next + i),
+    );
     wipeKeys(keys); // only the public halves are needed
     for (const key of keys) {
       if (wanted.has(key.pubkeyHex)) {
@@ -109,7 +113,8 @@ export function planRebuild(opts: {
       const recorded = covered.get(key.index);
       if (recorded !== undefined && recorded !== key.pubkey) {
         throw new IndexRequestConflictError(
-          `index state ${opts.statePath} records ${recorded} at index ${key.index}, but the rollup's mnemonic derives ${key.pubkey} there: the state is not this mnemonic's; nothing was written`);
+          `index state ${opts.statePath} records ${recorded} at index ${key.index}, but the rollup's mnemonic derives ${key.pubkey} there: the state is not this mnemonic's; nothing was written`,
+        );
       }
     }
   }
@@ -140,7 +145,8 @@ export function planRebuild(opts: {
     ];
     throw new IndexStateExistsError(
       `index state ${opts.statePath} exists and the rebuild would change it (${changes.join(', ')}); ` +
-      'pass --force to merge them in (its allocations are kept and its next index never goes back); nothing was written');
+        'pass --force to merge them in (its allocations are kept and its next index never goes back); nothing was written',
+    );
   }
   return {
     state: {

@@ -25,8 +25,18 @@ import { getAddress } from 'ethers';
 import { z } from 'zod';
 import { IndexStateCorruptError, IndexStateLockTimeoutError } from './errors';
 import {
-  canonicalAdmin, checkAllocateArguments, checkIndexSpace, checkState, indicesOf, previousAllocation, pubkeysToRecord,
-  type AllocateOptions, type IndexAllocation, type IndexState, type IndexStore, type UpdateResult,
+  canonicalAdmin,
+  checkAllocateArguments,
+  checkIndexSpace,
+  checkState,
+  indicesOf,
+  previousAllocation,
+  pubkeysToRecord,
+  type AllocateOptions,
+  type IndexAllocation,
+  type IndexState,
+  type IndexStore,
+  type UpdateResult,
 } from './index-store';
 
 export type { AllocateOptions, IndexAllocation, IndexState, IndexStore } from './index-store';
@@ -68,7 +78,12 @@ export class IndexStateStore implements IndexStore {
     return `file ${this.statePath(rollupAdmin)}`;
   }
 
-  async allocateIndices(rollupAdmin: string, requestId: string, count: number, opts: AllocateOptions = {}): Promise<IndexAllocation> {
+  async allocateIndices(
+    rollupAdmin: string,
+    requestId: string,
+    count: number,
+    opts: AllocateOptions = {},
+  ): Promise<IndexAllocation> {
     const admin = canonicalAdmin(rollupAdmin);
     checkAllocateArguments(requestId, count);
     await this.ensureFolder();
@@ -84,8 +99,17 @@ export class IndexStateStore implements IndexStore {
       const previous = state.allocations.find((a) => a.requestId === requestId);
       if (previous) return previousAllocation(admin, requestId, count, previous);
       checkIndexSpace(admin, state.nextIndex, count);
-      const allocation: IndexAllocation = { requestId, start: state.nextIndex, count, allocatedAt: new Date().toISOString() };
-      await writeStateAtomically(path, { ...state, nextIndex: state.nextIndex + count, allocations: [...state.allocations, allocation] }, stillHeld);
+      const allocation: IndexAllocation = {
+        requestId,
+        start: state.nextIndex,
+        count,
+        allocatedAt: new Date().toISOString(),
+      };
+      await writeStateAtomically(
+        path,
+        { ...state, nextIndex: state.nextIndex + count, allocations: [...state.allocations, allocation] },
+        stillHeld,
+      );
       return { ...allocation };
     });
   }
@@ -126,7 +150,10 @@ export class IndexStateStore implements IndexStore {
    * a file) and returns the new one, or undefined to leave the file as it is. The new state must
    * pass the checks every read makes. Used by `nexus-bot mnemonic rebuild` (index-rebuild.ts).
    */
-  async updateState(rollupAdmin: string, update: (current: IndexState | undefined) => IndexState | undefined): Promise<UpdateResult> {
+  async updateState(
+    rollupAdmin: string,
+    update: (current: IndexState | undefined) => IndexState | undefined,
+  ): Promise<UpdateResult> {
     const admin = canonicalAdmin(rollupAdmin);
     await this.ensureFolder();
     const path = this.statePath(admin);
@@ -159,7 +186,12 @@ export class IndexStateStore implements IndexStore {
   /** Runs `fn` holding `<path>.lock`; `fn` gets a check that the lock is still ours. */
   private async withLock<T>(path: string, fn: (stillHeld: () => Promise<boolean>) => Promise<T>): Promise<T> {
     const lockPath = `${path}.lock`;
-    const mine: LockInfo = { pid: process.pid, hostname: hostname(), token: randomBytes(16).toString('hex'), createdAt: Date.now() };
+    const mine: LockInfo = {
+      pid: process.pid,
+      hostname: hostname(),
+      token: randomBytes(16).toString('hex'),
+      createdAt: Date.now(),
+    };
     const content = JSON.stringify(mine);
     const deadline = Date.now() + this.lockTimeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -170,7 +202,9 @@ export class IndexStateStore implements IndexStore {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new IndexStateLockTimeoutError(`index state lock ${lockPath} is held by a live process (${describeLock(observed)}) for over ${this.lockTimeoutMs} ms`);
+        throw new IndexStateLockTimeoutError(
+          `index state lock ${lockPath} is held by a live process (${describeLock(observed)}) for over ${this.lockTimeoutMs} ms`,
+        );
       }
       await sleep(Math.min(5 + attempt * 2, 50) + Math.random() * 10);
     }
@@ -260,9 +294,11 @@ async function readState(path: string, admin: string): Promise<IndexState | unde
 }
 
 function corruptionOf(path: string, admin: string): (why: string) => IndexStateCorruptError {
-  return (why) => new IndexStateCorruptError(
-    `index state file ${path} is corrupt (${why}); it is never reset automatically, since that would reuse key indices: ` +
-    `restore it from a backup, or move it aside and run \`nexus-bot mnemonic rebuild ${getAddress(admin)}\``);
+  return (why) =>
+    new IndexStateCorruptError(
+      `index state file ${path} is corrupt (${why}); it is never reset automatically, since that would reuse key indices: ` +
+        `restore it from a backup, or move it aside and run \`nexus-bot mnemonic rebuild ${getAddress(admin)}\``,
+    );
 }
 
 async function writeStateAtomically(path: string, state: IndexState, stillHeld: () => Promise<boolean>): Promise<void> {
@@ -276,7 +312,8 @@ async function writeStateAtomically(path: string, state: IndexState, stillHeld: 
       await fh.close();
     }
     // Commit only while the lock is still ours (a stale-lock break by another process is the only way to lose it).
-    if (!(await stillHeld())) throw new IndexStateLockTimeoutError(`index state lock of ${path} was lost before commit; nothing was written`);
+    if (!(await stillHeld()))
+      throw new IndexStateLockTimeoutError(`index state lock of ${path} was lost before commit; nothing was written`);
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.unlink(tmp).catch(() => undefined);

@@ -62,7 +62,11 @@ export function decodeHead(item: Item, corrupt: (why: string) => Error): { rollu
  * An allocation item with its pubkeys gathered from its chunk items (`chunksOf` gives the chunk
  * items of a request id). Its recorded chunk count must be complete.
  */
-export function decodeAllocation(item: Item, chunksOf: (requestId: string) => Item[], corrupt: (why: string) => Error): IndexAllocation {
+export function decodeAllocation(
+  item: Item,
+  chunksOf: (requestId: string) => Item[],
+  corrupt: (why: string) => Error,
+): IndexAllocation {
   const raw = {
     requestId: item.requestId?.S,
     start: item.start?.N === undefined ? undefined : Number(item.start.N),
@@ -70,7 +74,10 @@ export function decodeAllocation(item: Item, chunksOf: (requestId: string) => It
     allocatedAt: item.allocatedAt?.S,
   };
   const parsed = allocationSchema.safeParse(raw);
-  if (!parsed.success) throw corrupt(`allocation item ${item.sk?.S}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw corrupt(
+      `allocation item ${item.sk?.S}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const allocation: IndexAllocation = parsed.data;
   if (item.pubkeyChunks === undefined) return allocation;
   const expected = Number(item.pubkeyChunks.N);
@@ -81,7 +88,9 @@ export function decodeAllocation(item: Item, chunksOf: (requestId: string) => It
   const pubkeys = chunks.flatMap((c) => (c.pubkeys?.L ?? []).map((v) => v.S ?? ''));
   const withKeys = allocationSchema.safeParse({ ...allocation, pubkeys });
   if (!withKeys.success || pubkeys.length !== allocation.count) {
-    throw corrupt(`allocation ${allocation.requestId}: ${pubkeys.length} recorded pubkeys for ${allocation.count} indices, or a malformed one`);
+    throw corrupt(
+      `allocation ${allocation.requestId}: ${pubkeys.length} recorded pubkeys for ${allocation.count} indices, or a malformed one`,
+    );
   }
   return withKeys.data;
 }

@@ -8,15 +8,20 @@
 // the command (`nexus-bot mnemonic create-index-table`), rather than creating an empty table that
 // would read as "no rollup has allocated anything".
 import {
-  CreateTableCommand, DescribeTableCommand, UpdateContinuousBackupsCommand, waitUntilTableExists,
-  type DescribeTableCommandOutput, type DynamoDBClient,
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateContinuousBackupsCommand,
+  waitUntilTableExists,
+  type DescribeTableCommandOutput,
+  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { TypedError } from '../typed-failure';
 
 /** Partition key: `rollup#<admin>`; sort key: `head`, `alloc#<request>`, `pubkeys#<request>#<chunk>`. */
 export const INDEX_TABLE_KEYS = { partition: 'pk', sort: 'sk' } as const;
 
-export const CREATE_INDEX_TABLE_HINT = 'create it with `nexus-bot mnemonic create-index-table --config <worker config>` (or --table <name>)';
+export const CREATE_INDEX_TABLE_HINT =
+  'create it with `nexus-bot mnemonic create-index-table --config <worker config>` (or --table <name>)';
 
 /** The table is missing or is not an index table (a set-up problem, not a retryable outage). */
 export class IndexTableError extends TypedError {
@@ -30,42 +35,56 @@ export async function verifyIndexTable(client: DynamoDBClient, table: string): P
     described = await client.send(new DescribeTableCommand({ TableName: table }));
   } catch (err) {
     if ((err as Error).name === 'ResourceNotFoundException') {
-      throw new IndexTableError(`the key index DynamoDB table ${table} does not exist (region ${await regionOf(client)}): ${CREATE_INDEX_TABLE_HINT}`);
+      throw new IndexTableError(
+        `the key index DynamoDB table ${table} does not exist (region ${await regionOf(client)}): ${CREATE_INDEX_TABLE_HINT}`,
+      );
     }
     throw err;
   }
   const problem = schemaProblem(described);
-  if (problem) throw new IndexTableError(`DynamoDB table ${table} is not a key index table (${problem}); use another table name, or ${CREATE_INDEX_TABLE_HINT}`);
+  if (problem)
+    throw new IndexTableError(
+      `DynamoDB table ${table} is not a key index table (${problem}); use another table name, or ${CREATE_INDEX_TABLE_HINT}`,
+    );
 }
 
 /**
  * Creates the table (on-demand capacity, deletion protection, point-in-time recovery) and waits
  * until it is ACTIVE. An existing table of the right shape is left as it is: 'exists'.
  */
-export async function createIndexTable(client: DynamoDBClient, table: string, opts: { maxWaitSeconds?: number } = {}): Promise<'created' | 'exists'> {
+export async function createIndexTable(
+  client: DynamoDBClient,
+  table: string,
+  opts: { maxWaitSeconds?: number } = {},
+): Promise<'created' | 'exists'> {
   try {
-    await client.send(new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: INDEX_TABLE_KEYS.partition, AttributeType: 'S' },
-        { AttributeName: INDEX_TABLE_KEYS.sort, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: INDEX_TABLE_KEYS.partition, KeyType: 'HASH' },
-        { AttributeName: INDEX_TABLE_KEYS.sort, KeyType: 'RANGE' },
-      ],
-      DeletionProtectionEnabled: true,
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: INDEX_TABLE_KEYS.partition, AttributeType: 'S' },
+          { AttributeName: INDEX_TABLE_KEYS.sort, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: INDEX_TABLE_KEYS.partition, KeyType: 'HASH' },
+          { AttributeName: INDEX_TABLE_KEYS.sort, KeyType: 'RANGE' },
+        ],
+        DeletionProtectionEnabled: true,
+      }),
+    );
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err;
     await verifyIndexTable(client, table);
     return 'exists';
   }
   await waitUntilTableExists({ client, maxWaitTime: opts.maxWaitSeconds ?? 300 }, { TableName: table });
-  await client.send(new UpdateContinuousBackupsCommand({
-    TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-  }));
+  await client.send(
+    new UpdateContinuousBackupsCommand({
+      TableName: table,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    }),
+  );
   return 'created';
 }
 

@@ -13,17 +13,39 @@
 // Every write touches a fixed number of items, whatever the number of allocations: O(1).
 // Reading a whole state (exits, `mnemonic keys`, rebuild) queries the partition: O(allocations).
 import {
-  GetItemCommand, QueryCommand, TransactWriteItemsCommand,
-  type AttributeValue, type DynamoDBClient, type TransactWriteItem,
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { getAddress } from 'ethers';
 import { IndexStateCorruptError, IndexStateLockTimeoutError } from './errors';
 import {
-  canonicalAdmin, checkAllocateArguments, checkIndexSpace, checkState, indicesOf, previousAllocation, pubkeysToRecord,
-  type AllocateOptions, type IndexAllocation, type IndexState, type IndexStore, type UpdateResult,
+  canonicalAdmin,
+  checkAllocateArguments,
+  checkIndexSpace,
+  checkState,
+  indicesOf,
+  previousAllocation,
+  pubkeysToRecord,
+  type AllocateOptions,
+  type IndexAllocation,
+  type IndexState,
+  type IndexStore,
+  type UpdateResult,
 } from './index-store';
 import {
-  allocationKey, chunksByRequest, decodeAllocation, decodeHead, encodeAllocation, keyOf, partitionOf, pubkeyChunkItems, type Item,
+  allocationKey,
+  chunksByRequest,
+  decodeAllocation,
+  decodeHead,
+  encodeAllocation,
+  keyOf,
+  partitionOf,
+  pubkeyChunkItems,
+  type Item,
 } from './index-store-dynamodb-items';
 import { CREATE_INDEX_TABLE_HINT } from './index-store-dynamodb-table';
 
@@ -59,7 +81,12 @@ export class DynamoDbIndexStore implements IndexStore {
     return `item ${partitionOf(canonicalAdmin(rollupAdmin))}/head of DynamoDB table ${this.table}`;
   }
 
-  async allocateIndices(rollupAdmin: string, requestId: string, count: number, opts: AllocateOptions = {}): Promise<IndexAllocation> {
+  async allocateIndices(
+    rollupAdmin: string,
+    requestId: string,
+    count: number,
+    opts: AllocateOptions = {},
+  ): Promise<IndexAllocation> {
     const admin = canonicalAdmin(rollupAdmin);
     checkAllocateArguments(requestId, count);
     let asked = false;
@@ -75,7 +102,10 @@ export class DynamoDbIndexStore implements IndexStore {
       const nextIndex = head?.nextIndex ?? 0;
       checkIndexSpace(admin, nextIndex, count);
       const allocation: IndexAllocation = { requestId, start: nextIndex, count, allocatedAt: new Date().toISOString() };
-      await this.transact([this.headWrite(admin, head?.nextIndex, nextIndex + count), this.newAllocation(admin, allocation)]);
+      await this.transact([
+        this.headWrite(admin, head?.nextIndex, nextIndex + count),
+        this.newAllocation(admin, allocation),
+      ]);
       return { ...allocation };
     });
   }
@@ -90,13 +120,16 @@ export class DynamoDbIndexStore implements IndexStore {
       await this.transact([
         {
           Update: {
-            TableName: this.table, Key: keyOf(admin, allocationKey(requestId)),
+            TableName: this.table,
+            Key: keyOf(admin, allocationKey(requestId)),
             UpdateExpression: 'SET pubkeyChunks = :chunks',
             ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(pubkeyChunks)',
             ExpressionAttributeValues: { ':chunks': { N: String(chunks.length) } },
           },
         },
-        ...chunks.map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(sk)' } })),
+        ...chunks.map((Item) => ({
+          Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(sk)' },
+        })),
       ]);
     });
   }
@@ -130,7 +163,10 @@ export class DynamoDbIndexStore implements IndexStore {
    * between them leaves the next index raised (no index reused) and some found indices not yet
    * recorded, which a second rebuild (--force) adds.
    */
-  async updateState(rollupAdmin: string, update: (current: IndexState | undefined) => IndexState | undefined): Promise<UpdateResult> {
+  async updateState(
+    rollupAdmin: string,
+    update: (current: IndexState | undefined) => IndexState | undefined,
+  ): Promise<UpdateResult> {
     const admin = canonicalAdmin(rollupAdmin);
     return this.retryLostRaces(admin, async () => {
       const before = await this.readStateIfPresent(admin);
@@ -160,17 +196,28 @@ export class DynamoDbIndexStore implements IndexStore {
       return {
         Put: {
           TableName: this.table,
-          Item: { ...keyOf(admin, 'head'), type: { S: 'head' }, rollupAdmin: { S: admin }, nextIndex: { N: String(nextIndex) }, updatedAt },
+          Item: {
+            ...keyOf(admin, 'head'),
+            type: { S: 'head' },
+            rollupAdmin: { S: admin },
+            nextIndex: { N: String(nextIndex) },
+            updatedAt,
+          },
           ConditionExpression: 'attribute_not_exists(sk)',
         },
       };
     }
     return {
       Update: {
-        TableName: this.table, Key: keyOf(admin, 'head'),
+        TableName: this.table,
+        Key: keyOf(admin, 'head'),
         UpdateExpression: 'SET nextIndex = :next, updatedAt = :at',
         ConditionExpression: 'nextIndex = :expected',
-        ExpressionAttributeValues: { ':next': { N: String(nextIndex) }, ':expected': { N: String(expected) }, ':at': updatedAt },
+        ExpressionAttributeValues: {
+          ':next': { N: String(nextIndex) },
+          ':expected': { N: String(expected) },
+          ':at': updatedAt,
+        },
       },
     };
   }
@@ -187,8 +234,9 @@ export class DynamoDbIndexStore implements IndexStore {
 
   private newPubkeyChunks(admin: string, allocation: IndexAllocation): TransactWriteItem[] {
     if (!allocation.pubkeys) return [];
-    return pubkeyChunkItems(partitionOf(admin), allocation.requestId, allocation.pubkeys)
-      .map((Item) => ({ Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(sk)' } }));
+    return pubkeyChunkItems(partitionOf(admin), allocation.requestId, allocation.pubkeys).map((Item) => ({
+      Put: { TableName: this.table, Item, ConditionExpression: 'attribute_not_exists(sk)' },
+    }));
   }
 
   private async readHead(admin: string): Promise<{ rollupAdmin: string; nextIndex: number } | undefined> {
@@ -199,12 +247,16 @@ export class DynamoDbIndexStore implements IndexStore {
   private async readAllocation(admin: string, requestId: string): Promise<IndexAllocation | undefined> {
     const item = await this.getItem(admin, allocationKey(requestId));
     if (!item) return undefined;
-    const chunks = item.pubkeyChunks ? await this.queryPartition(admin, `pubkeys#${encodeURIComponent(requestId)}#`) : [];
+    const chunks = item.pubkeyChunks
+      ? await this.queryPartition(admin, `pubkeys#${encodeURIComponent(requestId)}#`)
+      : [];
     return decodeAllocation(item, () => chunks, this.corruption(admin));
   }
 
   private async getItem(admin: string, sort: string): Promise<Item | undefined> {
-    const out = await this.call(admin, () => this.client.send(new GetItemCommand({ TableName: this.table, Key: keyOf(admin, sort), ConsistentRead: true })));
+    const out = await this.call(admin, () =>
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: keyOf(admin, sort), ConsistentRead: true })),
+    );
     return out.Item;
   }
 
@@ -213,11 +265,20 @@ export class DynamoDbIndexStore implements IndexStore {
     const items: Item[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.call(admin, () => this.client.send(new QueryCommand({
-        TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start,
-        KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: partitionOf(admin) }, ...(prefix ? { ':prefix': { S: prefix } } : {}) },
-      })));
+      const page = await this.call(admin, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+            KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+            ExpressionAttributeValues: {
+              ':pk': { S: partitionOf(admin) },
+              ...(prefix ? { ':prefix': { S: prefix } } : {}),
+            },
+          }),
+        ),
+      );
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -233,8 +294,10 @@ export class DynamoDbIndexStore implements IndexStore {
       // Cancelled by a condition (another writer got there first) or a concurrent transaction:
       // a lost race. Any other reason (validation, throttling) is not hidden as one.
       const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      const raced = name === 'TransactionConflictException'
-        || (name === 'TransactionCanceledException' && reasons.every((r) => ['None', 'ConditionalCheckFailed', 'TransactionConflict', undefined].includes(r.Code)));
+      const raced =
+        name === 'TransactionConflictException' ||
+        (name === 'TransactionCanceledException' &&
+          reasons.every((r) => ['None', 'ConditionalCheckFailed', 'TransactionConflict', undefined].includes(r.Code)));
       if (retryable && raced) throw new LostRace();
       if (name === 'ResourceNotFoundException') throw this.tableMissing();
       throw err;
@@ -260,7 +323,9 @@ export class DynamoDbIndexStore implements IndexStore {
         if (!(err instanceof LostRace)) throw err;
         this.races += 1;
         if (Date.now() > deadline) {
-          throw new IndexStateLockTimeoutError(`the key index state of rollup ${getAddress(admin)} in DynamoDB table ${this.table} kept changing under ${attempt + 1} write attempts over ${this.contentionTimeoutMs} ms; nothing was written`);
+          throw new IndexStateLockTimeoutError(
+            `the key index state of rollup ${getAddress(admin)} in DynamoDB table ${this.table} kept changing under ${attempt + 1} write attempts over ${this.contentionTimeoutMs} ms; nothing was written`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(5 + attempt * 5, 100) * (0.5 + Math.random())));
       }
@@ -268,14 +333,18 @@ export class DynamoDbIndexStore implements IndexStore {
   }
 
   private tableMissing(): IndexStateCorruptError {
-    return new IndexStateCorruptError(`the key index DynamoDB table ${this.table} does not exist; refusing to start from index 0, which could reuse keys: ${CREATE_INDEX_TABLE_HINT}`);
+    return new IndexStateCorruptError(
+      `the key index DynamoDB table ${this.table} does not exist; refusing to start from index 0, which could reuse keys: ${CREATE_INDEX_TABLE_HINT}`,
+    );
   }
 
   private corruption(admin: string): (why: string) => IndexStateCorruptError {
-    return (why) => new IndexStateCorruptError(
-      `the key index state of rollup ${getAddress(admin)} in DynamoDB table ${this.table} is corrupt (${why}); it is never reset automatically, ` +
-      'since that would reuse key indices: restore the table from its point-in-time backup, or delete the rollup\'s items ' +
-      `(partition ${partitionOf(admin)}) and run \`nexus-bot mnemonic rebuild ${getAddress(admin)}\``);
+    return (why) =>
+      new IndexStateCorruptError(
+        `the key index state of rollup ${getAddress(admin)} in DynamoDB table ${this.table} is corrupt (${why}); it is never reset automatically, ` +
+          "since that would reuse key indices: restore the table from its point-in-time backup, or delete the rollup's items " +
+          `(partition ${partitionOf(admin)}) and run \`nexus-bot mnemonic rebuild ${getAddress(admin)}\``,
+      );
   }
 }
 
@@ -286,21 +355,31 @@ class LostRace extends Error {
 
 /** The allocations `next` adds to `before`; anything else a DynamoDB update cannot do atomically is refused. */
 function addedAllocations(admin: string, before: IndexState | undefined, next: IndexState): IndexAllocation[] {
-  if (before && next.nextIndex < before.nextIndex) throw new Error(`rollup ${admin}: an index state update cannot lower the next index (${before.nextIndex} → ${next.nextIndex})`);
+  if (before && next.nextIndex < before.nextIndex)
+    throw new Error(
+      `rollup ${admin}: an index state update cannot lower the next index (${before.nextIndex} → ${next.nextIndex})`,
+    );
   const current = new Map((before?.allocations ?? []).map((a) => [a.requestId, a]));
   const kept = new Set<string>();
   const added: IndexAllocation[] = [];
   for (const a of next.allocations) {
     const old = current.get(a.requestId);
     if (!old) added.push(a);
-    else if (!sameAllocation(old, a)) throw new Error(`rollup ${admin}: an index state update may only add allocations, and it changes ${a.requestId}`);
+    else if (!sameAllocation(old, a))
+      throw new Error(`rollup ${admin}: an index state update may only add allocations, and it changes ${a.requestId}`);
     else kept.add(a.requestId);
   }
-  if (kept.size !== current.size) throw new Error(`rollup ${admin}: an index state update may only add allocations, and it removes some`);
+  if (kept.size !== current.size)
+    throw new Error(`rollup ${admin}: an index state update may only add allocations, and it removes some`);
   return added;
 }
 
 function sameAllocation(a: IndexAllocation, b: IndexAllocation): boolean {
-  return a.requestId === b.requestId && a.start === b.start && a.count === b.count && a.allocatedAt === b.allocatedAt
-    && (a.pubkeys ?? []).join() === (b.pubkeys ?? []).join();
+  return (
+    a.requestId === b.requestId &&
+    a.start === b.start &&
+    a.count === b.count &&
+    a.allocatedAt === b.allocatedAt &&
+    (a.pubkeys ?? []).join() === (b.pubkeys ?? []).join()
+  );
 }

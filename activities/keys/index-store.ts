@@ -57,7 +57,12 @@ export interface IndexStore {
    * Idempotent: the same requestId always gets the range it got first (a retried activity never
    * allocates twice); the same requestId with another count is IndexRequestConflictError.
    */
-  allocateIndices(rollupAdmin: string, requestId: string, count: number, opts?: AllocateOptions): Promise<IndexAllocation>;
+  allocateIndices(
+    rollupAdmin: string,
+    requestId: string,
+    count: number,
+    opts?: AllocateOptions,
+  ): Promise<IndexAllocation>;
   /**
    * Records the pubkeys a request's indices derived to (idempotent; a different list for the same
    * request is IndexRequestConflictError, since an index derives one key only).
@@ -73,7 +78,10 @@ export interface IndexStore {
    * called again when another writer got in between. Used by `nexus-bot mnemonic rebuild`, which
    * only adds allocations and raises the next index (the DynamoDB store accepts nothing else).
    */
-  updateState(rollupAdmin: string, update: (current: IndexState | undefined) => IndexState | undefined): Promise<UpdateResult>;
+  updateState(
+    rollupAdmin: string,
+    update: (current: IndexState | undefined) => IndexState | undefined,
+  ): Promise<UpdateResult>;
   /** Every index ever allocated for the rollup, ascending (to re-derive keys, e.g. for exits). */
   allocatedIndices(rollupAdmin: string): Promise<number[]>;
 }
@@ -92,7 +100,11 @@ export const allocationSchema = z.strictObject({
 });
 const stateSchema = z.strictObject({
   rollupAdmin: z.string(),
-  nextIndex: z.number().int().min(0).max(MAX_INDEX + 1),
+  nextIndex: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_INDEX + 1),
   allocations: z.array(allocationSchema),
 });
 
@@ -112,7 +124,12 @@ export function checkAllocateArguments(requestId: string, count: number): void {
 }
 
 /** A retry of `requestId` finding its earlier allocation: the same range, or a conflict. */
-export function previousAllocation(admin: string, requestId: string, count: number, previous: IndexAllocation): IndexAllocation {
+export function previousAllocation(
+  admin: string,
+  requestId: string,
+  count: number,
+  previous: IndexAllocation,
+): IndexAllocation {
   if (previous.count !== count) {
     throw new IndexRequestConflictError(
       `request ${requestId} of rollup ${admin} already allocated ${previous.count} indices (from ${previous.start}), not ${count}`,
@@ -129,20 +146,32 @@ export function checkIndexSpace(admin: string, nextIndex: number, count: number)
  * Checks pubkeys against the request's allocation: undefined when they are to be written, 'same'
  * when already recorded identically; IndexRequestConflictError otherwise.
  */
-export function pubkeysToRecord(admin: string, requestId: string, allocation: IndexAllocation | undefined, keys: readonly string[]): 'same' | undefined {
-  if (!allocation) throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} has no allocation to record pubkeys for`);
+export function pubkeysToRecord(
+  admin: string,
+  requestId: string,
+  allocation: IndexAllocation | undefined,
+  keys: readonly string[],
+): 'same' | undefined {
+  if (!allocation)
+    throw new IndexRequestConflictError(
+      `request ${requestId} of rollup ${admin} has no allocation to record pubkeys for`,
+    );
   if (keys.length !== allocation.count) {
-    throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} allocated ${allocation.count} indices, got ${keys.length} pubkeys`);
+    throw new IndexRequestConflictError(
+      `request ${requestId} of rollup ${admin} allocated ${allocation.count} indices, got ${keys.length} pubkeys`,
+    );
   }
   if (!allocation.pubkeys) return undefined;
-  if (allocation.pubkeys.join() !== keys.join()) throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} already recorded other pubkeys`);
+  if (allocation.pubkeys.join() !== keys.join())
+    throw new IndexRequestConflictError(`request ${requestId} of rollup ${admin} already recorded other pubkeys`);
   return 'same';
 }
 
 /** A state read (or about to be written), checked against its own invariants; `corrupt` makes the error. */
 export function checkState(json: unknown, admin: string, corrupt: (why: string) => Error): IndexState {
   const parsed = stateSchema.safeParse(json);
-  if (!parsed.success) throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const state = parsed.data;
   if (state.rollupAdmin.toLowerCase() !== admin) throw corrupt(`it belongs to rollup ${state.rollupAdmin}`);
   const seen = new Set<string>();

@@ -24,7 +24,8 @@ export async function findKeyIndices(opts: {
   const wanted = new Set(opts.pubkeys.map((k) => k.toLowerCase()));
   const found = new Map<string, number>();
   const present = await opts.indexStore.readStateIfPresent(opts.rollupAdmin);
-  if (!present && wanted.size > 0 && opts.whenMissing) throw await opts.whenMissing(opts.indexStore.stateLocation(opts.rollupAdmin));
+  if (!present && wanted.size > 0 && opts.whenMissing)
+    throw await opts.whenMissing(opts.indexStore.stateLocation(opts.rollupAdmin));
   const state = present ?? { rollupAdmin: opts.rollupAdmin.toLowerCase(), nextIndex: 0, allocations: [] };
   const unrecorded: number[] = [];
   for (const allocation of state.allocations) {
@@ -47,7 +48,8 @@ export async function findKeyIndices(opts: {
   if (missing.length > 0) {
     throw new UnknownValidatorKeyError(
       `${missing.length} pubkey(s) are not among the ${state.nextIndex} mnemonic key(s) allocated for rollup ${state.rollupAdmin} ` +
-      `(first ${missing[0]}): not this rollup's mnemonic keys, or its index state lost an allocation`);
+        `(first ${missing[0]}): not this rollup's mnemonic keys, or its index state lost an allocation`,
+    );
   }
   return found;
 }

@@ -33,7 +33,10 @@ export function encryptShareSecret(operatorKey: KeyObject, shareSecretHex: strin
     // Never the value itself: it is a secret.
     throw new RangeError('a share secret must be "0x" followed by 64 hex digits');
   }
-  const ciphertext = publicEncrypt({ key: operatorKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(shareSecretHex, 'latin1'));
+  const ciphertext = publicEncrypt(
+    { key: operatorKey, padding: constants.RSA_PKCS1_PADDING },
+    Buffer.from(shareSecretHex, 'latin1'),
+  );
   if (ciphertext.length !== ENCRYPTED_SHARE_LENGTH) {
     throw new RangeError(`RSA ciphertext is ${ciphertext.length} bytes, expected ${ENCRYPTED_SHARE_LENGTH} (RSA-2048)`);
   }

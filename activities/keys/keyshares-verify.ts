@@ -58,7 +58,9 @@ export class KeysharesInvalidError extends TypedError {
     /** in a batch (verifyKeysharesPayloads of more than one), the position of the bad payload */
     readonly payloadIndex?: number,
   ) {
-    super(`invalid keyshares${payloadIndex === undefined ? '' : ` (payload ${payloadIndex} of the batch)`} (${reason}): ${detail}`);
+    super(
+      `invalid keyshares${payloadIndex === undefined ? '' : ` (payload ${payloadIndex} of the batch)`} (${reason}): ${detail}`,
+    );
   }
 }
 
@@ -72,7 +74,8 @@ let lastOwner: { given: string; checksummed: string } | undefined;
 
 /** ethers' getAddress (throws for a bad address or EIP-55 checksum), the last answer remembered. */
 export function checksummedOwner(owner: string): string {
-  if (lastOwner === undefined || lastOwner.given !== owner) lastOwner = { given: owner, checksummed: getAddress(owner) };
+  if (lastOwner === undefined || lastOwner.given !== owner)
+    lastOwner = { given: owner, checksummed: getAddress(owner) };
   return lastOwner.checksummed;
 }
 
@@ -94,14 +97,16 @@ function g1(bytes: Uint8Array, what: string, reason: KeysharesInvalidReason): G1
   try {
     return decodeG1(bytes);
   } catch (e) {
-    throw new KeysharesInvalidError(reason, `${what} is not a valid BLS12-381 G1 point, or is the point at infinity (${(e as Error).message})`);
+    throw new KeysharesInvalidError(
+      reason,
+      `${what} is not a valid BLS12-381 G1 point, or is the point at infinity (${(e as Error).message})`,
+    );
   }
 }
 
 function idsText(ids: readonly number[]): string {
   return `[${ids.join(',')}]`;
 }
-
 
 /** A payload past its layout checks, with its validator key and signature decoded. */
 interface Parsed {
@@ -128,12 +133,15 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
  * KeysharesInvalidError of the first bad payload (layout first, then signatures, then shares);
  * with more than one payload its `payloadIndex` and message name the position.
  */
-export function verifyKeysharesPayloads(items: readonly { payload: KeysharesPayload; expected: KeysharesExpectation }[]): void {
+export function verifyKeysharesPayloads(
+  items: readonly { payload: KeysharesPayload; expected: KeysharesExpectation }[],
+): void {
   const at = <T>(i: number, check: () => T): T => {
     try {
       return check();
     } catch (e) {
-      if (e instanceof KeysharesInvalidError && items.length > 1) throw new KeysharesInvalidError(e.reason, e.detail, i);
+      if (e instanceof KeysharesInvalidError && items.length > 1)
+        throw new KeysharesInvalidError(e.reason, e.detail, i);
       throw e;
     }
   };
@@ -162,10 +170,16 @@ function parse(payload: KeysharesPayload, expected: KeysharesExpectation): Parse
   // validator public key
   const pubkeyBytes = strictHexToBytes(payload?.publicKey, 'payload.publicKey', 'public-key');
   if (pubkeyBytes.length !== PUBKEY_LENGTH) {
-    throw new KeysharesInvalidError('public-key', `payload.publicKey is ${pubkeyBytes.length} bytes, expected ${PUBKEY_LENGTH}`);
+    throw new KeysharesInvalidError(
+      'public-key',
+      `payload.publicKey is ${pubkeyBytes.length} bytes, expected ${PUBKEY_LENGTH}`,
+    );
   }
   if (!pubkeyBytes.equals(expectedPubkey)) {
-    throw new KeysharesInvalidError('public-key', `payload.publicKey 0x${pubkeyBytes.toString('hex')} is not the expected validator 0x${expectedPubkey.toString('hex')}`);
+    throw new KeysharesInvalidError(
+      'public-key',
+      `payload.publicKey 0x${pubkeyBytes.toString('hex')} is not the expected validator 0x${expectedPubkey.toString('hex')}`,
+    );
   }
   // decoded once: used by the signature check and the interpolation
   const validator = g1(pubkeyBytes, 'payload.publicKey', 'public-key');
@@ -185,14 +199,20 @@ function parse(payload: KeysharesPayload, expected: KeysharesExpectation): Parse
     }
   }
   if (ids.length !== expected.operatorIds.length || ids.some((id, i) => id !== expected.operatorIds[i])) {
-    throw new KeysharesInvalidError('operator-ids', `payload.operatorIds ${idsText(ids)} differ from the expected ${idsText(expected.operatorIds)}`);
+    throw new KeysharesInvalidError(
+      'operator-ids',
+      `payload.operatorIds ${idsText(ids)} differ from the expected ${idsText(expected.operatorIds)}`,
+    );
   }
 
   // layout
   const shares = strictHexToBytes(payload.sharesData, 'payload.sharesData');
   const expectedLength = SIGNATURE_LENGTH + (PUBKEY_LENGTH + ENCRYPTED_SHARE_LENGTH) * n;
   if (shares.length !== expectedLength) {
-    throw new KeysharesInvalidError('length', `sharesData is ${shares.length} bytes, expected 96 + 304·${n} = ${expectedLength}`);
+    throw new KeysharesInvalidError(
+      'length',
+      `sharesData is ${shares.length} bytes, expected 96 + 304·${n} = ${expectedLength}`,
+    );
   }
   let signature: BlstSignature;
   try {
@@ -208,7 +228,9 @@ function parse(payload: KeysharesPayload, expected: KeysharesExpectation): Parse
     validator,
     message: keysharesSignedMessage(owner, expected.ownerNonce),
     signature,
-    sharePubkeys: Array.from({ length: n }, (_, i) => shares.subarray(SIGNATURE_LENGTH + PUBKEY_LENGTH * i, SIGNATURE_LENGTH + PUBKEY_LENGTH * (i + 1))),
+    sharePubkeys: Array.from({ length: n }, (_, i) =>
+      shares.subarray(SIGNATURE_LENGTH + PUBKEY_LENGTH * i, SIGNATURE_LENGTH + PUBKEY_LENGTH * (i + 1)),
+    ),
   };
 }
 
@@ -220,12 +242,17 @@ function checkSignature(p: Parsed): void {
   if (blstVerify(Buffer.from(keccak256(toUtf8Bytes(lower)).slice(2), 'hex'), p.validator, p.signature, false, false)) {
     hint = ' (it signs the lower-case owner address; SSV nodes require the EIP-55 checksummed form)';
   }
-  throw new KeysharesInvalidError('signature', `the signature does not verify against validator 0x${p.pubkeyBytes.toString('hex')} over keccak256("${p.owner}:${p.ownerNonce}")${hint}`);
+  throw new KeysharesInvalidError(
+    'signature',
+    `the signature does not verify against validator 0x${p.pubkeyBytes.toString('hex')} over keccak256("${p.owner}:${p.ownerNonce}")${hint}`,
+  );
 }
 
 /** The share public keys recombine to the validator public key, every share taking part. */
 function checkRecombination(p: Parsed): void {
-  const points = p.sharePubkeys.map((bytes, i) => g1(bytes, `share public key of operator ${p.ids[i]}`, 'share-public-key'));
+  const points = p.sharePubkeys.map((bytes, i) =>
+    g1(bytes, `share public key of operator ${p.ids[i]}`, 'share-public-key'),
+  );
   const n = p.ids.length;
   const t = thresholdFor(n);
   const xs = p.ids.map((id) => BigInt(id));
@@ -233,9 +260,18 @@ function checkRecombination(p: Parsed): void {
   const subsets: number[][] = [base];
   for (let j = t; j < n; j++) subsets.push([...base.slice(1), j]);
   for (const subset of subsets) {
-    if (!interpolatesAtZero(subset.map((i) => xs[i]), subset.map((i) => points[i]), p.validator)) {
+    if (
+      !interpolatesAtZero(
+        subset.map((i) => xs[i]),
+        subset.map((i) => points[i]),
+        p.validator,
+      )
+    ) {
       const used = subset.map((i) => p.ids[i]);
-      throw new KeysharesInvalidError('recombination', `share public keys of operators ${idsText(used)} (threshold ${t} of ${n}) do not interpolate to the validator public key at x = 0`);
+      throw new KeysharesInvalidError(
+        'recombination',
+        `share public keys of operators ${idsText(used)} (threshold ${t} of ${n}) do not interpolate to the validator public key at x = 0`,
+      );
     }
   }
 }

@@ -15,7 +15,15 @@
 // bytes are wiped once encrypted (their bigints and the "0x…" plaintext strings cannot be).
 import { SecretKey } from '@chainsafe/blst';
 import { encryptShareSecret, operatorEncryptionKey } from './keyshares-rsa';
-import { checksummedOwner, keysharesSignedMessage, thresholdFor, VALID_OPERATOR_COUNTS, verifyKeysharesPayloads, type KeysharesExpectation, type KeysharesPayload } from './keyshares-verify';
+import {
+  checksummedOwner,
+  keysharesSignedMessage,
+  thresholdFor,
+  VALID_OPERATOR_COUNTS,
+  verifyKeysharesPayloads,
+  type KeysharesExpectation,
+  type KeysharesPayload,
+} from './keyshares-verify';
 import { BLS_CURVE_ORDER, splitSecretKey, wipeShares } from './shamir-split';
 import { TypedError } from '../typed-failure';
 
@@ -64,7 +72,8 @@ export async function buildKeysharesBatch(inputs: readonly BuildKeysharesInput[]
     try {
       return buildOne(input);
     } catch (e) {
-      if (e instanceof KeysharesBuildError && inputs.length > 1) throw new KeysharesBuildError(`key ${i} of the batch: ${e.message}`);
+      if (e instanceof KeysharesBuildError && inputs.length > 1)
+        throw new KeysharesBuildError(`key ${i} of the batch: ${e.message}`);
       throw e;
     }
   });
@@ -95,7 +104,8 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
   }
   const sorted = [...operators].sort((a, b) => a.id - b.id);
   for (const [i, op] of sorted.entries()) {
-    if (!Number.isSafeInteger(op.id) || op.id <= 0) throw new KeysharesBuildError(`operator id ${op.id} is not a positive integer`);
+    if (!Number.isSafeInteger(op.id) || op.id <= 0)
+      throw new KeysharesBuildError(`operator id ${op.id} is not a positive integer`);
     if (i > 0 && sorted[i - 1].id === op.id) throw new KeysharesBuildError(`operator id ${op.id} appears twice`);
   }
   // MalformedOperatorKeyError names the operator; a key parsed before comes from the cache.
@@ -105,7 +115,10 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
 
   const operatorIds = sorted.map((op) => op.id);
   const blsKey = SecretKey.fromBytes(secretKey);
-  if (input.validatorPubkey !== undefined && !(input.validatorPubkey instanceof Uint8Array && input.validatorPubkey.length === 48)) {
+  if (
+    input.validatorPubkey !== undefined &&
+    !(input.validatorPubkey instanceof Uint8Array && input.validatorPubkey.length === 48)
+  ) {
     throw new KeysharesBuildError('validatorPubkey must be a 48-byte compressed BLS public key');
   }
   const validatorPubkey = input.validatorPubkey ?? blsKey.toPublicKey().toBytes(true);
@@ -115,7 +128,9 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
     let ciphertexts: Buffer[];
     try {
       // share i is f(sorted[i].id): encrypted for that operator, laid out at position i
-      ciphertexts = shares.map((share, i) => encryptShareSecret(rsaKeys[i], `0x${Buffer.from(share.secretKey).toString('hex')}`));
+      ciphertexts = shares.map((share, i) =>
+        encryptShareSecret(rsaKeys[i], `0x${Buffer.from(share.secretKey).toString('hex')}`),
+      );
     } finally {
       wipeShares(shares);
     }
@@ -123,7 +138,9 @@ function buildOne(input: BuildKeysharesInput): { payload: KeysharesPayload; expe
     sharesData = Buffer.concat([signature, ...shares.map((s) => s.publicKey), ...ciphertexts]);
   } catch (e) {
     // Message only: never a secret (shamir-split's and keyshares-rsa's messages carry none).
-    throw new KeysharesBuildError(`building the keyshares failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
+    throw new KeysharesBuildError(
+      `building the keyshares failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`,
+    );
   }
   const publicKey = `0x${Buffer.from(validatorPubkey).toString('hex')}`;
   return {

@@ -4,19 +4,28 @@
 // mnemonic or the salt. Secrets Manager being unreachable is left as the SDK's own error, which
 // Temporal retries; only the failures listed in NON_RETRYABLE_KEY_ERRORS stop retries.
 import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
-  CreateSecretCommand, GetSecretValueCommand, type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { create as createKeystore, decrypt as decryptKeystore, verifyPassword, type IKeystore } from '@chainsafe/bls-keystore';
+  create as createKeystore,
+  decrypt as decryptKeystore,
+  verifyPassword,
+  type IKeystore,
+} from '@chainsafe/bls-keystore';
 import { getAddress, Mnemonic } from 'ethers';
 import { z } from 'zod';
 import { normalizeMnemonic } from './derivation';
 import {
-  InvalidMnemonicError, MnemonicAlreadyExistsError, MnemonicSecretCorruptError, MnemonicSecretMissingError, SaltLockedError, WrongSaltError,
+  InvalidMnemonicError,
+  MnemonicAlreadyExistsError,
+  MnemonicSecretCorruptError,
+  MnemonicSecretMissingError,
+  SaltLockedError,
+  WrongSaltError,
 } from './errors';
 import type { SaltSource } from './salt';
 
-const hex = (bytes?: number) => z.string().regex(bytes === undefined ? /^([0-9a-fA-F]{2})+$/ : new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`));
+const hex = (bytes?: number) =>
+  z.string().regex(bytes === undefined ? /^([0-9a-fA-F]{2})+$/ : new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`));
 
 /**
  * EIP-2335 keystore structure. bls-keystore's own schema fixes the ciphertext at 32 bytes (a BLS
@@ -32,12 +41,23 @@ const mnemonicKeystoreSchema = z.object({
     kdf: z.union([
       z.object({
         function: z.literal('pbkdf2'),
-        params: z.object({ dklen: z.number().int().positive(), c: z.number().int().positive(), prf: z.literal('hmac-sha256'), salt: hex() }),
+        params: z.object({
+          dklen: z.number().int().positive(),
+          c: z.number().int().positive(),
+          prf: z.literal('hmac-sha256'),
+          salt: hex(),
+        }),
         message: z.literal(''),
       }),
       z.object({
         function: z.literal('scrypt'),
-        params: z.object({ dklen: z.number().int().positive(), n: z.number().int().positive(), r: z.number().int().positive(), p: z.number().int().positive(), salt: hex() }),
+        params: z.object({
+          dklen: z.number().int().positive(),
+          n: z.number().int().positive(),
+          r: z.number().int().positive(),
+          p: z.number().int().positive(),
+          salt: hex(),
+        }),
         message: z.literal(''),
       }),
     ]),
@@ -67,32 +87,39 @@ export class MnemonicVault {
     const name = mnemonicSecretName(admin);
     const mnemonic = opts.mnemonic === undefined ? generateMnemonic() : normalizeMnemonic(opts.mnemonic);
     if (!Mnemonic.isValidMnemonic(mnemonic)) {
-      throw new InvalidMnemonicError('invalid mnemonic: not a BIP-39 English mnemonic with a valid checksum (words not shown)');
+      throw new InvalidMnemonicError(
+        'invalid mnemonic: not a BIP-39 English mnemonic with a valid checksum (words not shown)',
+      );
     }
     const secret = Buffer.from(mnemonic, 'utf8');
     let keystoreJson: string;
     try {
       const keystore = await this.salt.use((password) =>
-        createKeystore(password, secret, new Uint8Array(0), '', `nexus-bot mnemonic of rollup ${admin}`));
+        createKeystore(password, secret, new Uint8Array(0), '', `nexus-bot mnemonic of rollup ${admin}`),
+      );
       keystoreJson = JSON.stringify(keystore);
     } finally {
       secret.fill(0);
     }
     try {
-      const out = await this.client.send(new CreateSecretCommand({
-        Name: name,
-        Description: `nexus-bot: EIP-2335 keystore of the validator mnemonic of rollup ${admin} (password: the worker salt)`,
-        SecretString: keystoreJson,
-        Tags: [
-          { Key: 'nexus-bot:rollup-admin', Value: admin },
-          { Key: 'nexus-bot:purpose', Value: 'validator-mnemonic' },
-        ],
-      }));
+      const out = await this.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          Description: `nexus-bot: EIP-2335 keystore of the validator mnemonic of rollup ${admin} (password: the worker salt)`,
+          SecretString: keystoreJson,
+          Tags: [
+            { Key: 'nexus-bot:rollup-admin', Value: admin },
+            { Key: 'nexus-bot:purpose', Value: 'validator-mnemonic' },
+          ],
+        }),
+      );
       if (!out.ARN) throw new Error(`Secrets Manager created ${name} but returned no ARN`);
       return { secretArn: out.ARN };
     } catch (err) {
       if (errorName(err) === 'ResourceExistsException') {
-        throw new MnemonicAlreadyExistsError(`rollup ${admin} already has a mnemonic secret ${name}; it is never replaced`);
+        throw new MnemonicAlreadyExistsError(
+          `rollup ${admin} already has a mnemonic secret ${name}; it is never replaced`,
+        );
       }
       throw err;
     }
@@ -118,12 +145,14 @@ export class MnemonicVault {
       if (err instanceof SaltLockedError) throw err;
       // Classify: a checksum failure is the wrong salt, anything else is a broken keystore.
       const saltMatches = await this.salt.use((password) => verifyPassword(ks, password)).catch(() => undefined);
-      if (saltMatches === false) throw new WrongSaltError(`the salt does not open the mnemonic keystore of rollup ${admin} (${name})`);
+      if (saltMatches === false)
+        throw new WrongSaltError(`the salt does not open the mnemonic keystore of rollup ${admin} (${name})`);
       throw corrupt(`could not be decrypted (${errorName(err) ?? 'error'})`);
     }
     try {
       const mnemonic = Buffer.from(plain).toString('utf8');
-      if (!Mnemonic.isValidMnemonic(mnemonic)) throw corrupt('decrypts to something that is not a valid BIP-39 mnemonic');
+      if (!Mnemonic.isValidMnemonic(mnemonic))
+        throw corrupt('decrypts to something that is not a valid BIP-39 mnemonic');
       return mnemonic;
     } finally {
       plain.fill(0);
@@ -144,7 +173,8 @@ export class MnemonicVault {
       throw err; // unreachable, throttled, access denied...: the SDK's error, retried by Temporal
     }
     // Corrupt-secret messages describe the shape only: the content might be a plaintext mnemonic.
-    const corrupt = (why: string) => new MnemonicSecretCorruptError(`mnemonic secret ${name} of rollup ${admin} ${why}`);
+    const corrupt = (why: string) =>
+      new MnemonicSecretCorruptError(`mnemonic secret ${name} of rollup ${admin} ${why}`);
     if (secretString === undefined) throw corrupt('has no SecretString');
     let keystore: unknown;
     try {

@@ -47,14 +47,21 @@ export function randomScalar(random: RandomBytes = randomBytes): bigint {
     bytes.fill(0);
     if (k !== 0n && k < BLS_CURVE_ORDER) return k;
   }
-  throw new Error(`no random scalar below the BLS12-381 group order in ${MAX_DRAWS} draws: the random source is broken`);
+  throw new Error(
+    `no random scalar below the BLS12-381 group order in ${MAX_DRAWS} draws: the random source is broken`,
+  );
 }
 
 /**
  * Splits `secretKey` (32 bytes big-endian, 0 < sk < r) into one share per id, any `threshold` of
  * which recombine to it: f(id) for a random f of degree threshold − 1 with f(0) = sk.
  */
-export function splitSecretKey(secretKey: Uint8Array, ids: readonly number[], threshold: number, random: RandomBytes = randomBytes): SecretShare[] {
+export function splitSecretKey(
+  secretKey: Uint8Array,
+  ids: readonly number[],
+  threshold: number,
+  random: RandomBytes = randomBytes,
+): SecretShare[] {
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) throw new RangeError('secretKey must be 32 bytes');
   if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > ids.length) {
     throw new RangeError(`threshold ${threshold} must be between 1 and the ${ids.length} shares`);
@@ -63,7 +70,8 @@ export function splitSecretKey(secretKey: Uint8Array, ids: readonly number[], th
     throw new RangeError('share ids must be distinct positive integers');
   }
   const secret = bytesToNumberBE(secretKey);
-  if (secret === 0n || secret >= BLS_CURVE_ORDER) throw new RangeError('secretKey is zero or not below the BLS12-381 group order');
+  if (secret === 0n || secret >= BLS_CURVE_ORDER)
+    throw new RangeError('secretKey is zero or not below the BLS12-381 group order');
   // f(x) = secret + c_1·x + … + c_{t−1}·x^{t−1}
   const coefficients = [secret];
   for (let i = 1; i < threshold; i++) coefficients.push(randomScalar(random));

@@ -52,14 +52,19 @@ export async function signVoluntaryExit(opts: {
   const forkVersion = exitSigningForkVersion(opts.forkSchedule, opts.epoch);
   const genesisValidatorsRoot = rootBytes(opts.genesisValidatorsRoot);
   const [bls, { ssz }, { computeDomain, computeSigningRoot }, { DOMAIN_VOLUNTARY_EXIT }] = await Promise.all([
-    loadBls(), loadLodestarTypes(), loadLodestarStateTransition(), loadLodestarParams(),
+    loadBls(),
+    loadLodestarTypes(),
+    loadLodestarStateTransition(),
+    loadLodestarParams(),
   ]);
   let sk: ReturnType<typeof bls.SecretKey.fromBytes>;
   try {
     sk = bls.SecretKey.fromBytes(opts.secretKey);
   } catch {
     // No `cause`: a library error might quote its input.
-    throw new VoluntaryExitSigningError(`the secret key for validator ${opts.validatorIndex} is not a valid BLS secret key (32 bytes, non-zero, below the curve order)`);
+    throw new VoluntaryExitSigningError(
+      `the secret key for validator ${opts.validatorIndex} is not a valid BLS secret key (32 bytes, non-zero, below the curve order)`,
+    );
   }
   const message = { epoch: opts.epoch, validatorIndex: opts.validatorIndex };
   const domain = computeDomain(DOMAIN_VOLUNTARY_EXIT, Buffer.from(forkVersion.slice(2), 'hex'), genesisValidatorsRoot);
@@ -69,14 +74,19 @@ export async function signVoluntaryExit(opts: {
 
 /** Epochs and validator indices: uint64 on chain, safe integers here (real ones are far below 2^53). */
 function assertUint(value: number, what: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new VoluntaryExitSigningError(`${what} must be a non-negative integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new VoluntaryExitSigningError(`${what} must be a non-negative integer, got ${value}`);
 }
 
 function rootBytes(value: string | Uint8Array): Uint8Array {
   if (typeof value === 'string') {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new VoluntaryExitSigningError(`genesis validators root must be 32 bytes of 0x-hex, got ${JSON.stringify(value.slice(0, 80))}`);
+    if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+      throw new VoluntaryExitSigningError(
+        `genesis validators root must be 32 bytes of 0x-hex, got ${JSON.stringify(value.slice(0, 80))}`,
+      );
     return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
   }
-  if (!(value instanceof Uint8Array) || value.length !== 32) throw new VoluntaryExitSigningError('genesis validators root must be 32 bytes');
+  if (!(value instanceof Uint8Array) || value.length !== 32)
+    throw new VoluntaryExitSigningError('genesis validators root must be 32 bytes');
   return Uint8Array.from(value);
 }

@@ -17,8 +17,6 @@ import { KeySharesItem, SSVKeys } from 'ssv-keys';
 import { parseOperatorPublicKey } from '../../activities/keys/operator-keys';
 import { VALID_OPERATOR_COUNTS, verifyKeysharesPayload, type KeysharesPayload } from './keyshares-verify-noble';
 
-
-
 export interface KeysharesOperator {
   id: number;
   /** on-chain form: base64 of a PEM "RSA PUBLIC KEY" holding an SPKI RSA-2048 key */
@@ -67,7 +65,8 @@ export async function baselineBuildKeyshares(input: BuildKeysharesInput): Promis
   }
   const sorted = [...operators].sort((a, b) => a.id - b.id);
   for (const [i, op] of sorted.entries()) {
-    if (!Number.isSafeInteger(op.id) || op.id <= 0) throw new KeysharesBuildError(`operator id ${op.id} is not a positive integer`);
+    if (!Number.isSafeInteger(op.id) || op.id <= 0)
+      throw new KeysharesBuildError(`operator id ${op.id} is not a positive integer`);
     if (i > 0 && sorted[i - 1].id === op.id) throw new KeysharesBuildError(`operator id ${op.id} appears twice`);
     parseOperatorPublicKey(op.publicKeyBase64, op.id); // MalformedOperatorKeyError names the operator
   }
@@ -87,7 +86,9 @@ export async function baselineBuildKeyshares(input: BuildKeysharesInput): Promis
     payload = { publicKey: built.publicKey, operatorIds: [...built.operatorIds], sharesData: built.sharesData };
   } catch (e) {
     // Message only: ssv-keys exceptions keep their inputs (keys) as properties.
-    throw new KeysharesBuildError(`ssv-keys failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
+    throw new KeysharesBuildError(
+      `ssv-keys failed: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`,
+    );
   }
   // The expected pubkey comes from blst, not from ssv-keys' own derivation.
   const validatorPubkey = `0x${Buffer.from(SecretKey.fromBytes(secretKey).toPublicKey().toBytes()).toString('hex')}`;

@@ -131,10 +131,16 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
   // validator public key
   const pubkeyBytes = strictHexToBytes(payload?.publicKey, 'payload.publicKey', 'public-key');
   if (pubkeyBytes.length !== PUBKEY_LENGTH) {
-    throw new KeysharesInvalidError('public-key', `payload.publicKey is ${pubkeyBytes.length} bytes, expected ${PUBKEY_LENGTH}`);
+    throw new KeysharesInvalidError(
+      'public-key',
+      `payload.publicKey is ${pubkeyBytes.length} bytes, expected ${PUBKEY_LENGTH}`,
+    );
   }
   if (!pubkeyBytes.equals(expectedPubkey)) {
-    throw new KeysharesInvalidError('public-key', `payload.publicKey 0x${pubkeyBytes.toString('hex')} is not the expected validator 0x${expectedPubkey.toString('hex')}`);
+    throw new KeysharesInvalidError(
+      'public-key',
+      `payload.publicKey 0x${pubkeyBytes.toString('hex')} is not the expected validator 0x${expectedPubkey.toString('hex')}`,
+    );
   }
   const validatorPoint = g1(pubkeyBytes, 'payload.publicKey', 'public-key');
 
@@ -153,14 +159,20 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
     }
   }
   if (ids.length !== expected.operatorIds.length || ids.some((id, i) => id !== expected.operatorIds[i])) {
-    throw new KeysharesInvalidError('operator-ids', `payload.operatorIds ${idsText(ids)} differ from the expected ${idsText(expected.operatorIds)}`);
+    throw new KeysharesInvalidError(
+      'operator-ids',
+      `payload.operatorIds ${idsText(ids)} differ from the expected ${idsText(expected.operatorIds)}`,
+    );
   }
 
   // layout
   const shares = strictHexToBytes(payload.sharesData, 'payload.sharesData');
   const expectedLength = SIGNATURE_LENGTH + (PUBKEY_LENGTH + ENCRYPTED_SHARE_LENGTH) * n;
   if (shares.length !== expectedLength) {
-    throw new KeysharesInvalidError('length', `sharesData is ${shares.length} bytes, expected 96 + 304·${n} = ${expectedLength}`);
+    throw new KeysharesInvalidError(
+      'length',
+      `sharesData is ${shares.length} bytes, expected 96 + 304·${n} = ${expectedLength}`,
+    );
   }
   const signature = shares.subarray(0, SIGNATURE_LENGTH);
   const sharePubkeys = Array.from({ length: n }, (_, i) =>
@@ -182,21 +194,32 @@ export function verifyKeysharesPayload(payload: KeysharesPayload, expected: Keys
     if (blstVerify(Buffer.from(keccak256(toUtf8Bytes(lower)).slice(2), 'hex'), blstPk, sig)) {
       hint = ' (it signs the lower-case owner address; SSV nodes require the EIP-55 checksummed form)';
     }
-    throw new KeysharesInvalidError('signature', `the signature does not verify against validator 0x${pubkeyBytes.toString('hex')} over keccak256("${owner}:${expected.ownerNonce}")${hint}`);
+    throw new KeysharesInvalidError(
+      'signature',
+      `the signature does not verify against validator 0x${pubkeyBytes.toString('hex')} over keccak256("${owner}:${expected.ownerNonce}")${hint}`,
+    );
   }
 
   // share public keys recombine to the validator public key
-  const points = sharePubkeys.map((bytes, i) => g1(bytes, `share public key of operator ${ids[i]}`, 'share-public-key'));
+  const points = sharePubkeys.map((bytes, i) =>
+    g1(bytes, `share public key of operator ${ids[i]}`, 'share-public-key'),
+  );
   const t = thresholdFor(n);
   const xs = ids.map((id) => BigInt(id));
   const base = Array.from({ length: t }, (_, i) => i);
   const subsets: number[][] = [base];
   for (let j = t; j < n; j++) subsets.push([...base.slice(1), j]);
   for (const subset of subsets) {
-    const got = interpolateAtZero(subset.map((i) => xs[i]), subset.map((i) => points[i]));
+    const got = interpolateAtZero(
+      subset.map((i) => xs[i]),
+      subset.map((i) => points[i]),
+    );
     if (!got.equals(validatorPoint)) {
       const used = subset.map((i) => ids[i]);
-      throw new KeysharesInvalidError('recombination', `share public keys of operators ${idsText(used)} (threshold ${t} of ${n}) do not interpolate to the validator public key at x = 0`);
+      throw new KeysharesInvalidError(
+        'recombination',
+        `share public keys of operators ${idsText(used)} (threshold ${t} of ${n}) do not interpolate to the validator public key at x = 0`,
+      );
     }
   }
 }

@@ -53,24 +53,36 @@ export async function codecServerCommand(argv: string[], out: Out, stop?: Promis
     return;
   }
   const keysFile = values['codec-keys'] ?? process.env[CODEC_KEYS_FILE_ENV];
-  if (!keysFile) throw new UsageError(`--codec-keys <file> is required (or ${CODEC_KEYS_FILE_ENV})\n\n${CODEC_SERVER_USAGE}`);
+  if (!keysFile)
+    throw new UsageError(`--codec-keys <file> is required (or ${CODEC_KEYS_FILE_ENV})\n\n${CODEC_SERVER_USAGE}`);
   const port = values.port === undefined ? DEFAULT_CODEC_SERVER_PORT : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0-65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: expected a port number 0-65535, got "${values.port}"`);
   for (const origin of values['cors-origin']) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new UsageError(`--cors-origin: expected an origin such as http://127.0.0.1:8233 (scheme, host, port; no path), got "${origin}"`);
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new UsageError(
+        `--cors-origin: expected an origin such as http://127.0.0.1:8233 (scheme, host, port; no path), got "${origin}"`,
+      );
   }
   const authToken = values['auth-token-file'] === undefined ? undefined : readToken(values['auth-token-file']);
 
   const codec = loadPayloadCodec(keysFile);
   const server = await startCodecServer({
-    codec, host: values.host, port, corsOrigins: values['cors-origin'], authToken,
+    codec,
+    host: values.host,
+    port,
+    corsOrigins: values['cors-origin'],
+    authToken,
     log: (line) => out(`${new Date().toISOString()} ${line}`),
   });
-  out(`codec server listening on ${server.url} (active key "${codec.activeKeyId}"${authToken ? ', bearer token required' : ''}${values['cors-origin'].length > 0 ? `, CORS for ${values['cors-origin'].join(' ')}` : ''})`);
-  await (stop ?? new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  }));
+  out(
+    `codec server listening on ${server.url} (active key "${codec.activeKeyId}"${authToken ? ', bearer token required' : ''}${values['cors-origin'].length > 0 ? `, CORS for ${values['cors-origin'].join(' ')}` : ''})`,
+  );
+  await (stop ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    }));
   await server.close();
   out('codec server stopped');
 }
@@ -80,7 +92,9 @@ function readToken(file: string): string {
   try {
     token = readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new Error(`--auth-token-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw new Error(`--auth-token-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      cause: err,
+    });
   }
   if (token === '') throw new Error(`--auth-token-file: ${file} is empty`);
   return token;

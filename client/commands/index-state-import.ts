@@ -29,25 +29,39 @@ differently is refused and named (nothing is merged or overwritten).
 const STATE_FILE = /^(0x[0-9a-f]{40})\.json$/;
 
 export async function importIndexStateCommand(argv: string[], out: (line: string) => void): Promise<void> {
-  const { values, positionals } = parseOrExplain(IMPORT_INDEX_STATE_USAGE, () => parseArgs({
-    args: argv,
-    options: {
-      'index-state': { type: 'string' }, 'index-table': { type: 'string' }, config: { type: 'string' },
-      'aws-region': { type: 'string' }, 'aws-endpoint': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  }));
+  const { values, positionals } = parseOrExplain(IMPORT_INDEX_STATE_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        'index-state': { type: 'string' },
+        'index-table': { type: 'string' },
+        config: { type: 'string' },
+        'aws-region': { type: 'string' },
+        'aws-endpoint': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     out(IMPORT_INDEX_STATE_USAGE);
     return;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${IMPORT_INDEX_STATE_USAGE}`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${IMPORT_INDEX_STATE_USAGE}`);
   const folder = values['index-state'];
-  if (folder === undefined || folder === '') throw new UsageError(`--index-state <folder> is required (the folder of state files)\n\n${IMPORT_INDEX_STATE_USAGE}`);
-  const config = values.config === undefined ? undefined : loadWorkerConfig({ ...process.env, NEXUS_BOT_CONFIG: values.config });
+  if (folder === undefined || folder === '')
+    throw new UsageError(
+      `--index-state <folder> is required (the folder of state files)\n\n${IMPORT_INDEX_STATE_USAGE}`,
+    );
+  const config =
+    values.config === undefined ? undefined : loadWorkerConfig({ ...process.env, NEXUS_BOT_CONFIG: values.config });
   const target = chooseIndexStore({ indexTable: values['index-table'] }, config);
-  if (target?.kind !== 'dynamodb') throw new UsageError(`no table: pass --index-table <table> or --config <worker config with keys.indexStore>\n\n${IMPORT_INDEX_STATE_USAGE}`);
+  if (target?.kind !== 'dynamodb')
+    throw new UsageError(
+      `no table: pass --index-table <table> or --config <worker config with keys.indexStore>\n\n${IMPORT_INDEX_STATE_USAGE}`,
+    );
 
   const source = await openIndexStore({ kind: 'file', folder }, {});
   const names = (await fs.readdir(folder)).filter((n) => STATE_FILE.test(n)).sort();
@@ -59,17 +73,23 @@ export async function importIndexStateCommand(argv: string[], out: (line: string
       const admin = getAddress((STATE_FILE.exec(name) as RegExpExecArray)[1]);
       const state = await source.store.readStateIfPresent(admin);
       if (state === undefined) continue; // removed since the listing
-      const result = await opened.store.updateState(admin, (current) => {
-        if (current === undefined) return state;
-        if (sameState(current, state)) return undefined;
-        throw new Error(`the table holds another state for rollup ${admin} (next index ${current.nextIndex}, ` +
-          `${current.allocations.length} allocation(s); the file: ${state.nextIndex}, ${state.allocations.length}): nothing written for it`);
-      }).catch((err: unknown) => {
-        refused.push(`${admin}: ${(err as Error).message}`);
-        return undefined;
-      });
+      const result = await opened.store
+        .updateState(admin, (current) => {
+          if (current === undefined) return state;
+          if (sameState(current, state)) return undefined;
+          throw new Error(
+            `the table holds another state for rollup ${admin} (next index ${current.nextIndex}, ` +
+              `${current.allocations.length} allocation(s); the file: ${state.nextIndex}, ${state.allocations.length}): nothing written for it`,
+          );
+        })
+        .catch((err: unknown) => {
+          refused.push(`${admin}: ${(err as Error).message}`);
+          return undefined;
+        });
       if (result === undefined) continue;
-      out(`  ${admin}: ${result.written ? `imported, next index ${state.nextIndex}, ${state.allocations.length} allocation(s)` : 'already in the table, identical: skipped'}`);
+      out(
+        `  ${admin}: ${result.written ? `imported, next index ${state.nextIndex}, ${state.allocations.length} allocation(s)` : 'already in the table, identical: skipped'}`,
+      );
     }
   } finally {
     opened.close();
@@ -78,10 +98,12 @@ export async function importIndexStateCommand(argv: string[], out: (line: string
 }
 
 function sameState(a: IndexState, b: IndexState): boolean {
-  const key = (s: IndexState) => JSON.stringify({
-    nextIndex: s.nextIndex,
-    allocations: [...s.allocations].sort((x, y) => x.start - y.start)
-      .map((x) => [x.requestId, x.start, x.count, x.allocatedAt, x.pubkeys ?? null]),
-  });
+  const key = (s: IndexState) =>
+    JSON.stringify({
+      nextIndex: s.nextIndex,
+      allocations: [...s.allocations]
+        .sort((x, y) => x.start - y.start)
+        .map((x) => [x.requestId, x.start, x.count, x.allocatedAt, x.pubkeys ?? null]),
+    });
   return key(a) === key(b);
 }

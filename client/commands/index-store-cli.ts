@@ -18,23 +18,37 @@ export const INDEX_STORE_OPTIONS = `  --index-state <folder>  the worker's index
   --index-table <table>   or the worker's key index DynamoDB table (keys.indexStore); its region and
                           endpoint: --aws-region/--aws-endpoint, else keys.indexStore, else aws`;
 
-export type IndexStoreChoice = { kind: 'file'; folder: string } | { kind: 'dynamodb'; table: string; region?: string; endpoint?: string };
+export type IndexStoreChoice =
+  { kind: 'file'; folder: string } | { kind: 'dynamodb'; table: string; region?: string; endpoint?: string };
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** The store the flags name, else the configuration's; undefined when neither names one. */
-export function chooseIndexStore(flags: { indexState?: string; indexTable?: string }, config: WorkerConfig | undefined): IndexStoreChoice | undefined {
-  if (flags.indexState !== undefined && flags.indexTable !== undefined) throw new UsageError('--index-state and --index-table name two stores: pass one');
+export function chooseIndexStore(
+  flags: { indexState?: string; indexTable?: string },
+  config: WorkerConfig | undefined,
+): IndexStoreChoice | undefined {
+  if (flags.indexState !== undefined && flags.indexTable !== undefined)
+    throw new UsageError('--index-state and --index-table name two stores: pass one');
   if (flags.indexState !== undefined) {
     if (flags.indexState === '') throw new UsageError('--index-state: expected a folder path');
     return { kind: 'file', folder: flags.indexState };
   }
   if (flags.indexTable !== undefined) {
-    if (!TABLE_NAME.test(flags.indexTable)) throw new UsageError(`--index-table: "${flags.indexTable}" is not a DynamoDB table name (3-255 letters, digits, _ . -)`);
+    if (!TABLE_NAME.test(flags.indexTable))
+      throw new UsageError(
+        `--index-table: "${flags.indexTable}" is not a DynamoDB table name (3-255 letters, digits, _ . -)`,
+      );
     return { kind: 'dynamodb', table: flags.indexTable, region: config?.aws?.region, endpoint: config?.aws?.endpoint };
   }
   const shared = config?.keys.indexStore;
-  if (shared) return { kind: 'dynamodb', table: shared.table, region: shared.region ?? config?.aws?.region, endpoint: shared.endpoint ?? config?.aws?.endpoint };
+  if (shared)
+    return {
+      kind: 'dynamodb',
+      table: shared.table,
+      region: shared.region ?? config?.aws?.region,
+      endpoint: shared.endpoint ?? config?.aws?.endpoint,
+    };
   if (config?.keys.indexStateDir) return { kind: 'file', folder: config.keys.indexStateDir };
   return undefined;
 }
@@ -50,16 +64,26 @@ export interface OpenedIndexStore {
  * Opens the store after checking it is there (a wrong folder or a missing table is reported before
  * the chain is read or anyone is asked for the salt). `aws` are the command's own flags.
  */
-export async function openIndexStore(choice: IndexStoreChoice, aws: { region?: string; endpoint?: string }): Promise<OpenedIndexStore> {
+export async function openIndexStore(
+  choice: IndexStoreChoice,
+  aws: { region?: string; endpoint?: string },
+): Promise<OpenedIndexStore> {
   if (choice.kind === 'file') {
     const st = await fs.stat(choice.folder).catch((err: NodeJS.ErrnoException) => {
       throw new Error(`--index-state: cannot use folder ${choice.folder} (${err.code ?? 'error'})`);
     });
     if (!st.isDirectory()) throw new Error(`--index-state: ${choice.folder} is not a folder`);
-    return { store: new IndexStateStore({ folder: choice.folder }), where: `folder ${choice.folder}`, close: () => undefined };
+    return {
+      store: new IndexStateStore({ folder: choice.folder }),
+      where: `folder ${choice.folder}`,
+      close: () => undefined,
+    };
   }
   const opts = awsOptions(aws.region ?? choice.region, aws.endpoint ?? choice.endpoint);
-  const client = new DynamoDBClient({ region: opts.region, ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }) });
+  const client = new DynamoDBClient({
+    region: opts.region,
+    ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+  });
   const where = `DynamoDB table ${choice.table} (${opts.endpoint === undefined ? '' : `${opts.endpoint}, `}region ${opts.region})`;
   try {
     await dynamoCall({ ...opts, where }, () => verifyIndexTable(client, choice.table));
@@ -87,33 +111,47 @@ left as it is.
 
 /** `nexus-bot mnemonic create-index-table …` */
 export async function createIndexTableCommand(argv: string[], out: (line: string) => void): Promise<void> {
-  const { values, positionals } = parseOrExplain(CREATE_INDEX_TABLE_USAGE, () => parseArgs({
-    args: argv,
-    options: {
-      config: { type: 'string' }, table: { type: 'string' }, 'aws-region': { type: 'string' }, 'aws-endpoint': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  }));
+  const { values, positionals } = parseOrExplain(CREATE_INDEX_TABLE_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        table: { type: 'string' },
+        'aws-region': { type: 'string' },
+        'aws-endpoint': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     out(CREATE_INDEX_TABLE_USAGE);
     return;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${CREATE_INDEX_TABLE_USAGE}`);
-  const config = values.config === undefined ? undefined : loadWorkerConfig({ ...process.env, NEXUS_BOT_CONFIG: values.config });
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"\n\n${CREATE_INDEX_TABLE_USAGE}`);
+  const config =
+    values.config === undefined ? undefined : loadWorkerConfig({ ...process.env, NEXUS_BOT_CONFIG: values.config });
   const choice = chooseIndexStore({ indexTable: values.table }, config);
   if (choice?.kind !== 'dynamodb') {
-    throw new UsageError(`no table: pass --table <name> or --config <worker config with keys.indexStore>\n\n${CREATE_INDEX_TABLE_USAGE}`);
+    throw new UsageError(
+      `no table: pass --table <name> or --config <worker config with keys.indexStore>\n\n${CREATE_INDEX_TABLE_USAGE}`,
+    );
   }
   const opts = awsOptions(values['aws-region'] ?? choice.region, values['aws-endpoint'] ?? choice.endpoint);
-  const client = new DynamoDBClient({ region: opts.region, ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }) });
+  const client = new DynamoDBClient({
+    region: opts.region,
+    ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+  });
   const where = `DynamoDB table ${choice.table} (${opts.endpoint === undefined ? '' : `${opts.endpoint}, `}region ${opts.region})`;
   try {
     const result = await dynamoCall({ ...opts, where }, () => createIndexTable(client, choice.table));
-    out(result === 'created'
-      ? `created ${where}: on-demand, deletion protection and point-in-time recovery on`
-      : `${where} exists already with the key index schema: left as it is`);
+    out(
+      result === 'created'
+        ? `created ${where}: on-demand, deletion protection and point-in-time recovery on`
+        : `${where} exists already with the key index schema: left as it is`,
+    );
   } finally {
     client.destroy();
   }

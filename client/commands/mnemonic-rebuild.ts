@@ -15,12 +15,24 @@ import { ethers } from 'ethers';
 import { readRollupState, readRollupValidatorKeys } from '../../activities/chain/reads';
 import { FailoverJsonRpcProvider, describeRpcUrl } from '../../activities/chain/rpc';
 import type { IndexStore } from '../../activities/keys/index-store';
-import { DEFAULT_GAP_LIMIT, describeRanges, planRebuild, scanMnemonicKeys, type RebuildPlan } from '../../activities/keys/index-rebuild';
+import {
+  DEFAULT_GAP_LIMIT,
+  describeRanges,
+  planRebuild,
+  scanMnemonicKeys,
+  type RebuildPlan,
+} from '../../activities/keys/index-rebuild';
 import { loadWorkerConfig, type WorkerConfig } from '../../worker/config';
 import { UsageError, positiveIntegerArgument } from '../cli-support';
 import { chooseIndexStore, INDEX_STORE_OPTIONS, openIndexStore, type IndexStoreChoice } from './index-store-cli';
 import {
-  SALT_AND_AWS_OPTIONS, SALT_AND_AWS_PARSE_OPTIONS, awsOptions, parseOrExplain, readRollupMnemonic, requireSaltSource, rollupAdminArgument,
+  SALT_AND_AWS_OPTIONS,
+  SALT_AND_AWS_PARSE_OPTIONS,
+  awsOptions,
+  parseOrExplain,
+  readRollupMnemonic,
+  requireSaltSource,
+  rollupAdminArgument,
 } from './mnemonic-support';
 
 export const MNEMONIC_REBUILD_USAGE = `Usage: nexus-bot mnemonic rebuild <rollupAdmin> [--config <file>] [--rpc-url <url>] [--nexus <address>] [--index-state <folder> | --index-table <table>] [--gap-limit <n>] [--force] [--salt-file <path>|-] [--aws-region <region>] [--aws-endpoint <url>]
@@ -63,17 +75,30 @@ interface Settings {
   endpoint?: string;
 }
 
-export async function mnemonicRebuildCommand(argv: string[], out: Out, progress: Out = (line) => process.stderr.write(`${line}\n`)): Promise<void> {
-  const { values, positionals } = parseOrExplain(MNEMONIC_REBUILD_USAGE, () => parseArgs({
-    args: argv,
-    options: {
-      ...SALT_AND_AWS_PARSE_OPTIONS,
-      config: { type: 'string' }, 'rpc-url': { type: 'string' }, nexus: { type: 'string' }, 'from-block': { type: 'string' },
-      'log-max-range': { type: 'string' }, 'index-state': { type: 'string' }, 'index-table': { type: 'string' }, 'gap-limit': { type: 'string' }, force: { type: 'boolean', default: false },
-    },
-    allowPositionals: true,
-    strict: true,
-  }));
+export async function mnemonicRebuildCommand(
+  argv: string[],
+  out: Out,
+  progress: Out = (line) => process.stderr.write(`${line}\n`),
+): Promise<void> {
+  const { values, positionals } = parseOrExplain(MNEMONIC_REBUILD_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        ...SALT_AND_AWS_PARSE_OPTIONS,
+        config: { type: 'string' },
+        'rpc-url': { type: 'string' },
+        nexus: { type: 'string' },
+        'from-block': { type: 'string' },
+        'log-max-range': { type: 'string' },
+        'index-state': { type: 'string' },
+        'index-table': { type: 'string' },
+        'gap-limit': { type: 'string' },
+        force: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     out(MNEMONIC_REBUILD_USAGE);
     return;
@@ -84,17 +109,31 @@ export async function mnemonicRebuildCommand(argv: string[], out: Out, progress:
   const aws = awsOptions(values['aws-region'] ?? settings.region, values['aws-endpoint'] ?? settings.endpoint);
   requireSaltSource(values['salt-file'], MNEMONIC_REBUILD_USAGE);
   // A wrong folder or a missing table is reported before the chain is read or anyone is asked for the salt.
-  const opened = await openIndexStore(settings.store, { region: values['aws-region'], endpoint: values['aws-endpoint'] });
+  const opened = await openIndexStore(settings.store, {
+    region: values['aws-region'],
+    endpoint: values['aws-endpoint'],
+  });
   try {
-    await rebuild(admin, settings, { gapLimit, force: values.force, aws, saltFile: values['salt-file'] }, opened.store, out, progress);
+    await rebuild(
+      admin,
+      settings,
+      { gapLimit, force: values.force, aws, saltFile: values['salt-file'] },
+      opened.store,
+      out,
+      progress,
+    );
   } finally {
     opened.close();
   }
 }
 
 async function rebuild(
-  admin: string, settings: Settings, opts: { gapLimit: number; force: boolean; aws: ReturnType<typeof awsOptions>; saltFile: string | undefined },
-  store: IndexStore, out: Out, progress: Out,
+  admin: string,
+  settings: Settings,
+  opts: { gapLimit: number; force: boolean; aws: ReturnType<typeof awsOptions>; saltFile: string | undefined },
+  store: IndexStore,
+  out: Out,
+  progress: Out,
 ): Promise<void> {
   const { gapLimit } = opts;
   const statePath = store.stateLocation(admin);
@@ -107,14 +146,18 @@ async function rebuild(
     // A rollup Nexus does not know (a typo, another Nexus) fails here, instead of writing an empty state.
     await readRollupState(provider, settings.nexus, admin);
     deposits = await readRollupValidatorKeys(provider, settings.nexus, admin, {
-      fromBlock: settings.fromBlock, maxRange: settings.maxRange,
-      onProgress: ({ scannedBlocks, totalBlocks }) => tick(`scanned ${scannedBlocks} of ${totalBlocks} blocks for ValidatorSubmitted logs`),
+      fromBlock: settings.fromBlock,
+      maxRange: settings.maxRange,
+      onProgress: ({ scannedBlocks, totalBlocks }) =>
+        tick(`scanned ${scannedBlocks} of ${totalBlocks} blocks for ValidatorSubmitted logs`),
     });
   } finally {
     provider.destroy();
   }
   const deposited = [...new Set(deposits.pubkeys)];
-  out(`rollup ${admin}: ${deposited.length} key(s) deposited at Nexus ${ethers.getAddress(settings.nexus)} (ValidatorSubmitted, blocks ${settings.fromBlock}-${deposits.blockNumber})`);
+  out(
+    `rollup ${admin}: ${deposited.length} key(s) deposited at Nexus ${ethers.getAddress(settings.nexus)} (ValidatorSubmitted, blocks ${settings.fromBlock}-${deposits.blockNumber})`,
+  );
 
   let found: { index: number; pubkey: string }[] = [];
   let notDerived: string[] = [];
@@ -122,18 +165,29 @@ async function rebuild(
     const mnemonic = await readRollupMnemonic(admin, opts.aws, opts.saltFile);
     const started = Date.now();
     const scan = await scanMnemonicKeys({
-      mnemonic, deposited, gapLimit,
-      onProgress: ({ derived, found: n }) => tick(`derived ${derived} key(s), found ${n} of ${deposited.length} (${Math.round((Date.now() - started) / 1000)} s)`),
+      mnemonic,
+      deposited,
+      gapLimit,
+      onProgress: ({ derived, found: n }) =>
+        tick(
+          `derived ${derived} key(s), found ${n} of ${deposited.length} (${Math.round((Date.now() - started) / 1000)} s)`,
+        ),
     });
     ({ found, notDerived } = scan);
     out(`derived indices 0-${scan.derived - 1} of the rollup's mnemonic (gap limit ${gapLimit})`);
   }
   const highest = found.length > 0 ? found[found.length - 1].index : undefined;
-  out(`found ${found.length} of ${deposited.length} deposited key(s) derived from this mnemonic; highest index ${highest ?? 'none'}`);
+  out(
+    `found ${found.length} of ${deposited.length} deposited key(s) derived from this mnemonic; highest index ${highest ?? 'none'}`,
+  );
   if (notDerived.length > 0) {
-    out(`${notDerived.length} deposited key(s) not derived from this mnemonic within the gap limit (DKG keys, or another mnemonic's):`);
+    out(
+      `${notDerived.length} deposited key(s) not derived from this mnemonic within the gap limit (DKG keys, or another mnemonic's):`,
+    );
     for (const k of notDerived) out(`  ${k}`);
-    out('  (if some are this mnemonic\'s keys past a longer run of unused indices, run again with a larger --gap-limit and --force)');
+    out(
+      "  (if some are this mnemonic's keys past a longer run of unused indices, run again with a larger --gap-limit and --force)",
+    );
   }
 
   let plan: RebuildPlan | undefined;
@@ -147,8 +201,12 @@ async function rebuild(
     out(`${statePath} already holds every found index (next index ${result.before?.nextIndex}): nothing written`);
     return;
   }
-  const before = result.before ? `was ${result.before.nextIndex}` : `no ${store.kind === 'file' ? 'file' : 'state'} before`;
-  out(`wrote ${statePath}: next index ${result.after?.nextIndex} (${before}), ${added.length} allocation(s) added${ranges ? ` for indices ${ranges}` : ''}`);
+  const before = result.before
+    ? `was ${result.before.nextIndex}`
+    : `no ${store.kind === 'file' ? 'file' : 'state'} before`;
+  out(
+    `wrote ${statePath}: next index ${result.after?.nextIndex} (${before}), ${added.length} allocation(s) added${ranges ? ` for indices ${ranges}` : ''}`,
+  );
 }
 
 /** Flags over the worker configuration (--config or NEXUS_BOT_CONFIG), each missing one named. */
@@ -157,27 +215,46 @@ function resolveSettings(values: Record<string, string | boolean | undefined>): 
   const env = { ...process.env, ...(flag('config') !== undefined ? { NEXUS_BOT_CONFIG: flag('config') } : {}) };
   const config: WorkerConfig | undefined = env.NEXUS_BOT_CONFIG ? loadWorkerConfig(env) : undefined;
   const rpcUrl = flag('rpc-url');
-  if (rpcUrl !== undefined && !/^https?:\/\/\S+$/.test(rpcUrl)) throw new UsageError(`--rpc-url: expected an http(s) URL, got "${rpcUrl}"`);
+  if (rpcUrl !== undefined && !/^https?:\/\/\S+$/.test(rpcUrl))
+    throw new UsageError(`--rpc-url: expected an http(s) URL, got "${rpcUrl}"`);
   const rpcUrls = rpcUrl !== undefined ? [rpcUrl] : config?.chain?.rpcUrls;
-  if (!rpcUrls) throw new UsageError(`no chain: pass --rpc-url <url> or --config <worker config with chain.rpcUrls>\n\n${MNEMONIC_REBUILD_USAGE}`);
+  if (!rpcUrls)
+    throw new UsageError(
+      `no chain: pass --rpc-url <url> or --config <worker config with chain.rpcUrls>\n\n${MNEMONIC_REBUILD_USAGE}`,
+    );
   const nexus = flag('nexus') ?? config?.contracts?.nexus;
-  if (nexus === undefined) throw new UsageError(`no Nexus address: pass --nexus <address> or --config <worker config with contracts.nexus>\n\n${MNEMONIC_REBUILD_USAGE}`);
-  if (!ethers.isAddress(nexus)) throw new UsageError(`--nexus: expected a 0x-prefixed 20-byte hex address, got "${nexus}"`);
+  if (nexus === undefined)
+    throw new UsageError(
+      `no Nexus address: pass --nexus <address> or --config <worker config with contracts.nexus>\n\n${MNEMONIC_REBUILD_USAGE}`,
+    );
+  if (!ethers.isAddress(nexus))
+    throw new UsageError(`--nexus: expected a 0x-prefixed 20-byte hex address, got "${nexus}"`);
   const store = chooseIndexStore({ indexState: flag('index-state'), indexTable: flag('index-table') }, config);
   if (store === undefined) {
-    throw new UsageError(`no index state: pass --index-state <folder>, --index-table <table> or --config <worker config with keys.indexStateDir or keys.indexStore>\n\n${MNEMONIC_REBUILD_USAGE}`);
+    throw new UsageError(
+      `no index state: pass --index-state <folder>, --index-table <table> or --config <worker config with keys.indexStateDir or keys.indexStore>\n\n${MNEMONIC_REBUILD_USAGE}`,
+    );
   }
-  const fromBlock = flag('from-block') === undefined ? (config?.chain?.ssvFromBlock ?? 0) : blockNumberArgument(flag('from-block') as string);
+  const fromBlock =
+    flag('from-block') === undefined
+      ? (config?.chain?.ssvFromBlock ?? 0)
+      : blockNumberArgument(flag('from-block') as string);
   return {
-    rpcUrls, chainId: rpcUrl === undefined ? config?.chain?.chainId : undefined, nexus, fromBlock,
+    rpcUrls,
+    chainId: rpcUrl === undefined ? config?.chain?.chainId : undefined,
+    nexus,
+    fromBlock,
     maxRange: positiveIntegerArgument('--log-max-range', flag('log-max-range')) ?? config?.chain?.logMaxRange ?? 10_000,
-    store, region: config?.aws?.region, endpoint: config?.aws?.endpoint,
+    store,
+    region: config?.aws?.region,
+    endpoint: config?.aws?.endpoint,
   };
 }
 
 function blockNumberArgument(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`--from-block: expected a block number ≥ 0, got "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new UsageError(`--from-block: expected a block number ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -185,10 +262,13 @@ function blockNumberArgument(value: string): number {
 async function chainIdOf(url: string): Promise<number> {
   const probe = new ethers.JsonRpcProvider(url, undefined, { staticNetwork: true });
   try {
-    return Number(BigInt(await probe.send('eth_chainId', []) as string));
+    return Number(BigInt((await probe.send('eth_chainId', [])) as string));
   } catch (err) {
     // Named by its redacted form: providers put API keys in the URL.
-    throw new Error(`cannot read the chain id from ${describeRpcUrl(url)} (${(err as { code?: string }).code ?? 'error'}); pass --config with chain.chainId`, { cause: err });
+    throw new Error(
+      `cannot read the chain id from ${describeRpcUrl(url)} (${(err as { code?: string }).code ?? 'error'}); pass --config with chain.chainId`,
+      { cause: err },
+    );
   } finally {
     probe.destroy();
   }

@@ -18,8 +18,15 @@ import { mnemonicRebuildCommand } from './mnemonic-rebuild';
 import { importIndexStateCommand } from './index-state-import';
 import { chooseIndexStore, createIndexTableCommand, INDEX_STORE_OPTIONS, openIndexStore } from './index-store-cli';
 import {
-  SALT_AND_AWS_OPTIONS, SALT_AND_AWS_PARSE_OPTIONS, awsOptions, describeAwsFailure, parseOrExplain, readRollupMnemonic,
-  requireSaltSource, rollupAdminArgument, secretsManager,
+  SALT_AND_AWS_OPTIONS,
+  SALT_AND_AWS_PARSE_OPTIONS,
+  awsOptions,
+  describeAwsFailure,
+  parseOrExplain,
+  readRollupMnemonic,
+  requireSaltSource,
+  rollupAdminArgument,
+  secretsManager,
 } from './mnemonic-support';
 
 export const MNEMONIC_USAGE = `Usage: nexus-bot mnemonic <subcommand> [options]
@@ -85,12 +92,14 @@ export async function mnemonicCommand(argv: string[], out: Out): Promise<void> {
 }
 
 async function create(argv: string[], out: Out): Promise<void> {
-  const { values, positionals } = parseOrExplain(MNEMONIC_CREATE_USAGE, () => parseArgs({
-    args: argv,
-    options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'show-mnemonic': { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  }));
+  const { values, positionals } = parseOrExplain(MNEMONIC_CREATE_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'show-mnemonic': { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     out(MNEMONIC_CREATE_USAGE);
     return;
@@ -105,7 +114,9 @@ async function create(argv: string[], out: Out): Promise<void> {
     const vault = new MnemonicVault(client, salt);
     // Without --show-mnemonic the words are generated inside the vault and never exist here.
     const shown = values['show-mnemonic'] ? generateMnemonic() : undefined;
-    const { secretArn } = await describeAwsFailure(aws, () => vault.createMnemonic(admin, shown === undefined ? {} : { mnemonic: shown }));
+    const { secretArn } = await describeAwsFailure(aws, () =>
+      vault.createMnemonic(admin, shown === undefined ? {} : { mnemonic: shown }),
+    );
     out(`created the mnemonic secret of rollup ${admin}`);
     out(`  name: ${mnemonicSecretName(admin)}`);
     out(`  arn:  ${secretArn}`);
@@ -128,20 +139,32 @@ async function create(argv: string[], out: Out): Promise<void> {
 }
 
 async function keys(argv: string[], out: Out): Promise<void> {
-  const { values, positionals } = parseOrExplain(MNEMONIC_KEYS_USAGE, () => parseArgs({
-    args: argv,
-    options: { ...SALT_AND_AWS_PARSE_OPTIONS, 'index-state': { type: 'string' }, 'index-table': { type: 'string' }, json: { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  }));
+  const { values, positionals } = parseOrExplain(MNEMONIC_KEYS_USAGE, () =>
+    parseArgs({
+      args: argv,
+      options: {
+        ...SALT_AND_AWS_PARSE_OPTIONS,
+        'index-state': { type: 'string' },
+        'index-table': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     out(MNEMONIC_KEYS_USAGE);
     return;
   }
   const admin = rollupAdminArgument(positionals, MNEMONIC_KEYS_USAGE);
-  const choice = values['index-state'] === '' ? undefined : chooseIndexStore({ indexState: values['index-state'], indexTable: values['index-table'] }, undefined);
+  const choice =
+    values['index-state'] === ''
+      ? undefined
+      : chooseIndexStore({ indexState: values['index-state'], indexTable: values['index-table'] }, undefined);
   if (choice === undefined) {
-    throw new UsageError(`--index-state <folder> is required (the worker's index state folder), or --index-table <table>\n\n${MNEMONIC_KEYS_USAGE}`);
+    throw new UsageError(
+      `--index-state <folder> is required (the worker's index state folder), or --index-table <table>\n\n${MNEMONIC_KEYS_USAGE}`,
+    );
   }
   const aws = awsOptions(values['aws-region'], values['aws-endpoint']);
   requireSaltSource(values['salt-file'], MNEMONIC_KEYS_USAGE);
@@ -162,10 +185,13 @@ async function keys(argv: string[], out: Out): Promise<void> {
 
   if (indices.length === 0) {
     if (values.json) out('[]');
-    else if (present) out(`rollup ${admin} has no allocated key indices in ${where} (its mnemonic secret opens with this salt)`);
+    else if (present)
+      out(`rollup ${admin} has no allocated key indices in ${where} (its mnemonic secret opens with this salt)`);
     else {
       out(`rollup ${admin} has no ${noun} in ${where} (its mnemonic secret opens with this salt); if Nexus holds`);
-      out(`deposits for it, the ${opened.store.kind === 'file' ? 'file' : 'state'} is lost: \`nexus-bot mnemonic rebuild ${admin}\` rebuilds it from the chain`);
+      out(
+        `deposits for it, the ${opened.store.kind === 'file' ? 'file' : 'state'} is lost: \`nexus-bot mnemonic rebuild ${admin}\` rebuilds it from the chain`,
+      );
     }
     return;
   }
@@ -185,4 +211,3 @@ async function keys(argv: string[], out: Out): Promise<void> {
   }
   if (values.json) out(JSON.stringify(rows, null, 2));
 }
-

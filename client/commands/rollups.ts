@@ -3,11 +3,27 @@ import { WorkflowExecutionAlreadyStartedError, type Connection } from '@temporal
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyPath } from '../../activities/types';
 import { monitorWorkflowId } from '../../workflows/ids';
-import { monitorStatusQuery, pauseSignal, resumeSignal, setPollIntervalUpdate, syncNowUpdate, type MonitorStatus } from '../../protocol/messages';
+import {
+  monitorStatusQuery,
+  pauseSignal,
+  resumeSignal,
+  setPollIntervalUpdate,
+  syncNowUpdate,
+  type MonitorStatus,
+} from '../../protocol/messages';
 import { POLL_INTERVAL_BOUNDS_MS } from '../../workflows/rollup-monitor';
 import {
-  TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, durationArgument, parseCommand, positionalArguments, positiveIntegerArgument,
-  rollupAdminArgument, temporalTarget, withClient, type Out,
+  TEMPORAL_OPTIONS,
+  TEMPORAL_OPTIONS_HELP,
+  UsageError,
+  durationArgument,
+  parseCommand,
+  positionalArguments,
+  positiveIntegerArgument,
+  rollupAdminArgument,
+  temporalTarget,
+  withClient,
+  type Out,
 } from '../cli-support';
 import { batchesInFlight, formatMonitorStatus, formatStep } from '../format-status';
 import { withAnswerDeadline } from '../monitor-queries';
@@ -64,36 +80,58 @@ the rollup is paused).
 ${TEMPORAL_OPTIONS_HELP}`;
 
 export async function startCommand(argv: string[], out: Out): Promise<void> {
-  const parsed = parseCommand(START_USAGE, argv, {
-    ...TEMPORAL_OPTIONS,
-    'key-path': { type: 'string' },
-    'poll-interval': { type: 'string' },
-    'max-batch': { type: 'string' },
-    'max-exit-batch': { type: 'string' },
-  }, out, true);
+  const parsed = parseCommand(
+    START_USAGE,
+    argv,
+    {
+      ...TEMPORAL_OPTIONS,
+      'key-path': { type: 'string' },
+      'poll-interval': { type: 'string' },
+      'max-batch': { type: 'string' },
+      'max-exit-batch': { type: 'string' },
+    },
+    out,
+    true,
+  );
   if (!parsed) return;
   const { values } = parsed;
   const [admin] = positionalArguments(START_USAGE, parsed.positionals, ['rollupAdmin']);
   const rollupAdmin = rollupAdminArgument(admin);
   const keyPath = values['key-path'];
-  if (keyPath === undefined) throw new UsageError(`--key-path is required: one of ${KEY_PATHS.join(', ')}\n\n${START_USAGE}`);
-  if (!KEY_PATHS.includes(keyPath as KeyPath)) throw new UsageError(`--key-path: expected one of ${KEY_PATHS.join(', ')}, got "${keyPath}"`);
+  if (keyPath === undefined)
+    throw new UsageError(`--key-path is required: one of ${KEY_PATHS.join(', ')}\n\n${START_USAGE}`);
+  if (!KEY_PATHS.includes(keyPath as KeyPath))
+    throw new UsageError(`--key-path: expected one of ${KEY_PATHS.join(', ')}, got "${keyPath}"`);
   const target = temporalTarget(values);
   const defaults = target.monitors;
-  const pollInterval = values['poll-interval'] === undefined ? defaults.pollInterval : durationArgument('--poll-interval', values['poll-interval'], POLL_INTERVAL_BOUNDS_MS);
+  const pollInterval =
+    values['poll-interval'] === undefined
+      ? defaults.pollInterval
+      : durationArgument('--poll-interval', values['poll-interval'], POLL_INTERVAL_BOUNDS_MS);
   const maxBatch = positiveIntegerArgument('--max-batch', values['max-batch']) ?? defaults.maxBatch;
-  if (keyPath === 'dkg' && maxBatch > 100) throw new UsageError(`--max-batch (or monitors.maxBatch): a DKG ceremony makes at most 100 validators, got ${maxBatch}`);
+  if (keyPath === 'dkg' && maxBatch > 100)
+    throw new UsageError(
+      `--max-batch (or monitors.maxBatch): a DKG ceremony makes at most 100 validators, got ${maxBatch}`,
+    );
   const maxExitBatch = positiveIntegerArgument('--max-exit-batch', values['max-exit-batch']) ?? defaults.maxExitBatch;
 
   await withClient(target, async (client) => {
     try {
       const handle = await startMonitor(client, {
-        rollupAdmin, keyPath: keyPath as KeyPath, pollInterval, maxBatch, maxExitBatch, exitPollInterval: defaults.exitPollInterval, startedBy: 'nexus-bot CLI',
+        rollupAdmin,
+        keyPath: keyPath as KeyPath,
+        pollInterval,
+        maxBatch,
+        maxExitBatch,
+        exitPollInterval: defaults.exitPollInterval,
+        startedBy: 'nexus-bot CLI',
       });
       out(`started the monitor of rollup ${rollupAdmin} (${keyPath} keys): ${handle.workflowId}`);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new MonitorError(`the monitor of rollup ${rollupAdmin} is already running (${monitorWorkflowId(rollupAdmin)}): \`nexus-bot status ${rollupAdmin}\` shows it; stop it first to start it with other settings`);
+        throw new MonitorError(
+          `the monitor of rollup ${rollupAdmin} is already running (${monitorWorkflowId(rollupAdmin)}): \`nexus-bot status ${rollupAdmin}\` shows it; stop it first to start it with other settings`,
+        );
       }
       throw err;
     }
@@ -107,12 +145,15 @@ export async function stopCommand(argv: string[], out: Out): Promise<void> {
   await withClient(temporalTarget(parsed.values), async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
     // What keeps running is said before it is too late to ask the monitor.
-    const status = await withAnswerDeadline(connection, 'the status query', () => handle.query(monitorStatusQuery)).catch(() => undefined);
+    const status = await withAnswerDeadline(connection, 'the status query', () =>
+      handle.query(monitorStatusQuery),
+    ).catch(() => undefined);
     await handle.terminate(parsed.values.reason ?? 'stopped with nexus-bot stop');
     out(`stopped the monitor of rollup ${rollupAdmin} (${handle.workflowId})`);
     const steps = status ? batchesInFlight(status) : [];
     for (const step of steps) out(`  still running on its own: ${formatStep(step)}`);
-    if (!status) out('  (its status could not be read: look for batches in flight with `nexus-bot list` or the Web UI)');
+    if (!status)
+      out('  (its status could not be read: look for batches in flight with `nexus-bot list` or the Web UI)');
   });
 }
 
@@ -133,13 +174,22 @@ export async function resumeCommand(argv: string[], out: Out): Promise<void> {
 }
 
 /** Sends pause (with its reason) or resume, then prints the status once the monitor has taken it in. */
-async function signalAndShow(target: ReturnType<typeof temporalTarget>, rollupAdmin: string, out: Out, pause: { reason: string } | undefined): Promise<void> {
+async function signalAndShow(
+  target: ReturnType<typeof temporalTarget>,
+  rollupAdmin: string,
+  out: Out,
+  pause: { reason: string } | undefined,
+): Promise<void> {
   await withClient(target, async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
     if (pause) await handle.signal(pauseSignal, pause);
     else await handle.signal(resumeSignal);
     out(pause ? `pause sent to ${handle.workflowId}: ${pause.reason}` : `resume sent to ${handle.workflowId}`);
-    const status = await waitForStatus(connection, () => handle.query(monitorStatusQuery), (s) => s.paused === (pause !== undefined));
+    const status = await waitForStatus(
+      connection,
+      () => handle.query(monitorStatusQuery),
+      (s) => s.paused === (pause !== undefined),
+    );
     for (const line of formatMonitorStatus(status, handle.workflowId)) out(line);
   });
 }
@@ -152,8 +202,11 @@ export async function pollIntervalCommand(argv: string[], out: Out): Promise<voi
   await withClient(temporalTarget(parsed.values), async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
     // The monitor's own validator judges the value: the one rule, and nothing changes if refused.
-    const answer = await withAnswerDeadline(connection, 'the setPollInterval update', () => handle.executeUpdate(setPollIntervalUpdate, { args: [{ interval }] }))
-      .catch((err: unknown) => { throw refusal('poll interval', err); });
+    const answer = await withAnswerDeadline(connection, 'the setPollInterval update', () =>
+      handle.executeUpdate(setPollIntervalUpdate, { args: [{ interval }] }),
+    ).catch((err: unknown) => {
+      throw refusal('poll interval', err);
+    });
     out(`poll interval of ${handle.workflowId}: ${answer.previous} -> ${answer.current}`);
   });
 }
@@ -164,10 +217,20 @@ export async function syncCommand(argv: string[], out: Out): Promise<void> {
   const rollupAdmin = rollupAdminArgument(positionalArguments(SYNC_USAGE, parsed.positionals, ['rollupAdmin'])[0]);
   await withClient(temporalTarget(parsed.values), async (client, connection) => {
     const handle = await runningMonitor(client, rollupAdmin);
-    const result = await withAnswerDeadline(connection, 'the syncNow update', () => handle.executeUpdate(syncNowUpdate), 150_000)
-      .catch((err: unknown) => { throw refusal('sync', err); });
-    if (!result.looked) out(`${handle.workflowId} is busy (phase ${result.phase}): it looks at the chain once its batch is done`);
-    else if (result.lastPlan) out(`${handle.workflowId} looked at block ${result.lastPlan.blockNumber}: create ${result.lastPlan.toCreate}, exit ${result.lastPlan.toExit ?? 0} (${result.lastPlan.reason})`);
+    const result = await withAnswerDeadline(
+      connection,
+      'the syncNow update',
+      () => handle.executeUpdate(syncNowUpdate),
+      150_000,
+    ).catch((err: unknown) => {
+      throw refusal('sync', err);
+    });
+    if (!result.looked)
+      out(`${handle.workflowId} is busy (phase ${result.phase}): it looks at the chain once its batch is done`);
+    else if (result.lastPlan)
+      out(
+        `${handle.workflowId} looked at block ${result.lastPlan.blockNumber}: create ${result.lastPlan.toCreate}, exit ${result.lastPlan.toExit ?? 0} (${result.lastPlan.reason})`,
+      );
     if (result.lastError) out(`last error: ${result.lastError}`);
   });
 }
@@ -180,7 +243,11 @@ function refusal(what: string, err: unknown): Error {
 }
 
 /** Queries until the status satisfies `done` (the signal has been handled), at most a few seconds. */
-async function waitForStatus(connection: Connection, query: () => Promise<MonitorStatus>, done: (s: MonitorStatus) => boolean): Promise<MonitorStatus> {
+async function waitForStatus(
+  connection: Connection,
+  query: () => Promise<MonitorStatus>,
+  done: (s: MonitorStatus) => boolean,
+): Promise<MonitorStatus> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const status = await withAnswerDeadline(connection, 'the status query', query);

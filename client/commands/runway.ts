@@ -4,7 +4,16 @@ import { TASK_QUEUE } from '../../temporal-config/names';
 import { clusterRunwayWorkflow } from '../../workflows/cluster-runway';
 import { CLUSTER_RUNWAY_WORKFLOW_ID } from '../../workflows/ids';
 import { runwayStatusQuery } from '../../workflows/runway-messages';
-import { TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, durationArgument, parseCommand, temporalTarget, withClient, type Out } from '../cli-support';
+import {
+  TEMPORAL_OPTIONS,
+  TEMPORAL_OPTIONS_HELP,
+  UsageError,
+  durationArgument,
+  parseCommand,
+  temporalTarget,
+  withClient,
+  type Out,
+} from '../cli-support';
 import { formatRunwayStatus } from '../format-runway';
 import { withAnswerDeadline } from '../monitor-queries';
 
@@ -22,20 +31,34 @@ The thresholds and the budget are the worker's \`runway\` configuration.
 ${TEMPORAL_OPTIONS_HELP}`;
 
 export async function runwayCommand(argv: string[], out: Out): Promise<void> {
-  const parsed = parseCommand(RUNWAY_USAGE, argv, {
-    ...TEMPORAL_OPTIONS, json: { type: 'boolean' }, 'poll-interval': { type: 'string' }, 'task-queue': { type: 'string' },
-  }, out, true);
+  const parsed = parseCommand(
+    RUNWAY_USAGE,
+    argv,
+    {
+      ...TEMPORAL_OPTIONS,
+      json: { type: 'boolean' },
+      'poll-interval': { type: 'string' },
+      'task-queue': { type: 'string' },
+    },
+    out,
+    true,
+  );
   if (!parsed) return;
   const [sub, ...extra] = parsed.positionals;
-  if (extra.length > 0 || (sub !== undefined && sub !== 'start')) throw new UsageError(`unexpected argument "${extra[0] ?? sub}"\n\n${RUNWAY_USAGE}`);
+  if (extra.length > 0 || (sub !== undefined && sub !== 'start'))
+    throw new UsageError(`unexpected argument "${extra[0] ?? sub}"\n\n${RUNWAY_USAGE}`);
   const target = temporalTarget(parsed.values);
   if (sub === 'start') {
-    const pollInterval = parsed.values['poll-interval'] === undefined ? '10 minutes'
-      : durationArgument('--poll-interval', parsed.values['poll-interval'], { min: 60_000, max: 86_400_000 });
+    const pollInterval =
+      parsed.values['poll-interval'] === undefined
+        ? '10 minutes'
+        : durationArgument('--poll-interval', parsed.values['poll-interval'], { min: 60_000, max: 86_400_000 });
     await withClient(target, async (client) => {
       try {
         await client.workflow.start(clusterRunwayWorkflow, {
-          taskQueue: parsed.values['task-queue'] ?? target.temporal.taskQueue, workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, args: [{ pollInterval }],
+          taskQueue: parsed.values['task-queue'] ?? target.temporal.taskQueue,
+          workflowId: CLUSTER_RUNWAY_WORKFLOW_ID,
+          args: [{ pollInterval }],
         });
         out(`started the cluster runway watcher: ${CLUSTER_RUNWAY_WORKFLOW_ID} (every ${pollInterval})`);
       } catch (err) {
@@ -51,7 +74,10 @@ export async function runwayCommand(argv: string[], out: Out): Promise<void> {
     try {
       status = await withAnswerDeadline(connection, 'the runway query', () => handle.query(runwayStatusQuery));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new Error(`the cluster runway watcher is not running: start it with \`nexus-bot runway start\``, { cause: err });
+      if (err instanceof WorkflowNotFoundError)
+        throw new Error(`the cluster runway watcher is not running: start it with \`nexus-bot runway start\``, {
+          cause: err,
+        });
       throw err;
     }
     if (parsed.values.json) out(JSON.stringify({ workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, ...status }, null, 2));

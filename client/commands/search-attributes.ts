@@ -2,7 +2,15 @@
 // (a cluster, Temporal Cloud through its operator API, the dev or the Java test server), once per namespace.
 import { registerSearchAttributes } from '../../temporal-config/register-search-attributes';
 import { BOT_SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
-import { TEMPORAL_OPTIONS, TEMPORAL_OPTIONS_HELP, UsageError, parseCommand, temporalTarget, withClient, type Out } from '../cli-support';
+import {
+  TEMPORAL_OPTIONS,
+  TEMPORAL_OPTIONS_HELP,
+  UsageError,
+  parseCommand,
+  temporalTarget,
+  withClient,
+  type Out,
+} from '../cli-support';
 
 export const SEARCH_ATTRIBUTES_USAGE = `Usage: nexus-bot search-attributes register [--address <host:port>] [--namespace <name>]
 
@@ -20,14 +28,17 @@ export async function searchAttributesCommand(argv: string[], out: Out): Promise
     out(SEARCH_ATTRIBUTES_USAGE);
     return;
   }
-  if (subcommand !== 'register') throw new UsageError(`unknown subcommand "${subcommand}"\n\n${SEARCH_ATTRIBUTES_USAGE}`);
+  if (subcommand !== 'register')
+    throw new UsageError(`unknown subcommand "${subcommand}"\n\n${SEARCH_ATTRIBUTES_USAGE}`);
   const parsed = parseCommand(SEARCH_ATTRIBUTES_USAGE, rest, TEMPORAL_OPTIONS, out);
   if (!parsed) return;
   const target = temporalTarget(parsed.values);
   await withClient(target, async (_client, connection) => {
     const added = await registerSearchAttributes(connection, target.temporal.namespace);
-    out(added.length > 0
-      ? `registered in namespace ${target.temporal.namespace}: ${added.join(', ')}`
-      : `all ${BOT_SEARCH_ATTRIBUTES.length} search attributes were already registered in namespace ${target.temporal.namespace}`);
+    out(
+      added.length > 0
+        ? `registered in namespace ${target.temporal.namespace}: ${added.join(', ')}`
+        : `all ${BOT_SEARCH_ATTRIBUTES.length} search attributes were already registered in namespace ${target.temporal.namespace}`,
+    );
   });
 }

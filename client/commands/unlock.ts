@@ -51,20 +51,31 @@ const SOCKET_OPTIONS = {
 const ANSWER_TIMEOUT_MS = { status: 15_000, unlock: 120_000, lock: 300_000 } as const;
 
 export async function unlockCommand(argv: string[], out: Out): Promise<void> {
-  const parsed = parseCommand(UNLOCK_USAGE, argv, {
-    ...SOCKET_OPTIONS, 'salt-file': { type: 'string' }, rollup: { type: 'string' }, status: { type: 'boolean' },
-  }, out);
+  const parsed = parseCommand(
+    UNLOCK_USAGE,
+    argv,
+    {
+      ...SOCKET_OPTIONS,
+      'salt-file': { type: 'string' },
+      rollup: { type: 'string' },
+      status: { type: 'boolean' },
+    },
+    out,
+  );
   if (!parsed) return;
   const { values } = parsed;
   const path = socketPathOf(values);
   if (values.status) {
-    if (values['salt-file'] !== undefined || values.rollup !== undefined) throw new UsageError(`--status takes no --salt-file or --rollup\n\n${UNLOCK_USAGE}`);
+    if (values['salt-file'] !== undefined || values.rollup !== undefined)
+      throw new UsageError(`--status takes no --salt-file or --rollup\n\n${UNLOCK_USAGE}`);
     return report(await request(path, { op: 'status' }), out);
   }
   const rollup = values.rollup === undefined ? undefined : rollupAdminArgument(values.rollup);
   const saltFile = values['salt-file'];
   if (saltFile === undefined && !canPromptForSalt()) {
-    throw new UsageError(`no salt: standard input is not a terminal, so pass --salt-file <path> (or --salt-file - to read the salt from standard input)\n\n${UNLOCK_USAGE}`);
+    throw new UsageError(
+      `no salt: standard input is not a terminal, so pass --salt-file <path> (or --salt-file - to read the salt from standard input)\n\n${UNLOCK_USAGE}`,
+    );
   }
   if (saltFile !== undefined && saltFile !== '-') privateFile(saltFile);
   const salt = await readSalt({ saltFile });
@@ -83,7 +94,8 @@ export async function lockCommand(argv: string[], out: Out): Promise<void> {
 function socketPathOf(values: { socket?: string; config?: string }): string {
   if (values.socket !== undefined) {
     if (values.config !== undefined) throw new UsageError('give --socket or --config, not both');
-    if (!values.socket.startsWith('/')) throw new UsageError(`--socket: expected an absolute path, got "${values.socket}"`);
+    if (!values.socket.startsWith('/'))
+      throw new UsageError(`--socket: expected an absolute path, got "${values.socket}"`);
     return values.socket;
   }
   const env = { ...process.env, ...(values.config !== undefined ? { NEXUS_BOT_CONFIG: values.config } : {}) };
@@ -99,7 +111,9 @@ function privateFile(path: string): void {
     throw new UsageError(`--salt-file: cannot open ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if ((mode & 0o077) !== 0) {
-    throw new UsageError(`--salt-file: ${path} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}, so group or others may read or change it; \`chmod 600 ${path}\` first`);
+    throw new UsageError(
+      `--salt-file: ${path} has mode ${(mode & 0o777).toString(8).padStart(4, '0')}, so group or others may read or change it; \`chmod 600 ${path}\` first`,
+    );
   }
 }
 
@@ -110,7 +124,10 @@ function report(answer: LockAnswer, out: Out): void {
 }
 
 /** Sends one request line and reads the worker's one answer line. */
-function request(path: string, body: { op: 'status' | 'unlock' | 'lock'; salt?: string; rollup?: string }): Promise<LockAnswer> {
+function request(
+  path: string,
+  body: { op: 'status' | 'unlock' | 'lock'; salt?: string; rollup?: string },
+): Promise<LockAnswer> {
   const line = Buffer.from(`${JSON.stringify(body)}\n`, 'utf8');
   return new Promise<LockAnswer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -118,7 +135,11 @@ function request(path: string, body: { op: 'status' | 'unlock' | 'lock'; salt?: 
     const timeoutMs = ANSWER_TIMEOUT_MS[body.op];
     socket.setTimeout(timeoutMs, () => {
       socket.destroy();
-      reject(new Error(`the worker did not answer on ${path} within ${timeoutMs / 1000} s${body.op === 'lock' ? ' (it may still be stopping the salt queue\'s steps: see `nexus-bot unlock --status`)' : ''}`));
+      reject(
+        new Error(
+          `the worker did not answer on ${path} within ${timeoutMs / 1000} s${body.op === 'lock' ? " (it may still be stopping the salt queue's steps: see `nexus-bot unlock --status`)" : ''}`,
+        ),
+      );
     });
     socket.once('connect', () => {
       socket.write(line, () => line.fill(0));

@@ -31,7 +31,8 @@ export interface GenesisOptions {
   keyGroups: readonly KeyGroup[];
 }
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes of 0x-hex`);
+const hex = (bytes: number) =>
+  z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `expected ${bytes} bytes of 0x-hex`);
 
 const genesisSchema = z.object({
   genesisValidatorsRoot: hex(32),
@@ -39,14 +40,16 @@ const genesisSchema = z.object({
   genesisTime: z.number().int(),
   validatorCount: z.number().int(),
   /** The key groups' validators, in the order given (interop validators are not listed). */
-  validators: z.array(z.object({
-    group: z.number().int(),
-    keyIndex: z.number().int(),
-    /** Validator index on the beacon chain. */
-    index: z.number().int(),
-    pubkey: hex(48),
-    withdrawalCredentials: hex(32),
-  })),
+  validators: z.array(
+    z.object({
+      group: z.number().int(),
+      keyIndex: z.number().int(),
+      /** Validator index on the beacon chain. */
+      index: z.number().int(),
+      pubkey: hex(48),
+      withdrawalCredentials: hex(32),
+    }),
+  ),
 });
 
 export type Genesis = z.infer<typeof genesisSchema>;
@@ -65,15 +68,25 @@ export async function buildGenesis(opts: GenesisOptions): Promise<Genesis> {
   const home = lodestarHome();
   const script = installScript(home);
   const input = JSON.stringify({
-    outFile: opts.outFile, genesisTime: opts.genesisTime, interopValidators: opts.interopValidators, params: opts.params,
-    keyGroups: opts.keyGroups.map((g) => ({ mnemonic: g.mnemonic, indices: g.indices, withdrawalAddress: g.withdrawalAddress })),
+    outFile: opts.outFile,
+    genesisTime: opts.genesisTime,
+    interopValidators: opts.interopValidators,
+    params: opts.params,
+    keyGroups: opts.keyGroups.map((g) => ({
+      mnemonic: g.mnemonic,
+      indices: g.indices,
+      withdrawalAddress: g.withdrawalAddress,
+    })),
   });
   const { code, stdout, stderr } = await runNode(
     ['--require', join(home, 'polyfill.cjs'), script],
     lodestarEnv({ LODESTAR_PRESET: 'minimal' }),
     input,
   );
-  if (code !== 0) throw new Error(`building the beacon genesis state failed (${code === null ? 'timed out' : `exit code ${code}`}):\n${stderr.trim()}`);
+  if (code !== 0)
+    throw new Error(
+      `building the beacon genesis state failed (${code === null ? 'timed out' : `exit code ${code}`}):\n${stderr.trim()}`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);
@@ -81,7 +94,8 @@ export async function buildGenesis(opts: GenesisOptions): Promise<Genesis> {
     throw new Error(`the beacon genesis builder printed no JSON result:\n${stdout}\n${stderr}`);
   }
   const result = genesisSchema.safeParse(parsed);
-  if (!result.success) throw new Error(`the beacon genesis builder's result has an unexpected shape: ${result.error.message}`);
+  if (!result.success)
+    throw new Error(`the beacon genesis builder's result has an unexpected shape: ${result.error.message}`);
   return result.data;
 }
 
@@ -103,16 +117,30 @@ function installScript(home: string): string {
   return target;
 }
 
-function runNode(args: string[], env: NodeJS.ProcessEnv, stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdin: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
-    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(stdin);
   });
 }

@@ -25,9 +25,20 @@ import { deriveKeyFromMaster, deriveKeyFromMnemonic, eth2ValidatorPaths } from '
 // same proofs; the tool folder's install pins the whole tree.
 import { Tree, toGindex } from '@chainsafe/persistent-merkle-tree';
 import { chainConfigFromJson, createIChainConfig, createIChainForkConfig } from '@lodestar/config';
-import { ACTIVE_PRESET, BLS_WITHDRAWAL_PREFIX, DOMAIN_DEPOSIT, ETH1_ADDRESS_WITHDRAWAL_PREFIX, MAX_EFFECTIVE_BALANCE } from '@lodestar/params';
 import {
-  computeDomain, computeSigningRoot, createEmptyEpochContextImmutableData, initializeBeaconStateFromEth1, interopSecretKey, ZERO_HASH,
+  ACTIVE_PRESET,
+  BLS_WITHDRAWAL_PREFIX,
+  DOMAIN_DEPOSIT,
+  ETH1_ADDRESS_WITHDRAWAL_PREFIX,
+  MAX_EFFECTIVE_BALANCE,
+} from '@lodestar/params';
+import {
+  computeDomain,
+  computeSigningRoot,
+  createEmptyEpochContextImmutableData,
+  initializeBeaconStateFromEth1,
+  interopSecretKey,
+  ZERO_HASH,
 } from '@lodestar/state-transition';
 import { ssz } from '@lodestar/types';
 
@@ -45,14 +56,18 @@ async function readStdin() {
 const hex = (bytes) => `0x${Buffer.from(bytes).toString('hex')}`;
 
 function checkInput(input) {
-  if (ACTIVE_PRESET !== 'minimal') fail(`LODESTAR_PRESET must be "minimal" (the preset of lodestar dev), got "${ACTIVE_PRESET}"`);
+  if (ACTIVE_PRESET !== 'minimal')
+    fail(`LODESTAR_PRESET must be "minimal" (the preset of lodestar dev), got "${ACTIVE_PRESET}"`);
   if (typeof input.outFile !== 'string') fail('outFile (the .ssz file to write) is missing');
-  if (!Number.isInteger(input.genesisTime) || input.genesisTime <= 0) fail('genesisTime must be a positive whole number of seconds');
-  if (!Number.isInteger(input.interopValidators) || input.interopValidators < 1) fail('interopValidators must be at least 1 (they produce the blocks)');
+  if (!Number.isInteger(input.genesisTime) || input.genesisTime <= 0)
+    fail('genesisTime must be a positive whole number of seconds');
+  if (!Number.isInteger(input.interopValidators) || input.interopValidators < 1)
+    fail('interopValidators must be at least 1 (they produce the blocks)');
   if (!Array.isArray(input.keyGroups)) fail('keyGroups must be an array');
   input.keyGroups.forEach((group, g) => {
     if (typeof group.mnemonic !== 'string') fail(`keyGroups[${g}].mnemonic is missing`);
-    if (!/^0x[0-9a-fA-F]{40}$/.test(group.withdrawalAddress ?? '')) fail(`keyGroups[${g}].withdrawalAddress must be a 20-byte 0x-hex address`);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(group.withdrawalAddress ?? ''))
+      fail(`keyGroups[${g}].withdrawalAddress must be a 20-byte 0x-hex address`);
     if (!Array.isArray(group.indices) || !group.indices.every((i) => Number.isInteger(i) && i >= 0)) {
       fail(`keyGroups[${g}].indices must be an array of key indices (whole numbers ≥ 0)`);
     }
@@ -83,7 +98,9 @@ function addDeposit(secretKey, withdrawalCredentials) {
 for (let i = 0; i < input.interopValidators; i++) {
   const secretKey = interopSecretKey(i);
   // BLS credentials (0x00 ‖ sha256(pubkey)[1:]) like `lodestar dev`'s interop validators.
-  const withdrawalCredentials = Uint8Array.from(createHash('sha256').update(secretKey.toPublicKey().toBytes()).digest());
+  const withdrawalCredentials = Uint8Array.from(
+    createHash('sha256').update(secretKey.toPublicKey().toBytes()).digest(),
+  );
   withdrawalCredentials[0] = BLS_WITHDRAWAL_PREFIX;
   addDeposit(secretKey, withdrawalCredentials);
 }
@@ -103,7 +120,13 @@ for (const [g, group] of input.keyGroups.entries()) {
     const secret = deriveKeyFromMaster(master, eth2ValidatorPaths(keyIndex).signing);
     const pubkey = addDeposit(bls.SecretKey.fromBytes(secret), credentials);
     secret.fill(0);
-    ours.push({ group: g, keyIndex, index: deposits.length - 1, pubkey: hex(pubkey), withdrawalCredentials: hex(credentials) });
+    ours.push({
+      group: g,
+      keyIndex,
+      index: deposits.length - 1,
+      pubkey: hex(pubkey),
+      withdrawalCredentials: hex(credentials),
+    });
   }
   master.fill(0);
 }
@@ -115,27 +138,39 @@ for (const v of ours) {
 }
 
 const immutableData = createEmptyEpochContextImmutableData(config, { genesisValidatorsRoot: ZERO_HASH });
-const state = initializeBeaconStateFromEth1(config, immutableData, Buffer.alloc(32, 0x0b), input.genesisTime, deposits, depositRoots);
+const state = initializeBeaconStateFromEth1(
+  config,
+  immutableData,
+  Buffer.alloc(32, 0x0b),
+  input.genesisTime,
+  deposits,
+  depositRoots,
+);
 state.genesisTime = input.genesisTime;
 state.commit();
 
 // processDeposit skips a deposit whose proof or signature is wrong instead of failing: check.
 if (state.validators.length !== deposits.length) {
-  fail(`only ${state.validators.length} of ${deposits.length} deposits became validators (a proof or signature was rejected)`);
+  fail(
+    `only ${state.validators.length} of ${deposits.length} deposits became validators (a proof or signature was rejected)`,
+  );
 }
 for (const v of ours) {
   const validator = state.validators.getReadonly(v.index);
-  if (hex(validator.pubkey) !== v.pubkey || validator.activationEpoch !== 0) fail(`validator ${v.index} is not our active key ${v.pubkey}`);
+  if (hex(validator.pubkey) !== v.pubkey || validator.activationEpoch !== 0)
+    fail(`validator ${v.index} is not our active key ${v.pubkey}`);
 }
 
 // Written atomically: the node never reads half a state.
 writeFileSync(`${input.outFile}.tmp`, state.serialize());
 renameSync(`${input.outFile}.tmp`, input.outFile);
 
-process.stdout.write(`${JSON.stringify({
-  genesisValidatorsRoot: hex(state.genesisValidatorsRoot),
-  genesisForkVersion: hex(state.fork.currentVersion),
-  genesisTime: state.genesisTime,
-  validatorCount: state.validators.length,
-  validators: ours,
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    genesisValidatorsRoot: hex(state.genesisValidatorsRoot),
+    genesisForkVersion: hex(state.fork.currentVersion),
+    genesisTime: state.genesisTime,
+    validatorCount: state.validators.length,
+    validators: ours,
+  })}\n`,
+);

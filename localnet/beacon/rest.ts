@@ -5,7 +5,11 @@ import { z } from 'zod';
 
 export class BeaconApiError extends Error {
   override name = 'BeaconApiError';
-  constructor(message: string, readonly status: number, readonly body: string) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(message);
   }
 }
@@ -21,8 +25,15 @@ const forkSchema = z.object({ data: z.object({ previous_version: bytes, current_
 
 /** Validator statuses of the Beacon API. */
 export type BeaconStatus =
-  | 'pending_initialized' | 'pending_queued' | 'active_ongoing' | 'active_exiting' | 'active_slashed'
-  | 'exited_unslashed' | 'exited_slashed' | 'withdrawal_possible' | 'withdrawal_done';
+  | 'pending_initialized'
+  | 'pending_queued'
+  | 'active_ongoing'
+  | 'active_exiting'
+  | 'active_slashed'
+  | 'exited_unslashed'
+  | 'exited_slashed'
+  | 'withdrawal_possible'
+  | 'withdrawal_done';
 
 const validatorSchema = z.object({
   index: uint,
@@ -52,15 +63,31 @@ export interface BeaconValidator {
 async function getJson<T>(baseUrl: string, path: string, schema: z.ZodType<T>): Promise<T> {
   const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
   const body = await res.text();
-  if (!res.ok) throw new BeaconApiError(`GET ${path} on ${baseUrl} answered HTTP ${res.status}: ${body.slice(0, 300)}`, res.status, body);
+  if (!res.ok)
+    throw new BeaconApiError(
+      `GET ${path} on ${baseUrl} answered HTTP ${res.status}: ${body.slice(0, 300)}`,
+      res.status,
+      body,
+    );
   const parsed = schema.safeParse(JSON.parse(body));
-  if (!parsed.success) throw new BeaconApiError(`GET ${path} on ${baseUrl}: unexpected answer (${parsed.error.message})`, res.status, body);
+  if (!parsed.success)
+    throw new BeaconApiError(
+      `GET ${path} on ${baseUrl}: unexpected answer (${parsed.error.message})`,
+      res.status,
+      body,
+    );
   return parsed.data;
 }
 
-export async function getGenesis(baseUrl: string): Promise<{ genesisTime: number; genesisValidatorsRoot: string; genesisForkVersion: string }> {
+export async function getGenesis(
+  baseUrl: string,
+): Promise<{ genesisTime: number; genesisValidatorsRoot: string; genesisForkVersion: string }> {
   const { data } = await getJson(baseUrl, '/eth/v1/beacon/genesis', genesisSchema);
-  return { genesisTime: data.genesis_time, genesisValidatorsRoot: data.genesis_validators_root, genesisForkVersion: data.genesis_fork_version };
+  return {
+    genesisTime: data.genesis_time,
+    genesisValidatorsRoot: data.genesis_validators_root,
+    genesisForkVersion: data.genesis_fork_version,
+  };
 }
 
 export async function getHeadSlot(baseUrl: string): Promise<number> {
@@ -68,18 +95,29 @@ export async function getHeadSlot(baseUrl: string): Promise<number> {
 }
 
 /** The fork of a state (`head` by default): current_version is what signatures use now. */
-export async function getFork(baseUrl: string, stateId = 'head'): Promise<{ previousVersion: string; currentVersion: string; epoch: number }> {
+export async function getFork(
+  baseUrl: string,
+  stateId = 'head',
+): Promise<{ previousVersion: string; currentVersion: string; epoch: number }> {
   const { data } = await getJson(baseUrl, `/eth/v1/beacon/states/${stateId}/fork`, forkSchema);
   return { previousVersion: data.previous_version, currentVersion: data.current_version, epoch: data.epoch };
 }
 
 /** Validators of the head state: all of them, or those with the given indices or 0x-pubkeys. */
-export async function getValidators(baseUrl: string, ids: readonly (number | string)[] = []): Promise<BeaconValidator[]> {
+export async function getValidators(
+  baseUrl: string,
+  ids: readonly (number | string)[] = [],
+): Promise<BeaconValidator[]> {
   const query = ids.length > 0 ? `?${ids.map((id) => `id=${encodeURIComponent(String(id))}`).join('&')}` : '';
   const { data } = await getJson(baseUrl, `/eth/v1/beacon/states/head/validators${query}`, validatorsSchema);
   return data.map((v) => ({
-    index: v.index, balance: v.balance, status: v.status, pubkey: v.validator.pubkey.toLowerCase(),
-    withdrawalCredentials: v.validator.withdrawal_credentials.toLowerCase(), exitEpoch: v.validator.exit_epoch, withdrawableEpoch: v.validator.withdrawable_epoch,
+    index: v.index,
+    balance: v.balance,
+    status: v.status,
+    pubkey: v.validator.pubkey.toLowerCase(),
+    withdrawalCredentials: v.validator.withdrawal_credentials.toLowerCase(),
+    exitEpoch: v.validator.exit_epoch,
+    withdrawableEpoch: v.validator.withdrawable_epoch,
   }));
 }
 
@@ -100,7 +138,13 @@ export async function submitVoluntaryExit(baseUrl: string, signedExit: unknown):
     let reason = body;
     try {
       reason = String((JSON.parse(body) as { message?: unknown }).message ?? body);
-    } catch { /* not JSON: keep the raw body */ }
-    throw new BeaconApiError(`the beacon node rejected the voluntary exit (HTTP ${res.status}): ${reason}`, res.status, body);
+    } catch {
+      /* not JSON: keep the raw body */
+    }
+    throw new BeaconApiError(
+      `the beacon node rejected the voluntary exit (HTTP ${res.status}): ${reason}`,
+      res.status,
+      body,
+    );
   }
 }

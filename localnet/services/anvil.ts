@@ -31,7 +31,16 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
 async function startAnvilOn(port: number, opts: AnvilOptions): Promise<Anvil> {
   const chainId = opts.chainId ?? 31337;
   const rpcUrl = `http://127.0.0.1:${port}`;
-  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--mnemonic', ANVIL_DEV_MNEMONIC];
+  const args = [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--chain-id',
+    String(chainId),
+    '--mnemonic',
+    ANVIL_DEV_MNEMONIC,
+  ];
   if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime));
   if (opts.stateFile) args.push('--state', opts.stateFile, '--state-interval', '5');
   const service = await startService({

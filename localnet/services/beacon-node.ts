@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { toolPath } from '../../tools/paths';
 import { buildGenesis, lodestarEnv, type KeyGroup } from '../beacon/genesis';
 import { getGenesis, getHeadSlot } from '../beacon/rest';
-import { assertPortFree, freePort, startOnFreePorts, startService, StartAbandonedError, type ServiceProcess } from './process';
+import {
+  assertPortFree,
+  freePort,
+  startOnFreePorts,
+  startService,
+  StartAbandonedError,
+  type ServiceProcess,
+} from './process';
 
 export type { KeyGroup } from '../beacon/genesis';
 
@@ -100,14 +107,23 @@ export function chainParams(secondsPerSlot: number, minValidatorWithdrawabilityD
   };
 }
 
-function chainSettings(opts: BeaconNodeOptions): { secondsPerSlot: number; withdrawabilityDelay: number; interopValidators: number } {
+function chainSettings(opts: BeaconNodeOptions): {
+  secondsPerSlot: number;
+  withdrawabilityDelay: number;
+  interopValidators: number;
+} {
   const secondsPerSlot = opts.secondsPerSlot ?? 2;
   const withdrawabilityDelay = opts.minValidatorWithdrawabilityDelay ?? 2;
   const ourKeys = opts.keyGroups.reduce((n, g) => n + g.indices.length, 0);
   const interopValidators = opts.interopValidators ?? Math.max(16, 4 * ourKeys);
-  if (!Number.isInteger(secondsPerSlot) || secondsPerSlot < 1) throw new Error(`secondsPerSlot must be a whole number ≥ 1, got ${secondsPerSlot}`);
-  if (!Number.isInteger(withdrawabilityDelay) || withdrawabilityDelay < 0) throw new Error(`minValidatorWithdrawabilityDelay must be a whole number of epochs ≥ 0, got ${withdrawabilityDelay}`);
-  if (!Number.isInteger(interopValidators) || interopValidators < 1) throw new Error(`interopValidators must be at least 1 (they produce the blocks), got ${interopValidators}`);
+  if (!Number.isInteger(secondsPerSlot) || secondsPerSlot < 1)
+    throw new Error(`secondsPerSlot must be a whole number ≥ 1, got ${secondsPerSlot}`);
+  if (!Number.isInteger(withdrawabilityDelay) || withdrawabilityDelay < 0)
+    throw new Error(
+      `minValidatorWithdrawabilityDelay must be a whole number of epochs ≥ 0, got ${withdrawabilityDelay}`,
+    );
+  if (!Number.isInteger(interopValidators) || interopValidators < 1)
+    throw new Error(`interopValidators must be at least 1 (they produce the blocks), got ${interopValidators}`);
   return { secondsPerSlot, withdrawabilityDelay, interopValidators };
 }
 
@@ -116,14 +132,20 @@ export async function startBeaconNode(opts: BeaconNodeOptions): Promise<BeaconNo
   const delay = opts.genesisDelaySeconds ?? DEFAULT_GENESIS_DELAY_SECONDS;
   for (let attempt = 1; ; attempt++) {
     // A node that came up too late for its genesis never produces: a new genesis, further away.
-    const tryOpts = { ...opts, genesisDelaySeconds: attempt === 1 ? delay : Math.max(delay, DEFAULT_GENESIS_DELAY_SECONDS) * 2 ** (attempt - 1) };
+    const tryOpts = {
+      ...opts,
+      genesisDelaySeconds: attempt === 1 ? delay : Math.max(delay, DEFAULT_GENESIS_DELAY_SECONDS) * 2 ** (attempt - 1),
+    };
     try {
-      if (opts.restPort === undefined) return await startOnFreePorts('beacon node', async () => startBeaconNodeOn(await freePort(), tryOpts));
+      if (opts.restPort === undefined)
+        return await startOnFreePorts('beacon node', async () => startBeaconNodeOn(await freePort(), tryOpts));
       await assertPortFree(opts.restPort, 'beacon node REST API');
       return await startBeaconNodeOn(opts.restPort, tryOpts);
     } catch (err) {
       if (!(err instanceof StartAbandonedError) || attempt >= STALLED_START_ATTEMPTS) throw err;
-      process.stderr.write(`[localnet] beacon node stalled at its start (${err.message.split('\n')[0]}); starting it again with genesis ${Math.max(delay, DEFAULT_GENESIS_DELAY_SECONDS) * 2 ** attempt} s away (attempt ${attempt + 1} of ${STALLED_START_ATTEMPTS})\n`);
+      process.stderr.write(
+        `[localnet] beacon node stalled at its start (${err.message.split('\n')[0]}); starting it again with genesis ${Math.max(delay, DEFAULT_GENESIS_DELAY_SECONDS) * 2 ** attempt} s away (attempt ${attempt + 1} of ${STALLED_START_ATTEMPTS})\n`,
+      );
     }
   }
 }
@@ -159,15 +181,33 @@ async function startBeaconNodeOn(restPort: number, opts: BeaconNodeOptions): Pro
 
   const args = [
     'dev',
-    '--genesisStateFile', genesisFile,
-    '--startValidators', `0..${interopValidators - 1}`,
-    '--dataDir', join(opts.dataDir, 'node'),
-    '--rest', '--rest.address', '127.0.0.1', '--rest.port', String(restPort),
+    '--genesisStateFile',
+    genesisFile,
+    '--startValidators',
+    `0..${interopValidators - 1}`,
+    '--dataDir',
+    join(opts.dataDir, 'node'),
+    '--rest',
+    '--rest.address',
+    '127.0.0.1',
+    '--rest.port',
+    String(restPort),
     // Without --server the validator client looks for the node on the default port 9596.
-    '--server', url,
-    '--listenAddress', '127.0.0.1', '--port', String(p2pPort), '--discv5', 'false', '--mdns', 'false',
+    '--server',
+    url,
+    '--listenAddress',
+    '127.0.0.1',
+    '--port',
+    String(p2pPort),
+    '--discv5',
+    'false',
+    '--mdns',
+    'false',
     ...Object.entries(params).flatMap(([key, value]) => [`--params.${key}`, value]),
-    '--logLevel', 'info', '--logFile', 'none',
+    '--logLevel',
+    'info',
+    '--logFile',
+    'none',
   ];
   const service = await startService({
     name: 'beacon node',
@@ -180,7 +220,9 @@ async function startBeaconNodeOn(restPort: number, opts: BeaconNodeOptions): Pro
       await getGenesis(url);
       const head = await getHeadSlot(url);
       if (stalledAtStart(head, genesis.genesisTime, secondsPerSlot, Date.now())) {
-        throw new StartAbandonedError(`its head is at genesis more than an epoch (${SLOTS_PER_EPOCH} slots) after genesis time: it came up too late and will not produce`);
+        throw new StartAbandonedError(
+          `its head is at genesis more than an epoch (${SLOTS_PER_EPOCH} slots) after genesis time: it came up too late and will not produce`,
+        );
       }
       return head >= 1;
     },
@@ -196,7 +238,10 @@ async function startBeaconNodeOn(restPort: number, opts: BeaconNodeOptions): Pro
     genesisTime: genesis.genesisTime,
     secondsPerSlot,
     validators: genesis.validators.map((v) => ({
-      index: v.index, pubkey: v.pubkey, keyIndex: v.keyIndex, withdrawalAddress: opts.keyGroups[v.group].withdrawalAddress,
+      index: v.index,
+      pubkey: v.pubkey,
+      keyIndex: v.keyIndex,
+      withdrawalAddress: opts.keyGroups[v.group].withdrawalAddress,
     })),
   });
 }

@@ -64,11 +64,19 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
   child.stderr?.on('data', keep);
   let spawnError: Error | undefined;
   const exited = new Promise<number | null>((resolve) => {
-    child.once('error', (err) => { spawnError = err; resolve(null); });
-    child.once('exit', (code) => { log?.end(); resolve(code); });
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve(null);
+    });
+    child.once('exit', (code) => {
+      log?.end();
+      resolve(code);
+    });
   });
   let hasExited = false;
-  void exited.then(() => { hasExited = true; });
+  void exited.then(() => {
+    hasExited = true;
+  });
 
   const service: ServiceProcess = {
     name: opts.name,
@@ -78,7 +86,10 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
     stop: async () => {
       if (hasExited || child.pid === undefined) return;
       child.kill('SIGTERM');
-      const graceful = await Promise.race([exited.then(() => true), sleep(opts.killAfterMs ?? 5_000).then(() => false)]);
+      const graceful = await Promise.race([
+        exited.then(() => true),
+        sleep(opts.killAfterMs ?? 5_000).then(() => false),
+      ]);
       if (!graceful) {
         child.kill('SIGKILL');
         await exited;
@@ -90,17 +101,23 @@ export async function startService(opts: StartOptions): Promise<ServiceProcess> 
   for (;;) {
     if (hasExited) {
       const why = spawnError ? spawnError.message : `exited with code ${await exited}`;
-      throw new Error(`${opts.name} failed to start: ${why}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
+      throw new Error(
+        `${opts.name} failed to start: ${why}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`,
+      );
     }
     const answered = await opts.ready().catch(async (err: unknown) => {
       if (!(err instanceof StartAbandonedError)) return false;
       await service.stop();
-      throw new StartAbandonedError(`${opts.name} failed to start: ${err.message}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
+      throw new StartAbandonedError(
+        `${opts.name} failed to start: ${err.message}\n--- last output of ${opts.name} ---\n${service.recentOutput()}`,
+      );
     });
     if (answered) return service;
     if (Date.now() > deadline) {
       await service.stop();
-      throw new Error(`${opts.name} did not answer within ${(opts.readyTimeoutMs ?? 30_000) / 1000} s\n--- last output of ${opts.name} ---\n${service.recentOutput()}`);
+      throw new Error(
+        `${opts.name} did not answer within ${(opts.readyTimeoutMs ?? 30_000) / 1000} s\n--- last output of ${opts.name} ---\n${service.recentOutput()}`,
+      );
     }
     await sleep(100);
   }
@@ -163,7 +180,8 @@ function kernelFreePort(): Promise<number> {
 }
 
 /** What a server prints when the port it was given was taken in the meantime. */
-const PORT_TAKEN = /EADDRINUSE|address already in use|is in use by another program|already in use|bind.*(failed|error)/i;
+const PORT_TAKEN =
+  /EADDRINUSE|address already in use|is in use by another program|already in use|bind.*(failed|error)/i;
 
 /** Whether a failed start failed because its port was taken (the server's own message says so). */
 export function isPortTakenFailure(err: unknown): boolean {
@@ -181,7 +199,9 @@ export async function startOnFreePorts<T>(what: string, start: () => Promise<T>,
       return await start();
     } catch (err) {
       if (attempt >= attempts || !isPortTakenFailure(err)) throw err;
-      process.stderr.write(`[localnet] ${what}: its port was taken before it bound it; starting it again on another port (attempt ${attempt + 1} of ${attempts})\n`);
+      process.stderr.write(
+        `[localnet] ${what}: its port was taken before it bound it; starting it again on another port (attempt ${attempt + 1} of ${attempts})\n`,
+      );
     }
   }
 }
@@ -191,9 +211,14 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE'
-        ? `port ${port} on 127.0.0.1 (${what}) is already in use by another process`
-        : `cannot bind port ${port} on 127.0.0.1 (${what}): ${err.message}`)));
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} on 127.0.0.1 (${what}) is already in use by another process`
+            : `cannot bind port ${port} on 127.0.0.1 (${what}): ${err.message}`,
+        ),
+      ),
+    );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
 }

@@ -22,12 +22,14 @@ export { SSV_DKG_STAND_IN };
 export function chooseSsvDkg(env: NodeJS.ProcessEnv = process.env): SsvDkgChoice {
   const configured = env.NEXUS_BOT_SSV_DKG;
   if (configured) {
-    if (!existsSync(configured)) throw new Error(`NEXUS_BOT_SSV_DKG=${configured}: no such file (unset it to use the tool cache or the stand-in)`);
+    if (!existsSync(configured))
+      throw new Error(`NEXUS_BOT_SSV_DKG=${configured}: no such file (unset it to use the tool cache or the stand-in)`);
     const kind: SsvDkgKind = resolve(configured) === SSV_DKG_STAND_IN ? 'stand-in' : 'real';
     return { path: resolve(configured), kind, reason: `NEXUS_BOT_SSV_DKG=${configured}` };
   }
   const cached = join(toolsRoot(), 'bin', 'ssv-dkg');
-  if (existsSync(cached)) return { path: cached, kind: 'real', reason: `the real binary in the tool cache (${cached})` };
+  if (existsSync(cached))
+    return { path: cached, kind: 'real', reason: `the real binary in the tool cache (${cached})` };
   return {
     path: SSV_DKG_STAND_IN,
     kind: 'stand-in',

@@ -53,24 +53,41 @@ export async function startDkgOperator(identity: OperatorIdentity, opts: DkgOper
   const command = opts.command ?? toolPath('ssv-dkg');
   assertEndpointUrl(opts.ethEndpointURL);
   // A port picked free may be taken before the operator binds it: then it starts on another.
-  if (opts.port === undefined) return startOnFreePorts(`ssv-dkg operator ${identity.operatorId}`, async () => startDkgOperatorOn(identity, await freePort(), command, opts));
+  if (opts.port === undefined)
+    return startOnFreePorts(`ssv-dkg operator ${identity.operatorId}`, async () =>
+      startDkgOperatorOn(identity, await freePort(), command, opts),
+    );
   await assertPortFree(opts.port, `ssv-dkg operator ${identity.operatorId}`);
   return startDkgOperatorOn(identity, opts.port, command, opts);
 }
 
-async function startDkgOperatorOn(identity: OperatorIdentity, port: number, command: string, opts: DkgOperatorOptions): Promise<DkgOperator> {
+async function startDkgOperatorOn(
+  identity: OperatorIdentity,
+  port: number,
+  command: string,
+  opts: DkgOperatorOptions,
+): Promise<DkgOperator> {
   const url = `https://127.0.0.1:${port}`;
   const args = [
     'start-operator',
-    '--privKey', OPERATOR_FILES.keystore,
-    '--privKeyPassword', OPERATOR_FILES.password,
-    '--operatorID', String(identity.operatorId),
-    '--port', String(port),
-    '--serverTLSCertPath', OPERATOR_FILES.tlsCert,
-    '--serverTLSKeyPath', OPERATOR_FILES.tlsKey,
-    '--outputPath', OUTPUT_DIR,
-    '--logFilePath', OPERATOR_LOG,
-    '--ethEndpointURL', opts.ethEndpointURL,
+    '--privKey',
+    OPERATOR_FILES.keystore,
+    '--privKeyPassword',
+    OPERATOR_FILES.password,
+    '--operatorID',
+    String(identity.operatorId),
+    '--port',
+    String(port),
+    '--serverTLSCertPath',
+    OPERATOR_FILES.tlsCert,
+    '--serverTLSKeyPath',
+    OPERATOR_FILES.tlsKey,
+    '--outputPath',
+    OUTPUT_DIR,
+    '--logFilePath',
+    OPERATOR_LOG,
+    '--ethEndpointURL',
+    opts.ethEndpointURL,
   ];
   const service = await startService({
     name: `ssv-dkg operator ${identity.operatorId}`,
@@ -107,7 +124,10 @@ export async function healthCheck(
   try {
     return await getHealthCheck(operator.url, operator.tlsCertPem, timeoutMs);
   } catch (err) {
-    throw new Error(`ssv-dkg operator ${operator.operatorId} at ${operator.url} is not healthy: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `ssv-dkg operator ${operator.operatorId} at ${operator.url} is not healthy: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -134,26 +154,37 @@ export interface DkgOperatorSet {
  * Creates an identity in `<baseDir>/operator-<id>` for each operator and starts them all. If any
  * fails to start, the ones already started are stopped and the error names every failure.
  */
-export async function startDkgOperators(baseDir: string, count: number, opts: DkgOperatorsOptions): Promise<DkgOperatorSet> {
+export async function startDkgOperators(
+  baseDir: string,
+  count: number,
+  opts: DkgOperatorsOptions,
+): Promise<DkgOperatorSet> {
   const ids = opts.operatorIds ?? Array.from({ length: count }, (_, i) => i + 1);
-  if (ids.length !== count) throw new Error(`startDkgOperators: ${count} operators asked for but ${ids.length} ids given`);
-  if (new Set(ids).size !== ids.length) throw new Error(`startDkgOperators: operator ids are not unique: ${ids.join(',')}`);
+  if (ids.length !== count)
+    throw new Error(`startDkgOperators: ${count} operators asked for but ${ids.length} ids given`);
+  if (new Set(ids).size !== ids.length)
+    throw new Error(`startDkgOperators: operator ids are not unique: ${ids.join(',')}`);
   if (opts.command === undefined) toolPath('ssv-dkg'); // fail before generating keys when the binary is missing
   assertEndpointUrl(opts.ethEndpointURL);
 
   // Free ports are picked by each start (never the same one twice: freePort), so that a start that loses its port retries.
   const ports = ids.map((_, i) => (opts.basePort !== undefined ? opts.basePort + i : undefined));
   const identities = await Promise.all(ids.map((id) => createOperatorIdentity(join(baseDir, `operator-${id}`), id)));
-  const results = await Promise.allSettled(identities.map((identity, i) =>
-    startDkgOperator(identity, {
-      port: ports[i],
-      ethEndpointURL: opts.ethEndpointURL,
-      logFile: opts.logDir ? join(opts.logDir, `ssv-dkg-operator-${identity.operatorId}.log`) : undefined,
-      readyTimeoutMs: opts.readyTimeoutMs,
-      command: opts.command,
-    })));
+  const results = await Promise.allSettled(
+    identities.map((identity, i) =>
+      startDkgOperator(identity, {
+        port: ports[i],
+        ethEndpointURL: opts.ethEndpointURL,
+        logFile: opts.logDir ? join(opts.logDir, `ssv-dkg-operator-${identity.operatorId}.log`) : undefined,
+        readyTimeoutMs: opts.readyTimeoutMs,
+        command: opts.command,
+      }),
+    ),
+  );
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
+  const failures = results.flatMap((r) =>
+    r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : [],
+  );
   if (failures.length > 0) {
     await stopAll(started);
     throw new Error(`${failures.length} of ${ids.length} ssv-dkg operators failed to start:\n${failures.join('\n')}`);
@@ -163,7 +194,9 @@ export async function startDkgOperators(baseDir: string, count: number, opts: Dk
 }
 
 /** The ops.json array for `ssv-dkg init --operatorsInfoPath` (ascending ids). */
-export function operatorsInfo(operators: ReadonlyArray<Pick<DkgOperator, 'operatorId' | 'publicKeyBase64' | 'url'>>): OperatorInfo[] {
+export function operatorsInfo(
+  operators: ReadonlyArray<Pick<DkgOperator, 'operatorId' | 'publicKeyBase64' | 'url'>>,
+): OperatorInfo[] {
   return [...operators]
     .sort((a, b) => a.operatorId - b.operatorId)
     .map((op) => ({ id: op.operatorId, public_key: op.publicKeyBase64, ip: op.url }));
@@ -183,16 +216,23 @@ function assertEndpointUrl(value: string): void {
 
 function getHealthCheck(url: string, caPem: string, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/health_check`, { method: 'GET', ca: caPem, agent: false, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        if (res.statusCode === 200) resolve(body);
-        else reject(new Error(`GET /health_check answered HTTP ${res.statusCode}: ${body.toString('utf8').slice(0, 200)}`));
-      });
-    });
+    const req = request(
+      `${url}/health_check`,
+      { method: 'GET', ca: caPem, agent: false, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          if (res.statusCode === 200) resolve(body);
+          else
+            reject(
+              new Error(`GET /health_check answered HTTP ${res.statusCode}: ${body.toString('utf8').slice(0, 200)}`),
+            );
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`GET /health_check timed out after ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end();

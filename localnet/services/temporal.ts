@@ -28,7 +28,8 @@ export interface TemporalDevServer extends ServiceProcess {
 
 export async function startTemporalDevServer(opts: TemporalDevServerOptions = {}): Promise<TemporalDevServer> {
   if (opts.uiPort !== undefined) await assertPortFree(opts.uiPort, 'Temporal Web UI');
-  if (opts.port === undefined) return startOnFreePorts('temporal dev server', async () => startDevServerOn(await freePort(), opts));
+  if (opts.port === undefined)
+    return startOnFreePorts('temporal dev server', async () => startDevServerOn(await freePort(), opts));
   await assertPortFree(opts.port, 'Temporal frontend');
   return startDevServerOn(opts.port, opts);
 }
@@ -38,13 +39,19 @@ async function startDevServerOn(port: number, opts: TemporalDevServerOptions): P
   const namespace = opts.namespace ?? DEFAULT_NAMESPACE;
   const address = `127.0.0.1:${port}`;
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--namespace', namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
     // A free metrics port: the default (fixed) one would clash between parallel servers.
-    '--metrics-port', String(await freePort()),
+    '--metrics-port',
+    String(await freePort()),
     ...(opts.uiPort !== undefined ? ['--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1'] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
     ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),

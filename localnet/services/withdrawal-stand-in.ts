@@ -42,11 +42,19 @@ export interface WithdrawalStandInOptions {
 }
 
 const paidSchema = z.object({
-  pubkey: z.string(), validatorIndex: z.number().int(), bridge: z.string(), amountWei: z.string(),
-  balanceBeforeWei: z.string(), balanceAfterWei: z.string(), paidAt: z.string(),
+  pubkey: z.string(),
+  validatorIndex: z.number().int(),
+  bridge: z.string(),
+  amountWei: z.string(),
+  balanceBeforeWei: z.string(),
+  balanceAfterWei: z.string(),
+  paidAt: z.string(),
 });
 const pendingSchema = z.object({
-  pubkey: z.string(), validatorIndex: z.number().int(), bridge: z.string(), balanceBeforeWei: z.string(),
+  pubkey: z.string(),
+  validatorIndex: z.number().int(),
+  bridge: z.string(),
+  balanceBeforeWei: z.string(),
 });
 const stateSchema = z.object({ paid: z.record(z.string(), paidSchema), pending: z.record(z.string(), pendingSchema) });
 
@@ -71,18 +79,29 @@ export async function startWithdrawalStandIn(opts: WithdrawalStandInOptions): Pr
   // Withdrawal credentials (0x01 ‖ 11 zero bytes ‖ address, lower-case hex) → bridge.
   const bridges = new Map(opts.bridges.map((b) => [withdrawalCredentialsFor(b), ethers.getAddress(b)]));
   const state = readState(opts.stateFile);
-  const provider = new ethers.JsonRpcProvider(opts.rpcUrl, opts.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
+  const provider = new ethers.JsonRpcProvider(opts.rpcUrl, opts.chainId, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+    pollingInterval: 250,
+  });
   const save = () => writeState(opts.stateFile, state);
   const unresolved = new Set<string>();
 
   const markPaid = (pending: PendingWithdrawal, balanceAfter: bigint) => {
     state.paid[pending.pubkey] = {
-      pubkey: pending.pubkey, validatorIndex: pending.validatorIndex, bridge: pending.bridge, amountWei: WITHDRAWAL_AMOUNT_WEI.toString(),
-      balanceBeforeWei: pending.balanceBeforeWei, balanceAfterWei: balanceAfter.toString(), paidAt: new Date().toISOString(),
+      pubkey: pending.pubkey,
+      validatorIndex: pending.validatorIndex,
+      bridge: pending.bridge,
+      amountWei: WITHDRAWAL_AMOUNT_WEI.toString(),
+      balanceBeforeWei: pending.balanceBeforeWei,
+      balanceAfterWei: balanceAfter.toString(),
+      paidAt: new Date().toISOString(),
     };
     delete state.pending[pending.pubkey];
     save();
-    log(`credited 32 ETH for validator ${pending.validatorIndex} (${pending.pubkey}) to bridge ${pending.bridge} (balance ${pending.balanceBeforeWei} → ${balanceAfter} wei)`);
+    log(
+      `credited 32 ETH for validator ${pending.validatorIndex} (${pending.pubkey}) to bridge ${pending.bridge} (balance ${pending.balanceBeforeWei} → ${balanceAfter} wei)`,
+    );
     opts.onPaid?.(state.paid[pending.pubkey]);
   };
 
@@ -98,12 +117,17 @@ export async function startWithdrawalStandIn(opts: WithdrawalStandInOptions): Pr
     if (balance === before) return credit(pending);
     if (balance === before + WITHDRAWAL_AMOUNT_WEI) return markPaid(pending, balance);
     if (!unresolved.has(pending.pubkey)) unresolved.add(pending.pubkey);
-    log(`cannot tell whether validator ${pending.validatorIndex} (${pending.pubkey}) was credited before a crash: bridge ${pending.bridge} held ${before} wei then and ${balance} wei now; crediting nothing (remove it from ${opts.stateFile} "pending" once checked by hand)`);
+    log(
+      `cannot tell whether validator ${pending.validatorIndex} (${pending.pubkey}) was credited before a crash: bridge ${pending.bridge} held ${before} wei then and ${balance} wei now; crediting nothing (remove it from ${opts.stateFile} "pending" once checked by hand)`,
+    );
   };
 
   const pay = async (validator: BeaconValidator, bridge: string): Promise<void> => {
     const pending: PendingWithdrawal = {
-      pubkey: validator.pubkey, validatorIndex: validator.index, bridge, balanceBeforeWei: (await provider.getBalance(bridge)).toString(),
+      pubkey: validator.pubkey,
+      validatorIndex: validator.index,
+      bridge,
+      balanceBeforeWei: (await provider.getBalance(bridge)).toString(),
     };
     state.pending[validator.pubkey] = pending;
     save(); // before crediting: a crash from here on leaves a pending record that settle() decides
@@ -155,10 +179,16 @@ function readState(path: string): State {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`withdrawal stand-in state ${path} is not valid JSON (${(err as Error).message}); refusing to start, since it could pay twice`, { cause: err });
+    throw new Error(
+      `withdrawal stand-in state ${path} is not valid JSON (${(err as Error).message}); refusing to start, since it could pay twice`,
+      { cause: err },
+    );
   }
   const parsed = stateSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`withdrawal stand-in state ${path} does not have the expected shape (${parsed.error.message}); refusing to start, since it could pay twice (an earlier version's file: remove it with --reset)`);
+  if (!parsed.success)
+    throw new Error(
+      `withdrawal stand-in state ${path} does not have the expected shape (${parsed.error.message}); refusing to start, since it could pay twice (an earlier version's file: remove it with --reset)`,
+    );
   return parsed.data;
 }
 

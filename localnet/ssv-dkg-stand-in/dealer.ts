@@ -88,7 +88,11 @@ export async function dealValidator(opts: {
       const shareBytes = toBytes32(evalPoly(coeffs, BigInt(op.id)));
       try {
         const sharePubKey = SecretKey.fromBytes(shareBytes).toPublicKey().toBytes();
-        return { operatorId: op.id, sharePubKey, encryptedShare: encryptShareHex(op.publicKey, Buffer.from(shareBytes).toString('hex')) };
+        return {
+          operatorId: op.id,
+          sharePubKey,
+          encryptedShare: encryptShareHex(op.publicKey, Buffer.from(shareBytes).toString('hex')),
+        };
       } finally {
         shareBytes.fill(0);
       }
@@ -102,5 +106,9 @@ export async function dealValidator(opts: {
 
 /** sharesData as SSVNetwork.registerValidator takes it: signature ‖ share pubkeys ‖ ciphertexts. */
 export function sharesDataOf(v: DealtValidator): Buffer {
-  return Buffer.concat([v.ownerNonceSignature, ...v.shares.map((s) => s.sharePubKey), ...v.shares.map((s) => s.encryptedShare)]);
+  return Buffer.concat([
+    v.ownerNonceSignature,
+    ...v.shares.map((s) => s.sharePubKey),
+    ...v.shares.map((s) => s.encryptedShare),
+  ]);
 }

@@ -43,7 +43,8 @@ export function flagSpecs(command: string): FlagSpec[] {
     const m = FLAG_LINE.exec(line);
     if (!m) continue;
     const [, shorthand, name, typeWord, description] = m;
-    const type: FlagType = typeWord === undefined ? 'bool' : typeWord.startsWith("'") ? 'string' : (typeWord as FlagType);
+    const type: FlagType =
+      typeWord === undefined ? 'bool' : typeWord.startsWith("'") ? 'string' : (typeWord as FlagType);
     specs.push({ name, shorthand, type, defaultValue: parseDefault(description, type) });
   }
   return specs;
@@ -67,11 +68,19 @@ function convert(spec: FlagSpec, raw: string, given: string): FlagValue {
     case 'bool':
       if (['true', '1', 't', 'T', 'TRUE', 'True'].includes(raw)) return true;
       if (['false', '0', 'f', 'F', 'FALSE', 'False'].includes(raw)) return false;
-      throw new FlagError(`invalid argument "${raw}" for "${given}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
+      throw new FlagError(
+        `invalid argument "${raw}" for "${given}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`,
+      );
     case 'uint': {
-      if (!/^\d+$/.test(raw)) throw new FlagError(`invalid argument "${raw}" for "${given}" flag: strconv.ParseUint: parsing "${raw}": invalid syntax`);
+      if (!/^\d+$/.test(raw))
+        throw new FlagError(
+          `invalid argument "${raw}" for "${given}" flag: strconv.ParseUint: parsing "${raw}": invalid syntax`,
+        );
       const value = BigInt(raw);
-      if (value > 0xffffffffffffffffn) throw new FlagError(`invalid argument "${raw}" for "${given}" flag: strconv.ParseUint: parsing "${raw}": value out of range`);
+      if (value > 0xffffffffffffffffn)
+        throw new FlagError(
+          `invalid argument "${raw}" for "${given}" flag: strconv.ParseUint: parsing "${raw}": value out of range`,
+        );
       return value;
     }
   }
@@ -86,11 +95,15 @@ export function parseFlags(command: string, args: readonly string[]): ParsedFlag
   const set = new Set<string>();
   const positional: string[] = [];
   for (const spec of specs) {
-    values.set(spec.name, spec.defaultValue === undefined ? emptyOf(spec.type) : convert(spec, spec.defaultValue, `--${spec.name}`));
+    values.set(
+      spec.name,
+      spec.defaultValue === undefined ? emptyOf(spec.type) : convert(spec, spec.defaultValue, `--${spec.name}`),
+    );
   }
   const assign = (spec: FlagSpec, raw: string, given: string) => {
     const value = convert(spec, raw, given);
-    if (spec.type === 'strings' && set.has(spec.name)) values.set(spec.name, [...(values.get(spec.name) as string[]), ...(value as string[])]);
+    if (spec.type === 'strings' && set.has(spec.name))
+      values.set(spec.name, [...(values.get(spec.name) as string[]), ...(value as string[])]);
     else values.set(spec.name, value);
     set.add(spec.name);
   };

@@ -18,7 +18,10 @@ export interface HttpsResponse {
 /** A request failure as Go's http.Client reports it (the whole text in `message`). */
 export class GoHttpError extends Error {
   override readonly name = 'GoHttpError';
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -54,7 +57,12 @@ export function goErrorText(method: string, url: string, err: NodeJS.ErrnoExcept
   }
 }
 
-export function httpsRequest(method: 'GET' | 'POST', url: string, body: Buffer | undefined, opts: HttpsOptions): Promise<HttpsResponse> {
+export function httpsRequest(
+  method: 'GET' | 'POST',
+  url: string,
+  body: Buffer | undefined,
+  opts: HttpsOptions,
+): Promise<HttpsResponse> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: NodeJS.ErrnoException) => {
@@ -62,23 +70,27 @@ export function httpsRequest(method: 'GET' | 'POST', url: string, body: Buffer |
       settled = true;
       reject(new GoHttpError(goErrorText(method, url, err), err.code));
     };
-    const req = request(url, {
-      method,
-      agent: false,
-      ca: opts.insecure ? undefined : opts.ca,
-      rejectUnauthorized: !opts.insecure,
-      headers: body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {},
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', fail);
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method,
+        agent: false,
+        ca: opts.insecure ? undefined : opts.ca,
+        rejectUnauthorized: !opts.insecure,
+        headers: body ? { 'content-type': 'application/octet-stream', 'content-length': body.length } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', fail);
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
+      },
+    );
     const timer = setTimeout(() => {
       const err: NodeJS.ErrnoException = new Error('timeout');
       err.code = 'GO_TIMEOUT';

@@ -11,7 +11,13 @@ import { dealValidator, thresholdOf, type DealtValidator } from './dealer';
 import { writeCeremonyOutput, type CeremonyResult } from './ceremony-output';
 import type { FlagReader } from './flags';
 import { httpsRequest, type HttpsOptions } from './https-client';
-import { initSettings, readOperatorsInfo, validatedOperators, type InitSettings, type OperatorInfo } from './init-flags';
+import {
+  initSettings,
+  readOperatorsInfo,
+  validatedOperators,
+  type InitSettings,
+  type OperatorInfo,
+} from './init-flags';
 import { Logger } from './logger';
 import { keepPace, paceFromEnv } from './pace';
 
@@ -21,10 +27,17 @@ const OPERATOR_TIMEOUT_MS = 30_000;
 export async function runInit(f: FlagReader): Promise<void> {
   const s = initSettings(f);
   const pace = paceFromEnv();
-  const logger = new Logger({ name: 'dkg-initiator', level: f.str('logLevel'), format: f.str('logFormat'), levelFormat: f.str('logLevelFormat'), filePath: f.str('logFilePath') });
+  const logger = new Logger({
+    name: 'dkg-initiator',
+    level: f.str('logLevel'),
+    format: f.str('logFormat'),
+    levelFormat: f.str('logLevelFormat'),
+    filePath: f.str('logFilePath'),
+  });
   const version = standInVersion();
   logger.info('cli/initiator/initiator.go:49', '🪛 Initiator`s', [['Version', version]]);
-  const fail = (err: unknown): never => logger.fatal(FATAL_CALLER, '😥 Failed to initiate DKG ceremony: ', [['error', (err as Error).message]]);
+  const fail = (err: unknown): never =>
+    logger.fatal(FATAL_CALLER, '😥 Failed to initiate DKG ceremony: ', [['error', (err as Error).message]]);
 
   if (s.operatorsInfoPath !== '') logger.info('utils/utils.go:365', '📖 reading operators info JSON file');
   let operators: OperatorInfo[];
@@ -35,25 +48,33 @@ export async function runInit(f: FlagReader): Promise<void> {
   } catch (err) {
     return fail(err);
   }
-  logger.info('initiator/initiator.go:289', '🚀 Starting init dkg ceremony', [['operator IDs', operators.map((o) => o.id)]]);
+  logger.info('initiator/initiator.go:289', '🚀 Starting init dkg ceremony', [
+    ['operator IDs', operators.map((o) => o.id)],
+  ]);
   const startedAt = new Date();
   const identifier = randomBytes(24).toString('hex');
   const credentials01 = withdrawalCredentialsFor(s.withdrawAddress);
   const withdrawalCredentials = s.compounding ? `0x02${credentials01.slice(4)}` : credentials01;
   logger.info('initiator/initiator.go:303', 'Outgoing init request fields', [
-    ['network', s.forkVersion], ['withdrawal', withdrawalCredentials.slice(2)], ['owner', s.owner.slice(2).toLowerCase()], ['nonce', s.nonce], ['operator IDs', operators.map((o) => o.id)],
+    ['network', s.forkVersion],
+    ['withdrawal', withdrawalCredentials.slice(2)],
+    ['owner', s.owner.slice(2).toLowerCase()],
+    ['nonce', s.nonce],
+    ['operator IDs', operators.map((o) => o.id)],
   ]);
 
   const dealt: DealtValidator[] = [];
   for (let i = 0; i < s.validators; i++) {
-    dealt.push(await dealValidator({
-      operators,
-      owner: s.owner,
-      nonce: s.nonce + i,
-      withdrawalCredentials,
-      amountGwei: s.amount,
-      genesisForkVersion: `0x${s.forkVersion}`,
-    }));
+    dealt.push(
+      await dealValidator({
+        operators,
+        owner: s.owner,
+        nonce: s.nonce + i,
+        withdrawalCredentials,
+        amountGwei: s.amount,
+        genesisForkVersion: `0x${s.forkVersion}`,
+      }),
+    );
   }
   logger.info('initiator/initiator.go:192', 'phase 1: sending init message to operators');
   const request = (op: OperatorInfo): InitRequest => ({
@@ -76,18 +97,30 @@ export async function runInit(f: FlagReader): Promise<void> {
     }),
   });
   const answers = await Promise.all(operators.map((op) => sendInit(op, request(op), tls)));
-  const errors = answers.flatMap((a, i) => (a.error === undefined ? [] : [`error: operator ID: ${operators[i].id}, ${a.error}`]));
+  const errors = answers.flatMap((a, i) =>
+    a.error === undefined ? [] : [`error: operator ID: ${operators[i].id}, ${a.error}`],
+  );
   if (errors.length > 0) fail(new Error(`some new operators returned errors, cant continue: ${errors.join('\n')}`));
 
   const results: CeremonyResult[] = [];
   try {
     for (const [vi, v] of dealt.entries()) {
-      const proofSignatures = await Promise.all(v.shares.map(async (share, oi) => {
-        const signature = Buffer.from(answers[oi].response!.signatures[vi] ?? '', 'hex');
-        const root = await proofHashTreeRoot({ validatorPubKey: v.validatorPubKey, encryptedShare: share.encryptedShare, sharePubKey: share.sharePubKey, owner: Buffer.from(s.owner.slice(2), 'hex') });
-        if (!verifyRsa(operators[oi].publicKey, root, signature)) throw new Error(`operator ${operators[oi].id} sent an invalid proof signature for validator ${Buffer.from(v.validatorPubKey).toString('hex')}`);
-        return signature;
-      }));
+      const proofSignatures = await Promise.all(
+        v.shares.map(async (share, oi) => {
+          const signature = Buffer.from(answers[oi].response!.signatures[vi] ?? '', 'hex');
+          const root = await proofHashTreeRoot({
+            validatorPubKey: v.validatorPubKey,
+            encryptedShare: share.encryptedShare,
+            sharePubKey: share.sharePubKey,
+            owner: Buffer.from(s.owner.slice(2), 'hex'),
+          });
+          if (!verifyRsa(operators[oi].publicKey, root, signature))
+            throw new Error(
+              `operator ${operators[oi].id} sent an invalid proof signature for validator ${Buffer.from(v.validatorPubKey).toString('hex')}`,
+            );
+          return signature;
+        }),
+      );
       results.push({ validator: v, proofSignatures });
     }
   } catch (err) {
@@ -110,19 +143,29 @@ export async function runInit(f: FlagReader): Promise<void> {
 
 function clientTls(s: InitSettings, logger: Logger): HttpsOptions {
   if (s.tlsInsecure) {
-    logger.warn('initiator/initiator.go:107', "Dangerous, not secure!!! No CA certificates provided at 'clientCACertPath'. TLS 'InsecureSkipVerify' is set to true, accepting any TLS certificates authorities.");
+    logger.warn(
+      'initiator/initiator.go:107',
+      "Dangerous, not secure!!! No CA certificates provided at 'clientCACertPath'. TLS 'InsecureSkipVerify' is set to true, accepting any TLS certificates authorities.",
+    );
     return { insecure: true, timeoutMs: OPERATOR_TIMEOUT_MS };
   }
   const ca = s.caPaths.map((p) => readFileSync(p, 'utf8'));
   return { ca: ca.length > 0 ? ca : undefined, timeoutMs: OPERATOR_TIMEOUT_MS };
 }
 
-async function sendInit(op: OperatorInfo, body: InitRequest, tls: HttpsOptions): Promise<{ response?: InitResponse; error?: string }> {
+async function sendInit(
+  op: OperatorInfo,
+  body: InitRequest,
+  tls: HttpsOptions,
+): Promise<{ response?: InitResponse; error?: string }> {
   try {
     const res = await httpsRequest('POST', `${op.ip}/init`, Buffer.from(JSON.stringify(body)), tls);
     if (res.status === 200) {
       const response = JSON.parse(res.body.toString('utf8')) as InitResponse;
-      if (response.signatures?.length !== body.shares.length) return { error: `operator ${op.id} answered ${response.signatures?.length ?? 0} proofs for ${body.shares.length} validators` };
+      if (response.signatures?.length !== body.shares.length)
+        return {
+          error: `operator ${op.id} answered ${response.signatures?.length ?? 0} proofs for ${body.shares.length} validators`,
+        };
       return { response };
     }
     let text = res.body.toString('utf8');
@@ -131,7 +174,9 @@ async function sendInit(op: OperatorInfo, body: InitRequest, tls: HttpsOptions):
     } catch {
       // not JSON: keep the raw text
     }
-    return { error: `operator ${op.id} failed with: probably of old version, please upgrade operator ${op.id}, ${text}` };
+    return {
+      error: `operator ${op.id} failed with: probably of old version, please upgrade operator ${op.id}, ${text}`,
+    };
   } catch (err) {
     return { error: (err as Error).message };
   }

@@ -51,12 +51,15 @@ export function initSettings(f: FlagReader): InitSettings {
   if (idStrings.length === 0) throw new Error('😥 Operator IDs flag cant be empty');
   const operatorsInfoPath = f.str('operatorsInfoPath');
   const operatorsInfo = f.str('operatorsInfo');
-  if (operatorsInfoPath !== '' && operatorsInfo !== '') throw new Error('😥 operators info can be provided either as a raw JSON string, or path to a file, not both');
-  if (operatorsInfoPath === '' && operatorsInfo === '') throw new Error('😥 operators info should be provided either as a raw JSON string, or path to a file');
+  if (operatorsInfoPath !== '' && operatorsInfo !== '')
+    throw new Error('😥 operators info can be provided either as a raw JSON string, or path to a file, not both');
+  if (operatorsInfoPath === '' && operatorsInfo === '')
+    throw new Error('😥 operators info should be provided either as a raw JSON string, or path to a file');
   if (operatorsInfoPath !== '' && !isLocalPath(operatorsInfoPath)) throw notLocalError('operatorsInfoPath');
   if (f.str('owner') === '') throw new Error('😥 Failed to get owner address flag value');
   const amount = f.uint('amount');
-  if (amount < MIN_AMOUNT || amount > MAX_AMOUNT) throw new Error('🚨 Amount should be in range between 32 ETH and 2048 ETH');
+  if (amount < MIN_AMOUNT || amount > MAX_AMOUNT)
+    throw new Error('🚨 Amount should be in range between 32 ETH and 2048 ETH');
   let owner: string;
   try {
     owner = hexToAddress(f.str('owner'));
@@ -80,11 +83,22 @@ export function initSettings(f: FlagReader): InitSettings {
   const validators = f.uint('validators');
   if (validators > 100n || validators === 0n) throw new Error('🚨 Amount of generated validators should be 1 to 100');
   const operatorIds = idStrings.map((s) => {
-    if (!/^\d+$/.test(s)) throw new Error(`😥 Failed to load participants: strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`);
+    if (!/^\d+$/.test(s))
+      throw new Error(
+        `😥 Failed to load participants: strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`,
+      );
     return Number(s);
   });
   return {
-    operatorIds, operatorsInfoPath, operatorsInfo, owner, withdrawAddress, network, forkVersion, tlsInsecure, caPaths,
+    operatorIds,
+    operatorsInfoPath,
+    operatorsInfo,
+    owner,
+    withdrawAddress,
+    network,
+    forkVersion,
+    tlsInsecure,
+    caPaths,
     compounding: f.bool('compounding'),
     nonce: Number(f.uint('nonce')),
     amount,
@@ -109,7 +123,12 @@ export function parseOperatorsInfo(text: string): OperatorInfo[] {
     if (typeof entry.id !== 'number' || typeof entry.public_key !== 'string' || typeof entry.ip !== 'string') {
       throw new Error(`malformed operator entry: ${JSON.stringify(entry)}`);
     }
-    return { id: entry.id, publicKeyBase64: entry.public_key, publicKey: decodeOperatorPublicKey(entry.public_key), ip: entry.ip.replace(/\/+$/, '') };
+    return {
+      id: entry.id,
+      publicKeyBase64: entry.public_key,
+      publicKey: decodeOperatorPublicKey(entry.public_key),
+      ip: entry.ip.replace(/\/+$/, ''),
+    };
   });
 }
 
@@ -119,7 +138,8 @@ export function readOperatorsInfo(s: InitSettings): OperatorInfo[] {
 
 /** initiator.ValidatedOperatorData: 4/7/10/13 ids, none zero, all listed, unique; ascending. */
 export function validatedOperators(ids: readonly number[], info: readonly OperatorInfo[]): OperatorInfo[] {
-  if (![4, 7, 10, 13].includes(ids.length)) throw new Error(`amount of operators should be 4,7,10,13: got ${ids.length}`);
+  if (![4, 7, 10, 13].includes(ids.length))
+    throw new Error(`amount of operators should be 4,7,10,13: got ${ids.length}`);
   const seen = new Set<number>();
   const ops = ids.map((id) => {
     if (id === 0) throw new Error('operator ID cannot be 0');

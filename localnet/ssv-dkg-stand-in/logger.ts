@@ -52,10 +52,18 @@ export class Logger {
     this.min = ORDER[parseLevel(opts.level)];
   }
 
-  debug(caller: string, msg: string, fields: Fields = []): void { this.write('debug', caller, msg, fields); }
-  info(caller: string, msg: string, fields: Fields = []): void { this.write('info', caller, msg, fields); }
-  warn(caller: string, msg: string, fields: Fields = []): void { this.write('warn', caller, msg, fields); }
-  error(caller: string, msg: string, fields: Fields = []): void { this.write('error', caller, msg, fields); }
+  debug(caller: string, msg: string, fields: Fields = []): void {
+    this.write('debug', caller, msg, fields);
+  }
+  info(caller: string, msg: string, fields: Fields = []): void {
+    this.write('info', caller, msg, fields);
+  }
+  warn(caller: string, msg: string, fields: Fields = []): void {
+    this.write('warn', caller, msg, fields);
+  }
+  error(caller: string, msg: string, fields: Fields = []): void {
+    this.write('error', caller, msg, fields);
+  }
 
   /** Logs at FATAL and throws FatalExit (main exits 1 on it, as zap's Fatal does). */
   fatal(caller: string, msg: string, fields: Fields = []): never {
@@ -65,7 +73,10 @@ export class Logger {
 
   private write(level: Level, caller: string, msg: string, fields: Fields): void {
     if (ORDER[level] < this.min) return;
-    const line = this.opts.format === 'console' ? this.consoleLine(level, caller, msg, fields) : this.jsonLine(level, caller, msg, fields);
+    const line =
+      this.opts.format === 'console'
+        ? this.consoleLine(level, caller, msg, fields)
+        : this.jsonLine(level, caller, msg, fields);
     process.stdout.write(`${line}\n`);
     if (this.opts.filePath) appendFileSync(this.opts.filePath, `${line}\n`, { mode: 0o644 });
   }
@@ -80,12 +91,19 @@ export class Logger {
   private consoleLine(level: Level, caller: string, msg: string, fields: Fields): string {
     const time = timestamp(level === 'fatal' ? 6 : (this.opts.fractionDigits ?? 3));
     const parts = [time, this.levelText(level), this.opts.name, caller, msg];
-    if (fields.length > 0) parts.push(`{${fields.map(([k, v]) => `${JSON.stringify(k)}: ${encodeValue(v)}`).join(', ')}}`);
+    if (fields.length > 0)
+      parts.push(`{${fields.map(([k, v]) => `${JSON.stringify(k)}: ${encodeValue(v)}`).join(', ')}}`);
     return parts.join('\t');
   }
 
   private jsonLine(level: Level, caller: string, msg: string, fields: Fields): string {
-    const head = [`"level":${JSON.stringify(level)}`, `"time":${JSON.stringify(timestamp(6))}`, `"logger":${JSON.stringify(this.opts.name)}`, `"caller":${JSON.stringify(caller)}`, `"msg":${JSON.stringify(msg)}`];
+    const head = [
+      `"level":${JSON.stringify(level)}`,
+      `"time":${JSON.stringify(timestamp(6))}`,
+      `"logger":${JSON.stringify(this.opts.name)}`,
+      `"caller":${JSON.stringify(caller)}`,
+      `"msg":${JSON.stringify(msg)}`,
+    ];
     const rest = fields.map(([k, v]) => `${JSON.stringify(k)}:${encodeValue(v, ',')}`);
     return `{${[...head, ...rest].join(',')}}`;
   }

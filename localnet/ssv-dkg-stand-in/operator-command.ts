@@ -33,7 +33,14 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Validates the flags (throws the real binary's error texts) and returns the paths. */
 export function operatorFlags(f: FlagReader) {
-  for (const name of ['outputPath', 'logFilePath', 'privKey', 'privKeyPassword', 'serverTLSCertPath', 'serverTLSKeyPath']) {
+  for (const name of [
+    'outputPath',
+    'logFilePath',
+    'privKey',
+    'privKeyPassword',
+    'serverTLSCertPath',
+    'serverTLSKeyPath',
+  ]) {
     if (!isLocalPath(f.str(name))) throw notLocalError(name === 'outputPath' ? 'OutputPath' : name);
   }
   if (f.isSet('configPath') && f.str('configPath') !== '') {
@@ -51,7 +58,13 @@ export function operatorFlags(f: FlagReader) {
 
 export async function startOperator(f: FlagReader): Promise<void> {
   const { operatorId, port } = operatorFlags(f);
-  const logger = new Logger({ name: 'dkg-operator', level: f.str('logLevel'), format: f.str('logFormat'), levelFormat: f.str('logLevelFormat'), filePath: f.str('logFilePath') });
+  const logger = new Logger({
+    name: 'dkg-operator',
+    level: f.str('logLevel'),
+    format: f.str('logFormat'),
+    levelFormat: f.str('logLevelFormat'),
+    filePath: f.str('logFilePath'),
+  });
   const version = standInVersion();
   logger.info('operator/operator.go:58', '🪛 Operator`s', [['Version', version]]);
 
@@ -60,29 +73,46 @@ export async function startOperator(f: FlagReader): Promise<void> {
     const password = readFileSync(f.str('privKeyPassword'), 'utf8');
     privateKeyPem = await decryptOperatorKeystore(f.str('privKey'), password);
   } catch (err) {
-    return logger.fatal('cli/operator/operator.go:52', '😥 Failed to load operator key: ', [['error', (err as Error).message]]);
+    return logger.fatal('cli/operator/operator.go:52', '😥 Failed to load operator key: ', [
+      ['error', (err as Error).message],
+    ]);
   }
   const privateKey = createPrivateKey(privateKeyPem);
   const publicKeyBase64 = encodeOperatorPublicKey(createPublicKey(privateKey));
   const file = JSON.parse(readFileSync(f.str('privKey'), 'utf8')) as OperatorKeystoreFile;
   if (typeof file.pubKey === 'string' && file.pubKey !== '' && file.pubKey !== publicKeyBase64) {
-    return logger.fatal('cli/operator/operator.go:52', '😥 Failed to load operator key: ', [['error', 'keystore pubKey does not match its private key']]);
+    return logger.fatal('cli/operator/operator.go:52', '😥 Failed to load operator key: ', [
+      ['error', 'keystore pubKey does not match its private key'],
+    ]);
   }
 
   const ctx: OperatorContext = {
-    operatorId, publicKeyBase64, privateKey, privateKeyPem, version, logger,
+    operatorId,
+    publicKeyBase64,
+    privateKey,
+    privateKeyPem,
+    version,
+    logger,
     ethEndpointURL: f.str('ethEndpointURL'),
     outputPath: f.str('outputPath'),
   };
-  const tls: ServerOptions = { cert: readFileSync(f.str('serverTLSCertPath')), key: readFileSync(f.str('serverTLSKeyPath')) };
+  const tls: ServerOptions = {
+    cert: readFileSync(f.str('serverTLSCertPath')),
+    key: readFileSync(f.str('serverTLSKeyPath')),
+  };
   const server = createServer(tls, (req: IncomingMessage, res: ServerResponse) => {
     void route(ctx, req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
-  }).catch((err: Error) => logger.fatal('cli/operator/operator.go:73', '😥 Failed to start server', [['error', err.message]]));
-  logger.info('server/server.go:94', '🚀 Starting DKG operator', [['addr', `127.0.0.1:${port}`], ['ID', operatorId]]);
+  }).catch((err: Error) =>
+    logger.fatal('cli/operator/operator.go:73', '😥 Failed to start server', [['error', err.message]]),
+  );
+  logger.info('server/server.go:94', '🚀 Starting DKG operator', [
+    ['addr', `127.0.0.1:${port}`],
+    ['ID', operatorId],
+  ]);
 
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -111,7 +141,10 @@ async function route(ctx: OperatorContext, req: IncomingMessage, res: ServerResp
     res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
   } catch (err) {
     const message = err instanceof OperatorRequestError ? err.message : `internal error: ${(err as Error).message}`;
-    ctx.logger.error('server/server.go:120', '😥 request failed', [['path', path], ['error', message]]);
+    ctx.logger.error('server/server.go:120', '😥 request failed', [
+      ['path', path],
+      ['error', message],
+    ]);
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
   }
 }

@@ -62,7 +62,8 @@ export async function healthCheckAnswer(ctx: OperatorContext): Promise<Uint8Arra
   });
 }
 
-const instanceError = (detail: string) => new OperatorRequestError(`failed to initialize instance, err: init: failed to create instance: ${detail}`);
+const instanceError = (detail: string) =>
+  new OperatorRequestError(`failed to initialize instance, err: init: failed to create instance: ${detail}`);
 
 function decryptShareHex(privateKeyPem: string, ciphertext: Buffer): string {
   const key = forge.pki.privateKeyFromPem(privateKeyPem);
@@ -77,7 +78,9 @@ export async function handleInit(ctx: OperatorContext, body: Buffer): Promise<In
     throw new OperatorRequestError('failed to initialize instance, err: cant unmarshal init message');
   }
   if (req.version !== ctx.version) {
-    throw new OperatorRequestError(`failed to initialize instance, err: wrong version: operator ${ctx.version}, initiator ${req.version}`);
+    throw new OperatorRequestError(
+      `failed to initialize instance, err: wrong version: operator ${ctx.version}, initiator ${req.version}`,
+    );
   }
   const me = req.operators.find((op) => op.publicKey.trim() === ctx.publicKeyBase64.trim());
   if (!me) throw instanceError('my operator is missing inside the op list');
@@ -95,10 +98,15 @@ export async function handleInit(ctx: OperatorContext, body: Buffer): Promise<In
     } catch {
       throw new OperatorRequestError(`failed to decrypt share of validator ${share.validatorPubKey}`);
     }
-    if (!/^[0-9a-f]{64}$/.test(secretHex)) throw new OperatorRequestError(`share of validator ${share.validatorPubKey} is not a 32-byte hex secret`);
-    const derived = Buffer.from(SecretKey.fromBytes(Buffer.from(secretHex, 'hex')).toPublicKey().toBytes()).toString('hex');
+    if (!/^[0-9a-f]{64}$/.test(secretHex))
+      throw new OperatorRequestError(`share of validator ${share.validatorPubKey} is not a 32-byte hex secret`);
+    const derived = Buffer.from(SecretKey.fromBytes(Buffer.from(secretHex, 'hex')).toPublicKey().toBytes()).toString(
+      'hex',
+    );
     if (derived !== share.sharePubKey) {
-      throw new OperatorRequestError(`share of validator ${share.validatorPubKey} does not match its public key ${share.sharePubKey}`);
+      throw new OperatorRequestError(
+        `share of validator ${share.validatorPubKey} does not match its public key ${share.sharePubKey}`,
+      );
     }
     const root = await proofHashTreeRoot({
       validatorPubKey: Buffer.from(share.validatorPubKey, 'hex'),
@@ -122,6 +130,9 @@ export async function handleInit(ctx: OperatorContext, body: Buffer): Promise<In
     writeFileSync(file, `${JSON.stringify(s)}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
-  ctx.logger.info('operator/instances_manager.go:142', '✅ ceremony part done, shares stored', [['ID', ctx.operatorId], ['validators', stored.length]]);
+  ctx.logger.info('operator/instances_manager.go:142', '✅ ceremony part done, shares stored', [
+    ['ID', ctx.operatorId],
+    ['validators', stored.length],
+  ]);
   return { operatorId: ctx.operatorId, signatures };
 }

@@ -12,7 +12,8 @@ export type Pace = 'fast' | 'measured';
 
 export function paceFromEnv(env: NodeJS.ProcessEnv = process.env): Pace {
   const value = env.SSV_DKG_STAND_IN_PACE ?? 'fast';
-  if (value !== 'fast' && value !== 'measured') throw new Error(`SSV_DKG_STAND_IN_PACE must be "fast" or "measured", got ${JSON.stringify(value)}`);
+  if (value !== 'fast' && value !== 'measured')
+    throw new Error(`SSV_DKG_STAND_IN_PACE must be "fast" or "measured", got ${JSON.stringify(value)}`);
   return value;
 }
 

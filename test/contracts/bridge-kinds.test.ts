@@ -13,7 +13,12 @@ for (const kind of BRIDGE_KINDS) {
     it('getRewards = balance + 32·validators − (deposited − withdrawn) − slashed; balance() is the principal', async () => {
       assert.equal(await bridge().getRewards(), 0n);
       assert.equal(await bridge().balance(), 100n * ETH);
-      await send(fx().nexusAsBot, 'depositValidatorRollup', fx().rollupAdmin.address, await makeValidators(fx().rollup.bridgeAddress, 1));
+      await send(
+        fx().nexusAsBot,
+        'depositValidatorRollup',
+        fx().rollupAdmin.address,
+        await makeValidators(fx().rollup.bridgeAddress, 1),
+      );
       assert.equal(await bridge().getRewards(), 0n);
       await creditWithdrawal(fx().provider, fx().rollup.bridgeAddress, ETH);
       assert.equal(await bridge().getRewards(), ETH);
@@ -35,7 +40,10 @@ for (const kind of BRIDGE_KINDS) {
         const distributed = await distributeRewards(fx().rollup, { provider: fx().provider, rewardsWei: 10n * ETH });
         assert.equal(distributed, 10n * ETH - (10n * ETH * 700n) / 10_000n);
         assert.equal(await bridge().amountDistributed(), distributed);
-        await expectRevert(distributeRewards(fx().rollup, { provider: fx().provider, rewardsWei: 40n * ETH }), 'WaitingForValidatorExits');
+        await expectRevert(
+          distributeRewards(fx().rollup, { provider: fx().provider, rewardsWei: 40n * ETH }),
+          'WaitingForValidatorExits',
+        );
       });
     } else {
       it('the DAO redeems rewards with the expected fee', async () => {

@@ -67,9 +67,13 @@ describe('contracts: build', function () {
     assert.equal(existsSync(join(outDir, '.build-stamp.json')), false);
 
     const tsx = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-    const cli = spawnSync(tsx, [join(__dirname, '..', '..', 'contracts', 'build.ts'), '--src', srcDir, '--out', outDir], {
-      encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      tsx,
+      [join(__dirname, '..', '..', 'contracts', 'build.ts'), '--src', srcDir, '--out', outDir],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.notEqual(cli.status, 0);
     assert.match(cli.stderr, /Broken\.sol:5:\d+: error/);
   });

@@ -43,13 +43,17 @@ describe('contracts: DepositContract', function () {
   }
 
   it('accepts real deposit data whose root was computed in TypeScript, and emits DepositEvent', async () => {
-    const d = await makeDepositData({ withdrawalCredentials: executionWithdrawalCredentials(fx().rollup.bridgeAddress) });
+    const d = await makeDepositData({
+      withdrawalCredentials: executionWithdrawalCredentials(fx().rollup.bridgeAddress),
+    });
     // The signature is a valid BLS signature over the DepositMessage signing root.
     const bls = await loadBls();
     assert.ok(bls.verify(d.pubkey, signingRoot(d.depositMessageRoot, depositDomain(Buffer.alloc(4))), d.signature));
 
     const depositContract = fx().system.contracts.depositContract;
-    const countBefore = Buffer.from(ethers.getBytes((await depositContract.get_deposit_count()) as string)).readBigUInt64LE();
+    const countBefore = Buffer.from(
+      ethers.getBytes((await depositContract.get_deposit_count()) as string),
+    ).readBigUInt64LE();
     const receipt = await deposit(d);
     const [event] = eventsOf(receipt, depositContract, 'DepositEvent');
     assert.ok(event, 'DepositEvent emitted');
@@ -66,7 +70,9 @@ describe('contracts: DepositContract', function () {
   });
 
   it('rejects a wrong deposit_data_root (and a root computed for another amount)', async () => {
-    const d = await makeDepositData({ withdrawalCredentials: executionWithdrawalCredentials(fx().rollup.bridgeAddress) });
+    const d = await makeDepositData({
+      withdrawalCredentials: executionWithdrawalCredentials(fx().rollup.bridgeAddress),
+    });
     const wrong = Buffer.from(d.depositDataRoot);
     wrong[31] ^= 1;
     await expectRevert(deposit(d, wrong), { reason: MISMATCH });
@@ -77,14 +83,20 @@ describe('contracts: DepositContract', function () {
   });
 
   it('rejects bad lengths and amounts as the official contract does', async () => {
-    const d = await makeDepositData({ withdrawalCredentials: executionWithdrawalCredentials(fx().rollup.bridgeAddress) });
+    const d = await makeDepositData({
+      withdrawalCredentials: executionWithdrawalCredentials(fx().rollup.bridgeAddress),
+    });
     const depositContract = fx().system.contracts.depositContract;
     await expectRevert(
-      send(depositContract, 'deposit', d.pubkey.subarray(1), d.withdrawalCredentials, d.signature, d.depositDataRoot, { value: 32n * ETH }),
+      send(depositContract, 'deposit', d.pubkey.subarray(1), d.withdrawalCredentials, d.signature, d.depositDataRoot, {
+        value: 32n * ETH,
+      }),
       { reason: 'DepositContract: invalid pubkey length' },
     );
     await expectRevert(deposit(d, d.depositDataRoot, ETH / 2n), { reason: 'DepositContract: deposit value too low' });
-    await expectRevert(deposit(d, d.depositDataRoot, 32n * ETH + 1n), { reason: 'DepositContract: deposit value not multiple of gwei' });
+    await expectRevert(deposit(d, d.depositDataRoot, 32n * ETH + 1n), {
+      reason: 'DepositContract: deposit value not multiple of gwei',
+    });
   });
 
   it('keeps the deposit root and count of the official incremental Merkle tree', async () => {

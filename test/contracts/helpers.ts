@@ -88,7 +88,12 @@ export function useContractFixture(opts: FixtureOptions = {}): () => ContractFix
     const operatorIds: bigint[] = [];
     for (let i = 0; i < 4; i++) {
       operatorIds.push(
-        await registerOperator(system, { publicKey: fakeOperatorKey(i), fee: opts.operatorFee, dkgPort: 3030 + i, name: `operator-${i + 1}` }),
+        await registerOperator(system, {
+          publicKey: fakeOperatorKey(i),
+          fee: opts.operatorFee,
+          dkgPort: 3030 + i,
+          name: `operator-${i + 1}`,
+        }),
       );
     }
     await addCluster(system, CLUSTER_ID, operatorIds);
@@ -129,7 +134,9 @@ export function useContractFixture(opts: FixtureOptions = {}): () => ContractFix
 
 /** Base64 of a PEM-looking string: NodeOperator and SSVNetwork store operator keys without checking them. */
 export function fakeOperatorKey(i: number): string {
-  return Buffer.from(`-----BEGIN RSA PUBLIC KEY-----\nlocal-test-operator-${i}\n-----END RSA PUBLIC KEY-----\n`).toString('base64');
+  return Buffer.from(
+    `-----BEGIN RSA PUBLIC KEY-----\nlocal-test-operator-${i}\n-----END RSA PUBLIC KEY-----\n`,
+  ).toString('base64');
 }
 
 /** Nexus' Validator struct for a deposit. */
@@ -153,13 +160,19 @@ export function toNexusValidator(d: DepositData): NexusValidator {
 export async function makeValidators(bridgeAddress: string, n: number): Promise<NexusValidator[]> {
   const out: NexusValidator[] = [];
   for (let i = 0; i < n; i++) {
-    out.push(toNexusValidator(await makeDepositData({ withdrawalCredentials: executionWithdrawalCredentials(bridgeAddress) })));
+    out.push(
+      toNexusValidator(await makeDepositData({ withdrawalCredentials: executionWithdrawalCredentials(bridgeAddress) })),
+    );
   }
   return out;
 }
 
 /** Sends a contract call and waits for a successful receipt. */
-export async function send(contract: ethers.Contract, method: string, ...args: unknown[]): Promise<ethers.TransactionReceipt> {
+export async function send(
+  contract: ethers.Contract,
+  method: string,
+  ...args: unknown[]
+): Promise<ethers.TransactionReceipt> {
   const tx = (await contract.getFunction(method).send(...args)) as ethers.ContractTransactionResponse;
   const receipt = await tx.wait();
   assert.ok(receipt && receipt.status === 1, `${method} did not succeed`);
@@ -167,7 +180,11 @@ export async function send(contract: ethers.Contract, method: string, ...args: u
 }
 
 /** Events of `contract` in a receipt, parsed with its interface (other contracts' logs skipped). */
-export function eventsOf(receipt: ethers.TransactionReceipt, contract: ethers.Contract, name: string): ethers.LogDescription[] {
+export function eventsOf(
+  receipt: ethers.TransactionReceipt,
+  contract: ethers.Contract,
+  name: string,
+): ethers.LogDescription[] {
   const address = (contract.target as string).toLowerCase();
   const out: ethers.LogDescription[] = [];
   for (const log of receipt.logs) {
@@ -180,8 +197,20 @@ export function eventsOf(receipt: ethers.TransactionReceipt, contract: ethers.Co
 
 /** The cluster tuple of an event as a plain object. */
 export function clusterOf(value: unknown): Cluster {
-  const c = value as { validatorCount: bigint; networkFeeIndex: bigint; index: bigint; active: boolean; balance: bigint };
-  return { validatorCount: c.validatorCount, networkFeeIndex: c.networkFeeIndex, index: c.index, active: c.active, balance: c.balance };
+  const c = value as {
+    validatorCount: bigint;
+    networkFeeIndex: bigint;
+    index: bigint;
+    active: boolean;
+    balance: bigint;
+  };
+  return {
+    validatorCount: c.validatorCount,
+    networkFeeIndex: c.networkFeeIndex,
+    index: c.index,
+    active: c.active,
+    balance: c.balance,
+  };
 }
 
 /** Revert data of an ethers v6 error (estimateGas / call / receipt failures). */
@@ -241,6 +270,10 @@ export async function expectRevert(
   }
   const parsed = (await allContractsInterface()).parseError(data);
   assert.ok(parsed, `expected custom error ${expected}, got undecodable revert data ${data}`);
-  assert.equal(parsed.name, expected, `expected custom error ${expected}, got ${parsed.name}(${parsed.args.join(', ')})`);
+  assert.equal(
+    parsed.name,
+    expected,
+    `expected custom error ${expected}, got ${parsed.name}(${parsed.args.join(', ')})`,
+  );
   return parsed.args;
 }

@@ -6,12 +6,33 @@ import { randomBytes } from 'node:crypto';
 import { ethers } from 'ethers';
 import { creditWithdrawal, deployBridge, NEXUS_VERSIONS, type NexusVersion } from '../../contracts/deploy';
 import {
-  CLUSTER_ID, EMPTY_REVERT, ETH, INITIAL_BRIDGE_FUNDING, INITIAL_STAKING_LIMIT, NEW_CLUSTER, NO_FEES, VALIDATOR_DEPOSIT,
-  clusterOf, eventsOf, expectRevert, makeValidators, send, useContractFixture, wallet, type Cluster, type NexusValidator,
+  CLUSTER_ID,
+  EMPTY_REVERT,
+  ETH,
+  INITIAL_BRIDGE_FUNDING,
+  INITIAL_STAKING_LIMIT,
+  NEW_CLUSTER,
+  NO_FEES,
+  VALIDATOR_DEPOSIT,
+  clusterOf,
+  eventsOf,
+  expectRevert,
+  makeValidators,
+  send,
+  useContractFixture,
+  wallet,
+  type Cluster,
+  type NexusValidator,
 } from './helpers';
 
 /** Nexus.ValidatorStatus, in the public enum order. */
-const Status = { INACTIVE: 0n, DEPOSITED: 1n, SHARE_DEPOSITED: 2n, VALIDATOR_EXIT_SUBMITTED: 3n, VALIDATOR_EXITED: 4n } as const;
+const Status = {
+  INACTIVE: 0n,
+  DEPOSITED: 1n,
+  SHARE_DEPOSITED: 2n,
+  VALIDATOR_EXIT_SUBMITTED: 3n,
+  VALIDATOR_EXITED: 4n,
+} as const;
 const SHARE_AMOUNT = 10n * ETH;
 
 for (const version of NEXUS_VERSIONS) {
@@ -20,8 +41,13 @@ for (const version of NEXUS_VERSIONS) {
     const fx = useContractFixture({ ...NO_FEES, nexusVersion: version });
     const admin = () => fx().rollupAdmin.address;
     const nexusAs = (signer: ethers.Signer) => fx().system.contracts.nexus.connect(signer) as ethers.Contract;
-    const share = (pubKey: string, cluster: Cluster, amount = SHARE_AMOUNT) =>
-      ({ pubKey, operatorIds: fx().operatorIds, sharesEncrypted: ethers.hexlify(randomBytes(1312)), amount, cluster });
+    const share = (pubKey: string, cluster: Cluster, amount = SHARE_AMOUNT) => ({
+      pubKey,
+      operatorIds: fx().operatorIds,
+      sharesEncrypted: ethers.hexlify(randomBytes(1312)),
+      amount,
+      cluster,
+    });
 
     async function deposit(n: number): Promise<NexusValidator[]> {
       const validators = await makeValidators(fx().rollup.bridgeAddress, n);
@@ -80,17 +106,25 @@ for (const version of NEXUS_VERSIONS) {
       await send(fx().system.contracts.nexus, 'whitelistRollup', 'other', other.address);
       assert.equal(await fx().system.contracts.nexus.isRollupWhitelisted(other.address), true);
       // A bridge whose NEXUS_NETWORK is another address.
-      const foreign = await deployBridge({ ...fx().system, addresses: { ...fx().system.addresses, nexus: other.address } }, other, 'DAO');
+      const foreign = await deployBridge(
+        { ...fx().system, addresses: { ...fx().system.addresses, nexus: other.address } },
+        other,
+        'DAO',
+      );
       await expectRevert(as.registerRollup(await foreign.getAddress(), CLUSTER_ID, 700, 100), 'NexusAddressNotFound');
       await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, 700, 10_001), 'IncorrectStakingLimit');
-      for (const fee of [0, 625, 1001]) await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, fee, 100), 'IncorrectNexusFee');
+      for (const fee of [0, 625, 1001])
+        await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, fee, 100), 'IncorrectNexusFee');
       await expectRevert(as.registerRollup(bridgeAddress, 99n, 700, 100), 'ClusterNotPresent');
       const receipt = await send(as, 'registerRollup', bridgeAddress, CLUSTER_ID, 1000, 100);
       const [event] = eventsOf(receipt, fx().system.contracts.nexus, 'RollupRegistered');
       assert.deepEqual([...event.args], [other.address, bridgeAddress, 100n, CLUSTER_ID, 1000n]);
       assert.equal(await bridge.NexusFeePercentage(), 1000n);
       await expectRevert(as.registerRollup(bridgeAddress, CLUSTER_ID, 700, 100), 'RollupAlreadyRegistered');
-      assert.deepEqual([...(await fx().system.contracts.nexus.rollups(other.address))], [bridgeAddress, 100n, CLUSTER_ID]);
+      assert.deepEqual(
+        [...(await fx().system.contracts.nexus.rollups(other.address))],
+        [bridgeAddress, 100n, CLUSTER_ID],
+      );
     });
 
     it('changeStakingLimit / changeCluster / changeNexusFee for whitelisted admins', async () => {
@@ -116,17 +150,26 @@ for (const version of NEXUS_VERSIONS) {
     it('statuses follow the public enum; wrong status reverts IncorrectValidatorStatus', async () => {
       const [v] = await makeValidators(fx().rollup.bridgeAddress, 1);
       assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.INACTIVE);
-      await expectRevert(fx().nexusAsBot.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER)), 'IncorrectValidatorStatus');
+      await expectRevert(
+        fx().nexusAsBot.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER)),
+        'IncorrectValidatorStatus',
+      );
       await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), [v]);
       assert.equal(await fx().system.contracts.nexus.validators(v.pubKey), Status.DEPOSITED);
       await expectRevert(fx().nexusAsBot.depositValidatorRollup(admin(), [v]), 'IncorrectValidatorStatus');
       await expectRevert(exit(v.pubKey), 'IncorrectValidatorStatus');
-      await expectRevert(fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, NEW_CLUSTER), 'IncorrectValidatorStatus');
+      await expectRevert(
+        fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, NEW_CLUSTER),
+        'IncorrectValidatorStatus',
+      );
     });
 
     it('depositValidatorShares: Nexus is the SSV owner; amount 0 on a new cluster is InsufficientBalance', async () => {
       const [v] = await deposit(1);
-      await expectRevert(fx().nexusAsBot.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER, 0n)), 'InsufficientBalance');
+      await expectRevert(
+        fx().nexusAsBot.depositValidatorShares(admin(), share(v.pubKey, NEW_CLUSTER, 0n)),
+        'InsufficientBalance',
+      );
       const receipt = await send(fx().nexusAsBot, 'depositValidatorShares', admin(), share(v.pubKey, NEW_CLUSTER));
       const [added] = eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorAdded');
       assert.equal(added.args.owner, fx().system.addresses.nexus);
@@ -157,7 +200,8 @@ for (const version of NEXUS_VERSIONS) {
       const [v] = await deposit(1);
       let cluster = await registerShares([v.pubKey]);
       await exit(v.pubKey);
-      const call = (c: Cluster) => fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, c);
+      const call = (c: Cluster) =>
+        fx().nexusAsBot.validatorExitBalanceTransferred(admin(), v.pubKey, fx().operatorIds, c);
       await expectRevert(call(cluster), 'ValidatorNotExited');
       await send(fx().rollup.bridge, 'depositFunds', { value: 40n * ETH });
       await expectRevert(call(cluster), 'ValidatorNotExited');
@@ -165,8 +209,18 @@ for (const version of NEXUS_VERSIONS) {
       await expectRevert(call(cluster), 'ValidatorNotExited');
       await creditWithdrawal(fx().provider, fx().rollup.bridgeAddress, 1n);
       await expectRevert(call(NEW_CLUSTER), 'IncorrectClusterState');
-      const receipt = await send(fx().nexusAsBot, 'validatorExitBalanceTransferred', admin(), v.pubKey, fx().operatorIds, cluster);
-      assert.deepEqual([...eventsOf(receipt, fx().system.contracts.nexus, 'ValidatorExited')[0].args], [admin(), v.pubKey]);
+      const receipt = await send(
+        fx().nexusAsBot,
+        'validatorExitBalanceTransferred',
+        admin(),
+        v.pubKey,
+        fx().operatorIds,
+        cluster,
+      );
+      assert.deepEqual(
+        [...eventsOf(receipt, fx().system.contracts.nexus, 'ValidatorExited')[0].args],
+        [admin(), v.pubKey],
+      );
       cluster = clusterOf(eventsOf(receipt, fx().system.contracts.ssvNetwork, 'ValidatorRemoved')[0].args.cluster);
       assert.equal(cluster.validatorCount, 0n);
       assert.equal(await fx().rollup.bridge.validatorCount(), 0n);
@@ -192,10 +246,16 @@ for (const version of NEXUS_VERSIONS) {
 
     it('deposits follow the staking limit on the balance before deposits', async () => {
       // 100 ETH funded, limit 50 %: 2 validators give 64*10000/164 = 3902; 4 give 128*10000/228 = 5614 > 5000.
-      await expectRevert(fx().nexusAsBot.depositValidatorRollup(admin(), await makeValidators(fx().rollup.bridgeAddress, 4)), 'StakingLimitExceeding');
+      await expectRevert(
+        fx().nexusAsBot.depositValidatorRollup(admin(), await makeValidators(fx().rollup.bridgeAddress, 4)),
+        'StakingLimitExceeding',
+      );
       await deposit(2);
       assert.equal(await fx().rollup.bridge.validatorCount(), 2n);
-      assert.equal(await fx().provider.getBalance(fx().rollup.bridgeAddress), INITIAL_BRIDGE_FUNDING - 2n * VALIDATOR_DEPOSIT);
+      assert.equal(
+        await fx().provider.getBalance(fx().rollup.bridgeAddress),
+        INITIAL_BRIDGE_FUNDING - 2n * VALIDATOR_DEPOSIT,
+      );
       assert.equal(INITIAL_STAKING_LIMIT, 5000);
     });
   });

@@ -26,7 +26,10 @@ const ONLY_V2024_06 = {
   bridge: { functions: ['0xb69ef8a8', '0xf350df10'], events: [], errors: ['0x19a6bd0f'] },
 };
 /** Only in v2024-03: validatorExit(address,bytes[]). */
-const ONLY_V2024_03 = { Nexus: { functions: ['0xf87d7c56'], events: [], errors: [] }, bridge: { functions: [], events: [], errors: [] } };
+const ONLY_V2024_03 = {
+  Nexus: { functions: ['0xf87d7c56'], events: [], errors: [] },
+  bridge: { functions: [], events: [], errors: [] },
+};
 
 /** The deployable example's own additions (public demo_contracts/BridgeContractDAO): depositFunds() and EthReceived. */
 const EXAMPLE_BRIDGE_ADDITIONS = {
@@ -41,11 +44,19 @@ const KINDS: Kind[] = ['functions', 'events', 'errors'];
 function publicSelectors(name: string): Record<Kind, Set<string>> {
   const c = PUBLIC[name];
   assert.ok(c, `no ${name} in the public interface`);
-  return { functions: new Set(Object.keys(c.functions)), events: new Set(Object.keys(c.events)), errors: new Set(Object.keys(c.errors)) };
+  return {
+    functions: new Set(Object.keys(c.functions)),
+    events: new Set(Object.keys(c.events)),
+    errors: new Set(Object.keys(c.errors)),
+  };
 }
 
 function localSelectors(iface: ethers.Interface): Record<Kind, Map<string, string>> {
-  const out = { functions: new Map<string, string>(), events: new Map<string, string>(), errors: new Map<string, string>() };
+  const out = {
+    functions: new Map<string, string>(),
+    events: new Map<string, string>(),
+    errors: new Map<string, string>(),
+  };
   iface.forEachFunction((f) => out.functions.set(f.selector, f.format('sighash')));
   iface.forEachEvent((e) => out.events.set(e.topicHash, e.format('sighash')));
   iface.forEachError((e) => out.errors.set(e.selector, e.format('sighash')));
@@ -65,14 +76,24 @@ function expected(base: string, version: NexusVersion, group: 'Nexus' | 'bridge'
 async function assertExactly(localName: string, want: Record<Kind, Set<string>>, publicName: string): Promise<void> {
   const local = localSelectors(await contractInterface(localName));
   for (const k of KINDS) {
-    const missing = [...want[k]].filter((s) => !local[k].has(s)).map((s) => `${s} ${PUBLIC[publicName][k][s] ?? '(allowed addition)'}`);
+    const missing = [...want[k]]
+      .filter((s) => !local[k].has(s))
+      .map((s) => `${s} ${PUBLIC[publicName][k][s] ?? '(allowed addition)'}`);
     const extra = [...local[k].entries()].filter(([s]) => !want[k].has(s)).map(([s, sig]) => `${s} ${sig}`);
-    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${localName} ${k} differ from public ${publicName}`);
+    assert.deepEqual(
+      { missing, extra },
+      { missing: [], extra: [] },
+      `${localName} ${k} differ from public ${publicName}`,
+    );
   }
 }
 
 const VERSIONS: NexusVersion[] = ['v2024-03', 'v2024-06'];
-const BRIDGES: [BridgeKind, string][] = [['DAO', 'NexusBridgeDAO'], ['CValue', 'NexusBridgeUserCValue'], ['Rebase', 'NexusBridgeUserRebase']];
+const BRIDGES: [BridgeKind, string][] = [
+  ['DAO', 'NexusBridgeDAO'],
+  ['CValue', 'NexusBridgeUserCValue'],
+  ['Rebase', 'NexusBridgeUserRebase'],
+];
 
 describe('contracts: public interface conformance', function () {
   this.timeout(120_000);
@@ -83,15 +104,24 @@ describe('contracts: public interface conformance', function () {
     });
     for (const [kind, publicName] of BRIDGES) {
       it(`bridge ${kind} ${version} has exactly the public ${publicName} ABI plus the example's additions`, async () => {
-        await assertExactly(bridgeContractName(kind, version), expected(publicName, version, 'bridge', EXAMPLE_BRIDGE_ADDITIONS), publicName);
+        await assertExactly(
+          bridgeContractName(kind, version),
+          expected(publicName, version, 'bridge', EXAMPLE_BRIDGE_ADDITIONS),
+          publicName,
+        );
       });
     }
   }
 
   it('the abstract kinds and base are the public v2024-03 ones; NexusBridgeExecutionRewards adds v2024-06', async () => {
     await assertExactly('NexusBaseBridge', expected('NexusBaseBridge', 'v2024-03', 'bridge'), 'NexusBaseBridge');
-    await assertExactly('NexusBridgeExecutionRewards', expected('NexusBaseBridge', 'v2024-06', 'bridge'), 'NexusBaseBridge');
-    for (const [, publicName] of BRIDGES) await assertExactly(publicName, expected(publicName, 'v2024-03', 'bridge'), publicName);
+    await assertExactly(
+      'NexusBridgeExecutionRewards',
+      expected('NexusBaseBridge', 'v2024-06', 'bridge'),
+      'NexusBaseBridge',
+    );
+    for (const [, publicName] of BRIDGES)
+      await assertExactly(publicName, expected(publicName, 'v2024-03', 'bridge'), publicName);
   });
 
   it('NodeOperator has exactly the public ABI', async () => {
@@ -104,6 +134,9 @@ describe('contracts: public interface conformance', function () {
     const nodeOperator = await contractInterface('NodeOperator');
     const registered = nodeOperator.getEvent('SSVOperatorRegistered');
     assert.ok(registered?.topicHash.startsWith('0xa7ed53e2'));
-    assert.deepEqual(registered!.inputs.map((i) => i.indexed), [false, true, false, false]);
+    assert.deepEqual(
+      registered!.inputs.map((i) => i.indexed),
+      [false, true, false, false],
+    );
   });
 });

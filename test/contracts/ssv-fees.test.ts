@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ethers } from 'ethers';
 import { DEFAULT_OPERATOR_FEE_WEI, DEFAULT_SSV_PARAMETERS } from '../../contracts/deploy';
-import { ETH, NEW_CLUSTER, clusterOf, eventsOf, expectRevert, send, useContractFixture, wallet, type Cluster } from './helpers';
+import {
+  ETH,
+  NEW_CLUSTER,
+  clusterOf,
+  eventsOf,
+  expectRevert,
+  send,
+  useContractFixture,
+  wallet,
+  type Cluster,
+} from './helpers';
 
 const COLLATERAL = ETH / 10n;
 const PERIOD = 100_800n;
@@ -14,18 +24,33 @@ const BURN = 4n * DEFAULT_OPERATOR_FEE_WEI + DEFAULT_SSV_PARAMETERS.networkFeeWe
 
 describe('contracts: SSVNetwork fees and liquidation (v1.2.0 rules)', function () {
   this.timeout(60_000);
-  const fx = useContractFixture({ ssv: { minimumLiquidationCollateralWei: COLLATERAL, liquidationThresholdPeriodBlocks: PERIOD } });
+  const fx = useContractFixture({
+    ssv: { minimumLiquidationCollateralWei: COLLATERAL, liquidationThresholdPeriodBlocks: PERIOD },
+  });
   const views = () => fx().system.contracts.ssvNetworkViews;
   const owner = () => fx().stranger.address;
 
   async function asOwner(): Promise<ethers.Contract> {
     const { ssvToken } = fx().system.contracts;
     await send(ssvToken, 'mint', owner(), 1000n * ETH);
-    await send(ssvToken.connect(fx().stranger) as ethers.Contract, 'approve', fx().system.addresses.ssvNetwork, ethers.MaxUint256);
+    await send(
+      ssvToken.connect(fx().stranger) as ethers.Contract,
+      'approve',
+      fx().system.addresses.ssvNetwork,
+      ethers.MaxUint256,
+    );
     return fx().system.contracts.ssvNetwork.connect(fx().stranger) as ethers.Contract;
   }
   async function register(ssv: ethers.Contract, amount: bigint, cluster: Cluster = NEW_CLUSTER) {
-    const receipt = await send(ssv, 'registerValidator', ethers.hexlify(randomBytes(48)), fx().operatorIds, '0x', amount, cluster);
+    const receipt = await send(
+      ssv,
+      'registerValidator',
+      ethers.hexlify(randomBytes(48)),
+      fx().operatorIds,
+      '0x',
+      amount,
+      cluster,
+    );
     return { receipt, cluster: clusterOf(eventsOf(receipt, ssv, 'ValidatorAdded')[0].args.cluster) };
   }
   const mine = (blocks: bigint) => fx().provider.send('anvil_mine', [ethers.toQuantity(blocks)]);
@@ -68,7 +93,10 @@ describe('contracts: SSVNetwork fees and liquidation (v1.2.0 rules)', function (
     cluster = clusterOf(eventsOf(receipt, liquidator, 'ClusterLiquidated')[0].args.cluster);
     assert.equal(cluster.active, false);
     assert.equal(cluster.balance, 0n);
-    assert.ok((await fx().system.contracts.ssvToken.balanceOf(wallet(fx().provider, 5).address)) > before, 'the liquidator gets the balance');
+    assert.ok(
+      (await fx().system.contracts.ssvToken.balanceOf(wallet(fx().provider, 5).address)) > before,
+      'the liquidator gets the balance',
+    );
     assert.equal(await views().isLiquidated(owner(), fx().operatorIds, cluster), true);
     await expectRevert(views().getBalance(owner(), fx().operatorIds, cluster), 'ClusterIsLiquidated');
     await expectRevert(register(ssv, amount, cluster), 'ClusterIsLiquidated');

@@ -28,11 +28,22 @@ describe('contracts: SSVNetwork', function () {
   async function asOwner(): Promise<ethers.Contract> {
     const { ssvToken, ssvNetwork } = fx().system.contracts;
     await send(ssvToken, 'mint', fx().stranger.address, 1000n * ETH);
-    await send(ssvToken.connect(fx().stranger) as ethers.Contract, 'approve', fx().system.addresses.ssvNetwork, ethers.MaxUint256);
+    await send(
+      ssvToken.connect(fx().stranger) as ethers.Contract,
+      'approve',
+      fx().system.addresses.ssvNetwork,
+      ethers.MaxUint256,
+    );
     return ssvNetwork.connect(fx().stranger) as ethers.Contract;
   }
 
-  async function register(ssv: ethers.Contract, pk: string, ids: bigint[], amount: bigint, cluster: Cluster): Promise<Cluster> {
+  async function register(
+    ssv: ethers.Contract,
+    pk: string,
+    ids: bigint[],
+    amount: bigint,
+    cluster: Cluster,
+  ): Promise<Cluster> {
     const receipt = await send(ssv, 'registerValidator', pk, ids, shares(), amount, cluster);
     const [added] = eventsOf(receipt, ssv, 'ValidatorAdded');
     assert.equal(added.args.owner, fx().stranger.address);
@@ -55,7 +66,8 @@ describe('contracts: SSVNetwork', function () {
   it('rejects unsorted, duplicate, wrongly sized or unknown operator ids and bad pubkeys with the v1.x errors', async () => {
     const ssv = await asOwner();
     // Operators 5..7 exist too, so that a 5-operator list fails on its size only.
-    for (let i = 0; i < 3; i++) await send(fx().system.contracts.ssvNetwork, 'registerOperator', ethers.toUtf8Bytes(fakeOperatorKey(10 + i)), 0n);
+    for (let i = 0; i < 3; i++)
+      await send(fx().system.contracts.ssvNetwork, 'registerOperator', ethers.toUtf8Bytes(fakeOperatorKey(10 + i)), 0n);
     const call = (ids: bigint[], pk = pubkey()) => ssv.registerValidator(pk, ids, shares(), 0n, NEW_CLUSTER);
     await expectRevert(call([2n, 1n, 3n, 4n]), 'UnsortedOperatorsList');
     await expectRevert(call([1n, 1n, 2n, 3n]), 'OperatorsListNotUnique');
@@ -70,14 +82,23 @@ describe('contracts: SSVNetwork', function () {
   it('requires {0,0,0,true,0} first and then the exact snapshot of the latest ValidatorAdded event', async () => {
     const ssv = await asOwner();
     const ids = [1n, 2n, 3n, 4n];
-    await expectRevert(ssv.registerValidator(pubkey(), ids, shares(), 0n, { ...NEW_CLUSTER, validatorCount: 1n }), 'IncorrectClusterState');
-    await expectRevert(ssv.registerValidator(pubkey(), ids, shares(), 0n, { ...NEW_CLUSTER, active: false }), 'IncorrectClusterState');
+    await expectRevert(
+      ssv.registerValidator(pubkey(), ids, shares(), 0n, { ...NEW_CLUSTER, validatorCount: 1n }),
+      'IncorrectClusterState',
+    );
+    await expectRevert(
+      ssv.registerValidator(pubkey(), ids, shares(), 0n, { ...NEW_CLUSTER, active: false }),
+      'IncorrectClusterState',
+    );
 
     const first = await register(ssv, pubkey(), ids, 10n * ETH, NEW_CLUSTER);
     assert.deepEqual(first, { validatorCount: 1n, networkFeeIndex: 0n, index: 0n, active: true, balance: 10n * ETH });
     // A stale snapshot (the new-cluster one) is rejected; the event's snapshot works.
     await expectRevert(ssv.registerValidator(pubkey(), ids, shares(), 0n, NEW_CLUSTER), 'IncorrectClusterState');
-    await expectRevert(ssv.registerValidator(pubkey(), ids, shares(), 0n, { ...first, balance: 0n }), 'IncorrectClusterState');
+    await expectRevert(
+      ssv.registerValidator(pubkey(), ids, shares(), 0n, { ...first, balance: 0n }),
+      'IncorrectClusterState',
+    );
     const second = await register(ssv, pubkey(), ids, 0n, first);
     assert.deepEqual(second, { ...first, validatorCount: 2n });
     // The token balance moved with the amount.
@@ -90,7 +111,10 @@ describe('contracts: SSVNetwork', function () {
     const ids = [1n, 2n, 3n, 4n];
     const pk = pubkey();
     const cluster = await register(ssv, pk, ids, 0n, NEW_CLUSTER);
-    const [data] = await expectRevert(ssv.registerValidator(pk, ids, shares(), 0n, cluster), 'ValidatorAlreadyExistsWithData');
+    const [data] = await expectRevert(
+      ssv.registerValidator(pk, ids, shares(), 0n, cluster),
+      'ValidatorAlreadyExistsWithData',
+    );
     assert.equal(data, pk);
     // Another owner may register the same key (its own cluster).
     await send(fx().system.contracts.ssvNetwork, 'registerValidator', pk, ids, shares(), 0n, NEW_CLUSTER);
@@ -99,10 +123,22 @@ describe('contracts: SSVNetwork', function () {
   it('emits one ValidatorAdded per key of a bulk registration, each with the final snapshot', async () => {
     const ssv = await asOwner();
     const keys = [pubkey(), pubkey(), pubkey()];
-    const receipt = await send(ssv, 'bulkRegisterValidator', keys, [1n, 2n, 3n, 4n], keys.map(() => shares()), 3n * ETH, NEW_CLUSTER);
+    const receipt = await send(
+      ssv,
+      'bulkRegisterValidator',
+      keys,
+      [1n, 2n, 3n, 4n],
+      keys.map(() => shares()),
+      3n * ETH,
+      NEW_CLUSTER,
+    );
     const added = eventsOf(receipt, ssv, 'ValidatorAdded');
-    assert.deepEqual(added.map((e) => e.args.publicKey as string), keys);
-    for (const e of added) assert.deepEqual(clusterOf(e.args.cluster), { ...NEW_CLUSTER, validatorCount: 3n, balance: 3n * ETH });
+    assert.deepEqual(
+      added.map((e) => e.args.publicKey as string),
+      keys,
+    );
+    for (const e of added)
+      assert.deepEqual(clusterOf(e.args.cluster), { ...NEW_CLUSTER, validatorCount: 3n, balance: 3n * ETH });
   });
 
   it('exits and removes only registered (pubkey, owner, operatorIds), with a current snapshot for removal', async () => {
@@ -134,7 +170,11 @@ describe('contracts: SSVNetwork', function () {
     const cluster = await register(ssv, pubkey(), ids, 1n * ETH, NEW_CLUSTER);
     await expectRevert(ssv.deposit(fx().owner.address, ids, ETH, NEW_CLUSTER), 'ClusterDoesNotExists');
     await expectRevert(ssv.deposit(fx().stranger.address, ids, ETH, NEW_CLUSTER), 'IncorrectClusterState');
-    const [deposited] = eventsOf(await send(ssv, 'deposit', fx().stranger.address, ids, 2n * ETH, cluster), ssv, 'ClusterDeposited');
+    const [deposited] = eventsOf(
+      await send(ssv, 'deposit', fx().stranger.address, ids, 2n * ETH, cluster),
+      ssv,
+      'ClusterDeposited',
+    );
     assert.equal(deposited.args.value, 2n * ETH);
     assert.deepEqual(clusterOf(deposited.args.cluster), { ...cluster, balance: 3n * ETH });
   });

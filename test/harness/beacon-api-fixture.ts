@@ -61,24 +61,29 @@ export async function startBeaconFixture(options: BeaconFixtureOptions): Promise
   const exited = new Set<string>();
   let failStatus: number | null = null;
   let hanging = false;
-  const onExit = options.onExit ?? ((exit) => {
-    if (exited.has(exit.message.validator_index)) return lodestarError(500, 'VOLUNTARY_EXIT_ERROR_ALREADY_EXISTS');
-    exited.add(exit.message.validator_index);
-    return { status: 200, body: {} };
-  });
+  const onExit =
+    options.onExit ??
+    ((exit) => {
+      if (exited.has(exit.message.validator_index)) return lodestarError(500, 'VOLUNTARY_EXIT_ERROR_ALREADY_EXISTS');
+      exited.add(exit.message.validator_index);
+      return { status: 200, body: {} };
+    });
 
   const route = (req: IncomingMessage, body: string): ExitAnswer => {
     const url = new URL(req.url ?? '/', 'http://fixture');
     const path = url.pathname;
-    if (req.method === 'GET' && path === '/eth/v1/beacon/genesis') return { status: 200, body: { data: options.genesis } };
+    if (req.method === 'GET' && path === '/eth/v1/beacon/genesis')
+      return { status: 200, body: { data: options.genesis } };
     if (req.method === 'GET' && path === '/eth/v1/config/spec') return { status: 200, body: { data: options.spec } };
-    if (req.method === 'GET' && path === '/eth/v1/beacon/headers/head') return { status: 200, body: { execution_optimistic: false, data: headHeader(options.headSlot) } };
+    if (req.method === 'GET' && path === '/eth/v1/beacon/headers/head')
+      return { status: 200, body: { execution_optimistic: false, data: headHeader(options.headSlot) } };
     if (path === '/eth/v1/beacon/states/head/validators') {
       if (req.method !== 'GET') return lodestarError(404, `Route ${req.method}:${path} not found`);
       const ids = url.searchParams.getAll('id').map((id) => id.toLowerCase());
-      const data = ids.length === 0
-        ? options.validators
-        : options.validators.filter((v) => ids.includes(v.validator.pubkey) || ids.includes(v.index));
+      const data =
+        ids.length === 0
+          ? options.validators
+          : options.validators.filter((v) => ids.includes(v.validator.pubkey) || ids.includes(v.index));
       return { status: 200, body: { execution_optimistic: false, data } };
     }
     if (req.method === 'POST' && path === '/eth/v1/beacon/pool/voluntary_exits') {
@@ -93,7 +98,10 @@ export async function startBeaconFixture(options: BeaconFixtureOptions): Promise
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', body });
       if (hanging) return; // the socket stays open until the client gives up or the server stops
-      const answer = failStatus !== null ? lodestarError(failStatus, 'fixture: answering every request with this status') : route(req, body);
+      const answer =
+        failStatus !== null
+          ? lodestarError(failStatus, 'fixture: answering every request with this status')
+          : route(req, body);
       res.statusCode = answer.status;
       res.setHeader('content-type', 'application/json; charset=utf-8');
       res.end(JSON.stringify(answer.body));
@@ -103,18 +111,26 @@ export async function startBeaconFixture(options: BeaconFixtureOptions): Promise
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    failWith: (status) => { failStatus = status; },
-    hang: (on) => { hanging = on; },
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    failWith: (status) => {
+      failStatus = status;
+    },
+    hang: (on) => {
+      hanging = on;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** Lodestar 1.5.1's error body (fastify): {statusCode, error, message}. */
 export function lodestarError(status: number, message: string): ExitAnswer {
-  return { status, body: { statusCode: status, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message } };
+  return {
+    status,
+    body: { statusCode: status, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message },
+  };
 }
 
 function headHeader(slot: number) {
@@ -123,7 +139,13 @@ function headHeader(slot: number) {
     root,
     canonical: true,
     header: {
-      message: { slot: String(slot), proposer_index: '3', parent_root: `0x${'cd'.repeat(32)}`, state_root: `0x${'ef'.repeat(32)}`, body_root: `0x${'12'.repeat(32)}` },
+      message: {
+        slot: String(slot),
+        proposer_index: '3',
+        parent_root: `0x${'cd'.repeat(32)}`,
+        state_root: `0x${'ef'.repeat(32)}`,
+        body_root: `0x${'12'.repeat(32)}`,
+      },
       signature: `0x${'00'.repeat(96)}`,
     },
   };

@@ -40,25 +40,31 @@ export async function startBeaconRecorder(targetUrl: string): Promise<BeaconReco
       const isExit = req.method === 'POST' && (req.url ?? '').split('?')[0] === VOLUNTARY_EXITS_PATH;
       const exit = isExit ? parseExit(body) : undefined;
       if (exit) recorded.push(exit);
-      const upstream = request({
-        host: target.hostname, port: target.port, path: req.url, method: req.method,
-        headers: { ...req.headers, host: target.host },
-      }, (answer) => {
-        const answerChunks: Buffer[] = [];
-        answer.on('data', (c: Buffer) => answerChunks.push(c));
-        answer.on('end', () => {
-          const deliver = () => {
-            if (res.destroyed) return;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(answerChunks));
-          };
-          if (!exit) return deliver();
-          exit.status = answer.statusCode;
-          const hook = hold;
-          if (!hook) return deliver();
-          hook(exit).then(deliver, deliver);
-        });
-      });
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: req.url,
+          method: req.method,
+          headers: { ...req.headers, host: target.host },
+        },
+        (answer) => {
+          const answerChunks: Buffer[] = [];
+          answer.on('data', (c: Buffer) => answerChunks.push(c));
+          answer.on('end', () => {
+            const deliver = () => {
+              if (res.destroyed) return;
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(Buffer.concat(answerChunks));
+            };
+            if (!exit) return deliver();
+            exit.status = answer.statusCode;
+            const hook = hold;
+            if (!hook) return deliver();
+            hook(exit).then(deliver, deliver);
+          });
+        },
+      );
       upstream.on('error', (err) => {
         if (res.destroyed) return;
         res.writeHead(502, { 'content-type': 'application/json' });
@@ -78,10 +84,11 @@ export async function startBeaconRecorder(targetUrl: string): Promise<BeaconReco
     holdExitAnswer: (hook) => {
       hold = hook;
     },
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -90,7 +97,11 @@ function parseExit(body: Buffer): RecordedExit | undefined {
   try {
     const parsed = JSON.parse(body.toString('utf8')) as { message?: { validator_index?: string; epoch?: string } };
     if (!parsed.message) return undefined;
-    return { validatorIndex: Number(parsed.message.validator_index), epoch: Number(parsed.message.epoch), at: Date.now() };
+    return {
+      validatorIndex: Number(parsed.message.validator_index),
+      epoch: Number(parsed.message.epoch),
+      at: Date.now(),
+    };
   } catch {
     return undefined;
   }

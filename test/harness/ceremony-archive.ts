@@ -5,10 +5,14 @@ import { join } from 'node:path';
 import type { CeremonyManifest } from '../../activities/dkg/archive';
 import type { CreationNetwork } from './creation-network';
 
-export interface ArchivedCeremonyRecord { dir: string; manifest: CeremonyManifest }
+export interface ArchivedCeremonyRecord {
+  dir: string;
+  manifest: CeremonyManifest;
+}
 
 /** The archive folder of the network's worker configuration. */
-export const archiveDirOf = (net: CreationNetwork): string => String((net.workerConfig.dkg as { archiveDir: string }).archiveDir);
+export const archiveDirOf = (net: CreationNetwork): string =>
+  String((net.workerConfig.dkg as { archiveDir: string }).archiveDir);
 
 export function archivedCeremonies(archiveDir: string): ArchivedCeremonyRecord[] {
   if (!existsSync(archiveDir)) return []; // no ceremony was ever archived

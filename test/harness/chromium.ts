@@ -13,8 +13,14 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps calling Google services, which this
 // closed network refuses; QUIC and the GPU are of no use headless.
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export interface RunningChromium {
@@ -27,15 +33,27 @@ export interface RunningChromium {
 /** Starts Chromium with a fresh profile and DevTools on a free port of 127.0.0.1, and connects to it. */
 export async function startChromium(): Promise<RunningChromium> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: \`bash tools/install.sh chromium\` (or \`npm run setup\`) installs Debian's package (needs root or sudo)`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: \`bash tools/install.sh chromium\` (or \`npm run setup\`) installs Debian's package (needs root or sudo)`,
+    );
   }
   const profile = mkdtempSync(join(tmpdir(), 'nexus-chromium-'));
-  const child = spawn(CHROMIUM_PATH, [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    // Its own process group: Chromium's helper processes (renderers, network service, crashpad)
-    // are stopped with it, by the group of the PID we started.
-    detached: true,
-  });
+  const child = spawn(
+    CHROMIUM_PATH,
+    [
+      ...CHROMIUM_ARGS,
+      `--user-data-dir=${profile}`,
+      '--remote-debugging-address=127.0.0.1',
+      '--remote-debugging-port=0',
+      'about:blank',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: Chromium's helper processes (renderers, network service, crashpad)
+      // are stopped with it, by the group of the PID we started.
+      detached: true,
+    },
+  );
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   let stderr = '';
   let browser: Browser | undefined;
@@ -67,14 +85,26 @@ export async function startChromium(): Promise<RunningChromium> {
   try {
     // Chromium prints its DevTools endpoint on standard error once it listens.
     const endpoint = await new Promise<string>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`Chromium printed no DevTools endpoint within 30 s:\n${stderr.slice(-2000)}`)), 30_000);
+      const timer = setTimeout(
+        () => rej(new Error(`Chromium printed no DevTools endpoint within 30 s:\n${stderr.slice(-2000)}`)),
+        30_000,
+      );
       child.stderr?.on('data', (d: Buffer) => {
         stderr = (stderr + d.toString()).slice(-20_000);
         const match = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
-        if (match) { clearTimeout(timer); res(match[1]); }
+        if (match) {
+          clearTimeout(timer);
+          res(match[1]);
+        }
       });
-      child.once('exit', (code, signal) => { clearTimeout(timer); rej(new Error(`Chromium exited (${signal ?? code}) before it listened:\n${stderr.slice(-2000)}`)); });
-      child.once('error', (err) => { clearTimeout(timer); rej(err); });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        rej(new Error(`Chromium exited (${signal ?? code}) before it listened:\n${stderr.slice(-2000)}`));
+      });
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        rej(err);
+      });
     });
     browser = await chromium.connectOverCDP(endpoint, { timeout: 30_000 });
     if (child.pid === undefined) throw new Error('Chromium has no PID');

@@ -13,7 +13,12 @@ import { monitorStatusQuery } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { checkTransactionJournal } from './journal-check';
-import { startCreationNetwork, type CreationNetwork, type CreationNetworkOptions, type RollupSpec } from './creation-network';
+import {
+  startCreationNetwork,
+  type CreationNetwork,
+  type CreationNetworkOptions,
+  type RollupSpec,
+} from './creation-network';
 import { BLOCK_TIME, CrashWatcher, describeSnapshot, lower, workerLogTail, type CrashPoint } from './crash-watcher';
 
 /** After the restart: the server first times out the killed worker's activity (heartbeat timeout 1 min). */
@@ -46,7 +51,12 @@ export interface CrashRunOptions {
 /** One crash run in its own network: crash at `point`, restart, wait for completion, check the invariants. */
 export async function crashRun(opts: CrashRunOptions): Promise<CrashEvidence> {
   const { point, aborted } = opts;
-  const net = await startCreationNetwork({ rollups: [opts.rollup], blockTime: BLOCK_TIME, taskQueue: opts.taskQueue, ...opts.network });
+  const net = await startCreationNetwork({
+    rollups: [opts.rollup],
+    blockTime: BLOCK_TIME,
+    taskQueue: opts.taskQueue,
+    ...opts.network,
+  });
   try {
     const watcher = new CrashWatcher(net, opts.keyPath, aborted);
     const admin = net.rollups[0].admin;
@@ -55,7 +65,8 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashEvidence> {
 
     const first = await net.startWorker();
     const monitor = await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin),
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
       args: [{ rollupAdmin: admin, keyPath: opts.keyPath, pollInterval: '2 seconds', maxBatch: opts.maxBatch }],
     });
 
@@ -72,8 +83,10 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashEvidence> {
       const status = await monitor.query(monitorStatusQuery).catch(() => undefined);
       if (status && status.validatorsCreated === total && status.phase === 'idle') break;
       if (Date.now() > deadline) {
-        assert.fail(`${point}: not complete ${COMPLETION_DEADLINE_MS / 1000} s after the restart: ${JSON.stringify(status)}\n` +
-          `${describeSnapshot(await watcher.snapshot())}\n${workerLogTail(net)}`);
+        assert.fail(
+          `${point}: not complete ${COMPLETION_DEADLINE_MS / 1000} s after the restart: ${JSON.stringify(status)}\n` +
+            `${describeSnapshot(await watcher.snapshot())}\n${workerLogTail(net)}`,
+        );
       }
       await sleep(500);
     }
@@ -97,7 +110,11 @@ export async function checkCommonInvariants(net: CreationNetwork, total: number)
   const nexus = net.system.contracts.nexus;
 
   const bridge = await contractAt('NexusBaseBridge', r.bridge, net.provider);
-  assert.equal(await bridge.getFunction('validatorCount')(), BigInt(total), 'bridge validatorCount is not the planned total');
+  assert.equal(
+    await bridge.getFunction('validatorCount')(),
+    BigInt(total),
+    'bridge validatorCount is not the planned total',
+  );
 
   // Invariant 1: one deposit per key, none repeated.
   const depositContract = await contractAt('DepositContract', net.system.addresses.depositContract, net.provider);
@@ -123,8 +140,14 @@ export async function checkCommonInvariants(net: CreationNetwork, total: number)
   // nonce i (the chain accepts any), so each payload's signature is checked against its position.
   for (const [nonce, event] of added.entries()) {
     const [, operatorIds, publicKey, sharesData] = event.args as unknown as [string, bigint[], string, string];
-    assert.ok(signedForNonce({ publicKey, sharesData, operatorIds: operatorIds.map(Number) }, net.system.addresses.nexus, nonce),
-      `ValidatorAdded #${nonce} (${publicKey}) is not signed for owner nonce ${nonce}: a nonce gap`);
+    assert.ok(
+      signedForNonce(
+        { publicKey, sharesData, operatorIds: operatorIds.map(Number) },
+        net.system.addresses.nexus,
+        nonce,
+      ),
+      `ValidatorAdded #${nonce} (${publicKey}) is not signed for owner nonce ${nonce}: a nonce gap`,
+    );
   }
   // The journal agrees with the chain: every bot transaction journaled, none lost, no nonce twice.
   await checkTransactionJournal(net.provider, net.dir, new ethers.Wallet(net.botKey).address);
@@ -137,16 +160,24 @@ export async function checkCommonInvariants(net: CreationNetwork, total: number)
  * activity to time out), one `it` per case awaiting and checking its own.
  */
 export function concurrentCrashRuns<C extends { title: string; point: CrashPoint }>(
-  cases: readonly C[], run: (c: C, aborted: () => boolean) => Promise<CrashEvidence>, itTitle: (c: C) => string,
+  cases: readonly C[],
+  run: (c: C, aborted: () => boolean) => Promise<CrashEvidence>,
+  itTitle: (c: C) => string,
 ): void {
   let aborted = false;
   const runs = new Map<string, Promise<{ evidence?: CrashEvidence; error?: unknown }>>();
 
   before(function () {
     for (const [i, c] of cases.entries()) {
-      runs.set(c.title, sleep(i * 4_000)
-        .then(() => run(c, () => aborted))
-        .then((evidence) => ({ evidence }), (error: unknown) => ({ error })));
+      runs.set(
+        c.title,
+        sleep(i * 4_000)
+          .then(() => run(c, () => aborted))
+          .then(
+            (evidence) => ({ evidence }),
+            (error: unknown) => ({ error }),
+          ),
+      );
     }
   });
 
@@ -161,7 +192,9 @@ export function concurrentCrashRuns<C extends { title: string; point: CrashPoint
       const outcome = await runs.get(c.title);
       if (!outcome || outcome.error !== undefined) throw outcome?.error ?? new Error('not run');
       // Where the creation stood at the kill, for the log of a run that passes too.
-      console.log(`      seen: ${outcome.evidence?.seen.slice(0, 240)}${outcome.evidence?.note ? `\n      note: ${outcome.evidence.note}` : ''}`);
+      console.log(
+        `      seen: ${outcome.evidence?.seen.slice(0, 240)}${outcome.evidence?.note ? `\n      note: ${outcome.evidence.note}` : ''}`,
+      );
       assert.equal(outcome.evidence?.point, c.point);
       assert.equal(outcome.evidence?.killedExitCode, null, 'the first worker was not killed by the signal');
     });

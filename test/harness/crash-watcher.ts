@@ -24,13 +24,17 @@ const CRASH_POINT_DEADLINE_MS = 180_000;
 /** "During a ceremony" is well inside it: the operators have been contacted, the output is not written. */
 const CEREMONY_RUNNING_MS = 5_000;
 
-export type CrashPoint = 'during-ceremony' | 'after-key-material' | 'after-deposit-sent' | 'after-deposit-mined' | 'between-keyshares';
+export type CrashPoint =
+  'during-ceremony' | 'after-key-material' | 'after-deposit-sent' | 'after-deposit-mined' | 'between-keyshares';
 
 /**
  * The activities whose completion is "after key material", by key path: a mnemonic batch of a
  * monitor with patched('monitor-fewer-events') allocates and derives in one salt activity.
  */
-const KEY_MATERIAL_ACTIVITIES: Record<KeyPath, readonly string[]> = { mnemonic: ['prepareMnemonicValidators', 'allocateAndPrepareMnemonicValidators'], dkg: ['runDkgCeremony'] };
+const KEY_MATERIAL_ACTIVITIES: Record<KeyPath, readonly string[]> = {
+  mnemonic: ['prepareMnemonicValidators', 'allocateAndPrepareMnemonicValidators'],
+  dkg: ['runDkgCeremony'],
+};
 
 /** A deposit transaction of the journal with the chain state of its keys. */
 interface DepositBatch {
@@ -53,7 +57,12 @@ const onChain = (b: DepositBatch) => b.nexusStatus.every((s) => s >= 1n);
 const notOnChain = (b: DepositBatch) => b.nexusStatus.every((s) => s === 0n);
 export const describeSnapshot = (s: Snapshot) =>
   `validatorCount ${s.validatorCount}; ` +
-  s.batches.map((b) => `${b.key.slice(0, 40)}… ${b.journalStatus}, statuses [${b.nexusStatus.join(',')}], registered ${b.registered}/${b.pubkeys.length}`).join('; ');
+  s.batches
+    .map(
+      (b) =>
+        `${b.key.slice(0, 40)}… ${b.journalStatus}, statuses [${b.nexusStatus.join(',')}], registered ${b.registered}/${b.pubkeys.length}`,
+    )
+    .join('; ');
 
 /** The `ssv-dkg init` processes running in the worker's DKG work folder (found by their working directory). */
 export function ceremonyChildren(net: CreationNetwork): number[] {
@@ -82,7 +91,11 @@ export class CrashWatcher {
   /** When each `ssv-dkg init` process was first seen. */
   private readonly ceremonySeen = new Map<number, number>();
 
-  constructor(private readonly net: CreationNetwork, keyPath: KeyPath, private readonly aborted: () => boolean) {
+  constructor(
+    private readonly net: CreationNetwork,
+    keyPath: KeyPath,
+    private readonly aborted: () => boolean,
+  ) {
     this.journalPath = join(net.dir, 'tx-journal.json');
     this.admin = net.rollups[0].admin;
     this.ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
@@ -98,7 +111,10 @@ export class CrashWatcher {
     let pubkeys = this.pubkeysByKey.get(record.idempotencyKey);
     if (!pubkeys) {
       const { data } = ethers.Transaction.from(record.attempts[0].raw);
-      const [, validators] = nexusInterface.decodeFunctionData('depositValidatorRollup', data) as unknown as [string, [string, string, string, string][]];
+      const [, validators] = nexusInterface.decodeFunctionData('depositValidatorRollup', data) as unknown as [
+        string,
+        [string, string, string, string][],
+      ];
       pubkeys = validators.map((v) => lower(v[0]));
       this.pubkeysByKey.set(record.idempotencyKey, pubkeys);
     }
@@ -112,14 +128,26 @@ export class CrashWatcher {
     const nexus = this.net.system.contracts.nexus;
     const [validatorCount, added] = await Promise.all([
       bridge.getFunction('validatorCount')() as Promise<bigint>,
-      this.ssv.queryFilter(this.ssv.filters.ValidatorAdded(this.net.system.addresses.nexus), 0) as Promise<ethers.EventLog[]>,
+      this.ssv.queryFilter(this.ssv.filters.ValidatorAdded(this.net.system.addresses.nexus), 0) as Promise<
+        ethers.EventLog[]
+      >,
     ]);
     const registered = new Set(added.map((e) => lower(e.args[2] as string)));
-    const batches = await Promise.all(records.map(async (record): Promise<DepositBatch> => {
-      const pubkeys = this.pubkeysOf(record);
-      const nexusStatus = await Promise.all(pubkeys.map((p) => nexus.getFunction('validators')(p) as Promise<bigint>));
-      return { key: record.idempotencyKey, journalStatus: record.status, pubkeys, nexusStatus, registered: pubkeys.filter((p) => registered.has(p)).length };
-    }));
+    const batches = await Promise.all(
+      records.map(async (record): Promise<DepositBatch> => {
+        const pubkeys = this.pubkeysOf(record);
+        const nexusStatus = await Promise.all(
+          pubkeys.map((p) => nexus.getFunction('validators')(p) as Promise<bigint>),
+        );
+        return {
+          key: record.idempotencyKey,
+          journalStatus: record.status,
+          pubkeys,
+          nexusStatus,
+          registered: pubkeys.filter((p) => registered.has(p)).length,
+        };
+      }),
+    );
     return { validatorCount, batches };
   }
 
@@ -137,7 +165,11 @@ export class CrashWatcher {
     const id = creationWorkflowId(this.admin);
     try {
       const description = await this.net.client.workflow.getHandle(id).describe();
-      return { handle: this.net.client.workflow.getHandle(id, description.runId), runId: description.runId, description };
+      return {
+        handle: this.net.client.workflow.getHandle(id, description.runId),
+        runId: description.runId,
+        description,
+      };
     } catch {
       return undefined; // not started yet
     }
@@ -153,7 +185,8 @@ export class CrashWatcher {
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled) activityTypes.set(String(event.eventId), scheduled.activityType?.name ?? '');
       const completed = event.activityTaskCompletedEventAttributes;
-      if (completed && this.keyMaterialActivities.includes(activityTypes.get(String(completed.scheduledEventId)) ?? '')) return run.runId;
+      if (completed && this.keyMaterialActivities.includes(activityTypes.get(String(completed.scheduledEventId)) ?? ''))
+        return run.runId;
     }
     return undefined;
   }
@@ -161,8 +194,11 @@ export class CrashWatcher {
   /** The current creation run's key-material activity, pending and started on a worker (attempt, run id). */
   private async keyMaterialStarted(): Promise<string | undefined> {
     const run = await this.creationRun();
-    const started = run?.description.raw.pendingActivities?.find((a) =>
-      this.keyMaterialActivities.includes(a.activityType?.name ?? '') && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED);
+    const started = run?.description.raw.pendingActivities?.find(
+      (a) =>
+        this.keyMaterialActivities.includes(a.activityType?.name ?? '') &&
+        a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+    );
     return started ? `run ${run?.runId}, attempt ${started.attempt}` : undefined;
   }
 
@@ -172,7 +208,8 @@ export class CrashWatcher {
    */
   async check(point: CrashPoint, keyMaterialRun?: string): Promise<string | undefined> {
     const snap = await this.snapshot();
-    const countOf = (batches: DepositBatch[]) => BigInt(batches.filter(onChain).reduce((n, b) => n + b.pubkeys.length, 0));
+    const countOf = (batches: DepositBatch[]) =>
+      BigInt(batches.filter(onChain).reduce((n, b) => n + b.pubkeys.length, 0));
     const others = (b: DepositBatch) => snap.batches.filter((x) => x !== b);
     switch (point) {
       case 'during-ceremony': {
@@ -189,16 +226,29 @@ export class CrashWatcher {
         return `${this.keyMaterialActivities.join('/')} of run ${keyMaterialRun} done, its deposit ${batch ? `journaled ${batch.journalStatus}, keys INACTIVE` : 'not journaled'}; ${describeSnapshot(snap)}`;
       }
       case 'after-deposit-sent': {
-        const batch = snap.batches.find((b) => b.journalStatus === 'pending' && notOnChain(b) && snap.validatorCount === countOf(others(b)));
-        return batch && `deposit ${batch.key} pending, keys INACTIVE, validatorCount not moved; ${describeSnapshot(snap)}`;
+        const batch = snap.batches.find(
+          (b) => b.journalStatus === 'pending' && notOnChain(b) && snap.validatorCount === countOf(others(b)),
+        );
+        return (
+          batch && `deposit ${batch.key} pending, keys INACTIVE, validatorCount not moved; ${describeSnapshot(snap)}`
+        );
       }
       case 'after-deposit-mined': {
-        const batch = snap.batches.find((b) => b.nexusStatus.every((s) => s === 1n) && b.registered === 0 && snap.validatorCount === countOf(snap.batches));
-        return batch && `deposit ${batch.key} mined (keys DEPOSITED, validatorCount rose), no ValidatorAdded for its keys; ${describeSnapshot(snap)}`;
+        const batch = snap.batches.find(
+          (b) =>
+            b.nexusStatus.every((s) => s === 1n) && b.registered === 0 && snap.validatorCount === countOf(snap.batches),
+        );
+        return (
+          batch &&
+          `deposit ${batch.key} mined (keys DEPOSITED, validatorCount rose), no ValidatorAdded for its keys; ${describeSnapshot(snap)}`
+        );
       }
       case 'between-keyshares': {
         const batch = snap.batches.find((b) => b.registered >= 1 && b.registered < b.pubkeys.length);
-        return batch && `batch ${batch.key}: ${batch.registered} of ${batch.pubkeys.length} keys registered; ${describeSnapshot(snap)}`;
+        return (
+          batch &&
+          `batch ${batch.key}: ${batch.registered} of ${batch.pubkeys.length} keys registered; ${describeSnapshot(snap)}`
+        );
       }
     }
   }
@@ -213,7 +263,9 @@ export class CrashWatcher {
         return run && !skipped.has(run) ? { run } : undefined;
       }
       case 'after-deposit-sent':
-        return this.depositRecords().some((r) => r.status === 'pending' && !skipped.has(r.idempotencyKey)) ? {} : undefined;
+        return this.depositRecords().some((r) => r.status === 'pending' && !skipped.has(r.idempotencyKey))
+          ? {}
+          : undefined;
       default:
         return {};
     }
@@ -234,22 +286,28 @@ export class CrashWatcher {
     for (let polls = 0; ; polls++) {
       if (this.aborted()) throw new Error('aborted');
       const candidate = await this.candidate(point, skipped);
-      if (candidate && (!lookFirst || await this.check(point))) {
+      if (candidate && (!lookFirst || (await this.check(point)))) {
         await this.setIntervalMining(0);
         const seen = await this.check(point, candidate.run);
         if (seen) return seen;
         await this.resumeMining();
         // The window of this batch passed before the chain stood still: watch the next batch.
         if (candidate.run) skipped.add(candidate.run);
-        if (point === 'after-deposit-sent') for (const r of this.depositRecords()) if (r.status === 'pending') skipped.add(r.idempotencyKey);
+        if (point === 'after-deposit-sent')
+          for (const r of this.depositRecords()) if (r.status === 'pending') skipped.add(r.idempotencyKey);
       }
       if (polls % 20 === 19) {
         // About once a second: give up when the creation finished (or stalled) without standing there.
         const snap = await this.snapshot();
         if (snap.batches.reduce((n, b) => n + b.registered, 0) >= this.total()) {
-          throw new Error(`crash point ${point} was never observed: the creation finished first (${describeSnapshot(snap)})`);
+          throw new Error(
+            `crash point ${point} was never observed: the creation finished first (${describeSnapshot(snap)})`,
+          );
         }
-        if (Date.now() > deadline) throw new Error(`crash point ${point} not reached in ${CRASH_POINT_DEADLINE_MS / 1000} s (${describeSnapshot(snap)})\n${workerLogTail(this.net)}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `crash point ${point} not reached in ${CRASH_POINT_DEADLINE_MS / 1000} s (${describeSnapshot(snap)})\n${workerLogTail(this.net)}`,
+          );
       }
       await sleep(POLL_MS);
     }
@@ -261,7 +319,9 @@ export class CrashWatcher {
 
   total(): number {
     const r = this.net.rollups[0];
-    return Number(maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }));
+    return Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+    );
   }
 }
 

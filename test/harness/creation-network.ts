@@ -11,7 +11,16 @@ import { ethers } from 'ethers';
 import { MnemonicVault, generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { KNOWN_CHAIN_FORK_VERSIONS } from '../../activities/chain/signing-network';
-import { addCluster, deployNexusSystem, registerOperator, registerRollup, type BridgeKind, type NexusSystem, type NexusVersion, type SsvParameters } from '../../contracts/deploy';
+import {
+  addCluster,
+  deployNexusSystem,
+  registerOperator,
+  registerRollup,
+  type BridgeKind,
+  type NexusSystem,
+  type NexusVersion,
+  type SsvParameters,
+} from '../../contracts/deploy';
 import { ANVIL_DEV_MNEMONIC, startAnvil, type Anvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { stopAll, type ServiceProcess } from '../../localnet/services/process';
@@ -68,9 +77,12 @@ export interface CreationNetworkOptions {
    * paying each withdrawable validator's 32 ETH back to its bridge.
    */
   beacon?: {
-    keysPerRollup: number; secondsPerSlot?: number; minValidatorWithdrawabilityDelay?: number;
+    keysPerRollup: number;
+    secondsPerSlot?: number;
+    minValidatorWithdrawabilityDelay?: number;
     /** Block producers besides the rollups' keys (default 4 × those keys), and how long the node may take to come up. */
-    interopValidators?: number; readyTimeoutMs?: number;
+    interopValidators?: number;
+    readyTimeoutMs?: number;
     /** Put a recording proxy between the worker and the node (`beaconRecorder`): counts the exits the bot broadcast. */
     recordExits?: boolean;
   };
@@ -124,62 +136,115 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
   const taskQueue = opts.taskQueue ?? 'nexus-bot-creation';
   const salt = randomBytes(24).toString('base64');
   const temporalDbFile = opts.temporalDbFile ? join(dir, 'temporal.db') : undefined;
-  const started = await Promise.allSettled([startTemporalDevServer({ dbFile: temporalDbFile }), startAnvil({ blockTime: opts.blockTime }), startMoto()]);
+  const started = await Promise.allSettled([
+    startTemporalDevServer({ dbFile: temporalDbFile }),
+    startAnvil({ blockTime: opts.blockTime }),
+    startMoto(),
+  ]);
   for (const r of started) if (r.status === 'fulfilled') services.push(r.value);
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await stopAll(services);
     throw failed.reason;
   }
-  const [temporal, anvil, moto] = started.map((r) => (r as PromiseFulfilledResult<ServiceProcess>).value) as [TemporalDevServer, Anvil, Awaited<ReturnType<typeof startMoto>>];
+  const [temporal, anvil, moto] = started.map((r) => (r as PromiseFulfilledResult<ServiceProcess>).value) as [
+    TemporalDevServer,
+    Anvil,
+    Awaited<ReturnType<typeof startMoto>>,
+  ];
   // Whatever fails from here on, the servers started above are stopped (by PID) before rethrowing.
   let standInStop: (() => Promise<void>) | undefined;
   let beaconRecorder: BeaconRecorder | undefined;
   let dkgOperators: TestDkgOperators | undefined;
   try {
-    const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+    const provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, {
+      staticNetwork: true,
+      pollingInterval: 100,
+      cacheTimeout: -1,
+    });
     const bot = devWallet(1, provider);
-    const system = await deployNexusSystem(devWallet(0, provider), { bot: bot.address, nexusVersion: opts.nexusVersion, nexusSsvBalance: opts.nexusSsvBalance, ssv: opts.ssv });
+    const system = await deployNexusSystem(devWallet(0, provider), {
+      bot: bot.address,
+      nexusVersion: opts.nexusVersion,
+      nexusSsvBalance: opts.nexusSsvBalance,
+      ssv: opts.ssv,
+    });
     let operators: TestOperator[];
     let dkgPorts = new Map<number, number>();
     if (opts.dkg) {
-      dkgOperators = await startTestDkgOperators(join(dir, 'dkg-operators'), { ethEndpointURL: anvil.rpcUrl, logDir: dir });
+      dkgOperators = await startTestDkgOperators(join(dir, 'dkg-operators'), {
+        ethEndpointURL: anvil.rpcUrl,
+        logDir: dir,
+      });
       operators = dkgOperators.keys;
       dkgPorts = new Map(dkgOperators.running.map((op) => [op.operatorId, op.port]));
     } else {
       operators = generateOperators([1, 2, 3, 4]);
     }
-    for (const op of operators) await registerOperator(system, { publicKey: op.publicKeyBase64, dkgPort: dkgPorts.get(op.id) ?? 3030 + op.id, name: `op-${op.id}` });
+    for (const op of operators)
+      await registerOperator(system, {
+        publicKey: op.publicKeyBase64,
+        dkgPort: dkgPorts.get(op.id) ?? 3030 + op.id,
+        name: `op-${op.id}`,
+      });
     await addCluster(system, 1, [1, 2, 3, 4]);
     await opts.prepareChain?.(system);
 
-    const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    const sm = new SecretsManagerClient({
+      endpoint: moto.endpoint,
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+    });
     const vault = new MnemonicVault(sm, new SaltHolder(salt));
     const rollups: CreationNetwork['rollups'] = [];
     const keyGroups: { mnemonic: string; indices: number[]; withdrawalAddress: string }[] = [];
     for (const r of opts.rollups) {
-      const registered = await registerRollup(system, { rollupAdmin: devWallet(r.account, provider), name: r.name, operatorCluster: r.operatorCluster ?? 1, stakingLimit: r.limit, funding: r.funding, bridgeKind: opts.bridgeKind });
+      const registered = await registerRollup(system, {
+        rollupAdmin: devWallet(r.account, provider),
+        name: r.name,
+        operatorCluster: r.operatorCluster ?? 1,
+        stakingLimit: r.limit,
+        funding: r.funding,
+        bridgeKind: opts.bridgeKind,
+      });
       if (r.createMnemonic !== false) {
         const mnemonic = generateMnemonic();
         await vault.createMnemonic(registered.rollupAdmin, { mnemonic });
-        if (opts.beacon) keyGroups.push({ mnemonic, indices: Array.from({ length: opts.beacon.keysPerRollup }, (_, i) => i), withdrawalAddress: registered.bridgeAddress });
+        if (opts.beacon)
+          keyGroups.push({
+            mnemonic,
+            indices: Array.from({ length: opts.beacon.keysPerRollup }, (_, i) => i),
+            withdrawalAddress: registered.bridgeAddress,
+          });
       }
-      rollups.push({ admin: registered.rollupAdmin, bridge: registered.bridgeAddress, limit: r.limit, funding: r.funding });
+      rollups.push({
+        admin: registered.rollupAdmin,
+        bridge: registered.bridgeAddress,
+        limit: r.limit,
+        funding: r.funding,
+      });
     }
 
     let beacon: BeaconNode | undefined;
     let standIn: WithdrawalStandIn | undefined;
     if (opts.beacon) {
       beacon = await startBeaconNode({
-        dataDir: join(dir, 'beacon'), keyGroups, logFile: join(dir, 'beacon.log'),
-        secondsPerSlot: opts.beacon.secondsPerSlot ?? 1, minValidatorWithdrawabilityDelay: opts.beacon.minValidatorWithdrawabilityDelay ?? 1,
+        dataDir: join(dir, 'beacon'),
+        keyGroups,
+        logFile: join(dir, 'beacon.log'),
+        secondsPerSlot: opts.beacon.secondsPerSlot ?? 1,
+        minValidatorWithdrawabilityDelay: opts.beacon.minValidatorWithdrawabilityDelay ?? 1,
         ...(opts.beacon.interopValidators !== undefined ? { interopValidators: opts.beacon.interopValidators } : {}),
         ...(opts.beacon.readyTimeoutMs !== undefined ? { readyTimeoutMs: opts.beacon.readyTimeoutMs } : {}),
       });
       services.push(beacon);
       standIn = await startWithdrawalStandIn({
-        beaconUrl: beacon.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId,
-        bridges: rollups.map((r) => r.bridge), stateFile: join(dir, 'stand-in.json'), intervalMs: 1000,
+        beaconUrl: beacon.url,
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        bridges: rollups.map((r) => r.bridge),
+        stateFile: join(dir, 'stand-in.json'),
+        intervalMs: 1000,
         log: (line) => appendFileSync(join(dir, 'stand-in.log'), `${line}\n`),
       });
       standInStop = () => (standIn as WithdrawalStandIn).stop();
@@ -194,30 +259,47 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
       chain: { rpcUrls: [anvil.rpcUrl], chainId: anvil.chainId, logMaxRange: 1000 },
       contracts: system.addresses,
       botKeyFile,
-      transactions: { journalFile: join(dir, 'tx-journal.json'), confirmations: 1, stuckAfterSeconds: 30, ...(opts.pipelineDepth ? { pipelineDepth: opts.pipelineDepth } : {}) },
+      transactions: {
+        journalFile: join(dir, 'tx-journal.json'),
+        confirmations: 1,
+        stuckAfterSeconds: 30,
+        ...(opts.pipelineDepth ? { pipelineDepth: opts.pipelineDepth } : {}),
+      },
       keys: {
-        depositNetwork: 'holesky', indexStateDir: join(dir, 'key-indices'), saltFromStdin: true,
+        depositNetwork: 'holesky',
+        indexStateDir: join(dir, 'key-indices'),
+        saltFromStdin: true,
         chainForkVersions: { [String(anvil.chainId)]: KNOWN_CHAIN_FORK_VERSIONS[17000].forkVersion },
       },
       aws: { region: MOTO_REGION, endpoint: moto.endpoint },
-      ...(beacon ? { beacon: { urls: [beaconRecorder?.url ?? beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } } : {}),
+      ...(beacon
+        ? { beacon: { urls: [beaconRecorder?.url ?? beacon.url], genesisValidatorsRoot: beacon.genesisValidatorsRoot } }
+        : {}),
       // The guard's indexes per network; a Lodestar genesis holds the rollups' first mnemonic keys,
       // which the bot deposits later (a stand-in for deposit processing): they pass its beacon check.
       depositGuard: { indexDir: join(dir, 'deposit-guard'), ...(beacon ? { acceptOwnGenesisValidators: true } : {}) },
-      ...(dkgOperators ? {
-        dkg: {
-          binary: dkgOperators.binary.path, network: 'holesky', workDir: join(dir, 'dkg-work'), archiveDir: join(dir, 'dkg-archive'),
-          operatorCaFiles: Object.fromEntries(dkgOperators.running.map((op) => [String(op.operatorId), op.tlsCertPath])),
-          ...opts.dkg?.workerDkg,
-        },
-      } : {}),
+      ...(dkgOperators
+        ? {
+            dkg: {
+              binary: dkgOperators.binary.path,
+              network: 'holesky',
+              workDir: join(dir, 'dkg-work'),
+              archiveDir: join(dir, 'dkg-archive'),
+              operatorCaFiles: Object.fromEntries(
+                dkgOperators.running.map((op) => [String(op.operatorId), op.tlsCertPath]),
+              ),
+              ...opts.dkg?.workerDkg,
+            },
+          }
+        : {}),
     };
     let starts = 0;
     const workerLog = join(dir, 'worker.log');
     const connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     const workerEnv: NodeJS.ProcessEnv = {
-      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
       // The stand-in's ceremony duration (localnet/ssv-dkg-stand-in/pace.ts); the real binary ignores it.
       SSV_DKG_STAND_IN_PACE: opts.dkg?.pace ?? 'fast',
     };
@@ -228,13 +310,36 @@ export async function startCreationNetwork(opts: CreationNetworkOptions): Promis
     };
 
     const net: CreationNetwork = {
-      dir, temporal, anvil, provider, system, client, vault, salt, botKey: bot.privateKey, operators, dkgOperators, taskQueue, rollups, workerLog, beacon, standIn, beaconRecorder,
-      writeWorkerConfig, workerEnv, workerConfig: baseConfig,
+      dir,
+      temporal,
+      anvil,
+      provider,
+      system,
+      client,
+      vault,
+      salt,
+      botKey: bot.privateKey,
+      operators,
+      dkgOperators,
+      taskQueue,
+      rollups,
+      workerLog,
+      beacon,
+      standIn,
+      beaconRecorder,
+      writeWorkerConfig,
+      workerEnv,
+      workerConfig: baseConfig,
       async startWorker(startOpts = {}) {
         const configFile = writeWorkerConfig(startOpts.config);
         const worker = await startWorkerProcess({
-          configFile, workerName: `creation-worker-${Date.now()}`, temporalAddress: temporal.address, namespace: 'default', taskQueue,
-          logFile: workerLog, salt: startOpts.salt === null ? undefined : startOpts.salt ?? salt,
+          configFile,
+          workerName: `creation-worker-${Date.now()}`,
+          temporalAddress: temporal.address,
+          namespace: 'default',
+          taskQueue,
+          logFile: workerLog,
+          salt: startOpts.salt === null ? undefined : (startOpts.salt ?? salt),
           env: workerEnv,
         });
         services.push(worker);

@@ -20,17 +20,36 @@ export interface TestDkgOperators {
   stop(): Promise<void>;
 }
 
-export async function startTestDkgOperators(baseDir: string, opts: { ids?: number[]; ethEndpointURL: string; logDir: string }): Promise<TestDkgOperators> {
+export async function startTestDkgOperators(
+  baseDir: string,
+  opts: { ids?: number[]; ethEndpointURL: string; logDir: string },
+): Promise<TestDkgOperators> {
   const binary = chooseSsvDkg();
   const ids = opts.ids ?? [1, 2, 3, 4];
-  const set = await startDkgOperators(baseDir, ids.length, { operatorIds: ids, ethEndpointURL: opts.ethEndpointURL, logDir: opts.logDir, command: binary.path });
+  const set = await startDkgOperators(baseDir, ids.length, {
+    operatorIds: ids,
+    ethEndpointURL: opts.ethEndpointURL,
+    logDir: opts.logDir,
+    command: binary.path,
+  });
   try {
-    const keys = await Promise.all(set.operators.map(async (op) => ({
-      id: op.operatorId,
-      publicKeyBase64: op.publicKeyBase64,
-      privateKeyPem: await decryptOperatorKeystore(join(op.dir, 'encrypted_private_key.json'), await readFile(join(op.dir, 'password'), 'utf8')),
-    })));
-    return { binary, running: set.operators, keys, outputDirs: set.operators.map((op) => join(op.dir, 'output')), stop: () => set.stop() };
+    const keys = await Promise.all(
+      set.operators.map(async (op) => ({
+        id: op.operatorId,
+        publicKeyBase64: op.publicKeyBase64,
+        privateKeyPem: await decryptOperatorKeystore(
+          join(op.dir, 'encrypted_private_key.json'),
+          await readFile(join(op.dir, 'password'), 'utf8'),
+        ),
+      })),
+    );
+    return {
+      binary,
+      running: set.operators,
+      keys,
+      outputDirs: set.operators.map((op) => join(op.dir, 'output')),
+      stop: () => set.stop(),
+    };
   } catch (err) {
     await set.stop();
     throw err;

@@ -30,7 +30,9 @@ export function compareJson(actual: unknown, expected: unknown, path = '$'): str
     const ak = Object.keys(actual);
     const ek = Object.keys(expected);
     if (ak.join(',') !== ek.join(',')) return [`${path}: keys [${ak.join(',')}], expected [${ek.join(',')}]`];
-    return ek.flatMap((k) => compareJson((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`));
+    return ek.flatMap((k) =>
+      compareJson((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`),
+    );
   }
   if (typeof actual !== typeof expected) return [`${path}: ${typeof actual}, expected ${typeof expected}`];
   if (typeof expected === 'string') {
@@ -66,7 +68,8 @@ export function compareCeremonyDirs(actualDir: string, expectedDir: string): str
   }
   const a = listing(actualDir);
   const e = listing(expectedDir);
-  if (a.files.join(',') !== e.files.join(',')) problems.push(`ceremony root files [${a.files.join(',')}], expected [${e.files.join(',')}]`);
+  if (a.files.join(',') !== e.files.join(','))
+    problems.push(`ceremony root files [${a.files.join(',')}], expected [${e.files.join(',')}]`);
   if (a.dirs.length !== e.dirs.length) problems.push(`${a.dirs.length} validator folders, expected ${e.dirs.length}`);
   for (const d of [...a.dirs.map((x) => join(actualDir, x)), ...e.dirs.map((x) => join(expectedDir, x))]) {
     if (!VALIDATOR_DIR.test(d.split('/').pop()!)) problems.push(`${d}: folder name is not NNNNNN-0x<pubkey>`);
@@ -83,7 +86,9 @@ export function compareCeremonyDirs(actualDir: string, expectedDir: string): str
     const av = listing(join(actualDir, a.dirs[i]));
     const ev = listing(join(expectedDir, e.dirs[i]));
     if (av.files.join(',') !== ev.files.join(',') || av.dirs.length > 0) {
-      problems.push(`${a.dirs[i]}: files [${av.files.join(',')}] and ${av.dirs.length} folders, expected [${ev.files.join(',')}]`);
+      problems.push(
+        `${a.dirs[i]}: files [${av.files.join(',')}] and ${av.dirs.length} folders, expected [${ev.files.join(',')}]`,
+      );
       continue;
     }
     compareFiles(join(actualDir, a.dirs[i]), join(expectedDir, e.dirs[i]), ev.files);

@@ -28,10 +28,15 @@ find "$out" -name deposit_data.json -exec sed -i "s/$sig/$altered/g" {} +
 
 /** Writes the wrapper `ssv-dkg-<fault>` into `dir` (executable) and returns its path. */
 export function writeFaultySsvDkg(dir: string, wrapped: string, fault: SsvDkgFault): string {
-  const body = fault.kind === 'deposit-signature'
-    ? ALTER_DEPOSIT_SIGNATURE
-    : `if [[ "\${1:-}" == version ]]; then echo ${shellQuote(fault.version)}; exit 0; fi\nexec "$wrapped" "$@"\n`;
+  const body =
+    fault.kind === 'deposit-signature'
+      ? ALTER_DEPOSIT_SIGNATURE
+      : `if [[ "\${1:-}" == version ]]; then echo ${shellQuote(fault.version)}; exit 0; fi\nexec "$wrapped" "$@"\n`;
   const path = join(dir, `ssv-dkg-${fault.kind}`);
-  writeFileSync(path, `#!/usr/bin/env bash\n# Test only: ${fault.kind} fault around ${wrapped}\nset -euo pipefail\nwrapped=${shellQuote(wrapped)}\n${body}`, { mode: 0o755 });
+  writeFileSync(
+    path,
+    `#!/usr/bin/env bash\n# Test only: ${fault.kind} fault around ${wrapped}\nset -euo pipefail\nwrapped=${shellQuote(wrapped)}\n${body}`,
+    { mode: 0o755 },
+  );
   return path;
 }

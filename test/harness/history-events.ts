@@ -20,10 +20,17 @@ const EVENT_NAME = temporal.api.enums.v1.EventType;
 /** `EVENT_TYPE_ACTIVITY_TASK_SCHEDULED` → `ActivityTaskScheduled`. */
 export function eventTypeName(type: number | null | undefined): string {
   const raw = EVENT_NAME[type ?? 0] ?? `type-${type}`;
-  return raw.replace(/^EVENT_TYPE_/, '').toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+  return raw
+    .replace(/^EVENT_TYPE_/, '')
+    .toLowerCase()
+    .replace(/(^|_)([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
 }
 
-export function countEvents(workflowId: string, runId: string | undefined, history: temporal.api.history.v1.IHistory): RunEvents {
+export function countEvents(
+  workflowId: string,
+  runId: string | undefined,
+  history: temporal.api.history.v1.IHistory,
+): RunEvents {
   const byEventType: Record<string, number> = {};
   const activities: Record<string, number> = {};
   let type = '?';
@@ -35,7 +42,8 @@ export function countEvents(workflowId: string, runId: string | undefined, histo
     const scheduled = event.activityTaskScheduledEventAttributes?.activityType?.name;
     if (scheduled) activities[scheduled] = (activities[scheduled] ?? 0) + 1;
     const marker = event.markerRecordedEventAttributes;
-    if (marker?.markerName) activities[`(local) ${marker.markerName}`] = (activities[`(local) ${marker.markerName}`] ?? 0) + 1;
+    if (marker?.markerName)
+      activities[`(local) ${marker.markerName}`] = (activities[`(local) ${marker.markerName}`] ?? 0) + 1;
   }
   return { workflowId, runId, type, byEventType, total: history.events?.length ?? 0, activities };
 }
@@ -45,21 +53,36 @@ export function countEvents(workflowId: string, runId: string | undefined, histo
  * not followed), each creation batch it started (ids and run ids from its ChildWorkflowExecutionStarted
  * events), and the registrar's current run.
  */
-export async function creationHistories(client: Client, monitorWorkflowId: string, registrarWorkflowId: string): Promise<RunEvents[]> {
+export async function creationHistories(
+  client: Client,
+  monitorWorkflowId: string,
+  registrarWorkflowId: string,
+): Promise<RunEvents[]> {
   const monitor = await client.workflow.getHandle(monitorWorkflowId).fetchHistory();
   const out = [countEvents(monitorWorkflowId, undefined, monitor)];
   for (const event of monitor.events ?? []) {
     const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
     if (!child?.workflowId || !child.runId) continue;
-    out.push(countEvents(child.workflowId, child.runId, await client.workflow.getHandle(child.workflowId, child.runId).fetchHistory()));
+    out.push(
+      countEvents(
+        child.workflowId,
+        child.runId,
+        await client.workflow.getHandle(child.workflowId, child.runId).fetchHistory(),
+      ),
+    );
   }
-  out.push(countEvents(registrarWorkflowId, undefined, await client.workflow.getHandle(registrarWorkflowId).fetchHistory()));
+  out.push(
+    countEvents(registrarWorkflowId, undefined, await client.workflow.getHandle(registrarWorkflowId).fetchHistory()),
+  );
   return out;
 }
 
 export interface EventBreakdown {
   /** Summed over the runs of each workflow type. */
-  byWorkflowType: Record<string, { runs: number; total: number; byEventType: Record<string, number>; activities: Record<string, number> }>;
+  byWorkflowType: Record<
+    string,
+    { runs: number; total: number; byEventType: Record<string, number>; activities: Record<string, number> }
+  >;
   total: number;
 }
 
@@ -77,12 +100,18 @@ export function breakdown(runs: readonly RunEvents[]): EventBreakdown {
 
 /** Lines for a report: per workflow type its events (per validator), then per event type and per activity type. */
 export function formatBreakdown(b: EventBreakdown, validators: number): string[] {
-  const lines = [`total ${b.total} events, ${(b.total / validators).toFixed(2)} per validator (${validators} validators)`];
+  const lines = [
+    `total ${b.total} events, ${(b.total / validators).toFixed(2)} per validator (${validators} validators)`,
+  ];
   for (const [type, t] of Object.entries(b.byWorkflowType)) {
     lines.push(`  ${type}: ${t.runs} run(s), ${t.total} events, ${(t.total / validators).toFixed(2)} per validator`);
-    const events = Object.entries(t.byEventType).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`);
+    const events = Object.entries(t.byEventType)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k} ${n}`);
     lines.push(`    events:     ${events.join(', ')}`);
-    const acts = Object.entries(t.activities).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${n}`);
+    const acts = Object.entries(t.activities)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, n]) => `${k} ${n}`);
     if (acts.length > 0) lines.push(`    activities: ${acts.join(', ')}`);
   }
   return lines;

@@ -6,7 +6,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-interface RpcRequest { jsonrpc?: string; id: unknown; method: string; params?: unknown[] }
+interface RpcRequest {
+  jsonrpc?: string;
+  id: unknown;
+  method: string;
+  params?: unknown[];
+}
 
 export interface LaggingRpcProxy {
   url: string;
@@ -24,7 +29,11 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 
 export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcProxy> {
   const rpc = async (request: RpcRequest): Promise<{ result?: unknown; error?: unknown }> => {
-    const answer = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', ...request }) });
+    const answer = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', ...request }),
+    });
     return (await answer.json()) as { result?: unknown; error?: unknown };
   };
   const state = { laggedAnswers: 0 };
@@ -39,8 +48,13 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
     if (proxy.lag <= 0) return { jsonrpc: '2.0', id: request.id, ...(await rpc(request)) };
     const head = Number((await rpc({ id: 0, method: 'eth_blockNumber', params: [] })).result);
     const seen = Math.max(0, head - proxy.lag);
-    const lagged = <T>(value: T): T => { state.laggedAnswers++; return value; };
-    const params = (request.params ?? []).map((p) => (typeof p === 'string' && MOVING_TAGS.has(p) ? lagged(hex(seen)) : p));
+    const lagged = <T>(value: T): T => {
+      state.laggedAnswers++;
+      return value;
+    };
+    const params = (request.params ?? []).map((p) =>
+      typeof p === 'string' && MOVING_TAGS.has(p) ? lagged(hex(seen)) : p,
+    );
     switch (request.method) {
       case 'eth_blockNumber':
         return reply(lagged(hex(seen)));
@@ -52,7 +66,11 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
         if (askedTo === undefined || askedTo > seen) lagged(0); // cut at the lagged head
         const to = Math.min(askedTo ?? seen, seen);
         if (from > seen) return reply([]);
-        return { jsonrpc: '2.0', id: request.id, ...(await rpc({ ...request, params: [{ ...filter, fromBlock: hex(from), toBlock: hex(to) }] })) };
+        return {
+          jsonrpc: '2.0',
+          id: request.id,
+          ...(await rpc({ ...request, params: [{ ...filter, fromBlock: hex(from), toBlock: hex(to) }] })),
+        };
       }
       case 'eth_getBlockByNumber':
         if (typeof params[0] === 'string' && Number(params[0]) > seen) return reply(lagged(null));
@@ -88,8 +106,14 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
   const proxy: LaggingRpcProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     lag: 0,
-    get laggedAnswers() { return state.laggedAnswers; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    get laggedAnswers() {
+      return state.laggedAnswers;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return proxy;
 }

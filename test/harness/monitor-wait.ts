@@ -9,7 +9,12 @@ export const monitorStatus = (env: TestWorkflowEnvironment, handle: WorkflowHand
 
 /** Advances skipped time by `step`, up to `steps` times, until the monitor's status satisfies `done`. */
 export async function waitForMonitor(
-  env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string, step = '3 hours', steps = 40,
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  done: (s: MonitorStatus) => boolean,
+  what: string,
+  step = '3 hours',
+  steps = 40,
 ): Promise<MonitorStatus> {
   for (let i = 0; i < steps; i++) {
     const s = await monitorStatus(env, handle);
@@ -24,7 +29,12 @@ export async function waitForMonitor(
  * workflow task still pending leaks a time-skipping lock in the Java test server, and every later
  * test would then wait in real time.)
  */
-export async function stopMonitor(env: TestWorkflowEnvironment, handle: WorkflowHandle, step = '10 seconds', steps = 30): Promise<void> {
+export async function stopMonitor(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  step = '10 seconds',
+  steps = 30,
+): Promise<void> {
   await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
   await waitForMonitor(env, handle, (s) => s.phase === 'paused', 'the monitor to pause', step, steps);
   await env.client.workflow.getHandle(handle.workflowId).terminate('test over');

@@ -33,7 +33,10 @@ export function setUpActions(users: IamUserSpec[], seededSecrets: number): numbe
 
 /** A policy file of deploy/aws/ with its {{PLACEHOLDERS}} filled in; a placeholder left unfilled is an error. */
 export function renderPolicy(file: string, vars: Record<string, string>): string {
-  const text = readFileSync(join(DEPLOY_AWS_DIR, file), 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (whole, name: string) => vars[name] ?? whole);
+  const text = readFileSync(join(DEPLOY_AWS_DIR, file), 'utf8').replace(
+    /\{\{([A-Z_]+)\}\}/g,
+    (whole, name: string) => vars[name] ?? whole,
+  );
   const left = /\{\{[A-Z_]+\}\}/.exec(text);
   if (left) throw new Error(`${file}: no value for the placeholder ${left[0]}`);
   JSON.parse(text); // a broken file fails here, naming nothing secret
@@ -66,14 +69,22 @@ export const MOTO_ACCOUNT_ID = '123456789012';
  * Creates the users with their rendered policies and access keys, and the seeded secrets, using
  * the initial no-auth allowance. Resolves with each user's ARN and credentials.
  */
-export function setUpIamUsers(endpoint: string, users: Array<IamUserSpec & { vars: Record<string, string> }>, secrets: Array<{ name: string; value: string }>): Promise<IamUser[]> {
+export function setUpIamUsers(
+  endpoint: string,
+  users: Array<IamUserSpec & { vars: Record<string, string> }>,
+  secrets: Array<{ name: string; value: string }>,
+): Promise<IamUser[]> {
   const python = join(dirname(realpathSync(toolPath('moto_server'))), 'python3');
   const spec = {
-    endpoint, region: MOTO_REGION, secrets,
+    endpoint,
+    region: MOTO_REGION,
+    secrets,
     users: users.map((u) => ({ name: u.name, policies: u.policyFiles.map((f) => renderPolicy(f, u.vars)) })),
   };
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    PATH: process.env.PATH,
+    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
   };
   return new Promise((res, rej) => {
@@ -93,18 +104,25 @@ export function setUpIamUsers(endpoint: string, users: Array<IamUserSpec & { var
  * assert on the real reason.
  */
 export function withMotoIamErrors<C extends SecretsManagerClient>(client: C): C {
-  client.middlewareStack.add((next) => async (args) => {
-    const out = await next(args);
-    const res = out.response as { statusCode?: number; headers?: Record<string, string>; body?: AsyncIterable<Uint8Array> };
-    if (res.statusCode === 403 && !/json/.test(res.headers?.['content-type'] ?? '') && res.body) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.body) chunks.push(Buffer.from(chunk));
-      const text = Buffer.concat(chunks).toString('utf8');
-      const err = new Error(/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text);
-      err.name = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'Http403';
-      throw err;
-    }
-    return out;
-  }, { step: 'deserialize', priority: 'low', name: 'motoIamXmlErrors' }); // low: inside the deserializer, on the raw response
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const res = out.response as {
+        statusCode?: number;
+        headers?: Record<string, string>;
+        body?: AsyncIterable<Uint8Array>;
+      };
+      if (res.statusCode === 403 && !/json/.test(res.headers?.['content-type'] ?? '') && res.body) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of res.body) chunks.push(Buffer.from(chunk));
+        const text = Buffer.concat(chunks).toString('utf8');
+        const err = new Error(/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? text);
+        err.name = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? 'Http403';
+        throw err;
+      }
+      return out;
+    },
+    { step: 'deserialize', priority: 'low', name: 'motoIamXmlErrors' },
+  ); // low: inside the deserializer, on the raw response
   return client;
 }

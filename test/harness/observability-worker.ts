@@ -42,9 +42,15 @@ async function main(): Promise<void> {
     identity: `${config.workerName}@probe:${process.pid}`,
     workflowsPath: require.resolve('./observability-workflows'),
     activities,
-    interceptors: { activity: observability.activityInterceptors, workflowModules: observability.workflowInterceptorModules },
+    interceptors: {
+      activity: observability.activityInterceptors,
+      workflowModules: observability.workflowInterceptorModules,
+    },
   });
-  observability.logger.info('probe worker polling', { taskQueue: config.temporal.taskQueue, metrics: observability.metricsServer?.url });
+  observability.logger.info('probe worker polling', {
+    taskQueue: config.temporal.taskQueue,
+    metrics: observability.metricsServer?.url,
+  });
   await worker.run();
   await connection.close();
   await nativeConnection.close();

@@ -31,7 +31,9 @@ export const finishSignal = defineSignal('finish');
 
 export async function createValidatorsWorkflow(input: { rollupAdmin: string }): Promise<void> {
   let finished = false;
-  setHandler(finishSignal, () => { finished = true; });
+  setHandler(finishSignal, () => {
+    finished = true;
+  });
   log.info('stand-in creation batch waiting', { rollupAdmin: input.rollupAdmin });
   await condition(() => finished);
 }

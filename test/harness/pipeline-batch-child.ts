@@ -6,7 +6,9 @@ import { pipelineBatchWorker, type PipelineBatchConfig } from './pipeline-batch'
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.env.PIPELINE_BATCH_CONFIG ?? '') as PipelineBatchConfig;
-  const input = JSON.parse(process.env.PIPELINE_BATCH_INPUT ?? '') as Parameters<ReturnType<typeof pipelineBatchWorker>['activities']['registerMnemonicKeysharesBatch']>[0];
+  const input = JSON.parse(process.env.PIPELINE_BATCH_INPUT ?? '') as Parameters<
+    ReturnType<typeof pipelineBatchWorker>['activities']['registerMnemonicKeysharesBatch']
+  >[0];
   const { activities, destroy } = pipelineBatchWorker(cfg);
   try {
     await new MockActivityEnvironment().run(activities.registerMnemonicKeysharesBatch, input);
@@ -15,7 +17,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  process.stderr.write(`pipeline batch child failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`pipeline batch child failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

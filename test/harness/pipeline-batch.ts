@@ -28,25 +28,47 @@ export interface PipelineBatchConfig {
 }
 
 export function vaultFor(cfg: Pick<PipelineBatchConfig, 'motoEndpoint' | 'salt'>): MnemonicVault {
-  const sm = new SecretsManagerClient({ endpoint: cfg.motoEndpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  const sm = new SecretsManagerClient({
+    endpoint: cfg.motoEndpoint,
+    region: MOTO_REGION,
+    credentials: MOTO_CREDENTIALS,
+  });
   return new MnemonicVault(sm, new SaltHolder(cfg.salt));
 }
 
 export const journalPathOf = (dir: string) => join(dir, 'tx-journal.jsonl');
 
 export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
-  const provider = new ethers.JsonRpcProvider(cfg.rpcUrl, cfg.chainId, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+  const provider = new ethers.JsonRpcProvider(cfg.rpcUrl, cfg.chainId, {
+    staticNetwork: true,
+    pollingInterval: 50,
+    cacheTimeout: -1,
+  });
   const txManager = new TransactionManager({
-    provider, signer: new ethers.Wallet(cfg.botKey, provider), chainId: cfg.chainId, maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
-    maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 10, maxFeeBumps: 3, pollIntervalMs: 50,
+    provider,
+    signer: new ethers.Wallet(cfg.botKey, provider),
+    chainId: cfg.chainId,
+    maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
+    maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'),
+    confirmations: 1,
+    stuckAfterMs: 60_000,
+    feeBumpPercent: 10,
+    maxFeeBumps: 3,
+    pollIntervalMs: 50,
     journal: new FileTxJournal(journalPathOf(cfg.dir)),
   });
   const activities = createCreationActivities({
-    provider, txManager, confirmations: 1, contracts: cfg.addresses,
-    ssvFromBlock: cfg.deployBlock, logMaxRange: 1000, genesisForkVersion: new Uint8Array(4),
+    provider,
+    txManager,
+    confirmations: 1,
+    contracts: cfg.addresses,
+    ssvFromBlock: cfg.deployBlock,
+    logMaxRange: 1000,
+    genesisForkVersion: new Uint8Array(4),
     funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
     network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
-    vault: vaultFor(cfg), indexStore: new IndexStateStore({ folder: join(cfg.dir, 'index'), createFolder: true }),
+    vault: vaultFor(cfg),
+    indexStore: new IndexStateStore({ folder: join(cfg.dir, 'index'), createFolder: true }),
     pipelineDepth: cfg.pipelineDepth,
   });
   return { activities, txManager, destroy: () => provider.destroy() };

@@ -31,7 +31,12 @@ export async function runRegistrarScenario(env: TestWorkflowEnvironment, taskQue
   const chain = new StubChain();
   for (let i = 0; i < 10; i++) chain.statuses.set(scenarioPubkey(i), 'DEPOSITED');
   const mnemonic = (id: string, keys: number[]): MnemonicRegistrationRequest => ({
-    kind: 'mnemonic', requestId: id, requester: `${taskQueue}-gone-${id}`, rollupAdmin: SCENARIO_ADMIN, operatorCluster: 1, keys: keys.map((i) => ({ pubkey: scenarioPubkey(i), keyIndex: i })),
+    kind: 'mnemonic',
+    requestId: id,
+    requester: `${taskQueue}-gone-${id}`,
+    rollupAdmin: SCENARIO_ADMIN,
+    operatorCluster: 1,
+    keys: keys.map((i) => ({ pubkey: scenarioPubkey(i), keyIndex: i })),
   });
   const activities = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
   const calls: string[] = [];
@@ -50,7 +55,11 @@ export async function runRegistrarScenario(env: TestWorkflowEnvironment, taskQue
   let history: temporal.api.history.v1.IHistory = {};
   await withTestWorker(env.address, { taskQueue, activities }, async () => {
     const registrar = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
-      taskQueue, workflowId: registrarWorkflowId, args: [{}], signal: registrationRequestSignal, signalArgs: [mnemonic('m-1', [0, 1, 2])],
+      taskQueue,
+      workflowId: registrarWorkflowId,
+      args: [{}],
+      signal: registrationRequestSignal,
+      signalArgs: [mnemonic('m-1', [0, 1, 2])],
     });
     const status = () => registrar.query(registrarStatusQuery);
     const until = async (what: string, done: () => Promise<boolean>) => {
@@ -64,15 +73,36 @@ export async function runRegistrarScenario(env: TestWorkflowEnvironment, taskQue
     await until('m-1', () => processed(1));
     await registrar.signal(registrationRequestSignal, mnemonic('m-2', [3, 4]));
     await until('m-2', () => processed(2));
-    const holder = await env.client.workflow.start(selfCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-holder`, args: [{ wait: '3 hours' }] });
-    await registrar.signal(registrationRequestSignal, { kind: 'dkg-reserve', requestId: 'd-1', requester: holder.workflowId, rollupAdmin: SCENARIO_ADMIN, count: 2 });
+    const holder = await env.client.workflow.start(selfCheckWorkflow, {
+      taskQueue,
+      workflowId: `${taskQueue}-holder`,
+      args: [{ wait: '3 hours' }],
+    });
+    await registrar.signal(registrationRequestSignal, {
+      kind: 'dkg-reserve',
+      requestId: 'd-1',
+      requester: holder.workflowId,
+      rollupAdmin: SCENARIO_ADMIN,
+      count: 2,
+    });
     await until('the reservation', async () => (await status()).reservation !== undefined);
     const firstNonce = (await status()).reservation?.firstNonce ?? -1;
-    const keyshares = [5, 6].map((i, k) => ({ publicKey: scenarioPubkey(i), operatorIds: [11, 12, 13, 14], sharesData: '0x', ownerNonce: firstNonce + k }));
-    await registrar.signal(registrationRequestSignal, { kind: 'dkg-register', requestId: 'd-1', requester: holder.workflowId, rollupAdmin: SCENARIO_ADMIN, keyshares });
+    const keyshares = [5, 6].map((i, k) => ({
+      publicKey: scenarioPubkey(i),
+      operatorIds: [11, 12, 13, 14],
+      sharesData: '0x',
+      ownerNonce: firstNonce + k,
+    }));
+    await registrar.signal(registrationRequestSignal, {
+      kind: 'dkg-register',
+      requestId: 'd-1',
+      requester: holder.workflowId,
+      rollupAdmin: SCENARIO_ADMIN,
+      keyshares,
+    });
     await until('d-1', () => processed(4));
     await registrar.signal(registrationRequestSignal, mnemonic('m-3', [7, 8, 9]));
-    await until('the halt', async () => (await status()).halted !== undefined && await processed(5));
+    await until('the halt', async () => (await status()).halted !== undefined && (await processed(5)));
     history = await registrar.fetchHistory();
     await registrar.terminate('scenario over');
     await holder.terminate('scenario over').catch(() => undefined);

@@ -63,9 +63,10 @@ export async function startRpcSwitch(targetUrl: string): Promise<RpcSwitch> {
     get dropped() {
       return dropped;
     },
-    stop: () => new Promise<void>((resolve) => {
-      for (const socket of open) socket.destroy();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     return port;
   };
   try {
-    const { port } = await installOnFreeLoopbackPort((p) => Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${p}` } } } }), pick);
+    const { port } = await installOnFreeLoopbackPort(
+      (p) => Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${p}` } } } }),
+      pick,
+    );
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     console.log(JSON.stringify({ heldPort, given, port, status: res.status }));
   } catch (err) {

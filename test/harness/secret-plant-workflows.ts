@@ -2,7 +2,15 @@
 // planted value in one place Temporal keeps at a time (activity result, memo, search attribute,
 // signal, failure message), so the scan is seen to find a leak in each of them. The workflow's
 // input holds the value reversed, so that the input itself is not the leak found.
-import { ApplicationFailure, condition, defineSignal, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { PhaseAttribute } from '../../temporal-config/search-attributes';
 
 export interface PlantActivities {
@@ -32,7 +40,9 @@ export async function plantSecretWorkflow(input: { place: PlantPlace; reversed: 
       break;
     case 'signal': {
       let got = false;
-      setHandler(plantSignal, () => { got = true; });
+      setHandler(plantSignal, () => {
+        got = true;
+      });
       await condition(() => got);
       break;
     }

@@ -20,7 +20,10 @@ function collect(node: unknown, found: { payloads: Payload[]; strings: string[] 
   seen.add(node);
   if (node instanceof Uint8Array) return;
   const maybe = node as { data?: unknown; metadata?: unknown };
-  if (maybe.data instanceof Uint8Array && (maybe.metadata === undefined || maybe.metadata === null || typeof maybe.metadata === 'object')) {
+  if (
+    maybe.data instanceof Uint8Array &&
+    (maybe.metadata === undefined || maybe.metadata === null || typeof maybe.metadata === 'object')
+  ) {
     found.payloads.push(node as Payload);
     return;
   }
@@ -46,9 +49,17 @@ async function listRaw(client: Client, query: string): Promise<{ workflowId: str
   const executions: { workflowId: string; runId: string; type: string }[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, nextPageToken });
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query,
+      nextPageToken,
+    });
     for (const e of page.executions ?? []) {
-      executions.push({ workflowId: e.execution?.workflowId ?? '', runId: e.execution?.runId ?? '', type: e.type?.name ?? '' });
+      executions.push({
+        workflowId: e.execution?.workflowId ?? '',
+        runId: e.execution?.runId ?? '',
+        type: e.type?.name ?? '',
+      });
     }
     nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
   } while (nextPageToken);
@@ -56,13 +67,18 @@ async function listRaw(client: Client, query: string): Promise<{ workflowId: str
 }
 
 /** Decodes everything Temporal keeps of the executions `query` lists. */
-export async function exportDecoded(client: Client, query: string, codecs: PayloadCodec[] = []): Promise<ScannedExecution[]> {
+export async function exportDecoded(
+  client: Client,
+  query: string,
+  codecs: PayloadCodec[] = [],
+): Promise<ScannedExecution[]> {
   const scanned: ScannedExecution[] = [];
   for (const execution of await listRaw(client, query)) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
     // Raw: the SDK's list() and describe() decode memos, and fail on a codec this client lacks.
     const described = await client.workflowService.describeWorkflowExecution({
-      namespace: client.options.namespace, execution: { workflowId: execution.workflowId, runId: execution.runId },
+      namespace: client.options.namespace,
+      execution: { workflowId: execution.workflowId, runId: execution.runId },
     });
     const found = { payloads: [] as Payload[], strings: [] as string[] };
     collect(history, found);
@@ -79,7 +95,8 @@ export function findSecrets(scanned: ScannedExecution[], forbidden: { label: str
   const leaks: string[] = [];
   for (const execution of scanned) {
     for (const { label, value } of forbidden) {
-      if (value !== '' && execution.texts.some((t) => t.includes(value))) leaks.push(`${label} in ${execution.workflowType} ${execution.workflowId} (run ${execution.runId})`);
+      if (value !== '' && execution.texts.some((t) => t.includes(value)))
+        leaks.push(`${label} in ${execution.workflowType} ${execution.workflowId} (run ${execution.runId})`);
     }
   }
   return leaks;

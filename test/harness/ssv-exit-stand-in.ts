@@ -46,7 +46,11 @@ export function startSsvExitStandIn(opts: {
   const once = async () => {
     const head = await opts.provider.getBlockNumber();
     if (head < fromBlock) return;
-    const events = (await ssv.queryFilter(ssv.filters.ValidatorExited(opts.owner), fromBlock, head)) as ethers.EventLog[];
+    const events = (await ssv.queryFilter(
+      ssv.filters.ValidatorExited(opts.owner),
+      fromBlock,
+      head,
+    )) as ethers.EventLog[];
     fromBlock = head + 1;
     for (const event of events) {
       const pubkey = (event.args.publicKey as string).toLowerCase();
@@ -54,31 +58,54 @@ export function startSsvExitStandIn(opts: {
       const secretKey = opts.secretKeys?.get(pubkey);
       const shares = (opts.shares?.().get(pubkey) ?? []).filter((share) => operatorIds.includes(share.operatorId));
       if (!secretKey && shares.length < thresholdFor(operatorIds.length)) {
-        done.push({ pubkey, operatorIds, outcome: shares.length ? `only ${shares.length} shares of operators ${operatorIds.join(',')}` : 'not one of our validators' });
+        done.push({
+          pubkey,
+          operatorIds,
+          outcome: shares.length
+            ? `only ${shares.length} shares of operators ${operatorIds.join(',')}`
+            : 'not one of our validators',
+        });
         continue;
       }
       const chain = await beacon.getChainInfo();
       const [validator] = (await beacon.getValidators([pubkey])).values();
-      const sign = (key: Uint8Array) => signVoluntaryExit({
-        secretKey: key, validatorIndex: validator.index, epoch: chain.currentEpoch, forkSchedule: chain.forkSchedule, genesisValidatorsRoot: chain.genesisValidatorsRoot,
-      });
+      const sign = (key: Uint8Array) =>
+        signVoluntaryExit({
+          secretKey: key,
+          validatorIndex: validator.index,
+          epoch: chain.currentEpoch,
+          forkSchedule: chain.forkSchedule,
+          genesisValidatorsRoot: chain.genesisValidatorsRoot,
+        });
       let signed: SignedVoluntaryExitJson;
       if (secretKey) {
         signed = await sign(secretKey);
       } else {
         const quorum = shares.slice(0, thresholdFor(operatorIds.length));
-        const partials = await Promise.all(quorum.map(async (share) => ({ operatorId: share.operatorId, signed: await sign(share.secret) })));
-        const signature = combinePartialSignatures(partials.map((p) => ({ operatorId: p.operatorId, signature: Buffer.from(p.signed.signature.slice(2), 'hex') })));
+        const partials = await Promise.all(
+          quorum.map(async (share) => ({ operatorId: share.operatorId, signed: await sign(share.secret) })),
+        );
+        const signature = combinePartialSignatures(
+          partials.map((p) => ({
+            operatorId: p.operatorId,
+            signature: Buffer.from(p.signed.signature.slice(2), 'hex'),
+          })),
+        );
         signed = { message: partials[0].signed.message, signature: `0x${Buffer.from(signature).toString('hex')}` };
       }
-      const answer = await beacon.submitVoluntaryExit(signed).then((r) => r.outcome, (err: Error) => `${err.name}: ${err.message}`);
+      const answer = await beacon.submitVoluntaryExit(signed).then(
+        (r) => r.outcome,
+        (err: Error) => `${err.name}: ${err.message}`,
+      );
       done.push({ pubkey, operatorIds, outcome: answer });
     }
   };
 
   const loop = (async () => {
     while (!stopped) {
-      await once().catch((err: Error) => done.push({ pubkey: '', operatorIds: [], outcome: `stand-in error: ${err.message}` }));
+      await once().catch((err: Error) =>
+        done.push({ pubkey: '', operatorIds: [], outcome: `stand-in error: ${err.message}` }),
+      );
       await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 500));
     }
   })();

@@ -40,7 +40,8 @@ function lagrangeAtZero(xs: readonly bigint[]): bigint[] {
 export function combinePartialSignatures(partials: readonly PartialSignature[]): Uint8Array {
   if (partials.length === 0) throw new Error('no partial signatures to combine');
   const ids = partials.map((p) => p.operatorId);
-  if (new Set(ids).size !== ids.length) throw new Error(`partial signatures of the same operator twice: ${ids.join(',')}`);
+  if (new Set(ids).size !== ids.length)
+    throw new Error(`partial signatures of the same operator twice: ${ids.join(',')}`);
   const lambdas = lagrangeAtZero(ids.map(BigInt));
   let sum = G2.ZERO;
   partials.forEach((p, i) => {
@@ -67,13 +68,24 @@ export function loadOperatorShares(dirs: readonly string[]): Map<string, Operato
     } catch {
       return;
     }
-    if (typeof parsed?.validatorPubkey !== 'string' || typeof parsed.operatorId !== 'number' || typeof parsed.shareSecretHex !== 'string') return;
+    if (
+      typeof parsed?.validatorPubkey !== 'string' ||
+      typeof parsed.operatorId !== 'number' ||
+      typeof parsed.shareSecretHex !== 'string'
+    )
+      return;
     const pubkey = `0x${parsed.validatorPubkey.replace(/^0x/, '').toLowerCase()}`;
     const list = byValidator.get(pubkey) ?? [];
     if (!list.some((s) => s.operatorId === parsed.operatorId)) {
-      list.push({ operatorId: parsed.operatorId as number, secret: Uint8Array.from(Buffer.from((parsed.shareSecretHex as string).replace(/^0x/, ''), 'hex')) });
+      list.push({
+        operatorId: parsed.operatorId as number,
+        secret: Uint8Array.from(Buffer.from((parsed.shareSecretHex as string).replace(/^0x/, ''), 'hex')),
+      });
     }
-    byValidator.set(pubkey, list.sort((a, b) => a.operatorId - b.operatorId));
+    byValidator.set(
+      pubkey,
+      list.sort((a, b) => a.operatorId - b.operatorId),
+    );
   };
   for (const dir of dirs) visit(dir);
   return byValidator;

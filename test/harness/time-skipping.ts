@@ -9,10 +9,18 @@ import { workflowBundle } from './workflow-bundle';
 import { roleTaskQueue } from '../../temporal-config/task-queues';
 
 /** Workers for the general queue (workflows and activities) and its role queues (activities), sharing `activities`. */
-export async function createRoleQueueWorkers(connection: NativeConnection, taskQueue: string, activities: WorkerOptions['activities']): Promise<Worker[]> {
+export async function createRoleQueueWorkers(
+  connection: NativeConnection,
+  taskQueue: string,
+  activities: WorkerOptions['activities'],
+): Promise<Worker[]> {
   return [
     await Worker.create({ connection, workflowBundle: await workflowBundle(), taskQueue, activities }),
-    ...await Promise.all((['writer', 'salt'] as const).map((role) => Worker.create({ connection, taskQueue: roleTaskQueue(taskQueue, role), activities }))),
+    ...(await Promise.all(
+      (['writer', 'salt'] as const).map((role) =>
+        Worker.create({ connection, taskQueue: roleTaskQueue(taskQueue, role), activities }),
+      ),
+    )),
   ];
 }
 

@@ -6,7 +6,10 @@ import type { Client, ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { workerSteps, type WorkerStep } from '../../client/worker-steps';
 
-export async function stepsOnQueue(client: Client, taskQueue: string): Promise<(WorkerStep & { workflowId: string })[]> {
+export async function stepsOnQueue(
+  client: Client,
+  taskQueue: string,
+): Promise<(WorkerStep & { workflowId: string })[]> {
   const steps: (WorkerStep & { workflowId: string })[] = [];
   for await (const execution of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
     const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
@@ -22,13 +25,26 @@ export const workerNameOf = (identity: string | undefined) => identity?.split('@
 export const pidOf = (identity: string | undefined) => Number(identity?.split(':').pop());
 
 /** The activities started and not finished in the open workflows on a task queue, with the worker running each. */
-export async function runningSteps(client: Client, taskQueue: string): Promise<{ activity: string; worker: string; workflowId: string }[]> {
+export async function runningSteps(
+  client: Client,
+  taskQueue: string,
+): Promise<{ activity: string; worker: string; workflowId: string }[]> {
   const running: { activity: string; worker: string; workflowId: string }[] = [];
-  for await (const execution of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+  for await (const execution of client.workflow.list({
+    query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`,
+  })) {
     const { raw } = await client.workflow.getHandle(execution.workflowId, execution.runId).describe();
     for (const a of raw.pendingActivities ?? []) {
-      if (a.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED || !a.lastWorkerIdentity) continue;
-      running.push({ activity: a.activityType?.name ?? '?', worker: a.lastWorkerIdentity, workflowId: execution.workflowId });
+      if (
+        a.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED ||
+        !a.lastWorkerIdentity
+      )
+        continue;
+      running.push({
+        activity: a.activityType?.name ?? '?',
+        worker: a.lastWorkerIdentity,
+        workflowId: execution.workflowId,
+      });
     }
   }
   return running;
@@ -39,9 +55,13 @@ export async function runningSteps(client: Client, taskQueue: string): Promise<{
  * reached the server. The server lists a worker for 5 minutes after its last poll and a long poll
  * lasts up to a minute, so "polls now" is "polled since t", read at least a long poll after t.
  */
-export async function activityPollers(connection: ConnectionLike, taskQueue: string): Promise<{ pid: number; lastPollAt: number }[]> {
+export async function activityPollers(
+  connection: ConnectionLike,
+  taskQueue: string,
+): Promise<{ pid: number; lastPollAt: number }[]> {
   const { pollers } = await connection.workflowService.describeTaskQueue({
-    namespace: 'default', taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    namespace: 'default',
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
   });
   const last = new Map<number, number>();

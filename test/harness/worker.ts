@@ -4,7 +4,11 @@ import { createActivities } from '../../activities';
 import { TASK_QUEUE } from '../../temporal-config/names';
 import { workflowBundle } from './workflow-bundle';
 
-export async function createTestWorker(connection: NativeConnection, workerName: string, taskQueue = TASK_QUEUE): Promise<Worker> {
+export async function createTestWorker(
+  connection: NativeConnection,
+  workerName: string,
+  taskQueue = TASK_QUEUE,
+): Promise<Worker> {
   return Worker.create({
     connection,
     taskQueue,

@@ -9,6 +9,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 const quietLogger = {
-  log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined,
-  warn: (message: string) => console.warn(message), error: (message: string) => console.error(message),
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
 };

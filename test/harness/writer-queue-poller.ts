@@ -6,7 +6,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 
 async function main(): Promise<void> {
   const [address, taskQueue, identityArg] = process.argv.slice(2);
-  if (!address || !taskQueue || !identityArg) throw new Error('usage: writer-queue-poller <address> <taskQueue> <identity|self>');
+  if (!address || !taskQueue || !identityArg)
+    throw new Error('usage: writer-queue-poller <address> <taskQueue> <identity|self>');
   const identity = identityArg === 'self' ? `poller@${hostname()}:${process.pid}` : identityArg;
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({ connection, taskQueue, identity, activities: { noop: async () => undefined } });

@@ -12,12 +12,22 @@ import assert from 'node:assert/strict';
 import { freePort } from '../../localnet/services/process';
 import { BeaconClient } from '../../activities/beacon/client';
 import {
-  BeaconNetworkMismatchError, BeaconUnavailableError, InvalidBeaconArgumentError, VoluntaryExitRejectedError,
+  BeaconNetworkMismatchError,
+  BeaconUnavailableError,
+  InvalidBeaconArgumentError,
+  VoluntaryExitRejectedError,
 } from '../../activities/beacon/errors';
 import { isExitingOrExited } from '../../activities/beacon/validators';
 import { loadLodestarParams } from '../../activities/esm/loaders';
 import { signVoluntaryExit, type SignedVoluntaryExitJson } from '../../activities/keys/voluntary-exit';
-import { FAR_FUTURE_EPOCH, lodestarError, startBeaconFixture, type BeaconFixture, type BeaconFixtureOptions, type ValidatorJson } from '../harness/beacon-api-fixture';
+import {
+  FAR_FUTURE_EPOCH,
+  lodestarError,
+  startBeaconFixture,
+  type BeaconFixture,
+  type BeaconFixtureOptions,
+  type ValidatorJson,
+} from '../harness/beacon-api-fixture';
 import { useService } from '../harness/service';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,14 +94,23 @@ function devValidators(count: number): ValidatorJson[] {
 }
 
 function devFixture(overrides: Partial<BeaconFixtureOptions> = {}): Promise<BeaconFixture> {
-  return startBeaconFixture({ genesis: DEV_GENESIS, spec: DEV_SPEC, headSlot: HEAD_SLOT, validators: devValidators(100), ...overrides });
+  return startBeaconFixture({
+    genesis: DEV_GENESIS,
+    spec: DEV_SPEC,
+    headSlot: HEAD_SLOT,
+    validators: devValidators(100),
+    ...overrides,
+  });
 }
 
 async function startFixtureTarget(): Promise<BeaconTarget> {
   const fixture = await devFixture();
   return {
     url: fixture.url,
-    expected: { genesisForkVersion: DEV_GENESIS.genesis_fork_version, genesisValidatorsRoot: DEV_GENESIS.genesis_validators_root },
+    expected: {
+      genesisForkVersion: DEV_GENESIS.genesis_fork_version,
+      genesisValidatorsRoot: DEV_GENESIS.genesis_validators_root,
+    },
     slotsPerEpoch: 8,
     knownPubkeys: [0, 1, 2, 5, 99].map(pubkeyOf),
     stop: () => fixture.stop(),
@@ -104,16 +123,27 @@ async function deadUrl(): Promise<string> {
 }
 
 async function rejection<T extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => T): Promise<T> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`);
   return err;
 }
 
 const DEV_SCHEDULE = { GENESIS: { version: '0x00000001', epoch: 0 }, ALTAIR: { version: '0x01000001', epoch: 74240 } };
-const SECRET_KEY = Uint8Array.from(Buffer.from('263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3', 'hex'));
+const SECRET_KEY = Uint8Array.from(
+  Buffer.from('263dbd792f5b1be47ed85f8938c0f29586af0d3ac7b977f21c278fe1462040e3', 'hex'),
+);
 
 function signedExit(validatorIndex: number): Promise<SignedVoluntaryExitJson> {
-  return signVoluntaryExit({ secretKey: SECRET_KEY, validatorIndex, epoch: 10, forkSchedule: DEV_SCHEDULE, genesisValidatorsRoot: DEV_GENESIS.genesis_validators_root });
+  return signVoluntaryExit({
+    secretKey: SECRET_KEY,
+    validatorIndex,
+    epoch: 10,
+    forkSchedule: DEV_SCHEDULE,
+    genesisValidatorsRoot: DEV_GENESIS.genesis_validators_root,
+  });
 }
 
 // ---- what any beacon node must give the client ------------------------------------------------
@@ -137,13 +167,17 @@ function describeBeaconContract(label: string, start: () => Promise<BeaconTarget
     it('validators by pubkey, any case; pubkeys the node does not know are absent', async () => {
       const client = new BeaconClient({ urls: [target().url], expected: target().expected });
       const unknown = `0x${'ee'.repeat(48)}`;
-      const asked = [...target().knownPubkeys.map((p, i) => (i % 2 ? p.toUpperCase().replace('0X', '0x') : p)), unknown];
+      const asked = [
+        ...target().knownPubkeys.map((p, i) => (i % 2 ? p.toUpperCase().replace('0X', '0x') : p)),
+        unknown,
+      ];
       const found = await client.getValidators(asked);
       assert.deepEqual([...found.keys()].sort(), [...target().knownPubkeys].sort());
       for (const v of found.values()) {
         assert.match(v.balanceGwei, /^\d+$/);
         assert.match(v.withdrawalCredentials, /^0x[0-9a-f]{64}$/);
-        if (!isExitingOrExited(v.status)) assert.equal(v.exitEpoch, null, `validator ${v.index} is ${v.status} but has an exit epoch`);
+        if (!isExitingOrExited(v.status))
+          assert.equal(v.exitEpoch, null, `validator ${v.index} is ${v.status} but has an exit epoch`);
       }
       assert.equal((await client.getValidators([])).size, 0);
     });
@@ -157,8 +191,16 @@ describeBeaconContract('Lodestar 1.5.1 dev node', startLodestarTarget);
 async function startLodestarTarget(): Promise<BeaconTarget> {
   const dataDir = mkdtempSync(join(tmpdir(), 'beacon-client-'));
   const node = await startBeaconNode({
-    dataDir, secondsPerSlot: 1, logFile: join(dataDir, 'beacon.log'),
-    keyGroups: [{ mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about', indices: [0, 1], withdrawalAddress: `0x${'22'.repeat(20)}` }],
+    dataDir,
+    secondsPerSlot: 1,
+    logFile: join(dataDir, 'beacon.log'),
+    keyGroups: [
+      {
+        mnemonic: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+        indices: [0, 1],
+        withdrawalAddress: `0x${'22'.repeat(20)}`,
+      },
+    ],
   });
   return {
     url: node.url,
@@ -209,7 +251,10 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
   it('validators: repeated id= in batches of 40 GETs, FAR_FUTURE epochs as null', async () => {
     const node = await fixture();
     const client = new BeaconClient({ urls: [node.url] });
-    const asked = [...Array.from({ length: 97 }, (_, i) => pubkeyOf(i)), ...['aa', 'bb', 'cc'].map((b) => `0x${b.repeat(48)}`)];
+    const asked = [
+      ...Array.from({ length: 97 }, (_, i) => pubkeyOf(i)),
+      ...['aa', 'bb', 'cc'].map((b) => `0x${b.repeat(48)}`),
+    ];
     const found = await client.getValidators(asked);
     assert.equal(found.size, 97);
     const validatorRequests = node.requests.filter((r) => r.url.includes('/validators'));
@@ -217,15 +262,30 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
     for (const r of validatorRequests) {
       assert.equal(r.method, 'GET');
       const ids = new URL(r.url, 'http://x').searchParams.getAll('id');
-      assert.ok(ids.length <= 40 && ids.every((id) => /^0x[0-9a-f]{96}$/.test(id)), `one pubkey per id=: ${r.url.slice(0, 120)}`);
+      assert.ok(
+        ids.length <= 40 && ids.every((id) => /^0x[0-9a-f]{96}$/.test(id)),
+        `one pubkey per id=: ${r.url.slice(0, 120)}`,
+      );
     }
     assert.deepEqual(found.get(pubkeyOf(0)), {
-      index: 0, status: 'active_ongoing', balanceGwei: '32000000000', effectiveBalanceGwei: '32000000000',
-      activationEpoch: 0, exitEpoch: null, withdrawableEpoch: null, withdrawalCredentials: credentials,
+      index: 0,
+      status: 'active_ongoing',
+      balanceGwei: '32000000000',
+      effectiveBalanceGwei: '32000000000',
+      activationEpoch: 0,
+      exitEpoch: null,
+      withdrawableEpoch: null,
+      withdrawalCredentials: credentials,
     });
     assert.deepEqual(found.get(pubkeyOf(5)), {
-      index: 5, status: 'active_exiting', balanceGwei: '32000000005', effectiveBalanceGwei: '32000000000',
-      activationEpoch: 0, exitEpoch: 12, withdrawableEpoch: 268, withdrawalCredentials: credentials,
+      index: 5,
+      status: 'active_exiting',
+      balanceGwei: '32000000005',
+      effectiveBalanceGwei: '32000000000',
+      activationEpoch: 0,
+      exitEpoch: 12,
+      withdrawableEpoch: 268,
+      withdrawalCredentials: credentials,
     });
     // An empty list asks nothing (no id at all would return every validator of the state).
     const before = node.requests.length;
@@ -238,12 +298,27 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
     const bad = await rejection(client.getValidators([pubkeyOf(0), '0x1234']), InvalidBeaconArgumentError);
     assert.match(bad.message, /pubkey #2 must be 48 bytes of 0x-hex, got "0x1234"/);
     assert.throws(() => new BeaconClient({ urls: [] }), /at least one beacon API URL/);
-    assert.throws(() => new BeaconClient({ urls: ['ftp://127.0.0.1:1'] }), /beacon#1 ftp:\/\/127\.0\.0\.1:1 must be http\(s\)/);
-    assert.throws(() => new BeaconClient({ urls: ['http://a:1', 'http://a:1'] }), /beacon#2 http:\/\/a:1 is listed twice/);
-    assert.throws(() => new BeaconClient({ urls: ['http://a:1'], timeoutMs: 0 }), /timeoutMs must be a positive integer, got 0/);
-    assert.throws(() => new BeaconClient({ urls: ['http://a:1'], expected: { genesisValidatorsRoot: '0x12' } }), /expected genesisValidatorsRoot must be 32 bytes/);
+    assert.throws(
+      () => new BeaconClient({ urls: ['ftp://127.0.0.1:1'] }),
+      /beacon#1 ftp:\/\/127\.0\.0\.1:1 must be http\(s\)/,
+    );
+    assert.throws(
+      () => new BeaconClient({ urls: ['http://a:1', 'http://a:1'] }),
+      /beacon#2 http:\/\/a:1 is listed twice/,
+    );
+    assert.throws(
+      () => new BeaconClient({ urls: ['http://a:1'], timeoutMs: 0 }),
+      /timeoutMs must be a positive integer, got 0/,
+    );
+    assert.throws(
+      () => new BeaconClient({ urls: ['http://a:1'], expected: { genesisValidatorsRoot: '0x12' } }),
+      /expected genesisValidatorsRoot must be 32 bytes/,
+    );
     const malformed = { message: { epoch: '1', validator_index: 'x' }, signature: '0x00' };
-    assert.match((await rejection(client.submitVoluntaryExit(malformed), InvalidBeaconArgumentError)).message, /the signed voluntary exit is malformed/);
+    assert.match(
+      (await rejection(client.submitVoluntaryExit(malformed), InvalidBeaconArgumentError)).message,
+      /the signed voluntary exit is malformed/,
+    );
   });
 
   describe('failover', () => {
@@ -277,7 +352,10 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
 
       good.hang(true);
       const err = await rejection(client.getChainInfo(), BeaconUnavailableError);
-      assert.deepEqual(err.failures.map((f) => f.reason), ['no answer within 300 ms', 'no answer within 300 ms']);
+      assert.deepEqual(
+        err.failures.map((f) => f.reason),
+        ['no answer within 300 ms', 'no answer within 300 ms'],
+      );
     });
 
     it('an unusable answer (not Beacon API JSON) fails over like an outage', async () => {
@@ -304,12 +382,26 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
       const client = new BeaconClient({ urls: [node.url], expected: { genesisValidatorsRoot: otherRoot } });
       const err = await rejection(client.getValidators([pubkeyOf(0)]), BeaconNetworkMismatchError);
       assert.equal(err.name, 'BeaconNetworkMismatchError');
-      assert.equal(err.message, `beacon#1 ${node.url} is on another network: its genesis validators root is ${DEV_GENESIS.genesis_validators_root}, expected ${otherRoot} (from configuration); fix the beacon URL list or the expected network`);
-      assert.deepEqual(node.requests.map((r) => r.url), ['/eth/v1/beacon/genesis']);
+      assert.equal(
+        err.message,
+        `beacon#1 ${node.url} is on another network: its genesis validators root is ${DEV_GENESIS.genesis_validators_root}, expected ${otherRoot} (from configuration); fix the beacon URL list or the expected network`,
+      );
+      assert.deepEqual(
+        node.requests.map((r) => r.url),
+        ['/eth/v1/beacon/genesis'],
+      );
 
       const exit = await signedExit(3);
-      const forkErr = await rejection(new BeaconClient({ urls: [node.url], expected: { genesisForkVersion: '0x00000000' } }).submitVoluntaryExit(exit), BeaconNetworkMismatchError);
-      assert.match(forkErr.message, /its genesis fork version is 0x00000001, expected 0x00000000 \(from configuration\)/);
+      const forkErr = await rejection(
+        new BeaconClient({ urls: [node.url], expected: { genesisForkVersion: '0x00000000' } }).submitVoluntaryExit(
+          exit,
+        ),
+        BeaconNetworkMismatchError,
+      );
+      assert.match(
+        forkErr.message,
+        /its genesis fork version is 0x00000001, expected 0x00000000 \(from configuration\)/,
+      );
       assert.ok(!node.requests.some((r) => r.method === 'POST'), 'no exit is sent to a node of another network');
       assert.ok(!forkErr.message.includes(exit.signature));
     });
@@ -321,12 +413,23 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
       await client.getChainInfo();
       first.failWith(503);
       const err = await rejection(client.getChainInfo(), BeaconNetworkMismatchError);
-      assert.match(err.message, new RegExp(`^beacon#2 ${other.url} is on another network: its genesis validators root is 0x5{64}, expected 0x(3c){32} \\(from beacon#1 ${first.url}\\)`));
+      assert.match(
+        err.message,
+        new RegExp(
+          `^beacon#2 ${other.url} is on another network: its genesis validators root is 0x5{64}, expected 0x(3c){32} \\(from beacon#1 ${first.url}\\)`,
+        ),
+      );
     });
 
     it('a matching expected network passes (any hex case)', async () => {
       const node = await fixture();
-      const client = new BeaconClient({ urls: [node.url], expected: { genesisValidatorsRoot: DEV_GENESIS.genesis_validators_root.toUpperCase().replace('0X', '0x'), genesisForkVersion: '0x00000001' } });
+      const client = new BeaconClient({
+        urls: [node.url],
+        expected: {
+          genesisValidatorsRoot: DEV_GENESIS.genesis_validators_root.toUpperCase().replace('0X', '0x'),
+          genesisForkVersion: '0x00000001',
+        },
+      });
       assert.equal((await client.getChainInfo()).genesisForkVersion, '0x00000001');
     });
   });
@@ -336,25 +439,44 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
       const node = await fixture();
       const client = new BeaconClient({ urls: [node.url] });
       const exit = await signedExit(7);
-      assert.deepEqual(await client.submitVoluntaryExit(exit), { outcome: 'accepted', endpoint: `beacon#1 ${node.url}`, validatorIndex: 7, epoch: 10 });
+      assert.deepEqual(await client.submitVoluntaryExit(exit), {
+        outcome: 'accepted',
+        endpoint: `beacon#1 ${node.url}`,
+        validatorIndex: 7,
+        epoch: 10,
+      });
       const posted = node.requests.filter((r) => r.method === 'POST');
       assert.equal(posted.length, 1);
       assert.equal(posted[0].url, '/eth/v1/beacon/pool/voluntary_exits');
       assert.deepEqual(JSON.parse(posted[0].body), exit);
-      assert.deepEqual(await client.submitVoluntaryExit(exit), { outcome: 'already_known', endpoint: `beacon#1 ${node.url}`, validatorIndex: 7, epoch: 10 });
+      assert.deepEqual(await client.submitVoluntaryExit(exit), {
+        outcome: 'already_known',
+        endpoint: `beacon#1 ${node.url}`,
+        validatorIndex: 7,
+        epoch: 10,
+      });
     });
 
     it('any other non-2xx answer is a rejection with the status and the node message, and no other endpoint is asked', async () => {
-      const answers = [lodestarError(500, 'VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE'), { status: 400, body: { code: 400, message: 'VOLUNTARY_EXIT_ERROR_INVALID' } }];
+      const answers = [
+        lodestarError(500, 'VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE'),
+        { status: 400, body: { code: 400, message: 'VOLUNTARY_EXIT_ERROR_INVALID' } },
+      ];
       for (const answer of answers) {
         const node = await fixture({ onExit: () => answer });
         const second = await fixture();
         const exit = await signedExit(3);
-        const err = await rejection(new BeaconClient({ urls: [node.url, second.url] }).submitVoluntaryExit(exit), VoluntaryExitRejectedError);
+        const err = await rejection(
+          new BeaconClient({ urls: [node.url, second.url] }).submitVoluntaryExit(exit),
+          VoluntaryExitRejectedError,
+        );
         assert.equal(err.name, 'VoluntaryExitRejectedError');
         assert.equal(err.status, answer.status);
         assert.equal(err.nodeMessage, (answer.body as { message: string }).message);
-        assert.equal(err.message, `beacon#1 ${node.url} rejected the voluntary exit of validator 3 at epoch 10: HTTP ${answer.status}: ${err.nodeMessage}`);
+        assert.equal(
+          err.message,
+          `beacon#1 ${node.url} rejected the voluntary exit of validator 3 at epoch 10: HTTP ${answer.status}: ${err.nodeMessage}`,
+        );
         assert.ok(!err.message.includes(exit.signature), 'a failure message never holds the signed exit');
         assert.equal(second.requests.length, 0);
       }
@@ -362,7 +484,10 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
 
     it('a rejection stays a rejection when a later endpoint is down', async () => {
       const node = await fixture({ onExit: () => lodestarError(500, 'VOLUNTARY_EXIT_ERROR_INVALID') });
-      const err = await rejection(new BeaconClient({ urls: [node.url, await deadUrl()] }).submitVoluntaryExit(await signedExit(4)), VoluntaryExitRejectedError);
+      const err = await rejection(
+        new BeaconClient({ urls: [node.url, await deadUrl()] }).submitVoluntaryExit(await signedExit(4)),
+        VoluntaryExitRejectedError,
+      );
       assert.equal(err.status, 500);
     });
 
@@ -375,8 +500,14 @@ describe('beacon client transport (fixture server: real HTTP, fixed Beacon-API a
         assert.equal(result.endpoint, `beacon#2 ${good.url}`);
       }
       const busy = await fixture({ onExit: () => lodestarError(503, 'node is syncing') });
-      const err = await rejection(new BeaconClient({ urls: [await deadUrl(), busy.url] }).submitVoluntaryExit(await signedExit(2)), BeaconUnavailableError);
-      assert.match(err.message, /^no beacon node could take the voluntary exit of validator 2: beacon#1 .*ECONNREFUSED.*; beacon#2 .*: HTTP 503: node is syncing$/);
+      const err = await rejection(
+        new BeaconClient({ urls: [await deadUrl(), busy.url] }).submitVoluntaryExit(await signedExit(2)),
+        BeaconUnavailableError,
+      );
+      assert.match(
+        err.message,
+        /^no beacon node could take the voluntary exit of validator 2: beacon#1 .*ECONNREFUSED.*; beacon#2 .*: HTTP 503: node is syncing$/,
+      );
     });
   });
 });

@@ -11,13 +11,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ethers } from 'ethers';
 import { genesisForkVersionOf, withdrawalCredentialsFor } from '../../activities/keys/deposit-data';
 import { deriveSigningKeys, wipeKeys, type DerivedSigningKey } from '../../activities/keys/derivation';
-import { loadBls, loadLodestarParams, loadLodestarStateTransition, loadLodestarTypes } from '../../activities/esm/loaders';
-import { BeaconApiError, getFork, getGenesis, getHeadSlot, getValidators, submitVoluntaryExit, type BeaconValidator } from '../../localnet/beacon/rest';
+import {
+  loadBls,
+  loadLodestarParams,
+  loadLodestarStateTransition,
+  loadLodestarTypes,
+} from '../../activities/esm/loaders';
+import {
+  BeaconApiError,
+  getFork,
+  getGenesis,
+  getHeadSlot,
+  getValidators,
+  submitVoluntaryExit,
+  type BeaconValidator,
+} from '../../localnet/beacon/rest';
 import { DEMO_MNEMONIC } from '../../localnet/demo';
 import { startAnvil, type Anvil } from '../../localnet/services/anvil';
 import { SLOTS_PER_EPOCH, stalledAtStart, startBeaconNode, type BeaconNode } from '../../localnet/services/beacon-node';
 import { isProcessAlive } from '../../localnet/network-file';
-import { startWithdrawalStandIn, WITHDRAWAL_AMOUNT_WEI, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
+import {
+  startWithdrawalStandIn,
+  WITHDRAWAL_AMOUNT_WEI,
+  type WithdrawalStandIn,
+} from '../../localnet/services/withdrawal-stand-in';
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`;
 const fromHex = (value: string) => Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
@@ -37,7 +54,8 @@ async function transactionsTo(provider: ethers.JsonRpcProvider, to: string, from
   const hashes: string[] = [];
   for (let n = fromBlock + 1; n <= (await provider.getBlockNumber()); n++) {
     const block = await provider.getBlock(n, true);
-    for (const tx of block?.prefetchedTransactions ?? []) if (tx.to?.toLowerCase() === to.toLowerCase()) hashes.push(tx.hash);
+    for (const tx of block?.prefetchedTransactions ?? [])
+      if (tx.to?.toLowerCase() === to.toLowerCase()) hashes.push(tx.hash);
   }
   return hashes;
 }
@@ -50,14 +68,24 @@ async function validator(node: BeaconNode, index: number): Promise<BeaconValidat
 
 /** A VoluntaryExit for `validatorIndex`, signed with `secretKey`, as Beacon API JSON. */
 async function signExit(node: BeaconNode, validatorIndex: number, secretKey: Uint8Array): Promise<unknown> {
-  const [bls, { ssz }, { computeDomain, computeSigningRoot }, { DOMAIN_VOLUNTARY_EXIT }] =
-    await Promise.all([loadBls(), loadLodestarTypes(), loadLodestarStateTransition(), loadLodestarParams()]);
+  const [bls, { ssz }, { computeDomain, computeSigningRoot }, { DOMAIN_VOLUNTARY_EXIT }] = await Promise.all([
+    loadBls(),
+    loadLodestarTypes(),
+    loadLodestarStateTransition(),
+    loadLodestarParams(),
+  ]);
   const fork = await getFork(node.url);
   const epoch = Math.floor((await getHeadSlot(node.url)) / SLOTS_PER_EPOCH);
   // Phase0 rules (this node): the domain of the current fork; EIP-7044's Capella pin comes later.
-  const domain = computeDomain(DOMAIN_VOLUNTARY_EXIT, fromHex(fork.currentVersion), fromHex(node.genesisValidatorsRoot));
+  const domain = computeDomain(
+    DOMAIN_VOLUNTARY_EXIT,
+    fromHex(fork.currentVersion),
+    fromHex(node.genesisValidatorsRoot),
+  );
   const message = { epoch, validatorIndex };
-  const signature = bls.SecretKey.fromBytes(secretKey).sign(computeSigningRoot(ssz.phase0.VoluntaryExit, message, domain)).toBytes();
+  const signature = bls.SecretKey.fromBytes(secretKey)
+    .sign(computeSigningRoot(ssz.phase0.VoluntaryExit, message, domain))
+    .toBytes();
   return ssz.phase0.SignedVoluntaryExit.toJson({ message, signature });
 }
 
@@ -81,16 +109,25 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
   before(async function () {
     this.timeout(180_000);
     anvil = await startAnvil();
-    provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+    provider = new ethers.JsonRpcProvider(anvil.rpcUrl, anvil.chainId, {
+      staticNetwork: true,
+      pollingInterval: 100,
+      cacheTimeout: -1,
+    });
     // Withdrawal addresses only: the stand-in credits them without calling anything.
     bridges = [ethers.Wallet.createRandom().address, ethers.Wallet.createRandom().address];
     keys = await Promise.all(groups.map((g) => deriveSigningKeys(g.mnemonic, g.indices)));
     const started = Date.now();
     node = await startBeaconNode({
-      dataDir: join(dir, 'beacon'), logFile: join(dir, 'beacon.log'), secondsPerSlot: 1, minValidatorWithdrawabilityDelay: 1,
+      dataDir: join(dir, 'beacon'),
+      logFile: join(dir, 'beacon.log'),
+      secondsPerSlot: 1,
+      minValidatorWithdrawabilityDelay: 1,
       keyGroups: groups.map((g, i) => ({ ...g, withdrawalAddress: bridges[i] })),
     });
-    console.log(`      beacon node: REST up and head slot ≥ 1 after ${((Date.now() - started) / 1000).toFixed(1)} s (genesis builder included)`);
+    console.log(
+      `      beacon node: REST up and head slot ≥ 1 after ${((Date.now() - started) / 1000).toFixed(1)} s (genesis builder included)`,
+    );
   });
 
   after(async function () {
@@ -106,13 +143,25 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
   it('comes up from the custom genesis: each requested key is an active validator withdrawing to its bridge', async () => {
     const genesis = await getGenesis(node.url);
     assert.equal(genesis.genesisValidatorsRoot, node.genesisValidatorsRoot);
-    assert.equal(genesis.genesisForkVersion, hex(await genesisForkVersionOf('holesky')), 'not the fork version the worker signs deposits with');
+    assert.equal(
+      genesis.genesisForkVersion,
+      hex(await genesisForkVersionOf('holesky')),
+      'not the fork version the worker signs deposits with',
+    );
     assert.equal(node.genesisForkVersion, genesis.genesisForkVersion);
 
     // Our own derivation (activities/keys) must give the keys the genesis builder put in.
-    const expected = keys.flatMap((groupKeys, g) => groupKeys.map((k) => ({ pubkey: k.pubkeyHex, keyIndex: k.index, bridge: bridges[g] })));
-    assert.deepEqual(node.validators.map((v) => ({ pubkey: v.pubkey, keyIndex: v.keyIndex, bridge: v.withdrawalAddress })), expected);
-    const onChain = await getValidators(node.url, node.validators.map((v) => v.index));
+    const expected = keys.flatMap((groupKeys, g) =>
+      groupKeys.map((k) => ({ pubkey: k.pubkeyHex, keyIndex: k.index, bridge: bridges[g] })),
+    );
+    assert.deepEqual(
+      node.validators.map((v) => ({ pubkey: v.pubkey, keyIndex: v.keyIndex, bridge: v.withdrawalAddress })),
+      expected,
+    );
+    const onChain = await getValidators(
+      node.url,
+      node.validators.map((v) => v.index),
+    );
     assert.equal(onChain.length, expected.length);
     for (const [i, v] of onChain.entries()) {
       assert.equal(v.pubkey, expected[i].pubkey);
@@ -121,9 +170,13 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
       assert.equal(v.withdrawalCredentials, withdrawalCredentialsFor(expected[i].bridge));
     }
     // Looked up by pubkey too (repeated id=, the form this node understands).
-    assert.deepEqual((await getValidators(node.url, [expected[3].pubkey])).map((v) => v.index), [node.validators[3].index]);
+    assert.deepEqual(
+      (await getValidators(node.url, [expected[3].pubkey])).map((v) => v.index),
+      [node.validators[3].index],
+    );
 
-    const spec = ((await (await fetch(`${node.url}/eth/v1/config/spec`)).json()) as { data: Record<string, string> }).data;
+    const spec = ((await (await fetch(`${node.url}/eth/v1/config/spec`)).json()) as { data: Record<string, string> })
+      .data;
     assert.equal(spec.SECONDS_PER_SLOT, '1');
     assert.equal(spec.SHARD_COMMITTEE_PERIOD, '0');
     assert.equal(spec.MIN_VALIDATOR_WITHDRAWABILITY_DELAY, '1');
@@ -132,16 +185,27 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
   it('accepts an exit signed with our key, rejects a forged one, and the validator starts exiting', async () => {
     const [x, y] = [node.validators[4], node.validators[0]]; // other mnemonic #7 (bridge 1), demo #0 (bridge 0)
     const forged = await signExit(node, x.index, keys[1][0].secretKey); // signed with key #5, not #7
-    await assert.rejects(submitVoluntaryExit(node.url, forged), (err: unknown) =>
-      err instanceof BeaconApiError && err.status !== 200 && /VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE/.test(err.message));
+    await assert.rejects(
+      submitVoluntaryExit(node.url, forged),
+      (err: unknown) =>
+        err instanceof BeaconApiError &&
+        err.status !== 200 &&
+        /VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE/.test(err.message),
+    );
 
     await submitVoluntaryExit(node.url, await signExit(node, x.index, keys[1][1].secretKey));
     await submitVoluntaryExit(node.url, await signExit(node, y.index, keys[0][0].secretKey));
     exitedAt = Date.now();
     for (const v of [x, y]) {
-      await waitFor(`validator ${v.index} active_exiting`, 30_000, async () => ((await validator(node, v.index)).status === 'active_exiting' ? true : undefined));
+      await waitFor(`validator ${v.index} active_exiting`, 30_000, async () =>
+        (await validator(node, v.index)).status === 'active_exiting' ? true : undefined,
+      );
     }
-    assert.equal((await validator(node, node.validators[1].index)).status, 'active_ongoing', 'a validator that did not exit changed status');
+    assert.equal(
+      (await validator(node, node.validators[1].index)).status,
+      'active_ongoing',
+      'a validator that did not exit changed status',
+    );
   });
 
   it('credits exactly 32 ETH once to the bridge, with no transaction, when the validator becomes withdrawable, and not again after a restart or a crash', async () => {
@@ -150,10 +214,19 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
     const balance = (address: string) => provider.getBalance(address);
     const [start0, start1] = [await balance(bridges[0]), await balance(bridges[1])];
     const stateFile = join(dir, 'stand-in.json');
-    const start = (file: string, forBridges: string[]) => startWithdrawalStandIn({
-      beaconUrl: node.url, rpcUrl: anvil.rpcUrl, chainId: anvil.chainId, bridges: forBridges,
-      stateFile: file, intervalMs: 500, log: () => undefined,
-    }).then((s) => { standIns.push(s); return s; });
+    const start = (file: string, forBridges: string[]) =>
+      startWithdrawalStandIn({
+        beaconUrl: node.url,
+        rpcUrl: anvil.rpcUrl,
+        chainId: anvil.chainId,
+        bridges: forBridges,
+        stateFile: file,
+        intervalMs: 500,
+        log: () => undefined,
+      }).then((s) => {
+        standIns.push(s);
+        return s;
+      });
 
     // Only bridge 1 here: validator y (bridge 0) is left for the crash case below.
     const blockBefore = await provider.getBlockNumber();
@@ -186,12 +259,25 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
 
     // A crash after the credit but before it was recorded as paid: the state file holds it as
     // pending with the balance before; the next stand-in sees 32 ETH more and records it instead.
-    await waitFor('validator y withdrawable', 60_000, async () => ((await validator(node, y.index)).status === 'withdrawal_possible' ? true : undefined));
+    await waitFor('validator y withdrawable', 60_000, async () =>
+      (await validator(node, y.index)).status === 'withdrawal_possible' ? true : undefined,
+    );
     await provider.send('anvil_addBalance', [bridges[0], ethers.toQuantity(WITHDRAWAL_AMOUNT_WEI)]);
     const crashState = join(dir, 'stand-in-crashed.json');
-    writeFileSync(crashState, JSON.stringify({
-      paid: {}, pending: { [y.pubkey]: { pubkey: y.pubkey, validatorIndex: y.index, bridge: bridges[0], balanceBeforeWei: start0.toString() } },
-    }));
+    writeFileSync(
+      crashState,
+      JSON.stringify({
+        paid: {},
+        pending: {
+          [y.pubkey]: {
+            pubkey: y.pubkey,
+            validatorIndex: y.index,
+            bridge: bridges[0],
+            balanceBeforeWei: start0.toString(),
+          },
+        },
+      }),
+    );
     const third = await start(crashState, [bridges[0]]);
     const recovered = await waitFor('pending credit settled', 15_000, async () => third.paid()[0]);
     await waitFor('two more rounds', 10_000, async () => (third.roundsCompleted() >= 3 ? true : undefined));
@@ -202,13 +288,27 @@ describe('local beacon node (Lodestar 1.5.1) and the withdrawal stand-in', funct
     // A crash before the credit: pending with today's balance, so the next stand-in credits it once.
     // And one it cannot decide (the balance moved meanwhile) is left alone and reported.
     const undecided = join(dir, 'stand-in-undecided.json');
-    writeFileSync(undecided, JSON.stringify({
-      paid: {}, pending: { [y.pubkey]: { pubkey: y.pubkey, validatorIndex: y.index, bridge: bridges[0], balanceBeforeWei: (start0 - 1n).toString() } },
-    }));
+    writeFileSync(
+      undecided,
+      JSON.stringify({
+        paid: {},
+        pending: {
+          [y.pubkey]: {
+            pubkey: y.pubkey,
+            validatorIndex: y.index,
+            bridge: bridges[0],
+            balanceBeforeWei: (start0 - 1n).toString(),
+          },
+        },
+      }),
+    );
     const fourth = await start(undecided, [bridges[0]]);
     await waitFor('three rounds', 15_000, async () => (fourth.roundsCompleted() >= 3 ? true : undefined));
     assert.deepEqual(fourth.paid(), []);
-    assert.deepEqual(fourth.unresolved().map((p) => p.pubkey), [y.pubkey]);
+    assert.deepEqual(
+      fourth.unresolved().map((p) => p.pubkey),
+      [y.pubkey],
+    );
     assert.equal(await balance(bridges[0]), start0 + WITHDRAWAL_AMOUNT_WEI, 'credited although it could not tell');
   });
 
@@ -227,8 +327,13 @@ describe('local beacon node: bad input', () => {
     try {
       const words = Array(12).fill('abandon').join(' '); // a wrong checksum
       await assert.rejects(
-        startBeaconNode({ dataDir: join(dir, 'beacon'), keyGroups: [{ mnemonic: words, indices: [0], withdrawalAddress: `0x${'22'.repeat(20)}` }] }),
-        (err: Error) => /keyGroups\[0\]\.mnemonic is not a valid BIP-39 mnemonic \(words not shown\)/.test(err.message) && !err.message.includes('abandon'),
+        startBeaconNode({
+          dataDir: join(dir, 'beacon'),
+          keyGroups: [{ mnemonic: words, indices: [0], withdrawalAddress: `0x${'22'.repeat(20)}` }],
+        }),
+        (err: Error) =>
+          /keyGroups\[0\]\.mnemonic is not a valid BIP-39 mnemonic \(words not shown\)/.test(err.message) &&
+          !err.message.includes('abandon'),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -253,11 +358,19 @@ describe('local beacon node: a start too late for its genesis', function () {
       // Genesis 30 s in the past at 1-s slots: the node comes up far more than an epoch behind its
       // clock, the way a slow start on a loaded machine leaves it.
       late = await startBeaconNode({
-        dataDir: join(dir, 'beacon'), genesisDelaySeconds: -30, secondsPerSlot: 1,
+        dataDir: join(dir, 'beacon'),
+        genesisDelaySeconds: -30,
+        secondsPerSlot: 1,
         keyGroups: [{ mnemonic: DEMO_MNEMONIC, indices: [0], withdrawalAddress: `0x${'22'.repeat(20)}` }],
       });
-      assert.ok(notes.some((n) => /beacon node stalled at its start .*attempt 2 of 3/.test(n)), `no restart was reported: ${notes.join('')}`);
-      assert.ok(late.genesisTime > startedAt, `the node runs the first, stale genesis (${late.genesisTime}, started at ${startedAt})`);
+      assert.ok(
+        notes.some((n) => /beacon node stalled at its start .*attempt 2 of 3/.test(n)),
+        `no restart was reported: ${notes.join('')}`,
+      );
+      assert.ok(
+        late.genesisTime > startedAt,
+        `the node runs the first, stale genesis (${late.genesisTime}, started at ${startedAt})`,
+      );
       assert.ok((await getHeadSlot(late.url)) >= 1, 'the restarted node produces no block');
     } finally {
       process.stderr.write = write;
@@ -270,7 +383,15 @@ describe('local beacon node: a start too late for its genesis', function () {
     const genesisTime = 1_000;
     assert.equal(stalledAtStart(0, genesisTime, 1, (genesisTime + SLOTS_PER_EPOCH) * 1000), false);
     assert.equal(stalledAtStart(0, genesisTime, 1, (genesisTime + SLOTS_PER_EPOCH + 1) * 1000), true);
-    assert.equal(stalledAtStart(1, genesisTime, 1, (genesisTime + 100) * 1000), false, 'a node that produced is not stalled');
-    assert.equal(stalledAtStart(0, genesisTime, 2, (genesisTime + 2 * SLOTS_PER_EPOCH) * 1000), false, '2-s slots: an epoch is 16 s');
+    assert.equal(
+      stalledAtStart(1, genesisTime, 1, (genesisTime + 100) * 1000),
+      false,
+      'a node that produced is not stalled',
+    );
+    assert.equal(
+      stalledAtStart(0, genesisTime, 2, (genesisTime + 2 * SLOTS_PER_EPOCH) * 1000),
+      false,
+      '2-s slots: an epoch is 16 s',
+    );
   });
 });

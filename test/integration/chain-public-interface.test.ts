@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
 import { startAnvil } from '../../localnet/services/anvil';
-import { addCluster, distributeRewards, creditWithdrawal, deployNexusSystem, registerOperator, registerRollup, type NexusSystem } from '../../contracts/deploy';
+import {
+  addCluster,
+  distributeRewards,
+  creditWithdrawal,
+  deployNexusSystem,
+  registerOperator,
+  registerRollup,
+  type NexusSystem,
+} from '../../contracts/deploy';
 import { contractAt } from '../../contracts/artifacts';
 import { useService } from '../harness/service';
 import { ETH, NO_FEES, expectRevert, fakeOperatorKey, makeValidators, send, wallet } from '../contracts/helpers';
@@ -13,7 +21,11 @@ import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { readRollupState } from '../../activities/chain/reads';
 import { readExitAccounting } from '../../activities/chain/bridge-kind';
 import { detectNexusVersion } from '../../activities/chain/nexus-version';
-import { NexusVersionMismatchError, RollupNotRegisteredError, UnsupportedBridgeError } from '../../activities/chain/read-errors';
+import {
+  NexusVersionMismatchError,
+  RollupNotRegisteredError,
+  UnsupportedBridgeError,
+} from '../../activities/chain/read-errors';
 import { asContractRevert } from '../../activities/chain/revert';
 import { nexusInterface } from '../../activities/chain/abi';
 import { explainUnknownRollup } from '../../activities/rollup-check';
@@ -29,12 +41,26 @@ describe('chain reads where the public contracts are silent (anvil + faithful Ne
 
   before(async function () {
     this.timeout(120_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
     reader = new FailoverJsonRpcProvider({ urls: [anvil().rpcUrl], chainId: CHAIN_ID });
     // Two systems on one chain, each with its own deployer (so each gets operator ids 1-4).
     for (const [i, nexusVersion] of (['v2024-06', 'v2024-03'] as const).entries()) {
-      const system = await deployNexusSystem(wallet(provider, 5 + i), { bot: wallet(provider, 1).address, nexusVersion, ssv: NO_FEES.ssv });
-      for (const id of IDS4) await registerOperator(system, { publicKey: fakeOperatorKey(id), fee: 0n, dkgPort: 3030 + id, name: `op-${id}` });
+      const system = await deployNexusSystem(wallet(provider, 5 + i), {
+        bot: wallet(provider, 1).address,
+        nexusVersion,
+        ssv: NO_FEES.ssv,
+      });
+      for (const id of IDS4)
+        await registerOperator(system, {
+          publicKey: fakeOperatorKey(id),
+          fee: 0n,
+          dkgPort: 3030 + id,
+          name: `op-${id}`,
+        });
       await addCluster(system, 1, IDS4);
       systems[nexusVersion] = system;
     }
@@ -51,7 +77,10 @@ describe('chain reads where the public contracts are silent (anvil + faithful Ne
     const stranger = wallet(provider, 8).address;
     const bot = wallet(provider, 1);
     const deposits = await makeValidators(ethers.Wallet.createRandom().address, 1);
-    const data = nexusInterface.encodeFunctionData('depositValidatorRollup', [stranger, deposits.map((d) => [d.pubKey, d.withdrawalAddress, d.signature, d.depositRoot])]);
+    const data = nexusInterface.encodeFunctionData('depositValidatorRollup', [
+      stranger,
+      deposits.map((d) => [d.pubKey, d.withdrawalAddress, d.signature, d.depositRoot]),
+    ]);
     const estimate = async () => {
       try {
         return await provider.estimateGas({ from: bot.address, to: v06().addresses.nexus, data });
@@ -61,17 +90,26 @@ describe('chain reads where the public contracts are silent (anvil + faithful Ne
     };
     // What the public contract does: a call to address(0), a revert without data.
     await assert.rejects(estimate(), (err: unknown) => (err as { revertName?: string }).revertName === 'EmptyRevert');
-    await assert.rejects(explainUnknownRollup(reader, v06().addresses.nexus, stranger, 'depositValidatorRollup', estimate), (err: unknown) => {
-      assert.ok(err instanceof RollupNotRegisteredError, String(err));
-      assert.match(err.message, new RegExp(`${stranger}.*not registered|not registered.*${stranger}`, 'i'));
-      assert.match(err.message, /depositValidatorRollup reverted without data/);
-      return true;
-    });
+    await assert.rejects(
+      explainUnknownRollup(reader, v06().addresses.nexus, stranger, 'depositValidatorRollup', estimate),
+      (err: unknown) => {
+        assert.ok(err instanceof RollupNotRegisteredError, String(err));
+        assert.match(err.message, new RegExp(`${stranger}.*not registered|not registered.*${stranger}`, 'i'));
+        assert.match(err.message, /depositValidatorRollup reverted without data/);
+        return true;
+      },
+    );
   });
 
   it('names a bridge without validatorCount() when its rollup is read (UnsupportedBridgeError)', async () => {
     const admin = wallet(provider, 2);
-    const rollup = await registerRollup(v06(), { rollupAdmin: admin, name: 'library-bridge', operatorCluster: 1, stakingLimit: 1000, funding: 10n * ETH });
+    const rollup = await registerRollup(v06(), {
+      rollupAdmin: admin,
+      name: 'library-bridge',
+      operatorCluster: 1,
+      stakingLimit: 1000,
+      funding: 10n * ETH,
+    });
     assert.equal((await readRollupState(reader, v06().addresses.nexus, admin.address)).bridgeKind, 'DAO');
     // The nexusLibrary.sol variant has no validatorCount(): stand it in with code that lacks it.
     await provider.send('anvil_setCode', [rollup.bridgeAddress, await provider.getCode(v06().addresses.ssvToken)]);
@@ -84,20 +122,44 @@ describe('chain reads where the public contracts are silent (anvil + faithful Ne
 
   it('tells the versions apart by SSV_NETWORK(), and refuses a configuration that disagrees with the chain', async () => {
     const v03 = systems['v2024-03'] as NexusSystem;
-    const input = (s: NexusSystem, setting: 'auto' | 'v2024-03' | 'v2024-06', ssvNetwork = s.addresses.ssvNetwork) =>
-      ({ provider: reader, nexus: s.addresses.nexus, ssvNetwork, setting });
+    const input = (s: NexusSystem, setting: 'auto' | 'v2024-03' | 'v2024-06', ssvNetwork = s.addresses.ssvNetwork) => ({
+      provider: reader,
+      nexus: s.addresses.nexus,
+      ssvNetwork,
+      setting,
+    });
     assert.equal(await detectNexusVersion(input(v06(), 'auto')), 'v2024-06');
     assert.equal(await detectNexusVersion(input(v03, 'auto')), 'v2024-03');
-    await assert.rejects(detectNexusVersion(input(v03, 'v2024-06')), (err: unknown) => err instanceof NexusVersionMismatchError && /it is v2024-03/.test(err.message));
+    await assert.rejects(
+      detectNexusVersion(input(v03, 'v2024-06')),
+      (err: unknown) => err instanceof NexusVersionMismatchError && /it is v2024-03/.test(err.message),
+    );
     // Configured with another SSVNetwork than the one Nexus calls: both addresses named.
-    await assert.rejects(detectNexusVersion(input(v06(), 'auto', v03.addresses.ssvNetwork)), (err: unknown) =>
-      err instanceof NexusVersionMismatchError && err.message.includes(v06().addresses.ssvNetwork) && err.message.includes(v03.addresses.ssvNetwork));
+    await assert.rejects(
+      detectNexusVersion(input(v06(), 'auto', v03.addresses.ssvNetwork)),
+      (err: unknown) =>
+        err instanceof NexusVersionMismatchError &&
+        err.message.includes(v06().addresses.ssvNetwork) &&
+        err.message.includes(v03.addresses.ssvNetwork),
+    );
   });
 
   it('a CValue bridge after a reward distribution: an exit counts only once getRewards() − amountDistributed() holds 32 ETH', async () => {
     const admin = wallet(provider, 3);
-    const rollup = await registerRollup(v06(), { rollupAdmin: admin, name: 'cvalue', operatorCluster: 1, stakingLimit: 5000, funding: 100n * ETH, bridgeKind: 'CValue' });
-    await send(v06().contracts.nexus.connect(wallet(provider, 1)) as ethers.Contract, 'depositValidatorRollup', admin.address, await makeValidators(rollup.bridgeAddress, 1));
+    const rollup = await registerRollup(v06(), {
+      rollupAdmin: admin,
+      name: 'cvalue',
+      operatorCluster: 1,
+      stakingLimit: 5000,
+      funding: 100n * ETH,
+      bridgeKind: 'CValue',
+    });
+    await send(
+      v06().contracts.nexus.connect(wallet(provider, 1)) as ethers.Contract,
+      'depositValidatorRollup',
+      admin.address,
+      await makeValidators(rollup.bridgeAddress, 1),
+    );
     const state = await readRollupState(reader, v06().addresses.nexus, admin.address);
     assert.equal(state.bridgeKind, 'User');
     // Rewards of 10 ETH are distributed (Nexus' fee paid out, the rest counted as distributed).
@@ -128,7 +190,13 @@ describe('chain reads where the public contracts are silent (anvil + faithful Ne
 
   it('a DAO bridge whose balance is short of what it owes: getRewards() underflows, read as "not back yet"', async () => {
     const admin = wallet(provider, 4);
-    const rollup = await registerRollup(v06(), { rollupAdmin: admin, name: 'short', operatorCluster: 1, stakingLimit: 5000, funding: 100n * ETH });
+    const rollup = await registerRollup(v06(), {
+      rollupAdmin: admin,
+      name: 'short',
+      operatorCluster: 1,
+      stakingLimit: 5000,
+      funding: 100n * ETH,
+    });
     await provider.send('anvil_setBalance', [rollup.bridgeAddress, ethers.toQuantity(50n * ETH)]);
     const accounting = await readExitAccounting(reader, rollup.bridgeAddress, 'DAO');
     assert.equal(accounting.ready, false);

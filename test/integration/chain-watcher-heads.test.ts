@@ -33,7 +33,10 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
 
   before(async () => {
     // Deployed on automine (fast), then a block every 2 seconds.
-    net = await startCreationNetwork({ taskQueue: 'nexus-bot-watcher-heads', rollups: [{ account: 2, name: 'heads', funding: 320n * ETH, limit: 0 }] });
+    net = await startCreationNetwork({
+      taskQueue: 'nexus-bot-watcher-heads',
+      rollups: [{ account: 2, name: 'heads', funding: 320n * ETH, limit: 0 }],
+    });
     await net.provider.send('evm_setAutomine', [false]);
     await net.provider.send('evm_setIntervalMining', [BLOCK_SECONDS]);
     observer = (async () => {
@@ -56,7 +59,11 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
 
   /** The worker's log lines written since `offset`, parsed. */
   function logLines(offset: number): { level: string; msg: string; [k: string]: unknown }[] {
-    return readFileSync(net.workerLog, 'utf8').slice(offset).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: string; msg: string });
+    return readFileSync(net.workerLog, 'utf8')
+      .slice(offset)
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
   }
 
   async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -77,17 +84,26 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
     const [rollup] = net.rollups;
     const logOffset = statSync(net.workerLog, { throwIfNoEntry: false })?.size ?? 0;
     worker = await net.startWorker({ config: { chain: { ...(net.workerConfig.chain as object), ...chain } } });
-    const standIn = await net.client.workflow.start('monitorStandIn', { taskQueue: `${net.taskQueue}-nobody-polls`, workflowId: monitorWorkflowId(rollup.admin) });
-    const watcher = await net.client.workflow.start(chainWatcherWorkflow, { taskQueue: net.taskQueue, workflowId: `watcher-${name}`, args: [{ pollInterval: '30 seconds' }] });
+    const standIn = await net.client.workflow.start('monitorStandIn', {
+      taskQueue: `${net.taskQueue}-nobody-polls`,
+      workflowId: monitorWorkflowId(rollup.admin),
+    });
+    const watcher = await net.client.workflow.start(chainWatcherWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: `watcher-${name}`,
+      args: [{ pollInterval: '30 seconds' }],
+    });
     try {
       // The watcher has looked once and now waits for the next block.
-      await waitUntil('the watcher\'s first look', 60_000, async () => {
+      await waitUntil("the watcher's first look", 60_000, async () => {
         const events = (await watcher.fetchHistory()).events ?? [];
         return events.some((e) => e.activityTaskCompletedEventAttributes) ? true : undefined;
       });
       // Sent just after a block, as most transactions are: it is mined in the next one.
       const before = await net.provider.getBlockNumber();
-      await waitUntil('a new block', 10_000, async () => ((await net.provider.getBlockNumber()) > before ? true : undefined));
+      await waitUntil('a new block', 10_000, async () =>
+        (await net.provider.getBlockNumber()) > before ? true : undefined,
+      );
       limit += 100;
       const nexus = net.system.contracts.nexus.connect(devWallet(2, net.provider)) as ethers.Contract;
       const receipt = await (await nexus.getFunction('changeStakingLimit')(limit)).wait();
@@ -103,12 +119,19 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
       });
       // Which look found it, and how its wait for the block ended.
       const looks = ((await watcher.fetchHistory()).events ?? []).filter((e) => e.activityTaskCompletedEventAttributes);
-      const results = looks.map((e) => JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data ?? []).toString()) as WatchResult);
+      const results = looks.map(
+        (e) =>
+          JSON.parse(
+            Buffer.from(e.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data ?? []).toString(),
+          ) as WatchResult,
+      );
       const found = results.find((r) => r.wake.length > 0);
       const lines = logLines(logOffset);
       const eventSeen = firstSeen.get(eventBlock);
       const passed = firstSeen.get(eventBlock + 2);
-      console.log(`      ${name}: event in block ${eventBlock}; wake ${((wakeAt - (eventSeen ?? wakeAt)) / 1000).toFixed(2)} s after the test saw that block; block ${eventBlock + 2} ${passed === undefined ? 'not yet mined' : `seen ${((passed - wakeAt) / 1000).toFixed(2)} s after the wake`}; wait ended by ${found?.waitEndedBy}`);
+      console.log(
+        `      ${name}: event in block ${eventBlock}; wake ${((wakeAt - (eventSeen ?? wakeAt)) / 1000).toFixed(2)} s after the test saw that block; block ${eventBlock + 2} ${passed === undefined ? 'not yet mined' : `seen ${((passed - wakeAt) / 1000).toFixed(2)} s after the wake`}; wait ended by ${found?.waitEndedBy}`,
+      );
       return { eventBlock, wakeAt, passed, found, lines };
     } finally {
       await watcher.terminate('case over').catch(() => undefined);
@@ -117,7 +140,10 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
   }
 
   function assertWithinOneBlock(r: { eventBlock: number; wakeAt: number; passed?: number }): void {
-    assert.ok(r.passed === undefined || r.wakeAt < r.passed, `the wake arrived ${((r.wakeAt - (r.passed ?? 0)) / 1000).toFixed(2)} s after the head passed block ${r.eventBlock + 1} (the event's block + 1)`);
+    assert.ok(
+      r.passed === undefined || r.wakeAt < r.passed,
+      `the wake arrived ${((r.wakeAt - (r.passed ?? 0)) / 1000).toFixed(2)} s after the head passed block ${r.eventBlock + 1} (the event's block + 1)`,
+    );
   }
 
   it('by eth_subscribe newHeads when chain.wsUrl answers: the wake arrives before the head passes the event block + 1', async () => {
@@ -125,24 +151,41 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
     const r = await limitChangeReachesMonitor('subscription', { wsUrl: net.anvil.wsUrl, headPollIntervalMs: 60_000 });
     assertWithinOneBlock(r);
     assert.equal(r.found?.waitEndedBy, 'subscription');
-    assert.ok(r.lines.some((l) => l.level === 'INFO' && l.msg === 'new blocks: following the newHeads subscription'), 'no INFO line for the subscription');
-    assert.deepEqual(r.lines.filter((l) => l.level === 'WARN' && l.msg.startsWith('new blocks:')), []);
+    assert.ok(
+      r.lines.some((l) => l.level === 'INFO' && l.msg === 'new blocks: following the newHeads subscription'),
+      'no INFO line for the subscription',
+    );
+    assert.deepEqual(
+      r.lines.filter((l) => l.level === 'WARN' && l.msg.startsWith('new blocks:')),
+      [],
+    );
   });
 
   it('by polling eth_blockNumber without chain.wsUrl: within one block too, and nothing about a subscription is logged', async () => {
     const r = await limitChangeReachesMonitor('polling', { headPollIntervalMs: 250 });
     assertWithinOneBlock(r);
     assert.equal(r.found?.waitEndedBy, 'polling');
-    assert.deepEqual(r.lines.filter((l) => l.msg.startsWith('new blocks:')).map((l) => l.msg), []);
+    assert.deepEqual(
+      r.lines.filter((l) => l.msg.startsWith('new blocks:')).map((l) => l.msg),
+      [],
+    );
   });
 
   it('an unreachable chain.wsUrl: one WARN naming the endpoint and the fallback, then polling within one block', async () => {
     const port = await freePort();
-    const r = await limitChangeReachesMonitor('unreachable-ws', { wsUrl: `ws://127.0.0.1:${port}`, headPollIntervalMs: 250 });
+    const r = await limitChangeReachesMonitor('unreachable-ws', {
+      wsUrl: `ws://127.0.0.1:${port}`,
+      headPollIntervalMs: 250,
+    });
     assertWithinOneBlock(r);
     assert.equal(r.found?.waitEndedBy, 'polling');
     const warnings = r.lines.filter((l) => l.level === 'WARN' && l.msg.startsWith('new blocks:'));
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
-    assert.match(warnings[0].msg, new RegExp(`newHeads subscription on ws ws://127\\.0\\.0\\.1:${port} failed \\(.*ECONNREFUSED.*\\); following new blocks by polling eth_blockNumber every 250 ms`));
+    assert.match(
+      warnings[0].msg,
+      new RegExp(
+        `newHeads subscription on ws ws://127\\.0\\.0\\.1:${port} failed \\(.*ECONNREFUSED.*\\); following new blocks by polling eth_blockNumber every 250 ms`,
+      ),
+    );
   });
 });

@@ -15,7 +15,10 @@ describe('chain watcher (real parts)', function () {
   let net: CreationNetwork;
 
   before(async () => {
-    net = await startCreationNetwork({ taskQueue: 'nexus-bot-watcher', rollups: [{ account: 2, name: 'watched', funding: 320n * ETH, limit: 0 }] });
+    net = await startCreationNetwork({
+      taskQueue: 'nexus-bot-watcher',
+      rollups: [{ account: 2, name: 'watched', funding: 320n * ETH, limit: 0 }],
+    });
     await net.startWorker();
   });
   after(async () => {
@@ -35,9 +38,15 @@ describe('chain watcher (real parts)', function () {
     const [rollup] = net.rollups;
     const bridge = await contractAt('NexusBaseBridge', rollup.bridge, net.provider);
     await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: net.taskQueue, workflowId: monitorWorkflowId(rollup.admin), args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 hour' }],
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(rollup.admin),
+      args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 hour' }],
     });
-    await net.client.workflow.start(chainWatcherWorkflow, { taskQueue: net.taskQueue, workflowId: CHAIN_WATCHER_WORKFLOW_ID, args: [{ pollInterval: '1 second' }] });
+    await net.client.workflow.start(chainWatcherWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: CHAIN_WATCHER_WORKFLOW_ID,
+      args: [{ pollInterval: '1 second' }],
+    });
     await sleep(3_000); // the monitor's first look: limit 0, nothing to create; then it sleeps an hour
     assert.equal(await bridge.getFunction('validatorCount')(), 0n);
 
@@ -48,9 +57,14 @@ describe('chain watcher (real parts)', function () {
     await waitForValidators(bridge, first, 'the limit change');
 
     // More ETH in the bridge (a user deposit): no Nexus event, only the balance moves.
-    await (await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, admin)).getFunction('depositFunds')({ value: 320n * ETH })).wait();
+    await (
+      await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, admin)).getFunction('depositFunds')({
+        value: 320n * ETH,
+      })
+    ).wait();
     const balance = await net.provider.getBalance(rollup.bridge);
-    const second = first + maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: first, stakingLimitBps: 2000 });
+    const second =
+      first + maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: first, stakingLimitBps: 2000 });
     assert.ok(second > first);
     await waitForValidators(bridge, second, 'the bridge balance change');
   });

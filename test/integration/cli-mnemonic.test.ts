@@ -21,7 +21,11 @@ const SALT = 'cli-salt-Ω-5b1d93e0';
 const WRONG_SALT = 'cli-salt-Ω-5b1d93e1';
 const PUBKEY = /0x[0-9a-f]{96}/;
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The child's environment: no AWS settings of this machine, moto's credentials, no instance metadata lookups. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -38,9 +42,14 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Runs the bin with `stdin` as its (non-TTY) standard input. */
 function cli(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
   return new Promise((res) => {
-    const child = execFile(process.execPath, [BIN, ...args], { timeout: 60_000, env: opts.env ?? childEnv() }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: 60_000, env: opts.env ?? childEnv() },
+      (err, stdout, stderr) => {
+        res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(opts.stdin ?? '');
   });
 }
@@ -67,8 +76,11 @@ function badChecksum(address: string): string {
 describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
   const moto = useService('moto', () => startMoto());
   const aws = () => ['--aws-region', MOTO_REGION, '--aws-endpoint', moto().endpoint];
-  const vault = (salt = SALT) => new MnemonicVault(
-    new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }), new SaltHolder(salt));
+  const vault = (salt = SALT) =>
+    new MnemonicVault(
+      new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS }),
+      new SaltHolder(salt),
+    );
   const newAdmin = () => ethers.Wallet.createRandom().address;
 
   let tmp: string;
@@ -95,7 +107,10 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     for (const args of [['mnemonic'], ['mnemonic', '--help'], ['mnemonic', '-h']]) {
       const r = await cli(args);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /Usage: nexus-bot mnemonic <subcommand>[\s\S]*create <rollupAdmin>[\s\S]*keys <rollupAdmin>/);
+      assert.match(
+        r.stdout,
+        /Usage: nexus-bot mnemonic <subcommand>[\s\S]*create <rollupAdmin>[\s\S]*keys <rollupAdmin>/,
+      );
     }
     const create = await cli(['mnemonic', 'create', '--help']);
     assert.equal(create.code, 0, create.stderr);
@@ -106,8 +121,10 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     assert.match(keys.stdout, /^Usage: nexus-bot mnemonic keys <rollupAdmin> --index-state <folder> \[--json\]/);
   });
 
-  it('the AWS SDK\'s Node-version notice is off unless the operator turns it on', async () => {
-    const loud = await cli(['mnemonic', 'create', newAdmin(), '--salt-file', saltFile, ...aws()], { env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' }) });
+  it("the AWS SDK's Node-version notice is off unless the operator turns it on", async () => {
+    const loud = await cli(['mnemonic', 'create', newAdmin(), '--salt-file', saltFile, ...aws()], {
+      env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' }),
+    });
     assert.equal(loud.code, 0, loud.stderr);
     if (Number(process.versions.node.split('.')[0]) < 22) assert.match(loud.stderr, /NodeVersionSupportWarning/);
     const quiet = await cli(['mnemonic', 'create', newAdmin(), '--salt-file', saltFile, ...aws()]);
@@ -115,7 +132,7 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     assert.doesNotMatch(quiet.stderr, /NodeVersionSupportWarning/);
   });
 
-  it('create --show-mnemonic shows the words once; keys lists the allocated indices\' pubkeys, equal to deriveSigningKeys', async () => {
+  it("create --show-mnemonic shows the words once; keys lists the allocated indices' pubkeys, equal to deriveSigningKeys", async () => {
     const admin = newAdmin();
     const created = await cli(['mnemonic', 'create', admin, '--show-mnemonic', '--salt-file', saltFile, ...aws()]);
     assert.equal(created.code, 0, created.stderr);
@@ -140,18 +157,43 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     wipeKeys(expected);
 
     // Lower-case address; salt on standard input (no trailing newline this time).
-    const listed = await cli(['mnemonic', 'keys', admin.toLowerCase(), '--index-state', stateDir, '--salt-file', '-', ...aws()], { stdin: SALT });
+    const listed = await cli(
+      ['mnemonic', 'keys', admin.toLowerCase(), '--index-state', stateDir, '--salt-file', '-', ...aws()],
+      { stdin: SALT },
+    );
     assert.equal(listed.code, 0, listed.stderr);
     const lines = listed.stdout.trimEnd().split('\n');
     assert.match(lines[0], /^index\s+path\s+pubkey$/);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/)), expected.map((k) => [String(k.index), k.path, k.pubkeyHex]));
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(/\s+/)),
+      expected.map((k) => [String(k.index), k.path, k.pubkeyHex]),
+    );
 
     // JSON, with the region from AWS_REGION.
-    const json = await cli(['mnemonic', 'keys', admin, '--index-state', stateDir, '--json', '--salt-file', saltFile, '--aws-endpoint', moto().endpoint],
-      { env: childEnv({ AWS_REGION: MOTO_REGION }) });
+    const json = await cli(
+      [
+        'mnemonic',
+        'keys',
+        admin,
+        '--index-state',
+        stateDir,
+        '--json',
+        '--salt-file',
+        saltFile,
+        '--aws-endpoint',
+        moto().endpoint,
+      ],
+      { env: childEnv({ AWS_REGION: MOTO_REGION }) },
+    );
     assert.equal(json.code, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout), expected.map((k) => ({ index: k.index, path: k.path, pubkey: k.pubkeyHex })));
-    assert.ok(!listed.stdout.includes(mnemonic.split(' ').slice(0, 2).join(' ')) && !json.stdout.includes(mnemonic.split(' ').slice(0, 2).join(' ')));
+    assert.deepEqual(
+      JSON.parse(json.stdout),
+      expected.map((k) => ({ index: k.index, path: k.path, pubkey: k.pubkeyHex })),
+    );
+    assert.ok(
+      !listed.stdout.includes(mnemonic.split(' ').slice(0, 2).join(' ')) &&
+        !json.stdout.includes(mnemonic.split(' ').slice(0, 2).join(' ')),
+    );
     assertNoSalt(created, listed, json);
   });
 
@@ -179,7 +221,13 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
 
     const again = await cli(['mnemonic', 'create', admin, '--show-mnemonic', '--salt-file', saltFile, ...aws()]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, new RegExp(`^nexus-bot: rollup ${admin.toLowerCase()} already has a mnemonic secret ${mnemonicSecretName(admin)}; it is never replaced`, 'm'));
+    assert.match(
+      again.stderr,
+      new RegExp(
+        `^nexus-bot: rollup ${admin.toLowerCase()} already has a mnemonic secret ${mnemonicSecretName(admin)}; it is never replaced`,
+        'm',
+      ),
+    );
     assert.doesNotMatch(again.stdout, /mnemonic:|created/);
     assert.equal(await vault().readMnemonic(admin), mnemonic, 'the stored mnemonic is unchanged');
     assertNoSalt(created, otherRun, again);
@@ -189,31 +237,77 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     const admin = newAdmin();
     assert.equal((await cli(['mnemonic', 'create', admin, '--salt-file', saltFile, ...aws()])).code, 0);
     await new IndexStateStore({ folder: stateDir }).allocateIndices(admin, 'r1', 2);
-    const wrong = await cli(['mnemonic', 'keys', admin, '--index-state', stateDir, '--salt-file', wrongSaltFile, ...aws()]);
+    const wrong = await cli([
+      'mnemonic',
+      'keys',
+      admin,
+      '--index-state',
+      stateDir,
+      '--salt-file',
+      wrongSaltFile,
+      ...aws(),
+    ]);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stderr, new RegExp(`^nexus-bot: the salt does not open the mnemonic keystore of rollup ${admin.toLowerCase()}`, 'm'));
+    assert.match(
+      wrong.stderr,
+      new RegExp(`^nexus-bot: the salt does not open the mnemonic keystore of rollup ${admin.toLowerCase()}`, 'm'),
+    );
     assert.doesNotMatch(wrong.stdout + wrong.stderr, PUBKEY);
     assert.equal(wrong.stdout, '');
     assertNoSalt(wrong);
   });
 
   it('keys: a missing secret, no state file and a missing index state folder are said clearly', async () => {
-    const noSecret = await cli(['mnemonic', 'keys', newAdmin(), '--index-state', stateDir, '--salt-file', saltFile, ...aws()]);
+    const noSecret = await cli([
+      'mnemonic',
+      'keys',
+      newAdmin(),
+      '--index-state',
+      stateDir,
+      '--salt-file',
+      saltFile,
+      ...aws(),
+    ]);
     assert.equal(noSecret.code, 1);
-    assert.match(noSecret.stderr, /has no mnemonic secret nexus-bot\/rollups\/0x[0-9a-f]{40}\/mnemonic .*; create it with `nexus-bot mnemonic create 0x/);
+    assert.match(
+      noSecret.stderr,
+      /has no mnemonic secret nexus-bot\/rollups\/0x[0-9a-f]{40}\/mnemonic .*; create it with `nexus-bot mnemonic create 0x/,
+    );
 
     const admin = newAdmin();
     assert.equal((await cli(['mnemonic', 'create', admin, '--salt-file', saltFile, ...aws()])).code, 0);
     const none = await cli(['mnemonic', 'keys', admin, '--index-state', stateDir, '--salt-file', saltFile, ...aws()]);
     assert.equal(none.code, 0, none.stderr);
     // No state file at all: said so, with the way to rebuild a lost one.
-    assert.match(none.stdout, new RegExp(`rollup ${admin} has no index state file in [\\s\\S]*\`nexus-bot mnemonic rebuild ${admin}\``));
-    const noneJson = await cli(['mnemonic', 'keys', admin, '--index-state', stateDir, '--json', '--salt-file', saltFile, ...aws()]);
+    assert.match(
+      none.stdout,
+      new RegExp(`rollup ${admin} has no index state file in [\\s\\S]*\`nexus-bot mnemonic rebuild ${admin}\``),
+    );
+    const noneJson = await cli([
+      'mnemonic',
+      'keys',
+      admin,
+      '--index-state',
+      stateDir,
+      '--json',
+      '--salt-file',
+      saltFile,
+      ...aws(),
+    ]);
     assert.equal(noneJson.code, 0, noneJson.stderr);
     assert.deepEqual(JSON.parse(noneJson.stdout), []);
 
     const missing = join(tmp, 'no-such-folder');
-    const noFolder = await cli(['mnemonic', 'keys', admin, '--index-state', missing, '--salt-file', saltFile, ...aws()]);
+    const noFolder = await cli([
+      'mnemonic',
+      'keys',
+      admin,
+      '--index-state',
+      missing,
+      '--salt-file',
+      saltFile,
+      ...aws(),
+    ]);
     assert.equal(noFolder.code, 1);
     assert.match(noFolder.stderr, /--index-state: cannot use folder .*no-such-folder \(ENOENT\)/);
     assertNoSalt(noSecret, none, noneJson, noFolder);
@@ -224,17 +318,55 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     const cases: [string[], RegExp, NodeJS.ProcessEnv?][] = [
       [['mnemonic', 'rotate'], /unknown mnemonic subcommand "rotate"[\s\S]*Usage: nexus-bot mnemonic <subcommand>/],
       [['mnemonic', 'create', admin, '--salt', 'x'], /Unknown option '--salt'[\s\S]*Usage: nexus-bot mnemonic create/],
-      [['mnemonic', 'keys', admin, '--frobnicate'], /Unknown option '--frobnicate'[\s\S]*Usage: nexus-bot mnemonic keys/],
+      [
+        ['mnemonic', 'keys', admin, '--frobnicate'],
+        /Unknown option '--frobnicate'[\s\S]*Usage: nexus-bot mnemonic keys/,
+      ],
       [['mnemonic', 'create', '--salt-file', saltFile], /missing <rollupAdmin>[\s\S]*Usage: nexus-bot mnemonic create/],
       [['mnemonic', 'create', admin, 'extra'], /expected one argument, <rollupAdmin>, got 2/],
       [['mnemonic', 'create', '0x1234'], /<rollupAdmin> "0x1234": not an address/],
       [['mnemonic', 'keys', 'rollup-one', '--index-state', stateDir], /<rollupAdmin>: not an address/],
-      [['mnemonic', 'create', badChecksum(admin)], /<rollupAdmin> "0x[0-9a-fA-F]{40}": mixed case but not a valid EIP-55 checksum/],
+      [
+        ['mnemonic', 'create', badChecksum(admin)],
+        /<rollupAdmin> "0x[0-9a-fA-F]{40}": mixed case but not a valid EIP-55 checksum/,
+      ],
       [['mnemonic', 'keys', admin, '--salt-file', saltFile, ...aws()], /--index-state <folder> is required/],
-      [['mnemonic', 'create', admin, '--salt-file', saltFile], /no AWS region: pass --aws-region <region> or set AWS_REGION/],
-      [['mnemonic', 'create', admin, '--salt-file', saltFile, '--aws-region', MOTO_REGION, '--aws-endpoint', 'localhost:4566'], /--aws-endpoint: expected an http\(s\) URL, got "localhost:4566"/],
-      [['mnemonic', 'create', admin, '--salt-file', saltFile, '--aws-region', MOTO_REGION, '--aws-endpoint', 'not a url'], /--aws-endpoint: "not a url" is not a URL/],
-      [['mnemonic', 'create', admin, '--aws-region', MOTO_REGION], /no salt: standard input is not a terminal, so pass --salt-file <path>/],
+      [
+        ['mnemonic', 'create', admin, '--salt-file', saltFile],
+        /no AWS region: pass --aws-region <region> or set AWS_REGION/,
+      ],
+      [
+        [
+          'mnemonic',
+          'create',
+          admin,
+          '--salt-file',
+          saltFile,
+          '--aws-region',
+          MOTO_REGION,
+          '--aws-endpoint',
+          'localhost:4566',
+        ],
+        /--aws-endpoint: expected an http\(s\) URL, got "localhost:4566"/,
+      ],
+      [
+        [
+          'mnemonic',
+          'create',
+          admin,
+          '--salt-file',
+          saltFile,
+          '--aws-region',
+          MOTO_REGION,
+          '--aws-endpoint',
+          'not a url',
+        ],
+        /--aws-endpoint: "not a url" is not a URL/,
+      ],
+      [
+        ['mnemonic', 'create', admin, '--aws-region', MOTO_REGION],
+        /no salt: standard input is not a terminal, so pass --salt-file <path>/,
+      ],
     ];
     for (const [args, message, env] of cases) {
       const r = await cli(args, { env });
@@ -254,9 +386,17 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
     const admin = newAdmin();
     const cases: [string[], string | undefined, RegExp][] = [
       [['--salt-file', empty], undefined, /^nexus-bot: the salt from salt file .*empty-salt is empty$/m],
-      [['--salt-file', blank], undefined, /^nexus-bot: the salt from salt file .*blank-salt is empty \(only whitespace or control characters\)$/m],
+      [
+        ['--salt-file', blank],
+        undefined,
+        /^nexus-bot: the salt from salt file .*blank-salt is empty \(only whitespace or control characters\)$/m,
+      ],
       [['--salt-file', '-'], '\n', /^nexus-bot: the salt from standard input \(--salt-file -\) is empty$/m],
-      [['--salt-file', join(tmp, 'no-such-salt')], undefined, /^nexus-bot: cannot open salt file .*no-such-salt \(ENOENT\)$/m],
+      [
+        ['--salt-file', join(tmp, 'no-such-salt')],
+        undefined,
+        /^nexus-bot: cannot open salt file .*no-such-salt \(ENOENT\)$/m,
+      ],
     ];
     for (const [saltArgs, stdin, message] of cases) {
       const r = await cli(['mnemonic', 'create', admin, ...saltArgs, ...aws()], { stdin });
@@ -267,10 +407,16 @@ describe('nexus-bot mnemonic (CLI bin, Secrets Manager on moto_server)', () => {
   });
 
   it('on a terminal, asks for the salt without echoing it', async function () {
-    assert.ok(existsSync('/usr/bin/script'), 'the prompt test needs util-linux script (Debian package bsdutils) for a pseudo-terminal');
+    assert.ok(
+      existsSync('/usr/bin/script'),
+      'the prompt test needs util-linux script (Debian package bsdutils) for a pseudo-terminal',
+    );
     const admin = newAdmin();
     const command = [process.execPath, BIN, 'mnemonic', 'create', admin, ...aws()].map((a) => `'${a}'`).join(' ');
-    const child = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/script', ['-qfec', command, '/dev/null'], {
+      env: childEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     const prompted = new Promise<void>((res) => {
       child.stdout.on('data', (chunk: Buffer) => {

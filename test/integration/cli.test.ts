@@ -10,7 +10,7 @@ import { createTestWorker } from '../harness/worker';
 describe('nexus-bot CLI', () => {
   const server = useService('temporal dev server', () => startTemporalDevServer());
 
-  it('prints the usage for --help and for each command\'s --help', async () => {
+  it("prints the usage for --help and for each command's --help", async () => {
     const top = await cli(['--help']);
     assert.equal(top.code, 0);
     assert.match(top.stdout, /Usage: nexus-bot <command>[\s\S]*self-check/);

@@ -32,9 +32,13 @@ const BURN = 4n * DEFAULT_OPERATOR_FEE_WEI + DEFAULT_SSV_PARAMETERS.networkFeeWe
 const COLLATERAL = DEFAULT_SSV_PARAMETERS.minimumLiquidationCollateralWei;
 // 864-second blocks: 100 blocks a day, so that days of runway take few anvil_mine blocks.
 const POLICY: RunwayPolicy = {
-  topUpBelowBlocks: '2000', topUpToBlocks: '4500', alertBelowBlocks: '700',
+  topUpBelowBlocks: '2000',
+  topUpToBlocks: '4500',
+  alertBelowBlocks: '700',
   // Room for one top-up of ~2,600 blocks of burn (~0.005 SSV), not for two.
-  budgetWei: ethers.parseEther('0.006').toString(), budgetPeriodMs: 30 * 86_400_000, blockTimeSeconds: 864,
+  budgetWei: ethers.parseEther('0.006').toString(),
+  budgetPeriodMs: 30 * 86_400_000,
+  blockTimeSeconds: 864,
 };
 const CLUSTER = '1,2,3,4';
 
@@ -60,31 +64,57 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
     await provider.send('anvil_impersonateAccount', [nexus]);
     await provider.send('anvil_setBalance', [nexus, ethers.toQuantity(ETH)]);
     const asNexus = await provider.getSigner(nexus);
-    await send(system.contracts.ssvToken.connect(asNexus) as ethers.Contract, 'approve', system.addresses.ssvNetwork, amount);
-    await send(system.contracts.ssvNetwork.connect(asNexus) as ethers.Contract, 'registerValidator',
-      ethers.hexlify(randomBytes(48)), fx().operatorIds, '0x', amount, NEW_CLUSTER);
+    await send(
+      system.contracts.ssvToken.connect(asNexus) as ethers.Contract,
+      'approve',
+      system.addresses.ssvNetwork,
+      amount,
+    );
+    await send(
+      system.contracts.ssvNetwork.connect(asNexus) as ethers.Contract,
+      'registerValidator',
+      ethers.hexlify(randomBytes(48)),
+      fx().operatorIds,
+      '0x',
+      amount,
+      NEW_CLUSTER,
+    );
     await provider.send('anvil_stopImpersonatingAccount', [nexus]);
   }
 
   function runwayActivities(journalFile: string, metrics?: BotMetrics) {
     const { provider, bot, system } = fx();
     const txManager = new TransactionManager({
-      provider, signer: new ethers.Wallet(bot.privateKey, provider), chainId: 31337,
-      maxFeePerGasCeiling: ethers.parseUnits('100', 'gwei'), maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'),
-      confirmations: 1, stuckAfterMs: 30_000, feeBumpPercent: 20, maxFeeBumps: 3, pollIntervalMs: 100,
+      provider,
+      signer: new ethers.Wallet(bot.privateKey, provider),
+      chainId: 31337,
+      maxFeePerGasCeiling: ethers.parseUnits('100', 'gwei'),
+      maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'),
+      confirmations: 1,
+      stuckAfterMs: 30_000,
+      feeBumpPercent: 20,
+      maxFeeBumps: 3,
+      pollIntervalMs: 100,
       journal: new FileTxJournal(journalFile),
     });
     const { nexus, nodeOperator, ssvNetwork, ssvNetworkViews, ssvToken } = system.addresses;
     return createRunwayActivities({
-      provider, txManager, contracts: { nexus, nodeOperator, ssvNetwork, ssvNetworkViews, ssvToken },
-      scan: { fromBlock: 0, maxRange: 100_000 }, policy: POLICY, metrics,
+      provider,
+      txManager,
+      contracts: { nexus, nodeOperator, ssvNetwork, ssvNetworkViews, ssvToken },
+      scan: { fromBlock: 0, maxRange: 100_000 },
+      policy: POLICY,
+      metrics,
     });
   }
 
   /** ClusterDeposited events of Nexus's cluster sent by the bot account. */
   async function botDeposits(): Promise<ethers.EventLog[]> {
     const ssv = fx().system.contracts.ssvNetwork;
-    const events = (await ssv.queryFilter(ssv.filters.ClusterDeposited(fx().system.addresses.nexus), 0)) as ethers.EventLog[];
+    const events = (await ssv.queryFilter(
+      ssv.filters.ClusterDeposited(fx().system.addresses.nexus),
+      0,
+    )) as ethers.EventLog[];
     const out: ethers.EventLog[] = [];
     for (const e of events) if ((await e.getTransaction()).from === fx().bot.address) out.push(e);
     return out;
@@ -95,7 +125,7 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
     return line === undefined ? undefined : Number(line.split(' ').pop());
   }
 
-  it('the runway it reads is the local SSVNetwork\'s: not liquidatable after `runway` blocks, liquidatable one block later', async () => {
+  it("the runway it reads is the local SSVNetwork's: not liquidatable after `runway` blocks, liquidatable one block later", async () => {
     await nexusValidator(COLLATERAL + 3_000n * BURN + BURN / 2n);
     const readings = await runwayActivities(join(dir, 'rule-journal.json')).readClusterRunways({});
     const [c] = readings.clusters;
@@ -112,9 +142,17 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
     const tuple = await snapshot();
     const blocksAfterRead = (await fx().provider.getBlockNumber()) - readings.blockNumber;
     await mine(runway - blocksAfterRead);
-    assert.equal(await views.isLiquidatable(nexus, fx().operatorIds, tuple), false, `liquidatable after ${runway} blocks`);
+    assert.equal(
+      await views.isLiquidatable(nexus, fx().operatorIds, tuple),
+      false,
+      `liquidatable after ${runway} blocks`,
+    );
     await mine(1);
-    assert.equal(await views.isLiquidatable(nexus, fx().operatorIds, tuple), true, `not liquidatable after ${runway + 1} blocks`);
+    assert.equal(
+      await views.isLiquidatable(nexus, fx().operatorIds, tuple),
+      true,
+      `not liquidatable after ${runway + 1} blocks`,
+    );
   });
 
   it('tops the cluster up once below the runway (activity retried after its deposit), then the budget refuses the next with an ERROR alert; metrics exported', async () => {
@@ -138,7 +176,9 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
       },
     };
     const alerts: LoggedLine[] = [];
-    const listener = (line: LoggedLine) => { if (line.level === 'ERROR' && line.message.startsWith('cluster runway alert')) alerts.push(line); };
+    const listener = (line: LoggedLine) => {
+      if (line.level === 'ERROR' && line.message.startsWith('cluster runway alert')) alerts.push(line);
+    };
     logListeners.add(listener);
     const connection = await Connection.connect({ address: temporal().address });
     const client = new Client({ connection });
@@ -147,21 +187,32 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
     try {
       await withTestWorker(temporal().address, { taskQueue, activities }, async () => {
         handle = await client.workflow.start(clusterRunwayWorkflow, {
-          taskQueue, workflowId: CLUSTER_RUNWAY_WORKFLOW_ID, args: [{ pollInterval: '1 second', continueAsNewAfterPolls: 3 }],
+          taskQueue,
+          workflowId: CLUSTER_RUNWAY_WORKFLOW_ID,
+          args: [{ pollInterval: '1 second', continueAsNewAfterPolls: 3 }],
         });
         const firstRunId = (await handle.describe()).runId;
         const waitFor = async (what: string, done: (s: RunwayStatus) => boolean): Promise<RunwayStatus> => {
           const deadline = Date.now() + 90_000;
           for (;;) {
-            const s = await client.workflow.getHandle(handle!.workflowId).query(runwayStatusQuery).catch(() => undefined);
+            const s = await client.workflow
+              .getHandle(handle!.workflowId)
+              .query(runwayStatusQuery)
+              .catch(() => undefined);
             if (s && done(s)) return s;
             if (Date.now() > deadline) assert.fail(`${what}: ${JSON.stringify(s)}`);
             await sleep(300);
           }
         };
-        const ok = await waitFor('the cluster read, runway above the top-up runway', (s) => s.clusters[0]?.state === 'ok');
+        const ok = await waitFor(
+          'the cluster read, runway above the top-up runway',
+          (s) => s.clusters[0]?.state === 'ok',
+        );
         assert.ok(Number(ok.clusters[0].runwayBlocks) > 2_000);
-        assert.equal(metricValue(await metrics.registry.metrics(), 'nexus_cluster_runway_blocks'), Number(ok.clusters[0].runwayBlocks));
+        assert.equal(
+          metricValue(await metrics.registry.metrics(), 'nexus_cluster_runway_blocks'),
+          Number(ok.clusters[0].runwayBlocks),
+        );
 
         await mine(1_100);
         const topped = await waitFor('topped up', (s) => s.spends.length === 1);
@@ -175,7 +226,11 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
         assert.ok(Number(after.clusters[0].runwayBlocks) <= 4_500);
         let text = await metrics.registry.metrics();
         assert.equal(metricValue(text, 'nexus_cluster_topups_total'), 1, 'the retried top-up counted once');
-        assert.ok(Math.abs((metricValue(text, 'nexus_cluster_topup_ssv_total') ?? 0) - Number(ethers.formatEther(spend.amountWei))) < 1e-9);
+        assert.ok(
+          Math.abs(
+            (metricValue(text, 'nexus_cluster_topup_ssv_total') ?? 0) - Number(ethers.formatEther(spend.amountWei)),
+          ) < 1e-9,
+        );
         const left = Number(ethers.formatEther(BigInt(POLICY.budgetWei) - BigInt(spend.amountWei)));
         assert.ok(Math.abs((metricValue(text, 'nexus_cluster_topup_budget_left_ssv', '') ?? -1) - left) < 1e-9, text);
 
@@ -197,7 +252,10 @@ describe('cluster runway watcher (anvil + local SSVNetwork + Temporal dev server
         const cli = await runNexusBot(['runway', '--address', temporal().address]);
         assert.equal(cli.code, 0, cli.stderr);
         assert.match(cli.stdout, /^budget +0\.001\d* SSV left of 0\.006 SSV per 30 days; 1 top-up in the period/m);
-        assert.match(cli.stdout, /^clusters +\[1,2,3,4\] budget-exhausted: runway 1\d{3} blocks \(1\d\.\d days\), balance /m);
+        assert.match(
+          cli.stdout,
+          /^clusters +\[1,2,3,4\] budget-exhausted: runway 1\d{3} blocks \(1\d\.\d days\), balance /m,
+        );
       });
     } finally {
       logListeners.delete(listener);

@@ -18,10 +18,21 @@ const UI_ORIGIN = 'http://127.0.0.1:8233';
 const converter = new DefaultPayloadConverter();
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-interface JsonPayload { metadata: Record<string, string>; data: string }
+interface JsonPayload {
+  metadata: Record<string, string>;
+  data: string;
+}
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
@@ -48,7 +59,9 @@ describe('codec server (remote codec protocol over HTTP)', () => {
 
   it('encodes and decodes protobuf-JSON payloads, with or without the namespace in the path', async () => {
     const plain = converter.toPayload({ note: marker });
-    const request = { payloads: [{ metadata: { encoding: b64('json/plain') }, data: Buffer.from(plain.data ?? []).toString('base64') }] };
+    const request = {
+      payloads: [{ metadata: { encoding: b64('json/plain') }, data: Buffer.from(plain.data ?? []).toString('base64') }],
+    };
     const encoded = await post(`${server.url}/default/encode`, request);
     assert.equal(encoded.status, 200, encoded.text);
     assert.match(encoded.headers.get('content-type') ?? '', /application\/json/);
@@ -62,14 +75,23 @@ describe('codec server (remote codec protocol over HTTP)', () => {
     assert.deepEqual(JSON.parse(decoded.text), request);
     // Empty lists, and protojson's omission of empty fields.
     assert.deepEqual(JSON.parse((await post(`${server.url}/decode`, {})).text), { payloads: [] });
-    assert.ok(logLines.some((l) => /^POST \/default\/encode namespace=default payloads=1 -> 200$/.test(l)), logLines.join('\n'));
+    assert.ok(
+      logLines.some((l) => /^POST \/default\/encode namespace=default payloads=1 -> 200$/.test(l)),
+      logLines.join('\n'),
+    );
     assert.ok(!logLines.join('\n').includes(b64(marker).slice(0, 8)));
   });
 
-  it('answers the Web UI\'s CORS preflight for its origin only', async () => {
-    const preflight = (origin: string) => fetch(`${server.url}/decode`, {
-      method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-namespace' },
-    });
+  it("answers the Web UI's CORS preflight for its origin only", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${server.url}/decode`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type,x-namespace',
+        },
+      });
     const ok = await preflight(UI_ORIGIN);
     assert.equal(ok.status, 204);
     assert.equal(ok.headers.get('access-control-allow-origin'), UI_ORIGIN);
@@ -79,7 +101,10 @@ describe('codec server (remote codec protocol over HTTP)', () => {
     const denied = await preflight('http://evil.example');
     assert.equal(denied.status, 403);
     assert.equal(denied.headers.get('access-control-allow-origin'), null);
-    assert.match(await denied.text(), /origin http:\/\/evil\.example is not allowed.*allowed: http:\/\/127\.0\.0\.1:8233/);
+    assert.match(
+      await denied.text(),
+      /origin http:\/\/evil\.example is not allowed.*allowed: http:\/\/127\.0\.0\.1:8233/,
+    );
     const call = await post(`${server.url}/decode`, { payloads: [] }, { Origin: UI_ORIGIN });
     assert.equal(call.headers.get('access-control-allow-origin'), UI_ORIGIN);
   });
@@ -92,7 +117,14 @@ describe('codec server (remote codec protocol over HTTP)', () => {
     assert.equal(badShape.status, 400);
     assert.match(badShape.text, /payloads\[0\]\.metadata\.encoding: expected a base64 string/);
     assert.match((await post(`${server.url}/decode`, { payloads: 'x' })).text, /payloads: expected an array/);
-    const unknownKey = await post(`${server.url}/decode`, { payloads: [{ metadata: { encoding: b64(ENCRYPTED_ENCODING), 'encryption-key-id': b64('k7') }, data: randomBytes(40).toString('base64') }] });
+    const unknownKey = await post(`${server.url}/decode`, {
+      payloads: [
+        {
+          metadata: { encoding: b64(ENCRYPTED_ENCODING), 'encryption-key-id': b64('k7') },
+          data: randomBytes(40).toString('base64'),
+        },
+      ],
+    });
     assert.equal(unknownKey.status, 422);
     assert.match(unknownKey.text, /cannot decode: .*codec key "k7", which is not in the key file/);
     const wrongPath = await post(`${server.url}/a/b/decode`, {});
@@ -121,11 +153,17 @@ describe('nexus-bot codec-server', () => {
   before(() => writeNewCodecKeyFile(keysFile));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { timeout: 30_000, env: { ...process.env, ...env } },
+        (err, stdout, stderr) => {
+          res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+        },
+      );
     });
-  });
 
   it('answers --help and names bad arguments (exit 2) and a bad key file (exit 1)', async () => {
     const help = await cli(['codec-server', '--help']);
@@ -138,7 +176,13 @@ describe('nexus-bot codec-server', () => {
     const badPort = await cli(['codec-server', '--codec-keys', keysFile, '--port', 'http']);
     assert.equal(badPort.code, 2);
     assert.match(badPort.stderr, /--port: expected a port number 0-65535, got "http"/);
-    const badOrigin = await cli(['codec-server', '--codec-keys', keysFile, '--cors-origin', 'http://127.0.0.1:8233/ui']);
+    const badOrigin = await cli([
+      'codec-server',
+      '--codec-keys',
+      keysFile,
+      '--cors-origin',
+      'http://127.0.0.1:8233/ui',
+    ]);
     assert.equal(badOrigin.code, 2);
     assert.match(badOrigin.stderr, /--cors-origin: expected an origin/);
     const open = join(dir, 'open.json');
@@ -153,11 +197,16 @@ describe('nexus-bot codec-server', () => {
     const tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, 'local-token\n', { mode: 0o600 });
     const child = spawn(process.execPath, [BIN, 'codec-server', '--port', '0', '--auth-token-file', tokenFile], {
-      env: { ...process.env, NEXUS_BOT_CODEC_KEYS_FILE: keysFile }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NEXUS_BOT_CODEC_KEYS_FILE: keysFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     try {
       const deadline = Date.now() + 20_000;

@@ -43,9 +43,12 @@ describe('creation: bad input (real parts)', function () {
     await net?.stop();
   });
 
-  const startMonitor = (admin: string) => net.client.workflow.start(rollupMonitorWorkflow, {
-    taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin), args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds' }],
-  });
+  const startMonitor = (admin: string) =>
+    net.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds' }],
+    });
 
   async function waitForError(handle: WorkflowHandle, pattern: RegExp): Promise<MonitorStatus> {
     const deadline = Date.now() + 90_000;
@@ -59,7 +62,9 @@ describe('creation: bad input (real parts)', function () {
 
   async function validatorCount(admin: string): Promise<bigint> {
     const bridge = net.rollups.find((r) => r.admin === admin)?.bridge;
-    return (await (await contractAt('NexusBaseBridge', bridge as string, net.provider)).getFunction('validatorCount')()) as bigint;
+    return (await (
+      await contractAt('NexusBaseBridge', bridge as string, net.provider)
+    ).getFunction('validatorCount')()) as bigint;
   }
 
   /** The creation child ran its key-material activity once: a non-retryable failure is not retried. */

@@ -24,7 +24,13 @@ import { ceremonyChildren, lower, type CrashPoint } from '../harness/crash-watch
 import { loadOperatorShares } from '../harness/threshold-signing';
 
 // 384 ETH at 5000 bps: 6 validators, so three batches of two.
-const ROLLUP: RollupSpec = { account: 2, name: 'rollup-crash-dkg', funding: 384n * ETH, limit: 5000, createMnemonic: false };
+const ROLLUP: RollupSpec = {
+  account: 2,
+  name: 'rollup-crash-dkg',
+  funding: 384n * ETH,
+  limit: 5000,
+  createMnemonic: false,
+};
 const MAX_BATCH = 2;
 /** How long an orphaned `ssv-dkg init` (its worker killed) may take to end by itself. */
 const ORPHAN_DEADLINE_MS = 60_000;
@@ -32,11 +38,24 @@ const ORPHAN_DEADLINE_MS = 60_000;
 const INTERRUPTED_REPORT = 'DKG ceremony run again: no archived ceremony of an earlier attempt';
 
 const CASES: { point: CrashPoint; title: string; pace?: 'measured' }[] = [
-  { point: 'during-ceremony', title: 'crash point 1, during a ceremony (runDkgCeremony started, ssv-dkg init running)', pace: 'measured' },
-  { point: 'after-key-material', title: 'crash point 2, after the ceremony and before the deposit (runDkgCeremony completed, nothing on chain)' },
-  { point: 'after-deposit-sent', title: 'crash point 3, after the deposit was sent and before it was mined (journal record pending)' },
+  {
+    point: 'during-ceremony',
+    title: 'crash point 1, during a ceremony (runDkgCeremony started, ssv-dkg init running)',
+    pace: 'measured',
+  },
+  {
+    point: 'after-key-material',
+    title: 'crash point 2, after the ceremony and before the deposit (runDkgCeremony completed, nothing on chain)',
+  },
+  {
+    point: 'after-deposit-sent',
+    title: 'crash point 3, after the deposit was sent and before it was mined (journal record pending)',
+  },
   { point: 'after-deposit-mined', title: 'crash point 4, after the deposit was mined and before any of its keyshares' },
-  { point: 'between-keyshares', title: 'crash point 5, between keyshares (some but not all of a ceremony\'s keys registered with SSV)' },
+  {
+    point: 'between-keyshares',
+    title: "crash point 5, between keyshares (some but not all of a ceremony's keys registered with SSV)",
+  },
 ];
 
 const alive = (pid: number) => {
@@ -59,7 +78,13 @@ async function endOrphans(net: CreationNetwork, pids: number[]): Promise<string>
   while (pids.some(alive) && Date.now() < deadline) await sleep(500);
   const left = pids.filter(alive);
   for (const pid of left) {
-    const cwd = (() => { try { return readlinkSync(`/proc/${pid}/cwd`); } catch { return ''; } })();
+    const cwd = (() => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        return '';
+      }
+    })();
     if (cwd.startsWith(net.dir)) process.kill(-pid, 'SIGKILL');
   }
   return left.length === 0
@@ -68,7 +93,11 @@ async function endOrphans(net: CreationNetwork, pids: number[]): Promise<string>
 }
 
 /** No nonce gap, and what became of every ceremony (deposited on its reserved nonces, or reported unused). */
-async function checkDkgInvariants(net: CreationNetwork, { deposited, added }: CommonOutcome, orphans: Promise<string>): Promise<string> {
+async function checkDkgInvariants(
+  net: CreationNetwork,
+  { deposited, added }: CommonOutcome,
+  orphans: Promise<string>,
+): Promise<string> {
   // No nonce gap: checked for both key paths by crashRun (each registration signed for its nonce).
   const byNonce = added.map((e) => lower(e.args[2] as string));
   const depositedKeys = new Set(deposited);
@@ -77,15 +106,27 @@ async function checkDkgInvariants(net: CreationNetwork, { deposited, added }: Co
   for (const { dir, manifest } of ceremonies) {
     const pubkeys = manifest.pubkeys.map(lower);
     if (manifest.state === 'deposited') {
-      assert.deepEqual(byNonce.slice(manifest.firstNonce, manifest.firstNonce + manifest.count), pubkeys, `ceremony ${dir}: its keys are not registered on its reserved nonces`);
+      assert.deepEqual(
+        byNonce.slice(manifest.firstNonce, manifest.firstNonce + manifest.count),
+        pubkeys,
+        `ceremony ${dir}: its keys are not registered on its reserved nonces`,
+      );
       fromDepositedCeremonies.push(...pubkeys);
     } else {
       // A ceremony whose output was never used is reported (marked unused), and none of its keys deposited.
-      assert.equal(manifest.state, 'unused', `ceremony ${dir} is ${manifest.state}: neither deposited nor reported unused`);
+      assert.equal(
+        manifest.state,
+        'unused',
+        `ceremony ${dir} is ${manifest.state}: neither deposited nor reported unused`,
+      );
       for (const p of pubkeys) assert.ok(!depositedKeys.has(p), `${p} of the unused ceremony ${dir} was deposited`);
     }
   }
-  assert.deepEqual(fromDepositedCeremonies.sort(), [...deposited].sort(), 'the deposited keys are not exactly those of the ceremonies marked deposited');
+  assert.deepEqual(
+    fromDepositedCeremonies.sort(),
+    [...deposited].sort(),
+    'the deposited keys are not exactly those of the ceremonies marked deposited',
+  );
 
   // Keys the operators hold shares of that no archived ceremony names: a ceremony cut off by the kill.
   const archived = new Set(ceremonies.flatMap((c) => c.manifest.pubkeys.map(lower)));
@@ -93,25 +134,41 @@ async function checkDkgInvariants(net: CreationNetwork, { deposited, added }: Co
   const unnamed = held.filter((p) => !archived.has(p));
   for (const p of unnamed) assert.ok(!depositedKeys.has(p), `${p}, of no archived ceremony, was deposited`);
   // The bot never saw those keys: it reports the interrupted attempt when it runs the ceremony again.
-  if (unnamed.length > 0) assert.ok(readFileSync(net.workerLog, 'utf8').includes(INTERRUPTED_REPORT), 'the interrupted ceremony was not reported');
+  if (unnamed.length > 0)
+    assert.ok(
+      readFileSync(net.workerLog, 'utf8').includes(INTERRUPTED_REPORT),
+      'the interrupted ceremony was not reported',
+    );
   const unused = ceremonies.filter((c) => c.manifest.state === 'unused').length;
-  return `${ceremonies.length} ceremonies archived (${unused} unused); ${await orphans}; ` +
-    `operators hold shares of ${held.length} keys, ${unnamed.length} of no archived ceremony (never deposited${unnamed.length > 0 ? ', reported' : ''})`;
+  return (
+    `${ceremonies.length} ceremonies archived (${unused} unused); ${await orphans}; ` +
+    `operators hold shares of ${held.length} keys, ${unnamed.length} of no archived ceremony (never deposited${unnamed.length > 0 ? ', reported' : ''})`
+  );
 }
 
 describe('DKG creation survives a worker SIGKILL at each step boundary (Temporal + anvil + moto + worker process + ssv-dkg operators)', function () {
   this.timeout(480_000);
-  concurrentCrashRuns(CASES, (c, aborted) => {
-    let orphans: Promise<string> = Promise.resolve('no ssv-dkg init was running at the kill');
-    return crashRun({
-      point: c.point, keyPath: 'dkg', rollup: ROLLUP, maxBatch: MAX_BATCH, aborted, taskQueue: `nexus-bot-crash-dkg-${c.point}`,
-      network: { dkg: { pace: c.pace } },
-      afterKill: async (net) => {
-        const pids = ceremonyChildren(net);
-        orphans = endOrphans(net, pids);
-        orphans.catch(() => undefined); // awaited by the checks
-      },
-      checkInvariants: (net, _total, common) => checkDkgInvariants(net, common, orphans),
-    });
-  }, (c) => `${c.title}: completes after a restart, no double deposit, every key registered once, no nonce gap, no unreported ceremony`);
+  concurrentCrashRuns(
+    CASES,
+    (c, aborted) => {
+      let orphans: Promise<string> = Promise.resolve('no ssv-dkg init was running at the kill');
+      return crashRun({
+        point: c.point,
+        keyPath: 'dkg',
+        rollup: ROLLUP,
+        maxBatch: MAX_BATCH,
+        aborted,
+        taskQueue: `nexus-bot-crash-dkg-${c.point}`,
+        network: { dkg: { pace: c.pace } },
+        afterKill: async (net) => {
+          const pids = ceremonyChildren(net);
+          orphans = endOrphans(net, pids);
+          orphans.catch(() => undefined); // awaited by the checks
+        },
+        checkInvariants: (net, _total, common) => checkDkgInvariants(net, common, orphans),
+      });
+    },
+    (c) =>
+      `${c.title}: completes after a restart, no double deposit, every key registered once, no nonce gap, no unreported ceremony`,
+  );
 });

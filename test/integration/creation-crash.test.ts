@@ -26,11 +26,24 @@ const MAX_BATCH = 5;
 type NetworkVariant = Pick<CreationNetworkOptions, 'nexusVersion' | 'bridgeKind'>;
 
 const CASES: { point: CrashPoint; title: string; network?: NetworkVariant }[] = [
-  { point: 'after-key-material', title: 'crash point 1, after key material (the key-material activity completed, no deposit on chain)' },
-  { point: 'after-deposit-sent', title: 'crash point 2, after the deposit was sent and before it was mined (journal record pending)' },
+  {
+    point: 'after-key-material',
+    title: 'crash point 1, after key material (the key-material activity completed, no deposit on chain)',
+  },
+  {
+    point: 'after-deposit-sent',
+    title: 'crash point 2, after the deposit was sent and before it was mined (journal record pending)',
+  },
   { point: 'after-deposit-mined', title: 'crash point 3, after the deposit was mined and before any of its keyshares' },
-  { point: 'between-keyshares', title: 'crash point 4, between keyshares (some but not all of a batch registered with SSV)' },
-  { point: 'after-deposit-mined', title: 'crash point 3 on Nexus v2024-03 with a CValue bridge', network: { nexusVersion: 'v2024-03', bridgeKind: 'CValue' } },
+  {
+    point: 'between-keyshares',
+    title: 'crash point 4, between keyshares (some but not all of a batch registered with SSV)',
+  },
+  {
+    point: 'after-deposit-mined',
+    title: 'crash point 3 on Nexus v2024-03 with a CValue bridge',
+    network: { nexusVersion: 'v2024-03', bridgeKind: 'CValue' },
+  },
 ];
 
 /** Invariant 2: the allocated indices are distinct, and every deposited key is the key of an allocated index. */
@@ -38,7 +51,11 @@ async function checkKeyIndices(net: CreationNetwork, total: number, { deposited 
   const r = net.rollups[0];
   const state = await new IndexStateStore({ folder: join(net.dir, 'key-indices') }).readState(r.admin);
   const indices = state.allocations.flatMap((a) => Array.from({ length: a.count }, (_, i) => a.start + i));
-  assert.equal(new Set(indices).size, indices.length, `an index was allocated twice: ${JSON.stringify(state.allocations)}`);
+  assert.equal(
+    new Set(indices).size,
+    indices.length,
+    `an index was allocated twice: ${JSON.stringify(state.allocations)}`,
+  );
   const keys = await deriveSigningKeys(await net.vault.readMnemonic(r.admin), indices);
   const indexOf = new Map(keys.map((k) => [lower(k.pubkeyHex), k.index]));
   wipeKeys(keys);
@@ -52,8 +69,21 @@ async function checkKeyIndices(net: CreationNetwork, total: number, { deposited 
 
 describe('creation survives a worker SIGKILL at each step boundary (Temporal + anvil + moto + worker process)', function () {
   this.timeout(480_000);
-  concurrentCrashRuns(CASES, (c, aborted) => crashRun({
-    point: c.point, keyPath: 'mnemonic', rollup: ROLLUP, maxBatch: MAX_BATCH, network: c.network, aborted, checkInvariants: checkKeyIndices,
-    taskQueue: ['nexus-bot-crash', c.point, c.network?.nexusVersion, c.network?.bridgeKind].filter(Boolean).join('-'),
-  }), (c) => `${c.title}: completes after a restart, no double deposit, no missing keyshares, no reused index`);
+  concurrentCrashRuns(
+    CASES,
+    (c, aborted) =>
+      crashRun({
+        point: c.point,
+        keyPath: 'mnemonic',
+        rollup: ROLLUP,
+        maxBatch: MAX_BATCH,
+        network: c.network,
+        aborted,
+        checkInvariants: checkKeyIndices,
+        taskQueue: ['nexus-bot-crash', c.point, c.network?.nexusVersion, c.network?.bridgeKind]
+          .filter(Boolean)
+          .join('-'),
+      }),
+    (c) => `${c.title}: completes after a restart, no double deposit, no missing keyshares, no reused index`,
+  );
 });

@@ -18,11 +18,23 @@ import { SSV_NETWORK_V1_ABI } from '../../activities/chain/abi';
 import { SSV_DKG_VERSION } from '../../activities/dkg/binary';
 import { contractAt } from '../../contracts/artifacts';
 import { addCluster, DEFAULT_OPERATOR_FEE_WEI, registerOperator, type NexusSystem } from '../../contracts/deploy';
-import { createOperatorIdentity, decryptOperatorKeystore, loadOperatorIdentity, type OperatorIdentity } from '../../localnet/operator-identity';
+import {
+  createOperatorIdentity,
+  decryptOperatorKeystore,
+  loadOperatorIdentity,
+  type OperatorIdentity,
+} from '../../localnet/operator-identity';
 import { freePort, stopAll, type ServiceProcess } from '../../localnet/services/process';
 import { startDkgOperator, type DkgOperator } from '../../localnet/services/ssv-dkg';
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
-import { creationStatusQuery, monitorStatusQuery, registrarStatusQuery, resumeSignal, wakeSignal, type MonitorStatus } from '../../protocol/messages';
+import {
+  creationStatusQuery,
+  monitorStatusQuery,
+  registrarStatusQuery,
+  resumeSignal,
+  wakeSignal,
+  type MonitorStatus,
+} from '../../protocol/messages';
 import { REGISTRAR_WORKFLOW_ID } from '../../protocol/registrar-types';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkIndependently, recoverDkgSecret } from '../fixtures/keyshares/checks';
@@ -36,14 +48,32 @@ const OTHER_VERSION = 'v3.2.0-0badc0d';
 const ROLLUPS = {
   operatorDown: { account: 2, name: 'dkg-operator-down', funding: 320n * ETH, limit: 2000, createMnemonic: false },
   mnemonic: { account: 3, name: 'mnemonic-beside', funding: 320n * ETH, limit: 2000 },
-  moved: { account: 4, name: 'dkg-endpoint-moved-then-cluster-changed', funding: 320n * ETH, limit: 2000, createMnemonic: false },
-  keyMismatch: { account: 5, name: 'dkg-key-mismatch', funding: 320n * ETH, limit: 2000, createMnemonic: false, operatorCluster: 3 },
+  moved: {
+    account: 4,
+    name: 'dkg-endpoint-moved-then-cluster-changed',
+    funding: 320n * ETH,
+    limit: 2000,
+    createMnemonic: false,
+  },
+  keyMismatch: {
+    account: 5,
+    name: 'dkg-key-mismatch',
+    funding: 320n * ETH,
+    limit: 2000,
+    createMnemonic: false,
+    operatorCluster: 3,
+  },
   tampered: { account: 6, name: 'dkg-tampered-output', funding: 320n * ETH, limit: 2000, createMnemonic: false },
   otherVersion: { account: 7, name: 'dkg-other-version', funding: 320n * ETH, limit: 2000, createMnemonic: false },
 };
 type RollupName = keyof typeof ROLLUPS;
 
-interface AddedValidator { nonce: number; operatorIds: number[]; publicKey: string; sharesData: string }
+interface AddedValidator {
+  nonce: number;
+  operatorIds: number[];
+  publicKey: string;
+  sharesData: string;
+}
 
 describe('creation on the DKG path: faults and bad input (real parts)', function () {
   this.timeout(300_000);
@@ -59,19 +89,31 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   before(async () => {
     faultsDir = mkdtempSync(join(tmpdir(), 'nexus-dkg-faults-'));
     net = await startCreationNetwork({
-      taskQueue: 'nexus-bot-dkg-faults', dkg: {}, rollups: Object.values(ROLLUPS),
+      taskQueue: 'nexus-bot-dkg-faults',
+      dkg: {},
+      rollups: Object.values(ROLLUPS),
       prepareChain: async (system) => {
         // Operator 5 (started below) and cluster 2 = [1,2,3,5], for a changeCluster.
         operator5 = await createOperatorIdentity(join(faultsDir, 'operator-5'), 5);
         operator5Port = await freePort();
-        assert.equal(await registerOperator(system, { publicKey: operator5.publicKeyBase64, dkgPort: operator5Port, name: 'op-5' }), 5n);
+        assert.equal(
+          await registerOperator(system, {
+            publicKey: operator5.publicKeyBase64,
+            dkgPort: operator5Port,
+            name: 'op-5',
+          }),
+          5n,
+        );
         await addCluster(system, 2, [1, 2, 3, 5]);
         // Operator 6: SSVNetwork registered one key, NodeOperator announces another; cluster 3 = [1,2,3,6].
         await registerMismatchedOperator(system, 6n, await freePort());
         await addCluster(system, 3, [1, 2, 3, 6]);
       },
     });
-    admins = Object.fromEntries(Object.keys(ROLLUPS).map((name, i) => [name, net.rollups[i].admin])) as Record<RollupName, string>;
+    admins = Object.fromEntries(Object.keys(ROLLUPS).map((name, i) => [name, net.rollups[i].admin])) as Record<
+      RollupName,
+      string
+    >;
     ownOperators.push(await restartOperator(operator5, operator5Port));
     worker = await net.startWorker({ config: workerDkg() });
   });
@@ -86,14 +128,26 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   async function registerMismatchedOperator(system: NexusSystem, id: bigint, port: number): Promise<void> {
     const [ssvSide, nodeOperatorSide] = generateOperators([Number(id), Number(id)]);
     const encodedKey = AbiCoder.defaultAbiCoder().encode(['string'], [ssvSide.publicKeyBase64]);
-    await (await system.contracts.ssvNetwork.getFunction('registerOperator').send(encodedKey, DEFAULT_OPERATOR_FEE_WEI)).wait();
-    await (await system.contracts.nodeOperator.getFunction('registerSSVOperator').send(id, nodeOperatorSide.publicKeyBase64, `https://127.0.0.1:${port}`, `op-${id}`)).wait();
+    await (
+      await system.contracts.ssvNetwork.getFunction('registerOperator').send(encodedKey, DEFAULT_OPERATOR_FEE_WEI)
+    ).wait();
+    await (
+      await system.contracts.nodeOperator
+        .getFunction('registerSSVOperator')
+        .send(id, nodeOperatorSide.publicKeyBase64, `https://127.0.0.1:${port}`, `op-${id}`)
+    ).wait();
   }
 
   /** The worker's dkg section: operator 5's CA added, and the binary replaced when given. */
   function workerDkg(binary?: string): Record<string, unknown> {
     const dkg = net.workerConfig.dkg as { operatorCaFiles: Record<string, string> };
-    return { dkg: { ...dkg, operatorCaFiles: { ...dkg.operatorCaFiles, 5: operator5.tlsCertPath }, ...(binary ? { binary } : {}) } };
+    return {
+      dkg: {
+        ...dkg,
+        operatorCaFiles: { ...dkg.operatorCaFiles, 5: operator5.tlsCertPath },
+        ...(binary ? { binary } : {}),
+      },
+    };
   }
 
   async function restartWorker(binary?: string): Promise<void> {
@@ -102,7 +156,9 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   }
 
   function runningOperator(id: number): DkgOperator {
-    const op = [...ownOperators].reverse().find((o) => o.operatorId === id) ?? net.dkgOperators?.running.find((o) => o.operatorId === id);
+    const op =
+      [...ownOperators].reverse().find((o) => o.operatorId === id) ??
+      net.dkgOperators?.running.find((o) => o.operatorId === id);
     assert.ok(op, `operator ${id} was started`);
     return op;
   }
@@ -110,18 +166,28 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   /** Starts an operator with its identity (same keys), on `port` or a free one. */
   async function restartOperator(identity: OperatorIdentity, port?: number): Promise<DkgOperator> {
     return startDkgOperator(identity, {
-      port, ethEndpointURL: net.anvil.rpcUrl, command: net.dkgOperators?.binary.path, logFile: join(net.dir, `ssv-dkg-operator-${identity.operatorId}.log`),
+      port,
+      ethEndpointURL: net.anvil.rpcUrl,
+      command: net.dkgOperators?.binary.path,
+      logFile: join(net.dir, `ssv-dkg-operator-${identity.operatorId}.log`),
     });
   }
 
-  const startMonitor = (name: RollupName, pollInterval = '2 seconds') => net.client.workflow.start(rollupMonitorWorkflow, {
-    taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admins[name]),
-    args: [{ rollupAdmin: admins[name], keyPath: name === 'mnemonic' ? 'mnemonic' : 'dkg', pollInterval }],
-  });
-  const monitorStatus = (name: RollupName) => net.client.workflow.getHandle(monitorWorkflowId(admins[name])).query(monitorStatusQuery);
+  const startMonitor = (name: RollupName, pollInterval = '2 seconds') =>
+    net.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admins[name]),
+      args: [{ rollupAdmin: admins[name], keyPath: name === 'mnemonic' ? 'mnemonic' : 'dkg', pollInterval }],
+    });
+  const monitorStatus = (name: RollupName) =>
+    net.client.workflow.getHandle(monitorWorkflowId(admins[name])).query(monitorStatusQuery);
   const workerLogTail = () => readFileSync(net.workerLog, 'utf8').slice(-3000);
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
+  async function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 180_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
@@ -138,12 +204,19 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     });
 
   async function bridgeValidatorCount(name: RollupName): Promise<number> {
-    const bridge = await contractAt('NexusBaseBridge', net.rollups[Object.keys(ROLLUPS).indexOf(name)].bridge, net.provider);
+    const bridge = await contractAt(
+      'NexusBaseBridge',
+      net.rollups[Object.keys(ROLLUPS).indexOf(name)].bridge,
+      net.provider,
+    );
     return Number(await bridge.getFunction('validatorCount')());
   }
 
   const waitForValidators = (name: RollupName, count: number) =>
-    waitFor(`${name}: ${count} validators, monitor idle`, async () => (await bridgeValidatorCount(name)) === count && (await monitorStatus(name)).phase === 'idle');
+    waitFor(
+      `${name}: ${count} validators, monitor idle`,
+      async () => (await bridgeValidatorCount(name)) === count && (await monitorStatus(name)).phase === 'idle',
+    );
 
   /** DepositEvents whose withdrawal credentials name the rollup's bridge. */
   async function depositsTo(name: RollupName): Promise<number> {
@@ -156,14 +229,26 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   /** Every ValidatorAdded of the Nexus owner, in order: the index is the owner nonce it consumed. */
   async function validatorsAdded(): Promise<AddedValidator[]> {
     const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
-    const events = (await ssv.queryFilter(ssv.filters.ValidatorAdded(net.system.addresses.nexus), 0)) as ethers.EventLog[];
-    return events.map((e, nonce) => ({ nonce, operatorIds: (e.args[1] as bigint[]).map(Number), publicKey: (e.args[2] as string).toLowerCase(), sharesData: e.args[3] as string }));
+    const events = (await ssv.queryFilter(
+      ssv.filters.ValidatorAdded(net.system.addresses.nexus),
+      0,
+    )) as ethers.EventLog[];
+    return events.map((e, nonce) => ({
+      nonce,
+      operatorIds: (e.args[1] as bigint[]).map(Number),
+      publicKey: (e.args[2] as string).toLowerCase(),
+      sharesData: e.args[3] as string,
+    }));
   }
 
   async function addedFor(name: RollupName): Promise<AddedValidator[]> {
     const nexus = net.system.contracts.nexus;
     const submitted = (await nexus.queryFilter(nexus.filters.ValidatorSubmitted(), 0)) as ethers.EventLog[];
-    const own = new Set(submitted.filter((e) => (e.args[1] as string).toLowerCase() === admins[name].toLowerCase()).map((e) => (e.args[0] as string).toLowerCase()));
+    const own = new Set(
+      submitted
+        .filter((e) => (e.args[1] as string).toLowerCase() === admins[name].toLowerCase())
+        .map((e) => (e.args[0] as string).toLowerCase()),
+    );
     return (await validatorsAdded()).filter((v) => own.has(v.publicKey));
   }
 
@@ -173,25 +258,33 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     return (history.events ?? []).flatMap((e) => {
       const scheduled = e.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name !== 'requestRegistration') return [];
-      return [(JSON.parse(Buffer.from(scheduled.input?.payloads?.[0]?.data ?? []).toString()) as { kind: string }).kind];
+      return [
+        (JSON.parse(Buffer.from(scheduled.input?.payloads?.[0]?.data ?? []).toString()) as { kind: string }).kind,
+      ];
     });
   }
 
   /** The attempt on which an activity of the rollup's creation batch last ended (1: not retried). */
   async function finalAttempt(name: RollupName, activity: string): Promise<number> {
     const events = (await net.client.workflow.getHandle(creationWorkflowId(admins[name])).fetchHistory()).events ?? [];
-    const names = new Map(events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]));
-    const started = events.filter((e) => names.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) === activity);
+    const names = new Map(
+      events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]),
+    );
+    const started = events.filter(
+      (e) => names.get(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) === activity,
+    );
     return Math.max(...started.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
   }
 
   /** How many times the rollup's creation batch checked its operators (each check is one attempt). */
   async function checksOf(name: RollupName): Promise<number> {
     const events = (await net.client.workflow.getHandle(creationWorkflowId(admins[name])).fetchHistory()).events ?? [];
-    return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkDkgOperators').length;
+    return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkDkgOperators')
+      .length;
   }
 
-  const creationStatus = (name: RollupName) => net.client.workflow.getHandle(creationWorkflowId(admins[name])).query(creationStatusQuery);
+  const creationStatus = (name: RollupName) =>
+    net.client.workflow.getHandle(creationWorkflowId(admins[name])).query(creationStatusQuery);
 
   /** The registrar's reservation (none before its first request starts it). */
   async function registrarReservation() {
@@ -206,11 +299,22 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   /** The BLS signature in sharesData is the validator key's over "<EIP-55 Nexus>:<nonce>". */
   function signedForNonce(v: AddedValidator, nonce: number): boolean {
     const message = getBytes(keccak256(toUtf8Bytes(`${getAddress(net.system.addresses.nexus)}:${nonce}`)));
-    return verify(message, PublicKey.fromBytes(getBytes(v.publicKey)), Signature.fromBytes(getBytes(v.sharesData).slice(0, 96)));
+    return verify(
+      message,
+      PublicKey.fromBytes(getBytes(v.publicKey)),
+      Signature.fromBytes(getBytes(v.sharesData).slice(0, 96)),
+    );
   }
 
   async function operator5Key(): Promise<TestOperator> {
-    return { id: 5, publicKeyBase64: operator5.publicKeyBase64, privateKeyPem: await decryptOperatorKeystore(operator5.keystorePath, await readFile(operator5.passwordPath, 'utf8')) };
+    return {
+      id: 5,
+      publicKeyBase64: operator5.publicKeyBase64,
+      privateKeyPem: await decryptOperatorKeystore(
+        operator5.keystorePath,
+        await readFile(operator5.passwordPath, 'utf8'),
+      ),
+    };
   }
 
   it('1. an operator down: the batch waits at the health check naming it, reserving no nonce, depositing nothing; back up, the rollup gets exactly its validators', async () => {
@@ -244,10 +348,14 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     ownOperators.push(await restartOperator(identity, operator4.port));
     // A resume checks at once, whatever the backoff has reached.
     await net.client.workflow.getHandle(monitorWorkflowId(admins.operatorDown)).signal(resumeSignal);
-    await waitFor('the batch to stop waiting for its operators', async () => {
-      const step = (await monitorStatus('operatorDown')).inFlight;
-      return step === undefined || step.operators === undefined;
-    }, 60_000);
+    await waitFor(
+      'the batch to stop waiting for its operators',
+      async () => {
+        const step = (await monitorStatus('operatorDown')).inFlight;
+        return step === undefined || step.operators === undefined;
+      },
+      60_000,
+    );
     await waitForValidators('operatorDown', 2);
     assert.equal(await depositsTo('operatorDown'), 2);
     assert.equal((await addedFor('operatorDown')).length, 2);
@@ -280,22 +388,39 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     }
   });
 
-  it('3. a cluster changed with changeCluster: the next validators are registered with operators [1,2,3,5], and their shares decrypt with those operators\' keys', async () => {
-    const nexusAsAdmin = net.system.contracts.nexus.connect(devWallet(ROLLUPS.moved.account, net.provider)) as ethers.Contract;
+  it("3. a cluster changed with changeCluster: the next validators are registered with operators [1,2,3,5], and their shares decrypt with those operators' keys", async () => {
+    const nexusAsAdmin = net.system.contracts.nexus.connect(
+      devWallet(ROLLUPS.moved.account, net.provider),
+    ) as ethers.Contract;
     await (await nexusAsAdmin.getFunction('changeCluster').send(2n)).wait();
     // 40 % of the same 320 ETH: two more validators.
     await (await nexusAsAdmin.getFunction('changeStakingLimit').send(4000)).wait();
     await waitForValidators('moved', 4);
     const added = await addedFor('moved');
-    assert.deepEqual(added.map((v) => v.operatorIds), [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 3, 5]]);
+    assert.deepEqual(
+      added.map((v) => v.operatorIds),
+      [
+        [1, 2, 3, 4],
+        [1, 2, 3, 4],
+        [1, 2, 3, 5],
+        [1, 2, 3, 5],
+      ],
+    );
     const cluster2 = [...net.operators.filter((o) => o.id <= 3), await operator5Key()];
     for (const v of added.slice(2)) {
       const payload = { publicKey: v.publicKey, operatorIds: v.operatorIds, sharesData: v.sharesData };
-      await checkIndependently(payload, recoverDkgSecret(payload, cluster2), cluster2, net.system.addresses.nexus, v.nonce, 'ssv-dkg');
+      await checkIndependently(
+        payload,
+        recoverDkgSecret(payload, cluster2),
+        cluster2,
+        net.system.addresses.nexus,
+        v.nonce,
+        'ssv-dkg',
+      );
     }
   });
 
-  it('4. an operator whose NodeOperator key is not SSVNetwork\'s: a clear error naming it, not retried, nothing reserved or deposited', async () => {
+  it("4. an operator whose NodeOperator key is not SSVNetwork's: a clear error naming it, not retried, nothing reserved or deposited", async () => {
     await startMonitor('keyMismatch', '1 hour');
     const status = await waitForError('keyMismatch', /OperatorKeyMismatchError/);
     assert.match(status.lastError ?? '', /operator 6 of cluster 3/);
@@ -307,7 +432,9 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   });
 
   it('5. a tampered ceremony output: rejected before any deposit with a named error, nothing archived as usable, the reserved nonces given back', async () => {
-    await restartWorker(writeFaultySsvDkg(faultsDir, net.dkgOperators?.binary.path as string, { kind: 'deposit-signature' }));
+    await restartWorker(
+      writeFaultySsvDkg(faultsDir, net.dkgOperators?.binary.path as string, { kind: 'deposit-signature' }),
+    );
     // A long poll: after the failure the rollup waits, so the registrar's state below is this batch's.
     await startMonitor('tampered', '1 hour');
     const status = await waitForError('tampered', /DkgOutputInvalidError/);
@@ -317,19 +444,41 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     assert.equal(await bridgeValidatorCount('tampered'), 0);
     // The nonces were reserved, then handed back explicitly (not left to the registrar's timeout).
     assert.deepEqual(await registrationRequests('tampered'), ['dkg-reserve', 'dkg-abandon']);
-    await waitFor('the registrar holds no reservation', async () => (await registrarReservation()) === undefined, 30_000);
-    const archived = join(String((net.workerConfig.dkg as { archiveDir: string }).archiveDir), admins.tampered.toLowerCase());
+    await waitFor(
+      'the registrar holds no reservation',
+      async () => (await registrarReservation()) === undefined,
+      30_000,
+    );
+    const archived = join(
+      String((net.workerConfig.dkg as { archiveDir: string }).archiveDir),
+      admins.tampered.toLowerCase(),
+    );
     for (const entry of existsSync(archived) ? readdirSync(archived) : []) {
-      assert.equal((JSON.parse(readFileSync(join(archived, entry, 'ceremony.json'), 'utf8')) as { state: string }).state, 'unused', entry);
+      assert.equal(
+        (JSON.parse(readFileSync(join(archived, entry, 'ceremony.json'), 'utf8')) as { state: string }).state,
+        'unused',
+        entry,
+      );
     }
   });
 
   it('6. a binary of another version: DKG ceremonies refused with one message naming the version, nothing reserved or deposited; a mnemonic rollup is unaffected', async () => {
     const logStart = readFileSync(net.workerLog, 'utf8').length;
-    await restartWorker(writeFaultySsvDkg(faultsDir, net.dkgOperators?.binary.path as string, { kind: 'version', version: OTHER_VERSION }));
+    await restartWorker(
+      writeFaultySsvDkg(faultsDir, net.dkgOperators?.binary.path as string, {
+        kind: 'version',
+        version: OTHER_VERSION,
+      }),
+    );
     // The worker says so at start, before any batch finds it (its output reaches the log file a moment later).
-    const atStart = new RegExp(`DKG ceremonies will fail on this worker: .*runs ssv-dkg \\\\?"${OTHER_VERSION}\\\\?", expected \\\\?"${SSV_DKG_VERSION}\\\\?"`);
-    await waitFor('the worker\'s start warning', async () => atStart.test(readFileSync(net.workerLog, 'utf8').slice(logStart)), 30_000);
+    const atStart = new RegExp(
+      `DKG ceremonies will fail on this worker: .*runs ssv-dkg \\\\?"${OTHER_VERSION}\\\\?", expected \\\\?"${SSV_DKG_VERSION}\\\\?"`,
+    );
+    await waitFor(
+      "the worker's start warning",
+      async () => atStart.test(readFileSync(net.workerLog, 'utf8').slice(logStart)),
+      30_000,
+    );
     await startMonitor('otherVersion', '1 hour');
     const status = await waitForError('otherVersion', /DkgVersionMismatch/);
     assert.ok(status.lastError?.includes(`"${OTHER_VERSION}", expected "${SSV_DKG_VERSION}"`), status.lastError);
@@ -337,7 +486,9 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     assert.deepEqual(await registrationRequests('otherVersion'), []);
     assert.equal(await depositsTo('otherVersion'), 0);
 
-    const nexusAsAdmin = net.system.contracts.nexus.connect(devWallet(ROLLUPS.mnemonic.account, net.provider)) as ethers.Contract;
+    const nexusAsAdmin = net.system.contracts.nexus.connect(
+      devWallet(ROLLUPS.mnemonic.account, net.provider),
+    ) as ethers.Contract;
     await (await nexusAsAdmin.getFunction('changeStakingLimit').send(4000)).wait();
     await waitForValidators('mnemonic', 4);
     assert.equal((await addedFor('mnemonic')).length, 4);
@@ -345,15 +496,28 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
 
   it('5 (then). with the right binary back, the tampered rollup gets its validators on the very next owner nonces: no nonce skipped by any registration', async () => {
     await restartWorker();
-    await net.client.workflow.getHandle(monitorWorkflowId(admins.tampered)).signal(wakeSignal, { reason: 'test: binary fixed' });
+    await net.client.workflow
+      .getHandle(monitorWorkflowId(admins.tampered))
+      .signal(wakeSignal, { reason: 'test: binary fixed' });
     await waitForValidators('tampered', 2);
     const added = await validatorsAdded();
     // 2 + 4 + 4 + 2: every rollup's validators, and nothing else.
     assert.equal(added.length, 12);
-    for (const v of added) assert.ok(signedForNonce(v, v.nonce), `the keyshares of ${v.publicKey} (nonce ${v.nonce}) are signed for another nonce`);
+    for (const v of added)
+      assert.ok(
+        signedForNonce(v, v.nonce),
+        `the keyshares of ${v.publicKey} (nonce ${v.nonce}) are signed for another nonce`,
+      );
     for (const v of await addedFor('tampered')) {
       const payload = { publicKey: v.publicKey, operatorIds: v.operatorIds, sharesData: v.sharesData };
-      await checkIndependently(payload, recoverDkgSecret(payload, net.operators), net.operators, net.system.addresses.nexus, v.nonce, 'ssv-dkg');
+      await checkIndependently(
+        payload,
+        recoverDkgSecret(payload, net.operators),
+        net.operators,
+        net.system.addresses.nexus,
+        v.nonce,
+        'ssv-dkg',
+      );
     }
   });
 });

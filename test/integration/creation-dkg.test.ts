@@ -44,10 +44,17 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
     net = await startCreationNetwork({ rollups: ROLLUPS, taskQueue: TASK_QUEUE, dkg: {} });
     console.log(`      ssv-dkg: ${net.dkgOperators?.binary.reason}`);
     rollups = net.rollups.map((r, i) => ({
-      ...r, keyPath: ROLLUPS[i].keyPath, expected: Number(maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit })),
+      ...r,
+      keyPath: ROLLUPS[i].keyPath,
+      expected: Number(
+        maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+      ),
     }));
     // Locked: nothing on standard input; the salt comes later over the unlock socket.
-    const config = { keys: { ...(net.workerConfig.keys as object), saltFromStdin: false }, unlock: { socketPath: join(net.dir, 'run', 'unlock.sock') } };
+    const config = {
+      keys: { ...(net.workerConfig.keys as object), saltFromStdin: false },
+      unlock: { socketPath: join(net.dir, 'run', 'unlock.sock') },
+    };
     configFile = net.writeWorkerConfig(config);
     await net.startWorker({ salt: null, config });
   });
@@ -57,28 +64,49 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
   });
 
   it('creates exactly the validators each limit allows, on both key paths at once (the mnemonic one after the unlock), and then idles', async () => {
-    const handles = await Promise.all(rollups.map((r) => net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(r.admin), args: [{ rollupAdmin: r.admin, keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
-    })));
+    const handles = await Promise.all(
+      rollups.map((r) =>
+        net.client.workflow.start(rollupMonitorWorkflow, {
+          taskQueue: TASK_QUEUE,
+          workflowId: monitorWorkflowId(r.admin),
+          args: [{ rollupAdmin: r.admin, keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
+        }),
+      ),
+    );
     const deadline = Date.now() + 420_000;
     const waitForCreation = async (i: number) => {
       const handle = handles[i];
       for (;;) {
         const status = await handle.query(monitorStatusQuery);
         if (status.validatorsCreated === rollups[i].expected && status.phase === 'idle') break;
-        if (Date.now() > deadline) assert.fail(`rollup ${rollups[i].admin}: ${JSON.stringify(status)}\n${readFileSync(net.workerLog, 'utf8').slice(-4000)}`);
+        if (Date.now() > deadline)
+          assert.fail(
+            `rollup ${rollups[i].admin}: ${JSON.stringify(status)}\n${readFileSync(net.workerLog, 'utf8').slice(-4000)}`,
+          );
         await new Promise((r) => setTimeout(r, 500));
       }
     };
     // Locked: every DKG rollup is created, the mnemonic one has created nothing.
     for (const [i, r] of rollups.entries()) if (r.keyPath === 'dkg') await waitForCreation(i);
     const mnemonicIndex = rollups.findIndex((r) => r.keyPath === 'mnemonic');
-    assert.equal((await handles[mnemonicIndex].query(monitorStatusQuery)).validatorsCreated, 0, 'a mnemonic validator was created while the worker was locked');
+    assert.equal(
+      (await handles[mnemonicIndex].query(monitorStatusQuery)).validatorsCreated,
+      0,
+      'a mnemonic validator was created while the worker was locked',
+    );
     assert.match(readFileSync(net.workerLog, 'utf8'), /locked: waiting for the salt/);
     const saltFile = join(net.dir, 'salt');
     writeFileSync(saltFile, `${net.salt}\n`, { mode: 0o600 });
     // The monitors here are started without search attributes: the unlock names the rollup to check against.
-    const unlocked = await runNexusBot(['unlock', '--salt-file', saltFile, '--rollup', rollups[mnemonicIndex].admin, '--config', configFile]);
+    const unlocked = await runNexusBot([
+      'unlock',
+      '--salt-file',
+      saltFile,
+      '--rollup',
+      rollups[mnemonicIndex].admin,
+      '--config',
+      configFile,
+    ]);
     assert.equal(unlocked.code, 0, unlocked.stderr);
     await waitForCreation(mnemonicIndex);
     for (const r of rollups) {
@@ -86,7 +114,11 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
       const count = (await bridge.getFunction('validatorCount')()) as bigint;
       assert.equal(count, BigInt(r.expected), r.admin);
       const balance = await net.provider.getBalance(r.bridge);
-      assert.equal(maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: r.limit }), 0n, 'the limit allows more');
+      assert.equal(
+        maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: r.limit }),
+        0n,
+        'the limit allows more',
+      );
     }
   });
 
@@ -97,16 +129,31 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
     assert.equal(events.length, total);
     for (const e of events) {
       const pubkey = (e as ethers.EventLog).args[0] as string;
-      assert.equal(await net.system.contracts.nexus.getFunction('validators')(pubkey), 2n, `${pubkey} is not SHARE_DEPOSITED`);
+      assert.equal(
+        await net.system.contracts.nexus.getFunction('validators')(pubkey),
+        2n,
+        `${pubkey} is not SHARE_DEPOSITED`,
+      );
     }
   });
 
-  it('every DKG keyshares payload decrypts with the operators\' keys, recombines to its validator, is signed for its nonce and accepted by ssv-keys', async () => {
+  it("every DKG keyshares payload decrypts with the operators' keys, recombines to its validator, is signed for its nonce and accepted by ssv-keys", async () => {
     const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
-    const added = (await ssv.queryFilter(ssv.filters.ValidatorAdded(net.system.addresses.nexus), 0)) as ethers.EventLog[];
-    assert.equal(added.length, rollups.reduce((n, r) => n + r.expected, 0));
-    const dkgPubkeys = new Set(archivedCeremonies(archiveDir()).flatMap((c) => c.manifest.pubkeys.map((p) => p.toLowerCase())));
-    assert.equal(dkgPubkeys.size, rollups.filter((r) => r.keyPath === 'dkg').reduce((n, r) => n + r.expected, 0));
+    const added = (await ssv.queryFilter(
+      ssv.filters.ValidatorAdded(net.system.addresses.nexus),
+      0,
+    )) as ethers.EventLog[];
+    assert.equal(
+      added.length,
+      rollups.reduce((n, r) => n + r.expected, 0),
+    );
+    const dkgPubkeys = new Set(
+      archivedCeremonies(archiveDir()).flatMap((c) => c.manifest.pubkeys.map((p) => p.toLowerCase())),
+    );
+    assert.equal(
+      dkgPubkeys.size,
+      rollups.filter((r) => r.keyPath === 'dkg').reduce((n, r) => n + r.expected, 0),
+    );
     let checked = 0;
     for (const [nonce, event] of added.entries()) {
       const [, operatorIds, publicKey, shares] = event.args as unknown as [string, bigint[], string, string];
@@ -114,29 +161,39 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
       const payload = { publicKey, operatorIds: operatorIds.map(Number), sharesData: shares };
       const sk = recoverDkgSecret(payload, net.operators);
       await checkIndependently(payload, sk, net.operators, net.system.addresses.nexus, nonce, 'ssv-dkg');
-      const item = await KeySharesItem.fromJson(ssvKeysItemJson(payload, net.operators, net.system.addresses.nexus, nonce));
+      const item = await KeySharesItem.fromJson(
+        ssvKeysItemJson(payload, net.operators, net.system.addresses.nexus, nonce),
+      );
       assert.equal(item.error, undefined, String(item.error));
       checked++;
     }
     assert.equal(checked, dkgPubkeys.size);
   });
 
-  it('each ceremony\'s reserved nonces hold exactly its keys, in order, and its archive says deposited', async () => {
+  it("each ceremony's reserved nonces hold exactly its keys, in order, and its archive says deposited", async () => {
     const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
-    const added = (await ssv.queryFilter(ssv.filters.ValidatorAdded(net.system.addresses.nexus), 0)) as ethers.EventLog[];
+    const added = (await ssv.queryFilter(
+      ssv.filters.ValidatorAdded(net.system.addresses.nexus),
+      0,
+    )) as ethers.EventLog[];
     const byNonce = added.map((e) => (e.args[2] as string).toLowerCase());
     const ceremonies = archivedCeremonies(archiveDir());
     assert.ok(ceremonies.length >= 2, `${ceremonies.length} ceremonies`);
     for (const { dir, manifest } of ceremonies) {
       assert.equal(manifest.state, 'deposited', dir);
-      assert.deepEqual(byNonce.slice(manifest.firstNonce, manifest.firstNonce + manifest.count), manifest.pubkeys.map((p) => p.toLowerCase()), `nonces ${manifest.firstNonce}..${manifest.firstNonce + manifest.count - 1} (${dir})`);
+      assert.deepEqual(
+        byNonce.slice(manifest.firstNonce, manifest.firstNonce + manifest.count),
+        manifest.pubkeys.map((p) => p.toLowerCase()),
+        `nonces ${manifest.firstNonce}..${manifest.firstNonce + manifest.count - 1} (${dir})`,
+      );
     }
   });
 
   it('the operators keep shares of every DKG validator, and any three of them make its key (the whole key is kept nowhere)', () => {
     const shares = loadOperatorShares(net.dkgOperators?.outputDirs ?? []);
     for (const { manifest } of archivedCeremonies(archiveDir())) {
-      for (const pubkey of manifest.pubkeys) assert.equal(shares.get(pubkey.toLowerCase())?.length, 4, `shares of ${pubkey}`);
+      for (const pubkey of manifest.pubkeys)
+        assert.equal(shares.get(pubkey.toLowerCase())?.length, 4, `shares of ${pubkey}`);
     }
   });
 });

@@ -21,17 +21,34 @@ describe('deposit gas: an estimate made before other deposits land (anvil, our c
    * first rollup's deposit estimated, then one more deposit of the second rollup landing first.
    * Sends the first rollup's deposit with `gasLimit(estimate)` and returns its receipt status.
    */
-  async function depositAfterAnother(prime: number, gasLimit: (estimate: bigint) => bigint): Promise<{ status: number; estimate: bigint; gasUsed: bigint }> {
+  async function depositAfterAnother(
+    prime: number,
+    gasLimit: (estimate: bigint) => bigint,
+  ): Promise<{ status: number; estimate: bigint; gasUsed: bigint }> {
     const fx = fixture();
     const other = await registerRollup(fx.system, {
-      rollupAdmin: fx.stranger, name: 'other-rollup', operatorCluster: Number(CLUSTER_ID), stakingLimit: 10_000, funding: 32n * ETH * BigInt(prime + 1),
+      rollupAdmin: fx.stranger,
+      name: 'other-rollup',
+      operatorCluster: Number(CLUSTER_ID),
+      stakingLimit: 10_000,
+      funding: 32n * ETH * BigInt(prime + 1),
     });
-    await send(fx.nexusAsBot, 'depositValidatorRollup', fx.stranger.address, await makeValidators(other.bridgeAddress, prime));
+    await send(
+      fx.nexusAsBot,
+      'depositValidatorRollup',
+      fx.stranger.address,
+      await makeValidators(other.bridgeAddress, prime),
+    );
     const ours: NexusValidator[] = await makeValidators(fx.rollup.bridgeAddress, 1);
     const data = fx.nexusAsBot.interface.encodeFunctionData('depositValidatorRollup', [fx.rollupAdmin.address, ours]);
     const to = fx.system.addresses.nexus;
     const estimate = await fx.provider.estimateGas({ from: fx.bot.address, to, data });
-    await send(fx.nexusAsBot, 'depositValidatorRollup', fx.stranger.address, await makeValidators(other.bridgeAddress, 1));
+    await send(
+      fx.nexusAsBot,
+      'depositValidatorRollup',
+      fx.stranger.address,
+      await makeValidators(other.bridgeAddress, 1),
+    );
     const tx = await fx.bot.sendTransaction({ to, data, gasLimit: gasLimit(estimate) });
     const receipt = (await fx.provider.waitForTransaction(tx.hash)) as ethers.TransactionReceipt;
     return { status: receipt.status ?? -1, estimate, gasUsed: receipt.gasUsed };
@@ -45,7 +62,10 @@ describe('deposit gas: an estimate made before other deposits land (anvil, our c
 
   for (const prime of [14, 30]) {
     it(`with the allowance the deposit is mined (count ${prime} → ${prime + 1})`, async () => {
-      const { status, estimate, gasUsed } = await depositAfterAnother(prime, (e) => raiseByPercent(e, MARGIN_PERCENT) + depositGasAllowance(1));
+      const { status, estimate, gasUsed } = await depositAfterAnother(
+        prime,
+        (e) => raiseByPercent(e, MARGIN_PERCENT) + depositGasAllowance(1),
+      );
       console.log(`      estimate ${estimate}, used ${gasUsed}`);
       assert.equal(status, 1, 'the deposit reverted with the allowance');
     });

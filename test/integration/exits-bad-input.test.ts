@@ -27,7 +27,11 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
   let worker: ServiceProcess;
   const nexusEvents = async (name: string) => {
     const event = nexusInterface.getEvent(name);
-    const logs = await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [event?.topicHash as string], fromBlock: 0 });
+    const logs = await net.provider.getLogs({
+      address: net.system.addresses.nexus,
+      topics: [event?.topicHash as string],
+      fromBlock: 0,
+    });
     return logs.map((l) => (nexusInterface.parseLog(l)?.args.pubKey as string).toLowerCase());
   };
   const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
@@ -36,7 +40,14 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(await monitor().query(monitorStatusQuery).catch(() => undefined))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(
+            await monitor()
+              .query(monitorStatusQuery)
+              .catch(() => undefined),
+          )}`,
+        );
       await sleep(500);
     }
   }
@@ -50,7 +61,8 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
 
   before(async () => {
     net = await startCreationNetwork({
-      rollups: [{ account: 2, name: 'exit-bad-input', funding: 640n * ETH, limit: 2000 }], taskQueue: 'exits-bad-input',
+      rollups: [{ account: 2, name: 'exit-bad-input', funding: 640n * ETH, limit: 2000 }],
+      taskQueue: 'exits-bad-input',
       beacon: { keysPerRollup: 8, recordExits: true },
     });
     admin = net.rollups[0].admin;
@@ -58,20 +70,34 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
     // known, and a node of another network cannot say (the batch fails, nothing deposited).
     worker = await net.startWorker({ config: beaconConfig(net.beacon?.genesisValidatorsRoot as string) });
     await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' } }],
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [
+        {
+          rollupAdmin: admin,
+          keyPath: 'mnemonic',
+          pollInterval: '2 seconds',
+          exitPollInterval: { min: '2 seconds', max: '20 seconds' },
+        },
+      ],
     });
     await until('the creation', 120_000, async () => {
       const st = await monitor().query(monitorStatusQuery);
       return st.validatorsCreated === 4 && st.phase === 'idle' ? st : undefined;
     });
     await restartWorker(beaconConfig(WRONG_ROOT));
-    const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(2, net.provider));
+    const nexusAsAdmin = new ethers.Contract(
+      net.system.addresses.nexus,
+      ['function changeStakingLimit(uint16)'],
+      devWallet(2, net.provider),
+    );
     await (await nexusAsAdmin.changeStakingLimit(1000)).wait();
   });
 
   after(async () => {
-    await monitor().terminate('test over').catch(() => undefined);
+    await monitor()
+      .terminate('test over')
+      .catch(() => undefined);
     await net?.stop();
   });
 

@@ -25,7 +25,13 @@ import { monitorStatusQuery } from '../../protocol/messages';
 import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import type { ServiceProcess } from '../../localnet/services/process';
-import { ETH, devWallet, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+import {
+  ETH,
+  devWallet,
+  startCreationNetwork,
+  type CreationNetwork,
+  type RollupSpec,
+} from '../harness/creation-network';
 
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-exit-crash', funding: 640n * ETH, limit: 2000 };
 const LOWER_LIMIT = 1000;
@@ -38,10 +44,16 @@ const COMPLETION_DEADLINE_MS = 300_000;
 type CrashPoint = 'after-broadcast' | 'after-exit-sent' | 'after-exit-mined' | 'between-accountings';
 
 const CASES: { point: CrashPoint; title: string }[] = [
-  { point: 'after-broadcast', title: 'crash point 1, after a broadcast (the node took the exit, the bot never heard back)' },
+  {
+    point: 'after-broadcast',
+    title: 'crash point 1, after a broadcast (the node took the exit, the bot never heard back)',
+  },
   { point: 'after-exit-sent', title: 'crash point 2, after Nexus.validatorExit was sent and before it was mined' },
   { point: 'after-exit-mined', title: 'crash point 3, after Nexus.validatorExit was mined (following the validators)' },
-  { point: 'between-accountings', title: 'crash point 4, between accountings (one validator accounted, the other not)' },
+  {
+    point: 'between-accountings',
+    title: 'crash point 4, between accountings (one validator accounted, the other not)',
+  },
 ];
 
 interface CrashEvidence {
@@ -54,7 +66,11 @@ const lower = (hex: string) => hex.toLowerCase();
 
 async function nexusEvents(net: CreationNetwork, name: string): Promise<string[]> {
   const event = nexusInterface.getEvent(name);
-  const logs = await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [event?.topicHash as string], fromBlock: 0 });
+  const logs = await net.provider.getLogs({
+    address: net.system.addresses.nexus,
+    topics: [event?.topicHash as string],
+    fromBlock: 0,
+  });
   return logs.map((l) => lower(nexusInterface.parseLog(l)?.args.pubKey as string));
 }
 
@@ -75,13 +91,20 @@ function workerLogTail(net: CreationNetwork): string {
   }
 }
 
-async function until<T>(what: string, net: CreationNetwork, deadlineMs: number, aborted: () => boolean, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  net: CreationNetwork,
+  deadlineMs: number,
+  aborted: () => boolean,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     if (aborted()) throw new Error('aborted');
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs / 1000} s waiting for ${what}\n${workerLogTail(net)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${deadlineMs / 1000} s waiting for ${what}\n${workerLogTail(net)}`);
     await sleep(POLL_MS);
   }
 }
@@ -89,7 +112,9 @@ async function until<T>(what: string, net: CreationNetwork, deadlineMs: number, 
 /** One crash run in its own network: crash at `point`, restart, wait for completion, check. */
 async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<CrashEvidence> {
   const net = await startCreationNetwork({
-    rollups: [ROLLUP], blockTime: BLOCK_TIME, taskQueue: `nexus-bot-exit-crash-${point}`,
+    rollups: [ROLLUP],
+    blockTime: BLOCK_TIME,
+    taskQueue: `nexus-bot-exit-crash-${point}`,
     beacon: { keysPerRollup: 8, recordExits: true },
   });
   const mining = (seconds: number) => net.provider.send('evm_setIntervalMining', [seconds]);
@@ -98,8 +123,16 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     const recorder = net.beaconRecorder as NonNullable<CreationNetwork['beaconRecorder']>;
     let worker: ServiceProcess = await net.startWorker();
     const monitor = await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' } }],
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [
+        {
+          rollupAdmin: admin,
+          keyPath: 'mnemonic',
+          pollInterval: '2 seconds',
+          exitPollInterval: { min: '2 seconds', max: '20 seconds' },
+        },
+      ],
     });
     const created = await until('the creation', net, 180_000, aborted, async () => {
       const st = await monitor.query(monitorStatusQuery).catch(() => undefined);
@@ -107,7 +140,11 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     });
     const bridge = new ethers.Contract(net.rollups[0].bridge, bridgeInterface, net.provider);
     const expected = planExits({
-      bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge), validatorCount: BigInt(created), stakingLimitBps: LOWER_LIMIT, exiting: 0, maxBatch: 50,
+      bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
+      validatorCount: BigInt(created),
+      stakingLimitBps: LOWER_LIMIT,
+      exiting: 0,
+      maxBatch: 50,
     }).toExit;
     assert.ok(expected >= 2, `the exit must take at least two validators (plans ${expected})`);
 
@@ -122,7 +159,10 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
         recorder.holdExitAnswer(async (exit) => {
           recorder.holdExitAnswer(undefined);
           const code = await kill();
-          resolve({ seen: `the node answered ${exit.status} to the exit of validator ${exit.validatorIndex}; worker killed before the answer reached it`, code });
+          resolve({
+            seen: `the node answered ${exit.status} to the exit of validator ${exit.validatorIndex}; worker killed before the answer reached it`,
+            code,
+          });
         });
       });
     } else if (point === 'after-exit-sent') {
@@ -136,25 +176,46 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
       });
     }
 
-    const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(ROLLUP.account, net.provider));
+    const nexusAsAdmin = new ethers.Contract(
+      net.system.addresses.nexus,
+      ['function changeStakingLimit(uint16)'],
+      devWallet(ROLLUP.account, net.provider),
+    );
     await (await nexusAsAdmin.changeStakingLimit(LOWER_LIMIT)).wait();
 
     let evidence: CrashEvidence;
     switch (point) {
       case 'after-broadcast': {
         let killed: { seen: string; code: number | null } | undefined;
-        void killedBySeen?.then((k) => { killed = k; });
-        const { seen, code } = await until('the first broadcast', net, CRASH_POINT_DEADLINE_MS, aborted, async () => killed);
+        void killedBySeen?.then((k) => {
+          killed = k;
+        });
+        const { seen, code } = await until(
+          'the first broadcast',
+          net,
+          CRASH_POINT_DEADLINE_MS,
+          aborted,
+          async () => killed,
+        );
         assert.deepEqual(await nexusEvents(net, 'ValidatorExitSubmitted'), [], 'Nexus was told before the crash point');
         evidence = { seen, killedExitCode: code };
         break;
       }
       case 'after-exit-sent': {
         const seen = await until('a pending validatorExit', net, CRASH_POINT_DEADLINE_MS, aborted, async () => {
-          const pending = journal(net).find((r) => r.idempotencyKey.startsWith('validator-exit:') && r.status === 'pending');
-          return pending && `validatorExit ${pending.attempts[0]?.hash} pending (journal ${pending.idempotencyKey}), chain held`;
+          const pending = journal(net).find(
+            (r) => r.idempotencyKey.startsWith('validator-exit:') && r.status === 'pending',
+          );
+          return (
+            pending &&
+            `validatorExit ${pending.attempts[0]?.hash} pending (journal ${pending.idempotencyKey}), chain held`
+          );
         });
-        assert.deepEqual(await nexusEvents(net, 'ValidatorExitSubmitted'), [], 'validatorExit was mined before the crash point');
+        assert.deepEqual(
+          await nexusEvents(net, 'ValidatorExitSubmitted'),
+          [],
+          'validatorExit was mined before the crash point',
+        );
         evidence = { seen, killedExitCode: await kill() };
         await mining(BLOCK_TIME);
         break;
@@ -162,7 +223,9 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
       case 'after-exit-mined': {
         const seen = await until('validatorExit mined', net, CRASH_POINT_DEADLINE_MS, aborted, async () => {
           const submitted = await nexusEvents(net, 'ValidatorExitSubmitted');
-          return submitted.length === expected ? `ValidatorExitSubmitted for ${submitted.length} keys, none accounted` : undefined;
+          return submitted.length === expected
+            ? `ValidatorExitSubmitted for ${submitted.length} keys, none accounted`
+            : undefined;
         });
         assert.deepEqual(await nexusEvents(net, 'ValidatorExited'), []);
         evidence = { seen, killedExitCode: await kill() };
@@ -184,10 +247,16 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     }
 
     worker = await net.startWorker();
-    const done = await until('the exits to complete after the restart', net, COMPLETION_DEADLINE_MS, aborted, async () => {
-      const st = await monitor.query(monitorStatusQuery).catch(() => undefined);
-      return st && st.validatorsExited === expected && st.exitsInFlight.length === 0 ? st : undefined;
-    }).catch(async (err: unknown) => {
+    const done = await until(
+      'the exits to complete after the restart',
+      net,
+      COMPLETION_DEADLINE_MS,
+      aborted,
+      async () => {
+        const st = await monitor.query(monitorStatusQuery).catch(() => undefined);
+        return st && st.validatorsExited === expected && st.exitsInFlight.length === 0 ? st : undefined;
+      },
+    ).catch(async (err: unknown) => {
       throw new Error(`${(err as Error).message}\n${await whereTheExitsStand(net, monitor)}`);
     });
     assert.equal(done.validatorsExited, expected);
@@ -201,17 +270,26 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
 }
 
 /** For a timeout: the monitor's status and each open exit batch's pending activities (attempt, last failure). */
-async function whereTheExitsStand(net: CreationNetwork, monitor: { query: (q: typeof monitorStatusQuery) => Promise<unknown> }): Promise<string> {
+async function whereTheExitsStand(
+  net: CreationNetwork,
+  monitor: { query: (q: typeof monitorStatusQuery) => Promise<unknown> },
+): Promise<string> {
   const lines = ['--- where the exits stand ---'];
-  const status = await monitor.query(monitorStatusQuery).catch((e: unknown) => `query failed: ${String(e)}`) as { exitsInFlight?: { workflowId: string }[] } | string;
+  const status = (await monitor.query(monitorStatusQuery).catch((e: unknown) => `query failed: ${String(e)}`)) as
+    { exitsInFlight?: { workflowId: string }[] } | string;
   lines.push(`monitor: ${JSON.stringify(status)}`);
   lines.push(await workflowTaskFailures(net, monitorWorkflowId(net.rollups[0].admin)));
-  for (const step of typeof status === 'string' ? [] : status.exitsInFlight ?? []) {
-    const description = await net.client.workflow.getHandle(step.workflowId).describe().catch(() => undefined);
+  for (const step of typeof status === 'string' ? [] : (status.exitsInFlight ?? [])) {
+    const description = await net.client.workflow
+      .getHandle(step.workflowId)
+      .describe()
+      .catch(() => undefined);
     if (!description) continue;
     lines.push(`${step.workflowId}: ${description.status.name}`, await workflowTaskFailures(net, step.workflowId));
     for (const a of description.raw.pendingActivities ?? []) {
-      lines.push(`  pending ${a.activityType?.name} state=${String(a.state)} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? ''} failure=${a.lastFailure?.message ?? ''}`);
+      lines.push(
+        `  pending ${a.activityType?.name} state=${String(a.state)} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? ''} failure=${a.lastFailure?.message ?? ''}`,
+      );
     }
   }
   return lines.join('\n');
@@ -219,29 +297,49 @@ async function whereTheExitsStand(net: CreationNetwork, monitor: { query: (q: ty
 
 /** A workflow's failed workflow tasks (a stuck workflow shows them, not a status). */
 async function workflowTaskFailures(net: CreationNetwork, workflowId: string): Promise<string> {
-  const history = await net.client.workflow.getHandle(workflowId).fetchHistory().catch(() => undefined);
+  const history = await net.client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .catch(() => undefined);
   const failed = (history?.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
   const last = failed.at(-1)?.workflowTaskFailedEventAttributes?.failure?.message;
   return `  ${workflowId}: ${history?.events?.length ?? '?'} events, ${failed.length} failed workflow tasks${last ? `, last: ${last}` : ''}`;
 }
 
-async function checkExactlyOnce(net: CreationNetwork, expected: number, validatorCount: number, created: number): Promise<void> {
+async function checkExactlyOnce(
+  net: CreationNetwork,
+  expected: number,
+  validatorCount: number,
+  created: number,
+): Promise<void> {
   const recorder = net.beaconRecorder as NonNullable<CreationNetwork['beaconRecorder']>;
   const broadcast = recorder.exits().map((e) => e.validatorIndex);
-  assert.equal(broadcast.length, expected, `exits broadcast: ${JSON.stringify(recorder.exits())} (a duplicate broadcast, or one missing)`);
+  assert.equal(
+    broadcast.length,
+    expected,
+    `exits broadcast: ${JSON.stringify(recorder.exits())} (a duplicate broadcast, or one missing)`,
+  );
   assert.equal(new Set(broadcast).size, expected, 'a validator was broadcast twice');
 
   const submitted = await nexusEvents(net, 'ValidatorExitSubmitted');
   assert.equal(submitted.length, expected, 'ValidatorExitSubmitted events');
   assert.equal(new Set(submitted).size, expected, 'Nexus recorded an exit twice');
   const exited = await nexusEvents(net, 'ValidatorExited');
-  assert.deepEqual([...exited].sort(), [...submitted].sort(), 'validatorExitBalanceTransferred not exactly once per exiting validator');
+  assert.deepEqual(
+    [...exited].sort(),
+    [...submitted].sort(),
+    'validatorExitBalanceTransferred not exactly once per exiting validator',
+  );
   assert.equal(validatorCount, created - expected);
 
   // No second transaction under any key: each exit journal key sent once, mined, never re-sent.
   const records = journal(net).filter((r) => /^(validator-exit|exit-transferred):/.test(r.idempotencyKey));
   // v2024-06 (the harness's default): one validatorExit per key, then one accounting per key.
-  assert.equal(records.length, 2 * expected, `exit journal records: ${records.map((r) => `${r.idempotencyKey}=${r.status}`).join(', ')}`);
+  assert.equal(
+    records.length,
+    2 * expected,
+    `exit journal records: ${records.map((r) => `${r.idempotencyKey}=${r.status}`).join(', ')}`,
+  );
   for (const r of records) {
     assert.equal(r.status, 'mined', `${r.idempotencyKey} is ${r.status}`);
     assert.ok(r.idempotencyKey.endsWith(':0') && !r.previous?.length, `${r.idempotencyKey} was sent more than once`);
@@ -256,9 +354,15 @@ describe('an exit survives a worker SIGKILL at each step boundary (Temporal + an
   before(function () {
     // Concurrent runs, started a little apart so that the four networks do not all boot at once.
     for (const [i, c] of CASES.entries()) {
-      runs.set(c.point, sleep(i * 6_000)
-        .then(() => crashRun(c.point, () => aborted))
-        .then((evidence) => ({ evidence }), (error: unknown) => ({ error })));
+      runs.set(
+        c.point,
+        sleep(i * 6_000)
+          .then(() => crashRun(c.point, () => aborted))
+          .then(
+            (evidence) => ({ evidence }),
+            (error: unknown) => ({ error }),
+          ),
+      );
     }
   });
 

@@ -33,7 +33,11 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
   const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
   const nexusEvents = async (name: string) => {
     const event = nexusInterface.getEvent(name);
-    const logs = await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [event?.topicHash as string], fromBlock: 0 });
+    const logs = await net.provider.getLogs({
+      address: net.system.addresses.nexus,
+      topics: [event?.topicHash as string],
+      fromBlock: 0,
+    });
     return logs.map((l) => (nexusInterface.parseLog(l)?.args.pubKey as string).toLowerCase());
   };
   async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -41,21 +45,37 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(await monitor().query(monitorStatusQuery).catch(() => undefined))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(
+            await monitor()
+              .query(monitorStatusQuery)
+              .catch(() => undefined),
+          )}`,
+        );
       await sleep(500);
     }
   }
 
   before(async () => {
     net = await startCreationNetwork({
-      rollups: [{ account: 2, name: 'exit-dkg', funding: 640n * ETH, limit: 2000 }], taskQueue: 'exits-dkg',
+      rollups: [{ account: 2, name: 'exit-dkg', funding: 640n * ETH, limit: 2000 }],
+      taskQueue: 'exits-dkg',
       beacon: { keysPerRollup: 8, recordExits: true },
     });
     admin = net.rollups[0].admin;
     const saltedWorker = await net.startWorker();
-    const args = { rollupAdmin: admin, pollInterval: '2 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' } };
+    const args = {
+      rollupAdmin: admin,
+      pollInterval: '2 seconds',
+      exitPollInterval: { min: '2 seconds', max: '20 seconds' },
+    };
     // The keys are made on the mnemonic path (ssv-dkg cannot run here) …
-    await net.client.workflow.start(rollupMonitorWorkflow, { taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin), args: [{ ...args, keyPath: 'mnemonic' }] });
+    await net.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [{ ...args, keyPath: 'mnemonic' }],
+    });
     await until('the creation', 120_000, async () => {
       const st = await monitor().query(monitorStatusQuery);
       return st.validatorsCreated === 4 && st.phase === 'idle' ? st : undefined;
@@ -65,35 +85,62 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
     // systemd starts it), and nobody unlocks it.
     await saltedWorker.stop();
     await net.startWorker({
-      salt: null, config: { keys: { ...(net.workerConfig.keys as object), saltFromStdin: false }, unlock: { socketPath: join(net.dir, 'run', 'unlock.sock') } },
+      salt: null,
+      config: {
+        keys: { ...(net.workerConfig.keys as object), saltFromStdin: false },
+        unlock: { socketPath: join(net.dir, 'run', 'unlock.sock') },
+      },
     });
     // DKG keys have no mnemonic index the bot could sign with: forget the recorded ones, so that
     // every key is exited by its SSV operators only (a recorded key would also be exited by the
     // bot's own signed exit, the mnemonic path's second way).
     rmSync(join(net.dir, 'key-indices'), { recursive: true, force: true });
     // … and from here on the rollup's monitor runs them as DKG keys.
-    await net.client.workflow.start(rollupMonitorWorkflow, { taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin), args: [{ ...args, keyPath: 'dkg' }] });
+    await net.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [{ ...args, keyPath: 'dkg' }],
+    });
 
     keys = await deriveSigningKeys(await net.vault.readMnemonic(admin), [0, 1, 2, 3]);
     operators = startSsvExitStandIn({
-      provider: net.provider, ssvNetwork: net.system.addresses.ssvNetwork, owner: net.system.addresses.nexus,
-      beaconUrl: (net.beacon as NonNullable<CreationNetwork['beacon']>).url, secretKeys: new Map(keys.map((k) => [k.pubkeyHex, k.secretKey])),
+      provider: net.provider,
+      ssvNetwork: net.system.addresses.ssvNetwork,
+      owner: net.system.addresses.nexus,
+      beaconUrl: (net.beacon as NonNullable<CreationNetwork['beacon']>).url,
+      secretKeys: new Map(keys.map((k) => [k.pubkeyHex, k.secretKey])),
     });
   });
 
   after(async () => {
     await operators?.stop();
     wipeKeys(keys);
-    await monitor().terminate('test over').catch(() => undefined);
+    await monitor()
+      .terminate('test over')
+      .catch(() => undefined);
     await net?.stop();
   });
 
   it('a lower limit exits exactly the required validators through Nexus and SSV (the bot broadcasts nothing), each recorded and accounted once', async () => {
-    const bridge = new ethers.Contract(net.rollups[0].bridge, ['function validatorCount() view returns (uint256)'], net.provider);
-    const count = await bridge.validatorCount() as bigint;
-    const expected = planExits({ bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge), validatorCount: count, stakingLimitBps: 1000, exiting: 0, maxBatch: 50 }).toExit;
+    const bridge = new ethers.Contract(
+      net.rollups[0].bridge,
+      ['function validatorCount() view returns (uint256)'],
+      net.provider,
+    );
+    const count = (await bridge.validatorCount()) as bigint;
+    const expected = planExits({
+      bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
+      validatorCount: count,
+      stakingLimitBps: 1000,
+      exiting: 0,
+      maxBatch: 50,
+    }).toExit;
     assert.equal(expected, 2);
-    const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(2, net.provider));
+    const nexusAsAdmin = new ethers.Contract(
+      net.system.addresses.nexus,
+      ['function changeStakingLimit(uint16)'],
+      devWallet(2, net.provider),
+    );
     const changedAt = Date.now();
     await (await nexusAsAdmin.changeStakingLimit(1000)).wait();
 
@@ -101,12 +148,17 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
       const k = await nexusEvents('ValidatorExitSubmitted');
       return k.length >= expected ? k : undefined;
     });
-    console.log(`      limit change → ${expected} DKG exits recorded by Nexus: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`);
+    console.log(
+      `      limit change → ${expected} DKG exits recorded by Nexus: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`,
+    );
     assert.equal(new Set(submitted).size, expected);
 
     // SSVNetwork told the cluster's operators (1-4) to exit exactly those keys, once each.
     const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
-    const ssvExits = (await ssv.queryFilter(ssv.filters.ValidatorExited(net.system.addresses.nexus), 0)) as ethers.EventLog[];
+    const ssvExits = (await ssv.queryFilter(
+      ssv.filters.ValidatorExited(net.system.addresses.nexus),
+      0,
+    )) as ethers.EventLog[];
     assert.deepEqual(ssvExits.map((e) => (e.args.publicKey as string).toLowerCase()).sort(), [...submitted].sort());
     for (const e of ssvExits) assert.deepEqual((e.args.operatorIds as bigint[]).map(Number), [1, 2, 3, 4]);
 
@@ -115,17 +167,32 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
       return k.length >= expected ? k : undefined;
     });
     console.log(`      limit change → balances back and accounted: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`);
-    assert.match(readFileSync(net.workerLog, 'utf8'), /locked: waiting for the salt/, 'the worker that ran the exits was not the locked one');
+    assert.match(
+      readFileSync(net.workerLog, 'utf8'),
+      /locked: waiting for the salt/,
+      'the worker that ran the exits was not the locked one',
+    );
     await sleep(8_000); // a few more polls: nothing more happens
     assert.deepEqual([...(await nexusEvents('ValidatorExited'))].sort(), [...accounted].sort());
-    assert.deepEqual([...accounted].sort(), [...submitted].sort(), 'validatorExitBalanceTransferred not exactly once per exited validator');
+    assert.deepEqual(
+      [...accounted].sort(),
+      [...submitted].sort(),
+      'validatorExitBalanceTransferred not exactly once per exited validator',
+    );
     assert.equal((await nexusEvents('ValidatorExitSubmitted')).length, expected, 'more exits after the limit was met');
 
     // The operators' exits were accepted; the bot itself broadcast nothing.
-    assert.deepEqual(operators?.exits().map((e) => e.outcome), Array(expected).fill('accepted'));
+    assert.deepEqual(
+      operators?.exits().map((e) => e.outcome),
+      Array(expected).fill('accepted'),
+    );
     assert.deepEqual(net.beaconRecorder?.exits(), [], 'the bot broadcast an exit for a DKG key');
     assert.equal(await bridge.validatorCount(), count - BigInt(expected));
-    const { statuses } = await readValidatorStatuses(net.provider, net.system.addresses.nexus, keys.map((k) => k.pubkeyHex));
+    const { statuses } = await readValidatorStatuses(
+      net.provider,
+      net.system.addresses.nexus,
+      keys.map((k) => k.pubkeyHex),
+    );
     assert.equal(statuses.filter((s) => s.status === 'VALIDATOR_EXITED').length, expected);
     const status = await until('the monitor to count the exits', 30_000, async () => {
       const st = await monitor().query(monitorStatusQuery);

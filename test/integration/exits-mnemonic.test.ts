@@ -38,21 +38,40 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
   let firstMonitorRun: string;
   const nexusEvents = async (name: string) => {
     const event = nexusInterface.getEvent(name);
-    const logs = await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [event?.topicHash as string], fromBlock: 0 });
+    const logs = await net.provider.getLogs({
+      address: net.system.addresses.nexus,
+      topics: [event?.topicHash as string],
+      fromBlock: 0,
+    });
     return logs.map((l) => nexusInterface.parseLog(l)?.args);
   };
 
   before(async () => {
-    net = await startCreationNetwork({ rollups: [{ account: 2, name: 'exit-rollup', funding: FUNDING, limit: 2000 }], taskQueue: TASK_QUEUE, beacon: { keysPerRollup: 8 } });
+    net = await startCreationNetwork({
+      rollups: [{ account: 2, name: 'exit-rollup', funding: FUNDING, limit: 2000 }],
+      taskQueue: TASK_QUEUE,
+      beacon: { keysPerRollup: 8 },
+    });
     admin = net.rollups[0].admin;
     await net.startWorker();
     const monitor = await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: monitorWorkflowId(admin),
+      taskQueue: TASK_QUEUE,
+      workflowId: monitorWorkflowId(admin),
       // Continuing as new every few loops: the exit batch must report to a later run than its parent.
-      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '3 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' }, continueAsNewAfterLoops: 4 }],
+      args: [
+        {
+          rollupAdmin: admin,
+          keyPath: 'mnemonic',
+          pollInterval: '3 seconds',
+          exitPollInterval: { min: '2 seconds', max: '20 seconds' },
+          continueAsNewAfterLoops: 4,
+        },
+      ],
     });
     firstMonitorRun = monitor.firstExecutionRunId;
-    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: 2000 }));
+    const expected = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: 2000 }),
+    );
     created = await until('the creation', 120_000, async () => {
       const keys = (await nexusEvents('ValidatorShareSubmitted')).map((a) => (a?.pubKey as string).toLowerCase());
       return keys.length === expected ? keys : undefined;
@@ -60,18 +79,31 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
   });
 
   after(async () => {
-    await net?.client.workflow.getHandle(monitorWorkflowId(admin)).terminate('test over').catch(() => undefined);
+    await net?.client.workflow
+      .getHandle(monitorWorkflowId(admin))
+      .terminate('test over')
+      .catch(() => undefined);
     await net?.stop();
   });
 
   it('a lower limit exits exactly the required validators: broadcast to the beacon node, recorded once by Nexus, accounted once after the stand-in returns their ETH', async () => {
     const bridge = new ethers.Contract(net.rollups[0].bridge, bridgeInterface, net.provider);
-    const count = await bridge.validatorCount() as bigint;
+    const count = (await bridge.validatorCount()) as bigint;
     const balance = await net.provider.getBalance(net.rollups[0].bridge);
-    const expected = planExits({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: 1000, exiting: 0, maxBatch: 50 }).toExit;
+    const expected = planExits({
+      bridgeBalanceWei: balance,
+      validatorCount: count,
+      stakingLimitBps: 1000,
+      exiting: 0,
+      maxBatch: 50,
+    }).toExit;
     assert.equal(expected, 2);
 
-    const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(2, net.provider));
+    const nexusAsAdmin = new ethers.Contract(
+      net.system.addresses.nexus,
+      ['function changeStakingLimit(uint16)'],
+      devWallet(2, net.provider),
+    );
     const changedAt = Date.now();
     await (await nexusAsAdmin.changeStakingLimit(1000)).wait();
     // Without the chain watcher here, the monitor sees the change at its next poll (3 s).
@@ -84,7 +116,9 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
       return submitted.length >= expected && leaving.length >= expected ? submitted : undefined;
     });
     const exitedAt = Date.now();
-    console.log(`      limit change → ${expected} exits broadcast and recorded by Nexus: ${((exitedAt - changedAt) / 1000).toFixed(1)} s`);
+    console.log(
+      `      limit change → ${expected} exits broadcast and recorded by Nexus: ${((exitedAt - changedAt) / 1000).toFixed(1)} s`,
+    );
     assert.equal(exiting.length, expected, 'Nexus recorded a different number of exits');
     assert.equal(new Set(exiting).size, expected, 'Nexus recorded an exit twice');
 
@@ -101,7 +135,11 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     // A few more polls: nothing more happens.
     await new Promise((resolve) => setTimeout(resolve, 10_000));
     const exited = (await nexusEvents('ValidatorExited')).map((a) => (a?.pubKey as string).toLowerCase());
-    assert.deepEqual([...exited].sort(), [...exiting].sort(), 'validatorExitBalanceTransferred not exactly once per exited validator');
+    assert.deepEqual(
+      [...exited].sort(),
+      [...exiting].sort(),
+      'validatorExitBalanceTransferred not exactly once per exited validator',
+    );
     assert.equal(await bridge.validatorCount(), count - BigInt(expected));
     const statuses = await readValidatorStatuses(net.provider, net.system.addresses.nexus, created);
     assert.equal(statuses.statuses.filter((s) => s.status === 'VALIDATOR_EXITED').length, expected);
@@ -115,7 +153,11 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
       return st.validatorsExited === expected ? st : undefined;
     });
     assert.deepEqual(status.exitsInFlight, []);
-    assert.notEqual((await monitor.describe()).runId, firstMonitorRun, 'the monitor never continued as new: the report to a later run is untested');
+    assert.notEqual(
+      (await monitor.describe()).runId,
+      firstMonitorRun,
+      'the monitor never continued as new: the report to a later run is untested',
+    );
   });
 
   it('the beacon node rejects a forged exit (wrong key) for a validator the bot keeps', async () => {
@@ -123,10 +165,22 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     const chain = await beacon.getChainInfo();
     const remaining = [...(await beacon.getValidators(created)).values()].find((v) => v.status === 'active_ongoing');
     assert.ok(remaining, 'no active validator left');
-    const [wrongKey] = await deriveSigningKeys('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about', [99]);
+    const [wrongKey] = await deriveSigningKeys(
+      'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about',
+      [99],
+    );
     try {
-      const forged = await signVoluntaryExit({ secretKey: wrongKey.secretKey, validatorIndex: remaining.index, epoch: chain.currentEpoch, forkSchedule: chain.forkSchedule, genesisValidatorsRoot: chain.genesisValidatorsRoot });
-      await assert.rejects(beacon.submitVoluntaryExit(forged), (err: Error) => err.name === 'VoluntaryExitRejectedError' && /INVALID_SIGNATURE/.test(err.message));
+      const forged = await signVoluntaryExit({
+        secretKey: wrongKey.secretKey,
+        validatorIndex: remaining.index,
+        epoch: chain.currentEpoch,
+        forkSchedule: chain.forkSchedule,
+        genesisValidatorsRoot: chain.genesisValidatorsRoot,
+      });
+      await assert.rejects(
+        beacon.submitVoluntaryExit(forged),
+        (err: Error) => err.name === 'VoluntaryExitRejectedError' && /INVALID_SIGNATURE/.test(err.message),
+      );
     } finally {
       wipeKeys([wrongKey]);
     }
@@ -137,11 +191,18 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     const { readFileSync } = await import('node:fs');
     const log = readFileSync(net.workerLog, 'utf8');
     const mnemonic = await net.vault.readMnemonic(admin);
-    const secrets = [{ label: 'the mnemonic', value: mnemonic }, { label: 'the salt', value: net.salt }, { label: 'the bot key', value: net.botKey.slice(2) }];
+    const secrets = [
+      { label: 'the mnemonic', value: mnemonic },
+      { label: 'the salt', value: net.salt },
+      { label: 'the bot key', value: net.botKey.slice(2) },
+    ];
     for (const { label, value } of secrets) assert.ok(!log.includes(value), `the worker log holds ${label}`);
     // Every payload decoded, every memo and search attribute read (test/harness/secret-scan.ts).
     const scanned = await exportDecoded(net.client, '');
     assert.deepEqual(findSecrets(scanned, secrets), []);
-    assert.ok(scanned.some((e) => e.workflowType === 'exitValidatorsWorkflow'), 'no exit batch history found');
+    assert.ok(
+      scanned.some((e) => e.workflowType === 'exitValidatorsWorkflow'),
+      'no exit batch history found',
+    );
   });
 });

@@ -21,7 +21,13 @@ import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { checkCommonInvariants } from '../harness/crash-run';
 import { workerLogTail } from '../harness/crash-watcher';
-import { ETH, devWallet, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+import {
+  ETH,
+  devWallet,
+  startCreationNetwork,
+  type CreationNetwork,
+  type RollupSpec,
+} from '../harness/creation-network';
 import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
 import { withCreationPhase } from '../../client/creation-phase';
 
@@ -45,7 +51,11 @@ function journal(net: CreationNetwork): TxRecord[] {
 
 async function nexusEvents(net: CreationNetwork, name: string): Promise<string[]> {
   const event = nexusInterface.getEvent(name);
-  const logs = await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [event?.topicHash as string], fromBlock: 0 });
+  const logs = await net.provider.getLogs({
+    address: net.system.addresses.nexus,
+    topics: [event?.topicHash as string],
+    fromBlock: 0,
+  });
   return logs.map((l) => lower(nexusInterface.parseLog(l)?.args.pubKey as string));
 }
 
@@ -56,12 +66,22 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
   let worker: ServiceProcess;
   let admin: string;
   let created = 0;
-  const workerConfig = () => ({ chain: { ...(net.workerConfig.chain as Record<string, unknown>), rpcUrls: [rpc.url] } });
+  const workerConfig = () => ({
+    chain: { ...(net.workerConfig.chain as Record<string, unknown>), rpcUrls: [rpc.url] },
+  });
   // With the creation's phase, which a mnemonic batch no longer signals (issue 15 item 3): from the batch, as `nexus-bot status` shows it.
-  const monitorStatus = () => net.client.workflow.getHandle(monitorWorkflowId(admin)).query(monitorStatusQuery)
-    .then((s) => withCreationPhase(net.client, s)).catch(() => undefined);
+  const monitorStatus = () =>
+    net.client.workflow
+      .getHandle(monitorWorkflowId(admin))
+      .query(monitorStatusQuery)
+      .then((s) => withCreationPhase(net.client, s))
+      .catch(() => undefined);
   const setLimit = async (bps: number) => {
-    const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(ROLLUP.account, net.provider));
+    const nexusAsAdmin = new ethers.Contract(
+      net.system.addresses.nexus,
+      ['function changeStakingLimit(uint16)'],
+      devWallet(ROLLUP.account, net.provider),
+    );
     await (await nexusAsAdmin.changeStakingLimit(bps)).wait();
   };
 
@@ -70,7 +90,10 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${deadlineMs / 1000} s waiting for ${what}: ${JSON.stringify(await monitorStatus())}\n${workerLogTail(net)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${deadlineMs / 1000} s waiting for ${what}: ${JSON.stringify(await monitorStatus())}\n${workerLogTail(net)}`,
+        );
       await sleep(100);
     }
   }
@@ -84,9 +107,13 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     while (Date.now() < end) {
       const status = await monitorStatus();
       if (status?.lastError) lastErrors.add(status.lastError.slice(0, 160));
-      const description = await net.client.workflow.getHandle(batchId).describe().catch(() => undefined);
+      const description = await net.client.workflow
+        .getHandle(batchId)
+        .describe()
+        .catch(() => undefined);
       for (const a of description?.raw.pendingActivities ?? []) {
-        if ((a.attempt ?? 0) > 1 && a.lastFailure?.message) activityFailures.add(`${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure.message.slice(0, 160)}`);
+        if ((a.attempt ?? 0) > 1 && a.lastFailure?.message)
+          activityFailures.add(`${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure.message.slice(0, 160)}`);
       }
       await sleep(2_000);
     }
@@ -97,14 +124,27 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
   before(async function () {
     this.timeout(240_000);
     net = await startCreationNetwork({
-      rollups: [ROLLUP], blockTime: 2, taskQueue: 'nexus-bot-faults', temporalDbFile: true, beacon: { keysPerRollup: 8, recordExits: true },
+      rollups: [ROLLUP],
+      blockTime: 2,
+      taskQueue: 'nexus-bot-faults',
+      temporalDbFile: true,
+      beacon: { keysPerRollup: 8, recordExits: true },
     });
     rpc = await startRpcSwitch(net.anvil.rpcUrl);
     admin = net.rollups[0].admin;
     worker = await net.startWorker({ config: workerConfig() });
     await net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 1, exitPollInterval: { min: '2 seconds', max: '20 seconds' } }],
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [
+        {
+          rollupAdmin: admin,
+          keyPath: 'mnemonic',
+          pollInterval: '2 seconds',
+          maxBatch: 1,
+          exitPollInterval: { min: '2 seconds', max: '20 seconds' },
+        },
+      ],
     });
   });
 
@@ -120,7 +160,9 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
       return p === 'depositing' || p === 'registering' ? p : undefined;
     });
     const seen = await outage(creationWorkflowId(admin));
-    console.log(`      RPC down during ${phase}: ${rpc.dropped} connections dropped; batch activities retrying: ${seen.activityFailures.join(' | ') || 'none'}; monitor lastError: ${seen.lastErrors.join(' | ') || 'none'}`);
+    console.log(
+      `      RPC down during ${phase}: ${rpc.dropped} connections dropped; batch activities retrying: ${seen.activityFailures.join(' | ') || 'none'}; monitor lastError: ${seen.lastErrors.join(' | ') || 'none'}`,
+    );
     assert.ok(rpc.dropped > 0, 'the worker never tried the RPC while it was down');
     assert.ok(seen.activityFailures.length > 0, 'the outage did not show: no activity of the batch was retrying');
 
@@ -135,7 +177,11 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
   it('creation: the Temporal dev server restarted (same port and SQLite file) in the middle of a creation; the worker goes on, nothing lost or repeated', async () => {
     const bridgeBalance = () => net.provider.getBalance(net.rollups[0].bridge);
     // The bridge's own rule (planning.ts mirrors it): how many more the raised limit lets in.
-    const total = 2 + Number(maxDepositsWithinLimit({ bridgeBalanceWei: await bridgeBalance(), validatorCount: 2n, stakingLimitBps: 2000 }));
+    const total =
+      2 +
+      Number(
+        maxDepositsWithinLimit({ bridgeBalanceWei: await bridgeBalance(), validatorCount: 2n, stakingLimitBps: 2000 }),
+      );
     assert.ok(total >= 4, `the raised limit must need at least two more batches (plans ${total})`);
     await setLimit(2000);
     const before = await until('the second creation under way', PHASE_DEADLINE_MS, async () => {
@@ -144,12 +190,16 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
       return st && st.validatorsCreated >= 2 && (p === 'depositing' || p === 'registering') ? st : undefined;
     });
     let workerDied = false;
-    void worker.exited.then(() => { workerDied = true; });
+    void worker.exited.then(() => {
+      workerDied = true;
+    });
     await net.restartTemporal(() => sleep(5_000));
     // The SDK's worker keeps polling through the outage (core retries an unavailable server);
     // if it ever gave up and exited, a supervisor (systemd's Restart=on-failure) would start it again.
     await sleep(5_000);
-    console.log(`      restarted with ${before.validatorsCreated} created, batch ${before.inFlight?.phase}; worker ${workerDied ? `exited (code ${await worker.exited}): restarted as a supervisor would` : 'kept running and reconnected'}`);
+    console.log(
+      `      restarted with ${before.validatorsCreated} created, batch ${before.inFlight?.phase}; worker ${workerDied ? `exited (code ${await worker.exited}): restarted as a supervisor would` : 'kept running and reconnected'}`,
+    );
     if (workerDied) worker = await net.startWorker({ config: workerConfig() });
 
     await until(`${total} validators created`, COMPLETION_DEADLINE_MS, async () => {
@@ -164,16 +214,24 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
   it('exit: the chain RPC down for a minute while the batch notifies Nexus or follows; each validator broadcast, submitted and accounted once', async () => {
     const recorder = net.beaconRecorder as NonNullable<CreationNetwork['beaconRecorder']>;
     const expected = planExits({
-      bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge), validatorCount: BigInt(created), stakingLimitBps: 1000, exiting: 0, maxBatch: 50,
+      bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
+      validatorCount: BigInt(created),
+      stakingLimitBps: 1000,
+      exiting: 0,
+      maxBatch: 50,
     }).toExit;
     assert.ok(expected >= 2, `the exit must take at least two validators (plans ${expected})`);
     await setLimit(1000);
     const batch = await until('an exit batch notifying Nexus or following', PHASE_DEADLINE_MS, async () => {
-      const exit = (await monitorStatus())?.exitsInFlight.find((e) => e.phase === 'notifying-nexus' || e.phase === 'following');
+      const exit = (await monitorStatus())?.exitsInFlight.find(
+        (e) => e.phase === 'notifying-nexus' || e.phase === 'following',
+      );
       return exit;
     });
     const seen = await outage(batch.workflowId);
-    console.log(`      RPC down during ${batch.phase}: ${rpc.dropped} connections dropped in all; batch activities retrying: ${seen.activityFailures.join(' | ') || 'none'}; monitor lastError: ${seen.lastErrors.join(' | ') || 'none'}`);
+    console.log(
+      `      RPC down during ${batch.phase}: ${rpc.dropped} connections dropped in all; batch activities retrying: ${seen.activityFailures.join(' | ') || 'none'}; monitor lastError: ${seen.lastErrors.join(' | ') || 'none'}`,
+    );
     assert.ok(seen.activityFailures.length > 0 || seen.lastErrors.length > 0, 'the outage did not show');
 
     const done = await until('the exits to complete', COMPLETION_DEADLINE_MS, async () => {
@@ -184,15 +242,27 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     await sleep(6_000); // a few more polls: nothing more happens
 
     const broadcast = recorder.exits().map((e) => e.validatorIndex);
-    assert.equal(broadcast.length, expected, `exits broadcast: ${JSON.stringify(recorder.exits())} (a duplicate broadcast, or one missing)`);
+    assert.equal(
+      broadcast.length,
+      expected,
+      `exits broadcast: ${JSON.stringify(recorder.exits())} (a duplicate broadcast, or one missing)`,
+    );
     assert.equal(new Set(broadcast).size, expected, 'a validator was broadcast twice');
     const submitted = await nexusEvents(net, 'ValidatorExitSubmitted');
     assert.equal(submitted.length, expected, 'ValidatorExitSubmitted events');
     assert.equal(new Set(submitted).size, expected, 'Nexus recorded an exit twice');
     const exited = await nexusEvents(net, 'ValidatorExited');
-    assert.deepEqual([...exited].sort(), [...submitted].sort(), 'validatorExitBalanceTransferred not exactly once per exiting validator');
+    assert.deepEqual(
+      [...exited].sort(),
+      [...submitted].sort(),
+      'validatorExitBalanceTransferred not exactly once per exiting validator',
+    );
     const records = journal(net).filter((r) => /^(validator-exit|exit-transferred):/.test(r.idempotencyKey));
-    assert.equal(records.length, 2 * expected, `exit journal records: ${records.map((r) => `${r.idempotencyKey}=${r.status}`).join(', ')}`);
+    assert.equal(
+      records.length,
+      2 * expected,
+      `exit journal records: ${records.map((r) => `${r.idempotencyKey}=${r.status}`).join(', ')}`,
+    );
     for (const r of records) assert.equal(r.status, 'mined', `${r.idempotencyKey} is ${r.status}`);
   });
 });

@@ -9,7 +9,10 @@ import { startAnvil } from '../../localnet/services/anvil';
 import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
 import { useService } from '../harness/service';
 
-interface Line { level: 'INFO' | 'WARN' | 'DEBUG'; message: string }
+interface Line {
+  level: 'INFO' | 'WARN' | 'DEBUG';
+  message: string;
+}
 
 function recordingLog(): HeadFollowerLog & { lines: Line[] } {
   const lines: Line[] = [];
@@ -48,7 +51,14 @@ describe('head follower (anvil, 1-second blocks)', function () {
 
   function follower(opts: { wsUrl?: string; chainId?: number; pollIntervalMs?: number; resubscribeAfterMs?: number }) {
     const log = recordingLog();
-    const f = new HeadFollower({ provider, chainId: opts.chainId ?? anvil().chainId, wsUrl: opts.wsUrl, pollIntervalMs: opts.pollIntervalMs ?? 200, resubscribeAfterMs: opts.resubscribeAfterMs, log });
+    const f = new HeadFollower({
+      provider,
+      chainId: opts.chainId ?? anvil().chainId,
+      wsUrl: opts.wsUrl,
+      pollIntervalMs: opts.pollIntervalMs ?? 200,
+      resubscribeAfterMs: opts.resubscribeAfterMs,
+      log,
+    });
     followers.push(f);
     f.start();
     return { f, log };
@@ -83,7 +93,10 @@ describe('head follower (anvil, 1-second blocks)', function () {
     await assert.rejects(waiting, (err: Error) => err.name === 'AbortError' || /abort/i.test(err.message));
     const { f: polling } = follower({});
     const abortPoll = new AbortController();
-    const pollWait = polling.waitForHeadAfter(Number.MAX_SAFE_INTEGER - 1, { maxWaitMs: 60_000, signal: abortPoll.signal });
+    const pollWait = polling.waitForHeadAfter(Number.MAX_SAFE_INTEGER - 1, {
+      maxWaitMs: 60_000,
+      signal: abortPoll.signal,
+    });
     setTimeout(() => abortPoll.abort(), 300);
     await assert.rejects(pollWait, (err: Error) => err.name === 'AbortError' || /abort/i.test(err.message));
   });
@@ -96,19 +109,28 @@ describe('head follower (anvil, 1-second blocks)', function () {
     await until('fallen back', () => f.source === 'polling');
     const warnings = log.lines.filter((l) => l.level === 'WARN');
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0].message, /^new blocks: the newHeads subscription on ws ws:\/\/127\.0\.0\.1:\d+ failed \(socket closed \(code \d+\)\); following new blocks by polling eth_blockNumber every 200 ms, and trying the subscription again every 1 s$/);
+    assert.match(
+      warnings[0].message,
+      /^new blocks: the newHeads subscription on ws ws:\/\/127\.0\.0\.1:\d+ failed \(socket closed \(code \d+\)\); following new blocks by polling eth_blockNumber every 200 ms, and trying the subscription again every 1 s$/,
+    );
     const head = await provider.getBlockNumber();
     assert.equal((await f.waitForHeadAfter(head, { maxWaitMs: 10_000 })).endedBy, 'polling');
     // Retries while the endpoint is still down are DEBUG lines, not more WARNs.
     await new Promise((r) => setTimeout(r, 1_200));
-    await f.waitForHeadAfter((await provider.getBlockNumber()), { maxWaitMs: 10_000 });
+    await f.waitForHeadAfter(await provider.getBlockNumber(), { maxWaitMs: 10_000 });
     proxy.up();
     await new Promise((r) => setTimeout(r, 1_200));
-    await f.waitForHeadAfter((await provider.getBlockNumber()), { maxWaitMs: 10_000 }); // starts the retry
+    await f.waitForHeadAfter(await provider.getBlockNumber(), { maxWaitMs: 10_000 }); // starts the retry
     await until('subscribed again', () => f.source === 'subscription');
-    assert.equal((await f.waitForHeadAfter(await provider.getBlockNumber(), { maxWaitMs: 10_000 })).endedBy, 'subscription');
+    assert.equal(
+      (await f.waitForHeadAfter(await provider.getBlockNumber(), { maxWaitMs: 10_000 })).endedBy,
+      'subscription',
+    );
     assert.equal(log.lines.filter((l) => l.level === 'WARN').length, 1);
-    assert.deepEqual(log.lines.at(-1), { level: 'INFO', message: 'new blocks: following the newHeads subscription again' });
+    assert.deepEqual(log.lines.at(-1), {
+      level: 'INFO',
+      message: 'new blocks: following the newHeads subscription again',
+    });
   });
 
   it('an endpoint on another chain is never followed: one WARN naming both chain ids, polling', async () => {
@@ -116,6 +138,9 @@ describe('head follower (anvil, 1-second blocks)', function () {
     const { f, log } = follower({ wsUrl: anvil().wsUrl, chainId: 1 });
     await until('the WARN', () => log.lines.some((l) => l.level === 'WARN'));
     assert.equal(f.source, 'polling');
-    assert.match(log.lines[0].message, /failed \(it is on chain 31337, the bot on chain 1\); following new blocks by polling/);
+    assert.match(
+      log.lines[0].message,
+      /failed \(it is on chain 31337, the bot on chain 1\); following new blocks by polling/,
+    );
   });
 });

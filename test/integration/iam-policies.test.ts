@@ -14,15 +14,27 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand,
-  PutSecretValueCommand, SecretsManagerClient,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ethers } from 'ethers';
 import { MnemonicSecretMissingError } from '../../activities/keys/errors';
 import { MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
-import { MOTO_ACCOUNT_ID, setUpActions, setUpIamUsers, withMotoIamErrors, type IamUser, type IamUserSpec } from '../harness/moto-iam';
+import {
+  MOTO_ACCOUNT_ID,
+  setUpActions,
+  setUpIamUsers,
+  withMotoIamErrors,
+  type IamUser,
+  type IamUserSpec,
+} from '../harness/moto-iam';
 import { useService } from '../harness/service';
 
 const BIN = join(resolve(__dirname, '..', '..'), 'client', 'bin', 'nexus-bot.js');
@@ -48,13 +60,19 @@ function isAccessDenied(err: unknown): boolean {
   return /is not authorized to perform: secretsmanager:/.test(message);
 }
 
-interface Result { code: number; stdout: string; stderr: string }
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** The installed bin with `user`'s credentials and nothing else of this machine's AWS settings. */
 function cli(args: string[], user: IamUser): Promise<Result> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   Object.assign(env, {
-    AWS_ACCESS_KEY_ID: user.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: user.credentials.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ACCESS_KEY_ID: user.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: user.credentials.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: 'true',
   });
   return new Promise((res) => {
     const child = execFile(process.execPath, [BIN, ...args], { timeout: 60_000, env }, (err, stdout, stderr) => {
@@ -78,7 +96,11 @@ describe('IAM policies of deploy/aws (moto_server with IAM access control)', () 
   let shownMnemonic: string;
 
   before(async () => {
-    [instance, admin] = await setUpIamUsers(moto().endpoint, USERS.map((u) => ({ ...u, vars: VARS })), [OTHER_SECRET]);
+    [instance, admin] = await setUpIamUsers(
+      moto().endpoint,
+      USERS.map((u) => ({ ...u, vars: VARS })),
+      [OTHER_SECRET],
+    );
     tmp = await fs.mkdtemp(join(tmpdir(), 'nexus-bot-iam-'));
     saltFile = join(tmp, 'salt');
     await fs.writeFile(saltFile, SALT, { mode: 0o600 });
@@ -94,15 +116,34 @@ describe('IAM policies of deploy/aws (moto_server with IAM access control)', () 
     );
   });
 
-  it('admin policy: `nexus-bot mnemonic create` stores the rollup\'s mnemonic under nexus-bot/rollups/', async () => {
-    const created = await cli(['mnemonic', 'create', rollup, '--show-mnemonic', '--salt-file', saltFile,
-      '--aws-region', MOTO_REGION, '--aws-endpoint', moto().endpoint], admin);
+  it("admin policy: `nexus-bot mnemonic create` stores the rollup's mnemonic under nexus-bot/rollups/", async () => {
+    const created = await cli(
+      [
+        'mnemonic',
+        'create',
+        rollup,
+        '--show-mnemonic',
+        '--salt-file',
+        saltFile,
+        '--aws-region',
+        MOTO_REGION,
+        '--aws-endpoint',
+        moto().endpoint,
+      ],
+      admin,
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.ok(created.stdout.includes(`name: ${mnemonicSecretName(rollup)}`), created.stdout);
-    assert.match(created.stdout, new RegExp(`arn: {2}arn:aws:secretsmanager:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:secret:nexus-bot/rollups/`));
+    assert.match(
+      created.stdout,
+      new RegExp(`arn: {2}arn:aws:secretsmanager:${MOTO_REGION}:${MOTO_ACCOUNT_ID}:secret:nexus-bot/rollups/`),
+    );
     shownMnemonic = /^mnemonic: (.+)$/m.exec(created.stdout)?.[1] ?? assert.fail('no mnemonic line');
     // The admin may read what it created (the `mnemonic keys` and `rebuild` commands do).
-    assert.equal(await new MnemonicVault(client(admin.credentials), new SaltHolder(SALT)).readMnemonic(rollup), shownMnemonic);
+    assert.equal(
+      await new MnemonicVault(client(admin.credentials), new SaltHolder(SALT)).readMnemonic(rollup),
+      shownMnemonic,
+    );
   });
 
   it('admin policy: nothing outside the prefix, and no listing or deleting', async () => {
@@ -117,7 +158,7 @@ describe('IAM policies of deploy/aws (moto_server with IAM access control)', () 
     }
   });
 
-  it('instance policy: the worker reads the rollup\'s mnemonic through MnemonicVault', async () => {
+  it("instance policy: the worker reads the rollup's mnemonic through MnemonicVault", async () => {
     assert.ok(shownMnemonic, 'needs the mnemonic created by the admin test above');
     const vault = new MnemonicVault(client(instance.credentials), new SaltHolder(SALT));
     assert.equal(await vault.readMnemonic(rollup), shownMnemonic);
@@ -130,7 +171,9 @@ describe('IAM policies of deploy/aws (moto_server with IAM access control)', () 
     await assert.rejects(sm.send(new GetSecretValueCommand({ SecretId: OTHER_SECRET.name })), isAccessDenied);
     // Creating, with the bot's own code: the worker can never make or replace a mnemonic.
     await assert.rejects(
-      new MnemonicVault(sm, new SaltHolder(SALT)).createMnemonic(ethers.Wallet.createRandom().address), isAccessDenied);
+      new MnemonicVault(sm, new SaltHolder(SALT)).createMnemonic(ethers.Wallet.createRandom().address),
+      isAccessDenied,
+    );
     const own = mnemonicSecretName(rollup);
     for (const command of [
       new CreateSecretCommand({ Name: 'other-app/planted', SecretString: 'x' }),

@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { ethers } from 'ethers';
 import { IndexStateStore, type IndexAllocation } from '../../activities/keys/index-state';
 import {
-  IndexRequestConflictError, IndexStateCorruptError, IndexStateLockTimeoutError,
+  IndexRequestConflictError,
+  IndexStateCorruptError,
+  IndexStateLockTimeoutError,
 } from '../../activities/keys/errors';
 
 const REPO = resolve(__dirname, '../..');
@@ -24,11 +26,18 @@ function deadPid(): number {
 /** Runs `node --require tsx/cjs <script>` and resolves with its stdout. */
 function runNode(script: string, args: string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', script, ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`child exited ${code}: ${err}`))));
   });
@@ -53,7 +62,10 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
     const b = await store.allocateIndices(admin, 'req-b', 2);
     assert.deepEqual([a.start, a.count, b.start, b.count], [0, 3, 3, 2]);
     assert.deepEqual(await store.allocatedIndices(admin), [0, 1, 2, 3, 4]);
-    const state = JSON.parse(await fs.readFile(store.statePath(admin), 'utf8')) as { rollupAdmin: string; nextIndex: number };
+    const state = JSON.parse(await fs.readFile(store.statePath(admin), 'utf8')) as {
+      rollupAdmin: string;
+      nextIndex: number;
+    };
     assert.equal(state.rollupAdmin, admin.toLowerCase());
     assert.equal(state.nextIndex, 5);
     // Another rollup has its own indices.
@@ -76,20 +88,28 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
     this.timeout(120_000);
     const admin = newAdmin();
     const script = join(folder, 'allocator.ts');
-    await fs.writeFile(script, [
-      `import { IndexStateStore } from ${JSON.stringify(join(REPO, 'activities/keys/index-state'))};`,
-      'const [folder, admin, tag, rounds] = process.argv.slice(2);',
-      'void (async () => {',
-      '  const store = new IndexStateStore({ folder, lockTimeoutMs: 60_000 });',
-      '  for (let i = 0; i < Number(rounds); i++) {',
-      '    const a = await store.allocateIndices(admin, `${tag}-${i}`, 1 + (i % 3));',
-      '    process.stdout.write(`${JSON.stringify(a)}\\n`);',
-      '  }',
-      '})();',
-    ].join('\n'));
+    await fs.writeFile(
+      script,
+      [
+        `import { IndexStateStore } from ${JSON.stringify(join(REPO, 'activities/keys/index-state'))};`,
+        'const [folder, admin, tag, rounds] = process.argv.slice(2);',
+        'void (async () => {',
+        '  const store = new IndexStateStore({ folder, lockTimeoutMs: 60_000 });',
+        '  for (let i = 0; i < Number(rounds); i++) {',
+        '    const a = await store.allocateIndices(admin, `${tag}-${i}`, 1 + (i % 3));',
+        '    process.stdout.write(`${JSON.stringify(a)}\\n`);',
+        '  }',
+        '})();',
+      ].join('\n'),
+    );
     const rounds = 30;
     const outputs = await Promise.all(['p1', 'p2'].map((tag) => runNode(script, [folder, admin, tag, String(rounds)])));
-    const got: IndexAllocation[] = outputs.flatMap((o) => o.trim().split('\n').map((l) => JSON.parse(l) as IndexAllocation));
+    const got: IndexAllocation[] = outputs.flatMap((o) =>
+      o
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as IndexAllocation),
+    );
     assert.equal(got.length, 2 * rounds);
 
     const owner = new Map<number, string>();
@@ -102,10 +122,19 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
     const state = await store.readState(admin);
     assert.equal(state.allocations.length, 2 * rounds);
     assert.equal(state.nextIndex, owner.size);
-    assert.deepEqual(await store.allocatedIndices(admin), [...owner.keys()].sort((x, y) => x - y));
-    assert.deepEqual([...owner.keys()].sort((x, y) => x - y), Array.from({ length: owner.size }, (_, i) => i));
+    assert.deepEqual(
+      await store.allocatedIndices(admin),
+      [...owner.keys()].sort((x, y) => x - y),
+    );
+    assert.deepEqual(
+      [...owner.keys()].sort((x, y) => x - y),
+      Array.from({ length: owner.size }, (_, i) => i),
+    );
     const files = await fs.readdir(folder);
-    assert.deepEqual(files.filter((f) => f.includes('.tmp-') || f.endsWith('.lock') || f.includes('.stale-')), []);
+    assert.deepEqual(
+      files.filter((f) => f.includes('.tmp-') || f.endsWith('.lock') || f.includes('.stale-')),
+      [],
+    );
   });
 
   it('a crash mid-write (temp file left, stale lock of a dead PID) loses nothing and reuses nothing', async () => {
@@ -115,7 +144,10 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
     // The crashed writer had written its new state to a temp file but not renamed it, and still "held" the lock.
     const pid = deadPid();
     await fs.writeFile(`${path}.tmp-${pid}-abcdef`, '{"rollupAdmin": "torn');
-    await fs.writeFile(`${path}.lock`, JSON.stringify({ pid, hostname: hostname(), token: 'dead', createdAt: Date.now() }));
+    await fs.writeFile(
+      `${path}.lock`,
+      JSON.stringify({ pid, hostname: hostname(), token: 'dead', createdAt: Date.now() }),
+    );
 
     const next = await new IndexStateStore({ folder, lockTimeoutMs: 5_000 }).allocateIndices(admin, 'after-crash', 2);
     assert.equal(next.start, 5, 'the committed allocation survived, and its indices are not reused');
@@ -128,8 +160,13 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
   it('waits for a live lock holder instead of breaking its lock', async () => {
     const admin = newAdmin();
     const lock = `${store.statePath(admin)}.lock`;
-    await fs.writeFile(lock, JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'live', createdAt: Date.now() }));
-    const err = await new IndexStateStore({ folder, lockTimeoutMs: 300 }).allocateIndices(admin, 'r', 1).catch((e: unknown) => e);
+    await fs.writeFile(
+      lock,
+      JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'live', createdAt: Date.now() }),
+    );
+    const err = await new IndexStateStore({ folder, lockTimeoutMs: 300 })
+      .allocateIndices(admin, 'r', 1)
+      .catch((e: unknown) => e);
     assert.ok(err instanceof IndexStateLockTimeoutError);
     assert.equal(err.retryable, true, 'a lock timeout is retryable');
     assert.ok(JSON.parse(await fs.readFile(lock, 'utf8')).token === 'live', 'the live lock is untouched');
@@ -148,15 +185,28 @@ describe('keys: IndexStateStore (per-rollup key index allocation)', () => {
       const admin = newAdmin().toLowerCase();
       let text = content;
       if (what === 'overlapping allocations') {
-        text = JSON.stringify({ rollupAdmin: admin, nextIndex: 4, allocations: [
-          { requestId: 'a', start: 0, count: 3, allocatedAt: 'x' }, { requestId: 'b', start: 2, count: 2, allocatedAt: 'x' }] });
+        text = JSON.stringify({
+          rollupAdmin: admin,
+          nextIndex: 4,
+          allocations: [
+            { requestId: 'a', start: 0, count: 3, allocatedAt: 'x' },
+            { requestId: 'b', start: 2, count: 2, allocatedAt: 'x' },
+          ],
+        });
       } else if (what === 'nextIndex behind the allocations') {
-        text = JSON.stringify({ rollupAdmin: admin, nextIndex: 1, allocations: [{ requestId: 'a', start: 0, count: 3, allocatedAt: 'x' }] });
+        text = JSON.stringify({
+          rollupAdmin: admin,
+          nextIndex: 1,
+          allocations: [{ requestId: 'a', start: 0, count: 3, allocatedAt: 'x' }],
+        });
       }
       const path = store.statePath(admin);
       await fs.writeFile(path, text);
       for (const attempt of [() => store.allocateIndices(admin, 'r', 1), () => store.allocatedIndices(admin)]) {
-        const err = await attempt().then(() => undefined, (e: unknown) => e);
+        const err = await attempt().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof IndexStateCorruptError, `${what}: got ${String(err)}`);
         assert.equal(err.retryable, false, 'a corrupt state is final');
         assert.match(err.message, /never reset/);

@@ -13,7 +13,9 @@ import { inspect } from 'node:util';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ethers } from 'ethers';
 import {
-  IndexRequestConflictError, IndexStateCorruptError, IndexStateMissingError,
+  IndexRequestConflictError,
+  IndexStateCorruptError,
+  IndexStateMissingError,
 } from '../../activities/keys/errors';
 import type { IndexAllocation } from '../../activities/keys/index-store';
 import { IndexStateStore } from '../../activities/keys/index-state';
@@ -35,7 +37,10 @@ const newAdmin = () => ethers.Wallet.createRandom().address;
  * chain: moto's credentials in this process's environment; returns what puts the old ones back.
  */
 function useMotoCredentials(): () => void {
-  const saved = { AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY };
+  const saved = {
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY,
+  };
   process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
   return () => {
@@ -72,7 +77,9 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     assert.ok(missing instanceof IndexTableError, String(missing));
     assert.match(missing.message, /table no-such-table does not exist .*nexus-bot mnemonic create-index-table/);
     // An allocation against a missing table is refused (non-retryable), never read as "no state".
-    const err = await new DynamoDbIndexStore({ client: client(), table: 'no-such-table' }).allocateIndices(newAdmin(), 'r', 1).catch((e: unknown) => e);
+    const err = await new DynamoDbIndexStore({ client: client(), table: 'no-such-table' })
+      .allocateIndices(newAdmin(), 'r', 1)
+      .catch((e: unknown) => e);
     assert.ok(err instanceof IndexStateCorruptError, String(err));
     assert.match(err.message, /does not exist; refusing to start from index 0/);
   });
@@ -84,14 +91,22 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     const a = await s.allocateIndices(admin, 'wf-1/activity-7', 3);
     const b = await s.allocateIndices(admin, 'req#b', 2);
     assert.deepEqual([a.start, a.count, b.start, b.count], [0, 3, 3, 2]);
-    assert.deepEqual(await store().allocateIndices(admin, 'wf-1/activity-7', 3), a, 'another worker retrying gets the same range');
+    assert.deepEqual(
+      await store().allocateIndices(admin, 'wf-1/activity-7', 3),
+      a,
+      'another worker retrying gets the same range',
+    );
     const conflict = await s.allocateIndices(admin, 'req#b', 5).catch((e: unknown) => e);
     assert.ok(conflict instanceof IndexRequestConflictError, String(conflict));
     assert.deepEqual(await s.allocatedIndices(admin), [0, 1, 2, 3, 4]);
     const state = await s.readState(admin);
     assert.equal(state.rollupAdmin, admin.toLowerCase());
     assert.equal(state.nextIndex, 5);
-    assert.equal((await s.allocateIndices(newAdmin(), 'wf-1/activity-7', 1)).start, 0, 'another rollup has its own indices');
+    assert.equal(
+      (await s.allocateIndices(newAdmin(), 'wf-1/activity-7', 1)).start,
+      0,
+      'another rollup has its own indices',
+    );
   });
 
   it('two workers allocating for one rollup at once never get the same index and leave no gap', async function () {
@@ -100,11 +115,13 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     const workers = [store(), store()];
     const rounds = 25;
     // Each worker runs 3 allocations at a time, as concurrent activities do; both start together.
-    const runs = workers.flatMap((w, wi) => [0, 1, 2].map(async (lane) => {
-      const got: IndexAllocation[] = [];
-      for (let i = lane; i < rounds; i += 3) got.push(await w.allocateIndices(admin, `w${wi}-${i}`, 1 + (i % 3)));
-      return got;
-    }));
+    const runs = workers.flatMap((w, wi) =>
+      [0, 1, 2].map(async (lane) => {
+        const got: IndexAllocation[] = [];
+        for (let i = lane; i < rounds; i += 3) got.push(await w.allocateIndices(admin, `w${wi}-${i}`, 1 + (i % 3)));
+        return got;
+      }),
+    );
     // Both workers also retry one shared request at once: one range, given to both.
     const shared = await Promise.all(workers.map((w) => w.allocateIndices(admin, 'shared-request', 4)));
     const got = [...(await Promise.all(runs)).flat(), shared[0]];
@@ -118,11 +135,18 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
       }
     }
     const indices = [...owner.keys()].sort((x, y) => x - y);
-    assert.deepEqual(indices, Array.from({ length: owner.size }, (_, i) => i), 'no gap');
+    assert.deepEqual(
+      indices,
+      Array.from({ length: owner.size }, (_, i) => i),
+      'no gap',
+    );
     const state = await store().readState(admin);
     assert.equal(state.allocations.length, 2 * rounds + 1);
     assert.equal(state.nextIndex, owner.size);
-    assert.ok(workers[0].lostRaces + workers[1].lostRaces > 0, 'the workers did race (a conditional write was lost and retried)');
+    assert.ok(
+      workers[0].lostRaces + workers[1].lostRaces > 0,
+      'the workers did race (a conditional write was lost and retried)',
+    );
   });
 
   it('records pubkeys idempotently, in chunks for large ranges, read back in index order', async () => {
@@ -135,7 +159,10 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     const other = await s.recordPubkeys(admin, 'small', [pubkey(2), pubkey(1)]).catch((e: unknown) => e);
     assert.ok(other instanceof IndexRequestConflictError, String(other));
     const count = await s.recordPubkeys(admin, 'small', [pubkey(1)]).catch((e: unknown) => e);
-    assert.ok(count instanceof IndexRequestConflictError && /allocated 2 indices, got 1/.test(count.message), String(count));
+    assert.ok(
+      count instanceof IndexRequestConflictError && /allocated 2 indices, got 1/.test(count.message),
+      String(count),
+    );
     const none = await s.recordPubkeys(admin, 'never-allocated', [pubkey(1)]).catch((e: unknown) => e);
     assert.ok(none instanceof IndexRequestConflictError && /no allocation/.test(none.message), String(none));
 
@@ -149,22 +176,40 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     assert.equal(small.start, 0);
     // A retried allocation returns what the file store returns: the range and its recorded pubkeys.
     assert.deepEqual((await s.allocateIndices(admin, 'small', 2)).pubkeys, [pubkey(1), pubkey(2)]);
-    const items = await client().send(new QueryCommand({
-      TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `rollup#${admin.toLowerCase()}` } },
-    }));
-    assert.equal(items.Items?.filter((i) => i.type?.S === 'pubkeys').length, 1 + 3, '2,500 keys in 3 chunk items, 2 in one');
+    const items = await client().send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `rollup#${admin.toLowerCase()}` } },
+      }),
+    );
+    assert.equal(
+      items.Items?.filter((i) => i.type?.S === 'pubkeys').length,
+      1 + 3,
+      '2,500 keys in 3 chunk items, 2 in one',
+    );
   });
 
   it('two workers recording different pubkeys for one request at once: one list wins, the other is a conflict', async () => {
     const admin = newAdmin();
     const workers = [store(), store()];
     await workers[0].allocateIndices(admin, 'batch', 3);
-    const lists = [[1, 2, 3], [4, 5, 6]].map((l) => l.map(pubkey));
+    const lists = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ].map((l) => l.map(pubkey));
     const outcomes = await Promise.allSettled(workers.map((w, i) => w.recordPubkeys(admin, 'batch', lists[i])));
     const won = outcomes.findIndex((o) => o.status === 'fulfilled');
-    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, `exactly one list recorded: ${inspect(outcomes, { depth: 1 })}`);
+    assert.equal(
+      outcomes.filter((o) => o.status === 'fulfilled').length,
+      1,
+      `exactly one list recorded: ${inspect(outcomes, { depth: 1 })}`,
+    );
     const lost = outcomes[1 - won];
-    assert.ok(lost.status === 'rejected' && lost.reason instanceof IndexRequestConflictError, inspect(lost, { depth: 1 }));
+    assert.ok(
+      lost.status === 'rejected' && lost.reason instanceof IndexRequestConflictError,
+      inspect(lost, { depth: 1 }),
+    );
     assert.deepEqual((await store().readState(admin)).allocations[0].pubkeys, lists[won]);
   });
 
@@ -181,7 +226,16 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     assert.deepEqual(asked, [s.stateLocation(admin)]);
     assert.match(asked[0], new RegExp(`^item rollup#${admin.toLowerCase()}/head of DynamoDB table ${TABLE}$`));
     assert.equal(await s.readStateIfPresent(admin), undefined, 'nothing was written');
-    assert.equal((await s.allocateIndices(admin, 'r1', 2, { whenMissing: async (l) => { asked.push(l); } })).start, 0);
+    assert.equal(
+      (
+        await s.allocateIndices(admin, 'r1', 2, {
+          whenMissing: async (l) => {
+            asked.push(l);
+          },
+        })
+      ).start,
+      0,
+    );
     assert.equal((await s.allocateIndices(admin, 'r2', 1, { whenMissing: refuse })).start, 2);
     assert.equal(asked.length, 2, 'not asked once the rollup has state');
   });
@@ -192,17 +246,32 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     const lower = admin.toLowerCase();
     const at = new Date(0).toISOString();
     const first = await s.updateState(admin, () => ({
-      rollupAdmin: lower, nextIndex: 6,
-      allocations: [0, 2, 5].map((i) => ({ requestId: `rebuild:${i}-${i}`, start: i, count: 1, allocatedAt: at, pubkeys: [pubkey(i)] })),
+      rollupAdmin: lower,
+      nextIndex: 6,
+      allocations: [0, 2, 5].map((i) => ({
+        requestId: `rebuild:${i}-${i}`,
+        start: i,
+        count: 1,
+        allocatedAt: at,
+        pubkeys: [pubkey(i)],
+      })),
     }));
     assert.equal(first.written, true);
     assert.equal(first.before, undefined);
     assert.deepEqual(await s.allocatedIndices(admin), [0, 2, 5]);
-    assert.equal((await s.allocateIndices(admin, 'after', 1)).start, 6, 'allocation goes on past the rebuilt next index');
+    assert.equal(
+      (await s.allocateIndices(admin, 'after', 1)).start,
+      6,
+      'allocation goes on past the rebuilt next index',
+    );
     assert.equal((await s.updateState(admin, () => undefined)).written, false);
-    const changed = await s.updateState(admin, (cur) => cur && { ...cur, allocations: cur.allocations.slice(1) }).catch((e: unknown) => e);
+    const changed = await s
+      .updateState(admin, (cur) => cur && { ...cur, allocations: cur.allocations.slice(1) })
+      .catch((e: unknown) => e);
     assert.match(String(changed), /may only add allocations/);
-    const lowered = await s.updateState(admin, (cur) => cur && { ...cur, nextIndex: 1, allocations: [] }).catch((e: unknown) => e);
+    const lowered = await s
+      .updateState(admin, (cur) => cur && { ...cur, nextIndex: 1, allocations: [] })
+      .catch((e: unknown) => e);
     assert.match(String(lowered), /cannot lower the next index/);
     assert.equal((await s.readState(admin)).nextIndex, 7, 'nothing written by the refused updates');
   });
@@ -213,7 +282,11 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
     try {
       const admin = newAdmin();
       const mnemonic = generateMnemonic();
-      const sm = new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+      const sm = new SecretsManagerClient({
+        endpoint: moto().endpoint,
+        region: MOTO_REGION,
+        credentials: MOTO_CREDENTIALS,
+      });
       await new MnemonicVault(sm, new SaltHolder('keys-salt')).createMnemonic(admin, { mnemonic });
       sm.destroy();
       await fs.writeFile(join(folder, 'salt'), 'keys-salt');
@@ -221,7 +294,22 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
       await s.allocateIndices(admin, 'a', 2);
       await s.allocateIndices(admin, 'b', 1);
       const lines: string[] = [];
-      await mnemonicCommand(['keys', admin, '--index-table', TABLE, '--json', '--salt-file', join(folder, 'salt'), '--aws-region', MOTO_REGION, '--aws-endpoint', moto().endpoint], (l) => lines.push(l));
+      await mnemonicCommand(
+        [
+          'keys',
+          admin,
+          '--index-table',
+          TABLE,
+          '--json',
+          '--salt-file',
+          join(folder, 'salt'),
+          '--aws-region',
+          MOTO_REGION,
+          '--aws-endpoint',
+          moto().endpoint,
+        ],
+        (l) => lines.push(l),
+      );
       const keys = await deriveSigningKeys(mnemonic, [0, 1, 2]);
       const expected = keys.map((k) => ({ index: k.index, path: k.path, pubkey: k.pubkeyHex }));
       wipeKeys(keys);
@@ -243,16 +331,42 @@ describe('keys: DynamoDbIndexStore (shared key index allocation, moto_server)', 
       await files.allocateIndices(a, 'wf-2', 1);
       await files.allocateIndices(b, 'wf-1', 3);
       const lines: string[] = [];
-      const run = () => importIndexStateCommand(['--index-state', folder, '--index-table', TABLE, '--aws-region', MOTO_REGION, '--aws-endpoint', moto().endpoint], (l) => lines.push(l));
+      const run = () =>
+        importIndexStateCommand(
+          [
+            '--index-state',
+            folder,
+            '--index-table',
+            TABLE,
+            '--aws-region',
+            MOTO_REGION,
+            '--aws-endpoint',
+            moto().endpoint,
+          ],
+          (l) => lines.push(l),
+        );
       await run();
-      const sorted = (st: { allocations: IndexAllocation[] }) => ({ ...st, allocations: [...st.allocations].sort((x, y) => x.start - y.start) });
-      for (const admin of [a, b]) assert.deepEqual(sorted(await store().readState(admin)), sorted(await files.readState(admin)));
-      assert.equal((await store().allocateIndices(a, 'after-import', 1)).start, 3, 'allocation goes on where the file left off');
+      const sorted = (st: { allocations: IndexAllocation[] }) => ({
+        ...st,
+        allocations: [...st.allocations].sort((x, y) => x.start - y.start),
+      });
+      for (const admin of [a, b])
+        assert.deepEqual(sorted(await store().readState(admin)), sorted(await files.readState(admin)));
+      assert.equal(
+        (await store().allocateIndices(a, 'after-import', 1)).start,
+        3,
+        'allocation goes on where the file left off',
+      );
       assert.match(lines.join('\n'), /2 rollup state file\(s\) in .* → DynamoDB table nexus-key-indices/);
 
       lines.length = 0;
       const again = await run().catch((e: unknown) => e);
-      assert.match(String(again), new RegExp(`1 rollup\\(s\\) not imported:\\s+${a}: the table holds another state for rollup ${a} \\(next index 4, 3 allocation\\(s\\); the file: 3, 2\\): nothing written for it`));
+      assert.match(
+        String(again),
+        new RegExp(
+          `1 rollup\\(s\\) not imported:\\s+${a}: the table holds another state for rollup ${a} \\(next index 4, 3 allocation\\(s\\); the file: 3, 2\\): nothing written for it`,
+        ),
+      );
       assert.match(lines.join('\n'), new RegExp(`${b}: already in the table, identical: skipped`));
     } finally {
       restore();

@@ -2,7 +2,16 @@
 // each part answers, bad input gets one clear message, and Ctrl-C stops everything it started.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,8 +43,14 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Screenshots of the Web UI, kept after the test (outside the clone). */
 const ARTIFACTS_DIR = process.env.NEXUS_BOT_ARTIFACTS_DIR ?? join(tmpdir(), 'nexus-bot-artifacts');
 const FREE_PORTS = {
-  NEXUS_LOCALNET_TEMPORAL_PORT: '0', NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0', NEXUS_LOCALNET_RPC_PORT: '0',
-  NEXUS_LOCALNET_MOTO_PORT: '0', NEXUS_LOCALNET_DKG_BASE_PORT: '0', NEXUS_LOCALNET_BEACON_PORT: '0', NEXUS_LOCALNET_CODEC_PORT: '0', NEXUS_LOCALNET_METRICS_PORT: '0',
+  NEXUS_LOCALNET_TEMPORAL_PORT: '0',
+  NEXUS_LOCALNET_TEMPORAL_UI_PORT: '0',
+  NEXUS_LOCALNET_RPC_PORT: '0',
+  NEXUS_LOCALNET_MOTO_PORT: '0',
+  NEXUS_LOCALNET_DKG_BASE_PORT: '0',
+  NEXUS_LOCALNET_BEACON_PORT: '0',
+  NEXUS_LOCALNET_CODEC_PORT: '0',
+  NEXUS_LOCALNET_METRICS_PORT: '0',
 };
 
 interface Launcher {
@@ -51,8 +66,12 @@ function launch(dir: string, env: Record<string, string> = {}, args: string[] = 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => { output += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   return { child, output: () => output, exited };
 }
@@ -61,7 +80,9 @@ function launch(dir: string, env: Record<string, string> = {}, args: string[] = 
 async function waitForNetwork(dir: string, launcher: Launcher, timeoutMs = 150_000): Promise<NetworkFile> {
   const deadline = Date.now() + timeoutMs;
   let exitedEarly = false;
-  void launcher.exited.then(() => { exitedEarly = true; });
+  void launcher.exited.then(() => {
+    exitedEarly = true;
+  });
   for (;;) {
     if (existsSync(networkFilePath(dir))) {
       const network = JSON.parse(readFileSync(networkFilePath(dir), 'utf8')) as NetworkFile;
@@ -104,9 +125,13 @@ describe('local network launcher (npm start)', function () {
     assert.match(launcher.output(), new RegExp(`Temporal Web UI\\s+${network.temporal.uiUrl}`));
   });
 
-  it('holds only keys of anvil\'s public dev mnemonic in network.json', () => {
-    const devKeys = new Set(Array.from({ length: 10 }, (_, i) =>
-      ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey));
+  it("holds only keys of anvil's public dev mnemonic in network.json", () => {
+    const devKeys = new Set(
+      Array.from(
+        { length: 10 },
+        (_, i) => ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey,
+      ),
+    );
     const keys = [network.accounts.deployer.key, network.accounts.bot.key, ...network.rollups.map((r) => r.adminKey)];
     for (const key of keys) assert.ok(devKeys.has(key), 'network.json holds a key that is not a public dev key');
   });
@@ -114,7 +139,11 @@ describe('local network launcher (npm start)', function () {
   it('has the contracts deployed and the demo rollups registered with funded bridges', async () => {
     const [rollup] = network.rollups;
     const nexus = await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, provider);
-    const [bridge, stakingLimit, cluster] = (await nexus.getFunction('rollups')(rollup.admin)) as [string, bigint, bigint];
+    const [bridge, stakingLimit, cluster] = (await nexus.getFunction('rollups')(rollup.admin)) as [
+      string,
+      bigint,
+      bigint,
+    ];
     assert.equal(bridge, rollup.bridge);
     assert.equal(Number(stakingLimit), rollup.stakingLimit);
     assert.equal(Number(cluster), rollup.operatorCluster);
@@ -122,7 +151,10 @@ describe('local network launcher (npm start)', function () {
     assert.equal(new ethers.Wallet(rollup.adminKey).address, rollup.admin);
 
     const nodeOperator = await contractAt('NodeOperator', network.contracts.nodeOperator, provider);
-    assert.deepEqual(((await nodeOperator.getFunction('getCluster')(rollup.operatorCluster)) as bigint[]).map(Number), [1, 2, 3, 4]);
+    assert.deepEqual(
+      ((await nodeOperator.getFunction('getCluster')(rollup.operatorCluster)) as bigint[]).map(Number),
+      [1, 2, 3, 4],
+    );
     for (const op of network.dkgOperators) {
       assert.equal(await nodeOperator.getFunction('ssvDKGIP')(op.id), op.url);
     }
@@ -130,7 +162,10 @@ describe('local network launcher (npm start)', function () {
     const registered = await nodeOperator.queryFilter(nodeOperator.filters.SSVOperatorRegistered(), 0);
     for (const op of network.dkgOperators) {
       const event = registered.find((e) => 'args' in e && Number(e.args.operatorId) === op.id);
-      assert.ok(event && 'args' in event && String(event.args.pubKey).length > 100, `operator ${op.id} has no public key`);
+      assert.ok(
+        event && 'args' in event && String(event.args.pubKey).length > 100,
+        `operator ${op.id} has no public key`,
+      );
     }
     assert.equal(network.nexusVersion, 'v2024-06', 'npm start runs v2024-06 by default');
     const depositContract = await contractAt('DepositContract', network.contracts.depositContract, provider);
@@ -146,46 +181,77 @@ describe('local network launcher (npm start)', function () {
   it('runs the worker: a workflow started on the dev server completes, and search attributes are registered', async () => {
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
-      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
+      const client = new Client({
+        connection,
+        namespace: network.temporal.namespace,
+        dataConverter: codecDataConverter(network.codecKeysFile),
+      });
       const result = await client.workflow.execute(selfCheckWorkflow, {
-        taskQueue: network.temporal.taskQueue, workflowId: `localnet-self-check-${Date.now()}`, args: [{ wait: '1 second' }],
+        taskQueue: network.temporal.taskQueue,
+        workflowId: `localnet-self-check-${Date.now()}`,
+        args: [{ wait: '1 second' }],
       });
       assert.match(result.worker, /^localnet-worker-/);
-      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: network.temporal.namespace });
-      for (const key of BOT_SEARCH_ATTRIBUTES) assert.ok(customAttributes && key.name in customAttributes, `${key.name} missing`);
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({
+        namespace: network.temporal.namespace,
+      });
+      for (const key of BOT_SEARCH_ATTRIBUTES)
+        assert.ok(customAttributes && key.name in customAttributes, `${key.name} missing`);
     } finally {
       await connection.close();
     }
   });
 
-  it('creates both demo rollups\' validators, the DKG one through ceremonies with the four operators, and `show` finds a DKG validator', async () => {
-    assert.equal(network.ssvDkg.kind, 'stand-in', 'this machine has no real ssv-dkg: the launcher must say it uses the stand-in');
+  it("creates both demo rollups' validators, the DKG one through ceremonies with the four operators, and `show` finds a DKG validator", async () => {
+    assert.equal(
+      network.ssvDkg.kind,
+      'stand-in',
+      'this machine has no real ssv-dkg: the launcher must say it uses the stand-in',
+    );
     assert.match(launcher.output(), /ssv-dkg: the stand-in .*not in the tool cache/);
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
-      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
+      const client = new Client({
+        connection,
+        namespace: network.temporal.namespace,
+        dataConverter: codecDataConverter(network.codecKeysFile),
+      });
       const funding = { mnemonic: ethers.parseEther('640'), dkg: ethers.parseEther('320') };
       const deadline = Date.now() + 180_000;
       for (const rollup of network.rollups) {
         const bridge = await contractAt('NexusBaseBridge', rollup.bridge, provider);
-        const expected = maxDepositsWithinLimit({ bridgeBalanceWei: funding[rollup.keyPath], validatorCount: 0n, stakingLimitBps: rollup.stakingLimit });
+        const expected = maxDepositsWithinLimit({
+          bridgeBalanceWei: funding[rollup.keyPath],
+          validatorCount: 0n,
+          stakingLimitBps: rollup.stakingLimit,
+        });
         assert.ok(expected > 0n, `${rollup.name} is set to create nothing`);
         while ((await bridge.getFunction('validatorCount')()) !== expected) {
-          if (Date.now() > deadline) assert.fail(`${rollup.name}: ${JSON.stringify(await client.workflow.getHandle(rollup.monitorWorkflowId).query(monitorStatusQuery))}`);
+          if (Date.now() > deadline)
+            assert.fail(
+              `${rollup.name}: ${JSON.stringify(await client.workflow.getHandle(rollup.monitorWorkflowId).query(monitorStatusQuery))}`,
+            );
           await sleep(500);
         }
       }
       // The DKG validator's batch, found by its key: a ceremony batch on the dkg key path.
       const dkgRollup = network.rollups.find((r) => r.keyPath === 'dkg');
       assert.ok(dkgRollup);
-      const workerConfig = JSON.parse(readFileSync(network.workerConfigFile, 'utf8')) as { dkg: { archiveDir: string } };
+      const workerConfig = JSON.parse(readFileSync(network.workerConfigFile, 'utf8')) as {
+        dkg: { archiveDir: string };
+      };
       const archive = join(workerConfig.dkg.archiveDir, dkgRollup.admin.toLowerCase());
       const ceremonies = readdirSync(archive);
       assert.ok(ceremonies.length >= 1, `no ceremony archived under ${archive}`);
       // Marked right after its deposit is mined (the validator count moves with the deposit itself).
-      const readManifest = () => JSON.parse(readFileSync(join(archive, ceremonies[0], 'ceremony.json'), 'utf8')) as { pubkeys: string[]; state: string };
+      const readManifest = () =>
+        JSON.parse(readFileSync(join(archive, ceremonies[0], 'ceremony.json'), 'utf8')) as {
+          pubkeys: string[];
+          state: string;
+        };
       while (readManifest().state !== 'deposited') {
-        if (Date.now() > deadline) assert.fail(`the archived ceremony ${ceremonies[0]} is still ${readManifest().state}`);
+        if (Date.now() > deadline)
+          assert.fail(`the archived ceremony ${ceremonies[0]} is still ${readManifest().state}`);
         await sleep(250);
       }
       const manifest = readManifest();
@@ -194,8 +260,12 @@ describe('local network launcher (npm start)', function () {
       const nexus = await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, provider);
       let nexusStatus = (await nexus.getFunction('validators')(dkgPubkey)) as bigint;
       while (nexusStatus !== 2n) {
-        assert.ok(nexusStatus === 1n, `the deposited DKG key has Nexus status ${nexusStatus}, neither DEPOSITED nor SHARE_DEPOSITED`);
-        if (Date.now() > deadline) assert.fail(`the DKG key ${dkgPubkey} is still DEPOSITED: its keyshares were never registered`);
+        assert.ok(
+          nexusStatus === 1n,
+          `the deposited DKG key has Nexus status ${nexusStatus}, neither DEPOSITED nor SHARE_DEPOSITED`,
+        );
+        if (Date.now() > deadline)
+          assert.fail(`the DKG key ${dkgPubkey} is still DEPOSITED: its keyshares were never registered`);
         await sleep(250);
         nexusStatus = (await nexus.getFunction('validators')(dkgPubkey)) as bigint;
       }
@@ -220,10 +290,20 @@ describe('local network launcher (npm start)', function () {
 
   it('runs two workers on one Temporal server: both took activity tasks, only worker 1 (the writer role) sent transactions, and `show` names the worker of each step', async () => {
     const workers = network.workers ?? [];
-    assert.deepEqual(workers.map((w) => w.roles), [['general', 'writer', 'salt'], ['general', 'salt']]);
+    assert.deepEqual(
+      workers.map((w) => w.roles),
+      [
+        ['general', 'writer', 'salt'],
+        ['general', 'salt'],
+      ],
+    );
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
-      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
+      const client = new Client({
+        connection,
+        namespace: network.temporal.namespace,
+        dataConverter: codecDataConverter(network.codecKeysFile),
+      });
       const steps = await stepsOnQueue(client, network.temporal.taskQueue);
       const ran = (name: string) => steps.filter((s) => workerNameOf(s.worker) === name);
       for (const w of workers) assert.ok(ran(w.name).length > 0, `${w.name} took no activity task of ${steps.length}`);
@@ -238,16 +318,24 @@ describe('local network launcher (npm start)', function () {
     }
     const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
     assert.ok(mnemonicRollup);
-    const shown = await runNexusBot(['show', creationWorkflowId(mnemonicRollup.admin), '--config', network.workerConfigFile]);
+    const shown = await runNexusBot([
+      'show',
+      creationWorkflowId(mnemonicRollup.admin),
+      '--config',
+      network.workerConfigFile,
+    ]);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`submitDeposits +${workers[0].name}@`));
   });
 
-  it('the nexus-bot CLI reaches the network with the worker\'s configuration: list and status of the demo rollups', async () => {
+  it("the nexus-bot CLI reaches the network with the worker's configuration: list and status of the demo rollups", async () => {
     const list = await runNexusBot(['list', '--json', '--config', network.workerConfigFile]);
     assert.equal(list.code, 0, list.stderr);
     const rows = JSON.parse(list.stdout) as { rollupAdmin: string; keyPath: string; paused: boolean }[];
-    assert.deepEqual(rows.map((r) => [r.rollupAdmin, r.keyPath, r.paused]).sort(), network.rollups.map((r) => [r.admin.toLowerCase(), r.keyPath, false]).sort());
+    assert.deepEqual(
+      rows.map((r) => [r.rollupAdmin, r.keyPath, r.paused]).sort(),
+      network.rollups.map((r) => [r.admin.toLowerCase(), r.keyPath, false]).sort(),
+    );
     const mnemonicRollup = network.rollups.find((r) => r.keyPath === 'mnemonic');
     assert.ok(mnemonicRollup);
     const status = await runNexusBot(['status', mnemonicRollup.admin, '--config', network.workerConfigFile]);
@@ -269,7 +357,10 @@ describe('local network launcher (npm start)', function () {
     assert.ok(bridge);
     const keys = await deriveSigningKeys(DEMO_MNEMONIC, DEMO_BEACON_KEY_INDICES);
     wipeKeys(keys);
-    const validators = await getValidators(network.beaconUrl, keys.map((k) => k.pubkeyHex));
+    const validators = await getValidators(
+      network.beaconUrl,
+      keys.map((k) => k.pubkeyHex),
+    );
     assert.deepEqual(validators.map((v) => v.pubkey).sort(), keys.map((k) => k.pubkeyHex).sort());
     for (const v of validators) {
       assert.equal(v.status, 'active_ongoing');
@@ -277,20 +368,34 @@ describe('local network launcher (npm start)', function () {
     }
   });
 
-  it('encrypts payloads: the monitor\'s stored input is ciphertext, and the codec server decodes it for the Web UI', async () => {
+  it("encrypts payloads: the monitor's stored input is ciphertext, and the codec server decodes it for the Web UI", async () => {
     const connection = await Connection.connect({ address: network.temporal.address });
     try {
       const rollup = network.rollups[0];
-      const history = await new Client({ connection, namespace: network.temporal.namespace }).workflow.getHandle(rollup.monitorWorkflowId).fetchHistory();
+      const history = await new Client({ connection, namespace: network.temporal.namespace }).workflow
+        .getHandle(rollup.monitorWorkflowId)
+        .fetchHistory();
       const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      assert.ok(input, 'no input payload in the monitor\'s first event');
+      assert.ok(input, "no input payload in the monitor's first event");
       assert.equal(Buffer.from(input.metadata?.encoding ?? []).toString(), ENCRYPTED_ENCODING);
       // The launcher starts monitors with the admin lowercased (client/monitors.ts); either form must not show.
-      const plain = Buffer.from(input.data ?? []).toString('latin1').toLowerCase();
+      const plain = Buffer.from(input.data ?? [])
+        .toString('latin1')
+        .toLowerCase();
       assert.ok(!plain.includes(rollup.admin.toLowerCase()), 'the rollup admin shows in the stored input');
       const res = await fetch(`${network.codecEndpoint}/${network.temporal.namespace}/decode`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', Origin: network.temporal.uiUrl },
-        body: JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(input.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(input.data ?? []).toString('base64') }] }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: network.temporal.uiUrl },
+        body: JSON.stringify({
+          payloads: [
+            {
+              metadata: Object.fromEntries(
+                Object.entries(input.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+              ),
+              data: Buffer.from(input.data ?? []).toString('base64'),
+            },
+          ],
+        }),
       });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('access-control-allow-origin'), network.temporal.uiUrl);
@@ -306,25 +411,39 @@ describe('local network launcher (npm start)', function () {
     assert.equal(res.status, 200);
   });
 
-  it('serves the worker\'s Prometheus metrics (ours and the SDK\'s), with the demo rollups\' last poll', async () => {
+  it("serves the worker's Prometheus metrics (ours and the SDK's), with the demo rollups' last poll", async () => {
     // Each worker has its own endpoint; a rollup's last poll is on the worker that read it.
     const urls = [network.metricsUrl, ...(network.workers ?? []).slice(1).map((w) => w.metricsUrl)];
     const text = (await Promise.all(urls.map(async (url) => (await fetch(url)).text()))).join('\n');
-    for (const name of ['nexus_last_successful_poll_timestamp_seconds', 'nexus_inflight_ceremonies', 'nexus_inflight_exits', 'temporal_worker_task_slots_available']) {
+    for (const name of [
+      'nexus_last_successful_poll_timestamp_seconds',
+      'nexus_inflight_ceremonies',
+      'nexus_inflight_exits',
+      'temporal_worker_task_slots_available',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), `${name} missing`);
     }
-    for (const r of network.rollups) assert.match(text, new RegExp(`nexus_last_successful_poll_timestamp_seconds\\{[^}]*rollup="${r.admin.toLowerCase()}"`, 'i'), `no poll time for ${r.name}`);
+    for (const r of network.rollups)
+      assert.match(
+        text,
+        new RegExp(`nexus_last_successful_poll_timestamp_seconds\\{[^}]*rollup="${r.admin.toLowerCase()}"`, 'i'),
+        `no poll time for ${r.name}`,
+      );
   });
 
   it('runs the Secrets Manager emulator', async () => {
-    const sm = new SecretsManagerClient({ endpoint: network.aws.endpoint, region: network.aws.region, credentials: MOTO_CREDENTIALS });
+    const sm = new SecretsManagerClient({
+      endpoint: network.aws.endpoint,
+      region: network.aws.region,
+      credentials: MOTO_CREDENTIALS,
+    });
     await sm.send(new CreateSecretCommand({ Name: 'localnet-test', SecretString: 'x' }));
     assert.equal((await sm.send(new GetSecretValueCommand({ SecretId: 'localnet-test' }))).SecretString, 'x');
   });
 
   // The last of the tests that read the network's state: it raises the DKG demo rollup's limit
   // and adds ETH to its bridge, so ceremonies keep running after it.
-  it('shows the DKG demo rollup\'s in-flight ceremony in the Web UI, found by its search attributes (rollup, key path dkg, phase key-material; screenshot kept)', async () => {
+  it("shows the DKG demo rollup's in-flight ceremony in the Web UI, found by its search attributes (rollup, key path dkg, phase key-material; screenshot kept)", async () => {
     const rollup = network.rollups.find((r) => r.keyPath === 'dkg');
     assert.ok(rollup);
     const admin = rollup.admin.toLowerCase();
@@ -332,18 +451,32 @@ describe('local network launcher (npm start)', function () {
     // A user deposit (depositFunds; a plain transfer would count as rewards). 1280 ETH more at a 100 % limit: ceremonies
     // of 10 (the launcher's maxBatch) in a row, each ~29 s at the real binary's measured pace, so one is in flight a good while.
     const adminWallet = new ethers.NonceManager(new ethers.Wallet(rollup.adminKey, provider));
-    await (await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, adminWallet)).getFunction('depositFunds')({ value: ethers.parseEther('1280') })).wait();
-    await (await (await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, adminWallet)).getFunction('changeStakingLimit')(10_000)).wait();
+    await (
+      await (await contractAt('BridgeContractDAOV2024_06', rollup.bridge, adminWallet)).getFunction('depositFunds')({
+        value: ethers.parseEther('1280'),
+      })
+    ).wait();
+    await (
+      await (
+        await contractAt(nexusContractName(network.nexusVersion), network.contracts.nexus, adminWallet)
+      ).getFunction('changeStakingLimit')(10_000)
+    ).wait();
     const bridge = await contractAt('NexusBaseBridge', rollup.bridge, provider);
     const toCreate = maxDepositsWithinLimit({
-      bridgeBalanceWei: await provider.getBalance(rollup.bridge), validatorCount: (await bridge.getFunction('validatorCount')()) as bigint, stakingLimitBps: 10_000,
+      bridgeBalanceWei: await provider.getBalance(rollup.bridge),
+      validatorCount: (await bridge.getFunction('validatorCount')()) as bigint,
+      stakingLimitBps: 10_000,
     });
     assert.ok(toCreate > 30n, `only ${toCreate} validators to create: not enough ceremonies to keep one in flight`);
 
     const connection = await Connection.connect({ address: network.temporal.address });
     let browser: RunningChromium | undefined;
     try {
-      const client = new Client({ connection, namespace: network.temporal.namespace, dataConverter: codecDataConverter(network.codecKeysFile) });
+      const client = new Client({
+        connection,
+        namespace: network.temporal.namespace,
+        dataConverter: codecDataConverter(network.codecKeysFile),
+      });
       const monitor = client.workflow.getHandle(rollup.monitorWorkflowId);
       const deadline = Date.now() + 60_000;
       for (;;) {
@@ -353,7 +486,8 @@ describe('local network launcher (npm start)', function () {
           const shown = await runNexusBot(['status', rollup.admin, '--config', network.workerConfigFile]);
           if (/phase key-material \(ssv-dkg ceremony in flight\)/.test(shown.stdout)) break;
         }
-        if (Date.now() > deadline) assert.fail(`no ceremony in flight 60 s after the limit and the balance rose: ${JSON.stringify(status)}`);
+        if (Date.now() > deadline)
+          assert.fail(`no ceremony in flight 60 s after the limit and the balance rose: ${JSON.stringify(status)}`);
         await sleep(500);
       }
 
@@ -377,7 +511,9 @@ describe('local network launcher (npm start)', function () {
         } catch {
           if (Date.now() > uiDeadline) {
             await page.screenshot({ path: screenshot, fullPage: true });
-            assert.fail(`the Web UI lists no running ${workflowId} after 60 s at ${listUrl} (screenshot ${screenshot}):\n${(await page.locator('body').innerText()).slice(0, 3000)}`);
+            assert.fail(
+              `the Web UI lists no running ${workflowId} after 60 s at ${listUrl} (screenshot ${screenshot}):\n${(await page.locator('body').innerText()).slice(0, 3000)}`,
+            );
           }
           await page.reload();
         }
@@ -389,7 +525,8 @@ describe('local network launcher (npm start)', function () {
       const link = row.locator('a', { hasText: workflowId }).first();
       assert.equal((await link.innerText()).trim(), workflowId);
       // The query found that ceremony and nothing else (not the mnemonic demo rollup's batch, not a finished one).
-      for (const text of await rows.allInnerTexts()) assert.ok(text.includes(workflowId) && /Running/.test(text), `unexpected row: ${text}`);
+      for (const text of await rows.allInnerTexts())
+        assert.ok(text.includes(workflowId) && /Running/.test(text), `unexpected row: ${text}`);
 
       // Its page shows the search attributes it was found by, and its phase.
       const href = await link.getAttribute('href');
@@ -419,7 +556,10 @@ describe('local network launcher (npm start)', function () {
     const rpcPort = new URL(network.rpcUrl).port;
     const clash = launch(other, { NEXUS_LOCALNET_RPC_PORT: rpcPort });
     assert.equal(await clash.exited, 1);
-    assert.match(clash.output(), new RegExp(`port ${rpcPort} on 127\\.0\\.0\\.1 \\(anvil JSON-RPC\\) is already in use.*NEXUS_LOCALNET_RPC_PORT`));
+    assert.match(
+      clash.output(),
+      new RegExp(`port ${rpcPort} on 127\\.0\\.0\\.1 \\(anvil JSON-RPC\\) is already in use.*NEXUS_LOCALNET_RPC_PORT`),
+    );
     rmSync(other, { recursive: true, force: true });
   });
 
@@ -434,7 +574,10 @@ describe('local network launcher (npm start)', function () {
     const deadPid = 999_999;
     writeFileSync(join(dir, 'launcher.pid'), String(deadPid));
     writeFileSync(networkFilePath(dir), JSON.stringify({ ...network, launcherPid: deadPid }));
-    assert.throws(() => readNetworkFile(dir), new RegExp(`is stale: its launcher \\(pid ${deadPid}\\) is no longer running`));
+    assert.throws(
+      () => readNetworkFile(dir),
+      new RegExp(`is stale: its launcher \\(pid ${deadPid}\\) is no longer running`),
+    );
 
     launcher = launch(dir);
     const restarted = await waitForNetwork(dir, launcher);
@@ -447,7 +590,10 @@ describe('local network launcher (npm start)', function () {
   it('refuses to put another Nexus version on the chain kept from earlier runs, saying how to reset, and leaves nothing running', async () => {
     const run = launch(dir, { NEXUS_LOCALNET_NEXUS_VERSION: 'v2024-03' });
     assert.equal(await run.exited, 1);
-    assert.match(run.output(), /the local chain holds Nexus v2024-06 contracts, not v2024-03: run `npm start -- --reset`/);
+    assert.match(
+      run.output(),
+      /the local chain holds Nexus v2024-06 contracts, not v2024-03: run `npm start -- --reset`/,
+    );
     assert.ok(!existsSync(networkFilePath(dir)));
   });
 });

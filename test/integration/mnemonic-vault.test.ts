@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import {
-  CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient,
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { create as createKeystore, type IKeystore } from '@chainsafe/bls-keystore';
 import { ethers } from 'ethers';
@@ -13,7 +16,10 @@ import { useService } from '../harness/service';
 import { MnemonicVault, mnemonicSecretName } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import {
-  InvalidMnemonicError, MnemonicAlreadyExistsError, MnemonicSecretCorruptError, MnemonicSecretMissingError,
+  InvalidMnemonicError,
+  MnemonicAlreadyExistsError,
+  MnemonicSecretCorruptError,
+  MnemonicSecretMissingError,
   WrongSaltError,
 } from '../../activities/keys/errors';
 import { NON_RETRYABLE_TYPES } from '../../protocol/failure-types';
@@ -21,12 +27,16 @@ import { NON_RETRYABLE_TYPES } from '../../protocol/failure-types';
 const SALT = 'operator-salt-Δ-91c2e7';
 const OTHER_SALT = 'operator-salt-Δ-91c2e8';
 /** A fixed mnemonic whose words appear nowhere in a keystore's JSON keys or our messages. */
-const KNOWN = 'entire habit bottom mention spoil clown finger wheat motion fox axis mechanic country make garment bar blind stadium sugar water scissors canyon often ketchup';
+const KNOWN =
+  'entire habit bottom mention spoil clown finger wheat motion fox axis mechanic country make garment bar blind stadium sugar water scissors canyon often ketchup';
 
 const newAdmin = () => ethers.Wallet.createRandom().address;
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof Error, `expected a rejection, got ${String(err)}`);
   return err;
 }
@@ -47,7 +57,8 @@ function assertNoSecret(text: string, mnemonic: string): void {
 
 describe('keys: MnemonicVault (Secrets Manager on moto_server)', function () {
   const moto = useService('moto', () => startMoto());
-  const client = () => new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  const client = () =>
+    new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
   const vault = (salt = SALT) => new MnemonicVault(client(), new SaltHolder(salt));
 
   it('round trip: a generated 24-word mnemonic is stored, tagged, and read back', async () => {
@@ -60,10 +71,10 @@ describe('keys: MnemonicVault (Secrets Manager on moto_server)', function () {
 
     const described = await client().send(new DescribeSecretCommand({ SecretId: mnemonicSecretName(admin) }));
     assert.equal(described.Name, `nexus-bot/rollups/${admin.toLowerCase()}/mnemonic`);
-    assert.deepEqual(
-      Object.fromEntries((described.Tags ?? []).map((t) => [t.Key, t.Value])),
-      { 'nexus-bot:rollup-admin': admin.toLowerCase(), 'nexus-bot:purpose': 'validator-mnemonic' },
-    );
+    assert.deepEqual(Object.fromEntries((described.Tags ?? []).map((t) => [t.Key, t.Value])), {
+      'nexus-bot:rollup-admin': admin.toLowerCase(),
+      'nexus-bot:purpose': 'validator-mnemonic',
+    });
     const stored = (await client().send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString ?? '';
     assertNoSecret(stored, mnemonic);
   });
@@ -72,14 +83,16 @@ describe('keys: MnemonicVault (Secrets Manager on moto_server)', function () {
     const admin = newAdmin();
     await vault().createMnemonic(admin, { mnemonic: KNOWN });
     assert.equal(await vault().readMnemonic(admin), KNOWN);
-    const stored = (await client().send(new GetSecretValueCommand({ SecretId: mnemonicSecretName(admin) }))).SecretString ?? '';
+    const stored =
+      (await client().send(new GetSecretValueCommand({ SecretId: mnemonicSecretName(admin) }))).SecretString ?? '';
     const keystore = JSON.parse(stored) as IKeystore;
     assert.equal(keystore.version, 4);
     assert.equal(keystore.crypto.kdf.function, 'pbkdf2');
     assert.equal(keystore.crypto.cipher.function, 'aes-128-ctr');
     assert.equal(keystore.pubkey, '');
     assert.equal(keystore.path, '');
-    for (const word of KNOWN.split(' ')) assert.ok(!new RegExp(`\\b${word}\\b`).test(stored), `stored secret contains "${word}"`);
+    for (const word of KNOWN.split(' '))
+      assert.ok(!new RegExp(`\\b${word}\\b`).test(stored), `stored secret contains "${word}"`);
     assert.ok(!stored.includes(SALT));
   });
 
@@ -91,7 +104,8 @@ describe('keys: MnemonicVault (Secrets Manager on moto_server)', function () {
     assert.equal(err.name, 'WrongSaltError');
     assert.equal(err.retryable, false, 'a wrong salt is final');
     assertNoSecret(errorTexts(err), KNOWN);
-    for (const word of KNOWN.split(' ')) assert.ok(!new RegExp(`\\b${word}\\b`).test(err.message), `message contains "${word}"`);
+    for (const word of KNOWN.split(' '))
+      assert.ok(!new RegExp(`\\b${word}\\b`).test(err.message), `message contains "${word}"`);
   });
 
   it('missing secret -> MnemonicSecretMissingError', async () => {
@@ -109,13 +123,20 @@ describe('keys: MnemonicVault (Secrets Manager on moto_server)', function () {
     assertNoSecret(errorTexts(e1), KNOWN);
 
     const notKeystore = newAdmin();
-    await client().send(new CreateSecretCommand({ Name: mnemonicSecretName(notKeystore), SecretString: JSON.stringify({ hello: 'world' }) }));
+    await client().send(
+      new CreateSecretCommand({
+        Name: mnemonicSecretName(notKeystore),
+        SecretString: JSON.stringify({ hello: 'world' }),
+      }),
+    );
     const e2 = await rejection(vault().readMnemonic(notKeystore));
     assert.ok(e2 instanceof MnemonicSecretCorruptError, `got ${e2.name}`);
 
     const notMnemonic = newAdmin();
     const keystore = await createKeystore(SALT, new Uint8Array(32).fill(9), new Uint8Array(0), '');
-    await client().send(new CreateSecretCommand({ Name: mnemonicSecretName(notMnemonic), SecretString: JSON.stringify(keystore) }));
+    await client().send(
+      new CreateSecretCommand({ Name: mnemonicSecretName(notMnemonic), SecretString: JSON.stringify(keystore) }),
+    );
     const e3 = await rejection(vault().readMnemonic(notMnemonic));
     assert.ok(e3 instanceof MnemonicSecretCorruptError, `got ${e3.name}`);
     assert.equal(e3.name, 'MnemonicSecretCorruptError');
@@ -136,13 +157,18 @@ describe('keys: MnemonicVault (Secrets Manager on moto_server)', function () {
     const err = await rejection(vault().createMnemonic(admin, { mnemonic: bad }));
     assert.ok(err instanceof InvalidMnemonicError, `got ${err.name}`);
     assertNoSecret(errorTexts(err), bad);
-    assert.ok(await rejection(vault().readMnemonic(admin)) instanceof MnemonicSecretMissingError);
+    assert.ok((await rejection(vault().readMnemonic(admin))) instanceof MnemonicSecretMissingError);
   });
 
-  it('Secrets Manager down -> a retryable error (the SDK\'s), not WrongSaltError', async function () {
+  it("Secrets Manager down -> a retryable error (the SDK's), not WrongSaltError", async function () {
     this.timeout(60_000);
     const down = await startMoto();
-    const downClient = new SecretsManagerClient({ endpoint: down.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS, maxAttempts: 2 });
+    const downClient = new SecretsManagerClient({
+      endpoint: down.endpoint,
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+      maxAttempts: 2,
+    });
     const admin = newAdmin();
     await new MnemonicVault(downClient, new SaltHolder(SALT)).createMnemonic(admin, { mnemonic: KNOWN });
     await down.stop();

@@ -40,17 +40,23 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
   let standIn: WithdrawalStandIn | undefined;
   const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
   const status = () => monitor().query(monitorStatusQuery);
-  const bridge = () => new ethers.Contract(net.rollups[0].bridge, [...BRIDGE_ABI, 'function updateCValue()'], net.provider);
+  const bridge = () =>
+    new ethers.Contract(net.rollups[0].bridge, [...BRIDGE_ABI, 'function updateCValue()'], net.provider);
   const nexusEvents = async (name: string) => {
     const event = nexusInterface.getEvent(name);
-    const logs = await net.provider.getLogs({ address: net.system.addresses.nexus, topics: [event?.topicHash as string], fromBlock: 0 });
+    const logs = await net.provider.getLogs({
+      address: net.system.addresses.nexus,
+      topics: [event?.topicHash as string],
+      fromBlock: 0,
+    });
     return logs.map((l) => nexusInterface.parseLog(l)?.args as ethers.Result);
   };
   const ssvEvents = async (name: 'ValidatorAdded' | 'ValidatorExited') => {
     const ssv = new ethers.Contract(net.system.addresses.ssvNetwork, SSV_NETWORK_V1_ABI, net.provider);
     return (await ssv.queryFilter(ssv.filters[name](net.system.addresses.nexus), 0)) as ethers.EventLog[];
   };
-  const statusesOf = async (pubkeys: string[]) => (await readValidatorStatuses(net.provider, net.system.addresses.nexus, pubkeys)).statuses.map((s) => s.status);
+  const statusesOf = async (pubkeys: string[]) =>
+    (await readValidatorStatuses(net.provider, net.system.addresses.nexus, pubkeys)).statuses.map((s) => s.status);
   const exitBatches = async () => {
     let n = 0;
     for await (const wf of net.client.workflow.list()) if (wf.type === 'exitValidatorsWorkflow') n++;
@@ -61,27 +67,50 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(await status().catch(() => undefined))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${what}; status ${JSON.stringify(await status().catch(() => undefined))}`,
+        );
       await sleep(500);
     }
   }
-  const startMonitor = (keyPath: 'mnemonic' | 'dkg') => net.client.workflow.start(rollupMonitorWorkflow, {
-    taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin),
-    args: [{ rollupAdmin: admin, keyPath, pollInterval: '2 seconds', exitPollInterval: { min: '2 seconds', max: '20 seconds' } }],
-  });
+  const startMonitor = (keyPath: 'mnemonic' | 'dkg') =>
+    net.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue: net.taskQueue,
+      workflowId: monitorWorkflowId(admin),
+      args: [
+        {
+          rollupAdmin: admin,
+          keyPath,
+          pollInterval: '2 seconds',
+          exitPollInterval: { min: '2 seconds', max: '20 seconds' },
+        },
+      ],
+    });
   const changeLimit = async (bps: number) => {
-    const nexusAsAdmin = new ethers.Contract(net.system.addresses.nexus, ['function changeStakingLimit(uint16)'], devWallet(2, net.provider));
+    const nexusAsAdmin = new ethers.Contract(
+      net.system.addresses.nexus,
+      ['function changeStakingLimit(uint16)'],
+      devWallet(2, net.provider),
+    );
     await (await nexusAsAdmin.changeStakingLimit(bps)).wait();
   };
-  const exitsNeeded = async (bps: number) => planExits({
-    bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge), validatorCount: await bridge().validatorCount() as bigint,
-    stakingLimitBps: bps, exiting: 0, maxBatch: 50,
-  }).toExit;
+  const exitsNeeded = async (bps: number) =>
+    planExits({
+      bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
+      validatorCount: (await bridge().validatorCount()) as bigint,
+      stakingLimitBps: bps,
+      exiting: 0,
+      maxBatch: 50,
+    }).toExit;
 
   before(async () => {
     net = await startCreationNetwork({
-      rollups: [{ account: 2, name: 'v2024-03-cvalue', funding: FUNDING, limit: LIMIT }], taskQueue: 'nexus-v2024-03',
-      nexusVersion: 'v2024-03', bridgeKind: 'CValue', beacon: { keysPerRollup: 8, recordExits: true },
+      rollups: [{ account: 2, name: 'v2024-03-cvalue', funding: FUNDING, limit: LIMIT }],
+      taskQueue: 'nexus-v2024-03',
+      nexusVersion: 'v2024-03',
+      bridgeKind: 'CValue',
+      beacon: { keysPerRollup: 8, recordExits: true },
     });
     admin = net.rollups[0].admin;
     await net.startWorker();
@@ -90,12 +119,17 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
 
   after(async () => {
     await standIn?.stop();
-    await net?.client.workflow.getHandle(monitorWorkflowId(admin)).terminate('test over').catch(() => undefined);
+    await net?.client.workflow
+      .getHandle(monitorWorkflowId(admin))
+      .terminate('test over')
+      .catch(() => undefined);
     await net?.stop();
   });
 
   it('creation: exactly the validators the limit allows, each SHARE_DEPOSITED, registered with SSV once, with an SSV amount', async () => {
-    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }));
+    const expected = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+    );
     assert.ok(expected >= 3, `the exit cases need validators to spare (plans ${expected})`);
     await until('the creation', 120_000, async () => {
       const st = await status();
@@ -117,7 +151,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     // The harness's stand-in is held back: the ETH comes back only once the bot was seen waiting
     // for it, so that a bot applying the DAO rule would try the accounting too early (and revert).
     await net.standIn?.stop();
-    const count = await bridge().validatorCount() as bigint;
+    const count = (await bridge().validatorCount()) as bigint;
     const expected = await exitsNeeded(1000);
     assert.equal(expected, 2);
     const changedAt = Date.now();
@@ -128,26 +162,38 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
       const exiting = created.filter((_, i) => statuses[i] !== 'SHARE_DEPOSITED');
       return exiting.length >= expected ? exiting : undefined;
     });
-    console.log(`      limit change → ${expected} exits submitted to Nexus v2024-03: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`);
+    console.log(
+      `      limit change → ${expected} exits submitted to Nexus v2024-03: ${((Date.now() - changedAt) / 1000).toFixed(1)} s`,
+    );
     // Rewards distributed before any ETH is back: from here getRewards() ≥ 32 ETH holds already, and
     // only getRewards() − amountDistributed() tells whether an exited validator's stake returned.
     for (let i = 0; i < 2; i++) {
       await creditWithdrawal(net.provider, net.rollups[0].bridge, REWARDS_PER_DISTRIBUTION);
       await (await (bridge().connect(devWallet(3, net.provider)) as ethers.Contract).updateCValue()).wait();
     }
-    assert.ok(await bridge().amountDistributed() >= 32n * ETH, 'the distribution is too small to tell the rules apart');
-    assert.ok(await bridge().getRewards() >= 32n * ETH);
+    assert.ok(
+      (await bridge().amountDistributed()) >= 32n * ETH,
+      'the distribution is too small to tell the rules apart',
+    );
+    assert.ok((await bridge().getRewards()) >= 32n * ETH);
 
     const batch = net.client.workflow.getHandle((await status()).exitsInFlight[0]?.workflowId ?? 'no exit batch');
     const waiting = await until('the exit batch to wait for the stake by the CValue rule', 180_000, async () => {
       const st = await batch.query(exitStatusQuery);
-      const withdrawable = st.pending.length === expected && st.pending.every((p) => p.beaconStatus === 'withdrawal_possible');
-      return withdrawable && /getRewards\(\) − amountDistributed\(\).*less than 32 ETH/.test(st.waiting?.reason ?? '') ? st : undefined;
+      const withdrawable =
+        st.pending.length === expected && st.pending.every((p) => p.beaconStatus === 'withdrawal_possible');
+      return withdrawable && /getRewards\(\) − amountDistributed\(\).*less than 32 ETH/.test(st.waiting?.reason ?? '')
+        ? st
+        : undefined;
     });
     assert.deepEqual(waiting.exited, []);
     standIn = await startWithdrawalStandIn({
-      beaconUrl: (net.beacon as NonNullable<CreationNetwork['beacon']>).url, rpcUrl: net.anvil.rpcUrl, chainId: net.anvil.chainId,
-      bridges: [net.rollups[0].bridge], stateFile: join(net.dir, 'stand-in.json'), intervalMs: 1000,
+      beaconUrl: (net.beacon as NonNullable<CreationNetwork['beacon']>).url,
+      rpcUrl: net.anvil.rpcUrl,
+      chainId: net.anvil.chainId,
+      bridges: [net.rollups[0].bridge],
+      stateFile: join(net.dir, 'stand-in.json'),
+      intervalMs: 1000,
       log: (line) => appendFileSync(join(net.dir, 'stand-in.log'), `${line}\n`),
     });
 
@@ -159,7 +205,11 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     await sleep(8_000); // a few more polls: nothing more happens
     const exited = (await nexusEvents('ValidatorExited')).map((a) => (a.pubKey as string).toLowerCase());
     assert.deepEqual([...exited].sort(), [...accounted].sort());
-    assert.deepEqual([...exited].sort(), [...submitted].sort(), 'validatorExitBalanceTransferred not exactly once per exited validator');
+    assert.deepEqual(
+      [...exited].sort(),
+      [...submitted].sort(),
+      'validatorExitBalanceTransferred not exactly once per exited validator',
+    );
     assert.equal(standIn.paid().length, expected);
 
     // v2024-03 tells no one: no Nexus event and no SSV exit; the bot's own exits reached the node.
@@ -167,9 +217,16 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     assert.deepEqual(await ssvEvents('ValidatorExited'), [], 'SSVNetwork was told of an exit on v2024-03');
     const broadcast = net.beaconRecorder?.exits() ?? [];
     assert.equal(broadcast.length, expected, `the bot broadcast ${broadcast.length} exits`);
-    assert.deepEqual(broadcast.map((e) => e.status), Array(expected).fill(200));
+    assert.deepEqual(
+      broadcast.map((e) => e.status),
+      Array(expected).fill(200),
+    );
     // The CValue rule was followed: no accounting was tried before the ETH was back (it would revert).
-    assert.doesNotMatch(readFileSync(net.workerLog, 'utf8'), /ValidatorNotExited/, 'validatorExitBalanceTransferred tried before the stake was back');
+    assert.doesNotMatch(
+      readFileSync(net.workerLog, 'utf8'),
+      /ValidatorNotExited/,
+      'validatorExitBalanceTransferred tried before the stake was back',
+    );
 
     assert.equal(await bridge().validatorCount(), count - BigInt(expected));
     const statuses = await statusesOf(created);

@@ -2,7 +2,14 @@
 // verified. The operators themselves need the ssv-dkg binary, which cannot be built on this
 // machine yet (the Go module proxy refuses the module); their tests come with it.
 import assert from 'node:assert/strict';
-import { createHash, createPrivateKey, createPublicKey, createDecipheriv, pbkdf2Sync, X509Certificate } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createDecipheriv,
+  pbkdf2Sync,
+  X509Certificate,
+} from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:https';
 import { type AddressInfo } from 'node:net';
@@ -16,7 +23,6 @@ import {
 } from '../../localnet/operator-identity';
 import { healthCheck, operatorsInfo, startDkgOperator, startDkgOperators } from '../../localnet/services/ssv-dkg';
 
-
 /** Decrypts an operator keystore with node:crypto only (independent of the library that wrote it). */
 function decryptIndependently(keystorePath: string, password: string): string {
   const ks = JSON.parse(readFileSync(keystorePath, 'utf8')) as OperatorKeystoreFile;
@@ -25,9 +31,17 @@ function decryptIndependently(keystorePath: string, password: string): string {
   assert.equal(ks.checksum.function, 'sha256');
   const params = ks.kdf.params as { c: number; dklen: number; prf: string; salt: string };
   assert.equal(params.prf, 'hmac-sha256');
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), Buffer.from(params.salt, 'hex'), params.c, params.dklen, 'sha256');
+  const key = pbkdf2Sync(
+    Buffer.from(password, 'utf8'),
+    Buffer.from(params.salt, 'hex'),
+    params.c,
+    params.dklen,
+    'sha256',
+  );
   const ciphertext = Buffer.from(ks.cipher.message, 'hex');
-  const checksum = createHash('sha256').update(Buffer.concat([key.subarray(16, 32), ciphertext])).digest('hex');
+  const checksum = createHash('sha256')
+    .update(Buffer.concat([key.subarray(16, 32), ciphertext]))
+    .digest('hex');
   assert.equal(checksum, ks.checksum.message, 'keystore checksum does not match the password');
   const iv = Buffer.from((ks.cipher.params as { iv: string }).iv, 'hex');
   const decipher = createDecipheriv('aes-128-ctr', key.subarray(0, 16), iv);
@@ -50,7 +64,9 @@ function getStatus(url: string, opts: { ca?: string }): Promise<number> {
 describe('ssv-dkg operator identity (key material)', function () {
   const dir = mkdtempSync(join(tmpdir(), 'nexus-ssv-dkg-identity-'));
   let identity: OperatorIdentity;
-  before(async () => { identity = await createOperatorIdentity(join(dir, 'operator-7'), 7); });
+  before(async () => {
+    identity = await createOperatorIdentity(join(dir, 'operator-7'), 7);
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keystore decrypts with the password to a PKCS#1 PEM whose public key equals pubKey', () => {
@@ -64,7 +80,11 @@ describe('ssv-dkg operator identity (key material)', function () {
     const ks = JSON.parse(readFileSync(identity.keystorePath, 'utf8')) as OperatorKeystoreFile;
     assert.equal(ks.pubKey, identity.publicKeyBase64);
     const pubPem = Buffer.from(ks.pubKey, 'base64').toString('utf8');
-    assert.match(pubPem, /^-----BEGIN RSA PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA/, 'SPKI body under an "RSA PUBLIC KEY" label');
+    assert.match(
+      pubPem,
+      /^-----BEGIN RSA PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA/,
+      'SPKI body under an "RSA PUBLIC KEY" label',
+    );
     assert.deepEqual(decodeOperatorPublicKey(ks.pubKey).export({ type: 'spki', format: 'der' }), fromPrivate);
   });
 
@@ -92,11 +112,24 @@ describe('ssv-dkg operator identity (key material)', function () {
       const url = `https://127.0.0.1:${port}`;
       // healthCheck (the operators' readiness probe) passes only with the right certificate trusted.
       assert.equal((await healthCheck({ url, tlsCertPem: identity.tlsCertPem, operatorId: 7 })).toString(), 'pong');
-      await assert.rejects(healthCheck({ url, tlsCertPem: other.tlsCertPem, operatorId: 7 }), /operator 7 at https:\/\/127\.0\.0\.1:\d+ is not healthy/);
-      assert.equal(await getStatus(`https://localhost:${port}/health_check`, { ca: identity.tlsCertPem }), 200, 'DNS SAN localhost');
-      await assert.rejects(getStatus(`${url}/health_check`, {}), (err: NodeJS.ErrnoException) =>
-        err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT', 'a client with only the system CAs refuses it');
-      await assert.rejects(getStatus(`${url}/health_check`, { ca: other.tlsCertPem }), 'another operator\'s certificate is no substitute');
+      await assert.rejects(
+        healthCheck({ url, tlsCertPem: other.tlsCertPem, operatorId: 7 }),
+        /operator 7 at https:\/\/127\.0\.0\.1:\d+ is not healthy/,
+      );
+      assert.equal(
+        await getStatus(`https://localhost:${port}/health_check`, { ca: identity.tlsCertPem }),
+        200,
+        'DNS SAN localhost',
+      );
+      await assert.rejects(
+        getStatus(`${url}/health_check`, {}),
+        (err: NodeJS.ErrnoException) => err.code === 'DEPTH_ZERO_SELF_SIGNED_CERT',
+        'a client with only the system CAs refuses it',
+      );
+      await assert.rejects(
+        getStatus(`${url}/health_check`, { ca: other.tlsCertPem }),
+        "another operator's certificate is no substitute",
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -118,9 +151,14 @@ describe('ssv-dkg operator identity (key material)', function () {
     const saved = process.env.NEXUS_BOT_TOOLS_DIR;
     process.env.NEXUS_BOT_TOOLS_DIR = join(dir, 'no-tools-here');
     try {
-      await assert.rejects(startDkgOperators(join(dir, 'never'), 4, { ethEndpointURL: 'http://127.0.0.1:8545' }),
-        /tool "ssv-dkg" is not installed at .*no-tools-here/);
-      await assert.rejects(startDkgOperator(identity, { ethEndpointURL: 'http://127.0.0.1:8545' }), /tool "ssv-dkg" is not installed/);
+      await assert.rejects(
+        startDkgOperators(join(dir, 'never'), 4, { ethEndpointURL: 'http://127.0.0.1:8545' }),
+        /tool "ssv-dkg" is not installed at .*no-tools-here/,
+      );
+      await assert.rejects(
+        startDkgOperator(identity, { ethEndpointURL: 'http://127.0.0.1:8545' }),
+        /tool "ssv-dkg" is not installed/,
+      );
     } finally {
       if (saved === undefined) delete process.env.NEXUS_BOT_TOOLS_DIR;
       else process.env.NEXUS_BOT_TOOLS_DIR = saved;

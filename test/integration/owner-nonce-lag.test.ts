@@ -66,8 +66,18 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
 
   before(async function () {
     this.timeout(120_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-    const setup = await deployRegistrationRollup(provider, { name: 'rollup-lag', funding: 300n * ETH, operators, clusterIds: IDS4, fees: 'none' });
+    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
+    const setup = await deployRegistrationRollup(provider, {
+      name: 'rollup-lag',
+      funding: 300n * ETH,
+      operators,
+      clusterIds: IDS4,
+      fees: 'none',
+    });
     ({ system, rollup, deployBlock } = setup);
     // Seven deposited keys waiting for their keyshares.
     const secretKeys = Array.from({ length: 7 }, () => randomBlsSecretKey());
@@ -78,16 +88,38 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
     reads = await startLaggingRpcProxy(anvil().rpcUrl);
     writes = await startLaggingRpcProxy(anvil().rpcUrl);
     reader = new FailoverJsonRpcProvider({ urls: [reads.url], chainId: CHAIN_ID });
-    writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
     const txManager = new TransactionManager({
-      provider: writer, signer: wallet(writer, 1), chainId: CHAIN_ID, maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
-      maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 10, maxFeeBumps: 3, pollIntervalMs: 50,
+      provider: writer,
+      signer: wallet(writer, 1),
+      chainId: CHAIN_ID,
+      maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
+      maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'),
+      confirmations: 1,
+      stuckAfterMs: 60_000,
+      feeBumpPercent: 10,
+      maxFeeBumps: 3,
+      pollIntervalMs: 50,
     });
     const a = system.addresses;
     activities = createCreationActivities({
-      provider: reader, txManager, confirmations: 1,
-      contracts: { nexus: a.nexus, nodeOperator: a.nodeOperator, ssvNetwork: a.ssvNetwork, ssvToken: a.ssvToken, ssvNetworkViews: a.ssvNetworkViews },
-      ssvFromBlock: deployBlock, logMaxRange: 1000, genesisForkVersion: new Uint8Array(4),
+      provider: reader,
+      txManager,
+      confirmations: 1,
+      contracts: {
+        nexus: a.nexus,
+        nodeOperator: a.nodeOperator,
+        ssvNetwork: a.ssvNetwork,
+        ssvToken: a.ssvToken,
+        ssvNetworkViews: a.ssvNetworkViews,
+      },
+      ssvFromBlock: deployBlock,
+      logMaxRange: 1000,
+      genesisForkVersion: new Uint8Array(4),
       funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
       network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
     });
@@ -104,14 +136,22 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
   /** Keyshares of key `i`, signed for `nonce`, as a DKG ceremony hands them over. */
   async function keysharesOf(i: number, nonce: number): Promise<KeysharesPayload> {
     const payload = await buildKeyshares({
-      secretKey: keys[i].secretKey, operators: operators.filter((o) => IDS4.includes(o.id)), owner: system.addresses.nexus, ownerNonce: nonce,
+      secretKey: keys[i].secretKey,
+      operators: operators.filter((o) => IDS4.includes(o.id)),
+      owner: system.addresses.nexus,
+      ownerNonce: nonce,
     });
     return { ...payload, ownerNonce: nonce };
   }
 
   const register = (keyshares: KeysharesPayload, view: { minOwnerNonce?: number; lastRegistrationBlock?: number }) =>
-    env.run(activities.registerDkgKeyshares, { rollupAdmin: rollup.rollupAdmin, keyshares, ...view }) as Promise<RegisteredKeyshares>;
-  const readNonce = (input: { atLeast?: number; lastRegistrationBlock?: number }) => env.run(activities.readSsvOwnerNonce, input) as Promise<number>;
+    env.run(activities.registerDkgKeyshares, {
+      rollupAdmin: rollup.rollupAdmin,
+      keyshares,
+      ...view,
+    }) as Promise<RegisteredKeyshares>;
+  const readNonce = (input: { atLeast?: number; lastRegistrationBlock?: number }) =>
+    env.run(activities.readSsvOwnerNonce, input) as Promise<number>;
 
   /**
    * The registrar's retries (Temporal's, here by hand): refused while the backend lags, nothing
@@ -149,28 +189,50 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
     reads.lag = LAG;
     // What the lagging backend says to a read without the registrar's view: a nonce already used.
     assert.equal(await readNonce({}), 0, 'the proxy does not lag (the unguarded read saw the registration)');
-    await assert.rejects(readNonce({ lastRegistrationBlock: b0 }), (err: Error) =>
-      failureTypeOf(err) === 'OwnerNonceBackendBehindError' && new RegExp(`before block ${b0} of the last SSV registration`).test(err.message));
+    await assert.rejects(
+      readNonce({ lastRegistrationBlock: b0 }),
+      (err: Error) =>
+        failureTypeOf(err) === 'OwnerNonceBackendBehindError' &&
+        new RegExp(`before block ${b0} of the last SSV registration`).test(err.message),
+    );
     await assert.rejects(readNonce({ atLeast: 1 }), (err: Error) => failureTypeOf(err) === 'OwnerNonceBehindError');
 
     const second = await registerOnceCaughtUp(1, 1, b0);
     assert.ok(second.refused >= 1, 'the registration was never refused while the backend lagged');
-    assert.ok(await head() - LAG >= b0, 'registered before the backend reached the last registration');
-    assert.deepEqual([second.done.ownerNonce, second.done.landed?.ownerNonce, second.done.landed?.signatureValid], [1, 1, true]);
+    assert.ok((await head()) - LAG >= b0, 'registered before the backend reached the last registration');
+    assert.deepEqual(
+      [second.done.ownerNonce, second.done.landed?.ownerNonce, second.done.landed?.signatureValid],
+      [1, 1, true],
+    );
     const third = await registerOnceCaughtUp(2, 2, second.done.landed?.blockNumber ?? -1);
     // (Not refused: the second registration waited for the backend to reach its own block.)
-    assert.deepEqual([third.done.ownerNonce, third.done.landed?.ownerNonce, third.done.landed?.signatureValid], [2, 2, true]);
+    assert.deepEqual(
+      [third.done.ownerNonce, third.done.landed?.ownerNonce, third.done.landed?.signatureValid],
+      [2, 2, true],
+    );
     assert.ok(reads.laggedAnswers > 0);
 
     // A retry of a registration already mined finds where it landed (signed nonce unknown: -1).
     await mine(LAG);
-    const again = await register(await keysharesOf(1, 1), { minOwnerNonce: 3, lastRegistrationBlock: third.done.landed?.blockNumber });
-    assert.deepEqual([again.ownerNonce, again.txHash, again.landed?.ownerNonce, again.landed?.signatureValid], [-1, undefined, 1, true]);
+    const again = await register(await keysharesOf(1, 1), {
+      minOwnerNonce: 3,
+      lastRegistrationBlock: third.done.landed?.blockNumber,
+    });
+    assert.deepEqual(
+      [again.ownerNonce, again.txHash, again.landed?.ownerNonce, again.landed?.signatureValid],
+      [-1, undefined, 1, true],
+    );
 
     // Independently, from the chain itself: each key once, the i-th event signed for nonce i.
     const added = await onChainRegistrations();
-    assert.deepEqual(added.map((r) => r.pubkey), keys.slice(0, 3).map((k) => k.pubkey), 'a key lost or registered twice');
-    added.forEach((r, i) => assert.ok(signedForNonce(r, system.addresses.nexus, i), `ValidatorAdded #${i} is not signed for nonce ${i}`));
+    assert.deepEqual(
+      added.map((r) => r.pubkey),
+      keys.slice(0, 3).map((k) => k.pubkey),
+      'a key lost or registered twice',
+    );
+    added.forEach((r, i) =>
+      assert.ok(signedForNonce(r, system.addresses.nexus, i), `ValidatorAdded #${i} is not signed for nonce ${i}`),
+    );
   });
 
   it('after mining, finds a key that landed a nonce later than signed (another registration of the owner slipped in first)', async () => {
@@ -195,14 +257,31 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
       const env = testEnv();
       const taskQueue = `owner-nonce-lag-${Date.now()}`;
       const registrarWorkflowId = `${taskQueue}-registrar`;
-      const worker = { ...activities, ...createRegistrarActivities({ client: env.client, taskQueue, registrarWorkflowId }) };
+      const worker = {
+        ...activities,
+        ...createRegistrarActivities({ client: env.client, taskQueue, registrarWorkflowId }),
+      };
       let miner: NodeJS.Timeout | undefined;
       await withTestWorker(env.address, { taskQueue, activities: worker }, async () => {
         // The creation that holds the reservations (a workflow that just waits).
-        const holder = await env.client.workflow.start(selfCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-holder`, args: [{ wait: '3 hours' }] });
-        const reserve = (requestId: string, count: number) => ({ kind: 'dkg-reserve' as const, requestId, requester: holder.workflowId, rollupAdmin: rollup.rollupAdmin, count });
+        const holder = await env.client.workflow.start(selfCheckWorkflow, {
+          taskQueue,
+          workflowId: `${taskQueue}-holder`,
+          args: [{ wait: '3 hours' }],
+        });
+        const reserve = (requestId: string, count: number) => ({
+          kind: 'dkg-reserve' as const,
+          requestId,
+          requester: holder.workflowId,
+          rollupAdmin: rollup.rollupAdmin,
+          count,
+        });
         const registrar = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
-          taskQueue, workflowId: registrarWorkflowId, args: [{}], signal: registrationRequestSignal, signalArgs: [reserve('c1', 2)],
+          taskQueue,
+          workflowId: registrarWorkflowId,
+          args: [{}],
+          signal: registrationRequestSignal,
+          signalArgs: [reserve('c1', 2)],
         });
         const status = () => registrar.query(registrarStatusQuery);
         const until = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
@@ -221,28 +300,64 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
         // Now the backend serves heads 20 blocks behind, before the registrations in the test above.
         reads.lag = LAG;
         const laggedBefore = reads.laggedAnswers;
-        await registrar.signal(registrationRequestSignal, { kind: 'dkg-register', requestId: 'c1', requester: holder.workflowId, rollupAdmin: rollup.rollupAdmin, keyshares: [await keysharesOf(4, first), await keysharesOf(5, first + 1)] });
+        await registrar.signal(registrationRequestSignal, {
+          kind: 'dkg-register',
+          requestId: 'c1',
+          requester: holder.workflowId,
+          rollupAdmin: rollup.rollupAdmin,
+          keyshares: [await keysharesOf(4, first), await keysharesOf(5, first + 1)],
+        });
         miner = setInterval(() => void mine(1).catch(() => undefined), 250);
-        await until('both registrations', async () => ((await status()).processed >= 2 && (await status()).lastRegistrationBlock !== undefined && (await onChainRegistrations()).length === chainBefore + 2 ? true : undefined));
+        await until('both registrations', async () =>
+          (await status()).processed >= 2 &&
+          (await status()).lastRegistrationBlock !== undefined &&
+          (await onChainRegistrations()).length === chainBefore + 2
+            ? true
+            : undefined,
+        );
         const added = await onChainRegistrations();
-        assert.deepEqual(added.slice(chainBefore).map((r) => r.pubkey), [keys[4].pubkey, keys[5].pubkey]);
-        added.slice(chainBefore).forEach((r, i) => assert.ok(signedForNonce(r, system.addresses.nexus, first + i), `key ${4 + i} does not stand at the nonce it was signed for`));
+        assert.deepEqual(
+          added.slice(chainBefore).map((r) => r.pubkey),
+          [keys[4].pubkey, keys[5].pubkey],
+        );
+        added
+          .slice(chainBefore)
+          .forEach((r, i) =>
+            assert.ok(
+              signedForNonce(r, system.addresses.nexus, first + i),
+              `key ${4 + i} does not stand at the nonce it was signed for`,
+            ),
+          );
         assert.ok(reads.laggedAnswers > laggedBefore, 'the backend never lagged during the registrations');
         assert.equal((await status()).halted, undefined);
 
         // Another registration of the Nexus owner slips in before the next one: the registrar halts.
         await registrar.signal(registrationRequestSignal, reserve('c2', 1));
-        const second = (await until('the second reservation', async () => {
-          const held = (await status()).reservation;
-          return held?.requestId === 'c2' ? held : undefined;
-        })).firstNonce;
+        const second = (
+          await until('the second reservation', async () => {
+            const held = (await status()).reservation;
+            return held?.requestId === 'c2' ? held : undefined;
+          })
+        ).firstNonce;
         assert.equal(second, first + 2);
         writes.beforeSend = slipIn;
-        await registrar.signal(registrationRequestSignal, { kind: 'dkg-register', requestId: 'c2', requester: holder.workflowId, rollupAdmin: rollup.rollupAdmin, keyshares: [await keysharesOf(6, second)] });
+        await registrar.signal(registrationRequestSignal, {
+          kind: 'dkg-register',
+          requestId: 'c2',
+          requester: holder.workflowId,
+          rollupAdmin: rollup.rollupAdmin,
+          keyshares: [await keysharesOf(6, second)],
+        });
         const halt = await until('the halt', async () => (await status()).halted);
         assert.deepEqual([halt.pubkey, halt.signedFor, halt.landedAt], [keys[6].pubkey, second, second + 1]);
-        const resumed = await registrar.executeUpdate(resumeRegistrationsUpdate, { args: [{ reason: 'test: the slipped-in registration was ours' }] });
-        assert.deepEqual([resumed.resumed, resumed.ownerNonce], [true, second + 2], 'the resume did not read the chain');
+        const resumed = await registrar.executeUpdate(resumeRegistrationsUpdate, {
+          args: [{ reason: 'test: the slipped-in registration was ours' }],
+        });
+        assert.deepEqual(
+          [resumed.resumed, resumed.ownerNonce],
+          [true, second + 2],
+          'the resume did not read the chain',
+        );
         assert.equal((await status()).halted, undefined);
         await registrar.terminate('test over');
         await holder.terminate('test over').catch(() => undefined); // its wait may be over (skipped time)

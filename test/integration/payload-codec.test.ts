@@ -33,13 +33,22 @@ function payloadsOf(node: unknown, path = ''): { path: string; payload: Payload 
   if (typeof node !== 'object' || node === null || ArrayBuffer.isView(node)) return [];
   const meta = (node as Payload).metadata;
   if (meta && typeof meta === 'object' && 'encoding' in meta) return [{ path, payload: node as Payload }];
-  return Object.entries(node).flatMap(([key, value]) => (key === 'searchAttributes' ? [] : payloadsOf(value, `${path}.${key}`)));
+  return Object.entries(node).flatMap(([key, value]) =>
+    key === 'searchAttributes' ? [] : payloadsOf(value, `${path}.${key}`),
+  );
 }
 
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('utf8');
 
 function writeKeys(file: string, activeKeyId: string, keys: Record<string, Buffer>): void {
-  writeFileSync(file, JSON.stringify({ activeKeyId, keys: Object.entries(keys).map(([id, key]) => ({ id, key: key.toString('base64') })) }), { mode: 0o600 });
+  writeFileSync(
+    file,
+    JSON.stringify({
+      activeKeyId,
+      keys: Object.entries(keys).map(([id, key]) => ({ id, key: key.toString('base64') })),
+    }),
+    { mode: 0o600 },
+  );
 }
 
 describe('payload codec on the Temporal dev server', function () {
@@ -69,7 +78,11 @@ describe('payload codec on the Temporal dev server', function () {
 
   /** Runs fn while a worker built from the bot's own config (codec.keysFile) polls. */
   async function withCodecWorker<T>(keysFile: string, fn: () => Promise<T>): Promise<T> {
-    const config = parseWorkerConfig({ workerName: 'codec-test-worker', temporal: { address: server().address }, codec: { keysFile } });
+    const config = parseWorkerConfig({
+      workerName: 'codec-test-worker',
+      temporal: { address: server().address },
+      codec: { keysFile },
+    });
     const { worker, close } = await buildWorker(config, { workflowBundle: await workflowBundle() });
     try {
       return await worker.runUntil(fn());
@@ -80,7 +93,11 @@ describe('payload codec on the Temporal dev server', function () {
 
   async function runSelfCheck(client: Client, note: string): Promise<string> {
     const workflowId = `codec-self-check-${Date.now()}-${randomBytes(3).toString('hex')}`;
-    const handle = await client.workflow.start(selfCheckWorkflow, { taskQueue: TASK_QUEUE, workflowId, args: [{ wait: '1 hour', finishAfterPings: 1 }] });
+    const handle = await client.workflow.start(selfCheckWorkflow, {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [{ wait: '1 hour', finishAfterPings: 1 }],
+    });
     await handle.signal(pingSignal, { note });
     const result = await handle.result();
     assert.deepEqual(result.pings, [note]);
@@ -93,11 +110,18 @@ describe('payload codec on the Temporal dev server', function () {
   }
 
   it('stores only ciphertext: every payload of the history is binary/encrypted, without the plaintext', async () => {
-    firstWorkflowId = await withCodecWorker(keysV1, () => runSelfCheck(new Client({ connection, dataConverter: codecDataConverter(keysV1) }), marker));
+    firstWorkflowId = await withCodecWorker(keysV1, () =>
+      runSelfCheck(new Client({ connection, dataConverter: codecDataConverter(keysV1) }), marker),
+    );
     const payloads = await storedPayloads(firstWorkflowId);
     // The workflow's input, the signal, the activity's result and the workflow's result.
     const where = payloads.map((p) => p.path.split('.')[2]).sort();
-    assert.deepEqual(where, ['activityTaskCompletedEventAttributes', 'workflowExecutionCompletedEventAttributes', 'workflowExecutionSignaledEventAttributes', 'workflowExecutionStartedEventAttributes']);
+    assert.deepEqual(where, [
+      'activityTaskCompletedEventAttributes',
+      'workflowExecutionCompletedEventAttributes',
+      'workflowExecutionSignaledEventAttributes',
+      'workflowExecutionStartedEventAttributes',
+    ]);
     for (const { path, payload } of payloads) {
       assert.equal(text(payload.metadata?.encoding), ENCRYPTED_ENCODING, `${path} is not encrypted`);
       assert.equal(text(payload.metadata?.[KEY_ID_METADATA_KEY]), 'k1', path);
@@ -108,7 +132,16 @@ describe('payload codec on the Temporal dev server', function () {
   });
 
   it('`temporal workflow show --codec-endpoint` decodes through the codec server; without it, no plaintext', async () => {
-    const args = ['workflow', 'show', '--address', server().address, '--namespace', 'default', '--workflow-id', firstWorkflowId];
+    const args = [
+      'workflow',
+      'show',
+      '--address',
+      server().address,
+      '--namespace',
+      'default',
+      '--workflow-id',
+      firstWorkflowId,
+    ];
     const decoded = await runTool(toolPath('temporal'), [...args, '--codec-endpoint', codecServer.url]);
     assert.match(decoded.stdout, new RegExp(marker));
     const raw = await runTool(toolPath('temporal'), args);
@@ -121,20 +154,50 @@ describe('payload codec on the Temporal dev server', function () {
     const client = new Client({ connection, dataConverter: codecDataConverter(keysV2) });
     const workflowId = `codec-cli-signals-${Date.now()}`;
     const result = await withCodecWorker(keysV2, async () => {
-      const handle = await client.workflow.start(selfCheckWorkflow, { taskQueue: TASK_QUEUE, workflowId, args: [{ wait: '1 hour', finishAfterPings: 2 }] });
+      const handle = await client.workflow.start(selfCheckWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [{ wait: '1 hour', finishAfterPings: 2 }],
+      });
       await runTool(toolPath('temporal'), [
-        'workflow', 'signal', '--address', server().address, '--namespace', 'default', '--codec-endpoint', codecServer.url,
-        '--workflow-id', workflowId, '--name', 'ping', '--input', `{"note":"${marker}-temporal"}`,
+        'workflow',
+        'signal',
+        '--address',
+        server().address,
+        '--namespace',
+        'default',
+        '--codec-endpoint',
+        codecServer.url,
+        '--workflow-id',
+        workflowId,
+        '--name',
+        'ping',
+        '--input',
+        `{"note":"${marker}-temporal"}`,
       ]);
       // tctl v1.18.0 decodes through a codec endpoint but does not encode what it sends.
       await runTool(toolPath('tctl'), [
-        '--address', server().address, '--namespace', 'default', '--codec_endpoint', codecServer.url,
-        'workflow', 'signal', '--workflow_id', workflowId, '--name', 'ping', '--input', `{"note":"${marker}-tctl"}`,
+        '--address',
+        server().address,
+        '--namespace',
+        'default',
+        '--codec_endpoint',
+        codecServer.url,
+        'workflow',
+        'signal',
+        '--workflow_id',
+        workflowId,
+        '--name',
+        'ping',
+        '--input',
+        `{"note":"${marker}-tctl"}`,
       ]);
       return handle.result();
     });
     assert.deepEqual(result.pings, [`${marker}-temporal`, `${marker}-tctl`]);
-    const signals = (await storedPayloads(workflowId)).filter((p) => p.path.includes('workflowExecutionSignaled')).map(({ payload }) => payload);
+    const signals = (await storedPayloads(workflowId))
+      .filter((p) => p.path.includes('workflowExecutionSignaled'))
+      .map(({ payload }) => payload);
     assert.equal(signals.length, 2);
     assert.equal(text(signals[0].metadata?.encoding), ENCRYPTED_ENCODING);
     assert.ok(!Buffer.from(signals[0].data ?? []).includes(marker));
@@ -142,11 +205,20 @@ describe('payload codec on the Temporal dev server', function () {
   });
 
   it('the nexus-bot CLI runs self-check with --codec-keys', async () => {
-    const result = await withCodecWorker(keysV1, () => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
-      execFile(process.execPath, [BIN, 'self-check', '--address', server().address, '--codec-keys', keysV1], { timeout: 60_000 }, (err, stdout, stderr) => {
-        res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-      });
-    }));
+    const result = await withCodecWorker(
+      keysV1,
+      () =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+          execFile(
+            process.execPath,
+            [BIN, 'self-check', '--address', server().address, '--codec-keys', keysV1],
+            { timeout: 60_000 },
+            (err, stdout, stderr) => {
+              res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+            },
+          );
+        }),
+    );
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^ok: self-check-\d+ ran on codec-test-worker@/);
   });
@@ -156,11 +228,18 @@ describe('payload codec on the Temporal dev server', function () {
     const old = await client.workflow.getHandle(firstWorkflowId).result();
     assert.deepEqual(old.pings, [marker]);
     const secondId = await withCodecWorker(keysV2, () => runSelfCheck(client, `${marker}-2`));
-    const keyIds = new Set((await storedPayloads(secondId)).map(({ payload }) => text(payload.metadata?.[KEY_ID_METADATA_KEY])));
+    const keyIds = new Set(
+      (await storedPayloads(secondId)).map(({ payload }) => text(payload.metadata?.[KEY_ID_METADATA_KEY])),
+    );
     assert.deepEqual([...keyIds], ['k2']);
     // Without k1 the old history cannot be read: keep old keys until their histories are gone.
     const onlyK2 = join(dir, 'keys-only-k2.json');
     writeKeys(onlyK2, 'k2', { k2 });
-    await assert.rejects(new Client({ connection, dataConverter: codecDataConverter(onlyK2) }).workflow.getHandle(firstWorkflowId).result(), /codec key "k1", which is not in the key file/);
+    await assert.rejects(
+      new Client({ connection, dataConverter: codecDataConverter(onlyK2) }).workflow
+        .getHandle(firstWorkflowId)
+        .result(),
+      /codec key "k1", which is not in the key file/,
+    );
   });
 });

@@ -31,9 +31,12 @@ describe('reconciliation: a rollup stopped and started with deposited keys not r
     const admin = net.rollups[0].admin;
     const watcher = new CrashWatcher(net, 'mnemonic', () => false);
     const total = watcher.total();
-    const startMonitor = () => net.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue: net.taskQueue, workflowId: monitorWorkflowId(admin), args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 5 }],
-    });
+    const startMonitor = () =>
+      net.client.workflow.start(rollupMonitorWorkflow, {
+        taskQueue: net.taskQueue,
+        workflowId: monitorWorkflowId(admin),
+        args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 5 }],
+      });
 
     const first = await net.startWorker();
     const monitor = await startMonitor();
@@ -52,16 +55,22 @@ describe('reconciliation: a rollup stopped and started with deposited keys not r
     const deadline = Date.now() + DEADLINE_MS;
     for (;;) {
       status = await again.query(monitorStatusQuery).catch(() => status);
-      if (status?.reconciliation?.differences.some((d) => /deposited key\(s\) without keyshares/.test(d))) found = status.reconciliation;
+      if (status?.reconciliation?.differences.some((d) => /deposited key\(s\) without keyshares/.test(d)))
+        found = status.reconciliation;
       const snap = await watcher.snapshot();
       const registered = snap.batches.reduce((n, b) => n + b.registered, 0);
       if (registered >= total && status?.phase === 'idle') break;
       if (Date.now() > deadline) {
-        assert.fail(`not complete ${DEADLINE_MS / 1000} s after the restart (killed at: ${seen}): ${JSON.stringify(status)}\n${describeSnapshot(snap)}\n${workerLogTail(net)}`);
+        assert.fail(
+          `not complete ${DEADLINE_MS / 1000} s after the restart (killed at: ${seen}): ${JSON.stringify(status)}\n${describeSnapshot(snap)}\n${workerLogTail(net)}`,
+        );
       }
       await sleep(500);
     }
-    assert.ok(found, `the restarted monitor never reported the deposited keys it found: ${JSON.stringify(status?.reconciliation)}`);
+    assert.ok(
+      found,
+      `the restarted monitor never reported the deposited keys it found: ${JSON.stringify(status?.reconciliation)}`,
+    );
     assert.match(found.actions.join('\n'), /mnemonic key\(s\) queued for keyshares registration/);
     // One deposit per key, each key registered exactly once, the i-th ValidatorAdded signed for nonce i.
     await checkCommonInvariants(net, total);

@@ -62,15 +62,33 @@ describe('batch SSV registration activities (anvil + moto)', function () {
 
   before(async function () {
     this.timeout(180_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-    const setup = await deployRegistrationRollup(provider, { name: 'rollup-batch', funding: 500n * ETH, operators, clusterIds: IDS4, fees: 'none' });
+    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
+    const setup = await deployRegistrationRollup(provider, {
+      name: 'rollup-batch',
+      funding: 500n * ETH,
+      operators,
+      clusterIds: IDS4,
+      fees: 'none',
+    });
     ({ system, rollup, deployBlock } = setup);
     mnemonic = generateMnemonic();
     await vault().createMnemonic(rollup.rollupAdmin, { mnemonic });
     // Thirteen mnemonic keys deposited, waiting for their keyshares.
-    const keys = await deriveSigningKeys(mnemonic, Array.from({ length: 13 }, (_, i) => i));
+    const keys = await deriveSigningKeys(
+      mnemonic,
+      Array.from({ length: 13 }, (_, i) => i),
+    );
     try {
-      pubkeys.push(...await depositKeys(setup, keys.map((k) => k.secretKey)));
+      pubkeys.push(
+        ...(await depositKeys(
+          setup,
+          keys.map((k) => k.secretKey),
+        )),
+      );
     } finally {
       wipeKeys(keys);
     }
@@ -92,18 +110,37 @@ describe('batch SSV registration activities (anvil + moto)', function () {
   });
 
   function vault(): MnemonicVault {
-    const sm = new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    const sm = new SecretsManagerClient({
+      endpoint: moto().endpoint,
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+    });
     return new MnemonicVault(sm, new SaltHolder(SALT));
   }
 
   /** The worker's activities as a fresh process builds them: new providers, a manager on the same journal file, a vault that counts its reads. */
   function startWorker() {
     const reader = new FailoverJsonRpcProvider({ urls: [reads.url], chainId: CHAIN_ID, requestTimeoutMs: 5_000 });
-    const writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
-    cleanup.push(() => reader.destroy(), () => writer.destroy());
+    const writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
+    cleanup.push(
+      () => reader.destroy(),
+      () => writer.destroy(),
+    );
     const txManager = new TransactionManager({
-      provider: writer, signer: wallet(writer, 1), chainId: CHAIN_ID, maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
-      maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'), confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 10, maxFeeBumps: 3, pollIntervalMs: 50,
+      provider: writer,
+      signer: wallet(writer, 1),
+      chainId: CHAIN_ID,
+      maxFeePerGasCeiling: ethers.parseUnits('500', 'gwei'),
+      maxPriorityFeePerGas: ethers.parseUnits('1', 'gwei'),
+      confirmations: 1,
+      stuckAfterMs: 60_000,
+      feeBumpPercent: 10,
+      maxFeeBumps: 3,
+      pollIntervalMs: 50,
       journal: new FileTxJournal(journalPath),
     });
     const counted = vault();
@@ -114,12 +151,23 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     };
     const a = system.addresses;
     const activities = createCreationActivities({
-      provider: reader, txManager, confirmations: 1,
-      contracts: { nexus: a.nexus, nodeOperator: a.nodeOperator, ssvNetwork: a.ssvNetwork, ssvToken: a.ssvToken, ssvNetworkViews: a.ssvNetworkViews },
-      ssvFromBlock: deployBlock, logMaxRange: 1000, genesisForkVersion: new Uint8Array(4),
+      provider: reader,
+      txManager,
+      confirmations: 1,
+      contracts: {
+        nexus: a.nexus,
+        nodeOperator: a.nodeOperator,
+        ssvNetwork: a.ssvNetwork,
+        ssvToken: a.ssvToken,
+        ssvNetworkViews: a.ssvNetworkViews,
+      },
+      ssvFromBlock: deployBlock,
+      logMaxRange: 1000,
+      genesisForkVersion: new Uint8Array(4),
       funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
       network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
-      vault: counted, indexStore: new IndexStateStore({ folder: join(dir, 'index'), createFolder: true }),
+      vault: counted,
+      indexStore: new IndexStateStore({ folder: join(dir, 'index'), createFolder: true }),
     });
     return { activities, txManager };
   }
@@ -132,16 +180,22 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     return { env, beats };
   }
 
-  const mnemonicInput = (indices: number[]) => ({ rollupAdmin: rollup.rollupAdmin, operatorCluster: 1, keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })) });
+  const mnemonicInput = (indices: number[]) => ({
+    rollupAdmin: rollup.rollupAdmin,
+    operatorCluster: 1,
+    keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })),
+  });
   const botNonce = () => provider.getTransactionCount(wallet(provider, 1).address, 'latest');
   const status = (pubkey: string) => system.contracts.nexus.validators(pubkey) as Promise<bigint>;
 
   /** The distinct progress counts heartbeated, in order (the 20-s timer repeats the last one). */
-  const progressOf = (beats: RegistrationBatchProgress[]) => beats.map((b) => b.done).filter((d, i, all) => i === 0 || d !== all[i - 1]);
+  const progressOf = (beats: RegistrationBatchProgress[]) =>
+    beats.map((b) => b.done).filter((d, i, all) => i === 0 || d !== all[i - 1]);
 
   function assertNoMnemonic(text: string, what: string): void {
     const words = mnemonic.split(' ');
-    for (let i = 0; i + 1 < words.length; i++) assert.ok(!text.includes(`${words[i]} ${words[i + 1]}`), `mnemonic words in ${what}`);
+    for (let i = 0; i + 1 < words.length; i++)
+      assert.ok(!text.includes(`${words[i]} ${words[i + 1]}`), `mnemonic words in ${what}`);
   }
 
   it('registers four keys in owner-nonce order in one call, one heartbeat per key, the vault read once', async () => {
@@ -150,17 +204,37 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     const before = (await onChainRegistrations()).length;
     const nonceBefore = await botNonce();
     vaultReads = 0;
-    const result = await env.run(activities.registerMnemonicKeysharesBatch, mnemonicInput([0, 1, 2, 3])) as RegistrationBatchResult;
+    const result = (await env.run(
+      activities.registerMnemonicKeysharesBatch,
+      mnemonicInput([0, 1, 2, 3]),
+    )) as RegistrationBatchResult;
 
-    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), pubkeys.slice(0, 4));
-    assert.deepEqual(result.registered.map((r) => [r.ownerNonce, r.landed?.ownerNonce, r.landed?.signatureValid]), [0, 1, 2, 3].map((i) => [before + i, before + i, true]));
+    assert.deepEqual(
+      result.registered.map((r) => r.pubkey.toLowerCase()),
+      pubkeys.slice(0, 4),
+    );
+    assert.deepEqual(
+      result.registered.map((r) => [r.ownerNonce, r.landed?.ownerNonce, r.landed?.signatureValid]),
+      [0, 1, 2, 3].map((i) => [before + i, before + i, true]),
+    );
     assert.equal(result.stopped, undefined);
     const added = (await onChainRegistrations()).slice(before);
-    assert.deepEqual(added.map((r) => r.pubkey), pubkeys.slice(0, 4), 'not each key once, in order');
-    added.forEach((r, i) => assert.ok(signedForNonce(r, system.addresses.nexus, before + i), `key ${i} not signed for nonce ${before + i}`));
-    assert.equal(await botNonce() - nonceBefore, 4, 'not one transaction per key');
+    assert.deepEqual(
+      added.map((r) => r.pubkey),
+      pubkeys.slice(0, 4),
+      'not each key once, in order',
+    );
+    added.forEach((r, i) =>
+      assert.ok(signedForNonce(r, system.addresses.nexus, before + i), `key ${i} not signed for nonce ${before + i}`),
+    );
+    assert.equal((await botNonce()) - nonceBefore, 4, 'not one transaction per key');
     assert.deepEqual(progressOf(beats), [0, 1, 2, 3, 4], 'not one progress heartbeat per key');
-    for (const b of beats) assert.deepEqual(b.registered.map((r) => r.pubkey.toLowerCase()), pubkeys.slice(0, b.done), 'a heartbeat does not list the keys done');
+    for (const b of beats)
+      assert.deepEqual(
+        b.registered.map((r) => r.pubkey.toLowerCase()),
+        pubkeys.slice(0, b.done),
+        'a heartbeat does not list the keys done',
+      );
     assert.equal(beats.at(-1)?.total, 4);
     assert.equal(vaultReads, 1, 'the vault was not read once per batch');
     assertNoMnemonic(JSON.stringify({ result, beats }), 'the result or heartbeats');
@@ -176,17 +250,30 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     const first = startWorker();
     const one = activityEnv();
     one.env.on('heartbeat', (d: unknown) => {
-      if ((d as RegistrationBatchProgress).done === 2 && !writes.beforeSend && !reads.isDown) writes.beforeSend = async () => reads.down();
+      if ((d as RegistrationBatchProgress).done === 2 && !writes.beforeSend && !reads.isDown)
+        writes.beforeSend = async () => reads.down();
     });
-    const failure = await (one.env.run(first.activities.registerMnemonicKeysharesBatch, mnemonicInput(indices)) as Promise<unknown>).then(
-      () => assert.fail('the first attempt did not fail'), (err: unknown) => err);
+    const failure = await (
+      one.env.run(first.activities.registerMnemonicKeysharesBatch, mnemonicInput(indices)) as Promise<unknown>
+    ).then(
+      () => assert.fail('the first attempt did not fail'),
+      (err: unknown) => err,
+    );
     assert.ok(failure instanceof ApplicationFailure, `not an ApplicationFailure: ${String(failure)}`);
     assert.equal(failure.type, 'RpcUnavailableError', `unexpected failure: ${failure.type}: ${failure.message}`);
     assert.equal(failure.nonRetryable, false, 'a transport failure must be retried');
     const carried = (failure.details?.[0] as RegistrationBatchResult).registered;
-    assert.deepEqual(carried.map((r) => r.pubkey.toLowerCase()), pubkeys.slice(4, 6), 'the failure does not carry the keys registered before it');
+    assert.deepEqual(
+      carried.map((r) => r.pubkey.toLowerCase()),
+      pubkeys.slice(4, 6),
+      'the failure does not carry the keys registered before it',
+    );
     assert.deepEqual(progressOf(one.beats), [0, 1, 2]);
-    assert.equal(await status(pubkeys[6]), 2n, 'the third key\'s transaction was not mined (the failure came too early to test a lost answer)');
+    assert.equal(
+      await status(pubkeys[6]),
+      2n,
+      "the third key's transaction was not mined (the failure came too early to test a lost answer)",
+    );
     assert.equal(vaultReads, 1);
     assertNoMnemonic(JSON.stringify({ failure: failure.message, details: failure.details }), 'the failure');
 
@@ -194,18 +281,44 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     reads.up();
     const second = startWorker();
     const two = activityEnv({ attempt: 2, heartbeatDetails: one.beats.at(-1) });
-    const result = await two.env.run(second.activities.registerMnemonicKeysharesBatch, mnemonicInput(indices)) as RegistrationBatchResult;
-    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
-    assert.deepEqual(result.registered.slice(0, 2), carried, 'the keys of the first attempt were not taken from its heartbeat');
+    const result = (await two.env.run(
+      second.activities.registerMnemonicKeysharesBatch,
+      mnemonicInput(indices),
+    )) as RegistrationBatchResult;
+    assert.deepEqual(
+      result.registered.map((r) => r.pubkey.toLowerCase()),
+      indices.map((i) => pubkeys[i]),
+    );
+    assert.deepEqual(
+      result.registered.slice(0, 2),
+      carried,
+      'the keys of the first attempt were not taken from its heartbeat',
+    );
     // The third key was found registered (its answer was lost): where it landed, no second transaction.
-    assert.deepEqual([result.registered[2].ownerNonce, result.registered[2].txHash, result.registered[2].landed?.ownerNonce], [-1, undefined, before + 2]);
+    assert.deepEqual(
+      [result.registered[2].ownerNonce, result.registered[2].txHash, result.registered[2].landed?.ownerNonce],
+      [-1, undefined, before + 2],
+    );
     assert.deepEqual(progressOf(two.beats), [2, 3, 4, 5, 6]);
 
     const added = (await onChainRegistrations()).slice(before);
-    assert.deepEqual(added.map((r) => r.pubkey), indices.map((i) => pubkeys[i]), 'a key lost or registered twice');
-    added.forEach((r, i) => assert.ok(signedForNonce(r, system.addresses.nexus, before + i), `key ${indices[i]} not signed for nonce ${before + i}`));
-    assert.equal(await botNonce() - nonceBefore, indices.length, 'a transaction was sent twice (or one is missing)');
-    const journaled = (await Promise.all(indices.map((i) => second.txManager.record(`shares:${pubkeys[i]}:${before + indices.indexOf(i)}:1`)))).filter(Boolean);
+    assert.deepEqual(
+      added.map((r) => r.pubkey),
+      indices.map((i) => pubkeys[i]),
+      'a key lost or registered twice',
+    );
+    added.forEach((r, i) =>
+      assert.ok(
+        signedForNonce(r, system.addresses.nexus, before + i),
+        `key ${indices[i]} not signed for nonce ${before + i}`,
+      ),
+    );
+    assert.equal((await botNonce()) - nonceBefore, indices.length, 'a transaction was sent twice (or one is missing)');
+    const journaled = (
+      await Promise.all(
+        indices.map((i) => second.txManager.record(`shares:${pubkeys[i]}:${before + indices.indexOf(i)}:1`)),
+      )
+    ).filter(Boolean);
     assert.equal(journaled.length, 0, 'a second journal attempt exists for a key');
     assert.equal(vaultReads, 2, 'the vault was not read once per attempt');
   });
@@ -219,7 +332,12 @@ describe('batch SSV registration activities (anvil + moto)', function () {
     const batch = [];
     try {
       for (const [i, key] of keys.entries()) {
-        const payload = await buildKeyshares({ secretKey: key.secretKey, operators: operators.filter((o) => IDS4.includes(o.id)), owner: system.addresses.nexus, ownerNonce: before + i });
+        const payload = await buildKeyshares({
+          secretKey: key.secretKey,
+          operators: operators.filter((o) => IDS4.includes(o.id)),
+          owner: system.addresses.nexus,
+          ownerNonce: before + i,
+        });
         batch.push({ ...payload, ownerNonce: before + i });
       }
     } finally {
@@ -230,12 +348,22 @@ describe('batch SSV registration activities (anvil + moto)', function () {
       if ((d as RegistrationBatchProgress).done === 1 && !writes.beforeSend) writes.beforeSend = slipIn;
     });
     const nonceBefore = await botNonce();
-    const result = await env.run(activities.registerDkgKeysharesBatch, { rollupAdmin: rollup.rollupAdmin, keyshares: batch }) as RegistrationBatchResult;
+    const result = (await env.run(activities.registerDkgKeysharesBatch, {
+      rollupAdmin: rollup.rollupAdmin,
+      keyshares: batch,
+    })) as RegistrationBatchResult;
     assert.equal(result.registered.length, 2, `expected a stop after the second key, got ${result.registered.length}`);
-    assert.deepEqual([result.registered[1].ownerNonce, result.registered[1].landed?.ownerNonce, result.registered[1].landed?.signatureValid], [before + 1, before + 2, false]);
+    assert.deepEqual(
+      [
+        result.registered[1].ownerNonce,
+        result.registered[1].landed?.ownerNonce,
+        result.registered[1].landed?.signatureValid,
+      ],
+      [before + 1, before + 2, false],
+    );
     assert.match(result.stopped ?? '', /landed at owner nonce \d+ but its keyshares are signed for \d+/);
     assert.equal(await status(pubkeys[12]), 1n, 'the key after the halting one was sent');
-    assert.equal(await botNonce() - nonceBefore, 2);
+    assert.equal((await botNonce()) - nonceBefore, 2);
     assert.deepEqual(progressOf(beats), [0, 1, 2]);
   });
 

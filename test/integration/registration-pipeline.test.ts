@@ -55,15 +55,34 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
 
   before(async function () {
     this.timeout(300_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
     // Non-zero operator fees and the default (mainnet-like) network fee: snapshots depend on the block.
-    const setup = await deployRegistrationRollup(provider, { name: 'rollup-pipeline', funding: 1600n * ETH, operators, clusterIds: IDS4, fees: { operatorFeeWei: OPERATOR_FEE_WEI } });
+    const setup = await deployRegistrationRollup(provider, {
+      name: 'rollup-pipeline',
+      funding: 1600n * ETH,
+      operators,
+      clusterIds: IDS4,
+      fees: { operatorFeeWei: OPERATOR_FEE_WEI },
+    });
     ({ system, rollup, deployBlock } = setup);
     const mnemonic = generateMnemonic();
     await vaultFor({ motoEndpoint: moto().endpoint, salt: SALT }).createMnemonic(rollup.rollupAdmin, { mnemonic });
-    const keys = await deriveSigningKeys(mnemonic, Array.from({ length: KEYS }, (_, i) => i));
+    const keys = await deriveSigningKeys(
+      mnemonic,
+      Array.from({ length: KEYS }, (_, i) => i),
+    );
     try {
-      pubkeys.push(...await depositKeys(setup, keys.map((k) => k.secretKey), 11));
+      pubkeys.push(
+        ...(await depositKeys(
+          setup,
+          keys.map((k) => k.secretKey),
+          11,
+        )),
+      );
     } finally {
       wipeKeys(keys);
     }
@@ -83,8 +102,21 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   function config(pipelineDepth: number, rpcUrl = writes.url): PipelineBatchConfig {
     const a = system.addresses;
     return {
-      rpcUrl, chainId: CHAIN_ID, botKey: wallet(provider, 1).privateKey, deployBlock, dir, motoEndpoint: moto().endpoint, salt: SALT, pipelineDepth,
-      addresses: { nexus: a.nexus, nodeOperator: a.nodeOperator, ssvNetwork: a.ssvNetwork, ssvToken: a.ssvToken, ssvNetworkViews: a.ssvNetworkViews },
+      rpcUrl,
+      chainId: CHAIN_ID,
+      botKey: wallet(provider, 1).privateKey,
+      deployBlock,
+      dir,
+      motoEndpoint: moto().endpoint,
+      salt: SALT,
+      pipelineDepth,
+      addresses: {
+        nexus: a.nexus,
+        nodeOperator: a.nodeOperator,
+        ssvNetwork: a.ssvNetwork,
+        ssvToken: a.ssvToken,
+        ssvNetworkViews: a.ssvNetworkViews,
+      },
     };
   }
 
@@ -94,14 +126,20 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     return w;
   }
 
-  const input = (indices: number[]) => ({ rollupAdmin: rollup.rollupAdmin, operatorCluster: 1, keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })) });
+  const input = (indices: number[]) => ({
+    rollupAdmin: rollup.rollupAdmin,
+    operatorCluster: 1,
+    keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })),
+  });
   const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
   const botNonce = () => provider.getTransactionCount(wallet(provider, 1).address, 'latest');
   const onChainRegistrations = () => nexusRegistrations(provider, system, deployBlock);
   /** The journal's records of these keys' registrations (every attempt key). */
   const sharesRecords = (indices: number[]): TxRecord[] => {
     const mine = new Set(indices.map((i) => pubkeys[i]));
-    return readTxJournalRecords(journalPathOf(dir)).filter((r) => r.idempotencyKey.startsWith('shares:') && mine.has(r.idempotencyKey.split(':')[1]));
+    return readTxJournalRecords(journalPathOf(dir)).filter(
+      (r) => r.idempotencyKey.startsWith('shares:') && mine.has(r.idempotencyKey.split(':')[1]),
+    );
   };
 
   const pending = async () => Number(((await provider.send('txpool_status', [])) as { pending: string }).pending);
@@ -117,20 +155,39 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     const added = (await onChainRegistrations()).slice(before);
     const mine = new Set(indices.map((i) => pubkeys[i]));
     const ours = added.filter((r) => mine.has(r.pubkey));
-    assert.deepEqual(ours.map((r) => r.pubkey), indices.map((i) => pubkeys[i]), 'a key missing, registered twice or out of order');
+    assert.deepEqual(
+      ours.map((r) => r.pubkey),
+      indices.map((i) => pubkeys[i]),
+      'a key missing, registered twice or out of order',
+    );
     added.forEach((r, p) => {
-      if (mine.has(r.pubkey)) assert.ok(signedForNonce(r, system.addresses.nexus, before + p), `${r.pubkey} at owner nonce ${before + p} is not signed for it`);
+      if (mine.has(r.pubkey))
+        assert.ok(
+          signedForNonce(r, system.addresses.nexus, before + p),
+          `${r.pubkey} at owner nonce ${before + p} is not signed for it`,
+        );
     });
-    for (const i of indices) assert.equal(await system.contracts.nexus.validators(pubkeys[i]), 2n, `key ${i} is not SHARE_DEPOSITED`);
+    for (const i of indices)
+      assert.equal(await system.contracts.nexus.validators(pubkeys[i]), 2n, `key ${i} is not SHARE_DEPOSITED`);
     return added;
   }
 
   /** The bot account sent exactly the journal's mined and reverted transactions since `nonceBefore` (none pending, none dropped). */
   async function assertNoNonceGap(records: TxRecord[], nonceBefore: number) {
     const landed = (s: string) => s === 'mined' || s === 'reverted';
-    const counted = records.filter((r) => landed(r.status)).length + records.flatMap((r) => r.previous ?? []).filter((p) => landed(p.status)).length;
-    assert.deepEqual(records.filter((r) => !landed(r.status)).map((r) => `${r.idempotencyKey} ${r.status}`), [], 'a journal record is neither mined nor reverted');
-    assert.equal(await botNonce() - nonceBefore, counted, 'the bot account sent another number of transactions than the journal records mined or reverted');
+    const counted =
+      records.filter((r) => landed(r.status)).length +
+      records.flatMap((r) => r.previous ?? []).filter((p) => landed(p.status)).length;
+    assert.deepEqual(
+      records.filter((r) => !landed(r.status)).map((r) => `${r.idempotencyKey} ${r.status}`),
+      [],
+      'a journal record is neither mined nor reverted',
+    );
+    assert.equal(
+      (await botNonce()) - nonceBefore,
+      counted,
+      'the bot account sent another number of transactions than the journal records mined or reverted',
+    );
     const nonces = records.map((r) => r.nonce).sort((a, b) => a - b);
     assert.deepEqual(nonces, range(nonceBefore, nonces.length), 'the journaled bot-account nonces are not consecutive');
   }
@@ -142,19 +199,36 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     const env = new MockActivityEnvironment();
     const beats: RegistrationBatchProgress[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(structuredClone(d as RegistrationBatchProgress)));
-    const result = await env.run(startWorker(8).activities.registerMnemonicKeysharesBatch, input(indices)) as RegistrationBatchResult;
+    const result = (await env.run(
+      startWorker(8).activities.registerMnemonicKeysharesBatch,
+      input(indices),
+    )) as RegistrationBatchResult;
 
-    assert.deepEqual(result.registered.map((r) => [r.pubkey.toLowerCase(), r.landed?.ownerNonce, r.landed?.signatureValid]), indices.map((i, k) => [pubkeys[i], before + k, true]));
+    assert.deepEqual(
+      result.registered.map((r) => [r.pubkey.toLowerCase(), r.landed?.ownerNonce, r.landed?.signatureValid]),
+      indices.map((i, k) => [pubkeys[i], before + k, true]),
+    );
     assert.equal(result.stopped, undefined);
     const added = await assertRegisteredInOrder(indices, before);
     const perBlock = new Map<number, number>();
     for (const r of added) perBlock.set(r.blockNumber, (perBlock.get(r.blockNumber) ?? 0) + 1);
     const most = Math.max(...perBlock.values());
-    assert.ok(most >= 3, `at most ${most} registration(s) in one block: not pipelined (blocks ${JSON.stringify([...perBlock])})`);
+    assert.ok(
+      most >= 3,
+      `at most ${most} registration(s) in one block: not pipelined (blocks ${JSON.stringify([...perBlock])})`,
+    );
     const records = sharesRecords(indices);
-    assert.deepEqual(records.filter((r) => r.status === 'reverted').map((r) => `${r.idempotencyKey}: ${r.revert?.name}`), [], 'a predicted snapshot was wrong');
+    assert.deepEqual(
+      records.filter((r) => r.status === 'reverted').map((r) => `${r.idempotencyKey}: ${r.revert?.name}`),
+      [],
+      'a predicted snapshot was wrong',
+    );
     await assertNoNonceGap(records, nonceBefore);
-    assert.deepEqual(beats.map((b) => b.done).filter((d, i, all) => i === 0 || d !== all[i - 1]), range(0, 9), 'not one progress heartbeat per key');
+    assert.deepEqual(
+      beats.map((b) => b.done).filter((d, i, all) => i === 0 || d !== all[i - 1]),
+      range(0, 9),
+      'not one progress heartbeat per key',
+    );
   });
 
   it('a registration that reverts in the middle of a run of 20 leaves no nonce gap and no key unregistered', async () => {
@@ -170,18 +244,30 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
         writes.beforeSend = () => slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
       }
     });
-    const result = await env.run(startWorker(8).activities.registerMnemonicKeysharesBatch, input(indices)) as RegistrationBatchResult;
+    const result = (await env.run(
+      startWorker(8).activities.registerMnemonicKeysharesBatch,
+      input(indices),
+    )) as RegistrationBatchResult;
 
-    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    assert.deepEqual(
+      result.registered.map((r) => r.pubkey.toLowerCase()),
+      indices.map((i) => pubkeys[i]),
+    );
     assert.equal(result.stopped, undefined);
     const added = await assertRegisteredInOrder(indices, before);
     assert.equal(added.length, indices.length + 1, 'not the 20 keys and the slipped-in one');
     const records = sharesRecords(indices);
     const reverted = records.filter((r) => r.status === 'reverted');
     assert.ok(reverted.length > 0, 'no registration reverted: the test did not make one stale');
-    const firstReverted = Math.min(...reverted.map((r) => indices.indexOf(pubkeys.indexOf(r.idempotencyKey.split(':')[1]))));
-    assert.ok(firstReverted > 2 && firstReverted <= 10, `the first revert is key ${firstReverted} of the run, not in the middle`);
-    for (const r of reverted) assert.equal(r.revert?.name, 'IncorrectClusterState', `${r.idempotencyKey} reverted for another reason`);
+    const firstReverted = Math.min(
+      ...reverted.map((r) => indices.indexOf(pubkeys.indexOf(r.idempotencyKey.split(':')[1]))),
+    );
+    assert.ok(
+      firstReverted > 2 && firstReverted <= 10,
+      `the first revert is key ${firstReverted} of the run, not in the middle`,
+    );
+    for (const r of reverted)
+      assert.equal(r.revert?.name, 'IncorrectClusterState', `${r.idempotencyKey} reverted for another reason`);
     // Only the stale one and those in flight behind it (depth 8): nothing is sent behind a failure.
     assert.ok(reverted.length <= 8, `${reverted.length} registrations reverted: sends went on behind the failure`);
     await assertNoNonceGap(records, nonceBefore);
@@ -194,12 +280,18 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     // Mining is held: what went out first is mined by hand, then ten go out and stay in flight.
     await provider.send('evm_setIntervalMining', [0]);
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../harness/pipeline-batch-child.ts')], {
-      env: { ...process.env, PIPELINE_BATCH_CONFIG: JSON.stringify(config(10, anvil().rpcUrl)), PIPELINE_BATCH_INPUT: JSON.stringify(input(indices)) },
+      env: {
+        ...process.env,
+        PIPELINE_BATCH_CONFIG: JSON.stringify(config(10, anvil().rpcUrl)),
+        PIPELINE_BATCH_INPUT: JSON.stringify(input(indices)),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ? null : code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ? null : code)),
+    );
     try {
       await until('the first registration sent', async () => (await pending()) >= 1);
       await provider.send('evm_mine', []);
@@ -214,12 +306,22 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     assert.ok(inFlight >= 10, `only ${inFlight} registration(s) journaled pending at the SIGKILL`);
 
     // Temporal's retry in a new process: the same journal file, the same batch.
-    const result = await new MockActivityEnvironment({ attempt: 2 }).run(startWorker(10).activities.registerMnemonicKeysharesBatch, input(indices)) as RegistrationBatchResult;
-    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    const result = (await new MockActivityEnvironment({ attempt: 2 }).run(
+      startWorker(10).activities.registerMnemonicKeysharesBatch,
+      input(indices),
+    )) as RegistrationBatchResult;
+    assert.deepEqual(
+      result.registered.map((r) => r.pubkey.toLowerCase()),
+      indices.map((i) => pubkeys[i]),
+    );
     await assertRegisteredInOrder(indices, before);
-    assert.equal(await botNonce() - nonceBefore, indices.length, 'not one transaction per key: one was sent twice');
+    assert.equal((await botNonce()) - nonceBefore, indices.length, 'not one transaction per key: one was sent twice');
     const records = sharesRecords(indices);
-    assert.deepEqual(records.map((r) => r.idempotencyKey.split(':').slice(1).join(':')).filter((k) => !k.endsWith(':0')), [], 'a key was journaled twice');
+    assert.deepEqual(
+      records.map((r) => r.idempotencyKey.split(':').slice(1).join(':')).filter((k) => !k.endsWith(':0')),
+      [],
+      'a key was journaled twice',
+    );
     assert.equal(records.length, indices.length);
     // The records of the registrations in flight at the kill stay pending: each must have landed.
     for (const r of records.filter((x) => x.status === 'pending')) {
@@ -234,16 +336,36 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     await provider.send('evm_setIntervalMining', [0]);
     let batch: Promise<unknown> | undefined;
     try {
-      batch = new MockActivityEnvironment().run(startWorker(8).activities.registerMnemonicKeysharesBatch, input(indices));
+      batch = new MockActivityEnvironment().run(
+        startWorker(8).activities.registerMnemonicKeysharesBatch,
+        input(indices),
+      );
       batch.catch(() => undefined); // awaited below, once mining runs again
-      await until('four registrations in the pool before any block (the first key waited for its own)', async () => (await pending()) >= 4, 30_000);
+      await until(
+        'four registrations in the pool before any block (the first key waited for its own)',
+        async () => (await pending()) >= 4,
+        30_000,
+      );
     } finally {
       await provider.send('evm_setIntervalMining', [1]);
     }
     const result = (await batch) as RegistrationBatchResult;
-    assert.deepEqual(result.registered.map((r) => r.pubkey.toLowerCase()), indices.map((i) => pubkeys[i]));
+    assert.deepEqual(
+      result.registered.map((r) => r.pubkey.toLowerCase()),
+      indices.map((i) => pubkeys[i]),
+    );
     const added = await assertRegisteredInOrder(indices, before);
-    assert.equal(new Set(added.map((r) => r.blockNumber)).size, 1, `the four registrations landed in blocks ${added.map((r) => r.blockNumber).join(', ')}`);
-    assert.deepEqual(sharesRecords(indices).filter((r) => r.status === 'reverted').map((r) => r.idempotencyKey), [], 'a predicted snapshot was wrong');
+    assert.equal(
+      new Set(added.map((r) => r.blockNumber)).size,
+      1,
+      `the four registrations landed in blocks ${added.map((r) => r.blockNumber).join(', ')}`,
+    );
+    assert.deepEqual(
+      sharesRecords(indices)
+        .filter((r) => r.status === 'reverted')
+        .map((r) => r.idempotencyKey),
+      [],
+      'a predicted snapshot was wrong',
+    );
   });
 });

@@ -29,7 +29,10 @@ describe('secret scan: decodes every payload, memo and search attribute (Tempora
 
   before(async () => {
     writeNewCodecKeyFile(codecKeys);
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../harness/secret-plant-workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../harness/secret-plant-workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    });
     connection = await Connection.connect({ address: server().address });
   });
 
@@ -45,13 +48,20 @@ describe('secret scan: decodes every payload, memo and search attribute (Tempora
     const client = new Client({ connection, dataConverter });
     const nativeConnection = await NativeConnection.connect({ address: server().address });
     const worker = await Worker.create({
-      connection: nativeConnection, taskQueue, workflowBundle: bundle, dataConverter,
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      dataConverter,
       activities: { leak: async (reversed: string) => reverse(reversed) },
     });
     await worker.runUntil(async () => {
       for (const place of PLACES) {
         const secret = secretFor(place);
-        const handle = await client.workflow.start(plantSecretWorkflow, { taskQueue, workflowId: `${taskQueue}-${place}`, args: [{ place, reversed: reverse(secret) }] });
+        const handle = await client.workflow.start(plantSecretWorkflow, {
+          taskQueue,
+          workflowId: `${taskQueue}-${place}`,
+          args: [{ place, reversed: reverse(secret) }],
+        });
         if (place === 'signal') await handle.signal(plantSignal, secret);
         await handle.result().catch((err: WorkflowFailedError) => assert.equal(place, 'failure', err.message));
       }
@@ -67,27 +77,48 @@ describe('secret scan: decodes every payload, memo and search attribute (Tempora
     assert.equal(scanned.length, PLACES.length);
     for (const place of PLACES) {
       const leaks = findSecrets(scanned, [{ label: place, value: secrets.get(place) as string }]);
-      assert.deepEqual(leaks.map((l) => l.split(' in ')[1].split(' ')[1]), [`${taskQueue}-${place}`], `${place}: ${JSON.stringify(leaks)}`);
+      assert.deepEqual(
+        leaks.map((l) => l.split(' in ')[1].split(' ')[1]),
+        [`${taskQueue}-${place}`],
+        `${place}: ${JSON.stringify(leaks)}`,
+      );
     }
-    assert.deepEqual(findSecrets(scanned, [{ label: 'never planted', value: `planted-nowhere-${randomBytes(8).toString('hex')}` }]), []);
+    assert.deepEqual(
+      findSecrets(scanned, [{ label: 'never planted', value: `planted-nowhere-${randomBytes(8).toString('hex')}` }]),
+      [],
+    );
 
     // The old scan of the serialised history misses what sits in payloads (base64 or byte maps).
     const naive = [];
     for await (const e of new Client({ connection }).workflow.list({ query: `TaskQueue = "${taskQueue}"` })) {
-      naive.push(JSON.stringify(await new Client({ connection }).workflow.getHandle(e.workflowId, e.runId).fetchHistory()));
+      naive.push(
+        JSON.stringify(await new Client({ connection }).workflow.getHandle(e.workflowId, e.runId).fetchHistory()),
+      );
     }
-    assert.ok(!naive.join('\n').includes(secrets.get('activity-result') as string), 'the serialised history shows the activity result in clear');
+    assert.ok(
+      !naive.join('\n').includes(secrets.get('activity-result') as string),
+      'the serialised history shows the activity result in clear',
+    );
   });
 
-  it('through the payload codec: found with the codec\'s keys, not in the ciphertext alone', async () => {
+  it("through the payload codec: found with the codec's keys, not in the ciphertext alone", async () => {
     const secret = `planted-under-codec-${randomBytes(8).toString('hex')}`;
     const taskQueue = await plantAll(() => secret, true);
     const query = `TaskQueue = "${taskQueue}"`;
     const decoded = await exportDecoded(new Client({ connection }), query, [loadPayloadCodec(codecKeys)]);
     const found = findSecrets(decoded, [{ label: 'planted', value: secret }]);
     // A search attribute is indexed by the server in clear: the codec never hides it.
-    for (const place of PLACES) assert.ok(found.some((l) => l.includes(`${taskQueue}-${place} `)), `${place} not found: ${JSON.stringify(found)}`);
-    const ciphertextOnly = findSecrets(await exportDecoded(new Client({ connection }), query), [{ label: 'planted', value: secret }]);
-    assert.ok(!ciphertextOnly.some((l) => l.includes(`${taskQueue}-activity-result `)), 'the codec did not encrypt the activity result');
+    for (const place of PLACES)
+      assert.ok(
+        found.some((l) => l.includes(`${taskQueue}-${place} `)),
+        `${place} not found: ${JSON.stringify(found)}`,
+      );
+    const ciphertextOnly = findSecrets(await exportDecoded(new Client({ connection }), query), [
+      { label: 'planted', value: secret },
+    ]);
+    assert.ok(
+      !ciphertextOnly.some((l) => l.includes(`${taskQueue}-activity-result `)),
+      'the codec did not encrypt the activity result',
+    );
   });
 });

@@ -2,14 +2,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  CreateSecretCommand, GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient,
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { useService } from '../harness/service';
 
 describe('Secrets Manager emulator (moto_server)', () => {
   const moto = useService('moto', () => startMoto());
-  const client = () => new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  const client = () =>
+    new SecretsManagerClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
 
   it('round-trips a binary secret through the AWS SDK', async () => {
     const value = randomBytes(64);

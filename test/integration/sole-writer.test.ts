@@ -22,43 +22,75 @@ describe('the chain writer on the file journal: no start while another process p
   this.timeout(180_000);
   const server = useService('temporal dev server', () => startTemporalDevServer());
   let connection: Connection;
-  before(async () => { connection = await Connection.connect({ address: server().address }); });
-  after(async () => { await connection?.close(); });
+  before(async () => {
+    connection = await Connection.connect({ address: server().address });
+  });
+  after(async () => {
+    await connection?.close();
+  });
 
   const activityPollers = async (taskQueue: string) => {
     const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace: 'default', taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      namespace: 'default',
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     });
     return (pollers ?? []).map((p) => p.identity ?? '');
   };
   /** A process polling `taskQueue` as `identity`, ready once the server lists it. */
-  const startPoller = (taskQueue: string, identity: string): Promise<ServiceProcess> => startService({
-    name: `poller ${identity}`, command: process.execPath,
-    args: ['--require', 'tsx/cjs', join(__dirname, '..', 'harness', 'writer-queue-poller.ts'), server().address, taskQueue, identity],
-    ready: async () => (await activityPollers(taskQueue)).some((id) => identity === 'self' ? id.startsWith(`poller@${hostname()}:`) : id === identity),
-    readyTimeoutMs: 60_000,
-  });
+  const startPoller = (taskQueue: string, identity: string): Promise<ServiceProcess> =>
+    startService({
+      name: `poller ${identity}`,
+      command: process.execPath,
+      args: [
+        '--require',
+        'tsx/cjs',
+        join(__dirname, '..', 'harness', 'writer-queue-poller.ts'),
+        server().address,
+        taskQueue,
+        identity,
+      ],
+      ready: async () =>
+        (await activityPollers(taskQueue)).some((id) =>
+          identity === 'self' ? id.startsWith(`poller@${hostname()}:`) : id === identity,
+        ),
+      readyTimeoutMs: 60_000,
+    });
 
-  it('another host\'s poller counts while recent, also after it stopped; this host\'s counts until its process is gone', async () => {
+  it("another host's poller counts while recent, also after it stopped; this host's counts until its process is gone", async () => {
     const taskQueue = `sole-writer-pollers-${Date.now()}`;
     const elsewhere = await startPoller(taskQueue, 'writer@another-host:4242');
     const local = await startPoller(taskQueue, 'self');
     try {
       const seen = await otherWriterPollers(connection, 'default', taskQueue, 'me@here:1');
-      assert.deepEqual(seen.map((p) => p.identity).sort(), ['poller@' + hostname() + ':' + local.pid, 'writer@another-host:4242'].sort());
-      assert.ok(seen.every((p) => p.lastSeenMs < LIVE_POLLER_MS), JSON.stringify(seen));
+      assert.deepEqual(
+        seen.map((p) => p.identity).sort(),
+        ['poller@' + hostname() + ':' + local.pid, 'writer@another-host:4242'].sort(),
+      );
+      assert.ok(
+        seen.every((p) => p.lastSeenMs < LIVE_POLLER_MS),
+        JSON.stringify(seen),
+      );
       // Its own identity is never another writer.
-      assert.deepEqual((await otherWriterPollers(connection, 'default', taskQueue, 'writer@another-host:4242')).map((p) => p.identity), [`poller@${hostname()}:${local.pid}`]);
+      assert.deepEqual(
+        (await otherWriterPollers(connection, 'default', taskQueue, 'writer@another-host:4242')).map((p) => p.identity),
+        [`poller@${hostname()}:${local.pid}`],
+      );
 
       await elsewhere.stop();
       process.kill(local.pid, 'SIGKILL');
       await local.exited;
       // The server still lists both; the other host's may still be running for all we know.
       assert.equal((await activityPollers(taskQueue)).length, 2);
-      assert.deepEqual((await otherWriterPollers(connection, 'default', taskQueue, 'me@here:1')).map((p) => p.identity), ['writer@another-host:4242']);
+      assert.deepEqual(
+        (await otherWriterPollers(connection, 'default', taskQueue, 'me@here:1')).map((p) => p.identity),
+        ['writer@another-host:4242'],
+      );
       // Long after its last poll it is gone (the clock moved on by the liveness window).
-      assert.deepEqual(await otherWriterPollers(connection, 'default', taskQueue, 'me@here:1', Date.now() + LIVE_POLLER_MS + 1_000), []);
+      assert.deepEqual(
+        await otherWriterPollers(connection, 'default', taskQueue, 'me@here:1', Date.now() + LIVE_POLLER_MS + 1_000),
+        [],
+      );
     } finally {
       await elsewhere.stop();
       await local.stop();
@@ -71,14 +103,24 @@ describe('the chain writer on the file journal: no start while another process p
     const other = await startPoller(writerQueue, 'self');
     const errors: string[] = [];
     const originalError = console.error;
-    console.error = (...args: unknown[]) => { errors.push(args.map(String).join(' ')); };
+    console.error = (...args: unknown[]) => {
+      errors.push(args.map(String).join(' '));
+    };
     const workerName = `${taskQueue}-worker`;
-    const config = parseWorkerConfig({ workerName, roles: ['general', 'writer'], temporal: { address: server().address, taskQueue }, shutdownGraceSeconds: 1 });
+    const config = parseWorkerConfig({
+      workerName,
+      roles: ['general', 'writer'],
+      temporal: { address: server().address, taskQueue },
+      shutdownGraceSeconds: 1,
+    });
     const built = await buildWorker(config, { workflowBundle: await workflowBundle() });
     try {
       await built.worker.runUntil(async () => {
         await sleep(3_000);
-        assert.ok(!(await activityPollers(writerQueue)).some((id) => id.startsWith(`${workerName}@`)), 'the writer polled beside another one');
+        assert.ok(
+          !(await activityPollers(writerQueue)).some((id) => id.startsWith(`${workerName}@`)),
+          'the writer polled beside another one',
+        );
         const line = errors.find((e) => e.includes('another process polls the chain-writer task queue'));
         assert.ok(line, `no ERROR about the other writer: ${JSON.stringify(errors)}`);
         assert.match(line, new RegExp(`poller@${hostname()}:${other.pid}`));
@@ -88,10 +130,12 @@ describe('the chain writer on the file journal: no start while another process p
         await other.exited;
         const killedAt = Date.now();
         for (let i = 0; !(await activityPollers(writerQueue)).some((id) => id.startsWith(`${workerName}@`)); i++) {
-          assert.ok(i < 120, 'the writer did not start within 30 s of the other writer\'s end');
+          assert.ok(i < 120, "the writer did not start within 30 s of the other writer's end");
           await sleep(250);
         }
-        console.log(`      the writer started ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the other writer's process ended`);
+        console.log(
+          `      the writer started ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the other writer's process ended`,
+        );
       });
     } finally {
       console.error = originalError;

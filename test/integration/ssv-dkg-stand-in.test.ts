@@ -10,10 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress } from 'ethers';
 import { checkOperatorHealth } from '../../activities/dkg/health-check';
-import { DkgOperatorDownError, DkgOperatorKeyMismatchError, DkgVersionMismatchError } from '../../activities/dkg/errors';
+import {
+  DkgOperatorDownError,
+  DkgOperatorKeyMismatchError,
+  DkgVersionMismatchError,
+} from '../../activities/dkg/errors';
 import { proofHashTreeRoot, verifyRsa } from '../../activities/dkg/wire';
 import { listCeremonyDirs, readCeremonyOutput } from '../../activities/keys/dkg-output';
-import { decodeOperatorPublicKey, decryptOperatorKeystore, loadOperatorIdentity } from '../../localnet/operator-identity';
+import {
+  decodeOperatorPublicKey,
+  decryptOperatorKeystore,
+  loadOperatorIdentity,
+} from '../../localnet/operator-identity';
 import { freePort } from '../../localnet/services/process';
 import { operatorsInfo, startDkgOperator, type DkgOperator } from '../../localnet/services/ssv-dkg';
 import { SSV_DKG_STAND_IN } from '../../localnet/ssv-dkg-stand-in/path';
@@ -28,17 +36,28 @@ const fixture = (p: string) => readFileSync(join(FIXTURES, p), 'utf8');
 const stripTime = (line: string) => line.replace(/^\S+\t/, '');
 const stripAnsi = (s: string) => s.replace(/\x1b\[\d+m/g, ''); // eslint-disable-line no-control-regex
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(SSV_DKG_STAND_IN, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
-    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, stdout: stripAnsi(stdout), stderr: stripAnsi(stderr) }); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: stripAnsi(stdout), stderr: stripAnsi(stderr) });
+    });
   });
 }
 
@@ -51,10 +70,31 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
   const privatePems = new Map<number, string>();
 
   const initArgs = (extraArgs: string[], opsFile = 'ops.json', nonce = 0, validators = 1, out = 'out') => [
-    'init', '--operatorIDs', '1,2,3,4', '--operatorsInfoPath', opsFile, '--owner', OWNER, '--nonce', String(nonce),
-    '--withdrawAddress', WITHDRAW, '--network', 'holesky', '--validators', String(validators), `--outputPath=${out}`,
-    '--clientCACertPath', 'operator-1.crt,operator-2.crt,operator-3.crt,operator-4.crt',
-    '--logFilePath', 'init.log', '--logFormat', 'console', '--logLevel', 'info', ...extraArgs,
+    'init',
+    '--operatorIDs',
+    '1,2,3,4',
+    '--operatorsInfoPath',
+    opsFile,
+    '--owner',
+    OWNER,
+    '--nonce',
+    String(nonce),
+    '--withdrawAddress',
+    WITHDRAW,
+    '--network',
+    'holesky',
+    '--validators',
+    String(validators),
+    `--outputPath=${out}`,
+    '--clientCACertPath',
+    'operator-1.crt,operator-2.crt,operator-3.crt,operator-4.crt',
+    '--logFilePath',
+    'init.log',
+    '--logFormat',
+    'console',
+    '--logLevel',
+    'info',
+    ...extraArgs,
   ];
   const copyOperator = (id: number, dest: string) => {
     cpSync(join(FIXTURES, `operators/operator-${id}`), dest, { recursive: true });
@@ -77,7 +117,13 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
     for (const op of operators) writeFileSync(join(initDir, `operator-${op.operatorId}.crt`), op.tlsCertPem);
     for (const id of IDS) {
       const dir = join(FIXTURES, `operators/operator-${id}`);
-      privatePems.set(id, await decryptOperatorKeystore(join(dir, 'encrypted_private_key.json'), readFileSync(join(dir, 'password'), 'utf8')));
+      privatePems.set(
+        id,
+        await decryptOperatorKeystore(
+          join(dir, 'encrypted_private_key.json'),
+          readFileSync(join(dir, 'password'), 'utf8'),
+        ),
+      );
     }
   });
 
@@ -109,7 +155,10 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
       [initArgs([], join(initDir, 'ops.json')), 'wrong operatorsInfoPath flag, should be local'],
       [[...initArgs([]), '--clientCACertPath', '/etc/ssl/x.crt'], 'wrong clientCACertPath flag, should be local'],
       [[...initArgs([]), '--logFilePath', '../init.log'], 'wrong logFilePath flag, should be local'],
-      [['start-operator', '--privKey', '../k.json', '--privKeyPassword', 'password', '--operatorID', '1'], 'wrong privKey flag, should be local'],
+      [
+        ['start-operator', '--privKey', '../k.json', '--privKeyPassword', 'password', '--operatorID', '1'],
+        'wrong privKey flag, should be local',
+      ],
       [[...initArgs([]), '--bogus', 'x'], 'unknown flag: --bogus'],
       [[...initArgs([]), '--nonce', 'abc'], 'invalid argument "abc" for "--nonce" flag'],
       [[...initArgs([]), '--validators', '0'], 'Amount of generated validators should be 1 to 100'],
@@ -122,7 +171,10 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
       assert.ok(r.stderr.includes(message), `${message} in ${r.stderr}`);
       assert.ok(Date.now() - started < 10_000);
     }
-    assert.deepEqual(readdirSync(initDir).filter((f) => f.startsWith('out')), []);
+    assert.deepEqual(
+      readdirSync(initDir).filter((f) => f.startsWith('out')),
+      [],
+    );
   });
 
   for (const { count, nonce, fixtureDir } of [
@@ -137,8 +189,13 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
       assert.match(readFileSync(join(initDir, 'init.log'), 'utf8'), /🚀 DKG ceremony completed/);
       const [dir] = listCeremonyDirs(join(initDir, out));
       const output = await readCeremonyOutput(dir, {
-        owner: OWNER, firstNonce: nonce, count, withdrawalAddress: WITHDRAW, operatorIds: IDS,
-        genesisForkVersion: '0x01017000', amountGwei: 32_000_000_000n,
+        owner: OWNER,
+        firstNonce: nonce,
+        count,
+        withdrawalAddress: WITHDRAW,
+        operatorIds: IDS,
+        genesisForkVersion: '0x01017000',
+        amountGwei: 32_000_000_000n,
         operatorKeys: Object.fromEntries(operators.map((op) => [op.operatorId, op.publicKeyBase64])),
       });
       assert.equal(output.validators.length, count);
@@ -148,24 +205,59 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
           const plain = decryptShare(privatePems.get(id)!, parts.encryptedShares[i]);
           assert.match(plain, /^[0-9a-f]{64}$/, 'ssv-dkg encrypts the 64 hex digits, no 0x');
           const stored = JSON.parse(readFileSync(join(base, `operator-${id}`, 'output', `${v.pubkey}.json`), 'utf8'));
-          assert.deepEqual(stored, { validatorPubkey: v.pubkey, operatorId: id, shareIndex: id, shareSecretHex: `0x${plain}`, ownerNonce: v.nonce, operatorIds: IDS });
+          assert.deepEqual(stored, {
+            validatorPubkey: v.pubkey,
+            operatorId: id,
+            shareIndex: id,
+            shareSecretHex: `0x${plain}`,
+            ownerNonce: v.nonce,
+            operatorIds: IDS,
+          });
           return BigInt(`0x${plain}`);
         });
         const { SecretKey } = await import('@chainsafe/blst');
         const xs = IDS.map(BigInt);
-        for (const subset of [[0, 1, 2], [1, 2, 3], [0, 2, 3]]) {
-          const sk = recombineSecret(subset.map((i) => xs[i]), subset.map((i) => secrets[i]));
-          const pub = SecretKey.fromBytes(Buffer.from(sk.toString(16).padStart(64, '0'), 'hex')).toPublicKey().toBytes();
-          assert.equal(`0x${Buffer.from(pub).toString('hex')}`, v.pubkey, `shares ${subset.join(',')} recombine to the validator key`);
+        for (const subset of [
+          [0, 1, 2],
+          [1, 2, 3],
+          [0, 2, 3],
+        ]) {
+          const sk = recombineSecret(
+            subset.map((i) => xs[i]),
+            subset.map((i) => secrets[i]),
+          );
+          const pub = SecretKey.fromBytes(Buffer.from(sk.toString(16).padStart(64, '0'), 'hex'))
+            .toPublicKey()
+            .toBytes();
+          assert.equal(
+            `0x${Buffer.from(pub).toString('hex')}`,
+            v.pubkey,
+            `shares ${subset.join(',')} recombine to the validator key`,
+          );
         }
-        const proofs = JSON.parse(readFileSync(v.proofsPath, 'utf8')) as { proof: Record<string, string>; signature: string }[];
+        const proofs = JSON.parse(readFileSync(v.proofsPath, 'utf8')) as {
+          proof: Record<string, string>;
+          signature: string;
+        }[];
         for (const [i, p] of proofs.entries()) {
-          const root = await proofHashTreeRoot({ validatorPubKey: Buffer.from(p.proof.validator, 'hex'), encryptedShare: Buffer.from(p.proof.encrypted_share, 'hex'), sharePubKey: Buffer.from(p.proof.share_pub, 'hex'), owner: Buffer.from(p.proof.owner, 'hex') });
-          assert.ok(verifyRsa(decodeOperatorPublicKey(operators[i].publicKeyBase64), root, Buffer.from(p.signature, 'hex')), `proof of operator ${i + 1}`);
+          const root = await proofHashTreeRoot({
+            validatorPubKey: Buffer.from(p.proof.validator, 'hex'),
+            encryptedShare: Buffer.from(p.proof.encrypted_share, 'hex'),
+            sharePubKey: Buffer.from(p.proof.share_pub, 'hex'),
+            owner: Buffer.from(p.proof.owner, 'hex'),
+          });
+          assert.ok(
+            verifyRsa(decodeOperatorPublicKey(operators[i].publicKeyBase64), root, Buffer.from(p.signature, 'hex')),
+            `proof of operator ${i + 1}`,
+          );
         }
       }
       assert.deepEqual(compareCeremonyDirs(dir, join(FIXTURES, fixtureDir)), []);
-      assert.deepEqual(compareCeremonyDirs(join(FIXTURES, fixtureDir), join(FIXTURES, fixtureDir)), [], 'the fixtures pass the same comparison');
+      assert.deepEqual(
+        compareCeremonyDirs(join(FIXTURES, fixtureDir), join(FIXTURES, fixtureDir)),
+        [],
+        'the fixtures pass the same comparison',
+      );
       const keyshares = JSON.parse(readFileSync(join(output.validators[0].dir, 'keyshares.json'), 'utf8'));
       assert.equal(keyshares.shares[0].data.ownerAddress, getAddress(OWNER));
     });
@@ -191,13 +283,23 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
     writeFileSync(join(initDir, 'ops-swapped.json'), JSON.stringify(info));
     const r = await run(initArgs([], 'ops-swapped.json', 0, 1, 'out-swapped'), initDir);
     assert.equal(r.code, 1);
-    assert.equal(stripTime(r.stdout.trimEnd().split('\n').pop()!), stripTime(fixture('cli/init-operators-2-and-3-keys-swapped.txt').trimEnd()));
+    assert.equal(
+      stripTime(r.stdout.trimEnd().split('\n').pop()!),
+      stripTime(fixture('cli/init-operators-2-and-3-keys-swapped.txt').trimEnd()),
+    );
   });
 
   it('pings: the real healthy and not-healthy lines, exit 0 even with one operator down', async () => {
     const portOf = (line: string) => /127\.0\.0\.1:(\d+)/.exec(line)?.[1];
     const normalize = (line: string) => stripTime(line).replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT');
-    const byId = (text: string) => new Map(text.trimEnd().split('\n').filter((l) => /operator online|not healthy/.test(l)).map((l) => [/"ID": (\d+)/.exec(l)?.[1] ?? 'down', normalize(l)]));
+    const byId = (text: string) =>
+      new Map(
+        text
+          .trimEnd()
+          .split('\n')
+          .filter((l) => /operator online|not healthy/.test(l))
+          .map((l) => [/"ID": (\d+)/.exec(l)?.[1] ?? 'down', normalize(l)]),
+      );
     const up = await run(['ping', '--operatorsInfoPath', 'ops.json'], initDir);
     assert.equal(up.code, 0);
     assert.deepEqual(byId(up.stdout), byId(fixture('cli/ping-all-up.txt')));
@@ -212,23 +314,55 @@ describe('ssv-dkg stand-in (real processes, v3.1.0 fixtures)', function () {
 
   it('checkOperatorHealth: healthy, down, another version, another key', async () => {
     const expectedVersion = fixture('cli/version.txt').trim();
-    const endpoint = (op: DkgOperator) => ({ id: op.operatorId, dkgEndpoint: op.url, publicKeyBase64: op.publicKeyBase64 });
+    const endpoint = (op: DkgOperator) => ({
+      id: op.operatorId,
+      dkgEndpoint: op.url,
+      publicKeyBase64: op.publicKeyBase64,
+    });
     for (const op of operators) {
-      assert.deepEqual(await checkOperatorHealth(endpoint(op), { expectedVersion, caPem: op.tlsCertPem }), { operatorId: op.operatorId, endpoint: op.url, version: expectedVersion });
+      assert.deepEqual(await checkOperatorHealth(endpoint(op), { expectedVersion, caPem: op.tlsCertPem }), {
+        operatorId: op.operatorId,
+        endpoint: op.url,
+        version: expectedVersion,
+      });
     }
     const port = await freePort();
-    await assert.rejects(checkOperatorHealth({ ...endpoint(operators[3]), dkgEndpoint: `https://127.0.0.1:${port}` }, { expectedVersion, caPem: operators[3].tlsCertPem }),
-      (e: Error) => e instanceof DkgOperatorDownError && e.operatorId === 4 && /ECONNREFUSED/.test(e.message));
-    await assert.rejects(checkOperatorHealth(endpoint(operators[0]), { expectedVersion, caPem: operators[1].tlsCertPem }),
-      (e: Error) => e instanceof DkgOperatorDownError && e.operatorId === 1, 'a certificate the bot does not trust');
-    await assert.rejects(checkOperatorHealth({ ...endpoint(operators[1]), publicKeyBase64: operators[0].publicKeyBase64 }, { expectedVersion, caPem: operators[1].tlsCertPem }),
-      (e: Error) => e instanceof DkgOperatorKeyMismatchError && e.operatorId === 2);
-    await assert.rejects(checkOperatorHealth({ ...endpoint(operators[1]), id: 3, publicKeyBase64: operators[1].publicKeyBase64 }, { expectedVersion, caPem: operators[1].tlsCertPem }),
-      (e: Error) => e instanceof DkgOperatorKeyMismatchError && /says it is operator 2/.test(e.message));
+    await assert.rejects(
+      checkOperatorHealth(
+        { ...endpoint(operators[3]), dkgEndpoint: `https://127.0.0.1:${port}` },
+        { expectedVersion, caPem: operators[3].tlsCertPem },
+      ),
+      (e: Error) => e instanceof DkgOperatorDownError && e.operatorId === 4 && /ECONNREFUSED/.test(e.message),
+    );
+    await assert.rejects(
+      checkOperatorHealth(endpoint(operators[0]), { expectedVersion, caPem: operators[1].tlsCertPem }),
+      (e: Error) => e instanceof DkgOperatorDownError && e.operatorId === 1,
+      'a certificate the bot does not trust',
+    );
+    await assert.rejects(
+      checkOperatorHealth(
+        { ...endpoint(operators[1]), publicKeyBase64: operators[0].publicKeyBase64 },
+        { expectedVersion, caPem: operators[1].tlsCertPem },
+      ),
+      (e: Error) => e instanceof DkgOperatorKeyMismatchError && e.operatorId === 2,
+    );
+    await assert.rejects(
+      checkOperatorHealth(
+        { ...endpoint(operators[1]), id: 3, publicKeyBase64: operators[1].publicKeyBase64 },
+        { expectedVersion, caPem: operators[1].tlsCertPem },
+      ),
+      (e: Error) => e instanceof DkgOperatorKeyMismatchError && /says it is operator 2/.test(e.message),
+    );
     copyOperator(1, join(base, 'operator-1-other-version'));
-    const old = await startOperator(1, join(base, 'operator-1-other-version'), { ...process.env, SSV_DKG_STAND_IN_VERSION: 'v3.0.2-1a2b3c4' });
+    const old = await startOperator(1, join(base, 'operator-1-other-version'), {
+      ...process.env,
+      SSV_DKG_STAND_IN_VERSION: 'v3.0.2-1a2b3c4',
+    });
     extra.push(old);
-    await assert.rejects(checkOperatorHealth(endpoint(old), { expectedVersion, caPem: old.tlsCertPem }),
-      (e: Error) => e instanceof DkgVersionMismatchError && e.found === 'v3.0.2-1a2b3c4' && e.expected === expectedVersion);
+    await assert.rejects(
+      checkOperatorHealth(endpoint(old), { expectedVersion, caPem: old.tlsCertPem }),
+      (e: Error) =>
+        e instanceof DkgVersionMismatchError && e.found === 'v3.0.2-1a2b3c4' && e.expected === expectedVersion,
+    );
   });
 });

@@ -24,12 +24,20 @@ function systemdAnalyze(): string {
     try {
       accessSync(path, constants.X_OK);
       return path;
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
-  throw new Error('systemd-analyze is not installed: `bash tools/install.sh systemd-analyze` installs Debian\'s systemd package (needs root or sudo)');
+  throw new Error(
+    "systemd-analyze is not installed: `bash tools/install.sh systemd-analyze` installs Debian's systemd package (needs root or sudo)",
+  );
 }
 
-interface Verdict { code: number; stderr: string; unitWarnings: string[] }
+interface Verdict {
+  code: number;
+  stderr: string;
+  unitWarnings: string[];
+}
 
 /** `systemd-analyze verify <unit>`: its exit code and the lines it printed about this unit. */
 function verify(unitPath: string): Promise<Verdict> {
@@ -37,7 +45,9 @@ function verify(unitPath: string): Promise<Verdict> {
     execFile(systemdAnalyze(), ['verify', unitPath], { timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       const output = `${stdout}\n${stderr}`;
-      const unitWarnings = output.split('\n').filter((l) => l.includes(unitPath) || l.includes(`${basename(unitPath)}:`));
+      const unitWarnings = output
+        .split('\n')
+        .filter((l) => l.includes(unitPath) || l.includes(`${basename(unitPath)}:`));
       res({ code, stderr: output, unitWarnings });
     });
   });
@@ -53,7 +63,10 @@ function section(text: string, name: string): Map<string, string> {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const header = /^\[(.+)\]$/.exec(line);
-    if (header) { current = header[1]; continue; }
+    if (header) {
+      current = header[1];
+      continue;
+    }
     const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
     if (kv && current === name) out.set(kv[1], kv[2]);
   }
@@ -84,7 +97,10 @@ describe('systemd unit (deploy/systemd/nexus-bot.service)', () => {
   it('fails verify with a misspelt directive or a missing program (the check can fail)', async () => {
     const misspelt = await verify(await localCopy(shipped.replace(/^Restart=/m, 'Restrat=')));
     assert.ok(!passes(misspelt), 'a misspelt directive passed');
-    assert.ok(misspelt.unitWarnings.some((l) => /Unknown key.*Restrat/.test(l)), misspelt.stderr);
+    assert.ok(
+      misspelt.unitWarnings.some((l) => /Unknown key.*Restrat/.test(l)),
+      misspelt.stderr,
+    );
     const missing = await verify(await localCopy(shipped.replace(/^ExecStart=\S+/m, 'ExecStart=/nonexistent/node')));
     assert.ok(!passes(missing), 'a missing program passed');
     assert.match(missing.stderr, /\/nonexistent\/node is not executable/);
@@ -93,16 +109,29 @@ describe('systemd unit (deploy/systemd/nexus-bot.service)', () => {
   it('runs as its own user with the hardening, restart policy and a stop timeout above shutdownGraceSeconds', () => {
     const service = section(shipped, 'Service');
     const expected: Record<string, string> = {
-      User: 'nexus-bot', Group: 'nexus-bot', Restart: 'on-failure', NoNewPrivileges: 'yes', ProtectSystem: 'strict',
-      ProtectHome: 'yes', PrivateTmp: 'yes', CapabilityBoundingSet: '', AmbientCapabilities: '', StateDirectory: 'nexus-bot',
-      EnvironmentFile: '/etc/nexus-bot/nexus-bot.env', KillMode: 'mixed',
+      User: 'nexus-bot',
+      Group: 'nexus-bot',
+      Restart: 'on-failure',
+      NoNewPrivileges: 'yes',
+      ProtectSystem: 'strict',
+      ProtectHome: 'yes',
+      PrivateTmp: 'yes',
+      CapabilityBoundingSet: '',
+      AmbientCapabilities: '',
+      StateDirectory: 'nexus-bot',
+      EnvironmentFile: '/etc/nexus-bot/nexus-bot.env',
+      KillMode: 'mixed',
       // The unlock socket's folder: the worker's alone (it refuses one that others may enter).
-      RuntimeDirectory: 'nexus-bot', RuntimeDirectoryMode: '0700',
+      RuntimeDirectory: 'nexus-bot',
+      RuntimeDirectoryMode: '0700',
     };
     for (const [key, value] of Object.entries(expected)) assert.equal(service.get(key), value, `${key}=`);
     const grace = loadWorkerConfig({}).shutdownGraceSeconds; // the worker's default
     const stop = Number(/^(\d+)s?$/.exec(service.get('TimeoutStopSec') ?? '')?.[1]);
-    assert.ok(stop > grace, `TimeoutStopSec=${service.get('TimeoutStopSec')} is not above shutdownGraceSeconds ${grace}`);
+    assert.ok(
+      stop > grace,
+      `TimeoutStopSec=${service.get('TimeoutStopSec')} is not above shutdownGraceSeconds ${grace}`,
+    );
     // The worker's defaults under XDG_STATE_HOME go into the state folder, the one writable place.
     assert.equal(service.get('Environment'), 'XDG_STATE_HOME=%S');
   });
@@ -116,8 +145,12 @@ describe('systemd unit (deploy/systemd/nexus-bot.service)', () => {
     const inCheckout = join(REPO, script.slice(DEPLOYED_RELEASE.length + 1));
     assert.ok(existsSync(inCheckout), `${inCheckout} is missing`);
     const out = await new Promise<{ code: number; stderr: string }>((res) => {
-      execFile(process.execPath, [inCheckout], { env: { PATH: process.env.PATH, NEXUS_BOT_CONFIG: join(tmp, 'missing.json') }, timeout: 60_000 },
-        (err, _stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr }));
+      execFile(
+        process.execPath,
+        [inCheckout],
+        { env: { PATH: process.env.PATH, NEXUS_BOT_CONFIG: join(tmp, 'missing.json') }, timeout: 60_000 },
+        (err, _stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stderr }),
+      );
     });
     assert.equal(out.code, 1);
     assert.match(out.stderr, /^nexus-bot worker: cannot read config file .*missing\.json \(NEXUS_BOT_CONFIG\)/m);

@@ -37,7 +37,8 @@ describe('Temporal dev server (temporal CLI v1.5.1)', () => {
     const connection = await Connection.connect({ address: server().address });
     try {
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-      for (const key of BOT_SEARCH_ATTRIBUTES) assert.ok(customAttributes && key.name in customAttributes, `${key.name} missing`);
+      for (const key of BOT_SEARCH_ATTRIBUTES)
+        assert.ok(customAttributes && key.name in customAttributes, `${key.name} missing`);
     } finally {
       await connection.close();
     }
@@ -47,22 +48,54 @@ describe('Temporal dev server (temporal CLI v1.5.1)', () => {
     const result = await withWorker(async (client) => {
       const workflowId = `self-check-${Date.now()}`;
       const handle = await client.workflow.start(selfCheckWorkflow, {
-        taskQueue: TASK_QUEUE, workflowId, args: [{ wait: '1 hour', finishAfterPings: 3 }],
+        taskQueue: TASK_QUEUE,
+        workflowId,
+        args: [{ wait: '1 hour', finishAfterPings: 3 }],
       });
       await handle.signal('ping', { note: 'from-sdk' });
       await runTool(toolPath('temporal'), [
-        'workflow', 'signal', '--address', server().address, '--namespace', 'default',
-        '--workflow-id', workflowId, '--name', 'ping', '--input', '{"note":"from-temporal-cli"}',
+        'workflow',
+        'signal',
+        '--address',
+        server().address,
+        '--namespace',
+        'default',
+        '--workflow-id',
+        workflowId,
+        '--name',
+        'ping',
+        '--input',
+        '{"note":"from-temporal-cli"}',
       ]);
       // The query from the CLI shows what the workflow has received so far.
       const query = await runTool(toolPath('temporal'), [
-        'workflow', 'query', '--address', server().address, '--namespace', 'default',
-        '--workflow-id', workflowId, '--name', receivedPingsQuery.name, '--output', 'json',
+        'workflow',
+        'query',
+        '--address',
+        server().address,
+        '--namespace',
+        'default',
+        '--workflow-id',
+        workflowId,
+        '--name',
+        receivedPingsQuery.name,
+        '--output',
+        'json',
       ]);
       assert.match(query.stdout, /from-temporal-cli/);
       await runTool(toolPath('tctl'), [
-        '--address', server().address, '--namespace', 'default',
-        'workflow', 'signal', '--workflow_id', workflowId, '--name', 'ping', '--input', '{"note":"from-tctl"}',
+        '--address',
+        server().address,
+        '--namespace',
+        'default',
+        'workflow',
+        'signal',
+        '--workflow_id',
+        workflowId,
+        '--name',
+        'ping',
+        '--input',
+        '{"note":"from-tctl"}',
       ]);
       return handle.result();
     });
@@ -81,8 +114,11 @@ describe('Temporal time-skipping test server (Java, io.temporal:temporal-test-se
     const startedAt = Date.now();
     const result = await withTestWorker(testEnv().address, { taskQueue: TASK_QUEUE, activities }, () =>
       testEnv().client.workflow.execute(selfCheckWorkflow, {
-        taskQueue: TASK_QUEUE, workflowId: `self-check-skip-${Date.now()}`, args: [{ wait: '30 days' }],
-      }));
+        taskQueue: TASK_QUEUE,
+        workflowId: `self-check-skip-${Date.now()}`,
+        args: [{ wait: '30 days' }],
+      }),
+    );
     assert.equal(result.timerFired, true);
     assert.ok((await testEnv().currentTimeMs()) - before >= 30 * DAY_MS, 'server time did not advance 30 days');
     assert.ok(Date.now() - startedAt < 10 * 60_000, 'the timer was waited for in real time');
@@ -91,16 +127,22 @@ describe('Temporal time-skipping test server (Java, io.temporal:temporal-test-se
   // Every workflow here runs on a worker: on the Java test server a workflow whose task nobody
   // polls holds time skipping for the whole environment, even after it is terminated.
   it('accepts the bot search attributes (registered through the operator service) and rejects unknown ones', async () => {
-    const start = (attribute: typeof RollupAdminAttribute) => testEnv().client.workflow.start(selfCheckWorkflow, {
-      taskQueue: TASK_QUEUE, workflowId: `sa-${attribute.name}-${Date.now()}`, args: [{ wait: '1 day' }],
-      typedSearchAttributes: [{ key: attribute, value: '0x00000000000000000000000000000000000000aa' }],
-    });
+    const start = (attribute: typeof RollupAdminAttribute) =>
+      testEnv().client.workflow.start(selfCheckWorkflow, {
+        taskQueue: TASK_QUEUE,
+        workflowId: `sa-${attribute.name}-${Date.now()}`,
+        args: [{ wait: '1 day' }],
+        typedSearchAttributes: [{ key: attribute, value: '0x00000000000000000000000000000000000000aa' }],
+      });
     const described = await withTestWorker(testEnv().address, { taskQueue: TASK_QUEUE, activities }, async () => {
       const handle = await start(RollupAdminAttribute);
       await handle.result();
       return handle.describe();
     });
-    assert.equal(described.typedSearchAttributes.get(RollupAdminAttribute), '0x00000000000000000000000000000000000000aa');
+    assert.equal(
+      described.typedSearchAttributes.get(RollupAdminAttribute),
+      '0x00000000000000000000000000000000000000aa',
+    );
     await assert.rejects(start(defineSearchAttributeKey('NotRegisteredAnywhere', SearchAttributeType.KEYWORD)));
   });
 });

@@ -60,7 +60,8 @@ describe('integration: transaction manager (real anvil)', function () {
   });
 
   const rpc = <T>(method: string, params: unknown[] = []) => fx().provider.send(method, params) as Promise<T>;
-  const pendingNonce = async (address = fx().bot.address) => Number(await rpc<string>('eth_getTransactionCount', [address, 'pending']));
+  const pendingNonce = async (address = fx().bot.address) =>
+    Number(await rpc<string>('eth_getTransactionCount', [address, 'pending']));
   const nextBaseFee = async () => {
     const h = await rpc<{ baseFeePerGas: string[] }>('eth_feeHistory', ['0x1', 'latest', []]);
     return BigInt(h.baseFeePerGas[h.baseFeePerGas.length - 1]);
@@ -88,11 +89,23 @@ describe('integration: transaction manager (real anvil)', function () {
     });
   }
 
-  const transfer = (key: string, value = 1n) => ({ to: fx().stranger.address, data: '0x', value, label: 'transfer', idempotencyKey: key });
+  const transfer = (key: string, value = 1n) => ({
+    to: fx().stranger.address,
+    data: '0x',
+    value,
+    label: 'transfer',
+    idempotencyKey: key,
+  });
   const unknownKeyShares = () =>
     nexusInterface.encodeFunctionData('depositValidatorShares', [
       fx().rollupAdmin.address,
-      { pubKey: '0x' + '77'.repeat(48), operatorIds: fx().operatorIds, sharesEncrypted: '0x', amount: ETH, cluster: NEW_CLUSTER },
+      {
+        pubKey: '0x' + '77'.repeat(48),
+        operatorIds: fx().operatorIds,
+        sharesEncrypted: '0x',
+        amount: ETH,
+        cluster: NEW_CLUSTER,
+      },
     ]);
 
   describe('sending', () => {
@@ -100,11 +113,16 @@ describe('integration: transaction manager (real anvil)', function () {
       const m = manager();
       const start = await pendingNonce();
       const t0 = Date.now();
-      const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => m.send(transfer(`concurrent-${i}`, BigInt(i + 1)))));
+      const sent = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => m.send(transfer(`concurrent-${i}`, BigInt(i + 1)))),
+      );
       const mined = await Promise.all(sent.map((s) => m.waitForReceipt(s)));
       const elapsed = Date.now() - t0;
       const nonces = sent.map((s) => s.nonce).sort((a, b) => a - b);
-      assert.deepEqual(nonces, Array.from({ length: 20 }, (_, i) => start + i));
+      assert.deepEqual(
+        nonces,
+        Array.from({ length: 20 }, (_, i) => start + i),
+      );
       for (const [i, r] of mined.entries()) {
         assert.equal(r.receipt.status, 1);
         assert.equal(r.hash, sent[i].hash);
@@ -114,7 +132,10 @@ describe('integration: transaction manager (real anvil)', function () {
         assert.equal(onChain?.value, BigInt(i + 1));
       }
       assert.equal(await pendingNonce(), start + 20);
-      assert.deepEqual(events.filter((e) => e.event !== 'sent' && e.event !== 'mined'), []);
+      assert.deepEqual(
+        events.filter((e) => e.event !== 'sent' && e.event !== 'mined'),
+        [],
+      );
       console.log(`      (20 sends mined in ${elapsed} ms)`);
     });
 
@@ -145,10 +166,19 @@ describe('integration: transaction manager (real anvil)', function () {
 
     it('extraGas is added to the estimate after the margin (gas the estimate cannot see)', async () => {
       const m = manager();
-      const estimate = await fx().provider.estimateGas({ from: fx().bot.address, to: fx().stranger.address, data: '0x', value: 1n });
+      const estimate = await fx().provider.estimateGas({
+        from: fx().bot.address,
+        to: fx().stranger.address,
+        data: '0x',
+        value: 1n,
+      });
       const sent = await m.send({ ...transfer('extra-gas'), extraGas: 50_000n });
       assert.equal(sent.gasLimit, raiseByPercent(estimate, 20) + 50_000n);
-      assert.equal((await fx().provider.getTransaction(sent.hash))?.gasLimit, sent.gasLimit, 'the signed transaction has another limit');
+      assert.equal(
+        (await fx().provider.getTransaction(sent.hash))?.gasLimit,
+        sent.gasLimit,
+        'the signed transaction has another limit',
+      );
       await m.waitForReceipt(sent);
     });
 
@@ -156,7 +186,10 @@ describe('integration: transaction manager (real anvil)', function () {
       const m = manager({ confirmations: 3 });
       const sent = await m.send(transfer('confirmations'));
       let done = false;
-      const waiting = m.waitForReceipt(sent).then((r) => { done = true; return r; });
+      const waiting = m.waitForReceipt(sent).then((r) => {
+        done = true;
+        return r;
+      });
       await sleep(300);
       assert.equal(done, false, 'resolved with 1 confirmation of 3');
       await rpc('evm_mine');
@@ -171,16 +204,32 @@ describe('integration: transaction manager (real anvil)', function () {
   describe('fees', () => {
     it('fee arithmetic: ceiling, bump percent, minimum replacement bump', () => {
       const policy = { maxFeePerGasCeiling: 50n * GWEI, maxPriorityFeePerGas: 2n * GWEI, baseFeeMultiplier: 2n };
-      assert.deepEqual(suggestFees(10n * GWEI, policy), { ok: true, baseFee: 10n * GWEI, fees: { maxFeePerGas: 22n * GWEI, maxPriorityFeePerGas: 2n * GWEI } });
-      assert.deepEqual(suggestFees(30n * GWEI, policy), { ok: true, baseFee: 30n * GWEI, fees: { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: 2n * GWEI } });
+      assert.deepEqual(suggestFees(10n * GWEI, policy), {
+        ok: true,
+        baseFee: 10n * GWEI,
+        fees: { maxFeePerGas: 22n * GWEI, maxPriorityFeePerGas: 2n * GWEI },
+      });
+      assert.deepEqual(suggestFees(30n * GWEI, policy), {
+        ok: true,
+        baseFee: 30n * GWEI,
+        fees: { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: 2n * GWEI },
+      });
       assert.equal(suggestFees(51n * GWEI, policy).ok, false);
       assert.equal(raiseByPercent(100n, 12.5), 113n);
       const prev = { maxFeePerGas: 40n * GWEI, maxPriorityFeePerGas: 2n * GWEI };
       const b1 = bumpFees(prev, undefined, 20, 100n * GWEI);
-      assert.deepEqual(b1, { ok: true, capped: false, fees: { maxFeePerGas: 48n * GWEI, maxPriorityFeePerGas: 2_400_000_000n } });
+      assert.deepEqual(b1, {
+        ok: true,
+        capped: false,
+        fees: { maxFeePerGas: 48n * GWEI, maxPriorityFeePerGas: 2_400_000_000n },
+      });
       // Capped at 46 gwei: still ≥ +10%, so a valid (capped) replacement.
       const b2 = bumpFees(prev, undefined, 20, 46n * GWEI);
-      assert.deepEqual(b2, { ok: true, capped: true, fees: { maxFeePerGas: 46n * GWEI, maxPriorityFeePerGas: 2_400_000_000n } });
+      assert.deepEqual(b2, {
+        ok: true,
+        capped: true,
+        fees: { maxFeePerGas: 46n * GWEI, maxPriorityFeePerGas: 2_400_000_000n },
+      });
       // Capped at 43 gwei: below the nodes' +10% rule, so no replacement.
       assert.equal(bumpFees(prev, undefined, 20, 43n * GWEI).ok, false);
       // The market offer wins when it is above the bump.
@@ -227,7 +276,12 @@ describe('integration: transaction manager (real anvil)', function () {
       const first = 2n * base + tip;
       const ceiling = 2n * first;
       const journalPath = join(dir, 'stuck.json');
-      const m = manager({ journal: new FileTxJournal(journalPath), maxFeePerGasCeiling: ceiling, feeBumpPercent: 50, maxFeeBumps: 5 });
+      const m = manager({
+        journal: new FileTxJournal(journalPath),
+        maxFeePerGasCeiling: ceiling,
+        feeBumpPercent: 50,
+        maxFeeBumps: 5,
+      });
       const sent = await m.send(transfer('stuck'));
       assert.equal(sent.maxFeePerGas, first);
       const waiting = m.waitForReceipt(sent);
@@ -252,7 +306,10 @@ describe('integration: transaction manager (real anvil)', function () {
 
       const record = await new FileTxJournal(journalPath).get('stuck');
       assert.ok(record);
-      assert.deepEqual(record.attempts.map((a) => a.hash), [sent.hash, replaced[0].hash, replaced[1].hash]);
+      assert.deepEqual(
+        record.attempts.map((a) => a.hash),
+        [sent.hash, replaced[0].hash, replaced[1].hash],
+      );
       assert.equal(record.status, 'mined');
       assert.equal(record.minedHash, mined.hash);
       assert.ok(record.attempts.every((a) => BigInt(a.maxFeePerGas) <= ceiling));
@@ -266,7 +323,11 @@ describe('integration: transaction manager (real anvil)', function () {
       const jump = sent.maxFeePerGas * 3n;
       await rpc('anvil_setNextBlockBaseFeePerGas', [ethers.toQuantity(jump)]);
       await rpc('evm_mine');
-      assert.equal(await fx().provider.getTransactionReceipt(sent.hash), null, 'an underpriced transaction is not mined');
+      assert.equal(
+        await fx().provider.getTransactionReceipt(sent.hash),
+        null,
+        'an underpriced transaction is not mined',
+      );
       const waiting = m.waitForReceipt(sent);
       await until('a replacement', () => events.some((e) => e.event === 'replaced'));
       const replaced = events.find((e) => e.event === 'replaced')!;
@@ -332,7 +393,12 @@ describe('integration: transaction manager (real anvil)', function () {
       const m = manager({ journal });
       const start = await pendingNonce();
       const err = await rejection(
-        m.send({ to: fx().system.addresses.nexus, data: unknownKeyShares(), label: 'depositValidatorShares', idempotencyKey: 'shares-unknown' }),
+        m.send({
+          to: fx().system.addresses.nexus,
+          data: unknownKeyShares(),
+          label: 'depositValidatorShares',
+          idempotencyKey: 'shares-unknown',
+        }),
       );
       assert.ok(err instanceof ContractRevertError, String(err));
       assert.equal(err.name, 'ContractRevert');
@@ -348,7 +414,12 @@ describe('integration: transaction manager (real anvil)', function () {
       const stranger = manager({ signer: fx().stranger });
       const strangerStart = await pendingNonce(fx().stranger.address);
       const notBot = await rejection(
-        stranger.send({ to: fx().system.addresses.nexus, data: unknownKeyShares(), label: 'depositValidatorShares', idempotencyKey: 'not-bot' }),
+        stranger.send({
+          to: fx().system.addresses.nexus,
+          data: unknownKeyShares(),
+          label: 'depositValidatorShares',
+          idempotencyKey: 'not-bot',
+        }),
       );
       assert.ok(notBot instanceof ContractRevertError);
       assert.equal(notBot.revertName, 'NotNexusBot');
@@ -471,7 +542,13 @@ describe('integration: transaction manager (real anvil)', function () {
     it('logs carry hashes, nonces and fees, never calldata', async () => {
       const m = manager();
       const data = unknownKeyShares();
-      const sent = await m.send({ to: fx().system.addresses.nexus, data, gasLimit: 300_000n, label: 'depositValidatorShares', idempotencyKey: 'log-check' });
+      const sent = await m.send({
+        to: fx().system.addresses.nexus,
+        data,
+        gasLimit: 300_000n,
+        label: 'depositValidatorShares',
+        idempotencyKey: 'log-check',
+      });
       await rejection(m.waitForReceipt(sent));
       const text = JSON.stringify(events);
       assert.ok(!text.includes(data.slice(10, 74)), 'calldata in a log event');

@@ -22,7 +22,9 @@ describe('worker roles: the task queues a worker polls (dev server)', function (
   /** The identities polling a queue for activity tasks (the server lists a poller for a while after it stopped). */
   async function activityPollers(connection: Connection, taskQueue: string): Promise<string[]> {
     const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace: 'default', taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, taskQueueType: ACTIVITY,
+      namespace: 'default',
+      taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: ACTIVITY,
     });
     return (pollers ?? []).map((p) => p.identity ?? '');
   }
@@ -31,18 +33,29 @@ describe('worker roles: the task queues a worker polls (dev server)', function (
   async function pollsOf(roles: WorkerRole[], salt?: SaltHolder) {
     const taskQueue = `roles-${roles.join('-')}-${salt ? 'salt' : 'nosalt'}-${Date.now()}`;
     const workerName = `${taskQueue}-worker`;
-    const config = parseWorkerConfig({ workerName, roles, temporal: { address: server().address, taskQueue }, shutdownGraceSeconds: 1 });
+    const config = parseWorkerConfig({
+      workerName,
+      roles,
+      temporal: { address: server().address, taskQueue },
+      shutdownGraceSeconds: 1,
+    });
     const built = await buildWorker(config, { workflowBundle: await workflowBundle(), salt });
     const connection = await Connection.connect({ address: server().address });
     try {
       const polled = await built.worker.runUntil(async () => {
-        const result = await new Client({ connection }).workflow.execute(selfCheckWorkflow, { taskQueue, workflowId: `${taskQueue}-check`, args: [{ wait: '10 milliseconds' }] });
+        const result = await new Client({ connection }).workflow.execute(selfCheckWorkflow, {
+          taskQueue,
+          workflowId: `${taskQueue}-check`,
+          args: [{ wait: '10 milliseconds' }],
+        });
         assert.match(JSON.stringify(result), new RegExp(workerName));
         // Each Worker polls as soon as it runs; give the server a moment to list them all.
         const byRole: Record<string, boolean> = {};
         for (let i = 0; i < 40; i++) {
           for (const role of ['writer', 'salt'] as const) {
-            byRole[role] = (await activityPollers(connection, roleTaskQueue(taskQueue, role))).some((id) => id.startsWith(`${workerName}@`));
+            byRole[role] = (await activityPollers(connection, roleTaskQueue(taskQueue, role))).some((id) =>
+              id.startsWith(`${workerName}@`),
+            );
           }
           if (roles.filter((r) => r !== 'general' && (r !== 'salt' || salt)).every((r) => byRole[r])) break;
           await new Promise((resolve) => setTimeout(resolve, 250));
@@ -59,14 +72,20 @@ describe('worker roles: the task queues a worker polls (dev server)', function (
   it('every role with the salt: polls the general, chain-writer and salt queues', async () => {
     const { polled, built } = await pollsOf(['general', 'writer', 'salt'], new SaltHolder('a salt for the roles test'));
     assert.deepEqual(polled, { writer: true, salt: true });
-    assert.deepEqual(built.queues.map((q) => q.role), ['general', 'writer', 'salt']);
+    assert.deepEqual(
+      built.queues.map((q) => q.role),
+      ['general', 'writer', 'salt'],
+    );
     assert.equal(built.skipped, undefined);
   });
 
   it('the salt role without a salt: does not poll the salt queue, and says so in one line', async () => {
     const { polled, built } = await pollsOf(['general', 'writer', 'salt']);
     assert.deepEqual(polled, { writer: true, salt: false });
-    assert.match(built.skipped ?? '', /^no salt was given: this worker does not poll the salt task queue roles-.*-salt \(mnemonic key material runs on the workers that hold the salt\)$/);
+    assert.match(
+      built.skipped ?? '',
+      /^no salt was given: this worker does not poll the salt task queue roles-.*-salt \(mnemonic key material runs on the workers that hold the salt\)$/,
+    );
   });
 
   it('a general-only worker polls neither the chain-writer nor the salt queue', async () => {

@@ -41,16 +41,25 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
       await new Promise((r) => setTimeout(r, 500));
     }
   };
-  const monitorStatus = () => net.client.workflow.getHandle(`rollup-monitor/${rollup.admin.toLowerCase()}`).query(monitorStatusQuery);
+  const monitorStatus = () =>
+    net.client.workflow.getHandle(`rollup-monitor/${rollup.admin.toLowerCase()}`).query(monitorStatusQuery);
   /** The creation's pending salt-queue activity, when it waits there unstarted. */
   const heldSaltStep = async () => {
-    const description = await net.client.workflow.getHandle(creationWorkflowId(rollup.admin)).describe().catch(() => undefined);
-    return description?.raw.pendingActivities?.find((a) => (SALT_ACTIVITIES as readonly string[]).includes(a.activityType?.name ?? '') && a.state === SCHEDULED);
+    const description = await net.client.workflow
+      .getHandle(creationWorkflowId(rollup.admin))
+      .describe()
+      .catch(() => undefined);
+    return description?.raw.pendingActivities?.find(
+      (a) => (SALT_ACTIVITIES as readonly string[]).includes(a.activityType?.name ?? '') && a.state === SCHEDULED,
+    );
   };
 
   before(async () => {
     // 160 ETH at a 25 % limit: room for exactly one validator.
-    net = await startCreationNetwork({ rollups: [{ account: 2, name: 'rollup-locked', funding: 160n * ETH, limit: 2500 }], taskQueue: TASK_QUEUE });
+    net = await startCreationNetwork({
+      rollups: [{ account: 2, name: 'rollup-locked', funding: 160n * ETH, limit: 2500 }],
+      taskQueue: TASK_QUEUE,
+    });
     rollup = net.rollups[0];
     socketPath = join(net.dir, 'run', 'unlock.sock');
     const config = { keys: { ...(net.workerConfig.keys as object), saltFromStdin: false }, unlock: { socketPath } };
@@ -63,19 +72,35 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
   });
 
   it('starts locked: says so in its log and on its socket (mode 0600), and polls no salt queue', async () => {
-    await until('the locked line in the worker log', async () => (log().includes('locked: waiting for the salt') ? true : undefined));
+    await until('the locked line in the worker log', async () =>
+      log().includes('locked: waiting for the salt') ? true : undefined,
+    );
     assert.equal(statSync(socketPath).mode & 0o777, 0o600);
     const status = await runNexusBot(['unlock', '--status', '--config', configFile]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, new RegExp(`^locked: waiting for the salt since .*: mnemonic steps wait on the salt task queue ${roleTaskQueue(TASK_QUEUE, 'salt')}`));
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `^locked: waiting for the salt since .*: mnemonic steps wait on the salt task queue ${roleTaskQueue(TASK_QUEUE, 'salt')}`,
+      ),
+    );
     const { pollers } = await net.client.workflowService.describeTaskQueue({
-      namespace: 'default', taskQueue: { name: roleTaskQueue(TASK_QUEUE, 'salt') }, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+      namespace: 'default',
+      taskQueue: { name: roleTaskQueue(TASK_QUEUE, 'salt') },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     });
     assert.deepEqual(pollers ?? [], []);
   });
 
   it('serves the monitor while locked, and holds the mnemonic creation on the salt queue', async () => {
-    await startMonitor(net.client, { rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 4, startedBy: 'worker-unlock test', taskQueue: TASK_QUEUE });
+    await startMonitor(net.client, {
+      rollupAdmin: rollup.admin,
+      keyPath: 'mnemonic',
+      pollInterval: '2 seconds',
+      maxBatch: 4,
+      startedBy: 'worker-unlock test',
+      taskQueue: TASK_QUEUE,
+    });
     const held = await until('a creation step held on the salt queue', heldSaltStep);
     // Planned by the locked worker (reads and planning need no salt).
     const status = await monitorStatus();
@@ -88,7 +113,10 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     const creation = await net.client.workflow.getHandle(creationWorkflowId(rollup.admin)).query(creationStatusQuery);
     assert.equal(creation.phase, 'allocating');
     // What an operator sees: `status` of the rollup and `show` of the batch say why it waits.
-    const locked = new RegExp(`^salt {8}locked: waiting for the salt: no worker polls ${roleTaskQueue(TASK_QUEUE, 'salt')}, where mnemonic steps wait; give a worker the salt with \`nexus-bot unlock\`$`, 'm');
+    const locked = new RegExp(
+      `^salt {8}locked: waiting for the salt: no worker polls ${roleTaskQueue(TASK_QUEUE, 'salt')}, where mnemonic steps wait; give a worker the salt with \`nexus-bot unlock\`$`,
+      'm',
+    );
     const cliStatus = await runNexusBot(['status', rollup.admin, '--config', configFile]);
     assert.equal(cliStatus.code, 0, cliStatus.stderr);
     assert.match(cliStatus.stdout, locked);
@@ -102,7 +130,13 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     writeFileSync(wrongFile, `${WRONG_SALT}\n`, { mode: 0o600 });
     const wrong = await runNexusBot(['unlock', '--salt-file', wrongFile, '--config', configFile]);
     assert.equal(wrong.code, 1, wrong.stdout);
-    assert.match(wrong.stderr, new RegExp(`^nexus-bot: wrong salt: it does not open the mnemonic keystore of rollup ${rollup.admin.toLowerCase()} \\(nexus-bot/rollups/.*/mnemonic\\); still locked$`, 'm'));
+    assert.match(
+      wrong.stderr,
+      new RegExp(
+        `^nexus-bot: wrong salt: it does not open the mnemonic keystore of rollup ${rollup.admin.toLowerCase()} \\(nexus-bot/rollups/.*/mnemonic\\); still locked$`,
+        'm',
+      ),
+    );
     const status = await runNexusBot(['unlock', '--status', '--config', configFile]);
     assert.match(status.stdout, /^locked: waiting for the salt/);
     assert.ok(await heldSaltStep(), 'the held step ran after a wrong salt');
@@ -113,18 +147,34 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     writeFileSync(saltFile, `${net.salt}\n`, { mode: 0o600 });
     const right = await runNexusBot(['unlock', '--salt-file', saltFile, '--config', configFile]);
     assert.equal(right.code, 0, right.stderr);
-    assert.match(right.stdout, new RegExp(`^unlocked: the salt opens the mnemonic keystore of rollup ${rollup.admin.toLowerCase()}; the worker polls the salt task queue ${roleTaskQueue(TASK_QUEUE, 'salt')}`));
-    await until('one validator created', async () => {
-      const s = await monitorStatus();
-      return s.validatorsCreated === 1 && s.phase === 'idle' ? s : undefined;
-    }, 180_000);
+    assert.match(
+      right.stdout,
+      new RegExp(
+        `^unlocked: the salt opens the mnemonic keystore of rollup ${rollup.admin.toLowerCase()}; the worker polls the salt task queue ${roleTaskQueue(TASK_QUEUE, 'salt')}`,
+      ),
+    );
+    await until(
+      'one validator created',
+      async () => {
+        const s = await monitorStatus();
+        return s.validatorsCreated === 1 && s.phase === 'idle' ? s : undefined;
+      },
+      180_000,
+    );
     const bridge = await contractAt('NexusBaseBridge', rollup.bridge, net.provider);
     assert.equal(await bridge.getFunction('validatorCount')(), 1n);
     const deposit = await contractAt('DepositContract', net.system.addresses.depositContract, net.provider);
     const [event] = await deposit.queryFilter(deposit.filters.DepositEvent(), 0);
     const pubkey = (event as unknown as { args: string[] }).args[0];
-    assert.equal(await net.system.contracts.nexus.getFunction('validators')(pubkey), 2n, 'the key is not SHARE_DEPOSITED (the writer needs the salt for the keyshares)');
-    assert.doesNotMatch((await runNexusBot(['status', rollup.admin, '--config', configFile])).stdout, /locked: waiting for the salt/);
+    assert.equal(
+      await net.system.contracts.nexus.getFunction('validators')(pubkey),
+      2n,
+      'the key is not SHARE_DEPOSITED (the writer needs the salt for the keyshares)',
+    );
+    assert.doesNotMatch(
+      (await runNexusBot(['status', rollup.admin, '--config', configFile])).stdout,
+      /locked: waiting for the salt/,
+    );
   });
 
   it('`nexus-bot lock` takes the salt back', async () => {
@@ -132,8 +182,14 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     assert.equal(locked.code, 0, locked.stderr);
     assert.match(locked.stdout, /^locked: the salt was wiped; the salt task queue .* is no longer polled/);
     // The answer comes after the salt queue's Worker stopped (its running steps finish first).
-    assert.match(log(), new RegExp(`"msg":"Worker state changed".*"taskQueue":"${roleTaskQueue(TASK_QUEUE, 'salt')}","state":"STOPPED"`));
-    assert.match((await runNexusBot(['unlock', '--status', '--config', configFile])).stdout, /^locked: waiting for the salt/);
+    assert.match(
+      log(),
+      new RegExp(`"msg":"Worker state changed".*"taskQueue":"${roleTaskQueue(TASK_QUEUE, 'salt')}","state":"STOPPED"`),
+    );
+    assert.match(
+      (await runNexusBot(['unlock', '--status', '--config', configFile])).stdout,
+      /^locked: waiting for the salt/,
+    );
   });
 
   it('no salt in the worker log, its argv or its environment', () => {
@@ -143,8 +199,13 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     const cmdline = readFileSync(`/proc/${worker.pid}/cmdline`, 'utf8');
     const environ = readFileSync(`/proc/${worker.pid}/environ`, 'utf8');
     assert.match(cmdline, /worker[/\\]main\.ts/, 'not the worker process');
-    for (const [where, content] of [['log', text], ['argv', cmdline], ['environment', environ]] as const) {
-      for (const secret of [net.salt, WRONG_SALT]) assert.ok(!content.includes(secret), `the worker's ${where} holds a salt`);
+    for (const [where, content] of [
+      ['log', text],
+      ['argv', cmdline],
+      ['environment', environ],
+    ] as const) {
+      for (const secret of [net.salt, WRONG_SALT])
+        assert.ok(!content.includes(secret), `the worker's ${where} holds a salt`);
     }
   });
 });

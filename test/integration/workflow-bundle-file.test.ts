@@ -23,13 +23,22 @@ describe('pre-built workflow bundle (workflowBundleFile)', function () {
     const { file, bytes } = await buildWorkflowBundle(join(dir, 'workflow-bundle.js'));
     assert.ok(bytes > 10_000, `bundle of ${bytes} bytes`);
     const taskQueue = 'bundle-file';
-    const config = parseWorkerConfig({ workerName: 'bundle-worker', temporal: { address: server().address, taskQueue }, workflowBundleFile: file, shutdownGraceSeconds: 5 });
+    const config = parseWorkerConfig({
+      workerName: 'bundle-worker',
+      temporal: { address: server().address, taskQueue },
+      workflowBundleFile: file,
+      shutdownGraceSeconds: 5,
+    });
     const { worker, close } = await buildWorker(config);
     const connection = await Connection.connect({ address: server().address });
     try {
-      const result = await worker.runUntil(new Client({ connection }).workflow.execute(selfCheckWorkflow, {
-        taskQueue, workflowId: `bundle-file-${Date.now()}`, args: [{ wait: '10 milliseconds' }],
-      }));
+      const result = await worker.runUntil(
+        new Client({ connection }).workflow.execute(selfCheckWorkflow, {
+          taskQueue,
+          workflowId: `bundle-file-${Date.now()}`,
+          args: [{ wait: '10 milliseconds' }],
+        }),
+      );
       assert.match(JSON.stringify(result), /bundle-worker/);
     } finally {
       await connection.close();
@@ -38,7 +47,13 @@ describe('pre-built workflow bundle (workflowBundleFile)', function () {
   });
 
   it('a missing bundle file is a configuration error naming workflowBundleFile', async () => {
-    const config = parseWorkerConfig({ temporal: { address: server().address }, workflowBundleFile: join(dir, 'missing.js') });
-    await assert.rejects(buildWorker(config), /workflowBundleFile: .*missing\.js does not exist \(build it with npm run bundle\)/);
+    const config = parseWorkerConfig({
+      temporal: { address: server().address },
+      workflowBundleFile: join(dir, 'missing.js'),
+    });
+    await assert.rejects(
+      buildWorker(config),
+      /workflowBundleFile: .*missing\.js does not exist \(build it with npm run bundle\)/,
+    );
   });
 });

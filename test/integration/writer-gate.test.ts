@@ -31,10 +31,20 @@ describe('integration: the chain-writer Worker polls only while it holds the lea
   const moto = useService('moto', () => startMoto());
 
   it('waits for the lease, stops at once when it is lost, starts again when it is back, releases it at shutdown', async () => {
-    const client = new DynamoDBClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    const client = new DynamoDBClient({
+      endpoint: moto().endpoint,
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+    });
     await ensureWriterTable(client, TABLE);
-    const lease = (holder: string) => new DynamoWriterLease({ client, table: TABLE, stream: STREAM, ttlMs: 1500, pollMs: 100, holder });
-    const leaseItem = async () => (await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: leasePk(STREAM) } }, ConsistentRead: true }))).Item;
+    const lease = (holder: string) =>
+      new DynamoWriterLease({ client, table: TABLE, stream: STREAM, ttlMs: 1500, pollMs: 100, holder });
+    const leaseItem = async () =>
+      (
+        await client.send(
+          new GetItemCommand({ TableName: TABLE, Key: { pk: { S: leasePk(STREAM) } }, ConsistentRead: true }),
+        )
+      ).Item;
     const ours = lease('ours');
     const theirs = lease('theirs');
     assert.deepEqual(await theirs.tryAcquire(), { epoch: 1 });
@@ -47,14 +57,20 @@ describe('integration: the chain-writer Worker polls only while it holds the lea
       warn: (m: string, f?: Record<string, unknown>) => void lines.push(`${m} ${JSON.stringify(f)}`),
     };
     const taskQueue = `writer-gate-${Date.now()}`;
-    const workers = new RoleWorkers([{
-      role: 'writer', taskQueue,
-      create: async () => {
-        const worker = await Worker.create({ connection, taskQueue, activities: { ping: async () => 'pong' } });
-        created.push(worker);
-        return worker;
-      },
-    }], { lease: ours, log });
+    const workers = new RoleWorkers(
+      [
+        {
+          role: 'writer',
+          taskQueue,
+          create: async () => {
+            const worker = await Worker.create({ connection, taskQueue, activities: { ping: async () => 'pong' } });
+            created.push(worker);
+            return worker;
+          },
+        },
+      ],
+      { lease: ours, log },
+    );
     const running = workers.run();
     try {
       // Another process holds the lease: no writer Worker.
@@ -65,24 +81,51 @@ describe('integration: the chain-writer Worker polls only while it holds the lea
       await theirs.release();
       await until('a running writer Worker after the lease was freed', () => created[0]?.getState() === 'RUNNING');
       assert.deepEqual(ours.held(), { epoch: 2 });
-      assert.ok(lines.some((l) => /^chain-writer lease acquired: polling the chain-writer task queue .*"epoch":2/.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => /^chain-writer lease acquired: polling the chain-writer task queue .*"epoch":2/.test(l)),
+        lines.join('\n'),
+      );
 
       // Taken over (as by a process that saw ours expire): the Worker stops at its next renewal.
-      await client.send(new UpdateItemCommand({
-        TableName: TABLE, Key: { pk: { S: leasePk(STREAM) } },
-        UpdateExpression: 'SET holder = :h, epoch = epoch + :one, expiresAt = :exp',
-        ExpressionAttributeValues: { ':h': { S: 'thief' }, ':one': { N: '1' }, ':exp': { N: String(Date.now() + 60_000) } },
-      }));
-      await until('the writer Worker stopped after the lease was lost', () => ['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED'].includes(created[0].getState()), 3_000);
-      assert.ok(lines.some((l) => /^chain-writer lease lost: stopping the chain-writer worker .*"epoch":2.*no longer the lease's/.test(l)), lines.join('\n'));
+      await client.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { pk: { S: leasePk(STREAM) } },
+          UpdateExpression: 'SET holder = :h, epoch = epoch + :one, expiresAt = :exp',
+          ExpressionAttributeValues: {
+            ':h': { S: 'thief' },
+            ':one': { N: '1' },
+            ':exp': { N: String(Date.now() + 60_000) },
+          },
+        }),
+      );
+      await until(
+        'the writer Worker stopped after the lease was lost',
+        () => ['STOPPING', 'DRAINING', 'DRAINED', 'STOPPED'].includes(created[0].getState()),
+        3_000,
+      );
+      assert.ok(
+        lines.some((l) =>
+          /^chain-writer lease lost: stopping the chain-writer worker .*"epoch":2.*no longer the lease's/.test(l),
+        ),
+        lines.join('\n'),
+      );
       await sleep(1000);
-      assert.equal(created.length, 1, 'a writer Worker was started while the lease was someone else\'s');
+      assert.equal(created.length, 1, "a writer Worker was started while the lease was someone else's");
 
       // The thief's lease ends: ours again (epoch 4), a new Worker polls.
-      await client.send(new UpdateItemCommand({
-        TableName: TABLE, Key: { pk: { S: leasePk(STREAM) } }, UpdateExpression: 'SET expiresAt = :zero', ExpressionAttributeValues: { ':zero': { N: '0' } },
-      }));
-      await until('a second running writer Worker once the lease was ours again', () => created[1]?.getState() === 'RUNNING');
+      await client.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { pk: { S: leasePk(STREAM) } },
+          UpdateExpression: 'SET expiresAt = :zero',
+          ExpressionAttributeValues: { ':zero': { N: '0' } },
+        }),
+      );
+      await until(
+        'a second running writer Worker once the lease was ours again',
+        () => created[1]?.getState() === 'RUNNING',
+      );
       assert.deepEqual(ours.held(), { epoch: 4 });
 
       // Graceful shutdown: the Worker stops and the lease is released (no holder, the epoch stays).
@@ -91,7 +134,10 @@ describe('integration: the chain-writer Worker polls only while it holds the lea
       const item = await leaseItem();
       assert.equal(item?.holder, undefined, 'the lease was not released at shutdown');
       assert.equal(item?.epoch?.N, '4');
-      assert.ok(lines.some((l) => /^chain-writer lease released .*"epoch":4/.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => /^chain-writer lease released .*"epoch":4/.test(l)),
+        lines.join('\n'),
+      );
     } finally {
       workers.shutdown();
       await running.catch(() => undefined);
@@ -101,14 +147,42 @@ describe('integration: the chain-writer Worker polls only while it holds the lea
   });
 
   it('a shutdown while waiting for the lease ends the wait: no Worker, nothing released', async () => {
-    const client = new DynamoDBClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+    const client = new DynamoDBClient({
+      endpoint: moto().endpoint,
+      region: MOTO_REGION,
+      credentials: MOTO_CREDENTIALS,
+    });
     await ensureWriterTable(client, `${TABLE}-wait`);
-    const theirs = new DynamoWriterLease({ client, table: `${TABLE}-wait`, stream: STREAM, ttlMs: 60_000, holder: 'theirs' });
+    const theirs = new DynamoWriterLease({
+      client,
+      table: `${TABLE}-wait`,
+      stream: STREAM,
+      ttlMs: 60_000,
+      holder: 'theirs',
+    });
     await theirs.tryAcquire();
-    const ours = new DynamoWriterLease({ client, table: `${TABLE}-wait`, stream: STREAM, ttlMs: 60_000, pollMs: 100, holder: 'ours' });
+    const ours = new DynamoWriterLease({
+      client,
+      table: `${TABLE}-wait`,
+      stream: STREAM,
+      ttlMs: 60_000,
+      pollMs: 100,
+      holder: 'ours',
+    });
     let creates = 0;
-    const workers = new RoleWorkers([{ role: 'writer', taskQueue: 'never', create: async () => { creates++; throw new Error('must not be created'); } }],
-      { lease: ours, log: { info: () => undefined, warn: () => undefined } });
+    const workers = new RoleWorkers(
+      [
+        {
+          role: 'writer',
+          taskQueue: 'never',
+          create: async () => {
+            creates++;
+            throw new Error('must not be created');
+          },
+        },
+      ],
+      { lease: ours, log: { info: () => undefined, warn: () => undefined } },
+    );
     const running = workers.run();
     await sleep(500);
     workers.shutdown();

@@ -10,7 +10,14 @@ import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/service
 import { DynamoWriterLease } from '../../activities/chain/dynamo/lease';
 import { DynamoTxJournal } from '../../activities/chain/dynamo/tx-journal';
 import { ensureWriterTable, leasePk, streamOf } from '../../activities/chain/dynamo/table';
-import { MemoryTxJournal, TransactionManager, WriterFencedError, type TransactionManagerOptions, type TxEvent, type TxRecord } from '../../activities/chain/tx-manager';
+import {
+  MemoryTxJournal,
+  TransactionManager,
+  WriterFencedError,
+  type TransactionManagerOptions,
+  type TxEvent,
+  type TxRecord,
+} from '../../activities/chain/tx-manager';
 import { useService } from '../harness/service';
 import { FileTxJournal } from '../../activities/chain/tx-journal-file';
 import { parseWorkerConfig } from '../../worker/config';
@@ -25,7 +32,8 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
   const anvil = useService('anvil', () => startAnvil());
   let tables = 0;
   let table: string;
-  const client = () => new DynamoDBClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
+  const client = () =>
+    new DynamoDBClient({ endpoint: moto().endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
   const STREAM = streamOf('0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
 
   // A fresh table per test: leases and streams never leak between tests.
@@ -34,15 +42,34 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
     await ensureWriterTable(client(), table);
   });
 
-  const lease = (holder: string, ttlMs = 60_000, stream = STREAM) => new DynamoWriterLease({ client: client(), table, stream, ttlMs, holder, pollMs: 50 });
+  const lease = (holder: string, ttlMs = 60_000, stream = STREAM) =>
+    new DynamoWriterLease({ client: client(), table, stream, ttlMs, holder, pollMs: 50 });
   // Bounded: a lease that never frees fails the test in 10 s with "aborted due to timeout".
   const take = (l: DynamoWriterLease) => l.acquire({ signal: AbortSignal.timeout(10_000) });
-  const journal = (l: DynamoWriterLease, stream = STREAM) => new DynamoTxJournal({ client: client(), table, stream, lease: l });
+  const journal = (l: DynamoWriterLease, stream = STREAM) =>
+    new DynamoTxJournal({ client: client(), table, stream, lease: l });
   const record = (key: string, nonce: number, status: TxRecord['status'] = 'pending'): TxRecord => ({
-    version: 1, idempotencyKey: key, label: 'test', from: '0x0', chainId: '31337', to: '0x0', value: '0', dataHash: '0x', nonce,
-    gasLimit: '21000', attempts: [{ hash: `0x${nonce}`, maxFeePerGas: '1', maxPriorityFeePerGas: '1', sentAt: 1, raw: '0x' }], status, createdAt: 1, updatedAt: 1,
+    version: 1,
+    idempotencyKey: key,
+    label: 'test',
+    from: '0x0',
+    chainId: '31337',
+    to: '0x0',
+    value: '0',
+    dataHash: '0x',
+    nonce,
+    gasLimit: '21000',
+    attempts: [{ hash: `0x${nonce}`, maxFeePerGas: '1', maxPriorityFeePerGas: '1', sentAt: 1, raw: '0x' }],
+    status,
+    createdAt: 1,
+    updatedAt: 1,
   });
-  const leaseItem = async () => (await client().send(new GetItemCommand({ TableName: table, Key: { pk: { S: leasePk(STREAM) } }, ConsistentRead: true }))).Item;
+  const leaseItem = async () =>
+    (
+      await client().send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: leasePk(STREAM) } }, ConsistentRead: true }),
+      )
+    ).Item;
 
   describe('the lease (conditional writes)', () => {
     it('is taken once: a second holder waits; release lets it in with a higher epoch and the first loses its renewals', async () => {
@@ -61,7 +88,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
     it('take-over after expiry: the paused holder is not renewed, the new one gets epoch + 1, the old one learns it lost', async () => {
       const a = lease('a', 800);
       const b = lease('b', 60_000);
-      const { epoch } = await a.tryAcquire() ?? assert.fail('a could not take a free lease');
+      const { epoch } = (await a.tryAcquire()) ?? assert.fail('a could not take a free lease');
       a.stopRenewing(); // the process "pauses"
       assert.equal(await b.tryAcquire(), undefined, 'taken before expiry');
       const took = await take(b);
@@ -76,7 +103,7 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
   });
 
   describe('the fenced journal', () => {
-    it('writes and reads records at the current epoch; a stale holder\'s put and claim are refused and change nothing', async () => {
+    it("writes and reads records at the current epoch; a stale holder's put and claim are refused and change nothing", async () => {
       const a = lease('a', 800);
       await take(a);
       const ja = journal(a);
@@ -118,23 +145,33 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
     });
     after(() => {
-      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      for (const [name, value] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
     });
 
     it('transactions.dynamodb: a fenced DynamoDB journal and its lease (nothing written until the lease is held); journalFile: the file, no lease', async () => {
-      const shared = createTxStore(parseWorkerConfig({
-        transactions: { dynamodb: { table, leaseTtlSeconds: 5 } }, aws: { region: MOTO_REGION, endpoint: moto().endpoint },
-      }), '0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
+      const shared = createTxStore(
+        parseWorkerConfig({
+          transactions: { dynamodb: { table, leaseTtlSeconds: 5 } },
+          aws: { region: MOTO_REGION, endpoint: moto().endpoint },
+        }),
+        '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      );
       assert.ok(shared.journal instanceof DynamoTxJournal && shared.nonceStore === shared.journal && shared.lease);
       assert.ok((await rejection(shared.journal.put('k', record('k', 0)))) instanceof WriterFencedError);
       await shared.lease.acquire({ signal: AbortSignal.timeout(10_000) });
       await shared.journal.put('k', record('k', 0));
       assert.equal((await journal(lease('reader')).get('k'))?.nonce, 0, 'not in the shared table');
       await shared.lease.release();
-      const file = createTxStore(parseWorkerConfig({ transactions: { journalFile: '/tmp/never-written.json' } }), '0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
+      const file = createTxStore(
+        parseWorkerConfig({ transactions: { journalFile: '/tmp/never-written.json' } }),
+        '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+      );
       assert.ok(file.journal instanceof FileTxJournal);
       assert.equal(file.lease, undefined);
       assert.equal(file.nonceStore, undefined);
@@ -145,7 +182,11 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
     let provider: ethers.JsonRpcProvider;
     let events: TxEvent[];
     before(() => {
-      provider = new ethers.JsonRpcProvider(anvil().rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+      provider = new ethers.JsonRpcProvider(anvil().rpcUrl, undefined, {
+        staticNetwork: true,
+        cacheTimeout: -1,
+        pollingInterval: 50,
+      });
     });
     after(() => provider.destroy());
 
@@ -160,17 +201,36 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       await provider.send('evm_revert', [snapshot]);
     });
 
-    const signer = () => ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/1").connect(provider);
+    const signer = () =>
+      ethers.HDNodeWallet.fromPhrase(ANVIL_DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/1").connect(provider);
     const options = (j: DynamoTxJournal, who: string): TransactionManagerOptions => ({
-      provider, signer: signer(), chainId: 31337, journal: j, nonceStore: j,
-      maxFeePerGasCeiling: 500n * GWEI, maxPriorityFeePerGas: GWEI, confirmations: 1, stuckAfterMs: 60_000, feeBumpPercent: 20, maxFeeBumps: 3,
-      pollIntervalMs: 50, log: (e) => events.push({ ...e, reason: `${who}: ${e.reason ?? ''}` }),
+      provider,
+      signer: signer(),
+      chainId: 31337,
+      journal: j,
+      nonceStore: j,
+      maxFeePerGasCeiling: 500n * GWEI,
+      maxPriorityFeePerGas: GWEI,
+      confirmations: 1,
+      stuckAfterMs: 60_000,
+      feeBumpPercent: 20,
+      maxFeeBumps: 3,
+      pollIntervalMs: 50,
+      log: (e) => events.push({ ...e, reason: `${who}: ${e.reason ?? ''}` }),
     });
     const manager = (j: DynamoTxJournal, who: string) => new TransactionManager(options(j, who));
     const to = (i: number) => ethers.getAddress(`0x${(0xbeef0000 + i).toString(16).padStart(40, '0')}`);
-    const transfer = (key: string, i: number) => ({ to: to(i), data: '0x', value: 1n, label: 'transfer', idempotencyKey: key });
-    const latestNonce = async () => Number(await provider.send('eth_getTransactionCount', [signer().address, 'latest']));
-    const pendingNonce = async () => Number(await provider.send('eth_getTransactionCount', [signer().address, 'pending']));
+    const transfer = (key: string, i: number) => ({
+      to: to(i),
+      data: '0x',
+      value: 1n,
+      label: 'transfer',
+      idempotencyKey: key,
+    });
+    const latestNonce = async () =>
+      Number(await provider.send('eth_getTransactionCount', [signer().address, 'latest']));
+    const pendingNonce = async () =>
+      Number(await provider.send('eth_getTransactionCount', [signer().address, 'pending']));
     const received = async (i: number) => provider.getBalance(to(i));
 
     it('the stale first writer is fenced off and sends nothing; the second continues its nonce stream', async () => {
@@ -190,15 +250,19 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       assert.equal(sentB.nonce, start + 2, 'the new holder did not continue the stream');
       await b.waitForReceipt(sentB);
       // Each attempt says which holder sent it (the epoch it was journaled under).
-      assert.deepEqual([(await b.record('a-1'))?.attempts[0].epoch, (await b.record('b-1'))?.attempts[0].epoch], [1, 2], 'the attempts\' writer epochs');
+      assert.deepEqual(
+        [(await b.record('a-1'))?.attempts[0].epoch, (await b.record('b-1'))?.attempts[0].epoch],
+        [1, 2],
+        "the attempts' writer epochs",
+      );
 
       // A wakes up and sends: refused before it reaches the chain.
       const err = await rejection(a.send(transfer('a-late', 4)));
       assert.ok(err instanceof WriterFencedError, String(err));
-      assert.match(err.message, /epoch 1\).*not this process's/, 'refused by the store\'s condition');
+      assert.match(err.message, /epoch 1\).*not this process's/, "refused by the store's condition");
       assert.equal(await latestNonce(), start + 3);
       assert.equal(await pendingNonce(), start + 3, 'a transaction of the fenced writer is pending');
-      assert.equal(await received(4), 0n, 'the fenced writer\'s transfer reached the chain');
+      assert.equal(await received(4), 0n, "the fenced writer's transfer reached the chain");
       assert.equal(await b.record('a-late'), undefined, 'the fenced writer journaled its transaction');
       assert.ok(events.some((e) => e.event === 'fenced' && e.key === 'a-late'));
       await leaseB.release();
@@ -221,10 +285,21 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
       // A wakes up: its transaction is stuck past stuckAfterMs, so it replaces it.
       const err = await rejection(a.waitForReceipt(sent));
       assert.ok(err instanceof WriterFencedError, String(err));
-      const pool = (await provider.send('txpool_content', [])) as { pending: Record<string, Record<string, { hash: string }>> };
-      const ours = Object.entries(pool.pending).find(([from]) => from.toLowerCase() === signer().address.toLowerCase())?.[1] ?? {};
-      assert.deepEqual(Object.values(ours).map((tx) => tx.hash), [sent.hash], 'the fenced writer\'s replacement reached the node');
-      assert.deepEqual((await journal(leaseB).get('a-pending'))?.attempts.map((x) => x.hash), [sent.hash], 'the fenced writer journaled its replacement');
+      const pool = (await provider.send('txpool_content', [])) as {
+        pending: Record<string, Record<string, { hash: string }>>;
+      };
+      const ours =
+        Object.entries(pool.pending).find(([from]) => from.toLowerCase() === signer().address.toLowerCase())?.[1] ?? {};
+      assert.deepEqual(
+        Object.values(ours).map((tx) => tx.hash),
+        [sent.hash],
+        "the fenced writer's replacement reached the node",
+      );
+      assert.deepEqual(
+        (await journal(leaseB).get('a-pending'))?.attempts.map((x) => x.hash),
+        [sent.hash],
+        'the fenced writer journaled its replacement',
+      );
       assert.ok(events.some((e) => e.event === 'replaced') === false, 'a replacement was reported sent');
 
       // The original transaction is still the one that lands.
@@ -237,7 +312,10 @@ describe('integration: chain-writer lease and fenced journal (DynamoDB on moto, 
 
     it('a manager whose shared nonce stream is not also its journal is refused at construction', () => {
       const j = journal(lease('writer-a'));
-      assert.throws(() => new TransactionManager({ ...options(j, 'a'), journal: new MemoryTxJournal() }), /nonceStore must also be the journal/);
+      assert.throws(
+        () => new TransactionManager({ ...options(j, 'a'), journal: new MemoryTxJournal() }),
+        /nonceStore must also be the journal/,
+      );
     });
 
     it('a second writer without the lease (the first holds it) is fenced off and sends nothing', async () => {

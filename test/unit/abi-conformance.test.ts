@@ -9,13 +9,22 @@ import { join } from 'node:path';
 import { Interface } from 'ethers';
 import { BRIDGE_ABI, NEXUS_ABI, NODE_OPERATOR_ABI } from '../../activities/chain/abi';
 
-interface PublicContract { functions: Record<string, string>; events: Record<string, string>; errors: Record<string, string> }
-const PUBLIC = (JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'nexus-public-interface.json'), 'utf8')) as { contracts: Record<string, PublicContract> }).contracts;
+interface PublicContract {
+  functions: Record<string, string>;
+  events: Record<string, string>;
+  errors: Record<string, string>;
+}
+const PUBLIC = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'nexus-public-interface.json'), 'utf8')) as {
+    contracts: Record<string, PublicContract>;
+  }
+).contracts;
 
 /** One bridge ABI serves every kind: each of its fragments must exist in at least one kind. */
 function union(...names: string[]): PublicContract {
   const out: PublicContract = { functions: {}, events: {}, errors: {} };
-  for (const n of names) for (const k of ['functions', 'events', 'errors'] as const) Object.assign(out[k], PUBLIC[n][k]);
+  for (const n of names)
+    for (const k of ['functions', 'events', 'errors'] as const) Object.assign(out[k], PUBLIC[n][k]);
   return out;
 }
 
@@ -29,9 +38,16 @@ const CASES: [string, readonly string[], PublicContract][] = [
 export function nonConforming(abi: readonly string[], pub: PublicContract): string[] {
   const iface = new Interface(abi);
   const missing: string[] = [];
-  iface.forEachFunction((f) => { if (pub.functions[f.selector] !== f.format('sighash')) missing.push(`function ${f.format('sighash')} [${f.selector}]`); });
-  iface.forEachEvent((e) => { if (pub.events[e.topicHash] !== e.format('sighash')) missing.push(`event ${e.format('sighash')} [${e.topicHash}]`); });
-  iface.forEachError((e) => { if (pub.errors[e.selector] !== e.format('sighash')) missing.push(`error ${e.format('sighash')} [${e.selector}]`); });
+  iface.forEachFunction((f) => {
+    if (pub.functions[f.selector] !== f.format('sighash'))
+      missing.push(`function ${f.format('sighash')} [${f.selector}]`);
+  });
+  iface.forEachEvent((e) => {
+    if (pub.events[e.topicHash] !== e.format('sighash')) missing.push(`event ${e.format('sighash')} [${e.topicHash}]`);
+  });
+  iface.forEachError((e) => {
+    if (pub.errors[e.selector] !== e.format('sighash')) missing.push(`error ${e.format('sighash')} [${e.selector}]`);
+  });
   return missing;
 }
 

@@ -5,10 +5,19 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
-import { BeaconUnavailableError, InvalidBeaconArgumentError, VoluntaryExitRejectedError } from '../../activities/beacon/errors';
+import {
+  BeaconUnavailableError,
+  InvalidBeaconArgumentError,
+  VoluntaryExitRejectedError,
+} from '../../activities/beacon/errors';
 import { ChainIdMismatchError, RpcUnavailableError } from '../../activities/chain/read-errors';
 import { REVERT_CLASSIFICATION } from '../../activities/chain/revert';
-import { FeeCeilingExceededError, IdempotencyConflictError, InsufficientFundsError, TransactionDroppedError } from '../../activities/chain/tx-errors';
+import {
+  FeeCeilingExceededError,
+  IdempotencyConflictError,
+  InsufficientFundsError,
+  TransactionDroppedError,
+} from '../../activities/chain/tx-errors';
 import { DkgCeremonyTimeoutError, DkgInvocationError } from '../../activities/dkg/errors';
 import { DkgWorkspaceInputError } from '../../activities/dkg/workspace';
 import { IndexStateLockTimeoutError, SaltLockedError, WrongSaltError } from '../../activities/keys/errors';
@@ -19,8 +28,15 @@ import { KEY_MATERIAL_OPTIONS, READ_OPTIONS, TRANSACTION_OPTIONS } from '../../w
 
 /** What an activity that throws `err` reports to Temporal. */
 async function reported(err: unknown): Promise<unknown> {
-  const { act } = atActivityBoundary({ act: async () => { throw err; } });
-  return act().then(() => assert.fail('expected a rejection'), (e: unknown) => e);
+  const { act } = atActivityBoundary({
+    act: async () => {
+      throw err;
+    },
+  });
+  return act().then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
 }
 
 describe('one failure convention', () => {
@@ -46,13 +62,21 @@ describe('one failure convention', () => {
     for (const [err, type, retryable] of cases) {
       assert.equal(err.type, type, err.constructor.name);
       assert.equal(err.retryable, retryable, `${type} retryable`);
-      assert.equal(err.retryable, isRetryableFailure(type as keyof typeof FAILURE_TYPES), `${type} agrees with the list`);
+      assert.equal(
+        err.retryable,
+        isRetryableFailure(type as keyof typeof FAILURE_TYPES),
+        `${type} agrees with the list`,
+      );
     }
   });
 
   it('the retry policies stop at exactly the final types and the reverts that stay', () => {
-    const finals = Object.entries(FAILURE_TYPES).filter(([, retryable]) => !retryable).map(([type]) => type);
-    const stayingReverts = Object.entries(REVERT_CLASSIFICATION).filter(([, c]) => c.retry === 'never').map(([name]) => `Revert:${name}`);
+    const finals = Object.entries(FAILURE_TYPES)
+      .filter(([, retryable]) => !retryable)
+      .map(([type]) => type);
+    const stayingReverts = Object.entries(REVERT_CLASSIFICATION)
+      .filter(([, c]) => c.retry === 'never')
+      .map(([name]) => `Revert:${name}`);
     assert.deepEqual([...NON_RETRYABLE_TYPES].sort(), [...finals, ...stayingReverts].sort());
     for (const options of [READ_OPTIONS, KEY_MATERIAL_OPTIONS, TRANSACTION_OPTIONS]) {
       assert.deepEqual(options.retry?.nonRetryableErrorTypes, [...NON_RETRYABLE_TYPES]);
@@ -64,7 +88,10 @@ describe('one failure convention', () => {
   it('at the activity boundary a typed error becomes a failure of its type, final or retryable; other errors pass as they are', async () => {
     const wrongSalt = await reported(new WrongSaltError('wrong salt'));
     assert.ok(wrongSalt instanceof ApplicationFailure);
-    assert.deepEqual([wrongSalt.type, wrongSalt.nonRetryable, wrongSalt.message], ['WrongSaltError', true, 'wrong salt']);
+    assert.deepEqual(
+      [wrongSalt.type, wrongSalt.nonRetryable, wrongSalt.message],
+      ['WrongSaltError', true, 'wrong salt'],
+    );
     const timeout = await reported(new DkgCeremonyTimeoutError(1, 1000));
     assert.ok(timeout instanceof ApplicationFailure);
     assert.deepEqual([timeout.type, timeout.nonRetryable], ['DkgCeremonyTimeout', false]);
@@ -79,8 +106,14 @@ describe('one failure convention', () => {
     const activities = createActivities({ workerName: 'test' });
     const names = Object.keys(activities);
     assert.ok(names.length >= 10, `only ${names.length} activities`);
-    assert.deepEqual(names.filter((n) => !isAtActivityBoundary((activities as Record<string, unknown>)[n])), []);
-    const refused = await (activities.runDkgCeremony as () => Promise<unknown>)().then(() => undefined, (e: unknown) => e);
+    assert.deepEqual(
+      names.filter((n) => !isAtActivityBoundary((activities as Record<string, unknown>)[n])),
+      [],
+    );
+    const refused = await (activities.runDkgCeremony as () => Promise<unknown>)().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(refused instanceof ApplicationFailure);
     assert.deepEqual([refused.type, refused.nonRetryable], ['DkgUnavailable', true]);
   });

@@ -8,10 +8,19 @@ import type { FundingHold, StepState } from '../../protocol/messages';
 import { createReportTracker } from '../../workflows/step-reports';
 
 const CREATION = 'create-validators/0xabc';
-const hold = (reason: FundingHold['reason'], checks: number): FundingHold => ({ reason, message: reason, since: 't0', lastCheck: `t${checks}`, checks });
+const hold = (reason: FundingHold['reason'], checks: number): FundingHold => ({
+  reason,
+  message: reason,
+  since: 't0',
+  lastCheck: `t${checks}`,
+  checks,
+});
 
 function creatingMonitor(): MonitorState {
-  const state = MonitorState.fromInput({ rollupAdmin: '0x00000000000000000000000000000000000000a1', keyPath: 'mnemonic' });
+  const state = MonitorState.fromInput({
+    rollupAdmin: '0x00000000000000000000000000000000000000a1',
+    keyPath: 'mnemonic',
+  });
   state.status.inFlight = { workflowId: CREATION, count: 1 };
   return state;
 }
@@ -19,8 +28,18 @@ function creatingMonitor(): MonitorState {
 describe('monitor: step reports of a batch', () => {
   it('an older report arriving after a newer one does not replace it', () => {
     const state = creatingMonitor();
-    const older: StepState = { workflowId: CREATION, order: 5_000, phase: 'awaiting-funding', funding: hold('cluster-liquidatable', 1) };
-    const newer: StepState = { workflowId: CREATION, order: 5_001, phase: 'awaiting-funding', funding: hold('cluster-liquidated', 2) };
+    const older: StepState = {
+      workflowId: CREATION,
+      order: 5_000,
+      phase: 'awaiting-funding',
+      funding: hold('cluster-liquidatable', 1),
+    };
+    const newer: StepState = {
+      workflowId: CREATION,
+      order: 5_001,
+      phase: 'awaiting-funding',
+      funding: hold('cluster-liquidated', 2),
+    };
     state.recordStep(newer);
     state.recordStep(older);
     assert.deepEqual(state.statusView().inFlight?.funding, hold('cluster-liquidated', 2));
@@ -37,8 +56,14 @@ describe('monitor: step reports of a batch', () => {
 
   it('the message check accepts a non-negative integer order and names a bad one', () => {
     assert.equal(stepStateProblem({ workflowId: CREATION, order: 7, phase: 'x' }), undefined);
-    assert.equal(stepStateProblem({ workflowId: CREATION, order: -1, phase: 'x' }), 'order must be a non-negative integer');
-    assert.equal(stepStateProblem({ workflowId: CREATION, order: '7', phase: 'x' }), 'order must be a non-negative integer');
+    assert.equal(
+      stepStateProblem({ workflowId: CREATION, order: -1, phase: 'x' }),
+      'order must be a non-negative integer',
+    );
+    assert.equal(
+      stepStateProblem({ workflowId: CREATION, order: '7', phase: 'x' }),
+      'order must be a non-negative integer',
+    );
   });
 
   it('a batch orders its reports strictly, also several within one millisecond of workflow time', () => {

@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput } from '@temporalio/worker';
-import { activityObservabilityInterceptors, failureTypeOf, rollupOf } from '../../worker/observability/activity-interceptor';
+import {
+  activityObservabilityInterceptors,
+  failureTypeOf,
+  rollupOf,
+} from '../../worker/observability/activity-interceptor';
 import { formatLogLine, LineLogger } from '../../worker/observability/logger';
 import { BotMetrics } from '../../worker/observability/metrics';
 import { startMetricsServer } from '../../worker/observability/server';
@@ -16,7 +20,11 @@ import { startMetricsServer } from '../../worker/observability/server';
 const ROLLUP = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const rollup = ROLLUP.toLowerCase();
 
-async function value(metrics: BotMetrics, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+async function value(
+  metrics: BotMetrics,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number | undefined> {
   const metric = metrics.registry.getSingleMetric(name);
   assert.ok(metric, `${name} is not registered`);
   const { values } = await metric.get();
@@ -37,11 +45,20 @@ function fakeContext(activityType: string) {
   return { ctx, lines };
 }
 
-async function runIntercepted(metrics: BotMetrics, stuckAfterMs: number, activityType: string, args: unknown[], fn: () => Promise<unknown>) {
+async function runIntercepted(
+  metrics: BotMetrics,
+  stuckAfterMs: number,
+  activityType: string,
+  args: unknown[],
+  fn: () => Promise<unknown>,
+) {
   const { ctx, lines } = fakeContext(activityType);
   const interceptors = activityObservabilityInterceptors({ metrics, stuckAfterMs })(ctx);
   const input: ActivityExecuteInput = { args, headers: {} };
-  const outcome = await interceptors.inbound!.execute!(input, async () => fn()).then((v) => ({ ok: v }), (err: unknown) => ({ err }));
+  const outcome = await interceptors.inbound!.execute!(input, async () => fn()).then(
+    (v) => ({ ok: v }),
+    (err: unknown) => ({ err }),
+  );
   const attrs = interceptors.outbound!.getLogAttributes!({ workflowId: 'wf-1' }, (a) => a);
   return { outcome, lines, attrs };
 }
@@ -52,13 +69,25 @@ describe('observability: metrics registry', () => {
   it('registers every documented metric name', async () => {
     const text = await new BotMetrics({ defaultMetrics: false }).registry.metrics();
     for (const name of [
-      'nexus_validators_created_total', 'nexus_validators_exit_submitted_total', 'nexus_validators_exited_total',
-      'nexus_inflight_ceremonies', 'nexus_inflight_exits', 'nexus_last_successful_poll_timestamp_seconds',
-      'nexus_last_successful_watch_timestamp_seconds', 'nexus_transaction_fee_wei_total', 'nexus_transactions_total',
-      'nexus_activity_errors_total', 'nexus_stuck_steps', 'nexus_stuck_steps_total',
-      'nexus_cluster_runway_blocks', 'nexus_cluster_runway_days', 'nexus_cluster_topups_total', 'nexus_cluster_topup_ssv_total',
+      'nexus_validators_created_total',
+      'nexus_validators_exit_submitted_total',
+      'nexus_validators_exited_total',
+      'nexus_inflight_ceremonies',
+      'nexus_inflight_exits',
+      'nexus_last_successful_poll_timestamp_seconds',
+      'nexus_last_successful_watch_timestamp_seconds',
+      'nexus_transaction_fee_wei_total',
+      'nexus_transactions_total',
+      'nexus_activity_errors_total',
+      'nexus_stuck_steps',
+      'nexus_stuck_steps_total',
+      'nexus_cluster_runway_blocks',
+      'nexus_cluster_runway_days',
+      'nexus_cluster_topups_total',
+      'nexus_cluster_topup_ssv_total',
       'nexus_cluster_topup_budget_left_ssv',
-    ]) assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), name);
+    ])
+      assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), name);
   });
 
   it('cluster runway: +Inf without validators, a top-up counted once per transaction, the budget left in SSV', async () => {
@@ -92,11 +121,29 @@ describe('observability: metrics registry', () => {
   it('adds gasUsed × effectiveGasPrice of mined and reverted transactions by label, and counts events', async () => {
     const metrics = new BotMetrics({ defaultMetrics: false });
     metrics.txEvent({ event: 'sent', label: 'depositValidatorRollup', hash: '0x1' });
-    metrics.txEvent({ event: 'mined', label: 'depositValidatorRollup', hash: '0x1', gasUsed: '210000', effectiveGasPrice: '1000000007' });
-    metrics.txEvent({ event: 'reverted', label: 'depositValidatorRollup', hash: '0x2', gasUsed: '50000', effectiveGasPrice: '2000000000' });
+    metrics.txEvent({
+      event: 'mined',
+      label: 'depositValidatorRollup',
+      hash: '0x1',
+      gasUsed: '210000',
+      effectiveGasPrice: '1000000007',
+    });
+    metrics.txEvent({
+      event: 'reverted',
+      label: 'depositValidatorRollup',
+      hash: '0x2',
+      gasUsed: '50000',
+      effectiveGasPrice: '2000000000',
+    });
     metrics.txEvent({ event: 'replaced', label: 'validatorExit', hash: '0x3' });
-    assert.equal(await value(metrics, 'nexus_transaction_fee_wei_total', { label: 'depositValidatorRollup' }), 210000 * 1000000007 + 50000 * 2000000000);
-    assert.equal(await value(metrics, 'nexus_transactions_total', { label: 'depositValidatorRollup', event: 'mined' }), 1);
+    assert.equal(
+      await value(metrics, 'nexus_transaction_fee_wei_total', { label: 'depositValidatorRollup' }),
+      210000 * 1000000007 + 50000 * 2000000000,
+    );
+    assert.equal(
+      await value(metrics, 'nexus_transactions_total', { label: 'depositValidatorRollup', event: 'mined' }),
+      1,
+    );
     assert.equal(await value(metrics, 'nexus_transactions_total', { label: 'validatorExit', event: 'replaced' }), 1);
     assert.equal(await value(metrics, 'nexus_transaction_fee_wei_total', { label: 'validatorExit' }), undefined);
   });
@@ -106,7 +153,12 @@ describe('observability: metrics registry', () => {
     let calls = 0;
     let fail = false;
     const errors: unknown[] = [];
-    const metrics = new BotMetrics({ defaultMetrics: false, now: () => clock, inflightCacheMs: 1000, onInflightError: (err) => errors.push(err) });
+    const metrics = new BotMetrics({
+      defaultMetrics: false,
+      now: () => clock,
+      inflightCacheMs: 1000,
+      onInflightError: (err) => errors.push(err),
+    });
     metrics.setInflightSource({
       count: async () => {
         calls++;
@@ -135,7 +187,13 @@ describe('observability: metrics registry', () => {
 describe('observability: activity interceptor', () => {
   it('reports a step running past the threshold once, as a metric and a WARN line, and lowers the gauge when it ends', async () => {
     const metrics = new BotMetrics({ defaultMetrics: false });
-    const running = runIntercepted(metrics, 50, 'submitDeposits', [{ rollupAdmin: ROLLUP, deposits: [{ pubkey: '0x01' }] }], () => sleep(200).then(() => 'done'));
+    const running = runIntercepted(
+      metrics,
+      50,
+      'submitDeposits',
+      [{ rollupAdmin: ROLLUP, deposits: [{ pubkey: '0x01' }] }],
+      () => sleep(200).then(() => 'done'),
+    );
     await sleep(120);
     assert.equal(await value(metrics, 'nexus_stuck_steps'), 1, 'stuck while running');
     const { outcome, lines, attrs } = await running;
@@ -161,11 +219,22 @@ describe('observability: activity interceptor', () => {
   it('counts failed attempts by activity and failure type, and rethrows them unchanged', async () => {
     const metrics = new BotMetrics({ defaultMetrics: false });
     const failure = ApplicationFailure.nonRetryable('no beacon node', 'BeaconNotConfigured');
-    const { outcome } = await runIntercepted(metrics, 1000, 'readExitCandidates', [{ rollupAdmin: ROLLUP }], () => Promise.reject(failure));
+    const { outcome } = await runIntercepted(metrics, 1000, 'readExitCandidates', [{ rollupAdmin: ROLLUP }], () =>
+      Promise.reject(failure),
+    );
     assert.deepEqual(outcome, { err: failure });
     await runIntercepted(metrics, 1000, 'readExitCandidates', [{}], () => Promise.reject(new TypeError('x')));
-    assert.equal(await value(metrics, 'nexus_activity_errors_total', { activity: 'readExitCandidates', type: 'BeaconNotConfigured' }), 1);
-    assert.equal(await value(metrics, 'nexus_activity_errors_total', { activity: 'readExitCandidates', type: 'TypeError' }), 1);
+    assert.equal(
+      await value(metrics, 'nexus_activity_errors_total', {
+        activity: 'readExitCandidates',
+        type: 'BeaconNotConfigured',
+      }),
+      1,
+    );
+    assert.equal(
+      await value(metrics, 'nexus_activity_errors_total', { activity: 'readExitCandidates', type: 'TypeError' }),
+      1,
+    );
     assert.equal(failureTypeOf('a string'), 'NonError');
   });
 
@@ -176,7 +245,9 @@ describe('observability: activity interceptor', () => {
     const stamped = await value(metrics, 'nexus_last_successful_poll_timestamp_seconds', { rollup });
     assert.ok(stamped !== undefined && stamped >= before && stamped <= Date.now() / 1000 + 1);
     const other = '0x' + '11'.repeat(20);
-    await runIntercepted(metrics, 1000, 'readRollup', [{ rollupAdmin: other }], () => Promise.reject(new Error('rpc down')));
+    await runIntercepted(metrics, 1000, 'readRollup', [{ rollupAdmin: other }], () =>
+      Promise.reject(new Error('rpc down')),
+    );
     assert.equal(await value(metrics, 'nexus_last_successful_poll_timestamp_seconds', { rollup: other }), undefined);
     await runIntercepted(metrics, 1000, 'detectRollupChanges', [{ balances: {} }], async () => ({}));
     assert.ok((await value(metrics, 'nexus_last_successful_watch_timestamp_seconds'))! >= before);
@@ -195,7 +266,13 @@ describe('observability: log lines', () => {
 
   it('writes one JSON object per line: time, level, msg first, then the fields; no task token', () => {
     const line = formatLogLine('json', time, 'WARN', 'step stuck', {
-      activity: 'submitDeposits', workflowId: 'create-validators/0xab', rollup, runningSeconds: 901, taskToken: 'c2VjcmV0', big: 10n ** 30n, level: 'spoofed',
+      activity: 'submitDeposits',
+      workflowId: 'create-validators/0xab',
+      rollup,
+      runningSeconds: 901,
+      taskToken: 'c2VjcmV0',
+      big: 10n ** 30n,
+      level: 'spoofed',
     });
     assert.ok(!line.includes('\n'));
     const parsed = JSON.parse(line) as Record<string, unknown>;
@@ -212,7 +289,10 @@ describe('observability: log lines', () => {
   it('serialises errors (name, message, type) and survives cycles', () => {
     const meta: Record<string, unknown> = { error: ApplicationFailure.nonRetryable('boom', 'DkgUnavailable') };
     meta.self = meta;
-    const parsed = JSON.parse(formatLogLine('json', time, 'ERROR', 'failed', meta)) as { error: Record<string, unknown>; self: { self: unknown } };
+    const parsed = JSON.parse(formatLogLine('json', time, 'ERROR', 'failed', meta)) as {
+      error: Record<string, unknown>;
+      self: { self: unknown };
+    };
     assert.equal(parsed.error.message, 'boom');
     assert.equal(parsed.error.type, 'DkgUnavailable');
     assert.equal(parsed.error.name, 'ApplicationFailure');
@@ -220,7 +300,10 @@ describe('observability: log lines', () => {
   });
 
   it('writes readable text lines in text format', () => {
-    assert.equal(formatLogLine('text', time, 'INFO', 'hello', { a: 1 }), '2026-01-02T03:04:05.678Z INFO  hello {"a":1}');
+    assert.equal(
+      formatLogLine('text', time, 'INFO', 'hello', { a: 1 }),
+      '2026-01-02T03:04:05.678Z INFO  hello {"a":1}',
+    );
     assert.equal(formatLogLine('text', time, 'INFO', 'hello'), '2026-01-02T03:04:05.678Z INFO  hello');
   });
 
@@ -231,7 +314,10 @@ describe('observability: log lines', () => {
     logger.debug('no');
     logger.warn('yes', { x: 1 });
     logger.error('yes too');
-    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['yes', 'yes too']);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { msg: string }).msg),
+      ['yes', 'yes too'],
+    );
   });
 });
 
@@ -240,17 +326,23 @@ describe('observability: /metrics endpoint', () => {
   let sdkUrl: string;
   before(async () => {
     sdk = createServer((req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('# HELP temporal_fake_total fake\n# TYPE temporal_fake_total counter\ntemporal_fake_total 7\n');
+      res
+        .writeHead(200, { 'content-type': 'text/plain' })
+        .end('# HELP temporal_fake_total fake\n# TYPE temporal_fake_total counter\ntemporal_fake_total 7\n');
     });
     await new Promise<void>((resolve) => sdk.listen(0, '127.0.0.1', resolve));
     sdkUrl = `http://127.0.0.1:${(sdk.address() as AddressInfo).port}/metrics`;
   });
   after(() => new Promise<void>((resolve) => sdk.close(() => resolve())));
 
-  it('serves our registry followed by the SDK exporter\'s text, 404 elsewhere', async () => {
+  it("serves our registry followed by the SDK exporter's text, 404 elsewhere", async () => {
     const metrics = new BotMetrics({ defaultMetrics: false });
     metrics.activityFailed('readRollup', 'RpcUnavailable');
-    const server = await startMetricsServer({ registry: metrics.registry, listen: '127.0.0.1:0', sdkMetricsUrl: sdkUrl });
+    const server = await startMetricsServer({
+      registry: metrics.registry,
+      listen: '127.0.0.1:0',
+      sdkMetricsUrl: sdkUrl,
+    });
     try {
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
       const res = await fetch(server.url);
@@ -268,7 +360,12 @@ describe('observability: /metrics endpoint', () => {
 
   it('still serves ours when the SDK exporter does not answer, saying why', async () => {
     const metrics = new BotMetrics({ defaultMetrics: false });
-    const server = await startMetricsServer({ registry: metrics.registry, listen: '127.0.0.1:0', sdkMetricsUrl: 'http://127.0.0.1:1/metrics', sdkTimeoutMs: 500 });
+    const server = await startMetricsServer({
+      registry: metrics.registry,
+      listen: '127.0.0.1:0',
+      sdkMetricsUrl: 'http://127.0.0.1:1/metrics',
+      sdkTimeoutMs: 500,
+    });
     try {
       const text = await (await fetch(server.url)).text();
       assert.match(text, /^# TYPE nexus_stuck_steps gauge$/m);
@@ -283,7 +380,10 @@ describe('observability: /metrics endpoint', () => {
     const first = await startMetricsServer({ registry: metrics.registry, listen: '127.0.0.1:0' });
     const port = new URL(first.url).port;
     try {
-      await assert.rejects(startMetricsServer({ registry: metrics.registry, listen: `127.0.0.1:${port}` }), /cannot listen on 127\.0\.0\.1:\d+ \(observability\.metrics\.listen\): EADDRINUSE/);
+      await assert.rejects(
+        startMetricsServer({ registry: metrics.registry, listen: `127.0.0.1:${port}` }),
+        /cannot listen on 127\.0\.0\.1:\d+ \(observability\.metrics\.listen\): EADDRINUSE/,
+      );
     } finally {
       await first.close();
     }

@@ -4,17 +4,31 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { DefaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { CodecKeyring } from '../../temporal-config/codec-keys';
-import { ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA_KEY, PayloadDecryptionError, UnknownCodecKeyError } from '../../temporal-config/payload-codec';
+import {
+  ENCRYPTED_ENCODING,
+  EncryptionCodec,
+  KEY_ID_METADATA_KEY,
+  PayloadDecryptionError,
+  UnknownCodecKeyError,
+} from '../../temporal-config/payload-codec';
 
 const converter = new DefaultPayloadConverter();
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
-const keyring = (activeKeyId: string, keys: Record<string, Buffer>): CodecKeyring => ({ activeKeyId, keys: new Map(Object.entries(keys)) });
-const meta = (payload: Payload, key: string) => Buffer.from(payload.metadata?.[key] ?? new Uint8Array()).toString('utf8');
+const keyring = (activeKeyId: string, keys: Record<string, Buffer>): CodecKeyring => ({
+  activeKeyId,
+  keys: new Map(Object.entries(keys)),
+});
+const meta = (payload: Payload, key: string) =>
+  Buffer.from(payload.metadata?.[key] ?? new Uint8Array()).toString('utf8');
 
 describe('payload codec (AES-256-GCM)', () => {
   const marker = `plaintext-marker-${randomBytes(4).toString('hex')}`;
-  const plain = [converter.toPayload({ note: marker, n: 1 }), converter.toPayload(null), converter.toPayload(new Uint8Array([1, 2, 3]))];
+  const plain = [
+    converter.toPayload({ note: marker, n: 1 }),
+    converter.toPayload(null),
+    converter.toPayload(new Uint8Array([1, 2, 3])),
+  ];
 
   it('round-trips payloads, encoding metadata included, with only ciphertext in between', async () => {
     const codec = new EncryptionCodec(keyring('k1', { k1 }));
@@ -72,8 +86,12 @@ describe('payload codec (AES-256-GCM)', () => {
 
     const flipped = Buffer.from(data);
     flipped[20] ^= 0x01;
-    await assert.rejects(codec.decode([{ ...encoded, data: flipped }]), (err: Error) =>
-      err instanceof PayloadDecryptionError && /does not authenticate under codec key "k1": tampered/.test(err.message));
+    await assert.rejects(
+      codec.decode([{ ...encoded, data: flipped }]),
+      (err: Error) =>
+        err instanceof PayloadDecryptionError &&
+        /does not authenticate under codec key "k1": tampered/.test(err.message),
+    );
     await assert.rejects(codec.decode([{ ...encoded, data: data.subarray(0, 10) }]), /too short: 10 bytes/);
     // Same bytes, other key id: the key id is authenticated too.
     const relabelled = { metadata: { ...encoded.metadata, [KEY_ID_METADATA_KEY]: Buffer.from('k2') }, data };

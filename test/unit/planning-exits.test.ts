@@ -57,12 +57,19 @@ describe('planning: exits', () => {
       const exiting = Math.floor(random() * Number(count + 1n) * random());
       const balance = BigInt(Math.floor(random() * 8000)) * ETH + BigInt(Math.floor(random() * 1e12));
       const limit = Math.floor(random() * 10_001);
-      const plan = planExits({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: limit, exiting, maxBatch: 1_000_000 });
+      const plan = planExits({
+        bridgeBalanceWei: balance,
+        validatorCount: count,
+        stakingLimitBps: limit,
+        exiting,
+        maxBatch: 1_000_000,
+      });
       const remaining = count - BigInt(exiting);
       const after = remaining - BigInt(plan.toExit);
       assert.ok(after >= 0n, 'never more exits than remaining validators');
       assert.ok(ratio(balance, count, after) <= BigInt(limit), `still above the limit after ${plan.toExit} exits`);
-      if (plan.toExit > 0) assert.ok(ratio(balance, count, after + 1n) > BigInt(limit), `${plan.toExit} exits are one too many`);
+      if (plan.toExit > 0)
+        assert.ok(ratio(balance, count, after + 1n) > BigInt(limit), `${plan.toExit} exits are one too many`);
     }
   });
 
@@ -76,19 +83,45 @@ describe('planning: exits', () => {
       const { toExit } = planExits({ ...state, exiting: 0, maxBatch: 1_000_000 });
       // Exits complete: validatorCount falls by e, the bridge gets 32 ETH back per exit.
       const e = BigInt(toExit);
-      const afterExits: BridgeState = { bridgeBalanceWei: balance + e * 32n * ETH, validatorCount: count - e, stakingLimitBps: limit };
-      if (toExit > 0) assert.equal(maxDepositsWithinLimit(afterExits), 0n, `creation would add back after ${toExit} exits (${balance}/${count}/${limit})`);
+      const afterExits: BridgeState = {
+        bridgeBalanceWei: balance + e * 32n * ETH,
+        validatorCount: count - e,
+        stakingLimitBps: limit,
+      };
+      if (toExit > 0)
+        assert.equal(
+          maxDepositsWithinLimit(afterExits),
+          0n,
+          `creation would add back after ${toExit} exits (${balance}/${count}/${limit})`,
+        );
       // And a creation to the limit never triggers an exit.
       const n = maxDepositsWithinLimit(afterExits);
-      const afterCreation: BridgeState = { bridgeBalanceWei: afterExits.bridgeBalanceWei - n * 32n * ETH, validatorCount: afterExits.validatorCount + n, stakingLimitBps: limit };
-      assert.equal(planExits({ ...afterCreation, exiting: 0, maxBatch: 1_000_000 }).toExit, 0, `exit after creating ${n} (${balance}/${count}/${limit})`);
+      const afterCreation: BridgeState = {
+        bridgeBalanceWei: afterExits.bridgeBalanceWei - n * 32n * ETH,
+        validatorCount: afterExits.validatorCount + n,
+        stakingLimitBps: limit,
+      };
+      assert.equal(
+        planExits({ ...afterCreation, exiting: 0, maxBatch: 1_000_000 }).toExit,
+        0,
+        `exit after creating ${n} (${balance}/${count}/${limit})`,
+      );
     }
   });
 
   it('rejects bad input with the field named', () => {
     const state: BridgeState = { bridgeBalanceWei: 0n, validatorCount: 1n, stakingLimitBps: 0 };
-    assert.throws(() => planExits({ ...state, exiting: -1, maxBatch: 1 }), (e: Error) => e instanceof PlanningInputError && /exiting/.test(e.message));
-    assert.throws(() => planExits({ ...state, exiting: 0, maxBatch: 0 }), (e: Error) => e instanceof PlanningInputError && /maxBatch/.test(e.message));
-    assert.throws(() => planExits({ ...state, stakingLimitBps: 10_001, exiting: 0, maxBatch: 1 }), (e: Error) => e instanceof PlanningInputError && /stakingLimit/.test(e.message));
+    assert.throws(
+      () => planExits({ ...state, exiting: -1, maxBatch: 1 }),
+      (e: Error) => e instanceof PlanningInputError && /exiting/.test(e.message),
+    );
+    assert.throws(
+      () => planExits({ ...state, exiting: 0, maxBatch: 0 }),
+      (e: Error) => e instanceof PlanningInputError && /maxBatch/.test(e.message),
+    );
+    assert.throws(
+      () => planExits({ ...state, stakingLimitBps: 10_001, exiting: 0, maxBatch: 1 }),
+      (e: Error) => e instanceof PlanningInputError && /stakingLimit/.test(e.message),
+    );
   });
 });

@@ -2,7 +2,12 @@
 // property tests over random states: the plan is always accepted, and one more never is.
 import assert from 'node:assert/strict';
 import {
-  BASIS_POINTS, maxDepositsAllowed, maxDepositsWithinLimit, planCreation, PlanningInputError, VALIDATOR_DEPOSIT_WEI,
+  BASIS_POINTS,
+  maxDepositsAllowed,
+  maxDepositsWithinLimit,
+  planCreation,
+  PlanningInputError,
+  VALIDATOR_DEPOSIT_WEI,
   type BridgeState,
 } from '../../workflows/planning';
 
@@ -29,7 +34,10 @@ describe('planning: creation', () => {
     assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }), 2n);
     // limit 0: nothing; limit 10000: as many as the balance pays for
     assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 0 }), 0n);
-    assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 10_000 }), 10n);
+    assert.equal(
+      maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 10_000 }),
+      10n,
+    );
     // under 32 ETH: none, whatever the limit
     assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 31n * ETH, validatorCount: 0n, stakingLimitBps: 10_000 }), 0n);
     // empty bridge
@@ -44,8 +52,12 @@ describe('planning: creation', () => {
       const limit = Math.floor(random() * 10_001);
       const state: BridgeState = { bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: limit };
       const n = maxDepositsAllowed(state);
-      if (n > 0n) assert.ok(contractCheck(balance, count, n, BigInt(limit)), `n=${n} rejected for ${balance}/${count}/${limit}`);
-      assert.ok(!contractCheck(balance, count, n + 1n, BigInt(limit)), `n+1=${n + 1n} accepted for ${balance}/${count}/${limit}`);
+      if (n > 0n)
+        assert.ok(contractCheck(balance, count, n, BigInt(limit)), `n=${n} rejected for ${balance}/${count}/${limit}`);
+      assert.ok(
+        !contractCheck(balance, count, n + 1n, BigInt(limit)),
+        `n+1=${n + 1n} accepted for ${balance}/${count}/${limit}`,
+      );
     }
   });
 
@@ -74,7 +86,10 @@ describe('planning: creation', () => {
         assert.ok(share(state.validatorCount + n));
       }
       const next = n + 1n;
-      assert.ok(!contractCheck(state.bridgeBalanceWei, state.validatorCount, next, BigInt(state.stakingLimitBps)) || !share(state.validatorCount + next));
+      assert.ok(
+        !contractCheck(state.bridgeBalanceWei, state.validatorCount, next, BigInt(state.stakingLimitBps)) ||
+          !share(state.validatorCount + next),
+      );
       // Creating in random batches, deposit by deposit, ends at the same count.
       let current = { ...state };
       let created = 0n;
@@ -82,8 +97,15 @@ describe('planning: creation', () => {
         const plan = planCreation({ ...current, pendingDeposits: 0, maxBatch: 1 + Math.floor(random() * 5) });
         if (plan.toCreate === 0) break;
         const k = BigInt(plan.toCreate);
-        assert.ok(contractCheck(current.bridgeBalanceWei, current.validatorCount, k, BigInt(current.stakingLimitBps)), 'a planned batch would revert');
-        current = { ...current, bridgeBalanceWei: current.bridgeBalanceWei - k * 32n * ETH, validatorCount: current.validatorCount + k };
+        assert.ok(
+          contractCheck(current.bridgeBalanceWei, current.validatorCount, k, BigInt(current.stakingLimitBps)),
+          'a planned batch would revert',
+        );
+        current = {
+          ...current,
+          bridgeBalanceWei: current.bridgeBalanceWei - k * 32n * ETH,
+          validatorCount: current.validatorCount + k,
+        };
         created += k;
       }
       assert.equal(created, n, `batches created ${created}, one plan says ${n}`);
@@ -105,14 +127,23 @@ describe('planning: creation', () => {
   });
 
   it('plans nothing when pending deposits already need more than the balance', () => {
-    const plan = planCreation({ bridgeBalanceWei: 64n * ETH, validatorCount: 0n, stakingLimitBps: 10_000, pendingDeposits: 3, maxBatch: 10 });
+    const plan = planCreation({
+      bridgeBalanceWei: 64n * ETH,
+      validatorCount: 0n,
+      stakingLimitBps: 10_000,
+      pendingDeposits: 3,
+      maxBatch: 10,
+    });
     assert.equal(plan.toCreate, 0);
     assert.match(plan.reason, /pending deposit/);
   });
 
   it('rejects bad input with the field named', () => {
     const base = { bridgeBalanceWei: 0n, validatorCount: 0n, stakingLimitBps: 0, pendingDeposits: 0, maxBatch: 1 };
-    assert.throws(() => planCreation({ ...base, stakingLimitBps: 10_001 }), (e: unknown) => e instanceof PlanningInputError && /stakingLimit must be an integer 0\.\.10000/.test(e.message));
+    assert.throws(
+      () => planCreation({ ...base, stakingLimitBps: 10_001 }),
+      (e: unknown) => e instanceof PlanningInputError && /stakingLimit must be an integer 0\.\.10000/.test(e.message),
+    );
     assert.throws(() => planCreation({ ...base, stakingLimitBps: 1.5 }), /stakingLimit/);
     assert.throws(() => planCreation({ ...base, maxBatch: 0 }), /maxBatch/);
     assert.throws(() => planCreation({ ...base, pendingDeposits: -1 }), /pendingDeposits/);

@@ -48,8 +48,14 @@ describe('unit: revert decoding (revert.ts)', function () {
 
   describe('ethers v6 errors from real calls', () => {
     it('provider.estimateGas: CALL_EXCEPTION with data and info.error (NotNexusBot from a stranger)', async () => {
-      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [admin(), unknownKey, fx().operatorIds]);
-      const err = await caught(() => fx().provider.estimateGas({ from: fx().stranger.address, to: nexusAddress(), data }));
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [
+        admin(),
+        unknownKey,
+        fx().operatorIds,
+      ]);
+      const err = await caught(() =>
+        fx().provider.estimateGas({ from: fx().stranger.address, to: nexusAddress(), data }),
+      );
       assert.equal((err as { code?: string }).code, 'CALL_EXCEPTION');
       const d = expectDecoded(err, 'NotNexusBot');
       assert.equal(d.selector, selectorOf('NotNexusBot'));
@@ -58,14 +64,24 @@ describe('unit: revert decoding (revert.ts)', function () {
     });
 
     it('provider.call: IncorrectValidatorStatus for an unknown key', async () => {
-      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [admin(), unknownKey, fx().operatorIds]);
+      const data = nexusInterface.encodeFunctionData('validatorExit(address,bytes,uint64[])', [
+        admin(),
+        unknownKey,
+        fx().operatorIds,
+      ]);
       const err = await caught(() => fx().provider.call({ from: fx().bot.address, to: nexusAddress(), data }));
       expectDecoded(err, 'IncorrectValidatorStatus');
     });
 
     it('Contract staticCall (data on the error, no info) and Contract send (estimateGas inside the signer)', async () => {
       const nexus = new ethers.Contract(nexusAddress(), nexusInterface, fx().bot);
-      const share = { pubKey: unknownKey, operatorIds: fx().operatorIds, sharesEncrypted: '0x', amount: ETH, cluster: NEW_CLUSTER };
+      const share = {
+        pubKey: unknownKey,
+        operatorIds: fx().operatorIds,
+        sharesEncrypted: '0x',
+        amount: ETH,
+        cluster: NEW_CLUSTER,
+      };
       const staticErr = await caught(() => nexus.depositValidatorShares.staticCall(admin(), share));
       expectDecoded(staticErr, 'IncorrectValidatorStatus');
       const sendErr = await caught(() => nexus.depositValidatorShares(admin(), share));
@@ -83,12 +99,20 @@ describe('unit: revert decoding (revert.ts)', function () {
       const [one] = four;
       await send(fx().nexusAsBot, 'depositValidatorRollup', admin(), [one]);
       const staleCluster = { ...NEW_CLUSTER, validatorCount: 3n };
-      const share = { pubKey: one.pubKey, operatorIds: fx().operatorIds, sharesEncrypted: '0x', amount: ETH, cluster: staleCluster };
-      const clusterErr = await caught(() => fx().provider.estimateGas({
-        from: fx().bot.address,
-        to: nexusAddress(),
-        data: nexusInterface.encodeFunctionData('depositValidatorShares', [admin(), share]),
-      }));
+      const share = {
+        pubKey: one.pubKey,
+        operatorIds: fx().operatorIds,
+        sharesEncrypted: '0x',
+        amount: ETH,
+        cluster: staleCluster,
+      };
+      const clusterErr = await caught(() =>
+        fx().provider.estimateGas({
+          from: fx().bot.address,
+          to: nexusAddress(),
+          data: nexusInterface.encodeFunctionData('depositValidatorShares', [admin(), share]),
+        }),
+      );
       expectDecoded(clusterErr, 'IncorrectClusterState');
       const asError = asContractRevert(clusterErr, { phase: 'estimate', label: 'depositValidatorShares' });
       assert.ok(asError);
@@ -114,14 +138,18 @@ describe('unit: revert decoding (revert.ts)', function () {
     it('Error(string) from a require with a message', async () => {
       const deposit = new ethers.Interface(['function deposit(bytes,bytes,bytes,bytes32) payable']);
       const data = deposit.encodeFunctionData('deposit', ['0x11', '0x', '0x', ethers.ZeroHash]);
-      const err = await caught(() => fx().provider.estimateGas({ from: fx().bot.address, to: fx().system.addresses.depositContract, data }));
+      const err = await caught(() =>
+        fx().provider.estimateGas({ from: fx().bot.address, to: fx().system.addresses.depositContract, data }),
+      );
       const d = expectDecoded(err, 'Error', 'error-string');
       assert.equal(d.reason, 'DepositContract: invalid pubkey length');
       assert.equal(d.selector, '0x08c379a0');
     });
 
     it('an empty revert (unknown function selector, no fallback) is EmptyRevert', async () => {
-      const err = await caught(() => fx().provider.call({ from: fx().bot.address, to: nexusAddress(), data: '0x12345678' }));
+      const err = await caught(() =>
+        fx().provider.call({ from: fx().bot.address, to: nexusAddress(), data: '0x12345678' }),
+      );
       expectDecoded(err, 'EmptyRevert', 'empty');
     });
 
@@ -143,12 +171,25 @@ describe('unit: revert decoding (revert.ts)', function () {
 
     it('not a revert: a receipt with status 0 (no data), a nonce error, a transport error', async () => {
       const nexus = new ethers.Contract(nexusAddress(), nexusInterface, fx().bot);
-      const tx = (await nexus.getFunction('validatorExit(address,bytes,uint64[])')(admin(), unknownKey, fx().operatorIds, { gasLimit: 200_000 })) as ethers.ContractTransactionResponse;
+      const tx = (await nexus.getFunction('validatorExit(address,bytes,uint64[])')(
+        admin(),
+        unknownKey,
+        fx().operatorIds,
+        { gasLimit: 200_000 },
+      )) as ethers.ContractTransactionResponse;
       const waitErr = await caught(() => tx.wait());
       assert.equal((waitErr as { code?: string }).code, 'CALL_EXCEPTION');
       assert.equal(decodeRevert(waitErr), undefined, 'a mined revert has no data: it must be replayed');
 
-      const stale = await fx().bot.signTransaction({ to: fx().bot.address, nonce: 0, chainId: 31337n, gasLimit: 21_000n, maxFeePerGas: 10n ** 10n, maxPriorityFeePerGas: 1n, type: 2 });
+      const stale = await fx().bot.signTransaction({
+        to: fx().bot.address,
+        nonce: 0,
+        chainId: 31337n,
+        gasLimit: 21_000n,
+        maxFeePerGas: 10n ** 10n,
+        maxPriorityFeePerGas: 1n,
+        type: 2,
+      });
       const nonceErr = await caught(() => fx().provider.broadcastTransaction(stale));
       assert.equal((nonceErr as { code?: string }).code, 'NONCE_EXPIRED');
       assert.equal(decodeRevert(nonceErr), undefined);
@@ -169,15 +210,30 @@ describe('unit: revert decoding (revert.ts)', function () {
 
     it('a JSON-RPC error object, a response, and a wrapping cause chain', () => {
       assert.equal(decodeRevert({ code: 3, message: 'execution reverted', data: notNexusBot })?.name, 'NotNexusBot');
-      assert.equal(decodeRevert({ jsonrpc: '2.0', id: 1, error: { code: 3, message: 'execution reverted', data: withArg } })?.name, 'IncorrectValidatorStateWithData');
-      const wrapped = new Error('activity failed', { cause: new Error('provider failed', { cause: { code: 3, message: 'execution reverted', data: notNexusBot } }) });
+      assert.equal(
+        decodeRevert({ jsonrpc: '2.0', id: 1, error: { code: 3, message: 'execution reverted', data: withArg } })?.name,
+        'IncorrectValidatorStateWithData',
+      );
+      const wrapped = new Error('activity failed', {
+        cause: new Error('provider failed', { cause: { code: 3, message: 'execution reverted', data: notNexusBot } }),
+      });
       assert.equal(decodeRevert(wrapped)?.name, 'NotNexusBot');
     });
 
     it('nested `data: { data }` (Hardhat / older clients) and a JSON response body string', () => {
-      assert.equal(decodeRevert({ code: -32603, message: 'Internal error', data: { message: 'reverted', data: notNexusBot } })?.name, 'NotNexusBot');
+      assert.equal(
+        decodeRevert({ code: -32603, message: 'Internal error', data: { message: 'reverted', data: notNexusBot } })
+          ?.name,
+        'NotNexusBot',
+      );
       const serverError = ethers.makeError('server response 500', 'SERVER_ERROR', {
-        info: { responseBody: JSON.stringify({ jsonrpc: '2.0', id: 7, error: { code: 3, message: 'execution reverted', data: withArg } }) },
+        info: {
+          responseBody: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 7,
+            error: { code: 3, message: 'execution reverted', data: withArg },
+          }),
+        },
       } as never);
       const d = decodeRevert(serverError);
       assert.equal(d?.name, 'IncorrectValidatorStateWithData');
@@ -185,13 +241,23 @@ describe('unit: revert decoding (revert.ts)', function () {
     });
 
     it('never mistakes calldata (transaction.data, payload params) for revert data', () => {
-      const calldata = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [ethers.ZeroAddress, [unknownKey]]);
-      const err = { code: 'UNKNOWN_ERROR', transaction: { data: calldata }, info: { payload: { params: [{ data: calldata }] } } };
+      const calldata = nexusInterface.encodeFunctionData('validatorExit(address,bytes[])', [
+        ethers.ZeroAddress,
+        [unknownKey],
+      ]);
+      const err = {
+        code: 'UNKNOWN_ERROR',
+        transaction: { data: calldata },
+        info: { payload: { params: [{ data: calldata }] } },
+      };
       assert.equal(decodeRevert(err), undefined);
     });
 
     it('a node message with only the selector (anvil "custom error 0x…")', () => {
-      assert.equal(decodeRevert({ code: -32000, message: `execution reverted: custom error ${notNexusBot}` })?.name, 'NotNexusBot');
+      assert.equal(
+        decodeRevert({ code: -32000, message: `execution reverted: custom error ${notNexusBot}` })?.name,
+        'NotNexusBot',
+      );
     });
 
     it('Panic(uint256), empty data outside a revert, malformed arguments', () => {
@@ -203,7 +269,10 @@ describe('unit: revert decoding (revert.ts)', function () {
       assert.equal(decodeRevert({ code: -32000, message: 'header not found', data: '0x' }), undefined);
       assert.equal(decodeRevert({ code: 'CALL_EXCEPTION', data: '0x' })?.name, 'EmptyRevert');
       // Known selector, truncated arguments: the name survives.
-      assert.equal(decodeRevertData(selectorOf('IncorrectValidatorStateWithData')).name, 'IncorrectValidatorStateWithData');
+      assert.equal(
+        decodeRevertData(selectorOf('IncorrectValidatorStateWithData')).name,
+        'IncorrectValidatorStateWithData',
+      );
       assert.equal(decodeRevertData('0xdeadbeef').kind, 'unknown');
     });
   });
@@ -255,13 +324,18 @@ describe('unit: revert decoding (revert.ts)', function () {
       assert.equal(err.revertName, 'StakingLimitExceeding');
       assert.equal(err.type, 'Revert:StakingLimitExceeding');
       assert.equal(err.retryable, false);
-      assert.match(err.message, /depositValidatorRollup: reverted with StakingLimitExceeding\(\) at gas estimation, nothing sent/);
+      assert.match(
+        err.message,
+        /depositValidatorRollup: reverted with StakingLimitExceeding\(\) at gas estimation, nothing sent/,
+      );
       const failure = toApplicationFailure(err);
       assert.ok(failure);
       assert.equal(failure.type, 'Revert:StakingLimitExceeding');
       assert.equal(failure.nonRetryable, true);
       assert.equal(decodeRevert(err)?.name, 'StakingLimitExceeding');
-      const retryable = toApplicationFailure(new ContractRevertError(decodeRevertData(selectorOf('IncorrectClusterState')), { phase: 'mined' }));
+      const retryable = toApplicationFailure(
+        new ContractRevertError(decodeRevertData(selectorOf('IncorrectClusterState')), { phase: 'mined' }),
+      );
       assert.equal(retryable?.nonRetryable, false);
     });
   });

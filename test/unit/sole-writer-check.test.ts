@@ -28,7 +28,10 @@ describe('sole-writer check: waiting for another writer', () => {
     assert.equal(finds(), 6, 'asked Temporal at every check');
     assert.equal(errors.length, 1, `one ERROR while waiting, got ${errors.length}: ${JSON.stringify(errors)}`);
     assert.match(errors[0], /another process polls the chain-writer task queue/);
-    assert.ok(infos.some((m) => m.includes('starting')), 'says when it starts');
+    assert.ok(
+      infos.some((m) => m.includes('starting')),
+      'says when it starts',
+    );
   });
 
   it('raises the ERROR again once repeatErrorMs has passed', async () => {

@@ -19,12 +19,26 @@ describe('threshold signing (SSV exit-duty stand-in)', () => {
   const validator = SecretKey.fromBytes(toBytes(secret));
   const shares = split(secret, [1, 2, 3, 4], 3);
   const message = Buffer.alloc(32, 7);
-  const partial = (id: number) => ({ operatorId: id, signature: SecretKey.fromBytes(toBytes(shares.get(id) as bigint)).sign(message).toBytes() });
+  const partial = (id: number) => ({
+    operatorId: id,
+    signature: SecretKey.fromBytes(toBytes(shares.get(id) as bigint))
+      .sign(message)
+      .toBytes(),
+  });
 
   it('combines any 3 of the 4 partial signatures into the validator signature', () => {
-    for (const subset of [[1, 2, 3], [1, 2, 4], [1, 3, 4], [2, 3, 4]]) {
+    for (const subset of [
+      [1, 2, 3],
+      [1, 2, 4],
+      [1, 3, 4],
+      [2, 3, 4],
+    ]) {
       const combined = combinePartialSignatures(subset.map(partial));
-      assert.deepEqual(Buffer.from(combined), Buffer.from(validator.sign(message).toBytes()), `operators ${subset.join(',')}`);
+      assert.deepEqual(
+        Buffer.from(combined),
+        Buffer.from(validator.sign(message).toBytes()),
+        `operators ${subset.join(',')}`,
+      );
       assert.ok(verify(message, validator.toPublicKey(), Signature.fromBytes(combined, true)));
     }
   });

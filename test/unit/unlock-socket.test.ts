@@ -36,11 +36,19 @@ function send(path: string, bytes: string | Buffer, opts: { end?: boolean } = {}
 
 const request = (path: string, body: unknown) => send(path, `${JSON.stringify(body)}\n`);
 
-function nexusBot(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function nexusBot(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000, env: { ...process.env, NEXUS_BOT_CONFIG: '', ...env } }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: 60_000, env: { ...process.env, NEXUS_BOT_CONFIG: '', ...env } },
+      (err, stdout, stderr) => {
+        res({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -56,7 +64,10 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
 
   before(async () => {
     // Light KDF parameters: only the check's logic is under test here, not pbkdf2's cost.
-    keystore = await createKeystore(SALT, Buffer.from('a stored secret'), new Uint8Array(0), '', null, { function: 'pbkdf2', params: { dklen: 32, c: 2, prf: 'hmac-sha256', salt: '' } });
+    keystore = await createKeystore(SALT, Buffer.from('a stored secret'), new Uint8Array(0), '', null, {
+      function: 'pbkdf2',
+      params: { dklen: 32, c: 2, prf: 'hmac-sha256', salt: '' },
+    });
   });
 
   beforeEach(async () => {
@@ -64,25 +75,33 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     lines = [];
     stoppedWorkers = 0;
     slot = new SaltSlot();
-    const check: SaltCheck = async (candidate) => (await candidate.use((p) => verifyPassword(keystore, p))
-      ? { ok: true, message: 'the salt opens the test keystore' }
-      : { ok: false, error: 'wrong-salt', message: 'wrong salt: it does not open the test keystore' });
-    const log = { info: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f ?? {})}`), warn: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f ?? {})}`) };
+    const check: SaltCheck = async (candidate) =>
+      (await candidate.use((p) => verifyPassword(keystore, p)))
+        ? { ok: true, message: 'the salt opens the test keystore' }
+        : { ok: false, error: 'wrong-salt', message: 'wrong salt: it does not open the test keystore' };
+    const log = {
+      info: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f ?? {})}`),
+      warn: (m: string, f?: object) => lines.push(`${m} ${JSON.stringify(f ?? {})}`),
+    };
     lock = new SaltLock(slot, check, log, 'q-salt');
     lock.attachWorker(async () => {
       stoppedWorkers++;
     });
-    socket = await startUnlockSocket(join(dir, 'run', 'unlock.sock'), lock, { requestTimeoutMs: 500, maxRequestBytes: 4096 });
+    socket = await startUnlockSocket(join(dir, 'run', 'unlock.sock'), lock, {
+      requestTimeoutMs: 500,
+      maxRequestBytes: 4096,
+    });
   });
 
   afterEach(async () => {
     await socket?.close();
     lock?.close();
-    for (const line of lines) assert.ok(!line.includes(SALT) && !line.includes(WRONG), `a log line holds a salt: ${line}`);
+    for (const line of lines)
+      assert.ok(!line.includes(SALT) && !line.includes(WRONG), `a log line holds a salt: ${line}`);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('is a socket of mode 0600 in a folder of mode 0700, both this user\'s', () => {
+  it("is a socket of mode 0600 in a folder of mode 0700, both this user's", () => {
     const st = lstatSync(socket.path);
     assert.ok(st.isSocket());
     assert.equal(st.mode & 0o777, 0o600);
@@ -94,19 +113,34 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     const status = await request(socket.path, { op: 'status' });
     assert.equal(status.ok, true);
     assert.equal(status.state, 'locked');
-    assert.match(status.message, /^locked: waiting for the salt since .*: mnemonic steps wait on the salt task queue q-salt/);
-    assert.match(lines[0], /^locked: waiting for the salt: mnemonic steps wait on the salt task queue q-salt until `nexus-bot unlock`/);
+    assert.match(
+      status.message,
+      /^locked: waiting for the salt since .*: mnemonic steps wait on the salt task queue q-salt/,
+    );
+    assert.match(
+      lines[0],
+      /^locked: waiting for the salt: mnemonic steps wait on the salt task queue q-salt until `nexus-bot unlock`/,
+    );
   });
 
   it('refuses a wrong salt keeping nothing, then takes the right one', async () => {
     const wrong = await request(socket.path, { op: 'unlock', salt: WRONG });
-    assert.deepEqual({ ok: wrong.ok, state: wrong.state, error: wrong.error }, { ok: false, state: 'locked', error: 'wrong-salt' });
+    assert.deepEqual(
+      { ok: wrong.ok, state: wrong.state, error: wrong.error },
+      { ok: false, state: 'locked', error: 'wrong-salt' },
+    );
     assert.match(wrong.message, /^wrong salt: .*; still locked$/);
     assert.equal(slot.locked, true);
-    await assert.rejects(slot.use((p) => p), { name: 'SaltLocked', message: /locked: waiting for the salt/ });
+    await assert.rejects(
+      slot.use((p) => p),
+      { name: 'SaltLocked', message: /locked: waiting for the salt/ },
+    );
     const right = await request(socket.path, { op: 'unlock', salt: SALT });
     assert.deepEqual({ ok: right.ok, state: right.state }, { ok: true, state: 'unlocked' });
-    assert.match(right.message, /^unlocked: the salt opens the test keystore; the worker polls the salt task queue q-salt$/);
+    assert.match(
+      right.message,
+      /^unlocked: the salt opens the test keystore; the worker polls the salt task queue q-salt$/,
+    );
     assert.equal(await slot.use((p) => p), SALT);
     // A second unlock changes nothing, and its salt is not checked or kept.
     const again = await request(socket.path, { op: 'unlock', salt: WRONG });
@@ -121,7 +155,10 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     assert.deepEqual({ ok: locked.ok, state: locked.state }, { ok: true, state: 'locked' });
     assert.equal(stoppedWorkers, 1);
     assert.equal(slot.locked, true);
-    await assert.rejects(slot.use((p) => p), { name: 'SaltLocked' });
+    await assert.rejects(
+      slot.use((p) => p),
+      { name: 'SaltLocked' },
+    );
     assert.equal((await request(socket.path, { op: 'unlock', salt: SALT })).state, 'unlocked');
   });
 
@@ -129,7 +166,10 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     const holder = new SaltHolder(SALT);
     const own = new SaltSlot(holder);
     own.wipe();
-    await assert.rejects(holder.use((p) => p), /the salt was wiped/);
+    await assert.rejects(
+      holder.use((p) => p),
+      /the salt was wiped/,
+    );
   });
 
   it('answers bad input with a clear error that never repeats it, and keeps serving', async () => {
@@ -170,14 +210,20 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     const open = join(dir, 'open');
     mkdirSync(open, { mode: 0o755 });
     chmodSync(open, 0o755);
-    await assert.rejects(startUnlockSocket(join(open, 'unlock.sock'), lock), /its folder .*open must be a directory owned by this user with no access for group or others \(it has mode 755/);
+    await assert.rejects(
+      startUnlockSocket(join(open, 'unlock.sock'), lock),
+      /its folder .*open must be a directory owned by this user with no access for group or others \(it has mode 755/,
+    );
     writeFileSync(join(dir, 'run', 'file.sock'), '');
     await assert.rejects(startUnlockSocket(join(dir, 'run', 'file.sock'), lock), /exists and is not a socket/);
     await assert.rejects(startUnlockSocket(socket.path, lock), /another worker listens on/);
     // A socket whose server is gone (a worker that was killed): replaced.
     const stalePath = join(dir, 'run', 'stale.sock');
     // Closing a server removes its file; a process that was killed leaves it.
-    const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(stalePath)}, () => console.log('up'))`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stalePath)}, () => console.log('up'))`,
+    ]);
     await new Promise((r) => child.stdout.once('data', r));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -212,7 +258,10 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     chmodSync(open, 0o644);
     const refused = await nexusBot(['unlock', '--salt-file', open, '--socket', socket.path]);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /--salt-file: .*salt-open has mode 0644, so group or others may read or change it; `chmod 600 /);
+    assert.match(
+      refused.stderr,
+      /--salt-file: .*salt-open has mode 0644, so group or others may read or change it; `chmod 600 /,
+    );
     const wrongFile = join(dir, 'salt-wrong');
     writeFileSync(wrongFile, `${WRONG}\n`, { mode: 0o600 });
     const wrong = await nexusBot(['unlock', '--salt-file', wrongFile, '--socket', socket.path]);
@@ -232,6 +281,7 @@ describe('unlock socket: giving and taking back the salt of a running worker', f
     const missing = await nexusBot(['unlock', '--status', '--socket', join(dir, 'none.sock')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no unlock socket at .*none\.sock: is the worker running/);
-    for (const r of [status, refused, wrong, right, locked]) assert.ok(!`${r.stdout}${r.stderr}`.includes(SALT) && !`${r.stdout}${r.stderr}`.includes(WRONG));
+    for (const r of [status, refused, wrong, right, locked])
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(SALT) && !`${r.stdout}${r.stderr}`.includes(WRONG));
   });
 });

@@ -33,13 +33,18 @@ describe('worker roles', () => {
 
   it('names the role queues after the general one', () => {
     assert.deepEqual(roleQueues('nexus-bot', ['general', 'writer', 'salt']), [
-      { role: 'general', taskQueue: 'nexus-bot' }, { role: 'writer', taskQueue: 'nexus-bot-chain-writer' }, { role: 'salt', taskQueue: 'nexus-bot-salt' },
+      { role: 'general', taskQueue: 'nexus-bot' },
+      { role: 'writer', taskQueue: 'nexus-bot-chain-writer' },
+      { role: 'salt', taskQueue: 'nexus-bot-salt' },
     ]);
   });
 
   it('a worker without the salt does not poll the salt queue, and says why', () => {
     assert.deepEqual(rolePlan(['general', 'writer', 'salt'], true), { polled: ['general', 'writer', 'salt'] });
-    assert.deepEqual(rolePlan(['general', 'writer', 'salt'], false), { polled: ['general', 'writer'], skipped: 'salt' });
+    assert.deepEqual(rolePlan(['general', 'writer', 'salt'], false), {
+      polled: ['general', 'writer'],
+      skipped: 'salt',
+    });
     assert.deepEqual(rolePlan(['general'], false), { polled: ['general'] });
   });
 
@@ -54,7 +59,11 @@ describe('worker roles', () => {
     // The Workers of a general-only process register neither kind.
     const all = createActivities({ workerName: 'roles-test' });
     const general = Object.keys(activitiesFor(all, ['general']));
-    for (const name of [...WRITER_ACTIVITIES, ...SALT_ACTIVITIES]) assert.ok(!general.includes(name), `${name} on a general-only worker`);
-    assert.deepEqual(Object.keys(activitiesFor(all, ['writer'])).sort(), ['notifyExitBalanceTransferred', 'submitValidatorExit']);
+    for (const name of [...WRITER_ACTIVITIES, ...SALT_ACTIVITIES])
+      assert.ok(!general.includes(name), `${name} on a general-only worker`);
+    assert.deepEqual(Object.keys(activitiesFor(all, ['writer'])).sort(), [
+      'notifyExitBalanceTransferred',
+      'submitValidatorExit',
+    ]);
   });
 });

@@ -19,7 +19,8 @@ import { workflowBundle } from '../harness/workflow-bundle';
 
 type History = temporal.api.history.v1.IHistory;
 const SLEEP_LOOP_HISTORY = join(__dirname, '..', 'fixtures', 'histories', 'chain-watcher-sleep-loop.binpb');
-const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
+const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  Number(d?.seconds ?? 0) + (d?.nanos ?? 0) / 1e9;
 
 describe('workflows: chain watcher follows new blocks (time-skipping)', function () {
   this.timeout(120_000);
@@ -42,14 +43,25 @@ describe('workflows: chain watcher follows new blocks (time-skipping)', function
         if (calls.length > 4) await sleep(200); // slow the next runs down until the test terminates them
         const from = input.fromBlock ?? 100;
         // The second look finds a change for both rollups.
-        const wake = calls.length === 2 ? admins.map((rollupAdmin) => ({ rollupAdmin, reason: `staking limit changed (block ${from})` })) : [];
+        const wake =
+          calls.length === 2
+            ? admins.map((rollupAdmin) => ({ rollupAdmin, reason: `staking limit changed (block ${from})` }))
+            : [];
         return { nextFromBlock: from + 1, wake, balances: {} };
       },
     };
     // Stand-ins under the monitors' ids on a queue nobody polls: their histories record the wakes.
-    for (const admin of admins) await env.client.workflow.start('monitorStandIn', { taskQueue: `${taskQueue}-nobody`, workflowId: monitorWorkflowId(admin) });
+    for (const admin of admins)
+      await env.client.workflow.start('monitorStandIn', {
+        taskQueue: `${taskQueue}-nobody`,
+        workflowId: monitorWorkflowId(admin),
+      });
     await withTestWorker(env.address, { taskQueue, activities }, async () => {
-      const handle = await env.client.workflow.start(chainWatcherWorkflow, { taskQueue, workflowId, args: [{ pollInterval: '20 seconds', continueAsNewAfterPolls: 3 }] });
+      const handle = await env.client.workflow.start(chainWatcherWorkflow, {
+        taskQueue,
+        workflowId,
+        args: [{ pollInterval: '20 seconds', continueAsNewAfterPolls: 3 }],
+      });
       while (calls.length < 4) await env.sleep('20 seconds');
       history = await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();
       // The run may be continuing as new at that moment: then its successor is terminated.
@@ -72,35 +84,69 @@ describe('workflows: chain watcher follows new blocks (time-skipping)', function
     const patchData = markers[0].markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
     assert.match(Buffer.from(patchData ?? []).toString(), new RegExp(FOLLOW_HEADS_PATCH));
     assert.equal(events.filter((e) => e.timerStartedEventAttributes).length, 0, 'a timer was started');
-    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a !== null && a !== undefined);
-    assert.deepEqual(scheduled.map((a) => a.activityType?.name), ['waitForRollupChanges', 'waitForRollupChanges', 'waitForRollupChanges']);
+    const scheduled = events
+      .map((e) => e.activityTaskScheduledEventAttributes)
+      .filter((a) => a !== null && a !== undefined);
+    assert.deepEqual(
+      scheduled.map((a) => a.activityType?.name),
+      ['waitForRollupChanges', 'waitForRollupChanges', 'waitForRollupChanges'],
+    );
     assert.equal(seconds(scheduled[0].heartbeatTimeout), 30);
     assert.equal(seconds(scheduled[0].startToCloseTimeout), 20 + 60);
-    assert.deepEqual(calls.slice(0, 3).map((c) => [c.fromBlock, c.maxWaitMs]), [[undefined, 20_000], [101, 20_000], [102, 20_000]]);
+    assert.deepEqual(
+      calls.slice(0, 3).map((c) => [c.fromBlock, c.maxWaitMs]),
+      [
+        [undefined, 20_000],
+        [101, 20_000],
+        [102, 20_000],
+      ],
+    );
     assert.equal(calls[3].fromBlock, 103, 'the next run starts after the last scanned block');
   });
 
   it('sends every wake of one look in the same workflow task', () => {
-    const signals = (history.events ?? []).map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes).filter((a) => a !== null && a !== undefined);
-    assert.deepEqual(signals.map((s) => s.workflowExecution?.workflowId), admins.map(monitorWorkflowId));
-    assert.equal(new Set(signals.map((s) => Number(s.workflowTaskCompletedEventId))).size, 1, 'the wakes went out in separate workflow tasks');
+    const signals = (history.events ?? [])
+      .map((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)
+      .filter((a) => a !== null && a !== undefined);
+    assert.deepEqual(
+      signals.map((s) => s.workflowExecution?.workflowId),
+      admins.map(monitorWorkflowId),
+    );
+    assert.equal(
+      new Set(signals.map((s) => Number(s.workflowTaskCompletedEventId))).size,
+      1,
+      'the wakes went out in separate workflow tasks',
+    );
   });
 
   it('a history of the sleep loop recorded before the change, and one of the new code, both replay', async () => {
     const old = temporal.api.history.v1.History.decode(readFileSync(SLEEP_LOOP_HISTORY));
-    assert.ok(old.events?.some((e) => e.timerStartedEventAttributes), 'the fixture is a sleep-loop history');
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'sleep-loop' }, old, 'nexus-chain-watcher-recorded')
-      .catch((err: Error) => assert.fail(`the sleep-loop history does not replay: ${err.message}`));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'follows-heads' }, history, workflowId)
-      .catch((err: Error) => assert.fail(`the new history does not replay: ${err.message}`));
+    assert.ok(
+      old.events?.some((e) => e.timerStartedEventAttributes),
+      'the fixture is a sleep-loop history',
+    );
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), replayName: 'sleep-loop' },
+      old,
+      'nexus-chain-watcher-recorded',
+    ).catch((err: Error) => assert.fail(`the sleep-loop history does not replay: ${err.message}`));
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), replayName: 'follows-heads' },
+      history,
+      workflowId,
+    ).catch((err: Error) => assert.fail(`the new history does not replay: ${err.message}`));
   });
 
   it('the replay check is not blind: without its patch marker the new history does not replay', async () => {
     const copy = structuredClone(history);
     for (const event of copy.events ?? []) {
       const payload = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0];
-      if (payload?.data) payload.data = Buffer.from(Buffer.from(payload.data).toString().replace(FOLLOW_HEADS_PATCH, 'another-patch'));
+      if (payload?.data)
+        payload.data = Buffer.from(Buffer.from(payload.data).toString().replace(FOLLOW_HEADS_PATCH, 'another-patch'));
     }
-    await assert.rejects(Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'no-marker' }, copy, workflowId), /DeterminismViolation|[Nn]ondeterminism/);
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'no-marker' }, copy, workflowId),
+      /DeterminismViolation|[Nn]ondeterminism/,
+    );
   });
 });

@@ -16,12 +16,18 @@ describe('workflows: a monitor history from before creation ran beside exits (re
 
   it('replays on the current workflow code', async () => {
     const history = temporal.api.history.v1.History.decode(readFileSync(FIXTURE));
-    const types = new Set((history.events ?? []).map((e) => e.workflowExecutionStartedEventAttributes?.workflowType?.name).filter(Boolean));
+    const types = new Set(
+      (history.events ?? []).map((e) => e.workflowExecutionStartedEventAttributes?.workflowType?.name).filter(Boolean),
+    );
     assert.deepEqual([...types], ['rollupMonitorWorkflow']);
     // The history holds looks with the exit in flight and the limit raised, none of which started a creation.
-    const children = (history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name);
+    const children = (history.events ?? [])
+      .filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+      .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name);
     assert.deepEqual(children, ['exitValidatorsWorkflow']);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'monitor-exit-in-flight' }, history)
-      .catch((err: Error) => assert.fail(`the recorded monitor does not replay: ${err.message}`));
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), replayName: 'monitor-exit-in-flight' },
+      history,
+    ).catch((err: Error) => assert.fail(`the recorded monitor does not replay: ${err.message}`));
   });
 });

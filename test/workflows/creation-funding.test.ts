@@ -29,25 +29,53 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
     registrarWorkflowId = `${taskQueue}-registrar`;
     ADMIN = `0x${(0xf000 + testNumber).toString(16)}${'c'.repeat(36)}`;
     chain = new StubChain();
-    chain.addRollup(ADMIN, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
   });
 
   afterEach(async () => {
     const ids = [...started.splice(0), creationWorkflowId(ADMIN), registrarWorkflowId];
-    await Promise.all(ids.map((id) => testEnv().client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        testEnv()
+          .client.workflow.getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined),
+      ),
+    );
   });
 
   const withWorker = <T>(fn: (env: TestWorkflowEnvironment) => Promise<T>) =>
-    withTestWorker(testEnv().address, { taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId) }, () => fn(testEnv()));
+    withTestWorker(
+      testEnv().address,
+      { taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId) },
+      () => fn(testEnv()),
+    );
 
-  async function startMonitor(env: TestWorkflowEnvironment, input: Partial<RollupMonitorInput> = {}): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+  async function startMonitor(
+    env: TestWorkflowEnvironment,
+    input: Partial<RollupMonitorInput> = {},
+  ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
     const workflowId = `${monitorWorkflowId(ADMIN)}-${taskQueue}`;
     started.push(workflowId);
-    return env.client.workflow.start(rollupMonitorWorkflow, { taskQueue, workflowId, args: [{ pollInterval: '1 minute', rollupAdmin: ADMIN, keyPath: 'mnemonic', ...input }] });
+    return env.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ pollInterval: '1 minute', rollupAdmin: ADMIN, keyPath: 'mnemonic', ...input }],
+    });
   }
 
-  const waitForStatus = (env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string) =>
-    waitForMonitor(env, handle, done, what, '20 seconds', 60);
+  const waitForStatus = (
+    env: TestWorkflowEnvironment,
+    handle: WorkflowHandle,
+    done: (s: MonitorStatus) => boolean,
+    what: string,
+  ) => waitForMonitor(env, handle, done, what, '20 seconds', 60);
 
   const stop = (handle: WorkflowHandle) => stopMonitor(testEnv(), handle, '20 seconds', 60);
 
@@ -55,9 +83,17 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
     chain.nexusSsvWei = chain.ssvPerRegistrationWei - 1n;
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const held = await waitForStatus(env, handle, (s) => s.inFlight?.phase === 'awaiting-funding', 'the batch to hold');
+      const held = await waitForStatus(
+        env,
+        handle,
+        (s) => s.inFlight?.phase === 'awaiting-funding',
+        'the batch to hold',
+      );
       assert.equal(held.inFlight?.funding?.reason, 'nexus-ssv-short');
-      assert.match(held.inFlight?.funding?.message ?? '', /Nexus holds 9999999999999999999 wei SSV tokens, the \d+ registrations of this batch need/);
+      assert.match(
+        held.inFlight?.funding?.message ?? '',
+        /Nexus holds 9999999999999999999 wei SSV tokens, the \d+ registrations of this batch need/,
+      );
       const batch = await env.client.workflow.getHandle(creationWorkflowId(ADMIN)).query(creationStatusQuery);
       assert.equal(batch.phase, 'awaiting-funding');
       assert.equal(batch.funding?.reason, 'nexus-ssv-short');
@@ -67,7 +103,12 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
       assert.equal(chain.submitAttempts, 0);
       assert.ok(chain.fundingChecks.filter((c) => !c.ok).length >= 3, `rechecks: ${chain.fundingChecks.length}`);
       chain.nexusSsvWei = 10n ** 24n;
-      const done = await waitForStatus(env, handle, (s) => s.validatorsCreated > 0 && s.phase === 'idle', 'the batch to go on once funded');
+      const done = await waitForStatus(
+        env,
+        handle,
+        (s) => s.validatorsCreated > 0 && s.phase === 'idle',
+        'the batch to go on once funded',
+      );
       assert.equal(done.inFlight, undefined);
       await stop(handle);
     });
@@ -79,9 +120,17 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
     chain.clusterLiquidatable = true;
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const held = await waitForStatus(env, handle, (s) => s.inFlight?.phase === 'awaiting-funding', 'the batch to hold');
+      const held = await waitForStatus(
+        env,
+        handle,
+        (s) => s.inFlight?.phase === 'awaiting-funding',
+        'the batch to hold',
+      );
       assert.equal(held.inFlight?.funding?.reason, 'cluster-liquidatable');
-      assert.match(held.inFlight?.funding?.message ?? '', /SSV cluster of owner 0xNexus with operators \[11,12,13,14\] is liquidatable now/);
+      assert.match(
+        held.inFlight?.funding?.message ?? '',
+        /SSV cluster of owner 0xNexus with operators \[11,12,13,14\] is liquidatable now/,
+      );
       assert.equal(chain.submitAttempts, 0);
       chain.clusterLiquidatable = false;
       const checks = chain.fundingChecks.length;
@@ -102,7 +151,12 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
       assert.match(held.inFlight?.funding?.message ?? '', /operators \[11,12,13,14\] is liquidated/);
       // A pause while it waits holds it at the same safe point (the monitor cannot go idle with a batch in flight).
       await env.client.workflow.getHandle(handle.workflowId).signal(pauseSignal, { reason: 'test over' });
-      const paused = await waitForStatus(env, handle, (s) => s.inFlight?.hold?.state === 'held', 'the batch to hold for the pause');
+      const paused = await waitForStatus(
+        env,
+        handle,
+        (s) => s.inFlight?.hold?.state === 'held',
+        'the batch to hold for the pause',
+      );
       assert.equal(paused.inFlight?.hold?.step, 'before the deposit (keys made, nothing on chain)');
       await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
     });
@@ -110,11 +164,15 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
   });
 
   it('a deposit for the wrong network is refused for good: the batch fails with the message naming both values, nothing deposited', async () => {
-    chain.signingNetworkMismatch = 'refusing to sign deposits: keys.depositNetwork holesky signs deposits with fork version 0x01017000, but chain id 1 (mainnet) uses 0x00000000';
+    chain.signingNetworkMismatch =
+      'refusing to sign deposits: keys.depositNetwork holesky signs deposits with fork version 0x01017000, but chain id 1 (mainnet) uses 0x00000000';
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
       const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
-      assert.match(status.lastError ?? '', /SigningNetworkMismatchError: refusing to sign deposits: .*0x01017000, but chain id 1 \(mainnet\) uses 0x00000000/);
+      assert.match(
+        status.lastError ?? '',
+        /SigningNetworkMismatchError: refusing to sign deposits: .*0x01017000, but chain id 1 \(mainnet\) uses 0x00000000/,
+      );
       assert.equal((await env.client.workflow.getHandle(creationWorkflowId(ADMIN)).describe()).status.name, 'FAILED');
       await stop(handle);
     });

@@ -31,19 +31,39 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
     registrarWorkflowId = `${taskQueue}-registrar`;
     ADMIN = `0x${(0xe000 + testNumber).toString(16)}${'d'.repeat(36)}`;
     chain = new StubChain();
-    chain.addRollup(ADMIN, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN, {
+      bridge: '0xb1',
+      stakingLimitBps: 5000,
+      operatorCluster: 1,
+      balanceWei: 3200n * ETH,
+      validatorCount: 0n,
+    });
   });
 
   afterEach(async () => {
-    await Promise.all([creationWorkflowId(ADMIN), registrarWorkflowId].map((id) => testEnv().client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+    await Promise.all(
+      [creationWorkflowId(ADMIN), registrarWorkflowId].map((id) =>
+        testEnv()
+          .client.workflow.getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined),
+      ),
+    );
   });
 
   const withWorker = <T>(fn: (env: TestWorkflowEnvironment) => Promise<T>) =>
-    withTestWorker(testEnv().address, { taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId) }, () => fn(testEnv()));
+    withTestWorker(
+      testEnv().address,
+      { taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId) },
+      () => fn(testEnv()),
+    );
 
-  const startBatch = (env: TestWorkflowEnvironment, keyPath: 'mnemonic' | 'dkg', count: number, runTag = '') => env.client.workflow.start(createValidatorsWorkflow, {
-    taskQueue, workflowId: `${creationWorkflowId(ADMIN)}${runTag}`, args: [{ rollupAdmin: ADMIN, bridge: '0xb1', operatorCluster: 1, keyPath, count }],
-  });
+  const startBatch = (env: TestWorkflowEnvironment, keyPath: 'mnemonic' | 'dkg', count: number, runTag = '') =>
+    env.client.workflow.start(createValidatorsWorkflow, {
+      taskQueue,
+      workflowId: `${creationWorkflowId(ADMIN)}${runTag}`,
+      args: [{ rollupAdmin: ADMIN, bridge: '0xb1', operatorCluster: 1, keyPath, count }],
+    });
 
   it('mnemonic: the held key is left out (nothing of it deposited or registered); the others are deposited and registered; status and result name the key and the check', async () => {
     const held = pubkeyFor(`${ADMIN}:m1`);
@@ -55,9 +75,15 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
       assert.deepEqual(result.deposited, kept);
       assert.deepEqual(result.registered, kept);
       assert.deepEqual(result.unregistered, []);
-      assert.deepEqual(result.held?.map((h) => [h.pubkey, h.failures.map((f) => f.check)]), [[held, ['deposit-contract']]]);
+      assert.deepEqual(
+        result.held?.map((h) => [h.pubkey, h.failures.map((f) => f.check)]),
+        [[held, ['deposit-contract']]],
+      );
       const status = await handle.query(creationStatusQuery);
-      assert.deepEqual(status.guard?.held.map((h) => h.pubkey), [held]);
+      assert.deepEqual(
+        status.guard?.held.map((h) => h.pubkey),
+        [held],
+      );
       assert.match(status.guard?.held[0].failures[0].reason ?? '', /stub: fails deposit-contract/);
     });
     assert.equal(chain.guardCalls.length, 1, 'one guard check, just before the deposit');
@@ -72,9 +98,17 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
     chain.rollup(ADMIN).stakingLimitBps = 10000;
     await withWorker(async (env) => {
       const monitor = await env.client.workflow.start(rollupMonitorWorkflow, {
-        taskQueue, workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`, args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', maxBatch: 3 }],
+        taskQueue,
+        workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
+        args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', maxBatch: 3 }],
       });
-      const s = await waitForMonitor(env, monitor, (st) => st.validatorsCreated === 3 && st.phase === 'idle', 'the rollup at its limit', '10 seconds');
+      const s = await waitForMonitor(
+        env,
+        monitor,
+        (st) => st.validatorsCreated === 3 && st.phase === 'idle',
+        'the rollup at its limit',
+        '10 seconds',
+      );
       assert.equal(s.guardHeld?.count, 1);
       assert.match(s.guardHeld?.last ?? '', new RegExp(`^${held}: \\[ssv-network\\]`));
       await stopMonitor(env, monitor);
@@ -97,11 +131,19 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
     chain.guardHolds = (pubkey) => (pubkey === held ? 'ssv-network' : undefined);
     await withWorker(async (env) => {
       const handle = await startBatch(env, 'dkg', 3);
-      const err = await handle.result().then(() => undefined, (e: unknown) => e);
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof WorkflowFailedError, `expected a failed batch, got ${String(err)}`);
       const cause = err.cause as Error & { type?: string };
       assert.equal(cause.type, 'DepositGuardHeld');
-      assert.match(cause.message, new RegExp(`pre-deposit guard held 1 of 3 key\\(s\\) of this DKG ceremony; nothing deposited, its SSV nonces given back: ${held}: \\[ssv-network\\]`));
+      assert.match(
+        cause.message,
+        new RegExp(
+          `pre-deposit guard held 1 of 3 key\\(s\\) of this DKG ceremony; nothing deposited, its SSV nonces given back: ${held}: \\[ssv-network\\]`,
+        ),
+      );
       assert.equal(chain.submitAttempts, 0, 'a deposit was attempted');
 
       // The nonce range was given back: the next ceremony starts at nonce 0 again and registers.
@@ -109,8 +151,14 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
       const next = await (await startBatch(env, 'dkg', 2, '-next')).result();
       assert.equal(next.registered.length, 2);
     });
-    assert.deepEqual(chain.registrations.map((r) => r.nonce), [0, 1]);
+    assert.deepEqual(
+      chain.registrations.map((r) => r.nonce),
+      [0, 1],
+    );
     assert.equal(chain.depositBatches.length, 1);
-    await testEnv().client.workflow.getHandle(`${creationWorkflowId(ADMIN)}-next`).terminate('test over').catch(() => undefined);
+    await testEnv()
+      .client.workflow.getHandle(`${creationWorkflowId(ADMIN)}-next`)
+      .terminate('test over')
+      .catch(() => undefined);
   });
 });

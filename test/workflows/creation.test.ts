@@ -9,7 +9,14 @@ import { KeyPathAttribute, RollupAdminAttribute } from '../../temporal-config/se
 import { creationWorkflowId, monitorWorkflowId } from '../../workflows/ids';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
-  creationStatusQuery, monitorStatusQuery, pauseSignal, resumeSignal, setPollIntervalUpdate, syncNowUpdate, wakeSignal, type MonitorStatus,
+  creationStatusQuery,
+  monitorStatusQuery,
+  pauseSignal,
+  resumeSignal,
+  setPollIntervalUpdate,
+  syncNowUpdate,
+  wakeSignal,
+  type MonitorStatus,
 } from '../../protocol/messages';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/rollup-monitor';
@@ -44,34 +51,73 @@ describe('workflows: validator creation (time-skipping)', function () {
   // would hold the test server's time skipping for the next tests.
   afterEach(async () => {
     const ids = [...started.splice(0), creationWorkflowId(ADMIN_A), creationWorkflowId(ADMIN_B), registrarWorkflowId];
-    await Promise.all(ids.map((id) => testEnv().client.workflow.getHandle(id).terminate('test over').catch(() => undefined)));
+    await Promise.all(
+      ids.map((id) =>
+        testEnv()
+          .client.workflow.getHandle(id)
+          .terminate('test over')
+          .catch(() => undefined),
+      ),
+    );
   });
 
   function withWorker<T>(fn: (env: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
-    return withTestWorker(testEnv().address, {
-      taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId),
-    }, () => fn(testEnv()));
+    return withTestWorker(
+      testEnv().address,
+      {
+        taskQueue,
+        activities: stubActivities(chain, testEnv().client, taskQueue, registrarWorkflowId),
+      },
+      () => fn(testEnv()),
+    );
   }
 
-  async function startMonitor(env: TestWorkflowEnvironment, input: RollupMonitorInput): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+  async function startMonitor(
+    env: TestWorkflowEnvironment,
+    input: RollupMonitorInput,
+  ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
     const workflowId = `${monitorWorkflowId(input.rollupAdmin)}-${taskQueue}`;
     started.push(workflowId);
-    return env.client.workflow.start(rollupMonitorWorkflow, { taskQueue, workflowId, args: [{ pollInterval: '1 minute', ...input }] });
+    return env.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ pollInterval: '1 minute', ...input }],
+    });
   }
 
-  const waitForStatus = (env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string) =>
-    waitForMonitor(env, handle, done, what, '20 seconds', 60);
+  const waitForStatus = (
+    env: TestWorkflowEnvironment,
+    handle: WorkflowHandle,
+    done: (s: MonitorStatus) => boolean,
+    what: string,
+  ) => waitForMonitor(env, handle, done, what, '20 seconds', 60);
 
   const stop = (handle: WorkflowHandle) => stopMonitor(testEnv(), handle, '20 seconds', 60);
 
   it('creates exactly the validators the bridge allows and registers them in nonce order (mnemonic)', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 2000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
-    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }));
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 2000,
+      operatorCluster: 1,
+      balanceWei: 3200n * ETH,
+      validatorCount: 0n,
+    });
+    const expected = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+    );
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', maxBatch: 4 });
-      const status = await waitForStatus(env, handle, (s) => s.validatorsCreated === expected && s.phase === 'idle', `${expected} validators`);
+      const status = await waitForStatus(
+        env,
+        handle,
+        (s) => s.validatorsCreated === expected && s.phase === 'idle',
+        `${expected} validators`,
+      );
       assert.equal(status.lastPlan?.toCreate, 0);
-      assert.ok(chain.depositBatches.every((b) => b.length <= 4), 'a batch exceeded maxBatch');
+      assert.ok(
+        chain.depositBatches.every((b) => b.length <= 4),
+        'a batch exceeded maxBatch',
+      );
       // A batch is found by its rollup like the monitor (a child does not inherit search attributes).
       const batch = await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).describe();
       assert.equal(batch.typedSearchAttributes.get(RollupAdminAttribute), ADMIN_A.toLowerCase());
@@ -79,16 +125,43 @@ describe('workflows: validator creation (time-skipping)', function () {
       await stop(handle);
     });
     assert.equal(chain.rollup(ADMIN_A).validatorCount, BigInt(expected));
-    assert.equal(maxDepositsWithinLimit({ bridgeBalanceWei: chain.rollup(ADMIN_A).balanceWei, validatorCount: chain.rollup(ADMIN_A).validatorCount, stakingLimitBps: 2000 }), 0n);
-    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: expected }, (_, i) => i));
+    assert.equal(
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: chain.rollup(ADMIN_A).balanceWei,
+        validatorCount: chain.rollup(ADMIN_A).validatorCount,
+        stakingLimitBps: 2000,
+      }),
+      0n,
+    );
+    assert.deepEqual(
+      chain.registrations.map((r) => r.nonce),
+      Array.from({ length: expected }, (_, i) => i),
+    );
     // Key indices 0..n-1, each used once.
-    assert.deepEqual([...chain.allocations.values()].flat().sort((a, b) => a - b), Array.from({ length: expected }, (_, i) => i));
+    assert.deepEqual(
+      [...chain.allocations.values()].flat().sort((a, b) => a - b),
+      Array.from({ length: expected }, (_, i) => i),
+    );
   });
 
   it('serialises SSV registrations of a DKG and a mnemonic rollup: owner nonces contiguous, ceremonies on their reserved nonces', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
-    chain.addRollup(ADMIN_B, { bridge: '0xb2', stakingLimitBps: 5000, operatorCluster: 2, balanceWei: 640n * ETH, validatorCount: 0n });
-    const each = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }));
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 5000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
+    chain.addRollup(ADMIN_B, {
+      bridge: '0xb2',
+      stakingLimitBps: 5000,
+      operatorCluster: 2,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
+    const each = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }),
+    );
     await withWorker(async (env) => {
       const a = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 3 });
       const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic', maxBatch: 2 });
@@ -96,29 +169,57 @@ describe('workflows: validator creation (time-skipping)', function () {
       await waitForStatus(env, b, (s) => s.validatorsCreated === each, 'rollup B done');
       await Promise.all([stop(a), stop(b)]);
     });
-    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: 2 * each }, (_, i) => i));
+    assert.deepEqual(
+      chain.registrations.map((r) => r.nonce),
+      Array.from({ length: 2 * each }, (_, i) => i),
+    );
     assert.equal(new Set(chain.registrations.map((r) => r.pubkey)).size, 2 * each, 'a key was registered twice');
-    assert.ok(chain.registrations.some((r) => r.rollupAdmin === ADMIN_A) && chain.registrations.some((r) => r.rollupAdmin === ADMIN_B));
+    assert.ok(
+      chain.registrations.some((r) => r.rollupAdmin === ADMIN_A) &&
+        chain.registrations.some((r) => r.rollupAdmin === ADMIN_B),
+    );
   });
 
   it('registers deposited mnemonic keys again when their keyshares failed the first time', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 1280n * ETH, validatorCount: 0n });
-    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 1280n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }));
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 1280n * ETH,
+      validatorCount: 0n,
+    });
+    const expected = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: 1280n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }),
+    );
     chain.failNextRegistration = true;
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
-      const status = await waitForStatus(env, handle, (s) => s.validatorsCreated === expected && s.unregisteredKeys === 0 && s.phase === 'idle', 'all keys registered');
+      const status = await waitForStatus(
+        env,
+        handle,
+        (s) => s.validatorsCreated === expected && s.unregisteredKeys === 0 && s.phase === 'idle',
+        'all keys registered',
+      );
       assert.equal(status.lastError, undefined);
       await stop(handle);
     });
     assert.equal(chain.registrationFailures, 1);
     assert.equal(new Set(chain.registrations.map((r) => r.pubkey)).size, expected);
     assert.ok([...chain.statuses.values()].every((s) => s === 'SHARE_DEPOSITED'));
-    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: expected }, (_, i) => i));
+    assert.deepEqual(
+      chain.registrations.map((r) => r.nonce),
+      Array.from({ length: expected }, (_, i) => i),
+    );
   });
 
   it('retries a failed activity and deposits the batch exactly once', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     chain.failSubmitDeposits = (attempt) => (attempt === 1 ? new Error('RPC node down (simulated)') : undefined);
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
@@ -130,8 +231,15 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   it('surfaces a non-retryable revert as a failed creation with a readable reason, and deposits nothing', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
-    chain.failSubmitDeposits = () => ApplicationFailure.nonRetryable('StakingLimitExceeding()', 'Revert:StakingLimitExceeding');
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
+    chain.failSubmitDeposits = () =>
+      ApplicationFailure.nonRetryable('StakingLimitExceeding()', 'Revert:StakingLimitExceeding');
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
       const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
@@ -146,9 +254,18 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   it('a lost index state (IndexStateMissingError) fails the creation at allocation, unretried, before any key is made; status names the rebuild', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     // The activity's own error class: Temporal turns its name into the failure type.
-    chain.failAllocation = () => new IndexStateMissingError(`the key index state of rollup ${ADMIN_A} is missing ... run \`nexus-bot mnemonic rebuild ${ADMIN_A}\``);
+    chain.failAllocation = () =>
+      new IndexStateMissingError(
+        `the key index state of rollup ${ADMIN_A} is missing ... run \`nexus-bot mnemonic rebuild ${ADMIN_A}\``,
+      );
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
       const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
@@ -162,9 +279,19 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   it('a paused monitor starts nothing, even when woken; resume continues', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', carried: { paused: true, pauseReason: 'maintenance', validatorsCreated: 0, unregistered: [] } });
+      const handle = await startMonitor(env, {
+        rollupAdmin: ADMIN_A,
+        keyPath: 'mnemonic',
+        carried: { paused: true, pauseReason: 'maintenance', validatorsCreated: 0, unregistered: [] },
+      });
       await handle.signal(wakeSignal, { reason: 'test' });
       await env.sleep('10 minutes');
       const paused = await handle.query(monitorStatusQuery);
@@ -179,7 +306,13 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   it('continues as new with its state kept (paused flag, counters)', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', continueAsNewAfterLoops: 2 });
       const first = await handle.describe();
@@ -197,23 +330,39 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   /** Polls (real time: no time is skipped) until the monitor's status satisfies `done`. */
-  async function untilStatus(handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
+  async function untilStatus(
+    handle: WorkflowHandle,
+    done: (s: MonitorStatus) => boolean,
+    what: string,
+  ): Promise<MonitorStatus> {
     for (let i = 0; i < 200; i++) {
       const s = await testEnv().client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery);
       if (done(s)) return s;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`timed out waiting for: ${what}; last status ${JSON.stringify(await testEnv().client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery))}`);
+    throw new Error(
+      `timed out waiting for: ${what}; last status ${JSON.stringify(await testEnv().client.workflow.getHandle(handle.workflowId).query(monitorStatusQuery))}`,
+    );
   }
 
   it('pause during a mnemonic creation: the batch runs its key material to the end, holds before the deposit, deposits nothing until resumed', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     const keyMaterial = chain.latch('prepareMnemonicValidators');
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
       await keyMaterial.reached;
       await handle.signal(pauseSignal, { reason: 'key ceremony audit' });
-      const stopping = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'stopping', 'the batch to say it runs on to a safe point');
+      const stopping = await untilStatus(
+        handle,
+        (s) => s.inFlight?.hold?.state === 'stopping',
+        'the batch to say it runs on to a safe point',
+      );
       assert.match(stopping.inFlight?.hold?.step ?? '', /key-material/);
       keyMaterial.release();
       const held = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'held', 'the batch to hold');
@@ -226,7 +375,12 @@ describe('workflows: validator creation (time-skipping)', function () {
       await env.sleep('2 hours');
       assert.equal(chain.depositBatches.length, 0, 'a paused batch deposited');
       await handle.signal(resumeSignal);
-      const done = await waitForStatus(env, handle, (s) => s.validatorsCreated > 0 && s.phase === 'idle', 'the deposit after resume');
+      const done = await waitForStatus(
+        env,
+        handle,
+        (s) => s.validatorsCreated > 0 && s.phase === 'idle',
+        'the deposit after resume',
+      );
       assert.equal(done.inFlight, undefined);
       assert.equal(chain.depositBatches.length, 1);
       await stop(handle);
@@ -234,30 +388,62 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   it('pause during a DKG ceremony: the ceremony is deposited and registered (its nonces block every rollup), status says "finishing", no next batch until resumed', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
-    const total = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }));
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 5000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
+    const total = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }),
+    );
     const ceremony = chain.latch('runDkgCeremony');
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 2 });
       await ceremony.reached;
       await handle.signal(pauseSignal, { reason: 'operator change' });
-      const finishing = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'finishing', 'the batch to say it finishes');
+      const finishing = await untilStatus(
+        handle,
+        (s) => s.inFlight?.hold?.state === 'finishing',
+        'the batch to say it finishes',
+      );
       assert.match(finishing.inFlight?.hold?.step ?? '', /nonces/);
       ceremony.release();
-      const first = await waitForStatus(env, handle, (s) => s.validatorsCreated === 2 && s.inFlight === undefined, 'the begun batch to finish');
+      const first = await waitForStatus(
+        env,
+        handle,
+        (s) => s.validatorsCreated === 2 && s.inFlight === undefined,
+        'the begun batch to finish',
+      );
       assert.equal(first.paused, true);
       assert.equal(first.phase, 'paused');
       await env.sleep('2 hours');
       assert.equal(chain.depositBatches.length, 1, 'a next batch started while paused');
-      assert.deepEqual(chain.registrations.map((r) => r.nonce), [0, 1], 'the begun batch was not registered');
+      assert.deepEqual(
+        chain.registrations.map((r) => r.nonce),
+        [0, 1],
+        'the begun batch was not registered',
+      );
       await handle.signal(resumeSignal);
-      await waitForStatus(env, handle, (s) => s.validatorsCreated === total && s.phase === 'idle', 'the rest after resume');
+      await waitForStatus(
+        env,
+        handle,
+        (s) => s.validatorsCreated === total && s.phase === 'idle',
+        'the rest after resume',
+      );
       await stop(handle);
     });
   });
 
   it('setPollInterval: bad input is refused before any state changes; a good one answers old and new and is in force', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 0, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 0,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', pollInterval: '1 hour' });
       await waitForStatus(env, handle, (s) => s.phase === 'idle', 'idle');
@@ -268,25 +454,37 @@ describe('workflows: validator creation (time-skipping)', function () {
         [{}, /interval: expected a duration/],
       ] as const) {
         const before = await handle.query(monitorStatusQuery);
-        await assert.rejects(handle.executeUpdate(setPollIntervalUpdate, { args: [bad as { interval: string }] }), (err: Error) => {
-          assert.ok(err instanceof WorkflowUpdateFailedError, `${err.name}: ${err.message}`);
-          assert.match(String((err.cause as Error)?.message), why);
-          return true;
-        });
+        await assert.rejects(
+          handle.executeUpdate(setPollIntervalUpdate, { args: [bad as { interval: string }] }),
+          (err: Error) => {
+            assert.ok(err instanceof WorkflowUpdateFailedError, `${err.name}: ${err.message}`);
+            assert.match(String((err.cause as Error)?.message), why);
+            return true;
+          },
+        );
         // Refused by the validator: the interval is unchanged and the monitor was not woken (no new look).
         await env.sleep('5 seconds');
         const after = await handle.query(monitorStatusQuery);
         assert.equal(after.pollInterval, '1 hour');
         assert.equal(after.lastPlan?.at, before.lastPlan?.at, 'a refused update woke the monitor');
       }
-      assert.deepEqual(await handle.executeUpdate(setPollIntervalUpdate, { args: [{ interval: '10 minutes' }] }), { previous: '1 hour', current: '10 minutes' });
+      assert.deepEqual(await handle.executeUpdate(setPollIntervalUpdate, { args: [{ interval: '10 minutes' }] }), {
+        previous: '1 hour',
+        current: '10 minutes',
+      });
       assert.equal((await handle.query(monitorStatusQuery)).pollInterval, '10 minutes');
       await stop(handle);
     });
   });
 
   it('syncNow answers with the plan of a fresh look; refused while paused', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 0, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 0,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', pollInterval: '6 hours' });
       await waitForStatus(env, handle, (s) => s.phase === 'idle', 'idle');
@@ -295,7 +493,10 @@ describe('workflows: validator creation (time-skipping)', function () {
       const synced = await handle.executeUpdate(syncNowUpdate);
       assert.equal(synced.looked, true);
       assert.notEqual(synced.lastPlan?.at, undefined);
-      assert.ok((synced.lastPlan?.toCreate ?? 0) > 0, `the fresh look did not see the new limit: ${JSON.stringify(synced)} (before: ${JSON.stringify(first.lastPlan)})`);
+      assert.ok(
+        (synced.lastPlan?.toCreate ?? 0) > 0,
+        `the fresh look did not see the new limit: ${JSON.stringify(synced)} (before: ${JSON.stringify(first.lastPlan)})`,
+      );
       await waitForStatus(env, handle, (s) => s.validatorsCreated > 0 && s.phase === 'idle', 'the creation');
       await handle.signal(pauseSignal, { reason: 'maintenance' });
       await waitForStatus(env, handle, (s) => s.phase === 'paused', 'paused');
@@ -308,9 +509,17 @@ describe('workflows: validator creation (time-skipping)', function () {
   });
 
   it('dry run: the monitor plans and shows what it would create, and starts no batch', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     chain.dryRun = true;
-    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }));
+    const expected = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }),
+    );
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
       const planned = await waitForStatus(env, handle, (s) => s.lastPlan !== undefined && s.phase === 'idle', 'a plan');
@@ -325,25 +534,54 @@ describe('workflows: validator creation (time-skipping)', function () {
     });
   });
 
-  it('a DKG creation terminated while it holds a nonce reservation does not block other rollups\' registrations', async () => {
-    chain.addRollup(ADMIN_A, { bridge: '0xb1', stakingLimitBps: 1000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
-    chain.addRollup(ADMIN_B, { bridge: '0xb2', stakingLimitBps: 1000, operatorCluster: 2, balanceWei: 640n * ETH, validatorCount: 0n });
+  it("a DKG creation terminated while it holds a nonce reservation does not block other rollups' registrations", async () => {
+    chain.addRollup(ADMIN_A, {
+      bridge: '0xb1',
+      stakingLimitBps: 1000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
+    chain.addRollup(ADMIN_B, {
+      bridge: '0xb2',
+      stakingLimitBps: 1000,
+      operatorCluster: 2,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
     chain.dkgOperatorsDown = true;
     await withWorker(async (env) => {
-        await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg' });
-        // Wait until A's creation holds the reservation (its ceremony keeps failing), then kill it.
-        const creation = env.client.workflow.getHandle(creationWorkflowId(ADMIN_A));
-        for (let i = 0; i < 60 && !(await creation.describe().then((d) => d.status.name === 'RUNNING').catch(() => false)); i++) await env.sleep('5 seconds');
+      await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg' });
+      // Wait until A's creation holds the reservation (its ceremony keeps failing), then kill it.
+      const creation = env.client.workflow.getHandle(creationWorkflowId(ADMIN_A));
+      for (
+        let i = 0;
+        i < 60 &&
+        !(await creation
+          .describe()
+          .then((d) => d.status.name === 'RUNNING')
+          .catch(() => false));
+        i++
+      )
         await env.sleep('5 seconds');
-        await creation.terminate('operator terminated the ceremony');
-        const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic' });
-        await waitForStatus(env, b, (s) => s.validatorsCreated > 0, 'rollup B registered after the reservation was given up');
-        // B went first, although A's monitor started another creation (and reservation) meanwhile.
-        assert.equal(chain.registrations[0]?.rollupAdmin, ADMIN_B);
-        // A stays in its (failing) ceremony; afterEach terminates it. Last test of the file: a
-        // workflow terminated mid-flight can hold the test server's time skipping afterwards.
-        await stop(b);
+      await env.sleep('5 seconds');
+      await creation.terminate('operator terminated the ceremony');
+      const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic' });
+      await waitForStatus(
+        env,
+        b,
+        (s) => s.validatorsCreated > 0,
+        'rollup B registered after the reservation was given up',
+      );
+      // B went first, although A's monitor started another creation (and reservation) meanwhile.
+      assert.equal(chain.registrations[0]?.rollupAdmin, ADMIN_B);
+      // A stays in its (failing) ceremony; afterEach terminates it. Last test of the file: a
+      // workflow terminated mid-flight can hold the test server's time skipping afterwards.
+      await stop(b);
     });
-    assert.deepEqual(chain.registrations.map((r) => r.nonce), chain.registrations.map((_, i) => i));
+    assert.deepEqual(
+      chain.registrations.map((r) => r.nonce),
+      chain.registrations.map((_, i) => i),
+    );
   });
 });

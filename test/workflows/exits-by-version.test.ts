@@ -27,18 +27,32 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
     ADMIN = `0x${testNumber.toString(16).padStart(4, '0')}${'d'.repeat(36)}`;
     chain = new StubChain();
     chain.now = () => testEnv().currentTimeMs();
-    chain.addRollup(ADMIN, { bridge: '0xb1', stakingLimitBps: 2000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN, {
+      bridge: '0xb1',
+      stakingLimitBps: 2000,
+      operatorCluster: 1,
+      balanceWei: 3200n * ETH,
+      validatorCount: 0n,
+    });
   });
 
   function withWorker<T>(fn: (env: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
-    return withTestWorker(testEnv().address, {
-      taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, `${taskQueue}-registrar`),
-    }, () => fn(testEnv()));
+    return withTestWorker(
+      testEnv().address,
+      {
+        taskQueue,
+        activities: stubActivities(chain, testEnv().client, taskQueue, `${taskQueue}-registrar`),
+      },
+      () => fn(testEnv()),
+    );
   }
 
-  const startMonitor = (env: TestWorkflowEnvironment, input: Partial<RollupMonitorInput> = {}) => env.client.workflow.start(rollupMonitorWorkflow, {
-    taskQueue, workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`, args: [{ rollupAdmin: ADMIN, keyPath: 'dkg', pollInterval: '6 hours', ...input }],
-  });
+  const startMonitor = (env: TestWorkflowEnvironment, input: Partial<RollupMonitorInput> = {}) =>
+    env.client.workflow.start(rollupMonitorWorkflow, {
+      taskQueue,
+      workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
+      args: [{ rollupAdmin: ADMIN, keyPath: 'dkg', pollInterval: '6 hours', ...input }],
+    });
   const status = monitorStatus;
 
   const waitFor = waitForMonitor;
@@ -51,7 +65,14 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
     chain.rollup(ADMIN).stakingLimitBps = 1500; // 5 exits needed
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const s = await waitFor(env, handle, (x) => x.exitBlocked !== undefined, 'the exits to be reported blocked', '10 minutes', 20);
+      const s = await waitFor(
+        env,
+        handle,
+        (x) => x.exitBlocked !== undefined,
+        'the exits to be reported blocked',
+        '10 minutes',
+        20,
+      );
       assert.deepEqual(s.exitBlocked, { reason: DKG_EXIT_BLOCKED_REASON, code: DKG_EXIT_BLOCKED_CODE, count: 5 });
       assert.match(s.lastError ?? '', /5 refused: Nexus v2024-03 cannot exit DKG validators/);
       // Hours later: still nothing started, nothing waits on a batch.
@@ -62,7 +83,11 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
       assert.deepEqual(chain.nexusExitCalls, []);
       assert.deepEqual(chain.exitBroadcasts, []);
       assert.deepEqual(chain.exitsBlockedReports[0], { code: DKG_EXIT_BLOCKED_CODE, count: 5 });
-      assert.equal(chain.exitsBlockedReports.length, 1, 'the metric is reported when the count changes, not at every poll');
+      assert.equal(
+        chain.exitsBlockedReports.length,
+        1,
+        'the metric is reported when the count changes, not at every poll',
+      );
       // The limit goes back up: the block clears, and the gauge with it.
       chain.rollup(ADMIN).stakingLimitBps = 2000;
       await env.sleep('7 hours');
@@ -80,8 +105,17 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
     chain.rollup(ADMIN).stakingLimitBps = 1500; // 5 exits needed, 3 possible
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const s = await waitFor(env, handle, (x) => x.validatorsExited >= 3 && x.exitsInFlight.length === 0, 'the mnemonic exits to complete');
-      assert.deepEqual([...chain.exitBroadcasts].sort(), [...mnemonic].sort(), 'the bot signs exactly the mnemonic keys');
+      const s = await waitFor(
+        env,
+        handle,
+        (x) => x.validatorsExited >= 3 && x.exitsInFlight.length === 0,
+        'the mnemonic exits to complete',
+      );
+      assert.deepEqual(
+        [...chain.exitBroadcasts].sort(),
+        [...mnemonic].sort(),
+        'the bot signs exactly the mnemonic keys',
+      );
       assert.deepEqual(chain.nexusExitCalls.flat().sort(), [...mnemonic].sort());
       assert.equal(s.exitBlocked?.count, 2);
       await stop(env, handle);
@@ -94,10 +128,19 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
     chain.rollup(ADMIN).stakingLimitBps = 1500;
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const s = await waitFor(env, handle, (x) => x.validatorsExited >= 5 && x.exitsInFlight.length === 0, 'the exits to complete');
+      const s = await waitFor(
+        env,
+        handle,
+        (x) => x.validatorsExited >= 5 && x.exitsInFlight.length === 0,
+        'the exits to complete',
+      );
       assert.equal(s.exitBlocked, undefined);
       assert.equal(chain.exitBroadcasts.length, 0);
-      assert.deepEqual(chain.nexusExitCalls.map((call) => call.length), [1, 1, 1, 1, 1], 'one validatorExit per key');
+      assert.deepEqual(
+        chain.nexusExitCalls.map((call) => call.length),
+        [1, 1, 1, 1, 1],
+        'one validatorExit per key',
+      );
       assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 5).sort());
       assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, 5).sort());
       await stop(env, handle);

@@ -30,18 +30,34 @@ describe('workflows: validator exits (time-skipping)', function () {
     chain = new StubChain();
     chain.now = () => testEnv().currentTimeMs();
     // 3200 ETH in all, 20 validators staked: 20 % of the rollup's ETH.
-    chain.addRollup(ADMIN, { bridge: '0xb1', stakingLimitBps: 2000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN, {
+      bridge: '0xb1',
+      stakingLimitBps: 2000,
+      operatorCluster: 1,
+      balanceWei: 3200n * ETH,
+      validatorCount: 0n,
+    });
   });
 
   function withWorker<T>(fn: (env: TestWorkflowEnvironment) => Promise<T>): Promise<T> {
-    return withTestWorker(testEnv().address, {
-      taskQueue, activities: stubActivities(chain, testEnv().client, taskQueue, `${taskQueue}-registrar`),
-    }, () => fn(testEnv()));
+    return withTestWorker(
+      testEnv().address,
+      {
+        taskQueue,
+        activities: stubActivities(chain, testEnv().client, taskQueue, `${taskQueue}-registrar`),
+      },
+      () => fn(testEnv()),
+    );
   }
 
-  async function startMonitor(env: TestWorkflowEnvironment, input: Partial<RollupMonitorInput> = {}): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
+  async function startMonitor(
+    env: TestWorkflowEnvironment,
+    input: Partial<RollupMonitorInput> = {},
+  ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
     return env.client.workflow.start(rollupMonitorWorkflow, {
-      taskQueue, workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`, args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', ...input }],
+      taskQueue,
+      workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
+      args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', ...input }],
     });
   }
 
@@ -56,15 +72,33 @@ describe('workflows: validator exits (time-skipping)', function () {
   it('lowering the limit exits exactly the validators the arithmetic requires, lowest index first, each broadcast, submitted and accounted once', async () => {
     const keys = chain.addActiveValidators(ADMIN, 20);
     chain.rollup(ADMIN).stakingLimitBps = 1000;
-    const expected = planExits({ bridgeBalanceWei: 2560n * ETH, validatorCount: 20n, stakingLimitBps: 1000, exiting: 0, maxBatch: 1000 }).toExit;
+    const expected = planExits({
+      bridgeBalanceWei: 2560n * ETH,
+      validatorCount: 20n,
+      stakingLimitBps: 1000,
+      exiting: 0,
+      maxBatch: 1000,
+    }).toExit;
     assert.equal(expected, 10);
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
       const done = await waitFor(env, handle, allDone(expected), 'the exits to complete');
       assert.equal(done.validatorsExited, expected);
-      assert.deepEqual([...chain.exitBroadcasts].sort(), keys.slice(0, expected).sort(), 'not the lowest-index validators, or not each once');
-      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, expected).sort(), 'Nexus.validatorExit not once per validator');
-      assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, expected).sort(), 'validatorExitBalanceTransferred not once per validator');
+      assert.deepEqual(
+        [...chain.exitBroadcasts].sort(),
+        keys.slice(0, expected).sort(),
+        'not the lowest-index validators, or not each once',
+      );
+      assert.deepEqual(
+        chain.nexusExitCalls.flat().sort(),
+        keys.slice(0, expected).sort(),
+        'Nexus.validatorExit not once per validator',
+      );
+      assert.deepEqual(
+        [...chain.transferredCalls].sort(),
+        keys.slice(0, expected).sort(),
+        'validatorExitBalanceTransferred not once per validator',
+      );
       assert.equal(chain.rollup(ADMIN).validatorCount, 10n);
       // Durable timers sized to the exit and withdrawable epochs, not polling: ~38 h of waiting in few looks.
       assert.ok(chain.progressReads.length <= 30, `${chain.progressReads.length} beacon reads for one exit batch`);
@@ -85,13 +119,27 @@ describe('workflows: validator exits (time-skipping)', function () {
       const handle = await startMonitor(env);
       await broadcast.reached;
       await handle.signal(pauseSignal, { reason: 'incident review' });
-      const finishing = await untilStatus(env, handle, (s) => s.exitsInFlight[0]?.hold?.state === 'finishing', 'the batch to say it finishes');
+      const finishing = await untilStatus(
+        env,
+        handle,
+        (s) => s.exitsInFlight[0]?.hold?.state === 'finishing',
+        'the batch to say it finishes',
+      );
       assert.match(finishing.exitsInFlight[0]?.hold?.step ?? '', /cannot be taken back/);
       broadcast.release();
-      const held = await untilStatus(env, handle, (s) => s.exitsInFlight[0]?.hold?.state === 'held', 'the batch to hold');
+      const held = await untilStatus(
+        env,
+        handle,
+        (s) => s.exitsInFlight[0]?.hold?.state === 'held',
+        'the batch to hold',
+      );
       assert.match(held.exitsInFlight[0]?.hold?.step ?? '', /before following/);
       assert.equal(chain.exitBroadcasts.length, 10);
-      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 10).sort(), 'Nexus was not told of the broadcast exits');
+      assert.deepEqual(
+        chain.nexusExitCalls.flat().sort(),
+        keys.slice(0, 10).sort(),
+        'Nexus was not told of the broadcast exits',
+      );
       const batch = await env.client.workflow.getHandle(held.exitsInFlight[0].workflowId).query(exitStatusQuery);
       assert.equal(batch.paused, true);
       assert.equal(batch.hold?.state, 'held');
@@ -109,7 +157,12 @@ describe('workflows: validator exits (time-skipping)', function () {
   });
 
   /** Polls in real time (no time skipped) until the monitor's status satisfies `done`. */
-  async function untilStatus(env: TestWorkflowEnvironment, handle: WorkflowHandle, done: (s: MonitorStatus) => boolean, what: string): Promise<MonitorStatus> {
+  async function untilStatus(
+    env: TestWorkflowEnvironment,
+    handle: WorkflowHandle,
+    done: (s: MonitorStatus) => boolean,
+    what: string,
+  ): Promise<MonitorStatus> {
     for (let i = 0; i < 200; i++) {
       const s = await status(env, handle);
       if (done(s)) return s;
@@ -124,7 +177,14 @@ describe('workflows: validator exits (time-skipping)', function () {
     chain.dryRun = true;
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const planned = await waitFor(env, handle, (s) => s.lastPlan?.toExit !== undefined && s.lastPlan.toExit > 0, 'an exit plan', '1 minute', 10);
+      const planned = await waitFor(
+        env,
+        handle,
+        (s) => s.lastPlan?.toExit !== undefined && s.lastPlan.toExit > 0,
+        'an exit plan',
+        '1 minute',
+        10,
+      );
       assert.match(planned.lastPlan?.reason ?? '', /^dry run, nothing sent: would exit 10 /);
       await env.sleep('1 day');
       assert.deepEqual(chain.exitBroadcasts, []);
@@ -205,7 +265,14 @@ describe('workflows: validator exits (time-skipping)', function () {
     chain.rollup(ADMIN).stakingLimitBps = 1000;
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const inFlight = await waitFor(env, handle, (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.length > 0, 'Nexus told of the first batch', '10 minutes', 30);
+      const inFlight = await waitFor(
+        env,
+        handle,
+        (s) => s.exitsInFlight.length === 1 && chain.nexusExitCalls.length > 0,
+        'Nexus told of the first batch',
+        '10 minutes',
+        30,
+      );
       const first = inFlight.exitsInFlight[0].workflowId;
       await env.sleep('2 hours'); // the batch sleeps on its timer
       await env.client.workflow.getHandle(first).terminate('operator: terminated by mistake');
@@ -213,7 +280,11 @@ describe('workflows: validator exits (time-skipping)', function () {
       const done = await waitFor(env, handle, allDone(10), 'the exits to complete through a new batch');
       assert.equal(done.validatorsExited, 10);
       assert.equal(chain.exitBroadcasts.length, 10, 'a broadcast was repeated');
-      assert.deepEqual(chain.nexusExitCalls.flat().sort(), keys.slice(0, 10).sort(), 'Nexus.validatorExit repeated or missing');
+      assert.deepEqual(
+        chain.nexusExitCalls.flat().sort(),
+        keys.slice(0, 10).sort(),
+        'Nexus.validatorExit repeated or missing',
+      );
       assert.deepEqual([...chain.transferredCalls].sort(), keys.slice(0, 10).sort(), 'not accounted exactly once each');
       assert.equal(chain.rollup(ADMIN).validatorCount, 10n);
       await stop(env, handle);
@@ -222,13 +293,18 @@ describe('workflows: validator exits (time-skipping)', function () {
 
   // Last in the file: its exit batches fail (every exit rejected) while the monitor retries, which
   // at times leaves the Java test server's time-skipping lock held for the tests that follow.
-  it('a rejected exit: that validator is not submitted to Nexus, the monitor shows the node\'s message, nothing else is exited instead', async () => {
+  it("a rejected exit: that validator is not submitted to Nexus, the monitor shows the node's message, nothing else is exited instead", async () => {
     const keys = chain.addActiveValidators(ADMIN, 20);
     chain.rollup(ADMIN).stakingLimitBps = 1800; // 2 must go
     chain.rejectExitsOf.add(keys[0]);
     await withWorker(async (env) => {
       const handle = await startMonitor(env);
-      const s = await waitFor(env, handle, (st) => st.validatorsExited >= 1 && /rejected/.test(st.lastError ?? ''), 'one exit done and the rejection shown');
+      const s = await waitFor(
+        env,
+        handle,
+        (st) => st.validatorsExited >= 1 && /rejected/.test(st.lastError ?? ''),
+        'one exit done and the rejection shown',
+      );
       assert.match(s.lastError ?? '', /VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE/);
       assert.ok(!chain.nexusExitCalls.flat().includes(keys[0]), 'Nexus was told about a rejected exit');
       assert.ok(!chain.transferredCalls.includes(keys[0]));

@@ -15,7 +15,8 @@ import { workflowBundle } from '../harness/workflow-bundle';
 const RECORDED_ADMIN = `0x0002${'f'.repeat(36)}`;
 const FIXTURES = join(__dirname, '../fixtures/histories');
 const load = (name: string) => temporal.api.history.v1.History.decode(readFileSync(join(FIXTURES, name)));
-const scheduled = (h: temporal.api.history.v1.IHistory) => (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+const scheduled = (h: temporal.api.history.v1.IHistory) =>
+  (h.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
 
 describe('workflows: monitor and creation histories from before fewer history events (replay)', function () {
   this.timeout(120_000);
@@ -25,20 +26,33 @@ describe('workflows: monitor and creation histories from before fewer history ev
     assert.ok(scheduled(history).includes('readRollup'), 'the recorded monitor read the rollup by a remote activity');
     const children = (history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length;
     assert.equal(children, 2);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'monitor-creation-before-fewer-events' }, history)
-      .catch((err: Error) => assert.fail(`the recorded monitor does not replay: ${err.message}`));
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), replayName: 'monitor-creation-before-fewer-events' },
+      history,
+    ).catch((err: Error) => assert.fail(`the recorded monitor does not replay: ${err.message}`));
   });
 
   it('a creation batch that signalled every phase and read remotely replays', async () => {
     const history = load('creation-before-fewer-events.pb');
-    const signals = (history.events ?? []).filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'stepState').length;
+    const signals = (history.events ?? []).filter(
+      (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'stepState',
+    ).length;
     assert.equal(signals, 5, 'the recorded batch told its monitor each of its five phases');
     assert.deepEqual(scheduled(history), [
-      'allocateKeyIndices', 'prepareMnemonicValidators', 'checkSigningNetwork', 'checkRegistrationFunding', 'guardDeposits', 'submitDeposits', 'requestRegistration',
+      'allocateKeyIndices',
+      'prepareMnemonicValidators',
+      'checkSigningNetwork',
+      'checkRegistrationFunding',
+      'guardDeposits',
+      'submitDeposits',
+      'requestRegistration',
     ]);
     // Its own workflow id: the batch's request id, which the registrar's answer must name, is made of it.
     const workflowId = creationWorkflowId(RECORDED_ADMIN);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'creation-before-fewer-events' }, history, workflowId)
-      .catch((err: Error) => assert.fail(`the recorded creation does not replay: ${err.message}`));
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), replayName: 'creation-before-fewer-events' },
+      history,
+      workflowId,
+    ).catch((err: Error) => assert.fail(`the recorded creation does not replay: ${err.message}`));
   });
 });

@@ -49,7 +49,12 @@ const pubkey = (i: number) => `0x${i.toString(16).padStart(8, '0')}${randomBytes
  * Realistic messages (ids as creation workflows make them, DKG keyshares of 4 operators: 96 + 304·4
  * bytes), all answered to `requester`; `keys` are the keys they register, in nonce order.
  */
-function makeRequests(count: number, firstNonce: number, tag: string, requester: string): { requests: RegistrationRequest[]; keys: string[] } {
+function makeRequests(
+  count: number,
+  firstNonce: number,
+  tag: string,
+  requester: string,
+): { requests: RegistrationRequest[]; keys: string[] } {
   const requests: RegistrationRequest[] = [];
   const keys: string[] = [];
   for (let i = 0; requests.length < count; i++) {
@@ -59,15 +64,32 @@ function makeRequests(count: number, firstNonce: number, tag: string, requester:
     if (slot === 0 && requests.length + 2 <= count) {
       const key = pubkey(nonce);
       keys.push(key);
-      const keyshares: KeysharesPayload = { publicKey: key, operatorIds: OPERATORS, sharesData: `0x${randomBytes(96 + 304 * OPERATORS.length).toString('hex')}`, ownerNonce: nonce };
+      const keyshares: KeysharesPayload = {
+        publicKey: key,
+        operatorIds: OPERATORS,
+        sharesData: `0x${randomBytes(96 + 304 * OPERATORS.length).toString('hex')}`,
+        ownerNonce: nonce,
+      };
       requests.push({ kind: 'dkg-reserve', requestId, requester, rollupAdmin: ADMIN, count: 1 });
       requests.push({ kind: 'dkg-register', requestId, requester, rollupAdmin: ADMIN, keyshares: [keyshares] });
     } else if (slot === 1) {
       const key = pubkey(nonce);
       keys.push(key);
-      requests.push({ kind: 'mnemonic', requestId, requester, rollupAdmin: ADMIN, operatorCluster: 1, keys: [{ pubkey: key, keyIndex: nonce }] });
+      requests.push({
+        kind: 'mnemonic',
+        requestId,
+        requester,
+        rollupAdmin: ADMIN,
+        operatorCluster: 1,
+        keys: [{ pubkey: key, keyIndex: nonce }],
+      });
     } else {
-      requests.push({ kind: 'dkg-abandon', requestId, requester, reason: 'ssv-dkg ceremony failed: operator 3 did not answer (simulated)' });
+      requests.push({
+        kind: 'dkg-abandon',
+        requestId,
+        requester,
+        reason: 'ssv-dkg ceremony failed: operator 3 did not answer (simulated)',
+      });
     }
   }
   return { requests, keys };
@@ -78,7 +100,11 @@ function makeRequests(count: number, firstNonce: number, tag: string, requester:
  * ceremony's, are sent only once granted (signed for the nonce granted), and given-up ceremonies.
  * `keyOf` gives each request's key.
  */
-function makeQueue(count: number, tag: string, requester: string): { requests: RegistrationRequest[]; keyOf: Map<string, string> } {
+function makeQueue(
+  count: number,
+  tag: string,
+  requester: string,
+): { requests: RegistrationRequest[]; keyOf: Map<string, string> } {
   const requests: RegistrationRequest[] = [];
   const keyOf = new Map<string, string>();
   for (let i = 0; i < count; i++) {
@@ -89,29 +115,56 @@ function makeQueue(count: number, tag: string, requester: string): { requests: R
     } else if (i % MNEMONIC_EVERY === 1) {
       const key = pubkey(i);
       keyOf.set(requestId, key);
-      requests.push({ kind: 'mnemonic', requestId, requester, rollupAdmin: ADMIN, operatorCluster: 1, keys: [{ pubkey: key, keyIndex: i }] });
+      requests.push({
+        kind: 'mnemonic',
+        requestId,
+        requester,
+        rollupAdmin: ADMIN,
+        operatorCluster: 1,
+        keys: [{ pubkey: key, keyIndex: i }],
+      });
     } else {
-      requests.push({ kind: 'dkg-abandon', requestId, requester, reason: 'ssv-dkg ceremony failed: operator 3 did not answer (simulated)' });
+      requests.push({
+        kind: 'dkg-abandon',
+        requestId,
+        requester,
+        reason: 'ssv-dkg ceremony failed: operator 3 did not answer (simulated)',
+      });
     }
   }
   return { requests, keyOf };
 }
 
 /** The keyshares a ceremony makes once its reservation is granted. */
-const keysharesFor = (publicKey: string, ownerNonce: number): KeysharesPayload =>
-  ({ publicKey, operatorIds: OPERATORS, sharesData: `0x${randomBytes(96 + 304 * OPERATORS.length).toString('hex')}`, ownerNonce });
+const keysharesFor = (publicKey: string, ownerNonce: number): KeysharesPayload => ({
+  publicKey,
+  operatorIds: OPERATORS,
+  sharesData: `0x${randomBytes(96 + 304 * OPERATORS.length).toString('hex')}`,
+  ownerNonce,
+});
 
 /**
  * A run's events. A run that received thousands of signals is larger than one gRPC message may be
  * by default (4 MB), and the test server sends it whole: read through a connection that takes more.
  */
-async function historyEvents(address: string, workflowId: string, runId: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
-  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+async function historyEvents(
+  address: string,
+  workflowId: string,
+  runId: string,
+): Promise<temporal.api.history.v1.IHistoryEvent[]> {
+  const connection = await Connection.connect({
+    address,
+    channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 },
+  });
   try {
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
     let nextPageToken: Uint8Array | undefined;
     do {
-      const page = await connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId, runId }, nextPageToken });
+      const page = await connection.workflowService.getWorkflowExecutionHistory({
+        namespace: 'default',
+        execution: { workflowId, runId },
+        nextPageToken,
+      });
       events.push(...(page.history?.events ?? []));
       nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
     } while (nextPageToken);
@@ -121,7 +174,8 @@ async function historyEvents(address: string, workflowId: string, runId: string)
   }
 }
 
-const payloadBytes = (payloads?: temporal.api.common.v1.IPayloads | null) => (payloads?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0);
+const payloadBytes = (payloads?: temporal.api.common.v1.IPayloads | null) =>
+  (payloads?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0);
 
 describe('workflows: the SSV registrar carries 10,000 queued requests through continue-as-new (time-skipping)', function () {
   this.timeout(600_000);
@@ -129,22 +183,32 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
 
   it(`${MEASURED} realistic requests: megabytes carried whole; spilled in order into slices of at most 256 KB, none split or lost`, () => {
     const mixed = makeRequests(MEASURED, 0, 'm', 'create-validators/0x7e91').requests;
-    const bytes = (requests: RegistrationRequest[]) => defaultPayloadConverter.toPayload({ queue: requests })?.data?.length ?? 0;
+    const bytes = (requests: RegistrationRequest[]) =>
+      defaultPayloadConverter.toPayload({ queue: requests })?.data?.length ?? 0;
     const mnemonicOnly = mixed.filter((r) => r.kind === 'mnemonic');
     const dkgOnly = mixed.filter((r) => r.kind === 'dkg-register');
     const scale = (n: number, of: RegistrationRequest[]) => (bytes(of) * MEASURED) / of.length / n;
-    console.log(`      whole, for ${MEASURED}: mixed ${(bytes(mixed) / 1e6).toFixed(2)} MB, all mnemonic (1 key) ${scale(1e6, mnemonicOnly).toFixed(2)} MB, ` +
-      `all DKG keyshares (1 validator, 4 operators) ${scale(1e6, dkgOnly).toFixed(2)} MB; the server refuses 2 MB, warns at 512 KB`);
+    console.log(
+      `      whole, for ${MEASURED}: mixed ${(bytes(mixed) / 1e6).toFixed(2)} MB, all mnemonic (1 key) ${scale(1e6, mnemonicOnly).toFixed(2)} MB, ` +
+        `all DKG keyshares (1 validator, 4 operators) ${scale(1e6, dkgOnly).toFixed(2)} MB; the server refuses 2 MB, warns at 512 KB`,
+    );
     assert.ok(bytes(mixed) > 2 * 1024 * 1024, 'the queue would fit whole');
 
     const slices = sliceByBudget(mixed, CARRY_BUDGET_BYTES);
     const largest = Math.max(...mixed.map((r) => JSON.stringify(r).length));
-    for (const slice of slices) assert.ok(bytes(slice) < CARRY_BUDGET_BYTES + 2 * largest, `a slice of ${bytes(slice)} bytes`);
+    for (const slice of slices)
+      assert.ok(bytes(slice) < CARRY_BUDGET_BYTES + 2 * largest, `a slice of ${bytes(slice)} bytes`);
     assert.deepEqual(slices.flat(), mixed, 'slicing lost, repeated or reordered a request');
     for (let i = 1; i < slices.length; i++) {
-      assert.notEqual(slices[i][0].requestId, slices[i - 1].at(-1)?.requestId, 'a ceremony\'s reservation and keyshares were split');
+      assert.notEqual(
+        slices[i][0].requestId,
+        slices[i - 1].at(-1)?.requestId,
+        "a ceremony's reservation and keyshares were split",
+      );
     }
-    console.log(`      spilled: ${slices.length} segments, the largest ${(Math.max(...slices.map(bytes)) / 1024).toFixed(0)} KB`);
+    console.log(
+      `      spilled: ${slices.length} segments, the largest ${(Math.max(...slices.map(bytes)) / 1024).toFixed(0)} KB`,
+    );
   });
 
   it(`${MEASURED} requests queued behind a DKG reservation, ${LATE} more after the spill: each served once, in arrival order, every payload within the budget`, async () => {
@@ -165,16 +229,23 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
     const handle = env.client.workflow.getHandle(registrarWorkflowId);
     // Every call to the server has a deadline: a call that never answers fails the test naming it,
     // instead of hanging it until mocha's timeout (seen once in a full run, idle, not reproduced).
-    const bounded = <T>(call: () => Promise<T>) => env.client.connection.withDeadline(Date.now() + RPC_DEADLINE_MS, call);
+    const bounded = <T>(call: () => Promise<T>) =>
+      env.client.connection.withDeadline(Date.now() + RPC_DEADLINE_MS, call);
     const status = () => bounded(() => handle.query(registrarStatusQuery));
     const wait = async (what: string, done: () => Promise<boolean>) => {
       const deadline = Date.now() + 480_000;
       let lastError = '';
       for (;;) {
         // A query that timed out is asked again (it changes nothing); its error is named if the wait fails.
-        const reached = await done().catch((err: unknown) => { lastError = String(err); return false; });
+        const reached = await done().catch((err: unknown) => {
+          lastError = String(err);
+          return false;
+        });
         if (reached) return;
-        if (Date.now() > deadline) assert.fail(`${what}: ${chain.registrations.length} of ${keyOf.size} keys registered${lastError ? `; last error: ${lastError}` : ''}`);
+        if (Date.now() > deadline)
+          assert.fail(
+            `${what}: ${chain.registrations.length} of ${keyOf.size} keys registered${lastError ? `; last error: ${lastError}` : ''}`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     };
@@ -182,15 +253,19 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
     // them in the order they arrived, which its histories record (read below).
     const signalAll = async (requests: RegistrationRequest[]) => {
       let next = 0;
-      await Promise.all(Array.from({ length: SIGNALS_IN_FLIGHT }, async () => {
-        while (next < requests.length) {
-          const request = requests[next++];
-          // Not sent again on a deadline: a signal that did land would then be served twice.
-          await bounded(() => handle.signal(registrationRequestSignal, request)).catch((err: unknown) => {
-            throw new Error(`the signal of request ${request.requestId} got no answer within ${RPC_DEADLINE_MS / 1000} s: ${String(err)}`);
-          });
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: SIGNALS_IN_FLIGHT }, async () => {
+          while (next < requests.length) {
+            const request = requests[next++];
+            // Not sent again on a deadline: a signal that did land would then be served twice.
+            await bounded(() => handle.signal(registrationRequestSignal, request)).catch((err: unknown) => {
+              throw new Error(
+                `the signal of request ${request.requestId} got no answer within ${RPC_DEADLINE_MS / 1000} s: ${String(err)}`,
+              );
+            });
+          }
+        }),
+      );
     };
     // The ceremonies' side: each sends its keyshares once its reservation is granted (and only
     // after `ceremoniesMayFinish`: the opening one holds the sequence while the queue fills).
@@ -203,7 +278,15 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
           const held = ceremoniesMayFinish ? (await status()).reservation : undefined;
           const key = held && keyOf.get(held.requestId);
           if (held && key && !finished.has(held.requestId)) {
-            await bounded(() => handle.signal(registrationRequestSignal, { kind: 'dkg-register', requestId: held.requestId, requester, rollupAdmin: ADMIN, keyshares: [keysharesFor(key, held.firstNonce)] }));
+            await bounded(() =>
+              handle.signal(registrationRequestSignal, {
+                kind: 'dkg-register',
+                requestId: held.requestId,
+                requester,
+                rollupAdmin: ADMIN,
+                keyshares: [keysharesFor(key, held.firstNonce)],
+              }),
+            );
             finished.add(held.requestId);
           }
         } catch {
@@ -216,32 +299,46 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
     let first = '';
     const started = Date.now();
     let signalled = 0;
-    await withTestWorker(env.address, { taskQueue, activities: stubActivities(chain, env.client, taskQueue, registrarWorkflowId) }, async () => {
-      await env.client.workflow.start(selfCheckWorkflow, { taskQueue, workflowId: requester, args: [{ wait: '30 days' }] });
-      const registrar = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
-        taskQueue, workflowId: registrarWorkflowId, args: [{ continueAsNewAtHistoryLength: HISTORY_LENGTH } satisfies RegistrarInput],
-        signal: registrationRequestSignal, signalArgs: [opening.requests[0]],
-      });
-      first = registrar.signaledRunId;
-      const ceremonies = runCeremonies();
-      try {
-        await wait('the opening reservation granted', async () => (await status()).reservation !== undefined);
-        await signalAll(queued.requests);
-        signalled = Date.now();
-        // Its history long, the registrar has continued as new with the reservation held and all queued.
-        await wait('a continue-as-new', async () => (await bounded(() => handle.describe())).runId !== first);
-        ceremoniesMayFinish = true;
-        await signalAll(late.requests);
-        await wait('every key registered', async () => chain.registrations.length >= keyOf.size);
-        await wait('every message served', async () => (await status()).processed >= all.length + finished.size);
-      } finally {
-        done = true;
-        await ceremonies;
-      }
-    });
+    await withTestWorker(
+      env.address,
+      { taskQueue, activities: stubActivities(chain, env.client, taskQueue, registrarWorkflowId) },
+      async () => {
+        await env.client.workflow.start(selfCheckWorkflow, {
+          taskQueue,
+          workflowId: requester,
+          args: [{ wait: '30 days' }],
+        });
+        const registrar = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
+          taskQueue,
+          workflowId: registrarWorkflowId,
+          args: [{ continueAsNewAtHistoryLength: HISTORY_LENGTH } satisfies RegistrarInput],
+          signal: registrationRequestSignal,
+          signalArgs: [opening.requests[0]],
+        });
+        first = registrar.signaledRunId;
+        const ceremonies = runCeremonies();
+        try {
+          await wait('the opening reservation granted', async () => (await status()).reservation !== undefined);
+          await signalAll(queued.requests);
+          signalled = Date.now();
+          // Its history long, the registrar has continued as new with the reservation held and all queued.
+          await wait('a continue-as-new', async () => (await bounded(() => handle.describe())).runId !== first);
+          ceremoniesMayFinish = true;
+          await signalAll(late.requests);
+          await wait('every key registered', async () => chain.registrations.length >= keyOf.size);
+          await wait('every message served', async () => (await status()).processed >= all.length + finished.size);
+        } finally {
+          done = true;
+          await ceremonies;
+        }
+      },
+    );
     const served = Date.now();
     await handle.terminate('test over').catch(() => undefined);
-    await env.client.workflow.getHandle(requester).terminate('test over').catch(() => undefined);
+    await env.client.workflow
+      .getHandle(requester)
+      .terminate('test over')
+      .catch(() => undefined);
 
     // The order the messages arrived in, from the registrar's histories; what each run carried and spilled.
     const arrived: RegistrationRequest[] = [];
@@ -255,7 +352,8 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
       runId = undefined;
       for (const event of events) {
         const signal = event.workflowExecutionSignaledEventAttributes;
-        if (signal?.signalName === registrationRequestSignal.name) arrived.push(defaultPayloadConverter.fromPayload<RegistrationRequest>(signal.input?.payloads?.[0] ?? {}));
+        if (signal?.signalName === registrationRequestSignal.name)
+          arrived.push(defaultPayloadConverter.fromPayload<RegistrationRequest>(signal.input?.payloads?.[0] ?? {}));
         const child = event.startChildWorkflowExecutionInitiatedEventAttributes;
         if (child) {
           segments.push(child.workflowId ?? '');
@@ -269,16 +367,31 @@ describe('workflows: the SSV registrar carries 10,000 queued requests through co
       }
       assert.ok(runs < 1000, 'too many runs');
     }
-    console.log(`      whole queue ${(wholeQueueBytes / 1e6).toFixed(2)} MB; ${runs} runs, largest carried input ${(carriedMax / 1024).toFixed(0)} KB, ` +
-      `largest segment ${(segmentMax / 1024).toFixed(0)} KB, ${segments.length} segments; ${all.length} messages signalled in ${((signalled - started) / 1000).toFixed(0)} s, ` +
-      `all served ${((served - signalled) / 1000).toFixed(0)} s later`);
+    console.log(
+      `      whole queue ${(wholeQueueBytes / 1e6).toFixed(2)} MB; ${runs} runs, largest carried input ${(carriedMax / 1024).toFixed(0)} KB, ` +
+        `largest segment ${(segmentMax / 1024).toFixed(0)} KB, ${segments.length} segments; ${all.length} messages signalled in ${((signalled - started) / 1000).toFixed(0)} s, ` +
+        `all served ${((served - signalled) / 1000).toFixed(0)} s later`,
+    );
 
     const ids = arrived.filter((r) => r.kind !== 'dkg-register').map((r) => `${r.kind} ${r.requestId}`);
-    assert.deepEqual([...ids].sort(), all.map((r) => `${r.kind} ${r.requestId}`).sort(), 'not every message arrived once');
+    assert.deepEqual(
+      [...ids].sort(),
+      all.map((r) => `${r.kind} ${r.requestId}`).sort(),
+      'not every message arrived once',
+    );
     // A reservation's keyshares land right when it is granted: each key at its request's place in arrival order.
-    const expected = arrived.filter((r) => r.kind === 'mnemonic' || r.kind === 'dkg-reserve').map((r) => keyOf.get(r.requestId));
-    assert.deepEqual(chain.registrations.map((r) => r.pubkey), expected, 'not each key once, in arrival order');
-    assert.deepEqual(chain.registrations.map((r) => r.nonce), Array.from({ length: keyOf.size }, (_, i) => i));
+    const expected = arrived
+      .filter((r) => r.kind === 'mnemonic' || r.kind === 'dkg-reserve')
+      .map((r) => keyOf.get(r.requestId));
+    assert.deepEqual(
+      chain.registrations.map((r) => r.pubkey),
+      expected,
+      'not each key once, in arrival order',
+    );
+    assert.deepEqual(
+      chain.registrations.map((r) => r.nonce),
+      Array.from({ length: keyOf.size }, (_, i) => i),
+    );
 
     assert.ok(wholeQueueBytes > 2 * 1024 * 1024, 'the queue would fit whole in one payload: the test proves nothing');
     assert.ok(segments.length > 0, 'nothing was spilled');

@@ -19,14 +19,19 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
   this.timeout(180_000);
   const testEnv = useTimeSkippingEnv();
 
-  it('halts every rollup\'s registrations with an ERROR, keeps the queue through continue-as-new, refuses a resume without a reason, and goes on after a resume that re-reads the chain', async () => {
+  it("halts every rollup's registrations with an ERROR, keeps the queue through continue-as-new, refuses a resume without a reason, and goes on after a resume that re-reads the chain", async () => {
     const env = testEnv();
     const taskQueue = `registrar-halt-${Date.now()}`;
     const registrarWorkflowId = `${taskQueue}-registrar`;
     const chain = new StubChain();
     for (let i = 0; i < 4; i++) chain.statuses.set(pubkey(i), 'DEPOSITED');
     const request = (i: number): MnemonicRegistrationRequest => ({
-      kind: 'mnemonic', requestId: `req-${i}`, requester: `${taskQueue}-gone-${i}`, rollupAdmin: ADMINS[i % 2], operatorCluster: 1, keys: [{ pubkey: pubkey(i), keyIndex: i }],
+      kind: 'mnemonic',
+      requestId: `req-${i}`,
+      requester: `${taskQueue}-gone-${i}`,
+      rollupAdmin: ADMINS[i % 2],
+      operatorCluster: 1,
+      keys: [{ pubkey: pubkey(i), keyIndex: i }],
     });
     const activities = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
     const views: { minOwnerNonce?: number; lastRegistrationBlock?: number }[] = [];
@@ -38,12 +43,18 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
       return register(input);
     };
     const errors: LoggedLine[] = [];
-    const listen = (line: LoggedLine) => { if (line.level === 'ERROR' && line.meta?.workflowId === registrarWorkflowId) errors.push(line); };
+    const listen = (line: LoggedLine) => {
+      if (line.level === 'ERROR' && line.meta?.workflowId === registrarWorkflowId) errors.push(line);
+    };
     logListeners.add(listen);
     try {
       await withTestWorker(env.address, { taskQueue, activities }, async () => {
         const registrar = await env.client.workflow.signalWithStart(ssvRegistrarWorkflow, {
-          taskQueue, workflowId: registrarWorkflowId, args: [{ continueAsNewAfter: 2 }], signal: registrationRequestSignal, signalArgs: [request(0)],
+          taskQueue,
+          workflowId: registrarWorkflowId,
+          args: [{ continueAsNewAfter: 2 }],
+          signal: registrationRequestSignal,
+          signalArgs: [request(0)],
         });
         await registrar.signal(registrationRequestSignal, request(1));
         const deadline = Date.now() + 60_000;
@@ -55,7 +66,13 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
         await registrar.signal(registrationRequestSignal, request(2));
         await registrar.signal(registrationRequestSignal, request(3));
         await env.sleep('3 hours');
-        assert.deepEqual(chain.registrations.map((r) => [r.pubkey, r.nonce, r.position]), [[pubkey(0), 0, 0], [pubkey(1), 1, 2]]);
+        assert.deepEqual(
+          chain.registrations.map((r) => [r.pubkey, r.nonce, r.position]),
+          [
+            [pubkey(0), 0, 0],
+            [pubkey(1), 1, 2],
+          ],
+        );
         const status = await registrar.query(registrarStatusQuery);
         assert.ok(status.halted, 'the halt was not carried over continue-as-new');
         assert.equal(status.halted.pubkey, pubkey(1));
@@ -63,14 +80,22 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
         assert.equal(status.halted.signedFor, 1);
         assert.equal(status.halted.landedAt, 2);
         assert.match(status.halted.reason, /landed at owner nonce 2 .* signed for owner nonce 1/);
-        assert.deepEqual(status.queue.map((q) => q.requestId), ['req-2', 'req-3'], 'the queue was not kept');
+        assert.deepEqual(
+          status.queue.map((q) => q.requestId),
+          ['req-2', 'req-3'],
+          'the queue was not kept',
+        );
         assert.equal(status.nonceFloor, 3, 'the floor must pass the nonce the slipped-in key took');
         const runs = await registrar.describe();
         assert.notEqual(runs.runId, registrar.signaledRunId, 'expected a continue-as-new while halted');
         assert.equal(errors.length, 1, `expected one ERROR line, got ${errors.map((e) => e.message).join(' | ')}`);
         assert.match(errors[0].message, /registrations halted for every rollup/);
         assert.equal(errors[0].meta?.landedAt, 2);
-        assert.deepEqual(chain.haltReports.map((r) => r.halted), [true], 'the halt was not reported to the metrics');
+        assert.deepEqual(
+          chain.haltReports.map((r) => r.halted),
+          [true],
+          'the halt was not reported to the metrics',
+        );
 
         // A resume must say why: refused before it reaches the history, the halt stays.
         const refused = (err: unknown) => /reason must be a non-empty string/.test(String((err as Error).cause ?? err));
@@ -80,22 +105,49 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
         assert.equal(chain.registrations.length, 2);
 
         // The operator's view and command: `nexus-bot registrar status`, then `resume --reason`.
-        const target = ['--address', env.address, '--namespace', env.namespace ?? 'default', '--workflow-id', registrarWorkflowId];
+        const target = [
+          '--address',
+          env.address,
+          '--namespace',
+          env.namespace ?? 'default',
+          '--workflow-id',
+          registrarWorkflowId,
+        ];
         const printed: string[] = [];
         await run(['registrar', 'status', ...target], (line) => printed.push(line));
         assert.match(printed.join('\n'), /HALTED since .*: 0x0001c.* landed at owner nonce 2/);
         assert.match(printed.join('\n'), /req-2 \(mnemonic, rollup 0x7e91a+\)/);
-        await assert.rejects(run(['registrar', 'resume', '--reason', ' ', ...target], () => undefined), (err: Error) => err instanceof UsageError && /--reason: reason must be a non-empty string/.test(err.message));
+        await assert.rejects(
+          run(['registrar', 'resume', '--reason', ' ', ...target], () => undefined),
+          (err: Error) => err instanceof UsageError && /--reason: reason must be a non-empty string/.test(err.message),
+        );
         const readsBefore = chain.nonceReads.length;
         printed.length = 0;
-        await run(['registrar', 'resume', '--reason', 'removed the ignored validator; sequence checked', ...target], (line) => printed.push(line));
-        assert.match(printed.join('\n'), /SSV registrations resumed .*owner nonce read from the chain: 3; the halt was: 0x0001c/);
-        assert.deepEqual(chain.nonceReads.slice(readsBefore), [{ atLeast: 3, lastRegistrationBlock: 102 }], 'the resume did not re-read the chain (at the last registration)');
+        await run(
+          ['registrar', 'resume', '--reason', 'removed the ignored validator; sequence checked', ...target],
+          (line) => printed.push(line),
+        );
+        assert.match(
+          printed.join('\n'),
+          /SSV registrations resumed .*owner nonce read from the chain: 3; the halt was: 0x0001c/,
+        );
+        assert.deepEqual(
+          chain.nonceReads.slice(readsBefore),
+          [{ atLeast: 3, lastRegistrationBlock: 102 }],
+          'the resume did not re-read the chain (at the last registration)',
+        );
         while (chain.registrations.length < 4) {
-          if (Date.now() > deadline + 60_000) assert.fail(`${chain.registrations.length} of 4 registered after the resume`);
+          if (Date.now() > deadline + 60_000)
+            assert.fail(`${chain.registrations.length} of 4 registered after the resume`);
           await env.sleep('1 second');
         }
-        assert.deepEqual(chain.registrations.slice(2).map((r) => [r.pubkey, r.nonce, r.position]), [[pubkey(2), 3, 3], [pubkey(3), 4, 4]]);
+        assert.deepEqual(
+          chain.registrations.slice(2).map((r) => [r.pubkey, r.nonce, r.position]),
+          [
+            [pubkey(2), 3, 3],
+            [pubkey(3), 4, 4],
+          ],
+        );
         // Each registration was handed the floor and the block of the last registration seen mined.
         assert.deepEqual(views, [
           { minOwnerNonce: undefined, lastRegistrationBlock: undefined },
@@ -104,9 +156,15 @@ describe('workflows: the SSV registrar halts on a registration at the wrong owne
           { minOwnerNonce: 4, lastRegistrationBlock: 103 },
         ]);
         assert.equal((await registrar.query(registrarStatusQuery)).halted, undefined);
-        assert.deepEqual(chain.haltReports.map((r) => r.halted), [true, false]);
+        assert.deepEqual(
+          chain.haltReports.map((r) => r.halted),
+          [true, false],
+        );
         // A resume when nothing is halted changes nothing.
-        assert.deepEqual(await registrar.executeUpdate(resumeRegistrationsUpdate, { args: [{ reason: 'again' }] }), { resumed: false, ownerNonce: 5 });
+        assert.deepEqual(await registrar.executeUpdate(resumeRegistrationsUpdate, { args: [{ reason: 'again' }] }), {
+          resumed: false,
+          ownerNonce: 5,
+        });
         await registrar.terminate('test over');
       });
     } finally {

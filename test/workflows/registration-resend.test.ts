@@ -17,12 +17,18 @@ describe('workflows: a registration request the registrar lost is sent again (ti
   this.timeout(180_000);
   const testEnv = useTimeSkippingEnv();
 
-  it('the registrar lost the batch\'s request: after 10 minutes the batch finds it unknown, sends it again, and its keys are registered once', async () => {
+  it("the registrar lost the batch's request: after 10 minutes the batch finds it unknown, sends it again, and its keys are registered once", async () => {
     const env = testEnv();
     const taskQueue = `resend-${Date.now()}`;
     const registrarWorkflowId = `${taskQueue}-registrar`;
     const chain = new StubChain();
-    chain.addRollup(ADMIN, { bridge: '0xb1', stakingLimitBps: 5000, operatorCluster: 1, balanceWei: 3200n * ETH, validatorCount: 0n });
+    chain.addRollup(ADMIN, {
+      bridge: '0xb1',
+      stakingLimitBps: 5000,
+      operatorCluster: 1,
+      balanceWei: 3200n * ETH,
+      validatorCount: 0n,
+    });
     const activities = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
     const sent: RegistrationRequest[] = [];
     const handOff = activities.requestRegistration;
@@ -42,17 +48,26 @@ describe('workflows: a registration request the registrar lost is sent again (ti
     try {
       await withTestWorker(env.address, { taskQueue, activities }, async () => {
         const handle = await env.client.workflow.start(createValidatorsWorkflow, {
-          taskQueue, workflowId: creationWorkflowId(ADMIN), args: [{ rollupAdmin: ADMIN, bridge: '0xb1', operatorCluster: 1, keyPath: 'mnemonic', count: 2 }],
+          taskQueue,
+          workflowId: creationWorkflowId(ADMIN),
+          args: [{ rollupAdmin: ADMIN, bridge: '0xb1', operatorCluster: 1, keyPath: 'mnemonic', count: 2 }],
         });
         const result = await handle.result();
         assert.deepEqual(result.registered, keys, 'the keys were not registered after the request was sent again');
       });
     } finally {
-      await env.client.workflow.getHandle(registrarWorkflowId).terminate('test over').catch(() => undefined);
+      await env.client.workflow
+        .getHandle(registrarWorkflowId)
+        .terminate('test over')
+        .catch(() => undefined);
     }
     assert.deepEqual(checks, [false], 'one check, which found the request unknown');
     assert.equal(sent.length, 2, 'the request was not sent exactly twice');
     assert.deepEqual(sent[1], sent[0], 'the request sent again differs from the first');
-    assert.deepEqual(chain.registrations.map((r) => r.pubkey), keys, 'not each key registered once');
+    assert.deepEqual(
+      chain.registrations.map((r) => r.pubkey),
+      keys,
+      'not each key registered once',
+    );
   });
 });

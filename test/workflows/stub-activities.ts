@@ -38,7 +38,13 @@ export class StubChain {
   readonly rollups = new Map<string, StubRollup>();
   readonly statuses = new Map<string, NexusStatus>();
   /** nonce: signed for; position: where its ValidatorAdded stands; blockNumber: where it was mined. */
-  readonly registrations: { pubkey: string; nonce: number; rollupAdmin: string; position: number; blockNumber: number }[] = [];
+  readonly registrations: {
+    pubkey: string;
+    nonce: number;
+    rollupAdmin: string;
+    position: number;
+    blockNumber: number;
+  }[] = [];
   readonly depositBatches: string[][] = [];
   readonly allocations = new Map<string, number[]>();
   readonly nextIndex = new Map<string, number>();
@@ -122,9 +128,13 @@ export class StubChain {
    */
   latch(name: string): { reached: Promise<void>; release: () => void } {
     let release = () => {};
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let reached = () => {};
-    const reachedP = new Promise<void>((resolve) => { reached = resolve; });
+    const reachedP = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
     this.latches.set(name, { reached, released });
     return { reached: reachedP, release };
   }
@@ -214,7 +224,12 @@ export class StubChain {
 
 export const pubkeyFor = (tag: string) => `0x${Buffer.from(tag).toString('hex').padEnd(96, '0').slice(0, 96)}`;
 
-export function stubActivities(chain: StubChain, client: Client, taskQueue: string, registrarWorkflowId: string): BotActivities {
+export function stubActivities(
+  chain: StubChain,
+  client: Client,
+  taskQueue: string,
+  registrarWorkflowId: string,
+): BotActivities {
   const activities: BotActivities = {
     async describeWorker() {
       return 'stub-worker';
@@ -235,8 +250,14 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     async readRollup({ rollupAdmin }): Promise<RollupSnapshot> {
       const r = chain.rollup(rollupAdmin);
       return {
-        rollupAdmin, bridge: r.bridge, stakingLimitBps: r.stakingLimitBps, operatorCluster: r.operatorCluster,
-        bridgeBalanceWei: r.balanceWei.toString(), validatorCount: r.validatorCount.toString(), bridgeKind: 'DAO', blockNumber: 1,
+        rollupAdmin,
+        bridge: r.bridge,
+        stakingLimitBps: r.stakingLimitBps,
+        operatorCluster: r.operatorCluster,
+        bridgeBalanceWei: r.balanceWei.toString(),
+        validatorCount: r.validatorCount.toString(),
+        bridgeKind: 'DAO',
+        blockNumber: 1,
         ...(chain.dryRun ? { dryRun: true } : {}),
       };
     },
@@ -276,8 +297,21 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
         ceremonyId: `ceremony-${firstNonce}`,
         validators: Array.from({ length: count }, (_, i) => {
           const deposit = depositFor(`${rollupAdmin}:d${firstNonce + i}`);
-          chain.keyOrigin.set(deposit.pubkey, { kind: 'dkg', requestId, ownerNonce: firstNonce + i, ceremonyState: 'verified' });
-          return { deposit, keyshares: { publicKey: deposit.pubkey, operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10), sharesData: '0x', ownerNonce: firstNonce + i } };
+          chain.keyOrigin.set(deposit.pubkey, {
+            kind: 'dkg',
+            requestId,
+            ownerNonce: firstNonce + i,
+            ceremonyState: 'verified',
+          });
+          return {
+            deposit,
+            keyshares: {
+              publicKey: deposit.pubkey,
+              operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10),
+              sharesData: '0x',
+              ownerNonce: firstNonce + i,
+            },
+          };
         }),
       };
     },
@@ -287,9 +321,17 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       if (injected) throw injected;
       const pubkeys = deposits.map((d) => d.pubkey);
       if (pubkeys.every((p) => chain.statuses.has(p))) return { txHash: '0xalready', blockNumber: 1 }; // a retry after a crash
-      if (pubkeys.some((p) => chain.statuses.has(p))) throw ApplicationFailure.nonRetryable('a key of the batch was deposited before', 'Revert:IncorrectValidatorStatus');
+      if (pubkeys.some((p) => chain.statuses.has(p)))
+        throw ApplicationFailure.nonRetryable(
+          'a key of the batch was deposited before',
+          'Revert:IncorrectValidatorStatus',
+        );
       const r = chain.rollup(rollupAdmin);
-      const state = { bridgeBalanceWei: r.balanceWei, validatorCount: r.validatorCount, stakingLimitBps: r.stakingLimitBps };
+      const state = {
+        bridgeBalanceWei: r.balanceWei,
+        validatorCount: r.validatorCount,
+        stakingLimitBps: r.stakingLimitBps,
+      };
       if (!bridgeAllowsDeposits(state, BigInt(deposits.length))) {
         throw ApplicationFailure.nonRetryable('the bridge rejects this batch', 'Revert:StakingLimitExceeding');
       }
@@ -308,24 +350,44 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
         const check = chain.guardHolds?.(d.pubkey);
         return check ? [{ pubkey: d.pubkey, failures: [{ check, reason: `stub: fails ${check}` }] }] : [];
       });
-      return { passed: deposits.map((d) => d.pubkey).filter((p) => !held.some((h) => h.pubkey === p)), held, skipped: [], blockNumber: 1 };
+      return {
+        passed: deposits.map((d) => d.pubkey).filter((p) => !held.some((h) => h.pubkey === p)),
+        held,
+        skipped: [],
+        blockNumber: 1,
+      };
     },
     async checkSigningNetwork() {
-      if (chain.signingNetworkMismatch) throw ApplicationFailure.nonRetryable(chain.signingNetworkMismatch, 'SigningNetworkMismatchError');
+      if (chain.signingNetworkMismatch)
+        throw ApplicationFailure.nonRetryable(chain.signingNetworkMismatch, 'SigningNetworkMismatchError');
       return { chainId: 17000, forkVersion: '0x01017000' };
     },
     async checkRegistrationFunding({ rollupAdmin, operatorCluster, count }) {
       const amounts = Array.from({ length: count }, () => chain.ssvPerRegistrationWei);
       const total = chain.ssvPerRegistrationWei * BigInt(count);
       const cluster = `SSV cluster of owner 0xNexus with operators [${[1, 2, 3, 4].map((id) => id + operatorCluster * 10).join(',')}]`;
-      const problem: Pick<RegistrationFunding, 'reason' | 'message'> | undefined = chain.clusterLiquidated ? { reason: 'cluster-liquidated', message: `${cluster} is liquidated` }
-        : chain.clusterLiquidatable ? { reason: 'cluster-liquidatable', message: `${cluster} is liquidatable now` }
-          : chain.nexusSsvWei < total ? { reason: 'nexus-ssv-short', message: `Nexus holds ${chain.nexusSsvWei} wei SSV tokens, the ${count} registrations of this batch need ${total} wei` }
+      const problem: Pick<RegistrationFunding, 'reason' | 'message'> | undefined = chain.clusterLiquidated
+        ? { reason: 'cluster-liquidated', message: `${cluster} is liquidated` }
+        : chain.clusterLiquidatable
+          ? { reason: 'cluster-liquidatable', message: `${cluster} is liquidatable now` }
+          : chain.nexusSsvWei < total
+            ? {
+                reason: 'nexus-ssv-short',
+                message: `Nexus holds ${chain.nexusSsvWei} wei SSV tokens, the ${count} registrations of this batch need ${total} wei`,
+              }
             : undefined;
       chain.fundingChecks.push({ rollupAdmin, count, ok: !problem });
       return {
-        ok: !problem, ...problem, amountsWei: amounts.map(String), totalWei: total.toString(), nexusTokensWei: chain.nexusSsvWei.toString(),
-        clusterBalanceWei: '0', burnPerValidatorWei: '1', operatorIds: [1, 2, 3, 4], validatorCount: 0, blockNumber: 1,
+        ok: !problem,
+        ...problem,
+        amountsWei: amounts.map(String),
+        totalWei: total.toString(),
+        nexusTokensWei: chain.nexusSsvWei.toString(),
+        clusterBalanceWei: '0',
+        burnPerValidatorWei: '1',
+        operatorIds: [1, 2, 3, 4],
+        validatorCount: 0,
+        blockNumber: 1,
       };
     },
     ...createRegistrarActivities({ client, taskQueue, registrarWorkflowId }),
@@ -338,13 +400,25 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       for (const [, status] of mine) counts[status] = (counts[status] ?? 0) + 1;
       const origin = (pubkey: string): KeyOrigin => chain.keyOrigin.get(pubkey) ?? { kind: 'unknown' };
       const view: RollupReconciliation = {
-        blockNumber: 1, submitted: mine.length, counts, currentEpoch: epoch,
-        depositedUnregistered: mine.filter(([, s]) => s === 'DEPOSITED').map(([pubkey]) => ({ pubkey, origin: origin(pubkey) })),
-        exitSubmitted: mine.filter(([, s]) => s === 'VALIDATOR_EXIT_SUBMITTED').map(([pubkey]) => {
-          const v = chain.beacon.get(pubkey);
-          const kind = origin(pubkey).kind;
-          return { pubkey, validatorIndex: v?.index ?? null, beaconStatus: v ? chain.beaconStatus(v, epoch) : 'unknown', keyPath: kind };
-        }),
+        blockNumber: 1,
+        submitted: mine.length,
+        counts,
+        currentEpoch: epoch,
+        depositedUnregistered: mine
+          .filter(([, s]) => s === 'DEPOSITED')
+          .map(([pubkey]) => ({ pubkey, origin: origin(pubkey) })),
+        exitSubmitted: mine
+          .filter(([, s]) => s === 'VALIDATOR_EXIT_SUBMITTED')
+          .map(([pubkey]) => {
+            const v = chain.beacon.get(pubkey);
+            const kind = origin(pubkey).kind;
+            return {
+              pubkey,
+              validatorIndex: v?.index ?? null,
+              beaconStatus: v ? chain.beaconStatus(v, epoch) : 'unknown',
+              keyPath: kind,
+            };
+          }),
       };
       chain.reconciliations.push(view);
       return view;
@@ -353,11 +427,19 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       return chain.runningExitBatches;
     },
     async loadArchivedKeyshares({ pubkeys, operatorCluster }) {
-      return pubkeys.map((pubkey) => {
-        const origin = chain.keyOrigin.get(pubkey);
-        if (origin?.kind !== 'dkg') throw ApplicationFailure.nonRetryable(`no archived keyshares for ${pubkey}`, 'DkgInvocationError');
-        return { publicKey: pubkey, operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10), sharesData: '0x', ownerNonce: origin.ownerNonce };
-      }).sort((a, b) => a.ownerNonce - b.ownerNonce);
+      return pubkeys
+        .map((pubkey) => {
+          const origin = chain.keyOrigin.get(pubkey);
+          if (origin?.kind !== 'dkg')
+            throw ApplicationFailure.nonRetryable(`no archived keyshares for ${pubkey}`, 'DkgInvocationError');
+          return {
+            publicKey: pubkey,
+            operatorIds: [1, 2, 3, 4].map((id) => id + operatorCluster * 10),
+            sharesData: '0x',
+            ownerNonce: origin.ownerNonce,
+          };
+        })
+        .sort((a, b) => a.ownerNonce - b.ownerNonce);
     },
     async readSsvOwnerNonce(input = {}) {
       chain.nonceReads.push(input);
@@ -370,23 +452,39 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
       if (chain.failNextRegistration) {
         chain.failNextRegistration = false;
         chain.registrationFailures++;
-        throw ApplicationFailure.nonRetryable('operator 3 key refused by the keyshares builder (simulated)', 'KeysharesBuildError');
+        throw ApplicationFailure.nonRetryable(
+          'operator 3 key refused by the keyshares builder (simulated)',
+          'KeysharesBuildError',
+        );
       }
       return register(rollupAdmin, pubkey, chain.ownerNonce);
     },
     async registerDkgKeyshares({ rollupAdmin, keyshares }) {
       if (keyshares.ownerNonce !== chain.ownerNonce) {
-        throw ApplicationFailure.nonRetryable(`keyshares signed for nonce ${keyshares.ownerNonce}, the owner is at ${chain.ownerNonce}`, 'StaleKeyshares');
+        throw ApplicationFailure.nonRetryable(
+          `keyshares signed for nonce ${keyshares.ownerNonce}, the owner is at ${chain.ownerNonce}`,
+          'StaleKeyshares',
+        );
       }
       return register(rollupAdmin, keyshares.publicKey, keyshares.ownerNonce);
     },
     // The real batch loop (registration-batch.ts) over the single-key stubs above, looked up when
     // called: a test that replaces one of them sees each key of a batch go through it.
     async registerMnemonicKeysharesBatch({ rollupAdmin, operatorCluster, keys, ...view }) {
-      return registerBatch(keys, (k) => k.pubkey, view, (key, at) => activities.registerMnemonicKeyshares({ rollupAdmin, operatorCluster, ...key, ...at }));
+      return registerBatch(
+        keys,
+        (k) => k.pubkey,
+        view,
+        (key, at) => activities.registerMnemonicKeyshares({ rollupAdmin, operatorCluster, ...key, ...at }),
+      );
     },
     async registerDkgKeysharesBatch({ rollupAdmin, keyshares, ...view }) {
-      return registerBatch(keyshares, (k) => k.publicKey, view, (k, at) => activities.registerDkgKeyshares({ rollupAdmin, keyshares: k, ...at }));
+      return registerBatch(
+        keyshares,
+        (k) => k.publicKey,
+        view,
+        (k, at) => activities.registerDkgKeyshares({ rollupAdmin, keyshares: k, ...at }),
+      );
     },
   };
   return activities;
@@ -396,7 +494,8 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     if (status === 'SHARE_DEPOSITED') {
       return { pubkey, ownerNonce: chain.registrations.find((r) => r.pubkey === pubkey)?.nonce ?? -1 };
     }
-    if (status !== 'DEPOSITED') throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited`, 'Revert:IncorrectValidatorStatus');
+    if (status !== 'DEPOSITED')
+      throw ApplicationFailure.nonRetryable(`${pubkey} is not deposited`, 'Revert:IncorrectValidatorStatus');
     chain.statuses.set(pubkey, 'SHARE_DEPOSITED');
     chain.owner.set(pubkey, rollupAdmin);
     if (chain.activateRegistered) chain.activate(pubkey);
@@ -409,16 +508,36 @@ export function stubActivities(chain: StubChain, client: Client, taskQueue: stri
     const blockNumber = ++chain.blockNumber;
     chain.registrations.push({ pubkey, nonce, rollupAdmin, position, blockNumber });
     const txHash = `0xshares${nonce}`;
-    return { pubkey, ownerNonce: nonce, txHash, landed: { ownerNonce: position, blockNumber, transactionHash: txHash, signatureValid: position === nonce } };
+    return {
+      pubkey,
+      ownerNonce: nonce,
+      txHash,
+      landed: { ownerNonce: position, blockNumber, transactionHash: txHash, signatureValid: position === nonce },
+    };
   }
 }
 
 function depositFor(tag: string): PublicDepositData {
-  return { pubkey: pubkeyFor(tag), withdrawalCredentials: `0x01${'0'.repeat(62)}`, signature: `0x${'0'.repeat(192)}`, depositDataRoot: `0x${'0'.repeat(64)}` };
+  return {
+    pubkey: pubkeyFor(tag),
+    withdrawalCredentials: `0x01${'0'.repeat(62)}`,
+    signature: `0x${'0'.repeat(192)}`,
+    depositDataRoot: `0x${'0'.repeat(64)}`,
+  };
 }
 
 /** The exit activities over the stub chain and beacon chain, with the real ones' checks. */
-function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCandidates' | 'broadcastMnemonicExits' | 'submitValidatorExit' | 'readExitProgress' | 'notifyExitBalanceTransferred' | 'reportExitsBlocked'> {
+function stubExitActivities(
+  chain: StubChain,
+): Pick<
+  BotActivities,
+  | 'readExitCandidates'
+  | 'broadcastMnemonicExits'
+  | 'submitValidatorExit'
+  | 'readExitProgress'
+  | 'notifyExitBalanceTransferred'
+  | 'reportExitsBlocked'
+> {
   const leaving = (status: string) => status !== 'active_ongoing' && status !== 'pending_queued';
   const exitNow = async (pubkey: string) => {
     const v = chain.beacon.get(pubkey) as StubBeaconValidator;
@@ -443,13 +562,17 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
         if (status === 'VALIDATOR_EXIT_SUBMITTED' || leaving(beaconStatus)) {
           exitingElsewhere.push(pubkey);
           if (status === 'SHARE_DEPOSITED' && v) untracked.push({ pubkey, validatorIndex: v.index });
-        } else if (v && beaconStatus === 'active_ongoing') candidates.push({ pubkey, validatorIndex: v.index, hasKeyIndex: chain.keyIndexed.has(pubkey) });
+        } else if (v && beaconStatus === 'active_ongoing')
+          candidates.push({ pubkey, validatorIndex: v.index, hasKeyIndex: chain.keyIndexed.has(pubkey) });
         else notActive++;
       }
       candidates.sort((a, b) => a.validatorIndex - b.validatorIndex);
       const ofKind = (k: boolean) => candidates.filter((c) => c.hasKeyIndex === k).slice(0, maxCandidates);
       return {
-        exitingElsewhere, untracked, notActive, nexusVersion: chain.nexusVersion,
+        exitingElsewhere,
+        untracked,
+        notActive,
+        nexusVersion: chain.nexusVersion,
         candidates: [...ofKind(true), ...ofKind(false)].sort((a, b) => a.validatorIndex - b.validatorIndex),
       };
     },
@@ -462,10 +585,24 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
       const results: Awaited<ReturnType<BotActivities['broadcastMnemonicExits']>>['results'] = [];
       for (const { pubkey, validatorIndex } of validators) {
         const v = chain.beacon.get(pubkey);
-        if (!v) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'the beacon node does not know this validator' });
-        else if (leaving(chain.beaconStatus(v, now))) results.push({ pubkey, validatorIndex, outcome: 'already-exiting' });
-        else if (chain.rejectExitsOf.has(pubkey)) results.push({ pubkey, validatorIndex, outcome: 'rejected', message: 'HTTP 500: VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE (simulated)' });
-        else if (chain.dropNextExitOf.delete(pubkey)) chain.exitBroadcasts.push(pubkey); // accepted, then lost from the pool
+        if (!v)
+          results.push({
+            pubkey,
+            validatorIndex,
+            outcome: 'rejected',
+            message: 'the beacon node does not know this validator',
+          });
+        else if (leaving(chain.beaconStatus(v, now)))
+          results.push({ pubkey, validatorIndex, outcome: 'already-exiting' });
+        else if (chain.rejectExitsOf.has(pubkey))
+          results.push({
+            pubkey,
+            validatorIndex,
+            outcome: 'rejected',
+            message: 'HTTP 500: VOLUNTARY_EXIT_ERROR_INVALID_SIGNATURE (simulated)',
+          });
+        else if (chain.dropNextExitOf.delete(pubkey))
+          chain.exitBroadcasts.push(pubkey); // accepted, then lost from the pool
         else {
           chain.exitBroadcasts.push(pubkey);
           await exitNow(pubkey);
@@ -476,12 +613,16 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
     },
     async submitValidatorExit({ pubkeys, dkgPubkeys }) {
       const toSubmit = pubkeys.filter((k) => chain.statuses.get(k) === 'SHARE_DEPOSITED');
-      const wrong = pubkeys.find((k) => !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(chain.statuses.get(k) ?? ''));
+      const wrong = pubkeys.find(
+        (k) =>
+          !['SHARE_DEPOSITED', 'VALIDATOR_EXIT_SUBMITTED', 'VALIDATOR_EXITED'].includes(chain.statuses.get(k) ?? ''),
+      );
       if (wrong) throw ApplicationFailure.nonRetryable(`${wrong} cannot exit`, 'ValidatorNotExitable');
       if (toSubmit.length === 0) return { submitted: [], alreadySubmitted: pubkeys };
       const alreadySubmitted = pubkeys.filter((k) => !toSubmit.includes(k));
       if (chain.nexusVersion === 'v2024-03') {
-        if (toSubmit.some((k) => dkgPubkeys?.includes(k))) throw ApplicationFailure.nonRetryable('Nexus v2024-03 cannot exit DKG validators', 'DkgExitUnsupported');
+        if (toSubmit.some((k) => dkgPubkeys?.includes(k)))
+          throw ApplicationFailure.nonRetryable('Nexus v2024-03 cannot exit DKG validators', 'DkgExitUnsupported');
         // Status only: SSV is not told, nobody exits a key the bot did not broadcast an exit for.
         chain.nexusExitCalls.push(toSubmit);
         for (const k of toSubmit) chain.statuses.set(k, 'VALIDATOR_EXIT_SUBMITTED');
@@ -505,13 +646,21 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
       const epoch = await chain.currentEpoch();
       chain.progressReads.push(epoch);
       return {
-        currentEpoch: epoch, genesisTime: 0, secondsPerSlot: chain.secondsPerSlot, slotsPerEpoch: chain.slotsPerEpoch,
+        currentEpoch: epoch,
+        genesisTime: 0,
+        secondsPerSlot: chain.secondsPerSlot,
+        slotsPerEpoch: chain.slotsPerEpoch,
         validators: pubkeys.map((pubkey) => {
           const v = chain.beacon.get(pubkey);
           const beaconStatus = v ? chain.beaconStatus(v, epoch) : 'unknown';
           return {
-            pubkey, nexusStatus: chain.statuses.get(pubkey) ?? 'INACTIVE', beaconStatus, validatorIndex: v?.index ?? null,
-            exitEpoch: v?.exitEpoch ?? null, withdrawableEpoch: v?.withdrawableEpoch ?? null, balanceReturned: beaconStatus === 'withdrawal_done',
+            pubkey,
+            nexusStatus: chain.statuses.get(pubkey) ?? 'INACTIVE',
+            beaconStatus,
+            validatorIndex: v?.index ?? null,
+            exitEpoch: v?.exitEpoch ?? null,
+            withdrawableEpoch: v?.withdrawableEpoch ?? null,
+            balanceReturned: beaconStatus === 'withdrawal_done',
           };
         }),
       };
@@ -519,9 +668,11 @@ function stubExitActivities(chain: StubChain): Pick<BotActivities, 'readExitCand
     async notifyExitBalanceTransferred({ rollupAdmin, pubkey }) {
       const status = chain.statuses.get(pubkey);
       if (status === 'VALIDATOR_EXITED') return { outcome: 'already' as const };
-      if (status !== 'VALIDATOR_EXIT_SUBMITTED') throw ApplicationFailure.nonRetryable(`${pubkey} is ${status}`, 'ValidatorNotExitable');
+      if (status !== 'VALIDATOR_EXIT_SUBMITTED')
+        throw ApplicationFailure.nonRetryable(`${pubkey} is ${status}`, 'ValidatorNotExitable');
       const rewards = chain.rewardsWei.get(rollupAdmin) ?? 0n;
-      if (rewards < VALIDATOR_DEPOSIT_WEI) return { outcome: 'waiting' as const, reason: `bridge holds ${rewards} wei of returned ETH` };
+      if (rewards < VALIDATOR_DEPOSIT_WEI)
+        return { outcome: 'waiting' as const, reason: `bridge holds ${rewards} wei of returned ETH` };
       chain.rewardsWei.set(rollupAdmin, rewards - VALIDATOR_DEPOSIT_WEI);
       chain.rollup(rollupAdmin).validatorCount -= 1n;
       chain.statuses.set(pubkey, 'VALIDATOR_EXITED');

@@ -31,30 +31,61 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
   before(async () => {
     const env = testEnv();
     const chain = new StubChain();
-    chain.addRollup(admin, { bridge: '0xb1', stakingLimitBps: 2000, operatorCluster: 1, balanceWei: 640n * ETH, validatorCount: 0n });
-    const expected = Number(maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }));
+    chain.addRollup(admin, {
+      bridge: '0xb1',
+      stakingLimitBps: 2000,
+      operatorCluster: 1,
+      balanceWei: 640n * ETH,
+      validatorCount: 0n,
+    });
+    const expected = Number(
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+    );
     const all = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
     const connection = await NativeConnection.connect({ address: env.address });
     try {
-      const worker = async (role: WorkerRole) => Worker.create({
-        connection, taskQueue: roleTaskQueue(taskQueue, role), identity: `${role}-worker`, activities: activitiesFor(all, [role]),
-        ...(role === 'general' ? { workflowBundle: await workflowBundle() } : {}),
-      });
+      const worker = async (role: WorkerRole) =>
+        Worker.create({
+          connection,
+          taskQueue: roleTaskQueue(taskQueue, role),
+          identity: `${role}-worker`,
+          activities: activitiesFor(all, [role]),
+          ...(role === 'general' ? { workflowBundle: await workflowBundle() } : {}),
+        });
       const [general, writer, salt] = [await worker('general'), await worker('writer'), await worker('salt')];
       const workflowId = `${monitorWorkflowId(admin)}-${taskQueue}`;
-      await general.runUntil(writer.runUntil(salt.runUntil(async () => {
-        const handle = await env.client.workflow.start(rollupMonitorWorkflow, { taskQueue, workflowId, args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 4 }] });
-        await waitForMonitor(env, handle, (s) => s.validatorsCreated === expected && s.phase === 'idle', `${expected} validators`, '20 seconds', 60);
-        for (const id of [workflowId, creationWorkflowId(admin), registrarWorkflowId]) histories.set(id, await env.client.workflow.getHandle(id).fetchHistory());
-        await stopMonitor(env, handle, '20 seconds', 60);
-        await env.client.workflow.getHandle(registrarWorkflowId).terminate('test over').catch(() => undefined);
-      })));
+      await general.runUntil(
+        writer.runUntil(
+          salt.runUntil(async () => {
+            const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
+              taskQueue,
+              workflowId,
+              args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 4 }],
+            });
+            await waitForMonitor(
+              env,
+              handle,
+              (s) => s.validatorsCreated === expected && s.phase === 'idle',
+              `${expected} validators`,
+              '20 seconds',
+              60,
+            );
+            for (const id of [workflowId, creationWorkflowId(admin), registrarWorkflowId])
+              histories.set(id, await env.client.workflow.getHandle(id).fetchHistory());
+            await stopMonitor(env, handle, '20 seconds', 60);
+            await env.client.workflow
+              .getHandle(registrarWorkflowId)
+              .terminate('test over')
+              .catch(() => undefined);
+          }),
+        ),
+      );
     } finally {
       await connection.close();
     }
   });
 
-  it('schedules transactions on the chain-writer queue, mnemonic key material on the salt queue, the rest on the general one; each started by its role\'s worker', () => {
+  it("schedules transactions on the chain-writer queue, mnemonic key material on the salt queue, the rest on the general one; each started by its role's worker", () => {
     const seen = new Map<string, Set<string>>();
     for (const history of histories.values()) {
       const events = history.events ?? [];
@@ -63,15 +94,25 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
         if (!scheduled) continue;
         const type = scheduled.activityType?.name ?? '';
         const role = activityRole(type);
-        assert.equal(scheduled.taskQueue?.name, roleTaskQueue(taskQueue, role), `${type} scheduled on ${scheduled.taskQueue?.name}`);
-        const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(event.eventId));
-        assert.equal(started?.activityTaskStartedEventAttributes?.identity, `${role}-worker`, `${type} started by ${started?.activityTaskStartedEventAttributes?.identity}`);
+        assert.equal(
+          scheduled.taskQueue?.name,
+          roleTaskQueue(taskQueue, role),
+          `${type} scheduled on ${scheduled.taskQueue?.name}`,
+        );
+        const started = events.find(
+          (e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(event.eventId),
+        );
+        assert.equal(
+          started?.activityTaskStartedEventAttributes?.identity,
+          `${role}-worker`,
+          `${type} started by ${started?.activityTaskStartedEventAttributes?.identity}`,
+        );
         seen.set(role, (seen.get(role) ?? new Set()).add(type));
       }
     }
-    assert.deepEqual([...seen.get('writer') ?? []].sort(), ['registerMnemonicKeysharesBatch', 'submitDeposits']);
+    assert.deepEqual([...(seen.get('writer') ?? [])].sort(), ['registerMnemonicKeysharesBatch', 'submitDeposits']);
     // One salt activity allocates and derives since issue 15 item 3 (activities/mnemonic-batch.ts).
-    assert.deepEqual([...seen.get('salt') ?? []].sort(), ['allocateAndPrepareMnemonicValidators']);
+    assert.deepEqual([...(seen.get('salt') ?? [])].sort(), ['allocateAndPrepareMnemonicValidators']);
     // readRollup is a local activity since issue 15 item 3 (run by the general worker, which runs the workflows).
     assert.ok(seen.get('general')?.has('guardDeposits'));
   });
@@ -79,10 +120,18 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
   it('`nexus-bot show` reads the same from a history: each step with the worker that ran it and its queue', () => {
     const steps = workerSteps(histories.get(creationWorkflowId(admin))!);
     const deposit = steps.find((s) => s.activity === 'submitDeposits');
-    assert.deepEqual(deposit, { activity: 'submitDeposits', taskQueue: roleTaskQueue(taskQueue, 'writer'), worker: 'writer-worker', attempt: 1 });
+    assert.deepEqual(deposit, {
+      activity: 'submitDeposits',
+      taskQueue: roleTaskQueue(taskQueue, 'writer'),
+      worker: 'writer-worker',
+      attempt: 1,
+    });
     const lines = formatWorkerSteps(steps);
     assert.equal(lines[0], 'Steps (activity, worker that ran it, task queue):');
-    assert.ok(lines.some((l) => /^ {2}allocateAndPrepareMnemonicValidators +salt-worker {2}roles-\d+-salt$/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /^ {2}allocateAndPrepareMnemonicValidators +salt-worker {2}roles-\d+-salt$/.test(l)),
+      lines.join('\n'),
+    );
   });
 
   it('a history recorded with every activity on the one old queue replays on the current code (command matching ignores the task queue)', async () => {
@@ -90,8 +139,11 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
       const old = rewriteScheduled(history, (attrs) => {
         attrs.taskQueue = { ...attrs.taskQueue, name: taskQueue };
       });
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: workflowId }, old, workflowId)
-        .catch((err: Error) => assert.fail(`${workflowId} does not replay: ${err.message}`));
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle(), replayName: workflowId },
+        old,
+        workflowId,
+      ).catch((err: Error) => assert.fail(`${workflowId} does not replay: ${err.message}`));
     }
   });
 
@@ -100,13 +152,20 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
     const renamed = rewriteScheduled(history, (attrs) => {
       if (attrs.activityType?.name === 'submitDeposits') attrs.activityType = { name: 'submitDepositsRenamed' };
     });
-    await assert.rejects(Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: workflowId }, renamed, workflowId), /DeterminismViolation|[Nn]ondeterminism/);
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: workflowId }, renamed, workflowId),
+      /DeterminismViolation|[Nn]ondeterminism/,
+    );
   });
 });
 
 /** A deep copy of `history` with each ActivityTaskScheduled event's attributes edited. */
-function rewriteScheduled(history: History, edit: (attrs: temporal.api.history.v1.IActivityTaskScheduledEventAttributes) => void): History {
+function rewriteScheduled(
+  history: History,
+  edit: (attrs: temporal.api.history.v1.IActivityTaskScheduledEventAttributes) => void,
+): History {
   const copy = structuredClone(history);
-  for (const event of copy.events ?? []) if (event.activityTaskScheduledEventAttributes) edit(event.activityTaskScheduledEventAttributes);
+  for (const event of copy.events ?? [])
+    if (event.activityTaskScheduledEventAttributes) edit(event.activityTaskScheduledEventAttributes);
   return copy;
 }

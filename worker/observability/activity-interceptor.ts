@@ -49,14 +49,17 @@ export function activityObservabilityInterceptors(opts: ActivityObservabilityOpt
             stuck = true;
             opts.metrics.stepStuck(activity);
             ctx.log.warn('step stuck', {
-              activity, runningSeconds: Math.round((now() - started) / 1000), stuckAfterSeconds: opts.stuckAfterMs / 1000,
+              activity,
+              runningSeconds: Math.round((now() - started) / 1000),
+              stuckAfterSeconds: opts.stuckAfterMs / 1000,
             });
           }, opts.stuckAfterMs);
           timer.unref();
           try {
             const result = await next(input);
             if (activity === 'readRollup' && rollup) opts.metrics.pollSucceeded(rollup);
-            else if (activity === 'detectRollupChanges' || activity === 'waitForRollupChanges') opts.metrics.watchSucceeded();
+            else if (activity === 'detectRollupChanges' || activity === 'waitForRollupChanges')
+              opts.metrics.watchSucceeded();
             return result;
           } catch (err) {
             opts.metrics.activityFailed(activity, failureTypeOf(err));

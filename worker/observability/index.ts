@@ -44,14 +44,16 @@ export interface Observability {
 export async function startObservability(config: WorkerConfig): Promise<Observability> {
   const { observability } = config;
   const logger = new LineLogger({ format: observability.logFormat, level: observability.logLevel });
-  const coreLevel: LogLevel = observability.logLevel === 'DEBUG' ? 'DEBUG' : observability.logLevel === 'ERROR' ? 'ERROR' : 'WARN';
-  const install = (sdkPort?: number) => Runtime.install({
-    logger,
-    telemetryOptions: {
-      logging: { filter: { core: coreLevel, other: 'ERROR' }, forward: {} },
-      ...(sdkPort !== undefined ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } } : {}),
-    },
-  });
+  const coreLevel: LogLevel =
+    observability.logLevel === 'DEBUG' ? 'DEBUG' : observability.logLevel === 'ERROR' ? 'ERROR' : 'WARN';
+  const install = (sdkPort?: number) =>
+    Runtime.install({
+      logger,
+      telemetryOptions: {
+        logging: { filter: { core: coreLevel, other: 'ERROR' }, forward: {} },
+        ...(sdkPort !== undefined ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } } : {}),
+      },
+    });
   // The exporter's port is picked free and may be taken before it binds: then another is tried.
   let sdkPort: number | undefined;
   if (observability.metrics) sdkPort = (await installOnFreeLoopbackPort(install)).port;
@@ -60,18 +62,26 @@ export async function startObservability(config: WorkerConfig): Promise<Observab
   // Node's process warnings (e.g. a library's deprecation notice) as log lines too, instead of
   // Node's own plain line on standard error: every line of the worker's output has one form.
   process.removeAllListeners('warning');
-  process.on('warning', (warning) => logger.warn(warning.message, { warning: warning.name, code: (warning as { code?: string }).code }));
+  process.on('warning', (warning) =>
+    logger.warn(warning.message, { warning: warning.name, code: (warning as { code?: string }).code }),
+  );
 
   let inflightWarned = false;
   const metrics = new BotMetrics({
     onInflightError: (err) => {
       if (inflightWarned) return;
       inflightWarned = true; // once per failure streak
-      logger.warn('in-flight counts unavailable: Temporal visibility query failed', { error: (err as Error)?.message ?? String(err) });
+      logger.warn('in-flight counts unavailable: Temporal visibility query failed', {
+        error: (err as Error)?.message ?? String(err),
+      });
     },
   });
   const metricsServer = observability.metrics
-    ? await startMetricsServer({ registry: metrics.registry, listen: observability.metrics.listen, sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics` })
+    ? await startMetricsServer({
+        registry: metrics.registry,
+        listen: observability.metrics.listen,
+        sdkMetricsUrl: `http://127.0.0.1:${sdkPort}/metrics`,
+      })
     : undefined;
   if (metricsServer) logger.info('metrics endpoint listening', { url: metricsServer.url });
 
@@ -79,22 +89,27 @@ export async function startObservability(config: WorkerConfig): Promise<Observab
     logger,
     metrics,
     metricsServer,
-    activityInterceptors: [activityObservabilityInterceptors({ metrics, stuckAfterMs: observability.stuckAfterSeconds * 1000 })],
+    activityInterceptors: [
+      activityObservabilityInterceptors({ metrics, stuckAfterMs: observability.stuckAfterSeconds * 1000 }),
+    ],
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     txEvent(event) {
       metrics.txEvent(event);
       const { event: name, ...fields } = event;
-      const level = name === 'mined' || name === 'sent' ? 'INFO' : name === 'reused' || name === 'rebroadcast' ? 'DEBUG' : 'WARN';
+      const level =
+        name === 'mined' || name === 'sent' ? 'INFO' : name === 'reused' || name === 'rebroadcast' ? 'DEBUG' : 'WARN';
       logger.log(level, `transaction ${name}`, fields);
     },
     attachClient(client) {
-      const running = async (type: string) => (await client.workflow.count(`WorkflowType = '${type}' AND ExecutionStatus = 'Running'`)).count;
+      const running = async (type: string) =>
+        (await client.workflow.count(`WorkflowType = '${type}' AND ExecutionStatus = 'Running'`)).count;
       metrics.setInflightSource({
-        count: () => client.withDeadline(Date.now() + 5_000, async () => {
-          const [ceremonies, exits] = await Promise.all([running(CREATION_WORKFLOW), running(EXIT_WORKFLOW)]);
-          inflightWarned = false;
-          return { ceremonies, exits };
-        }),
+        count: () =>
+          client.withDeadline(Date.now() + 5_000, async () => {
+            const [ceremonies, exits] = await Promise.all([running(CREATION_WORKFLOW), running(EXIT_WORKFLOW)]);
+            inflightWarned = false;
+            return { ceremonies, exits };
+          }),
       });
     },
     async close() {

@@ -16,7 +16,13 @@ const SEVERITY: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 
 const DROPPED_FIELDS = new Set(['taskToken']);
 
 /** One log line (without the newline). `time` is ISO 8601 UTC. */
-export function formatLogLine(format: LogFormat, time: Date, level: LogLevel, message: string, meta: LogMetadata = {}): string {
+export function formatLogLine(
+  format: LogFormat,
+  time: Date,
+  level: LogLevel,
+  message: string,
+  meta: LogMetadata = {},
+): string {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(meta)) {
     if (DROPPED_FIELDS.has(key) || value === undefined) continue;
@@ -38,7 +44,13 @@ export function safeStringify(value: unknown): string {
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Error) {
       const err = v as Error & { type?: unknown; cause?: unknown };
-      return { name: err.name, message: err.message, ...(typeof err.type === 'string' ? { type: err.type } : {}), ...(err.stack ? { stack: err.stack } : {}), ...(err.cause !== undefined ? { cause: err.cause } : {}) };
+      return {
+        name: err.name,
+        message: err.message,
+        ...(typeof err.type === 'string' ? { type: err.type } : {}),
+        ...(err.stack ? { stack: err.stack } : {}),
+        ...(err.cause !== undefined ? { cause: err.cause } : {}),
+      };
     }
     if (typeof v === 'object' && v !== null) {
       if (seen.has(v)) return '[circular]';
@@ -73,9 +85,19 @@ export class LineLogger implements Logger {
     this.write(formatLogLine(this.opts.format, time, level, message, meta));
   }
 
-  trace(message: string, meta?: LogMetadata): void { this.log('TRACE', message, meta); }
-  debug(message: string, meta?: LogMetadata): void { this.log('DEBUG', message, meta); }
-  info(message: string, meta?: LogMetadata): void { this.log('INFO', message, meta); }
-  warn(message: string, meta?: LogMetadata): void { this.log('WARN', message, meta); }
-  error(message: string, meta?: LogMetadata): void { this.log('ERROR', message, meta); }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
 }

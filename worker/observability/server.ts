@@ -31,27 +31,35 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
-      res.writeHead(path === '/metrics' ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' }).end('nexus-bot: GET /metrics\n');
+      res
+        .writeHead(path === '/metrics' ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('nexus-bot: GET /metrics\n');
       return;
     }
     scrape(opts).then(
       (text) => res.writeHead(200, { 'content-type': opts.registry.contentType }).end(text),
-      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`metrics collection failed: ${(err as Error)?.message ?? String(err)}\n`),
+      (err: unknown) =>
+        res
+          .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`metrics collection failed: ${(err as Error)?.message ?? String(err)}\n`),
     );
   });
   const { host, port } = splitHostPort(opts.listen);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${opts.listen} (observability.metrics.listen): ${err.code ?? err.message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot listen on ${opts.listen} (observability.metrics.listen): ${err.code ?? err.message}`)),
+    );
     server.listen(port, host, () => resolve());
   });
   server.unref();
   const bound = (server.address() as AddressInfo).port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -92,7 +100,9 @@ const PORT_TAKEN = /address already in use|EADDRINUSE/i;
  * picked here. A failed Runtime.install leaves no runtime installed, so it may run again.
  */
 export async function installOnFreeLoopbackPort<T>(
-  install: (port: number) => T, pickPort: () => Promise<number> = freeLoopbackPort, attempts = 5,
+  install: (port: number) => T,
+  pickPort: () => Promise<number> = freeLoopbackPort,
+  attempts = 5,
 ): Promise<{ port: number; installed: T }> {
   for (let attempt = 1; ; attempt++) {
     const port = await pickPort();

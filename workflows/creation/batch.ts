@@ -2,12 +2,25 @@
 // search attribute, the reports to its monitor, the pause gate, and the registrar's answers.
 // The key paths (mnemonic.ts, dkg.ts) and the holds before the deposit (holds.ts) act through it.
 import {
-  condition, getExternalWorkflowHandle, log, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { BotActivities } from '../../activities/interface';
 import { PhaseAttribute } from '../../temporal-config/search-attributes';
-import { creationStatusQuery, registrationResultSignal, stepStateSignal, type CreationStatus } from '../../protocol/messages';
+import {
+  creationStatusQuery,
+  registrationResultSignal,
+  stepStateSignal,
+  type CreationStatus,
+} from '../../protocol/messages';
 import type { RegistrationRequest, RegistrationResult } from '../../protocol/registrar-types';
 import { LOCAL_READ_OPTIONS, LOCAL_SIGNAL_OPTIONS, READ_OPTIONS, SIGNAL_OPTIONS } from '../activity-options';
 import { describeFailure } from '../failures';
@@ -16,7 +29,8 @@ import { installPauseGate, type PauseGate } from '../pause-gate';
 import { createReportTracker, type ReportTracker } from '../step-reports';
 import type { CreateValidatorsInput, CreationPhase } from './input';
 
-const { checkRegistrationFunding, checkSigningNetwork, registrarKnowsRequest } = proxyActivities<BotActivities>(READ_OPTIONS);
+const { checkRegistrationFunding, checkSigningNetwork, registrarKnowsRequest } =
+  proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 /** The same quick reads and hand-offs as local activities (a batch started with `fewerEvents`). */
 const localReads = proxyLocalActivities<BotActivities>(LOCAL_READ_OPTIONS);
@@ -51,15 +65,34 @@ export class CreationBatch {
       if (rejected('registrationResult', registrationResultProblem(result), result)) return;
       if (result.requestId === this.requestId) this.results.push(result);
     });
-    const status: CreationStatus = { rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, count: input.count, phase: 'allocating', pubkeys: [], paused: false };
+    const status: CreationStatus = {
+      rollupAdmin: input.rollupAdmin,
+      keyPath: input.keyPath,
+      count: input.count,
+      phase: 'allocating',
+      pubkeys: [],
+      paused: false,
+    };
     this.status = status;
     const fewerEvents = input.keyPath === 'mnemonic' && input.fewerEvents === true;
     this.fewerEvents = fewerEvents;
     this.reports = createReportTracker();
     // The one salt step of a fewerEvents batch does both, under the phase 'allocating': a pause says so.
-    const gate = installPauseGate(() => (fewerEvents && status.phase === 'allocating' ? 'phase allocating (key indices and key-material, one salt step)' : `phase ${status.phase}`), () => this.reportState());
+    const gate = installPauseGate(
+      () =>
+        fewerEvents && status.phase === 'allocating'
+          ? 'phase allocating (key indices and key-material, one salt step)'
+          : `phase ${status.phase}`,
+      () => this.reportState(),
+    );
     this.gate = gate;
-    setHandler(creationStatusQuery, () => ({ ...status, pubkeys: [...status.pubkeys], paused: gate.paused, pauseReason: gate.pauseReason, hold: gate.hold }));
+    setHandler(creationStatusQuery, () => ({
+      ...status,
+      pubkeys: [...status.pubkeys],
+      paused: gate.paused,
+      pauseReason: gate.pauseReason,
+      hold: gate.hold,
+    }));
   }
 
   now(): string {
@@ -93,9 +126,23 @@ export class CreationBatch {
     const parent = workflowInfo().parent?.workflowId;
     if (!parent) return;
     const { workflowId, status, gate, reports } = this;
-    reports.track(getExternalWorkflowHandle(parent).signal(stepStateSignal, { workflowId, order: reports.nextOrder(), phase: status.phase, hold: gate.hold, funding: status.funding, operators: status.operators }).catch((err: unknown) => {
-      log.warn('could not tell the monitor where the creation stands', { monitor: parent, error: describeFailure(err) });
-    }));
+    reports.track(
+      getExternalWorkflowHandle(parent)
+        .signal(stepStateSignal, {
+          workflowId,
+          order: reports.nextOrder(),
+          phase: status.phase,
+          hold: gate.hold,
+          funding: status.funding,
+          operators: status.operators,
+        })
+        .catch((err: unknown) => {
+          log.warn('could not tell the monitor where the creation stands', {
+            monitor: parent,
+            error: describeFailure(err),
+          });
+        }),
+    );
   }
 
   /**
@@ -113,8 +160,19 @@ export class CreationBatch {
     for (let checks = 1; !(await condition(() => results.length > 0, REGISTRATION_CHECK_INTERVAL)); checks++) {
       const known = await this.reads().registrarKnowsRequest({ requestId: request.requestId });
       if (results.length > 0) break; // the answer came while we asked
-      status.registrationWait = { kind: request.kind, since, checks, resent: (status.registrationWait?.resent ?? 0) + (known ? 0 : 1) };
-      log.warn('creation: still waiting for the SSV registrar', { requestId: request.requestId, kind: request.kind, since, checks, registrarHoldsIt: known });
+      status.registrationWait = {
+        kind: request.kind,
+        since,
+        checks,
+        resent: (status.registrationWait?.resent ?? 0) + (known ? 0 : 1),
+      };
+      log.warn('creation: still waiting for the SSV registrar', {
+        requestId: request.requestId,
+        kind: request.kind,
+        since,
+        checks,
+        registrarHoldsIt: known,
+      });
       if (!known) await this.signals().requestRegistration(request);
     }
     status.registrationWait = undefined;

@@ -25,7 +25,10 @@ export async function guard(batch: CreationBatch, deposits: PublicDepositData[])
   status.guard = { held: verdict.held, skipped: verdict.skipped.map((s) => s.check), blockNumber: verdict.blockNumber };
   if (verdict.held.length > 0) {
     log.error('creation batch: pre-deposit guard held key(s), none of their ETH sent', {
-      rollupAdmin: input.rollupAdmin, keyPath: input.keyPath, held: describeHeld(verdict.held), passed: verdict.passed.length,
+      rollupAdmin: input.rollupAdmin,
+      keyPath: input.keyPath,
+      held: describeHeld(verdict.held),
+      passed: verdict.passed.length,
     });
   }
   return new Set(verdict.passed);

@@ -20,24 +20,42 @@ export async function awaitFundableRegistrations(batch: CreationBatch, safePoint
   const { input, status, gate } = batch;
   for (;;) {
     await batch.reads().checkSigningNetwork();
-    const funding = await batch.reads().checkRegistrationFunding({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster, count: input.count });
+    const funding = await batch.reads().checkRegistrationFunding({
+      rollupAdmin: input.rollupAdmin,
+      operatorCluster: input.operatorCluster,
+      count: input.count,
+    });
     if (funding.ok) {
-      if (status.funding) log.info('creation batch: SSV registrations fundable again, going on', { rollupAdmin: input.rollupAdmin, heldSince: status.funding.since });
+      if (status.funding)
+        log.info('creation batch: SSV registrations fundable again, going on', {
+          rollupAdmin: input.rollupAdmin,
+          heldSince: status.funding.since,
+        });
       status.funding = undefined;
       return;
     }
     const at = batch.now();
     const hold: FundingHold = {
-      reason: funding.reason ?? 'nexus-ssv-short', message: funding.message ?? 'registrations not fundable',
-      since: status.funding?.since ?? at, lastCheck: at, checks: (status.funding?.checks ?? 0) + 1,
+      reason: funding.reason ?? 'nexus-ssv-short',
+      message: funding.message ?? 'registrations not fundable',
+      since: status.funding?.since ?? at,
+      lastCheck: at,
+      checks: (status.funding?.checks ?? 0) + 1,
     };
     status.funding = hold;
     batch.setPhase('awaiting-funding');
     log.warn('creation batch held before its deposit: its SSV registrations would not go through; nothing deposited', {
-      rollupAdmin: input.rollupAdmin, reason: hold.reason, problem: hold.message, totalWei: funding.totalWei, nexusTokensWei: funding.nexusTokensWei,
+      rollupAdmin: input.rollupAdmin,
+      reason: hold.reason,
+      problem: hold.message,
+      totalWei: funding.totalWei,
+      nexusTokensWei: funding.nexusTokensWei,
     });
     const resumes = gate.resumes;
-    await condition(() => gate.resumes > resumes || gate.paused, input.fundingRecheckInterval ?? DEFAULT_FUNDING_RECHECK);
+    await condition(
+      () => gate.resumes > resumes || gate.paused,
+      input.fundingRecheckInterval ?? DEFAULT_FUNDING_RECHECK,
+    );
     if (gate.paused) batch.flushAttributes();
     await gate.holdAt(safePoint);
   }
@@ -56,12 +74,23 @@ export async function awaitHealthyOperators(batch: CreationBatch): Promise<void>
       await checkDkgOperators({ rollupAdmin: input.rollupAdmin, operatorCluster: input.operatorCluster });
     } catch (err) {
       if (err instanceof ActivityFailure && err.retryState === 'NON_RETRYABLE_FAILURE') throw err;
-      const waitMs = Math.min(DKG_HEALTH_RECHECK.initialMs * 2 ** Math.min(checks - 1, 16), DKG_HEALTH_RECHECK.maximumMs);
+      const waitMs = Math.min(
+        DKG_HEALTH_RECHECK.initialMs * 2 ** Math.min(checks - 1, 16),
+        DKG_HEALTH_RECHECK.maximumMs,
+      );
       const at = batch.now();
       status.operators = {
-        problem: describeFailure(err), since: status.operators?.since ?? at, lastCheck: at, checks, nextCheck: new Date(Date.now() + waitMs).toISOString(),
+        problem: describeFailure(err),
+        since: status.operators?.since ?? at,
+        lastCheck: at,
+        checks,
+        nextCheck: new Date(Date.now() + waitMs).toISOString(),
       };
-      log.warn('DKG creation batch waits for its operators; nothing reserved', { rollupAdmin: input.rollupAdmin, problem: status.operators.problem, checks });
+      log.warn('DKG creation batch waits for its operators; nothing reserved', {
+        rollupAdmin: input.rollupAdmin,
+        problem: status.operators.problem,
+        checks,
+      });
       batch.reportState();
       const resumes = gate.resumes;
       await condition(() => gate.resumes > resumes || gate.paused, waitMs);
@@ -69,7 +98,11 @@ export async function awaitHealthyOperators(batch: CreationBatch): Promise<void>
       continue;
     }
     if (status.operators) {
-      log.info('DKG operators healthy again, going on', { rollupAdmin: input.rollupAdmin, waitingSince: status.operators.since, checks });
+      log.info('DKG operators healthy again, going on', {
+        rollupAdmin: input.rollupAdmin,
+        waitingSince: status.operators.since,
+        checks,
+      });
       status.operators = undefined;
       batch.reportState();
     }

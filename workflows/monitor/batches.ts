@@ -13,22 +13,32 @@ import type { RollupMonitorInput } from './input';
 export function batchVisibility(input: Pick<RollupMonitorInput, 'rollupAdmin' | 'keyPath'>, description: string) {
   return {
     typedSearchAttributes: rollupSearchAttributes(input.rollupAdmin, input.keyPath),
-    memo: { rollupAdmin: input.rollupAdmin.toLowerCase(), keyPath: input.keyPath, startedBy: workflowInfo().workflowId, description },
+    memo: {
+      rollupAdmin: input.rollupAdmin.toLowerCase(),
+      keyPath: input.keyPath,
+      startedBy: workflowInfo().workflowId,
+      description,
+    },
   };
 }
 
 /** Pauses or resumes batches; they stop at their next safe point. A batch that ended is logged, not an error. */
-export async function signalBatches(workflowIds: readonly string[], message: { kind: 'pause'; reason?: string } | { kind: 'resume' }): Promise<void> {
-  await Promise.all(workflowIds.map(async (workflowId) => {
-    try {
-      const batch = getExternalWorkflowHandle(workflowId);
-      if (message.kind === 'pause') await batch.signal(pauseSignal, { reason: `rollup paused: ${message.reason}` });
-      else await batch.signal(resumeSignal);
-    } catch (err) {
-      // The batch ended meanwhile: nothing left to pause.
-      log.warn(`could not ${message.kind} a batch in flight`, { workflowId, error: describeFailure(err) });
-    }
-  }));
+export async function signalBatches(
+  workflowIds: readonly string[],
+  message: { kind: 'pause'; reason?: string } | { kind: 'resume' },
+): Promise<void> {
+  await Promise.all(
+    workflowIds.map(async (workflowId) => {
+      try {
+        const batch = getExternalWorkflowHandle(workflowId);
+        if (message.kind === 'pause') await batch.signal(pauseSignal, { reason: `rollup paused: ${message.reason}` });
+        else await batch.signal(resumeSignal);
+      } catch (err) {
+        // The batch ended meanwhile: nothing left to pause.
+        log.warn(`could not ${message.kind} a batch in flight`, { workflowId, error: describeFailure(err) });
+      }
+    }),
+  );
 }
 
 /** Recorded by runs that ask whether their exit batches still run all at once (patched). */
@@ -41,9 +51,13 @@ export const BATCHES_CHECKED_AT_ONCE_PATCH = 'exit-batches-checked-at-once';
  * recorded before this asked one at a time and replay that way. `isRunning` is the monitor's
  * isWorkflowRunning activity.
  */
-export async function batchesRunning(workflowIds: readonly string[], isRunning: (input: { workflowId: string }) => Promise<boolean>): Promise<boolean[]> {
+export async function batchesRunning(
+  workflowIds: readonly string[],
+  isRunning: (input: { workflowId: string }) => Promise<boolean>,
+): Promise<boolean[]> {
   if (workflowIds.length === 0) return [];
-  if (patched(BATCHES_CHECKED_AT_ONCE_PATCH)) return Promise.all(workflowIds.map((workflowId) => isRunning({ workflowId })));
+  if (patched(BATCHES_CHECKED_AT_ONCE_PATCH))
+    return Promise.all(workflowIds.map((workflowId) => isRunning({ workflowId })));
   const running: boolean[] = [];
   for (const workflowId of workflowIds) running.push(await isRunning({ workflowId }));
   return running;

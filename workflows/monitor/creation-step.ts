@@ -1,7 +1,13 @@
 // The monitor's creation step: one creation batch at a time, a child workflow it awaits, and the
 // registration of deposited mnemonic keys whose keyshares failed to register.
 import {
-  ParentClosePolicy, WorkflowIdReusePolicy, condition, log, proxyActivities, startChild, workflowInfo,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  condition,
+  log,
+  proxyActivities,
+  startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BotActivities } from '../../activities/interface';
@@ -19,7 +25,12 @@ const { readRollup } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 
 /** Creates `plan.toCreate` validators in one child batch and records what it did. True if it deposited any. */
-export async function createBatch(state: MonitorState, events: MonitorEvents, snapshot: RollupSnapshot, plan: CreationPlan): Promise<boolean> {
+export async function createBatch(
+  state: MonitorState,
+  events: MonitorEvents,
+  snapshot: RollupSnapshot,
+  plan: CreationPlan,
+): Promise<boolean> {
   const { status, input, unregistered } = state;
   events.setPhase('creating');
   const workflowId = creationWorkflowId(input.rollupAdmin);
@@ -27,15 +38,28 @@ export async function createBatch(state: MonitorState, events: MonitorEvents, sn
   status.validators.creating = plan.toCreate;
   const lean = creationStart(events, input.keyPath);
   try {
-    const visibility = batchVisibility(input, `creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`);
+    const visibility = batchVisibility(
+      input,
+      `creation of ${plan.toCreate} validator(s) (${input.keyPath === 'dkg' ? 'DKG ceremony' : 'mnemonic keys'}): ${plan.reason}`,
+    );
     const child = await startChild(createValidatorsWorkflow, {
       workflowId,
-      args: [{ rollupAdmin: input.rollupAdmin, bridge: snapshot.bridge, operatorCluster: snapshot.operatorCluster, keyPath: input.keyPath, count: plan.toCreate, ...lean.args }],
+      args: [
+        {
+          rollupAdmin: input.rollupAdmin,
+          bridge: snapshot.bridge,
+          operatorCluster: snapshot.operatorCluster,
+          keyPath: input.keyPath,
+          count: plan.toCreate,
+          ...lean.args,
+        },
+      ],
       // The batch finishes even if the monitor is terminated or reset: a half-done deposit must
       // not be cut off. Its fixed id means a second creation for this rollup cannot start.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      ...visibility, typedSearchAttributes: [...visibility.typedSearchAttributes, ...lean.searchAttributes],
+      ...visibility,
+      typedSearchAttributes: [...visibility.typedSearchAttributes, ...lean.searchAttributes],
     });
     // A pause that came while the batch was being started reaches it too.
     if (status.paused) await signalBatches([workflowId], { kind: 'pause', reason: status.pauseReason });
@@ -47,16 +71,21 @@ export async function createBatch(state: MonitorState, events: MonitorEvents, sn
     const held = result.held ?? [];
     if (held.length > 0) {
       status.guardHeld = {
-        count: (status.guardHeld?.count ?? 0) + held.length, at: new Date().toISOString(),
+        count: (status.guardHeld?.count ?? 0) + held.length,
+        at: new Date().toISOString(),
         last: `${held[held.length - 1].pubkey}: ${held[held.length - 1].failures.map((f) => `[${f.check}] ${f.reason}`).join(' | ')}`,
       };
     }
-    status.lastError = unregistered.length > 0 ? `${unregistered.length} deposited key(s) not registered with SSV: ${unregistered[unregistered.length - 1].reason}` : undefined;
+    status.lastError =
+      unregistered.length > 0
+        ? `${unregistered.length} deposited key(s) not registered with SSV: ${unregistered[unregistered.length - 1].reason}`
+        : undefined;
     return result.deposited.length > 0;
   } catch (err) {
-    status.lastError = err instanceof WorkflowExecutionAlreadyStartedError
-      ? `a creation for this rollup is already running (${workflowId}), started before this monitor run: waiting for it to finish`
-      : describeFailure(err);
+    status.lastError =
+      err instanceof WorkflowExecutionAlreadyStartedError
+        ? `a creation for this rollup is already running (${workflowId}), started before this monitor run: waiting for it to finish`
+        : describeFailure(err);
     log.warn('creation did not complete', { workflowId, error: status.lastError });
     return false;
   } finally {
@@ -79,8 +108,12 @@ export async function reregisterMnemonicKeys(state: MonitorState, events: Monito
   const requestId = `${workflowInfo().workflowId}/reregister-${++state.reregistrations}`;
   events.setPhase('creating');
   await requestRegistration({
-    kind: 'mnemonic', requestId, requester: workflowInfo().workflowId, rollupAdmin: input.rollupAdmin,
-    operatorCluster: snapshot.operatorCluster, keys: keys.map((k) => ({ pubkey: k.pubkey, keyIndex: k.keyIndex })),
+    kind: 'mnemonic',
+    requestId,
+    requester: workflowInfo().workflowId,
+    rollupAdmin: input.rollupAdmin,
+    operatorCluster: snapshot.operatorCluster,
+    keys: keys.map((k) => ({ pubkey: k.pubkey, keyIndex: k.keyIndex })),
   });
   const answered = await condition(() => registrationResults.some((r) => r.requestId === requestId), '1 hour');
   const result = registrationResults.find((r) => r.requestId === requestId);
@@ -89,5 +122,8 @@ export async function reregisterMnemonicKeys(state: MonitorState, events: Monito
   const done = new Set(result.registered.map((r) => r.pubkey));
   for (let i = unregistered.length - 1; i >= 0; i--) if (done.has(unregistered[i].pubkey)) unregistered.splice(i, 1);
   status.unregisteredKeys = unregistered.length;
-  status.lastError = result.kind === 'failed' ? `${unregistered.length} deposited key(s) not registered with SSV: ${result.reason}` : undefined;
+  status.lastError =
+    result.kind === 'failed'
+      ? `${unregistered.length} deposited key(s) not registered with SSV: ${result.reason}`
+      : undefined;
 }

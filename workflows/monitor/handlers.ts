@@ -4,7 +4,14 @@ import { condition, setHandler } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Duration } from '@temporalio/common';
 import {
-  exitReportSignal, monitorStatusQuery, pauseSignal, registrationResultSignal, resumeSignal, setPollIntervalUpdate, stepStateSignal, syncNowUpdate,
+  exitReportSignal,
+  monitorStatusQuery,
+  pauseSignal,
+  registrationResultSignal,
+  resumeSignal,
+  setPollIntervalUpdate,
+  stepStateSignal,
+  syncNowUpdate,
   wakeSignal,
 } from '../../protocol/messages';
 import { exitReportProblem, registrationResultProblem, rejected, stepStateProblem } from '../message-checks';
@@ -27,24 +34,31 @@ export function installMonitorHandlers(state: MonitorState): void {
     if (!rejected('stepState', stepStateProblem(step), step)) state.recordStep(step);
   });
   // Refused before any state changes: the caller gets the reason, the monitor keeps its interval.
-  setHandler(setPollIntervalUpdate, ({ interval }) => state.setPollInterval(interval), { validator: checkPollInterval });
-  setHandler(syncNowUpdate, async () => {
-    const before = state.looks;
-    state.wakeReason = 'sync requested';
-    // A monitor busy with a creation looks once that is done; the caller is not kept for long.
-    const looked = await condition(() => state.looks > before, '2 minutes');
-    return { looked, lastPlan: status.lastPlan, lastError: status.lastError, phase: status.phase };
-  }, {
-    validator: () => {
-      if (status.paused) throw new Error(`the rollup is paused (${status.pauseReason}): resume it first`);
-    },
+  setHandler(setPollIntervalUpdate, ({ interval }) => state.setPollInterval(interval), {
+    validator: checkPollInterval,
   });
+  setHandler(
+    syncNowUpdate,
+    async () => {
+      const before = state.looks;
+      state.wakeReason = 'sync requested';
+      // A monitor busy with a creation looks once that is done; the caller is not kept for long.
+      const looked = await condition(() => state.looks > before, '2 minutes');
+      return { looked, lastPlan: status.lastPlan, lastError: status.lastError, phase: status.phase };
+    },
+    {
+      validator: () => {
+        if (status.paused) throw new Error(`the rollup is paused (${status.pauseReason}): resume it first`);
+      },
+    },
+  );
   setHandler(wakeSignal, (wake) => {
     state.wakeReason = typeof wake?.reason === 'string' ? wake.reason : 'woken';
   });
   setHandler(monitorStatusQuery, () => state.statusView());
   setHandler(registrationResultSignal, (result) => {
-    if (!rejected('registrationResult', registrationResultProblem(result), result)) state.registrationResults.push(result);
+    if (!rejected('registrationResult', registrationResultProblem(result), result))
+      state.registrationResults.push(result);
   });
   setHandler(exitReportSignal, (report) => {
     if (!rejected('exitReport', exitReportProblem(report), report)) state.recordExitReport(report);
@@ -53,7 +67,8 @@ export function installMonitorHandlers(state: MonitorState): void {
 
 function checkPollInterval(arg: unknown): void {
   const interval = (arg as { interval?: unknown } | undefined)?.interval;
-  if (typeof interval !== 'string' || interval.trim() === '') throw new Error('interval: expected a duration such as "30 seconds" or "5m"');
+  if (typeof interval !== 'string' || interval.trim() === '')
+    throw new Error('interval: expected a duration such as "30 seconds" or "5m"');
   let ms: number;
   try {
     ms = msToNumber(interval as Duration);

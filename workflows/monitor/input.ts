@@ -30,7 +30,10 @@ export interface RollupMonitorInput {
   /** How often exit batches look at the beacon chain at least and at most (defaults 1 minute and 6 hours). */
   exitPollInterval?: { min?: Duration; max?: Duration };
   /** Carried across continueAsNew. */
-  carried?: Pick<MonitorStatus, 'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan' | 'exitBlocked' | 'guardHeld'> & {
+  carried?: Pick<
+    MonitorStatus,
+    'paused' | 'pauseReason' | 'validatorsCreated' | 'lastPlan' | 'exitBlocked' | 'guardHeld'
+  > & {
     unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
     /** Re-registration requests made so far (their ids must not repeat). */
     reregistrations?: number;

@@ -15,7 +15,11 @@ export async function monitorOnce(state: MonitorState, events: MonitorEvents): P
   const { status, input, exitsInFlight } = state;
   if (state.loops === 1 || state.loops % state.reconcileEvery === 0) {
     await reconcileWithChain({
-      rollupAdmin: input.rollupAdmin, unregistered: state.unregistered, exitsInFlight, orphanedExits: state.orphanedExits, status,
+      rollupAdmin: input.rollupAdmin,
+      unregistered: state.unregistered,
+      exitsInFlight,
+      orphanedExits: state.orphanedExits,
+      status,
       followExits: (validators, reason) => startExitBatch(state, events, validators, reason, { followOnly: true }),
       nextRequestNumber: () => ++state.reregistrations,
       awaitRegistration: async (requestId) => {
@@ -48,12 +52,27 @@ export async function monitorOnce(state: MonitorState, events: MonitorEvents): P
     state.looks++;
     return false;
   }
-  const bridge = { bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei), validatorCount: BigInt(snapshot.validatorCount), stakingLimitBps: snapshot.stakingLimitBps };
+  const bridge = {
+    bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
+    validatorCount: BigInt(snapshot.validatorCount),
+    stakingLimitBps: snapshot.stakingLimitBps,
+  };
   // One creation at a time, awaited below: no deposit is pending between loops.
-  const plan = exitsInFlight.length > 0
-    ? await planCreationBesideExits(bridge, exitsInFlight.flatMap((e) => e.pubkeys), state.maxBatch)
-    : planCreation({ ...bridge, pendingDeposits: 0, maxBatch: state.maxBatch });
-  status.lastPlan = { at: new Date().toISOString(), toCreate: plan.toCreate, toExit: 0, reason: plan.reason, blockNumber: snapshot.blockNumber };
+  const plan =
+    exitsInFlight.length > 0
+      ? await planCreationBesideExits(
+          bridge,
+          exitsInFlight.flatMap((e) => e.pubkeys),
+          state.maxBatch,
+        )
+      : planCreation({ ...bridge, pendingDeposits: 0, maxBatch: state.maxBatch });
+  status.lastPlan = {
+    at: new Date().toISOString(),
+    toCreate: plan.toCreate,
+    toExit: 0,
+    reason: plan.reason,
+    blockNumber: snapshot.blockNumber,
+  };
   if (plan.toCreate === 0) {
     if (!status.paused) await exitsIfNeeded(state, events, snapshot);
     state.looks++;

@@ -67,12 +67,27 @@ export class MonitorState {
 
   /** The state of a new run, from its input (a first start, or a continue-as-new's carried state). Bad limits fail the run. */
   static fromInput(input: RollupMonitorInput): MonitorState {
-    const maxBatch = Math.min(input.maxBatch ?? MAX_DKG_BATCH, input.keyPath === 'dkg' ? MAX_DKG_BATCH : Number.MAX_SAFE_INTEGER);
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw ApplicationFailure.nonRetryable(`maxBatch must be a positive integer, got ${input.maxBatch}`, 'InvalidInput');
+    const maxBatch = Math.min(
+      input.maxBatch ?? MAX_DKG_BATCH,
+      input.keyPath === 'dkg' ? MAX_DKG_BATCH : Number.MAX_SAFE_INTEGER,
+    );
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw ApplicationFailure.nonRetryable(
+        `maxBatch must be a positive integer, got ${input.maxBatch}`,
+        'InvalidInput',
+      );
     const maxExitBatch = input.maxExitBatch ?? 50;
     const reconcileEvery = input.reconcileEveryPolls ?? 12;
-    if (!Number.isInteger(reconcileEvery) || reconcileEvery < 1) throw ApplicationFailure.nonRetryable(`reconcileEveryPolls must be a positive integer, got ${input.reconcileEveryPolls}`, 'InvalidInput');
-    if (!Number.isInteger(maxExitBatch) || maxExitBatch < 1) throw ApplicationFailure.nonRetryable(`maxExitBatch must be a positive integer, got ${input.maxExitBatch}`, 'InvalidInput');
+    if (!Number.isInteger(reconcileEvery) || reconcileEvery < 1)
+      throw ApplicationFailure.nonRetryable(
+        `reconcileEveryPolls must be a positive integer, got ${input.reconcileEveryPolls}`,
+        'InvalidInput',
+      );
+    if (!Number.isInteger(maxExitBatch) || maxExitBatch < 1)
+      throw ApplicationFailure.nonRetryable(
+        `maxExitBatch must be a positive integer, got ${input.maxExitBatch}`,
+        'InvalidInput',
+      );
     return new MonitorState(input, maxBatch, maxExitBatch, reconcileEvery);
   }
 
@@ -80,20 +95,37 @@ export class MonitorState {
   toCarried(): Carried {
     const { status } = this;
     return {
-      paused: status.paused, pauseReason: status.pauseReason, validatorsCreated: status.validatorsCreated, lastPlan: status.lastPlan,
-      unregistered: this.unregistered, reregistrations: this.reregistrations, exitsInFlight: this.exitsInFlight, exitBatches: this.exitBatches,
-      validatorsExited: status.validatorsExited, orphanedExits: this.orphanedExits, exitBlocked: status.exitBlocked, guardHeld: status.guardHeld,
+      paused: status.paused,
+      pauseReason: status.pauseReason,
+      validatorsCreated: status.validatorsCreated,
+      lastPlan: status.lastPlan,
+      unregistered: this.unregistered,
+      reregistrations: this.reregistrations,
+      exitsInFlight: this.exitsInFlight,
+      exitBatches: this.exitBatches,
+      validatorsExited: status.validatorsExited,
+      orphanedExits: this.orphanedExits,
+      exitBlocked: status.exitBlocked,
+      guardHeld: status.guardHeld,
     };
   }
 
   /** Every batch in flight: the creation, then the exit batches. */
   batchIds(): string[] {
-    return [...(this.status.inFlight ? [this.status.inFlight.workflowId] : []), ...this.exitsInFlight.map((e) => e.workflowId)];
+    return [
+      ...(this.status.inFlight ? [this.status.inFlight.workflowId] : []),
+      ...this.exitsInFlight.map((e) => e.workflowId),
+    ];
   }
 
   /** The exit batches as the status shows them. */
   showExits(): void {
-    this.status.exitsInFlight = this.exitsInFlight.map((e): InFlightStep => ({ workflowId: e.workflowId, count: e.pubkeys.length, phase: e.phase, hold: e.hold }));
+    this.status.exitsInFlight = this.exitsInFlight.map((e): InFlightStep => ({
+      workflowId: e.workflowId,
+      count: e.pubkeys.length,
+      phase: e.phase,
+      hold: e.hold,
+    }));
     this.status.validators.exiting = this.exitsInFlight.reduce((n, e) => n + e.pubkeys.length, 0);
   }
 
@@ -115,7 +147,14 @@ export class MonitorState {
       if (shown !== undefined && step.order <= shown) return;
       this.stepOrders.set(step.workflowId, step.order);
     }
-    if (status.inFlight?.workflowId === step.workflowId) status.inFlight = { ...status.inFlight, phase: step.phase, hold: step.hold, funding: step.funding, operators: step.operators };
+    if (status.inFlight?.workflowId === step.workflowId)
+      status.inFlight = {
+        ...status.inFlight,
+        phase: step.phase,
+        hold: step.hold,
+        funding: step.funding,
+        operators: step.operators,
+      };
     const exit = this.exitsInFlight.find((e) => e.workflowId === step.workflowId);
     if (exit) {
       exit.phase = step.phase;

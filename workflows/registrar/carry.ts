@@ -17,7 +17,9 @@ const { readQueueSegment } = proxyActivities<BotActivities>(READ_OPTIONS);
  * into queue segments. Requests keep arriving while the segments start: those are spilled in
  * turn, after the rest, until none arrived meanwhile.
  */
-export async function carryWithinBudget(state: RegistrarState): Promise<Pick<RegistrarInput, 'queue' | 'spilled' | 'queuedAt'>> {
+export async function carryWithinBudget(
+  state: RegistrarState,
+): Promise<Pick<RegistrarInput, 'queue' | 'spilled' | 'queuedAt'>> {
   const { queue, spilled, tail, queuedAt } = state;
   state.spilling = true; // arrivals go to `tail` from now on: after everything being spilled
   const segmentCounter = { next: 0 };
@@ -25,12 +27,19 @@ export async function carryWithinBudget(state: RegistrarState): Promise<Pick<Reg
   let arrivals = tail.splice(0);
   for (;;) {
     carried = await spillQueue({
-      ...carried, tail: arrivals, queuedAt, reservedRequestId: state.reservation?.requestId, budget: state.input.carryBudgetBytes ?? CARRY_BUDGET_BYTES, segmentCounter,
+      ...carried,
+      tail: arrivals,
+      queuedAt,
+      reservedRequestId: state.reservation?.requestId,
+      budget: state.input.carryBudgetBytes ?? CARRY_BUDGET_BYTES,
+      segmentCounter,
     });
     if (tail.length === 0) break;
     arrivals = tail.splice(0);
   }
-  const carriedTimes = Object.fromEntries(carried.queue.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined));
+  const carriedTimes = Object.fromEntries(
+    carried.queue.map((r) => [r.requestId, queuedAt[r.requestId]]).filter(([, at]) => at !== undefined),
+  );
   return { ...carried, queuedAt: carriedTimes };
 }
 
@@ -39,7 +48,10 @@ export async function readBackSegment(state: RegistrarState, segment: SpilledSeg
   const held = await readQueueSegment({ workflowId: segment.workflowId });
   if (!held || !Array.isArray(held.requests)) {
     // Only an operator (or the namespace's retention) removes a segment's history.
-    log.error('registrar: a queue segment is gone or unreadable, its requests are lost: their creations get no answer', { segment: segment.workflowId, requests: segment.count });
+    log.error(
+      'registrar: a queue segment is gone or unreadable, its requests are lost: their creations get no answer',
+      { segment: segment.workflowId, requests: segment.count },
+    );
     return;
   }
   for (const request of held.requests) {
@@ -47,7 +59,12 @@ export async function readBackSegment(state: RegistrarState, segment: SpilledSeg
     state.queue.push(request);
     state.queuedAt[request.requestId] ??= held.queuedAt[request.requestId] ?? new Date().toISOString();
   }
-  await getExternalWorkflowHandle(segment.workflowId).signal(releaseQueueSegmentSignal).catch((err: unknown) => {
-    log.warn('registrar: could not end a queue segment it has read back', { segment: segment.workflowId, error: describeFailure(err) });
-  });
+  await getExternalWorkflowHandle(segment.workflowId)
+    .signal(releaseQueueSegmentSignal)
+    .catch((err: unknown) => {
+      log.warn('registrar: could not end a queue segment it has read back', {
+        segment: segment.workflowId,
+        error: describeFailure(err),
+      });
+    });
 }

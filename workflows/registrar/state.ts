@@ -9,7 +9,13 @@ import { landedOffNonce, viewAfter, type RegistrationView } from '../../protocol
 import { READ_OPTIONS } from '../activity-options';
 import { describeFailure } from '../failures';
 import type { SpilledSegment } from '../registrar-queue';
-import { DEFAULT_REQUEST_WAIT_WARNING, DEFAULT_RESERVATION_TIMEOUT, msOf, type RegistrarInput, type Reservation } from './input';
+import {
+  DEFAULT_REQUEST_WAIT_WARNING,
+  DEFAULT_RESERVATION_TIMEOUT,
+  msOf,
+  type RegistrarInput,
+  type Reservation,
+} from './input';
 
 const { reportRegistrationsHalted } = proxyActivities<BotActivities>(READ_OPTIONS);
 
@@ -61,20 +67,36 @@ export class RegistrarState {
    * the block a nonce read must have reached; one that landed off its signed nonce halts everything.
    */
   async used(registered: RegisteredKeyshares, rollupAdmin: string): Promise<RegistrationHalt | undefined> {
-    ({ minOwnerNonce: this.nonceFloor, lastRegistrationBlock: this.lastRegistrationBlock } = viewAfter(this.chainView(), registered));
+    ({ minOwnerNonce: this.nonceFloor, lastRegistrationBlock: this.lastRegistrationBlock } = viewAfter(
+      this.chainView(),
+      registered,
+    ));
     const { landed } = registered;
     if (!landed || !landedOffNonce(registered)) return undefined;
     const known = registered.ownerNonce >= 0;
     const signed = known ? `signed for owner nonce ${registered.ownerNonce}` : 'found registered already';
     const halt: RegistrationHalt = {
       reason: `${registered.pubkey} (rollup ${rollupAdmin}) landed at owner nonce ${landed.ownerNonce} (block ${landed.blockNumber}) but its keyshares are ${signed}${landed.signatureValid ? '' : ' and their signature does not fit that nonce'}: SSV nodes ignore this validator`,
-      since: new Date().toISOString(), pubkey: registered.pubkey, rollupAdmin,
-      signedFor: registered.ownerNonce, landedAt: landed.ownerNonce, blockNumber: landed.blockNumber, txHash: landed.transactionHash,
+      since: new Date().toISOString(),
+      pubkey: registered.pubkey,
+      rollupAdmin,
+      signedFor: registered.ownerNonce,
+      landedAt: landed.ownerNonce,
+      blockNumber: landed.blockNumber,
+      txHash: landed.transactionHash,
     };
     this.halted = halt;
-    log.error('registrar: SSV registrations halted for every rollup: a registration landed at the wrong owner nonce; an operator must act, then resume', {
-      pubkey: halt.pubkey, rollupAdmin, signedFor: halt.signedFor, landedAt: halt.landedAt, blockNumber: halt.blockNumber, txHash: halt.txHash,
-    });
+    log.error(
+      'registrar: SSV registrations halted for every rollup: a registration landed at the wrong owner nonce; an operator must act, then resume',
+      {
+        pubkey: halt.pubkey,
+        rollupAdmin,
+        signedFor: halt.signedFor,
+        landedAt: halt.landedAt,
+        blockNumber: halt.blockNumber,
+        txHash: halt.txHash,
+      },
+    );
     await reportRegistrationsHalted({ halted: true, reason: halt.reason }).catch((err: unknown) => {
       log.warn('registrar: could not report the halt to the metrics', { error: describeFailure(err) });
     });
@@ -89,7 +111,8 @@ export class RegistrarState {
     if (this.halted) return undefined; // nothing for any rollup; the queue is kept
     if (!this.reservation) return this.queue.length > 0 ? { list: this.queue, index: 0 } : undefined;
     const held = this.reservation.requestId;
-    const own = (r: RegistrationRequest) => r.requestId === held && (r.kind === 'dkg-register' || r.kind === 'dkg-abandon');
+    const own = (r: RegistrationRequest) =>
+      r.requestId === held && (r.kind === 'dkg-register' || r.kind === 'dkg-abandon');
     for (const list of [this.queue, this.tail]) {
       const index = list.findIndex(own);
       if (index >= 0) return { list, index };
@@ -107,8 +130,12 @@ export class RegistrarState {
 
   shouldContinueAsNew(): boolean {
     const { input } = this;
-    return workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && this.processedThisRun >= input.continueAsNewAfter) ||
-      (input.continueAsNewAtHistoryLength !== undefined && workflowInfo().historyLength >= input.continueAsNewAtHistoryLength);
+    return (
+      workflowInfo().continueAsNewSuggested ||
+      (input.continueAsNewAfter !== undefined && this.processedThisRun >= input.continueAsNewAfter) ||
+      (input.continueAsNewAtHistoryLength !== undefined &&
+        workflowInfo().historyLength >= input.continueAsNewAtHistoryLength)
+    );
   }
 
   /** A WARN line, once per request, for each request that has waited longer than the warning time. */
@@ -120,8 +147,16 @@ export class RegistrarState {
       if (!since || this.warned.has(r.requestId) || now - Date.parse(since) < this.waitWarning) continue;
       this.warned.add(r.requestId);
       log.warn('registrar: a registration request has waited too long', {
-        requestId: r.requestId, kind: r.kind, rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined, queuedAt: since,
-        waitingMinutes: Math.floor((now - Date.parse(since)) / 60_000), blockedBy: halted ? `SSV registrations halted since ${halted.since} (an operator must resume)` : reservation ? `the DKG reservation of ${reservation.requestId} (nonces ${reservation.firstNonce}..)` : 'the requests before it',
+        requestId: r.requestId,
+        kind: r.kind,
+        rollupAdmin: 'rollupAdmin' in r ? r.rollupAdmin : undefined,
+        queuedAt: since,
+        waitingMinutes: Math.floor((now - Date.parse(since)) / 60_000),
+        blockedBy: halted
+          ? `SSV registrations halted since ${halted.since} (an operator must resume)`
+          : reservation
+            ? `the DKG reservation of ${reservation.requestId} (nonces ${reservation.firstNonce}..)`
+            : 'the requests before it',
       });
     }
   }

@@ -59,20 +59,30 @@ export class DynamoWriterLease implements WriterLease {
     const now = Date.now();
     const expiresAt = now + this.opts.ttlMs;
     try {
-      const out = await this.opts.client.send(new UpdateItemCommand({
-        TableName: this.opts.table,
-        Key: { pk: { S: leasePk(this.opts.stream) } },
-        UpdateExpression: 'SET holder = :h, epoch = if_not_exists(epoch, :zero) + :one, expiresAt = :exp',
-        ConditionExpression: 'attribute_not_exists(holder) OR expiresAt < :now',
-        ExpressionAttributeValues: {
-          ':h': { S: this.holder }, ':zero': { N: '0' }, ':one': { N: '1' }, ':exp': { N: String(expiresAt) }, ':now': { N: String(now) },
-        },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const out = await this.opts.client.send(
+        new UpdateItemCommand({
+          TableName: this.opts.table,
+          Key: { pk: { S: leasePk(this.opts.stream) } },
+          UpdateExpression: 'SET holder = :h, epoch = if_not_exists(epoch, :zero) + :one, expiresAt = :exp',
+          ConditionExpression: 'attribute_not_exists(holder) OR expiresAt < :now',
+          ExpressionAttributeValues: {
+            ':h': { S: this.holder },
+            ':zero': { N: '0' },
+            ':one': { N: '1' },
+            ':exp': { N: String(expiresAt) },
+            ':now': { N: String(now) },
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       const epoch = Number(out.Attributes?.epoch?.N);
-      if (!Number.isSafeInteger(epoch) || epoch < 1) throw new Error(`lease ${this.opts.stream}: the store returned no epoch`);
+      if (!Number.isSafeInteger(epoch) || epoch < 1)
+        throw new Error(`lease ${this.opts.stream}: the store returned no epoch`);
       this.state = { epoch, expiresAt };
-      this.timer = setInterval(() => void this.renew(), this.opts.renewEveryMs ?? Math.max(1, Math.floor(this.opts.ttlMs / 3)));
+      this.timer = setInterval(
+        () => void this.renew(),
+        this.opts.renewEveryMs ?? Math.max(1, Math.floor(this.opts.ttlMs / 3)),
+      );
       this.timer.unref();
       return { epoch };
     } catch (err) {
@@ -96,19 +106,27 @@ export class DynamoWriterLease implements WriterLease {
     if (!state) return false;
     const expiresAt = Date.now() + this.opts.ttlMs;
     try {
-      await this.opts.client.send(new UpdateItemCommand({
-        TableName: this.opts.table,
-        Key: { pk: { S: leasePk(this.opts.stream) } },
-        UpdateExpression: 'SET expiresAt = :exp',
-        ConditionExpression: 'holder = :h AND epoch = :e',
-        ExpressionAttributeValues: { ':h': { S: this.holder }, ':e': { N: String(state.epoch) }, ':exp': { N: String(expiresAt) } },
-      }));
+      await this.opts.client.send(
+        new UpdateItemCommand({
+          TableName: this.opts.table,
+          Key: { pk: { S: leasePk(this.opts.stream) } },
+          UpdateExpression: 'SET expiresAt = :exp',
+          ConditionExpression: 'holder = :h AND epoch = :e',
+          ExpressionAttributeValues: {
+            ':h': { S: this.holder },
+            ':e': { N: String(state.epoch) },
+            ':exp': { N: String(expiresAt) },
+          },
+        }),
+      );
       if (this.state === state) state.expiresAt = expiresAt;
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) this.lost(`epoch ${state.epoch} is no longer the lease's (taken over or released)`);
+      if (err instanceof ConditionalCheckFailedException)
+        this.lost(`epoch ${state.epoch} is no longer the lease's (taken over or released)`);
       // The store did not answer: the lease may still be ours until its expiry.
-      else if (Date.now() >= state.expiresAt) this.lost(`could not renew epoch ${state.epoch} before its expiry: ${(err as Error).message}`);
+      else if (Date.now() >= state.expiresAt)
+        this.lost(`could not renew epoch ${state.epoch} before its expiry: ${(err as Error).message}`);
       return false;
     }
   }
@@ -118,13 +136,19 @@ export class DynamoWriterLease implements WriterLease {
     this.stop();
     if (!state) return;
     try {
-      await this.opts.client.send(new UpdateItemCommand({
-        TableName: this.opts.table,
-        Key: { pk: { S: leasePk(this.opts.stream) } },
-        UpdateExpression: 'REMOVE holder SET expiresAt = :zero',
-        ConditionExpression: 'holder = :h AND epoch = :e',
-        ExpressionAttributeValues: { ':h': { S: this.holder }, ':e': { N: String(state.epoch) }, ':zero': { N: '0' } },
-      }));
+      await this.opts.client.send(
+        new UpdateItemCommand({
+          TableName: this.opts.table,
+          Key: { pk: { S: leasePk(this.opts.stream) } },
+          UpdateExpression: 'REMOVE holder SET expiresAt = :zero',
+          ConditionExpression: 'holder = :h AND epoch = :e',
+          ExpressionAttributeValues: {
+            ':h': { S: this.holder },
+            ':e': { N: String(state.epoch) },
+            ':zero': { N: '0' },
+          },
+        }),
+      );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err; // already someone else's
     }

@@ -6,7 +6,10 @@
 //   nonce#<stream>#<nonce>  key (the idempotency key that took the nonce)
 // <stream> is the bot account's address (lower case): one writer, one nonce stream per account.
 import {
-  CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient,
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -23,12 +26,14 @@ export const streamOf = (address: string) => address.toLowerCase();
  */
 export async function ensureWriterTable(client: DynamoDBClient, table: string): Promise<void> {
   try {
-    await client.send(new CreateTableCommand({
-      TableName: table,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }

@@ -4,8 +4,12 @@
 // passed. If not, DynamoDB writes nothing and the manager gets WriterFencedError before it
 // broadcasts anything. One write per put: O(1) in the number of records.
 import {
-  GetItemCommand, TransactWriteItemsCommand, TransactionCanceledException,
-  type AttributeValue, type DynamoDBClient, type TransactWriteItem,
+  GetItemCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
+  type AttributeValue,
+  type DynamoDBClient,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { CorruptTxJournalError } from '../tx-journal-file';
 import type { TxJournal, TxRecord } from '../tx-journal';
@@ -40,9 +44,13 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
   }
 
   async get(key: string): Promise<TxRecord | undefined> {
-    const { Item } = await this.opts.client.send(new GetItemCommand({
-      TableName: this.opts.table, Key: { pk: { S: txPk(this.opts.stream, key) } }, ConsistentRead: true,
-    }));
+    const { Item } = await this.opts.client.send(
+      new GetItemCommand({
+        TableName: this.opts.table,
+        Key: { pk: { S: txPk(this.opts.stream, key) } },
+        ConsistentRead: true,
+      }),
+    );
     if (!Item) return undefined;
     let record: TxRecord;
     try {
@@ -50,19 +58,25 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
     } catch {
       throw new CorruptTxJournalError(`DynamoDB ${this.opts.table}: the record of ${key} is not JSON`);
     }
-    if (record?.idempotencyKey !== key || !Array.isArray(record.attempts)) throw new CorruptTxJournalError(`DynamoDB ${this.opts.table}: ${key} holds no transaction record of that key`);
+    if (record?.idempotencyKey !== key || !Array.isArray(record.attempts))
+      throw new CorruptTxJournalError(`DynamoDB ${this.opts.table}: ${key} holds no transaction record of that key`);
     return record;
   }
 
   put(key: string, record: TxRecord): Promise<void> {
-    if (record.idempotencyKey !== key) return Promise.reject(new Error(`put: record of ${record.idempotencyKey} under key ${key}`));
+    if (record.idempotencyKey !== key)
+      return Promise.reject(new Error(`put: record of ${record.idempotencyKey} under key ${key}`));
     return this.write((fence) => [fence, this.putRecord(record)]);
   }
 
   async next(): Promise<number | undefined> {
-    const { Item } = await this.opts.client.send(new GetItemCommand({
-      TableName: this.opts.table, Key: { pk: { S: leasePk(this.opts.stream) } }, ConsistentRead: true,
-    }));
+    const { Item } = await this.opts.client.send(
+      new GetItemCommand({
+        TableName: this.opts.table,
+        Key: { pk: { S: leasePk(this.opts.stream) } },
+        ConsistentRead: true,
+      }),
+    );
     return Item?.nextNonce?.N === undefined ? undefined : Number(Item.nextNonce.N);
   }
 
@@ -70,7 +84,12 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
     return this.write((fence) => [
       this.setNext(fence, nonce + 1),
       this.putRecord(record),
-      { Put: { TableName: this.opts.table, Item: { pk: { S: noncePk(this.opts.stream, nonce) }, key: { S: record.idempotencyKey } } } },
+      {
+        Put: {
+          TableName: this.opts.table,
+          Item: { pk: { S: noncePk(this.opts.stream, nonce) }, key: { S: record.idempotencyKey } },
+        },
+      },
     ]);
   }
 
@@ -79,9 +98,13 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
   }
 
   async keyAt(nonce: number): Promise<string | undefined> {
-    const { Item } = await this.opts.client.send(new GetItemCommand({
-      TableName: this.opts.table, Key: { pk: { S: noncePk(this.opts.stream, nonce) } }, ConsistentRead: true,
-    }));
+    const { Item } = await this.opts.client.send(
+      new GetItemCommand({
+        TableName: this.opts.table,
+        Key: { pk: { S: noncePk(this.opts.stream, nonce) } },
+        ConsistentRead: true,
+      }),
+    );
     return Item?.key?.S;
   }
 
@@ -101,7 +124,9 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
     const check = fence.ConditionCheck!;
     return {
       Update: {
-        TableName: check.TableName, Key: check.Key, ConditionExpression: check.ConditionExpression,
+        TableName: check.TableName,
+        Key: check.Key,
+        ConditionExpression: check.ConditionExpression,
         UpdateExpression: 'SET nextNonce = :next',
         ExpressionAttributeValues: { ...check.ExpressionAttributeValues, ':next': { N: String(next) } },
       },
@@ -117,14 +142,25 @@ export class DynamoTxJournal implements TxJournal, FencedNonceStore {
         TableName: this.opts.table,
         Key: { pk: { S: leasePk(this.opts.stream) } },
         ConditionExpression: 'holder = :h AND epoch = :e AND expiresAt > :now',
-        ExpressionAttributeValues: { ':h': { S: held.holder }, ':e': { N: String(held.epoch) }, ':now': { N: String(Date.now()) } },
+        ExpressionAttributeValues: {
+          ':h': { S: held.holder },
+          ':e': { N: String(held.epoch) },
+          ':now': { N: String(Date.now()) },
+        },
       },
     };
     try {
       await this.opts.client.send(new TransactWriteItemsCommand({ TransactItems: items(fence) }));
     } catch (err) {
-      if (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw new WriterFencedError(this.opts.stream, held.epoch, 'the store\'s writer epoch is not this process\'s (lease expired, taken over or released)');
+      if (
+        err instanceof TransactionCanceledException &&
+        err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        throw new WriterFencedError(
+          this.opts.stream,
+          held.epoch,
+          "the store's writer epoch is not this process's (lease expired, taken over or released)",
+        );
       }
       throw err;
     }

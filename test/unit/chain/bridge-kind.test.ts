@@ -8,7 +8,8 @@ import { FakeProvider, revertError } from './fake-provider';
 
 const BRIDGE = '0x' + 'b'.repeat(40);
 const ETH = 10n ** 18n;
-const panic = (code: number) => revertError('0x4e487b71' + AbiCoder.defaultAbiCoder().encode(['uint256'], [code]).slice(2));
+const panic = (code: number) =>
+  revertError('0x4e487b71' + AbiCoder.defaultAbiCoder().encode(['uint256'], [code]).slice(2));
 
 function bridge(rewards: bigint | Error, distributed?: bigint): FakeProvider {
   const p = new FakeProvider();
@@ -34,6 +35,8 @@ describe('exit accounting by bridge kind (bridge-kind.ts)', () => {
     const waiting = await readExitAccounting(bridge(panic(0x11)).asProvider(), BRIDGE, 'DAO');
     assert.equal(waiting.ready, false);
     assert.match(waiting.reason, /underflows/);
-    await assert.rejects(readExitAccounting(bridge(panic(0x12)).asProvider(), BRIDGE, 'DAO'), { name: 'ContractCallRevertedError' });
+    await assert.rejects(readExitAccounting(bridge(panic(0x12)).asProvider(), BRIDGE, 'DAO'), {
+      name: 'ContractCallRevertedError',
+    });
   });
 });

@@ -16,7 +16,12 @@ export class FakeProvider {
   blockNumber = 100;
 
   /** Answers `fn` of `iface` at `address` with `result` (values to encode) or a revert (an Error). */
-  on(address: string, iface: Interface, fn: string, result: readonly unknown[] | Error | ((args: ethers.Result) => readonly unknown[] | Error)): void {
+  on(
+    address: string,
+    iface: Interface,
+    fn: string,
+    result: readonly unknown[] | Error | ((args: ethers.Result) => readonly unknown[] | Error),
+  ): void {
     const f = iface.getFunction(fn);
     if (!f) throw new Error(`no ${fn}`);
     this.handlers.set(`${address.toLowerCase()}:${f.selector}`, (data) => {
@@ -28,7 +33,14 @@ export class FakeProvider {
 
   addLog(address: string, iface: Interface, event: string, args: readonly unknown[]): void {
     const { data, topics } = iface.encodeEventLog(event, args);
-    this.logs.push({ address: ethers.getAddress(address), data, topics, blockNumber: 10 + this.logs.length, index: 0, transactionHash: ethers.id(`tx${this.logs.length}`) } as unknown as ethers.Log);
+    this.logs.push({
+      address: ethers.getAddress(address),
+      data,
+      topics,
+      blockNumber: 10 + this.logs.length,
+      index: 0,
+      transactionHash: ethers.id(`tx${this.logs.length}`),
+    } as unknown as ethers.Log);
   }
 
   async getBlock(): Promise<{ number: number; hash: string }> {
@@ -51,11 +63,25 @@ export class FakeProvider {
     return 0n;
   }
 
-  async getLogs(filter: { address: string; topics: (string | string[] | null)[]; fromBlock: number; toBlock: number }): Promise<ethers.Log[]> {
+  async getLogs(filter: {
+    address: string;
+    topics: (string | string[] | null)[];
+    fromBlock: number;
+    toBlock: number;
+  }): Promise<ethers.Log[]> {
     const match = (want: string | string[] | null | undefined, got: string | undefined) =>
-      want === null || want === undefined || (Array.isArray(want) ? want.map((w) => w.toLowerCase()).includes(got?.toLowerCase() ?? '') : want.toLowerCase() === got?.toLowerCase());
-    return this.logs.filter((l) => l.address.toLowerCase() === filter.address.toLowerCase() && l.blockNumber >= filter.fromBlock && l.blockNumber <= filter.toBlock
-      && filter.topics.every((t, i) => match(t, l.topics[i])));
+      want === null ||
+      want === undefined ||
+      (Array.isArray(want)
+        ? want.map((w) => w.toLowerCase()).includes(got?.toLowerCase() ?? '')
+        : want.toLowerCase() === got?.toLowerCase());
+    return this.logs.filter(
+      (l) =>
+        l.address.toLowerCase() === filter.address.toLowerCase() &&
+        l.blockNumber >= filter.fromBlock &&
+        l.blockNumber <= filter.toBlock &&
+        filter.topics.every((t, i) => match(t, l.topics[i])),
+    );
   }
 
   asProvider(): ethers.Provider {

@@ -13,7 +13,8 @@ function nexus(ssvNetwork?: string): FakeProvider {
   if (ssvNetwork) p.on(NEXUS, nexusInterface, 'SSV_NETWORK', [ssvNetwork]);
   return p;
 }
-const detect = (p: FakeProvider, setting: 'auto' | 'v2024-03' | 'v2024-06' = 'auto') => detectNexusVersion({ provider: p.asProvider(), nexus: NEXUS, ssvNetwork: SSV, setting });
+const detect = (p: FakeProvider, setting: 'auto' | 'v2024-03' | 'v2024-06' = 'auto') =>
+  detectNexusVersion({ provider: p.asProvider(), nexus: NEXUS, ssvNetwork: SSV, setting });
 
 describe('Nexus version', () => {
   it('auto: SSV_NETWORK() answers → v2024-06; an empty revert → v2024-03', async () => {
@@ -30,7 +31,10 @@ describe('Nexus version', () => {
   });
 
   it('a configured version: v2024-06 is checked, v2024-03 is trusted', async () => {
-    await assert.rejects(detect(nexus(), 'v2024-06'), { name: 'NexusVersionMismatchError', message: /no SSV_NETWORK\(\)/ });
+    await assert.rejects(detect(nexus(), 'v2024-06'), {
+      name: 'NexusVersionMismatchError',
+      message: /no SSV_NETWORK\(\)/,
+    });
     assert.equal(await detect(nexus(SSV), 'v2024-06'), 'v2024-06');
     assert.equal(await detect(nexus(SSV), 'v2024-03'), 'v2024-03');
   });

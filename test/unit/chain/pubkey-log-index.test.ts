@@ -31,9 +31,18 @@ class Chain {
       getBlock: async (n: number) => (n <= this.head ? { number: n, hash: ethers.id(`era${this.era}:${n}`) } : null),
       getLogs: async (f: { fromBlock: number; toBlock: number }) => {
         this.getLogsCalls.push({ from: f.fromBlock, to: f.toBlock });
-        return this.logs.filter((l) => l.block >= f.fromBlock && l.block <= f.toBlock).map((l, i) => ({
-          address: ADDRESS, topics: [TOPIC0], data: l.pubkey, blockNumber: l.block, blockHash: ethers.id(`era${this.era}:${l.block}`), index: i, transactionHash: ethers.id(l.pubkey), removed: false,
-        }));
+        return this.logs
+          .filter((l) => l.block >= f.fromBlock && l.block <= f.toBlock)
+          .map((l, i) => ({
+            address: ADDRESS,
+            topics: [TOPIC0],
+            data: l.pubkey,
+            blockNumber: l.block,
+            blockHash: ethers.id(`era${this.era}:${l.block}`),
+            index: i,
+            transactionHash: ethers.id(l.pubkey),
+            removed: false,
+          }));
       },
     } as unknown as Provider;
   }
@@ -48,10 +57,22 @@ describe('PubkeyLogIndex (persisted, incremental)', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const open = () => new PubkeyLogIndex({
-    provider: chain.provider(), maxRange: 50, reorgBlocks: 5, folder: dir,
-    source: { name: 'keys', contract: 'test contract', what: 'Key', address: ADDRESS, topic0: TOPIC0, fromBlock: 1, pubkeyOf: (log) => log.data.toLowerCase() },
-  });
+  const open = () =>
+    new PubkeyLogIndex({
+      provider: chain.provider(),
+      maxRange: 50,
+      reorgBlocks: 5,
+      folder: dir,
+      source: {
+        name: 'keys',
+        contract: 'test contract',
+        what: 'Key',
+        address: ADDRESS,
+        topic0: TOPIC0,
+        fromBlock: 1,
+        pubkeyOf: (log) => log.data.toLowerCase(),
+      },
+    });
 
   it('finds keys in the indexed part and in the unconfirmed tail; a restart scans only new blocks', async () => {
     const old = chain.addKey(10);
@@ -74,7 +95,12 @@ describe('PubkeyLogIndex (persisted, incremental)', () => {
     const [ra, rb] = await Promise.all([index.lookup([a]), index.lookup([b])]);
     assert.ok(ra.found.has(a) && rb.found.has(b));
     assert.equal(chain.getLogsCalls.filter((c) => c.from === 1).length, 1, 'the first chunk was scanned twice');
-    assert.equal(readFileSync(join(dir, `keys-${ADDRESS.toLowerCase()}.entries`), 'utf8').split('\n').filter(Boolean).length, 2);
+    assert.equal(
+      readFileSync(join(dir, `keys-${ADDRESS.toLowerCase()}.entries`), 'utf8')
+        .split('\n')
+        .filter(Boolean).length,
+      2,
+    );
   });
 
   it('a torn last line (a crash mid-append) is cut, and the blocks after the cursor are scanned again: nothing lost', async () => {
@@ -85,8 +111,13 @@ describe('PubkeyLogIndex (persisted, incremental)', () => {
     const b = chain.addKey(70);
     chain.head = 120;
     await open().lookup([]);
-    const lines = readFileSync(join(dir, `keys-${ADDRESS.toLowerCase()}.entries`), 'utf8').split('\n').filter(Boolean);
-    assert.ok(lines.every((l) => /^[0-9a-f]{16}$/.test(l)), `malformed lines: ${lines.join(',')}`);
+    const lines = readFileSync(join(dir, `keys-${ADDRESS.toLowerCase()}.entries`), 'utf8')
+      .split('\n')
+      .filter(Boolean);
+    assert.ok(
+      lines.every((l) => /^[0-9a-f]{16}$/.test(l)),
+      `malformed lines: ${lines.join(',')}`,
+    );
     chain.getLogsCalls.length = 0;
     const found = await open().lookup([a, b]);
     assert.deepEqual([...found.found.keys()].sort(), [a, b].sort());
@@ -101,8 +132,8 @@ describe('PubkeyLogIndex (persisted, incremental)', () => {
     chain.head = 60;
     const fresh = chain.addKey(40);
     const after = await open().lookup([gone, fresh]);
-    assert.equal(after.found.has(gone), false, 'the old chain\'s key answered for the new chain');
-    assert.ok(after.found.has(fresh), 'the new chain\'s key below the old cursor was missed');
+    assert.equal(after.found.has(gone), false, "the old chain's key answered for the new chain");
+    assert.ok(after.found.has(fresh), "the new chain's key below the old cursor was missed");
     assert.equal(after.refreshedBlocks, 55);
   });
 });

@@ -12,9 +12,26 @@ import { WholeFileTxJournal } from '../../../bench/whole-file-journal';
 import { rejection } from '../../harness/rejection';
 
 const record = (key: string, status: TxRecord['status'] = 'pending', attempts = 1): TxRecord => ({
-  version: 1, idempotencyKey: key, label: 'test', from: '0x1', chainId: '31337', to: '0x2', value: '0', dataHash: '0xab', nonce: 7, gasLimit: '21000',
-  attempts: Array.from({ length: attempts }, (_, i) => ({ hash: `0x${key}${i}`, maxFeePerGas: '2', maxPriorityFeePerGas: '1', sentAt: i, raw: `0x${'ee'.repeat(200)}` })),
-  status, createdAt: 1, updatedAt: 2,
+  version: 1,
+  idempotencyKey: key,
+  label: 'test',
+  from: '0x1',
+  chainId: '31337',
+  to: '0x2',
+  value: '0',
+  dataHash: '0xab',
+  nonce: 7,
+  gasLimit: '21000',
+  attempts: Array.from({ length: attempts }, (_, i) => ({
+    hash: `0x${key}${i}`,
+    maxFeePerGas: '2',
+    maxPriorityFeePerGas: '1',
+    sentAt: i,
+    raw: `0x${'ee'.repeat(200)}`,
+  })),
+  status,
+  createdAt: 1,
+  updatedAt: 2,
 });
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean);
 
@@ -54,7 +71,10 @@ describe('chain: append-only file journal (tx-journal-file.ts)', () => {
     for (let round = 1; round <= 5; round++) {
       for (const k of ['a', 'b', 'c']) await j.put(k, record(k, round === 5 ? 'mined' : 'pending', round));
     }
-    assert.ok(logs.some((m) => /compacted/.test(m)), 'never compacted');
+    assert.ok(
+      logs.some((m) => /compacted/.test(m)),
+      'never compacted',
+    );
     // 15 puts: the 10th compacts to one line per key (3), the next 5 append: header + 8 lines.
     assert.equal(lines(path).length, 1 + 3 + 5, 'not compacted at the 10th put');
     await j.close();
@@ -84,16 +104,29 @@ describe('chain: append-only file journal (tx-journal-file.ts)', () => {
     assert.ok(readFileSync(path, 'utf8').endsWith('\n'), 'the torn bytes were left in the file');
     await again.put('b', record('b'));
     await again.close();
-    assert.deepEqual(readTxJournalRecords(path).map((r) => r.idempotencyKey).sort(), ['a', 'b']);
+    assert.deepEqual(
+      readTxJournalRecords(path)
+        .map((r) => r.idempotencyKey)
+        .sort(),
+      ['a', 'b'],
+    );
   });
 
   it('a corrupt journal is an error, never an empty journal (and stays one on the next call)', async () => {
     await new FileTxJournal(path).put('a', record('a')).then(() => undefined);
     const good = readFileSync(path, 'utf8');
     const cases: [string, string, RegExp][] = [
-      ['a broken line in the middle', good.replace('{"k":"a"', '{"k":"a"garbage') + `${JSON.stringify({ k: 'b', r: record('b') })}\n`, /line 2 is not a journal entry/],
+      [
+        'a broken line in the middle',
+        good.replace('{"k":"a"', '{"k":"a"garbage') + `${JSON.stringify({ k: 'b', r: record('b') })}\n`,
+        /line 2 is not a journal entry/,
+      ],
       ['a complete last line that is not an entry', `${good}{"nope":1}\n`, /line 3 is not a journal entry/],
-      ['a record under another key', `${good}${JSON.stringify({ k: 'x', r: record('y') })}\n`, /not a transaction record of x/],
+      [
+        'a record under another key',
+        `${good}${JSON.stringify({ k: 'x', r: record('y') })}\n`,
+        /not a transaction record of x/,
+      ],
       ['an empty file', '', /not a tx journal/],
       ['another file', 'hello\nworld\n', /not a tx journal/],
       ['a version-1 file without records', '{"version":1}', /not a tx journal \(version 1\)/],
@@ -105,7 +138,10 @@ describe('chain: append-only file journal (tx-journal-file.ts)', () => {
       const err = await rejection(j.get('a'));
       assert.ok(err instanceof CorruptTxJournalError, `${what}: ${String(err)}`);
       assert.match(err.message, message, what);
-      assert.ok((await rejection(j.put('c', record('c')))) instanceof CorruptTxJournalError, `${what}: a put went through`);
+      assert.ok(
+        (await rejection(j.put('c', record('c')))) instanceof CorruptTxJournalError,
+        `${what}: a put went through`,
+      );
       assert.equal(readFileSync(path, 'utf8'), text, `${what}: the file was changed`);
     }
   });
@@ -126,6 +162,11 @@ describe('chain: append-only file journal (tx-journal-file.ts)', () => {
     await j.put('c', record('c'));
     assert.ok(statSync(path).size > size);
     await j.close();
-    assert.deepEqual(readTxJournalRecords(path).map((r) => r.idempotencyKey).sort(), ['a', 'b', 'c']);
+    assert.deepEqual(
+      readTxJournalRecords(path)
+        .map((r) => r.idempotencyKey)
+        .sort(),
+      ['a', 'b', 'c'],
+    );
   });
 });

@@ -13,8 +13,14 @@ describe('dkg ceremony archive', () => {
   it('stores under <admin lower>/<nonce padded>-<count>-<sha12 of requestId>/ with the ceremony and its manifest', () => {
     const archive = new CeremonyArchive(mkdtempSync(path.join(tmpdir(), 'dkg-arch-')));
     const stored = archive.store(key, fixtureCeremony('three-validators-nonce5'), meta);
-    assert.match(path.relative(archive.root, stored.dir), /^0xabcdef0123456789abcdef0123456789abcdef01\/000005-3-[0-9a-f]{12}$/);
-    assert.deepEqual(readdirSync(stored.dir).sort(), [path.basename(fixtureCeremony('three-validators-nonce5')), 'ceremony.json']);
+    assert.match(
+      path.relative(archive.root, stored.dir),
+      /^0xabcdef0123456789abcdef0123456789abcdef01\/000005-3-[0-9a-f]{12}$/,
+    );
+    assert.deepEqual(readdirSync(stored.dir).sort(), [
+      path.basename(fixtureCeremony('three-validators-nonce5')),
+      'ceremony.json',
+    ]);
     assert.equal(readdirSync(archive.rollupDir(key.rollupAdmin)).length, 1, 'no staging folder left');
     assert.equal(archive.find(key)?.manifest.state, 'verified');
     assert.equal(archive.find({ ...key, requestId: 'other' }), undefined);
@@ -28,8 +34,17 @@ describe('dkg ceremony archive', () => {
     archive.store({ ...key, firstNonce: 8, count: 1 }, fixtureCeremony('one-validator-nonce0'), meta);
     archive.store({ ...key, requestId: 'another' }, fixtureCeremony('three-validators-nonce5'), meta);
     const marked = archive.markRequest(key.rollupAdmin, key.requestId, 'deposited');
-    assert.deepEqual(marked.map((m) => [m.manifest.firstNonce, m.manifest.state]), [[5, 'deposited'], [8, 'deposited']]);
+    assert.deepEqual(
+      marked.map((m) => [m.manifest.firstNonce, m.manifest.state]),
+      [
+        [5, 'deposited'],
+        [8, 'deposited'],
+      ],
+    );
     assert.equal(archive.find({ ...key, requestId: 'another' })?.manifest.state, 'verified');
-    assert.deepEqual(archive.find(key)?.manifest.history?.map((h) => h.state), ['verified', 'deposited']);
+    assert.deepEqual(
+      archive.find(key)?.manifest.history?.map((h) => h.state),
+      ['verified', 'deposited'],
+    );
   });
 });

@@ -14,10 +14,12 @@ function fake(printed: string): string {
   chmodSync(file, 0o755);
   return file;
 }
-const noCache = () => { throw new Error('not installed'); };
+const noCache = () => {
+  throw new Error('not installed');
+};
 
 describe('dkg binary', () => {
-  it('the expected version is the fixture\'s and tools/install.sh\'s', () => {
+  it("the expected version is the fixture's and tools/install.sh's", () => {
     assert.equal(SSV_DKG_VERSION, cliFixture('version.txt').trim());
     assert.equal(parseVersionOutput(cliFixture('version.txt')), 'v3.1.0-653210c');
   });
@@ -25,28 +27,41 @@ describe('dkg binary', () => {
   it('resolves dkg.binary first, then NEXUS_BOT_SSV_DKG, then the tool cache', () => {
     const a = fake(SSV_DKG_VERSION);
     const b = fake(SSV_DKG_VERSION);
-    assert.deepEqual(resolveSsvDkg({ configured: a, env: { NEXUS_BOT_SSV_DKG: b }, toolCache: noCache }), { path: a, source: 'config' });
+    assert.deepEqual(resolveSsvDkg({ configured: a, env: { NEXUS_BOT_SSV_DKG: b }, toolCache: noCache }), {
+      path: a,
+      source: 'config',
+    });
     assert.deepEqual(resolveSsvDkg({ env: { NEXUS_BOT_SSV_DKG: b }, toolCache: noCache }), { path: b, source: 'env' });
     assert.deepEqual(resolveSsvDkg({ env: {}, toolCache: () => a }), { path: a, source: 'tool-cache' });
   });
 
   it('without a binary: one clear DkgUnavailableError (what was looked for, how to install, DKG refused)', () => {
-    assert.throws(() => resolveSsvDkg({ env: {}, toolCache: noCache }), (err: unknown) => {
-      assert.ok(err instanceof DkgUnavailableError);
-      assert.match(err.message, /neither dkg\.binary nor NEXUS_BOT_SSV_DKG is set and the tool cache has none/);
-      assert.match(err.message, /tools\/install\.sh ssv-dkg/);
-      assert.match(err.message, /DKG rollups are refused on this worker/);
-      return true;
-    });
-    assert.throws(() => resolveSsvDkg({ env: { NEXUS_BOT_SSV_DKG: '/nonexistent/ssv-dkg' }, toolCache: () => fake('x') }), /NEXUS_BOT_SSV_DKG = \/nonexistent\/ssv-dkg does not exist/);
+    assert.throws(
+      () => resolveSsvDkg({ env: {}, toolCache: noCache }),
+      (err: unknown) => {
+        assert.ok(err instanceof DkgUnavailableError);
+        assert.match(err.message, /neither dkg\.binary nor NEXUS_BOT_SSV_DKG is set and the tool cache has none/);
+        assert.match(err.message, /tools\/install\.sh ssv-dkg/);
+        assert.match(err.message, /DKG rollups are refused on this worker/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => resolveSsvDkg({ env: { NEXUS_BOT_SSV_DKG: '/nonexistent/ssv-dkg' }, toolCache: () => fake('x') }),
+      /NEXUS_BOT_SSV_DKG = \/nonexistent\/ssv-dkg does not exist/,
+    );
     const notExec = path.join(mkdtempSync(path.join(tmpdir(), 'dkg-bin-')), 'ssv-dkg');
     writeFileSync(notExec, '');
     assert.throws(() => resolveSsvDkg({ configured: notExec }), /dkg\.binary = .* is not executable/);
   });
 
-  it('checks the binary\'s version: another one → DkgVersionMismatchError', async () => {
+  it("checks the binary's version: another one → DkgVersionMismatchError", async () => {
     assert.equal(await checkBinaryVersion(fake(SSV_DKG_VERSION)), SSV_DKG_VERSION);
-    await assert.rejects(checkBinaryVersion(fake('v3.0.2-1234567')), (err: unknown) => err instanceof DkgVersionMismatchError && err.found === 'v3.0.2-1234567' && err.expected === SSV_DKG_VERSION);
+    await assert.rejects(
+      checkBinaryVersion(fake('v3.0.2-1234567')),
+      (err: unknown) =>
+        err instanceof DkgVersionMismatchError && err.found === 'v3.0.2-1234567' && err.expected === SSV_DKG_VERSION,
+    );
     await assert.rejects(checkBinaryVersion(fake('hello')), DkgUnavailableError);
   });
 });

@@ -7,20 +7,41 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { CeremonyArchive } from '../../../activities/dkg/archive';
-import { createDkgActivities, planCeremonies, type DkgDependencies, type RunDkgCeremonyInput } from '../../../activities/dkg/ceremony-activity';
+import {
+  createDkgActivities,
+  planCeremonies,
+  type DkgDependencies,
+  type RunDkgCeremonyInput,
+} from '../../../activities/dkg/ceremony-activity';
 import { DkgOperatorDownError } from '../../../activities/dkg/errors';
 import type { HealthCheckOptions } from '../../../activities/dkg/health-check';
 import type { RunInitOptions } from '../../../activities/dkg/run-init';
 import type { ClusterOperator } from '../../../activities/chain/reads';
 import { FIXTURE_BRIDGE, FIXTURE_OWNER, fixtureCeremony, fixtureOperators } from './fixtures';
 
-const operators: ClusterOperator[] = fixtureOperators().map((o) => ({ id: o.id, publicKeyBase64: o.public_key, dkgEndpoint: o.ip, name: `op${o.id}` }));
+const operators: ClusterOperator[] = fixtureOperators().map((o) => ({
+  id: o.id,
+  publicKeyBase64: o.public_key,
+  dkgEndpoint: o.ip,
+  name: `op${o.id}`,
+}));
 const ROLLUP = '0xAbCdEf0123456789abcdef0123456789ABCDEF01';
-const input: RunDkgCeremonyInput = { rollupAdmin: ROLLUP, bridge: FIXTURE_BRIDGE, operatorCluster: 7, firstNonce: 5, count: 3, requestId: 'create-1/run-a' };
+const input: RunDkgCeremonyInput = {
+  rollupAdmin: ROLLUP,
+  bridge: FIXTURE_BRIDGE,
+  operatorCluster: 7,
+  firstNonce: 5,
+  count: 3,
+  requestId: 'create-1/run-a',
+};
 
 function setup(over: Partial<DkgDependencies> = {}, source = fixtureCeremony('three-validators-nonce5')) {
   const root = mkdtempSync(path.join(tmpdir(), 'dkg-act-'));
-  const calls = { health: [] as [number, HealthCheckOptions][], init: [] as RunInitOptions[], warn: [] as [string, Record<string, unknown> | undefined][] };
+  const calls = {
+    health: [] as [number, HealthCheckOptions][],
+    init: [] as RunInitOptions[],
+    warn: [] as [string, Record<string, unknown> | undefined][],
+  };
   const deps: DkgDependencies = {
     provider: undefined as never,
     contracts: { nexus: FIXTURE_OWNER, nodeOperator: ROLLUP, ssvNetwork: ROLLUP },
@@ -31,8 +52,14 @@ function setup(over: Partial<DkgDependencies> = {}, source = fixtureCeremony('th
     operatorCaPems: { 2: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n' },
     workDir: path.join(root, 'work'),
     archive: new CeremonyArchive(path.join(root, 'archive')),
-    readOperators: async (id) => { assert.equal(id, 7); return operators; },
-    healthCheck: async (op, opts) => { calls.health.push([op.id, opts]); return { operatorId: op.id, endpoint: op.dkgEndpoint, version: opts.expectedVersion }; },
+    readOperators: async (id) => {
+      assert.equal(id, 7);
+      return operators;
+    },
+    healthCheck: async (op, opts) => {
+      calls.health.push([op.id, opts]);
+      return { operatorId: op.id, endpoint: op.dkgEndpoint, version: opts.expectedVersion };
+    },
     runInit: async (opts) => {
       calls.init.push(opts);
       mkdirSync(opts.workspace.outputDir);
@@ -50,7 +77,11 @@ function setup(over: Partial<DkgDependencies> = {}, source = fixtureCeremony('th
 describe('dkg ceremony activity', () => {
   it('plans ceremonies of at most 100 validators in nonce order', () => {
     assert.deepEqual(planCeremonies(5, 3), [{ firstNonce: 5, count: 3 }]);
-    assert.deepEqual(planCeremonies(5, 250), [{ firstNonce: 5, count: 100 }, { firstNonce: 105, count: 100 }, { firstNonce: 205, count: 50 }]);
+    assert.deepEqual(planCeremonies(5, 250), [
+      { firstNonce: 5, count: 100 },
+      { firstNonce: 105, count: 100 },
+      { firstNonce: 205, count: 50 },
+    ]);
     assert.deepEqual(planCeremonies(0, 100), [{ firstNonce: 0, count: 100 }]);
     assert.throws(() => planCeremonies(0, 0), /≥ 1/);
   });
@@ -58,18 +89,30 @@ describe('dkg ceremony activity', () => {
   it('health-checks every operator, runs init once, verifies and archives; returns deposits and keyshares in nonce order', async () => {
     const { activities, calls, deps } = setup();
     const out = await activities.runDkgCeremony(input);
-    assert.deepEqual(calls.health.map(([id]) => id), [1, 2, 3, 4]);
+    assert.deepEqual(
+      calls.health.map(([id]) => id),
+      [1, 2, 3, 4],
+    );
     assert.equal(calls.health[0][1].expectedVersion, 'v3.1.0-653210c');
     assert.match(calls.health[1][1].caPem ?? '', /BEGIN CERTIFICATE/);
     assert.equal(calls.health[0][1].caPem, undefined);
     assert.equal(calls.init.length, 1);
     assert.equal(calls.init[0].validators, 3);
-    assert.ok(calls.init[0].workspace.args.includes('--nonce') && calls.init[0].workspace.args[calls.init[0].workspace.args.indexOf('--nonce') + 1] === '5');
-    assert.deepEqual(out.validators.map((v) => v.keyshares.ownerNonce), [5, 6, 7]);
+    assert.ok(
+      calls.init[0].workspace.args.includes('--nonce') &&
+        calls.init[0].workspace.args[calls.init[0].workspace.args.indexOf('--nonce') + 1] === '5',
+    );
+    assert.deepEqual(
+      out.validators.map((v) => v.keyshares.ownerNonce),
+      [5, 6, 7],
+    );
     assert.deepEqual(out.validators[0].keyshares.operatorIds, [1, 2, 3, 4]);
     assert.match(out.validators[0].deposit.pubkey, /^0x96fd0bade7/);
     assert.equal(out.archive?.length, 1);
-    const manifest = JSON.parse(readFileSync(path.join(out.archive![0], 'ceremony.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(path.join(out.archive![0], 'ceremony.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     assert.equal(manifest.state, 'verified');
     assert.equal(manifest.rollupAdmin, ROLLUP.toLowerCase());
     assert.deepEqual(manifest.operatorIds, [1, 2, 3, 4]);
@@ -110,7 +153,10 @@ describe('dkg ceremony activity', () => {
   });
 
   it('a proof that does not verify fails the ceremony and nothing is archived', async () => {
-    const source = path.join(mkdtempSync(path.join(tmpdir(), 'dkg-bad-')), path.basename(fixtureCeremony('three-validators-nonce5')));
+    const source = path.join(
+      mkdtempSync(path.join(tmpdir(), 'dkg-bad-')),
+      path.basename(fixtureCeremony('three-validators-nonce5')),
+    );
     cpSync(fixtureCeremony('three-validators-nonce5'), source, { recursive: true });
     const v = readdirSync(source).find((n) => n.startsWith('000006-'))!;
     const file = path.join(source, v, 'proofs.json');
@@ -123,24 +169,43 @@ describe('dkg ceremony activity', () => {
     writeFileSync(path.join(source, 'proofs.json'), JSON.stringify(agg));
     const { activities, deps } = setup({}, source);
     // A typed error, reported to Temporal as a final failure of its type.
-    await assert.rejects(activities.runDkgCeremony(input), (err: Error) =>
-      err instanceof ApplicationFailure && err.type === 'DkgOutputInvalidError' && err.nonRetryable && /operator 4's/.test(err.message));
+    await assert.rejects(
+      activities.runDkgCeremony(input),
+      (err: Error) =>
+        err instanceof ApplicationFailure &&
+        err.type === 'DkgOutputInvalidError' &&
+        err.nonRetryable &&
+        /operator 4's/.test(err.message),
+    );
     assert.deepEqual(deps.archive.listRequest(ROLLUP, input.requestId), []);
   });
 
   it('markDkgCeremony: unused logs a WARN with the archive path; a marked ceremony is never reused', async () => {
     const { activities, calls } = setup();
     const out = await activities.runDkgCeremony(input);
-    const marked = await activities.markDkgCeremony({ rollupAdmin: ROLLUP.toLowerCase(), requestId: input.requestId, state: 'unused', reason: 'funding check failed' });
+    const marked = await activities.markDkgCeremony({
+      rollupAdmin: ROLLUP.toLowerCase(),
+      requestId: input.requestId,
+      state: 'unused',
+      reason: 'funding check failed',
+    });
     assert.deepEqual(marked.archives, out.archive);
     const [message, attrs] = calls.warn[0];
     assert.equal(message, 'ceremony output never used: not deposited');
     assert.deepEqual(attrs?.archives, out.archive);
-    const manifest = JSON.parse(readFileSync(path.join(out.archive![0], 'ceremony.json'), 'utf8')) as { state: string; reason: string; history: unknown[] };
+    const manifest = JSON.parse(readFileSync(path.join(out.archive![0], 'ceremony.json'), 'utf8')) as {
+      state: string;
+      reason: string;
+      history: unknown[];
+    };
     assert.equal(manifest.state, 'unused');
     assert.equal(manifest.reason, 'funding check failed');
     assert.equal(manifest.history.length, 2);
-    await assert.rejects(activities.runDkgCeremony(input), (err: unknown) => err instanceof ApplicationFailure && err.type === 'DkgInvocationError' && /marked unused/.test(err.message));
+    await assert.rejects(
+      activities.runDkgCeremony(input),
+      (err: unknown) =>
+        err instanceof ApplicationFailure && err.type === 'DkgInvocationError' && /marked unused/.test(err.message),
+    );
     assert.equal(calls.init.length, 1);
   });
 
@@ -148,7 +213,13 @@ describe('dkg ceremony activity', () => {
     const { activities } = setup();
     const out = await activities.runDkgCeremony(input);
     await activities.markDkgCeremony({ rollupAdmin: ROLLUP, requestId: input.requestId, state: 'deposited' });
-    await assert.rejects(activities.markDkgCeremony({ rollupAdmin: ROLLUP, requestId: input.requestId, state: 'unused' }), /is deposited/);
-    assert.equal((JSON.parse(readFileSync(path.join(out.archive![0], 'ceremony.json'), 'utf8')) as { state: string }).state, 'deposited');
+    await assert.rejects(
+      activities.markDkgCeremony({ rollupAdmin: ROLLUP, requestId: input.requestId, state: 'unused' }),
+      /is deposited/,
+    );
+    assert.equal(
+      (JSON.parse(readFileSync(path.join(out.archive![0], 'ceremony.json'), 'utf8')) as { state: string }).state,
+      'deposited',
+    );
   });
 });

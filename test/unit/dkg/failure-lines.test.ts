@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { classifyInitFailure, MAX_QUOTE } from '../../../activities/dkg/failure-lines';
 import {
-  DkgCeremonyFailedError, DkgInvocationError, DkgOperatorDownError, DkgOperatorKeyMismatchError, DkgVersionMismatchError,
+  DkgCeremonyFailedError,
+  DkgInvocationError,
+  DkgOperatorDownError,
+  DkgOperatorKeyMismatchError,
+  DkgVersionMismatchError,
 } from '../../../activities/dkg/errors';
 import { cliFixture, fixtureOperators } from './fixtures';
 
@@ -35,7 +39,8 @@ describe('dkg failure lines', () => {
   });
 
   it('a non-local path flag → DkgInvocationError', () => {
-    const line = '2026-12-03T18:10:00.000Z\tFATAL\tdkg-initiator\tcli/initiator/initiator.go:50\twrong operatorsInfoPath flag, should be local';
+    const line =
+      '2026-12-03T18:10:00.000Z\tFATAL\tdkg-initiator\tcli/initiator/initiator.go:50\twrong operatorsInfoPath flag, should be local';
     const err = classifyInitFailure(line);
     assert.ok(err instanceof DkgInvocationError, String(err));
     assert.match(err.message, /--operatorsInfoPath/);
@@ -43,7 +48,8 @@ describe('dkg failure lines', () => {
   });
 
   it('a version complaint → DkgVersionMismatchError', () => {
-    const line = '2026-12-03T18:10:00.000Z\tERROR\tdkg-initiator\tinitiator.go:1\tfailed\t{"error": "operator ID: 3, version mismatch: operator runs v3.0.1-aaaaaaa"}';
+    const line =
+      '2026-12-03T18:10:00.000Z\tERROR\tdkg-initiator\tinitiator.go:1\tfailed\t{"error": "operator ID: 3, version mismatch: operator runs v3.0.1-aaaaaaa"}';
     const err = classifyInitFailure(line, { expectedVersion: 'v3.1.0-653210c' });
     assert.ok(err instanceof DkgVersionMismatchError, String(err));
     assert.equal(err.found, 'v3.0.1-aaaaaaa');

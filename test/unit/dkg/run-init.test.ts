@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ceremonyTimeoutMs, DEFAULT_CEREMONY_TIMEOUT, processGroupAlive, runInit, type InitHeartbeat } from '../../../activities/dkg/run-init';
+import {
+  ceremonyTimeoutMs,
+  DEFAULT_CEREMONY_TIMEOUT,
+  processGroupAlive,
+  runInit,
+  type InitHeartbeat,
+} from '../../../activities/dkg/run-init';
 import { DkgCeremonyFailedError, DkgCeremonyTimeoutError, DkgOperatorDownError } from '../../../activities/dkg/errors';
 import type { Workspace } from '../../../activities/dkg/workspace';
 import { cliFixture } from './fixtures';
@@ -19,7 +25,15 @@ function fakeBinary(script: string): { binary: string; workspace: Workspace } {
   chmodSync(binary, 0o755);
   const dir = path.join(root, 'ws');
   mkdirSync(dir);
-  return { binary, workspace: { dir, args: ['init', '--outputPath', 'output'], outputDir: path.join(dir, 'output'), logFile: path.join(dir, 'init.log') } };
+  return {
+    binary,
+    workspace: {
+      dir,
+      args: ['init', '--outputPath', 'output'],
+      outputDir: path.join(dir, 'output'),
+      logFile: path.join(dir, 'init.log'),
+    },
+  };
 }
 
 const pidAlive = (pid: number) => {
@@ -62,11 +76,23 @@ describe('dkg run-init', () => {
   it('on the deadline kills the whole process group (leader and child gone) → DkgCeremonyTimeoutError', async () => {
     const { binary, workspace } = fakeBinary(SLEEPER);
     let pgid = 0;
-    const run = runInit({ binary, workspace, validators: 2, timeoutMs: 400, killGraceMs: 500, onSpawn: (pid) => { pgid = pid; } });
+    const run = runInit({
+      binary,
+      workspace,
+      validators: 2,
+      timeoutMs: 400,
+      killGraceMs: 500,
+      onSpawn: (pid) => {
+        pgid = pid;
+      },
+    });
     const child = Number(await waitForFile(path.join(workspace.dir, 'child.pid')));
     const leader = Number(await waitForFile(path.join(workspace.dir, 'leader.pid')));
     assert.ok(pidAlive(child) && pidAlive(leader));
-    await assert.rejects(run, (err: unknown) => err instanceof DkgCeremonyTimeoutError && err.validators === 2 && err.timeoutMs === 400);
+    await assert.rejects(
+      run,
+      (err: unknown) => err instanceof DkgCeremonyTimeoutError && err.validators === 2 && err.timeoutMs === 400,
+    );
     assert.equal(pidAlive(leader), false, 'leader still running');
     assert.equal(pidAlive(child), false, 'child still running');
     assert.equal(processGroupAlive(pgid), false);
@@ -87,7 +113,14 @@ describe('dkg run-init', () => {
   it('on cancellation kills the group and throws the cancellation reason', async () => {
     const { binary, workspace } = fakeBinary(SLEEPER);
     const abort = new AbortController();
-    const run = runInit({ binary, workspace, validators: 1, timeoutMs: 60_000, killGraceMs: 500, signal: abort.signal });
+    const run = runInit({
+      binary,
+      workspace,
+      validators: 1,
+      timeoutMs: 60_000,
+      killGraceMs: 500,
+      signal: abort.signal,
+    });
     const child = Number(await waitForFile(path.join(workspace.dir, 'child.pid')));
     const reason = new Error('activity cancelled');
     abort.abort(reason);
@@ -98,7 +131,14 @@ describe('dkg run-init', () => {
   it('heartbeats with {phase, validators, elapsedMs} while it runs', async () => {
     const { binary, workspace } = fakeBinary('sleep 0.5; mkdir -p output/ceremony-2026-01-01--00-00-00.000');
     const beats: InitHeartbeat[] = [];
-    const result = await runInit({ binary, workspace, validators: 7, timeoutMs: 10_000, heartbeatEveryMs: 100, heartbeat: (d) => beats.push(d) });
+    const result = await runInit({
+      binary,
+      workspace,
+      validators: 7,
+      timeoutMs: 10_000,
+      heartbeatEveryMs: 100,
+      heartbeat: (d) => beats.push(d),
+    });
     assert.ok(beats.length >= 4, `${beats.length} heartbeats`);
     assert.deepEqual(Object.keys(beats[0]).sort(), ['elapsedMs', 'phase', 'validators']);
     assert.equal(beats[0].phase, 'ssv-dkg-init');
@@ -113,9 +153,17 @@ describe('dkg run-init', () => {
   });
 
   it('non-zero exit → the named failure from its output and its log file', async () => {
-    const { binary, workspace } = fakeBinary(`cat > init.log <<'LOG'\n${cliFixture('init-operator-4-down.txt')}LOG\nexit 1`);
-    await assert.rejects(runInit({ binary, workspace, validators: 1, timeoutMs: 5_000 }), (err: unknown) => err instanceof DkgOperatorDownError && err.operatorId === 4);
+    const { binary, workspace } = fakeBinary(
+      `cat > init.log <<'LOG'\n${cliFixture('init-operator-4-down.txt')}LOG\nexit 1`,
+    );
+    await assert.rejects(
+      runInit({ binary, workspace, validators: 1, timeoutMs: 5_000 }),
+      (err: unknown) => err instanceof DkgOperatorDownError && err.operatorId === 4,
+    );
     const other = fakeBinary('echo "something broke" >&2; exit 3');
-    await assert.rejects(runInit({ ...other, validators: 1, timeoutMs: 5_000 }), (err: unknown) => err instanceof DkgCeremonyFailedError && /exit status 3\): something broke/.test(err.message));
+    await assert.rejects(
+      runInit({ ...other, validators: 1, timeoutMs: 5_000 }),
+      (err: unknown) => err instanceof DkgCeremonyFailedError && /exit status 3\): something broke/.test(err.message),
+    );
   });
 });

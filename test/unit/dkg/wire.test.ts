@@ -7,17 +7,37 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  buildSignedPong, decodePong, decodeSignedTransport, encodePong, encodeTransport, PONG_MESSAGE_TYPE, proofHashTreeRoot, readSignedPong, verifyRsa,
+  buildSignedPong,
+  decodePong,
+  decodeSignedTransport,
+  encodePong,
+  encodeTransport,
+  PONG_MESSAGE_TYPE,
+  proofHashTreeRoot,
+  readSignedPong,
+  verifyRsa,
 } from '../../../activities/dkg/wire';
 import { decodeOperatorPublicKey, encodeOperatorPublicKey } from '../../../localnet/operator-identity';
 
 const FIXTURES = '/work/shared/fixtures/ssv-dkg-v3.1.0';
-const ops = JSON.parse(readFileSync(join(FIXTURES, 'operators/operators_info.json'), 'utf8')) as { id: number; public_key: string }[];
+const ops = JSON.parse(readFileSync(join(FIXTURES, 'operators/operators_info.json'), 'utf8')) as {
+  id: number;
+  public_key: string;
+}[];
 const keyOf = (id: number) => decodeOperatorPublicKey(ops.find((o) => o.id === id)!.public_key);
 
-interface ProofJson { proof: { validator: string; encrypted_share: string; share_pub: string; owner: string }; signature: string }
+interface ProofJson {
+  proof: { validator: string; encrypted_share: string; share_pub: string; owner: string };
+  signature: string;
+}
 const h = (s: string) => Buffer.from(s, 'hex');
-const rootOf = (p: ProofJson) => proofHashTreeRoot({ validatorPubKey: h(p.proof.validator), encryptedShare: h(p.proof.encrypted_share), sharePubKey: h(p.proof.share_pub), owner: h(p.proof.owner) });
+const rootOf = (p: ProofJson) =>
+  proofHashTreeRoot({
+    validatorPubKey: h(p.proof.validator),
+    encryptedShare: h(p.proof.encrypted_share),
+    sharePubKey: h(p.proof.share_pub),
+    owner: h(p.proof.owner),
+  });
 
 describe('dkg wire codec and proof signatures', () => {
   for (const file of [
@@ -31,7 +51,10 @@ describe('dkg wire codec and proof signatures', () => {
       let checked = 0;
       for (const proofs of ceremonies) {
         for (const [i, p] of proofs.entries()) {
-          assert.ok(verifyRsa(keyOf(i + 1), await rootOf(p), h(p.signature)), `operator ${i + 1} proof of ${p.proof.validator}`);
+          assert.ok(
+            verifyRsa(keyOf(i + 1), await rootOf(p), h(p.signature)),
+            `operator ${i + 1} proof of ${p.proof.validator}`,
+          );
           checked++;
         }
       }
@@ -50,7 +73,13 @@ describe('dkg wire codec and proof signatures', () => {
   it('a signed pong round-trips with the fastssz layout and verifies only with its key', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const publicKeyBase64 = encodeOperatorPublicKey(publicKey);
-    const bytes = await buildSignedPong({ privateKey, operatorId: 7, publicKeyBase64, version: 'v3.1.0-653210c', ethClientConnected: false });
+    const bytes = await buildSignedPong({
+      privateKey,
+      operatorId: 7,
+      publicKeyBase64,
+      version: 'v3.1.0-653210c',
+      ethClientConnected: false,
+    });
     const signed = await decodeSignedTransport(bytes);
     // SignedTransport fixed part: three 4-byte offsets; Message starts at 12.
     assert.equal(Buffer.from(bytes).readUInt32LE(0), 12);
@@ -59,7 +88,10 @@ describe('dkg wire codec and proof signatures', () => {
     assert.equal(Buffer.from(signed.message.version).toString(), 'v3.1.0-653210c');
     assert.equal(Buffer.from(signed.signer).toString(), publicKeyBase64);
     const pong = await decodePong(signed.message.data);
-    assert.deepEqual({ ...pong, pubKey: Buffer.from(pong.pubKey).toString() }, { id: 7, pubKey: publicKeyBase64, multisig: true, ethClientConnected: false });
+    assert.deepEqual(
+      { ...pong, pubKey: Buffer.from(pong.pubKey).toString() },
+      { id: 7, pubKey: publicKeyBase64, multisig: true, ethClientConnected: false },
+    );
     // Pong: ID uint64 (8) ‖ offset of PubKey (4) ‖ Multisig (1) ‖ EthClientConnected (1) ‖ PubKey
     const pongBytes = Buffer.from(await encodePong(pong));
     assert.equal(pongBytes.readBigUInt64LE(0), 7n);

@@ -3,13 +3,25 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildInitArgs, prepareWorkspace, SYSTEM_CA_FILE, type CeremonyRequest } from '../../../activities/dkg/workspace';
+import {
+  buildInitArgs,
+  prepareWorkspace,
+  SYSTEM_CA_FILE,
+  type CeremonyRequest,
+} from '../../../activities/dkg/workspace';
 import { FIXTURE_BRIDGE, FIXTURE_OWNER, fixture, fixtureOperators } from './fixtures';
 
 const operators = fixtureOperators().map((o) => ({ id: o.id, publicKeyBase64: o.public_key, dkgEndpoint: o.ip }));
-const caPems = Object.fromEntries(operators.map((o) => [o.id, readFileSync(fixture('operators', `operator-${o.id}`, 'tls.crt'), 'utf8')]));
+const caPems = Object.fromEntries(
+  operators.map((o) => [o.id, readFileSync(fixture('operators', `operator-${o.id}`, 'tls.crt'), 'utf8')]),
+);
 const request: CeremonyRequest = {
-  operators, owner: FIXTURE_OWNER.toLowerCase(), firstNonce: 5, validators: 3, withdrawAddress: FIXTURE_BRIDGE, network: 'holesky',
+  operators,
+  owner: FIXTURE_OWNER.toLowerCase(),
+  firstNonce: 5,
+  validators: 3,
+  withdrawAddress: FIXTURE_BRIDGE,
+  network: 'holesky',
 };
 const PATH_FLAGS = ['--operatorsInfoPath', '--outputPath', '--clientCACertPath', '--logFilePath'];
 
@@ -17,10 +29,31 @@ describe('dkg workspace', () => {
   it('builds exactly the init command the fixtures were made with', () => {
     const args = buildInitArgs(request, ['operator-1.crt', 'operator-2.crt', 'operator-3.crt', 'operator-4.crt']);
     assert.deepEqual(args, [
-      'init', '--operatorIDs', '1,2,3,4', '--operatorsInfoPath', 'ops.json', '--owner', FIXTURE_OWNER, '--nonce', '5',
-      '--withdrawAddress', FIXTURE_BRIDGE, '--network', 'holesky', '--validators', '3', '--outputPath', 'output',
-      '--clientCACertPath', 'operator-1.crt,operator-2.crt,operator-3.crt,operator-4.crt',
-      '--logFilePath', 'init.log', '--logFormat', 'console', '--logLevel', 'info',
+      'init',
+      '--operatorIDs',
+      '1,2,3,4',
+      '--operatorsInfoPath',
+      'ops.json',
+      '--owner',
+      FIXTURE_OWNER,
+      '--nonce',
+      '5',
+      '--withdrawAddress',
+      FIXTURE_BRIDGE,
+      '--network',
+      'holesky',
+      '--validators',
+      '3',
+      '--outputPath',
+      'output',
+      '--clientCACertPath',
+      'operator-1.crt,operator-2.crt,operator-3.crt,operator-4.crt',
+      '--logFilePath',
+      'init.log',
+      '--logFormat',
+      'console',
+      '--logLevel',
+      'info',
     ]);
   });
 
@@ -38,7 +71,8 @@ describe('dkg workspace', () => {
         assert.ok(!path.isAbsolute(p) && !p.includes('/') && !p.startsWith('..'), `${flag} ${p} is not local`);
       }
     }
-    for (const f of ws.args[ws.args.indexOf('--clientCACertPath') + 1].split(',')) assert.ok(existsSync(path.join(ws.dir, f)), `${f} written`);
+    for (const f of ws.args[ws.args.indexOf('--clientCACertPath') + 1].split(','))
+      assert.ok(existsSync(path.join(ws.dir, f)), `${f} written`);
     assert.equal(readFileSync(path.join(ws.dir, 'operator-3.crt'), 'utf8'), caPems[3]);
   });
 
@@ -51,8 +85,16 @@ describe('dkg workspace', () => {
   });
 
   it('operators are sorted by the caller: unsorted or repeated ids are refused', () => {
-    assert.throws(() => buildInitArgs({ ...request, operators: [operators[1], operators[0], operators[2], operators[3]] }, ['a.crt']), /ascending/);
-    assert.throws(() => buildInitArgs({ ...request, operators: [operators[0], operators[0], operators[2], operators[3]] }, ['a.crt']), /ascending/);
+    assert.throws(
+      () =>
+        buildInitArgs({ ...request, operators: [operators[1], operators[0], operators[2], operators[3]] }, ['a.crt']),
+      /ascending/,
+    );
+    assert.throws(
+      () =>
+        buildInitArgs({ ...request, operators: [operators[0], operators[0], operators[2], operators[3]] }, ['a.crt']),
+      /ascending/,
+    );
   });
 
   const bad: [string, Partial<CeremonyRequest>, RegExp][] = [
@@ -64,21 +106,36 @@ describe('dkg workspace', () => {
     ['owner', { owner: '0x1234' }, /owner "0x1234" is not an address/],
     ['withdrawAddress', { withdrawAddress: 'bridge' }, /withdrawAddress "bridge" is not an address/],
     ['cluster size', { operators: operators.slice(0, 3) }, /4, 7, 10 or 13 operators, got 3/],
-    ['endpoint', { operators: [{ ...operators[0], dkgEndpoint: 'http://x:1' }, ...operators.slice(1)] }, /operator 1's endpoint/],
+    [
+      'endpoint',
+      { operators: [{ ...operators[0], dkgEndpoint: 'http://x:1' }, ...operators.slice(1)] },
+      /operator 1's endpoint/,
+    ],
   ];
   for (const [what, change, expected] of bad) {
     it(`refuses a bad ${what}`, () => {
-      assert.throws(() => buildInitArgs({ ...request, ...change }, ['a.crt']), (err: Error & { type?: string }) => {
-        assert.match(err.message, expected);
-        assert.equal(err.type, 'DkgInvocationError');
-        return true;
-      });
+      assert.throws(
+        () => buildInitArgs({ ...request, ...change }, ['a.crt']),
+        (err: Error & { type?: string }) => {
+          assert.match(err.message, expected);
+          assert.equal(err.type, 'DkgInvocationError');
+          return true;
+        },
+      );
     });
   }
 
   it('refuses a CA path that is not local, and a CA that is not PEM', () => {
     assert.throws(() => buildInitArgs(request, ['/etc/ca.crt']), /local file names/);
     assert.throws(() => buildInitArgs(request, ['../ca.crt']), /local file names/);
-    assert.throws(() => prepareWorkspace({ ...request, workDir: mkdtempSync(path.join(tmpdir(), 'dkg-ws-')), caPems: { 2: 'not a cert' } }), /CA of operator 2 is not a PEM/);
+    assert.throws(
+      () =>
+        prepareWorkspace({
+          ...request,
+          workDir: mkdtempSync(path.join(tmpdir(), 'dkg-ws-')),
+          caPems: { 2: 'not a cert' },
+        }),
+      /CA of operator 2 is not a PEM/,
+    );
   });
 });

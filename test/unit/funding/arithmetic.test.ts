@@ -1,8 +1,14 @@
 // The SSV amount each registration sends (SSVNetwork v1.2.0 rules, facts/ssv-and-dkg.md §1.6).
 import assert from 'node:assert/strict';
 import {
-  batchAmountsWei, burnPerValidatorWei, isLiquidatable, neededBalanceWei, registrationAmountWei, runwayBlocksFor,
-  type FeeParameters, type FundingPolicy,
+  batchAmountsWei,
+  burnPerValidatorWei,
+  isLiquidatable,
+  neededBalanceWei,
+  registrationAmountWei,
+  runwayBlocksFor,
+  type FeeParameters,
+  type FundingPolicy,
 } from '../../../activities/funding/arithmetic';
 
 const GWEI = 10n ** 9n;
@@ -16,7 +22,9 @@ const FEES: FeeParameters = {
 const POLICY: FundingPolicy = { runwayBlocks: runwayBlocksFor(30, 12), safetyMarginBlocks: 300n };
 
 /** A small deterministic generator (property-style tests without a dependency). */
-function* cases(n: number): Generator<{ fees: FeeParameters; policy: FundingPolicy; validators: number; balance: bigint }> {
+function* cases(
+  n: number,
+): Generator<{ fees: FeeParameters; policy: FundingPolicy; validators: number; balance: bigint }> {
   let seed = 0x2545f491;
   const next = (mod: number) => {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -69,27 +77,33 @@ describe('funding arithmetic: the SSV amount of a registration', () => {
     assert.equal(one + onTop, neededBalanceWei(FEES, POLICY, 2));
   });
 
-  it('property: after the registration the cluster is not liquidatable, even after the margin\'s blocks of burn', () => {
+  it("property: after the registration the cluster is not liquidatable, even after the margin's blocks of burn", () => {
     for (const c of cases(500)) {
       const amount = registrationAmountWei(c.fees, c.policy, { validatorCount: c.validators, balanceWei: c.balance });
       assert.ok(amount >= 0n);
       const after = c.balance + amount;
       const burned = c.policy.safetyMarginBlocks * burnPerValidatorWei(c.fees) * BigInt(c.validators + 1);
-      assert.ok(!isLiquidatable(c.fees, c.validators + 1, after - burned), JSON.stringify(c, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+      assert.ok(
+        !isLiquidatable(c.fees, c.validators + 1, after - burned),
+        JSON.stringify(c, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      );
       assert.ok(after >= c.policy.runwayBlocks * burnPerValidatorWei(c.fees) * BigInt(c.validators + 1));
       // Minimal: one wei less would leave less than needed (unless nothing was needed).
       if (amount > 0n) assert.equal(after, neededBalanceWei(c.fees, c.policy, c.validators + 1));
     }
   });
 
-  it('property: a batch\'s amounts are the registrations one after the other, and their sum funds the whole batch', () => {
+  it("property: a batch's amounts are the registrations one after the other, and their sum funds the whole batch", () => {
     for (const c of cases(200)) {
       const count = 1 + (c.validators % 5);
       const amounts = batchAmountsWei(c.fees, c.policy, { validatorCount: c.validators, balanceWei: c.balance }, count);
       assert.equal(amounts.length, count);
       let balance = c.balance;
       for (let i = 0; i < count; i++) {
-        assert.equal(amounts[i], registrationAmountWei(c.fees, c.policy, { validatorCount: c.validators + i, balanceWei: balance }));
+        assert.equal(
+          amounts[i],
+          registrationAmountWei(c.fees, c.policy, { validatorCount: c.validators + i, balanceWei: balance }),
+        );
         balance += amounts[i];
       }
       assert.ok(balance >= neededBalanceWei(c.fees, c.policy, c.validators + count));

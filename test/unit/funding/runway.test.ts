@@ -38,13 +38,21 @@ describe('cluster runway arithmetic (ClusterLib.isLiquidatable rule)', () => {
     const burn = 5n * 382_640n * 10n ** 7n;
     const r = clusterRunway(FEES, { validatorCount: 1, balanceWei: 100_800n * burn + 216_000n * burn + burn - 1n });
     assert.equal(r.burnPerBlockWei, burn);
-    assert.equal(r.collateralWei, 100_800n * burn, 'the threshold period binds: 100,800 blocks of burn are about 1.93 SSV');
+    assert.equal(
+      r.collateralWei,
+      100_800n * burn,
+      'the threshold period binds: 100,800 blocks of burn are about 1.93 SSV',
+    );
     assert.equal(r.runwayBlocks, 216_000n);
     assert.equal(blocksToDays(216_000n, 12), 30);
   });
 
   it('the 1 SSV minimum binds for a cheap cluster', () => {
-    const cheap: FeeParameters = { ...FEES, operatorFeesWei: [10n ** 7n, 10n ** 7n, 10n ** 7n, 10n ** 7n], networkFeeWei: 10n ** 7n };
+    const cheap: FeeParameters = {
+      ...FEES,
+      operatorFeesWei: [10n ** 7n, 10n ** 7n, 10n ** 7n, 10n ** 7n],
+      networkFeeWei: 10n ** 7n,
+    };
     const burn = 5n * 10n ** 7n * 2n;
     const r = clusterRunway(cheap, { validatorCount: 2, balanceWei: 10n ** 18n + 7n * burn });
     assert.equal(r.collateralWei, 10n ** 18n);
@@ -54,7 +62,11 @@ describe('cluster runway arithmetic (ClusterLib.isLiquidatable rule)', () => {
   it('a cluster already liquidatable has runway 0; one without validators has none (nothing burns)', () => {
     assert.equal(clusterRunway(FEES, { validatorCount: 3, balanceWei: 10n ** 18n - 1n }).runwayBlocks, 0n);
     assert.equal(clusterRunway(FEES, { validatorCount: 0, balanceWei: 0n }).runwayBlocks, null);
-    assert.equal(topUpAmountWei(FEES, { validatorCount: 0, balanceWei: 0n }, 1_000n), 0n, 'nothing to top up without validators');
+    assert.equal(
+      topUpAmountWei(FEES, { validatorCount: 0, balanceWei: 0n }, 1_000n),
+      0n,
+      'nothing to top up without validators',
+    );
   });
 
   it('property: after `runway` blocks of burn the cluster is not liquidatable, one block later it is', () => {
@@ -63,7 +75,11 @@ describe('cluster runway arithmetic (ClusterLib.isLiquidatable rule)', () => {
       if (runwayBlocks === null) continue;
       const after = (n: bigint) => funds.balanceWei - n * burnPerBlockWei;
       if (runwayBlocks > 0n || !isLiquidatable(fees, funds.validatorCount, funds.balanceWei)) {
-        assert.equal(isLiquidatable(fees, funds.validatorCount, after(runwayBlocks)), false, `${JSON.stringify(funds, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+        assert.equal(
+          isLiquidatable(fees, funds.validatorCount, after(runwayBlocks)),
+          false,
+          `${JSON.stringify(funds, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`,
+        );
       }
       assert.equal(isLiquidatable(fees, funds.validatorCount, after(runwayBlocks + 1n)), true);
     }
@@ -80,7 +96,10 @@ describe('cluster runway arithmetic (ClusterLib.isLiquidatable rule)', () => {
       const topped = clusterRunway(fees, { ...funds, balanceWei: funds.balanceWei + amount }).runwayBlocks as bigint;
       assert.ok(topped >= target, `runway ${topped} after topping up to ${target}`);
       if (amount > 0n) {
-        assert.ok((clusterRunway(fees, { ...funds, balanceWei: funds.balanceWei + amount - 1n }).runwayBlocks as bigint) < target || isLiquidatable(fees, funds.validatorCount, funds.balanceWei + amount - 1n));
+        assert.ok(
+          (clusterRunway(fees, { ...funds, balanceWei: funds.balanceWei + amount - 1n }).runwayBlocks as bigint) <
+            target || isLiquidatable(fees, funds.validatorCount, funds.balanceWei + amount - 1n),
+        );
       }
     }
   });

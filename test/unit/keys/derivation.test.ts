@@ -9,13 +9,21 @@ import { inspect } from 'node:util';
 import { deriveKeyFromMaster, deriveKeyFromMnemonic } from '@chainsafe/bls-keygen';
 import { Mnemonic } from 'ethers';
 import {
-  deriveChildKey, deriveMasterKey, deriveMasterKeyFromSeed, deriveSigningKey, deriveSigningKeys, mnemonicToSeed,
-  signingKeyPath, wipe, wipeKeys,
+  deriveChildKey,
+  deriveMasterKey,
+  deriveMasterKeyFromSeed,
+  deriveSigningKey,
+  deriveSigningKeys,
+  mnemonicToSeed,
+  signingKeyPath,
+  wipe,
+  wipeKeys,
 } from '../../../activities/keys/derivation';
 import { InvalidMnemonicError } from '../../../activities/keys/errors';
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
-const ABANDON_KEY0_PUBKEY = '0xb3e445d43871965d890a398f719348a1405ac72e35b92727cc570026f54471af7ea7b2040622a8fd0b5bfb2a209b5911';
+const ABANDON_KEY0_PUBKEY =
+  '0xb3e445d43871965d890a398f719348a1405ac72e35b92727cc570026f54471af7ea7b2040622a8fd0b5bfb2a209b5911';
 
 const toBigInt = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex')}`);
 
@@ -102,7 +110,10 @@ describe('keys: derivation (EIP-2333 / EIP-2334)', () => {
     assert.throws(() => signingKeyPath(2 ** 32), RangeError);
 
     const keys = await deriveSigningKeys(ABANDON, [7, 3]);
-    assert.deepEqual(keys.map((k) => k.index), [7, 3]);
+    assert.deepEqual(
+      keys.map((k) => k.index),
+      [7, 3],
+    );
     const [k7] = await deriveSigningKeys(ABANDON, [7]);
     const [k3] = await deriveSigningKeys(ABANDON, [3]);
     assert.deepEqual([keys[0].secretKey, keys[1].secretKey], [k7.secretKey, k3.secretKey]);
@@ -117,7 +128,10 @@ describe('keys: derivation (EIP-2333 / EIP-2334)', () => {
     const pubkeys = keys.map((k) => k.pubkeyHex);
     wipeKeys(keys);
     for (const k of keys) assert.ok(k.secretKey.every((b) => b === 0));
-    assert.deepEqual(keys.map((k) => k.pubkeyHex), pubkeys);
+    assert.deepEqual(
+      keys.map((k) => k.pubkeyHex),
+      pubkeys,
+    );
     const master = deriveMasterKey(ABANDON);
     assert.ok(master.some((b) => b !== 0));
     wipe(master);
@@ -138,7 +152,10 @@ describe('keys: derivation (EIP-2333 / EIP-2334)', () => {
       ABANDON.toUpperCase(),
     ];
     for (const mnemonic of bad) {
-      const err = await deriveSigningKeys(mnemonic, [0]).then(() => undefined, (e: unknown) => e);
+      const err = await deriveSigningKeys(mnemonic, [0]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof InvalidMnemonicError, `expected InvalidMnemonicError, got ${String(err)}`);
       assert.equal(err.name, 'InvalidMnemonicError');
       const text = [err.message, err.stack ?? '', inspect(err), JSON.stringify(err)].join('\n').toLowerCase();

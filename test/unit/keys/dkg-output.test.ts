@@ -16,10 +16,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { getAddress } from 'ethers';
 import { genesisForkVersionOf, signDepositData, withdrawalCredentialsFor } from '../../../activities/keys/deposit-data';
-import { DkgOutputInvalidError, listCeremonyDirs, readCeremonyOutput, type CeremonyExpectation } from '../../../activities/keys/dkg-output';
+import {
+  DkgOutputInvalidError,
+  listCeremonyDirs,
+  readCeremonyOutput,
+  type CeremonyExpectation,
+} from '../../../activities/keys/dkg-output';
 import { buildKeyshares } from '../../../activities/keys/keyshares';
 import { verifyKeysharesPayload } from '../../../activities/keys/keyshares-verify';
-import { generateOperators, randomBlsSecretKey, splitSharesData, type TestOperator } from '../../fixtures/keyshares/material';
+import {
+  generateOperators,
+  randomBlsSecretKey,
+  splitSharesData,
+  type TestOperator,
+} from '../../fixtures/keyshares/material';
 
 const OWNER = getAddress('0x7c2b1e5e11e6d2a1a4d1f4b0b7d6e0c0f2a3b4c5');
 const BRIDGE = getAddress('0x1111111111111111111111111111111111111111');
@@ -78,14 +88,20 @@ async function writeCeremony(root: string, operators: TestOperator[], forkVersio
     const vdir = path.join(dir, `${String(nonce).padStart(6, '0')}-${payload.publicKey}`);
     mkdirSync(vdir);
     writeFileSync(path.join(vdir, 'deposit_data.json'), JSON.stringify([depositEntry]));
-    writeFileSync(path.join(vdir, 'keyshares.json'), JSON.stringify({ version: 'v1.2.0', createdAt: new Date().toISOString(), shares: [item] }));
+    writeFileSync(
+      path.join(vdir, 'keyshares.json'),
+      JSON.stringify({ version: 'v1.2.0', createdAt: new Date().toISOString(), shares: [item] }),
+    );
     writeFileSync(path.join(vdir, 'proofs.json'), JSON.stringify(proofs));
     aggDeposits.push(depositEntry);
     aggShares.push(item);
     aggProofs.push(proofs);
   }
   writeFileSync(path.join(dir, 'deposit_data.json'), JSON.stringify(aggDeposits));
-  writeFileSync(path.join(dir, 'keyshares.json'), JSON.stringify({ version: 'v1.2.0', createdAt: new Date().toISOString(), shares: aggShares }));
+  writeFileSync(
+    path.join(dir, 'keyshares.json'),
+    JSON.stringify({ version: 'v1.2.0', createdAt: new Date().toISOString(), shares: aggShares }),
+  );
   writeFileSync(path.join(dir, 'proofs.json'), JSON.stringify(aggProofs));
   return dir;
 }
@@ -110,7 +126,10 @@ describe('ssv-dkg ceremony output (readCeremonyOutput)', function () {
       assert.ok(e instanceof DkgOutputInvalidError, `expected DkgOutputInvalidError, got ${String(e)}`);
       assert.match(e.file, file);
       assert.match(e.message, reason);
-      assert.ok(e.message.startsWith(`${CEREMONY}`), `message names the file relative to the output folder: ${e.message}`);
+      assert.ok(
+        e.message.startsWith(`${CEREMONY}`),
+        `message names the file relative to the output folder: ${e.message}`,
+      );
       return true;
     });
   }
@@ -147,12 +166,22 @@ describe('ssv-dkg ceremony output (readCeremonyOutput)', function () {
       assert.equal(v.depositData.withdrawalCredentials, withdrawalCredentialsFor(BRIDGE));
       assert.equal(v.keyshares.publicKey, v.pubkey);
       assert.deepEqual(v.keyshares.operatorIds, expected.operatorIds);
-      verifyKeysharesPayload(v.keyshares, { validatorPubkey: v.pubkey, owner: OWNER, ownerNonce: v.nonce, operatorIds: expected.operatorIds });
+      verifyKeysharesPayload(v.keyshares, {
+        validatorPubkey: v.pubkey,
+        owner: OWNER,
+        ownerNonce: v.nonce,
+        operatorIds: expected.operatorIds,
+      });
     });
   });
 
   it('rejects a wrong owner, naming keyshares.json', async () => {
-    await expectInvalid(pristine, { ...expected, owner: '0x000000000000000000000000000000000000dEaD' }, /000040-0x[0-9a-f]{96}\/keyshares\.json$/, /ownerAddress/);
+    await expectInvalid(
+      pristine,
+      { ...expected, owner: '0x000000000000000000000000000000000000dEaD' },
+      /000040-0x[0-9a-f]{96}\/keyshares\.json$/,
+      /ownerAddress/,
+    );
   });
 
   it('rejects a nonce gap, naming the directory after the gap', async () => {
@@ -163,7 +192,12 @@ describe('ssv-dkg ceremony output (readCeremonyOutput)', function () {
   });
 
   it('rejects a ceremony that does not start at the expected nonce', async () => {
-    await expectInvalid(pristine, { ...expected, firstNonce: FIRST_NONCE - 1 }, /000040-0x[0-9a-f]{96}$/, /first nonce is 40, expected 39/);
+    await expectInvalid(
+      pristine,
+      { ...expected, firstNonce: FIRST_NONCE - 1 },
+      /000040-0x[0-9a-f]{96}$/,
+      /first nonce is 40, expected 39/,
+    );
   });
 
   it('rejects keyshares signed for another nonce than the directory says', async () => {
@@ -172,18 +206,36 @@ describe('ssv-dkg ceremony output (readCeremonyOutput)', function () {
     const file = path.join(second, 'keyshares.json');
     const ks = JSON.parse(readFileSync(file, 'utf8')) as { shares: Array<{ data: { ownerNonce: number } }> };
     // a file whose data says 41 but whose signature is over 42 (taken from the third validator)
-    const third = JSON.parse(readFileSync(path.join(listValidatorDirs(dir)[2], 'keyshares.json'), 'utf8')) as { shares: Array<{ payload: { sharesData: string } }> };
-    (ks.shares[0] as unknown as { payload: { sharesData: string } }).payload.sharesData = third.shares[0].payload.sharesData;
+    const third = JSON.parse(readFileSync(path.join(listValidatorDirs(dir)[2], 'keyshares.json'), 'utf8')) as {
+      shares: Array<{ payload: { sharesData: string } }>;
+    };
+    (ks.shares[0] as unknown as { payload: { sharesData: string } }).payload.sharesData =
+      third.shares[0].payload.sharesData;
     writeFileSync(file, JSON.stringify(ks));
-    await expectInvalid(dir, expected, /000041-0x[0-9a-f]{96}\/keyshares\.json$/, /payload: invalid keyshares \(signature\)/);
+    await expectInvalid(
+      dir,
+      expected,
+      /000041-0x[0-9a-f]{96}\/keyshares\.json$/,
+      /payload: invalid keyshares \(signature\)/,
+    );
   });
 
   it('rejects a wrong withdrawal address, naming deposit_data.json', async () => {
-    await expectInvalid(pristine, { ...expected, withdrawalAddress: '0x2222222222222222222222222222222222222222' }, /000040-0x[0-9a-f]{96}\/deposit_data\.json$/, /withdrawal credentials/);
+    await expectInvalid(
+      pristine,
+      { ...expected, withdrawalAddress: '0x2222222222222222222222222222222222222222' },
+      /000040-0x[0-9a-f]{96}\/deposit_data\.json$/,
+      /withdrawal credentials/,
+    );
   });
 
   it('rejects wrong operator ids, naming keyshares.json', async () => {
-    await expectInvalid(pristine, { ...expected, operatorIds: [2, 5, 9, 15] }, /000040-0x[0-9a-f]{96}\/keyshares\.json$/, /differ from the expected cluster/);
+    await expectInvalid(
+      pristine,
+      { ...expected, operatorIds: [2, 5, 9, 15] },
+      /000040-0x[0-9a-f]{96}\/keyshares\.json$/,
+      /differ from the expected cluster/,
+    );
   });
 
   it('rejects a missing proofs.json, naming it', async () => {
@@ -204,10 +256,25 @@ describe('ssv-dkg ceremony output (readCeremonyOutput)', function () {
   });
 
   it('rejects a wrong fork version, count, keyshares version, operator key, aggregate and a FAILED marker', async () => {
-    await expectInvalid(pristine, { ...expected, genesisForkVersion: '0x00000000' }, /deposit_data\.json$/, /fork_version/);
-    await expectInvalid(pristine, { ...expected, count: 4 }, new RegExp(`${CEREMONY}$`), /3 validator directories, expected 4/);
+    await expectInvalid(
+      pristine,
+      { ...expected, genesisForkVersion: '0x00000000' },
+      /deposit_data\.json$/,
+      /fork_version/,
+    );
+    await expectInvalid(
+      pristine,
+      { ...expected, count: 4 },
+      new RegExp(`${CEREMONY}$`),
+      /3 validator directories, expected 4/,
+    );
     const otherKey = generateOperators([9])[0].publicKeyBase64;
-    await expectInvalid(pristine, { ...expected, operatorKeys: { ...expected.operatorKeys, 9: otherKey } }, /keyshares\.json$/, /operator 9 is not its on-chain key/);
+    await expectInvalid(
+      pristine,
+      { ...expected, operatorKeys: { ...expected.operatorKeys, 9: otherKey } },
+      /keyshares\.json$/,
+      /operator 9 is not its on-chain key/,
+    );
 
     const v1 = copy();
     const ksFile = path.join(listValidatorDirs(v1)[0], 'keyshares.json');

@@ -29,7 +29,9 @@ describe('keys: G1 interpolation for the keyshares check', function () {
   const idSets: Record<string, bigint[]> = {
     'small ids (4 operators)': [10n, 13n, 16n, 19n],
     'mainnet-like ids (7 operators)': [3n, 150n, 421n, 777n, 1024n, 1500n, 1999n],
-    'ids near 2^32 (13 operators)': Array.from({ length: 13 }, (_, i) => 2n ** 32n - 1n - BigInt(i * 7919)).sort((a, b) => (a < b ? -1 : 1)),
+    'ids near 2^32 (13 operators)': Array.from({ length: 13 }, (_, i) => 2n ** 32n - 1n - BigInt(i * 7919)).sort(
+      (a, b) => (a < b ? -1 : 1),
+    ),
   };
   for (const [name, ids] of Object.entries(idSets)) {
     it(`${name}: t shares of a degree t−1 polynomial give its value at 0; a wrong share, target or degree does not`, () => {
@@ -37,13 +39,20 @@ describe('keys: G1 interpolation for the keyshares check', function () {
       const t = n - (n - 1) / 3;
       const good = sharesOf(t - 1, ids);
       for (const start of [0, n - t]) {
-        assert.ok(interpolatesAtZero(ids.slice(start, start + t), good.points.slice(start, start + t), good.target), `subset from ${start}`);
+        assert.ok(
+          interpolatesAtZero(ids.slice(start, start + t), good.points.slice(start, start + t), good.target),
+          `subset from ${start}`,
+        );
       }
       const wrongShare = [...good.points.slice(0, t - 1), toBlst(good.noble.points[t - 1].add(G1.BASE))];
       assert.equal(interpolatesAtZero(ids.slice(0, t), wrongShare, good.target), false, 'a share off by G');
-      assert.equal(interpolatesAtZero(ids.slice(0, t), good.points.slice(0, t), toBlst(good.noble.target.negate())), false, 'the negated target');
+      assert.equal(
+        interpolatesAtZero(ids.slice(0, t), good.points.slice(0, t), toBlst(good.noble.target.negate())),
+        false,
+        'the negated target',
+      );
       const swapped = [good.points[1], good.points[0], ...good.points.slice(2, t)];
-      assert.equal(interpolatesAtZero(ids.slice(0, t), swapped, good.target), false, 'two shares at each other\'s ids');
+      assert.equal(interpolatesAtZero(ids.slice(0, t), swapped, good.target), false, "two shares at each other's ids");
       const tooHigh = sharesOf(t, ids);
       assert.equal(interpolatesAtZero(ids.slice(0, t), tooHigh.points.slice(0, t), tooHigh.target), false, 'degree t');
     });

@@ -36,32 +36,48 @@ describe('keyshares: share encryption with Node crypto (RSA-2048, PKCS#1 v1.5)',
       } catch {
         underOther = undefined; // forge: "Encryption block is invalid."
       }
-      assert.notEqual(underOther, secret, `operator ${op.id}'s share must not decrypt under operator ${other.id}'s key`);
+      assert.notEqual(
+        underOther,
+        secret,
+        `operator ${op.id}'s share must not decrypt under operator ${other.id}'s key`,
+      );
     }
   });
 
-  it('decrypts to the same bytes as ssv-keys\' own JSEncrypt ciphertext of the same share', () => {
+  it("decrypts to the same bytes as ssv-keys' own JSEncrypt ciphertext of the same share", () => {
     const op = ops[0];
     const secret = shareHex();
     const pem = Buffer.from(op.publicKeyBase64, 'base64').toString();
     const [theirs] = new Encryption([pem], [{ privateKey: secret, publicKey: '0x' }]).encrypt();
     const ours = encryptShareSecret(operatorEncryptionKey(op.publicKeyBase64, op.id), secret);
-    assert.equal(decryptShare(op.privateKeyPem, Buffer.from(theirs.privateKey, 'base64')), decryptShare(op.privateKeyPem, ours));
+    assert.equal(
+      decryptShare(op.privateKeyPem, Buffer.from(theirs.privateKey, 'base64')),
+      decryptShare(op.privateKeyPem, ours),
+    );
   });
 
   it('parses an operator key once (cached by its text); a malformed key fails every time, naming the operator', () => {
     const op = ops[1];
-    assert.equal(operatorEncryptionKey(op.publicKeyBase64, op.id), operatorEncryptionKey(` ${op.publicKeyBase64}\n`, op.id));
+    assert.equal(
+      operatorEncryptionKey(op.publicKeyBase64, op.id),
+      operatorEncryptionKey(` ${op.publicKeyBase64}\n`, op.id),
+    );
     const bad = Buffer.from('-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n').toString('base64');
     for (let i = 0; i < 2; i++) {
-      assert.throws(() => operatorEncryptionKey(bad, 77), (e: unknown) => e instanceof MalformedOperatorKeyError && e.operatorId === 77);
+      assert.throws(
+        () => operatorEncryptionKey(bad, 77),
+        (e: unknown) => e instanceof MalformedOperatorKeyError && e.operatorId === 77,
+      );
     }
   });
 
   it('refuses a share secret that is not "0x" + 64 hex, without quoting it', () => {
     const key = operatorEncryptionKey(ops[2].publicKeyBase64, ops[2].id);
     const secret = randomBytes(32).toString('hex'); // no 0x
-    assert.throws(() => encryptShareSecret(key, secret), (e: unknown) => e instanceof RangeError && !e.message.includes(secret));
+    assert.throws(
+      () => encryptShareSecret(key, secret),
+      (e: unknown) => e instanceof RangeError && !e.message.includes(secret),
+    );
     assert.throws(() => encryptShareSecret(key, `${shareHex()}00`), RangeError);
   });
 });

@@ -39,7 +39,6 @@ function expectInvalid(fn: () => void, reason: KeysharesInvalidReason, message?:
   });
 }
 
-
 describe('keyshares (builder + independent verifier)', function () {
   this.timeout(60_000);
   let ops13: TestOperator[];
@@ -55,18 +54,37 @@ describe('keyshares (builder + independent verifier)', function () {
       // give the operators out of order: the builder sorts and keeps keys with their ids
       const shuffled = [...operators].reverse();
       const started = performance.now();
-      const payload = await buildKeyshares({ secretKey: sk, operators: shuffled, owner: OWNER.toLowerCase(), ownerNonce: nonce });
+      const payload = await buildKeyshares({
+        secretKey: sk,
+        operators: shuffled,
+        owner: OWNER.toLowerCase(),
+        ownerNonce: nonce,
+      });
       const ms = performance.now() - started;
       assert.ok(ms < 5_000, `one build took ${ms.toFixed(1)} ms`);
       await checkIndependently(payload, sk, operators, OWNER, nonce);
-      verifyKeysharesPayload(payload, { validatorPubkey: pubkeyOf(sk), owner: OWNER, ownerNonce: nonce, operatorIds: operators.map((o) => o.id) });
+      verifyKeysharesPayload(payload, {
+        validatorPubkey: pubkeyOf(sk),
+        owner: OWNER,
+        ownerNonce: nonce,
+        operatorIds: operators.map((o) => o.id),
+      });
       // the expected owner may be given in any case: the verifier checksums it
-      verifyKeysharesPayload(payload, { validatorPubkey: pubkeyOf(sk).slice(2), owner: OWNER.toLowerCase(), ownerNonce: nonce, operatorIds: operators.map((o) => o.id) });
+      verifyKeysharesPayload(payload, {
+        validatorPubkey: pubkeyOf(sk).slice(2),
+        owner: OWNER.toLowerCase(),
+        ownerNonce: nonce,
+        operatorIds: operators.map((o) => o.id),
+      });
 
       // ssv-keys' own validation (KeySharesItem.fromJson: class-validator checks + signature)
       const item = await KeySharesItem.fromJson(ssvKeysItemJson(payload, operators, OWNER, nonce));
       assert.equal(item.error, undefined, String(item.error));
-      const file = await KeyShares.fromJson({ version: 'v1.1.0', createdAt: new Date().toISOString(), shares: [ssvKeysItemJson(payload, operators, OWNER, nonce)] });
+      const file = await KeyShares.fromJson({
+        version: 'v1.1.0',
+        createdAt: new Date().toISOString(),
+        shares: [ssvKeysItemJson(payload, operators, OWNER, nonce)],
+      });
       assert.equal(file.list().length, 1);
       assert.equal(file.list()[0].error, undefined, String(file.list()[0].error));
       // and ssv-keys rejects the same payload under another nonce
@@ -75,7 +93,7 @@ describe('keyshares (builder + independent verifier)', function () {
     });
   }
 
-  it('gives the bytes ssv-keys\' buildPayload gives for the same shares (layout + deterministic signature), without running ssv-keys\' own check', async () => {
+  it("gives the bytes ssv-keys' buildPayload gives for the same shares (layout + deterministic signature), without running ssv-keys' own check", async () => {
     const operators = ops13.slice(0, 4);
     const sk = randomBlsSecretKey();
     const nonce = 9;
@@ -93,12 +111,12 @@ describe('keyshares (builder + independent verifier)', function () {
     } finally {
       KeySharesItem.prototype.validateSingleShares = original;
     }
-    assert.equal(ssvKeysChecks, 0, 'ssv-keys\' validateSingleShares ran during buildKeyshares');
+    assert.equal(ssvKeysChecks, 0, "ssv-keys' validateSingleShares ran during buildKeyshares");
 
     // ssv-keys' buildPayload over the same share pubkeys and ciphertexts, same key, owner and nonce
     const parts = splitSharesData(payload.sharesData, 4);
     const ssvOperators = operators.map((o) => ({ id: o.id, operatorKey: o.publicKeyBase64 }));
-    const theirs = await new KeySharesItem().buildPayload(
+    const theirs = (await new KeySharesItem().buildPayload(
       {
         publicKey: payload.publicKey,
         operators: ssvOperators,
@@ -109,8 +127,11 @@ describe('keyshares (builder + independent verifier)', function () {
         })),
       },
       { ownerAddress: OWNER, ownerNonce: nonce, privateKey: hex(sk) },
-    ) as KeysharesPayload;
-    assert.deepEqual({ publicKey: theirs.publicKey, operatorIds: theirs.operatorIds, sharesData: theirs.sharesData }, payload);
+    )) as KeysharesPayload;
+    assert.deepEqual(
+      { publicKey: theirs.publicKey, operatorIds: theirs.operatorIds, sharesData: theirs.sharesData },
+      payload,
+    );
   });
 
   describe('verifyKeysharesPayload rejects tampering', () => {
@@ -134,26 +155,77 @@ describe('keyshares (builder + independent verifier)', function () {
     });
 
     it('one byte of the signature', () => {
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => { b[40] ^= 0x01; }), expectation()), 'signature');
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => {
+              b[40] ^= 0x01;
+            }),
+            expectation(),
+          ),
+        'signature',
+      );
     });
     it('a valid signature by the validator over another message', () => {
       const other = SecretKey.fromBytes(sk).sign(new Uint8Array(32).fill(9)).toBytes();
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => { Buffer.from(other).copy(b, 0); }), expectation()), 'signature', /does not verify/);
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => {
+              Buffer.from(other).copy(b, 0);
+            }),
+            expectation(),
+          ),
+        'signature',
+        /does not verify/,
+      );
     });
     it('a share public key replaced by another valid key', () => {
       const foreign = SecretKey.fromBytes(randomBlsSecretKey()).toPublicKey().toBytes();
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => { Buffer.from(foreign).copy(b, 96 + 48 * 2); }), expectation()), 'recombination');
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => {
+              Buffer.from(foreign).copy(b, 96 + 48 * 2);
+            }),
+            expectation(),
+          ),
+        'recombination',
+      );
     });
     it('a share public key with a flipped byte', () => {
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => { b[96 + 48 + 20] ^= 0xff; }), expectation()), 'share-public-key', new RegExp(`operator ${ids[1]}`));
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => {
+              b[96 + 48 + 20] ^= 0xff;
+            }),
+            expectation(),
+          ),
+        'share-public-key',
+        new RegExp(`operator ${ids[1]}`),
+      );
     });
     it('the last share (outside the first threshold subset) replaced', () => {
       const foreign = SecretKey.fromBytes(randomBlsSecretKey()).toPublicKey().toBytes();
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => { Buffer.from(foreign).copy(b, 96 + 48 * 3); }), expectation()), 'recombination');
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => {
+              Buffer.from(foreign).copy(b, 96 + 48 * 3);
+            }),
+            expectation(),
+          ),
+        'recombination',
+      );
     });
     it('swapped operator order in operatorIds', () => {
       const swapped = [ids[1], ids[0], ids[2], ids[3]];
-      expectInvalid(() => verifyKeysharesPayload({ ...payload, operatorIds: swapped }, expectation()), 'operator-ids', /strictly ascending/);
+      expectInvalid(
+        () => verifyKeysharesPayload({ ...payload, operatorIds: swapped }, expectation()),
+        'operator-ids',
+        /strictly ascending/,
+      );
     });
     it('swapped shares inside sharesData (ids left sorted)', () => {
       const swapped = withBytes((b) => {
@@ -167,28 +239,75 @@ describe('keyshares (builder + independent verifier)', function () {
       expectInvalid(() => verifyKeysharesPayload(swapped, expectation()), 'recombination');
     });
     it('other operator ids than the cluster', () => {
-      expectInvalid(() => verifyKeysharesPayload(payload, { ...expectation(), operatorIds: [ids[0], ids[1], ids[2], ids[3] + 1] }), 'operator-ids', /differ from the expected/);
+      expectInvalid(
+        () => verifyKeysharesPayload(payload, { ...expectation(), operatorIds: [ids[0], ids[1], ids[2], ids[3] + 1] }),
+        'operator-ids',
+        /differ from the expected/,
+      );
     });
     it('a wrong operator count', () => {
-      expectInvalid(() => verifyKeysharesPayload({ ...payload, operatorIds: ids.slice(0, 3) }, { ...expectation(), operatorIds: ids.slice(0, 3) }), 'operator-count');
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            { ...payload, operatorIds: ids.slice(0, 3) },
+            { ...expectation(), operatorIds: ids.slice(0, 3) },
+          ),
+        'operator-count',
+      );
     });
     it('a wrong nonce', () => {
-      expectInvalid(() => verifyKeysharesPayload(payload, { ...expectation(), ownerNonce: nonce + 1 }), 'signature', new RegExp(`:${nonce + 1}"`));
+      expectInvalid(
+        () => verifyKeysharesPayload(payload, { ...expectation(), ownerNonce: nonce + 1 }),
+        'signature',
+        new RegExp(`:${nonce + 1}"`),
+      );
     });
     it('a signature over the lower-case owner', () => {
       const lowerMsg = Buffer.from(keccak256(toUtf8Bytes(`${OWNER.toLowerCase()}:${nonce}`)).slice(2), 'hex');
       const sig = SecretKey.fromBytes(sk).sign(lowerMsg).toBytes();
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => { Buffer.from(sig).copy(b, 0); }), expectation()), 'signature', /lower-case owner/);
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => {
+              Buffer.from(sig).copy(b, 0);
+            }),
+            expectation(),
+          ),
+        'signature',
+        /lower-case owner/,
+      );
     });
     it('another owner', () => {
-      expectInvalid(() => verifyKeysharesPayload(payload, { ...expectation(), owner: '0x000000000000000000000000000000000000dEaD' }), 'signature');
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(payload, { ...expectation(), owner: '0x000000000000000000000000000000000000dEaD' }),
+        'signature',
+      );
     });
     it('wrong length (one byte more, one byte less)', () => {
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => Buffer.concat([b, Buffer.from([0])])), expectation()), 'length', /1313 bytes, expected 96 \+ 304·4 = 1312/);
-      expectInvalid(() => verifyKeysharesPayload(withBytes((b) => b.subarray(0, b.length - 1)), expectation()), 'length');
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => Buffer.concat([b, Buffer.from([0])])),
+            expectation(),
+          ),
+        'length',
+        /1313 bytes, expected 96 \+ 304·4 = 1312/,
+      );
+      expectInvalid(
+        () =>
+          verifyKeysharesPayload(
+            withBytes((b) => b.subarray(0, b.length - 1)),
+            expectation(),
+          ),
+        'length',
+      );
     });
     it('another validator pubkey, and non-hex data', () => {
-      expectInvalid(() => verifyKeysharesPayload(payload, { ...expectation(), validatorPubkey: pubkeyOf(randomBlsSecretKey()) }), 'public-key');
+      expectInvalid(
+        () => verifyKeysharesPayload(payload, { ...expectation(), validatorPubkey: pubkeyOf(randomBlsSecretKey()) }),
+        'public-key',
+      );
       expectInvalid(() => verifyKeysharesPayload({ ...payload, sharesData: '0xzz' }, expectation()), 'format');
     });
   });
@@ -196,37 +315,72 @@ describe('keyshares (builder + independent verifier)', function () {
   describe('buildKeyshares input checks', () => {
     it('rejects a malformed operator key naming the operator', async () => {
       const operators = ops13.slice(0, 4).map((o) => ({ ...o }));
-      operators[2].publicKeyBase64 = Buffer.from('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n').toString('base64');
-      await assert.rejects(buildKeyshares({ secretKey: randomBlsSecretKey(), operators, owner: OWNER, ownerNonce: 0 }), (e: unknown) => {
-        assert.ok(e instanceof MalformedOperatorKeyError);
-        assert.equal(e.operatorId, operators[2].id);
-        return true;
-      });
+      operators[2].publicKeyBase64 = Buffer.from(
+        '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      ).toString('base64');
+      await assert.rejects(
+        buildKeyshares({ secretKey: randomBlsSecretKey(), operators, owner: OWNER, ownerNonce: 0 }),
+        (e: unknown) => {
+          assert.ok(e instanceof MalformedOperatorKeyError);
+          assert.equal(e.operatorId, operators[2].id);
+          return true;
+        },
+      );
     });
     it('rejects a bad owner checksum, a bad count, duplicate ids and a bad secret key', async () => {
       const operators = ops13.slice(0, 4);
       const sk = randomBlsSecretKey();
       const letter = OWNER.slice(2).search(/[a-fA-F]/) + 2;
-      const flipped = OWNER[letter] === OWNER[letter].toUpperCase() ? OWNER[letter].toLowerCase() : OWNER[letter].toUpperCase();
+      const flipped =
+        OWNER[letter] === OWNER[letter].toUpperCase() ? OWNER[letter].toLowerCase() : OWNER[letter].toUpperCase();
       const badChecksum = OWNER.slice(0, letter) + flipped + OWNER.slice(letter + 1);
-      await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: badChecksum, ownerNonce: 0 }), (e: unknown) => e instanceof KeysharesBuildError && /bad EIP-55 checksum/.test(e.message));
-      await assert.rejects(buildKeyshares({ secretKey: sk, operators: ops13.slice(0, 5), owner: OWNER, ownerNonce: 0 }), /5 operators/);
-      await assert.rejects(buildKeyshares({ secretKey: sk, operators: [operators[0], operators[1], operators[2], { ...operators[3], id: operators[0].id }], owner: OWNER, ownerNonce: 0 }), /appears twice/);
-      await assert.rejects(buildKeyshares({ secretKey: new Uint8Array(32), operators, owner: OWNER, ownerNonce: 0 }), /not a valid BLS12-381 secret key/);
+      await assert.rejects(
+        buildKeyshares({ secretKey: sk, operators, owner: badChecksum, ownerNonce: 0 }),
+        (e: unknown) => e instanceof KeysharesBuildError && /bad EIP-55 checksum/.test(e.message),
+      );
+      await assert.rejects(
+        buildKeyshares({ secretKey: sk, operators: ops13.slice(0, 5), owner: OWNER, ownerNonce: 0 }),
+        /5 operators/,
+      );
+      await assert.rejects(
+        buildKeyshares({
+          secretKey: sk,
+          operators: [operators[0], operators[1], operators[2], { ...operators[3], id: operators[0].id }],
+          owner: OWNER,
+          ownerNonce: 0,
+        }),
+        /appears twice/,
+      );
+      await assert.rejects(
+        buildKeyshares({ secretKey: new Uint8Array(32), operators, owner: OWNER, ownerNonce: 0 }),
+        /not a valid BLS12-381 secret key/,
+      );
       await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: -1 }), /ownerNonce/);
     });
   });
 
-  it('uses a validator pubkey the caller gives, and refuses one that is not the secret key\'s', async () => {
+  it("uses a validator pubkey the caller gives, and refuses one that is not the secret key's", async () => {
     const operators = ops13.slice(0, 4);
     const sk = randomBlsSecretKey();
     const pubkey = SecretKey.fromBytes(sk).toPublicKey().toBytes();
-    const payload = await buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey });
+    const payload = await buildKeyshares({
+      secretKey: sk,
+      operators,
+      owner: OWNER,
+      ownerNonce: 3,
+      validatorPubkey: pubkey,
+    });
     assert.equal(payload.publicKey, hex(pubkey));
     await checkIndependently(payload, sk, operators, OWNER, 3);
     const other = SecretKey.fromBytes(randomBlsSecretKey()).toPublicKey().toBytes();
-    await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: other }), (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'signature');
-    await assert.rejects(buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey.subarray(1) }), (e: unknown) => e instanceof KeysharesBuildError && /48-byte/.test(e.message));
+    await assert.rejects(
+      buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: other }),
+      (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'signature',
+    );
+    await assert.rejects(
+      buildKeyshares({ secretKey: sk, operators, owner: OWNER, ownerNonce: 3, validatorPubkey: pubkey.subarray(1) }),
+      (e: unknown) => e instanceof KeysharesBuildError && /48-byte/.test(e.message),
+    );
   });
 
   describe('batches (buildKeysharesBatch, verifyKeysharesPayloads)', () => {
@@ -234,13 +388,20 @@ describe('keyshares (builder + independent verifier)', function () {
     let operators: TestOperator[];
     let sks: Uint8Array[];
     let payloads: KeysharesPayload[];
-    const expectationOf = (i: number, nonce = 100 + i) => ({ validatorPubkey: pubkeyOf(sks[i]), owner: OWNER, ownerNonce: nonce, operatorIds: operators.map((o) => o.id) });
+    const expectationOf = (i: number, nonce = 100 + i) => ({
+      validatorPubkey: pubkeyOf(sks[i]),
+      owner: OWNER,
+      ownerNonce: nonce,
+      operatorIds: operators.map((o) => o.id),
+    });
     const items = () => payloads.map((payload, i) => ({ payload, expected: expectationOf(i) }));
 
     before(async () => {
       operators = ops13.slice(0, 4);
       sks = Array.from({ length: BATCH }, randomBlsSecretKey);
-      payloads = await buildKeysharesBatch(sks.map((sk, i) => ({ secretKey: sk, operators, owner: OWNER, ownerNonce: 100 + i })));
+      payloads = await buildKeysharesBatch(
+        sks.map((sk, i) => ({ secretKey: sk, operators, owner: OWNER, ownerNonce: 100 + i })),
+      );
     });
 
     it('builds one payload per key, in order, each for its own nonce, accepted by ssv-keys and by the independent checks', async () => {
@@ -258,13 +419,16 @@ describe('keyshares (builder + independent verifier)', function () {
         const list = items();
         // a valid signature of the right key, for the next nonce: only the batch check can see it
         list[bad] = { ...list[bad], expected: expectationOf(bad, 100 + bad + 1) };
-        assert.throws(() => verifyKeysharesPayloads(list), (e: unknown) => {
-          assert.ok(e instanceof KeysharesInvalidError, String(e));
-          assert.equal(e.reason, 'signature', e.message);
-          assert.equal(e.payloadIndex, bad);
-          assert.match(e.message, new RegExp(`payload ${bad} of the batch.*:${100 + bad + 1}"`));
-          return true;
-        });
+        assert.throws(
+          () => verifyKeysharesPayloads(list),
+          (e: unknown) => {
+            assert.ok(e instanceof KeysharesInvalidError, String(e));
+            assert.equal(e.reason, 'signature', e.message);
+            assert.equal(e.payloadIndex, bad);
+            assert.match(e.message, new RegExp(`payload ${bad} of the batch.*:${100 + bad + 1}"`));
+            return true;
+          },
+        );
       }
     });
 
@@ -274,13 +438,19 @@ describe('keyshares (builder + independent verifier)', function () {
       const b = Buffer.from(list[3].payload.sharesData.slice(2), 'hex');
       Buffer.from(foreign).copy(b, 96 + 48 * 3);
       list[3] = { ...list[3], payload: { ...list[3].payload, sharesData: hex(b) } };
-      assert.throws(() => verifyKeysharesPayloads(list), (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'recombination' && e.payloadIndex === 3);
+      assert.throws(
+        () => verifyKeysharesPayloads(list),
+        (e: unknown) => e instanceof KeysharesInvalidError && e.reason === 'recombination' && e.payloadIndex === 3,
+      );
     });
 
     it('a bad input fails the whole batch, naming its position', async () => {
       const inputs = sks.map((sk, i) => ({ secretKey: sk, operators, owner: OWNER, ownerNonce: i }));
       inputs[2] = { ...inputs[2], ownerNonce: -1 };
-      await assert.rejects(buildKeysharesBatch(inputs), (e: unknown) => e instanceof KeysharesBuildError && /^key 2 of the batch: ownerNonce/.test(e.message));
+      await assert.rejects(
+        buildKeysharesBatch(inputs),
+        (e: unknown) => e instanceof KeysharesBuildError && /^key 2 of the batch: ownerNonce/.test(e.message),
+      );
       assert.deepEqual(await buildKeysharesBatch([]), []);
     });
   });

@@ -50,8 +50,14 @@ describe('operator public keys (on-chain form)', () => {
   it('rejects each malformed form naming the operator id', () => {
     const spki = rsa2048.publicKey.export({ format: 'der', type: 'spki' });
     const pkcs1 = rsa2048.publicKey.export({ format: 'der', type: 'pkcs1' });
-    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' });
-    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'der', type: 'spki' });
+    const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+      format: 'der',
+      type: 'spki',
+    });
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({
+      format: 'der',
+      type: 'spki',
+    });
 
     expectMalformed('', 11, /empty/);
     expectMalformed(42, 12, /expected a string/);
@@ -64,6 +70,10 @@ describe('operator public keys (on-chain form)', () => {
     expectMalformed(b64(pem('RSA PUBLIC KEY', ec)), 19, /key type is ec/);
     expectMalformed(b64(pem('RSA PUBLIC KEY', rsa1024)), 20, /1024 bits, expected 2048/);
     expectMalformed(b64(pem('RSA PUBLIC KEY', spki).replace('END RSA PUBLIC KEY', 'END PUBLIC KEY')), 21, /END label/);
-    expectMalformed(b64(pem('RSA PUBLIC KEY', spki).replace('MIIB', 'MI!B')), 22, /(single PEM block|body is not valid base64)/);
+    expectMalformed(
+      b64(pem('RSA PUBLIC KEY', spki).replace('MIIB', 'MI!B')),
+      22,
+      /(single PEM block|body is not valid base64)/,
+    );
   });
 });

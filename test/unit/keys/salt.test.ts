@@ -29,7 +29,10 @@ describe('keys: SaltHolder', () => {
     const holder = new SaltHolder(SALT);
     assert.equal(await holder.use((s) => s), SALT);
     holder.wipe();
-    await assert.rejects(holder.use((s) => s), /wiped/);
+    await assert.rejects(
+      holder.use((s) => s),
+      /wiped/,
+    );
   });
 
   it('refuses an empty salt', () => {

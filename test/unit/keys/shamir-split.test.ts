@@ -36,31 +36,67 @@ function scripted(values: bigint[]): RandomBytes & { draws: number } {
 }
 
 describe('keys: Shamir split of a validator key (noble Fr + blst)', () => {
-  for (const ids of [[1000, 1137, 1274, 1411], [3, 150, 421, 777, 1024, 1500, 1999]]) {
+  for (const ids of [
+    [1000, 1137, 1274, 1411],
+    [3, 150, 421, 777, 1024, 1500, 1999],
+  ]) {
     const n = ids.length;
     const t = thresholdOf(n);
     it(`${n} operators: any ${t} shares recombine to the secret, ${t - 1} do not, and each share's public key is its secret's`, () => {
       const sk = randomBlsSecretKey();
       const shares = splitSecretKey(sk, ids, t);
-      assert.deepEqual(shares.map((s) => s.id), ids, 'one share per id, in the given order');
+      assert.deepEqual(
+        shares.map((s) => s.id),
+        ids,
+        'one share per id, in the given order',
+      );
       const xs = ids.map(BigInt);
       const ys = shares.map((s) => big(s.secretKey));
       for (const subset of subsets(n, t)) {
-        assert.equal(recombineSecret(subset.map((i) => xs[i]), subset.map((i) => ys[i])), big(sk), `shares ${subset.map((i) => ids[i])}`);
+        assert.equal(
+          recombineSecret(
+            subset.map((i) => xs[i]),
+            subset.map((i) => ys[i]),
+          ),
+          big(sk),
+          `shares ${subset.map((i) => ids[i])}`,
+        );
       }
       for (const subset of subsets(n, t - 1)) {
-        assert.notEqual(recombineSecret(subset.map((i) => xs[i]), subset.map((i) => ys[i])), big(sk), `${t - 1} shares ${subset.map((i) => ids[i])} must not suffice`);
+        assert.notEqual(
+          recombineSecret(
+            subset.map((i) => xs[i]),
+            subset.map((i) => ys[i]),
+          ),
+          big(sk),
+          `${t - 1} shares ${subset.map((i) => ids[i])} must not suffice`,
+        );
       }
       // share public keys: f(id)·G by @noble/curves, and their Lagrange combination is the validator pubkey
-      shares.forEach((s, i) => assert.equal(Buffer.from(s.publicKey).toString('hex'), G1.BASE.multiply(ys[i]).toHex(true), `share pubkey of ${ids[i]}`));
+      shares.forEach((s, i) =>
+        assert.equal(
+          Buffer.from(s.publicKey).toString('hex'),
+          G1.BASE.multiply(ys[i]).toHex(true),
+          `share pubkey of ${ids[i]}`,
+        ),
+      );
       const Fr = bls12_381.fields.Fr;
       const lagrangeAt0 = (i: number, subset: number[]) =>
         subset.filter((j) => j !== i).reduce((acc, j) => Fr.mul(acc, Fr.div(xs[j], Fr.sub(xs[j], xs[i]))), Fr.ONE);
       const first = subsets(n, t)[0];
-      const combined = first.map((i) => G1.fromHex(Buffer.from(shares[i].publicKey).toString('hex')).multiply(lagrangeAt0(i, first))).reduce((a, b) => a.add(b));
-      assert.equal(combined.toHex(true), Buffer.from(SecretKey.fromBytes(sk).toPublicKey().toBytes()).toString('hex'), 'share pubkeys interpolate to the validator pubkey');
+      const combined = first
+        .map((i) => G1.fromHex(Buffer.from(shares[i].publicKey).toString('hex')).multiply(lagrangeAt0(i, first)))
+        .reduce((a, b) => a.add(b));
+      assert.equal(
+        combined.toHex(true),
+        Buffer.from(SecretKey.fromBytes(sk).toPublicKey().toBytes()).toString('hex'),
+        'share pubkeys interpolate to the validator pubkey',
+      );
       wipeShares(shares);
-      assert.ok(shares.every((s) => s.secretKey.every((b) => b === 0)), 'wipeShares zeroes the share secrets');
+      assert.ok(
+        shares.every((s) => s.secretKey.every((b) => b === 0)),
+        'wipeShares zeroes the share secrets',
+      );
     });
   }
 
