@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   try {
     await new MockActivityEnvironment().run(activities.registerMnemonicKeysharesBatch, input);
   } finally {
-    destroy();
+    await destroy();
   }
 }
 

@@ -44,6 +44,7 @@ export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
     pollingInterval: 50,
     cacheTimeout: -1,
   });
+  const journal = new FileTxJournal(journalPathOf(cfg.dir));
   const txManager = new TransactionManager({
     provider,
     signer: new ethers.Wallet(cfg.botKey, provider),
@@ -55,7 +56,7 @@ export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
     feeBumpPercent: 10,
     maxFeeBumps: 3,
     pollIntervalMs: 50,
-    journal: new FileTxJournal(journalPathOf(cfg.dir)),
+    journal,
   });
   const activities = createCreationActivities({
     provider,
@@ -71,5 +72,10 @@ export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
     indexStore: new IndexStateStore({ folder: join(cfg.dir, 'index'), createFolder: true }),
     pipelineDepth: cfg.pipelineDepth,
   });
-  return { activities, txManager, destroy: () => provider.destroy() };
+  // The journal's file handle is closed here: left to the garbage collector, Node warns (DEP0137).
+  const destroy = async () => {
+    await journal.close();
+    provider.destroy();
+  };
+  return { activities, txManager, destroy };
 }

@@ -278,7 +278,11 @@ async function whereTheExitsStand(
   const status = (await monitor.query(monitorStatusQuery).catch((e: unknown) => `query failed: ${String(e)}`)) as
     { exitsInFlight?: { workflowId: string }[] } | string;
   lines.push(`monitor: ${JSON.stringify(status)}`);
-  lines.push(await workflowTaskFailures(net, monitorWorkflowId(net.rollups[0].admin)));
+  const monitorId = monitorWorkflowId(net.rollups[0].admin);
+  lines.push(await workflowTaskFailures(net, monitorId));
+  // Where a monitor that stopped looking waits (seen once under load at stop 24: idle, its last
+  // plan minutes old, its exit batch completed): its pending activities and its last events.
+  lines.push(...(await pendingActivities(net, monitorId)), ...(await lastEvents(net, monitorId, 20)));
   for (const step of typeof status === 'string' ? [] : (status.exitsInFlight ?? [])) {
     const description = await net.client.workflow
       .getHandle(step.workflowId)
@@ -286,13 +290,33 @@ async function whereTheExitsStand(
       .catch(() => undefined);
     if (!description) continue;
     lines.push(`${step.workflowId}: ${description.status.name}`, await workflowTaskFailures(net, step.workflowId));
-    for (const a of description.raw.pendingActivities ?? []) {
-      lines.push(
-        `  pending ${a.activityType?.name} state=${String(a.state)} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? ''} failure=${a.lastFailure?.message ?? ''}`,
-      );
-    }
+    lines.push(...(await pendingActivities(net, step.workflowId)));
   }
   return lines.join('\n');
+}
+
+async function pendingActivities(net: CreationNetwork, workflowId: string): Promise<string[]> {
+  const description = await net.client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
+  return (description?.raw.pendingActivities ?? []).map(
+    (a) =>
+      `  pending ${a.activityType?.name} state=${String(a.state)} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? ''} failure=${a.lastFailure?.message ?? ''}`,
+  );
+}
+
+/** The last `n` events of a workflow's history: time and kind (the attributes' name). */
+async function lastEvents(net: CreationNetwork, workflowId: string, n: number): Promise<string[]> {
+  const history = await net.client.workflow
+    .getHandle(workflowId)
+    .fetchHistory()
+    .catch(() => undefined);
+  return (history?.events ?? []).slice(-n).map((e) => {
+    const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? '?';
+    const seconds = Number(e.eventTime?.seconds ?? 0);
+    return `  event ${String(e.eventId)} ${new Date(seconds * 1000).toISOString()} ${kind.replace(/EventAttributes$/, '')}`;
+  });
 }
 
 /** A workflow's failed workflow tasks (a stuck workflow shows them, not a status). */

@@ -51,7 +51,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   let rollup: RegisteredRollup;
   let deployBlock: number;
   const pubkeys: string[] = [];
-  const cleanup: (() => void)[] = [];
+  const cleanup: (() => Promise<void>)[] = [];
 
   before(async function () {
     this.timeout(300_000);
@@ -94,7 +94,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   });
 
   after(async () => {
-    for (const c of cleanup) c();
+    for (const c of cleanup) await c();
     provider?.destroy();
     await writes?.close();
   });
