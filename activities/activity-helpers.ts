@@ -2,9 +2,6 @@
 import { heartbeat } from '@temporalio/activity';
 import type { TransactionManager } from './chain/tx-manager';
 
-// The conversion is the activity boundary's (typed-failure.ts); kept importable from here.
-export { withFailureTypes } from './typed-failure';
-
 /**
  * Heartbeats every 20 s while `fn` runs: a transaction may wait minutes for blocks or a fee bump,
  * and the heartbeat timeout must only fire for a worker that is gone.

@@ -4,9 +4,9 @@
 import type { PublicDepositData, SubmittedTransaction } from './types';
 import { nexusInterface } from './chain/abi';
 import { depositGasAllowance } from './chain/deposit-gas';
-import { withFailureTypes, withHeartbeat } from './activity-helpers';
+import { withHeartbeat } from './activity-helpers';
 import { explainUnknownRollup } from './rollup-check';
-import { failure } from './typed-failure';
+import { failure, withFailureTypes } from './typed-failure';
 import type { CreationContext } from './creation-context';
 
 export function createDepositActivities(ctx: CreationContext) {

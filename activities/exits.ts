@@ -9,7 +9,7 @@
 // and wiped inside broadcastMnemonicExits; a signed exit is a bearer instrument (anyone holding it
 // can exit the validator), so it is signed right before its broadcast and never returned.
 import { Context, heartbeat } from '@temporalio/activity';
-import { failure } from './typed-failure';
+import { failure, withFailureTypes } from './typed-failure';
 import type { ethers } from 'ethers';
 import { nexusInterface } from './chain/abi';
 import { readExitAccounting } from './chain/bridge-kind';
@@ -23,7 +23,7 @@ import {
   readValidatorStatuses,
 } from './chain/reads';
 import type { TransactionManager } from './chain/tx-manager';
-import { journalKeyFor, withFailureTypes, withHeartbeat } from './activity-helpers';
+import { journalKeyFor, withHeartbeat } from './activity-helpers';
 import { deriveSigningKeys, wipeKeys } from './keys/derivation';
 import { findKeyIndices } from './keys/key-lookup';
 import { depositedKeys, indexStateMissing } from './index-state-guard';

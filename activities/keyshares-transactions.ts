@@ -9,8 +9,8 @@ import { latestBlockNumber } from './chain/reads';
 import { confirmedReadBlock, OwnerNonceBackendBehindError } from './chain/owner-nonce-floor';
 import { locateRegistration, RegistrationNotFoundError, type LandedRegistration } from './chain/registration-position';
 import { nextRegistrationFunding } from './funding/activities';
-import { journalKeyFor, withFailureTypes } from './activity-helpers';
-import { failure } from './typed-failure';
+import { journalKeyFor } from './activity-helpers';
+import { failure, withFailureTypes } from './typed-failure';
 import { encodeShares } from './registration-pipeline-ops';
 import type { CreationContext } from './creation-context';
 

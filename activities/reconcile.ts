@@ -7,7 +7,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { ethers } from 'ethers';
 import { readRollupValidatorKeys, readValidatorStatuses, type NexusValidatorStatus } from './chain/reads';
-import { withFailureTypes } from './activity-helpers';
+import { withFailureTypes } from './typed-failure';
 import type { IndexStore } from './keys/index-store';
 import type { CeremonyArchive, CeremonyState } from './dkg/archive';
 import type { BeaconClient } from './beacon/client';

@@ -19,7 +19,7 @@ import {
   type MinedTransaction,
   type TransactionManager,
 } from './chain/tx-manager';
-import { withFailureTypes } from './activity-helpers';
+import { withFailureTypes } from './typed-failure';
 import { registrationAmountWei, type FundingPolicy } from './funding/arithmetic';
 import { nextRegistrationFunding, type PreflightDependencies } from './funding/activities';
 import type { InFlight, PipelineOps, PipelineStart } from './registration-pipeline';

@@ -10,7 +10,7 @@
 import { Context } from '@temporalio/activity';
 import type { Provider } from 'ethers';
 import type { CeremonyOutput, KeysharesPayload, PublicDepositData } from '../types';
-import { withFailureTypes } from '../activity-helpers';
+import { withFailureTypes } from '../typed-failure';
 import { readClusterOperators } from '../chain/operators';
 import type { ClusterOperator, ScanOptions } from '../chain/reads';
 import { readCeremonyOutput, type CeremonyOutput as VerifiedCeremony } from '../keys/dkg-output';

@@ -7,13 +7,13 @@
 // from the workflow's request id, so a retried activity waits for the deposit it sent instead of
 // sending a second one (invariant 1's rule applied to SSV tokens); and before sending, the chain is
 // asked whether the top-up is still needed (the journal is not the truth).
-import { failure } from '../typed-failure';
+import { failure, withFailureTypes } from '../typed-failure';
 import { ethers } from 'ethers';
 import { clusterTuple, ownerTopic, resolveScan, type ScanOptions } from '../chain/reads';
 import { scanLogs } from '../chain/logs';
 import { ERC20_ABI, erc20Interface, ssvNetworkInterface } from '../chain/abi';
 import type { TransactionManager } from '../chain/tx-manager';
-import { journalKeyFor, withFailureTypes, withHeartbeat } from '../activity-helpers';
+import { journalKeyFor, withHeartbeat } from '../activity-helpers';
 import type { DomainMetricsSink } from '../metrics-sink';
 import { readClusterFunding, type ClusterFundingState, type FundingContracts } from './reads';
 import { blocksToDays, clusterRunway, topUpAmountWei } from './runway';

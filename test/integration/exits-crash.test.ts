@@ -279,55 +279,55 @@ async function whereTheExitsStand(
     { exitsInFlight?: { workflowId: string }[] } | string;
   lines.push(`monitor: ${JSON.stringify(status)}`);
   const monitorId = monitorWorkflowId(net.rollups[0].admin);
-  lines.push(await workflowTaskFailures(net, monitorId));
   // Where a monitor that stopped looking waits (seen once under load at stop 24: idle, its last
   // plan minutes old, its exit batch completed): its pending activities and its last events.
-  lines.push(...(await pendingActivities(net, monitorId)), ...(await lastEvents(net, monitorId, 20)));
+  lines.push(...(await historyLines(net, monitorId, 20)), ...pendingActivities(await describeWorkflow(net, monitorId)));
   for (const step of typeof status === 'string' ? [] : (status.exitsInFlight ?? [])) {
-    const description = await net.client.workflow
-      .getHandle(step.workflowId)
-      .describe()
-      .catch(() => undefined);
+    const description = await describeWorkflow(net, step.workflowId);
     if (!description) continue;
-    lines.push(`${step.workflowId}: ${description.status.name}`, await workflowTaskFailures(net, step.workflowId));
-    lines.push(...(await pendingActivities(net, step.workflowId)));
+    lines.push(`${step.workflowId}: ${description.status.name}`, ...(await historyLines(net, step.workflowId, 0)));
+    lines.push(...pendingActivities(description));
   }
   return lines.join('\n');
 }
 
-async function pendingActivities(net: CreationNetwork, workflowId: string): Promise<string[]> {
-  const description = await net.client.workflow
+function describeWorkflow(net: CreationNetwork, workflowId: string) {
+  return net.client.workflow
     .getHandle(workflowId)
     .describe()
     .catch(() => undefined);
+}
+
+function pendingActivities(description: Awaited<ReturnType<typeof describeWorkflow>>): string[] {
   return (description?.raw.pendingActivities ?? []).map(
     (a) =>
       `  pending ${a.activityType?.name} state=${String(a.state)} attempt=${a.attempt} worker=${a.lastWorkerIdentity ?? ''} failure=${a.lastFailure?.message ?? ''}`,
   );
 }
 
-/** The last `n` events of a workflow's history: time and kind (the attributes' name). */
-async function lastEvents(net: CreationNetwork, workflowId: string, n: number): Promise<string[]> {
+/**
+ * From one fetch of a workflow's history: its failed workflow tasks (a stuck workflow shows them,
+ * not a status), then its last `lastN` events, time and kind (the attributes' name).
+ */
+async function historyLines(net: CreationNetwork, workflowId: string, lastN: number): Promise<string[]> {
   const history = await net.client.workflow
     .getHandle(workflowId)
     .fetchHistory()
     .catch(() => undefined);
-  return (history?.events ?? []).slice(-n).map((e) => {
-    const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? '?';
-    const seconds = Number(e.eventTime?.seconds ?? 0);
-    return `  event ${String(e.eventId)} ${new Date(seconds * 1000).toISOString()} ${kind.replace(/EventAttributes$/, '')}`;
-  });
-}
-
-/** A workflow's failed workflow tasks (a stuck workflow shows them, not a status). */
-async function workflowTaskFailures(net: CreationNetwork, workflowId: string): Promise<string> {
-  const history = await net.client.workflow
-    .getHandle(workflowId)
-    .fetchHistory()
-    .catch(() => undefined);
-  const failed = (history?.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+  const events = history?.events ?? [];
+  const failed = events.filter((e) => e.workflowTaskFailedEventAttributes);
   const last = failed.at(-1)?.workflowTaskFailedEventAttributes?.failure?.message;
-  return `  ${workflowId}: ${history?.events?.length ?? '?'} events, ${failed.length} failed workflow tasks${last ? `, last: ${last}` : ''}`;
+  const summary = `  ${workflowId}: ${history ? events.length : '?'} events, ${failed.length} failed workflow tasks${last ? `, last: ${last}` : ''}`;
+  const tail = lastN > 0 ? events.slice(-lastN) : [];
+  return [
+    summary,
+    ...tail.map((e) => {
+      const kind =
+        Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]) ?? '?';
+      const seconds = Number(e.eventTime?.seconds ?? 0);
+      return `  event ${String(e.eventId)} ${new Date(seconds * 1000).toISOString()} ${kind.replace(/EventAttributes$/, '')}`;
+    }),
+  ];
 }
 
 async function checkExactlyOnce(
