@@ -2,9 +2,11 @@
 // backend that lags behind the chain does: with `lag` = n, eth_blockNumber answers the head − n,
 // "latest"/"pending"/"safe"/"finalized" tags are read at that block, eth_getLogs stops there, and
 // blocks and receipts after it are unknown (null). `beforeSend` runs once before the next
-// eth_sendRawTransaction is passed on (e.g. another transaction slipped in ahead of it).
+// eth_sendRawTransaction is passed on (e.g. another transaction slipped in ahead of it); while
+// `holdSends` is set, raw transactions wait for it (a node slow to take them back).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { keccak256 } from 'ethers';
 
 interface RpcRequest {
   jsonrpc?: string;
@@ -19,6 +21,10 @@ export interface LaggingRpcProxy {
   lag: number;
   /** Runs (once) before the next raw transaction is forwarded. */
   beforeSend?: () => Promise<void>;
+  /** While set, every raw transaction waits for it before it is forwarded. */
+  holdSends?: Promise<void>;
+  /** The hashes of the raw transactions that waited for `holdSends`, in arrival order. */
+  readonly held: readonly string[];
   /** Answers given from a lagged head (eth_blockNumber, tags rewritten, logs cut, unknown blocks). */
   readonly laggedAnswers: number;
   close(): Promise<void>;
@@ -37,6 +43,7 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
     return (await answer.json()) as { result?: unknown; error?: unknown };
   };
   const state = { laggedAnswers: 0 };
+  const held: string[] = [];
 
   async function handle(request: RpcRequest): Promise<unknown> {
     const reply = (result: unknown) => ({ jsonrpc: '2.0', id: request.id, result });
@@ -44,6 +51,10 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
       const hook = proxy.beforeSend;
       proxy.beforeSend = undefined;
       await hook();
+    }
+    if (request.method === 'eth_sendRawTransaction' && proxy.holdSends) {
+      held.push(keccak256(String(request.params?.[0])));
+      await proxy.holdSends;
     }
     if (proxy.lag <= 0) return { jsonrpc: '2.0', id: request.id, ...(await rpc(request)) };
     const head = Number((await rpc({ id: 0, method: 'eth_blockNumber', params: [] })).result);
@@ -106,6 +117,7 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
   const proxy: LaggingRpcProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     lag: 0,
+    held,
     get laggedAnswers() {
       return state.laggedAnswers;
     },

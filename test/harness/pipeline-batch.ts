@@ -25,6 +25,8 @@ export interface PipelineBatchConfig {
   /** A test salt, never a real one. */
   salt: string;
   pipelineDepth: number;
+  /** How long the manager waits for a transaction the node forgot (after one rebroadcast) before it is dropped; the manager's default when absent. */
+  unknownDroppedAfterMs?: number;
 }
 
 export function vaultFor(cfg: Pick<PipelineBatchConfig, 'motoEndpoint' | 'salt'>): MnemonicVault {
@@ -56,6 +58,7 @@ export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
     feeBumpPercent: 10,
     maxFeeBumps: 3,
     pollIntervalMs: 50,
+    unknownDroppedAfterMs: cfg.unknownDroppedAfterMs,
     journal,
   });
   const activities = createCreationActivities({

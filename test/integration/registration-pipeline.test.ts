@@ -8,7 +8,10 @@
 //   registered once, each ValidatorAdded signed for the owner nonce it took, and the bot account's
 //   transaction count equals the mined and reverted transactions of the journal (no gap);
 // - a worker process SIGKILLed with 10 registrations in flight (mining held, so they are): a new
-//   process on the same journal finishes the batch without sending any key twice.
+//   process on the same journal finishes the batch without sending any key twice;
+// - a registration dropped from the node's pool in the middle of a run, the ones behind it queued
+//   while a block passes: the bot rebroadcasts it as signed, those behind it revert (their
+//   snapshots were for the block it missed) and are sent again, no key twice, no nonce gap.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -35,7 +38,7 @@ import { deployRegistrationRollup, depositKeys } from '../harness/registration-r
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
 const OPERATOR_FEE_WEI = 382_640_000_000n; // per validator per block, a multiple of 1e7 as SSV requires
-const KEYS = 48;
+const KEYS = 54;
 const SALT = 'pipeline-test-salt-41c9'; // a test salt, not a secret
 
 describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function () {
@@ -63,7 +66,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     // Non-zero operator fees and the default (mainnet-like) network fee: snapshots depend on the block.
     const setup = await deployRegistrationRollup(provider, {
       name: 'rollup-pipeline',
-      funding: 1600n * ETH,
+      funding: 1760n * ETH, // 32 ETH a key
       operators,
       clusterIds: IDS4,
       fees: { operatorFeeWei: OPERATOR_FEE_WEI },
@@ -90,7 +93,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   });
 
   afterEach(() => {
-    if (writes) writes.beforeSend = undefined;
+    if (writes) writes.beforeSend = writes.holdSends = undefined;
   });
 
   after(async () => {
@@ -99,7 +102,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     await writes?.close();
   });
 
-  function config(pipelineDepth: number, rpcUrl = writes.url): PipelineBatchConfig {
+  function config(pipelineDepth: number, rpcUrl = writes.url, unknownDroppedAfterMs?: number): PipelineBatchConfig {
     const a = system.addresses;
     return {
       rpcUrl,
@@ -110,6 +113,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
       motoEndpoint: moto().endpoint,
       salt: SALT,
       pipelineDepth,
+      unknownDroppedAfterMs,
       addresses: {
         nexus: a.nexus,
         nodeOperator: a.nodeOperator,
@@ -120,8 +124,8 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     };
   }
 
-  function startWorker(depth: number) {
-    const w = pipelineBatchWorker(config(depth));
+  function startWorker(depth: number, unknownDroppedAfterMs?: number) {
+    const w = pipelineBatchWorker(config(depth, writes.url, unknownDroppedAfterMs));
     cleanup.push(w.destroy);
     return w;
   }
@@ -367,5 +371,77 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
       [],
       'a predicted snapshot was wrong',
     );
+  });
+
+  it('a registration dropped from the pool in the middle of a run: rebroadcast as signed, the ones behind it wait, no gap', async () => {
+    const indices = range(48, 6);
+    // A run starts from the cluster's last registration: run alone (-g), the cluster has none yet.
+    if ((await onChainRegistrations()).length === 0)
+      await slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    await provider.send('evm_setIntervalMining', [0]);
+    let batch: Promise<unknown> | undefined;
+    let dropped = '';
+    let release = () => {};
+    try {
+      // A forgotten transaction is dropped after 5 s (not the default 2 min) should the rebroadcast fail.
+      batch = new MockActivityEnvironment().run(
+        startWorker(8, 5_000).activities.registerMnemonicKeysharesBatch,
+        input(indices),
+      );
+      batch.catch(() => undefined); // awaited below, once mining runs again
+      await until('six registrations in the pool', async () => (await pending()) >= 6, 30_000);
+      const sent = sharesRecords(indices).sort((a, b) => a.nonce - b.nonce);
+      dropped = sent[2].attempts[0].hash;
+      writes.holdSends = new Promise<void>((r) => (release = r));
+      assert.equal(await provider.send('anvil_dropTransaction', [dropped]), dropped);
+      // anvil drops the transactions behind it too; a node that evicts one keeps them, queued.
+      for (const r of sent.slice(3)) await provider.send('eth_sendRawTransaction', [r.attempts[0].raw]);
+      await until(
+        'the bot rebroadcasting the dropped registration',
+        () => Promise.resolve(writes.held.includes(dropped)),
+        10_000,
+      );
+      await provider.send('evm_mine', []); // a block without it: those behind it cannot be mined
+      assert.equal((await onChainRegistrations()).length - before, 2, 'not only the two before the dropped one landed');
+      const pool: unknown = await provider.send('txpool_status', []);
+      assert.deepEqual(pool, { pending: '0x0', queued: '0x3' }, 'the three behind it are not waiting in the pool');
+    } finally {
+      release();
+      writes.holdSends = undefined;
+      await provider.send('evm_setIntervalMining', [1]);
+    }
+    const result = (await batch) as RegistrationBatchResult;
+    assert.deepEqual(
+      result.registered.map((r) => r.pubkey.toLowerCase()),
+      indices.map((i) => pubkeys[i]),
+    );
+    await assertRegisteredInOrder(indices, before);
+    const records = sharesRecords(indices);
+    // The dropped key's one transaction was mined as signed: rebroadcast, never sent again (no new keyshares or nonce).
+    assert.deepEqual(
+      records
+        .filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[indices[2]]}:`))
+        .map((r) => [r.status, r.minedHash, r.attempts.map((a) => a.hash)]),
+      [['mined', dropped, [dropped]]],
+      'the dropped registration was not rebroadcast as signed',
+    );
+    // Those behind it were built for the block it missed: the chain refused them, then they went again.
+    assert.deepEqual(
+      records
+        .filter((r) => r.status === 'reverted')
+        .map((r) => [pubkeys.indexOf(r.idempotencyKey.split(':')[1]), r.revert?.name])
+        .sort(),
+      indices.slice(3).map((i) => [i, 'IncorrectClusterState']),
+      'not exactly the registrations behind the dropped one reverted',
+    );
+    for (const i of indices)
+      assert.equal(
+        records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[i]}:`) && r.status === 'mined').length,
+        1,
+        `key ${i} is not mined exactly once`,
+      );
+    await assertNoNonceGap(records, nonceBefore);
   });
 });
