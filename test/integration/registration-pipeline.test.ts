@@ -19,18 +19,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ethers } from 'ethers';
-import { readTxJournalRecords, type TxRecord } from '../../activities/chain/tx-manager';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
+import { buildKeysharesBatch } from '../../activities/keys/keyshares';
 import { generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import type { RegistrationBatchProgress, RegistrationBatchResult } from '../../activities/registration-batch';
 import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { startMoto } from '../../localnet/services/moto';
 import { ETH, wallet } from '../contracts/helpers';
-import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
-import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
+import { slipInRegistration } from '../harness/nexus-registrations';
+import { poolPending, pipelineChecks, range, until } from '../harness/pipeline-checks';
 import { journalPathOf, pipelineBatchWorker, vaultFor, type PipelineBatchConfig } from '../harness/pipeline-batch';
 import { useService } from '../harness/service';
 import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
@@ -38,7 +38,7 @@ import { deployRegistrationRollup, depositKeys } from '../harness/registration-r
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
 const OPERATOR_FEE_WEI = 382_640_000_000n; // per validator per block, a multiple of 1e7 as SSV requires
-const KEYS = 54;
+const KEYS = 59;
 const SALT = 'pipeline-test-salt-41c9'; // a test salt, not a secret
 
 describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function () {
@@ -54,6 +54,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   let rollup: RegisteredRollup;
   let deployBlock: number;
   const pubkeys: string[] = [];
+  let mnemonic: string;
   const cleanup: (() => Promise<void>)[] = [];
 
   before(async function () {
@@ -66,13 +67,13 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     // Non-zero operator fees and the default (mainnet-like) network fee: snapshots depend on the block.
     const setup = await deployRegistrationRollup(provider, {
       name: 'rollup-pipeline',
-      funding: 1760n * ETH, // 32 ETH a key
+      funding: 1920n * ETH, // 32 ETH a key
       operators,
       clusterIds: IDS4,
       fees: { operatorFeeWei: OPERATOR_FEE_WEI },
     });
     ({ system, rollup, deployBlock } = setup);
-    const mnemonic = generateMnemonic();
+    mnemonic = generateMnemonic();
     await vaultFor({ motoEndpoint: moto().endpoint, salt: SALT }).createMnemonic(rollup.rollupAdmin, { mnemonic });
     const keys = await deriveSigningKeys(
       mnemonic,
@@ -135,66 +136,17 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     operatorCluster: 1,
     keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })),
   });
-  const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
-  const botNonce = () => provider.getTransactionCount(wallet(provider, 1).address, 'latest');
-  const onChainRegistrations = () => nexusRegistrations(provider, system, deployBlock);
-  /** The journal's records of these keys' registrations (every attempt key). */
-  const sharesRecords = (indices: number[]): TxRecord[] => {
-    const mine = new Set(indices.map((i) => pubkeys[i]));
-    return readTxJournalRecords(journalPathOf(dir)).filter(
-      (r) => r.idempotencyKey.startsWith('shares:') && mine.has(r.idempotencyKey.split(':')[1]),
-    );
-  };
-
-  const pending = async () => Number(((await provider.send('txpool_status', [])) as { pending: string }).pending);
-  const until = async (what: string, ok: () => Promise<boolean>, timeoutMs = 120_000) => {
-    for (const deadline = Date.now() + timeoutMs; !(await ok());) {
-      assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-
-  /** Every key registered once, each ValidatorAdded of ours signed for the owner nonce it took; returns the registrations since `before`. */
-  async function assertRegisteredInOrder(indices: number[], before: number) {
-    const added = (await onChainRegistrations()).slice(before);
-    const mine = new Set(indices.map((i) => pubkeys[i]));
-    const ours = added.filter((r) => mine.has(r.pubkey));
-    assert.deepEqual(
-      ours.map((r) => r.pubkey),
-      indices.map((i) => pubkeys[i]),
-      'a key missing, registered twice or out of order',
-    );
-    added.forEach((r, p) => {
-      if (mine.has(r.pubkey))
-        assert.ok(
-          signedForNonce(r, system.addresses.nexus, before + p),
-          `${r.pubkey} at owner nonce ${before + p} is not signed for it`,
-        );
-    });
-    for (const i of indices)
-      assert.equal(await system.contracts.nexus.validators(pubkeys[i]), 2n, `key ${i} is not SHARE_DEPOSITED`);
-    return added;
-  }
-
-  /** The bot account sent exactly the journal's mined and reverted transactions since `nonceBefore` (none pending, none dropped). */
-  async function assertNoNonceGap(records: TxRecord[], nonceBefore: number) {
-    const landed = (s: string) => s === 'mined' || s === 'reverted';
-    const counted =
-      records.filter((r) => landed(r.status)).length +
-      records.flatMap((r) => r.previous ?? []).filter((p) => landed(p.status)).length;
-    assert.deepEqual(
-      records.filter((r) => !landed(r.status)).map((r) => `${r.idempotencyKey} ${r.status}`),
-      [],
-      'a journal record is neither mined nor reverted',
-    );
-    assert.equal(
-      (await botNonce()) - nonceBefore,
-      counted,
-      'the bot account sent another number of transactions than the journal records mined or reverted',
-    );
-    const nonces = records.map((r) => r.nonce).sort((a, b) => a - b);
-    assert.deepEqual(nonces, range(nonceBefore, nonces.length), 'the journaled bot-account nonces are not consecutive');
-  }
+  const { botNonce, onChainRegistrations, sharesRecords, assertRegisteredInOrder, assertNoNonceGap } = pipelineChecks(
+    () => ({
+      provider,
+      system,
+      deployBlock,
+      bot: wallet(provider, 1).address,
+      journalPath: journalPathOf(dir),
+      pubkeys,
+    }),
+  );
+  const pending = () => poolPending(provider);
 
   it('sends several registrations into one block, each on the snapshot the one before leaves (none reverts)', async () => {
     const indices = range(0, 8);
@@ -442,6 +394,62 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
         1,
         `key ${i} is not mined exactly once`,
       );
+    await assertNoNonceGap(records, nonceBefore);
+  });
+
+  it('a DKG batch, signed for consecutive owner nonces as a ceremony hands it over: all in the pool together, one block, none reverted', async () => {
+    const indices = range(54, 5);
+    // A run starts from the cluster's last registration: run alone (-g), the cluster has none yet.
+    if ((await onChainRegistrations()).length === 0)
+      await slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
+    const before = (await onChainRegistrations()).length;
+    const nonceBefore = await botNonce();
+    // What a ceremony hands over: each key's keyshares signed for the owner nonce reserved for it.
+    const keys = await deriveSigningKeys(mnemonic, indices);
+    let keyshares;
+    try {
+      const payloads = await buildKeysharesBatch(
+        keys.map((k, i) => ({
+          secretKey: k.secretKey,
+          operators: operators.filter((o) => IDS4.includes(o.id)),
+          owner: system.addresses.nexus,
+          ownerNonce: before + i,
+        })),
+      );
+      keyshares = payloads.map((p, i) => ({ ...p, ownerNonce: before + i }));
+    } finally {
+      wipeKeys(keys);
+    }
+    await provider.send('evm_setIntervalMining', [0]);
+    let batch: Promise<unknown> | undefined;
+    try {
+      batch = new MockActivityEnvironment().run(startWorker(8).activities.registerDkgKeysharesBatch, {
+        rollupAdmin: rollup.rollupAdmin,
+        keyshares,
+      });
+      batch.catch(() => undefined); // awaited below, once mining runs again
+      await until('five DKG registrations in the pool before any block', async () => (await pending()) >= 5, 30_000);
+    } finally {
+      await provider.send('evm_setIntervalMining', [1]);
+    }
+    const result = (await batch) as RegistrationBatchResult;
+    assert.deepEqual(
+      result.registered.map((r) => [r.pubkey.toLowerCase(), r.landed?.ownerNonce, r.landed?.signatureValid]),
+      indices.map((i, k) => [pubkeys[i], before + k, true]),
+    );
+    assert.equal(result.stopped, undefined);
+    const added = await assertRegisteredInOrder(indices, before);
+    assert.equal(
+      new Set(added.map((r) => r.blockNumber)).size,
+      1,
+      `the five registrations landed in blocks ${added.map((r) => r.blockNumber).join(', ')}`,
+    );
+    const records = sharesRecords(indices);
+    assert.deepEqual(
+      records.filter((r) => r.status === 'reverted').map((r) => r.idempotencyKey),
+      [],
+      'a predicted snapshot was wrong',
+    );
     await assertNoNonceGap(records, nonceBefore);
   });
 });
