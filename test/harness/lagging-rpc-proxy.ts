@@ -3,7 +3,8 @@
 // "latest"/"pending"/"safe"/"finalized" tags are read at that block, eth_getLogs stops there, and
 // blocks and receipts after it are unknown (null). `beforeSend` runs once before the next
 // eth_sendRawTransaction is passed on (e.g. another transaction slipped in ahead of it); while
-// `holdSends` is set, raw transactions wait for it (a node slow to take them back).
+// `holdSends` is set, raw transactions wait for it (a node slow to take them back); a raw
+// transaction whose hash is in `refused` gets that error instead (a node that will not take it).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keccak256 } from 'ethers';
@@ -23,6 +24,8 @@ export interface LaggingRpcProxy {
   beforeSend?: () => Promise<void>;
   /** While set, every raw transaction waits for it before it is forwarded. */
   holdSends?: Promise<void>;
+  /** Raw transactions (by hash) answered with this JSON-RPC error message instead of forwarded. */
+  readonly refused: Map<string, string>;
   /** The hashes of the raw transactions that waited for `holdSends`, in arrival order. */
   readonly held: readonly string[];
   /** Answers given from a lagged head (eth_blockNumber, tags rewritten, logs cut, unknown blocks). */
@@ -44,6 +47,7 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
   };
   const state = { laggedAnswers: 0 };
   const held: string[] = [];
+  const refused = new Map<string, string>();
 
   async function handle(request: RpcRequest): Promise<unknown> {
     const reply = (result: unknown) => ({ jsonrpc: '2.0', id: request.id, result });
@@ -56,6 +60,8 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
       held.push(keccak256(String(request.params?.[0])));
       await proxy.holdSends;
     }
+    const refusal = request.method === 'eth_sendRawTransaction' && refused.get(keccak256(String(request.params?.[0])));
+    if (refusal) return { jsonrpc: '2.0', id: request.id, error: { code: -32003, message: refusal } };
     if (proxy.lag <= 0) return { jsonrpc: '2.0', id: request.id, ...(await rpc(request)) };
     const head = Number((await rpc({ id: 0, method: 'eth_blockNumber', params: [] })).result);
     const seen = Math.max(0, head - proxy.lag);
@@ -118,6 +124,7 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     lag: 0,
     held,
+    refused,
     get laggedAnswers() {
       return state.laggedAnswers;
     },

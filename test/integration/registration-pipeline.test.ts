@@ -14,139 +14,23 @@
 //   snapshots were for the block it missed) and are sent again, no key twice, no nonce gap.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { ethers } from 'ethers';
 import { deriveSigningKeys, wipeKeys } from '../../activities/keys/derivation';
 import { buildKeysharesBatch } from '../../activities/keys/keyshares';
-import { generateMnemonic } from '../../activities/keys/mnemonic-vault';
 import type { RegistrationBatchProgress, RegistrationBatchResult } from '../../activities/registration-batch';
-import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
-import { startAnvil } from '../../localnet/services/anvil';
-import { startMoto } from '../../localnet/services/moto';
-import { ETH, wallet } from '../contracts/helpers';
-import { generateOperators } from '../fixtures/keyshares/material';
-import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
+import { ETH } from '../contracts/helpers';
 import { slipInRegistration } from '../harness/nexus-registrations';
-import { poolPending, pipelineChecks, range, until } from '../harness/pipeline-checks';
-import { journalPathOf, pipelineBatchWorker, vaultFor, type PipelineBatchConfig } from '../harness/pipeline-batch';
-import { useService } from '../harness/service';
-import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
+import { range, until } from '../harness/pipeline-checks';
+import { CLUSTER_IDS as IDS4, usePipelineSuite } from '../harness/pipeline-suite';
 
-const CHAIN_ID = 31337;
-const IDS4 = [1, 2, 3, 4];
-const OPERATOR_FEE_WEI = 382_640_000_000n; // per validator per block, a multiple of 1e7 as SSV requires
-const KEYS = 59;
-const SALT = 'pipeline-test-salt-41c9'; // a test salt, not a secret
+const KEYS = 53;
 
 describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function () {
   this.timeout(600_000);
-  const anvil = useService('anvil', () => startAnvil({ chainId: CHAIN_ID, blockTime: 1 }));
-  const moto = useService('moto', () => startMoto());
-  const operators = generateOperators(IDS4);
-  const dir = mkdtempSync(join(tmpdir(), 'registration-pipeline-'));
-
-  let provider: ethers.JsonRpcProvider;
-  let writes: LaggingRpcProxy; // the bot's RPC: a hook before a broadcast
-  let system: NexusSystem;
-  let rollup: RegisteredRollup;
-  let deployBlock: number;
-  const pubkeys: string[] = [];
-  let mnemonic: string;
-  const cleanup: (() => Promise<void>)[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
-    // Non-zero operator fees and the default (mainnet-like) network fee: snapshots depend on the block.
-    const setup = await deployRegistrationRollup(provider, {
-      name: 'rollup-pipeline',
-      funding: 1920n * ETH, // 32 ETH a key
-      operators,
-      clusterIds: IDS4,
-      fees: { operatorFeeWei: OPERATOR_FEE_WEI },
-    });
-    ({ system, rollup, deployBlock } = setup);
-    mnemonic = generateMnemonic();
-    await vaultFor({ motoEndpoint: moto().endpoint, salt: SALT }).createMnemonic(rollup.rollupAdmin, { mnemonic });
-    const keys = await deriveSigningKeys(
-      mnemonic,
-      Array.from({ length: KEYS }, (_, i) => i),
-    );
-    try {
-      pubkeys.push(
-        ...(await depositKeys(
-          setup,
-          keys.map((k) => k.secretKey),
-          11,
-        )),
-      );
-    } finally {
-      wipeKeys(keys);
-    }
-    writes = await startLaggingRpcProxy(anvil().rpcUrl);
-  });
-
-  afterEach(() => {
-    if (writes) writes.beforeSend = writes.holdSends = undefined;
-  });
-
-  after(async () => {
-    for (const c of cleanup) await c();
-    provider?.destroy();
-    await writes?.close();
-  });
-
-  function config(pipelineDepth: number, rpcUrl = writes.url, unknownDroppedAfterMs?: number): PipelineBatchConfig {
-    const a = system.addresses;
-    return {
-      rpcUrl,
-      chainId: CHAIN_ID,
-      botKey: wallet(provider, 1).privateKey,
-      deployBlock,
-      dir,
-      motoEndpoint: moto().endpoint,
-      salt: SALT,
-      pipelineDepth,
-      unknownDroppedAfterMs,
-      addresses: {
-        nexus: a.nexus,
-        nodeOperator: a.nodeOperator,
-        ssvNetwork: a.ssvNetwork,
-        ssvToken: a.ssvToken,
-        ssvNetworkViews: a.ssvNetworkViews,
-      },
-    };
-  }
-
-  function startWorker(depth: number, unknownDroppedAfterMs?: number) {
-    const w = pipelineBatchWorker(config(depth, writes.url, unknownDroppedAfterMs));
-    cleanup.push(w.destroy);
-    return w;
-  }
-
-  const input = (indices: number[]) => ({
-    rollupAdmin: rollup.rollupAdmin,
-    operatorCluster: 1,
-    keys: indices.map((i) => ({ pubkey: pubkeys[i], keyIndex: i })),
-  });
-  const { botNonce, onChainRegistrations, sharesRecords, assertRegisteredInOrder, assertNoNonceGap } = pipelineChecks(
-    () => ({
-      provider,
-      system,
-      deployBlock,
-      bot: wallet(provider, 1).address,
-      journalPath: journalPathOf(dir),
-      pubkeys,
-    }),
-  );
-  const pending = () => poolPending(provider);
+  const s = usePipelineSuite('registration-pipeline', KEYS);
+  const { pubkeys, operators, startWorker, input, config, pending } = s;
+  const { botNonce, onChainRegistrations, sharesRecords, assertRegisteredInOrder, assertNoNonceGap } = s;
 
   it('sends several registrations into one block, each on the snapshot the one before leaves (none reverts)', async () => {
     const indices = range(0, 8);
@@ -196,8 +80,8 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     // in (mined) just before the bot's next broadcast, about the tenth: that registration carries
     // a snapshot the chain no longer holds.
     env.on('heartbeat', (d: unknown) => {
-      if ((d as RegistrationBatchProgress).done === 2 && !writes.beforeSend) {
-        writes.beforeSend = () => slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
+      if ((d as RegistrationBatchProgress).done === 2 && !s.writes.beforeSend) {
+        s.writes.beforeSend = () => slipInRegistration(s.provider, s.system, IDS4, s.deployBlock, 10n * ETH);
       }
     });
     const result = (await env.run(
@@ -234,11 +118,11 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     const before = (await onChainRegistrations()).length;
     const nonceBefore = await botNonce();
     // Mining is held: what went out first is mined by hand, then ten go out and stay in flight.
-    await provider.send('evm_setIntervalMining', [0]);
+    await s.provider.send('evm_setIntervalMining', [0]);
     const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../harness/pipeline-batch-child.ts')], {
       env: {
         ...process.env,
-        PIPELINE_BATCH_CONFIG: JSON.stringify(config(10, anvil().rpcUrl)),
+        PIPELINE_BATCH_CONFIG: JSON.stringify(config(10, s.anvilUrl())),
         PIPELINE_BATCH_INPUT: JSON.stringify(input(indices)),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -250,13 +134,13 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     );
     try {
       await until('the first registration sent', async () => (await pending()) >= 1);
-      await provider.send('evm_mine', []);
+      await s.provider.send('evm_mine', []);
       await until('10 registrations in flight', async () => (await pending()) >= 10);
       assert.ok(child.kill('SIGKILL'), `the worker process is gone already: ${stderr}`);
       assert.equal(await exited, null, `the worker ended before the SIGKILL: ${stderr}`);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await provider.send('evm_setIntervalMining', [1]);
+      await s.provider.send('evm_setIntervalMining', [1]);
     }
     const inFlight = sharesRecords(indices).filter((r) => r.status === 'pending').length;
     assert.ok(inFlight >= 10, `only ${inFlight} registration(s) journaled pending at the SIGKILL`);
@@ -281,7 +165,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     assert.equal(records.length, indices.length);
     // The records of the registrations in flight at the kill stay pending: each must have landed.
     for (const r of records.filter((x) => x.status === 'pending')) {
-      const receipt = await provider.getTransactionReceipt(r.attempts.at(-1)?.hash ?? '');
+      const receipt = await s.provider.getTransactionReceipt(r.attempts.at(-1)?.hash ?? '');
       assert.equal(receipt?.status, 1, `${r.idempotencyKey} pending in the journal and not mined`);
     }
   });
@@ -289,7 +173,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
   it("a batch's first key needs no block of its own: with mining held, all four registrations wait in the pool together", async () => {
     const indices = range(44, 4);
     const before = (await onChainRegistrations()).length;
-    await provider.send('evm_setIntervalMining', [0]);
+    await s.provider.send('evm_setIntervalMining', [0]);
     let batch: Promise<unknown> | undefined;
     try {
       batch = new MockActivityEnvironment().run(
@@ -303,7 +187,7 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
         30_000,
       );
     } finally {
-      await provider.send('evm_setIntervalMining', [1]);
+      await s.provider.send('evm_setIntervalMining', [1]);
     }
     const result = (await batch) as RegistrationBatchResult;
     assert.deepEqual(
@@ -325,94 +209,22 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     );
   });
 
-  it('a registration dropped from the pool in the middle of a run: rebroadcast as signed, the ones behind it wait, no gap', async () => {
-    const indices = range(48, 6);
-    // A run starts from the cluster's last registration: run alone (-g), the cluster has none yet.
-    if ((await onChainRegistrations()).length === 0)
-      await slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
-    const before = (await onChainRegistrations()).length;
-    const nonceBefore = await botNonce();
-    await provider.send('evm_setIntervalMining', [0]);
-    let batch: Promise<unknown> | undefined;
-    let dropped = '';
-    let release = () => {};
-    try {
-      // A forgotten transaction is dropped after 5 s (not the default 2 min) should the rebroadcast fail.
-      batch = new MockActivityEnvironment().run(
-        startWorker(8, 5_000).activities.registerMnemonicKeysharesBatch,
-        input(indices),
-      );
-      batch.catch(() => undefined); // awaited below, once mining runs again
-      await until('six registrations in the pool', async () => (await pending()) >= 6, 30_000);
-      const sent = sharesRecords(indices).sort((a, b) => a.nonce - b.nonce);
-      dropped = sent[2].attempts[0].hash;
-      writes.holdSends = new Promise<void>((r) => (release = r));
-      assert.equal(await provider.send('anvil_dropTransaction', [dropped]), dropped);
-      // anvil drops the transactions behind it too; a node that evicts one keeps them, queued.
-      for (const r of sent.slice(3)) await provider.send('eth_sendRawTransaction', [r.attempts[0].raw]);
-      await until(
-        'the bot rebroadcasting the dropped registration',
-        () => Promise.resolve(writes.held.includes(dropped)),
-        10_000,
-      );
-      await provider.send('evm_mine', []); // a block without it: those behind it cannot be mined
-      assert.equal((await onChainRegistrations()).length - before, 2, 'not only the two before the dropped one landed');
-      const pool: unknown = await provider.send('txpool_status', []);
-      assert.deepEqual(pool, { pending: '0x0', queued: '0x3' }, 'the three behind it are not waiting in the pool');
-    } finally {
-      release();
-      writes.holdSends = undefined;
-      await provider.send('evm_setIntervalMining', [1]);
-    }
-    const result = (await batch) as RegistrationBatchResult;
-    assert.deepEqual(
-      result.registered.map((r) => r.pubkey.toLowerCase()),
-      indices.map((i) => pubkeys[i]),
-    );
-    await assertRegisteredInOrder(indices, before);
-    const records = sharesRecords(indices);
-    // The dropped key's one transaction was mined as signed: rebroadcast, never sent again (no new keyshares or nonce).
-    assert.deepEqual(
-      records
-        .filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[indices[2]]}:`))
-        .map((r) => [r.status, r.minedHash, r.attempts.map((a) => a.hash)]),
-      [['mined', dropped, [dropped]]],
-      'the dropped registration was not rebroadcast as signed',
-    );
-    // Those behind it were built for the block it missed: the chain refused them, then they went again.
-    assert.deepEqual(
-      records
-        .filter((r) => r.status === 'reverted')
-        .map((r) => [pubkeys.indexOf(r.idempotencyKey.split(':')[1]), r.revert?.name])
-        .sort(),
-      indices.slice(3).map((i) => [i, 'IncorrectClusterState']),
-      'not exactly the registrations behind the dropped one reverted',
-    );
-    for (const i of indices)
-      assert.equal(
-        records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[i]}:`) && r.status === 'mined').length,
-        1,
-        `key ${i} is not mined exactly once`,
-      );
-    await assertNoNonceGap(records, nonceBefore);
-  });
-
   it('a DKG batch, signed for consecutive owner nonces as a ceremony hands it over: all in the pool together, one block, none reverted', async () => {
-    const indices = range(54, 5);
+    const indices = range(48, 5);
     // A run starts from the cluster's last registration: run alone (-g), the cluster has none yet.
     if ((await onChainRegistrations()).length === 0)
-      await slipInRegistration(provider, system, IDS4, deployBlock, 10n * ETH);
+      await slipInRegistration(s.provider, s.system, IDS4, s.deployBlock, 10n * ETH);
     const before = (await onChainRegistrations()).length;
     const nonceBefore = await botNonce();
     // What a ceremony hands over: each key's keyshares signed for the owner nonce reserved for it.
-    const keys = await deriveSigningKeys(mnemonic, indices);
+    const keys = await deriveSigningKeys(s.mnemonic, indices);
     let keyshares;
     try {
       const payloads = await buildKeysharesBatch(
         keys.map((k, i) => ({
           secretKey: k.secretKey,
           operators: operators.filter((o) => IDS4.includes(o.id)),
-          owner: system.addresses.nexus,
+          owner: s.system.addresses.nexus,
           ownerNonce: before + i,
         })),
       );
@@ -420,17 +232,17 @@ describe('pipelined SSV registrations (anvil at 1-s blocks + moto)', function ()
     } finally {
       wipeKeys(keys);
     }
-    await provider.send('evm_setIntervalMining', [0]);
+    await s.provider.send('evm_setIntervalMining', [0]);
     let batch: Promise<unknown> | undefined;
     try {
       batch = new MockActivityEnvironment().run(startWorker(8).activities.registerDkgKeysharesBatch, {
-        rollupAdmin: rollup.rollupAdmin,
+        rollupAdmin: s.rollup.rollupAdmin,
         keyshares,
       });
       batch.catch(() => undefined); // awaited below, once mining runs again
       await until('five DKG registrations in the pool before any block', async () => (await pending()) >= 5, 30_000);
     } finally {
-      await provider.send('evm_setIntervalMining', [1]);
+      await s.provider.send('evm_setIntervalMining', [1]);
     }
     const result = (await batch) as RegistrationBatchResult;
     assert.deepEqual(
