@@ -25,6 +25,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
 import type { ServiceProcess } from '../localnet/services/process';
 import { reactionBreakdown, STEPS, type Breakdown } from './limit-reaction-histories';
+import { basisPoints } from '../protocol/identifiers';
 
 const IDLE_ONLY = process.argv.includes('--idle-only');
 const RUNS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10);
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     return {
       bridgeBalanceWei: BigInt(s.bridgeBalanceWei),
       validatorCount: BigInt(s.validatorCount),
-      stakingLimitBps: s.stakingLimit,
+      stakingLimitBps: basisPoints(s.stakingLimit),
     };
   };
   const events = async (name: string, fromBlock = 0) =>
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
         `the rollup is not at its limit before the raise (${s.stakingLimitBps} bps, ${s.validatorCount} validators, ${exiting} exiting)`,
       );
     for (let bps = s.stakingLimitBps + 1; bps <= 10_000; bps++) {
-      const fits = maxDepositsWithinLimit({ ...s, stakingLimitBps: bps }, exiting);
+      const fits = maxDepositsWithinLimit({ ...s, stakingLimitBps: basisPoints(bps) }, exiting);
       if (fits === 1n) return bps;
       if (fits > 1n) throw new Error(`no limit allows exactly one more validator (at ${bps} bps: ${fits})`);
     }
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
   let fitsAll = 0;
   for (let bps = 1; bps <= 10_000 && fitsAll === 0; bps++) {
     if (
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: bps }) >=
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: basisPoints(bps) }) >=
       BigInt(GENESIS_KEYS)
     )
       fitsAll = bps;
@@ -277,7 +278,7 @@ async function main(): Promise<void> {
     const inFlight = (await status()).validators.exiting;
     let bps = s.stakingLimitBps - 1;
     for (; bps >= 0; bps--)
-      if (planExits({ ...s, stakingLimitBps: bps, exiting: inFlight, maxBatch: 50 }).toExit >= 1) break;
+      if (planExits({ ...s, stakingLimitBps: basisPoints(bps), exiting: inFlight, maxBatch: 50 }).toExit >= 1) break;
     const submitted = (await events('ValidatorExitSubmitted')).length;
     await setLimit(bps);
     await until(

@@ -15,6 +15,7 @@ import { planExits } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { withTestWorker } from '../test/harness/time-skipping';
 import { StubChain, stubActivities } from '../test/workflows/stub-activities';
+import { basisPoints } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const VALIDATORS = Number(args[0] ?? 10_000);
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     const staked = BigInt(VALIDATORS) * 32n * ETH;
     chain.addRollup(ADMIN, {
       bridge: '0xb1',
-      stakingLimitBps: 5000,
+      stakingLimitBps: basisPoints(5000),
       operatorCluster: 1,
       balanceWei: 2n * staked,
       validatorCount: 0n,
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
         planExits({
           bridgeBalanceWei: r.balanceWei,
           validatorCount: r.validatorCount,
-          stakingLimitBps: limit - 1,
+          stakingLimitBps: basisPoints(limit - 1),
           exiting: 0,
           maxBatch: VALIDATORS,
         }).toExit <= EXITS
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
       const toExit = planExits({
         bridgeBalanceWei: r.balanceWei,
         validatorCount: r.validatorCount,
-        stakingLimitBps: limit,
+        stakingLimitBps: basisPoints(limit),
         exiting: 0,
         maxBatch: VALIDATORS,
       }).toExit;

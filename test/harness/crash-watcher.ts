@@ -16,6 +16,7 @@ import { contractAt } from '../../contracts/artifacts';
 import { creationWorkflowId } from '../../workflows/ids';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import type { CreationNetwork } from './creation-network';
+import { basisPoints } from '../../protocol/identifiers';
 
 /** anvil's block time while the watcher does not hold the chain still. */
 export const BLOCK_TIME = 2;
@@ -320,7 +321,11 @@ export class CrashWatcher {
   total(): number {
     const r = this.net.rollups[0];
     return Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: r.funding,
+        validatorCount: 0n,
+        stakingLimitBps: basisPoints(r.limit),
+      }),
     );
   }
 }

@@ -20,6 +20,7 @@ import { checkIndependently, ssvKeysItemJson } from '../fixtures/keyshares/check
 import { workflowBundle } from '../harness/workflow-bundle';
 import { exportDecoded, findSecrets } from '../harness/secret-scan';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+import { basisPoints } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'nexus-bot-creation-it';
 const ROLLUPS: RollupSpec[] = [
@@ -37,7 +38,11 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
     rollups = net.rollups.map((r) => ({
       ...r,
       expected: Number(
-        maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: r.funding,
+          validatorCount: 0n,
+          stakingLimitBps: basisPoints(r.limit),
+        }),
       ),
     }));
     await net.startWorker();
@@ -75,7 +80,11 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
       assert.equal(count, BigInt(r.expected));
       const balance = await net.provider.getBalance(r.bridge);
       assert.equal(
-        maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: r.limit }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: balance,
+          validatorCount: count,
+          stakingLimitBps: basisPoints(r.limit),
+        }),
         0n,
         'the limit allows more',
       );

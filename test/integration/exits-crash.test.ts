@@ -32,6 +32,7 @@ import {
   type CreationNetwork,
   type RollupSpec,
 } from '../harness/creation-network';
+import { basisPoints } from '../../protocol/identifiers';
 
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-exit-crash', funding: 640n * ETH, limit: 2000 };
 const LOWER_LIMIT = 1000;
@@ -142,7 +143,7 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     const expected = planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: BigInt(created),
-      stakingLimitBps: LOWER_LIMIT,
+      stakingLimitBps: basisPoints(LOWER_LIMIT),
       exiting: 0,
       maxBatch: 50,
     }).toExit;

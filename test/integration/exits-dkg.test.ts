@@ -23,6 +23,7 @@ import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { startSsvExitStandIn, type SsvExitStandIn } from '../harness/ssv-exit-stand-in';
+import { basisPoints } from '../../protocol/identifiers';
 
 describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + worker process; SSV operators stood in)', function () {
   this.timeout(600_000);
@@ -131,7 +132,7 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
     const expected = planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: count,
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       exiting: 0,
       maxBatch: 50,
     }).toExit;

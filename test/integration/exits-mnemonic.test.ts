@@ -16,6 +16,7 @@ import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { exportDecoded, findSecrets } from '../harness/secret-scan';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { basisPoints } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'exits-mnemonic';
 const FUNDING = 640n * ETH;
@@ -70,7 +71,7 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     });
     firstMonitorRun = monitor.firstExecutionRunId;
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: basisPoints(2000) }),
     );
     created = await until('the creation', 120_000, async () => {
       const keys = (await nexusEvents('ValidatorShareSubmitted')).map((a) => (a?.pubKey as string).toLowerCase());
@@ -93,7 +94,7 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     const expected = planExits({
       bridgeBalanceWei: balance,
       validatorCount: count,
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       exiting: 0,
       maxBatch: 50,
     }).toExit;

@@ -30,6 +30,7 @@ import {
 } from '../harness/creation-network';
 import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
 import { withCreationPhase } from '../../client/creation-phase';
+import { basisPoints } from '../../protocol/identifiers';
 
 /** 640 ETH: a limit of 10 % stakes 2 validators; 20 % then stakes more, and 10 % again exits some (planning.ts says how many). */
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-faults', funding: 640n * ETH, limit: 1000 };
@@ -180,7 +181,11 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     const total =
       2 +
       Number(
-        maxDepositsWithinLimit({ bridgeBalanceWei: await bridgeBalance(), validatorCount: 2n, stakingLimitBps: 2000 }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: await bridgeBalance(),
+          validatorCount: 2n,
+          stakingLimitBps: basisPoints(2000),
+        }),
       );
     assert.ok(total >= 4, `the raised limit must need at least two more batches (plans ${total})`);
     await setLimit(2000);
@@ -216,7 +221,7 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     const expected = planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: BigInt(created),
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       exiting: 0,
       maxBatch: 50,
     }).toExit;

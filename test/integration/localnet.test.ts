@@ -38,6 +38,7 @@ import { runNexusBot } from '../harness/cli';
 import { startChromium, type RunningChromium } from '../harness/chromium';
 import { stepsOnQueue, workerNameOf } from '../harness/worker-steps';
 import { activityRole } from '../../temporal-config/task-queues';
+import { basisPoints } from '../../protocol/identifiers';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Screenshots of the Web UI, kept after the test (outside the clone). */
@@ -223,7 +224,7 @@ describe('local network launcher (npm start)', function () {
         const expected = maxDepositsWithinLimit({
           bridgeBalanceWei: funding[rollup.keyPath],
           validatorCount: 0n,
-          stakingLimitBps: rollup.stakingLimit,
+          stakingLimitBps: basisPoints(rollup.stakingLimit),
         });
         assert.ok(expected > 0n, `${rollup.name} is set to create nothing`);
         while ((await bridge.getFunction('validatorCount')()) !== expected) {
@@ -465,7 +466,7 @@ describe('local network launcher (npm start)', function () {
     const toCreate = maxDepositsWithinLimit({
       bridgeBalanceWei: await provider.getBalance(rollup.bridge),
       validatorCount: (await bridge.getFunction('validatorCount')()) as bigint,
-      stakingLimitBps: 10_000,
+      stakingLimitBps: basisPoints(10_000),
     });
     assert.ok(toCreate > 30n, `only ${toCreate} validators to create: not enough ceremonies to keep one in flight`);
 

@@ -22,6 +22,7 @@ import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { basisPoints } from '../../protocol/identifiers';
 
 const FUNDING = 640n * ETH;
 const LIMIT = 2000;
@@ -99,7 +100,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: (await bridge().validatorCount()) as bigint,
-      stakingLimitBps: bps,
+      stakingLimitBps: basisPoints(bps),
       exiting: 0,
       maxBatch: 50,
     }).toExit;
@@ -128,7 +129,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
 
   it('creation: exactly the validators the limit allows, each SHARE_DEPOSITED, registered with SSV once, with an SSV amount', async () => {
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: basisPoints(LIMIT) }),
     );
     assert.ok(expected >= 3, `the exit cases need validators to spare (plans ${expected})`);
     await until('the creation', 120_000, async () => {

@@ -38,6 +38,7 @@ import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { checkJournalRecords } from '../harness/journal-check';
 import { activityPollers, pidOf, runningSteps, stepsOnQueue } from '../harness/worker-steps';
+import { basisPoints } from '../../protocol/identifiers';
 
 const WRITER_TABLE = 'nexus-writer';
 const INDEX_TABLE = 'nexus-key-indices';
@@ -186,7 +187,7 @@ describe('several workers: two rollups created and exited by four worker process
     );
 
     const expectedCreated = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: basisPoints(LIMIT) }),
     );
     const total = expectedCreated * net.rollups.length;
     // The chain is held while the third worker starts: the creations are in flight when it joins,
@@ -264,7 +265,7 @@ describe('several workers: two rollups created and exited by four worker process
         planExits({
           bridgeBalanceWei: await net.provider.getBalance(r.bridge),
           validatorCount: count,
-          stakingLimitBps: LOWER_LIMIT,
+          stakingLimitBps: basisPoints(LOWER_LIMIT),
           exiting: 0,
           maxBatch: 50,
         }).toExit,

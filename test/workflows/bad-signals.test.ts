@@ -26,6 +26,7 @@ import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { logListeners, type LoggedLine } from '../harness/quiet-runtime';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { basisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const ADMIN = `0xbad5${'c'.repeat(36)}`;
@@ -124,13 +125,13 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
     const chain = new StubChain();
     chain.addRollup(ADMIN, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: basisPoints(2000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(2000) }),
     );
     const keyMaterial = chain.latch('prepareMnemonicValidators');
     const dropped: LoggedLine[] = [];

@@ -23,6 +23,7 @@ import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { basisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -97,13 +98,13 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('creates exactly the validators the bridge allows and registers them in nonce order (mnemonic)', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: basisPoints(2000),
       operatorCluster: 1,
       balanceWei: 3200n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(2000) }),
     );
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', maxBatch: 4 });
@@ -129,7 +130,7 @@ describe('workflows: validator creation (time-skipping)', function () {
       maxDepositsWithinLimit({
         bridgeBalanceWei: chain.rollup(ADMIN_A).balanceWei,
         validatorCount: chain.rollup(ADMIN_A).validatorCount,
-        stakingLimitBps: 2000,
+        stakingLimitBps: basisPoints(2000),
       }),
       0n,
     );
@@ -147,20 +148,20 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('serialises SSV registrations of a DKG and a mnemonic rollup: owner nonces contiguous, ceremonies on their reserved nonces', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 5000,
+      stakingLimitBps: basisPoints(5000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.addRollup(ADMIN_B, {
       bridge: '0xb2',
-      stakingLimitBps: 5000,
+      stakingLimitBps: basisPoints(5000),
       operatorCluster: 2,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const each = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(5000) }),
     );
     await withWorker(async (env) => {
       const a = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 3 });
@@ -183,13 +184,13 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('registers deposited mnemonic keys again when their keyshares failed the first time', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 1280n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 1280n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 1280n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(1000) }),
     );
     chain.failNextRegistration = true;
     await withWorker(async (env) => {
@@ -215,7 +216,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('retries a failed activity and deposits the batch exactly once', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -233,7 +234,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('surfaces a non-retryable revert as a failed creation with a readable reason, and deposits nothing', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -256,7 +257,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('a lost index state (IndexStateMissingError) fails the creation at allocation, unretried, before any key is made; status names the rebuild', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -281,7 +282,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('a paused monitor starts nothing, even when woken; resume continues', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -308,7 +309,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('continues as new with its state kept (paused flag, counters)', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -348,7 +349,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('pause during a mnemonic creation: the batch runs its key material to the end, holds before the deposit, deposits nothing until resumed', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -390,13 +391,13 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('pause during a DKG ceremony: the ceremony is deposited and registered (its nonces block every rollup), status says "finishing", no next batch until resumed', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 5000,
+      stakingLimitBps: basisPoints(5000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const total = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(5000) }),
     );
     const ceremony = chain.latch('runDkgCeremony');
     await withWorker(async (env) => {
@@ -439,7 +440,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('setPollInterval: bad input is refused before any state changes; a good one answers old and new and is in force', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 0,
+      stakingLimitBps: basisPoints(0),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -480,7 +481,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('syncNow answers with the plan of a fresh look; refused while paused', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 0,
+      stakingLimitBps: basisPoints(0),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -511,14 +512,14 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('dry run: the monitor plans and shows what it would create, and starts no batch', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.dryRun = true;
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(1000) }),
     );
     await withWorker(async (env) => {
       const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
@@ -537,14 +538,14 @@ describe('workflows: validator creation (time-skipping)', function () {
   it("a DKG creation terminated while it holds a nonce reservation does not block other rollups' registrations", async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.addRollup(ADMIN_B, {
       bridge: '0xb2',
-      stakingLimitBps: 1000,
+      stakingLimitBps: basisPoints(1000),
       operatorCluster: 2,
       balanceWei: 640n * ETH,
       validatorCount: 0n,

@@ -10,6 +10,7 @@ import { breakdown, creationHistories, formatBreakdown } from '../harness/histor
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { basisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const VALIDATORS = 100;
@@ -38,12 +39,16 @@ describe('workflows: history events of a creation (time-skipping)', function () 
       const chain = new StubChain();
       const balanceWei = (BigInt(VALIDATORS) * 32n * ETH * 10_000n) / 5000n;
       assert.equal(
-        maxDepositsWithinLimit({ bridgeBalanceWei: balanceWei, validatorCount: 0n, stakingLimitBps: 5000 }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: balanceWei,
+          validatorCount: 0n,
+          stakingLimitBps: basisPoints(5000),
+        }),
         BigInt(VALIDATORS),
       );
       chain.addRollup(admin, {
         bridge: '0xb1',
-        stakingLimitBps: 5000,
+        stakingLimitBps: basisPoints(5000),
         operatorCluster: 1,
         balanceWei,
         validatorCount: 0n,

@@ -16,6 +16,7 @@ import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv } from '../harness/time-skipping';
 import { workflowBundle } from '../harness/workflow-bundle';
 import { StubChain, stubActivities } from './stub-activities';
+import { basisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 type History = temporal.api.history.v1.IHistory;
@@ -33,13 +34,13 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
     const chain = new StubChain();
     chain.addRollup(admin, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: basisPoints(2000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(2000) }),
     );
     const all = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
     const connection = await NativeConnection.connect({ address: env.address });
