@@ -22,7 +22,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
 import { botTransactions, collectHistories, measureDirect } from './creation-measure';
 import { blocks, printReport, type RunResult, type RunSpec } from './creation-report';
-import { basisPoints } from '../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const E2E_VALIDATORS = Number(args.find((a) => !a.startsWith('--')) ?? 100);
@@ -45,7 +45,7 @@ function fundingFor(n: number): bigint {
   const fits = maxDepositsWithinLimit({
     bridgeBalanceWei: funding,
     validatorCount: 0n,
-    stakingLimitBps: basisPoints(LIMIT_BPS),
+    stakingLimitBps: asBasisPoints(LIMIT_BPS),
   });
   if (fits !== BigInt(n)) throw new Error(`${funding / ETH} ETH at ${LIMIT_BPS} bps fits ${fits} validators, not ${n}`);
   return funding;
@@ -93,8 +93,15 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const t0 = Date.now();
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: TASK_QUEUE,
-      workflowId: monitorWorkflowId(rollup.admin),
-      args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: spec.maxBatch }],
+      workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
+      args: [
+        {
+          rollupAdmin: asRollupAdmin(rollup.admin),
+          keyPath: 'mnemonic',
+          pollInterval: '1 minute',
+          maxBatch: spec.maxBatch,
+        },
+      ],
     });
     try {
       await waitMonitorIdle(

@@ -33,7 +33,7 @@ const PUBKEY = /^0x[0-9a-fA-F]{96}$/;
  * it is written: its EIP-55 checksum is verified where people type it (the CLI, with ethers, which
  * the workflow bundle does not carry).
  */
-export function rollupAdmin(value: unknown, what = 'rollup admin'): RollupAdmin {
+export function asRollupAdmin(value: unknown, what = 'rollup admin'): RollupAdmin {
   if (typeof value !== 'string') throw new IdentifierError(`${what} must be an address string, got ${shown(value)}`);
   if (!ADDRESS.test(value))
     throw new IdentifierError(`${what} must be an address (0x and 40 hex digits), got ${shown(value)}`);
@@ -41,7 +41,7 @@ export function rollupAdmin(value: unknown, what = 'rollup admin'): RollupAdmin 
 }
 
 /** A validator pubkey from anywhere, in lower case. */
-export function pubkey(value: unknown, what = 'pubkey'): Pubkey {
+export function asPubkey(value: unknown, what = 'pubkey'): Pubkey {
   if (typeof value !== 'string') throw new IdentifierError(`${what} must be a hex string, got ${shown(value)}`);
   if (!PUBKEY.test(value))
     throw new IdentifierError(`${what} must be 0x and 96 hex digits (48 bytes), got ${shown(value)}`);
@@ -49,7 +49,7 @@ export function pubkey(value: unknown, what = 'pubkey'): Pubkey {
 }
 
 /** Basis points from a number or a bigint (a uint16 read from the chain), 0..10000. */
-export function basisPoints(value: unknown, what = 'basis points'): BasisPoints {
+export function asBasisPoints(value: unknown, what = 'basis points'): BasisPoints {
   const n = typeof value === 'bigint' ? Number(value) : value; // a huge bigint stays out of range
   if (typeof n !== 'number') throw new IdentifierError(`${what} must be a number, got ${shown(value)}`);
   if (!Number.isInteger(n) || n < 0 || n > MAX_BASIS_POINTS)

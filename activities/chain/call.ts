@@ -9,7 +9,7 @@ import {
   InvalidChainDataError,
   InvalidReadArgumentError,
 } from './read-errors';
-import { basisPoints, MAX_BASIS_POINTS, type BasisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, MAX_BASIS_POINTS, type BasisPoints } from '../../protocol/identifiers';
 
 export interface ContractRef {
   name: string;
@@ -29,7 +29,7 @@ export function checkAddress(value: string, what: string): string {
  */
 export function chainStakingLimit(raw: bigint, source: string): BasisPoints {
   try {
-    return basisPoints(raw, 'stakingLimit');
+    return asBasisPoints(raw, 'stakingLimit');
   } catch {
     throw new InvalidChainDataError(`${source} stakingLimit ${raw}, above ${MAX_BASIS_POINTS} basis points`);
   }

@@ -16,7 +16,7 @@ import { contractAt } from '../../contracts/artifacts';
 import { creationWorkflowId } from '../../workflows/ids';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import type { CreationNetwork } from './creation-network';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 /** anvil's block time while the watcher does not hold the chain still. */
 export const BLOCK_TIME = 2;
@@ -163,7 +163,7 @@ export class CrashWatcher {
 
   /** The current creation child's handle and run id, or undefined before it starts. */
   private async creationRun() {
-    const id = creationWorkflowId(this.admin);
+    const id = creationWorkflowId(asRollupAdmin(this.admin));
     try {
       const description = await this.net.client.workflow.getHandle(id).describe();
       return {
@@ -220,7 +220,7 @@ export class CrashWatcher {
       }
       case 'after-key-material': {
         if (!keyMaterialRun) return undefined;
-        const key = `deposit:${creationWorkflowId(this.admin)}/${keyMaterialRun}`;
+        const key = `deposit:${creationWorkflowId(asRollupAdmin(this.admin))}/${keyMaterialRun}`;
         const batch = snap.batches.find((b) => b.key === key);
         if (batch && !notOnChain(batch)) return undefined;
         if (snap.validatorCount !== countOf(snap.batches.filter((b) => b.key !== key))) return undefined;
@@ -324,7 +324,7 @@ export class CrashWatcher {
       maxDepositsWithinLimit({
         bridgeBalanceWei: r.funding,
         validatorCount: 0n,
-        stakingLimitBps: basisPoints(r.limit),
+        stakingLimitBps: asBasisPoints(r.limit),
       }),
     );
   }

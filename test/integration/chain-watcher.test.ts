@@ -9,7 +9,7 @@ import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../../workflows/id
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 describe('chain watcher (real parts)', function () {
   this.timeout(240_000);
@@ -40,8 +40,8 @@ describe('chain watcher (real parts)', function () {
     const bridge = await contractAt('NexusBaseBridge', rollup.bridge, net.provider);
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(rollup.admin),
-      args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 hour' }],
+      workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
+      args: [{ rollupAdmin: asRollupAdmin(rollup.admin), keyPath: 'mnemonic', pollInterval: '1 hour' }],
     });
     await net.client.workflow.start(chainWatcherWorkflow, {
       taskQueue: net.taskQueue,
@@ -57,7 +57,7 @@ describe('chain watcher (real parts)', function () {
     const first = maxDepositsWithinLimit({
       bridgeBalanceWei: 320n * ETH,
       validatorCount: 0n,
-      stakingLimitBps: basisPoints(2000),
+      stakingLimitBps: asBasisPoints(2000),
     });
     await waitForValidators(bridge, first, 'the limit change');
 
@@ -70,7 +70,11 @@ describe('chain watcher (real parts)', function () {
     const balance = await net.provider.getBalance(rollup.bridge);
     const second =
       first +
-      maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: first, stakingLimitBps: basisPoints(2000) });
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: balance,
+        validatorCount: first,
+        stakingLimitBps: asBasisPoints(2000),
+      });
     assert.ok(second > first);
     await waitForValidators(bridge, second, 'the bridge balance change');
   });

@@ -24,7 +24,7 @@ import { archiveDirOf, archivedCeremonies } from '../harness/ceremony-archive';
 import { loadOperatorShares } from '../harness/threshold-signing';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 import { runNexusBot } from '../harness/cli';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'nexus-bot-creation-dkg';
 const ROLLUPS: (RollupSpec & { keyPath: 'dkg' | 'mnemonic' })[] = [
@@ -51,7 +51,7 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
         maxDepositsWithinLimit({
           bridgeBalanceWei: r.funding,
           validatorCount: 0n,
-          stakingLimitBps: basisPoints(r.limit),
+          stakingLimitBps: asBasisPoints(r.limit),
         }),
       ),
     }));
@@ -73,8 +73,8 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
       rollups.map((r) =>
         net.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue: TASK_QUEUE,
-          workflowId: monitorWorkflowId(r.admin),
-          args: [{ rollupAdmin: r.admin, keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
+          workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
+          args: [{ rollupAdmin: asRollupAdmin(r.admin), keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
         }),
       ),
     );
@@ -123,7 +123,7 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
         maxDepositsWithinLimit({
           bridgeBalanceWei: balance,
           validatorCount: count,
-          stakingLimitBps: basisPoints(r.limit),
+          stakingLimitBps: asBasisPoints(r.limit),
         }),
         0n,
         'the limit allows more',

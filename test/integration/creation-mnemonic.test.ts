@@ -20,7 +20,7 @@ import { checkIndependently, ssvKeysItemJson } from '../fixtures/keyshares/check
 import { workflowBundle } from '../harness/workflow-bundle';
 import { exportDecoded, findSecrets } from '../harness/secret-scan';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'nexus-bot-creation-it';
 const ROLLUPS: RollupSpec[] = [
@@ -41,7 +41,7 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
         maxDepositsWithinLimit({
           bridgeBalanceWei: r.funding,
           validatorCount: 0n,
-          stakingLimitBps: basisPoints(r.limit),
+          stakingLimitBps: asBasisPoints(r.limit),
         }),
       ),
     }));
@@ -57,8 +57,8 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
       rollups.map((r) =>
         net.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue: TASK_QUEUE,
-          workflowId: monitorWorkflowId(r.admin),
-          args: [{ rollupAdmin: r.admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 4 }],
+          workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
+          args: [{ rollupAdmin: asRollupAdmin(r.admin), keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 4 }],
         }),
       ),
     );
@@ -83,7 +83,7 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
         maxDepositsWithinLimit({
           bridgeBalanceWei: balance,
           validatorCount: count,
-          stakingLimitBps: basisPoints(r.limit),
+          stakingLimitBps: asBasisPoints(r.limit),
         }),
         0n,
         'the limit allows more',

@@ -1,7 +1,7 @@
 // The branded identifiers (protocol/identifiers.ts): each constructor takes the good forms, gives
 // the one normal form, and names what is wrong and the bad value otherwise.
 import assert from 'node:assert/strict';
-import { IdentifierError, basisPoints, identifierProblem, pubkey, rollupAdmin } from '../../protocol/identifiers';
+import { IdentifierError, asBasisPoints, asPubkey, asRollupAdmin, identifierProblem } from '../../protocol/identifiers';
 
 const LOWER = '0x52908400098527886e0f7030069857d2e4169ee7';
 const CHECKSUMMED = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -20,62 +20,62 @@ const fails = (f: () => unknown, ...parts: (string | RegExp)[]) =>
 
 describe('identifiers: rollup admin, pubkey, basis points', () => {
   it('a rollup admin is an address in lower case, from any case', () => {
-    assert.equal(rollupAdmin(LOWER), LOWER);
-    assert.equal(rollupAdmin(CHECKSUMMED), LOWER);
-    assert.equal(rollupAdmin(LOWER.toUpperCase().replace('0X', '0x')), LOWER);
+    assert.equal(asRollupAdmin(LOWER), LOWER);
+    assert.equal(asRollupAdmin(CHECKSUMMED), LOWER);
+    assert.equal(asRollupAdmin(LOWER.toUpperCase().replace('0X', '0x')), LOWER);
   });
 
   it('a bad rollup admin is named with its value', () => {
-    fails(() => rollupAdmin(`${LOWER}0`), 'rollup admin must be an address (0x and 40 hex digits)', `"${LOWER}0"`);
-    fails(() => rollupAdmin(LOWER.slice(2)), '40 hex digits', LOWER.slice(2));
-    fails(() => rollupAdmin(LOWER.replace('e', 'g')), '40 hex digits');
-    fails(() => rollupAdmin(''), 'got ""');
-    fails(() => rollupAdmin(42), 'rollup admin must be an address string, got 42');
+    fails(() => asRollupAdmin(`${LOWER}0`), 'rollup admin must be an address (0x and 40 hex digits)', `"${LOWER}0"`);
+    fails(() => asRollupAdmin(LOWER.slice(2)), '40 hex digits', LOWER.slice(2));
+    fails(() => asRollupAdmin(LOWER.replace('e', 'g')), '40 hex digits');
+    fails(() => asRollupAdmin(''), 'got ""');
+    fails(() => asRollupAdmin(42), 'rollup admin must be an address string, got 42');
     fails(
-      () => rollupAdmin(undefined, 'request.rollupAdmin'),
+      () => asRollupAdmin(undefined, 'request.rollupAdmin'),
       'request.rollupAdmin must be an address string, got undefined',
     );
   });
 
   it('a pubkey is 0x and 96 hex digits in lower case', () => {
-    assert.equal(pubkey(PUBKEY), PUBKEY);
-    assert.equal(pubkey(PUBKEY.toUpperCase().replace('0X', '0x')), PUBKEY);
+    assert.equal(asPubkey(PUBKEY), PUBKEY);
+    assert.equal(asPubkey(PUBKEY.toUpperCase().replace('0X', '0x')), PUBKEY);
   });
 
   it('a bad pubkey is named with its value', () => {
-    fails(() => pubkey(PUBKEY.slice(0, -2)), 'pubkey must be 0x and 96 hex digits (48 bytes)', PUBKEY.slice(0, -2));
-    fails(() => pubkey(`${PUBKEY}00`), '96 hex digits');
-    fails(() => pubkey(PUBKEY.slice(2)), '96 hex digits');
-    fails(() => pubkey(`0x${'zz'.repeat(48)}`), '96 hex digits', 'zz');
-    fails(() => pubkey(null, 'exited[0]'), 'exited[0] must be a hex string, got null');
+    fails(() => asPubkey(PUBKEY.slice(0, -2)), 'pubkey must be 0x and 96 hex digits (48 bytes)', PUBKEY.slice(0, -2));
+    fails(() => asPubkey(`${PUBKEY}00`), '96 hex digits');
+    fails(() => asPubkey(PUBKEY.slice(2)), '96 hex digits');
+    fails(() => asPubkey(`0x${'zz'.repeat(48)}`), '96 hex digits', 'zz');
+    fails(() => asPubkey(null, 'exited[0]'), 'exited[0] must be a hex string, got null');
   });
 
   it('basis points are integers 0..10000, from a number or a bigint', () => {
-    assert.equal(basisPoints(0), 0);
-    assert.equal(basisPoints(2000), 2000);
-    assert.equal(basisPoints(10_000), 10_000);
-    assert.equal(basisPoints(10_000n), 10_000);
+    assert.equal(asBasisPoints(0), 0);
+    assert.equal(asBasisPoints(2000), 2000);
+    assert.equal(asBasisPoints(10_000), 10_000);
+    assert.equal(asBasisPoints(10_000n), 10_000);
   });
 
   it('bad basis points are named with their value', () => {
-    fails(() => basisPoints(10_001, 'stakingLimit'), 'stakingLimit must be an integer 0..10000, got 10001');
-    fails(() => basisPoints(-1), 'integer 0..10000, got -1');
-    fails(() => basisPoints(1.5), 'got 1.5');
-    fails(() => basisPoints(NaN), 'got NaN');
-    fails(() => basisPoints(65_535n), 'got 65535n');
-    fails(() => basisPoints('2000'), 'basis points must be a number, got "2000"');
+    fails(() => asBasisPoints(10_001, 'stakingLimit'), 'stakingLimit must be an integer 0..10000, got 10001');
+    fails(() => asBasisPoints(-1), 'integer 0..10000, got -1');
+    fails(() => asBasisPoints(1.5), 'got 1.5');
+    fails(() => asBasisPoints(NaN), 'got NaN');
+    fails(() => asBasisPoints(65_535n), 'got 65535n');
+    fails(() => asBasisPoints('2000'), 'basis points must be a number, got "2000"');
   });
 
   it('a very long bad value is cut short in the message', () => {
-    fails(() => rollupAdmin('0x' + 'f'.repeat(1000)), /\.\.\.$/);
+    fails(() => asRollupAdmin('0x' + 'f'.repeat(1000)), /\.\.\.$/);
   });
 
   it('identifierProblem reports instead of throwing', () => {
     assert.equal(
-      identifierProblem(() => pubkey(PUBKEY)),
+      identifierProblem(() => asPubkey(PUBKEY)),
       undefined,
     );
-    assert.match(identifierProblem(() => pubkey('0x12')) ?? '', /96 hex digits/);
+    assert.match(identifierProblem(() => asPubkey('0x12')) ?? '', /96 hex digits/);
     assert.throws(
       () =>
         identifierProblem(() => {

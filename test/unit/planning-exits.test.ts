@@ -2,7 +2,7 @@
 // ratio within the limit, counting validators already exiting, and no oscillation with creation.
 import assert from 'node:assert/strict';
 import { maxDepositsWithinLimit, planExits, PlanningInputError, type BridgeState } from '../../workflows/planning';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -23,26 +23,30 @@ function rng(seed: number): () => number {
 describe('planning: exits', () => {
   it('matches worked examples', () => {
     // 4 validators of 640 ETH total (512 ETH in the bridge): 20 %. Limit lowered to 10 %: 2 of 640 is 10 %.
-    const state: BridgeState = { bridgeBalanceWei: 512n * ETH, validatorCount: 4n, stakingLimitBps: basisPoints(1000) };
+    const state: BridgeState = {
+      bridgeBalanceWei: 512n * ETH,
+      validatorCount: 4n,
+      stakingLimitBps: asBasisPoints(1000),
+    };
     assert.equal(planExits({ ...state, exiting: 0, maxBatch: 100 }).toExit, 2);
     // One already exiting: one more.
     assert.equal(planExits({ ...state, exiting: 1, maxBatch: 100 }).toExit, 1);
     // Both exiting: nothing more, whatever happens next (a second look, a restart).
     assert.equal(planExits({ ...state, exiting: 2, maxBatch: 100 }).toExit, 0);
     // Limit 0: everyone goes.
-    assert.equal(planExits({ ...state, stakingLimitBps: basisPoints(0), exiting: 0, maxBatch: 100 }).toExit, 4);
+    assert.equal(planExits({ ...state, stakingLimitBps: asBasisPoints(0), exiting: 0, maxBatch: 100 }).toExit, 4);
     // At the limit: nothing.
-    assert.equal(planExits({ ...state, stakingLimitBps: basisPoints(2000), exiting: 0, maxBatch: 100 }).toExit, 0);
+    assert.equal(planExits({ ...state, stakingLimitBps: asBasisPoints(2000), exiting: 0, maxBatch: 100 }).toExit, 0);
     // The floored ratio decides: 3 of 640 ETH is 1500 bps exactly; 1499 needs one more exit.
-    assert.equal(planExits({ ...state, stakingLimitBps: basisPoints(1500), exiting: 0, maxBatch: 100 }).toExit, 1);
-    assert.equal(planExits({ ...state, stakingLimitBps: basisPoints(1499), exiting: 0, maxBatch: 100 }).toExit, 2);
+    assert.equal(planExits({ ...state, stakingLimitBps: asBasisPoints(1500), exiting: 0, maxBatch: 100 }).toExit, 1);
+    assert.equal(planExits({ ...state, stakingLimitBps: asBasisPoints(1499), exiting: 0, maxBatch: 100 }).toExit, 2);
   });
 
   it('caps a batch but reports the total required', () => {
     const plan = planExits({
       bridgeBalanceWei: 0n,
       validatorCount: 30n,
-      stakingLimitBps: basisPoints(0),
+      stakingLimitBps: asBasisPoints(0),
       exiting: 0,
       maxBatch: 8,
     });
@@ -55,7 +59,7 @@ describe('planning: exits', () => {
     const plan = planExits({
       bridgeBalanceWei: 0n,
       validatorCount: 2n,
-      stakingLimitBps: basisPoints(0),
+      stakingLimitBps: asBasisPoints(0),
       exiting: 3,
       maxBatch: 8,
     });
@@ -73,7 +77,7 @@ describe('planning: exits', () => {
       const plan = planExits({
         bridgeBalanceWei: balance,
         validatorCount: count,
-        stakingLimitBps: basisPoints(limit),
+        stakingLimitBps: asBasisPoints(limit),
         exiting,
         maxBatch: 1_000_000,
       });
@@ -95,7 +99,7 @@ describe('planning: exits', () => {
       const state: BridgeState = {
         bridgeBalanceWei: balance,
         validatorCount: count,
-        stakingLimitBps: basisPoints(limit),
+        stakingLimitBps: asBasisPoints(limit),
       };
       const { toExit } = planExits({ ...state, exiting: 0, maxBatch: 1_000_000 });
       // Exits complete: validatorCount falls by e, the bridge gets 32 ETH back per exit.
@@ -103,7 +107,7 @@ describe('planning: exits', () => {
       const afterExits: BridgeState = {
         bridgeBalanceWei: balance + e * 32n * ETH,
         validatorCount: count - e,
-        stakingLimitBps: basisPoints(limit),
+        stakingLimitBps: asBasisPoints(limit),
       };
       if (toExit > 0)
         assert.equal(
@@ -116,7 +120,7 @@ describe('planning: exits', () => {
       const afterCreation: BridgeState = {
         bridgeBalanceWei: afterExits.bridgeBalanceWei - n * 32n * ETH,
         validatorCount: afterExits.validatorCount + n,
-        stakingLimitBps: basisPoints(limit),
+        stakingLimitBps: asBasisPoints(limit),
       };
       assert.equal(
         planExits({ ...afterCreation, exiting: 0, maxBatch: 1_000_000 }).toExit,
@@ -127,7 +131,7 @@ describe('planning: exits', () => {
   });
 
   it('rejects bad input with the field named', () => {
-    const state: BridgeState = { bridgeBalanceWei: 0n, validatorCount: 1n, stakingLimitBps: basisPoints(0) };
+    const state: BridgeState = { bridgeBalanceWei: 0n, validatorCount: 1n, stakingLimitBps: asBasisPoints(0) };
     assert.throws(
       () => planExits({ ...state, exiting: -1, maxBatch: 1 }),
       (e: Error) => e instanceof PlanningInputError && /exiting/.test(e.message),

@@ -26,7 +26,7 @@ import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { logListeners, type LoggedLine } from '../harness/quiet-runtime';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const ADMIN = `0xbad5${'c'.repeat(36)}`;
@@ -125,13 +125,17 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
     const chain = new StubChain();
     chain.addRollup(ADMIN, {
       bridge: '0xb1',
-      stakingLimitBps: basisPoints(2000),
+      stakingLimitBps: asBasisPoints(2000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: basisPoints(2000) }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 640n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(2000),
+      }),
     );
     const keyMaterial = chain.latch('prepareMnemonicValidators');
     const dropped: LoggedLine[] = [];
@@ -146,13 +150,13 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
         const env: TestWorkflowEnvironment = testEnv();
         const handle: WorkflowHandle = await env.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue,
-          workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-          args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 2 }],
+          workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+          args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 2 }],
         });
         try {
           // The first batch stands in its key material: monitor and batch are both running.
           await keyMaterial.reached;
-          const creation = env.client.workflow.getHandle(creationWorkflowId(ADMIN));
+          const creation = env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN)));
           for (const p of BAD.stepState) await handle.signal(stepStateSignal, p as never);
           for (const p of BAD.registrationResult) {
             await handle.signal(registrationResultSignal, p as never);
@@ -186,7 +190,10 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
           assert.equal(to(handle.workflowId, 'stepState'), BAD.stepState.length);
           assert.equal(to(handle.workflowId, 'registrationResult'), BAD.registrationResult.length);
           assert.equal(to(handle.workflowId, 'exitReport'), BAD.exitReport.length);
-          assert.equal(to(creationWorkflowId(ADMIN), 'registrationResult'), BAD.registrationResult.length);
+          assert.equal(
+            to(creationWorkflowId(asRollupAdmin(ADMIN)), 'registrationResult'),
+            BAD.registrationResult.length,
+          );
           assert.ok(dropped.every((l) => l.level === 'ERROR'));
           await stopMonitor(env, handle, '20 seconds', 60);
         } finally {

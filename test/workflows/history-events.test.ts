@@ -10,7 +10,7 @@ import { breakdown, creationHistories, formatBreakdown } from '../harness/histor
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
-import { basisPoints } from '../../protocol/identifiers';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const VALIDATORS = 100;
@@ -42,19 +42,19 @@ describe('workflows: history events of a creation (time-skipping)', function () 
         maxDepositsWithinLimit({
           bridgeBalanceWei: balanceWei,
           validatorCount: 0n,
-          stakingLimitBps: basisPoints(5000),
+          stakingLimitBps: asBasisPoints(5000),
         }),
         BigInt(VALIDATORS),
       );
       chain.addRollup(admin, {
         bridge: '0xb1',
-        stakingLimitBps: basisPoints(5000),
+        stakingLimitBps: asBasisPoints(5000),
         operatorCluster: 1,
         balanceWei,
         validatorCount: 0n,
       });
       const env = testEnv();
-      const workflowId = `${monitorWorkflowId(admin)}-${taskQueue}`;
+      const workflowId = `${monitorWorkflowId(asRollupAdmin(admin))}-${taskQueue}`;
       try {
         await withTestWorker(
           env.address,
@@ -64,7 +64,9 @@ describe('workflows: history events of a creation (time-skipping)', function () 
             const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
               taskQueue,
               workflowId,
-              args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '1 hour', maxBatch: batch }],
+              args: [
+                { rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '1 hour', maxBatch: batch },
+              ],
             });
             await waitForMonitor(
               env,
@@ -99,7 +101,7 @@ describe('workflows: history events of a creation (time-skipping)', function () 
         );
       } finally {
         await Promise.all(
-          [creationWorkflowId(admin), registrarWorkflowId, workflowId].map((id) =>
+          [creationWorkflowId(asRollupAdmin(admin)), registrarWorkflowId, workflowId].map((id) =>
             env.client.workflow
               .getHandle(id)
               .terminate('test over')
