@@ -16,6 +16,12 @@ export const MAX_BASIS_POINTS = 10_000;
 /** An identifier that is not one: the message names what it should be and the bad value. */
 export class IdentifierError extends Error {
   override name = 'IdentifierError';
+  /** The message without the value, for payloads that may hold anything (signals). */
+  readonly problem: string;
+  constructor(what: string, expected: string, value: unknown) {
+    super(`${what} must be ${expected}, got ${shown(value)}`);
+    this.problem = `${what} must be ${expected}`;
+  }
 }
 
 // Identifiers are public (addresses, pubkeys, limits); a long or odd value is cut short in the message.
@@ -34,36 +40,37 @@ const PUBKEY = /^0x[0-9a-fA-F]{96}$/;
  * the workflow bundle does not carry).
  */
 export function asRollupAdmin(value: unknown, what = 'rollup admin'): RollupAdmin {
-  if (typeof value !== 'string') throw new IdentifierError(`${what} must be an address string, got ${shown(value)}`);
-  if (!ADDRESS.test(value))
-    throw new IdentifierError(`${what} must be an address (0x and 40 hex digits), got ${shown(value)}`);
+  if (typeof value !== 'string') throw new IdentifierError(what, 'an address string', value);
+  if (!ADDRESS.test(value)) throw new IdentifierError(what, 'an address (0x and 40 hex digits)', value);
   return value.toLowerCase() as RollupAdmin;
 }
 
 /** A validator pubkey from anywhere, in lower case. */
 export function asPubkey(value: unknown, what = 'pubkey'): Pubkey {
-  if (typeof value !== 'string') throw new IdentifierError(`${what} must be a hex string, got ${shown(value)}`);
-  if (!PUBKEY.test(value))
-    throw new IdentifierError(`${what} must be 0x and 96 hex digits (48 bytes), got ${shown(value)}`);
+  if (typeof value !== 'string') throw new IdentifierError(what, 'a hex string', value);
+  if (!PUBKEY.test(value)) throw new IdentifierError(what, '0x and 96 hex digits (48 bytes)', value);
   return value.toLowerCase() as Pubkey;
 }
 
 /** Basis points from a number or a bigint (a uint16 read from the chain), 0..10000. */
 export function asBasisPoints(value: unknown, what = 'basis points'): BasisPoints {
   const n = typeof value === 'bigint' ? Number(value) : value; // a huge bigint stays out of range
-  if (typeof n !== 'number') throw new IdentifierError(`${what} must be a number, got ${shown(value)}`);
+  if (typeof n !== 'number') throw new IdentifierError(what, 'a number', value);
   if (!Number.isInteger(n) || n < 0 || n > MAX_BASIS_POINTS)
-    throw new IdentifierError(`${what} must be an integer 0..${MAX_BASIS_POINTS}, got ${shown(value)}`);
+    throw new IdentifierError(what, `an integer 0..${MAX_BASIS_POINTS}`, value);
   return n as BasisPoints;
 }
 
-/** What is wrong with a value as an identifier, or undefined: for checks that report instead of throwing (signals). */
+/**
+ * What is wrong with a value as an identifier, without the value, or undefined: for the checks of
+ * signals, which report instead of throwing and never echo a payload (it may hold anything).
+ */
 export function identifierProblem(check: () => unknown): string | undefined {
   try {
     check();
     return undefined;
   } catch (err) {
-    if (err instanceof IdentifierError) return err.message;
+    if (err instanceof IdentifierError) return err.problem;
     throw err;
   }
 }

@@ -75,7 +75,15 @@ describe('identifiers: rollup admin, pubkey, basis points', () => {
       identifierProblem(() => asPubkey(PUBKEY)),
       undefined,
     );
-    assert.match(identifierProblem(() => asPubkey('0x12')) ?? '', /96 hex digits/);
+    // Without the value: a misdirected signal's payload may hold anything.
+    assert.equal(
+      identifierProblem(() => asPubkey('0x12', 'keys[0].pubkey')),
+      'keys[0].pubkey must be 0x and 96 hex digits (48 bytes)',
+    );
+    assert.equal(
+      identifierProblem(() => asRollupAdmin('secret words', 'rollupAdmin')),
+      'rollupAdmin must be an address (0x and 40 hex digits)',
+    );
     assert.throws(
       () =>
         identifierProblem(() => {

@@ -117,6 +117,19 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
     );
     assert.match(exitReportProblem({ workflowId: 'w', exited: 'none', rejected: [] }) ?? '', /exited/);
     assert.match(registrationResultProblem({ requestId: 'r', kind: 'teleported' }) ?? '', /unknown kind "teleported"/);
+    // A mnemonic request's rollup admin is checked as an address (protocol/identifiers.ts), its value not echoed.
+    const mnemonicRequest = {
+      requestId: 'r',
+      requester: 'w',
+      kind: 'mnemonic',
+      keys: [{ pubkey: '0xab', keyIndex: 0 }],
+    };
+    assert.equal(registrationRequestProblem({ ...mnemonicRequest, rollupAdmin: `0x${'Ab'.repeat(20)}` }), undefined);
+    assert.equal(
+      registrationRequestProblem({ ...mnemonicRequest, rollupAdmin: '0x1234' }),
+      'rollupAdmin must be an address (0x and 40 hex digits)',
+    );
+    assert.equal(registrationRequestProblem({ ...mnemonicRequest }), 'rollupAdmin must be an address string');
   });
 
   it('bad payloads to the monitor, its creation batch and the registrar: all dropped, the rollup gets exactly its validators', async () => {
