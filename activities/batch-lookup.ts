@@ -3,6 +3,7 @@
 // they report to its workflow id, so it adopts them instead of following their keys a second time.
 import type { Client } from '@temporalio/client';
 import { exitStatusQuery } from '../protocol/messages';
+import { asRollupAdmin } from '../protocol/identifiers';
 
 export interface RunningExitBatch {
   workflowId: string;
@@ -14,9 +15,8 @@ export interface RunningExitBatch {
 export function createBatchLookupActivities(deps: { client: Client }) {
   return {
     async listRunningExitBatches({ rollupAdmin }: { rollupAdmin: string }): Promise<RunningExitBatch[]> {
-      const admin = rollupAdmin.toLowerCase();
-      if (!/^0x[0-9a-f]{40}$/.test(admin))
-        throw new Error(`rollupAdmin must be a 0x-hex address, got ${JSON.stringify(rollupAdmin.slice(0, 60))}`);
+      // Checked: it goes into a visibility query.
+      const admin = asRollupAdmin(rollupAdmin, 'listRunningExitBatches rollupAdmin');
       const query = `WorkflowType = 'exitValidatorsWorkflow' AND ExecutionStatus = 'Running' AND NexusRollupAdmin = '${admin}'`;
       const batches: RunningExitBatch[] = [];
       for await (const w of deps.client.workflow.list({ query })) {

@@ -1,13 +1,15 @@
 // What crosses the activity boundary: JSON only (bigints as decimal strings), public material only
 // (DESIGN.md invariant 3: no mnemonic, salt, private key or key share ever appears here).
+import type { BasisPoints } from '../protocol/identifiers';
 
 export type KeyPath = 'dkg' | 'mnemonic';
 
-/** A rollup's state read at one block. */
+/** A rollup's state read at one block, checked there (chain/rollup-reads.ts); planning takes it as it is. */
 export interface RollupSnapshot {
+  /** Checksummed, as the chain read gives it (the monitor's own input holds the lower-case RollupAdmin). */
   rollupAdmin: string;
   bridge: string;
-  stakingLimitBps: number;
+  stakingLimitBps: BasisPoints;
   operatorCluster: number;
   bridgeBalanceWei: string;
   validatorCount: string;

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { ethers } from 'ethers';
 import { readRollupEvents, readRollupStates } from './chain/reads';
 import { HeadFollower, type HeadWaitResult } from './chain/head-follower';
+import { asRollupAdmin, type RollupAdmin } from '../protocol/identifiers';
 
 export interface WatchInput {
   /** First block to scan; undefined on the first poll (start at the current head). */
@@ -25,7 +26,7 @@ export interface WatchResult {
   nextFromBlock: number;
   /** waitForRollupChanges: what ended its wait for a new block (shown in the history, checked by tests). */
   waitEndedBy?: HeadWaitResult['endedBy'];
-  wake: { rollupAdmin: string; reason: string }[];
+  wake: { rollupAdmin: RollupAdmin; reason: string }[];
   balances: Record<string, string>;
 }
 
@@ -71,7 +72,7 @@ export function createWatchActivities(deps: WatchDependencies) {
     async detectRollupChanges(input: WatchInput): Promise<WatchResult> {
       const head = await deps.provider.getBlockNumber();
       const fromBlock = input.fromBlock ?? head;
-      const wake = new Map<string, string>();
+      const wake = new Map<RollupAdmin, string>();
       const admins = new Set(Object.keys(input.balances));
       if (fromBlock <= head) {
         const { events } = await readRollupEvents(deps.provider, deps.nexus, null, {
@@ -80,7 +81,7 @@ export function createWatchActivities(deps: WatchDependencies) {
           maxRange: deps.logMaxRange,
         });
         for (const e of events) {
-          const admin = e.rollupAdmin.toLowerCase();
+          const admin = asRollupAdmin(e.rollupAdmin); // checksummed by the chain read
           admins.add(admin);
           wake.set(
             admin,
@@ -94,7 +95,7 @@ export function createWatchActivities(deps: WatchDependencies) {
       if (admins.size > 0) {
         const states = await readRollupStates(deps.provider, deps.nexus, [...admins], { blockTag: head });
         for (const state of states.rollups) {
-          const admin = state.rollupAdmin.toLowerCase();
+          const admin = asRollupAdmin(state.rollupAdmin);
           balances[admin] = state.bridgeBalanceWei;
           const before = input.balances[admin];
           if (before !== undefined && before !== state.bridgeBalanceWei && !wake.has(admin)) {

@@ -22,6 +22,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
 import { botTransactions, collectHistories, measureDirect } from './creation-measure';
 import { blocks, printReport, type RunResult, type RunSpec } from './creation-report';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const E2E_VALIDATORS = Number(args.find((a) => !a.startsWith('--')) ?? 100);
@@ -41,7 +42,11 @@ let current: CreationNetwork | undefined;
 /** Funding that makes exactly `n` validators fit under LIMIT_BPS (checked with the planner itself). */
 function fundingFor(n: number): bigint {
   const funding = (BigInt(n) * 32n * ETH * 10_000n) / BigInt(LIMIT_BPS);
-  const fits = maxDepositsWithinLimit({ bridgeBalanceWei: funding, validatorCount: 0n, stakingLimitBps: LIMIT_BPS });
+  const fits = maxDepositsWithinLimit({
+    bridgeBalanceWei: funding,
+    validatorCount: 0n,
+    stakingLimitBps: asBasisPoints(LIMIT_BPS),
+  });
   if (fits !== BigInt(n)) throw new Error(`${funding / ETH} ETH at ${LIMIT_BPS} bps fits ${fits} validators, not ${n}`);
   return funding;
 }
@@ -88,8 +93,15 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const t0 = Date.now();
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: TASK_QUEUE,
-      workflowId: monitorWorkflowId(rollup.admin),
-      args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: spec.maxBatch }],
+      workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
+      args: [
+        {
+          rollupAdmin: asRollupAdmin(rollup.admin),
+          keyPath: 'mnemonic',
+          pollInterval: '1 minute',
+          maxBatch: spec.maxBatch,
+        },
+      ],
     });
     try {
       await waitMonitorIdle(

@@ -14,6 +14,7 @@ import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
 import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const SIZES = (args[0] ?? '10,50,100').split(',').map(Number);
@@ -32,7 +33,7 @@ function fundingFor(n: number): bigint {
     const fits = maxDepositsWithinLimit({
       bridgeBalanceWei: eth * ETH,
       validatorCount: 0n,
-      stakingLimitBps: LIMIT_BPS,
+      stakingLimitBps: asBasisPoints(LIMIT_BPS),
     });
     if (fits === BigInt(n)) return eth * ETH;
     if (fits > BigInt(n)) throw new Error(`no funding fits exactly ${n} validators at ${LIMIT_BPS} bps`);
@@ -78,8 +79,8 @@ async function run(size: number): Promise<Result> {
     const startedAt = Date.now();
     const handle = await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: TASK_QUEUE,
-      workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: 'dkg', pollInterval: '1 second', maxBatch: size }],
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
+      args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'dkg', pollInterval: '1 second', maxBatch: size }],
     });
     const deadline = startedAt + 30 * 60_000;
     for (;;) {

@@ -14,6 +14,7 @@ import { maxDepositsWithinLimit } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
 import { breakdown, countEvents, formatBreakdown, type RunEvents } from '../test/harness/history-events';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const VALIDATORS = Number(args[0] ?? 100);
@@ -50,8 +51,11 @@ async function allRuns(net: CreationNetwork, creations: number): Promise<RunEven
 async function run(batch: number): Promise<string[]> {
   const funding = (BigInt(VALIDATORS) * 32n * ETH * 10_000n) / BigInt(LIMIT_BPS);
   if (
-    maxDepositsWithinLimit({ bridgeBalanceWei: funding, validatorCount: 0n, stakingLimitBps: LIMIT_BPS }) !==
-    BigInt(VALIDATORS)
+    maxDepositsWithinLimit({
+      bridgeBalanceWei: funding,
+      validatorCount: 0n,
+      stakingLimitBps: asBasisPoints(LIMIT_BPS),
+    }) !== BigInt(VALIDATORS)
   )
     throw new Error(`funding does not fit ${VALIDATORS} validators`);
   process.stderr.write(`batch ${batch}: ${VALIDATORS} validators ... `);
@@ -66,8 +70,10 @@ async function run(batch: number): Promise<string[]> {
     const t0 = performance.now();
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: TASK_QUEUE,
-      workflowId: monitorWorkflowId(rollup.admin),
-      args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: batch }],
+      workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
+      args: [
+        { rollupAdmin: asRollupAdmin(rollup.admin), keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: batch },
+      ],
     });
     await waitMonitorIdle(net, rollup.admin, VALIDATORS, 600_000);
     const seconds = (performance.now() - t0) / 1000;

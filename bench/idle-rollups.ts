@@ -12,6 +12,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ANVIL_DEV_MNEMONIC } from '../localnet/services/anvil';
 import { startCreationNetwork, type RollupSpec } from '../test/harness/creation-network';
 import { measureProcesses, type Usage } from './process-usage';
+import { asRollupAdmin } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const ROLLUPS = Number(args[0] ?? 100);
@@ -66,15 +67,19 @@ async function main(): Promise<void> {
         net.rollups.map((r) =>
           net.client.workflow.start(rollupMonitorWorkflow, {
             taskQueue: TASK_QUEUE,
-            workflowId: monitorWorkflowId(r.admin),
-            args: [{ rollupAdmin: r.admin, keyPath: 'mnemonic', ...(pollInterval ? { pollInterval } : {}) }],
+            workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
+            args: [
+              { rollupAdmin: asRollupAdmin(r.admin), keyPath: 'mnemonic', ...(pollInterval ? { pollInterval } : {}) },
+            ],
           }),
         ),
       );
       // Every monitor has looked once (its first plan) before the window starts.
       for (const r of net.rollups) {
         for (;;) {
-          const status = await net.client.workflow.getHandle(monitorWorkflowId(r.admin)).query(monitorStatusQuery);
+          const status = await net.client.workflow
+            .getHandle(monitorWorkflowId(asRollupAdmin(r.admin)))
+            .query(monitorStatusQuery);
           if (status.lastPlan && status.phase === 'idle') break;
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
       );
       await Promise.all(
         net.rollups.map((r) =>
-          net.client.workflow.getHandle(monitorWorkflowId(r.admin)).terminate('bench: next setting'),
+          net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(r.admin))).terminate('bench: next setting'),
         ),
       );
     }

@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { creationWorkflowId, monitorWorkflowId } from '../workflows/ids';
+import { asRollupAdmin } from '../protocol/identifiers';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -86,7 +87,8 @@ export async function reactionBreakdown(
   );
   if (look?.completedAt !== undefined) out['watcher look done'] = look.completedAt - t0;
 
-  const monitor = (await client.workflow.getHandle(monitorWorkflowId(admin)).fetchHistory()).events ?? [];
+  const monitor =
+    (await client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin))).fetchHistory()).events ?? [];
   const signal = monitor.find(
     (e) =>
       e.workflowExecutionSignaledEventAttributes?.signalName === 'wake' &&
@@ -102,7 +104,7 @@ export async function reactionBreakdown(
   out['monitor wake signal'] = signalAt - t0;
   const initiated = monitor.find(
     (e) =>
-      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === creationWorkflowId(admin) &&
+      e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId === creationWorkflowId(asRollupAdmin(admin)) &&
       eventMs(e) >= signalAt,
   );
   if (!initiated) return out;
@@ -120,7 +122,8 @@ export async function reactionBreakdown(
   const runId = childStarted?.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.runId;
   if (!runId) return out;
 
-  const child = (await client.workflow.getHandle(creationWorkflowId(admin), runId).fetchHistory()).events ?? [];
+  const child =
+    (await client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admin)), runId).fetchHistory()).events ?? [];
   const started = child.find((e) => e.workflowExecutionStartedEventAttributes);
   if (started) out['creation child started'] = eventMs(started) - t0;
   const acts = activities(child);

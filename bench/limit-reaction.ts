@@ -25,6 +25,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
 import type { ServiceProcess } from '../localnet/services/process';
 import { reactionBreakdown, STEPS, type Breakdown } from './limit-reaction-histories';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const IDLE_ONLY = process.argv.includes('--idle-only');
 const RUNS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 10);
@@ -111,14 +112,14 @@ async function main(): Promise<void> {
     ['function changeStakingLimit(uint16)'],
     devWallet(2, n.provider),
   );
-  const monitor = n.client.workflow.getHandle(monitorWorkflowId(rollup.admin));
+  const monitor = n.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(rollup.admin)));
   const status = (): Promise<MonitorStatus> => monitor.query(monitorStatusQuery);
   const state = async () => {
     const s = await readRollupState(n.provider, n.system.addresses.nexus, rollup.admin);
     return {
       bridgeBalanceWei: BigInt(s.bridgeBalanceWei),
       validatorCount: BigInt(s.validatorCount),
-      stakingLimitBps: s.stakingLimit,
+      stakingLimitBps: asBasisPoints(s.stakingLimit),
     };
   };
   const events = async (name: string, fromBlock = 0) =>
@@ -143,7 +144,7 @@ async function main(): Promise<void> {
         `the rollup is not at its limit before the raise (${s.stakingLimitBps} bps, ${s.validatorCount} validators, ${exiting} exiting)`,
       );
     for (let bps = s.stakingLimitBps + 1; bps <= 10_000; bps++) {
-      const fits = maxDepositsWithinLimit({ ...s, stakingLimitBps: bps }, exiting);
+      const fits = maxDepositsWithinLimit({ ...s, stakingLimitBps: asBasisPoints(bps) }, exiting);
       if (fits === 1n) return bps;
       if (fits > 1n) throw new Error(`no limit allows exactly one more validator (at ${bps} bps: ${fits})`);
     }
@@ -154,10 +155,10 @@ async function main(): Promise<void> {
   await n.startWorker();
   await n.client.workflow.start(rollupMonitorWorkflow, {
     taskQueue: TASK_QUEUE,
-    workflowId: monitorWorkflowId(rollup.admin),
+    workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
     args: [
       {
-        rollupAdmin: rollup.admin,
+        rollupAdmin: asRollupAdmin(rollup.admin),
         keyPath: 'mnemonic',
         pollInterval: MONITOR_POLL,
         maxBatch: 10,
@@ -168,13 +169,15 @@ async function main(): Promise<void> {
   let fitsAll = 0;
   for (let bps = 1; bps <= 10_000 && fitsAll === 0; bps++) {
     if (
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: bps }) >=
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: asBasisPoints(bps) }) >=
       BigInt(GENESIS_KEYS)
     )
       fitsAll = bps;
   }
   await setLimit(fitsAll);
-  await n.client.workflow.getHandle(monitorWorkflowId(rollup.admin)).signal('wake', { reason: 'bench setup' });
+  await n.client.workflow
+    .getHandle(monitorWorkflowId(asRollupAdmin(rollup.admin)))
+    .signal('wake', { reason: 'bench setup' });
   await until(
     `${GENESIS_KEYS} validators created`,
     600_000,
@@ -277,7 +280,7 @@ async function main(): Promise<void> {
     const inFlight = (await status()).validators.exiting;
     let bps = s.stakingLimitBps - 1;
     for (; bps >= 0; bps--)
-      if (planExits({ ...s, stakingLimitBps: bps, exiting: inFlight, maxBatch: 50 }).toExit >= 1) break;
+      if (planExits({ ...s, stakingLimitBps: asBasisPoints(bps), exiting: inFlight, maxBatch: 50 }).toExit >= 1) break;
     const submitted = (await events('ValidatorExitSubmitted')).length;
     await setLimit(bps);
     await until(

@@ -4,6 +4,7 @@
 import type { CreationNetwork } from '../test/harness/creation-network';
 import { monitorStatusQuery, type MonitorStatus } from '../protocol/messages';
 import { monitorWorkflowId } from '../workflows/ids';
+import { asRollupAdmin } from '../protocol/identifiers';
 
 /** A run that went wrong (as opposed to a bench bug): the bench reports it and goes on. */
 export class RunFailure extends Error {
@@ -18,7 +19,7 @@ export async function waitMonitorIdle(
   timeoutMs: number,
   context: () => string = () => '',
 ): Promise<void> {
-  const handle = net.client.workflow.getHandle(monitorWorkflowId(admin));
+  const handle = net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin)));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const status: MonitorStatus = await handle.query(monitorStatusQuery);

@@ -15,6 +15,7 @@ import { planExits } from '../workflows/planning';
 import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { withTestWorker } from '../test/harness/time-skipping';
 import { StubChain, stubActivities } from '../test/workflows/stub-activities';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const args = process.argv.slice(2);
 const VALIDATORS = Number(args[0] ?? 10_000);
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     const staked = BigInt(VALIDATORS) * 32n * ETH;
     chain.addRollup(ADMIN, {
       bridge: '0xb1',
-      stakingLimitBps: 5000,
+      stakingLimitBps: asBasisPoints(5000),
       operatorCluster: 1,
       balanceWei: 2n * staked,
       validatorCount: 0n,
@@ -115,10 +116,10 @@ async function main(): Promise<void> {
       const started = Date.now();
       const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
         taskQueue: TASK_QUEUE,
-        workflowId: monitorWorkflowId(ADMIN),
+        workflowId: monitorWorkflowId(asRollupAdmin(ADMIN)),
         args: [
           {
-            rollupAdmin: ADMIN,
+            rollupAdmin: asRollupAdmin(ADMIN),
             keyPath: 'mnemonic',
             pollInterval: '1 minute',
             maxExitBatch: 200,
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
         planExits({
           bridgeBalanceWei: r.balanceWei,
           validatorCount: r.validatorCount,
-          stakingLimitBps: limit - 1,
+          stakingLimitBps: asBasisPoints(limit - 1),
           exiting: 0,
           maxBatch: VALIDATORS,
         }).toExit <= EXITS
@@ -148,7 +149,7 @@ async function main(): Promise<void> {
       const toExit = planExits({
         bridgeBalanceWei: r.balanceWei,
         validatorCount: r.validatorCount,
-        stakingLimitBps: limit,
+        stakingLimitBps: asBasisPoints(limit),
         exiting: 0,
         maxBatch: VALIDATORS,
       }).toExit;

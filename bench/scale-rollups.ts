@@ -24,6 +24,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type RollupSpec } from '../test/harness/creation-network';
 import { stepsOnQueue, workerNameOf } from '../test/harness/worker-steps';
 import { measureProcesses } from './process-usage';
+import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
 
 const CREATION_ONLY = process.argv.includes('--creation-only');
 const args = process.argv.slice(2).filter((a) => a !== '--creation-only');
@@ -48,7 +49,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; ${ROLLUPS} rollups, two workers`);
   const perRollup = Number(
-    maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+    maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: asBasisPoints(LIMIT) }),
   );
   if (perRollup !== 1)
     throw new Error(`the funding fits ${perRollup} validators per rollup, not 1: adjust FUNDING or LIMIT`);
@@ -140,10 +141,10 @@ async function main(): Promise<void> {
         net.rollups.map((r) =>
           net.client.workflow.start(rollupMonitorWorkflow, {
             taskQueue: TASK_QUEUE,
-            workflowId: monitorWorkflowId(r.admin),
+            workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
             args: [
               {
-                rollupAdmin: r.admin,
+                rollupAdmin: asRollupAdmin(r.admin),
                 keyPath: 'mnemonic',
                 pollInterval: '5 seconds',
                 maxBatch: 10,

@@ -7,6 +7,7 @@ import { DEFAULT_NAMESPACE } from '../temporal-config/names';
 import { CODEC_KEYS_FILE_ENV, codecDataConverter } from '../temporal-config/data-converter';
 import { HOST_PORT_PATTERN, durationMs, loadWorkerConfig, type WorkerConfig } from '../worker/config';
 import { temporalConnectionOptions } from '../temporal-config/connection';
+import { asRollupAdmin, type RollupAdmin } from '../protocol/identifiers';
 
 /** Bad arguments: the CLI prints the message (with the command's usage) and exits with 2. */
 export class UsageError extends Error {
@@ -64,10 +65,11 @@ export function positionalArguments(usage: string, given: string[], names: strin
   return given;
 }
 
-/** A rollup is named by its admin address (EIP-55 or lower case); workflow ids use lower case. */
-export function rollupAdminArgument(value: string): string {
+/** A rollup is named by its admin address (EIP-55 or lower case), checked here and then carried in lower case. */
+export function rollupAdminArgument(value: string): RollupAdmin {
   try {
-    return getAddress(value).toLowerCase();
+    getAddress(value); // the EIP-55 checksum of a mixed-case address (the brand checks the form only)
+    return asRollupAdmin(value);
   } catch {
     // Mixed case is checked as an EIP-55 checksum, so a mistyped digit is caught too.
     throw new UsageError(

@@ -8,6 +8,7 @@ import type { rollupMonitorWorkflow, RollupMonitorInput } from '../workflows/rol
 
 // Listing the running monitors is the worker's too (the salt check): it lives in temporal-config/.
 import { MONITOR_WORKFLOW_TYPE } from '../temporal-config/monitor-listing';
+import type { RollupAdmin } from '../protocol/identifiers';
 export { MONITOR_WORKFLOW_TYPE, listMonitors, type MonitorListing } from '../temporal-config/monitor-listing';
 
 /** An operator-facing error (unknown rollup, monitor not running …): printed as is, exit code 1. */
@@ -27,11 +28,11 @@ export async function startMonitor(
   opts: StartMonitorOptions,
 ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
   const { startedBy, taskQueue, ...input } = opts;
-  const rollupAdmin = input.rollupAdmin.toLowerCase();
+  const { rollupAdmin } = input; // lower case: the monitor, its ids and its batches take it as it is
   return client.workflow.start<typeof rollupMonitorWorkflow>(MONITOR_WORKFLOW_TYPE, {
     taskQueue: taskQueue ?? TASK_QUEUE,
     workflowId: monitorWorkflowId(rollupAdmin),
-    args: [{ ...input, rollupAdmin }],
+    args: [input],
     typedSearchAttributes: rollupSearchAttributes(rollupAdmin, input.keyPath),
     // Shown in the Web UI next to the workflow (decoded by the codec server when payloads are encrypted).
     memo: {
@@ -46,7 +47,7 @@ export async function startMonitor(
 /** The running monitor of a rollup, or a MonitorError that says what is wrong and what to do. */
 export async function runningMonitor(
   client: Client,
-  rollupAdmin: string,
+  rollupAdmin: RollupAdmin,
 ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
   const workflowId = monitorWorkflowId(rollupAdmin);
   const handle = client.workflow.getHandle<typeof rollupMonitorWorkflow>(workflowId);

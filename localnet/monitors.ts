@@ -8,6 +8,7 @@ import { chainWatcherWorkflow } from '../workflows/chain-watcher';
 import { clusterRunwayWorkflow } from '../workflows/cluster-runway';
 import { CHAIN_WATCHER_WORKFLOW_ID, CLUSTER_RUNWAY_WORKFLOW_ID, monitorWorkflowId } from '../workflows/ids';
 import type { Deployment } from './demo';
+import { asRollupAdmin } from '../protocol/identifiers';
 
 /**
  * The demo rollups' monitor settings, also written to the worker's configuration, so that
@@ -35,15 +36,17 @@ export async function startMonitors(
     for (const rollup of rollups) {
       try {
         await startMonitor(client, {
-          rollupAdmin: rollup.admin,
+          rollupAdmin: asRollupAdmin(rollup.admin),
           keyPath: rollup.keyPath,
           ...LOCAL_MONITORS,
           startedBy: 'local network launcher',
         });
-        log(`monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(rollup.admin)}`);
+        log(
+          `monitor of ${rollup.name} (${rollup.keyPath} keys) started: ${monitorWorkflowId(asRollupAdmin(rollup.admin))}`,
+        );
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        log(`monitor of ${rollup.name} already running: ${monitorWorkflowId(rollup.admin)}`);
+        log(`monitor of ${rollup.name} already running: ${monitorWorkflowId(asRollupAdmin(rollup.admin))}`);
       }
     }
     // One watcher wakes the monitors when a limit, a registration or a bridge balance changes: at

@@ -42,6 +42,7 @@ import { startWorkers, writeWorkerConfigs } from './workers';
 import { LOCAL_MONITORS, startMonitors } from './monitors';
 import { OPERATOR_COUNT, resolvePorts } from './ports';
 import { printSummary } from './summary';
+import { asRollupAdmin } from '../protocol/identifiers';
 
 const HELP = `Usage: npm start [-- --reset]
 
@@ -364,7 +365,7 @@ async function startNetwork(
       stakingLimit: r.stakingLimit,
       keyPath: r.keyPath,
       bridgeKind: r.bridgeKind,
-      monitorWorkflowId: monitorWorkflowId(r.admin),
+      monitorWorkflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
     })),
     dkgOperators: operators.map((op) => ({ id: op.id, url: op.dkgUrl, running: true })),
     ssvDkg: { path: ssvDkg.path, kind: ssvDkg.kind },

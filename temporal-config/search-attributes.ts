@@ -3,6 +3,7 @@
 // They are stored unencrypted by the server: public values only (addresses, phases, pubkeys).
 // Workflow code imports this file: it must stay free of Node and gRPC imports.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { RollupAdmin } from '../protocol/identifiers';
 
 export const RollupAdminAttribute = defineSearchAttributeKey('NexusRollupAdmin', SearchAttributeType.KEYWORD);
 export const PhaseAttribute = defineSearchAttributeKey('NexusPhase', SearchAttributeType.KEYWORD);
@@ -20,9 +21,9 @@ export const BOT_SEARCH_ATTRIBUTES = [
 ];
 
 /** The attributes every workflow of a rollup starts with (monitor and batches: children do not inherit them). */
-export function rollupSearchAttributes(rollupAdmin: string, keyPath: string) {
+export function rollupSearchAttributes(rollupAdmin: RollupAdmin, keyPath: string) {
   return [
-    { key: RollupAdminAttribute, value: rollupAdmin.toLowerCase() },
+    { key: RollupAdminAttribute, value: rollupAdmin },
     { key: KeyPathAttribute, value: keyPath },
   ];
 }

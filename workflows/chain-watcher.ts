@@ -23,6 +23,7 @@ import type { BotActivities } from '../activities/interface';
 import { READ_OPTIONS } from './activity-options';
 import { monitorWorkflowId } from './ids';
 import { wakeSignal } from '../protocol/messages';
+import type { RollupAdmin } from '../protocol/identifiers';
 
 const { detectRollupChanges } = proxyActivities<BotActivities>(READ_OPTIONS);
 
@@ -48,7 +49,7 @@ export interface ChainWatcherInput {
   continueAsNewAfterPolls?: number;
 }
 
-async function wake({ rollupAdmin, reason }: { rollupAdmin: string; reason: string }): Promise<void> {
+async function wake({ rollupAdmin, reason }: { rollupAdmin: RollupAdmin; reason: string }): Promise<void> {
   try {
     await getExternalWorkflowHandle(monitorWorkflowId(rollupAdmin)).signal(wakeSignal, { reason });
   } catch {

@@ -4,6 +4,7 @@
 // wedged for good. So each handler checks its payload first and drops a bad one with a log line.
 // Each check returns what is wrong, or undefined.
 import { log, workflowInfo } from '@temporalio/workflow';
+import { asRollupAdmin, identifierProblem } from '../protocol/identifiers';
 import type { RegistrationRequest } from '../protocol/registrar-types';
 
 type Problem = string | undefined;
@@ -58,7 +59,7 @@ export function registrationRequestProblem(request: unknown): Problem {
       if (!Array.isArray(r.keys) || r.keys.length === 0) return 'keys must be a non-empty array';
       if (r.keys.some((k) => !isObject(k) || !isText(k.pubkey) || !isNonce(k.keyIndex)))
         return 'each key needs a pubkey and a key index ≥ 0';
-      return isText(r.rollupAdmin) ? undefined : 'rollupAdmin must be an address';
+      return identifierProblem(() => asRollupAdmin(r.rollupAdmin, 'rollupAdmin'));
     case 'dkg-reserve':
       return Number.isSafeInteger(r.count) && r.count > 0 ? undefined : 'count must be a positive integer';
     case 'dkg-register':

@@ -21,10 +21,12 @@
 // exit rule removes, creation does not add back (both property-tested). When the ETH returns the
 // total grows and the monitor plans again. The bridge's own check still counts the exiting
 // validators (they leave validatorCount only when accounted) and bounds the creation too.
+import type { RollupSnapshot } from '../activities/types';
 import type { FailureType } from '../protocol/failure-types';
+import { MAX_BASIS_POINTS, type BasisPoints } from '../protocol/identifiers';
 
 export const VALIDATOR_DEPOSIT_WEI = 32n * 10n ** 18n;
-export const BASIS_POINTS = 10_000n;
+export const BASIS_POINTS = BigInt(MAX_BASIS_POINTS);
 /** ssv-dkg runs at most 100 validators per ceremony. */
 export const MAX_DKG_BATCH = 100;
 
@@ -33,18 +35,28 @@ export interface BridgeState {
   bridgeBalanceWei: bigint;
   /** The bridge's validatorCount(). */
   validatorCount: bigint;
-  /** The rollup's staking limit in basis points, 0..10000. */
-  stakingLimitBps: number;
+  /** The rollup's staking limit (checked 0..10000 where it was read: activities/chain/rollup-reads.ts). */
+  stakingLimitBps: BasisPoints;
+}
+
+/** What planning reads of a rollup snapshot, as the monitor has it (decimal strings, as they crossed Temporal). */
+export type SnapshotBridge = Pick<RollupSnapshot, 'bridgeBalanceWei' | 'validatorCount' | 'stakingLimitBps'>;
+
+/** The snapshot as planning computes with it: its decimal strings as bigints, the limit as it is. */
+export function bridgeStateOf(snapshot: SnapshotBridge): BridgeState {
+  return {
+    bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
+    validatorCount: BigInt(snapshot.validatorCount),
+    stakingLimitBps: snapshot.stakingLimitBps,
+  };
 }
 
 export class PlanningInputError extends Error {
   override name: FailureType = 'PlanningInputError';
 }
 
+// The limit is BasisPoints, checked once where it was read; the counts come from BigInt, whatever the caller.
 function assertState(state: BridgeState): void {
-  if (!Number.isInteger(state.stakingLimitBps) || state.stakingLimitBps < 0 || state.stakingLimitBps > 10_000) {
-    throw new PlanningInputError(`stakingLimit must be an integer 0..10000 basis points, got ${state.stakingLimitBps}`);
-  }
   if (state.bridgeBalanceWei < 0n)
     throw new PlanningInputError(`bridge balance must be ≥ 0, got ${state.bridgeBalanceWei}`);
   if (state.validatorCount < 0n)

@@ -9,6 +9,7 @@ import {
   InvalidChainDataError,
   InvalidReadArgumentError,
 } from './read-errors';
+import { asBasisPoints, MAX_BASIS_POINTS, type BasisPoints } from '../../protocol/identifiers';
 
 export interface ContractRef {
   name: string;
@@ -20,6 +21,18 @@ export function checkAddress(value: string, what: string): string {
   if (typeof value !== 'string' || !ethers.isAddress(value))
     throw new InvalidReadArgumentError(`${what} must be an address, got ${JSON.stringify(value)}`);
   return ethers.getAddress(value);
+}
+
+/**
+ * A staking limit as the chain gives it (a uint16), checked once: above 10000 is bad chain data,
+ * named by `source` (e.g. "Nexus.rollups(0x…) at 0x… at block 7 returned").
+ */
+export function chainStakingLimit(raw: bigint, source: string): BasisPoints {
+  try {
+    return asBasisPoints(raw, 'stakingLimit');
+  } catch {
+    throw new InvalidChainDataError(`${source} stakingLimit ${raw}, above ${MAX_BASIS_POINTS} basis points`);
+  }
 }
 
 export function uint64Arg(value: string | number | bigint, what: string): bigint {

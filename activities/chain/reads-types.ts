@@ -1,11 +1,10 @@
 // What the chain reads return (reads.ts): small plain JSON that crosses activity boundaries.
 import type { BlockTag } from 'ethers';
+import type { BasisPoints } from '../../protocol/identifiers';
 import type { BlockRangeOptions } from './logs';
 
 /** Which of the two public bridge variants a rollup uses (bridge-kind.ts tells them apart). */
 export type BridgeKind = 'DAO' | 'User';
-
-export const BASIS_POINTS = 10_000;
 
 // The Nexus enum is the protocol's (workflows read it too).
 export { NEXUS_VALIDATOR_STATUSES, type NexusValidatorStatus } from '../../protocol/nexus';
@@ -22,8 +21,8 @@ export interface PinnedBlock {
 export interface RollupState extends PinnedBlock {
   rollupAdmin: string;
   bridge: string;
-  /** Basis points, 0..10000. */
-  stakingLimit: number;
+  /** Checked 0..10000 as it was read (call.ts chainStakingLimit). */
+  stakingLimit: BasisPoints;
   /** NodeOperator cluster id (uint64, decimal). */
   operatorCluster: string;
   /** The bridge's ETH balance (wei, decimal). */
@@ -108,11 +107,11 @@ export type RollupEvent =
   | (RollupEventBase & {
       event: 'RollupRegistered';
       bridge: string;
-      stakingLimit: number;
+      stakingLimit: BasisPoints;
       operatorCluster: string;
       nexusFee: string;
     })
-  | (RollupEventBase & { event: 'StakingLimitChanged'; stakingLimit: number })
+  | (RollupEventBase & { event: 'StakingLimitChanged'; stakingLimit: BasisPoints })
   | (RollupEventBase & { event: 'RollupOperatorClusterChanged'; operatorCluster: string });
 
 export interface RollupEvents {

@@ -2,20 +2,14 @@
 import { ethers, type Provider } from 'ethers';
 import { bridgeInterface, nexusInterface } from './abi';
 import { detectBridgeKind } from './bridge-kind';
-import { callView, checkAddress, pinBlock, type ContractRef } from './call';
+import { callView, chainStakingLimit, checkAddress, pinBlock, type ContractRef } from './call';
 import {
   EmptyRevertCallError,
   InvalidChainDataError,
   RollupNotRegisteredError,
   UnsupportedBridgeError,
 } from './read-errors';
-import {
-  BASIS_POINTS,
-  type PinnedBlock,
-  type RollupState,
-  type RollupStates,
-  type BlockTagOption,
-} from './reads-types';
+import type { PinnedBlock, RollupState, RollupStates, BlockTagOption } from './reads-types';
 
 async function readRollupStateAt(
   provider: Provider,
@@ -32,11 +26,10 @@ async function readRollupStateAt(
     at,
   )) as unknown as [string, bigint, bigint];
   if (bridge === ethers.ZeroAddress) return undefined;
-  if (stakingLimitRaw > BigInt(BASIS_POINTS)) {
-    throw new InvalidChainDataError(
-      `Nexus.rollups(${rollupAdmin}) at ${nexus.address} returned stakingLimit ${stakingLimitRaw} at block ${at}, above ${BASIS_POINTS} basis points`,
-    );
-  }
+  const stakingLimit = chainStakingLimit(
+    stakingLimitRaw,
+    `Nexus.rollups(${rollupAdmin}) at ${nexus.address} at block ${at} returned`,
+  );
   const bridgeRef: ContractRef = { name: 'NexusBaseBridge', address: bridge, iface: bridgeInterface };
   // All at once; the bridge's lack of validatorCount() is reported first, whatever else fails with it.
   const settled = await Promise.allSettled([
@@ -65,7 +58,7 @@ async function readRollupStateAt(
   return {
     rollupAdmin,
     bridge: ethers.getAddress(bridge),
-    stakingLimit: Number(stakingLimitRaw),
+    stakingLimit,
     operatorCluster: operatorClusterRaw.toString(),
     bridgeBalanceWei: balance.toString(),
     validatorCount: (validatorCount as bigint).toString(),

@@ -3,10 +3,9 @@
 import { ethers, type Provider } from 'ethers';
 import { nexusInterface, ssvNetworkInterface } from './abi';
 import { scanLogs } from './logs';
-import { callView, checkAddress, pinBlock, type ContractRef } from './call';
+import { callView, chainStakingLimit, checkAddress, pinBlock, type ContractRef } from './call';
 import { InvalidChainDataError, InvalidReadArgumentError, ValidatorNotInSsvError } from './read-errors';
 import {
-  BASIS_POINTS,
   NEXUS_VALIDATOR_STATUSES,
   type ValidatorStatuses,
   type RollupEvent,
@@ -110,12 +109,7 @@ export async function readRollupEvents(
         const rollupAdmin = ethers.getAddress(args.rollupAdmin as string);
         if (wanted && !wanted.has(rollupAdmin)) continue;
         const base = { rollupAdmin, ...logPosition(log) };
-        const limit = (value: unknown): number => {
-          const n = value as bigint;
-          if (n > BigInt(BASIS_POINTS))
-            throw new InvalidChainDataError(`${where} (${parsed?.name}) has stakingLimit ${n}, above ${BASIS_POINTS}`);
-          return Number(n);
-        };
+        const limit = (value: unknown) => chainStakingLimit(value as bigint, `${where} (${parsed?.name}) has`);
         switch (parsed.name) {
           case 'RollupRegistered':
             events.push({

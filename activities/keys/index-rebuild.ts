@@ -11,7 +11,7 @@
 // since the scan stops as soon as every deposited key is found.
 import { deriveSigningKeys, wipeKeys } from './derivation';
 import { IndexRequestConflictError, IndexStateExistsError } from './errors';
-import type { IndexAllocation, IndexState } from './index-store';
+import { canonicalAdmin, type IndexAllocation, type IndexState } from './index-store';
 
 export const DEFAULT_GAP_LIMIT = 1_000;
 /**
@@ -150,7 +150,7 @@ export function planRebuild(opts: {
   }
   return {
     state: {
-      rollupAdmin: current?.rollupAdmin ?? opts.rollupAdmin.toLowerCase(),
+      rollupAdmin: current?.rollupAdmin ?? canonicalAdmin(opts.rollupAdmin),
       nextIndex,
       allocations: [...(current?.allocations ?? []), ...added],
     },

@@ -24,6 +24,7 @@ import { basename, dirname, join } from 'node:path';
 import { getAddress } from 'ethers';
 import { z } from 'zod';
 import { IndexStateCorruptError, IndexStateLockTimeoutError } from './errors';
+import type { RollupAdmin } from '../../protocol/identifiers';
 import {
   canonicalAdmin,
   checkAllocateArguments,
@@ -274,7 +275,7 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function readState(path: string, admin: string): Promise<IndexState | undefined> {
+async function readState(path: string, admin: RollupAdmin): Promise<IndexState | undefined> {
   let text: string;
   try {
     text = await fs.readFile(path, 'utf8');

@@ -12,6 +12,7 @@
 import { getAddress } from 'ethers';
 import { z } from 'zod';
 import { IndexRequestConflictError } from './errors';
+import { asRollupAdmin, type RollupAdmin } from '../../protocol/identifiers';
 
 export interface IndexAllocation {
   requestId: string;
@@ -108,9 +109,13 @@ const stateSchema = z.strictObject({
   allocations: z.array(allocationSchema),
 });
 
-/** The rollup admin as every store keys it: checked, lower case (also free of path characters). */
-export function canonicalAdmin(rollupAdmin: string): string {
-  return getAddress(rollupAdmin).toLowerCase();
+/**
+ * The rollup admin as every store (and the mnemonic vault) keys it: checked, lower case, free of
+ * path characters. The stores' edge: the CLI hands them checksummed addresses, activities lower case.
+ */
+export function canonicalAdmin(rollupAdmin: string): RollupAdmin {
+  getAddress(rollupAdmin); // throws on a bad EIP-55 checksum of a mixed-case address, as the stores always did
+  return asRollupAdmin(rollupAdmin);
 }
 
 /** The arguments of allocateIndices, checked the same way by every store. */
@@ -168,11 +173,12 @@ export function pubkeysToRecord(
 }
 
 /** A state read (or about to be written), checked against its own invariants; `corrupt` makes the error. */
-export function checkState(json: unknown, admin: string, corrupt: (why: string) => Error): IndexState {
+export function checkState(json: unknown, admin: RollupAdmin, corrupt: (why: string) => Error): IndexState {
   const parsed = stateSchema.safeParse(json);
   if (!parsed.success)
     throw corrupt(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const state = parsed.data;
+  // The state file or item is outside data: compared in lower case, whatever case it was written in.
   if (state.rollupAdmin.toLowerCase() !== admin) throw corrupt(`it belongs to rollup ${state.rollupAdmin}`);
   const seen = new Set<string>();
   let end = 0;

@@ -3,7 +3,7 @@
 // pubkeys answer at once; the others are derived again (~21 ms a key) and matched.
 import { deriveSigningKeys, wipeKeys } from './derivation';
 import { UnknownValidatorKeyError } from './errors';
-import type { IndexStore } from './index-store';
+import { canonicalAdmin, type IndexStore } from './index-store';
 
 /** Keys derived per round when matching unrecorded allocations (bounded memory, regular progress). */
 const DERIVE_CHUNK = 64;
@@ -26,7 +26,7 @@ export async function findKeyIndices(opts: {
   const present = await opts.indexStore.readStateIfPresent(opts.rollupAdmin);
   if (!present && wanted.size > 0 && opts.whenMissing)
     throw await opts.whenMissing(opts.indexStore.stateLocation(opts.rollupAdmin));
-  const state = present ?? { rollupAdmin: opts.rollupAdmin.toLowerCase(), nextIndex: 0, allocations: [] };
+  const state = present ?? { rollupAdmin: canonicalAdmin(opts.rollupAdmin), nextIndex: 0, allocations: [] };
   const unrecorded: number[] = [];
   for (const allocation of state.allocations) {
     for (let i = 0; i < allocation.count; i++) {

@@ -11,7 +11,7 @@ import {
   verifyPassword,
   type IKeystore,
 } from '@chainsafe/bls-keystore';
-import { getAddress, Mnemonic } from 'ethers';
+import { Mnemonic } from 'ethers';
 import { z } from 'zod';
 import { normalizeMnemonic } from './derivation';
 import {
@@ -23,6 +23,8 @@ import {
   WrongSaltError,
 } from './errors';
 import type { SaltSource } from './salt';
+// The secret's path holds the admin: canonicalAdmin checks it (no path characters) and lower-cases it.
+import { canonicalAdmin } from './index-store';
 
 const hex = (bytes?: number) =>
   z.string().regex(bytes === undefined ? /^([0-9a-fA-F]{2})+$/ : new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`));
@@ -196,11 +198,6 @@ export function generateMnemonic(): string {
   } finally {
     entropy.fill(0);
   }
-}
-
-/** Lower-case address; throws on anything that is not one (the name is used in a secret path). */
-function canonicalAdmin(rollupAdmin: string): string {
-  return getAddress(rollupAdmin).toLowerCase();
 }
 
 function errorName(err: unknown): string | undefined {

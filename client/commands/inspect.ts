@@ -20,6 +20,7 @@ import { formatWorkerSteps, workerSteps } from '../worker-steps';
 import { MonitorError, listMonitors, runningMonitor } from '../monitors';
 import { lockedLine, saltQueuePolled } from '../salt-queue';
 import { roleTaskQueue } from '../../temporal-config/task-queues';
+import { asPubkey, type Pubkey } from '../../protocol/identifiers';
 
 export const STATUS_USAGE = `Usage: nexus-bot status <rollupAdmin> [--json]
 
@@ -173,19 +174,22 @@ function summary(status: MonitorStatus) {
   };
 }
 
-const PUBKEY = /^0x[0-9a-fA-F]{96}$/;
-
 export async function showCommand(argv: string[], out: Out): Promise<void> {
   const parsed = parseCommand(SHOW_USAGE, argv, { ...TEMPORAL_OPTIONS, ...JSON_OPTION }, out, true);
   if (!parsed) return;
   const [target] = positionalArguments(SHOW_USAGE, parsed.positionals, ['workflowId | validatorPubkey']);
-  if (!PUBKEY.test(target) && !/^(create-validators|exit-validators)\//.test(target)) {
-    throw new UsageError(
-      `expected a creation or exit workflow id (create-validators/…, exit-validators/…) or a validator pubkey (0x and 96 hex digits), got "${target}"`,
-    );
+  let pubkey: Pubkey | undefined;
+  if (!/^(create-validators|exit-validators)\//.test(target)) {
+    try {
+      pubkey = asPubkey(target, 'validator pubkey');
+    } catch {
+      throw new UsageError(
+        `expected a creation or exit workflow id (create-validators/…, exit-validators/…) or a validator pubkey (0x and 96 hex digits), got "${target}"`,
+      );
+    }
   }
   await withClient(temporalTarget(parsed.values), async (client, connection) => {
-    const workflowId = PUBKEY.test(target) ? await batchHolding(client, target) : target;
+    const workflowId = pubkey ? await batchHolding(client, pubkey) : target;
     const handle = client.workflow.getHandle(workflowId);
     let description;
     try {
@@ -225,7 +229,7 @@ export async function showCommand(argv: string[], out: Out): Promise<void> {
 }
 
 /** The newest creation or exit batch whose NexusValidatorPubkeys holds the key. */
-async function batchHolding(client: Client, pubkey: string): Promise<string> {
+async function batchHolding(client: Client, pubkey: Pubkey): Promise<string> {
   const query = `${ValidatorPubkeysAttribute.name} = '${pubkeySearchKey(pubkey)}'`;
   let newest: { workflowId: string; startTime: Date } | undefined;
   for await (const w of client.workflow.list({ query })) {

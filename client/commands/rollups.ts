@@ -28,6 +28,7 @@ import {
 import { batchesInFlight, formatMonitorStatus, formatStep } from '../format-status';
 import { withAnswerDeadline } from '../monitor-queries';
 import { MonitorError, runningMonitor, startMonitor } from '../monitors';
+import type { RollupAdmin } from '../../protocol/identifiers';
 
 const KEY_PATHS: KeyPath[] = ['mnemonic', 'dkg'];
 
@@ -176,7 +177,7 @@ export async function resumeCommand(argv: string[], out: Out): Promise<void> {
 /** Sends pause (with its reason) or resume, then prints the status once the monitor has taken it in. */
 async function signalAndShow(
   target: ReturnType<typeof temporalTarget>,
-  rollupAdmin: string,
+  rollupAdmin: RollupAdmin,
   out: Out,
   pause: { reason: string } | undefined,
 ): Promise<void> {

@@ -20,6 +20,7 @@ import {
   type RollupSpec,
 } from './creation-network';
 import { BLOCK_TIME, CrashWatcher, describeSnapshot, lower, workerLogTail, type CrashPoint } from './crash-watcher';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 /** After the restart: the server first times out the killed worker's activity (heartbeat timeout 1 min). */
 const COMPLETION_DEADLINE_MS = 300_000;
@@ -66,8 +67,15 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashEvidence> {
     const first = await net.startWorker();
     const monitor = await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: opts.keyPath, pollInterval: '2 seconds', maxBatch: opts.maxBatch }],
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
+      args: [
+        {
+          rollupAdmin: asRollupAdmin(admin),
+          keyPath: opts.keyPath,
+          pollInterval: '2 seconds',
+          maxBatch: opts.maxBatch,
+        },
+      ],
     });
 
     const seen = await watcher.waitAndFreeze(point);

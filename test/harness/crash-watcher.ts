@@ -16,6 +16,7 @@ import { contractAt } from '../../contracts/artifacts';
 import { creationWorkflowId } from '../../workflows/ids';
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import type { CreationNetwork } from './creation-network';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 /** anvil's block time while the watcher does not hold the chain still. */
 export const BLOCK_TIME = 2;
@@ -162,7 +163,7 @@ export class CrashWatcher {
 
   /** The current creation child's handle and run id, or undefined before it starts. */
   private async creationRun() {
-    const id = creationWorkflowId(this.admin);
+    const id = creationWorkflowId(asRollupAdmin(this.admin));
     try {
       const description = await this.net.client.workflow.getHandle(id).describe();
       return {
@@ -219,7 +220,7 @@ export class CrashWatcher {
       }
       case 'after-key-material': {
         if (!keyMaterialRun) return undefined;
-        const key = `deposit:${creationWorkflowId(this.admin)}/${keyMaterialRun}`;
+        const key = `deposit:${creationWorkflowId(asRollupAdmin(this.admin))}/${keyMaterialRun}`;
         const batch = snap.batches.find((b) => b.key === key);
         if (batch && !notOnChain(batch)) return undefined;
         if (snap.validatorCount !== countOf(snap.batches.filter((b) => b.key !== key))) return undefined;
@@ -320,7 +321,11 @@ export class CrashWatcher {
   total(): number {
     const r = this.net.rollups[0];
     return Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: r.funding,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(r.limit),
+      }),
     );
   }
 }

@@ -18,6 +18,7 @@ import { chainWatcherWorkflow } from '../../workflows/chain-watcher';
 import { monitorWorkflowId } from '../../workflows/ids';
 import { wakeSignal } from '../../protocol/messages';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const BLOCK_SECONDS = 2;
 
@@ -86,7 +87,7 @@ describe('chain watcher follows new blocks (anvil, 2-second blocks, dev server)'
     worker = await net.startWorker({ config: { chain: { ...(net.workerConfig.chain as object), ...chain } } });
     const standIn = await net.client.workflow.start('monitorStandIn', {
       taskQueue: `${net.taskQueue}-nobody-polls`,
-      workflowId: monitorWorkflowId(rollup.admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
     });
     const watcher = await net.client.workflow.start(chainWatcherWorkflow, {
       taskQueue: net.taskQueue,

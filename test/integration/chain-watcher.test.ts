@@ -9,6 +9,7 @@ import { CHAIN_WATCHER_WORKFLOW_ID, monitorWorkflowId } from '../../workflows/id
 import { maxDepositsWithinLimit } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 describe('chain watcher (real parts)', function () {
   this.timeout(240_000);
@@ -39,8 +40,8 @@ describe('chain watcher (real parts)', function () {
     const bridge = await contractAt('NexusBaseBridge', rollup.bridge, net.provider);
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(rollup.admin),
-      args: [{ rollupAdmin: rollup.admin, keyPath: 'mnemonic', pollInterval: '1 hour' }],
+      workflowId: monitorWorkflowId(asRollupAdmin(rollup.admin)),
+      args: [{ rollupAdmin: asRollupAdmin(rollup.admin), keyPath: 'mnemonic', pollInterval: '1 hour' }],
     });
     await net.client.workflow.start(chainWatcherWorkflow, {
       taskQueue: net.taskQueue,
@@ -53,7 +54,11 @@ describe('chain watcher (real parts)', function () {
     const admin = devWallet(2, net.provider);
     const nexus = net.system.contracts.nexus.connect(admin) as ethers.Contract;
     await (await nexus.getFunction('changeStakingLimit')(2000)).wait();
-    const first = maxDepositsWithinLimit({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 2000 });
+    const first = maxDepositsWithinLimit({
+      bridgeBalanceWei: 320n * ETH,
+      validatorCount: 0n,
+      stakingLimitBps: asBasisPoints(2000),
+    });
     await waitForValidators(bridge, first, 'the limit change');
 
     // More ETH in the bridge (a user deposit): no Nexus event, only the balance moves.
@@ -64,7 +69,12 @@ describe('chain watcher (real parts)', function () {
     ).wait();
     const balance = await net.provider.getBalance(rollup.bridge);
     const second =
-      first + maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: first, stakingLimitBps: 2000 });
+      first +
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: balance,
+        validatorCount: first,
+        stakingLimitBps: asBasisPoints(2000),
+      });
     assert.ok(second > first);
     await waitForValidators(bridge, second, 'the bridge balance change');
   });

@@ -21,6 +21,7 @@ import { runNexusBot, runTool } from '../harness/cli';
 import { useService } from '../harness/service';
 import { createRoleQueueWorkers } from '../harness/time-skipping';
 import { StubChain, stubActivities } from '../workflows/stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const ROLLUP_A = '0x00000000000000000000000000000000000000a1';
@@ -234,7 +235,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
       [[ROLLUP_A, 'mnemonic', false, status.validatorsCreated]],
     );
     // The Web UI's filter finds the monitor by its search attributes and shows its memo.
-    const described = await client.workflow.getHandle(monitorWorkflowId(ROLLUP_A)).describe();
+    const described = await client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(ROLLUP_A))).describe();
     assert.equal(described.typedSearchAttributes.get(BOT_SEARCH_ATTRIBUTES[0]), ROLLUP_A);
     assert.match(
       String((await described.memo)?.description),
@@ -252,7 +253,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
       '--namespace',
       'default',
       '--workflow-id',
-      monitorWorkflowId(ROLLUP_A),
+      monitorWorkflowId(asRollupAdmin(ROLLUP_A)),
       '--name',
       'pause',
       '--input',
@@ -270,7 +271,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
     const deposits = chain.depositBatches.length;
     chain.rollup(ROLLUP_A).balanceWei += 320n * ETH;
     await client.workflow
-      .getHandle(monitorWorkflowId(ROLLUP_A))
+      .getHandle(monitorWorkflowId(asRollupAdmin(ROLLUP_A)))
       .signal(wakeSignal, { reason: 'test: bridge balance changed' });
     const sync = await cli('sync', ROLLUP_A);
     assert.equal(sync.code, 1);
@@ -298,7 +299,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
       'workflow',
       'signal',
       '--workflow_id',
-      monitorWorkflowId(ROLLUP_A),
+      monitorWorkflowId(asRollupAdmin(ROLLUP_A)),
       '--name',
       'pause',
       '--input',
@@ -324,7 +325,7 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
     const deposits = chain.depositBatches.length;
     chain.rollup(ROLLUP_A).balanceWei += 320n * ETH;
     await client.workflow
-      .getHandle(monitorWorkflowId(ROLLUP_A))
+      .getHandle(monitorWorkflowId(asRollupAdmin(ROLLUP_A)))
       .signal(wakeSignal, { reason: 'test: bridge balance changed' });
     await latch.reached; // the creation is making its keys
     const pause = await ok('pause', ROLLUP_A, '--reason', 'hold the ceremony');
@@ -464,8 +465,8 @@ describe('nexus-bot CLI: rollup monitors on a dev server', function () {
         '9',
       ]);
       assert.equal(started.code, 0, started.stderr);
-      const input = (await client.workflow.getHandle(monitorWorkflowId(rollupC)).fetchHistory()).events?.[0]
-        ?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      const input = (await client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(rollupC))).fetchHistory())
+        .events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
       assert.deepEqual(
         (({ pollInterval, maxBatch, maxExitBatch, exitPollInterval }) => ({
           pollInterval,

@@ -11,6 +11,7 @@ import { monitorStatusQuery, type MonitorStatus } from '../../protocol/messages'
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { generateOperators } from '../fixtures/keyshares/material';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 describe('creation: bad input (real parts)', function () {
   this.timeout(300_000);
@@ -46,8 +47,8 @@ describe('creation: bad input (real parts)', function () {
   const startMonitor = (admin: string) =>
     net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds' }],
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
+      args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '2 seconds' }],
     });
 
   async function waitForError(handle: WorkflowHandle, pattern: RegExp): Promise<MonitorStatus> {
@@ -69,7 +70,7 @@ describe('creation: bad input (real parts)', function () {
 
   /** The creation child ran its key-material activity once: a non-retryable failure is not retried. */
   async function keyMaterialAttempts(admin: string): Promise<number> {
-    const history = await net.client.workflow.getHandle(creationWorkflowId(admin)).fetchHistory();
+    const history = await net.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admin))).fetchHistory();
     const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
     return Math.max(...started.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
   }
@@ -87,7 +88,7 @@ describe('creation: bad input (real parts)', function () {
 
   it('with the right salt, the same rollup gets its validators', async () => {
     await net.startWorker();
-    const handle = net.client.workflow.getHandle(monitorWorkflowId(good));
+    const handle = net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(good)));
     await handle.signal('wake', { reason: 'test' });
     const deadline = Date.now() + 90_000;
     while ((await validatorCount(good)) !== 2n) {

@@ -42,6 +42,7 @@ import { generateOperators, type TestOperator } from '../fixtures/keyshares/mate
 import { runNexusBot } from '../harness/cli';
 import { devWallet, ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { writeFaultySsvDkg } from '../harness/faulty-ssv-dkg';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const OTHER_VERSION = 'v3.2.0-0badc0d';
 // Admins are anvil dev accounts; each DKG rollup's 320 ETH at 20 % allow 2 validators.
@@ -176,11 +177,13 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   const startMonitor = (name: RollupName, pollInterval = '2 seconds') =>
     net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admins[name]),
-      args: [{ rollupAdmin: admins[name], keyPath: name === 'mnemonic' ? 'mnemonic' : 'dkg', pollInterval }],
+      workflowId: monitorWorkflowId(asRollupAdmin(admins[name])),
+      args: [
+        { rollupAdmin: asRollupAdmin(admins[name]), keyPath: name === 'mnemonic' ? 'mnemonic' : 'dkg', pollInterval },
+      ],
     });
   const monitorStatus = (name: RollupName) =>
-    net.client.workflow.getHandle(monitorWorkflowId(admins[name])).query(monitorStatusQuery);
+    net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admins[name]))).query(monitorStatusQuery);
   const workerLogTail = () => readFileSync(net.workerLog, 'utf8').slice(-3000);
 
   async function waitFor<T>(
@@ -254,7 +257,7 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
 
   /** The kinds of registrar request the rollup's (latest) creation batch sent: dkg-reserve, dkg-abandon, … */
   async function registrationRequests(name: RollupName): Promise<string[]> {
-    const history = await net.client.workflow.getHandle(creationWorkflowId(admins[name])).fetchHistory();
+    const history = await net.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admins[name]))).fetchHistory();
     return (history.events ?? []).flatMap((e) => {
       const scheduled = e.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name !== 'requestRegistration') return [];
@@ -266,7 +269,9 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
 
   /** The attempt on which an activity of the rollup's creation batch last ended (1: not retried). */
   async function finalAttempt(name: RollupName, activity: string): Promise<number> {
-    const events = (await net.client.workflow.getHandle(creationWorkflowId(admins[name])).fetchHistory()).events ?? [];
+    const events =
+      (await net.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admins[name]))).fetchHistory()).events ??
+      [];
     const names = new Map(
       events.map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name]),
     );
@@ -278,13 +283,15 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
 
   /** How many times the rollup's creation batch checked its operators (each check is one attempt). */
   async function checksOf(name: RollupName): Promise<number> {
-    const events = (await net.client.workflow.getHandle(creationWorkflowId(admins[name])).fetchHistory()).events ?? [];
+    const events =
+      (await net.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admins[name]))).fetchHistory()).events ??
+      [];
     return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'checkDkgOperators')
       .length;
   }
 
   const creationStatus = (name: RollupName) =>
-    net.client.workflow.getHandle(creationWorkflowId(admins[name])).query(creationStatusQuery);
+    net.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admins[name]))).query(creationStatusQuery);
 
   /** The registrar's reservation (none before its first request starts it). */
   async function registrarReservation() {
@@ -347,7 +354,7 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
     assert.ok(identity);
     ownOperators.push(await restartOperator(identity, operator4.port));
     // A resume checks at once, whatever the backoff has reached.
-    await net.client.workflow.getHandle(monitorWorkflowId(admins.operatorDown)).signal(resumeSignal);
+    await net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admins.operatorDown))).signal(resumeSignal);
     await waitFor(
       'the batch to stop waiting for its operators',
       async () => {
@@ -497,7 +504,7 @@ describe('creation on the DKG path: faults and bad input (real parts)', function
   it('5 (then). with the right binary back, the tampered rollup gets its validators on the very next owner nonces: no nonce skipped by any registration', async () => {
     await restartWorker();
     await net.client.workflow
-      .getHandle(monitorWorkflowId(admins.tampered))
+      .getHandle(monitorWorkflowId(asRollupAdmin(admins.tampered)))
       .signal(wakeSignal, { reason: 'test: binary fixed' });
     await waitForValidators('tampered', 2);
     const added = await validatorsAdded();

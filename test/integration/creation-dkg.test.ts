@@ -24,6 +24,7 @@ import { archiveDirOf, archivedCeremonies } from '../harness/ceremony-archive';
 import { loadOperatorShares } from '../harness/threshold-signing';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 import { runNexusBot } from '../harness/cli';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'nexus-bot-creation-dkg';
 const ROLLUPS: (RollupSpec & { keyPath: 'dkg' | 'mnemonic' })[] = [
@@ -47,7 +48,11 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
       ...r,
       keyPath: ROLLUPS[i].keyPath,
       expected: Number(
-        maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: r.funding,
+          validatorCount: 0n,
+          stakingLimitBps: asBasisPoints(r.limit),
+        }),
       ),
     }));
     // Locked: nothing on standard input; the salt comes later over the unlock socket.
@@ -68,8 +73,8 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
       rollups.map((r) =>
         net.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue: TASK_QUEUE,
-          workflowId: monitorWorkflowId(r.admin),
-          args: [{ rollupAdmin: r.admin, keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
+          workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
+          args: [{ rollupAdmin: asRollupAdmin(r.admin), keyPath: r.keyPath, pollInterval: '2 seconds', maxBatch: 3 }],
         }),
       ),
     );
@@ -115,7 +120,11 @@ describe('creation end to end, DKG keys (Temporal + anvil + moto + worker proces
       assert.equal(count, BigInt(r.expected), r.admin);
       const balance = await net.provider.getBalance(r.bridge);
       assert.equal(
-        maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: r.limit }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: balance,
+          validatorCount: count,
+          stakingLimitBps: asBasisPoints(r.limit),
+        }),
         0n,
         'the limit allows more',
       );

@@ -24,6 +24,7 @@ import {
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 // The funding policy the worker is given (runway binds over the 1 SSV minimum collateral).
@@ -83,8 +84,8 @@ describe('creation: funding and signing-network checks before the deposit (real 
   const startMonitor = (admin: string) =>
     net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
-      args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds' }],
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
+      args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '2 seconds' }],
     });
 
   async function waitFor(
@@ -249,7 +250,7 @@ describe('creation: funding and signing-network checks before the deposit (real 
   });
 
   it('a liquidated cluster: the held batch, checked again, is reported cluster-liquidated naming owner and operators; nothing deposited', async () => {
-    const handle = net.client.workflow.getHandle(monitorWorkflowId(liquidating));
+    const handle = net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(liquidating)));
     const [last] = (await clusterEvents(CLUSTER_2)).slice(-1);
     const ssvAsOther = net.system.contracts.ssvNetwork.connect(devWallet(5, net.provider)) as ethers.Contract;
     await send(ssvAsOther, 'liquidate', nexus, CLUSTER_2, tupleOf(last));

@@ -20,6 +20,7 @@ import { checkIndependently, ssvKeysItemJson } from '../fixtures/keyshares/check
 import { workflowBundle } from '../harness/workflow-bundle';
 import { exportDecoded, findSecrets } from '../harness/secret-scan';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'nexus-bot-creation-it';
 const ROLLUPS: RollupSpec[] = [
@@ -37,7 +38,11 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
     rollups = net.rollups.map((r) => ({
       ...r,
       expected: Number(
-        maxDepositsWithinLimit({ bridgeBalanceWei: r.funding, validatorCount: 0n, stakingLimitBps: r.limit }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: r.funding,
+          validatorCount: 0n,
+          stakingLimitBps: asBasisPoints(r.limit),
+        }),
       ),
     }));
     await net.startWorker();
@@ -52,8 +57,8 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
       rollups.map((r) =>
         net.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue: TASK_QUEUE,
-          workflowId: monitorWorkflowId(r.admin),
-          args: [{ rollupAdmin: r.admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 4 }],
+          workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
+          args: [{ rollupAdmin: asRollupAdmin(r.admin), keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 4 }],
         }),
       ),
     );
@@ -75,7 +80,11 @@ describe('creation end to end, mnemonic keys (Temporal + anvil + moto + worker p
       assert.equal(count, BigInt(r.expected));
       const balance = await net.provider.getBalance(r.bridge);
       assert.equal(
-        maxDepositsWithinLimit({ bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: r.limit }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: balance,
+          validatorCount: count,
+          stakingLimitBps: asBasisPoints(r.limit),
+        }),
         0n,
         'the limit allows more',
       );

@@ -29,6 +29,7 @@ import { createValidatorsWorkflow } from '../../workflows/create-validators';
 import { creationStatusQuery } from '../../protocol/messages';
 import { FAR_FUTURE_EPOCH, startBeaconFixture, type BeaconFixture } from '../harness/beacon-api-fixture';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const HOLESKY_FORK = '0x01017000';
 const FOREIGN = '0x000000000000000000000000000000000000f00d';
@@ -119,7 +120,7 @@ describe('pre-deposit guard on the real parts: held keys are never deposited', f
   after(async () => {
     if (keys) wipeKeys(keys);
     await net?.client.workflow
-      .getHandle(creationWorkflowId(admin))
+      .getHandle(creationWorkflowId(asRollupAdmin(admin)))
       .terminate('test over')
       .catch(() => undefined);
     await beacon?.stop();
@@ -135,7 +136,7 @@ describe('pre-deposit guard on the real parts: held keys are never deposited', f
   it('a batch of five deposits exactly the two clean keys and holds the front-run, the SSV-registered and the beacon-known ones, naming each check (status, ERROR line, metric)', async () => {
     const handle = await net.client.workflow.start(createValidatorsWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: creationWorkflowId(admin),
+      workflowId: creationWorkflowId(asRollupAdmin(admin)),
       args: [{ rollupAdmin: admin, bridge, operatorCluster: 1, keyPath: 'mnemonic', count: 5 }],
     });
     const result = await handle.result();

@@ -17,6 +17,7 @@ import { monitorWorkflowId } from '../../workflows/ids';
 import { monitorStatusQuery } from '../../protocol/messages';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const WRONG_ROOT = `0x${'11'.repeat(32)}`;
 
@@ -34,7 +35,7 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
     });
     return logs.map((l) => (nexusInterface.parseLog(l)?.args.pubKey as string).toLowerCase());
   };
-  const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
+  const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin)));
   async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -71,10 +72,10 @@ describe('exits refused for bad input (Temporal + anvil + moto + Lodestar + work
     worker = await net.startWorker({ config: beaconConfig(net.beacon?.genesisValidatorsRoot as string) });
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       args: [
         {
-          rollupAdmin: admin,
+          rollupAdmin: asRollupAdmin(admin),
           keyPath: 'mnemonic',
           pollInterval: '2 seconds',
           exitPollInterval: { min: '2 seconds', max: '20 seconds' },

@@ -32,6 +32,7 @@ import {
   type CreationNetwork,
   type RollupSpec,
 } from '../harness/creation-network';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-exit-crash', funding: 640n * ETH, limit: 2000 };
 const LOWER_LIMIT = 1000;
@@ -124,10 +125,10 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     let worker: ServiceProcess = await net.startWorker();
     const monitor = await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       args: [
         {
-          rollupAdmin: admin,
+          rollupAdmin: asRollupAdmin(admin),
           keyPath: 'mnemonic',
           pollInterval: '2 seconds',
           exitPollInterval: { min: '2 seconds', max: '20 seconds' },
@@ -142,7 +143,7 @@ async function crashRun(point: CrashPoint, aborted: () => boolean): Promise<Cras
     const expected = planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: BigInt(created),
-      stakingLimitBps: LOWER_LIMIT,
+      stakingLimitBps: asBasisPoints(LOWER_LIMIT),
       exiting: 0,
       maxBatch: 50,
     }).toExit;
@@ -278,7 +279,7 @@ async function whereTheExitsStand(
   const status = (await monitor.query(monitorStatusQuery).catch((e: unknown) => `query failed: ${String(e)}`)) as
     { exitsInFlight?: { workflowId: string }[] } | string;
   lines.push(`monitor: ${JSON.stringify(status)}`);
-  const monitorId = monitorWorkflowId(net.rollups[0].admin);
+  const monitorId = monitorWorkflowId(asRollupAdmin(net.rollups[0].admin));
   // Where a monitor that stopped looking waits (seen once under load at stop 24: idle, its last
   // plan minutes old, its exit batch completed): its pending activities and its last events.
   lines.push(...(await historyLines(net, monitorId, 20)), ...pendingActivities(await describeWorkflow(net, monitorId)));

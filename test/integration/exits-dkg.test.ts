@@ -23,6 +23,7 @@ import { planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { startSsvExitStandIn, type SsvExitStandIn } from '../harness/ssv-exit-stand-in';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + worker process; SSV operators stood in)', function () {
   this.timeout(600_000);
@@ -30,7 +31,7 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
   let admin: string;
   let keys: DerivedSigningKey[] = [];
   let operators: SsvExitStandIn | undefined;
-  const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
+  const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin)));
   const nexusEvents = async (name: string) => {
     const event = nexusInterface.getEvent(name);
     const logs = await net.provider.getLogs({
@@ -66,14 +67,14 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
     admin = net.rollups[0].admin;
     const saltedWorker = await net.startWorker();
     const args = {
-      rollupAdmin: admin,
+      rollupAdmin: asRollupAdmin(admin),
       pollInterval: '2 seconds',
       exitPollInterval: { min: '2 seconds', max: '20 seconds' },
     };
     // The keys are made on the mnemonic path (ssv-dkg cannot run here) …
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       args: [{ ...args, keyPath: 'mnemonic' }],
     });
     await until('the creation', 120_000, async () => {
@@ -98,7 +99,7 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
     // … and from here on the rollup's monitor runs them as DKG keys.
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       args: [{ ...args, keyPath: 'dkg' }],
     });
 
@@ -131,7 +132,7 @@ describe('exits end to end, DKG key path (Temporal + anvil + moto + Lodestar + w
     const expected = planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: count,
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       exiting: 0,
       maxBatch: 50,
     }).toExit;

@@ -16,6 +16,7 @@ import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { exportDecoded, findSecrets } from '../harness/secret-scan';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'exits-mnemonic';
 const FUNDING = 640n * ETH;
@@ -56,11 +57,11 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     await net.startWorker();
     const monitor = await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: TASK_QUEUE,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       // Continuing as new every few loops: the exit batch must report to a later run than its parent.
       args: [
         {
-          rollupAdmin: admin,
+          rollupAdmin: asRollupAdmin(admin),
           keyPath: 'mnemonic',
           pollInterval: '3 seconds',
           exitPollInterval: { min: '2 seconds', max: '20 seconds' },
@@ -70,7 +71,7 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     });
     firstMonitorRun = monitor.firstExecutionRunId;
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: asBasisPoints(2000) }),
     );
     created = await until('the creation', 120_000, async () => {
       const keys = (await nexusEvents('ValidatorShareSubmitted')).map((a) => (a?.pubKey as string).toLowerCase());
@@ -80,7 +81,7 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
 
   after(async () => {
     await net?.client.workflow
-      .getHandle(monitorWorkflowId(admin))
+      .getHandle(monitorWorkflowId(asRollupAdmin(admin)))
       .terminate('test over')
       .catch(() => undefined);
     await net?.stop();
@@ -93,7 +94,7 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     const expected = planExits({
       bridgeBalanceWei: balance,
       validatorCount: count,
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       exiting: 0,
       maxBatch: 50,
     }).toExit;
@@ -147,7 +148,7 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
     assert.equal((await nexusEvents('ValidatorExitSubmitted')).length, expected, 'more exits after the limit was met');
     assert.equal(net.standIn?.paid().length, expected);
 
-    const monitor = net.client.workflow.getHandle(monitorWorkflowId(admin));
+    const monitor = net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin)));
     const status = await until('the monitor to count the exits', 30_000, async () => {
       const st = await monitor.query(monitorStatusQuery);
       return st.validatorsExited === expected ? st : undefined;
@@ -187,7 +188,9 @@ describe('exits end to end, mnemonic keys (Temporal + anvil + moto + Lodestar + 
   });
 
   it('no workflow history and no line of the worker log holds the mnemonic, the salt or a key', async () => {
-    await net.client.workflow.getHandle(monitorWorkflowId(admin)).signal(pauseSignal, { reason: 'test over' });
+    await net.client.workflow
+      .getHandle(monitorWorkflowId(asRollupAdmin(admin)))
+      .signal(pauseSignal, { reason: 'test over' });
     const { readFileSync } = await import('node:fs');
     const log = readFileSync(net.workerLog, 'utf8');
     const mnemonic = await net.vault.readMnemonic(admin);

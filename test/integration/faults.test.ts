@@ -30,6 +30,7 @@ import {
 } from '../harness/creation-network';
 import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
 import { withCreationPhase } from '../../client/creation-phase';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 /** 640 ETH: a limit of 10 % stakes 2 validators; 20 % then stakes more, and 10 % again exits some (planning.ts says how many). */
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-faults', funding: 640n * ETH, limit: 1000 };
@@ -72,7 +73,7 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
   // With the creation's phase, which a mnemonic batch no longer signals (issue 15 item 3): from the batch, as `nexus-bot status` shows it.
   const monitorStatus = () =>
     net.client.workflow
-      .getHandle(monitorWorkflowId(admin))
+      .getHandle(monitorWorkflowId(asRollupAdmin(admin)))
       .query(monitorStatusQuery)
       .then((s) => withCreationPhase(net.client, s))
       .catch(() => undefined);
@@ -135,10 +136,10 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     worker = await net.startWorker({ config: workerConfig() });
     await net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       args: [
         {
-          rollupAdmin: admin,
+          rollupAdmin: asRollupAdmin(admin),
           keyPath: 'mnemonic',
           pollInterval: '2 seconds',
           maxBatch: 1,
@@ -159,7 +160,7 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
       const p = (await monitorStatus())?.inFlight?.phase;
       return p === 'depositing' || p === 'registering' ? p : undefined;
     });
-    const seen = await outage(creationWorkflowId(admin));
+    const seen = await outage(creationWorkflowId(asRollupAdmin(admin)));
     console.log(
       `      RPC down during ${phase}: ${rpc.dropped} connections dropped; batch activities retrying: ${seen.activityFailures.join(' | ') || 'none'}; monitor lastError: ${seen.lastErrors.join(' | ') || 'none'}`,
     );
@@ -180,7 +181,11 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     const total =
       2 +
       Number(
-        maxDepositsWithinLimit({ bridgeBalanceWei: await bridgeBalance(), validatorCount: 2n, stakingLimitBps: 2000 }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: await bridgeBalance(),
+          validatorCount: 2n,
+          stakingLimitBps: asBasisPoints(2000),
+        }),
       );
     assert.ok(total >= 4, `the raised limit must need at least two more batches (plans ${total})`);
     await setLimit(2000);
@@ -216,7 +221,7 @@ describe('faults on the real parts: chain RPC down for a minute, Temporal restar
     const expected = planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: BigInt(created),
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       exiting: 0,
       maxBatch: 50,
     }).toExit;

@@ -38,6 +38,7 @@ import { runNexusBot } from '../harness/cli';
 import { startChromium, type RunningChromium } from '../harness/chromium';
 import { stepsOnQueue, workerNameOf } from '../harness/worker-steps';
 import { activityRole } from '../../temporal-config/task-queues';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Screenshots of the Web UI, kept after the test (outside the clone). */
@@ -223,7 +224,7 @@ describe('local network launcher (npm start)', function () {
         const expected = maxDepositsWithinLimit({
           bridgeBalanceWei: funding[rollup.keyPath],
           validatorCount: 0n,
-          stakingLimitBps: rollup.stakingLimit,
+          stakingLimitBps: asBasisPoints(rollup.stakingLimit),
         });
         assert.ok(expected > 0n, `${rollup.name} is set to create nothing`);
         while ((await bridge.getFunction('validatorCount')()) !== expected) {
@@ -320,7 +321,7 @@ describe('local network launcher (npm start)', function () {
     assert.ok(mnemonicRollup);
     const shown = await runNexusBot([
       'show',
-      creationWorkflowId(mnemonicRollup.admin),
+      creationWorkflowId(asRollupAdmin(mnemonicRollup.admin)),
       '--config',
       network.workerConfigFile,
     ]);
@@ -447,7 +448,7 @@ describe('local network launcher (npm start)', function () {
     const rollup = network.rollups.find((r) => r.keyPath === 'dkg');
     assert.ok(rollup);
     const admin = rollup.admin.toLowerCase();
-    const workflowId = creationWorkflowId(rollup.admin);
+    const workflowId = creationWorkflowId(asRollupAdmin(rollup.admin));
     // A user deposit (depositFunds; a plain transfer would count as rewards). 1280 ETH more at a 100 % limit: ceremonies
     // of 10 (the launcher's maxBatch) in a row, each ~29 s at the real binary's measured pace, so one is in flight a good while.
     const adminWallet = new ethers.NonceManager(new ethers.Wallet(rollup.adminKey, provider));
@@ -465,7 +466,7 @@ describe('local network launcher (npm start)', function () {
     const toCreate = maxDepositsWithinLimit({
       bridgeBalanceWei: await provider.getBalance(rollup.bridge),
       validatorCount: (await bridge.getFunction('validatorCount')()) as bigint,
-      stakingLimitBps: 10_000,
+      stakingLimitBps: asBasisPoints(10_000),
     });
     assert.ok(toCreate > 30n, `only ${toCreate} validators to create: not enough ceremonies to keep one in flight`);
 

@@ -22,6 +22,7 @@ import { maxDepositsWithinLimit, planExits } from '../../workflows/planning';
 import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { startWithdrawalStandIn, type WithdrawalStandIn } from '../../localnet/services/withdrawal-stand-in';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const FUNDING = 640n * ETH;
 const LIMIT = 2000;
@@ -38,7 +39,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
   let admin: string;
   let created: string[] = [];
   let standIn: WithdrawalStandIn | undefined;
-  const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(admin));
+  const monitor = () => net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin)));
   const status = () => monitor().query(monitorStatusQuery);
   const bridge = () =>
     new ethers.Contract(net.rollups[0].bridge, [...BRIDGE_ABI, 'function updateCValue()'], net.provider);
@@ -77,10 +78,10 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
   const startMonitor = (keyPath: 'mnemonic' | 'dkg') =>
     net.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue: net.taskQueue,
-      workflowId: monitorWorkflowId(admin),
+      workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       args: [
         {
-          rollupAdmin: admin,
+          rollupAdmin: asRollupAdmin(admin),
           keyPath,
           pollInterval: '2 seconds',
           exitPollInterval: { min: '2 seconds', max: '20 seconds' },
@@ -99,7 +100,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
     planExits({
       bridgeBalanceWei: await net.provider.getBalance(net.rollups[0].bridge),
       validatorCount: (await bridge().validatorCount()) as bigint,
-      stakingLimitBps: bps,
+      stakingLimitBps: asBasisPoints(bps),
       exiting: 0,
       maxBatch: 50,
     }).toExit;
@@ -120,7 +121,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
   after(async () => {
     await standIn?.stop();
     await net?.client.workflow
-      .getHandle(monitorWorkflowId(admin))
+      .getHandle(monitorWorkflowId(asRollupAdmin(admin)))
       .terminate('test over')
       .catch(() => undefined);
     await net?.stop();
@@ -128,7 +129,7 @@ describe('Nexus v2024-03 with a CValue bridge: creation, a mnemonic exit, a refu
 
   it('creation: exactly the validators the limit allows, each SHARE_DEPOSITED, registered with SSV once, with an SSV amount', async () => {
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: asBasisPoints(LIMIT) }),
     );
     assert.ok(expected >= 3, `the exit cases need validators to spare (plans ${expected})`);
     await until('the creation', 120_000, async () => {

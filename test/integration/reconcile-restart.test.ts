@@ -11,6 +11,7 @@ import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork, type RollupSpec } from '../harness/creation-network';
 import { checkCommonInvariants } from '../harness/crash-run';
 import { BLOCK_TIME, CrashWatcher, describeSnapshot, workerLogTail } from '../harness/crash-watcher';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ROLLUP: RollupSpec = { account: 2, name: 'rollup-reconcile', funding: 640n * ETH, limit: 5000 };
 const TASK_QUEUE = 'nexus-bot-reconcile';
@@ -34,8 +35,8 @@ describe('reconciliation: a rollup stopped and started with deposited keys not r
     const startMonitor = () =>
       net.client.workflow.start(rollupMonitorWorkflow, {
         taskQueue: net.taskQueue,
-        workflowId: monitorWorkflowId(admin),
-        args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 5 }],
+        workflowId: monitorWorkflowId(asRollupAdmin(admin)),
+        args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '2 seconds', maxBatch: 5 }],
       });
 
     const first = await net.startWorker();
@@ -45,7 +46,7 @@ describe('reconciliation: a rollup stopped and started with deposited keys not r
     await first.exited;
     // The operator stops the rollup: the batch holding the deposited keys is gone with its memory.
     await monitor.terminate('operator: stop');
-    await net.client.workflow.getHandle(creationWorkflowId(admin)).terminate('operator: stop');
+    await net.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admin))).terminate('operator: stop');
     await watcher.resumeMining();
 
     await net.startWorker();

@@ -38,6 +38,7 @@ import { rollupMonitorWorkflow } from '../../workflows/rollup-monitor';
 import { ETH, devWallet, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
 import { checkJournalRecords } from '../harness/journal-check';
 import { activityPollers, pidOf, runningSteps, stepsOnQueue } from '../harness/worker-steps';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const WRITER_TABLE = 'nexus-writer';
 const INDEX_TABLE = 'nexus-key-indices';
@@ -81,7 +82,7 @@ describe('several workers: two rollups created and exited by four worker process
     if (paused) process.kill(paused, 'SIGCONT');
     for (const r of net?.rollups ?? [])
       await net.client.workflow
-        .getHandle(monitorWorkflowId(r.admin))
+        .getHandle(monitorWorkflowId(asRollupAdmin(r.admin)))
         .terminate('test over')
         .catch(() => undefined);
     dynamo?.destroy();
@@ -150,7 +151,8 @@ describe('several workers: two rollups created and exited by four worker process
     );
   const nexusPubkeys = (event: string) => pubkeysOf(net.system.addresses.nexus, event, nexusInterface, 'pubKey');
   const mining = (seconds: number) => net.provider.send('evm_setIntervalMining', [seconds]);
-  const monitors = () => net.rollups.map((r) => net.client.workflow.getHandle(monitorWorkflowId(r.admin)));
+  const monitors = () =>
+    net.rollups.map((r) => net.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(r.admin))));
   const statuses = () => Promise.all(monitors().map((m) => m.query(monitorStatusQuery).catch(() => undefined)));
   async function until(what: string, seconds: number, done: () => Promise<boolean>): Promise<void> {
     for (let i = 0; !(await done()); i++) {
@@ -186,7 +188,7 @@ describe('several workers: two rollups created and exited by four worker process
     );
 
     const expectedCreated = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: LIMIT }),
+      maxDepositsWithinLimit({ bridgeBalanceWei: FUNDING, validatorCount: 0n, stakingLimitBps: asBasisPoints(LIMIT) }),
     );
     const total = expectedCreated * net.rollups.length;
     // The chain is held while the third worker starts: the creations are in flight when it joins,
@@ -195,10 +197,10 @@ describe('several workers: two rollups created and exited by four worker process
     for (const r of net.rollups) {
       await net.client.workflow.start(rollupMonitorWorkflow, {
         taskQueue: net.taskQueue,
-        workflowId: monitorWorkflowId(r.admin),
+        workflowId: monitorWorkflowId(asRollupAdmin(r.admin)),
         args: [
           {
-            rollupAdmin: r.admin,
+            rollupAdmin: asRollupAdmin(r.admin),
             keyPath: 'mnemonic',
             pollInterval: '2 seconds',
             maxBatch: MAX_BATCH,
@@ -264,7 +266,7 @@ describe('several workers: two rollups created and exited by four worker process
         planExits({
           bridgeBalanceWei: await net.provider.getBalance(r.bridge),
           validatorCount: count,
-          stakingLimitBps: LOWER_LIMIT,
+          stakingLimitBps: asBasisPoints(LOWER_LIMIT),
           exiting: 0,
           maxBatch: 50,
         }).toExit,

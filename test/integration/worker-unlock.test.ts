@@ -18,6 +18,7 @@ import { creationStatusQuery, monitorStatusQuery } from '../../protocol/messages
 import type { ServiceProcess } from '../../localnet/services/process';
 import { runNexusBot } from '../harness/cli';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../harness/creation-network';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const TASK_QUEUE = 'nexus-bot-unlock-it';
 const SCHEDULED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED;
@@ -46,7 +47,7 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
   /** The creation's pending salt-queue activity, when it waits there unstarted. */
   const heldSaltStep = async () => {
     const description = await net.client.workflow
-      .getHandle(creationWorkflowId(rollup.admin))
+      .getHandle(creationWorkflowId(asRollupAdmin(rollup.admin)))
       .describe()
       .catch(() => undefined);
     return description?.raw.pendingActivities?.find(
@@ -94,7 +95,7 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
 
   it('serves the monitor while locked, and holds the mnemonic creation on the salt queue', async () => {
     await startMonitor(net.client, {
-      rollupAdmin: rollup.admin,
+      rollupAdmin: asRollupAdmin(rollup.admin),
       keyPath: 'mnemonic',
       pollInterval: '2 seconds',
       maxBatch: 4,
@@ -110,7 +111,9 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     assert.ok(still, 'the salt step started without the salt');
     assert.equal(still.activityType?.name, held.activityType?.name);
     assert.equal((await monitorStatus()).validatorsCreated, 0);
-    const creation = await net.client.workflow.getHandle(creationWorkflowId(rollup.admin)).query(creationStatusQuery);
+    const creation = await net.client.workflow
+      .getHandle(creationWorkflowId(asRollupAdmin(rollup.admin)))
+      .query(creationStatusQuery);
     assert.equal(creation.phase, 'allocating');
     // What an operator sees: `status` of the rollup and `show` of the batch say why it waits.
     const locked = new RegExp(
@@ -120,7 +123,7 @@ describe('a worker started without the salt: locked, then unlocked (Temporal + a
     const cliStatus = await runNexusBot(['status', rollup.admin, '--config', configFile]);
     assert.equal(cliStatus.code, 0, cliStatus.stderr);
     assert.match(cliStatus.stdout, locked);
-    const show = await runNexusBot(['show', creationWorkflowId(rollup.admin), '--config', configFile]);
+    const show = await runNexusBot(['show', creationWorkflowId(asRollupAdmin(rollup.admin)), '--config', configFile]);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, locked);
   });

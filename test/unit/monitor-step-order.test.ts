@@ -6,6 +6,7 @@ import { MonitorState } from '../../workflows/monitor/state';
 import { stepStateProblem } from '../../workflows/message-checks';
 import type { FundingHold, StepState } from '../../protocol/messages';
 import { createReportTracker } from '../../workflows/step-reports';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const CREATION = 'create-validators/0xabc';
 const hold = (reason: FundingHold['reason'], checks: number): FundingHold => ({
@@ -18,7 +19,7 @@ const hold = (reason: FundingHold['reason'], checks: number): FundingHold => ({
 
 function creatingMonitor(): MonitorState {
   const state = MonitorState.fromInput({
-    rollupAdmin: '0x00000000000000000000000000000000000000a1',
+    rollupAdmin: asRollupAdmin('0x00000000000000000000000000000000000000a1'),
     keyPath: 'mnemonic',
   });
   state.status.inFlight = { workflowId: CREATION, count: 1 };

@@ -10,6 +10,7 @@ import {
   PlanningInputError,
   type BridgeState,
 } from '../../workflows/planning';
+import { asBasisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const DEPOSIT = 32n * ETH;
@@ -44,7 +45,7 @@ function randomState(random: () => number): State {
     BigInt(Math.floor(random() * 12_000)) * ETH + (random() < 0.5 ? BigInt(Math.floor(random() * 1e15)) : 0n);
   // Limits at the edges too.
   const r = random();
-  const stakingLimitBps = r < 0.05 ? 0 : r < 0.1 ? 10_000 : Math.floor(random() * 10_001);
+  const stakingLimitBps = asBasisPoints(r < 0.05 ? 0 : r < 0.1 ? 10_000 : Math.floor(random() * 10_001));
   return { bridgeBalanceWei, validatorCount, stakingLimitBps, inFlight, irrevocable };
 }
 
@@ -59,7 +60,7 @@ describe('planning: creation beside exits in flight', () => {
     const state = {
       bridgeBalanceWei: 2560n * ETH,
       validatorCount: 20n,
-      stakingLimitBps: 3000,
+      stakingLimitBps: asBasisPoints(3000),
       pendingDeposits: 0,
       maxBatch: 100,
     };
@@ -78,7 +79,7 @@ describe('planning: creation beside exits in flight', () => {
       planExits({
         bridgeBalanceWei: (2560n - 14n * 32n) * ETH,
         validatorCount: 34n,
-        stakingLimitBps: 3000,
+        stakingLimitBps: asBasisPoints(3000),
         exiting: 10,
         maxBatch: 100,
       }).toExit,
@@ -175,7 +176,7 @@ describe('planning: creation beside exits in flight', () => {
     const plan = planCreation({
       bridgeBalanceWei: 6400n * ETH,
       validatorCount: 2n,
-      stakingLimitBps: 10_000,
+      stakingLimitBps: asBasisPoints(10_000),
       pendingDeposits: 0,
       exiting: 3,
       maxBatch: 10,
@@ -188,7 +189,7 @@ describe('planning: creation beside exits in flight', () => {
           planCreation({
             bridgeBalanceWei: 0n,
             validatorCount: 0n,
-            stakingLimitBps: 0,
+            stakingLimitBps: asBasisPoints(0),
             pendingDeposits: 0,
             exiting,
             maxBatch: 1,

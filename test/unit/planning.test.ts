@@ -3,13 +3,14 @@
 import assert from 'node:assert/strict';
 import {
   BASIS_POINTS,
+  bridgeStateOf,
   maxDepositsAllowed,
   maxDepositsWithinLimit,
   planCreation,
-  PlanningInputError,
   VALIDATOR_DEPOSIT_WEI,
   type BridgeState,
 } from '../../workflows/planning';
+import { asBasisPoints } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -31,17 +32,29 @@ function rng(seed: number): () => number {
 describe('planning: creation', () => {
   it('matches worked examples', () => {
     // 320 ETH, no validators, 20 %: n·32·10000/(320+32n) ≤ 2000 ⇔ n ≤ 2.5
-    assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }), 2n);
-    // limit 0: nothing; limit 10000: as many as the balance pays for
-    assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 0 }), 0n);
     assert.equal(
-      maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: 10_000 }),
+      maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: asBasisPoints(2000) }),
+      2n,
+    );
+    // limit 0: nothing; limit 10000: as many as the balance pays for
+    assert.equal(
+      maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: asBasisPoints(0) }),
+      0n,
+    );
+    assert.equal(
+      maxDepositsAllowed({ bridgeBalanceWei: 320n * ETH, validatorCount: 0n, stakingLimitBps: asBasisPoints(10_000) }),
       10n,
     );
     // under 32 ETH: none, whatever the limit
-    assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 31n * ETH, validatorCount: 0n, stakingLimitBps: 10_000 }), 0n);
+    assert.equal(
+      maxDepositsAllowed({ bridgeBalanceWei: 31n * ETH, validatorCount: 0n, stakingLimitBps: asBasisPoints(10_000) }),
+      0n,
+    );
     // empty bridge
-    assert.equal(maxDepositsAllowed({ bridgeBalanceWei: 0n, validatorCount: 0n, stakingLimitBps: 5000 }), 0n);
+    assert.equal(
+      maxDepositsAllowed({ bridgeBalanceWei: 0n, validatorCount: 0n, stakingLimitBps: asBasisPoints(5000) }),
+      0n,
+    );
   });
 
   it('plans the largest batch the bridge accepts, and one more is rejected (2000 random states)', () => {
@@ -50,7 +63,11 @@ describe('planning: creation', () => {
       const balance = BigInt(Math.floor(random() * 5000)) * ETH + BigInt(Math.floor(random() * 1e9));
       const count = BigInt(Math.floor(random() * 200));
       const limit = Math.floor(random() * 10_001);
-      const state: BridgeState = { bridgeBalanceWei: balance, validatorCount: count, stakingLimitBps: limit };
+      const state: BridgeState = {
+        bridgeBalanceWei: balance,
+        validatorCount: count,
+        stakingLimitBps: asBasisPoints(limit),
+      };
       const n = maxDepositsAllowed(state);
       if (n > 0n)
         assert.ok(contractCheck(balance, count, n, BigInt(limit)), `n=${n} rejected for ${balance}/${count}/${limit}`);
@@ -62,7 +79,7 @@ describe('planning: creation', () => {
   });
 
   it('never stakes a larger share than the limit, although the bridge would accept more in one batch', () => {
-    const state = { bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 };
+    const state = { bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: asBasisPoints(2000) };
     // The bridge counts the new validators' ETH twice: one batch of 25 passes its check ...
     assert.equal(maxDepositsAllowed(state), 25n);
     // ... but 25 × 32 = 800 of 3200 ETH is 25 %: the plan stops at 20 % of the rollup's ETH.
@@ -76,7 +93,7 @@ describe('planning: creation', () => {
       const state: BridgeState = {
         bridgeBalanceWei: BigInt(Math.floor(random() * 5000)) * ETH + BigInt(Math.floor(random() * 1e9)),
         validatorCount: BigInt(Math.floor(random() * 50)),
-        stakingLimitBps: Math.floor(random() * 10_001),
+        stakingLimitBps: asBasisPoints(Math.floor(random()) * 10_001),
       };
       const total = state.bridgeBalanceWei + state.validatorCount * 32n * ETH;
       const share = (count: bigint) => count * 32n * ETH * 10_000n <= BigInt(state.stakingLimitBps) * total;
@@ -113,7 +130,7 @@ describe('planning: creation', () => {
   });
 
   it('caps a batch and counts pending deposits as done', () => {
-    const state = { bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 5000 };
+    const state = { bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: asBasisPoints(5000) };
     const all = Number(maxDepositsWithinLimit(state));
     assert.equal(planCreation({ ...state, pendingDeposits: 0, maxBatch: 5 }).toCreate, 5);
     assert.equal(planCreation({ ...state, pendingDeposits: 0, maxBatch: 1000 }).toCreate, all);
@@ -130,7 +147,7 @@ describe('planning: creation', () => {
     const plan = planCreation({
       bridgeBalanceWei: 64n * ETH,
       validatorCount: 0n,
-      stakingLimitBps: 10_000,
+      stakingLimitBps: asBasisPoints(10_000),
       pendingDeposits: 3,
       maxBatch: 10,
     });
@@ -139,15 +156,27 @@ describe('planning: creation', () => {
   });
 
   it('rejects bad input with the field named', () => {
-    const base = { bridgeBalanceWei: 0n, validatorCount: 0n, stakingLimitBps: 0, pendingDeposits: 0, maxBatch: 1 };
-    assert.throws(
-      () => planCreation({ ...base, stakingLimitBps: 10_001 }),
-      (e: unknown) => e instanceof PlanningInputError && /stakingLimit must be an integer 0\.\.10000/.test(e.message),
-    );
-    assert.throws(() => planCreation({ ...base, stakingLimitBps: 1.5 }), /stakingLimit/);
+    const base = {
+      bridgeBalanceWei: 0n,
+      validatorCount: 0n,
+      stakingLimitBps: asBasisPoints(0),
+      pendingDeposits: 0,
+      maxBatch: 1,
+    };
+    // The limit is BasisPoints, checked once where it is read (test/unit/identifiers.test.ts).
     assert.throws(() => planCreation({ ...base, maxBatch: 0 }), /maxBatch/);
     assert.throws(() => planCreation({ ...base, pendingDeposits: -1 }), /pendingDeposits/);
     assert.throws(() => planCreation({ ...base, bridgeBalanceWei: -1n }), /bridge balance/);
+  });
+
+  it('takes a rollup snapshot as it crossed Temporal (decimal strings) and keeps its limit', () => {
+    const state = bridgeStateOf({
+      bridgeBalanceWei: (3200n * ETH).toString(),
+      validatorCount: '7',
+      stakingLimitBps: asBasisPoints(2000),
+    });
+    assert.deepEqual(state, { bridgeBalanceWei: 3200n * ETH, validatorCount: 7n, stakingLimitBps: 2000 });
+    assert.throws(() => bridgeStateOf({ ...state, bridgeBalanceWei: '1.5', validatorCount: '0' }), SyntaxError);
   });
 
   it('uses the contract constants', () => {

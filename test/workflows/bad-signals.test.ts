@@ -26,6 +26,7 @@ import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { logListeners, type LoggedLine } from '../harness/quiet-runtime';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const ADMIN = `0xbad5${'c'.repeat(36)}`;
@@ -116,6 +117,19 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
     );
     assert.match(exitReportProblem({ workflowId: 'w', exited: 'none', rejected: [] }) ?? '', /exited/);
     assert.match(registrationResultProblem({ requestId: 'r', kind: 'teleported' }) ?? '', /unknown kind "teleported"/);
+    // A mnemonic request's rollup admin is checked as an address (protocol/identifiers.ts), its value not echoed.
+    const mnemonicRequest = {
+      requestId: 'r',
+      requester: 'w',
+      kind: 'mnemonic',
+      keys: [{ pubkey: '0xab', keyIndex: 0 }],
+    };
+    assert.equal(registrationRequestProblem({ ...mnemonicRequest, rollupAdmin: `0x${'Ab'.repeat(20)}` }), undefined);
+    assert.equal(
+      registrationRequestProblem({ ...mnemonicRequest, rollupAdmin: '0x1234' }),
+      'rollupAdmin must be an address (0x and 40 hex digits)',
+    );
+    assert.equal(registrationRequestProblem({ ...mnemonicRequest }), 'rollupAdmin must be an address string');
   });
 
   it('bad payloads to the monitor, its creation batch and the registrar: all dropped, the rollup gets exactly its validators', async () => {
@@ -124,13 +138,17 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
     const chain = new StubChain();
     chain.addRollup(ADMIN, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: asBasisPoints(2000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 640n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(2000),
+      }),
     );
     const keyMaterial = chain.latch('prepareMnemonicValidators');
     const dropped: LoggedLine[] = [];
@@ -145,13 +163,13 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
         const env: TestWorkflowEnvironment = testEnv();
         const handle: WorkflowHandle = await env.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue,
-          workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-          args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 2 }],
+          workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+          args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 2 }],
         });
         try {
           // The first batch stands in its key material: monitor and batch are both running.
           await keyMaterial.reached;
-          const creation = env.client.workflow.getHandle(creationWorkflowId(ADMIN));
+          const creation = env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN)));
           for (const p of BAD.stepState) await handle.signal(stepStateSignal, p as never);
           for (const p of BAD.registrationResult) {
             await handle.signal(registrationResultSignal, p as never);
@@ -185,7 +203,10 @@ describe('workflows: malformed internal signals are dropped, nothing wedges (tim
           assert.equal(to(handle.workflowId, 'stepState'), BAD.stepState.length);
           assert.equal(to(handle.workflowId, 'registrationResult'), BAD.registrationResult.length);
           assert.equal(to(handle.workflowId, 'exitReport'), BAD.exitReport.length);
-          assert.equal(to(creationWorkflowId(ADMIN), 'registrationResult'), BAD.registrationResult.length);
+          assert.equal(
+            to(creationWorkflowId(asRollupAdmin(ADMIN)), 'registrationResult'),
+            BAD.registrationResult.length,
+          );
           assert.ok(dropped.every((l) => l.level === 'ERROR'));
           await stopMonitor(env, handle, '20 seconds', 60);
         } finally {

@@ -16,6 +16,7 @@ import { chainWatcherWorkflow, FOLLOW_HEADS_PATCH } from '../../workflows/chain-
 import { monitorWorkflowId } from '../../workflows/ids';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { workflowBundle } from '../harness/workflow-bundle';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 type History = temporal.api.history.v1.IHistory;
 const SLEEP_LOOP_HISTORY = join(__dirname, '..', 'fixtures', 'histories', 'chain-watcher-sleep-loop.binpb');
@@ -25,7 +26,7 @@ const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefi
 describe('workflows: chain watcher follows new blocks (time-skipping)', function () {
   this.timeout(120_000);
   const testEnv = useTimeSkippingEnv();
-  const admins = [`0x${'a1'.repeat(20)}`, `0x${'c3'.repeat(20)}`];
+  const admins = [`0x${'a1'.repeat(20)}`, `0x${'c3'.repeat(20)}`].map((a) => asRollupAdmin(a));
   const workflowId = `chain-watcher-heads-${Date.now()}`;
   const calls: FollowInput[] = [];
   let history: History;
@@ -54,7 +55,7 @@ describe('workflows: chain watcher follows new blocks (time-skipping)', function
     for (const admin of admins)
       await env.client.workflow.start('monitorStandIn', {
         taskQueue: `${taskQueue}-nobody`,
-        workflowId: monitorWorkflowId(admin),
+        workflowId: monitorWorkflowId(asRollupAdmin(admin)),
       });
     await withTestWorker(env.address, { taskQueue, activities }, async () => {
       const handle = await env.client.workflow.start(chainWatcherWorkflow, {
@@ -74,7 +75,8 @@ describe('workflows: chain watcher follows new blocks (time-skipping)', function
         }
       }
     });
-    for (const admin of admins) await env.client.workflow.getHandle(monitorWorkflowId(admin)).terminate('test over');
+    for (const admin of admins)
+      await env.client.workflow.getHandle(monitorWorkflowId(asRollupAdmin(admin))).terminate('test over');
   });
 
   it('records the patch marker, waits in waitForRollupChanges (no timer) with timeouts from the poll interval, carries the scanned block', () => {

@@ -14,6 +14,7 @@ import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-w
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { workflowBundle } from '../harness/workflow-bundle';
 import { StubChain, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -44,8 +45,8 @@ describe('workflows: creation beside exits in flight (time-skipping)', function 
       async () => {
         const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue,
-          workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-          args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours' }],
+          workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+          args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', pollInterval: '6 hours' }],
         });
         const waitFor = (done: (s: MonitorStatus) => boolean, what: string, step = '10 minutes', steps = 30) =>
           waitForMonitor(env, handle, done, what, step, steps);
@@ -162,8 +163,8 @@ describe('workflows: creation beside exits in flight (time-skipping)', function 
       async () => {
         const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue: queue,
-          workflowId: `${monitorWorkflowId(admin)}-${queue}`,
-          args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '6 hours' }],
+          workflowId: `${monitorWorkflowId(asRollupAdmin(admin))}-${queue}`,
+          args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '6 hours' }],
         });
         await broadcast.reached;
         // The batch holds in its broadcast (real time passes, none skipped: its activity does not heartbeat).

@@ -10,6 +10,7 @@ import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -39,7 +40,7 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
   });
 
   afterEach(async () => {
-    const ids = [...started.splice(0), creationWorkflowId(ADMIN), registrarWorkflowId];
+    const ids = [...started.splice(0), creationWorkflowId(asRollupAdmin(ADMIN)), registrarWorkflowId];
     await Promise.all(
       ids.map((id) =>
         testEnv()
@@ -61,12 +62,12 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
     env: TestWorkflowEnvironment,
     input: Partial<RollupMonitorInput> = {},
   ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
-    const workflowId = `${monitorWorkflowId(ADMIN)}-${taskQueue}`;
+    const workflowId = `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`;
     started.push(workflowId);
     return env.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue,
       workflowId,
-      args: [{ pollInterval: '1 minute', rollupAdmin: ADMIN, keyPath: 'mnemonic', ...input }],
+      args: [{ pollInterval: '1 minute', rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', ...input }],
     });
   }
 
@@ -94,7 +95,9 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
         held.inFlight?.funding?.message ?? '',
         /Nexus holds 9999999999999999999 wei SSV tokens, the \d+ registrations of this batch need/,
       );
-      const batch = await env.client.workflow.getHandle(creationWorkflowId(ADMIN)).query(creationStatusQuery);
+      const batch = await env.client.workflow
+        .getHandle(creationWorkflowId(asRollupAdmin(ADMIN)))
+        .query(creationStatusQuery);
       assert.equal(batch.phase, 'awaiting-funding');
       assert.equal(batch.funding?.reason, 'nexus-ssv-short');
       assert.equal(batch.pubkeys.length > 0, true, 'keys are made, only the deposit waits');
@@ -134,7 +137,7 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
       assert.equal(chain.submitAttempts, 0);
       chain.clusterLiquidatable = false;
       const checks = chain.fundingChecks.length;
-      await env.client.workflow.getHandle(creationWorkflowId(ADMIN)).signal(resumeSignal);
+      await env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN))).signal(resumeSignal);
       await waitForStatus(env, handle, (s) => s.validatorsCreated > 0, 'the batch to go on after the resume');
       assert.equal(chain.fundingChecks.length, checks + 1, 'one more check, straight after the resume');
       await stop(handle);
@@ -173,7 +176,10 @@ describe('workflows: creation held before the deposit until fundable (time-skipp
         status.lastError ?? '',
         /SigningNetworkMismatchError: refusing to sign deposits: .*0x01017000, but chain id 1 \(mainnet\) uses 0x00000000/,
       );
-      assert.equal((await env.client.workflow.getHandle(creationWorkflowId(ADMIN)).describe()).status.name, 'FAILED');
+      assert.equal(
+        (await env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN))).describe()).status.name,
+        'FAILED',
+      );
       await stop(handle);
     });
     assert.equal(chain.submitAttempts, 0);

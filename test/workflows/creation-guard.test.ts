@@ -13,6 +13,7 @@ import { createValidatorsWorkflow } from '../../workflows/create-validators';
 import { creationStatusQuery } from '../../protocol/messages';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, pubkeyFor, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -42,7 +43,7 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
 
   afterEach(async () => {
     await Promise.all(
-      [creationWorkflowId(ADMIN), registrarWorkflowId].map((id) =>
+      [creationWorkflowId(asRollupAdmin(ADMIN)), registrarWorkflowId].map((id) =>
         testEnv()
           .client.workflow.getHandle(id)
           .terminate('test over')
@@ -61,7 +62,7 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
   const startBatch = (env: TestWorkflowEnvironment, keyPath: 'mnemonic' | 'dkg', count: number, runTag = '') =>
     env.client.workflow.start(createValidatorsWorkflow, {
       taskQueue,
-      workflowId: `${creationWorkflowId(ADMIN)}${runTag}`,
+      workflowId: `${creationWorkflowId(asRollupAdmin(ADMIN))}${runTag}`,
       args: [{ rollupAdmin: ADMIN, bridge: '0xb1', operatorCluster: 1, keyPath, count }],
     });
 
@@ -99,8 +100,8 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
     await withWorker(async (env) => {
       const monitor = await env.client.workflow.start(rollupMonitorWorkflow, {
         taskQueue,
-        workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-        args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', maxBatch: 3 }],
+        workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+        args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', pollInterval: '6 hours', maxBatch: 3 }],
       });
       const s = await waitForMonitor(
         env,
@@ -157,7 +158,7 @@ describe('workflows: keys held by the pre-deposit guard (time-skipping)', functi
     );
     assert.equal(chain.depositBatches.length, 1);
     await testEnv()
-      .client.workflow.getHandle(`${creationWorkflowId(ADMIN)}-next`)
+      .client.workflow.getHandle(`${creationWorkflowId(asRollupAdmin(ADMIN))}-next`)
       .terminate('test over')
       .catch(() => undefined);
   });

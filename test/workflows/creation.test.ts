@@ -23,6 +23,7 @@ import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -50,7 +51,12 @@ describe('workflows: validator creation (time-skipping)', function () {
   // Every workflow a test started is ended, or (with no worker left polling its task queue) it
   // would hold the test server's time skipping for the next tests.
   afterEach(async () => {
-    const ids = [...started.splice(0), creationWorkflowId(ADMIN_A), creationWorkflowId(ADMIN_B), registrarWorkflowId];
+    const ids = [
+      ...started.splice(0),
+      creationWorkflowId(asRollupAdmin(ADMIN_A)),
+      creationWorkflowId(asRollupAdmin(ADMIN_B)),
+      registrarWorkflowId,
+    ];
     await Promise.all(
       ids.map((id) =>
         testEnv()
@@ -97,16 +103,20 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('creates exactly the validators the bridge allows and registers them in nonce order (mnemonic)', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: asBasisPoints(2000),
       operatorCluster: 1,
       balanceWei: 3200n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 3200n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 3200n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(2000),
+      }),
     );
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', maxBatch: 4 });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic', maxBatch: 4 });
       const status = await waitForStatus(
         env,
         handle,
@@ -119,7 +129,7 @@ describe('workflows: validator creation (time-skipping)', function () {
         'a batch exceeded maxBatch',
       );
       // A batch is found by its rollup like the monitor (a child does not inherit search attributes).
-      const batch = await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).describe();
+      const batch = await env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN_A))).describe();
       assert.equal(batch.typedSearchAttributes.get(RollupAdminAttribute), ADMIN_A.toLowerCase());
       assert.equal(batch.typedSearchAttributes.get(KeyPathAttribute), 'mnemonic');
       await stop(handle);
@@ -129,7 +139,7 @@ describe('workflows: validator creation (time-skipping)', function () {
       maxDepositsWithinLimit({
         bridgeBalanceWei: chain.rollup(ADMIN_A).balanceWei,
         validatorCount: chain.rollup(ADMIN_A).validatorCount,
-        stakingLimitBps: 2000,
+        stakingLimitBps: asBasisPoints(2000),
       }),
       0n,
     );
@@ -147,24 +157,28 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('serialises SSV registrations of a DKG and a mnemonic rollup: owner nonces contiguous, ceremonies on their reserved nonces', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 5000,
+      stakingLimitBps: asBasisPoints(5000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.addRollup(ADMIN_B, {
       bridge: '0xb2',
-      stakingLimitBps: 5000,
+      stakingLimitBps: asBasisPoints(5000),
       operatorCluster: 2,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const each = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 640n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(5000),
+      }),
     );
     await withWorker(async (env) => {
-      const a = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 3 });
-      const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic', maxBatch: 2 });
+      const a = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'dkg', maxBatch: 3 });
+      const b = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_B), keyPath: 'mnemonic', maxBatch: 2 });
       await waitForStatus(env, a, (s) => s.validatorsCreated === each, 'rollup A done');
       await waitForStatus(env, b, (s) => s.validatorsCreated === each, 'rollup B done');
       await Promise.all([stop(a), stop(b)]);
@@ -183,17 +197,21 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('registers deposited mnemonic keys again when their keyshares failed the first time', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 1280n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 1280n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 1280n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(1000),
+      }),
     );
     chain.failNextRegistration = true;
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic' });
       const status = await waitForStatus(
         env,
         handle,
@@ -215,14 +233,14 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('retries a failed activity and deposits the batch exactly once', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.failSubmitDeposits = (attempt) => (attempt === 1 ? new Error('RPC node down (simulated)') : undefined);
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic' });
       await waitForStatus(env, handle, (s) => s.validatorsCreated > 0, 'a deposit');
       await stop(handle);
     });
@@ -233,7 +251,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('surfaces a non-retryable revert as a failed creation with a readable reason, and deposits nothing', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -241,10 +259,10 @@ describe('workflows: validator creation (time-skipping)', function () {
     chain.failSubmitDeposits = () =>
       ApplicationFailure.nonRetryable('StakingLimitExceeding()', 'Revert:StakingLimitExceeding');
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic' });
       const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
       assert.match(status.lastError ?? '', /Revert:StakingLimitExceeding: StakingLimitExceeding\(\)/);
-      const child = env.client.workflow.getHandle(creationWorkflowId(ADMIN_A));
+      const child = env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN_A)));
       const described = await child.describe();
       assert.equal(described.status.name, 'FAILED');
       await stop(handle);
@@ -256,7 +274,7 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('a lost index state (IndexStateMissingError) fails the creation at allocation, unretried, before any key is made; status names the rebuild', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
@@ -267,10 +285,13 @@ describe('workflows: validator creation (time-skipping)', function () {
         `the key index state of rollup ${ADMIN_A} is missing ... run \`nexus-bot mnemonic rebuild ${ADMIN_A}\``,
       );
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic' });
       const status = await waitForStatus(env, handle, (s) => s.lastError !== undefined, 'the failure');
       assert.match(status.lastError ?? '', /IndexStateMissingError: .*nexus-bot mnemonic rebuild/);
-      assert.equal((await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).describe()).status.name, 'FAILED');
+      assert.equal(
+        (await env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN_A))).describe()).status.name,
+        'FAILED',
+      );
       await stop(handle);
     });
     assert.equal(chain.allocationAttempts, 1, 'a non-retryable failure was retried');
@@ -281,14 +302,14 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('a paused monitor starts nothing, even when woken; resume continues', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     await withWorker(async (env) => {
       const handle = await startMonitor(env, {
-        rollupAdmin: ADMIN_A,
+        rollupAdmin: asRollupAdmin(ADMIN_A),
         keyPath: 'mnemonic',
         carried: { paused: true, pauseReason: 'maintenance', validatorsCreated: 0, unregistered: [] },
       });
@@ -308,13 +329,17 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('continues as new with its state kept (paused flag, counters)', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', continueAsNewAfterLoops: 2 });
+      const handle = await startMonitor(env, {
+        rollupAdmin: asRollupAdmin(ADMIN_A),
+        keyPath: 'mnemonic',
+        continueAsNewAfterLoops: 2,
+      });
       const first = await handle.describe();
       await waitForStatus(env, handle, (s) => s.validatorsCreated > 0, 'a creation');
       await handle.signal(pauseSignal, { reason: 'kept across runs' });
@@ -348,14 +373,14 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('pause during a mnemonic creation: the batch runs its key material to the end, holds before the deposit, deposits nothing until resumed', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const keyMaterial = chain.latch('prepareMnemonicValidators');
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic' });
       await keyMaterial.reached;
       await handle.signal(pauseSignal, { reason: 'key ceremony audit' });
       const stopping = await untilStatus(
@@ -368,7 +393,9 @@ describe('workflows: validator creation (time-skipping)', function () {
       const held = await untilStatus(handle, (s) => s.inFlight?.hold?.state === 'held', 'the batch to hold');
       assert.match(held.inFlight?.hold?.step ?? '', /before the deposit/);
       assert.equal(held.paused, true);
-      const creation = await env.client.workflow.getHandle(creationWorkflowId(ADMIN_A)).query(creationStatusQuery);
+      const creation = await env.client.workflow
+        .getHandle(creationWorkflowId(asRollupAdmin(ADMIN_A)))
+        .query(creationStatusQuery);
       assert.equal(creation.paused, true);
       assert.equal(creation.pauseReason, 'rollup paused: key ceremony audit');
       assert.equal(creation.pubkeys.length, held.inFlight?.count);
@@ -390,17 +417,21 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('pause during a DKG ceremony: the ceremony is deposited and registered (its nonces block every rollup), status says "finishing", no next batch until resumed', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 5000,
+      stakingLimitBps: asBasisPoints(5000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const total = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 5000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 640n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(5000),
+      }),
     );
     const ceremony = chain.latch('runDkgCeremony');
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg', maxBatch: 2 });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'dkg', maxBatch: 2 });
       await ceremony.reached;
       await handle.signal(pauseSignal, { reason: 'operator change' });
       const finishing = await untilStatus(
@@ -439,13 +470,17 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('setPollInterval: bad input is refused before any state changes; a good one answers old and new and is in force', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 0,
+      stakingLimitBps: asBasisPoints(0),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', pollInterval: '1 hour' });
+      const handle = await startMonitor(env, {
+        rollupAdmin: asRollupAdmin(ADMIN_A),
+        keyPath: 'mnemonic',
+        pollInterval: '1 hour',
+      });
       await waitForStatus(env, handle, (s) => s.phase === 'idle', 'idle');
       for (const [bad, why] of [
         [{ interval: 'soon' }, /interval "soon": not a duration/],
@@ -480,13 +515,17 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('syncNow answers with the plan of a fresh look; refused while paused', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 0,
+      stakingLimitBps: asBasisPoints(0),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic', pollInterval: '6 hours' });
+      const handle = await startMonitor(env, {
+        rollupAdmin: asRollupAdmin(ADMIN_A),
+        keyPath: 'mnemonic',
+        pollInterval: '6 hours',
+      });
       await waitForStatus(env, handle, (s) => s.phase === 'idle', 'idle');
       const first = await handle.query(monitorStatusQuery);
       chain.rollup(ADMIN_A).stakingLimitBps = 500; // the monitor would only see this in 6 hours
@@ -511,17 +550,21 @@ describe('workflows: validator creation (time-skipping)', function () {
   it('dry run: the monitor plans and shows what it would create, and starts no batch', async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.dryRun = true;
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 1000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 640n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(1000),
+      }),
     );
     await withWorker(async (env) => {
-      const handle = await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'mnemonic' });
+      const handle = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'mnemonic' });
       const planned = await waitForStatus(env, handle, (s) => s.lastPlan !== undefined && s.phase === 'idle', 'a plan');
       assert.equal(planned.dryRun, true);
       assert.equal(planned.lastPlan?.toCreate, expected);
@@ -537,23 +580,23 @@ describe('workflows: validator creation (time-skipping)', function () {
   it("a DKG creation terminated while it holds a nonce reservation does not block other rollups' registrations", async () => {
     chain.addRollup(ADMIN_A, {
       bridge: '0xb1',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.addRollup(ADMIN_B, {
       bridge: '0xb2',
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       operatorCluster: 2,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     chain.dkgOperatorsDown = true;
     await withWorker(async (env) => {
-      await startMonitor(env, { rollupAdmin: ADMIN_A, keyPath: 'dkg' });
+      await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_A), keyPath: 'dkg' });
       // Wait until A's creation holds the reservation (its ceremony keeps failing), then kill it.
-      const creation = env.client.workflow.getHandle(creationWorkflowId(ADMIN_A));
+      const creation = env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(ADMIN_A)));
       for (
         let i = 0;
         i < 60 &&
@@ -566,7 +609,7 @@ describe('workflows: validator creation (time-skipping)', function () {
         await env.sleep('5 seconds');
       await env.sleep('5 seconds');
       await creation.terminate('operator terminated the ceremony');
-      const b = await startMonitor(env, { rollupAdmin: ADMIN_B, keyPath: 'mnemonic' });
+      const b = await startMonitor(env, { rollupAdmin: asRollupAdmin(ADMIN_B), keyPath: 'mnemonic' });
       await waitForStatus(
         env,
         b,

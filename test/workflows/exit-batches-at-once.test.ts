@@ -14,6 +14,7 @@ import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { workflowBundle } from '../harness/workflow-bundle';
 import { StubChain, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -62,8 +63,8 @@ describe('workflows: the monitor checks its exit batches in flight at once (time
       async () => {
         const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue,
-          workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-          args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', maxExitBatch: 2 }],
+          workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+          args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', pollInterval: '6 hours', maxExitBatch: 2 }],
         });
         for (let k = 1; k <= 5; k++) {
           if (k > 1) await handle.signal(wakeSignal, { reason: `look ${k}` });

@@ -10,6 +10,7 @@ import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/
 import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -50,8 +51,8 @@ describe('workflows: exits by Nexus version (time-skipping)', function () {
   const startMonitor = (env: TestWorkflowEnvironment, input: Partial<RollupMonitorInput> = {}) =>
     env.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue,
-      workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-      args: [{ rollupAdmin: ADMIN, keyPath: 'dkg', pollInterval: '6 hours', ...input }],
+      workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+      args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'dkg', pollInterval: '6 hours', ...input }],
     });
   const status = monitorStatus;
 

@@ -12,6 +12,7 @@ import { rollupMonitorWorkflow, type RollupMonitorInput } from '../../workflows/
 import { monitorStatus, stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -32,7 +33,7 @@ describe('workflows: validator exits (time-skipping)', function () {
     // 3200 ETH in all, 20 validators staked: 20 % of the rollup's ETH.
     chain.addRollup(ADMIN, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: asBasisPoints(2000),
       operatorCluster: 1,
       balanceWei: 3200n * ETH,
       validatorCount: 0n,
@@ -56,8 +57,8 @@ describe('workflows: validator exits (time-skipping)', function () {
   ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
     return env.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue,
-      workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-      args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '6 hours', ...input }],
+      workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+      args: [{ rollupAdmin: asRollupAdmin(ADMIN), keyPath: 'mnemonic', pollInterval: '6 hours', ...input }],
     });
   }
 
@@ -75,7 +76,7 @@ describe('workflows: validator exits (time-skipping)', function () {
     const expected = planExits({
       bridgeBalanceWei: 2560n * ETH,
       validatorCount: 20n,
-      stakingLimitBps: 1000,
+      stakingLimitBps: asBasisPoints(1000),
       exiting: 0,
       maxBatch: 1000,
     }).toExit;

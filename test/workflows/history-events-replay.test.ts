@@ -10,6 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { creationWorkflowId } from '../../workflows/ids';
 import { workflowBundle } from '../harness/workflow-bundle';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 /** The rollup of the recording (record-creation-before-fewer-events.ts). */
 const RECORDED_ADMIN = `0x0002${'f'.repeat(36)}`;
@@ -48,7 +49,7 @@ describe('workflows: monitor and creation histories from before fewer history ev
       'requestRegistration',
     ]);
     // Its own workflow id: the batch's request id, which the registrar's answer must name, is made of it.
-    const workflowId = creationWorkflowId(RECORDED_ADMIN);
+    const workflowId = creationWorkflowId(asRollupAdmin(RECORDED_ADMIN));
     await Worker.runReplayHistory(
       { workflowBundle: await workflowBundle(), replayName: 'creation-before-fewer-events' },
       history,

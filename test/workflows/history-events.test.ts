@@ -10,6 +10,7 @@ import { breakdown, creationHistories, formatBreakdown } from '../harness/histor
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const VALIDATORS = 100;
@@ -38,18 +39,22 @@ describe('workflows: history events of a creation (time-skipping)', function () 
       const chain = new StubChain();
       const balanceWei = (BigInt(VALIDATORS) * 32n * ETH * 10_000n) / 5000n;
       assert.equal(
-        maxDepositsWithinLimit({ bridgeBalanceWei: balanceWei, validatorCount: 0n, stakingLimitBps: 5000 }),
+        maxDepositsWithinLimit({
+          bridgeBalanceWei: balanceWei,
+          validatorCount: 0n,
+          stakingLimitBps: asBasisPoints(5000),
+        }),
         BigInt(VALIDATORS),
       );
       chain.addRollup(admin, {
         bridge: '0xb1',
-        stakingLimitBps: 5000,
+        stakingLimitBps: asBasisPoints(5000),
         operatorCluster: 1,
         balanceWei,
         validatorCount: 0n,
       });
       const env = testEnv();
-      const workflowId = `${monitorWorkflowId(admin)}-${taskQueue}`;
+      const workflowId = `${monitorWorkflowId(asRollupAdmin(admin))}-${taskQueue}`;
       try {
         await withTestWorker(
           env.address,
@@ -59,7 +64,9 @@ describe('workflows: history events of a creation (time-skipping)', function () 
             const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
               taskQueue,
               workflowId,
-              args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '1 hour', maxBatch: batch }],
+              args: [
+                { rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '1 hour', maxBatch: batch },
+              ],
             });
             await waitForMonitor(
               env,
@@ -94,7 +101,7 @@ describe('workflows: history events of a creation (time-skipping)', function () 
         );
       } finally {
         await Promise.all(
-          [creationWorkflowId(admin), registrarWorkflowId, workflowId].map((id) =>
+          [creationWorkflowId(asRollupAdmin(admin)), registrarWorkflowId, workflowId].map((id) =>
             env.client.workflow
               .getHandle(id)
               .terminate('test over')

@@ -10,6 +10,7 @@ import { exitValidatorsWorkflow } from '../../workflows/exit-validators';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 
@@ -54,8 +55,16 @@ describe('workflows: reconciliation from the chain (time-skipping)', function ()
   ): Promise<WorkflowHandle<typeof rollupMonitorWorkflow>> {
     return env.client.workflow.start(rollupMonitorWorkflow, {
       taskQueue,
-      workflowId: `${monitorWorkflowId(ADMIN)}-${taskQueue}`,
-      args: [{ rollupAdmin: ADMIN, keyPath: 'mnemonic', pollInterval: '10 minutes', reconcileEveryPolls: 3, ...input }],
+      workflowId: `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`,
+      args: [
+        {
+          rollupAdmin: asRollupAdmin(ADMIN),
+          keyPath: 'mnemonic',
+          pollInterval: '10 minutes',
+          reconcileEveryPolls: 3,
+          ...input,
+        },
+      ],
     });
   }
 
@@ -293,7 +302,7 @@ describe('workflows: reconciliation from the chain (time-skipping)', function ()
     const [left] = addValidators(1, 'adopt');
     chain.statuses.set(left, 'VALIDATOR_EXIT_SUBMITTED');
     await chain.exitOutsideTheBot(left);
-    const monitorId = `${monitorWorkflowId(ADMIN)}-${taskQueue}`;
+    const monitorId = `${monitorWorkflowId(asRollupAdmin(ADMIN))}-${taskQueue}`;
     const earlierId = `exit-validators/earlier-${taskQueue}/1`;
     await withWorker(async (env) => {
       // Started by the monitor's earlier run (stopped since): it reports to the monitor's workflow id.

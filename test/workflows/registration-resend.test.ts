@@ -9,6 +9,7 @@ import { createValidatorsWorkflow } from '../../workflows/create-validators';
 import type { RegistrationRequest } from '../../protocol/registrar-types';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
 import { StubChain, pubkeyFor, stubActivities } from './stub-activities';
+import { asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 const ADMIN = `0x5e5e${'a'.repeat(36)}`;
@@ -49,7 +50,7 @@ describe('workflows: a registration request the registrar lost is sent again (ti
       await withTestWorker(env.address, { taskQueue, activities }, async () => {
         const handle = await env.client.workflow.start(createValidatorsWorkflow, {
           taskQueue,
-          workflowId: creationWorkflowId(ADMIN),
+          workflowId: creationWorkflowId(asRollupAdmin(ADMIN)),
           args: [{ rollupAdmin: ADMIN, bridge: '0xb1', operatorCluster: 1, keyPath: 'mnemonic', count: 2 }],
         });
         const result = await handle.result();

@@ -13,6 +13,7 @@ import type { KeyOrigin, RollupReconciliation } from '../../activities/reconcile
 import type { RunningExitBatch } from '../../activities/batch-lookup';
 import type { GuardCheck } from '../../activities/guard/types';
 import { bridgeAllowsDeposits, VALIDATOR_DEPOSIT_WEI } from '../../workflows/planning';
+import { asBasisPoints } from '../../protocol/identifiers';
 
 export interface StubRollup {
   bridge: string;
@@ -252,7 +253,7 @@ export function stubActivities(
       return {
         rollupAdmin,
         bridge: r.bridge,
-        stakingLimitBps: r.stakingLimitBps,
+        stakingLimitBps: asBasisPoints(r.stakingLimitBps),
         operatorCluster: r.operatorCluster,
         bridgeBalanceWei: r.balanceWei.toString(),
         validatorCount: r.validatorCount.toString(),
@@ -330,7 +331,7 @@ export function stubActivities(
       const state = {
         bridgeBalanceWei: r.balanceWei,
         validatorCount: r.validatorCount,
-        stakingLimitBps: r.stakingLimitBps,
+        stakingLimitBps: asBasisPoints(r.stakingLimitBps),
       };
       if (!bridgeAllowsDeposits(state, BigInt(deposits.length))) {
         throw ApplicationFailure.nonRetryable('the bridge rejects this batch', 'Revert:StakingLimitExceeding');

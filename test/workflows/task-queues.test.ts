@@ -16,6 +16,7 @@ import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv } from '../harness/time-skipping';
 import { workflowBundle } from '../harness/workflow-bundle';
 import { StubChain, stubActivities } from './stub-activities';
+import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 
 const ETH = 10n ** 18n;
 type History = temporal.api.history.v1.IHistory;
@@ -33,13 +34,17 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
     const chain = new StubChain();
     chain.addRollup(admin, {
       bridge: '0xb1',
-      stakingLimitBps: 2000,
+      stakingLimitBps: asBasisPoints(2000),
       operatorCluster: 1,
       balanceWei: 640n * ETH,
       validatorCount: 0n,
     });
     const expected = Number(
-      maxDepositsWithinLimit({ bridgeBalanceWei: 640n * ETH, validatorCount: 0n, stakingLimitBps: 2000 }),
+      maxDepositsWithinLimit({
+        bridgeBalanceWei: 640n * ETH,
+        validatorCount: 0n,
+        stakingLimitBps: asBasisPoints(2000),
+      }),
     );
     const all = stubActivities(chain, env.client, taskQueue, registrarWorkflowId);
     const connection = await NativeConnection.connect({ address: env.address });
@@ -53,14 +58,14 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
           ...(role === 'general' ? { workflowBundle: await workflowBundle() } : {}),
         });
       const [general, writer, salt] = [await worker('general'), await worker('writer'), await worker('salt')];
-      const workflowId = `${monitorWorkflowId(admin)}-${taskQueue}`;
+      const workflowId = `${monitorWorkflowId(asRollupAdmin(admin))}-${taskQueue}`;
       await general.runUntil(
         writer.runUntil(
           salt.runUntil(async () => {
             const handle = await env.client.workflow.start(rollupMonitorWorkflow, {
               taskQueue,
               workflowId,
-              args: [{ rollupAdmin: admin, keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 4 }],
+              args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '1 minute', maxBatch: 4 }],
             });
             await waitForMonitor(
               env,
@@ -70,7 +75,7 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
               '20 seconds',
               60,
             );
-            for (const id of [workflowId, creationWorkflowId(admin), registrarWorkflowId])
+            for (const id of [workflowId, creationWorkflowId(asRollupAdmin(admin)), registrarWorkflowId])
               histories.set(id, await env.client.workflow.getHandle(id).fetchHistory());
             await stopMonitor(env, handle, '20 seconds', 60);
             await env.client.workflow
@@ -118,7 +123,7 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
   });
 
   it('`nexus-bot show` reads the same from a history: each step with the worker that ran it and its queue', () => {
-    const steps = workerSteps(histories.get(creationWorkflowId(admin))!);
+    const steps = workerSteps(histories.get(creationWorkflowId(asRollupAdmin(admin)))!);
     const deposit = steps.find((s) => s.activity === 'submitDeposits');
     assert.deepEqual(deposit, {
       activity: 'submitDeposits',
@@ -148,7 +153,10 @@ describe('workflows: activities on the task queue of their role (time-skipping)'
   });
 
   it('the replay check is not blind: a history whose scheduled activity type differs does not replay', async () => {
-    const [workflowId, history] = [creationWorkflowId(admin), histories.get(creationWorkflowId(admin))!];
+    const [workflowId, history] = [
+      creationWorkflowId(asRollupAdmin(admin)),
+      histories.get(creationWorkflowId(asRollupAdmin(admin)))!,
+    ];
     const renamed = rewriteScheduled(history, (attrs) => {
       if (attrs.activityType?.name === 'submitDeposits') attrs.activityType = { name: 'submitDepositsRenamed' };
     });

@@ -11,6 +11,7 @@ import { CancelledFailure, type Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptors, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { BotMetrics } from './metrics';
+import { asRollupAdmin, type RollupAdmin } from '../../protocol/identifiers';
 
 export interface ActivityObservabilityOptions {
   metrics: Pick<BotMetrics, 'activityFailed' | 'stepStuck' | 'stuckStepEnded' | 'pollSucceeded' | 'watchSucceeded'>;
@@ -18,12 +19,16 @@ export interface ActivityObservabilityOptions {
   now?: () => number;
 }
 
-/** The rollup admin an activity input names, lowercased, if any. */
-export function rollupOf(args: readonly unknown[]): string | undefined {
+/** The rollup admin an activity input names, if it names one (any payload passes here: no error). */
+export function rollupOf(args: readonly unknown[]): RollupAdmin | undefined {
   const first = args[0];
   if (typeof first !== 'object' || first === null) return undefined;
   const admin = (first as { rollupAdmin?: unknown }).rollupAdmin;
-  return typeof admin === 'string' && /^0x[0-9a-fA-F]{40}$/.test(admin) ? admin.toLowerCase() : undefined;
+  try {
+    return asRollupAdmin(admin);
+  } catch {
+    return undefined; // not an address: no rollup label
+  }
 }
 
 /** The failure type counted for an error: the ApplicationFailure type, else the error's name. */

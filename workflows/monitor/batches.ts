@@ -14,7 +14,7 @@ export function batchVisibility(input: Pick<RollupMonitorInput, 'rollupAdmin' | 
   return {
     typedSearchAttributes: rollupSearchAttributes(input.rollupAdmin, input.keyPath),
     memo: {
-      rollupAdmin: input.rollupAdmin.toLowerCase(),
+      rollupAdmin: input.rollupAdmin,
       keyPath: input.keyPath,
       startedBy: workflowInfo().workflowId,
       description,

@@ -17,7 +17,7 @@ import { describeFailure } from '../failures';
 import { chooseExitValidators, type ExitChoice } from '../exit-choice';
 import { exitValidatorsWorkflow, isLeavingOnBeacon } from '../exit-validators';
 import { exitWorkflowId } from '../ids';
-import { planExits } from '../planning';
+import { bridgeStateOf, planExits } from '../planning';
 import { batchVisibility, batchesRunning, signalBatches } from './batches';
 import type { MonitorEvents } from './events';
 import type { MonitorState } from './state';
@@ -111,11 +111,7 @@ export async function exitsIfNeeded(
 async function planAndStartExits(state: MonitorState, events: MonitorEvents, snapshot: RollupSnapshot): Promise<void> {
   const { status, input, exitsInFlight, maxExitBatch } = state;
   const inFlight = exitsInFlight.flatMap((e) => e.pubkeys);
-  const bridge = {
-    bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
-    validatorCount: BigInt(snapshot.validatorCount),
-    stakingLimitBps: snapshot.stakingLimitBps,
-  };
+  const bridge = bridgeStateOf(snapshot);
   const upper = planExits({ ...bridge, exiting: inFlight.length, maxBatch: maxExitBatch });
   if (upper.toExit === 0) {
     await showExitBlocked(state, undefined);

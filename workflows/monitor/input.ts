@@ -3,6 +3,7 @@
 // workflow itself.
 import type { Duration } from '@temporalio/common';
 import type { KeyPath } from '../../activities/types';
+import type { RollupAdmin } from '../../protocol/identifiers';
 import type { MonitorStatus, StepState } from '../../protocol/messages';
 
 /** An exit batch started by this monitor and not yet reported finished. */
@@ -19,7 +20,8 @@ export const POLL_INTERVAL_BOUNDS_MS = { min: 1_000, max: 24 * 3600_000 };
 export const DEFAULT_POLL_INTERVAL = '5 minutes';
 
 export interface RollupMonitorInput {
-  rollupAdmin: string;
+  /** Normalised where the monitor is started (client/monitors.ts startMonitor): the workflow takes it as it is. */
+  rollupAdmin: RollupAdmin;
   keyPath: KeyPath;
   /** How often to look at the chain without a wake signal. */
   pollInterval?: Duration;

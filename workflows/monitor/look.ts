@@ -2,7 +2,7 @@
 // rollup, plan, then create one batch or, when creation wants none, plan exits.
 import { condition, log, patched } from '@temporalio/workflow';
 import { describeFailure } from '../failures';
-import { planCreation } from '../planning';
+import { bridgeStateOf, planCreation } from '../planning';
 import { CREATE_DURING_EXITS_PATCH, planCreationBesideExits } from '../creation-beside-exits';
 import { createBatch, reregisterMnemonicKeys } from './creation-step';
 import type { MonitorEvents } from './events';
@@ -52,11 +52,7 @@ export async function monitorOnce(state: MonitorState, events: MonitorEvents): P
     state.looks++;
     return false;
   }
-  const bridge = {
-    bridgeBalanceWei: BigInt(snapshot.bridgeBalanceWei),
-    validatorCount: BigInt(snapshot.validatorCount),
-    stakingLimitBps: snapshot.stakingLimitBps,
-  };
+  const bridge = bridgeStateOf(snapshot);
   // One creation at a time, awaited below: no deposit is pending between loops.
   const plan =
     exitsInFlight.length > 0

@@ -11,6 +11,7 @@ import { describeFailure } from '../failures';
 import { creationWorkflowId } from '../ids';
 import type { MonitorStatus, ReconciliationSummary } from '../../protocol/messages';
 import { planReconciliation } from '../reconciliation';
+import type { RollupAdmin } from '../../protocol/identifiers';
 
 const { reconcileRollup, listRunningExitBatches } = proxyActivities<BotActivities>(RECONCILE_OPTIONS);
 const { isWorkflowRunning, requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
@@ -18,7 +19,7 @@ const { readRollup, loadArchivedKeyshares } = proxyActivities<BotActivities>(REA
 
 /** The monitor's state that reconciliation reads and corrects (its own arrays, changed in place). */
 export interface ReconcileContext {
-  rollupAdmin: string;
+  rollupAdmin: RollupAdmin;
   unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
   exitsInFlight: { workflowId: string; pubkeys: string[]; phase?: string }[];
   orphanedExits: readonly string[];

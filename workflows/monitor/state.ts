@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { ExitReport, InFlightStep, MonitorStatus, StepState } from '../../protocol/messages';
 import type { RegistrationResult } from '../../protocol/registrar-types';
+import { IdentifierError, asRollupAdmin } from '../../protocol/identifiers';
 import { MAX_DKG_BATCH } from '../planning';
 import { DEFAULT_POLL_INTERVAL, type ExitInFlight, type RollupMonitorInput } from './input';
 
@@ -67,6 +68,15 @@ export class MonitorState {
 
   /** The state of a new run, from its input (a first start, or a continue-as-new's carried state). Bad limits fail the run. */
   static fromInput(input: RollupMonitorInput): MonitorState {
+    // The input is an edge too: a monitor started by hand (`temporal workflow start`) may name its
+    // admin in mixed case; its ids, payloads and reads use the one lower-case form.
+    let rollupAdmin;
+    try {
+      rollupAdmin = asRollupAdmin(input.rollupAdmin, 'rollupAdmin');
+    } catch (err) {
+      if (err instanceof IdentifierError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+      throw err;
+    }
     const maxBatch = Math.min(
       input.maxBatch ?? MAX_DKG_BATCH,
       input.keyPath === 'dkg' ? MAX_DKG_BATCH : Number.MAX_SAFE_INTEGER,
@@ -88,7 +98,7 @@ export class MonitorState {
         `maxExitBatch must be a positive integer, got ${input.maxExitBatch}`,
         'InvalidInput',
       );
-    return new MonitorState(input, maxBatch, maxExitBatch, reconcileEvery);
+    return new MonitorState({ ...input, rollupAdmin }, maxBatch, maxExitBatch, reconcileEvery);
   }
 
   /** What the next run needs and cannot read back from the chain. */
