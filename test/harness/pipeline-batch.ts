@@ -11,6 +11,7 @@ import { IndexStateStore } from '../../activities/keys/index-state';
 import { MnemonicVault } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { MOTO_CREDENTIALS, MOTO_REGION } from '../../localnet/services/moto';
+import { localProvider } from './local-provider';
 
 /** Everything a process needs to build the activities (JSON: handed to the child in its environment). */
 export interface PipelineBatchConfig {
@@ -41,11 +42,7 @@ export function vaultFor(cfg: Pick<PipelineBatchConfig, 'motoEndpoint' | 'salt'>
 export const journalPathOf = (dir: string) => join(dir, 'tx-journal.jsonl');
 
 export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
-  const provider = new ethers.JsonRpcProvider(cfg.rpcUrl, cfg.chainId, {
-    staticNetwork: true,
-    pollingInterval: 50,
-    cacheTimeout: -1,
-  });
+  const provider = localProvider(cfg.rpcUrl, cfg.chainId);
   const journal = new FileTxJournal(journalPathOf(cfg.dir));
   const txManager = new TransactionManager({
     provider,

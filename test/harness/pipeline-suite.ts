@@ -14,6 +14,7 @@ import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { startMoto } from '../../localnet/services/moto';
 import { ETH, wallet } from '../contracts/helpers';
+import { localProvider } from './local-provider';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from './lagging-rpc-proxy';
 import { journalPathOf, pipelineBatchWorker, vaultFor, type PipelineBatchConfig } from './pipeline-batch';
@@ -97,11 +98,7 @@ export function usePipelineSuite(name: string, keys: number) {
 
   before(async function () {
     this.timeout(300_000);
-    suite.provider = new ethers.JsonRpcProvider(anvil().rpcUrl, PIPELINE_CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    suite.provider = localProvider(anvil().rpcUrl, PIPELINE_CHAIN_ID);
     const setup = await deployRegistrationRollup(suite.provider, {
       name: `rollup-${name}`,
       funding: BigInt(keys + 1) * 32n * ETH, // 32 ETH a key, and one to spare

@@ -17,6 +17,7 @@ import {
 import { contractAt } from '../../contracts/artifacts';
 import { useService } from '../harness/service';
 import { ETH, NO_FEES, expectRevert, fakeOperatorKey, makeValidators, send, wallet } from '../contracts/helpers';
+import { localProvider } from '../harness/local-provider';
 import { FailoverJsonRpcProvider } from '../../activities/chain/rpc';
 import { readRollupState } from '../../activities/chain/reads';
 import { readExitAccounting } from '../../activities/chain/bridge-kind';
@@ -41,11 +42,7 @@ describe('chain reads where the public contracts are silent (anvil + faithful Ne
 
   before(async function () {
     this.timeout(120_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    provider = localProvider(anvil().rpcUrl, CHAIN_ID);
     reader = new FailoverJsonRpcProvider({ urls: [anvil().rpcUrl], chainId: CHAIN_ID });
     // Two systems on one chain, each with its own deployer (so each gets operator ids 1-4).
     for (const [i, nexusVersion] of (['v2024-06', 'v2024-03'] as const).entries()) {

@@ -21,6 +21,7 @@ import {
 } from '../../contracts/deploy';
 import { useService } from '../harness/service';
 import { ETH, clusterOf, eventsOf, expectRevert, makeValidators, send, wallet } from '../contracts/helpers';
+import { localProvider } from '../harness/local-provider';
 import { FailoverJsonRpcProvider, createChainProvider, describeRpcUrl } from '../../activities/chain/rpc';
 import { isLogRangeLimitError } from '../../activities/chain/logs';
 import {
@@ -126,11 +127,7 @@ describe('chain reads (anvil + local Nexus system)', function () {
 
   before(async function () {
     this.timeout(120_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    provider = localProvider(anvil().rpcUrl, CHAIN_ID);
     reader = new FailoverJsonRpcProvider({ urls: [anvil().rpcUrl], chainId: CHAIN_ID });
     [owner, bot, adminA, stranger, adminB] = [0, 1, 2, 3, 4].map((i) => wallet(provider, i));
     deployBlock = (await provider.getBlockNumber()) + 1;

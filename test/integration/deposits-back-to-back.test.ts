@@ -23,6 +23,7 @@ import { registerRollup, type NexusSystem } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { NEXUS_VALIDATOR_STATUSES } from '../../protocol/nexus';
 import { ETH, makeValidators, wallet } from '../contracts/helpers';
+import { localProvider } from '../harness/local-provider';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { deployRegistrationRollup } from '../harness/registration-rollup';
 import { useService } from '../harness/service';
@@ -47,11 +48,7 @@ describe('deposits of several rollups go out back to back (anvil, our contracts,
 
   before(async function () {
     this.timeout(120_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    provider = localProvider(anvil().rpcUrl, CHAIN_ID);
     // Rollup 1 (dev account 2) with the system; rollups 2 and 3 (accounts 3 and 4) on the same cluster.
     const setup = await deployRegistrationRollup(provider, {
       name: 'rollup-1',

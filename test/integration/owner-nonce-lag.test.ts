@@ -27,6 +27,7 @@ import type { KeysharesPayload } from '../../activities/types';
 import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { ETH, wallet } from '../contracts/helpers';
+import { localProvider } from '../harness/local-provider';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators, randomBlsSecretKey } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
@@ -66,11 +67,7 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
 
   before(async function () {
     this.timeout(120_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    provider = localProvider(anvil().rpcUrl, CHAIN_ID);
     const setup = await deployRegistrationRollup(provider, {
       name: 'rollup-lag',
       funding: 300n * ETH,
@@ -88,11 +85,7 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
     reads = await startLaggingRpcProxy(anvil().rpcUrl);
     writes = await startLaggingRpcProxy(anvil().rpcUrl);
     reader = new FailoverJsonRpcProvider({ urls: [reads.url], chainId: CHAIN_ID });
-    writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    writer = localProvider(writes.url, CHAIN_ID);
     const txManager = new TransactionManager({
       provider: writer,
       signer: wallet(writer, 1),

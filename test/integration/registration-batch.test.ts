@@ -28,6 +28,7 @@ import type { NexusSystem, RegisteredRollup } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMoto } from '../../localnet/services/moto';
 import { ETH, wallet } from '../contracts/helpers';
+import { localProvider } from '../harness/local-provider';
 import { signedForNonce } from '../fixtures/keyshares/checks';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { startLaggingRpcProxy, type LaggingRpcProxy } from '../harness/lagging-rpc-proxy';
@@ -62,11 +63,7 @@ describe('batch SSV registration activities (anvil + moto)', function () {
 
   before(async function () {
     this.timeout(180_000);
-    provider = new ethers.JsonRpcProvider(anvil().rpcUrl, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    provider = localProvider(anvil().rpcUrl, CHAIN_ID);
     const setup = await deployRegistrationRollup(provider, {
       name: 'rollup-batch',
       funding: 500n * ETH,
@@ -121,11 +118,7 @@ describe('batch SSV registration activities (anvil + moto)', function () {
   /** The worker's activities as a fresh process builds them: new providers, a manager on the same journal file, a vault that counts its reads. */
   function startWorker() {
     const reader = new FailoverJsonRpcProvider({ urls: [reads.url], chainId: CHAIN_ID, requestTimeoutMs: 5_000 });
-    const writer = new ethers.JsonRpcProvider(writes.url, CHAIN_ID, {
-      staticNetwork: true,
-      pollingInterval: 50,
-      cacheTimeout: -1,
-    });
+    const writer = localProvider(writes.url, CHAIN_ID);
     cleanup.push(
       () => reader.destroy(),
       () => writer.destroy(),

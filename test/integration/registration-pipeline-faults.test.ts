@@ -17,7 +17,6 @@ import { range, until } from '../harness/pipeline-checks';
 import { CLUSTER_IDS as IDS4, usePipelineSuite } from '../harness/pipeline-suite';
 
 const KEYS = 11;
-const ethersTransaction = (raw: string) => Transaction.from(raw);
 
 describe('pipelined SSV registrations, a transaction lost by the node (anvil at 1-s blocks + moto)', function () {
   this.timeout(600_000);
@@ -25,16 +24,16 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
   const { pubkeys, startWorker, input, pending } = s;
   const { botNonce, onChainRegistrations, sharesRecords, assertRegisteredInOrder, assertNoNonceGap } = s;
 
-  /** anvil may drop the transactions behind a dropped one too; a node that evicts one keeps them, queued. */
-  async function keepQueued(records: TxRecord[]): Promise<void> {
-    for (const r of records)
-      await s.provider.send('eth_sendRawTransaction', [r.attempts[0].raw]).catch((err: unknown) => {
-        if (!String(err).includes('already imported')) throw err;
-      });
-  }
-
-  it('a registration dropped from the pool in the middle of a run: rebroadcast as signed, the ones behind it wait, no gap', async () => {
-    const indices = range(0, 6);
+  /**
+   * A pipelined run of `indices` with mining held, its third transaction dropped from the pool
+   * once all are in it (`onDrop` first, as the node is about to lose it; `whileLost` after, mining
+   * still held), then mining again until the batch ends.
+   */
+  async function runDroppingTheThird(
+    indices: number[],
+    onDrop: (dropped: string) => void,
+    whileLost: (dropped: string, before: number) => Promise<void>,
+  ) {
     // A run starts from the cluster's last registration: run alone (-g), the cluster has none yet.
     if ((await onChainRegistrations()).length === 0)
       await slipInRegistration(s.provider, s.system, IDS4, s.deployBlock, 10n * ETH);
@@ -42,8 +41,7 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
     const nonceBefore = await botNonce();
     await s.provider.send('evm_setIntervalMining', [0]);
     let batch: Promise<unknown> | undefined;
-    let dropped = '';
-    let release = () => {};
+    let dropped: string | undefined;
     try {
       // A forgotten transaction is dropped after 5 s (not the default 2 min) should the rebroadcast fail.
       batch = new MockActivityEnvironment().run(
@@ -51,24 +49,23 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
         input(indices),
       );
       batch.catch(() => undefined); // awaited below, once mining runs again
-      await until('six registrations in the pool', async () => (await pending()) >= 6, 30_000);
+      await until(
+        `${indices.length} registrations in the pool`,
+        async () => (await pending()) >= indices.length,
+        30_000,
+      );
       const sent = sharesRecords(indices).sort((a, b) => a.nonce - b.nonce);
       dropped = sent[2].attempts[0].hash;
-      s.writes.holdSends = new Promise<void>((r) => (release = r));
+      onDrop(dropped);
       assert.equal(await s.provider.send('anvil_dropTransaction', [dropped]), dropped);
-      await keepQueued(sent.slice(3));
-      await until(
-        'the bot rebroadcasting the dropped registration',
-        () => Promise.resolve(s.writes.held.includes(dropped)),
-        10_000,
-      );
-      await s.provider.send('evm_mine', []); // a block without it: those behind it cannot be mined
-      assert.equal((await onChainRegistrations()).length - before, 2, 'not only the two before the dropped one landed');
-      const pool: unknown = await s.provider.send('txpool_status', []);
-      assert.deepEqual(pool, { pending: '0x0', queued: '0x3' }, 'the three behind it are not waiting in the pool');
+      // anvil may drop the transactions behind it too; a node that evicts one keeps them, queued.
+      for (const r of sent.slice(3))
+        await s.provider.send('eth_sendRawTransaction', [r.attempts[0].raw]).catch((err: unknown) => {
+          if (!String(err).includes('already imported')) throw err;
+        });
+      await whileLost(dropped, before);
     } finally {
-      release();
-      s.writes.holdSends = undefined;
+      s.writes.refused.clear();
       await s.provider.send('evm_setIntervalMining', [1]);
     }
     const result = (await batch) as RegistrationBatchResult;
@@ -77,7 +74,48 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
       indices.map((i) => pubkeys[i]),
     );
     await assertRegisteredInOrder(indices, before);
-    const records = sharesRecords(indices);
+    assert.ok(dropped, 'no registration was dropped');
+    return { before, nonceBefore, dropped, records: sharesRecords(indices) };
+  }
+
+  function assertEachMinedOnce(records: TxRecord[], indices: number[]): void {
+    for (const i of indices)
+      assert.equal(
+        records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[i]}:`) && r.status === 'mined').length,
+        1,
+        `key ${i} is not mined exactly once`,
+      );
+  }
+
+  it('a registration dropped from the pool in the middle of a run: rebroadcast as signed, the ones behind it wait, no gap', async () => {
+    const indices = range(0, 6);
+    let release = () => {};
+    const { nonceBefore, dropped, records } = await runDroppingTheThird(
+      indices,
+      () => {
+        s.writes.holdSends = new Promise<void>((r) => (release = r));
+      },
+      async (lost, before) => {
+        try {
+          await until(
+            'the bot rebroadcasting the dropped registration',
+            () => Promise.resolve(s.writes.held.includes(lost)),
+            10_000,
+          );
+          await s.provider.send('evm_mine', []); // a block without it: those behind it cannot be mined
+          assert.equal(
+            (await onChainRegistrations()).length - before,
+            2,
+            'not only the two before the dropped one landed',
+          );
+          const pool: unknown = await s.provider.send('txpool_status', []);
+          assert.deepEqual(pool, { pending: '0x0', queued: '0x3' }, 'the three behind it are not waiting in the pool');
+        } finally {
+          release();
+          s.writes.holdSends = undefined;
+        }
+      },
+    );
     // The dropped key's one transaction was mined as signed: rebroadcast, never sent again (no new keyshares or nonce).
     assert.deepEqual(
       records
@@ -95,66 +133,31 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
       indices.slice(3).map((i) => [i, 'IncorrectClusterState']),
       'not exactly the registrations behind the dropped one reverted',
     );
-    for (const i of indices)
-      assert.equal(
-        records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[i]}:`) && r.status === 'mined').length,
-        1,
-        `key ${i} is not mined exactly once`,
-      );
+    assertEachMinedOnce(records, indices);
     await assertNoNonceGap(records, nonceBefore);
   });
 
   it('a dropped registration the node will not take back: replaced at its nonce with higher fees, the ones behind it wait, no gap', async () => {
     const indices = range(6, 5);
-    if ((await onChainRegistrations()).length === 0)
-      await slipInRegistration(s.provider, s.system, IDS4, s.deployBlock, 10n * ETH);
-    const before = (await onChainRegistrations()).length;
-    const nonceBefore = await botNonce();
-    await s.provider.send('evm_setIntervalMining', [0]);
-    let batch: Promise<unknown> | undefined;
-    let dropped: string | undefined;
-    try {
-      batch = new MockActivityEnvironment().run(
-        startWorker(8, 5_000).activities.registerMnemonicKeysharesBatch,
-        input(indices),
-      );
-      batch.catch(() => undefined); // awaited below, once mining runs again
-      await until('five registrations in the pool', async () => (await pending()) >= 5, 30_000);
-      const sent = sharesRecords(indices).sort((a, b) => a.nonce - b.nonce);
-      dropped = sent[2].attempts[0].hash;
+    const { nonceBefore, dropped, records } = await runDroppingTheThird(
+      indices,
       // As a node whose pool evicted it for its fee answers the rebroadcast of the same bytes.
-      s.writes.refused.set(dropped, 'transaction underpriced');
-      assert.equal(await s.provider.send('anvil_dropTransaction', [dropped]), dropped);
-      await keepQueued(sent.slice(3));
-      await until(
-        'the bot replacing the refused registration at its nonce',
-        async () => (sharesRecords([indices[2]])[0]?.attempts.length ?? 0) >= 2,
-        20_000,
-      );
-    } finally {
-      s.writes.refused.clear();
-      await s.provider.send('evm_setIntervalMining', [1]);
-    }
-    const result = (await batch) as RegistrationBatchResult;
-    assert.deepEqual(
-      result.registered.map((r) => r.pubkey.toLowerCase()),
-      indices.map((i) => pubkeys[i]),
+      (lost) => s.writes.refused.set(lost, 'transaction underpriced'),
+      () =>
+        until(
+          'the bot replacing the refused registration at its nonce',
+          async () => (sharesRecords([indices[2]])[0]?.attempts.length ?? 0) >= 2,
+          20_000,
+        ),
     );
-    await assertRegisteredInOrder(indices, before);
-    const records = sharesRecords(indices);
-    const [replacedRecord] = records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[indices[2]]}:`));
-    assert.equal(replacedRecord.status, 'mined', 'the refused registration was not mined');
-    assert.notEqual(replacedRecord.minedHash, dropped, 'mined as first signed: not replaced');
+    const [replaced] = records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[indices[2]]}:`));
+    assert.equal(replaced.status, 'mined', 'the refused registration was not mined');
+    assert.notEqual(replaced.minedHash, dropped, 'mined as first signed: not replaced');
     assert.ok(
-      replacedRecord.attempts.every((a) => ethersTransaction(a.raw).nonce === replacedRecord.nonce),
+      replaced.attempts.every((a) => Transaction.from(a.raw).nonce === replaced.nonce),
       'an attempt of the replaced registration went out at another nonce',
     );
-    for (const i of indices)
-      assert.equal(
-        records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[i]}:`) && r.status === 'mined').length,
-        1,
-        `key ${i} is not mined exactly once`,
-      );
+    assertEachMinedOnce(records, indices);
     await assertNoNonceGap(records, nonceBefore);
   });
 });
