@@ -11,6 +11,7 @@ import type { IndexStore } from './keys/index-store';
 import type { MnemonicVault } from './keys/mnemonic-vault';
 import type { DomainMetricsSink } from './metrics-sink';
 import { failure } from './typed-failure';
+import { OwnerCountCheckpoints } from './chain/owner-count-checkpoints';
 
 export interface CreationDependencies {
   provider: ethers.JsonRpcProvider;
@@ -45,6 +46,8 @@ export function creationContext(deps: CreationDependencies) {
   const { provider, txManager, contracts } = deps;
   const scan = { fromBlock: deps.ssvFromBlock, maxRange: deps.logMaxRange };
   const confirmations = deps.confirmations ?? 1;
+  // The owner's ValidatorAdded counted once per worker, not from the deployment block per read.
+  const ownerCounts = new OwnerCountCheckpoints(provider, deps.ssvFromBlock, deps.logMaxRange);
 
   const preflight: PreflightDependencies = {
     provider,
@@ -63,6 +66,7 @@ export function creationContext(deps: CreationDependencies) {
     scan,
     confirmations,
     preflight,
+    ownerCounts,
 
     /** The vault and index store, or a final failure on a worker started without the salt. */
     mnemonicPath() {
@@ -86,10 +90,16 @@ export function creationContext(deps: CreationDependencies) {
      */
     async currentOwnerNonce(floor: number | undefined, lastRegistrationBlock: number | undefined): Promise<number> {
       const toBlock = confirmedReadBlock(await latestBlockNumber(provider), confirmations, lastRegistrationBlock);
-      return nonceAtLeast(
-        await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, { ...scan, toBlock }),
-        floor,
-      );
+      const read = await ownerCounts.count(toBlock, async (start) => {
+        const counted = await readSsvOwnerNonce(provider, contracts.ssvNetwork, contracts.nexus, {
+          ...scan,
+          fromBlock: start.fromBlock,
+          startNonce: start.count,
+          toBlock,
+        });
+        return { ...counted, total: counted.nonce };
+      });
+      return nonceAtLeast(read, floor);
     },
   };
 }

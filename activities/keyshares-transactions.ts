@@ -19,7 +19,7 @@ const LANDED_WAIT_MS = 10 * 60_000;
 const LANDED_POLL_MS = 1_000;
 
 export function keysharesTransactions(ctx: CreationContext) {
-  const { provider, txManager, contracts, scan, confirmations, preflight } = ctx;
+  const { provider, txManager, contracts, scan, confirmations, preflight, ownerCounts } = ctx;
 
   /** Where the key's ValidatorAdded stands in the owner's sequence, and whether it is signed for it. */
   function landedAt(pubkey: string, at: { blockNumber?: number; transactionHash?: string }) {
@@ -28,6 +28,7 @@ export function keysharesTransactions(ctx: CreationContext) {
       confirmations,
       minBlock: at.blockNumber,
       transactionHash: at.transactionHash,
+      checkpoints: ownerCounts,
     });
   }
 

@@ -13,6 +13,7 @@ import { ChainReadError, InvalidChainDataError } from './read-errors';
 import { latestBlockNumber, ownerTopic } from './reads';
 import { keysharesSignedMessage } from '../keys/keyshares-verify';
 import { confirmedReadBlock } from './owner-nonce-floor';
+import type { CountStart, OwnerCountCheckpoints } from './owner-count-checkpoints';
 
 // Where a registration landed is part of the registrar's protocol (workflows read it).
 export type { LandedRegistration } from '../../protocol/registrar-types';
@@ -38,18 +39,52 @@ const VALIDATOR_ADDED = (() => {
  * The position of `pubkey`'s ValidatorAdded among `owner`'s (the one in `transactionHash` when
  * given, else the latest for that key), scanned from `fromBlock` to the backend's confirmed head.
  * `minBlock`: the block the registration was mined in, which the backend must have reached.
+ * With `checkpoints`, the count starts at the latest one below `minBlock` (owner-count-checkpoints.ts);
+ * a key not found after it (an older registration) is sought again from `fromBlock`.
  */
 export async function locateRegistration(
   provider: Provider,
   ssvNetwork: string,
   owner: string,
   pubkey: string,
-  opts: { fromBlock: number; maxRange: number; confirmations: number; minBlock?: number; transactionHash?: string },
+  opts: {
+    fromBlock: number;
+    maxRange: number;
+    confirmations: number;
+    minBlock?: number;
+    transactionHash?: string;
+    checkpoints?: OwnerCountCheckpoints;
+  },
 ): Promise<LandedRegistration> {
   const toBlock = confirmedReadBlock(await latestBlockNumber(provider), opts.confirmations, opts.minBlock);
+  const seek = (start: CountStart) =>
+    seekRegistration(provider, ssvNetwork, owner, pubkey, { ...opts, toBlock }, start);
+  let seen = opts.checkpoints
+    ? await opts.checkpoints.count(toBlock, seek, opts.minBlock)
+    : await seek({ fromBlock: opts.fromBlock, count: 0 });
+  if (!seen.found && seen.from > opts.fromBlock) seen = await seek({ fromBlock: opts.fromBlock, count: 0 });
+  const { found } = seen;
+  if (!found) throw new RegistrationNotFoundError(pubkey, toBlock);
+  return {
+    ownerNonce: found.position,
+    blockNumber: found.log.blockNumber,
+    transactionHash: found.log.transactionHash,
+    signatureValid: signedFor(pubkey, found.sharesData, owner, found.position),
+  };
+}
+
+/** Scans the owner's ValidatorAdded from `start` to `toBlock`: the key's event and its position, and the total count. */
+async function seekRegistration(
+  provider: Provider,
+  ssvNetwork: string,
+  owner: string,
+  pubkey: string,
+  opts: { maxRange: number; toBlock: number; transactionHash?: string },
+  start: CountStart,
+) {
   const wanted = pubkey.toLowerCase();
   const wantedTx = opts.transactionHash?.toLowerCase();
-  let count = 0;
+  let count = start.count;
   let found: { log: ethers.Log; position: number; sharesData: string } | undefined;
   await scanLogs(
     provider,
@@ -60,7 +95,7 @@ export async function locateRegistration(
       topic0: [VALIDATOR_ADDED.topicHash],
       topic1: ownerTopic(owner),
     },
-    { fromBlock: opts.fromBlock, toBlock, maxRange: opts.maxRange },
+    { fromBlock: start.fromBlock, toBlock: opts.toBlock, maxRange: opts.maxRange },
     'forward',
     (logs) => {
       for (const log of logs) {
@@ -80,13 +115,7 @@ export async function locateRegistration(
       }
     },
   );
-  if (!found) throw new RegistrationNotFoundError(pubkey, toBlock);
-  return {
-    ownerNonce: found.position,
-    blockNumber: found.log.blockNumber,
-    transactionHash: found.log.transactionHash,
-    signatureValid: signedFor(pubkey, found.sharesData, owner, found.position),
-  };
+  return { found, total: count, from: start.fromBlock };
 }
 
 /** Whether sharesData's signature (its first 96 bytes) is `pubkey`'s over keccak256("<owner>:<nonce>"). */
