@@ -9,12 +9,13 @@ import { performance } from 'node:perf_hooks';
 import { ethers } from 'ethers';
 import { readSsvOwnerNonce } from '../activities/chain/reads';
 import { locateRegistration } from '../activities/chain/registration-position';
-import { creationContext, type CreationDependencies } from '../activities/creation-context';
+import { creationContext } from '../activities/creation-context';
 import { startAnvil } from '../localnet/services/anvil';
 import { ETH } from '../test/contracts/helpers';
 import { generateOperators } from '../test/fixtures/keyshares/material';
 import { nexusRegistrations, slipInRegistration } from '../test/harness/nexus-registrations';
 import { deployRegistrationRollup } from '../test/harness/registration-rollup';
+import { localCreationDeps } from '../test/harness/creation-deps';
 
 const BLOCKS = Number(process.argv[2] ?? 5_000);
 const READS = Number(process.argv[3] ?? 5);
@@ -60,13 +61,8 @@ async function main(): Promise<void> {
     // In steps: anvil mines empty blocks slowly, and one long anvil_mine outlasts a request's timeout.
     for (let left = BLOCKS; left > 0; left -= 1_000)
       await provider.send('anvil_mine', [ethers.toQuantity(Math.min(left, 1_000))]);
-    const deps = {
-      provider,
-      contracts: system.addresses,
-      ssvFromBlock: deployBlock,
-      logMaxRange: MAX_RANGE,
-      confirmations: 1,
-    } as unknown as CreationDependencies;
+    // Only the reads are used: the owner nonce and where a registration landed.
+    const deps = localCreationDeps({ provider, addresses: system.addresses, deployBlock, logMaxRange: MAX_RANGE });
     const rows: string[] = [];
     for (const withCheckpoints of [false, true]) {
       // A fresh context per mode: its checkpoints start empty, as in a worker just started.

@@ -12,6 +12,7 @@ import { MnemonicVault } from '../../activities/keys/mnemonic-vault';
 import { SaltHolder } from '../../activities/keys/salt';
 import { MOTO_CREDENTIALS, MOTO_REGION } from '../../localnet/services/moto';
 import { localProvider } from './local-provider';
+import { localCreationDeps } from './creation-deps';
 
 /** Everything a process needs to build the activities (JSON: handed to the child in its environment). */
 export interface PipelineBatchConfig {
@@ -59,15 +60,7 @@ export function pipelineBatchWorker(cfg: PipelineBatchConfig) {
     journal,
   });
   const activities = createCreationActivities({
-    provider,
-    txManager,
-    confirmations: 1,
-    contracts: cfg.addresses,
-    ssvFromBlock: cfg.deployBlock,
-    logMaxRange: 1000,
-    genesisForkVersion: new Uint8Array(4),
-    funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
-    network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
+    ...localCreationDeps({ provider, txManager, addresses: cfg.addresses, deployBlock: cfg.deployBlock }),
     vault: vaultFor(cfg),
     indexStore: new IndexStateStore({ folder: join(cfg.dir, 'index'), createFolder: true }),
     pipelineDepth: cfg.pipelineDepth,

@@ -27,6 +27,7 @@ import { localProvider } from '../harness/local-provider';
 import { generateOperators } from '../fixtures/keyshares/material';
 import { deployRegistrationRollup } from '../harness/registration-rollup';
 import { useService } from '../harness/service';
+import { localCreationDeps } from '../harness/creation-deps';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
@@ -98,24 +99,14 @@ describe('deposits of several rollups go out back to back (anvil, our contracts,
       pollIntervalMs: 50,
       journal,
     });
-    const a = system.addresses;
     activities = createDepositActivities(
       creationContext({
-        provider,
-        txManager,
-        confirmations: 1,
-        contracts: {
-          nexus: a.nexus,
-          nodeOperator: a.nodeOperator,
-          ssvNetwork: a.ssvNetwork,
-          ssvToken: a.ssvToken,
-          ssvNetworkViews: a.ssvNetworkViews,
-        },
-        ssvFromBlock: setup.deployBlock,
-        logMaxRange: 1000,
-        genesisForkVersion: new Uint8Array(4),
-        funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
-        network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
+        ...localCreationDeps({
+          provider: provider,
+          txManager,
+          addresses: system.addresses,
+          deployBlock: setup.deployBlock,
+        }),
       }),
     );
   });

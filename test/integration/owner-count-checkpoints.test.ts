@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ethers } from 'ethers';
 import { readSsvOwnerNonce } from '../../activities/chain/reads';
 import { locateRegistration } from '../../activities/chain/registration-position';
-import { creationContext, type CreationDependencies } from '../../activities/creation-context';
+import { creationContext } from '../../activities/creation-context';
 import type { NexusSystem } from '../../contracts/deploy';
 import { startAnvil } from '../../localnet/services/anvil';
 import { generateOperators } from '../fixtures/keyshares/material';
@@ -16,6 +16,7 @@ import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registr
 import { deployRegistrationRollup } from '../harness/registration-rollup';
 import { useService } from '../harness/service';
 import { ETH } from '../contracts/helpers';
+import { localCreationDeps } from '../harness/creation-deps';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
@@ -73,13 +74,7 @@ describe('SSV owner counts from checkpoints (anvil)', function () {
     });
     ({ system, deployBlock } = setup);
     // Only the reads are used: the owner nonce and where a registration landed.
-    const deps = {
-      provider,
-      contracts: system.addresses,
-      ssvFromBlock: deployBlock,
-      logMaxRange: MAX_RANGE,
-      confirmations: 1,
-    } as unknown as CreationDependencies;
+    const deps = localCreationDeps({ provider, addresses: system.addresses, deployBlock, logMaxRange: MAX_RANGE });
     ctx = creationContext(deps);
     for (let i = 0; i < 3; i++) await slipIn();
     await mine(200);

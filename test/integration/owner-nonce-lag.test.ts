@@ -40,6 +40,7 @@ import { selfCheckWorkflow } from '../../workflows/self-check';
 import { ssvRegistrarWorkflow } from '../../workflows/ssv-registrar';
 import { failureTypeOf } from '../harness/rejection';
 import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
+import { localCreationDeps } from '../harness/creation-deps';
 
 const CHAIN_ID = 31337;
 const LAG = 20;
@@ -98,23 +99,8 @@ describe('SSV owner nonce through an RPC backend 20 blocks behind (anvil + loopb
       maxFeeBumps: 3,
       pollIntervalMs: 50,
     });
-    const a = system.addresses;
     activities = createCreationActivities({
-      provider: reader,
-      txManager,
-      confirmations: 1,
-      contracts: {
-        nexus: a.nexus,
-        nodeOperator: a.nodeOperator,
-        ssvNetwork: a.ssvNetwork,
-        ssvToken: a.ssvToken,
-        ssvNetworkViews: a.ssvNetworkViews,
-      },
-      ssvFromBlock: deployBlock,
-      logMaxRange: 1000,
-      genesisForkVersion: new Uint8Array(4),
-      funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
-      network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
+      ...localCreationDeps({ provider: reader, txManager, addresses: system.addresses, deployBlock: deployBlock }),
     });
   });
 

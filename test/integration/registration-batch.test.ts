@@ -36,6 +36,7 @@ import { startRpcSwitch, type RpcSwitch } from '../harness/rpc-switch';
 import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
 import { useService } from '../harness/service';
 import { deployRegistrationRollup, depositKeys } from '../harness/registration-rollup';
+import { localCreationDeps } from '../harness/creation-deps';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
@@ -142,23 +143,8 @@ describe('batch SSV registration activities (anvil + moto)', function () {
       vaultReads++;
       return readMnemonic(admin);
     };
-    const a = system.addresses;
     const activities = createCreationActivities({
-      provider: reader,
-      txManager,
-      confirmations: 1,
-      contracts: {
-        nexus: a.nexus,
-        nodeOperator: a.nodeOperator,
-        ssvNetwork: a.ssvNetwork,
-        ssvToken: a.ssvToken,
-        ssvNetworkViews: a.ssvNetworkViews,
-      },
-      ssvFromBlock: deployBlock,
-      logMaxRange: 1000,
-      genesisForkVersion: new Uint8Array(4),
-      funding: { runwayBlocks: 1000n, safetyMarginBlocks: 10n },
-      network: { depositNetwork: 'mainnet', signingForkVersion: '0x00000000', chainForkVersions: {} },
+      ...localCreationDeps({ provider: reader, txManager, addresses: system.addresses, deployBlock: deployBlock }),
       vault: counted,
       indexStore: new IndexStateStore({ folder: join(dir, 'index'), createFolder: true }),
     });
