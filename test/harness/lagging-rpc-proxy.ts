@@ -7,7 +7,7 @@
 // transaction whose hash is in `refused` gets that error instead (a node that will not take it).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { keccak256 } from 'ethers';
+import { Transaction, keccak256 } from 'ethers';
 
 interface RpcRequest {
   jsonrpc?: string;
@@ -26,6 +26,8 @@ export interface LaggingRpcProxy {
   holdSends?: Promise<void>;
   /** Raw transactions (by hash) answered with this JSON-RPC error message instead of forwarded. */
   readonly refused: Map<string, string>;
+  /** When set, a raw transaction it answers a message for gets that error (refused by content, e.g. every fee of one payload). */
+  refuseWhen?: (tx: Transaction) => string | undefined;
   /** The hashes of the raw transactions that waited for `holdSends`, in arrival order. */
   readonly held: readonly string[];
   /** Answers given from a lagged head (eth_blockNumber, tags rewritten, logs cut, unknown blocks). */
@@ -60,7 +62,10 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
       held.push(keccak256(String(request.params?.[0])));
       await proxy.holdSends;
     }
-    const refusal = request.method === 'eth_sendRawTransaction' && refused.get(keccak256(String(request.params?.[0])));
+    const raw = String(request.params?.[0]);
+    const refusal =
+      request.method === 'eth_sendRawTransaction' &&
+      (refused.get(keccak256(raw)) ?? proxy.refuseWhen?.(Transaction.from(raw)));
     if (refusal) return { jsonrpc: '2.0', id: request.id, error: { code: -32003, message: refusal } };
     if (proxy.lag <= 0) return { jsonrpc: '2.0', id: request.id, ...(await rpc(request)) };
     const head = Number((await rpc({ id: 0, method: 'eth_blockNumber', params: [] })).result);

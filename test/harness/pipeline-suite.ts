@@ -134,6 +134,7 @@ export function usePipelineSuite(name: string, keys: number) {
     if (!suite.writes) return;
     suite.writes.beforeSend = suite.writes.holdSends = undefined;
     suite.writes.refused.clear();
+    suite.writes.refuseWhen = undefined;
   });
 
   after(async () => {

@@ -5,7 +5,10 @@
 //   rebroadcasts it as signed, those behind it revert (their snapshots were for the block it
 //   missed) and are sent again, no key twice, no nonce gap;
 // - dropped, and the node refuses the same bytes again (as one that evicted it for its fee): the
-//   bot replaces it at its nonce with higher fees, and every key still lands once, in order.
+//   bot replaces it at its nonce with higher fees, and every key still lands once, in order;
+// - dropped, and the node refuses that registration in every form (any fee): the bot gives it up as
+//   dropped, registers the key again at the same bot nonce with new keyshares, and every key still
+//   lands once, in order, with no nonce gap.
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Transaction } from 'ethers';
@@ -16,7 +19,7 @@ import { slipInRegistration } from '../harness/nexus-registrations';
 import { range, until } from '../harness/pipeline-checks';
 import { CLUSTER_IDS as IDS4, usePipelineSuite } from '../harness/pipeline-suite';
 
-const KEYS = 11;
+const KEYS = 16;
 
 describe('pipelined SSV registrations, a transaction lost by the node (anvil at 1-s blocks + moto)', function () {
   this.timeout(600_000);
@@ -66,6 +69,7 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
       await whileLost(dropped, before);
     } finally {
       s.writes.refused.clear();
+      s.writes.refuseWhen = undefined;
       await s.provider.send('evm_setIntervalMining', [1]);
     }
     const result = (await batch) as RegistrationBatchResult;
@@ -159,5 +163,40 @@ describe('pipelined SSV registrations, a transaction lost by the node (anvil at 
     );
     assertEachMinedOnce(records, indices);
     await assertNoNonceGap(records, nonceBefore);
+  });
+
+  it('a dropped registration the node refuses at any fee: given up as dropped, registered again at its nonce, no gap', async () => {
+    const indices = range(11, 5);
+    let payload: string | undefined;
+    const { nonceBefore, dropped, records } = await runDroppingTheThird(
+      indices,
+      (lost) => {
+        const [record] = sharesRecords([indices[2]]);
+        assert.equal(record.attempts[0].hash, lost);
+        payload = Transaction.from(record.attempts[0].raw).data;
+        // Its rebroadcast and every replacement carry the same keyshares: all refused.
+        s.writes.refuseWhen = (tx) => (tx.data === payload ? 'transaction underpriced' : undefined);
+      },
+      () =>
+        until(
+          'the bot giving the refused registration up as dropped',
+          async () => sharesRecords([indices[2]]).some((r) => r.status === 'dropped'),
+          30_000,
+        ),
+    );
+    const mine = records.filter((r) => r.idempotencyKey.startsWith(`shares:${pubkeys[indices[2]]}:`));
+    const given = mine.filter((r) => r.status === 'dropped');
+    const again = mine.filter((r) => r.status === 'mined');
+    assert.equal(given.length, 1, 'not exactly one record of the key given up as dropped');
+    assert.ok(given[0].attempts.some((a) => a.hash === dropped));
+    assert.equal(again.length, 1, 'the key was not registered again exactly once');
+    assert.equal(again[0].nonce, given[0].nonce, 'registered again at another bot nonce: the nonce it left is a gap');
+    assert.notEqual(Transaction.from(again[0].attempts[0].raw).data, payload, 'sent again with the refused keyshares');
+    assertEachMinedOnce(records, indices);
+    // The dropped record's nonce went to the key's new registration: count that one, not both.
+    await assertNoNonceGap(
+      records.filter((r) => r.status !== 'dropped'),
+      nonceBefore,
+    );
   });
 });
