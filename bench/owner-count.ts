@@ -15,6 +15,7 @@ import { ETH } from '../test/contracts/helpers';
 import { generateOperators } from '../test/fixtures/keyshares/material';
 import { nexusRegistrations, slipInRegistration } from '../test/harness/nexus-registrations';
 import { deployRegistrationRollup } from '../test/harness/registration-rollup';
+import { CountingProvider } from '../test/harness/counting-provider';
 import { localCreationDeps } from '../test/harness/creation-deps';
 
 const BLOCKS = Number(process.argv[2] ?? 5_000);
@@ -30,19 +31,10 @@ const MAX_RANGE = Number(process.argv[4] ?? 50);
 if (!Number.isInteger(MAX_RANGE) || MAX_RANGE < 1)
   throw new Error(`range: expected a positive integer, got ${process.argv[4]}`);
 
-class CountingProvider extends ethers.JsonRpcProvider {
-  logCalls = 0;
-  override send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
-    if (method === 'eth_getLogs') this.logCalls++;
-    return super.send(method, params);
-  }
-}
-
 async function timed(provider: CountingProvider, fn: () => Promise<unknown>) {
-  const calls = provider.logCalls;
   const t0 = performance.now();
-  await fn();
-  return { getLogs: provider.logCalls - calls, ms: performance.now() - t0 };
+  const { getLogs } = await provider.getLogsDuring(fn);
+  return { getLogs, ms: performance.now() - t0 };
 }
 
 async function main(): Promise<void> {

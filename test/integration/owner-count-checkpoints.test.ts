@@ -15,27 +15,13 @@ import { generateOperators } from '../fixtures/keyshares/material';
 import { nexusRegistrations, slipInRegistration } from '../harness/nexus-registrations';
 import { deployRegistrationRollup } from '../harness/registration-rollup';
 import { useService } from '../harness/service';
+import { CountingProvider } from '../harness/counting-provider';
 import { ETH } from '../contracts/helpers';
 import { localCreationDeps } from '../harness/creation-deps';
 
 const CHAIN_ID = 31337;
 const IDS4 = [1, 2, 3, 4];
 const MAX_RANGE = 5;
-
-/** A provider that counts the JSON-RPC methods it sends. */
-class CountingProvider extends ethers.JsonRpcProvider {
-  readonly calls = new Map<string, number>();
-  override send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
-    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
-    return super.send(method, params);
-  }
-  /** eth_getLogs sent while `fn` ran. */
-  async getLogsDuring<T>(fn: () => Promise<T>): Promise<{ value: T; getLogs: number }> {
-    const before = this.calls.get('eth_getLogs') ?? 0;
-    const value = await fn();
-    return { value, getLogs: (this.calls.get('eth_getLogs') ?? 0) - before };
-  }
-}
 
 describe('SSV owner counts from checkpoints (anvil)', function () {
   this.timeout(180_000);
