@@ -197,6 +197,8 @@ export interface CreationStatus {
   };
   /** The pre-deposit guard's verdict, once it ran: keys held (none of their ETH sent), each with the checks it failed. */
   guard?: { held: HeldKey[]; skipped: string[]; blockNumber: number };
+  /** A creation in rounds (CreateValidatorsInput.rounds): rounds done, keys deposited so far, keys per round. */
+  rounds?: { done: number; deposited: number; size: number };
 }
 
 // --- exits -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { CreationBatch } from './creation/batch';
 import { createDkgBatch } from './creation/dkg';
 import type { CreateValidatorsInput, CreateValidatorsResult } from './creation/input';
 import { createMnemonicBatch } from './creation/mnemonic';
+import { createMnemonicRounds } from './creation/rounds';
 // Kept importable from here: the monitor and tests name the batch's types with the workflow.
 export type { CreateValidatorsInput, CreateValidatorsResult, CreationPhase } from './creation/input';
 
@@ -17,10 +18,26 @@ export async function createValidatorsWorkflow(input: CreateValidatorsInput): Pr
   if (!Number.isInteger(input.count) || input.count < 1) {
     throw ApplicationFailure.nonRetryable(`count must be a positive integer, got ${input.count}`, 'InvalidInput');
   }
+  const { rounds } = input;
+  if (rounds !== undefined) checkRounds(input, rounds);
   const batch = new CreationBatch(input);
   try {
-    return input.keyPath === 'mnemonic' ? await createMnemonicBatch(batch) : await createDkgBatch(batch);
+    if (input.keyPath === 'dkg') return await createDkgBatch(batch);
+    return rounds ? await createMnemonicRounds(batch, rounds) : await createMnemonicBatch(batch);
   } finally {
     await batch.reports.flush();
   }
+}
+
+/** Rounds are a mnemonic creation's, started by a monitor that writes fewer events (monitor/events.ts). */
+function checkRounds(input: CreateValidatorsInput, rounds: NonNullable<CreateValidatorsInput['rounds']>): void {
+  const problem =
+    input.keyPath !== 'mnemonic' || input.fewerEvents !== true
+      ? 'rounds need keyPath mnemonic and fewerEvents'
+      : !Number.isInteger(rounds.size) || rounds.size < 1
+        ? `rounds.size must be a positive integer, got ${rounds.size}`
+        : typeof rounds.validatorCountAtPlan !== 'string' || !/^\d+$/.test(rounds.validatorCountAtPlan)
+          ? `rounds.validatorCountAtPlan must be a decimal string, got ${JSON.stringify(rounds.validatorCountAtPlan)}`
+          : undefined;
+  if (problem) throw ApplicationFailure.nonRetryable(problem, 'InvalidInput');
 }

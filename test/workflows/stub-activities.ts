@@ -59,6 +59,8 @@ export class StubChain {
   readonly nonceReads: { atLeast?: number; lastRegistrationBlock?: number }[] = [];
   /** Test hooks: throw from an activity before it acts. */
   failSubmitDeposits?: (attempt: number) => Error | undefined;
+  /** Test hook: awaited before a deposit attempt acts (after failSubmitDeposits let it through). */
+  beforeDeposit?: (attempt: number) => Promise<void>;
   /** Test hook: the next mnemonic keyshares registration fails for good (counted). */
   failNextRegistration = false;
   registrationFailures = 0;
@@ -320,6 +322,7 @@ export function stubActivities(
       chain.submitAttempts++;
       const injected = chain.failSubmitDeposits?.(chain.submitAttempts);
       if (injected) throw injected;
+      await chain.beforeDeposit?.(chain.submitAttempts);
       const pubkeys = deposits.map((d) => d.pubkey);
       if (pubkeys.every((p) => chain.statuses.has(p))) return { txHash: '0xalready', blockNumber: 1 }; // a retry after a crash
       if (pubkeys.some((p) => chain.statuses.has(p)))

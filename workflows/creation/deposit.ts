@@ -34,8 +34,13 @@ export async function guard(batch: CreationBatch, deposits: PublicDepositData[])
   return new Set(verdict.passed);
 }
 
-export async function deposit(batch: CreationBatch, deposits: PublicDepositData[]): Promise<void> {
-  await submitDeposits({ rollupAdmin: batch.input.rollupAdmin, requestId: batch.requestId, deposits });
+/** `requestId` keys the transaction (a creation in rounds has one per round). */
+export async function deposit(
+  batch: CreationBatch,
+  deposits: PublicDepositData[],
+  requestId = batch.requestId,
+): Promise<void> {
+  await submitDeposits({ rollupAdmin: batch.input.rollupAdmin, requestId, deposits });
 }
 
 /** One line per held key and failed check (workflow-side twin of activities/guard/checks.ts). */

@@ -27,6 +27,14 @@ export interface CreateValidatorsInput {
    * Batches started without it (histories from before) replay the remote activities and signals.
    */
   fewerEvents?: boolean;
+  /**
+   * A mnemonic creation larger than one batch (creation/rounds.ts): `count` validators in rounds of
+   * at most `size` (the monitor's maxBatch, which bounds one deposit transaction). Before each
+   * round after the first the rollup is read and the plan made again, with this run's deposits not
+   * yet seen on chain counted as pending (`validatorCountAtPlan`: the count the monitor planned
+   * from, a decimal string). Set only together with `fewerEvents`.
+   */
+  rounds?: { size: number; validatorCountAtPlan: string };
 }
 
 export const DEFAULT_FUNDING_RECHECK = '10 minutes';
@@ -40,6 +48,8 @@ export interface CreateValidatorsResult {
   unregistered: { pubkey: string; keyIndex?: number; reason: string }[];
   /** Keys the pre-deposit guard held: none of their ETH was sent (mnemonic batches; a DKG batch fails instead). */
   held?: HeldKey[];
+  /** A creation in rounds that ended before `count` (the plan shrank, a pause, a failed round): why. */
+  stoppedEarly?: string;
 }
 
 export type CreationPhase = CreationStatus['phase'];

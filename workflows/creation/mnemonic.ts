@@ -3,6 +3,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { BotActivities } from '../../activities/interface';
+import type { MnemonicValidator } from '../../activities/types';
 import { ValidatorPubkeysAttribute, pubkeySearchKey } from '../../temporal-config/search-attributes';
 import type { RegistrationRequest } from '../../protocol/registrar-types';
 import { KEY_MATERIAL_OPTIONS, READ_OPTIONS } from '../activity-options';
@@ -20,7 +21,7 @@ const { prepareMnemonicValidators, allocateAndPrepareMnemonicValidators } = prox
 );
 
 export async function createMnemonicBatch(batch: CreationBatch): Promise<CreateValidatorsResult> {
-  const { input, status, gate, fewerEvents, requestId, workflowId } = batch;
+  const { input, status, gate, fewerEvents, requestId } = batch;
   // A fewerEvents batch is started with its Phase 'allocating' (the monitor sets it with the start).
   if (!fewerEvents) batch.setPhase('allocating');
   await gate.holdAt('before key-index allocation (nothing done yet)');
@@ -68,6 +69,18 @@ export async function createMnemonicBatch(batch: CreationBatch): Promise<CreateV
     depositing.map((v) => v.deposit),
   );
 
+  return { ...(await registerDeposited(batch, depositing)), ...held };
+}
+
+/**
+ * The registrar registers the keyshares of the deposited keys (built per key at that moment);
+ * the batch waits for its answer. Keys it did not register are returned with the reason.
+ */
+export async function registerDeposited(
+  batch: CreationBatch,
+  depositing: MnemonicValidator[],
+): Promise<Pick<CreateValidatorsResult, 'deposited' | 'registered' | 'unregistered'>> {
+  const { input, requestId, workflowId } = batch;
   batch.setPhase('registering');
   const registration: RegistrationRequest = {
     kind: 'mnemonic',
@@ -92,7 +105,6 @@ export async function createMnemonicBatch(batch: CreationBatch): Promise<CreateV
         keyIndex: v.keyIndex,
         reason: result.kind === 'failed' ? result.reason : 'no answer',
       })),
-    ...held,
   };
 }
 

@@ -24,7 +24,10 @@ import type { MonitorState } from './state';
 const { readRollup } = proxyActivities<BotActivities>(READ_OPTIONS);
 const { requestRegistration } = proxyActivities<BotActivities>(SIGNAL_OPTIONS);
 
-/** Creates `plan.toCreate` validators in one child batch and records what it did. True if it deposited any. */
+/**
+ * Creates `plan.toCreate` validators in one child, one batch or (more than maxBatch) rounds of
+ * one batch each, and records what it did. True if it deposited any.
+ */
 export async function createBatch(
   state: MonitorState,
   events: MonitorEvents,
@@ -52,6 +55,10 @@ export async function createBatch(
           keyPath: input.keyPath,
           count: plan.toCreate,
           ...lean.args,
+          // More than one batch: created in rounds of one batch each (creation/rounds.ts).
+          ...(plan.toCreate > state.maxBatch
+            ? { rounds: { size: state.maxBatch, validatorCountAtPlan: snapshot.validatorCount } }
+            : {}),
         },
       ],
       // The batch finishes even if the monitor is terminated or reset: a half-done deposit must
@@ -76,6 +83,7 @@ export async function createBatch(
         last: `${held[held.length - 1].pubkey}: ${held[held.length - 1].failures.map((f) => `[${f.check}] ${f.reason}`).join(' | ')}`,
       };
     }
+    if (result.stoppedEarly) log.info('creation in rounds ended early', { workflowId, why: result.stoppedEarly });
     status.lastError =
       unregistered.length > 0
         ? `${unregistered.length} deposited key(s) not registered with SSV: ${unregistered[unregistered.length - 1].reason}`

@@ -12,8 +12,16 @@ import type { BotActivities } from '../../activities/interface';
 import { PhaseAttribute } from '../../temporal-config/search-attributes';
 import { LOCAL_READ_OPTIONS, READ_OPTIONS } from '../activity-options';
 import type { MonitorStatus } from '../../protocol/messages';
+import { MAX_DKG_BATCH } from '../planning';
 
 export const MONITOR_FEWER_EVENTS_PATCH = 'monitor-fewer-events';
+/** Recorded by runs whose mnemonic plans larger than one batch run as one creation in rounds. */
+export const CREATION_ROUNDS_PATCH = 'creation-rounds';
+/**
+ * The most validators one creation in rounds creates: the bound of the batch's pubkeys search
+ * attribute (the server's 2 KB value limit), the same as the largest DKG batch.
+ */
+export const MAX_CREATION_RUN = MAX_DKG_BATCH;
 
 const remote = proxyActivities<BotActivities>(READ_OPTIONS);
 const local = proxyLocalActivities<BotActivities>(LOCAL_READ_OPTIONS);
@@ -47,4 +55,14 @@ export function monitorEvents(status: MonitorStatus): MonitorEvents {
 export function creationStart(events: MonitorEvents, keyPath: 'mnemonic' | 'dkg') {
   if (!events.fewer || keyPath !== 'mnemonic') return { args: {}, searchAttributes: [] };
   return { args: { fewerEvents: true }, searchAttributes: [{ key: PhaseAttribute, value: 'allocating' }] };
+}
+
+/**
+ * How many validators one creation of this run may plan (creation/rounds.ts): a mnemonic run that
+ * writes fewer events plans up to MAX_CREATION_RUN and creates them in rounds of `maxBatch`, one
+ * child instead of one per batch. Other runs, and histories from before, plan one batch.
+ */
+export function creationRunSize(events: MonitorEvents, keyPath: 'mnemonic' | 'dkg', maxBatch: number): number {
+  if (!events.fewer || keyPath !== 'mnemonic' || maxBatch >= MAX_CREATION_RUN) return maxBatch;
+  return patched(CREATION_ROUNDS_PATCH) ? MAX_CREATION_RUN : maxBatch;
 }

@@ -5,7 +5,7 @@ import { describeFailure } from '../failures';
 import { bridgeStateOf, planCreation } from '../planning';
 import { CREATE_DURING_EXITS_PATCH, planCreationBesideExits } from '../creation-beside-exits';
 import { createBatch, reregisterMnemonicKeys } from './creation-step';
-import type { MonitorEvents } from './events';
+import { creationRunSize, type MonitorEvents } from './events';
 import { exitsIfNeeded, followOrphanedExits, settleExits, startExitBatch } from './exits';
 import { reconcileWithChain } from './reconcile';
 import type { MonitorState } from './state';
@@ -53,15 +53,16 @@ export async function monitorOnce(state: MonitorState, events: MonitorEvents): P
     return false;
   }
   const bridge = bridgeStateOf(snapshot);
+  const runSize = creationRunSize(events, input.keyPath, state.maxBatch);
   // One creation at a time, awaited below: no deposit is pending between loops.
   const plan =
     exitsInFlight.length > 0
       ? await planCreationBesideExits(
           bridge,
           exitsInFlight.flatMap((e) => e.pubkeys),
-          state.maxBatch,
+          runSize,
         )
-      : planCreation({ ...bridge, pendingDeposits: 0, maxBatch: state.maxBatch });
+      : planCreation({ ...bridge, pendingDeposits: 0, maxBatch: runSize });
   status.lastPlan = {
     at: new Date().toISOString(),
     toCreate: plan.toCreate,
