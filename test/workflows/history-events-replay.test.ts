@@ -56,4 +56,27 @@ describe('workflows: monitor and creation histories from before fewer history ev
       workflowId,
     ).catch((err: Error) => assert.fail(`the recorded creation does not replay: ${err.message}`));
   });
+
+  it('a monitor that wrote fewer events and started one creation per batch replays (before rounds)', async () => {
+    // record-monitor-before-rounds.ts: 8 validators at maxBatch 4, recorded before creation in rounds.
+    const history = load('monitor-before-rounds.pb');
+    const starts = (history.events ?? []).flatMap((e) => {
+      const payload = e.startChildWorkflowExecutionInitiatedEventAttributes?.input?.payloads?.[0]?.data;
+      return payload
+        ? [JSON.parse(Buffer.from(payload).toString('utf8')) as { count: number; fewerEvents?: boolean }]
+        : [];
+    });
+    assert.deepEqual(
+      starts.map((s) => [s.count, s.fewerEvents]),
+      [
+        [4, true],
+        [4, true],
+      ],
+      'the recorded monitor wrote fewer events and started a creation per batch of 4',
+    );
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), replayName: 'monitor-before-rounds' },
+      history,
+    ).catch((err: Error) => assert.fail(`the recorded monitor does not replay: ${err.message}`));
+  });
 });
