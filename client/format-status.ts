@@ -87,6 +87,7 @@ export function formatCreationStatus(status: CreationStatus, workflowId: string,
     `creation    ${workflowId} (${runStatus.toLowerCase()})`,
     `rollup      ${status.rollupAdmin} (${status.keyPath} keys), ${status.count} validator${status.count === 1 ? '' : 's'}`,
     `phase       ${status.phase}`,
+    ...(status.rounds ? [formatRounds(status.rounds, status.count)] : []),
     `paused      ${status.paused ? `yes: ${status.pauseReason ?? 'no reason given'}` : 'no'}${status.hold ? `; ${formatHold(status.hold)}` : ''}`,
     ...(status.operators
       ? [
@@ -100,6 +101,12 @@ export function formatCreationStatus(status: CreationStatus, workflowId: string,
       ? status.pubkeys.map((p, i) => `${i === 0 ? 'pubkeys    ' : '           '} ${p}`)
       : ['pubkeys     not made yet']),
   ];
+}
+
+/** A creation in rounds: how far it is (its count is the most it may create; a round may plan fewer). */
+export function formatRounds(rounds: NonNullable<CreationStatus['rounds']>, count: number): string {
+  const most = Math.ceil(count / rounds.size);
+  return `rounds      ${rounds.done} of at most ${most} done, ${rounds.deposited} of ${count} deposited (at most ${rounds.size} per deposit)`;
 }
 
 export function formatExitStatus(status: ExitStatus, workflowId: string, runStatus: string): string[] {
