@@ -62,7 +62,7 @@ export function printReport(results: RunResult[]): void {
   // 1. End to end.
   table(
     '1. end to end: monitor start → all validators created and the monitor idle',
-    ['run', 'validators', 'maxBatch', 'blocks', 'batches', 'first deposit s', 'total s', 'validators/min'],
+    ['run', 'validators', 'maxBatch', 'blocks', 'creations', 'first deposit s', 'total s', 'validators/min'],
     results.map((r) => [
       r.spec.name,
       r.spec.validators,

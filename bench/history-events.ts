@@ -15,6 +15,7 @@ import { rollupMonitorWorkflow } from '../workflows/rollup-monitor';
 import { ETH, startCreationNetwork, type CreationNetwork } from '../test/harness/creation-network';
 import { breakdown, countEvents, formatBreakdown, type RunEvents } from '../test/harness/history-events';
 import { asBasisPoints, asRollupAdmin } from '../protocol/identifiers';
+import { MAX_CREATION_RUN } from '../workflows/monitor/events';
 
 const args = process.argv.slice(2);
 const VALIDATORS = Number(args[0] ?? 100);
@@ -78,7 +79,7 @@ async function run(batch: number): Promise<string[]> {
     await waitMonitorIdle(net, rollup.admin, VALIDATORS, 600_000);
     const seconds = (performance.now() - t0) / 1000;
     process.stderr.write(`done in ${seconds.toFixed(1)} s\n`);
-    const b = breakdown(await allRuns(net, Math.ceil(VALIDATORS / batch)));
+    const b = breakdown(await allRuns(net, Math.ceil(VALIDATORS / Math.max(batch, MAX_CREATION_RUN))));
     return [
       `batch ${batch} (${seconds.toFixed(1)} s, monitor polling every minute):`,
       ...formatBreakdown(b, VALIDATORS).map((l) => `  ${l}`),
