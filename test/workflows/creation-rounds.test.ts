@@ -15,7 +15,7 @@ import { creationStatusQuery, pauseSignal, resumeSignal } from '../../protocol/m
 import { asBasisPoints, asRollupAdmin } from '../../protocol/identifiers';
 import { stopMonitor, waitForMonitor } from '../harness/monitor-wait';
 import { useTimeSkippingEnv, withTestWorker } from '../harness/time-skipping';
-import { StubChain, stubActivities } from './stub-activities';
+import { StubChain, pubkeyFor, stubActivities } from './stub-activities';
 
 const ETH = 10n ** 18n;
 const VALIDATORS = 100;
@@ -198,6 +198,30 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
       assert.deepEqual([results[0].deposited.length, results[0].registered.length], [BATCH, BATCH]);
       assert.match(results[0].stoppedEarly ?? '', /^round 2 failed: .*the node refused it/);
       assert.equal(results[1].deposited.length, VALIDATORS - BATCH);
+      registeredInOrder(VALIDATORS);
+    });
+  });
+
+  it('ends the run after a round whose keys the pre-deposit guard held; the monitor creates the rest later', async () => {
+    const held = pubkeyFor(`${admin}:m3`); // the fourth key of the first round
+    chain.guardHolds = (pubkey) => (pubkey === held ? 'deposit-contract' : undefined);
+    await withMonitor(async (env, monitor) => {
+      await waitForMonitor(
+        env,
+        monitor,
+        (s) => s.validatorsCreated === VALIDATORS && s.phase === 'idle',
+        '100 created',
+      );
+      const results = await creationResults(env, monitor);
+      assert.equal(results.length, 2);
+      assert.deepEqual([results[0].deposited.length, results[0].registered.length], [BATCH - 1, BATCH - 1]);
+      assert.deepEqual(
+        results[0].held?.map((h) => h.pubkey),
+        [held],
+      );
+      assert.equal(results[0].stoppedEarly, 'the pre-deposit guard held 1 key(s) in round 1');
+      assert.ok(!chain.depositBatches.flat().includes(held), 'nothing of the held key deposited');
+      assert.equal(chain.depositBatches[0].length, BATCH - 1);
       registeredInOrder(VALIDATORS);
     });
   });

@@ -74,6 +74,11 @@ export async function createMnemonicRounds(
     }
     progress.done = round;
     progress.deposited = deposited.length;
+    // As a batch would end: the monitor looks again before more keys are spent on a held check.
+    if (held.length > 0 && allocated < input.count) {
+      stoppedEarly = `the pre-deposit guard held ${held.length} key(s) in round ${round}`;
+      break;
+    }
   }
   if (stoppedEarly) {
     log.warn('creation in rounds stopped early; the keys deposited so far are registered', {
