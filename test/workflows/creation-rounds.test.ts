@@ -90,6 +90,14 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
     return results;
   }
 
+  /** Waits until the monitor created all VALIDATORS and is idle; the results of its creations. */
+  async function allCreated(env: TestWorkflowEnvironment, monitor: WorkflowHandle) {
+    const done = (s: { validatorsCreated: number; phase: string }) =>
+      s.validatorsCreated === VALIDATORS && s.phase === 'idle';
+    await waitForMonitor(env, monitor, done, `${VALIDATORS} created`);
+    return creationResults(env, monitor);
+  }
+
   const registeredInOrder = (count: number) =>
     assert.deepEqual(
       chain.registrations.map((r) => r.nonce),
@@ -99,13 +107,7 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
 
   it('creates a plan of 100 in one child, one deposit of at most maxBatch per round', async () => {
     await withMonitor(async (env, monitor) => {
-      await waitForMonitor(
-        env,
-        monitor,
-        (s) => s.validatorsCreated === VALIDATORS && s.phase === 'idle',
-        '100 created',
-      );
-      const results = await creationResults(env, monitor);
+      const results = await allCreated(env, monitor);
       assert.equal(results.length, 1, 'one creation');
       assert.equal(results[0].deposited.length, VALIDATORS);
       assert.equal(results[0].registered.length, VALIDATORS);
@@ -169,13 +171,7 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
       );
       registeredInOrder(BATCH);
       await env.client.workflow.getHandle(monitor.workflowId).signal(resumeSignal);
-      await waitForMonitor(
-        env,
-        monitor,
-        (s) => s.validatorsCreated === VALIDATORS && s.phase === 'idle',
-        '100 created',
-      );
-      const results = await creationResults(env, monitor);
+      const results = await allCreated(env, monitor);
       assert.equal(results.length, 2);
       assert.match(results[0].stoppedEarly ?? '', /^paused after round 1 \(rollup paused: operator check\)/);
       assert.equal(results[1].deposited.length, VALIDATORS - BATCH);
@@ -187,13 +183,7 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
     chain.failSubmitDeposits = (attempt) =>
       attempt === 2 ? ApplicationFailure.nonRetryable('the node refused it', 'Revert:Injected') : undefined;
     await withMonitor(async (env, monitor) => {
-      await waitForMonitor(
-        env,
-        monitor,
-        (s) => s.validatorsCreated === VALIDATORS && s.phase === 'idle',
-        '100 created',
-      );
-      const results = await creationResults(env, monitor);
+      const results = await allCreated(env, monitor);
       assert.equal(results.length, 2);
       assert.deepEqual([results[0].deposited.length, results[0].registered.length], [BATCH, BATCH]);
       assert.match(results[0].stoppedEarly ?? '', /^round 2 failed: .*the node refused it/);
@@ -206,13 +196,7 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
     const held = pubkeyFor(`${admin}:m3`); // the fourth key of the first round
     chain.guardHolds = (pubkey) => (pubkey === held ? 'deposit-contract' : undefined);
     await withMonitor(async (env, monitor) => {
-      await waitForMonitor(
-        env,
-        monitor,
-        (s) => s.validatorsCreated === VALIDATORS && s.phase === 'idle',
-        '100 created',
-      );
-      const results = await creationResults(env, monitor);
+      const results = await allCreated(env, monitor);
       assert.equal(results.length, 2);
       assert.deepEqual([results[0].deposited.length, results[0].registered.length], [BATCH - 1, BATCH - 1]);
       assert.deepEqual(
