@@ -8,7 +8,7 @@
 //   stops the run where it would have stopped the next batch. A pause stops it there too.
 // - The keyshares of every deposited key are then registered by one registrar request: deposited
 //   keys are never left without their registration, whatever stopped the run.
-import { log, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { isCancellation, log, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BotActivities } from '../../activities/interface';
 import type { HeldKey } from '../../activities/guard/types';
 import type { MnemonicValidator } from '../../activities/types';
@@ -67,8 +67,9 @@ export async function createMnemonicRounds(
       deposited.push(...outcome.deposited);
       held.push(...outcome.held);
     } catch (err) {
-      // Nothing of this run is on chain yet: the batch fails as a single batch would.
-      if (deposited.length === 0) throw err;
+      // Nothing of this run is on chain yet: the batch fails as a single batch would. A cancelled
+      // creation ends at once; the monitor's reconciliation registers what it deposited.
+      if (deposited.length === 0 || isCancellation(err)) throw err;
       stoppedEarly = `round ${round} failed: ${describeFailure(err)}`;
       break;
     }
