@@ -36,16 +36,27 @@ export interface LaggingRpcProxy {
 }
 
 const MOVING_TAGS = new Set(['latest', 'pending', 'safe', 'finalized']);
+/** Transport attempts of one read forwarded to the node. */
+const READ_ATTEMPTS = 3;
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcProxy> {
   const rpc = async (request: RpcRequest): Promise<{ result?: unknown; error?: unknown }> => {
-    const answer = await fetch(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', ...request }),
-    });
-    return (await answer.json()) as { result?: unknown; error?: unknown };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', ...request }),
+        });
+        return (await answer.json()) as { result?: unknown; error?: unknown };
+      } catch (err) {
+        // A read that failed in transport (seen under load: "fetch failed" with anvil up) is asked
+        // again, as a node's load balancer would; a raw transaction is not sent twice.
+        if (request.method === 'eth_sendRawTransaction' || attempt >= READ_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
   };
   const state = { laggedAnswers: 0 };
   const held: string[] = [];
@@ -119,7 +130,9 @@ export async function startLaggingRpcProxy(target: string): Promise<LaggingRpcPr
           res.end(JSON.stringify(answers));
         } catch (err) {
           res.statusCode = 502;
-          res.end(String(err));
+          // fetch's own message is only "fetch failed": its cause says what failed (refused, reset, closed).
+          const cause = err instanceof Error && err.cause !== undefined ? `: ${String(err.cause)}` : '';
+          res.end(`${String(err)}${cause}`);
         }
       })();
     });
