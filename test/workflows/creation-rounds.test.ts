@@ -57,6 +57,9 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
     );
   });
 
+  /** The workflow id of this test's monitor (known before it starts: a deposit hook can signal it). */
+  const monitorId = () => `${monitorWorkflowId(asRollupAdmin(admin))}-${taskQueue}`;
+
   /** Runs `fn` beside a worker and a monitor of the rollup (maxBatch BATCH); stops the monitor after. */
   async function withMonitor(fn: (env: TestWorkflowEnvironment, monitor: WorkflowHandle) => Promise<void>) {
     const env = testEnv();
@@ -66,7 +69,7 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
       async () => {
         const monitor = await env.client.workflow.start(rollupMonitorWorkflow, {
           taskQueue,
-          workflowId: `${monitorWorkflowId(asRollupAdmin(admin))}-${taskQueue}`,
+          workflowId: monitorId(),
           args: [{ rollupAdmin: asRollupAdmin(admin), keyPath: 'mnemonic', pollInterval: '1 hour', maxBatch: BATCH }],
         });
         try {
@@ -145,18 +148,16 @@ describe('workflows: a creation in rounds (time-skipping)', function () {
   });
 
   it('ends the run at a pause between rounds, registers its deposits, and the rest follows the resume', async () => {
-    let monitorHandle: WorkflowHandle | undefined;
     chain.beforeDeposit = async (attempt) => {
-      if (attempt !== 1 || !monitorHandle) return;
+      if (attempt !== 1) return;
       // The pause reaches the creation (through its monitor) while its first round deposits.
       const env = testEnv();
-      await env.client.workflow.getHandle(monitorHandle.workflowId).signal(pauseSignal, { reason: 'operator check' });
+      await env.client.workflow.getHandle(monitorId()).signal(pauseSignal, { reason: 'operator check' });
       const creation = env.client.workflow.getHandle(creationWorkflowId(asRollupAdmin(admin)));
       for (let i = 0; i < 100 && !(await creation.query(creationStatusQuery)).paused; i++)
         await new Promise((r) => setTimeout(r, 50));
     };
     await withMonitor(async (env, monitor) => {
-      monitorHandle = monitor;
       const paused = await waitForMonitor(
         env,
         monitor,
